@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/writ-dev/writ/reconciler/engine"
+)
+
+func (a *app) approveCommand() *cobra.Command {
+	var req engine.ApproveRequest
+	cmd := &cobra.Command{
+		Use:   "approve PROPOSAL --as IDENTITY [--reject --justification TEXT]",
+		Short: "Record a signed approval (or rejection) on a proposal",
+		Long: `approve appends a decision commit, signed with the decider's key, to the
+proposal branch proposals/<PROPOSAL>. The decision names the exact proposal
+commit and content it covers: if the proposal changes later, the approval no
+longer counts. The author of a proposal and agents cannot approve; the
+request is refused and nothing is written. A rejection needs --justification.
+Afterwards the gate's verdict is printed.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if req.As == "" {
+				return fmt.Errorf("--as is required")
+			}
+			req.Proposal = args[0]
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			commit, err := e.Approve(req)
+			if err != nil {
+				return &exitError{code: ExitRefused, err: err}
+			}
+			verb := "approved"
+			if req.Reject {
+				verb = "rejected"
+			}
+			fmt.Fprintf(a.out, "%s %s as %s: decision commit %s\n", verb, req.Proposal, req.As, short(commit.String()))
+			if a.quiet {
+				return nil
+			}
+			return a.printGate(e, req.Proposal, false)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.As, "as", "", "deciding identity (its key signs the decision)")
+	f.BoolVar(&req.Reject, "reject", false, "reject instead of approve")
+	f.StringVar(&req.Justification, "justification", "", "why (required with --reject)")
+	return cmd
+}

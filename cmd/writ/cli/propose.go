@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/schemas"
+)
+
+func (a *app) proposeCommand() *cobra.Command {
+	var (
+		req    engine.ProposeRequest
+		inputs []string
+		file   string
+		mat    string
+	)
+	cmd := &cobra.Command{
+		Use:   "propose --as IDENTITY --instance ID --transition NAME [flags]",
+		Short: "Open a signed proposal branch for one transition",
+		Long: `propose writes proposals/<instance>/<name>.yaml on a new branch
+proposals/<instance>/<name> forked from main, in one commit signed with the
+proposer's key. base_state defaults to the instance's current hash (or "none"
+for a creating transition) and idem_key to a key derived from the request.
+The proposal is validated first; a bad one is refused and nothing is written.
+Afterwards the gate's verdict is printed.
+
+With --file, the proposal's fields come from a YAML file instead of flags.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if file != "" {
+				raw, err := os.ReadFile(file)
+				if err != nil {
+					return err
+				}
+				p, problems := schemas.LoadProposal(file, raw)
+				if len(problems) > 0 {
+					return problems
+				}
+				req.Proposal = *p
+			}
+			if mat != "" {
+				req.Proposal.Materiality = schemas.Materiality(mat)
+			}
+			for _, kv := range inputs {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return fmt.Errorf("--input %q: want key=value", kv)
+				}
+				var val any
+				if err := yaml.Unmarshal([]byte(v), &val); err != nil {
+					val = v
+				}
+				if req.Proposal.Inputs == nil {
+					req.Proposal.Inputs = map[string]any{}
+				}
+				req.Proposal.Inputs[k] = val
+			}
+			if req.As == "" || req.Proposal.Instance == "" || req.Proposal.Transition == "" {
+				return fmt.Errorf("--as, --instance and --transition are required (or --file)")
+			}
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			if req.Proposal.Workflow == "" {
+				wf, err := a.defaultWorkflow(e, req.Proposal.Instance)
+				if err != nil {
+					return err
+				}
+				req.Proposal.Workflow = wf
+			}
+			got, err := e.Propose(req)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "proposed %s/%s on %s: branch %s, commit %s signed by %s\n",
+				got.Proposal.Instance, got.Proposal.Transition, got.Proposal.Workflow, got.Branch, short(got.Commit.String()), req.As)
+			if a.quiet {
+				return nil
+			}
+			return a.printGate(e, strings.TrimPrefix(got.Branch, engine.ProposalPrefix), false)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.As, "as", "", "proposing identity (its key signs the commit)")
+	f.StringVar(&req.Proposal.Instance, "instance", "", "instance id")
+	f.StringVar(&req.Proposal.Workflow, "workflow", "", "workflow (default: the instance's, or the only workflow)")
+	f.StringVar(&req.Proposal.Transition, "transition", "", "transition name")
+	f.StringVar(&req.Proposal.BaseState, "base-state", "", "instance hash the proposal is based on (default: current)")
+	f.StringVar(&req.Proposal.IdemKey, "idem-key", "", "idempotency key (default: derived from the request)")
+	f.StringVar(&req.Proposal.Owner, "owner", "", "owning team, for a creating transition")
+	f.StringVar(&req.Proposal.Justification, "justification", "", "why")
+	f.StringVar(&mat, "materiality", "", "raise materiality: low, medium or high")
+	f.StringArrayVar(&inputs, "input", nil, "input key=value (value parsed as YAML); repeatable")
+	f.StringVar(&req.Name, "name", "", "proposal name (default <transition>-<key>)")
+	f.StringVar(&file, "file", "", "read the proposal from a YAML file")
+	return cmd
+}
+
+// defaultWorkflow is the instance's workflow, or the only one there is.
+func (a *app) defaultWorkflow(e *engine.Engine, instance string) (string, error) {
+	res, err := a.state(e)
+	if err != nil {
+		return "", err
+	}
+	if in, ok := res.State.Instance(instance); ok {
+		return in.Workflow, nil
+	}
+	wfs := res.State.Rules().Workflows
+	if len(wfs) == 1 {
+		return wfs[0].Name, nil
+	}
+	return "", fmt.Errorf("instance %s does not exist yet: say which workflow with --workflow", instance)
+}

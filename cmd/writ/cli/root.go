@@ -1,0 +1,122 @@
+// Package cli wires writ's commands: flags, output and exit codes. The
+// logic lives in the packages it calls (schemas, policies, reconciler,
+// gitstore, adapters); this package only renders their results, one file
+// per subcommand.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/writ-dev/writ/adapters/local"
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/engine"
+)
+
+// Exit codes shared by every command.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // an error, an invalid repo, a WAL that does not verify
+	ExitWaiting = 2 // gate: a human still has to decide
+	ExitRefused = 3 // gate: refused, rejected, stale or duplicate
+)
+
+// exitError carries a specific exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// app holds the global flags and the output streams.
+type app struct {
+	repo  string
+	keys  string
+	quiet bool
+	out   io.Writer
+	err   io.Writer
+	now   func() time.Time
+}
+
+// Main runs writ with args and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	a := &app{out: stdout, err: stderr, now: time.Now}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "writ:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "writ:", err)
+	return ExitFailure
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "writ",
+		Short: "GitOps reconciler that puts humans in charge of what agents may do",
+		Long: `writ keeps workflows, approval policies and proposals as YAML in a git
+control repo. Proposals arrive as signed branches; humans approve them; the
+reconciler applies ready proposals as signed merge commits on main, which is
+the write-ahead log. git log is the audit trail, and writ replay re-verifies
+every entry on any clone.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&a.repo, "repo", ".", "control repo directory")
+	root.PersistentFlags().StringVar(&a.keys, "keys", os.Getenv("WRIT_KEYS"),
+		"directory of identities' SSH private keys (default $WRIT_KEYS, else <git-dir>/writ/keys)")
+	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", false, "print less")
+	root.AddCommand(
+		a.initCommand(), a.validateCommand(), a.proposeCommand(), a.approveCommand(),
+		a.gateCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
+		a.stateCommand(), a.allowedSignersCommand(), a.demoCommand(),
+	)
+	return root
+}
+
+// keyDir returns the key directory for a repo's git directory.
+func (a *app) keyDir(gitDir string) local.KeyDir {
+	if a.keys != "" {
+		return local.KeyDir{Dir: a.keys}
+	}
+	return local.KeyDir{Dir: filepath.Join(gitDir, "writ", "keys")}
+}
+
+// engine opens the control repo.
+func (a *app) engine() (*engine.Engine, error) {
+	store, err := gitstore.Open(a.repo)
+	if err != nil {
+		return nil, fmt.Errorf("open control repo %s: %w", a.repo, err)
+	}
+	return &engine.Engine{Store: store, Keys: a.keyDir(store.GitDir()), Now: a.now}, nil
+}
+
+// state loads the verified state at main (checkpoint plus newer entries).
+func (a *app) state(e *engine.Engine) (*engine.ReplayResult, error) {
+	return e.Replay(engine.ReplayOptions{FromCheckpoint: true})
+}
+
+func short(h string) string {
+	if len(h) > 7 {
+		return h[:7]
+	}
+	return h
+}

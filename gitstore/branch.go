@@ -1,0 +1,206 @@
+package gitstore
+
+import (
+	"bytes"
+	"container/heap"
+	"fmt"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Flags painted on commits by BranchCommits.
+const (
+	fromHead uint8 = 1 << iota // reachable from head
+	fromBase                   // reachable from base: uninteresting
+)
+
+// slop is how many extra commits BranchCommits examines once every queued
+// commit is reachable from base, to absorb small clock skew (as git does).
+const slop = 5
+
+type paintNode struct {
+	c        *object.Commit
+	flags    uint8
+	queued   bool
+	expanded bool
+}
+
+// BranchCommits returns the commits reachable from head but not from base
+// (`git rev-list head ^base`), parents before children, first parents
+// first; for a linear proposal branch that is simply oldest first. A zero
+// base returns all of head's history. The walk visits commits newest first
+// by committer time and stops once only base's history is left, so its cost
+// grows with the branch and with main's commits since the fork, not with
+// all history. Like git, it relies on committer times roughly following
+// the graph: a commit dated far earlier than its descendants on base's side
+// can be reported by mistake.
+func (s *Store) BranchCommits(head, base plumbing.Hash) ([]*object.Commit, error) {
+	if head.IsZero() || head == base {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := &painter{s: s, nodes: map[plumbing.Hash]*paintNode{}}
+	if err := p.seed(head, fromHead); err != nil {
+		return nil, fmt.Errorf("branch commits: head: %w", err)
+	}
+	if !base.IsZero() {
+		if err := p.seed(base, fromBase); err != nil {
+			return nil, fmt.Errorf("branch commits: base: %w", err)
+		}
+	}
+	if err := p.run(); err != nil {
+		return nil, fmt.Errorf("branch commits %s ^%s: %w", short(head), describe(base), err)
+	}
+	return p.ordered(head), nil
+}
+
+type painter struct {
+	s           *Store
+	nodes       map[plumbing.Hash]*paintNode
+	queue       nodeHeap
+	interesting int // queued nodes without fromBase
+}
+
+func (p *painter) node(h plumbing.Hash) (*paintNode, error) {
+	if n, ok := p.nodes[h]; ok {
+		return n, nil
+	}
+	c, err := p.s.commitLocked(h)
+	if err != nil {
+		return nil, err
+	}
+	n := &paintNode{c: c}
+	p.nodes[h] = n
+	return n, nil
+}
+
+func (p *painter) seed(h plumbing.Hash, f uint8) error {
+	n, err := p.node(h)
+	if err != nil {
+		return err
+	}
+	p.mark(n, f)
+	p.push(n)
+	return nil
+}
+
+func (p *painter) push(n *paintNode) {
+	if n.queued || n.expanded {
+		return
+	}
+	n.queued = true
+	if n.flags&fromBase == 0 {
+		p.interesting++
+	}
+	heap.Push(&p.queue, n)
+}
+
+// mark adds flags to n and, through already expanded commits, to their
+// ancestors (git's mark_parents_uninteresting), keeping counts in step.
+func (p *painter) mark(n *paintNode, f uint8) {
+	stack := []*paintNode{n}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n.flags|f == n.flags {
+			continue
+		}
+		if n.queued && n.flags&fromBase == 0 && f&fromBase != 0 {
+			p.interesting--
+		}
+		n.flags |= f
+		if n.expanded {
+			for _, ph := range n.c.ParentHashes {
+				if pn, ok := p.nodes[ph]; ok {
+					stack = append(stack, pn)
+				}
+			}
+		}
+	}
+}
+
+func (p *painter) run() error {
+	left := slop
+	for p.queue.Len() > 0 {
+		n := heap.Pop(&p.queue).(*paintNode)
+		n.queued = false
+		if n.flags&fromBase == 0 {
+			p.interesting--
+		}
+		n.expanded = true
+		for _, ph := range n.c.ParentHashes {
+			pn, err := p.node(ph)
+			if err != nil {
+				return err
+			}
+			p.mark(pn, n.flags)
+			p.push(pn)
+		}
+		if p.interesting > 0 {
+			left = slop
+			continue
+		}
+		if left--; left <= 0 {
+			break
+		}
+	}
+	return nil
+}
+
+// ordered returns the interesting commits (from head, not from base) in
+// topological order, parents first, by an iterative post-order walk.
+func (p *painter) ordered(head plumbing.Hash) []*object.Commit {
+	isIn := func(h plumbing.Hash) bool {
+		n, ok := p.nodes[h]
+		return ok && n.flags&fromHead != 0 && n.flags&fromBase == 0
+	}
+	if !isIn(head) {
+		return nil
+	}
+	type frame struct {
+		h    plumbing.Hash
+		next int
+	}
+	var out []*object.Commit
+	done := map[plumbing.Hash]bool{head: true}
+	stack := []frame{{h: head}}
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		parents := p.nodes[top.h].c.ParentHashes
+		if top.next < len(parents) {
+			ph := parents[top.next]
+			top.next++
+			if isIn(ph) && !done[ph] {
+				done[ph] = true
+				stack = append(stack, frame{h: ph})
+			}
+			continue
+		}
+		out = append(out, p.nodes[top.h].c)
+		stack = stack[:len(stack)-1]
+	}
+	return out
+}
+
+// nodeHeap orders commits newest committer time first, ties by hash so the
+// walk is deterministic.
+type nodeHeap []*paintNode
+
+func (h nodeHeap) Len() int { return len(h) }
+func (h nodeHeap) Less(i, j int) bool {
+	ti, tj := h[i].c.Committer.When, h[j].c.Committer.When
+	if !ti.Equal(tj) {
+		return ti.After(tj)
+	}
+	return bytes.Compare(h[i].c.Hash[:], h[j].c.Hash[:]) < 0
+}
+func (h nodeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *nodeHeap) Push(x any)   { *h = append(*h, x.(*paintNode)) }
+func (h *nodeHeap) Pop() any {
+	old := *h
+	n := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return n
+}

@@ -1,0 +1,46 @@
+package gitstore
+
+import "errors"
+
+// Sentinel errors of the gitstore package. They are always returned wrapped
+// with context (which ref, commit or path); test for them with errors.Is.
+var (
+	// ErrNoRef means the named reference does not exist (for HEAD: the
+	// branch it points to is unborn).
+	ErrNoRef = errors.New("no such ref")
+
+	// ErrRefMoved means a compare-and-swap lost: the ref no longer holds the
+	// expected value. The caller must re-read and re-evaluate, never retry
+	// blindly.
+	ErrRefMoved = errors.New("ref moved")
+
+	// ErrRefLocked means another writer held the ref's lock file for longer
+	// than the lock timeout. It is transient unless a crashed writer left a
+	// stale "<ref>.lock" behind, which must then be removed by hand (as
+	// with git).
+	ErrRefLocked = errors.New("ref locked")
+
+	// ErrNotFound means an object or a path in a tree does not exist.
+	ErrNotFound = errors.New("not found")
+
+	// ErrInvalidPath means a path is not a clean, relative, slash-separated
+	// path that git accepts (no "", ".", ".." or ".git" components).
+	ErrInvalidPath = errors.New("invalid path")
+
+	// ErrNotOnChain means the stop commit of a first-parent walk is not on
+	// the first-parent chain of the start commit: for the WAL, history was
+	// rewritten (or the caller passed the wrong commit).
+	ErrNotOnChain = errors.New("not on first-parent chain")
+
+	// ErrMalformedMessage means a commit message does not parse as
+	// subject, body and trailer block.
+	ErrMalformedMessage = errors.New("malformed commit message")
+
+	// ErrInvalidTrailer means a trailer cannot be written so that it parses
+	// back identically (bad key, empty or multi-line value).
+	ErrInvalidTrailer = errors.New("invalid trailer")
+
+	// ErrBadCheckpoint means the checkpoint ref points at a commit that is
+	// not a well-formed checkpoint.
+	ErrBadCheckpoint = errors.New("bad checkpoint")
+)

@@ -1,0 +1,181 @@
+package gitstore
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// CompareAndSwap moves ref from old to new atomically. A zero old means the
+// ref must not exist yet. When the ref holds anything else it returns an
+// error wrapping ErrRefMoved that names the expected and the actual value;
+// the caller must re-read and re-evaluate. new must be an existing commit.
+//
+// It follows git's lock-file protocol: create "<ref>.lock" exclusively,
+// compare the current value under the lock, write the new value into the
+// lock file, fsync, and rename it over the loose ref. So it is atomic
+// against other goroutines, other processes and the git client (which takes
+// the same lock), and readers never see a partially written ref. A lock
+// held by another writer is waited for up to the lock timeout, then
+// ErrRefLocked is returned.
+//
+// go-git's storer CheckAndSetReference is deliberately not used: with a nil
+// old ref it does not check at all (so "must not exist" cannot be
+// expressed), and it rewrites the ref file in place under flock, so
+// concurrent readers can observe an empty ref and git's own lock is ignored.
+func (s *Store) CompareAndSwap(ref string, old, new plumbing.Hash) error {
+	if err := validateRefName(ref); err != nil {
+		return err
+	}
+	if new.IsZero() {
+		return fmt.Errorf("update %s: new value is the zero hash (deleting refs is not supported)", ref)
+	}
+	s.mu.Lock()
+	_, err := s.commitLocked(new)
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("update %s: %w", ref, err)
+	}
+
+	path := filepath.Join(s.gitDir, filepath.FromSlash(ref))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("update %s: %w", ref, err)
+	}
+	lock, err := s.acquireLock(ref, path+".lock")
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			lock.Close()
+			os.Remove(lock.Name())
+		}
+	}()
+
+	cur, err := s.readRefUnresolved(ref)
+	if err != nil && !errors.Is(err, ErrNoRef) {
+		return fmt.Errorf("update %s: %w", ref, err)
+	}
+	if cur != old {
+		return fmt.Errorf("update %s: %w: expected %s, found %s", ref, ErrRefMoved, describe(old), describe(cur))
+	}
+	if _, err := lock.WriteString(new.String() + "\n"); err != nil {
+		return fmt.Errorf("update %s: write lock: %w", ref, err)
+	}
+	if err := lock.Sync(); err != nil {
+		return fmt.Errorf("update %s: sync lock: %w", ref, err)
+	}
+	if err := lock.Close(); err != nil {
+		return fmt.Errorf("update %s: close lock: %w", ref, err)
+	}
+	if err := os.Rename(lock.Name(), path); err != nil {
+		return fmt.Errorf("update %s: %w", ref, err)
+	}
+	committed = true
+	if d, err := os.Open(filepath.Dir(path)); err == nil { // persist the rename
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// acquireLock creates the lock file exclusively, retrying with backoff
+// until the Store's lock timeout.
+func (s *Store) acquireLock(ref, lockPath string) (*os.File, error) {
+	deadline := time.Now().Add(s.lockTimeout)
+	wait := 100 * time.Microsecond
+	for {
+		f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("update %s: lock: %w", ref, err)
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("update %s: %w: %s exists after %v (remove it if no writer is running)", ref, ErrRefLocked, lockPath, s.lockTimeout)
+		}
+		time.Sleep(wait)
+		if wait < 20*time.Millisecond {
+			wait *= 2
+		}
+	}
+}
+
+// readRefUnresolved reads a ref (loose or packed) without following
+// symbolic refs; a symbolic ref is an error.
+func (s *Store) readRefUnresolved(ref string) (plumbing.Hash, error) {
+	s.mu.Lock()
+	r, err := s.repo.Storer.Reference(plumbing.ReferenceName(ref))
+	s.mu.Unlock()
+	switch {
+	case errors.Is(err, plumbing.ErrReferenceNotFound):
+		return plumbing.ZeroHash, ErrNoRef
+	case err != nil:
+		return plumbing.ZeroHash, err
+	case r.Type() != plumbing.HashReference:
+		return plumbing.ZeroHash, fmt.Errorf("ref %s is symbolic (-> %s)", ref, r.Target())
+	}
+	return r.Hash(), nil
+}
+
+func describe(h plumbing.Hash) string {
+	if h.IsZero() {
+		return "no ref"
+	}
+	return h.String()
+}
+
+// validateRefName accepts full ref names under refs/ that git accepts.
+func validateRefName(name string) error {
+	if !strings.HasPrefix(name, "refs/") {
+		return fmt.Errorf("ref %q: must start with refs/", name)
+	}
+	if strings.HasSuffix(name, ".lock") {
+		return fmt.Errorf("ref %q: must not end with .lock", name)
+	}
+	if err := plumbing.ReferenceName(name).Validate(); err != nil {
+		return fmt.Errorf("ref %q: %w", name, err)
+	}
+	return nil
+}
+
+// Branch is one branch head.
+type Branch struct {
+	// Name is the branch name without "refs/heads/" (e.g. "proposals/i-1").
+	Name string
+	Hash plumbing.Hash
+}
+
+// Branches lists the branches whose name (after refs/heads/) starts with
+// prefix, loose and packed, sorted by name. Symbolic refs are skipped.
+func (s *Store) Branches(prefix string) ([]Branch, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	iter, err := s.repo.Storer.IterReferences()
+	if err != nil {
+		return nil, fmt.Errorf("branches %q: %w", prefix, err)
+	}
+	defer iter.Close()
+	var out []Branch
+	full := "refs/heads/" + prefix
+	err = iter.ForEach(func(r *plumbing.Reference) error {
+		n := r.Name().String()
+		if r.Type() == plumbing.HashReference && strings.HasPrefix(n, full) {
+			out = append(out, Branch{Name: strings.TrimPrefix(n, "refs/heads/"), Hash: r.Hash()})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("branches %q: %w", prefix, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}

@@ -1,0 +1,164 @@
+package gitstore
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+// Well-known refs of a control repo.
+const (
+	// MainRef is the WAL: its first-parent history is the log.
+	MainRef = "refs/heads/main"
+	// CheckpointRef holds the chain of state snapshots (see WriteCheckpoint).
+	// It is never an ancestor of MainRef.
+	CheckpointRef = "refs/writ/checkpoint"
+)
+
+// defaultLockTimeout bounds how long CompareAndSwap waits for another
+// writer's ref lock before returning ErrRefLocked.
+const defaultLockTimeout = 5 * time.Second
+
+// Store is a control repository on disk, read and written through go-git.
+//
+// Concurrency: a Store is safe for concurrent use by multiple goroutines.
+// go-git's object storage is not, so every object read or write is
+// serialised by an internal mutex (callbacks such as WalkFirstParent's fn
+// run without it). Ref updates (CompareAndSwap) use git's own lock-file
+// protocol and are atomic across goroutines, processes and the git client.
+// Commits returned by the Store are snapshots: their methods that load more
+// objects (Tree, Parents, Files, ...) bypass the mutex, so prefer the
+// Store's methods when the Store is shared.
+type Store struct {
+	dir         string // the directory passed to Init/Open
+	gitDir      string // where refs and objects live
+	lockTimeout time.Duration
+
+	mu   sync.Mutex // guards repo's object storage
+	repo *git.Repository
+}
+
+// Init creates a non-bare repository in dir (which may exist but must not
+// already hold a repository) whose HEAD is the unborn refs/heads/main.
+func Init(dir string) (*Store, error) {
+	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
+		InitOptions: git.InitOptions{DefaultBranch: plumbing.ReferenceName(MainRef)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("init %s: %w", dir, err)
+	}
+	return wrapRepo(dir, repo)
+}
+
+// Open opens the existing repository in dir (a worktree with .git, or a
+// bare repository).
+func Open(dir string) (*Store, error) {
+	repo, err := git.PlainOpen(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	return wrapRepo(dir, repo)
+}
+
+func wrapRepo(dir string, repo *git.Repository) (*Store, error) {
+	fs, ok := repo.Storer.(*filesystem.Storage)
+	if !ok {
+		return nil, fmt.Errorf("open %s: storage %T is not on a filesystem", dir, repo.Storer)
+	}
+	return &Store{dir: dir, gitDir: fs.Filesystem().Root(), lockTimeout: defaultLockTimeout, repo: repo}, nil
+}
+
+// Dir returns the directory the Store was opened with.
+func (s *Store) Dir() string { return s.dir }
+
+// GitDir returns the repository's git directory (".git" of a worktree).
+func (s *Store) GitDir() string { return s.gitDir }
+
+// Repository returns the underlying go-git repository. Access through it
+// bypasses the Store's mutex: only use it when no other goroutine uses the
+// Store.
+func (s *Store) Repository() *git.Repository { return s.repo }
+
+// Ref returns the commit a ref points to, resolving symbolic refs such as
+// HEAD. A missing ref (or an unborn branch) gives ErrNoRef.
+func (s *Store) Ref(name string) (plumbing.Hash, error) {
+	rn := plumbing.ReferenceName(name)
+	if name != "HEAD" {
+		if err := validateRefName(name); err != nil {
+			return plumbing.ZeroHash, err
+		}
+	}
+	s.mu.Lock()
+	ref, err := s.repo.Reference(rn, true)
+	s.mu.Unlock()
+	if err != nil {
+		if errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return plumbing.ZeroHash, fmt.Errorf("ref %s: %w", name, ErrNoRef)
+		}
+		return plumbing.ZeroHash, fmt.Errorf("ref %s: %w", name, err)
+	}
+	return ref.Hash(), nil
+}
+
+// Commit decodes the commit object h. A missing object gives ErrNotFound.
+func (s *Store) Commit(h plumbing.Hash) (*object.Commit, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commitLocked(h)
+}
+
+func (s *Store) commitLocked(h plumbing.Hash) (*object.Commit, error) {
+	c, err := object.GetCommit(s.repo.Storer, h)
+	if err != nil {
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return nil, fmt.Errorf("commit %s: %w", short(h), ErrNotFound)
+		}
+		return nil, fmt.Errorf("commit %s: %w", short(h), err)
+	}
+	return c, nil
+}
+
+// treeLocked decodes the tree object h.
+func (s *Store) treeLocked(h plumbing.Hash) (*object.Tree, error) {
+	t, err := object.GetTree(s.repo.Storer, h)
+	if err != nil {
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return nil, fmt.Errorf("tree %s: %w", short(h), ErrNotFound)
+		}
+		return nil, fmt.Errorf("tree %s: %w", short(h), err)
+	}
+	return t, nil
+}
+
+// commitTreeLocked returns the root tree of commit h; a zero h gives an
+// empty tree.
+func (s *Store) commitTreeLocked(h plumbing.Hash) (*object.Tree, error) {
+	if h.IsZero() {
+		return &object.Tree{}, nil
+	}
+	c, err := s.commitLocked(h)
+	if err != nil {
+		return nil, err
+	}
+	return s.treeLocked(c.TreeHash)
+}
+
+// storeLocked writes o unless an object with its hash already exists.
+func (s *Store) storeLocked(o *plumbing.MemoryObject) (plumbing.Hash, error) {
+	h := o.Hash()
+	if err := s.repo.Storer.HasEncodedObject(h); err == nil {
+		return h, nil
+	}
+	if _, err := s.repo.Storer.SetEncodedObject(o); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("write %s %s: %w", o.Type(), short(h), err)
+	}
+	return h, nil
+}
+
+func short(h plumbing.Hash) string { return h.String()[:12] }

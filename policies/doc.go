@@ -1,0 +1,60 @@
+// Package policies is writ's approval-policy language: a pure evaluator that
+// judges human decisions against a policy and explains its verdict as a tree.
+//
+// # Purity
+//
+// Everything in this package is a pure function of its arguments. Evaluate
+// reads no clock, does no I/O, starts no goroutines and never depends on map
+// iteration order: the same Facts always give a deep-equal Result, on every
+// machine. Time, identities and approvals arrive as data. Callers (the gate,
+// the reconciler, `writ gate`) fetch the facts; this package only judges them.
+// The order of Facts.Identities never matters, and the order of
+// Facts.Decisions matters only between decisions of the same identity (a
+// later decision supersedes an earlier one).
+//
+// # Rules
+//
+// A rule applies when its If predicate holds: every input condition holds
+// (see EvalCondition), the proposal's materiality ranks at least
+// MaterialityAtLeast, and, when ChangedFiles globs are set, at least one
+// changed file matches one of them (path.Match syntax plus "**" for any
+// number of path segments). A rule that does not apply is StatusSkipped and
+// its Description says why. A predicate that cannot be evaluated (an invalid
+// regexp or glob) fails closed: the rule applies and says so.
+//
+// The eligible approvers of a rule are humans that hold one of its Roles or
+// are named in its Identities; with both lists empty, any human. Each
+// decision that does not count is listed with the first reason that applies,
+// in this order:
+//
+//	unknown verdict "lgtm"                (neither approve nor reject; supersedes nothing)
+//	unknown identity
+//	identity defined more than once       (ambiguous writ.yaml; not trusted)
+//	agent cannot approve
+//	not a human (kind "robot")            (any other non-human kind)
+//	author cannot approve                 (unless the rule sets allow_author)
+//	not in role sre or security           (roles joined by " or ")
+//	not in role sre and not named by the rule
+//	not named by the rule                 (rule lists identities only)
+//	approved an older commit              (approvals only)
+//	superseded by a later decision
+//
+// An approval binds to what the approver saw: it counts when it was made on
+// the subject's commit, or when its content hash equals the subject's
+// (non-empty) content hash, so a rebase that leaves the content identical
+// keeps it. Only the latest decision of each identity counts, so a person
+// counts at most once per rule. A latest rejection by an eligible approver,
+// on any commit, blocks the rule; a rejection by anyone else is listed as
+// not counted and blocks nothing.
+//
+// # Requirements
+//
+// Policy.Require combines rules by name (nil means all rules, in declared
+// order). An "all" is satisfied when every child is satisfied or skipped; an
+// "any" is satisfied when some child is satisfied, and skipped when every
+// child is skipped. A blocked child blocks its parent, up to the policy. The
+// root of the Result has Kind "policy" and a one-line Description of what is
+// still needed, such as
+//
+//	needs 1 more approval from role sre (rule sre-pair); alice's approval was on an older commit
+package policies

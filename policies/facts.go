@@ -1,0 +1,72 @@
+package policies
+
+import "github.com/writ-dev/writ/schemas"
+
+// Verdict is what a human decided about a proposal.
+type Verdict string
+
+// The verdicts a Decision can carry. Any other value is listed as not
+// counted and supersedes nothing.
+const (
+	VerdictApprove Verdict = "approve"
+	VerdictReject  Verdict = "reject"
+)
+
+// Decision is one human decision, as data. It is the evaluator's only notion
+// of a review: where it came from (a PR review, a signed approval commit) is
+// the caller's business.
+type Decision struct {
+	// Identity is the decider's identity name from writ.yaml.
+	Identity string `json:"identity"`
+	// Verdict is approve or reject.
+	Verdict Verdict `json:"verdict"`
+	// Commit is the commit the decider approved or rejected.
+	Commit string `json:"commit"`
+	// Content is the content hash the decider saw, "sha256:<hex>"; may be
+	// empty.
+	Content string `json:"content,omitempty"`
+	// Ref says where the decision is recorded: an approval commit sha or a
+	// review id.
+	Ref string `json:"ref,omitempty"`
+	// Justification is the decider's free-text reason.
+	Justification string `json:"justification,omitempty"`
+}
+
+// covers reports whether the decision was made on what is judged now: the
+// same commit, or the same non-empty content hash.
+func (d Decision) covers(s Subject) bool {
+	if d.Commit != "" && d.Commit == s.Commit {
+		return true
+	}
+	return d.Content != "" && d.Content == s.Content
+}
+
+// Subject is what is being judged now: the proposal's head commit and the
+// content hash of the proposal at that commit.
+type Subject struct {
+	Commit  string `json:"commit"`
+	Content string `json:"content,omitempty"`
+}
+
+// Facts is everything Evaluate needs, gathered by the caller. Evaluate never
+// modifies it.
+type Facts struct {
+	// Policy is the policy that judges the proposal.
+	Policy schemas.Policy `json:"policy"`
+	// Identities is every identity of writ.yaml, in any order. Names are
+	// expected to be unique; a name defined twice is not trusted.
+	Identities []schemas.Identity `json:"identities"`
+	// Author is the identity name of the proposer.
+	Author string `json:"author"`
+	// Subject is the proposal head being judged.
+	Subject Subject `json:"subject"`
+	// Inputs are the proposal inputs as decoded from YAML or JSON.
+	Inputs map[string]any `json:"inputs,omitempty"`
+	// Materiality is the proposal's materiality; empty ranks as low.
+	Materiality schemas.Materiality `json:"materiality,omitempty"`
+	// ChangedFiles are the paths the proposal changes, slash-separated.
+	ChangedFiles []string `json:"changed_files,omitempty"`
+	// Decisions are in the order they were made; a later decision by the
+	// same identity supersedes an earlier one.
+	Decisions []Decision `json:"decisions,omitempty"`
+}

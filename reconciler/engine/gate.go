@@ -1,0 +1,73 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/writ-dev/writ/reconciler"
+)
+
+// Verdict is what the gate says about one proposal.
+type Verdict string
+
+// Gate verdicts. The CLI maps them to exit codes.
+const (
+	// VerdictReady: every guard passes and the policy is satisfied.
+	VerdictReady Verdict = "ready"
+	// VerdictWaiting: a human still has to approve.
+	VerdictWaiting Verdict = "waiting"
+	// VerdictRejected: an eligible approver rejected; reconcile records it.
+	VerdictRejected Verdict = "rejected"
+	// VerdictRefused: invalid, unsigned, unauthorized, stale or duplicate.
+	VerdictRefused Verdict = "refused"
+	// VerdictMerged: already on main.
+	VerdictMerged Verdict = "merged"
+)
+
+// GateResult explains the verdict on one proposal.
+type GateResult struct {
+	Pending Pending
+	Verdict Verdict
+	Reason  string
+	// Entry is the WAL entry the proposal would become; Outcome what Apply
+	// says about it against the current state.
+	Entry   reconciler.Entry
+	Outcome reconciler.Outcome
+}
+
+// Gate judges a proposal against a state. It is pure: it runs Apply on a
+// copy of the state and never writes. hlc is the timestamp the entry would
+// carry.
+func Gate(s reconciler.State, p Pending, hlc reconciler.HLC) GateResult {
+	r := GateResult{Pending: p}
+	switch {
+	case p.Merged:
+		r.Verdict, r.Reason = VerdictMerged, "already applied: the branch head is on main"
+		return r
+	case len(p.Problems) > 0:
+		r.Verdict, r.Reason = VerdictRefused, strings.Join(p.Problems, "; ")
+		return r
+	}
+	r.Entry = reconciler.Entry{
+		Kind: reconciler.KindTransition, HLC: hlc, Signer: p.Proposer, IdemKey: p.Proposal.IdemKey,
+		Proposal: p.Proposal, Subject: p.Subject, Decisions: p.Decisions, ChangedFiles: []string{p.Path},
+	}
+	_, r.Outcome = reconciler.Apply(s, r.Entry)
+	r.Reason = r.Outcome.Reason
+	switch r.Outcome.Status {
+	case reconciler.StatusApplied:
+		r.Verdict = VerdictReady
+	case reconciler.StatusWaiting:
+		r.Verdict = VerdictWaiting
+	default:
+		r.Verdict = VerdictRefused
+		if r.Outcome.Policy != nil && r.Outcome.Status == reconciler.StatusRefused {
+			reject := r.Entry
+			reject.Kind = reconciler.KindReject
+			if _, out := reconciler.Apply(s, reject); out.Status == reconciler.StatusRejected {
+				r.Entry, r.Outcome, r.Verdict = reject, out, VerdictRejected
+				r.Reason = "rejected: " + out.Policy.Description
+			}
+		}
+	}
+	return r
+}

@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/signing"
+	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// Pending is one open proposal: a branch proposals/<instance>/<name> that
+// adds proposals/<instance>/<name>.yaml, with its verified decisions.
+type Pending struct {
+	Branch string
+	Head   plumbing.Hash
+	// Path is the proposal file; Raw its bytes at the subject commit.
+	Path     string
+	Raw      []byte
+	Proposal *schemas.Proposal
+	// Proposer is the identity whose verified signature the proposal's
+	// commits carry.
+	Proposer string
+	// Subject is the last commit that changed the proposal, and the hash of
+	// the proposal's bytes there.
+	Subject policies.Subject
+	// Decisions are the approvals and rejections whose signatures verify.
+	Decisions []policies.Decision
+	// Ignored are decision commits that did not verify, with the reason.
+	Ignored []Ignored
+	// Problems refuse the proposal before any policy is evaluated: bad
+	// YAML, unsigned or forged commits, files outside the proposal.
+	Problems []string
+	// Merged is true when the branch head is already on main.
+	Merged bool
+}
+
+// Ignored is a decision commit that does not count, and why.
+type Ignored struct {
+	Commit   string
+	Identity string
+	Reason   string
+}
+
+// ProposalPath returns the file a proposal branch must add.
+func ProposalPath(branch string) (string, error) {
+	rest := strings.TrimPrefix(branch, ProposalPrefix)
+	parts := strings.Split(rest, "/")
+	if !strings.HasPrefix(branch, ProposalPrefix) || len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+		return "", fmt.Errorf("branch %q: want %s<instance>/<name>", branch, ProposalPrefix)
+	}
+	return "proposals/" + rest + ".yaml", nil
+}
+
+// ListPending reads every proposal branch against main. Each branch is
+// judged on its own: a broken proposal carries Problems and never stops the
+// others.
+func (e *Engine) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pending, error) {
+	branches, err := e.Store.Branches(ProposalPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("list proposal branches: %w", err)
+	}
+	ring, err := signing.NewKeyRing(rules.Config.Identities)
+	if err != nil {
+		return nil, fmt.Errorf("key ring: %w", err)
+	}
+	sort.Slice(branches, func(i, j int) bool { return branches[i].Name < branches[j].Name })
+	out := make([]Pending, 0, len(branches))
+	for _, b := range branches {
+		out = append(out, e.readPending(rules, ring, main, b.Name, b.Hash))
+	}
+	return out, nil
+}
+
+// Pending reads one proposal branch by name ("<instance>/<name>" or
+// "proposals/<instance>/<name>").
+func (e *Engine) Pending(rules *schemas.Bundle, main plumbing.Hash, name string) (Pending, error) {
+	if !strings.HasPrefix(name, ProposalPrefix) {
+		name = ProposalPrefix + name
+	}
+	name = strings.TrimSuffix(name, ".yaml")
+	head, err := e.Store.Ref("refs/heads/" + name)
+	if err != nil {
+		return Pending{}, fmt.Errorf("proposal %s: %w", name, err)
+	}
+	ring, err := signing.NewKeyRing(rules.Config.Identities)
+	if err != nil {
+		return Pending{}, fmt.Errorf("key ring: %w", err)
+	}
+	return e.readPending(rules, ring, main, name, head), nil
+}
+
+func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch string, head plumbing.Hash) Pending {
+	p := Pending{Branch: branch, Head: head}
+	problem := func(format string, args ...any) Pending {
+		p.Problems = append(p.Problems, fmt.Sprintf(format, args...))
+		return p
+	}
+	path, err := ProposalPath(branch)
+	if err != nil {
+		return problem("%v", err)
+	}
+	p.Path = path
+	if !main.IsZero() {
+		merged, err := e.Store.IsAncestor(head, main)
+		if err != nil {
+			return problem("branch %s: %v", branch, err)
+		}
+		if merged {
+			p.Merged = true
+			return p
+		}
+	}
+	commits, err := e.Store.BranchCommits(head, main)
+	if err != nil {
+		return problem("branch %s: %v", branch, err)
+	}
+	var subject *object.Commit
+	for _, c := range commits {
+		short := shortHash(c.Hash.String())
+		d, isDecision, derr := parseDecision(c.Message)
+		if isDecision {
+			p.addDecision(e.Store, ring, c, d, derr)
+			continue
+		}
+		v, err := signing.VerifyCommit(c, ring)
+		if err != nil {
+			return problem("commit %s: %v: every proposal commit must be signed by an identity of writ.yaml", short, err)
+		}
+		if p.Proposer == "" {
+			p.Proposer = v.Identity
+		} else if v.Identity != p.Proposer {
+			return problem("commit %s: signed by %s, but %s wrote this proposal; only the proposer may change it", short, v.Identity, p.Proposer)
+		}
+		changed, err := e.changedFiles(c)
+		if err != nil {
+			return problem("commit %s: %v", short, err)
+		}
+		for _, f := range changed {
+			if f != path {
+				return problem("commit %s changes %s; a proposal branch may only change %s", short, f, path)
+			}
+		}
+		subject = c
+	}
+	if subject == nil {
+		return problem("branch %s has no proposal commit", branch)
+	}
+	raw, err := e.Store.ReadFile(subject.Hash, path)
+	if errors.Is(err, gitstore.ErrNotFound) {
+		return problem("commit %s: %s does not exist", shortHash(subject.Hash.String()), path)
+	} else if err != nil {
+		return problem("commit %s: %v", shortHash(subject.Hash.String()), err)
+	}
+	p.Raw = raw
+	p.Subject = policies.Subject{Commit: subject.Hash.String(), Content: schemas.HashBytes(raw)}
+	prop, problems := checkProposal(rules, path, raw)
+	for _, pr := range problems {
+		p.Problems = append(p.Problems, pr.String())
+	}
+	if len(problems) == 0 {
+		p.Proposal = prop
+	}
+	return p
+}
+
+// addDecision verifies a decision commit and records it or the reason it
+// is ignored.
+func (p *Pending) addDecision(store *gitstore.Store, ring *signing.KeyRing, c *object.Commit, d policies.Decision, perr error) {
+	ign := func(reason string) {
+		p.Ignored = append(p.Ignored, Ignored{Commit: c.Hash.String(), Identity: d.Identity, Reason: reason})
+	}
+	if perr != nil {
+		ign("malformed decision: " + perr.Error())
+		return
+	}
+	v, err := signing.VerifyCommit(c, ring)
+	if err != nil {
+		ign("signature: " + err.Error())
+		return
+	}
+	if v.Identity != d.Identity {
+		ign(fmt.Sprintf("signed by %s but claims to be %s", v.Identity, d.Identity))
+		return
+	}
+	if c.NumParents() != 1 {
+		ign("a decision commit has exactly one parent")
+		return
+	}
+	parent, err := c.Parent(0)
+	if err != nil || parent.TreeHash != c.TreeHash {
+		ign("a decision commit may not change files")
+		return
+	}
+	d.Ref = c.Hash.String()
+	p.Decisions = append(p.Decisions, d)
+}
+
+// changedFiles lists what a commit changed against its first parent.
+func (e *Engine) changedFiles(c *object.Commit) ([]string, error) {
+	var parent plumbing.Hash
+	if c.NumParents() > 0 {
+		parent = c.ParentHashes[0]
+	}
+	return e.Store.ChangedFiles(parent, c.Hash)
+}
+
+// checkProposal loads a proposal file and checks it against the rules,
+// keeping line numbers for every problem.
+func checkProposal(rules *schemas.Bundle, path string, raw []byte) (*schemas.Proposal, schemas.Problems) {
+	var prop schemas.Proposal
+	pos, problems := schemas.Decode(schemas.KindProposal, path, raw, &prop)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	if problems = schemas.CheckProposal(rules, path, &prop, pos); len(problems) > 0 {
+		return nil, problems
+	}
+	return &prop, nil
+}

@@ -1,0 +1,118 @@
+package reconciler
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestFoldedStateGolden folds a fixed history and compares the snapshot
+// byte for byte with testdata/folded_release.golden.json.
+func TestFoldedStateGolden(t *testing.T) {
+	b := &builder{t: t}
+	s := shippable(t, b)
+	s = mustApply(t, s, b.transition(s, "agent", "r1", "ship", approve("alice"), approve("bob")), StatusApplied)
+	s = mustApply(t, s, b.transition(s, "agent", "r2", "create"), StatusApplied)
+	s = mustApply(t, s, b.transition(s, "agent", "r2", "verify"), StatusApplied)
+	s = mustApply(t, s, b.transition(s, "agent", "r2", "tests-fail"), StatusApplied)
+	s = mustApply(t, s, b.transition(s, "agent", "r3", "create"), StatusApplied)
+	s = mustApply(t, s, b.transition(s, "agent", "r3", "quarantine"), StatusApplied)
+	snap, err := s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, snap, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	pretty.WriteByte('\n')
+	path := filepath.Join("testdata", "folded_release.golden.json")
+	if *update {
+		if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create)", err)
+	}
+	if !bytes.Equal(pretty.Bytes(), want) {
+		t.Fatalf("folded state differs from %s:\n%s", path, pretty.String())
+	}
+	restored, err := Restore(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if restored.Hash() != s.Hash() {
+		t.Fatalf("restored hash %s != %s", restored.Hash(), s.Hash())
+	}
+}
+
+func TestRestoreRejectsTamperedSnapshot(t *testing.T) {
+	b := &builder{t: t}
+	s := shippable(t, b)
+	snap, _ := s.Snapshot()
+	tampered := bytes.Replace(snap, []byte(`"state":"approved"`), []byte(`"state":"released"`), 1)
+	if bytes.Equal(tampered, snap) {
+		t.Fatal("test did not tamper")
+	}
+	if _, err := Restore(tampered); err == nil {
+		t.Fatal("Restore accepted a snapshot whose content does not match its hash")
+	}
+}
+
+func TestHLC(t *testing.T) {
+	tests := []struct {
+		in      string
+		wantErr bool
+	}{
+		{"0.0", false}, {"1732340000000.7", false}, {"01.0", true}, {"1.01", true},
+		{"-1.0", true}, {"1", true}, {"1.x", true}, {"", true}, {"+1.0", true}, {"1.4294967296", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			h, err := ParseHLC(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("ParseHLC(%q) err = %v, wantErr %v", tt.in, err, tt.wantErr)
+			}
+			if err == nil && h.String() != tt.in {
+				t.Fatalf("round trip %q -> %q", tt.in, h.String())
+			}
+		})
+	}
+	last := HLC{Wall: 100, Logical: 3}
+	if got := NextHLC(last, 50); got.Compare(last) <= 0 {
+		t.Fatalf("NextHLC with a clock behind went to %v", got)
+	}
+	if got := NextHLC(last, 200); got != (HLC{Wall: 200}) {
+		t.Fatalf("NextHLC with a clock ahead = %v", got)
+	}
+	a := Stamp{HLC: HLC{Wall: 1}, Signer: "a", IdemKey: "z"}
+	b := Stamp{HLC: HLC{Wall: 1}, Signer: "b", IdemKey: "a"}
+	if a.Compare(b) >= 0 {
+		t.Fatal("ties must break by signer before idem_key")
+	}
+}
+
+func TestIndex(t *testing.T) {
+	b := &builder{t: t}
+	s := shippable(t, b)
+	s = mustApply(t, s, b.transition(s, "agent", "r2", "create"), StatusApplied)
+	x, err := NewIndex(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drafts, err := x.By("state", "draft")
+	if err != nil || len(drafts) != 1 || drafts[0].ID != "r2" {
+		t.Fatalf("By(state, draft) = %v, %v", drafts, err)
+	}
+	all, _ := x.By("workflow", "release")
+	if len(all) != 2 {
+		t.Fatalf("By(workflow, release) = %d instances", len(all))
+	}
+}

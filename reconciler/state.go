@@ -1,0 +1,204 @@
+package reconciler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+
+	iradix "github.com/hashicorp/go-immutable-radix"
+
+	"github.com/writ-dev/writ/schemas"
+)
+
+// Instance is one execution of a workflow. Its canonical JSON is what its
+// hash (and so a proposal's base_state) covers.
+type Instance struct {
+	ID       string `json:"id"`
+	Workflow string `json:"workflow"`
+	Owner    string `json:"owner,omitempty"`
+	// State is the current top-level state.
+	State string `json:"state"`
+	// Regions holds, while State is parallel, the current sub-state of each
+	// region; it is empty otherwise.
+	Regions map[string]string `json:"regions,omitempty"`
+	// Resume is where "release" returns a quarantined instance to.
+	Resume *Resume `json:"resume,omitempty"`
+	// Version counts the entries applied to this instance.
+	Version uint64 `json:"version"`
+	// Updated is the HLC of the last entry applied to this instance.
+	Updated HLC `json:"updated"`
+	// Keys maps every consumed idem_key to how it was consumed ("applied" or
+	// "rejected"). A key is never consumed twice.
+	Keys map[string]string `json:"keys"`
+}
+
+// Resume remembers the state a quarantined instance left.
+type Resume struct {
+	State   string            `json:"state"`
+	Regions map[string]string `json:"regions,omitempty"`
+}
+
+// clone returns a deep copy, so a new State never aliases an old one.
+func (in *Instance) clone() *Instance {
+	c := *in
+	c.Regions = cloneMap(in.Regions)
+	c.Keys = cloneMap(in.Keys)
+	if in.Resume != nil {
+		r := Resume{State: in.Resume.State, Regions: cloneMap(in.Resume.Regions)}
+		c.Resume = &r
+	}
+	return &c
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// Hash returns the instance hash, "sha256:<hex>" over its canonical JSON.
+func (in *Instance) Hash() string {
+	b, err := schemas.CanonicalJSON(in)
+	if err != nil {
+		// Instance holds only strings, integers and maps of strings; it
+		// always encodes.
+		panic(fmt.Sprintf("reconciler: instance %s does not encode: %v", in.ID, err))
+	}
+	return hashBytes(b)
+}
+
+func hashBytes(b []byte) string { return schemas.HashBytes(b) }
+
+// stored is what the instance tree holds: the instance and its cached hash.
+type stored struct {
+	inst *Instance
+	hash string
+}
+
+// State is the folded result of the WAL: the rules in force and every
+// instance. A State is immutable: Apply returns a new State that shares
+// unchanged parts with the old one, so old States stay valid and cheap.
+type State struct {
+	rules     *schemas.Bundle
+	rulesHash string
+	instances *iradix.Tree // key: bucket byte + instance id
+	buckets   [256]string  // hash of each bucket of instances
+	clock     Stamp
+	entries   uint64
+}
+
+// emptyBucket is the hash of a bucket with no instances.
+var emptyBucket = hashBytes(nil)
+
+// NewState returns the state before the first entry: no rules, no
+// instances.
+func NewState() State {
+	s := State{instances: iradix.New()}
+	for i := range s.buckets {
+		s.buckets[i] = emptyBucket
+	}
+	return s
+}
+
+// Rules returns the rules in force, or nil before the genesis entry.
+func (s State) Rules() *schemas.Bundle { return s.rules }
+
+// RulesHash returns the hash of the canonical rules, "" before genesis.
+func (s State) RulesHash() string { return s.rulesHash }
+
+// Clock returns the stamp of the last applied entry.
+func (s State) Clock() Stamp { return s.clock }
+
+// Entries returns how many entries have been applied.
+func (s State) Entries() uint64 { return s.entries }
+
+// Len returns the number of instances.
+func (s State) Len() int { return s.instances.Len() }
+
+func bucketOf(id string) byte {
+	sum := sha256.Sum256([]byte(id))
+	return sum[0]
+}
+
+func instanceKey(id string) []byte {
+	return append([]byte{bucketOf(id)}, id...)
+}
+
+// Instance returns a copy of the named instance.
+func (s State) Instance(id string) (*Instance, bool) {
+	v, ok := s.instances.Get(instanceKey(id))
+	if !ok {
+		return nil, false
+	}
+	return v.(stored).inst.clone(), true
+}
+
+// InstanceHash returns the hash of the named instance, or BaseStateNone if
+// it does not exist. Proposals put this value in base_state.
+func (s State) InstanceHash(id string) string {
+	v, ok := s.instances.Get(instanceKey(id))
+	if !ok {
+		return schemas.BaseStateNone
+	}
+	return v.(stored).hash
+}
+
+// Instances returns copies of every instance, sorted by id.
+func (s State) Instances() []*Instance {
+	out := make([]*Instance, 0, s.instances.Len())
+	s.instances.Root().Walk(func(_ []byte, v interface{}) bool {
+		out = append(out, v.(stored).inst.clone())
+		return false
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// withInstance returns a copy of s with in stored (and its bucket
+// rehashed). Only one bucket is rehashed, so cost does not grow with the
+// number of instances beyond a 1/256 share.
+func (s State) withInstance(in *Instance) State {
+	key := instanceKey(in.ID)
+	s.instances, _, _ = s.instances.Insert(key, stored{inst: in, hash: in.Hash()})
+	s.buckets[key[0]] = s.bucketHash(key[0])
+	return s
+}
+
+func (s State) bucketHash(b byte) string {
+	h := sha256.New()
+	n := 0
+	s.instances.Root().WalkPrefix([]byte{b}, func(k []byte, v interface{}) bool {
+		st := v.(stored)
+		h.Write(k[1:])
+		h.Write([]byte{0})
+		h.Write([]byte(st.hash))
+		h.Write([]byte{'\n'})
+		n++
+		return false
+	})
+	if n == 0 {
+		return emptyBucket
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// Hash returns the repository state hash, "sha256:<hex>": a two-level
+// Merkle tree (instances → 256 buckets → root) combined with the rules hash,
+// the clock and the entry count. Equal states give equal hashes on every
+// machine.
+func (s State) Hash() string {
+	root := sha256.New()
+	for _, b := range s.buckets {
+		root.Write([]byte(b))
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "writ-state/v1\nrules %s\nclock %s %q %q\nentries %d\nroot %x\n",
+		s.rulesHash, s.clock.HLC, s.clock.Signer, s.clock.IdemKey, s.entries, root.Sum(nil))
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}

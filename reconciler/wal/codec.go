@@ -1,0 +1,346 @@
+// Package wal encodes WAL entries as git commit messages and decodes them
+// back. A WAL commit message is a human subject line, a short description,
+// the proposal's canonical JSON on one "Proposal:" line, and a trailer block
+// that git itself parses (git interpret-trailers --parse, git log
+// --format=%(trailers)). Decoding is strict: unknown Writ- trailers, missing
+// ones, repeated single-valued ones and malformed values are errors that
+// name the trailer.
+package wal
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// FormatVersion is the value of the Writ-Version trailer.
+const FormatVersion = "1"
+
+// Trailer keys.
+const (
+	KeyVersion      = "Writ-Version"
+	KeyKind         = "Writ-Kind"
+	KeyInstance     = "Writ-Instance"
+	KeyWorkflow     = "Writ-Workflow"
+	KeyTransition   = "Writ-Transition"
+	KeyIdemKey      = "Writ-Idem-Key"
+	KeyHLC          = "Writ-HLC"
+	KeyProposer     = "Writ-Proposer"
+	KeyProposal     = "Writ-Proposal"
+	KeySubject      = "Writ-Subject"
+	KeyContent      = "Writ-Content"
+	KeyApproval     = "Writ-Approval"
+	KeyGuard        = "Writ-Guard"
+	KeyPolicy       = "Writ-Policy"
+	KeyRules        = "Writ-Rules"
+	KeyInstancePre  = "Writ-Instance-Pre"
+	KeyInstancePost = "Writ-Instance-Post"
+	KeyStatePre     = "Writ-State-Pre"
+	KeyStatePost    = "Writ-State-Post"
+)
+
+// proposalLine prefixes the body line holding the proposal JSON.
+const proposalLine = "Proposal: "
+
+// Record is one WAL entry with everything its commit message carries: the
+// entry Apply consumes plus the audit facts around it.
+type Record struct {
+	Entry reconciler.Entry
+	// ProposalPath is the proposal file's path in the tree, and
+	// ProposalHead the proposal branch head merged as the second parent.
+	ProposalPath string
+	ProposalHead string
+	// RulesHash is the rules hash a genesis or rules entry installs.
+	RulesHash string
+	// Guards and Policy are the outcome's audit facts.
+	Guards []reconciler.GuardResult
+	Policy string
+	// Roles maps approver identity to the role that made the approval
+	// count, for the audit trail.
+	Roles map[string]string
+	// Summary is a short human description of the change.
+	Summary                   string
+	StatePre, StatePost       string
+	InstancePre, InstancePost string
+}
+
+// Encode renders the record as a commit message.
+func Encode(r Record) (string, error) {
+	e := r.Entry
+	t := []gitstore.Trailer{{Key: KeyVersion, Value: FormatVersion}, {Key: KeyKind, Value: string(e.Kind)}}
+	add := func(k, v string) { t = append(t, gitstore.Trailer{Key: k, Value: v}) }
+	var subject string
+	var body strings.Builder
+	body.WriteString(r.Summary)
+	switch e.Kind {
+	case reconciler.KindGenesis, reconciler.KindRules:
+		subject = fmt.Sprintf("writ: %s %s", e.Kind, short(r.RulesHash))
+	case reconciler.KindTransition, reconciler.KindReject:
+		p := e.Proposal
+		if p == nil {
+			return "", fmt.Errorf("encode %s entry: no proposal", e.Kind)
+		}
+		verb := p.Transition
+		if e.Kind == reconciler.KindReject {
+			verb = "reject " + p.Transition
+		}
+		subject = fmt.Sprintf("writ: %s %s", verb, p.Instance)
+		canon, err := schemas.CanonicalJSON(p)
+		if err != nil {
+			return "", fmt.Errorf("encode proposal: %w", err)
+		}
+		body.WriteString("\n\n" + proposalLine + string(canon))
+		add(KeyInstance, p.Instance)
+		add(KeyWorkflow, p.Workflow)
+		add(KeyTransition, p.Transition)
+	default:
+		return "", fmt.Errorf("encode: unknown entry kind %q", e.Kind)
+	}
+	add(KeyIdemKey, e.IdemKey)
+	add(KeyHLC, e.HLC.String())
+	add(KeyProposer, e.Signer)
+	if r.ProposalPath != "" {
+		add(KeyProposal, r.ProposalPath+"@"+r.ProposalHead)
+	}
+	if e.Subject.Commit != "" {
+		add(KeySubject, e.Subject.Commit)
+	}
+	if e.Subject.Content != "" {
+		add(KeyContent, e.Subject.Content)
+	}
+	for _, d := range e.Decisions {
+		add(KeyApproval, formatDecision(d, r.Roles[d.Identity]))
+	}
+	for _, g := range r.Guards {
+		verdict := "fail"
+		if g.Passed {
+			verdict = "pass"
+		}
+		add(KeyGuard, fmt.Sprintf("%s %s %s", strings.ReplaceAll(g.Name, " ", "-"), verdict, oneLine(g.Detail)))
+	}
+	if r.Policy != "" {
+		add(KeyPolicy, oneLine(r.Policy))
+	}
+	if r.RulesHash != "" {
+		add(KeyRules, r.RulesHash)
+	}
+	if r.InstancePre != "" {
+		add(KeyInstancePre, r.InstancePre)
+		add(KeyInstancePost, r.InstancePost)
+	}
+	add(KeyStatePre, r.StatePre)
+	add(KeyStatePost, r.StatePost)
+	return gitstore.FormatMessage(subject, body.String(), t)
+}
+
+func formatDecision(d policies.Decision, role string) string {
+	if role == "" {
+		role = "-"
+	}
+	s := fmt.Sprintf("%s verdict=%s role=%s commit=%s", d.Identity, d.Verdict, role, d.Commit)
+	if d.Content != "" {
+		s += " content=" + d.Content
+	}
+	if d.Ref != "" {
+		s += " ref=" + d.Ref
+	}
+	if d.Justification != "" {
+		s += " justification=" + strconv.Quote(oneLine(d.Justification))
+	}
+	return s
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func short(h string) string {
+	h = strings.TrimPrefix(h, "sha256:")
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// Decode parses a WAL commit message. It never panics; every error names
+// the trailer or line at fault.
+func Decode(msg string) (Record, error) {
+	_, body, trailers, err := gitstore.ParseMessage(msg)
+	if err != nil {
+		return Record{}, fmt.Errorf("wal message: %w", err)
+	}
+	var r Record
+	single := map[string]string{}
+	for _, t := range trailers {
+		switch t.Key {
+		case KeyApproval:
+			d, role, err := parseDecision(t.Value)
+			if err != nil {
+				return Record{}, fmt.Errorf("wal trailer %s %q: %w", t.Key, t.Value, err)
+			}
+			r.Entry.Decisions = append(r.Entry.Decisions, d)
+			if role != "-" {
+				if r.Roles == nil {
+					r.Roles = map[string]string{}
+				}
+				r.Roles[d.Identity] = role
+			}
+		case KeyGuard:
+			parts := strings.SplitN(t.Value, " ", 3)
+			if len(parts) < 2 || (parts[1] != "pass" && parts[1] != "fail") {
+				return Record{}, fmt.Errorf("wal trailer %s %q: want <name> pass|fail <detail>", t.Key, t.Value)
+			}
+			g := reconciler.GuardResult{Name: parts[0], Passed: parts[1] == "pass"}
+			if len(parts) == 3 {
+				g.Detail = parts[2]
+			}
+			r.Guards = append(r.Guards, g)
+		case KeyVersion, KeyKind, KeyInstance, KeyWorkflow, KeyTransition, KeyIdemKey, KeyHLC,
+			KeyProposer, KeyProposal, KeySubject, KeyContent, KeyPolicy, KeyRules,
+			KeyInstancePre, KeyInstancePost, KeyStatePre, KeyStatePost:
+			if _, dup := single[t.Key]; dup {
+				return Record{}, fmt.Errorf("wal trailer %s appears more than once", t.Key)
+			}
+			single[t.Key] = t.Value
+		default:
+			if strings.HasPrefix(t.Key, "Writ-") {
+				return Record{}, fmt.Errorf("wal trailer %s is not a known Writ trailer", t.Key)
+			}
+		}
+	}
+	need := func(k string) (string, error) {
+		v, ok := single[k]
+		if !ok || v == "" {
+			return "", fmt.Errorf("wal message: missing trailer %s", k)
+		}
+		return v, nil
+	}
+	if v, err := need(KeyVersion); err != nil {
+		return Record{}, err
+	} else if v != FormatVersion {
+		return Record{}, fmt.Errorf("wal trailer %s: version %q, want %q", KeyVersion, v, FormatVersion)
+	}
+	kind, err := need(KeyKind)
+	if err != nil {
+		return Record{}, err
+	}
+	r.Entry.Kind = reconciler.EntryKind(kind)
+	for _, k := range []string{KeyIdemKey, KeyHLC, KeyProposer, KeyStatePre, KeyStatePost} {
+		if _, err := need(k); err != nil {
+			return Record{}, err
+		}
+	}
+	if r.Entry.HLC, err = reconciler.ParseHLC(single[KeyHLC]); err != nil {
+		return Record{}, fmt.Errorf("wal trailer %s: %w", KeyHLC, err)
+	}
+	r.Entry.IdemKey, r.Entry.Signer = single[KeyIdemKey], single[KeyProposer]
+	r.Entry.Subject = policies.Subject{Commit: single[KeySubject], Content: single[KeyContent]}
+	r.StatePre, r.StatePost = single[KeyStatePre], single[KeyStatePost]
+	r.InstancePre, r.InstancePost = single[KeyInstancePre], single[KeyInstancePost]
+	r.RulesHash, r.Policy = single[KeyRules], single[KeyPolicy]
+	if v := single[KeyProposal]; v != "" {
+		path, head, ok := strings.Cut(v, "@")
+		if !ok || path == "" || head == "" {
+			return Record{}, fmt.Errorf("wal trailer %s %q: want <path>@<commit>", KeyProposal, v)
+		}
+		r.ProposalPath, r.ProposalHead = path, head
+		r.Entry.ChangedFiles = []string{path}
+	}
+	switch r.Entry.Kind {
+	case reconciler.KindGenesis, reconciler.KindRules:
+		if r.RulesHash == "" {
+			return Record{}, fmt.Errorf("wal message: %s entry without %s", kind, KeyRules)
+		}
+	case reconciler.KindTransition, reconciler.KindReject:
+		p, err := decodeProposal(body)
+		if err != nil {
+			return Record{}, err
+		}
+		for k, v := range map[string]string{KeyInstance: p.Instance, KeyWorkflow: p.Workflow, KeyTransition: p.Transition, KeyIdemKey: p.IdemKey} {
+			if single[k] != v {
+				return Record{}, fmt.Errorf("wal trailer %s %q does not match the proposal's %q", k, single[k], v)
+			}
+		}
+		r.Entry.Proposal = p
+	default:
+		return Record{}, fmt.Errorf("wal trailer %s: unknown kind %q", KeyKind, kind)
+	}
+	r.Summary = strings.TrimSpace(strings.SplitN(body, "\n\n", 2)[0])
+	return r, nil
+}
+
+func decodeProposal(body string) (*schemas.Proposal, error) {
+	for _, line := range strings.Split(body, "\n") {
+		raw, ok := strings.CutPrefix(line, proposalLine)
+		if !ok {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+		dec.DisallowUnknownFields()
+		var p schemas.Proposal
+		if err := dec.Decode(&p); err != nil {
+			return nil, fmt.Errorf("wal message: proposal line: %w", err)
+		}
+		canon, err := schemas.CanonicalJSON(&p)
+		if err != nil || string(canon) != raw {
+			return nil, fmt.Errorf("wal message: proposal line is not canonical JSON")
+		}
+		return &p, nil
+	}
+	return nil, fmt.Errorf("wal message: no %q line in the body", strings.TrimSpace(proposalLine))
+}
+
+// parseDecision parses "<identity> key=value ..." where a value may be a
+// Go-quoted string.
+func parseDecision(s string) (policies.Decision, string, error) {
+	id, rest, _ := strings.Cut(s, " ")
+	if id == "" {
+		return policies.Decision{}, "", fmt.Errorf("no identity")
+	}
+	d := policies.Decision{Identity: id}
+	role := "-"
+	for rest = strings.TrimSpace(rest); rest != ""; rest = strings.TrimSpace(rest) {
+		key, after, ok := strings.Cut(rest, "=")
+		if !ok {
+			return d, "", fmt.Errorf("want key=value at %q", rest)
+		}
+		var val string
+		if strings.HasPrefix(after, `"`) {
+			q, err := strconv.QuotedPrefix(after)
+			if err != nil {
+				return d, "", fmt.Errorf("%s: bad quoted value", key)
+			}
+			val, _ = strconv.Unquote(q)
+			rest = after[len(q):]
+		} else {
+			val, rest, _ = strings.Cut(after, " ")
+		}
+		switch key {
+		case "verdict":
+			d.Verdict = policies.Verdict(val)
+		case "role":
+			role = val
+		case "commit":
+			d.Commit = val
+		case "content":
+			d.Content = val
+		case "ref":
+			d.Ref = val
+		case "justification":
+			d.Justification = val
+		default:
+			return d, "", fmt.Errorf("unknown field %q", key)
+		}
+	}
+	if d.Verdict != policies.VerdictApprove && d.Verdict != policies.VerdictReject {
+		return d, "", fmt.Errorf("verdict %q is not approve or reject", d.Verdict)
+	}
+	return d, role, nil
+}

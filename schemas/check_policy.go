@@ -1,0 +1,58 @@
+package schemas
+
+import (
+	"path"
+	"slices"
+)
+
+// checkPolicy runs the checks that need only the policy itself.
+func checkPolicy(p *Policy, pos *Positions) Problems {
+	c := &checker{pos: pos}
+	rules := c.uniqueNames("rule", len(p.Rules), func(i int) (string, Path) {
+		return p.Rules[i].Name, At("rules", i, "name")
+	})
+	names := make([]string, len(p.Rules))
+	for i, r := range p.Rules {
+		names[i] = r.Name
+		if r.If == nil {
+			continue
+		}
+		for k := range r.If.Inputs {
+			c.checkCondition(&r.If.Inputs[k], At("rules", i, "if", "inputs", k))
+		}
+		for k, pat := range r.If.ChangedFiles {
+			if _, err := path.Match(pat, ""); err != nil {
+				c.at(At("rules", i, "if", "changed_files", k), "invalid file pattern %q: %v", pat, err)
+			}
+		}
+	}
+	if p.Require != nil {
+		used := map[string]bool{}
+		c.checkRequirement(p.Require, At("require"), rules, names, used)
+		for i, r := range p.Rules {
+			if first := rules[r.Name]; first == i && !used[r.Name] {
+				c.at(At("rules", i, "name"), "rule %q is never used: require does not name it", r.Name)
+			}
+		}
+	}
+	return c.problems
+}
+
+func (c *checker) checkRequirement(q *Requirement, qp Path, rules map[string]int, names []string, used map[string]bool) {
+	if q.Rule != "" {
+		at := qp
+		if c.pos.has(child(qp, "rule")) {
+			at = child(qp, "rule")
+		}
+		if _, ok := rules[q.Rule]; !ok {
+			c.at(at, "unknown rule %q (%s)", q.Rule, knownList("rules", names))
+		}
+		used[q.Rule] = true
+	}
+	for i := range q.All {
+		c.checkRequirement(&q.All[i], At(append(slices.Clone(qp), "all", i)...), rules, names, used)
+	}
+	for i := range q.Any {
+		c.checkRequirement(&q.Any[i], At(append(slices.Clone(qp), "any", i)...), rules, names, used)
+	}
+}

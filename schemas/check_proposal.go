@@ -1,0 +1,68 @@
+package schemas
+
+import "strings"
+
+// CheckProposal checks one decoded proposal against a bundle: its workflow
+// exists, its transition exists in that workflow (or is the built-in
+// quarantine or release), base_state is "none" exactly when the transition
+// creates the instance, and, when file is "proposals/<instance>/<name>.yaml",
+// the proposal's instance matches the directory.
+//
+// pos, from Decode, positions the problems; it may be nil, in which case
+// problems carry the file and field but line and column 0. CheckProposal is
+// pure: it reads only its arguments.
+func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems {
+	if pos == nil || pos.file != file {
+		q := newPositions(file)
+		if pos != nil {
+			q.locs = pos.locs
+		}
+		pos = q
+	}
+	c := &checker{pos: pos}
+	if dir, ok := proposalDir(file); ok && dir != p.Instance {
+		c.at(At("instance"), "instance %q does not match the directory it is in (proposals/%s/)", p.Instance, dir)
+	}
+	if b == nil {
+		return c.problems.Sort()
+	}
+	w, ok := b.Workflow(p.Workflow)
+	if !ok {
+		names := make([]string, len(b.Workflows))
+		for i, w := range b.Workflows {
+			names[i] = w.Name
+		}
+		c.at(At("workflow"), "unknown workflow %q (%s)", p.Workflow, knownList("workflows", names))
+		return c.problems.Sort()
+	}
+	creates := false
+	switch t, ok := w.Transition(p.Transition); {
+	case p.Transition == QuarantineTransition || p.Transition == ReleaseTransition:
+	case !ok:
+		names := []string{}
+		for _, t := range w.Transitions {
+			names = append(names, t.Name)
+		}
+		names = append(names, QuarantineTransition, ReleaseTransition)
+		c.at(At("transition"), "unknown transition %q in workflow %q (%s)", p.Transition, w.Name, knownList("transitions", names))
+		return c.problems.Sort()
+	default:
+		creates = len(t.From) == 0 && t.Region == ""
+	}
+	switch {
+	case creates && p.BaseState != BaseStateNone:
+		c.at(At("base_state"), "transition %q creates the instance, so base_state must be %q", p.Transition, BaseStateNone)
+	case !creates && p.BaseState == BaseStateNone:
+		c.at(At("base_state"), "transition %q needs an existing instance: set base_state to its current state hash (sha256:...)", p.Transition)
+	}
+	return c.problems.Sort()
+}
+
+// proposalDir returns <instance> when file is proposals/<instance>/<name>.
+func proposalDir(file string) (string, bool) {
+	parts := strings.Split(file, "/")
+	if len(parts) != 3 || parts[0] != "proposals" {
+		return "", false
+	}
+	return parts[1], true
+}

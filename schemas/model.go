@@ -1,0 +1,321 @@
+package schemas
+
+// This file holds the Go types of the four control-repo kinds. They are the
+// shared vocabulary of writ: the loader fills them from YAML, the policy
+// evaluator and the reducer read them. Every slice is ordered as written in
+// the file, so nothing downstream depends on map iteration order.
+
+// Kind names one kind of control-repo file.
+type Kind string
+
+// The control-repo kinds; each has a JSON Schema in this package.
+const (
+	KindConfig   Kind = "config"   // writ.yaml
+	KindWorkflow Kind = "workflow" // workflows/*.yaml
+	KindPolicy   Kind = "policy"   // policies/*.yaml
+	KindProposal Kind = "proposal" // proposals/<instance>/<name>.yaml
+)
+
+// Materiality ranks how much a transition matters. Policies can require
+// approvals only from a materiality upwards.
+type Materiality string
+
+// Materiality levels, lowest first.
+const (
+	MaterialityLow    Materiality = "low"
+	MaterialityMedium Materiality = "medium"
+	MaterialityHigh   Materiality = "high"
+)
+
+// Rank orders materialities: low < medium < high. Unknown or empty values
+// rank as low.
+func (m Materiality) Rank() int {
+	switch m {
+	case MaterialityMedium:
+		return 1
+	case MaterialityHigh:
+		return 2
+	default:
+		return 0
+	}
+}
+
+// Max returns the higher of two materialities.
+func (m Materiality) Max(o Materiality) Materiality {
+	if o.Rank() > m.Rank() {
+		return o
+	}
+	if m == "" {
+		return MaterialityLow
+	}
+	return m
+}
+
+// IdentityKind distinguishes people from automation. Agents never count as
+// approvers.
+type IdentityKind string
+
+// Identity kinds.
+const (
+	IdentityHuman IdentityKind = "human"
+	IdentityAgent IdentityKind = "agent"
+)
+
+// Config is writ.yaml: who exists, what they may do, and how the rules
+// themselves are governed.
+type Config struct {
+	// Version of the file format; currently 1.
+	Version int `yaml:"version" json:"version"`
+	// Repository is a human name for this control repo.
+	Repository string `yaml:"repository" json:"repository"`
+	// Reconciler names the identity whose signature every WAL entry carries.
+	Reconciler ReconcilerConfig `yaml:"reconciler" json:"reconciler"`
+	// Governance names the policy that judges changes to the rules.
+	Governance Governance `yaml:"governance" json:"governance"`
+	// Roles lists every role an identity or policy may name.
+	Roles []string `yaml:"roles" json:"roles"`
+	// Identities are the humans and agents known to this repo.
+	Identities []Identity `yaml:"identities" json:"identities"`
+}
+
+// ReconcilerConfig names the reconciler identity.
+type ReconcilerConfig struct {
+	Identity string `yaml:"identity" json:"identity"`
+}
+
+// Governance holds the policy for changes to writ.yaml, workflows/ and
+// policies/.
+type Governance struct {
+	Policy string `yaml:"policy" json:"policy"`
+}
+
+// Identity is a human or agent with roles, capabilities and signers.
+type Identity struct {
+	Name         string       `yaml:"name" json:"name"`
+	Kind         IdentityKind `yaml:"kind" json:"kind"`
+	Email        string       `yaml:"email,omitempty" json:"email,omitempty"`
+	Roles        []string     `yaml:"roles,omitempty" json:"roles,omitempty"`
+	Capabilities []string     `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
+	Trust        string       `yaml:"trust,omitempty" json:"trust,omitempty"`
+	Signers      []Signer     `yaml:"signers" json:"signers"`
+}
+
+// HasRole reports whether the identity holds the role.
+func (i Identity) HasRole(role string) bool { return contains(i.Roles, role) }
+
+// HasCapability reports whether the identity holds the capability.
+func (i Identity) HasCapability(c string) bool { return contains(i.Capabilities, c) }
+
+// Signer is one way an identity proves itself. The spine supports SSH keys
+// in authorized_keys format ("ssh-ed25519 AAAA... comment").
+type Signer struct {
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+	SSH  string `yaml:"ssh,omitempty" json:"ssh,omitempty"`
+}
+
+// Workflow is a statechart: states (optionally with parallel regions) and
+// the transitions between them.
+type Workflow struct {
+	Name        string       `yaml:"name" json:"name"`
+	Description string       `yaml:"description,omitempty" json:"description,omitempty"`
+	States      []State      `yaml:"states" json:"states"`
+	Transitions []Transition `yaml:"transitions" json:"transitions"`
+	// Quarantine configures the built-in quarantine/release transitions.
+	Quarantine Quarantine `yaml:"quarantine,omitempty" json:"quarantine,omitempty"`
+}
+
+// Quarantine names the policies for the built-in transitions. Every
+// workflow has a sticky "quarantined" state: "quarantine" enters it from any
+// non-terminal state, and only "release" leaves it, back to where it was.
+type Quarantine struct {
+	Policy        string `yaml:"policy,omitempty" json:"policy,omitempty"`
+	ReleasePolicy string `yaml:"release_policy,omitempty" json:"release_policy,omitempty"`
+}
+
+// Built-in transition and state names present in every workflow.
+const (
+	QuarantineTransition = "quarantine"
+	ReleaseTransition    = "release"
+	QuarantinedState     = "quarantined"
+)
+
+// State is one top-level state. A state with regions is parallel: while the
+// instance is in it, each region has exactly one current sub-state.
+type State struct {
+	Name     string   `yaml:"name" json:"name"`
+	Terminal bool     `yaml:"terminal,omitempty" json:"terminal,omitempty"`
+	Regions  []Region `yaml:"regions,omitempty" json:"regions,omitempty"`
+}
+
+// Region is one parallel region of a state.
+type Region struct {
+	Name    string   `yaml:"name" json:"name"`
+	States  []string `yaml:"states" json:"states"`
+	Initial string   `yaml:"initial" json:"initial"`
+	// Ready is the sub-state that counts as READY for a join.
+	Ready string `yaml:"ready" json:"ready"`
+}
+
+// Transition moves an instance between states. With no From it creates the
+// instance. With Region set it moves that region's sub-state inside the
+// current parallel state. With Join set it may only fire when every region
+// of the current state is READY.
+type Transition struct {
+	Name        string      `yaml:"name" json:"name"`
+	From        []string    `yaml:"from,omitempty" json:"from,omitempty"`
+	To          string      `yaml:"to" json:"to"`
+	Region      string      `yaml:"region,omitempty" json:"region,omitempty"`
+	Join        bool        `yaml:"join,omitempty" json:"join,omitempty"`
+	Policy      string      `yaml:"policy,omitempty" json:"policy,omitempty"`
+	Materiality Materiality `yaml:"materiality,omitempty" json:"materiality,omitempty"`
+	Guards      []Condition `yaml:"guards,omitempty" json:"guards,omitempty"`
+}
+
+// Condition tests one proposal input. Exactly one of Equals, In, Matches or
+// Exists is set. Values compare by their canonical JSON.
+type Condition struct {
+	Input   string `yaml:"input" json:"input"`
+	Equals  any    `yaml:"equals,omitempty" json:"equals,omitempty"`
+	In      []any  `yaml:"in,omitempty" json:"in,omitempty"`
+	Matches string `yaml:"matches,omitempty" json:"matches,omitempty"`
+	Exists  *bool  `yaml:"exists,omitempty" json:"exists,omitempty"`
+}
+
+// Policy is a set of approval rules and how they combine.
+type Policy struct {
+	Name        string `yaml:"name" json:"name"`
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	Rules       []Rule `yaml:"rules" json:"rules"`
+	// Require combines rules by name; nil means every rule must pass.
+	Require *Requirement `yaml:"require,omitempty" json:"require,omitempty"`
+}
+
+// Rule asks for Count approvals from identities holding one of Roles or
+// named in Identities (either list may be empty; both empty means any human).
+type Rule struct {
+	Name        string     `yaml:"name" json:"name"`
+	Count       int        `yaml:"count" json:"count"`
+	Roles       []string   `yaml:"roles,omitempty" json:"roles,omitempty"`
+	Identities  []string   `yaml:"identities,omitempty" json:"identities,omitempty"`
+	AllowAuthor bool       `yaml:"allow_author,omitempty" json:"allow_author,omitempty"`
+	If          *Predicate `yaml:"if,omitempty" json:"if,omitempty"`
+}
+
+// Predicate decides whether a rule applies to a proposal. All set parts
+// must hold; a rule whose predicate fails is skipped (and says why).
+type Predicate struct {
+	Inputs             []Condition `yaml:"inputs,omitempty" json:"inputs,omitempty"`
+	MaterialityAtLeast Materiality `yaml:"materiality_at_least,omitempty" json:"materiality_at_least,omitempty"`
+	ChangedFiles       []string    `yaml:"changed_files,omitempty" json:"changed_files,omitempty"`
+}
+
+// Requirement is a boolean tree over rule names: exactly one of Rule, All
+// or Any is set. In YAML a bare string is shorthand for {rule: name}.
+type Requirement struct {
+	Rule string        `yaml:"rule,omitempty" json:"rule,omitempty"`
+	All  []Requirement `yaml:"all,omitempty" json:"all,omitempty"`
+	Any  []Requirement `yaml:"any,omitempty" json:"any,omitempty"`
+}
+
+// Proposal asks for one transition of one instance.
+type Proposal struct {
+	Instance   string `yaml:"instance" json:"instance"`
+	Workflow   string `yaml:"workflow" json:"workflow"`
+	Transition string `yaml:"transition" json:"transition"`
+	// BaseState is the instance hash ("sha256:<hex>") the proposer saw, or
+	// "none" when the proposal creates the instance.
+	BaseState     string         `yaml:"base_state" json:"base_state"`
+	IdemKey       string         `yaml:"idem_key" json:"idem_key"`
+	Owner         string         `yaml:"owner,omitempty" json:"owner,omitempty"`
+	Materiality   Materiality    `yaml:"materiality,omitempty" json:"materiality,omitempty"`
+	Inputs        map[string]any `yaml:"inputs,omitempty" json:"inputs,omitempty"`
+	Evidence      []Evidence     `yaml:"evidence,omitempty" json:"evidence,omitempty"`
+	Justification string         `yaml:"justification,omitempty" json:"justification,omitempty"`
+}
+
+// BaseStateNone is the base_state of a proposal that creates an instance.
+const BaseStateNone = "none"
+
+// Evidence points at something that supports a proposal.
+type Evidence struct {
+	Name   string `yaml:"name" json:"name"`
+	URI    string `yaml:"uri,omitempty" json:"uri,omitempty"`
+	Digest string `yaml:"digest,omitempty" json:"digest,omitempty"`
+}
+
+// Bundle is the whole rule set of a control repo at one commit: writ.yaml,
+// every workflow and every policy, each list sorted by name.
+type Bundle struct {
+	Config    Config     `json:"config"`
+	Workflows []Workflow `json:"workflows"`
+	Policies  []Policy   `json:"policies"`
+}
+
+// Identity returns the named identity.
+func (b *Bundle) Identity(name string) (Identity, bool) {
+	for _, id := range b.Config.Identities {
+		if id.Name == name {
+			return id, true
+		}
+	}
+	return Identity{}, false
+}
+
+// Workflow returns the named workflow.
+func (b *Bundle) Workflow(name string) (*Workflow, bool) {
+	for i := range b.Workflows {
+		if b.Workflows[i].Name == name {
+			return &b.Workflows[i], true
+		}
+	}
+	return nil, false
+}
+
+// Policy returns the named policy.
+func (b *Bundle) Policy(name string) (*Policy, bool) {
+	for i := range b.Policies {
+		if b.Policies[i].Name == name {
+			return &b.Policies[i], true
+		}
+	}
+	return nil, false
+}
+
+// State returns the named top-level state.
+func (w *Workflow) State(name string) (*State, bool) {
+	for i := range w.States {
+		if w.States[i].Name == name {
+			return &w.States[i], true
+		}
+	}
+	return nil, false
+}
+
+// Transition returns the named transition.
+func (w *Workflow) Transition(name string) (*Transition, bool) {
+	for i := range w.Transitions {
+		if w.Transitions[i].Name == name {
+			return &w.Transitions[i], true
+		}
+	}
+	return nil, false
+}
+
+// Region returns the named region of a parallel state.
+func (s *State) Region(name string) (*Region, bool) {
+	for i := range s.Regions {
+		if s.Regions[i].Name == name {
+			return &s.Regions[i], true
+		}
+	}
+	return nil, false
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
