@@ -99,7 +99,7 @@ func loadBundle(fsys fs.FS) (*Bundle, *bundleState, Problems) {
 	}
 	slices.SortStableFunc(b.Workflows, func(x, y Workflow) int { return strings.Compare(x.Name, y.Name) })
 	slices.SortStableFunc(b.Policies, func(x, y Policy) int { return strings.Compare(x.Name, y.Name) })
-	return b, st, problems.Sort()
+	return b, st, finish(problems)
 }
 
 // loadDir decodes and checks every YAML file directly inside dir. Stems of
@@ -221,7 +221,7 @@ func ValidateRepo(fsys fs.FS) Problems {
 		}
 		problems = append(problems, CheckProposal(bundle, file, &prop, pos)...)
 	}
-	return problems.Sort()
+	return finish(problems)
 }
 
 // proposalFiles lists the YAML files under proposals/, in path order, and

@@ -24,7 +24,7 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 		c.at(At("instance"), "instance %q does not match the directory it is in (proposals/%s/)", p.Instance, dir)
 	}
 	if b == nil {
-		return c.problems.Sort()
+		return finish(c.problems)
 	}
 	w, ok := b.Workflow(p.Workflow)
 	if !ok {
@@ -33,7 +33,7 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 			names[i] = w.Name
 		}
 		c.at(At("workflow"), "unknown workflow %q (%s)", p.Workflow, knownList("workflows", names))
-		return c.problems.Sort()
+		return finish(c.problems)
 	}
 	creates := false
 	switch t, ok := w.Transition(p.Transition); {
@@ -45,7 +45,7 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 		}
 		names = append(names, QuarantineTransition, ReleaseTransition)
 		c.at(At("transition"), "unknown transition %q in workflow %q (%s)", p.Transition, w.Name, knownList("transitions", names))
-		return c.problems.Sort()
+		return finish(c.problems)
 	default:
 		creates = len(t.From) == 0 && t.Region == ""
 	}
@@ -55,7 +55,7 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 	case !creates && p.BaseState == BaseStateNone:
 		c.at(At("base_state"), "transition %q needs an existing instance: set base_state to its current state hash (sha256:...)", p.Transition)
 	}
-	return c.problems.Sort()
+	return finish(c.problems)
 }
 
 // proposalDir returns <instance> when file is proposals/<instance>/<name>.

@@ -46,19 +46,19 @@ func Decode(k Kind, file string, data []byte, out any) (pos *Positions, problems
 	}
 	root, ps := parseYAML(file, data)
 	if len(ps) > 0 {
-		return pos, ps.Sort()
+		return pos, finish(ps)
 	}
 	c := &converter{pos: pos}
 	value := c.value(root, nil, nil, 0)
 	if len(c.problems) > 0 {
-		return pos, c.problems.Sort()
+		return pos, finish(c.problems)
 	}
 	if err := sch.Validate(value); err != nil {
 		var verr *jsonschema.ValidationError
 		if !errors.As(err, &verr) {
 			return pos, Problems{fileProblem(file, "validating: %v", err)}
 		}
-		return pos, set.schemaProblems(pos, value, verr).Sort()
+		return pos, finish(set.schemaProblems(pos, value, verr))
 	}
 	raw, err := json.Marshal(value)
 	if err != nil {
@@ -203,7 +203,7 @@ func LoadConfig(file string, data []byte) (*Config, Problems) {
 		return nil, ps
 	}
 	if ps := checkConfig(&c, pos); len(ps) > 0 {
-		return nil, ps.Sort()
+		return nil, finish(ps)
 	}
 	return &c, nil
 }
@@ -219,7 +219,7 @@ func LoadWorkflow(file string, data []byte) (*Workflow, Problems) {
 		return nil, ps
 	}
 	if ps := checkWorkflow(&w, pos); len(ps) > 0 {
-		return nil, ps.Sort()
+		return nil, finish(ps)
 	}
 	return &w, nil
 }
@@ -235,7 +235,7 @@ func LoadPolicy(file string, data []byte) (*Policy, Problems) {
 		return nil, ps
 	}
 	if ps := checkPolicy(&p, pos); len(ps) > 0 {
-		return nil, ps.Sort()
+		return nil, finish(ps)
 	}
 	return &p, nil
 }

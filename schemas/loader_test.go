@@ -232,3 +232,12 @@ func TestDecodeConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestProblemsCappedPerFile(t *testing.T) {
+	data := "name: w\nstates:\n" + strings.Repeat("  - name: s\n", 150) + "transitions: [{name: t, to: s}]\n"
+	_, ps := LoadWorkflow(wfFile, []byte(data))
+	if len(ps) != MaxProblemsPerFile+1 {
+		t.Fatalf("got %d problems, want %d", len(ps), MaxProblemsPerFile+1)
+	}
+	expectProblem(t, ps, want{wfFile, 0, 0, FieldFile, "49 more problems not shown"})
+}

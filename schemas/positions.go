@@ -2,7 +2,6 @@ package schemas
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -31,7 +30,19 @@ func (p Path) pointer() string {
 	return sb.String()
 }
 
-var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+// plainKey reports whether a key can be printed without quotes: a letter
+// or '_' followed by letters, digits, '_' and '-'.
+func plainKey(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_', 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		case i > 0 && (r == '-' || '0' <= r && r <= '9'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
 
 // Field formats the path the way problems name fields, for example
 // "transitions[2].from[0]" or `inputs["build.id"]`; the root is "(root)".
@@ -43,7 +54,7 @@ func (p Path) Field() string {
 			fmt.Fprintf(&sb, "[%d]", t)
 		default:
 			s := fmt.Sprint(t)
-			if !plainKey.MatchString(s) {
+			if !plainKey(s) {
 				fmt.Fprintf(&sb, "[%s]", strconv.Quote(s))
 				continue
 			}

@@ -75,6 +75,32 @@ func compareProblems(a, b Problem) int {
 	)
 }
 
+// MaxProblemsPerFile caps how many problems are reported for one file; a
+// final problem says how many more were dropped.
+const MaxProblemsPerFile = 100
+
+// finish sorts ps and caps each file's problems at MaxProblemsPerFile.
+func finish(ps Problems) Problems {
+	ps = ps.Sort()
+	out := ps[:0:0]
+	for i := 0; i < len(ps); {
+		j := i
+		for j < len(ps) && ps[j].File == ps[i].File {
+			j++
+		}
+		if n := j - i; n > MaxProblemsPerFile {
+			last := ps[i+MaxProblemsPerFile-1]
+			out = append(out, ps[i:i+MaxProblemsPerFile]...)
+			out = append(out, Problem{File: last.File, Line: last.Line, Column: last.Column, Field: FieldFile,
+				Message: fmt.Sprintf("%d more problems not shown", n-MaxProblemsPerFile)})
+		} else {
+			out = append(out, ps[i:j]...)
+		}
+		i = j
+	}
+	return out
+}
+
 // fileProblem is a problem with a whole file.
 func fileProblem(file, format string, args ...any) Problem {
 	return Problem{File: file, Field: FieldFile, Message: fmt.Sprintf(format, args...)}

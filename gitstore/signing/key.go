@@ -32,8 +32,9 @@ var _ git.Signer = (*SSHSigner)(nil)
 func NewSSHSigner(s ssh.Signer) *SSHSigner { return &SSHSigner{signer: s} }
 
 // LoadSSHSigner reads an unencrypted private key file (OpenSSH, PKCS#1,
-// PKCS#8 or SEC1 PEM), such as one written by GenerateSSHKey or ssh-keygen
-// -N ''. Passphrase-protected keys are refused.
+// PKCS#8 or SEC1 PEM), such as one written by GenerateSSHKey or by
+// ssh-keygen with an empty passphrase. Passphrase-protected keys are
+// refused.
 func LoadSSHSigner(path string) (*SSHSigner, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {

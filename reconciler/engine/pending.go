@@ -107,14 +107,17 @@ func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main 
 		return problem("%v", err)
 	}
 	p.Path = path
+	// A WAL entry adds the proposal file to main, so its presence there
+	// means the proposal was applied. This costs a few tree lookups, not a
+	// walk of history.
 	if !main.IsZero() {
-		merged, err := e.Store.IsAncestor(head, main)
-		if err != nil {
-			return problem("branch %s: %v", branch, err)
-		}
-		if merged {
+		_, err := e.Store.ReadFile(main, path)
+		switch {
+		case err == nil:
 			p.Merged = true
 			return p
+		case !errors.Is(err, gitstore.ErrNotFound):
+			return problem("branch %s: %v", branch, err)
 		}
 	}
 	commits, err := e.Store.BranchCommits(head, main)

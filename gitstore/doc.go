@@ -1,0 +1,38 @@
+// Package gitstore is writ's write-ahead log on git: it reads and writes the
+// control repository with go-git (no git binary needed at run time).
+//
+// # The log
+//
+// The WAL is the first-parent history of MainRef. Each entry is a commit
+// written by WriteCommit, typically a merge whose first parent is the
+// previous main and whose second parent is the proposal's head, carrying
+// its facts in git trailers (FormatMessage / ParseMessage) and signed by
+// the reconciler (CommitRequest.Signer; see the signing subpackage).
+// FirstParentLog and WalkFirstParent replay it oldest first; a stop commit
+// that is not on the chain is ErrNotOnChain, which is how a rewritten main
+// is detected.
+//
+// # Writing
+//
+// WriteCommit builds trees bottom-up from a base tree plus file writes and
+// deletions, reusing unchanged subtrees, and writes blob, tree and commit
+// objects that `git fsck --strict` accepts. It never moves a ref:
+// publishing is a separate CompareAndSwap, which follows git's lock-file
+// protocol so that two reconcilers (or a reconciler and the git client)
+// cannot both win. Checkpoints (WriteCheckpoint / ReadCheckpoint) are a
+// separate chain under CheckpointRef holding state.json snapshots.
+//
+// # Reading
+//
+// ReadFile, ListFiles and ChangedFiles read trees; BranchCommits lists a
+// proposal branch's commits; IsAncestor answers reachability. go-git walks
+// about 0.05-0.3 ms per commit, so hot paths read blobs by known path and
+// keep what replay needs in the commit itself.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use. Object access is serialised by a
+// mutex inside the Store; ref updates are atomic across processes.
+//
+// All errors are wrapped with context; the sentinels are in errors.go.
+package gitstore

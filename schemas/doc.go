@@ -1,0 +1,46 @@
+// Package schemas defines the four kinds of file in a writ control repo and
+// loads them: writ.yaml (Config), workflows/*.yaml (Workflow),
+// policies/*.yaml (Policy) and proposals/<instance>/<name>.yaml (Proposal).
+//
+// # Loading
+//
+// Every file goes through the same steps, and each step reports Problems
+// positioned as "path:line:col: field: message":
+//
+//  1. Text: the file must be at most MaxFileSize bytes of UTF-8 without
+//     control characters, and hold exactly one YAML document.
+//  2. YAML: the document is parsed with gopkg.in/yaml.v3 into nodes, which
+//     are converted to JSON values while the position of every key and
+//     value is recorded (see Positions). Mapping keys must be unique
+//     strings; anchors, aliases, merge keys and custom tags are refused, so
+//     a reviewed file means what it shows; nesting is capped at MaxDepth.
+//  3. Schema: the value is validated against the kind's embedded JSON
+//     Schema (draft 2020-12, see Schema), and each failure is mapped back
+//     to the key or value at fault: unknown fields (with a "did you mean"),
+//     missing fields, wrong types, values outside an enum (listing the
+//     allowed values), patterns.
+//  4. Go: only a value that passed the schema is decoded into the Go type.
+//     Numbers in free-form values (proposal inputs, condition operands)
+//     become json.Number in their shortest form, matching CanonicalJSON.
+//
+// Decode runs these steps. LoadConfig, LoadWorkflow and LoadPolicy add the
+// semantic checks that need only the one file (unique names, known states,
+// reachability, valid SSH keys, ...). LoadBundle loads a whole rule set and
+// adds the checks across files (known policies, roles and identities,
+// satisfiable rules); ValidateRepo also checks every proposal with
+// CheckProposal.
+//
+// # Guarantees
+//
+// Loading never panics, whatever the input; one bad file never hides the
+// problems of another; problems are sorted (file, line, column, field,
+// message), so output is stable; and every function here is safe for
+// concurrent use (the schemas compile once, on first use). Nothing here
+// reads a clock or the network: the same bytes give the same result.
+//
+// # Built-ins
+//
+// Every workflow has a state "quarantined" and transitions "quarantine"
+// and "release"; users may not declare those names, and configure them
+// under a workflow's quarantine: key instead.
+package schemas
