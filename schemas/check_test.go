@@ -1,8 +1,15 @@
 package schemas
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // wf builds a workflow file from states and transitions YAML.
@@ -147,6 +154,30 @@ func TestLoadWorkflowRunsLocalChecks(t *testing.T) {
 		t.Fatal(ps)
 	}
 	if p, ps := LoadPolicy(polFile, []byte(miniRepo[polFile])); p == nil || len(ps) > 0 {
+		t.Fatal(ps)
+	}
+}
+
+func TestAnyFreshKeysLoad(t *testing.T) {
+	// writ init writes freshly generated keys of any type ssh supports.
+	_, edPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecPriv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, pub := range []crypto.PublicKey{edPriv.Public(), ecPriv.Public()} {
+		k, err := ssh.NewPublicKey(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k))))
+	}
+	cfg := strings.NewReplacer(keyAlice, keys[0], keyBob, keys[1]).Replace(miniRepo["writ.yaml"])
+	if ps := ValidateRepo(repo(map[string]string{"writ.yaml": cfg})); len(ps) > 0 {
 		t.Fatal(ps)
 	}
 }

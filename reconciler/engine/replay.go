@@ -72,38 +72,50 @@ func (e *Engine) Replay(opts ReplayOptions) (*ReplayResult, error) {
 	if head.IsZero() {
 		return nil, fmt.Errorf("main has no commits: not a writ control repo (run writ init)")
 	}
-	chain, err := e.firstParentHashes(head)
-	if err != nil {
-		return nil, err
-	}
 	res := &ReplayResult{State: reconciler.NewState(), Head: head}
 	cp, err := e.Store.ReadCheckpoint()
 	hasCheckpoint := err == nil
 	if err != nil && !errors.Is(err, gitstore.ErrNoRef) {
 		return nil, fmt.Errorf("read checkpoint: %w", err)
 	}
-	cpIndex := -1
-	if hasCheckpoint {
-		for i, h := range chain {
-			if h == cp.At {
-				cpIndex = i
-				break
-			}
-		}
-		if cpIndex < 0 {
-			return nil, fmt.Errorf("%w: checkpoint %s covers commit %s, which is not on main's first-parent history",
-				ErrRewritten, shortHash(cp.Commit.String()), cp.At)
-		}
-		res.CheckpointAt = cp.At
-	}
-	start := 0
 	var snapshot reconciler.State
 	if hasCheckpoint {
+		res.CheckpointAt = cp.At
 		if snapshot, err = e.restoreCheckpoint(cp); err != nil {
 			return nil, err
 		}
-		if opts.FromCheckpoint {
-			res.State, start = snapshot, cpIndex+1
+	}
+	var chain []plumbing.Hash
+	start, cpIndex := 0, -1
+	if hasCheckpoint && opts.FromCheckpoint {
+		// Only the entries after the checkpoint: cost grows with new
+		// entries, not with history.
+		newer, err := e.Store.FirstParentLog(head, cp.At)
+		if errors.Is(err, gitstore.ErrNotOnChain) {
+			return nil, rewritten(cp)
+		} else if err != nil {
+			return nil, fmt.Errorf("walk main: %w", err)
+		}
+		start = int(snapshot.Entries())
+		chain = make([]plumbing.Hash, start, start+len(newer))
+		for _, c := range newer {
+			chain = append(chain, c.Hash)
+		}
+		res.State = snapshot
+	} else {
+		if chain, err = e.firstParentHashes(head); err != nil {
+			return nil, err
+		}
+		if hasCheckpoint {
+			for i, h := range chain {
+				if h == cp.At {
+					cpIndex = i
+					break
+				}
+			}
+			if cpIndex < 0 {
+				return nil, rewritten(cp)
+			}
 		}
 	}
 	v := verifier{engine: e, rings: map[string]*signing.KeyRing{}}
@@ -130,6 +142,11 @@ func (e *Engine) Replay(opts ReplayOptions) (*ReplayResult, error) {
 		}
 	}
 	return res, nil
+}
+
+func rewritten(cp gitstore.Checkpoint) error {
+	return fmt.Errorf("%w: checkpoint %s covers commit %s, which is not on main's first-parent history",
+		ErrRewritten, shortHash(cp.Commit.String()), cp.At)
 }
 
 // firstParentHashes returns main's first-parent chain, root first.
