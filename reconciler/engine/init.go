@@ -86,6 +86,9 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 	if err := e.configureGit(rules); err != nil {
 		return plumbing.ZeroHash, err
 	}
+	if err := e.Store.SyncWorktree(plumbing.ZeroHash, commit); err != nil {
+		return plumbing.ZeroHash, err
+	}
 	return commit, nil
 }
 

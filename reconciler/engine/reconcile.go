@@ -103,6 +103,11 @@ func (e *Engine) reconcileOnce(rep *ReconcileReport) error {
 		state, head = next, commit
 	}
 	rep.State, rep.Head = state, head
+	if head != res.Head {
+		if err := e.Store.SyncWorktree(res.Head, head); err != nil {
+			return err
+		}
+	}
 	if res.CheckpointAt != head {
 		if err := e.checkpoint(state, head); err != nil {
 			return err
