@@ -180,3 +180,13 @@ func TestBadProposalDoesNotBlockOthers(t *testing.T) {
 		t.Fatalf("bad proposal: %+v", rep.Skipped)
 	}
 }
+
+func TestNumericInputsReplayExactly(t *testing.T) {
+	e, _ := newRepo(t)
+	propose(t, e, "deploy-agent", "create", map[string]any{"build": 12345678901234567, "ratio": 0.1, "tags": []any{"a", 2}})
+	rep := reconcile(t, e, 1)
+	full := mustReplay(t, e, ReplayOptions{})
+	if full.State.Hash() != rep.State.Hash() {
+		t.Fatalf("replay %s != reconcile %s", full.State.Hash(), rep.State.Hash())
+	}
+}

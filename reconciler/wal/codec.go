@@ -284,6 +284,7 @@ func decodeProposal(body string) (*schemas.Proposal, error) {
 		}
 		dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
 		dec.DisallowUnknownFields()
+		dec.UseNumber() // numbers keep their exact digits, as the loader keeps them
 		var p schemas.Proposal
 		if err := dec.Decode(&p); err != nil {
 			return nil, fmt.Errorf("wal message: proposal line: %w", err)

@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,7 +13,7 @@ import (
 
 func sampleRecord() Record {
 	p := &schemas.Proposal{Instance: "web-1", Workflow: "release", Transition: "ship", BaseState: "sha256:" + strings.Repeat("a", 64),
-		IdemKey: "k-1", Inputs: map[string]any{"change_ticket": "CHG-1", "n": 3}, Justification: "green"}
+		IdemKey: "k-1", Inputs: map[string]any{"change_ticket": "CHG-1", "n": 3, "big": json.Number("12345678901234567890123")}, Justification: "green"}
 	return Record{
 		Entry: reconciler.Entry{Kind: reconciler.KindTransition, HLC: reconciler.HLC{Wall: 1795408710993, Logical: 2},
 			Signer: "deploy-agent", IdemKey: "k-1", Proposal: p,
@@ -46,7 +47,7 @@ func TestRoundTrip(t *testing.T) {
 	// Guard names lose their spaces on the wire; inputs come back as JSON
 	// numbers.
 	r.Guards[1].Name = "input-change_ticket"
-	r.Entry.Proposal.Inputs["n"] = float64(3)
+	r.Entry.Proposal.Inputs["n"] = json.Number("3")
 	if !reflect.DeepEqual(got, r) {
 		t.Fatalf("round trip differs:\n got %+v\nwant %+v", got, r)
 	}
