@@ -31,7 +31,9 @@ func checkConfig(cfg *Config, pos *Positions) Problems {
 			path := At("identities", i, "signers", j, "ssh")
 			key, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(s.SSH))
 			if err != nil {
-				c.at(path, "signer %d: invalid SSH public key: %v", j, err)
+				msg := strings.TrimPrefix(err.Error(), "ssh: ")
+				msg = strings.TrimPrefix(msg, "no key found; last parsing error for ignored line: ")
+				c.at(path, "signer %d: invalid SSH public key (want authorized_keys format, \"ssh-ed25519 AAAA... comment\"): %s", j, msg)
 				continue
 			}
 			if len(bytes.TrimSpace(rest)) > 0 {
