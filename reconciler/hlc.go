@@ -65,6 +65,10 @@ func NextHLC(last HLC, nowMillis int64) HLC {
 	if nowMillis > last.Wall {
 		return HLC{Wall: nowMillis}
 	}
+	if last.Logical == ^uint32(0) {
+		// The logical counter is exhausted: borrow the next millisecond.
+		return HLC{Wall: last.Wall + 1}
+	}
 	return HLC{Wall: last.Wall, Logical: last.Logical + 1}
 }
 
