@@ -166,7 +166,7 @@ func TestBadProposalDoesNotBlockOthers(t *testing.T) {
 	signer, _ := keys.Signer("deploy-agent")
 	msg, _ := gitstore.FormatMessage("bad", "", nil)
 	bad, err := e.Store.WriteCommit(gitstore.CommitRequest{Parents: []plumbing.Hash{main},
-		Files:  map[string][]byte{"proposals/web-9/bad.yaml": []byte("instance: web-9\nworkflow: release\ntransition: [oops\n")},
+		Files:   map[string][]byte{"proposals/web-9/bad.yaml": []byte("instance: web-9\nworkflow: release\ntransition: [oops\n")},
 		Message: msg, Author: e.signature(nil, "deploy-agent"), Committer: e.signature(nil, "deploy-agent"), Signer: signer})
 	if err != nil {
 		t.Fatal(err)

@@ -40,6 +40,12 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
+	// Judge the template as the user wrote it, so problems point into
+	// their files; its signers are about to be replaced, so their problems
+	// do not count. Nothing is written before this passes.
+	if _, problems := schemas.LoadBundle(mapFSOf(files)); len(withoutSigners(problems)) > 0 {
+		return plumbing.ZeroHash, fmt.Errorf("template rules do not validate: %w", withoutSigners(problems))
+	}
 	cfg, err := withFreshKeys(files[ConfigFile], keys)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -48,7 +54,7 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 	mapFS := mapFSOf(files)
 	rules, problems := schemas.LoadBundle(mapFS)
 	if len(problems) > 0 {
-		return plumbing.ZeroHash, fmt.Errorf("template rules do not validate: %w", problems)
+		return plumbing.ZeroHash, fmt.Errorf("writ.yaml with fresh keys does not validate: %w", problems)
 	}
 	hash, err := RulesHash(rules)
 	if err != nil {
@@ -63,7 +69,7 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 		return plumbing.ZeroHash, fmt.Errorf("genesis does not apply: %s", out.Reason)
 	}
 	msg, err := wal.Encode(wal.Record{Entry: entry, RulesHash: hash, Guards: out.Guards,
-		Summary: "Genesis: the rules in writ.yaml, workflows/ and policies/ are in force.",
+		Summary:  "Genesis: the rules in writ.yaml, workflows/ and policies/ are in force.",
 		StatePre: pre.Hash(), StatePost: post.Hash()})
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -99,7 +105,12 @@ func (e *Engine) configureGit(rules *schemas.Bundle) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(e.Store.GitDir(), AllowedSignersFile)
+	// git resolves a relative path against its own working directory, so
+	// the configured path must be absolute.
+	path, err := filepath.Abs(filepath.Join(e.Store.GitDir(), AllowedSignersFile))
+	if err != nil {
+		return fmt.Errorf("allowed signers path: %w", err)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -145,8 +156,21 @@ func readTemplate(template fs.FS) (map[string][]byte, error) {
 	return files, nil
 }
 
+// withoutSigners drops the problems of identities' signers, which Init
+// replaces anyway.
+func withoutSigners(problems schemas.Problems) schemas.Problems {
+	var out schemas.Problems
+	for _, p := range problems {
+		if p.File == ConfigFile && strings.Contains(p.Field, ".signers") {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 // withFreshKeys rewrites writ.yaml so every identity has exactly one
-// signer: a new SSH key. Comments and layout elsewhere are kept.
+// signer: a new SSH key. Comments are kept; yaml.v3 normalises the layout.
 func withFreshKeys(cfg []byte, keys KeyGenerator) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(cfg, &doc); err != nil {

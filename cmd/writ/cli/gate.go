@@ -23,8 +23,9 @@ reconcile would, without writing anything: signatures, capability, guards
 (terminal, quarantine, parallel-region join, input guards), staleness,
 idempotency and the approval policy, with who counted and who did not and why.
 
-Exit codes: 0 ready to apply, 2 waiting for a human, 3 refused (invalid,
-unsigned, unauthorized, stale, duplicate or rejected), 1 error.`,
+Exit codes: 0 ready to apply, 2 waiting for a human, 3 not applicable
+(invalid, unsigned, unauthorized, stale, duplicate, rejected, or already
+applied), 1 error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()

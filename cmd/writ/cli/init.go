@@ -48,6 +48,11 @@ func (a *app) runInit(dir, template string) error {
 	e := &engine.Engine{Store: store, Keys: keys, Now: a.now}
 	commit, err := e.Init(tmpl, keys)
 	if err != nil {
+		// Leave nothing half-made behind, so a retry starts clean. Keys in
+		// an outside --keys directory are kept: they are never deleted.
+		if rmErr := os.RemoveAll(store.GitDir()); rmErr != nil {
+			return fmt.Errorf("%w (and removing the half-made repository failed: %v)", err, rmErr)
+		}
 		return err
 	}
 	if !a.quiet {
