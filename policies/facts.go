@@ -10,6 +10,11 @@ type Verdict string
 const (
 	VerdictApprove Verdict = "approve"
 	VerdictReject  Verdict = "reject"
+	// VerdictOverride is break-glass: it is not judged by Evaluate (which
+	// lists it as not counted) but by the reducer, which lets an override
+	// by a human holding the override capability, with a justification,
+	// stand in for an unsatisfied policy and flags it in the audit trail.
+	VerdictOverride Verdict = "override"
 )
 
 // Decision is one human decision, as data. It is the evaluator's only notion

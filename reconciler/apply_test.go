@@ -266,6 +266,56 @@ func TestApply(t *testing.T) {
 			want: StatusWaiting, reason: "governance policy governance",
 		},
 		{
+			name: "break-glass override applies without approvals and is flagged",
+			setup: func(t *testing.T, b *builder) (State, Entry) {
+				s := shippable(t, b)
+				return s, b.transition(s, "agent", "r1", "ship", override("alice", "prod is down"))
+			},
+			want: StatusApplied, reason: "OVERRIDE by alice",
+		},
+		{
+			name: "override without a justification is refused",
+			setup: func(t *testing.T, b *builder) (State, Entry) {
+				s := shippable(t, b)
+				return s, b.transition(s, "agent", "r1", "ship", override("alice", " "))
+			},
+			want: StatusRefused, reason: "has no justification",
+		},
+		{
+			name: "override without the capability is refused",
+			setup: func(t *testing.T, b *builder) (State, Entry) {
+				s := shippable(t, b)
+				return s, b.transition(s, "agent", "r1", "ship", override("bob", "urgent"))
+			},
+			want: StatusRefused, reason: "bob lacks capability override",
+		},
+		{
+			name: "an agent cannot override",
+			setup: func(t *testing.T, b *builder) (State, Entry) {
+				s := shippable(t, b)
+				return s, b.transition(s, "alice", "r1", "ship", override("agent", "urgent"))
+			},
+			want: StatusRefused, reason: "agents cannot override",
+		},
+		{
+			name: "the author cannot override their own proposal",
+			setup: func(t *testing.T, b *builder) (State, Entry) {
+				s := shippable(t, b)
+				return s, b.transition(s, "alice", "r1", "ship", override("alice", "urgent"))
+			},
+			want: StatusRefused, reason: "cannot override it",
+		},
+		{
+			name: "override does not bypass guards",
+			setup: func(t *testing.T, b *builder) (State, Entry) {
+				s := shippable(t, b)
+				e := b.transition(s, "agent", "r1", "ship", override("alice", "urgent"))
+				e.Proposal.Inputs = nil
+				return s, e
+			},
+			want: StatusRefused, reason: "input change_ticket",
+		},
+		{
 			name: "unknown entry kind is refused",
 			setup: func(t *testing.T, b *builder) (State, Entry) {
 				return NewState(), Entry{Kind: "bogus"}

@@ -88,6 +88,9 @@ type Outcome struct {
 	Guards []GuardResult `json:"guards,omitempty"`
 	// Policy is the approval evaluation, when the transition has a policy.
 	Policy *policies.Result `json:"policy,omitempty"`
+	// Override names the identity whose break-glass override applied the
+	// entry although its policy was not satisfied; empty otherwise.
+	Override string `json:"override,omitempty"`
 	// InstancePre and InstancePost are the instance hashes around the entry.
 	InstancePre  string `json:"instance_pre,omitempty"`
 	InstancePost string `json:"instance_post,omitempty"`

@@ -108,3 +108,7 @@ func shippable(t *testing.T, b *builder) State {
 	}
 	return s
 }
+
+func override(who, why string) policies.Decision {
+	return policies.Decision{Identity: who, Verdict: policies.VerdictOverride, Commit: "c0ffee", Content: "sha256:aa", Ref: "ref-" + who, Justification: why}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -16,7 +17,11 @@ type ApproveRequest struct {
 	As       string
 	Proposal string // "<instance>/<name>"
 	Reject   bool
-	// Justification is required for a rejection.
+	// Override records a break-glass override: the transition applies
+	// without its policy being satisfied, flagged in the audit trail. It
+	// needs the override capability and a justification.
+	Override bool
+	// Justification is required for a rejection and an override.
 	Justification string
 }
 
@@ -36,8 +41,13 @@ func (e *Engine) Approve(req ApproveRequest) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, err
 	}
 	verdict := policies.VerdictApprove
-	if req.Reject {
+	switch {
+	case req.Reject && req.Override:
+		return plumbing.ZeroHash, fmt.Errorf("%w: choose one of reject and override", ErrRefused)
+	case req.Reject:
 		verdict = policies.VerdictReject
+	case req.Override:
+		verdict = policies.VerdictOverride
 	}
 	who, ok := rules.Identity(req.As)
 	switch {
@@ -53,6 +63,10 @@ func (e *Engine) Approve(req ApproveRequest) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, fmt.Errorf("%w: %s: %s is an agent", ErrRefused, policies.ReasonAgent, req.As)
 	case req.Reject && strings.TrimSpace(req.Justification) == "":
 		return plumbing.ZeroHash, fmt.Errorf("%w: a rejection needs a justification (--justification)", ErrRefused)
+	case req.Override && strings.TrimSpace(req.Justification) == "":
+		return plumbing.ZeroHash, fmt.Errorf("%w: an override needs a justification (--justification)", ErrRefused)
+	case req.Override && !who.HasCapability(reconciler.CapabilityOverride):
+		return plumbing.ZeroHash, fmt.Errorf("%w: %s lacks capability %s", ErrRefused, req.As, reconciler.CapabilityOverride)
 	}
 	d := policies.Decision{Identity: req.As, Verdict: verdict, Commit: p.Subject.Commit, Content: p.Subject.Content,
 		Justification: oneLine(req.Justification)}

@@ -50,8 +50,8 @@ func parseDecision(msg string) (d policies.Decision, ok bool, err error) {
 	d = policies.Decision{Identity: one[keyIdentity], Verdict: policies.Verdict(v),
 		Commit: one[keySubject], Content: one[keyContent], Justification: oneLine(body)}
 	switch {
-	case d.Verdict != policies.VerdictApprove && d.Verdict != policies.VerdictReject:
-		return d, true, fmt.Errorf("%s %q is not approve or reject", keyDecision, v)
+	case d.Verdict != policies.VerdictApprove && d.Verdict != policies.VerdictReject && d.Verdict != policies.VerdictOverride:
+		return d, true, fmt.Errorf("%s %q is not approve, reject or override", keyDecision, v)
 	case d.Identity == "":
 		return d, true, fmt.Errorf("missing %s", keyIdentity)
 	case d.Commit == "":

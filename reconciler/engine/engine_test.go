@@ -190,3 +190,32 @@ func TestNumericInputsReplayExactly(t *testing.T) {
 		t.Fatalf("replay %s != reconcile %s", full.State.Hash(), rep.State.Hash())
 	}
 }
+
+func TestOverrideIsRecordedAndReplays(t *testing.T) {
+	e, _ := newRepo(t)
+	ship := toShippable(t, e)
+	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	if _, err := e.Approve(ApproveRequest{As: "bob", Proposal: name, Override: true, Justification: "x"}); !errors.Is(err, ErrRefused) {
+		t.Fatalf("override without the capability: %v", err)
+	}
+	if _, err := e.Approve(ApproveRequest{As: "alice", Proposal: name, Override: true}); !errors.Is(err, ErrRefused) {
+		t.Fatalf("override without a justification: %v", err)
+	}
+	if _, err := e.Approve(ApproveRequest{As: "alice", Proposal: name, Override: true, Justification: "outage INC-7"}); err != nil {
+		t.Fatal(err)
+	}
+	rep := reconcile(t, e, 1)
+	c, _ := e.Store.Commit(rep.Head)
+	rec, err := wal.Decode(c.Message)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Override != "alice" || !strings.Contains(c.Message, "Writ-Override: alice") {
+		t.Fatalf("override not flagged in the entry:\n%s", c.Message)
+	}
+	full := mustReplay(t, e, ReplayOptions{Collect: true})
+	last := full.Entries[len(full.Entries)-1]
+	if last.Outcome.Override != "alice" || full.State.Hash() != rep.State.Hash() {
+		t.Fatalf("replay: override %q, hash %s vs %s", last.Outcome.Override, full.State.Hash(), rep.State.Hash())
+	}
+}

@@ -128,6 +128,7 @@ func record(g GateResult, out reconciler.Outcome, pre, post reconciler.State) wa
 		StatePost:    post.Hash(),
 		InstancePre:  out.InstancePre,
 		InstancePost: out.InstancePost,
+		Override:     out.Override,
 	}
 	if out.Policy != nil {
 		r.Policy = fmt.Sprintf("%s %s", out.Policy.Name, out.Policy.Status)

@@ -39,6 +39,7 @@ const (
 	KeyApproval     = "Writ-Approval"
 	KeyGuard        = "Writ-Guard"
 	KeyPolicy       = "Writ-Policy"
+	KeyOverride     = "Writ-Override"
 	KeyRules        = "Writ-Rules"
 	KeyInstancePre  = "Writ-Instance-Pre"
 	KeyInstancePost = "Writ-Instance-Post"
@@ -65,6 +66,9 @@ type Record struct {
 	// Roles maps approver identity to the role that made the approval
 	// count, for the audit trail.
 	Roles map[string]string
+	// Override names the identity whose break-glass override applied the
+	// entry without a satisfied policy; it is flagged in the audit trail.
+	Override string
 	// Summary is a short human description of the change.
 	Summary                   string
 	StatePre, StatePost       string
@@ -127,6 +131,9 @@ func Encode(r Record) (string, error) {
 	}
 	if r.Policy != "" {
 		add(KeyPolicy, oneLine(r.Policy))
+	}
+	if r.Override != "" {
+		add(KeyOverride, r.Override)
 	}
 	if r.RulesHash != "" {
 		add(KeyRules, r.RulesHash)
@@ -203,7 +210,7 @@ func Decode(msg string) (Record, error) {
 			}
 			r.Guards = append(r.Guards, g)
 		case KeyVersion, KeyKind, KeyInstance, KeyWorkflow, KeyTransition, KeyIdemKey, KeyHLC,
-			KeyProposer, KeyProposal, KeySubject, KeyContent, KeyPolicy, KeyRules,
+			KeyProposer, KeyProposal, KeySubject, KeyContent, KeyPolicy, KeyOverride, KeyRules,
 			KeyInstancePre, KeyInstancePost, KeyStatePre, KeyStatePost:
 			if _, dup := single[t.Key]; dup {
 				return Record{}, fmt.Errorf("wal trailer %s appears more than once", t.Key)
@@ -244,7 +251,7 @@ func Decode(msg string) (Record, error) {
 	r.Entry.Subject = policies.Subject{Commit: single[KeySubject], Content: single[KeyContent]}
 	r.StatePre, r.StatePost = single[KeyStatePre], single[KeyStatePost]
 	r.InstancePre, r.InstancePost = single[KeyInstancePre], single[KeyInstancePost]
-	r.RulesHash, r.Policy = single[KeyRules], single[KeyPolicy]
+	r.RulesHash, r.Policy, r.Override = single[KeyRules], single[KeyPolicy], single[KeyOverride]
 	if v := single[KeyProposal]; v != "" {
 		path, head, ok := strings.Cut(v, "@")
 		if !ok || path == "" || head == "" {
@@ -340,8 +347,10 @@ func parseDecision(s string) (policies.Decision, string, error) {
 			return d, "", fmt.Errorf("unknown field %q", key)
 		}
 	}
-	if d.Verdict != policies.VerdictApprove && d.Verdict != policies.VerdictReject {
-		return d, "", fmt.Errorf("verdict %q is not approve or reject", d.Verdict)
+	switch d.Verdict {
+	case policies.VerdictApprove, policies.VerdictReject, policies.VerdictOverride:
+	default:
+		return d, "", fmt.Errorf("verdict %q is not approve, reject or override", d.Verdict)
 	}
 	return d, role, nil
 }

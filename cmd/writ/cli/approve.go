@@ -18,6 +18,9 @@ proposal branch proposals/<PROPOSAL>. The decision names the exact proposal
 commit and content it covers: if the proposal changes later, the approval no
 longer counts. The author of a proposal and agents cannot approve; the
 request is refused and nothing is written. A rejection needs --justification.
+--override is break-glass: a human with the override capability lets the
+transition apply although its policy is not satisfied (guards still apply);
+it needs --justification and the WAL entry flags it (Writ-Override).
 Afterwards the gate's verdict is printed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -34,8 +37,11 @@ Afterwards the gate's verdict is printed.`,
 				return &exitError{code: ExitRefused, err: err}
 			}
 			verb := "approved"
-			if req.Reject {
+			switch {
+			case req.Reject:
 				verb = "rejected"
+			case req.Override:
+				verb = "OVERRIDE recorded on"
 			}
 			fmt.Fprintf(a.out, "%s %s as %s: decision commit %s\n", verb, req.Proposal, req.As, short(commit.String()))
 			if a.quiet {
@@ -47,6 +53,7 @@ Afterwards the gate's verdict is printed.`,
 	f := cmd.Flags()
 	f.StringVar(&req.As, "as", "", "deciding identity (its key signs the decision)")
 	f.BoolVar(&req.Reject, "reject", false, "reject instead of approve")
+	f.BoolVar(&req.Override, "override", false, "break-glass: apply without the policy being satisfied (needs the override capability and --justification; flagged in the audit trail)")
 	f.StringVar(&req.Justification, "justification", "", "why (required with --reject)")
 	return cmd
 }

@@ -69,6 +69,7 @@ type auditEntry struct {
 	Decisions    []auditDecision          `json:"decisions,omitempty"`
 	Guards       []reconciler.GuardResult `json:"guards"`
 	Policy       string                   `json:"policy,omitempty"`
+	Override     string                   `json:"override,omitempty"`
 	StatePre     string                   `json:"state_pre"`
 	StatePost    string                   `json:"state_post"`
 	RulesHash    string                   `json:"rules,omitempty"`
@@ -89,7 +90,7 @@ func toAudit(v engine.Verified) auditEntry {
 		Commit: v.Commit.String(), Time: v.Author.When.UTC(), SignedBy: v.Signer.Identity,
 		Kind: r.Entry.Kind, Summary: v.Outcome.Reason, IdemKey: r.Entry.IdemKey, HLC: r.Entry.HLC.String(),
 		Proposer: r.Entry.Signer, Proposal: r.ProposalPath, ProposalHead: r.ProposalHead, Subject: r.Entry.Subject,
-		Guards: v.Outcome.Guards, Policy: r.Policy, StatePre: r.StatePre, StatePost: r.StatePost, RulesHash: r.RulesHash,
+		Guards: v.Outcome.Guards, Policy: r.Policy, Override: r.Override, StatePre: r.StatePre, StatePost: r.StatePost, RulesHash: r.RulesHash,
 	}
 	if p := r.Entry.Proposal; p != nil {
 		en.Instance, en.Transition = p.Instance, p.Transition
@@ -122,6 +123,9 @@ func printAudit(a *app, en auditEntry) {
 	}
 	if en.Policy != "" {
 		fmt.Fprintf(a.out, "  policy: %s\n", en.Policy)
+	}
+	if en.Override != "" {
+		fmt.Fprintf(a.out, "  OVERRIDE (break-glass) by %s\n", en.Override)
 	}
 	for _, g := range en.Guards {
 		mark := "pass"
