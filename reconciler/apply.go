@@ -61,6 +61,17 @@ func applyRules(s State, e Entry) (State, Outcome) {
 		return s, out
 	}
 	if e.Kind == KindRules {
+		// Optimistic concurrency on the rules: the change must be based on
+		// the rules in force.
+		switch {
+		case e.Proposal == nil:
+			out.Status, out.Reason = StatusRefused, "rules entry carries no proposal"
+			return s, out
+		case e.Proposal.BaseState != s.rulesHash:
+			out.Status = StatusStale
+			out.Reason = fmt.Sprintf("base_state %s is not the rules in force %s; rebase the change on main and propose again", e.Proposal.BaseState, s.rulesHash)
+			return s, out
+		}
 		// Governance: judged by the rules in force before the change, so
 		// nobody grants themselves rights in the same change.
 		old := s.rules
@@ -75,12 +86,16 @@ func applyRules(s State, e Entry) (State, Outcome) {
 		}
 		res := policies.Evaluate(policies.Facts{
 			Policy: *pol, Identities: old.Config.Identities, Author: e.Signer,
-			Subject: e.Subject, Materiality: schemas.MaterialityHigh,
+			Subject: e.Subject, Inputs: e.Proposal.Inputs, Materiality: schemas.MaterialityHigh,
 			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
 		})
 		out.Policy = &res
 		if res.Status != policies.StatusSatisfied {
-			out.Status, out.Reason = StatusWaiting, "governance policy "+pol.Name+": "+res.Description
+			out.Status = StatusWaiting
+			if res.Status == policies.StatusBlocked {
+				out.Status = StatusRefused
+			}
+			out.Reason = "governance policy " + pol.Name + ": " + res.Description
 			return s, out
 		}
 	}

@@ -260,8 +260,40 @@ func TestApply(t *testing.T) {
 			setup: func(t *testing.T, b *builder) (State, Entry) {
 				s := mustApply(t, NewState(), b.genesis(), StatusApplied)
 				b.wall++
-				return s, Entry{Kind: KindRules, HLC: HLC{Wall: b.wall}, Signer: "alice", IdemKey: "rules-1",
-					Rules: testRules(), Subject: policies.Subject{Commit: "c0ffee"}, Decisions: []policies.Decision{approve("alice"), approve("bob")}}
+				return s, rulesEntry(s, b, "alice", approve("alice"), approve("bob"))
+			},
+			want: StatusWaiting, reason: "governance policy governance",
+		},
+		{
+			name: "rules change approved under the governance policy in force",
+			setup: func(t *testing.T, b *builder) (State, Entry) {
+				s := mustApply(t, NewState(), b.genesis(), StatusApplied)
+				return s, rulesEntry(s, b, "alice", approve("bob"), approve("carol"))
+			},
+			want: StatusApplied, reason: "in force",
+			check: func(t *testing.T, s State) {
+				if _, ok := s.Rules().Identity("dave"); !ok {
+					t.Fatal("the new rules are not in force")
+				}
+			},
+		},
+		{
+			name: "rules change on stale rules",
+			setup: func(t *testing.T, b *builder) (State, Entry) {
+				s := mustApply(t, NewState(), b.genesis(), StatusApplied)
+				e := rulesEntry(s, b, "alice", approve("bob"), approve("carol"))
+				e.Proposal.BaseState = "sha256:" + strings.Repeat("0", 64)
+				return s, e
+			},
+			want: StatusStale, reason: "not the rules in force",
+		},
+		{
+			name: "a rules change cannot grant its own approvers rights",
+			setup: func(t *testing.T, b *builder) (State, Entry) {
+				s := mustApply(t, NewState(), b.genesis(), StatusApplied)
+				// dave does not exist under the rules in force, so his
+				// approval does not count even though the change adds him.
+				return s, rulesEntry(s, b, "alice", approve("bob"), approve("dave"))
 			},
 			want: StatusWaiting, reason: "governance policy governance",
 		},

@@ -112,3 +112,14 @@ func shippable(t *testing.T, b *builder) State {
 func override(who, why string) policies.Decision {
 	return policies.Decision{Identity: who, Verdict: policies.VerdictOverride, Commit: "c0ffee", Content: "sha256:aa", Ref: "ref-" + who, Justification: why}
 }
+
+// rulesEntry proposes new rules that add human "dave" with role sre.
+func rulesEntry(s State, b *builder, signer string, decisions ...policies.Decision) Entry {
+	b.wall++
+	rules := testRules()
+	rules.Config.Identities = append(rules.Config.Identities, schemas.Identity{Name: "dave", Kind: schemas.IdentityHuman, Roles: []string{"sre"}})
+	p := &schemas.Proposal{Instance: schemas.RulesInstance, Workflow: schemas.RulesInstance, Transition: schemas.RulesTransition,
+		BaseState: s.RulesHash(), IdemKey: fmt.Sprintf("rules-%d", b.wall)}
+	return Entry{Kind: KindRules, HLC: HLC{Wall: b.wall}, Signer: signer, IdemKey: p.IdemKey, Proposal: p,
+		Rules: rules, Subject: policies.Subject{Commit: "c0ffee", Content: "sha256:aa"}, Decisions: decisions}
+}

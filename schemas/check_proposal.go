@@ -26,6 +26,21 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 	if b == nil {
 		return finish(c.problems)
 	}
+	if p.Instance == RulesInstance || p.Workflow == RulesInstance {
+		// A governance proposal: it changes writ.yaml, workflows/ or
+		// policies/, and its base_state is the rules hash it was based on.
+		switch {
+		case p.Instance != RulesInstance:
+			c.at(At("instance"), "workflow %q is reserved for rule changes, whose instance is %q", RulesInstance, RulesInstance)
+		case p.Workflow != RulesInstance:
+			c.at(At("workflow"), "instance %q is reserved for rule changes: workflow must be %q", RulesInstance, RulesInstance)
+		case p.Transition != RulesTransition:
+			c.at(At("transition"), "a rule change has transition %q", RulesTransition)
+		case p.BaseState == BaseStateNone:
+			c.at(At("base_state"), "a rule change names the rules hash it is based on (sha256:...)")
+		}
+		return finish(c.problems)
+	}
 	w, ok := b.Workflow(p.Workflow)
 	if !ok {
 		names := make([]string, len(b.Workflows))

@@ -12,6 +12,9 @@ type regionRef struct{ state, region int }
 // checkWorkflow runs the checks that need only the workflow itself.
 func checkWorkflow(w *Workflow, pos *Positions) Problems {
 	c := &checker{pos: pos}
+	if w.Name == RulesInstance {
+		c.at(At("name"), "workflow name %q is reserved for rule changes", w.Name)
+	}
 	stateNames := make([]string, 0, len(w.States))
 	states := c.uniqueNames("state", len(w.States), func(i int) (string, Path) {
 		return w.States[i].Name, At("states", i, "name")

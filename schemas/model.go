@@ -236,6 +236,15 @@ type Proposal struct {
 // BaseStateNone is the base_state of a proposal that creates an instance.
 const BaseStateNone = "none"
 
+// A governance proposal changes the rules (writ.yaml, workflows/,
+// policies/). It lives at proposals/rules/<name>.yaml with instance and
+// workflow "rules", transition "change", and base_state the rules hash it
+// was based on. No workflow or instance may otherwise use these names.
+const (
+	RulesInstance   = "rules"
+	RulesTransition = "change"
+)
+
 // Evidence points at something that supports a proposal.
 type Evidence struct {
 	Name   string `yaml:"name" json:"name"`

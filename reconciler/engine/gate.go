@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/writ-dev/writ/reconciler"
@@ -49,7 +50,10 @@ func Gate(s reconciler.State, p Pending, hlc reconciler.HLC) GateResult {
 	}
 	r.Entry = reconciler.Entry{
 		Kind: reconciler.KindTransition, HLC: hlc, Signer: p.Proposer, IdemKey: p.Proposal.IdemKey,
-		Proposal: p.Proposal, Subject: p.Subject, Decisions: p.Decisions, ChangedFiles: []string{p.Path},
+		Proposal: p.Proposal, Subject: p.Subject, Decisions: p.Decisions, ChangedFiles: p.ChangedFiles(),
+	}
+	if p.IsRules() {
+		r.Entry.Kind, r.Entry.Rules = reconciler.KindRules, p.Rules
 	}
 	_, r.Outcome = reconciler.Apply(s, r.Entry)
 	r.Reason = r.Outcome.Reason
@@ -70,4 +74,15 @@ func Gate(s reconciler.State, p Pending, hlc reconciler.HLC) GateResult {
 		}
 	}
 	return r
+}
+
+// ChangedFiles lists every path the proposal adds, changes or removes,
+// sorted.
+func (p Pending) ChangedFiles() []string {
+	out := append([]string(nil), p.Deleted...)
+	for f := range p.Files {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
 }

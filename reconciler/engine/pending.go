@@ -39,7 +39,18 @@ type Pending struct {
 	Problems []string
 	// Merged is true when the branch head is already on main.
 	Merged bool
+	// Files are the paths the branch adds or changes, with their bytes at
+	// the subject commit; Deleted the paths it removes. For an instance
+	// proposal that is only the proposal file; a rule change may also touch
+	// writ.yaml, workflows/ and policies/.
+	Files   map[string][]byte
+	Deleted []string
+	// Rules are the rules a rule change would put in force.
+	Rules *schemas.Bundle
 }
+
+// IsRules reports whether the pending proposal changes the rules.
+func (p Pending) IsRules() bool { return p.Rules != nil }
 
 // Ignored is a decision commit that does not count, and why.
 type Ignored struct {
@@ -125,6 +136,8 @@ func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main 
 		return problem("branch %s: %v", branch, err)
 	}
 	var subject *object.Commit
+	rulesChange := strings.HasPrefix(path, "proposals/"+schemas.RulesInstance+"/")
+	touched := map[string]bool{}
 	for _, c := range commits {
 		short := shortHash(c.Hash.String())
 		d, isDecision, derr := parseDecision(c.Message)
@@ -146,9 +159,15 @@ func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main 
 			return problem("commit %s: %v", short, err)
 		}
 		for _, f := range changed {
-			if f != path {
+			switch {
+			case f == path:
+			case rulesChange && IsRulesPath(f):
+			case rulesChange:
+				return problem("commit %s changes %s; a rule change may only change %s, writ.yaml, workflows/ and policies/", short, f, path)
+			default:
 				return problem("commit %s changes %s; a proposal branch may only change %s", short, f, path)
 			}
+			touched[f] = true
 		}
 		subject = c
 	}
@@ -167,8 +186,32 @@ func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main 
 	for _, pr := range problems {
 		p.Problems = append(p.Problems, pr.String())
 	}
-	if len(problems) == 0 {
-		p.Proposal = prop
+	if len(problems) > 0 {
+		return p
+	}
+	p.Proposal = prop
+	p.Files = map[string][]byte{}
+	for f := range touched {
+		b, err := e.Store.ReadFile(subject.Hash, f)
+		switch {
+		case errors.Is(err, gitstore.ErrNotFound):
+			p.Deleted = append(p.Deleted, f)
+		case err != nil:
+			return problem("commit %s: %s: %v", shortHash(subject.Hash.String()), f, err)
+		default:
+			p.Files[f] = b
+		}
+	}
+	sort.Strings(p.Deleted)
+	if rulesChange {
+		if len(p.Files)+len(p.Deleted) < 2 {
+			return problem("rule change %s changes no rules", branch)
+		}
+		rules, err := LoadRules(e.Store, subject.Hash)
+		if err != nil {
+			return problem("the changed rules do not validate: %v", err)
+		}
+		p.Rules = rules
 	}
 	return p
 }

@@ -86,7 +86,8 @@ func (e *Engine) reconcileOnce(rep *ReconcileReport) error {
 		reconcilerID := state.Rules().Config.Reconciler.Identity
 		commit, err := e.Store.WriteCommit(gitstore.CommitRequest{
 			Parents:   []plumbing.Hash{head, p.Head},
-			Files:     map[string][]byte{p.Path: p.Raw},
+			Files:     p.Files,
+			Delete:    p.Deleted,
 			Message:   msg,
 			Author:    e.signature(state.Rules(), reconcilerID),
 			Committer: e.signature(state.Rules(), reconcilerID),
@@ -129,6 +130,9 @@ func record(g GateResult, out reconciler.Outcome, pre, post reconciler.State) wa
 		InstancePre:  out.InstancePre,
 		InstancePost: out.InstancePost,
 		Override:     out.Override,
+	}
+	if g.Entry.Kind == reconciler.KindRules {
+		r.RulesHash = post.RulesHash()
 	}
 	if out.Policy != nil {
 		r.Policy = fmt.Sprintf("%s %s", out.Policy.Name, out.Policy.Status)

@@ -84,18 +84,21 @@ func Encode(r Record) (string, error) {
 	var body strings.Builder
 	body.WriteString(r.Summary)
 	switch e.Kind {
-	case reconciler.KindGenesis, reconciler.KindRules:
+	case reconciler.KindGenesis:
 		subject = fmt.Sprintf("writ: %s %s", e.Kind, short(r.RulesHash))
-	case reconciler.KindTransition, reconciler.KindReject:
+	case reconciler.KindTransition, reconciler.KindReject, reconciler.KindRules:
 		p := e.Proposal
 		if p == nil {
 			return "", fmt.Errorf("encode %s entry: no proposal", e.Kind)
 		}
-		verb := p.Transition
-		if e.Kind == reconciler.KindReject {
-			verb = "reject " + p.Transition
+		switch e.Kind {
+		case reconciler.KindReject:
+			subject = fmt.Sprintf("writ: reject %s %s", p.Transition, p.Instance)
+		case reconciler.KindRules:
+			subject = fmt.Sprintf("writ: rules %s", short(r.RulesHash))
+		default:
+			subject = fmt.Sprintf("writ: %s %s", p.Transition, p.Instance)
 		}
-		subject = fmt.Sprintf("writ: %s %s", verb, p.Instance)
 		canon, err := schemas.CanonicalJSON(p)
 		if err != nil {
 			return "", fmt.Errorf("encode proposal: %w", err)
@@ -265,7 +268,10 @@ func Decode(msg string) (Record, error) {
 		if r.RulesHash == "" {
 			return Record{}, fmt.Errorf("wal message: %s entry without %s", kind, KeyRules)
 		}
-	case reconciler.KindTransition, reconciler.KindReject:
+	}
+	switch r.Entry.Kind {
+	case reconciler.KindGenesis:
+	case reconciler.KindTransition, reconciler.KindReject, reconciler.KindRules:
 		p, err := decodeProposal(body)
 		if err != nil {
 			return Record{}, err

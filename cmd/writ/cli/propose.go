@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ func (a *app) proposeCommand() *cobra.Command {
 		inputs []string
 		file   string
 		mat    string
+		rules  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "propose --as IDENTITY --instance ID --transition NAME [flags]",
@@ -29,9 +31,19 @@ for a creating transition) and idem_key to a key derived from the request.
 The proposal is validated first; a bad one is refused and nothing is written.
 Afterwards the gate's verdict is printed.
 
-With --file, the proposal's fields come from a YAML file instead of flags.`,
+With --file, the proposal's fields come from a YAML file instead of flags.
+
+With --rules, propose a change to the rules instead: writ.yaml, workflows/
+and policies/ as edited in the working tree of --repo are compared with
+main, and the differences go on a branch proposals/rules/<name> with
+proposals/rules/<name>.yaml (base_state: the rules hash in force). The change
+is judged by the governance policy of the rules in force before it, so
+nobody can grant themselves rights in the same change.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if rules {
+				return a.proposeRules(req.As, req.Name, req.Proposal.Justification)
+			}
 			if file != "" {
 				raw, err := os.ReadFile(file)
 				if err != nil {
@@ -99,6 +111,7 @@ With --file, the proposal's fields come from a YAML file instead of flags.`,
 	f.StringArrayVar(&inputs, "input", nil, "input key=value (value parsed as YAML); repeatable")
 	f.StringVar(&req.Name, "name", "", "proposal name (default <transition>-<key>)")
 	f.StringVar(&file, "file", "", "read the proposal from a YAML file")
+	f.BoolVar(&rules, "rules", false, "propose the working tree's changes to writ.yaml, workflows/ and policies/")
 	return cmd
 }
 
@@ -116,4 +129,48 @@ func (a *app) defaultWorkflow(e *engine.Engine, instance string) (string, error)
 		return wfs[0].Name, nil
 	}
 	return "", fmt.Errorf("instance %s does not exist yet: say which workflow with --workflow", instance)
+}
+
+// proposeRules proposes the working tree's rule changes.
+func (a *app) proposeRules(as, name, justification string) error {
+	if as == "" {
+		return fmt.Errorf("--as is required")
+	}
+	e, err := a.engine()
+	if err != nil {
+		return err
+	}
+	root := e.Store.Dir()
+	read := func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(root, filepath.FromSlash(p))) }
+	list := func() ([]string, error) {
+		var out []string
+		if _, err := os.Stat(filepath.Join(root, engine.ConfigFile)); err == nil {
+			out = append(out, engine.ConfigFile)
+		}
+		for _, dir := range []string{"workflows", "policies"} {
+			for _, pat := range []string{"*.yaml", "*.yml"} {
+				m, err := filepath.Glob(filepath.Join(root, dir, pat))
+				if err != nil {
+					return nil, err
+				}
+				for _, f := range m {
+					out = append(out, dir+"/"+filepath.Base(f))
+				}
+			}
+		}
+		return out, nil
+	}
+	files, deleted, err := e.RulesChanges(read, list)
+	if err != nil {
+		return err
+	}
+	got, err := e.ProposeRules(engine.ProposeRulesRequest{As: as, Name: name, Justification: justification, Files: files, Deleted: deleted})
+	if err != nil {
+		return &exitError{code: ExitRefused, err: err}
+	}
+	fmt.Fprintf(a.out, "proposed a rule change: branch %s, commit %s signed by %s\n", got.Branch, short(got.Commit.String()), as)
+	if a.quiet {
+		return nil
+	}
+	return a.printGate(e, strings.TrimPrefix(got.Branch, engine.ProposalPrefix), false)
 }

@@ -1,0 +1,96 @@
+package engine
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/writ-dev/writ/reconciler"
+)
+
+// relax proposes lowering the sre-pair count to one.
+func relax(t *testing.T, e *Engine, as, name string) *Proposed {
+	t.Helper()
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	old, err := e.Store.ReadFile(res.Head, "policies/release-approval.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(old), "count: 2", "count: 1", 1)
+	p, err := e.ProposeRules(ProposeRulesRequest{As: as, Name: name, Justification: "one SRE is enough",
+		Files: map[string][]byte{"policies/release-approval.yaml": []byte(changed)}})
+	if err != nil {
+		t.Fatalf("propose rules: %v", err)
+	}
+	return p
+}
+
+func TestGovernanceRuleChange(t *testing.T) {
+	e, _ := newRepo(t)
+	before := mustReplay(t, e, ReplayOptions{}).State.RulesHash()
+	p := relax(t, e, "alice", "relax")
+	name := strings.TrimPrefix(p.Branch, ProposalPrefix)
+	reconcile(t, e, 0) // the governance policy needs two approvals
+	if _, err := e.Approve(ApproveRequest{As: "alice", Proposal: name}); !errors.Is(err, ErrRefused) {
+		t.Fatalf("the author approved her own rule change: %v", err)
+	}
+	approveAs(t, e, "bob", name)
+	approveAs(t, e, "carol", name)
+	rep := reconcile(t, e, 1)
+	if rep.Applied[0].Gate.Entry.Kind != reconciler.KindRules {
+		t.Fatalf("applied a %s entry", rep.Applied[0].Gate.Entry.Kind)
+	}
+	after := rep.State.RulesHash()
+	if after == before {
+		t.Fatal("rules hash did not change")
+	}
+	pol, _ := rep.State.Rules().Policy("release-approval")
+	if pol.Rules[0].Count != 1 {
+		t.Fatalf("new rules not in force: count %d", pol.Rules[0].Count)
+	}
+	full := mustReplay(t, e, ReplayOptions{})
+	if full.State.Hash() != rep.State.Hash() {
+		t.Fatalf("replay %s != %s", full.State.Hash(), rep.State.Hash())
+	}
+	// The new policy applies to later proposals: one SRE ships now.
+	ship := toShippable(t, e)
+	approveAs(t, e, "bob", strings.TrimPrefix(ship.Branch, ProposalPrefix))
+	reconcile(t, e, 1)
+}
+
+func TestGovernanceStaleAndInvalidChanges(t *testing.T) {
+	e, _ := newRepo(t)
+	first := relax(t, e, "alice", "first")
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	cfg, _ := e.Store.ReadFile(res.Head, "writ.yaml")
+	second, err := e.ProposeRules(ProposeRulesRequest{As: "bob", Name: "second",
+		Files: map[string][]byte{"writ.yaml": []byte(strings.Replace(string(cfg), "repository: release-control", "repository: renamed", 1))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"bob", "carol"} {
+		approveAs(t, e, who, strings.TrimPrefix(first.Branch, ProposalPrefix))
+	}
+	for _, who := range []string{"alice", "carol"} {
+		approveAs(t, e, who, strings.TrimPrefix(second.Branch, ProposalPrefix))
+	}
+	rep := reconcile(t, e, 1)
+	if len(rep.Skipped) != 1 || rep.Skipped[0].Outcome.Status != reconciler.StatusStale {
+		t.Fatalf("the second rule change should be stale: %+v", rep.Skipped)
+	}
+	// Invalid rules are refused before anything is written.
+	_, err = e.ProposeRules(ProposeRulesRequest{As: "alice", Name: "broken",
+		Files: map[string][]byte{"workflows/release.yaml": []byte("name: release\nstates: []\n")}})
+	if !errors.Is(err, ErrRefused) {
+		t.Fatalf("invalid rules: %v", err)
+	}
+	if _, err := e.Store.Ref("refs/heads/proposals/rules/broken"); err == nil {
+		t.Fatal("a branch was created for invalid rules")
+	}
+	// Only rules files may change.
+	_, err = e.ProposeRules(ProposeRulesRequest{As: "alice", Name: "sneaky",
+		Files: map[string][]byte{"proposals/web-1/x.yaml": []byte("x")}})
+	if !errors.Is(err, ErrRefused) {
+		t.Fatalf("non-rules file in a rule change: %v", err)
+	}
+}
