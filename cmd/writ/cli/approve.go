@@ -47,7 +47,7 @@ Afterwards the gate's verdict is printed.`,
 			if a.quiet {
 				return nil
 			}
-			return a.printGate(e, req.Proposal, false)
+			return a.printGate(e, req.Proposal, false, false)
 		},
 	}
 	f := cmd.Flags()

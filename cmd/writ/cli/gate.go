@@ -52,9 +52,9 @@ type gateJSON struct {
 	Problems []string                 `json:"problems,omitempty"`
 }
 
-// printGate evaluates and prints one proposal. With exit set, the verdict
-// becomes the exit code.
-func (a *app) printGate(e *engine.Engine, name string, exit bool, asJSON ...bool) error {
+// printGate evaluates and prints one proposal, as JSON or as text. With
+// exit set, the verdict becomes the exit code.
+func (a *app) printGate(e *engine.Engine, name string, exit, asJSON bool) error {
 	res, err := a.state(e)
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func (a *app) printGate(e *engine.Engine, name string, exit bool, asJSON ...bool
 		return err
 	}
 	g := engine.Gate(res.State, p, reconciler.NextHLC(res.State.Clock().HLC, a.now().UnixMilli()))
-	if len(asJSON) > 0 && asJSON[0] {
+	if asJSON {
 		enc := json.NewEncoder(a.out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(gateJSON{Proposal: p.Branch, Verdict: g.Verdict, Reason: g.Reason, Proposer: p.Proposer,

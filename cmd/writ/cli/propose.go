@@ -95,7 +95,7 @@ nobody can grant themselves rights in the same change.`,
 			if a.quiet {
 				return nil
 			}
-			return a.printGate(e, strings.TrimPrefix(got.Branch, engine.ProposalPrefix), false)
+			return a.printGate(e, strings.TrimPrefix(got.Branch, engine.ProposalPrefix), false, false)
 		},
 	}
 	f := cmd.Flags()
@@ -172,5 +172,5 @@ func (a *app) proposeRules(as, name, justification string) error {
 	if a.quiet {
 		return nil
 	}
-	return a.printGate(e, strings.TrimPrefix(got.Branch, engine.ProposalPrefix), false)
+	return a.printGate(e, strings.TrimPrefix(got.Branch, engine.ProposalPrefix), false, false)
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -39,5 +38,3 @@ if there is any, 0 otherwise.`,
 		},
 	}
 }
-
-var errSilent = errors.New("")

@@ -1,0 +1,155 @@
+package github
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/writ-dev/writ/policies"
+)
+
+// Ignored is a review that is not a decision, and why: a comment, a
+// dismissed or superseded review, a login that is no identity.
+type Ignored struct {
+	// Ref is "review:<id>".
+	Ref string
+	// Login is the reviewer's GitHub login; Identity their writ identity,
+	// if known.
+	Login    string
+	Identity string
+	State    string
+	Reason   string
+}
+
+// Reasons an Ignored review carries (with details appended after ": ").
+const (
+	IgnoredUnknownLogin = "not an identity in writ.yaml"
+	IgnoredCommented    = "commented without approving or requesting changes"
+	IgnoredDismissed    = "dismissed"
+	IgnoredSuperseded   = "superseded by a later review"
+	IgnoredNoCommit     = "GitHub no longer knows the commit it was made on"
+	IgnoredUnknownState = "unknown review state"
+)
+
+// Decisions turns a pull request's reviews into decisions for the policy
+// evaluator. It is pure: the same arguments give the same result.
+//
+//   - Reviews are taken in submission order (SubmittedAt, then ID); each
+//     user's latest APPROVED or CHANGES_REQUESTED review is their decision.
+//   - APPROVED is VerdictApprove; CHANGES_REQUESTED is VerdictReject with
+//     the review body as justification.
+//   - DISMISSED cancels that user's earlier reviews: a dismissed
+//     "changes requested" stops blocking, a dismissed approval stops
+//     counting, and only a later review decides again.
+//   - COMMENTED decides nothing and supersedes nothing.
+//   - Decision.Commit is the review's commit_id; Decision.Content is
+//     contentAt(commit_id), the proposal's content hash there, so the
+//     evaluator keeps an approval across a rebase that leaves the proposal
+//     identical and voids it when the content changed. If contentAt fails,
+//     Content stays empty and the decision covers its own commit only.
+//   - Decision.Ref is "review:<id>".
+//   - identityOf maps a login to a writ identity; a login it does not know
+//     is ignored with IgnoredUnknownLogin.
+//
+// Decisions does not know the pull request's author: it returns their
+// review like any other, and the evaluator, which never counts the author,
+// says so in its explanation.
+//
+// The result lists decisions in the order of each user's deciding review;
+// ignored reviews are in submission order.
+func Decisions(reviews []Review, identityOf func(login string) (identity string, ok bool), contentAt func(commitSHA string) (string, error)) ([]policies.Decision, []Ignored) {
+	rs := append([]Review(nil), reviews...)
+	sortReviews(rs)
+
+	type pending struct {
+		review   Review
+		identity string
+	}
+	current := map[string]*pending{} // lower-cased login -> deciding review
+	var ignored []Ignored
+	ignore := func(r Review, identity, reason string) {
+		ignored = append(ignored, Ignored{Ref: ref(r), Login: r.UserLogin, Identity: identity, State: r.State, Reason: reason})
+	}
+	var order []string
+	for _, r := range rs {
+		key := strings.ToLower(r.UserLogin)
+		identity, known := identityOf(r.UserLogin)
+		state := strings.ToUpper(r.State)
+		switch {
+		case state == "COMMENTED":
+			ignore(r, identity, IgnoredCommented)
+		case state == "DISMISSED":
+			if prev := current[key]; prev != nil {
+				ignore(prev.review, prev.identity, IgnoredDismissed+" by "+ref(r))
+				delete(current, key)
+			}
+			ignore(r, identity, IgnoredDismissed)
+		case state != "APPROVED" && state != "CHANGES_REQUESTED":
+			ignore(r, identity, fmt.Sprintf("%s %q", IgnoredUnknownState, r.State))
+		case !known:
+			ignore(r, "", fmt.Sprintf("%s: GitHub user %s", IgnoredUnknownLogin, r.UserLogin))
+		case r.CommitID == "":
+			ignore(r, identity, IgnoredNoCommit)
+		default:
+			if prev := current[key]; prev != nil {
+				ignore(prev.review, prev.identity, IgnoredSuperseded+" ("+ref(r)+")")
+			}
+			current[key] = &pending{review: r, identity: identity}
+			order = append(order, key)
+		}
+	}
+	pos := make(map[string]int, len(rs))
+	for i, r := range rs {
+		pos[ref(r)] = i
+	}
+	sort.SliceStable(ignored, func(i, j int) bool { return pos[ignored[i].Ref] < pos[ignored[j].Ref] })
+	var out []policies.Decision
+	for i, key := range order {
+		p := current[key]
+		if p == nil || lastIndex(order, key) != i {
+			continue // superseded or dismissed; a later position decides
+		}
+		r := p.review
+		d := policies.Decision{Identity: p.identity, Commit: r.CommitID, Ref: ref(r)}
+		if content, err := contentAt(r.CommitID); err == nil {
+			d.Content = content
+		}
+		if strings.ToUpper(r.State) == "APPROVED" {
+			d.Verdict = policies.VerdictApprove
+		} else {
+			d.Verdict, d.Justification = policies.VerdictReject, oneLine(r.Body)
+		}
+		out = append(out, d)
+	}
+	return out, ignored
+}
+
+// IdentityByLogin builds Decisions' identityOf from a map of GitHub login
+// to identity name. GitHub logins are case-insensitive, so lookups are too.
+func IdentityByLogin(logins map[string]string) func(login string) (string, bool) {
+	lower := make(map[string]string, len(logins))
+	for login, id := range logins {
+		lower[strings.ToLower(login)] = id
+	}
+	return func(login string) (string, bool) {
+		id, ok := lower[strings.ToLower(login)]
+		return id, ok
+	}
+}
+
+func ref(r Review) string { return "review:" + strconv.FormatInt(r.ID, 10) }
+
+func lastIndex(list []string, s string) int {
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i] == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// oneLine folds a review body to one line, as the WAL's trailers need.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
