@@ -60,6 +60,7 @@ func loadBundle(fsys fs.FS) (*Bundle, *bundleState, Problems) {
 		if len(ps) == 0 {
 			st.configOK, cfgPos = true, pos
 			problems = append(problems, checkConfig(&b.Config, pos)...)
+			problems = append(problems, checkTrustFiles(fsys, &b.Config, pos)...)
 		}
 	}
 

@@ -1,11 +1,6 @@
 package schemas
 
-import (
-	"bytes"
-	"strings"
-
-	"golang.org/x/crypto/ssh"
-)
+import "strings"
 
 // checkConfig runs the checks that need only writ.yaml.
 func checkConfig(cfg *Config, pos *Positions) Problems {
@@ -16,42 +11,14 @@ func checkConfig(cfg *Config, pos *Positions) Problems {
 	ids := c.uniqueNames("identity", len(cfg.Identities), func(i int) (string, Path) {
 		return cfg.Identities[i].Name, At("identities", i, "name")
 	})
-	type keyOwner struct {
-		identity int
-		path     Path
-	}
-	keys := map[string]keyOwner{}
 	for i, id := range cfg.Identities {
 		for j, role := range id.Roles {
 			if _, ok := roles[role]; !ok {
 				c.at(At("identities", i, "roles", j), "unknown role %q (%s)", role, knownList("roles", cfg.Roles))
 			}
 		}
-		for j, s := range id.Signers {
-			path := At("identities", i, "signers", j, "ssh")
-			key, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(s.SSH))
-			if err != nil {
-				msg := strings.TrimPrefix(err.Error(), "ssh: ")
-				msg = strings.TrimPrefix(msg, "no key found; last parsing error for ignored line: ")
-				c.at(path, "signer %d: invalid SSH public key (want authorized_keys format, \"ssh-ed25519 AAAA... comment\"): %s", j, msg)
-				continue
-			}
-			if len(bytes.TrimSpace(rest)) > 0 {
-				c.at(path, "signer %d: holds more than one SSH key; give each key its own signer", j)
-			}
-			fp := string(key.Marshal())
-			if prev, dup := keys[fp]; dup {
-				if prev.identity == i {
-					c.at(path, "signer %d: same SSH key as signer %d", j, prev.path[3])
-				} else {
-					c.at(path, "signer %d: SSH key already belongs to identity %q (at %s)",
-						j, cfg.Identities[prev.identity].Name, where(pos, prev.path, pos))
-				}
-				continue
-			}
-			keys[fp] = keyOwner{identity: i, path: path}
-		}
 	}
+	c.checkSigners(cfg)
 	if _, ok := ids[cfg.Reconciler.Identity]; !ok {
 		c.at(At("reconciler", "identity"), "unknown identity %q (%s)",
 			cfg.Reconciler.Identity, knownList("identities", identityNames(cfg)))

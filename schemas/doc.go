@@ -25,10 +25,13 @@
 //
 // Decode runs these steps. LoadConfig, LoadWorkflow and LoadPolicy add the
 // semantic checks that need only the one file (unique names, known states,
-// reachability, valid SSH keys, ...). LoadBundle loads a whole rule set and
-// adds the checks across files (known policies, roles and identities,
-// satisfiable rules); ValidateRepo also checks every proposal with
-// CheckProposal.
+// reachability, signers: keys that parse and are of an accepted type, each
+// key claimed once, anchored patterns that compile, RFC 3339 revoked_at,
+// keyless signers backed by trust roots, ...). LoadBundle loads a whole
+// rule set and adds the checks across files (known policies, roles and
+// identities, satisfiable rules, and the trust files writ.yaml names:
+// present, holding certificates or a public key); ValidateRepo also checks
+// every proposal with CheckProposal.
 //
 // # Guarantees
 //

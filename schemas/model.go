@@ -76,6 +76,28 @@ type Config struct {
 	Roles []string `yaml:"roles" json:"roles"`
 	// Identities are the humans and agents known to this repo.
 	Identities []Identity `yaml:"identities" json:"identities"`
+	// Trust names the trust roots (files in this repo) that certificate
+	// signers chain to; nil when only keys are used.
+	Trust *Trust `yaml:"trust,omitempty" json:"trust,omitempty"`
+}
+
+// Trust holds the trust roots for certificate-based signatures. Every path
+// is a file in the control repo (slash-separated, relative to its root), so
+// verification needs no network.
+type Trust struct {
+	// FulcioRoots are PEM files with the Fulcio-style root certificates
+	// (and any intermediates) that keyless signer certificates chain to.
+	FulcioRoots []string `yaml:"fulcio_roots,omitempty" json:"fulcio_roots,omitempty"`
+	// RekorPublicKey is a PEM file with the Rekor log's public key. Keyless
+	// signers with Rekor set need it; any Rekor entry a signature carries
+	// is checked against it.
+	RekorPublicKey string `yaml:"rekor_public_key,omitempty" json:"rekor_public_key,omitempty"`
+	// TSARoots are PEM files with RFC 3161 timestamp authority roots. A
+	// timestamp from one of them gives a keyless signature its signing time.
+	TSARoots []string `yaml:"tsa_roots,omitempty" json:"tsa_roots,omitempty"`
+	// AcceptCommitterTime lets a keyless signature with neither a trusted
+	// timestamp nor a Rekor entry be checked at the time the commit claims.
+	AcceptCommitterTime bool `yaml:"accept_committer_time,omitempty" json:"accept_committer_time,omitempty"`
 }
 
 // ReconcilerConfig names the reconciler identity.
@@ -106,11 +128,78 @@ func (i Identity) HasRole(role string) bool { return contains(i.Roles, role) }
 // HasCapability reports whether the identity holds the capability.
 func (i Identity) HasCapability(c string) bool { return contains(i.Capabilities, c) }
 
-// Signer is one way an identity proves itself. The spine supports SSH keys
-// in authorized_keys format ("ssh-ed25519 AAAA... comment").
+// SignerKind names the kind of a Signer: which one of its key fields is set.
+type SignerKind string
+
+// Signer kinds. A valid signer has exactly one.
+const (
+	SignerSSH     SignerKind = "ssh"     // SSH key, gpg.format=ssh
+	SignerPGP     SignerKind = "pgp"     // OpenPGP key, gpg.format=openpgp
+	SignerX509    SignerKind = "x509"    // X.509 certificate from a CA, gpg.format=x509 (gpgsm)
+	SignerKeyless SignerKind = "keyless" // Fulcio certificate for an OIDC identity (gitsign)
+	SignerKey     SignerKind = "key"     // PEM public key for cosign-style blob signatures
+)
+
+// Signer is one way an identity proves itself: exactly one of SSH, PGP,
+// X509, Keyless or Key is set. RevokedAt, when set, is an RFC 3339 time
+// from which the signer no longer counts: signatures made at or after it
+// are refused, earlier ones still verify.
 type Signer struct {
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
-	SSH  string `yaml:"ssh,omitempty" json:"ssh,omitempty"`
+	// SSH is a public key in authorized_keys format ("ssh-ed25519 AAAA... comment").
+	SSH string `yaml:"ssh,omitempty" json:"ssh,omitempty"`
+	// PGP is an ASCII-armoured OpenPGP public key block.
+	PGP string `yaml:"pgp,omitempty" json:"pgp,omitempty"`
+	// X509 is a certificate identity under a CA in the control repo.
+	X509 *X509Signer `yaml:"x509,omitempty" json:"x509,omitempty"`
+	// Keyless is an OIDC identity and issuer in a Fulcio certificate.
+	Keyless *KeylessSigner `yaml:"keyless,omitempty" json:"keyless,omitempty"`
+	// Key is a PEM "PUBLIC KEY" (PKIX) for cosign-style blob signatures.
+	Key       string `yaml:"key,omitempty" json:"key,omitempty"`
+	RevokedAt string `yaml:"revoked_at,omitempty" json:"revoked_at,omitempty"`
+}
+
+// Kind returns which kind of signer s is, or "" when none of its key fields
+// is set. When several are set (an invalid signer) the first in the order
+// ssh, pgp, x509, keyless, key wins.
+func (s Signer) Kind() SignerKind {
+	switch {
+	case s.SSH != "":
+		return SignerSSH
+	case s.PGP != "":
+		return SignerPGP
+	case s.X509 != nil:
+		return SignerX509
+	case s.Keyless != nil:
+		return SignerKeyless
+	case s.Key != "":
+		return SignerKey
+	default:
+		return ""
+	}
+}
+
+// X509Signer matches a certificate that chains to the CA certificates in
+// the file CA and names Email (in a SAN or the subject's emailAddress) and
+// Subject (as pkix.Name.String renders it); at least one of the two is set,
+// and every one set must match.
+type X509Signer struct {
+	Email   string `yaml:"email,omitempty" json:"email,omitempty"`
+	Subject string `yaml:"subject,omitempty" json:"subject,omitempty"`
+	CA      string `yaml:"ca" json:"ca"`
+}
+
+// KeylessSigner matches a Fulcio certificate by its identity (the email or
+// URI subject alternative name) and its OIDC issuer extension, each given
+// exactly or as a pattern that must match the whole value. With Rekor set, a
+// signature must carry a Rekor entry that verifies against the repo's
+// Rekor public key.
+type KeylessSigner struct {
+	Identity        string `yaml:"identity,omitempty" json:"identity,omitempty"`
+	IdentityPattern string `yaml:"identity_pattern,omitempty" json:"identity_pattern,omitempty"`
+	Issuer          string `yaml:"issuer,omitempty" json:"issuer,omitempty"`
+	IssuerPattern   string `yaml:"issuer_pattern,omitempty" json:"issuer_pattern,omitempty"`
+	Rekor           bool   `yaml:"rekor,omitempty" json:"rekor,omitempty"`
 }
 
 // Workflow is a statechart: states (optionally with parallel regions) and

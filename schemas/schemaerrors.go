@@ -21,6 +21,24 @@ func (s *schemaSet) schemaProblems(pos *Positions, value any, verr *jsonschema.V
 	var out Problems
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
+		// A oneOf over "required" alternatives, marked x-exactly-one-of,
+		// says which fields clash rather than why each alternative failed.
+		if _, ok := e.ErrorKind.(*kind.OneOf); ok {
+			if msg, ok := s.exactlyOneOf(e.SchemaURL, valueAt(value, e.InstanceLocation)); ok && msg != "" {
+				out = append(out, pos.problemAtPointer(e.InstanceLocation, false, msg))
+				return
+			}
+		}
+		if _, ok := e.ErrorKind.(*kind.AnyOf); ok {
+			if list, ok := s.rawAt(e.SchemaURL)["x-at-least-one-of"].([]any); ok {
+				names := make([]string, len(list))
+				for i, n := range list {
+					names[i] = fmt.Sprint(n)
+				}
+				out = append(out, pos.problemAtPointer(e.InstanceLocation, false, "set at least one of "+strings.Join(names, ", ")))
+				return
+			}
+		}
 		if len(e.Causes) > 0 {
 			for _, c := range e.Causes {
 				walk(c)

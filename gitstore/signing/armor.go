@@ -21,11 +21,54 @@ const (
 	Namespace = "git"
 )
 
-// Armour prefixes of formats writ recognises but does not verify yet.
+// Armour lines of the other formats git writes.
+const (
+	pgpBegin = "-----BEGIN PGP SIGNATURE-----"
+	pgpEnd   = "-----END PGP SIGNATURE-----"
+	cmsBegin = "-----BEGIN SIGNED MESSAGE-----" // x509/CMS: gitsign, gpgsm
+	cmsEnd   = "-----END SIGNED MESSAGE-----"
+)
+
+// Armour prefixes of formats writ recognises but does not verify.
 var unsupportedBegins = []string{
-	"-----BEGIN PGP SIGNATURE-----",
 	"-----BEGIN PGP MESSAGE-----",
-	"-----BEGIN SIGNED MESSAGE-----", // x509/CMS: gitsign, gpgsm
+	"-----BEGIN PGP SIGNED MESSAGE-----",
+}
+
+// Format names a signature format.
+type Format string
+
+// The signature formats writ verifies.
+const (
+	FormatSSH     Format = "ssh"     // SSHSIG, gpg.format=ssh
+	FormatOpenPGP Format = "openpgp" // OpenPGP detached signature, gpg.format=openpgp
+	FormatX509    Format = "x509"    // CMS with a CA-issued certificate, gpg.format=x509 (gpgsm)
+	FormatKeyless Format = "keyless" // CMS with a Fulcio certificate (gitsign)
+	FormatKey     Format = "key"     // cosign-style blob signature with a public key
+)
+
+// detectFormat names the armour of a commit signature: FormatSSH,
+// FormatOpenPGP, or FormatX509 for any CMS signature (keyless ones are told
+// apart by their certificate later). Errors wrap ErrMalformedSignature or
+// ErrUnsupportedSignature.
+func detectFormat(armored string) (Format, error) {
+	if len(armored) > maxArmorLen {
+		return "", fmt.Errorf("%w: %d bytes exceeds limit of %d", ErrMalformedSignature, len(armored), maxArmorLen)
+	}
+	switch {
+	case strings.HasPrefix(armored, sshBegin):
+		return FormatSSH, nil
+	case strings.HasPrefix(armored, pgpBegin):
+		return FormatOpenPGP, nil
+	case strings.HasPrefix(armored, cmsBegin):
+		return FormatX509, nil
+	}
+	for _, p := range unsupportedBegins {
+		if strings.HasPrefix(armored, p) {
+			return "", fmt.Errorf("%w: %s armour (want a detached signature)", ErrUnsupportedSignature, strings.Trim(p, "-"))
+		}
+	}
+	return "", fmt.Errorf("%w: no SSH, PGP or SIGNED MESSAGE armour", ErrMalformedSignature)
 }
 
 // allowedHashes are the SSHSIG message hashes accepted on verification.
@@ -58,6 +101,20 @@ func armor(blob []byte) []byte {
 // lines, the END line, and nothing else except trailing newlines. Errors wrap
 // ErrMalformedSignature or ErrUnsupportedSignature.
 func dearmor(armored string) ([]byte, error) {
+	if !strings.HasPrefix(armored, sshBegin) && armored != "" && len(armored) <= maxArmorLen {
+		if _, err := detectFormat(armored); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: missing %q line", ErrMalformedSignature, sshBegin)
+	}
+	return dearmorBlock(armored, sshBegin, sshEnd)
+}
+
+// dearmorBlock strictly decodes one armoured block without headers: the
+// begin line, base64 lines, the end line, and nothing else except trailing
+// newlines. This is the layout of SSH signatures and of the CMS signatures
+// gitsign and gpgsm write. Errors wrap ErrMalformedSignature.
+func dearmorBlock(armored, begin, end string) ([]byte, error) {
 	if len(armored) > maxArmorLen {
 		return nil, fmt.Errorf("%w: %d bytes exceeds limit of %d", ErrMalformedSignature, len(armored), maxArmorLen)
 	}
@@ -65,17 +122,12 @@ func dearmor(armored string) ([]byte, error) {
 	if s == "" {
 		return nil, fmt.Errorf("%w: empty signature", ErrMalformedSignature)
 	}
-	if !strings.HasPrefix(s, sshBegin) {
-		for _, p := range unsupportedBegins {
-			if strings.HasPrefix(s, p) {
-				return nil, fmt.Errorf("%w: %s armour", ErrUnsupportedSignature, strings.Trim(p, "-"))
-			}
-		}
-		return nil, fmt.Errorf("%w: missing %q line", ErrMalformedSignature, sshBegin)
+	if !strings.HasPrefix(s, begin) {
+		return nil, fmt.Errorf("%w: missing %q line", ErrMalformedSignature, begin)
 	}
 	lines := strings.Split(s, "\n")
-	if len(lines) < 3 || lines[0] != sshBegin || lines[len(lines)-1] != sshEnd {
-		return nil, fmt.Errorf("%w: armour must be %q, base64 lines, %q", ErrMalformedSignature, sshBegin, sshEnd)
+	if len(lines) < 3 || lines[0] != begin || lines[len(lines)-1] != end {
+		return nil, fmt.Errorf("%w: armour must be %q, base64 lines, %q", ErrMalformedSignature, begin, end)
 	}
 	var b64 strings.Builder
 	for i, l := range lines[1 : len(lines)-1] {

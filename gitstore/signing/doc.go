@@ -1,28 +1,53 @@
-// Package signing creates and verifies SSH commit signatures exactly as git
-// writes them with gpg.format=ssh.
+// Package signing verifies commit signatures in every format git writes, and
+// keyed blob signatures, against the identities of writ.yaml.
 //
-// A git SSH signature is an OpenSSH "SSHSIG" blob (PROTOCOL.sshsig) over the
-// commit object without its gpgsig header, made in the namespace "git" with
-// a SHA-512 message hash, armoured as
+// Formats (the armour in the commit's gpgsig header picks one):
 //
-//	-----BEGIN SSH SIGNATURE-----
-//	<base64, wrapped at 70 columns>
-//	-----END SSH SIGNATURE-----
+//   - SSH (gpg.format=ssh): an OpenSSH SSHSIG blob (PROTOCOL.sshsig) in
+//     namespace "git" with a SHA-512 (or SHA-256) hash, armoured as
+//     "-----BEGIN SSH SIGNATURE-----". SSHSigner writes exactly what
+//     ssh-keygen writes, so it doubles as go-git's CommitOptions.Signer.
+//   - OpenPGP (gpg.format=openpgp): one detached signature packet,
+//     "-----BEGIN PGP SIGNATURE-----", by a key given in armour in writ.yaml.
+//   - x509 (gpg.format=x509, as gpgsm writes): detached CMS SignedData,
+//     "-----BEGIN SIGNED MESSAGE-----", whose certificate chains to the CA
+//     file an x509 signer names and carries its email and/or subject.
+//   - keyless (sigstore's gitsign): the same CMS armour, with a short-lived
+//     Fulcio certificate carrying the OIDC identity (email or URI SAN) and
+//     issuer (extension 1.3.6.1.4.1.57264.1.8, or the older .1.1). It must
+//     chain to trust.fulcio_roots at the signing time, and match a keyless
+//     signer's identity and issuer, exactly or by anchored pattern.
+//   - keyed blobs (VerifyBlob, SignBlob): cosign's sign-blob format, a
+//     base64 signature over the SHA-256 of the bytes, checked against the
+//     `key:` signers; used for proposals submitted over HTTP.
 //
-// and stored in the commit's gpgsig header (each armour line continued with
-// a leading space). SSHSigner produces exactly that armour, so go-git's
-// CommitOptions.Signer (or gitstore.CommitRequest.Signer) writes commits that
-// `git verify-commit` accepts, and VerifyCommit accepts commits made by
-// `git commit -S` with gpg.format=ssh.
+// Signing time. Every check that depends on time (certificate validity,
+// OpenPGP key expiry, revoked_at) uses one time. Keyless signatures take it
+// from an RFC 3161 timestamp under trust.tsa_roots, else from a Rekor entry
+// whose signed entry timestamp verifies against trust.rekor_public_key,
+// else, only when trust.accept_committer_time is set, from the claimed time:
+// the commit's committer time (VerifyCommit), or the time the caller passes
+// (VerifyCommitAt, VerifyPayloadAt). Other formats use the claimed time.
+// The verifier never reads a clock: the same inputs give the same answer.
 //
-// Trust is explicit: a KeyRing built from the identities in writ.yaml maps
-// each SSH key fingerprint to an identity and one of its signers. A
-// signature verifies only if its key is in the ring, its namespace is "git",
-// its hash is sha512 or sha256, and the signature checks out over the exact
-// signed bytes. AllowedSigners renders the same ring as a git
-// allowed-signers file so the stock git client agrees with writ.
+// Rekor. gitsign's offline mode stores the TransparencyLogEntry in the
+// signature (unsigned attribute 1.3.6.1.4.1.57264.3.1). writ rebuilds the
+// hashedrekord body from the signature, checks the log ID, the signed entry
+// timestamp, and any inclusion proof with its signed checkpoint. A keyless
+// signer with rekor: true needs such an entry.
 //
-// Every failure is one of the sentinel errors in errors.go, wrapped with
-// context; malformed input never panics. PGP and x509 (gitsign/gpgsm)
-// signatures are recognised and refused with ErrUnsupportedSignature.
+// Revocation. A signer's revoked_at refuses its signatures made at or after
+// that time (or at an unknown time) with ErrRevoked; earlier ones still
+// verify, so history replays the same after a key is rotated out.
+//
+// Trust is explicit and offline. NewKeyRing takes the identities alone;
+// NewTrust also reads the trust files writ.yaml names (through a function,
+// so they can come from a git tree). A signature verifies only if one
+// identity owns it; "one person counts once" is by Verified.Identity.
+// AllowedSigners renders the SSH keys as a git allowed-signers file so the
+// stock git client agrees with writ.
+//
+// Every refusal wraps one of the sentinel errors in errors.go with the
+// reason; malformed input never panics (FuzzParseSignature covers every
+// parser).
 package signing

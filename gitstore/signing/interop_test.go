@@ -3,6 +3,7 @@ package signing
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -194,11 +195,14 @@ func TestVerifyCommitRefusals(t *testing.T) {
 			c.PGPSignature = strings.Join(sigLines[:2], "\n") + "\n" + sshEnd + "\n"
 		}), ring, ErrMalformedSignature},
 		{"wrong namespace", rewrite(t, repo, signed, func(c *object.Commit) { c.PGPSignature = string(fileNS) }), ring, ErrBadSignature},
-		{"pgp", rewrite(t, repo, signed, func(c *object.Commit) {
+		{"truncated pgp", rewrite(t, repo, signed, func(c *object.Commit) {
 			c.PGPSignature = "-----BEGIN PGP SIGNATURE-----\n\niQEzBAABCAAdFiEE\n-----END PGP SIGNATURE-----\n"
-		}), ring, ErrUnsupportedSignature},
-		{"x509", rewrite(t, repo, signed, func(c *object.Commit) {
+		}), ring, ErrMalformedSignature},
+		{"truncated x509", rewrite(t, repo, signed, func(c *object.Commit) {
 			c.PGPSignature = "-----BEGIN SIGNED MESSAGE-----\nMIAGCSqGSIb3DQEHAqCAMIACAQEx\n-----END SIGNED MESSAGE-----\n"
+		}), ring, ErrMalformedSignature},
+		{"pgp message", rewrite(t, repo, signed, func(c *object.Commit) {
+			c.PGPSignature = "-----BEGIN PGP MESSAGE-----\n\niQEzBAABCAAdFiEE\n-----END PGP MESSAGE-----\n"
 		}), ring, ErrUnsupportedSignature},
 	}
 	for _, tt := range tests {
@@ -222,4 +226,36 @@ func TestVerifyCommitRefusals(t *testing.T) {
 	if _, _, err := g.Exec(dir, "git", "-c", "gpg.ssh.allowedSignersFile="+allowed, "verify-commit", bad.Hash.String()); err == nil {
 		t.Errorf("git verify-commit accepted a signature from the file namespace")
 	}
+}
+
+// commitWith writes a commit with go-git, signed by signer, authored and
+// committed at when, into a fresh repository (checked by git fsck when git
+// is installed), and returns it as decoded from the repository.
+func commitWith(t *testing.T, signer git.Signer, when time.Time) *object.Commit {
+	t.Helper()
+	dir := t.TempDir()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wt, _ := repo.Worktree()
+	if _, err := wt.Add("f"); err != nil {
+		t.Fatal(err)
+	}
+	sig := &object.Signature{Name: "Alice", Email: "alice@example.com", When: when}
+	h, err := wt.Commit("signed\n", &git.CommitOptions{Author: sig, Committer: sig, Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("git"); err == nil {
+		gittest.New(t).Fsck(dir)
+	}
+	c, err := repo.CommitObject(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

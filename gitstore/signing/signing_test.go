@@ -2,6 +2,10 @@ package signing
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -118,7 +122,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("VerifyPayload: %v", err)
 		}
-		want := Verified{Identity: tt.identity, Signer: tt.signer, Fingerprint: ssh.FingerprintSHA256(tt.key.signer.PublicKey())}
+		want := Verified{Identity: tt.identity, Signer: tt.signer, Fingerprint: ssh.FingerprintSHA256(tt.key.signer.PublicKey()), Format: FormatSSH}
 		if v != want {
 			t.Errorf("Verified = %+v, want %+v", v, want)
 		}
@@ -190,6 +194,7 @@ func TestNewKeyRingErrors(t *testing.T) {
 		{"options", []schemas.Identity{{Name: "x", Signers: []schemas.Signer{{SSH: `command="sh" ` + a.line}}}}, "options"},
 		{"dup across identities", []schemas.Identity{identity("x", "", a), identity("y", "", a)}, `already belongs to identity "x"`},
 		{"dup within identity", []schemas.Identity{{Name: "x", Signers: []schemas.Signer{{SSH: a.line}, {SSH: a.line}}}}, "already belongs"},
+		{"short rsa key", []schemas.Identity{{Name: "x", Signers: []schemas.Signer{{SSH: weakSSHKey(t)}}}}, "RSA key of 1024 bits"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,6 +213,19 @@ func TestNewKeyRingErrors(t *testing.T) {
 	if _, _, ok := nilRing.Lookup(a.signer.PublicKey()); ok || nilRing.Len() != 0 {
 		t.Errorf("nil ring is not empty")
 	}
+}
+
+func weakSSHKey(t *testing.T) string {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ssh.NewPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub)))
 }
 
 func TestAllowedSigners(t *testing.T) {
@@ -249,8 +267,9 @@ func TestParseSignatureRefusals(t *testing.T) {
 	}{
 		{"empty", "", ErrMalformedSignature},
 		{"garbage", "hello world", ErrMalformedSignature},
-		{"pgp", "-----BEGIN PGP SIGNATURE-----\n\niQ==\n-----END PGP SIGNATURE-----\n", ErrUnsupportedSignature},
-		{"x509", "-----BEGIN SIGNED MESSAGE-----\nMIA=\n-----END SIGNED MESSAGE-----\n", ErrUnsupportedSignature},
+		{"pgp", "-----BEGIN PGP SIGNATURE-----\n\niQ==\n-----END PGP SIGNATURE-----\n", ErrMalformedSignature},
+		{"x509", "-----BEGIN SIGNED MESSAGE-----\nMIA=\n-----END SIGNED MESSAGE-----\n", ErrMalformedSignature},
+		{"pgp message", "-----BEGIN PGP MESSAGE-----\n\niQ==\n-----END PGP MESSAGE-----\n", ErrUnsupportedSignature},
 		{"no end", strings.Join(lines[:len(lines)-2], "\n"), ErrMalformedSignature},
 		{"truncated base64", lines[0] + "\n" + lines[1][:33] + "\n" + lines[len(lines)-2] + "\n", ErrMalformedSignature},
 		{"truncated blob", lines[0] + "\n" + lines[1] + "\n" + lines[len(lines)-2] + "\n", ErrMalformedSignature},
@@ -271,6 +290,10 @@ func TestParseSignatureRefusals(t *testing.T) {
 	}
 }
 
+// FuzzParseSignature feeds arbitrary text to every signature parser (SSH,
+// OpenPGP, CMS, cosign blob) both raw and inside each armour, and through
+// VerifyPayloadAt and VerifyBlob against a ring holding every signer kind
+// and trust root: none may panic, accept, or fail without a sentinel.
 func FuzzParseSignature(f *testing.F) {
 	path := filepath.Join(f.TempDir(), "k")
 	if _, err := GenerateSSHKey(path, ""); err != nil {
@@ -284,28 +307,61 @@ func FuzzParseSignature(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	kf := keylessFixture(f)
+	ring := kf.ring(f, schemas.Trust{RekorPublicKey: "trust/rekor.pub", TSARoots: []string{"trust/tsa.pem"}, AcceptCommitterTime: true},
+		signerID("ssh", schemas.Signer{SSH: s.AuthorizedKey()}), keyID(f, "key", ecKey(f).Public(), ""))
+	leaf, key := kf.inter.fulcioLeaf(f, ci)
+	cms := kf.sign(f, alice, cmsOpts{unsigned: kf.tsa.token(f, tSign, false)})
+	rekorCMS := signCMS(f, payload, key, []*x509.Certificate{leaf, kf.inter.cert}, cmsOpts{unsigned: kf.rekor.entry(f, rekorOpts{proof: true})})
 	f.Add(string(sig))
 	f.Add("")
 	f.Add(sshBegin + "\n" + sshEnd + "\n")
 	f.Add(sshBegin + "\nU1NIU0lHAAAAAQ==\n" + sshEnd + "\n")
 	f.Add("-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----")
-	if blob, err := dearmor(string(sig)); err == nil {
-		f.Add(string(blob)) // raw SSHSIG blob: reaches the wire parser
-		f.Add(string(blob[:len(blob)/2]))
+	f.Add(cms)
+	f.Add(rekorCMS)
+	f.Add("MEUCIQD4")
+	for _, armoured := range []string{string(sig), cms, rekorCMS} {
+		if blob, err := dearmorBlock(armoured, cmsBegin, cmsEnd); err == nil {
+			f.Add(string(blob)) // raw DER: reaches the CMS decoder
+			f.Add(string(blob[:len(blob)/2]))
+		}
+		if blob, err := dearmor(armoured); err == nil {
+			f.Add(string(blob)) // raw SSHSIG blob: reaches the wire parser
+			f.Add(string(blob[:len(blob)/2]))
+		}
+	}
+	sentinels := []error{ErrUnsigned, ErrMalformedSignature, ErrUnknownSigner, ErrBadSignature, ErrUnsupportedSignature,
+		ErrUntrustedCertificate, ErrExpired, ErrNoTrustedTime, ErrRevoked, ErrTransparencyLog}
+	wraps := func(err error) bool {
+		for _, s := range sentinels {
+			if errors.Is(err, s) {
+				return true
+			}
+		}
+		return false
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		// s as armour text, and s as the blob inside a valid armour.
-		for _, in := range []string{s, string(armor([]byte(s)))} {
-			sig, err := parseSignature(in)
-			if err == nil && sig == nil {
-				t.Fatal("nil signature without error")
+		pgp := pgpBegin + "\n\n" + base64.StdEncoding.EncodeToString([]byte(s)) + "\n" + pgpEnd + "\n"
+		cmsArm := string(pem.EncodeToMemory(&pem.Block{Type: "SIGNED MESSAGE", Bytes: []byte(s)}))
+		for _, in := range []string{s, string(armor([]byte(s))), pgp, cmsArm} {
+			if sig, err := parseSignature(in); err == nil && sig == nil || err != nil && !wraps(err) {
+				t.Fatalf("parseSignature: %v", err)
 			}
-			if err != nil && !errors.Is(err, ErrMalformedSignature) && !errors.Is(err, ErrUnsupportedSignature) {
-				t.Fatalf("error %v wraps no sentinel", err)
+			if sig, err := parsePGPSignature(in); err == nil && sig == nil || err != nil && !wraps(err) {
+				t.Fatalf("parsePGPSignature: %v", err)
 			}
-			if _, err := VerifyPayload([]byte("x"), in, nil); err == nil {
-				t.Fatal("verified against an empty ring")
+			if sig, err := parseCMS(in); err == nil && sig == nil || err != nil && !wraps(err) {
+				t.Fatalf("parseCMS: %v", err)
 			}
+			for _, r := range []*KeyRing{nil, ring} {
+				if _, err := VerifyPayloadAt([]byte("fuzz"), in, r, tSign); err == nil || !wraps(err) {
+					t.Fatalf("VerifyPayloadAt accepted or gave %v", err)
+				}
+			}
+		}
+		if _, err := VerifyBlob([]byte("fuzz"), s, ring, tSign); err == nil || !wraps(err) {
+			t.Fatalf("VerifyBlob accepted or gave %v", err)
 		}
 	})
 }

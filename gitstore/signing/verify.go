@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -12,22 +13,69 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// Verified names who signed: the identity and signer from the KeyRing, and
-// the key's SHA-256 fingerprint ("SHA256:...").
+// TimeSource says where Verified.SignedAt came from.
+type TimeSource string
+
+// Sources of a signing time, from least to most trusted.
+const (
+	// TimeUnknown: no signing time was known.
+	TimeUnknown TimeSource = ""
+	// TimeClaimed: the time the caller passed in (for a commit, its
+	// committer time), or the signature's own signing-time claim.
+	TimeClaimed TimeSource = "claimed"
+	// TimeRekor: the integrated time of a Rekor entry whose signed entry
+	// timestamp verified against the repo's Rekor key.
+	TimeRekor TimeSource = "rekor"
+	// TimeTimestamp: the time of an RFC 3161 timestamp from a timestamp
+	// authority under trust.tsa_roots.
+	TimeTimestamp TimeSource = "timestamp"
+)
+
+// Verified names who signed, and how writ knows.
+//
+// Identity and Signer are the identity in writ.yaml and its signer (by name,
+// or index when unnamed); one person counts once by Identity however many
+// signers they have. Fingerprint names the key: "SHA256:<base64>" for SSH,
+// the upper-case hex primary fingerprint for OpenPGP, "sha256:<hex>" of the
+// certificate DER for x509 and keyless, "sha256:<hex>" of the PKIX DER for
+// public keys. Subject is the certificate's identity (keyless: its email
+// or URI SAN; x509: its email, else its subject) and Issuer the keyless
+// certificate's OIDC issuer. SignedAt is the signing time the checks used
+// (certificate validity, revocation), and TimeSource where it came from.
 type Verified struct {
 	Identity    string
 	Signer      string
 	Fingerprint string
+	Format      Format
+	Subject     string
+	Issuer      string
+	SignedAt    time.Time
+	TimeSource  TimeSource
 }
 
-// VerifyCommit checks the SSH signature in c's gpgsig header against ring.
+// VerifyCommit checks the signature in c's gpgsig header against ring, in
+// any format git writes: SSH, OpenPGP, x509 (gpgsm) or keyless (gitsign).
 // The signed payload is the commit object without its signature headers,
 // taken from the raw stored bytes when c was decoded from a repository (so
-// it matches exactly what the signer signed). Errors wrap one of the
-// sentinels (ErrUnsigned, ErrMalformedSignature, ErrUnknownSigner,
-// ErrBadSignature, ErrUnsupportedSignature) and name the commit. It is pure
-// with respect to its inputs and safe for concurrent use.
+// it matches exactly what the signer signed). The signing time it claims is
+// c's committer time; see VerifyCommitAt to pass a time you vouch for.
+// Errors wrap one of the sentinels in errors.go and name the commit. It is
+// pure with respect to its inputs and safe for concurrent use.
 func VerifyCommit(c *object.Commit, ring *KeyRing) (Verified, error) {
+	if c == nil {
+		return Verified{}, errors.New("verify commit: nil commit")
+	}
+	return VerifyCommitAt(c, ring, c.Committer.When)
+}
+
+// VerifyCommitAt is VerifyCommit with the signing time given by the caller
+// instead of c's committer time: at is the time the signature is claimed
+// (or known) to have been made, for example the time of the WAL entry that
+// recorded the commit. It decides revocation (a signer with revoked_at at
+// or before at is refused), certificate validity for x509 signers, and for
+// keyless ones when they have no trusted timestamp and the trust policy
+// accepts committer time. A zero at means unknown.
+func VerifyCommitAt(c *object.Commit, ring *KeyRing, at time.Time) (Verified, error) {
 	if c == nil {
 		return Verified{}, errors.New("verify commit: nil commit")
 	}
@@ -39,27 +87,55 @@ func VerifyCommit(c *object.Commit, ring *KeyRing) (Verified, error) {
 	if err != nil {
 		return Verified{}, fmt.Errorf("commit %s: signed payload: %w", short, err)
 	}
-	v, err := VerifyPayload(payload, c.PGPSignature, ring)
+	v, err := VerifyPayloadAt(payload, c.PGPSignature, ring, at)
 	if err != nil {
 		return Verified{}, fmt.Errorf("commit %s: %w", short, err)
 	}
 	return v, nil
 }
 
-// VerifyPayload checks an armoured SSH signature over payload (for a commit,
-// the object without its gpgsig header) against ring. The signature must be
-// a single SSHSIG block in namespace "git" with a sha512 or sha256 message
-// hash, made by a key in ring. Errors wrap the sentinels of this package.
+// VerifyPayload checks an armoured signature over payload (for a commit,
+// the object without its gpgsig header) against ring, with no signing time
+// known: signers with revoked_at are refused, and keyless signatures need a
+// trusted timestamp or Rekor entry (or the policy's committer-time
+// fallback, which then uses the signature's own signing-time claim). See
+// VerifyPayloadAt. Errors wrap the sentinels of this package.
 func VerifyPayload(payload []byte, armoredSig string, ring *KeyRing) (Verified, error) {
+	return VerifyPayloadAt(payload, armoredSig, ring, time.Time{})
+}
+
+// VerifyPayloadAt checks an armoured signature over payload against ring,
+// at the signing time at (zero: unknown). The format follows from the
+// armour: "SSH SIGNATURE" (an SSHSIG in namespace "git" with a sha512 or
+// sha256 hash, by a key in ring), "PGP SIGNATURE" (one OpenPGP signature
+// packet by a key in ring), or "SIGNED MESSAGE" (detached CMS, one signer:
+// keyless when the certificate carries a Fulcio OIDC issuer, x509
+// otherwise). It is pure and safe for concurrent use.
+func VerifyPayloadAt(payload []byte, armoredSig string, ring *KeyRing, at time.Time) (Verified, error) {
 	if armoredSig == "" {
 		return Verified{}, ErrUnsigned
 	}
+	format, err := detectFormat(armoredSig)
+	if err != nil {
+		return Verified{}, err
+	}
+	switch format {
+	case FormatSSH:
+		return ring.verifySSH(payload, armoredSig, at)
+	case FormatOpenPGP:
+		return ring.verifyPGP(payload, armoredSig, at)
+	default:
+		return ring.verifyCMS(payload, armoredSig, at)
+	}
+}
+
+func (r *KeyRing) verifySSH(payload []byte, armoredSig string, at time.Time) (Verified, error) {
 	sig, err := parseSignature(armoredSig)
 	if err != nil {
 		return Verified{}, err
 	}
 	fp := ssh.FingerprintSHA256(sig.PublicKey)
-	e, ok := ring.entry(fp)
+	e, ok := r.entry(fp)
 	if !ok {
 		return Verified{}, fmt.Errorf("%w: key %s (%s) is not in the key ring", ErrUnknownSigner, fp, sig.PublicKey.Type())
 	}
@@ -69,7 +145,44 @@ func VerifyPayload(payload []byte, armoredSig string, ring *KeyRing) (Verified, 
 	if err := verifySSHSig(payload, sig, e.key); err != nil {
 		return Verified{}, fmt.Errorf("%w: key %s of %s: %v", ErrBadSignature, fp, e.identity, err)
 	}
-	return Verified{Identity: e.identity, Signer: e.signer, Fingerprint: fp}, nil
+	v := Verified{Identity: e.identity, Signer: e.signer, Fingerprint: fp, Format: FormatSSH}
+	v.SignedAt, v.TimeSource = claimed(at)
+	return done(v, checkRevoked(e.owner, v.SignedAt))
+}
+
+// done returns v, or nothing but err when there is one.
+func done(v Verified, err error) (Verified, error) {
+	if err != nil {
+		return Verified{}, err
+	}
+	return v, nil
+}
+
+// claimed returns at as a claimed signing time, or unknown when zero.
+func claimed(at time.Time) (time.Time, TimeSource) {
+	if at.IsZero() {
+		return time.Time{}, TimeUnknown
+	}
+	return at.UTC(), TimeClaimed
+}
+
+// checkRevoked refuses a signature by a revoked signer made at or after its
+// revocation time, or at an unknown time; also when any further claim (a
+// time the signature states about itself) is at or after it.
+func checkRevoked(o owner, signedAt time.Time, claims ...time.Time) error {
+	if o.revokedAt.IsZero() {
+		return nil
+	}
+	when := o.revokedAt.UTC().Format(time.RFC3339)
+	if signedAt.IsZero() {
+		return fmt.Errorf("%w: identity %q signer %q was revoked at %s and the signing time is unknown", ErrRevoked, o.identity, o.signer, when)
+	}
+	for _, t := range append([]time.Time{signedAt}, claims...) {
+		if !t.IsZero() && !t.Before(o.revokedAt) {
+			return fmt.Errorf("%w: identity %q signer %q was revoked at %s; signed at %s", ErrRevoked, o.identity, o.signer, when, t.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
 }
 
 // verifySSHSig runs the cryptographic check, turning a panic in a key

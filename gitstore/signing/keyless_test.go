@@ -1,0 +1,328 @@
+package signing
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/github/smimesign/ietf-cms/protocol"
+	"github.com/writ-dev/writ/schemas"
+)
+
+const (
+	issuerGoogle = "https://accounts.google.com"
+	issuerGitHub = "https://token.actions.githubusercontent.com"
+	ciWorkflow   = "https://github.com/writ-dev/writ/.github/workflows/release.yml@refs/heads/main"
+)
+
+var payload = []byte("tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@example.com> 1772366400 +0000\ncommitter A <a@example.com> 1772366400 +0000\n\nsigned\n")
+
+// keylessFx is a Fulcio-style PKI (root, intermediate), a Rekor log and a
+// timestamp authority, with the trust files of a control repo.
+type keylessFx struct {
+	root, inter *testCA
+	rekor       *testRekor
+	tsa         *testTSA
+	files       trustFiles
+}
+
+var (
+	kfxOnce sync.Once
+	kfx     *keylessFx
+)
+
+func keylessFixture(t testing.TB) *keylessFx {
+	kfxOnce.Do(func() {
+		root := newRoot(t, "Test Fulcio Root")
+		f := &keylessFx{root: root, inter: root.intermediate(t, "Test Fulcio Intermediate"), rekor: newTestRekor(t), tsa: newTestTSA(t)}
+		f.files = trustFiles{}.
+			add("trust/fulcio.pem", certPEM(f.root.cert, f.inter.cert)).
+			add("trust/rekor.pub", []byte(pubPEM(t, &f.rekor.key.PublicKey))).
+			add("trust/tsa.pem", certPEM(f.tsa.ca.cert))
+		kfx = f
+	})
+	return kfx
+}
+
+// keylessIDs: alice by exact email and issuer; ci by workflow URI pattern,
+// with Rekor; bob revoked at tSign.
+func keylessIDs() []schemas.Identity {
+	return []schemas.Identity{
+		signerID("alice", schemas.Signer{Name: "google", Keyless: &schemas.KeylessSigner{Identity: "alice@example.com", Issuer: issuerGoogle}}),
+		signerID("ci", schemas.Signer{Name: "release", Keyless: &schemas.KeylessSigner{
+			IdentityPattern: `https://github\.com/writ-dev/writ/\.github/workflows/[a-z]+\.yml@refs/heads/main`, IssuerPattern: `https://token\.actions\.githubusercontent\.com`, Rekor: true}}),
+		signerID("bob", schemas.Signer{Keyless: &schemas.KeylessSigner{Identity: "bob@example.com", Issuer: issuerGoogle}, RevokedAt: tSign.Format(time.RFC3339)}),
+	}
+}
+
+func (f *keylessFx) ring(t testing.TB, trust schemas.Trust, ids ...schemas.Identity) *KeyRing {
+	if trust.FulcioRoots == nil {
+		trust.FulcioRoots = []string{"trust/fulcio.pem"}
+	}
+	base := keylessIDs()
+	if trust.RekorPublicKey == "" {
+		base = append(base[:1], base[2:]...) // ci needs Rekor
+	}
+	return newTrustRing(t, append(base, ids...), &trust, f.files)
+}
+
+// sign issues a Fulcio leaf under the intermediate and signs payload.
+func (f *keylessFx) sign(t testing.TB, o fulcioOpts, c cmsOpts) string {
+	leaf, key := f.inter.fulcioLeaf(t, o)
+	return signCMS(t, payload, key, []*x509.Certificate{leaf}, c)
+}
+
+var (
+	alice = fulcioOpts{email: "alice@example.com", issuerV2: issuerGoogle}
+	ci    = fulcioOpts{uri: ciWorkflow, issuerV2: issuerGitHub}
+)
+
+func TestKeyless(t *testing.T) {
+	f := keylessFixture(t)
+	accept := schemas.Trust{AcceptCommitterTime: true}
+	strict := schemas.Trust{RekorPublicKey: "trust/rekor.pub", TSARoots: []string{"trust/tsa.pem"}}
+	withRekor := schemas.Trust{RekorPublicKey: "trust/rekor.pub", AcceptCommitterTime: true}
+	other := newRoot(t, "Other Root")
+	rsa1024, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(o fulcioOpts, mod func(*fulcioOpts)) fulcioOpts { mod(&o); return o }
+	rekorSig := func(o rekorOpts) cmsOpts { return cmsOpts{unsigned: f.rekor.entry(t, o)} }
+
+	tests := []struct {
+		name     string
+		sig      func() string
+		trust    schemas.Trust
+		at       time.Time
+		want     error
+		wantID   string
+		wantTime TimeSource
+		contains string
+	}{
+		{"email and issuer, committer time", func() string { return f.sign(t, alice, cmsOpts{}) }, accept, tSign, nil, "alice", TimeClaimed, ""},
+		{"issuer v1 extension only", func() string {
+			return f.sign(t, fulcioOpts{email: "alice@example.com", issuerV1: issuerGoogle}, cmsOpts{})
+		}, accept, tSign, nil, "alice", TimeClaimed, ""},
+		{"both issuer extensions", func() string {
+			return f.sign(t, with(alice, func(o *fulcioOpts) { o.issuerV1 = issuerGoogle }), cmsOpts{})
+		}, accept, tSign, nil, "alice", TimeClaimed, ""},
+		{"no time given: signing-time attribute", func() string { return f.sign(t, alice, cmsOpts{}) }, accept, time.Time{}, nil, "alice", TimeClaimed, ""},
+		{"uri pattern with rekor signed entry timestamp", func() string { return f.sign(t, ci, rekorSig(rekorOpts{})) }, strict, time.Time{}, nil, "ci", TimeRekor, ""},
+		{"rekor set and inclusion proof", func() string { return f.sign(t, ci, rekorSig(rekorOpts{proof: true})) }, strict, time.Time{}, nil, "ci", TimeRekor, ""},
+		{"rfc 3161 timestamp", func() string {
+			return f.sign(t, alice, cmsOpts{unsigned: f.tsa.token(t, tSign, false)})
+		}, strict, time.Time{}, nil, "alice", TimeTimestamp, ""},
+		{"rekor entry ignored without a rekor key", func() string { return f.sign(t, alice, rekorSig(rekorOpts{})) }, accept, tSign, nil, "alice", TimeClaimed, ""},
+		{"revoked after signing", func() string {
+			return f.sign(t, with(alice, func(o *fulcioOpts) { o.email = "bob@example.com" }), cmsOpts{signingTime: tSign.Add(-time.Second)})
+		}, accept, tSign.Add(-time.Second), nil, "bob", TimeClaimed, ""},
+
+		// Refusals.
+		{"no trusted time", func() string { return f.sign(t, alice, cmsOpts{}) }, strict, tSign, ErrNoTrustedTime, "", "", "accept_committer_time is false"},
+		{"inclusion proof gives no time", func() string { return f.sign(t, ci, rekorSig(rekorOpts{noSET: true, proof: true})) }, strict, tSign, ErrNoTrustedTime, "", "", ""},
+		{"inclusion proof with committer time", func() string { return f.sign(t, ci, rekorSig(rekorOpts{noSET: true, proof: true})) }, withRekor, tSign, nil, "ci", TimeClaimed, ""},
+		{"wrong identity", func() string {
+			return f.sign(t, with(alice, func(o *fulcioOpts) { o.email = "mallory@example.com" }), cmsOpts{})
+		}, accept, tSign, ErrUnknownSigner, "", "", `no keyless signer for identity "mallory@example.com"`},
+		{"wrong issuer", func() string {
+			return f.sign(t, with(alice, func(o *fulcioOpts) { o.issuerV2 = "https://evil.example" }), cmsOpts{})
+		}, accept, tSign, ErrUnknownSigner, "", "", `issuer "https://evil.example" is not the one signer alice/google accepts`},
+		{"pattern is anchored", func() string {
+			return f.sign(t, with(ci, func(o *fulcioOpts) { o.uri = "https://evil.example/" + ciWorkflow }), rekorSig(rekorOpts{}))
+		}, withRekor, tSign, ErrUnknownSigner, "", "", ""},
+		{"issuer extensions disagree", func() string {
+			return f.sign(t, with(alice, func(o *fulcioOpts) { o.issuerV1 = "https://evil.example" }), cmsOpts{})
+		}, accept, tSign, ErrUntrustedCertificate, "", "", "issuer extensions disagree"},
+		{"other root", func() string {
+			leaf, key := other.fulcioLeaf(t, alice)
+			return signCMS(t, payload, key, []*x509.Certificate{leaf}, cmsOpts{})
+		}, accept, tSign, ErrUntrustedCertificate, "", "", "does not chain to a root in trust/fulcio.pem"},
+		{"expired at committer time", func() string { return f.sign(t, alice, cmsOpts{}) }, accept, tSign.Add(20 * time.Minute), ErrExpired, "", "", "not at the signing time"},
+		{"not yet valid at committer time", func() string { return f.sign(t, alice, cmsOpts{}) }, accept, tSign.Add(-time.Hour), ErrExpired, "", "", ""},
+		{"rekor time outside validity", func() string {
+			return f.sign(t, ci, rekorSig(rekorOpts{integrated: tSign.Add(time.Hour)}))
+		}, strict, time.Time{}, ErrExpired, "", "", ""},
+		{"timestamp outside validity", func() string {
+			return f.sign(t, alice, cmsOpts{unsigned: f.tsa.token(t, tSign.Add(time.Hour), false)})
+		}, strict, time.Time{}, ErrExpired, "", "", ""},
+		{"rekor required but absent", func() string { return f.sign(t, ci, cmsOpts{}) }, withRekor, tSign, ErrTransparencyLog, "", "", "requires a Rekor entry"},
+		{"bad signed entry timestamp", func() string { return f.sign(t, ci, rekorSig(rekorOpts{badSET: true})) }, strict, time.Time{}, ErrTransparencyLog, "", "", "signed entry timestamp"},
+		{"rekor entry for another signature", func() string { return f.sign(t, ci, rekorSig(rekorOpts{body: []byte(`{"kind":"hashedrekord"}`)})) }, strict, time.Time{}, ErrTransparencyLog, "", "", ""},
+		{"rekor entry from another log", func() string { return f.sign(t, ci, rekorSig(rekorOpts{logID: make([]byte, 32)})) }, strict, time.Time{}, ErrTransparencyLog, "", "", "from log"},
+		{"rekor entry of another kind", func() string { return f.sign(t, ci, rekorSig(rekorOpts{kind: "intoto", version: "0.0.2"})) }, strict, time.Time{}, ErrTransparencyLog, "", "", "kind intoto"},
+		{"tampered inclusion proof", func() string { return f.sign(t, ci, rekorSig(rekorOpts{noSET: true, proof: true, tamperProof: true})) }, strict, time.Time{}, ErrTransparencyLog, "", "", "inclusion proof"},
+		{"checkpoint by another key", func() string { return f.sign(t, ci, rekorSig(rekorOpts{noSET: true, proof: true, otherCkptKey: true})) }, strict, time.Time{}, ErrTransparencyLog, "", "", "checkpoint"},
+		{"empty rekor entry", func() string {
+			return f.sign(t, ci, cmsOpts{unsigned: func(*protocol.SignerInfo, *x509.Certificate) protocol.Attributes {
+				a, _ := protocol.NewAttribute(oidRekorEntry, []byte{})
+				return protocol.Attributes{a}
+			}})
+		}, strict, time.Time{}, ErrTransparencyLog, "", "", ""},
+		{"timestamp of another signature", func() string {
+			return f.sign(t, alice, cmsOpts{unsigned: f.tsa.token(t, tSign, true)})
+		}, strict, time.Time{}, ErrNoTrustedTime, "", "", "another signature"},
+		{"timestamp from an untrusted authority", func() string {
+			return f.sign(t, alice, cmsOpts{unsigned: newTestTSA(t).token(t, tSign, false)})
+		}, strict, time.Time{}, ErrUntrustedCertificate, "", "", "timestamp authority"},
+		{"unknown critical extension", func() string {
+			return f.sign(t, with(alice, func(o *fulcioOpts) {
+				o.extra = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 2, 3, 4, 5}, Critical: true, Value: []byte{5, 0}}}
+			}), cmsOpts{})
+		}, accept, tSign, ErrUntrustedCertificate, "", "", "unknown critical extension"},
+		{"server-auth certificate", func() string {
+			return f.sign(t, with(alice, func(o *fulcioOpts) { o.eku = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth} }), cmsOpts{})
+		}, accept, tSign, ErrUntrustedCertificate, "", "", "extended key usage"},
+		{"weak rsa key", func() string {
+			return f.sign(t, with(alice, func(o *fulcioOpts) { o.key = rsa1024 }), cmsOpts{})
+		}, accept, tSign, ErrUnsupportedSignature, "", "", "RSA key of 1024 bits"},
+		{"two identities in one certificate", func() string {
+			return f.sign(t, with(alice, func(o *fulcioOpts) { o.uri = ciWorkflow }), cmsOpts{})
+		}, accept, tSign, ErrUntrustedCertificate, "", "", "names 2 identities"},
+		{"revoked at signing time", func() string {
+			return f.sign(t, with(alice, func(o *fulcioOpts) { o.email = "bob@example.com" }), cmsOpts{})
+		}, accept, tSign, ErrRevoked, "", "", `identity "bob" signer "0" was revoked at 2026-03-01T12:00:00Z`},
+		{"signed by another key", func() string {
+			leaf, _ := f.inter.fulcioLeaf(t, alice)
+			return signCMS(t, payload, ecKey(t), []*x509.Certificate{leaf}, cmsOpts{})
+		}, accept, tSign, ErrBadSignature, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ring := f.ring(t, tt.trust)
+			v, err := VerifyPayloadAt(payload, tt.sig(), ring, tt.at)
+			if tt.want != nil {
+				if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.contains) {
+					t.Fatalf("err = %v, want %v containing %q", err, tt.want, tt.contains)
+				}
+				if v != (Verified{}) {
+					t.Errorf("refusal returned %+v", v)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("VerifyPayloadAt: %v", err)
+			}
+			if v.Identity != tt.wantID || v.TimeSource != tt.wantTime || v.Format != FormatKeyless || v.Issuer == "" || v.Subject == "" || v.SignedAt.IsZero() {
+				t.Errorf("Verified = %+v, want identity %s, time from %q", v, tt.wantID, tt.wantTime)
+			}
+		})
+	}
+}
+
+func TestKeylessRefusesTamperedPayload(t *testing.T) {
+	f := keylessFixture(t)
+	sig := f.sign(t, alice, cmsOpts{})
+	ring := f.ring(t, schemas.Trust{AcceptCommitterTime: true})
+	if _, err := VerifyPayloadAt(append([]byte("x"), payload...), sig, ring, tSign); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("err = %v, want ErrBadSignature", err)
+	}
+	// A ring built without trust files knows the signer but no root.
+	plain, err := NewKeyRing(keylessIDs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyPayloadAt(payload, sig, plain, tSign); !errors.Is(err, ErrNoTrustedTime) && !errors.Is(err, ErrUntrustedCertificate) {
+		t.Fatalf("NewKeyRing ring: err = %v, want a refusal", err)
+	}
+	if _, err := VerifyPayloadAt(payload, sig, nil, tSign); !errors.Is(err, ErrUnknownSigner) {
+		t.Fatalf("nil ring: err = %v, want ErrUnknownSigner", err)
+	}
+}
+
+func TestKeylessAmbiguousPatterns(t *testing.T) {
+	f := keylessFixture(t)
+	greedy := signerID("greedy", schemas.Signer{Keyless: &schemas.KeylessSigner{IdentityPattern: `.*@example\.com`, Issuer: issuerGoogle}})
+	ring := f.ring(t, schemas.Trust{AcceptCommitterTime: true}, greedy)
+	_, err := VerifyPayloadAt(payload, f.sign(t, alice, cmsOpts{}), ring, tSign)
+	if !errors.Is(err, ErrUnknownSigner) || !strings.Contains(err.Error(), "ambiguous: identities alice, greedy") {
+		t.Fatalf("err = %v, want an ambiguity refusal", err)
+	}
+}
+
+func TestCertificateChains(t *testing.T) {
+	f := keylessFixture(t)
+	ring := f.ring(t, schemas.Trust{AcceptCommitterTime: true})
+
+	// The intermediate may come in the signature instead of the trust file.
+	rootOnly := trustFiles{}.add("trust/root.pem", certPEM(f.root.cert))
+	ring2 := newTrustRing(t, keylessIDs()[:1], &schemas.Trust{FulcioRoots: []string{"trust/root.pem"}, AcceptCommitterTime: true}, rootOnly)
+	leaf, key := f.inter.fulcioLeaf(t, alice)
+	bundled := signCMS(t, payload, key, []*x509.Certificate{leaf, f.inter.cert}, cmsOpts{})
+	if _, err := VerifyPayloadAt(payload, bundled, ring2, tSign); err != nil {
+		t.Fatalf("intermediate in the signature: %v", err)
+	}
+	alone := signCMS(t, payload, key, []*x509.Certificate{leaf}, cmsOpts{})
+	if _, err := VerifyPayloadAt(payload, alone, ring2, tSign); !errors.Is(err, ErrUntrustedCertificate) {
+		t.Fatalf("missing intermediate: err = %v", err)
+	}
+
+	// A chain longer than maxChainLen is refused though it reaches the root.
+	ca := f.root
+	var chain []*x509.Certificate
+	for i := 0; i < maxChainLen; i++ {
+		ca = ca.intermediate(t, "Deep "+string(rune('A'+i)))
+		chain = append([]*x509.Certificate{ca.cert}, chain...)
+	}
+	deep, dkey := ca.fulcioLeaf(t, alice)
+	sig := signCMS(t, payload, dkey, append([]*x509.Certificate{deep}, chain...), cmsOpts{})
+	if _, err := VerifyPayloadAt(payload, sig, ring, tSign); !errors.Is(err, ErrUntrustedCertificate) || !strings.Contains(err.Error(), "exceeds the limit") {
+		t.Fatalf("long chain: err = %v", err)
+	}
+
+	// Two CAs that certify each other form a loop that never reaches a root.
+	ka, kb := ecKey(t), ecKey(t)
+	ta, tb := caTemplate("Loop A"), caTemplate("Loop B")
+	a := issue(t, ta, &ka.PublicKey, &testCA{cert: tb, key: kb})
+	b := issue(t, tb, &kb.PublicKey, &testCA{cert: ta, key: ka})
+	looped, lkey := (&testCA{cert: a, key: ka}).fulcioLeaf(t, alice)
+	sig = signCMS(t, payload, lkey, []*x509.Certificate{looped, a, b}, cmsOpts{})
+	if _, err := VerifyPayloadAt(payload, sig, ring, tSign); !errors.Is(err, ErrUntrustedCertificate) {
+		t.Fatalf("loop: err = %v", err)
+	}
+
+	// Too many certificates in one signature.
+	many := []*x509.Certificate{leaf}
+	for len(many) <= maxCMSCerts {
+		many = append(many, f.inter.cert)
+	}
+	if _, err := VerifyPayloadAt(payload, signCMS(t, payload, key, many, cmsOpts{}), ring, tSign); !errors.Is(err, ErrMalformedSignature) {
+		t.Fatalf("too many certificates: err = %v", err)
+	}
+}
+
+// TestGitsignCommit: a commit written by go-git with the gitsign-format
+// signer verifies through VerifyCommit at its committer time, and passes
+// git fsck.
+func TestGitsignCommit(t *testing.T) {
+	f := keylessFixture(t)
+	leaf, key := f.inter.fulcioLeaf(t, alice)
+	signer := cmsGitSigner{t: t, key: key, chain: []*x509.Certificate{leaf}}
+	c := commitWith(t, signer, tSign.Add(2*time.Minute))
+	ring := f.ring(t, schemas.Trust{AcceptCommitterTime: true})
+	v, err := VerifyCommit(c, ring)
+	if err != nil {
+		t.Fatalf("VerifyCommit: %v", err)
+	}
+	if v.Identity != "alice" || v.Subject != "alice@example.com" || v.Issuer != issuerGoogle || !v.SignedAt.Equal(tSign.Add(2*time.Minute)) {
+		t.Errorf("Verified = %+v", v)
+	}
+	// The same signature on a commit claiming a later time is refused.
+	late := commitWith(t, signer, tSign.Add(time.Hour))
+	if _, err := VerifyCommit(late, ring); !errors.Is(err, ErrExpired) {
+		t.Errorf("late commit: err = %v, want ErrExpired", err)
+	}
+	if _, err := VerifyCommit(c, f.ring(t, schemas.Trust{})); !errors.Is(err, ErrNoTrustedTime) {
+		t.Errorf("policy without committer time: err = %v", err)
+	}
+}
+
+var _ crypto.Signer = (*rsa.PrivateKey)(nil)
