@@ -94,3 +94,37 @@ func TestGovernanceStaleAndInvalidChanges(t *testing.T) {
 		t.Fatalf("non-rules file in a rule change: %v", err)
 	}
 }
+
+func TestRevokedSignerRefusedLaterEntriesStillVerify(t *testing.T) {
+	e, _ := newRepo(t)
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	cfg, _ := e.Store.ReadFile(res.Head, "writ.yaml")
+	text := string(cfg)
+	i := strings.Index(text, "- name: alice")
+	j := i + strings.Index(text[i:], "ssh: ")
+	k := j + strings.Index(text[j:], "\n")
+	revoked := text[:k] + "\n          revoked_at: 2026-11-23T09:00:00Z" + text[k:]
+	p, err := e.ProposeRules(ProposeRulesRequest{As: "bob", Name: "revoke-alice", Justification: "laptop lost",
+		Files: map[string][]byte{"writ.yaml": []byte(revoked)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// alice can still approve: under the rules in force she is not revoked.
+	approveAs(t, e, "alice", strings.TrimPrefix(p.Branch, ProposalPrefix))
+	approveAs(t, e, "carol", strings.TrimPrefix(p.Branch, ProposalPrefix))
+	reconcile(t, e, 1)
+
+	ship := toShippable(t, e)
+	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	approveAs(t, e, "alice", name)
+	approveAs(t, e, "bob", name)
+	res = mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	pend, _ := e.Pending(res.State.Rules(), res.Head, name)
+	if len(pend.Ignored) != 1 || pend.Ignored[0].Identity != "alice" || !strings.Contains(pend.Ignored[0].Reason, "revoked") {
+		t.Fatalf("alice's decision after revocation: ignored=%+v", pend.Ignored)
+	}
+	reconcile(t, e, 0)
+	// Every earlier entry, including alice's approval of the rule change,
+	// still verifies.
+	mustReplay(t, e, ReplayOptions{})
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -77,9 +78,9 @@ func (e *Engine) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pendi
 	if err != nil {
 		return nil, fmt.Errorf("list proposal branches: %w", err)
 	}
-	ring, err := signing.NewKeyRing(rules.Config.Identities)
+	ring, err := trustAt(e.Store, rules, main)
 	if err != nil {
-		return nil, fmt.Errorf("key ring: %w", err)
+		return nil, err
 	}
 	sort.Slice(branches, func(i, j int) bool { return branches[i].Name < branches[j].Name })
 	out := make([]Pending, 0, len(branches))
@@ -100,9 +101,9 @@ func (e *Engine) Pending(rules *schemas.Bundle, main plumbing.Hash, name string)
 	if err != nil {
 		return Pending{}, fmt.Errorf("proposal %s: %w", name, err)
 	}
-	ring, err := signing.NewKeyRing(rules.Config.Identities)
+	ring, err := trustAt(e.Store, rules, main)
 	if err != nil {
-		return Pending{}, fmt.Errorf("key ring: %w", err)
+		return Pending{}, err
 	}
 	return e.readPending(rules, ring, main, name, head), nil
 }
@@ -142,10 +143,10 @@ func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main 
 		short := shortHash(c.Hash.String())
 		d, isDecision, derr := parseDecision(c.Message)
 		if isDecision {
-			p.addDecision(e.Store, ring, c, d, derr)
+			p.addDecision(ring, rules, e.now(), c, d, derr)
 			continue
 		}
-		v, err := signing.VerifyCommit(c, ring)
+		v, err := verifyNow(c, ring, rules, e.now())
 		if err != nil {
 			return problem("commit %s: %v: every proposal commit must be signed by an identity of writ.yaml", short, err)
 		}
@@ -218,7 +219,7 @@ func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main 
 
 // addDecision verifies a decision commit and records it or the reason it
 // is ignored.
-func (p *Pending) addDecision(store *gitstore.Store, ring *signing.KeyRing, c *object.Commit, d policies.Decision, perr error) {
+func (p *Pending) addDecision(ring *signing.KeyRing, rules *schemas.Bundle, now time.Time, c *object.Commit, d policies.Decision, perr error) {
 	ign := func(reason string) {
 		p.Ignored = append(p.Ignored, Ignored{Commit: c.Hash.String(), Identity: d.Identity, Reason: reason})
 	}
@@ -226,7 +227,7 @@ func (p *Pending) addDecision(store *gitstore.Store, ring *signing.KeyRing, c *o
 		ign("malformed decision: " + perr.Error())
 		return
 	}
-	v, err := signing.VerifyCommit(c, ring)
+	v, err := verifyNow(c, ring, rules, now)
 	if err != nil {
 		ign("signature: " + err.Error())
 		return
