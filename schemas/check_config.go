@@ -1,6 +1,9 @@
 package schemas
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // checkConfig runs the checks that need only writ.yaml.
 func checkConfig(cfg *Config, pos *Positions) Problems {
@@ -19,6 +22,30 @@ func checkConfig(cfg *Config, pos *Positions) Problems {
 		}
 	}
 	c.checkSigners(cfg)
+	logins := map[string]string{}
+	for i, id := range cfg.Identities {
+		if id.GitHub == "" {
+			continue
+		}
+		login := strings.ToLower(id.GitHub)
+		if first, dup := logins[login]; dup {
+			c.at(At("identities", i, "github"), "github login %q is already identity %q's", id.GitHub, first)
+			continue
+		}
+		logins[login] = id.Name
+	}
+	if cfg.GitHub != nil {
+		teamRoles := make([]string, 0, len(cfg.GitHub.RoleTeams))
+		for role := range cfg.GitHub.RoleTeams {
+			teamRoles = append(teamRoles, role)
+		}
+		sort.Strings(teamRoles)
+		for _, role := range teamRoles {
+			if _, ok := roles[role]; !ok {
+				c.at(At("github", "role_teams", role), "unknown role %q (%s)", role, knownList("roles", cfg.Roles))
+			}
+		}
+	}
 	if _, ok := ids[cfg.Reconciler.Identity]; !ok {
 		c.at(At("reconciler", "identity"), "unknown identity %q (%s)",
 			cfg.Reconciler.Identity, knownList("identities", identityNames(cfg)))

@@ -181,3 +181,48 @@ func TestAnyFreshKeysLoad(t *testing.T) {
 		t.Fatal(ps)
 	}
 }
+
+func TestDuplicateGitHubLogin(t *testing.T) {
+	cfg := `version: 1
+repository: r
+reconciler: {identity: bot}
+governance: {policy: g}
+roles: [sre]
+identities:
+  - name: alice
+    kind: human
+    github: Alice
+    signers: [{ssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHaABqDMoC3kd7gdheVLB2wVOuyXZ3/DA9ZJ1K6vvXxW a"}]
+  - name: bot
+    kind: agent
+    github: alice
+    signers: [{ssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDIOyhhv1TVX3uHDvCe5aA+y89jMNdnZjZ4i46d7Zpue b"}]
+`
+	_, problems := LoadConfig("writ.yaml", []byte(cfg))
+	if len(problems) != 1 || problems[0].Line != 13 || problems[0].Field != "identities[1].github" ||
+		!strings.Contains(problems[0].Message, `already identity "alice"'s`) {
+		t.Fatalf("problems = %v", problems)
+	}
+}
+
+func TestGitHubRoleTeamsNeedKnownRoles(t *testing.T) {
+	cfg := `version: 1
+repository: r
+reconciler: {identity: bot}
+governance: {policy: g}
+roles: [sre]
+github:
+  token_env: GITHUB_TOKEN
+  role_teams:
+    sre: [acme/sre]
+    secruity: [acme/security]
+identities:
+  - name: bot
+    kind: agent
+    signers: [{ssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDIOyhhv1TVX3uHDvCe5aA+y89jMNdnZjZ4i46d7Zpue b"}]
+`
+	_, problems := LoadConfig("writ.yaml", []byte(cfg))
+	if len(problems) != 1 || problems[0].Field != `github.role_teams.secruity` || !strings.Contains(problems[0].Message, `unknown role "secruity"`) {
+		t.Fatalf("problems = %v", problems)
+	}
+}

@@ -79,6 +79,8 @@ type Config struct {
 	// Trust names the trust roots (files in this repo) that certificate
 	// signers chain to; nil when only keys are used.
 	Trust *Trust `yaml:"trust,omitempty" json:"trust,omitempty"`
+	// GitHub configures the GitHub Action mode; nil means defaults.
+	GitHub *GitHubConfig `yaml:"github,omitempty" json:"github,omitempty"`
 }
 
 // Trust holds the trust roots for certificate-based signatures. Every path
@@ -113,13 +115,17 @@ type Governance struct {
 
 // Identity is a human or agent with roles, capabilities and signers.
 type Identity struct {
-	Name         string       `yaml:"name" json:"name"`
-	Kind         IdentityKind `yaml:"kind" json:"kind"`
-	Email        string       `yaml:"email,omitempty" json:"email,omitempty"`
-	Roles        []string     `yaml:"roles,omitempty" json:"roles,omitempty"`
-	Capabilities []string     `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
-	Trust        string       `yaml:"trust,omitempty" json:"trust,omitempty"`
-	Signers      []Signer     `yaml:"signers" json:"signers"`
+	Name  string       `yaml:"name" json:"name"`
+	Kind  IdentityKind `yaml:"kind" json:"kind"`
+	Email string       `yaml:"email,omitempty" json:"email,omitempty"`
+	// GitHub is the login whose pull-request reviews are this identity's
+	// decisions; GitHubID, when set, pins the numeric user id.
+	GitHub       string   `yaml:"github,omitempty" json:"github,omitempty"`
+	GitHubID     int64    `yaml:"github_id,omitempty" json:"github_id,omitempty"`
+	Roles        []string `yaml:"roles,omitempty" json:"roles,omitempty"`
+	Capabilities []string `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
+	Trust        string   `yaml:"trust,omitempty" json:"trust,omitempty"`
+	Signers      []Signer `yaml:"signers" json:"signers"`
 }
 
 // HasRole reports whether the identity holds the role.
@@ -416,4 +422,16 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// GitHubConfig says how the reconciler talks to GitHub. Secrets never live
+// here: TokenEnv names the environment variable holding the token.
+type GitHubConfig struct {
+	TokenEnv string `yaml:"token_env,omitempty" json:"token_env,omitempty"`
+	APIURL   string `yaml:"api_url,omitempty" json:"api_url,omitempty"`
+	// Budget bounds the API calls one event may make.
+	Budget int `yaml:"budget,omitempty" json:"budget,omitempty"`
+	// RoleTeams grants a role to the members of GitHub teams ("org/slug")
+	// for pull-request reviews, in addition to identities' own roles.
+	RoleTeams map[string][]string `yaml:"role_teams,omitempty" json:"role_teams,omitempty"`
 }
