@@ -109,16 +109,52 @@ func (e *Engine) Pending(rules *schemas.Bundle, main plumbing.Hash, name string)
 }
 
 func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch string, head plumbing.Hash) Pending {
-	p := Pending{Branch: branch, Head: head}
+	path, err := ProposalPath(branch)
+	if err != nil {
+		return Pending{Branch: branch, Head: head, Problems: []string{err.Error()}}
+	}
+	return e.readProposal(rules, ring, main, branch, path, head)
+}
+
+// PendingFromCommits reads a proposal that arrives as commits rather than
+// as a local proposal branch (a pull request's head, fetched): the proposal
+// file is the one file under proposals/ that the commits between main and
+// head add. name labels the result (for example "pull/12"). Decisions
+// recorded elsewhere (pull-request reviews) are added by the caller.
+func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, name string, head plumbing.Hash) (Pending, error) {
+	ring, err := trustAt(e.Store, rules, main)
+	if err != nil {
+		return Pending{}, err
+	}
+	changed, err := e.Store.ChangedFiles(main, head)
+	if err != nil {
+		return Pending{}, fmt.Errorf("%s: %w", name, err)
+	}
+	var paths []string
+	for _, f := range changed {
+		if strings.HasPrefix(f, "proposals/") {
+			paths = append(paths, f)
+		}
+	}
+	if len(paths) != 1 {
+		return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf(
+			"%s changes %d files under proposals/ (%s); a proposal adds exactly one proposals/<instance>/<name>.yaml",
+			name, len(paths), strings.Join(paths, ", "))}}, nil
+	}
+	return e.readProposal(rules, ring, main, name, paths[0], head), nil
+}
+
+// readProposal reads the proposal at path from the commits between main
+// and head, verifying every commit.
+func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch, path string, head plumbing.Hash) Pending {
+	p := Pending{Branch: branch, Head: head, Path: path}
 	problem := func(format string, args ...any) Pending {
 		p.Problems = append(p.Problems, fmt.Sprintf(format, args...))
 		return p
 	}
-	path, err := ProposalPath(branch)
-	if err != nil {
-		return problem("%v", err)
+	if _, err := ProposalPath(strings.TrimSuffix(path, ".yaml")); err != nil || !strings.HasSuffix(path, ".yaml") {
+		return problem("%s is not at proposals/<instance>/<name>.yaml", path)
 	}
-	p.Path = path
 	// A WAL entry adds the proposal file to main, so its presence there
 	// means the proposal was applied. This costs a few tree lookups, not a
 	// walk of history.

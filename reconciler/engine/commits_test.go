@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler"
+)
+
+func TestPendingFromCommits(t *testing.T) {
+	e, keys := newRepo(t)
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	signer, _ := keys.Signer("deploy-agent")
+	write := func(files map[string][]byte) plumbing.Hash {
+		msg, _ := gitstore.FormatMessage("pr commit", "", nil)
+		h, err := e.Store.WriteCommit(gitstore.CommitRequest{Parents: []plumbing.Hash{res.Head}, Files: files, Message: msg,
+			Author: e.signature(nil, "deploy-agent"), Committer: e.signature(nil, "deploy-agent"), Signer: signer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	good := []byte("instance: web-7\nworkflow: release\ntransition: create\nbase_state: none\nidem_key: web-7-create\n")
+	head := write(map[string][]byte{"proposals/web-7/create.yaml": good})
+	p, err := e.PendingFromCommits(res.State.Rules(), res.Head, "pull/7", head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Problems) != 0 || p.Proposer != "deploy-agent" || p.Path != "proposals/web-7/create.yaml" {
+		t.Fatalf("pending = %+v", p)
+	}
+	if g := Gate(res.State, p, reconciler.HLC{Wall: 1 << 50}); g.Verdict != VerdictReady {
+		t.Fatalf("gate: %s %s", g.Verdict, g.Reason)
+	}
+	two := write(map[string][]byte{"proposals/web-7/create.yaml": good, "proposals/web-8/create.yaml": good})
+	p, err = e.PendingFromCommits(res.State.Rules(), res.Head, "pull/8", two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Problems) != 1 || !strings.Contains(p.Problems[0], "changes 2 files under proposals/") {
+		t.Fatalf("two proposals in one change: %v", p.Problems)
+	}
+}
