@@ -11,7 +11,6 @@ import (
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/wal"
-	"github.com/writ-dev/writ/schemas"
 )
 
 // ReplayOptions choose how a replay starts and what it keeps.
@@ -61,87 +60,91 @@ func (e *TamperError) Unwrap() error { return ErrTampered }
 // Replay verifies and folds main's first-parent history. Every entry's
 // signature must be the reconciler identity's (as named by the rules in
 // force), its trailers must decode, its proposal and decisions must verify
-// against their own signed commits, it must apply, and the state hashes it
-// records must match the replayed ones. The first failure stops the replay
-// with a *TamperError (or an error wrapping ErrRewritten).
+// against their own signed commits, its tree must be its first parent's
+// plus the proposal file, it must apply, and the state hashes it records
+// must match the replayed ones. The first failure, in log order, stops the
+// replay with a *TamperError (or an error wrapping ErrRewritten).
+//
+// The checks that do not depend on the state (reading commits and trees,
+// decoding trailers, every signature, the proposal file) run on all cores,
+// a bounded window of entries ahead of the fold; Apply runs on one
+// goroutine, in log order, and state hashes are compared as soon as they
+// are computed. The result is the same as checking one entry after the
+// other: the same state, the same first error.
 func (e *Engine) Replay(opts ReplayOptions) (*ReplayResult, error) {
+	res, _, err := e.replay(opts)
+	return res, err
+}
+
+// replay is Replay, also returning what the fold counted.
+func (e *Engine) replay(opts ReplayOptions) (*ReplayResult, replayStats, error) {
+	res, r, err := e.replayWith(opts)
+	if r == nil {
+		return res, replayStats{}, err
+	}
+	return res, r.stats, err
+}
+
+func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error) {
 	head, err := e.mainHead()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if head.IsZero() {
-		return nil, fmt.Errorf("main has no commits: not a writ control repo (run writ init)")
+		return nil, nil, fmt.Errorf("main has no commits: not a writ control repo (run writ init)")
 	}
 	res := &ReplayResult{State: reconciler.NewState(), Head: head}
-	cp, err := e.Store.ReadCheckpoint()
+	read := openReader(e.Store)
+	defer read.close()
+	cp, err := readCheckpoint(e.Store, read)
 	hasCheckpoint := err == nil
 	if err != nil && !errors.Is(err, gitstore.ErrNoRef) {
-		return nil, fmt.Errorf("read checkpoint: %w", err)
+		return nil, nil, fmt.Errorf("read checkpoint: %w", err)
 	}
 	var snapshot reconciler.State
 	if hasCheckpoint {
 		res.CheckpointAt = cp.At
-		if snapshot, err = e.restoreCheckpoint(cp); err != nil {
-			return nil, err
+		if snapshot, err = e.restore(cp, read); err != nil {
+			return nil, nil, err
 		}
 	}
-	var chain []plumbing.Hash
-	start, cpIndex := 0, -1
+	r := newReplayer(e, read)
+	run := foldRun{res: res, collect: opts.Collect, cpIndex: -1, snapshot: snapshot, checkpoint: cp.Commit}
 	if hasCheckpoint && opts.FromCheckpoint {
 		// Only the entries after the checkpoint: cost grows with new
 		// entries, not with history.
-		newer, err := e.Store.FirstParentLog(head, cp.At)
-		if errors.Is(err, gitstore.ErrNotOnChain) {
-			return nil, rewritten(cp)
+		if run.chain, err = read.firstParents(head, cp.At); errors.Is(err, gitstore.ErrNotOnChain) {
+			return nil, nil, rewritten(cp)
 		} else if err != nil {
-			return nil, fmt.Errorf("walk main: %w", err)
+			return nil, nil, fmt.Errorf("walk main: %w", err)
 		}
-		start = int(snapshot.Entries())
-		chain = make([]plumbing.Hash, start, start+len(newer))
-		for _, c := range newer {
-			chain = append(chain, c.Hash)
-		}
+		run.base = int(snapshot.Entries())
 		res.State = snapshot
+		if len(run.chain) > 0 {
+			// The entry after the checkpoint diffs against the checkpoint's
+			// entry; nothing else is read from before it.
+			run.parentTree, _ = r.treeOf(cp.At)
+		}
 	} else {
-		if chain, err = e.firstParentHashes(head); err != nil {
-			return nil, err
+		if run.chain, err = read.firstParents(head, plumbing.ZeroHash); err != nil {
+			return nil, nil, fmt.Errorf("walk main: %w", err)
 		}
 		if hasCheckpoint {
-			for i, h := range chain {
+			for i, h := range run.chain {
 				if h == cp.At {
-					cpIndex = i
+					run.cpIndex = i
 					break
 				}
 			}
-			if cpIndex < 0 {
-				return nil, rewritten(cp)
+			if run.cpIndex < 0 {
+				return nil, nil, rewritten(cp)
 			}
 		}
 	}
-	v := verifier{engine: e, rings: map[string]*signing.KeyRing{}}
-	for i := start; i < len(chain); i++ {
-		c, err := e.Store.Commit(chain[i])
-		if err != nil {
-			return nil, fmt.Errorf("read commit %s: %w", chain[i], err)
-		}
-		ent, next, err := v.entry(res.State, c, i)
-		if err != nil {
-			return nil, err
-		}
-		res.State = next
-		res.Replayed++
-		if opts.Collect {
-			res.Entries = append(res.Entries, ent)
-		}
-		if i == cpIndex && next.Hash() != snapshot.Hash() {
-			return nil, &TamperError{Commit: cp.Commit, Index: i,
-				Reason: fmt.Sprintf("checkpoint snapshot %s disagrees with the replayed state %s", snapshot.Hash(), next.Hash())}
-		}
-		if e.Progress != nil {
-			e.Progress(i+1, len(chain))
-		}
+	if err := r.fold(&run); err != nil {
+		return nil, r, err
 	}
-	return res, nil
+	return res, r, nil
 }
 
 func rewritten(cp gitstore.Checkpoint) error {
@@ -151,11 +154,8 @@ func rewritten(cp gitstore.Checkpoint) error {
 
 // firstParentHashes returns main's first-parent chain, root first.
 func (e *Engine) firstParentHashes(head plumbing.Hash) ([]plumbing.Hash, error) {
-	var chain []plumbing.Hash
-	err := e.Store.WalkFirstParent(head, plumbing.ZeroHash, func(c *object.Commit) error {
-		chain = append(chain, c.Hash)
-		return nil
-	})
+	read := &objectReader{store: e.Store}
+	chain, err := read.firstParents(head, plumbing.ZeroHash)
 	if err != nil {
 		return nil, fmt.Errorf("walk main: %w", err)
 	}
@@ -165,188 +165,36 @@ func (e *Engine) firstParentHashes(head plumbing.Hash) ([]plumbing.Hash, error) 
 // restoreCheckpoint rebuilds the checkpoint's state and checks that the
 // reconciler signed it.
 func (e *Engine) restoreCheckpoint(cp gitstore.Checkpoint) (reconciler.State, error) {
-	s, err := reconciler.Restore(cp.Snapshot)
-	if err != nil {
-		return s, fmt.Errorf("checkpoint %s: %w", shortHash(cp.Commit.String()), err)
-	}
-	rules := s.Rules()
-	if rules == nil {
-		return s, fmt.Errorf("checkpoint %s: snapshot has no rules", shortHash(cp.Commit.String()))
-	}
-	ring, err := signing.NewKeyRing(rules.Config.Identities)
-	if err != nil {
-		return s, fmt.Errorf("checkpoint key ring: %w", err)
-	}
-	c, err := e.Store.Commit(cp.Commit)
-	if err != nil {
-		return s, fmt.Errorf("checkpoint commit: %w", err)
-	}
-	v, err := signing.VerifyCommit(c, ring)
-	if err != nil {
-		return s, &TamperError{Commit: cp.Commit, Reason: "checkpoint signature: " + err.Error()}
-	}
-	if v.Identity != rules.Config.Reconciler.Identity {
-		return s, &TamperError{Commit: cp.Commit, Reason: fmt.Sprintf("checkpoint signed by %s, not the reconciler %s", v.Identity, rules.Config.Reconciler.Identity)}
-	}
-	return s, nil
+	return e.restore(cp, &objectReader{store: e.Store})
 }
 
-// verifier checks entries one by one, caching a key ring per rules hash.
+// verifier checks entries one at a time, on the calling goroutine, with
+// the same checks as Replay. rings may be nil.
 type verifier struct {
 	engine *Engine
 	rings  map[string]*signing.KeyRing
-}
-
-func (v *verifier) ring(rules *schemas.Bundle, hash string) (*signing.KeyRing, error) {
-	if r, ok := v.rings[hash]; ok {
-		return r, nil
-	}
-	r, err := signing.NewKeyRing(rules.Config.Identities)
-	if err != nil {
-		return nil, err
-	}
-	v.rings[hash] = r
-	return r, nil
+	r      *replayer
 }
 
 // entry verifies one WAL commit against the state before it and returns
 // the state after it.
 func (v *verifier) entry(s reconciler.State, c *object.Commit, index int) (Verified, reconciler.State, error) {
-	fail := func(format string, args ...any) (Verified, reconciler.State, error) {
-		return Verified{}, s, &TamperError{Commit: c.Hash, Index: index, Reason: fmt.Sprintf(format, args...)}
+	if v.r == nil {
+		v.r = newReplayer(v.engine, &objectReader{store: v.engine.Store})
 	}
-	rec, err := wal.Decode(c.Message)
+	p := v.r.prepareView(viewOf(c), index, v.r.ringFor(s.Rules(), s.RulesHash()))
+	st := stepState{state: s, hash: s.Hash()}
+	if len(c.ParentHashes) > 0 {
+		if pc, err := v.engine.Store.Commit(c.ParentHashes[0]); err == nil {
+			st.parentTree = pc.TreeHash
+		}
+	}
+	ent, next, err := v.r.apply(p, &st)
 	if err != nil {
-		return fail("not a WAL entry written by the reconciler: %v", err)
+		return Verified{}, s, err
 	}
-	rules, rulesHash := s.Rules(), s.RulesHash()
-	switch {
-	case index == 0 && rec.Entry.Kind != reconciler.KindGenesis:
-		return fail("the first commit of main must be the genesis entry, found %s", rec.Entry.Kind)
-	case index == 0 && c.NumParents() != 0:
-		return fail("the genesis entry must have no parents")
-	case index > 0 && rec.Entry.Kind == reconciler.KindGenesis:
-		return fail("a second genesis entry")
-	case index > 0 && c.NumParents() != 2:
-		return fail("has %d parents; every WAL entry after genesis merges a proposal (2 parents)", c.NumParents())
+	if h := next.Hash(); h != p.rec.StatePost {
+		return Verified{}, s, p.tamper("%s is %s, replay gives %s", wal.KeyStatePost, p.rec.StatePost, h)
 	}
-	if rec.Entry.Kind == reconciler.KindGenesis || rec.Entry.Kind == reconciler.KindRules {
-		newRules, err := LoadRules(v.engine.Store, c.Hash)
-		if err != nil {
-			return fail("%v", err)
-		}
-		h, err := RulesHash(newRules)
-		if err != nil {
-			return fail("%v", err)
-		}
-		if h != rec.RulesHash {
-			return fail("%s says %s, but the rules in the tree hash to %s", wal.KeyRules, rec.RulesHash, h)
-		}
-		rec.Entry.Rules = newRules
-		if rec.Entry.Kind == reconciler.KindGenesis {
-			rules, rulesHash = newRules, h
-		}
-	}
-	ring, err := v.ring(rules, rulesHash)
-	if err != nil {
-		return fail("key ring: %v", err)
-	}
-	signer, err := signing.VerifyCommit(c, ring)
-	if err != nil {
-		return fail("signature: %v", err)
-	}
-	if want := rules.Config.Reconciler.Identity; signer.Identity != want {
-		return fail("signed by %s, not by the reconciler identity %s", signer.Identity, want)
-	}
-	if rec.StatePre != s.Hash() {
-		return fail("%s is %s, but the replayed state before it is %s", wal.KeyStatePre, rec.StatePre, s.Hash())
-	}
-	if rec.Entry.Kind != reconciler.KindGenesis {
-		if err := v.proposal(c, rec, ring); err != nil {
-			return fail("%v", err)
-		}
-	}
-	next, out := reconciler.Apply(s, rec.Entry)
-	want := reconciler.StatusApplied
-	if rec.Entry.Kind == reconciler.KindReject {
-		want = reconciler.StatusRejected
-	}
-	if out.Status != want {
-		return fail("does not apply: %s: %s", out.Status, out.Reason)
-	}
-	if rec.InstancePost != out.InstancePost {
-		return fail("%s is %s, replay gives %s", wal.KeyInstancePost, rec.InstancePost, out.InstancePost)
-	}
-	if rec.StatePost != next.Hash() {
-		return fail("%s is %s, replay gives %s", wal.KeyStatePost, rec.StatePost, next.Hash())
-	}
-	return Verified{Commit: c.Hash, Author: c.Author, Signer: signer, Record: rec, Outcome: out}, next, nil
-}
-
-// proposal checks a merged proposal against its own signed commits: the
-// second parent is the recorded head, the subject commit is signed by the
-// proposer and holds exactly the recorded bytes, every decision is a
-// commit signed by its decider, and the merge changed only the proposal.
-func (v *verifier) proposal(c *object.Commit, rec wal.Record, ring *signing.KeyRing) error {
-	store := v.engine.Store
-	if rec.ProposalHead == "" || c.ParentHashes[1].String() != rec.ProposalHead {
-		return fmt.Errorf("%s names head %s, but the second parent is %s", wal.KeyProposal, rec.ProposalHead, c.ParentHashes[1])
-	}
-	changed, err := store.ChangedFiles(c.ParentHashes[0], c.Hash)
-	if err != nil {
-		return fmt.Errorf("diff against main: %w", err)
-	}
-	if len(changed) != 1 || changed[0] != rec.ProposalPath {
-		if rec.Entry.Kind != reconciler.KindRules {
-			return fmt.Errorf("changes %v; a WAL entry may only add %s", changed, rec.ProposalPath)
-		}
-	}
-	subject, err := store.Commit(plumbing.NewHash(rec.Entry.Subject.Commit))
-	if err != nil {
-		return fmt.Errorf("proposal commit %s: %w", rec.Entry.Subject.Commit, err)
-	}
-	who, err := signing.VerifyCommit(subject, ring)
-	if err != nil {
-		return fmt.Errorf("proposal commit %s: %w", shortHash(rec.Entry.Subject.Commit), err)
-	}
-	if who.Identity != rec.Entry.Signer {
-		return fmt.Errorf("proposal commit %s is signed by %s, but %s names %s", shortHash(rec.Entry.Subject.Commit), who.Identity, wal.KeyProposer, rec.Entry.Signer)
-	}
-	if rec.Entry.Proposal != nil {
-		raw, err := store.ReadFile(subject.Hash, rec.ProposalPath)
-		if err != nil {
-			return fmt.Errorf("proposal %s at %s: %w", rec.ProposalPath, shortHash(subject.Hash.String()), err)
-		}
-		if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
-			return fmt.Errorf("%s is %s, but the proposal file hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, h)
-		}
-		p, problems := schemas.LoadProposal(rec.ProposalPath, raw)
-		if len(problems) > 0 {
-			return fmt.Errorf("proposal file: %w", problems)
-		}
-		a, _ := schemas.CanonicalJSON(p)
-		b, _ := schemas.CanonicalJSON(rec.Entry.Proposal)
-		if string(a) != string(b) {
-			return fmt.Errorf("the proposal in the message differs from the signed proposal file")
-		}
-	}
-	for _, d := range rec.Entry.Decisions {
-		dc, err := store.Commit(plumbing.NewHash(d.Ref))
-		if err != nil {
-			return fmt.Errorf("decision by %s: commit %s: %w", d.Identity, d.Ref, err)
-		}
-		got, _, err := parseDecision(dc.Message)
-		if err != nil {
-			return fmt.Errorf("decision commit %s: %w", shortHash(d.Ref), err)
-		}
-		sig, err := signing.VerifyCommit(dc, ring)
-		if err != nil {
-			return fmt.Errorf("decision commit %s: %w", shortHash(d.Ref), err)
-		}
-		got.Ref = d.Ref
-		if sig.Identity != d.Identity || got != d {
-			return fmt.Errorf("decision commit %s (signed by %s) does not match the recorded %s by %s", shortHash(d.Ref), sig.Identity, d.Verdict, d.Identity)
-		}
-	}
-	return nil
+	return ent, next, nil
 }

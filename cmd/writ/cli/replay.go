@@ -59,7 +59,8 @@ the reason. Progress is shown on a terminal (not in CI or with --quiet).`,
 }
 
 // progress returns a progress bar on a terminal, or nil in CI, with
-// --quiet, or when stderr is not a terminal.
+// --quiet, or when stderr is not a terminal. Once told the total it shows
+// the count, the rate in entries per second and [elapsed:remaining].
 func (a *app) progress(what string) *progressbar.ProgressBar {
 	f, ok := a.err.(*os.File)
 	if a.quiet || !ok || os.Getenv("CI") != "" || !term.IsTerminal(int(f.Fd())) {
@@ -67,6 +68,7 @@ func (a *app) progress(what string) *progressbar.ProgressBar {
 	}
 	return progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("entries"),
+		progressbar.OptionSetElapsedTime(true), progressbar.OptionSetPredictTime(true),
 		progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())
 }
 

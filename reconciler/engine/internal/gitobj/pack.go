@@ -1,0 +1,317 @@
+package gitobj
+
+import (
+	"bufio"
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// packEntry is one pack entry: its type, inflated data (the object, or
+// the delta) and, for deltas, where the base is.
+type packEntry struct {
+	kind int
+	size int
+	data []byte
+	base int64         // ofs-delta: the base's offset
+	ref  plumbing.Hash // ref-delta: the base's name
+}
+
+// inflater is a reusable reader of one zlib stream in a pack.
+type inflater struct {
+	br *bufio.Reader
+	zr io.ReadCloser
+}
+
+func (s *Store) entry(p *pack, off int64) (packEntry, error) {
+	e, in, err := s.open(p, off)
+	if err != nil {
+		return e, err
+	}
+	defer s.inflaters.Put(in)
+	e.data = make([]byte, e.size)
+	if _, err := io.ReadFull(in.zr, e.data); err != nil {
+		return packEntry{}, fmt.Errorf("inflate: %w", err)
+	}
+	return e, nil
+}
+
+// open reads the header of the pack entry at off and returns an inflater
+// positioned at its data, which the caller must give back to s.inflaters.
+func (s *Store) open(p *pack, off int64) (packEntry, *inflater, error) {
+	if off < 12 || off >= p.size-20 {
+		return packEntry{}, nil, fmt.Errorf("offset out of range")
+	}
+	in, _ := s.inflaters.Get().(*inflater)
+	if in == nil {
+		in = &inflater{br: bufio.NewReaderSize(nil, 4096)}
+	}
+	e, err := in.header(p, off)
+	if err != nil {
+		s.inflaters.Put(in)
+		return packEntry{}, nil, err
+	}
+	return e, in, nil
+}
+
+func (in *inflater) header(p *pack, off int64) (packEntry, error) {
+	in.br.Reset(io.NewSectionReader(p.f, off, p.size-20-off))
+	c, err := in.br.ReadByte()
+	if err != nil {
+		return packEntry{}, err
+	}
+	e := packEntry{kind: int(c>>4) & 7}
+	size := uint64(c & 15)
+	for shift := uint(4); c&0x80 != 0; shift += 7 {
+		if c, err = in.br.ReadByte(); err != nil {
+			return packEntry{}, err
+		}
+		if shift > 56 {
+			return packEntry{}, fmt.Errorf("object size overflows")
+		}
+		size |= uint64(c&0x7f) << shift
+	}
+	switch e.kind {
+	case int(plumbing.CommitObject), int(plumbing.TreeObject), int(plumbing.BlobObject), int(plumbing.TagObject):
+	case typeOfsDelta:
+		if c, err = in.br.ReadByte(); err != nil {
+			return packEntry{}, err
+		}
+		rel := int64(c & 0x7f)
+		for c&0x80 != 0 {
+			if c, err = in.br.ReadByte(); err != nil {
+				return packEntry{}, err
+			}
+			if rel > 1<<55 {
+				return packEntry{}, fmt.Errorf("delta base offset overflows")
+			}
+			rel = (rel+1)<<7 | int64(c&0x7f)
+		}
+		if rel <= 0 || rel >= off {
+			return packEntry{}, fmt.Errorf("delta base offset %d out of range", rel)
+		}
+		e.base = off - rel
+	case typeRefDelta:
+		if _, err := io.ReadFull(in.br, e.ref[:]); err != nil {
+			return packEntry{}, err
+		}
+	default:
+		return packEntry{}, fmt.Errorf("unknown pack entry type %d", e.kind)
+	}
+	if size > 1<<31 {
+		return packEntry{}, fmt.Errorf("object of %d bytes is too large", size)
+	}
+	e.size = int(size)
+	if in.zr == nil {
+		if in.zr, err = zlib.NewReader(in.br); err != nil {
+			return packEntry{}, err
+		}
+	} else if err := in.zr.(zlib.Resetter).Reset(in.br, nil); err != nil {
+		return packEntry{}, err
+	}
+	return e, nil
+}
+
+// ReadPrefix returns at least the first n bytes of an object (all of it
+// when shorter), inflating no more of it, or of its delta bases, than
+// that needs. It does not say, nor check, the object's type. For a
+// commit, its first lines are its tree and parents.
+func (s *Store) ReadPrefix(h plumbing.Hash, n int) ([]byte, error) {
+	for i, p := range s.packs {
+		if off, ok := p.find(h); ok {
+			return s.prefixPacked(i, off, n, 0)
+		}
+	}
+	_, b, err := s.Read(h)
+	return b, err
+}
+
+func (s *Store) prefixPacked(i int, off int64, n, depth int) ([]byte, error) {
+	if _, b, ok := s.cache.get(cacheKey{i, off}); ok {
+		return b, nil
+	}
+	if depth > maxChain {
+		return nil, fmt.Errorf("delta chain too long")
+	}
+	p := s.packs[i]
+	e, in, err := s.open(p, off)
+	if err != nil {
+		return nil, err
+	}
+	defer s.inflaters.Put(in)
+	if e.kind != typeOfsDelta && e.kind != typeRefDelta {
+		out := make([]byte, min(n, e.size))
+		if _, err := io.ReadFull(in.zr, out); err != nil {
+			return nil, fmt.Errorf("inflate: %w", err)
+		}
+		return out, nil
+	}
+	// Follow the delta's instructions until n bytes are produced; a copy
+	// needs only the base's prefix up to its end.
+	baseOff := e.base
+	if e.kind == typeRefDelta {
+		var ok bool
+		if baseOff, ok = p.find(e.ref); !ok {
+			_, b, err := s.Read(e.ref) // thin pack: take the slow way
+			return b, err
+		}
+	}
+	dr := bufio.NewReaderSize(in.zr, 256)
+	if _, err := readLEB(dr); err != nil { // base size
+		return nil, err
+	}
+	total, err := readLEB(dr)
+	if err != nil {
+		return nil, err
+	}
+	want := min(n, total)
+	out := make([]byte, 0, want)
+	for len(out) < want {
+		cmd, err := dr.ReadByte()
+		if err != nil {
+			return nil, err
+		}
+		if cmd&0x80 == 0 {
+			if cmd == 0 {
+				return nil, fmt.Errorf("bad delta instruction")
+			}
+			start := len(out)
+			out = append(out, make([]byte, cmd)...)
+			if _, err := io.ReadFull(dr, out[start:]); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		var co, cs int
+		for k := 0; k < 4; k++ {
+			if cmd&(1<<k) != 0 {
+				b, err := dr.ReadByte()
+				if err != nil {
+					return nil, err
+				}
+				co |= int(b) << (8 * k)
+			}
+		}
+		for k := 0; k < 3; k++ {
+			if cmd&(0x10<<k) != 0 {
+				b, err := dr.ReadByte()
+				if err != nil {
+					return nil, err
+				}
+				cs |= int(b) << (8 * k)
+			}
+		}
+		if cs == 0 {
+			cs = 0x10000
+		}
+		base, err := s.prefixPacked(i, baseOff, co+cs, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		if co+cs > len(base) {
+			return nil, fmt.Errorf("delta copies past its base")
+		}
+		out = append(out, base[co:co+cs]...)
+	}
+	return out, nil
+}
+
+func readLEB(r io.ByteReader) (int, error) {
+	n, shift := 0, 0
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if shift > 56 {
+			return 0, fmt.Errorf("delta size overflows")
+		}
+		n |= int(b&0x7f) << shift
+		if b&0x80 == 0 {
+			return n, nil
+		}
+		shift += 7
+	}
+}
+
+// pack is one pack file and its version 2 index.
+type pack struct {
+	f      *os.File
+	size   int64
+	fanout [256]uint32
+	names  []byte // 20 bytes per object, sorted
+	off32  []byte // 4 bytes per object
+	off64  []byte // 8 bytes per large offset
+}
+
+var errOldIndex = errors.New("pack index is not version 2")
+
+func openPack(idxPath string) (*pack, error) {
+	idx, err := os.ReadFile(idxPath)
+	if err != nil {
+		return nil, err
+	}
+	if len(idx) < 8+256*4+40 || !bytes.Equal(idx[:4], []byte{0xff, 't', 'O', 'c'}) || binary.BigEndian.Uint32(idx[4:8]) != 2 {
+		return nil, errOldIndex
+	}
+	p := &pack{}
+	for i := range p.fanout {
+		p.fanout[i] = binary.BigEndian.Uint32(idx[8+4*i:])
+	}
+	n := int(p.fanout[255])
+	names := 8 + 256*4
+	crcs := names + 20*n
+	offs := crcs + 4*n
+	large := offs + 4*n
+	if len(idx) < large+40 {
+		return nil, fmt.Errorf("pack index %s: truncated", idxPath)
+	}
+	p.names, p.off32, p.off64 = idx[names:crcs], idx[offs:large], idx[large:len(idx)-40]
+	f, err := os.Open(strings.TrimSuffix(idxPath, ".idx") + ".pack")
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	p.f, p.size = f, st.Size()
+	return p, nil
+}
+
+// find returns the pack offset of h.
+func (p *pack) find(h plumbing.Hash) (int64, bool) {
+	lo := 0
+	if h[0] > 0 {
+		lo = int(p.fanout[h[0]-1])
+	}
+	hi := int(p.fanout[h[0]])
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		switch c := bytes.Compare(h[:], p.names[20*mid:20*mid+20]); {
+		case c == 0:
+			o := binary.BigEndian.Uint32(p.off32[4*mid:])
+			if o&0x80000000 == 0 {
+				return int64(o), true
+			}
+			k := int(o & 0x7fffffff)
+			if 8*k+8 > len(p.off64) {
+				return 0, false
+			}
+			return int64(binary.BigEndian.Uint64(p.off64[8*k:])), true
+		case c < 0:
+			hi = mid
+		default:
+			lo = mid + 1
+		}
+	}
+	return 0, false
+}

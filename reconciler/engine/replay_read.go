@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/signing"
+	"github.com/writ-dev/writ/reconciler/engine/internal/gitobj"
+)
+
+// replayCacheBytes bounds the cache of reconstructed delta bases replay's
+// object reader keeps (git stores most commits and trees as deltas).
+const replayCacheBytes = 8 << 20
+
+// objectReader reads what replay needs from the repository: the fast raw
+// reader for the common case, the Store (go-git) for anything else, so
+// every error a read can give is the Store's own. Safe for concurrent use.
+type objectReader struct {
+	store *gitstore.Store
+	raw   *gitobj.Store
+}
+
+// commitView is a commit as replay uses it: the headers it checks, the
+// message, and what its signature covers. Exactly one of raw and full is
+// set.
+type commitView struct {
+	Hash    plumbing.Hash
+	Tree    plumbing.Hash
+	Parents []plumbing.Hash
+	Message string
+	raw     *gitobj.Commit
+	full    *object.Commit
+}
+
+// commit reads and parses commit h.
+func (r *objectReader) commit(h plumbing.Hash) (*commitView, error) {
+	if r.raw != nil {
+		if b, err := r.raw.ReadType(h, plumbing.CommitObject); err == nil {
+			if c, err := gitobj.ParseCommit(b); err == nil {
+				return &commitView{Hash: h, Tree: c.Tree, Parents: c.Parents, Message: c.Message, raw: c}, nil
+			}
+		}
+	}
+	c, err := r.store.Commit(h)
+	if err != nil {
+		return nil, err
+	}
+	return viewOf(c), nil
+}
+
+func viewOf(c *object.Commit) *commitView {
+	return &commitView{Hash: c.Hash, Tree: c.TreeHash, Parents: c.ParentHashes, Message: c.Message, full: c}
+}
+
+// author decodes the commit's author.
+func (c *commitView) author() object.Signature {
+	if c.full != nil {
+		return c.full.Author
+	}
+	var s object.Signature
+	s.Decode(c.raw.Author)
+	return s
+}
+
+// verify checks the commit's signature against ring exactly as
+// signing.VerifyCommit does: the payload is the object without its gpgsig
+// header, the claimed signing time the committer time, and errors name the
+// commit.
+func (c *commitView) verify(ring *signing.KeyRing) (signing.Verified, error) {
+	if c.full != nil {
+		return signing.VerifyCommit(c.full, ring)
+	}
+	short := c.Hash.String()[:12]
+	if c.raw.Signature == "" {
+		return signing.Verified{}, fmt.Errorf("commit %s: %w", short, signing.ErrUnsigned)
+	}
+	var committer object.Signature
+	committer.Decode(c.raw.Committer)
+	v, err := signing.VerifyPayloadAt(c.raw.Payload(), c.raw.Signature, ring, committer.When)
+	if err != nil {
+		return signing.Verified{}, fmt.Errorf("commit %s: %w", short, err)
+	}
+	return v, nil
+}
+
+// tree reads and parses tree h; ok is false when the fast reader cannot
+// (the caller then takes the Store's slower path).
+func (r *objectReader) tree(h plumbing.Hash) (*gitobj.Tree, bool) {
+	if r.raw == nil {
+		return nil, false
+	}
+	b, err := r.raw.ReadType(h, plumbing.TreeObject)
+	if err != nil {
+		return nil, false
+	}
+	t, err := gitobj.ParseTree(b)
+	return t, err == nil
+}
+
+// rawTree reads tree h through the fast reader without parsing it.
+func (r *objectReader) rawTree(h plumbing.Hash) ([]byte, bool) {
+	if r.raw == nil {
+		return nil, false
+	}
+	b, err := r.raw.ReadType(h, plumbing.TreeObject)
+	return b, err == nil
+}
+
+// blob reads blob h through the fast reader.
+func (r *objectReader) blob(h plumbing.Hash) ([]byte, bool) {
+	if r.raw == nil {
+		return nil, false
+	}
+	b, err := r.raw.ReadType(h, plumbing.BlobObject)
+	return b, err == nil
+}
+
+// lookup walks a slash-separated path of directories and a final file
+// (mode 100644) down from tree root, returning the trees on the way and the
+// file's blob.
+func (r *objectReader) lookup(root plumbing.Hash, dirs []string, file string) ([]*gitobj.Tree, plumbing.Hash, bool) {
+	trees := make([]*gitobj.Tree, 0, len(dirs)+1)
+	h := root
+	for i := 0; i <= len(dirs); i++ {
+		t, ok := r.tree(h)
+		if !ok {
+			return nil, plumbing.ZeroHash, false
+		}
+		trees = append(trees, t)
+		name, mode := file, gitobj.ModeFile
+		if i < len(dirs) {
+			name, mode = dirs[i], gitobj.ModeDir
+		}
+		j, found := t.Lookup(name, mode == gitobj.ModeDir)
+		if !found || t.Mode(j) != mode {
+			return nil, plumbing.ZeroHash, false
+		}
+		h = t.Hash(j)
+	}
+	return trees, h, true
+}
+
+// firstParents returns the first-parent chain from `from` back to, but
+// excluding, `stop`, oldest first (a zero stop walks to the root). A stop
+// that is not on the chain gives an error wrapping gitstore.ErrNotOnChain.
+// It reads only each commit's headers.
+func (r *objectReader) firstParents(from, stop plumbing.Hash) ([]plumbing.Hash, error) {
+	var chain []plumbing.Hash
+	for h := from; h != stop; {
+		if h.IsZero() {
+			return nil, fmt.Errorf("walk first parent from %s: stop %s: %w", from, stop, gitstore.ErrNotOnChain)
+		}
+		parent, err := r.firstParent(h)
+		if err != nil {
+			return nil, fmt.Errorf("walk first parent: %w", err)
+		}
+		chain = append(chain, h)
+		h = parent
+	}
+	for i, j := 0, len(chain)-1; i < j; i, j = i+1, j-1 {
+		chain[i], chain[j] = chain[j], chain[i]
+	}
+	return chain, nil
+}
+
+// firstParent returns the first parent of commit h (zero for a root
+// commit), reading only its header when it can.
+func (r *objectReader) firstParent(h plumbing.Hash) (plumbing.Hash, error) {
+	if r.raw != nil {
+		// The object's type is checked when the entry itself is read.
+		if b, err := r.raw.ReadPrefix(h, 94); err == nil {
+			// "tree <hex>\n" then "parent <hex>\n" or another header.
+			var p plumbing.Hash
+			if len(b) >= 46 && bytes.HasPrefix(b, []byte("tree ")) && b[45] == '\n' {
+				rest := b[46:]
+				if v, ok := bytes.CutPrefix(rest, []byte("parent ")); ok && len(v) > 40 && v[40] == '\n' {
+					if _, err := hex.Decode(p[:], v[:40]); err == nil {
+						return p, nil
+					}
+				} else if bytes.HasPrefix(rest, []byte("author ")) {
+					return plumbing.ZeroHash, nil
+				}
+			}
+		}
+	}
+	c, err := r.store.Commit(h)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if len(c.ParentHashes) == 0 {
+		return plumbing.ZeroHash, nil
+	}
+	return c.ParentHashes[0], nil
+}
+
+// openReader opens the fast reader on the Store's repository; without one
+// (an unusual layout) every read goes through the Store.
+func openReader(store *gitstore.Store) *objectReader {
+	r := &objectReader{store: store}
+	if raw, err := gitobj.Open(store.GitDir(), replayCacheBytes); err == nil {
+		r.raw = raw
+	}
+	return r
+}
+
+func (r *objectReader) close() {
+	if r.raw != nil {
+		r.raw.Close()
+	}
+}
