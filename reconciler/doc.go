@@ -17,8 +17,9 @@
 // which passed.
 //
 // State hashing is Merkle-style: each instance hashes its canonical JSON;
-// instances fall into 256 buckets by the first byte of SHA-256(id); the
-// root hashes the bucket hashes, and the state hash binds the root to the
+// instances fall into 256 buckets by the first byte of SHA-256(id), buckets
+// into 16 groups; the root hashes the group hashes, and the state hash
+// binds the root to the
 // rules hash, the clock and the entry count. Applying one entry rehashes one
 // instance and one bucket.
 //

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/writ-dev/writ/schemas"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -114,5 +117,27 @@ func TestIndex(t *testing.T) {
 	all, _ := x.By("workflow", "release")
 	if len(all) != 2 {
 		t.Fatalf("By(workflow, release) = %d instances", len(all))
+	}
+}
+
+// TestInstanceHashIsCanonical holds the one-pass instance encoding to
+// schemas.CanonicalJSON on instances from random streams.
+func TestInstanceHashIsCanonical(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	s := NewState()
+	for _, e := range randomStream(rng, 300) {
+		s, _ = Apply(s, e)
+	}
+	special := &Instance{ID: "a<b>&c", Keys: map[string]string{"k&<>": "applied", "\u2028": "x"}, State: "s",
+		Regions: map[string]string{"z": "1", "a": "2"}, Resume: &Resume{State: "q", Regions: map[string]string{"r": "s"}},
+		Updated: HLC{Wall: 12, Logical: 3}, Version: 9, Workflow: "w", Owner: "o"}
+	for _, in := range append(s.Instances(), special) {
+		canon, err := schemas.CanonicalJSON(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := in.Hash(), schemas.HashBytes(canon); got != want {
+			t.Fatalf("instance %s: hash %s, canonical %s\n%s", in.ID, got, want, canon)
+		}
 	}
 }

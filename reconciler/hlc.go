@@ -14,6 +14,12 @@ type HLC struct {
 	Logical uint32 `json:"logical"`
 }
 
+// MarshalJSON writes {"logical":L,"wall":W}: keys in sorted order, so
+// structs holding an HLC encode as canonical JSON directly.
+func (h HLC) MarshalJSON() ([]byte, error) {
+	return []byte(fmt.Sprintf(`{"logical":%d,"wall":%d}`, h.Logical, h.Wall)), nil
+}
+
 // String renders the canonical text form.
 func (h HLC) String() string { return fmt.Sprintf("%d.%d", h.Wall, h.Logical) }
 

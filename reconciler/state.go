@@ -1,7 +1,9 @@
 package reconciler
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"encoding/hex"
 	"fmt"
 	"sort"
@@ -12,31 +14,33 @@ import (
 )
 
 // Instance is one execution of a workflow. Its canonical JSON is what its
-// hash (and so a proposal's base_state) covers.
+// hash (and so a proposal's base_state) covers. Fields are declared in the
+// order of their JSON names, so encoding/json writes canonical JSON
+// directly (see Hash).
 type Instance struct {
-	ID       string `json:"id"`
-	Workflow string `json:"workflow"`
-	Owner    string `json:"owner,omitempty"`
-	// State is the current top-level state.
-	State string `json:"state"`
+	ID string `json:"id"`
+	// Keys maps every consumed idem_key to how it was consumed ("applied" or
+	// "rejected"). A key is never consumed twice.
+	Keys  map[string]string `json:"keys"`
+	Owner string            `json:"owner,omitempty"`
 	// Regions holds, while State is parallel, the current sub-state of each
 	// region; it is empty otherwise.
 	Regions map[string]string `json:"regions,omitempty"`
 	// Resume is where "release" returns a quarantined instance to.
 	Resume *Resume `json:"resume,omitempty"`
-	// Version counts the entries applied to this instance.
-	Version uint64 `json:"version"`
+	// State is the current top-level state.
+	State string `json:"state"`
 	// Updated is the HLC of the last entry applied to this instance.
 	Updated HLC `json:"updated"`
-	// Keys maps every consumed idem_key to how it was consumed ("applied" or
-	// "rejected"). A key is never consumed twice.
-	Keys map[string]string `json:"keys"`
+	// Version counts the entries applied to this instance.
+	Version  uint64 `json:"version"`
+	Workflow string `json:"workflow"`
 }
 
 // Resume remembers the state a quarantined instance left.
 type Resume struct {
-	State   string            `json:"state"`
 	Regions map[string]string `json:"regions,omitempty"`
+	State   string            `json:"state"`
 }
 
 // clone returns a deep copy, so a new State never aliases an old one.
@@ -63,14 +67,18 @@ func cloneMap(m map[string]string) map[string]string {
 }
 
 // Hash returns the instance hash, "sha256:<hex>" over its canonical JSON.
+// The bytes equal schemas.CanonicalJSON(in) (a test holds them to it); they
+// are written in one pass because Apply hashes an instance on every entry.
 func (in *Instance) Hash() string {
-	b, err := schemas.CanonicalJSON(in)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(in); err != nil {
 		// Instance holds only strings, integers and maps of strings; it
 		// always encodes.
 		panic(fmt.Sprintf("reconciler: instance %s does not encode: %v", in.ID, err))
 	}
-	return hashBytes(b)
+	return hashBytes(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
 func hashBytes(b []byte) string { return schemas.HashBytes(b) }
@@ -89,6 +97,7 @@ type State struct {
 	rulesHash string
 	instances *iradix.Tree // key: bucket byte + instance id
 	buckets   [256]string  // hash of each bucket of instances
+	groups    [16][32]byte // hash of each run of 16 bucket hashes
 	clock     Stamp
 	entries   uint64
 }
@@ -103,7 +112,21 @@ func NewState() State {
 	for i := range s.buckets {
 		s.buckets[i] = emptyBucket
 	}
+	for g := range s.groups {
+		s.groups[g] = s.groupHash(g)
+	}
 	return s
+}
+
+// groupHash hashes buckets 16g .. 16g+15.
+func (s *State) groupHash(g int) [32]byte {
+	h := sha256.New()
+	for _, b := range s.buckets[g*16 : g*16+16] {
+		h.Write([]byte(b))
+	}
+	var out [32]byte
+	copy(out[:], h.Sum(nil))
+	return out
 }
 
 // Rules returns the rules in force, or nil before the genesis entry.
@@ -160,13 +183,14 @@ func (s State) Instances() []*Instance {
 	return out
 }
 
-// withInstance returns a copy of s with in stored (and its bucket
-// rehashed). Only one bucket is rehashed, so cost does not grow with the
-// number of instances beyond a 1/256 share.
+// withInstance returns a copy of s with in stored, and its bucket and the
+// bucket's group rehashed. Cost does not grow with the number of instances
+// beyond a 1/256 share.
 func (s State) withInstance(in *Instance) State {
 	key := instanceKey(in.ID)
 	s.instances, _, _ = s.instances.Insert(key, stored{inst: in, hash: in.Hash()})
 	s.buckets[key[0]] = s.bucketHash(key[0])
+	s.groups[key[0]>>4] = s.groupHash(int(key[0] >> 4))
 	return s
 }
 
@@ -188,14 +212,14 @@ func (s State) bucketHash(b byte) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// Hash returns the repository state hash, "sha256:<hex>": a two-level
-// Merkle tree (instances → 256 buckets → root) combined with the rules hash,
+// Hash returns the repository state hash, "sha256:<hex>": a Merkle tree
+// (instances → 256 buckets → 16 groups → root) combined with the rules hash,
 // the clock and the entry count. Equal states give equal hashes on every
-// machine.
+// machine. It costs one small hash over the cached group hashes.
 func (s State) Hash() string {
 	root := sha256.New()
-	for _, b := range s.buckets {
-		root.Write([]byte(b))
+	for _, g := range s.groups {
+		root.Write(g[:])
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "writ-state/v1\nrules %s\nclock %s %q %q\nentries %d\nroot %x\n",

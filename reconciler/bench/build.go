@@ -26,7 +26,7 @@ import (
 
 // builderVersion changes whenever Build writes different repos, so cached
 // repos from an older builder are rebuilt, not measured.
-const builderVersion = 2
+const builderVersion = 3
 
 // Spec describes a synthetic control repo built from the release example
 // (fixtures.Release).
