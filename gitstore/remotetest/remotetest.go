@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -30,7 +31,30 @@ type Server struct {
 
 	pushes  atomic.Int64
 	fetches atomic.Int64
+	stderr  lockedBuffer
 	srv     *httptest.Server
+	// drops counts receive-pack requests still to be served without an
+	// answer; down makes every request fail.
+	drops atomic.Int64
+	down  atomic.Bool
+}
+
+// lockedBuffer collects git's stderr from concurrent requests.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // New creates an empty bare repository whose HEAD is refs/heads/main,
@@ -71,12 +95,29 @@ func New(t testing.TB) *Server {
 			"GIT_PROJECT_ROOT="+root,
 			"GIT_HTTP_EXPORT_ALL=1",
 		),
-		Stderr: os.Stderr,
+		Stderr: &s.stderr,
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.down.Load() {
+			http.Error(w, "remotetest: server down", http.StatusServiceUnavailable)
+			return
+		}
 		switch {
 		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-receive-pack"):
 			s.pushes.Add(1)
+			if s.drops.Add(-1) >= 0 {
+				// Apply the push, then hang up without an answer.
+				backend.ServeHTTP(httptest.NewRecorder(), r)
+				if hj, ok := w.(http.Hijacker); ok {
+					if conn, _, err := hj.Hijack(); err == nil {
+						conn.Close()
+						return
+					}
+				}
+				http.Error(w, "remotetest: answer dropped", http.StatusBadGateway)
+				return
+			}
+			s.drops.Store(0)
 		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-upload-pack"):
 			s.fetches.Add(1)
 		}
@@ -87,8 +128,22 @@ func New(t testing.TB) *Server {
 	return s
 }
 
+// DropAnswers makes the next n pushes take effect on the repository but
+// lose their answer: the connection is closed before any response, as when
+// the network fails after the server committed.
+func (s *Server) DropAnswers(n int) { s.drops.Store(int64(n)) }
+
+// SetDown makes every request fail with 503 Service Unavailable (true) or
+// serves again (false).
+func (s *Server) SetDown(down bool) { s.down.Store(down) }
+
 // Pushes counts the receive-pack requests served so far (accepted or not).
 func (s *Server) Pushes() int64 { return s.pushes.Load() }
+
+// Stderr returns what the git processes serving requests wrote to their
+// standard error (receive-pack explains refused ref updates there: "cannot
+// lock ref 'refs/heads/main': is at X but expected Y").
+func (s *Server) Stderr() string { return s.stderr.String() }
 
 // Fetches counts the upload-pack requests served so far.
 func (s *Server) Fetches() int64 { return s.fetches.Load() }

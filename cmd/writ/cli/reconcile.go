@@ -1,13 +1,32 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"math/rand/v2"
+	"os"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/writ-dev/writ/reconciler/engine"
 )
 
+// ExitCrash is the exit code of a reconcile killed at the crash point
+// named by $WRIT_CRASH_AT (tests only).
+const ExitCrash = 86
+
+// CrashEnv names the environment variable that makes reconcile die at a
+// crash point (see engine.CrashPoints): the process exits at once with
+// ExitCrash, leaving the repository as a crash would.
+const CrashEnv = "WRIT_CRASH_AT"
+
 func (a *app) reconcileCommand() *cobra.Command {
-	return &cobra.Command{
+	var (
+		opts    engine.ReconcileOptions
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
 		Use:   "reconcile",
 		Short: "Apply every ready proposal as a signed WAL entry on main",
 		Long: `reconcile loads the verified state (checkpoint plus newer entries), judges
@@ -17,14 +36,55 @@ with trailers recording proposer, approvals, guards and pre/post state
 hashes. A proposal rejected by an eligible approver is recorded as a reject
 entry. main moves only by compare-and-swap; when another writer moved it,
 reconcile re-reads and re-evaluates. It prints what it applied and why the
-rest waits, then writes a checkpoint.`,
+rest waits, then writes a checkpoint.
+
+With --remote NAME (e.g. origin, in a clone) the remote holds the truth:
+each round fetches its main, proposal branches and checkpoint, resets the
+local main to the remote's, applies up to --batch entries and pushes main
+by compare-and-swap (never forced). A lost race fetches and re-evaluates,
+at most --retries times in a row with jittered exponential backoff.
+Rounds go on until nothing is ready (or --rounds pushes were made). At the
+end the checkpoint is written, and pushed while the remote's main is the
+commit it covers. A remote main that no longer extends the last one seen
+is refused.
+
+$WRIT_CRASH_AT=<point> (tests only) kills the process at that point with
+exit code 86; points: after-commit-before-cas, after-commit-before-push,
+after-push-before-checkpoint, after-apply-before-report.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
 			if err != nil {
 				return err
 			}
-			rep, err := e.Reconcile()
+			if v := os.Getenv(CrashEnv); v != "" {
+				point, err := engine.ParseCrashPoint(v)
+				if err != nil {
+					return fmt.Errorf("$%s: %w", CrashEnv, err)
+				}
+				opts.Crash = func(p engine.CrashPoint) error {
+					if p == point {
+						fmt.Fprintf(a.err, "writ: crash injected at %s\n", p)
+						os.Exit(ExitCrash)
+					}
+					return nil
+				}
+			}
+			// The jitter comes from here, the edge.
+			opts.Backoff = engine.ExpBackoff(25*time.Millisecond, 2*time.Second, rand.N[time.Duration])
+			ctx := cmd.Context()
+			if timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, timeout)
+				defer cancel()
+			}
+			rep, err := e.ReconcileWith(ctx, opts)
+			for _, n := range rep.Notes {
+				fmt.Fprintln(a.err, "writ: note:", n)
+			}
+			if opts.Remote != "" && !a.quiet {
+				fmt.Fprintf(a.out, "remote %s: %d entries in %d pushes, %d lost races\n", opts.Remote, len(rep.Applied), rep.Pushes, rep.Races)
+			}
 			if err != nil {
 				return err
 			}
@@ -33,6 +93,12 @@ rest waits, then writes a checkpoint.`,
 			}
 			for _, g := range rep.Skipped {
 				fmt.Fprintf(a.out, "%s %s: %s\n", g.Verdict, g.Pending.Branch, g.Reason)
+			}
+			if opts.Remote != "" && len(rep.Merged) > 0 && !a.quiet {
+				fmt.Fprintf(a.out, "already on main: %d proposals\n", len(rep.Merged))
+			}
+			if rep.More && !a.quiet {
+				fmt.Fprintf(a.out, "stopped after %d rounds; more proposals may be ready\n", opts.Rounds)
 			}
 			if len(rep.Applied) == 0 && len(rep.Skipped) == 0 && !a.quiet {
 				fmt.Fprintln(a.out, "nothing to do: no open proposals")
@@ -43,4 +109,10 @@ rest waits, then writes a checkpoint.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&opts.Remote, "remote", "", "reconcile against this git remote (e.g. origin): fetch, apply, push main by compare-and-swap (default: the local repo only)")
+	cmd.Flags().IntVar(&opts.Batch, "batch", 0, "at most this many entries per push; 0: no cap")
+	cmd.Flags().IntVar(&opts.Rounds, "rounds", 0, "stop after this many rounds that write (pushes), even if more is ready; 0: until nothing is ready")
+	cmd.Flags().IntVar(&opts.Retries, "retries", engine.DefaultRetries, "lost races in a row before giving up")
+	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long; 0: never")
+	return cmd
 }
