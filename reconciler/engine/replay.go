@@ -21,6 +21,11 @@ type ReplayOptions struct {
 	FromCheckpoint bool
 	// Collect keeps every verified entry in the result (for `writ log`).
 	Collect bool
+	// OnEntry, when set, is called in log order with each entry that
+	// passed its signature, trailer and apply checks (for `writ verify`).
+	// The state-hash checks of the newest few entries may still fail
+	// after the call; Replay's error then names that entry.
+	OnEntry func(index int, v Verified)
 }
 
 // Verified is one WAL entry that passed replay.
@@ -109,7 +114,7 @@ func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error
 		}
 	}
 	r := newReplayer(e, read)
-	run := foldRun{res: res, collect: opts.Collect, cpIndex: -1, snapshot: snapshot, checkpoint: cp.Commit}
+	run := foldRun{res: res, collect: opts.Collect, onEntry: opts.OnEntry, cpIndex: -1, snapshot: snapshot, checkpoint: cp.Commit}
 	if hasCheckpoint && opts.FromCheckpoint {
 		// Only the entries after the checkpoint: cost grows with new
 		// entries, not with history.

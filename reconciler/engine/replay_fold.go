@@ -88,6 +88,7 @@ type foldRun struct {
 	snapshot   reconciler.State
 	checkpoint plumbing.Hash
 	collect    bool
+	onEntry    func(int, Verified)
 	// parentTree is the tree of the entry before chain[0], when known.
 	parentTree plumbing.Hash
 }
@@ -164,6 +165,9 @@ func (r *replayer) step(run *foldRun, st *stepState, p *prepared, pl *pipeline) 
 	run.res.Replayed++
 	if run.collect {
 		run.res.Entries = append(run.res.Entries, ent)
+	}
+	if run.onEntry != nil {
+		run.onEntry(p.index, ent)
 	}
 	if k := p.rec.Entry.Kind; k == reconciler.KindGenesis || k == reconciler.KindRules {
 		r.current.Store(r.ringFor(next.Rules(), next.RulesHash()))

@@ -87,7 +87,7 @@ every entry on any clone.`,
 	root.AddCommand(
 		a.initCommand(), a.validateCommand(), a.proposeCommand(), a.approveCommand(),
 		a.gateCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
-		a.stateCommand(), a.allowedSignersCommand(), a.demoCommand(), a.benchCommand(),
+		a.stateCommand(), a.allowedSignersCommand(), a.demoCommand(), a.benchCommand(), a.verifyCommand(),
 	)
 	return root
 }
