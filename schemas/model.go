@@ -1,5 +1,7 @@
 package schemas
 
+import "sort"
+
 // This file holds the Go types of the four control-repo kinds. They are the
 // shared vocabulary of writ: the loader fills them from YAML, the policy
 // evaluator and the reducer read them. Every slice is ordered as written in
@@ -353,6 +355,41 @@ type Bundle struct {
 	Config    Config     `json:"config"`
 	Workflows []Workflow `json:"workflows"`
 	Policies  []Policy   `json:"policies"`
+	// TrustFiles holds the bytes of every trust file writ.yaml names
+	// (Fulcio and TSA roots, the Rekor key, x509 CAs), by path, so the rules
+	// hash covers them and a key ring can be built from the rules alone.
+	TrustFiles map[string][]byte `json:"trust_files,omitempty"`
+}
+
+// TrustPaths lists, sorted and without duplicates, every trust file the
+// configuration names.
+func (c *Config) TrustPaths() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(p string) {
+		if p != "" && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if c.Trust != nil {
+		for _, p := range c.Trust.FulcioRoots {
+			add(p)
+		}
+		add(c.Trust.RekorPublicKey)
+		for _, p := range c.Trust.TSARoots {
+			add(p)
+		}
+	}
+	for _, id := range c.Identities {
+		for _, s := range id.Signers {
+			if s.X509 != nil {
+				add(s.X509.CA)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Identity returns the named identity.

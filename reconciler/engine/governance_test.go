@@ -2,8 +2,14 @@ package engine
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/writ-dev/writ/adapters/local"
+	"github.com/writ-dev/writ/gitstore"
 
 	"github.com/writ-dev/writ/reconciler"
 )
@@ -127,4 +133,28 @@ func TestRevokedSignerRefusedLaterEntriesStillVerify(t *testing.T) {
 	// Every earlier entry, including alice's approval of the rule change,
 	// still verifies.
 	mustReplay(t, e, ReplayOptions{})
+}
+
+// TestTrustFilesAreRules: trust roots named by writ.yaml travel with the
+// rules (in the rules hash), so replay builds the same ring on any clone,
+// and a proposal cannot touch them.
+func TestTrustFilesAreRules(t *testing.T) {
+	dir := t.TempDir()
+	store, err := gitstore.Init(filepath.Join(dir, "control"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := local.KeyDir{Dir: filepath.Join(dir, "keys")}
+	e := &Engine{Store: store, Keys: keys, Now: (&fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}).Now}
+	if _, err := e.Init(os.DirFS("../../fixtures/signing/controlrepo"), keys); err != nil {
+		t.Fatal(err)
+	}
+	res := mustReplay(t, e, ReplayOptions{})
+	rules := res.State.Rules()
+	if len(rules.TrustFiles) == 0 || rules.TrustFiles["trust/fulcio-root.pem"] == nil {
+		t.Fatalf("trust files not carried by the rules: %v", rules.TrustFiles)
+	}
+	if !IsRulesPath("trust/fulcio-root.pem") {
+		t.Fatal("trust/ is not governed as rules")
+	}
 }

@@ -56,6 +56,19 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 	if len(problems) > 0 {
 		return plumbing.ZeroHash, fmt.Errorf("writ.yaml with fresh keys does not validate: %w", problems)
 	}
+	for _, p := range rules.Config.TrustPaths() {
+		b, ok := files[p]
+		if !ok {
+			return plumbing.ZeroHash, fmt.Errorf("template: trust file %s is missing (trust files live under %s/)", p, TrustDir)
+		}
+		if rules.TrustFiles == nil {
+			rules.TrustFiles = map[string][]byte{}
+		}
+		rules.TrustFiles[p] = b
+	}
+	if _, err := RingOf(rules); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("template: %w", err)
+	}
 	hash, err := RulesHash(rules)
 	if err != nil {
 		return plumbing.ZeroHash, err

@@ -69,7 +69,7 @@ func (r *replayer) ringFor(rules *schemas.Bundle, hash string) *ringRef {
 	if ref, ok := r.rings[hash]; ok {
 		return ref
 	}
-	ring, err := signing.NewKeyRing(rules.Config.Identities)
+	ring, err := RingOf(rules)
 	ref := &ringRef{hash: hash, ring: ring, err: err}
 	r.rings[hash] = ref
 	return ref

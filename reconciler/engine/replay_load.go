@@ -8,7 +8,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/engine/internal/gitobj"
 	"github.com/writ-dev/writ/schemas"
@@ -68,7 +67,7 @@ func (e *Engine) restore(cp gitstore.Checkpoint, read *objectReader) (reconciler
 	if rules == nil {
 		return s, fmt.Errorf("checkpoint %s: snapshot has no rules", shortHash(cp.Commit.String()))
 	}
-	ring, err := signing.NewKeyRing(rules.Config.Identities)
+	ring, err := RingOf(rules)
 	if err != nil {
 		return s, fmt.Errorf("checkpoint key ring: %w", err)
 	}

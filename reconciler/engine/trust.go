@@ -13,20 +13,11 @@ import (
 	"github.com/writ-dev/writ/schemas"
 )
 
-// trustAt builds the key ring of the rules in force at a main commit: every
-// signer of writ.yaml plus the trust roots (Fulcio roots, Rekor key, TSA
-// roots, x509 CAs) read from that commit's tree.
-func trustAt(store *gitstore.Store, rules *schemas.Bundle, at plumbing.Hash) (*signing.KeyRing, error) {
-	ring, err := signing.NewTrust(&rules.Config, func(p string) ([]byte, error) {
-		if at.IsZero() {
-			return nil, fmt.Errorf("%s: no commit to read trust files from", p)
-		}
-		return store.ReadFile(at, p)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("trust roots: %w", err)
-	}
-	return ring, nil
+// trustAt builds the key ring of the rules in force: every signer of
+// writ.yaml plus the trust roots the rules carry. (The main commit is kept
+// in the signature for callers; the rules alone determine the ring.)
+func trustAt(_ *gitstore.Store, rules *schemas.Bundle, _ plumbing.Hash) (*signing.KeyRing, error) {
+	return RingOf(rules)
 }
 
 // verifyNow verifies a commit that is not yet in the WAL. Beyond the
