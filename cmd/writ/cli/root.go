@@ -16,6 +16,7 @@ import (
 
 	"github.com/writ-dev/writ/adapters/local"
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler/engine"
 )
 
@@ -38,12 +39,14 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // app holds the global flags and the output streams.
 type app struct {
-	repo  string
-	keys  string
-	quiet bool
-	out   io.Writer
-	err   io.Writer
-	now   func() time.Time
+	repo      string
+	keys      string
+	quiet     bool
+	keyless   bool
+	fulcioURL string
+	out       io.Writer
+	err       io.Writer
+	now       func() time.Time
 }
 
 // Main runs writ with args and returns the process exit code.
@@ -84,6 +87,9 @@ every entry on any clone.`,
 	root.PersistentFlags().StringVar(&a.keys, "keys", os.Getenv("WRIT_KEYS"),
 		"directory of identities' SSH private keys (default $WRIT_KEYS, else <git-dir>/writ/keys)")
 	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", false, "print less")
+	root.PersistentFlags().BoolVar(&a.keyless, "keyless", false,
+		"sign as the reconciler keyless, with the GitHub Actions OIDC identity certified by Fulcio (also WRIT_KEYLESS=true)")
+	root.PersistentFlags().StringVar(&a.fulcioURL, "fulcio-url", signing.PublicFulcioURL, "Fulcio instance for --keyless")
 	root.AddCommand(
 		a.initCommand(), a.validateCommand(), a.proposeCommand(), a.approveCommand(),
 		a.gateCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
@@ -106,7 +112,13 @@ func (a *app) engine() (*engine.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open control repo %s: %w", a.repo, err)
 	}
-	return &engine.Engine{Store: store, Keys: a.keyDir(store.GitDir()), Now: a.now}, nil
+	e := &engine.Engine{Store: store, Keys: a.keyDir(store.GitDir()), Now: a.now}
+	if a.keylessEnabled() {
+		if err := a.withKeyless(e); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
 }
 
 // state loads the verified state at main (checkpoint plus newer entries).

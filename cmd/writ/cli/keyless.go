@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/writ-dev/writ/adapters/actions"
+	"github.com/writ-dev/writ/adapters/keyless"
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/signing"
+	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// keylessEnabled reports whether the reconciler should sign keyless:
+// --keyless, or WRIT_KEYLESS=true (what action.yml sets).
+func (a *app) keylessEnabled() bool {
+	return a.keyless || os.Getenv("WRIT_KEYLESS") == "true"
+}
+
+// withKeyless makes the reconciler identity named by writ.yaml on main sign
+// keyless: an ephemeral key certified by Fulcio for the GitHub Actions
+// workflow's OIDC identity. Every other identity keeps its local key.
+func (a *app) withKeyless(e *engine.Engine) error {
+	main, err := e.Store.Ref(gitstore.MainRef)
+	if err != nil {
+		return fmt.Errorf("--keyless: read main: %w", err)
+	}
+	raw, err := e.Store.ReadFile(main, engine.ConfigFile)
+	if err != nil {
+		return fmt.Errorf("--keyless: %w", err)
+	}
+	cfg, problems := schemas.LoadConfig(engine.ConfigFile, raw)
+	if len(problems) > 0 {
+		return fmt.Errorf("--keyless: %w", problems)
+	}
+	signer, err := signing.NewKeylessSigner(&signing.HTTPFulcio{URL: a.fulcioURL}, actions.TokenSource{}, signing.KeylessOptions{Now: a.now})
+	if err != nil {
+		return fmt.Errorf("--keyless: %w", err)
+	}
+	e.Keys = keyless.Keys{Reconciler: cfg.Reconciler.Identity, Keyless: signer, Fallback: e.Keys}
+	return nil
+}
