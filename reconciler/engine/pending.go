@@ -120,11 +120,20 @@ func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main 
 // as a local proposal branch (a pull request's head, fetched): the proposal
 // file is the one file under proposals/ that the commits between main and
 // head add. name labels the result (for example "pull/12"). Decisions
-// recorded elsewhere (pull-request reviews) are added by the caller.
+// recorded elsewhere (pull-request reviews) are added by the caller. A head
+// that main already contains is Merged (its Path is then unknown).
 func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, name string, head plumbing.Hash) (Pending, error) {
 	ring, err := trustAt(e.Store, rules, main)
 	if err != nil {
 		return Pending{}, err
+	}
+	// A head main already holds was applied (its entry merged it).
+	if !main.IsZero() {
+		if merged, err := e.Store.IsAncestor(head, main); err != nil {
+			return Pending{}, fmt.Errorf("%s: %w", name, err)
+		} else if merged {
+			return Pending{Branch: name, Head: head, Merged: true}, nil
+		}
 	}
 	changed, err := e.Store.ChangedFiles(main, head)
 	if err != nil {

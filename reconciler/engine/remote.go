@@ -185,9 +185,10 @@ func (r *remoteRun) finish(ctx context.Context, rep *ReconcileReport) error {
 	return nil
 }
 
-// fetchRemote fetches the remote's refs, refuses a rewritten remote main,
-// and resets the local main to the remote's. It returns the remote's main.
-func (e *Engine) fetchRemote(ctx context.Context, remote string, rep *ReconcileReport) (plumbing.Hash, error) {
+// fetchRemote fetches the remote's refs (and any extra refspecs), refuses a
+// rewritten remote main, and resets the local main to the remote's. It
+// returns the remote's main.
+func (e *Engine) fetchRemote(ctx context.Context, remote string, rep *ReconcileReport, extra ...string) (plumbing.Hash, error) {
 	track := trackingMain(remote)
 	prev, err := e.Store.Ref(track)
 	if err != nil && !errors.Is(err, gitstore.ErrNoRef) {
@@ -197,7 +198,7 @@ func (e *Engine) fetchRemote(ctx context.Context, remote string, rep *ReconcileR
 		return fmt.Errorf("%w: the main of remote %s no longer extends %s, the last main fetched from or pushed to it; "+
 			"if the rewrite was deliberate, run `git update-ref -d %s` to accept it", ErrRewritten, remote, shortHash(prev.String()), track)
 	}
-	err = e.Store.Fetch(ctx, remote, remoteRefspecs(remote)...)
+	err = e.Store.Fetch(ctx, remote, append(remoteRefspecs(remote), extra...)...)
 	if errors.Is(err, gitstore.ErrNonFastForward) {
 		return plumbing.ZeroHash, rewritten()
 	} else if err != nil {
@@ -340,7 +341,7 @@ func (e *Engine) newerCheckpoint(ours, main plumbing.Hash, hlc reconciler.HLC) b
 // signedByReconciler checks that the reconciler identity of a state's
 // rules signed commit c.
 func signedByReconciler(c *object.Commit, s reconciler.State) error {
-	ring, err := signing.NewKeyRing(s.Rules().Config.Identities)
+	ring, err := RingOf(s.Rules())
 	if err != nil {
 		return err
 	}
@@ -413,7 +414,7 @@ func (e *Engine) remotePending(rules *schemas.Bundle, main plumbing.Hash, remote
 	if err != nil {
 		return nil, fmt.Errorf("list proposal branches of %s: %w", remote, err)
 	}
-	ring, err := signing.NewKeyRing(rules.Config.Identities)
+	ring, err := RingOf(rules)
 	if err != nil {
 		return nil, fmt.Errorf("key ring: %w", err)
 	}

@@ -187,7 +187,8 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, reconciler.State
 
 // proposal checks a merged proposal against its own signed commits: the
 // subject commit is signed by the proposer and holds exactly the recorded
-// bytes, and every decision is a commit signed by its decider. (The second
+// bytes, and every decision is a commit signed by its decider, or a GitHub
+// review the reconciler attests by signing the entry. (The second
 // parent and the merge's tree are checked apart.)
 func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 	rec := p.rec
@@ -224,6 +225,15 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		}
 	}
 	for _, d := range rec.Entry.Decisions {
+		if IsReviewRef(d.Ref) {
+			// A pull-request review: no decision commit exists. The
+			// reconciler's signature on this entry attests it (see
+			// checkReviewDecision); a malformed reference is tampering.
+			if err := checkReviewDecision(d.Identity, string(d.Verdict), d.Commit, d.Ref); err != nil {
+				return err
+			}
+			continue
+		}
 		dc, err := r.read.commit(plumbing.NewHash(d.Ref))
 		if err != nil {
 			return fmt.Errorf("decision by %s: commit %s: %w", d.Identity, d.Ref, err)

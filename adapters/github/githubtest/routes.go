@@ -3,6 +3,7 @@ package githubtest
 import (
 	"encoding/base64"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ const repoPath = "/repos/{owner}/{repo}"
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+repoPath+"/pulls", s.handle("pulls/list", s.listPulls))
 	mux.HandleFunc("GET "+repoPath+"/pulls/{number}", s.handle("pulls/get", s.getPull))
 	mux.HandleFunc("GET "+repoPath+"/pulls/{number}/files", s.handle("pulls/list-files", s.listFiles))
 	mux.HandleFunc("GET "+repoPath+"/pulls/{number}/commits", s.handle("pulls/list-commits", s.listCommits))
@@ -75,6 +77,41 @@ func (s *Server) getPull(r *http.Request) reply {
 	set(o, "requested_teams", []any{})
 	set(o, "requested_reviewers", []any{})
 	return reply{status: http.StatusOK, body: o}
+}
+
+// listPulls lists pull requests (?state=open by default, ?base=<branch>),
+// ascending by number. The fixture has no schema for pulls/list, so its
+// items are the pulls/get example with the fields writ reads set; they are
+// not validated.
+func (s *Server) listPulls(r *http.Request) reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	state, base := r.URL.Query().Get("state"), r.URL.Query().Get("base")
+	if state == "" {
+		state = "open"
+	}
+	var numbers []int
+	for n, p := range s.state.pulls {
+		if (state == "all" || p.State == state) && (base == "" || p.BaseRef == base) {
+			numbers = append(numbers, n)
+		}
+	}
+	sort.Ints(numbers)
+	items := []any{}
+	for _, n := range numbers {
+		p := s.state.pulls[n]
+		o := s.ops["pulls/get"].item()
+		set(o, "number", p.Number)
+		set(o, "state", p.State)
+		set(o, "draft", p.Draft)
+		setUser(o, "user", p.Author, p.AuthorID)
+		set(o, "head.sha", p.HeadSHA)
+		set(o, "head.ref", p.HeadRef)
+		set(o, "base.sha", p.BaseSHA)
+		set(o, "base.ref", p.BaseRef)
+		items = append(items, o)
+	}
+	return reply{status: http.StatusOK, items: items}
 }
 
 func (s *Server) listFiles(r *http.Request) reply {

@@ -25,6 +25,7 @@ func (a *app) reconcileCommand() *cobra.Command {
 	var (
 		opts    engine.ReconcileOptions
 		timeout time.Duration
+		gh      githubOptions
 	)
 	cmd := &cobra.Command{
 		Use:   "reconcile",
@@ -47,6 +48,17 @@ Rounds go on until nothing is ready (or --rounds pushes were made). At the
 end the checkpoint is written, and pushed while the remote's main is the
 commit it covers. A remote main that no longer extends the last one seen
 is refused.
+
+With --github (in GitHub Actions; needs --remote) proposals arrive as pull
+requests and approvals as reviews: reconcile reads the event
+($GITHUB_EVENT_NAME, $GITHUB_EVENT_PATH), judges the event's pull request
+(or every open one into main for push, schedule and workflow_dispatch),
+applies the ready ones as WAL entries pushed to the remote's main, and
+publishes a check run per head and a plan comment per pull request. The
+token comes from the variable writ.yaml's github.token_env names (default
+GITHUB_TOKEN); the API from github.api_url, else $GITHUB_API_URL. Pull
+requests from forks are judged, never applied; --no-apply judges and
+publishes only. A malformed event fails before anything is written.
 
 $WRIT_CRASH_AT=<point> (tests only) kills the process at that point with
 exit code 86; points: after-commit-before-cas, after-commit-before-push,
@@ -77,6 +89,12 @@ after-push-before-checkpoint, after-apply-before-report.`,
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, timeout)
 				defer cancel()
+			}
+			if gh.enabled {
+				return a.reconcileGitHub(ctx, e, opts.Remote, gh)
+			}
+			if gh.noApply {
+				return fmt.Errorf("--no-apply needs --github")
 			}
 			rep, err := e.ReconcileWith(ctx, opts)
 			for _, n := range rep.Notes {
@@ -113,6 +131,8 @@ after-push-before-checkpoint, after-apply-before-report.`,
 	cmd.Flags().IntVar(&opts.Batch, "batch", 0, "at most this many entries per push; 0: no cap")
 	cmd.Flags().IntVar(&opts.Rounds, "rounds", 0, "stop after this many rounds that write (pushes), even if more is ready; 0: until nothing is ready")
 	cmd.Flags().IntVar(&opts.Retries, "retries", engine.DefaultRetries, "lost races in a row before giving up")
+	cmd.Flags().BoolVar(&gh.enabled, "github", false, "GitHub Actions mode: pull requests propose, reviews approve (needs --remote)")
+	cmd.Flags().BoolVar(&gh.noApply, "no-apply", false, "with --github: judge and publish, apply nothing")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long; 0: never")
 	return cmd
 }

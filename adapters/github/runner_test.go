@@ -1,0 +1,439 @@
+package github_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/adapters/github"
+	"github.com/writ-dev/writ/adapters/github/githubtest"
+	"github.com/writ-dev/writ/adapters/local"
+	"github.com/writ-dev/writ/fixtures"
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/remotetest"
+	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// tick is a clock that moves one second per reading.
+type tick struct{ t time.Time }
+
+func (c *tick) Now() time.Time {
+	c.t = c.t.Add(time.Second)
+	return c.t
+}
+
+// world is a control repo on a git server, a fake GitHub, and a
+// reconciler's clone wired to both. The ship proposal of web-1 (two SRE
+// approvals needed) is pull request #pr, whose head the server holds as
+// refs/pull/<pr>/head.
+type world struct {
+	git    *remotetest.Server
+	gh     *githubtest.Server
+	seed   *engine.Engine
+	keys   local.KeyDir
+	clone  *engine.Engine
+	client *github.Client
+	main   plumbing.Hash // the remote's main before the run
+	head   string        // the pull request's head
+	path   string        // its proposal file
+	pr     int
+}
+
+// releaseWithLogins is the release example with GitHub logins for its
+// humans.
+func releaseWithLogins(t *testing.T) fs.FS {
+	t.Helper()
+	m := fstest.MapFS{}
+	err := fs.WalkDir(fixtures.Release(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fixtures.Release(), p)
+		if err != nil {
+			return err
+		}
+		if p == "writ.yaml" {
+			s := string(b)
+			for _, who := range []string{"alice", "bob", "carol"} {
+				s = strings.Replace(s, "email: "+who+"@writ.example\n", "email: "+who+"@writ.example\n    github: "+who+"-gh\n", 1)
+			}
+			b = []byte(s)
+		}
+		m[p] = &fstest.MapFile{Data: b}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func addRemote(t *testing.T, s *gitstore.Store, url string) {
+	t.Helper()
+	if _, err := s.Repository().CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url},
+		Fetch: []config.RefSpec{"+refs/heads/*:refs/remotes/origin/*"}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newWorld walks web-1 to "approved" on the seed, publishes main, and
+// opens pull request pr = the ship proposal, authored by author.
+func newWorld(t *testing.T, pull githubtest.Pull) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{pr: 1}
+	store, err := gitstore.Init(filepath.Join(t.TempDir(), "seed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.keys = local.KeyDir{Dir: filepath.Join(t.TempDir(), "keys")}
+	clock := &tick{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	w.seed = &engine.Engine{Store: store, Keys: w.keys, Now: clock.Now}
+	if _, err := w.seed.Init(releaseWithLogins(t), w.keys); err != nil {
+		t.Fatal(err)
+	}
+	propose := func(tr string, inputs map[string]any) *engine.Proposed {
+		p, err := w.seed.Propose(engine.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
+			Instance: "web-1", Workflow: "release", Transition: tr, Inputs: inputs}})
+		if err != nil {
+			t.Fatalf("propose %s: %v", tr, err)
+		}
+		return p
+	}
+	for _, tr := range []string{"create", "verify", "tests-pass", "security-clear", "approve-release"} {
+		propose(tr, nil)
+		rep, err := w.seed.Reconcile()
+		if err != nil || len(rep.Applied) != 1 {
+			t.Fatalf("reconcile %s: %v (%d applied)", tr, err, len(rep.Applied))
+		}
+	}
+	ship := propose("ship", map[string]any{"change_ticket": "CHG-1", "environment": "staging"})
+	w.head, w.path = ship.Commit.String(), ship.Path
+
+	w.git = remotetest.New(t)
+	addRemote(t, store, w.git.URL)
+	if w.main, err = store.Ref(gitstore.MainRef); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.PushCAS(ctx, "origin", gitstore.MainRef, plumbing.ZeroHash, w.main); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.PushCheckpoint(ctx, "origin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.PushCAS(ctx, "origin", "refs/pull/1/head", plumbing.ZeroHash, ship.Commit); err != nil {
+		t.Fatal(err)
+	}
+
+	ghClock := githubtest.NewClock(start)
+	w.gh = githubtest.New(t, owner, repo, ghClock.Now)
+	pull.Number, pull.HeadSHA, pull.BaseSHA, pull.BaseRef = w.pr, w.head, w.main.String(), "main"
+	pull.HeadRef, pull.Files = ship.Branch, []string{ship.Path}
+	if pull.Author == "" {
+		pull.Author = "deploy-bot"
+	}
+	w.gh.AddPull(pull)
+	w.client, err = github.New(github.Config{Repository: owner + "/" + repo, APIURL: w.gh.URL, Clock: ghClock}, os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clone = w.newClone(t)
+	return w
+}
+
+// newClone is a fresh reconciler clone of the server.
+func (w *world) newClone(t *testing.T) *engine.Engine {
+	t.Helper()
+	store, err := gitstore.Init(filepath.Join(t.TempDir(), "clone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addRemote(t, store, w.git.URL)
+	clock := &tick{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	return &engine.Engine{Store: store, Keys: w.keys, Now: clock.Now}
+}
+
+func (w *world) review(login, state, commit string, minute int) {
+	w.gh.AddReview(w.pr, githubtest.Review{Login: login, State: state, CommitID: commit,
+		SubmittedAt: start.Add(time.Duration(minute) * time.Minute)})
+}
+
+func (w *world) runner(ev github.Event) *github.Runner {
+	if ev.Repository == "" {
+		ev.Repository = owner + "/" + repo
+	}
+	return &github.Runner{Engine: w.clone, Client: w.client, Remote: "origin", Event: ev}
+}
+
+func (w *world) prEvent() github.Event {
+	return github.Event{Name: github.EventPullRequestReview, Action: "submitted",
+		PullRequest: &github.PullRequestEvent{Number: w.pr, HeadSHA: w.head}}
+}
+
+func (w *world) run(t *testing.T, ev github.Event) *github.RunReport {
+	t.Helper()
+	rep, err := w.runner(ev).Run(context.Background())
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if len(rep.Pulls) != 1 {
+		t.Fatalf("judged %d pull requests, want 1", len(rep.Pulls))
+	}
+	return rep
+}
+
+// remoteMain reads the server's main.
+func (w *world) remoteMain(t *testing.T) plumbing.Hash {
+	t.Helper()
+	refs, err := w.seed.Store.RemoteRefs(context.Background(), "origin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return refs[gitstore.MainRef]
+}
+
+// verify replays the server's main in a fresh clone, from genesis.
+func (w *world) verify(t *testing.T) *engine.ReplayResult {
+	t.Helper()
+	c := w.newClone(t)
+	if _, err := c.FetchState(context.Background(), "origin"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Replay(engine.ReplayOptions{Collect: true})
+	if err != nil {
+		t.Fatalf("replay of the remote's main: %v", err)
+	}
+	return res
+}
+
+func (w *world) check(t *testing.T) githubtest.CheckRun {
+	t.Helper()
+	runs := w.gh.CheckRuns(w.head)
+	if len(runs) != 1 || runs[0].Name != checkName {
+		t.Fatalf("check runs on the head: %+v, want one named %s", runs, checkName)
+	}
+	return runs[0]
+}
+
+func (w *world) unchanged(t *testing.T) {
+	t.Helper()
+	if got := w.remoteMain(t); got != w.main {
+		t.Fatalf("remote main moved to %s; want it unchanged", got)
+	}
+}
+
+func TestRunAppliesApprovedPullRequest(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("bob-gh", "APPROVED", w.head, 2)
+	rep := w.run(t, w.prEvent())
+	p := rep.Pulls[0]
+	if !p.Applied || len(rep.Applied) != 1 {
+		t.Fatalf("not applied: %s: %s (held: %s)", p.Gate.Verdict, p.Gate.Reason, p.Held)
+	}
+	if got := w.remoteMain(t); got != rep.Main || got != p.Entry {
+		t.Fatalf("remote main %s, want the entry %s", got, p.Entry)
+	}
+	res := w.verify(t)
+	last := res.Entries[len(res.Entries)-1].Record
+	if last.ProposalPath != w.path || len(last.Entry.Decisions) != 2 {
+		t.Fatalf("last entry: %s with %d decisions", last.ProposalPath, len(last.Entry.Decisions))
+	}
+	for _, d := range last.Entry.Decisions {
+		r, err := engine.ParseReviewRef(d.Ref)
+		if err != nil || d.Commit != w.head || r.UserID != githubtest.UserID(r.Login) {
+			t.Fatalf("decision %+v: %v", d, err)
+		}
+	}
+	if c := w.check(t); c.Conclusion != "success" {
+		t.Fatalf("check run %+v, want success", c)
+	}
+	if n := len(w.gh.Comments(w.pr)); n != 1 {
+		t.Fatalf("%d plan comments, want 1", n)
+	}
+	// A second run (say, on push) finds the proposal merged and edits
+	// the same check and comment in place.
+	rep = w.run(t, github.Event{Name: github.EventPush, Push: &github.PushEvent{Ref: "refs/heads/main"}})
+	if rep.Pulls[0].Gate.Verdict != engine.VerdictMerged || len(rep.Applied) != 0 {
+		t.Fatalf("second run: %s, %d applied", rep.Pulls[0].Gate.Verdict, len(rep.Applied))
+	}
+	w.check(t)
+	if n := len(w.gh.Comments(w.pr)); n != 1 {
+		t.Fatalf("%d plan comments after the second run, want 1", n)
+	}
+}
+
+func TestRunWaitsForApprovalOnOlderContent(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	old := githubtest.SHA("an earlier head, force-pushed away")
+	w.gh.SetFile(old, w.path, []byte("instance: web-1\ntransition: ship\ninputs: {environment: production}\n"))
+	w.review("alice-gh", "APPROVED", old, 1)
+	w.review("bob-gh", "APPROVED", w.head, 2)
+	rep := w.run(t, w.prEvent())
+	if p := rep.Pulls[0]; p.Gate.Verdict != engine.VerdictWaiting || p.Applied {
+		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
+	}
+	w.unchanged(t)
+	if c := w.check(t); c.Conclusion != "" || c.Status != "in_progress" {
+		t.Fatalf("check run %+v, want in progress", c)
+	}
+}
+
+func TestRunIgnoresSelfApproval(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{Author: "alice-gh"})
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("bob-gh", "APPROVED", w.head, 2)
+	rep := w.run(t, w.prEvent())
+	p := rep.Pulls[0]
+	if p.Gate.Verdict != engine.VerdictWaiting || p.Applied {
+		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
+	}
+	if len(p.Ignored) != 1 || p.Ignored[0].Login != "alice-gh" || !strings.Contains(p.Ignored[0].Reason, "author") {
+		t.Fatalf("ignored %+v, want alice's own review", p.Ignored)
+	}
+	w.unchanged(t)
+}
+
+func TestRunForkIsJudgedNotApplied(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{Fork: true})
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("bob-gh", "APPROVED", w.head, 2)
+	rep := w.run(t, github.Event{Name: github.EventSchedule, Schedule: "*/5 * * * *"})
+	p := rep.Pulls[0]
+	if p.Gate.Verdict != engine.VerdictReady || p.Applied || !strings.Contains(p.Held, "fork") {
+		t.Fatalf("%s (applied %v, held %q): %s", p.Gate.Verdict, p.Applied, p.Held, p.Gate.Reason)
+	}
+	w.unchanged(t)
+	w.check(t)
+}
+
+func TestRunChangesRequestedIsNotApplied(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	w.review("bob-gh", "APPROVED", w.head, 1)
+	w.review("alice-gh", "CHANGES_REQUESTED", w.head, 2)
+	rep := w.run(t, w.prEvent())
+	p := rep.Pulls[0]
+	if p.Gate.Verdict == engine.VerdictReady {
+		t.Fatalf("ready despite changes requested: %s", p.Gate.Reason)
+	}
+	if p.Applied {
+		// The engine records an eligible rejection as a reject entry:
+		// the transition itself is not applied.
+		res := w.verify(t)
+		last := res.Entries[len(res.Entries)-1].Record.Entry
+		if last.Kind != reconciler.KindReject {
+			t.Fatalf("entry kind %s, want reject", last.Kind)
+		}
+	} else {
+		w.unchanged(t)
+	}
+	if c := w.check(t); c.Conclusion == "success" {
+		t.Fatalf("check run %+v succeeded", c)
+	}
+}
+
+func TestRunMalformedEventWritesNothing(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("bob-gh", "APPROVED", w.head, 2)
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "event.json")
+	if err := os.WriteFile(path, []byte(`{"action":"submitted","pull_request":{"number":"one"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"GITHUB_EVENT_NAME": "pull_request_review", "GITHUB_EVENT_PATH": path, "GITHUB_REPOSITORY": owner + "/" + repo}
+	if _, err := github.ReadEvent(func(k string) string { return env[k] }); !errors.Is(err, github.ErrMalformedEvent) {
+		t.Fatalf("ReadEvent: %v, want ErrMalformedEvent", err)
+	}
+	// An event without its pull request never reaches GitHub or git.
+	_, err := w.runner(github.Event{Name: github.EventPullRequest}).Run(context.Background())
+	if !errors.Is(err, github.ErrMalformedEvent) {
+		t.Fatalf("run: %v, want ErrMalformedEvent", err)
+	}
+	if n := len(w.gh.Calls()); n != 0 {
+		t.Fatalf("%d GitHub calls, want none", n)
+	}
+	w.unchanged(t)
+}
+
+func TestRunGitHubOutageWritesNothing(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("bob-gh", "APPROVED", w.head, 2)
+	w.gh.Inject(githubtest.Fault{Path: "/repos/" + owner + "/" + repo + "/pulls/1/reviews", Status: 502, Times: 100,
+		Body: `{"message":"Server Error"}`})
+	if _, err := w.runner(w.prEvent()).Run(context.Background()); err == nil {
+		t.Fatal("run succeeded during an outage")
+	}
+	w.unchanged(t)
+	if len(w.gh.Writes()) != 0 {
+		t.Fatalf("wrote to GitHub during an outage: %+v", w.gh.Writes())
+	}
+}
+
+// TestApplyReadyLostRace: an ApplyReady on a main that another reconciler
+// moved meanwhile publishes nothing and says ErrRefMoved; a new run
+// re-fetches and finds the proposal applied once.
+func TestApplyReadyLostRace(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("bob-gh", "APPROVED", w.head, 2)
+	ctx := context.Background()
+
+	// Reconciler A reads the state and judges the pull request ready...
+	a := w.newClone(t)
+	st, err := a.FetchState(ctx, "origin", "+refs/pull/1/head:"+github.PullRef(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.PendingFromCommits(st.State.Rules(), st.Main, "pull/1", plumbing.NewHash(w.head))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, who := range []string{"alice", "bob"} {
+		ref := engine.ReviewRef{ReviewID: int64(100 + i), Login: who + "-gh", UserID: githubtest.UserID(who + "-gh")}
+		p.Decisions = append(p.Decisions, policiesDecision(who, w.head, p.Subject.Content, ref.String()))
+	}
+	g := engine.Gate(st.State, p, reconciler.NextHLC(st.State.Clock().HLC, time.Now().UnixMilli()))
+	if g.Verdict != engine.VerdictReady {
+		t.Fatalf("gate: %s: %s", g.Verdict, g.Reason)
+	}
+	// ...while reconciler B (the Action) applies it first.
+	if rep := w.run(t, w.prEvent()); !rep.Pulls[0].Applied {
+		t.Fatalf("B did not apply: %s", rep.Pulls[0].Gate.Reason)
+	}
+	won := w.remoteMain(t)
+	applied, main, err := a.ApplyReady(ctx, "origin", st.State, st.Main, []engine.GateResult{g})
+	if !errors.Is(err, gitstore.ErrRefMoved) || len(applied) != 0 || main != st.Main {
+		t.Fatalf("A: applied %d, main %s, err %v; want ErrRefMoved and nothing", len(applied), main, err)
+	}
+	if local, _ := a.Store.Ref(gitstore.MainRef); local != st.Main {
+		t.Fatalf("A's local main %s, want it back at %s", local, st.Main)
+	}
+	if got := w.remoteMain(t); got != won {
+		t.Fatalf("remote main %s, want B's %s", got, won)
+	}
+	// A runs again: fetches, finds it merged, applies nothing.
+	w.clone = a
+	if rep := w.run(t, w.prEvent()); len(rep.Applied) != 0 || rep.Pulls[0].Gate.Verdict != engine.VerdictMerged {
+		t.Fatalf("A's next run: %d applied, %s", len(rep.Applied), rep.Pulls[0].Gate.Verdict)
+	}
+	w.verify(t)
+}
+
+func policiesDecision(who, commit, content, ref string) policies.Decision {
+	return policies.Decision{Identity: who, Verdict: policies.VerdictApprove, Commit: commit, Content: content, Ref: ref}
+}

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/adapters/github/githubtest"
+	"github.com/writ-dev/writ/adapters/local"
+	"github.com/writ-dev/writ/fixtures"
+	ghfixtures "github.com/writ-dev/writ/fixtures/github"
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/remotetest"
+	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/schemas"
+)
+
+type ghTick struct{ t time.Time }
+
+func (c *ghTick) Now() time.Time { c.t = c.t.Add(time.Second); return c.t }
+
+func ghOrigin(t *testing.T, s *gitstore.Store, url string) {
+	t.Helper()
+	if _, err := s.Repository().CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url},
+		Fetch: []config.RefSpec{"+refs/heads/*:refs/remotes/origin/*"}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReconcileGitHubApplies drives `writ reconcile --github --remote
+// origin` on a workflow_dispatch event: the open pull request with two SRE
+// approvals is applied on the remote's main, which then replays.
+func TestReconcileGitHubApplies(t *testing.T) {
+	ctx := context.Background()
+	// The release example, with GitHub logins.
+	tmpl := fstest.MapFS{}
+	if err := fs.WalkDir(fixtures.Release(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fixtures.Release(), p)
+		if p == "writ.yaml" {
+			s := string(b)
+			for _, who := range []string{"alice", "bob"} {
+				s = strings.Replace(s, "email: "+who+"@writ.example\n", "email: "+who+"@writ.example\n    github: "+who+"-gh\n", 1)
+			}
+			b = []byte(s)
+		}
+		tmpl[p] = &fstest.MapFile{Data: b}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	keys := local.KeyDir{Dir: filepath.Join(t.TempDir(), "keys")}
+	seedStore, err := gitstore.Init(filepath.Join(t.TempDir(), "seed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &ghTick{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	seed := &engine.Engine{Store: seedStore, Keys: keys, Now: clock.Now}
+	if _, err := seed.Init(tmpl, keys); err != nil {
+		t.Fatal(err)
+	}
+	propose := func(tr string, inputs map[string]any) *engine.Proposed {
+		p, err := seed.Propose(engine.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
+			Instance: "web-1", Workflow: "release", Transition: tr, Inputs: inputs}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tr := range []string{"create", "verify", "tests-pass", "security-clear", "approve-release"} {
+		propose(tr, nil)
+		if rep, err := seed.Reconcile(); err != nil || len(rep.Applied) != 1 {
+			t.Fatalf("reconcile %s: %v", tr, err)
+		}
+	}
+	ship := propose("ship", map[string]any{"change_ticket": "CHG-1", "environment": "staging"})
+	srv := remotetest.New(t)
+	ghOrigin(t, seedStore, srv.URL)
+	main, _ := seedStore.Ref(gitstore.MainRef)
+	for ref, h := range map[string]plumbing.Hash{gitstore.MainRef: main, "refs/pull/3/head": ship.Commit} {
+		if err := seedStore.PushCAS(ctx, "origin", ref, plumbing.ZeroHash, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	gh := githubtest.New(t, "octo-org", "octo-repo", time.Now)
+	gh.AddPull(githubtest.Pull{Number: 3, Author: "deploy-bot", HeadSHA: ship.Commit.String(), HeadRef: ship.Branch,
+		BaseSHA: main.String(), BaseRef: "main", Files: []string{ship.Path}})
+	for _, who := range []string{"alice-gh", "bob-gh"} {
+		gh.AddReview(3, githubtest.Review{Login: who, State: "APPROVED", CommitID: ship.Commit.String()})
+	}
+
+	cloneDir := filepath.Join(t.TempDir(), "checkout")
+	clone, err := gitstore.Init(cloneDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ghOrigin(t, clone, srv.URL)
+	payload, err := ghfixtures.Event("workflow_dispatch.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventPath := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(eventPath, payload, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_EVENT_NAME", "workflow_dispatch")
+	t.Setenv("GITHUB_EVENT_PATH", eventPath)
+	t.Setenv("GITHUB_REPOSITORY", "octo-org/octo-repo")
+	t.Setenv("GITHUB_API_URL", gh.URL)
+	t.Setenv("GITHUB_TOKEN", "ghs_test")
+	t.Setenv("WRIT_KEYLESS", "")
+	r := writWant(t, ExitOK, "reconcile", "--repo", cloneDir, "--keys", keys.Dir, "--github", "--remote", "origin")
+	if !strings.Contains(r.out, "applied #3 "+ship.Path) {
+		t.Fatalf("want #3 applied, got %s", r)
+	}
+	refs, err := seedStore.RemoteRefs(ctx, "origin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refs[gitstore.MainRef] == main {
+		t.Fatalf("remote main did not move:\n%s", r)
+	}
+	if runs := gh.CheckRuns(ship.Commit.String()); len(runs) != 1 || runs[0].Conclusion != "success" {
+		t.Fatalf("check runs %+v", runs)
+	}
+	writWant(t, ExitOK, "replay", "--repo", cloneDir)
+}
