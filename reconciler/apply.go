@@ -85,7 +85,7 @@ func applyRules(s State, e Entry) (State, Outcome) {
 			return s, out
 		}
 		res := policies.Evaluate(policies.Facts{
-			Policy: *pol, Identities: old.Config.Identities, Author: e.Signer,
+			Policy: *pol, Identities: withGrants(old, e.Grants), Author: e.Signer,
 			Subject: e.Subject, Inputs: e.Proposal.Inputs, Materiality: schemas.MaterialityHigh,
 			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
 		})
@@ -168,7 +168,7 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 		}
 		decisions, overrides := splitOverrides(e.Decisions)
 		res := policies.Evaluate(policies.Facts{
-			Policy: *pol, Identities: s.rules.Config.Identities, Author: e.Signer,
+			Policy: *pol, Identities: withGrants(s.rules, e.Grants), Author: e.Signer,
 			Subject: e.Subject, Inputs: p.Inputs,
 			Materiality:  ctx.tr.Materiality.Max(p.Materiality),
 			ChangedFiles: e.ChangedFiles, Decisions: decisions,
@@ -327,4 +327,27 @@ func judgeOverride(rules *schemas.Bundle, e Entry, overrides []policies.Decision
 		}
 	}
 	return GuardResult{Name: "override", Detail: strings.Join(why, "; ")}, ""
+}
+
+// withGrants returns the rules' identities with the entry's role grants
+// added, keeping only grants the rules justify: the role is mapped to the
+// grant's team in github.role_teams. Identities are copied, never changed.
+func withGrants(rules *schemas.Bundle, grants []RoleGrant) []schemas.Identity {
+	ids := rules.Config.Identities
+	if len(grants) == 0 || rules.Config.GitHub == nil {
+		return ids
+	}
+	out := make([]schemas.Identity, len(ids))
+	copy(out, ids)
+	for _, g := range grants {
+		if !containsString(rules.Config.GitHub.RoleTeams[g.Role], g.Source) {
+			continue
+		}
+		for i := range out {
+			if out[i].Name == g.Identity && !out[i].HasRole(g.Role) {
+				out[i].Roles = append(append([]string(nil), out[i].Roles...), g.Role)
+			}
+		}
+	}
+	return out
 }

@@ -400,3 +400,34 @@ func TestBaseStateNoneForMissingInstance(t *testing.T) {
 		t.Fatalf("InstanceHash of a missing instance = %q", got)
 	}
 }
+
+func TestRoleGrantsFromTeams(t *testing.T) {
+	b := &builder{t: t}
+	rules := testRules()
+	rules.Config.GitHub = &schemas.GitHubConfig{RoleTeams: map[string][]string{"sre": {"acme/sre"}}}
+	gen := Entry{Kind: KindGenesis, HLC: HLC{Wall: 1}, Signer: "writ-bot", IdemKey: "genesis", Rules: rules}
+	b.wall = 1
+	s := mustApply(t, NewState(), gen, StatusApplied)
+	for _, tr := range []string{"create", "verify", "tests-pass", "security-clear", "approve-release"} {
+		s = mustApply(t, s, b.transition(s, "agent", "r1", tr), StatusApplied)
+	}
+	tests := []struct {
+		name   string
+		grants []RoleGrant
+		want   Status
+	}{
+		{"carol is not in role sre", nil, StatusWaiting},
+		{"a grant from the mapped team counts", []RoleGrant{{Identity: "carol", Role: "sre", Source: "acme/sre"}}, StatusApplied},
+		{"a grant from another team is ignored", []RoleGrant{{Identity: "carol", Role: "sre", Source: "acme/interns"}}, StatusWaiting},
+		{"a grant of an unmapped role is ignored", []RoleGrant{{Identity: "carol", Role: "security", Source: "acme/sre"}}, StatusWaiting},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := b.transition(s, "agent", "r1", "ship", approve("alice"), approve("carol"))
+			e.Grants = tt.grants
+			if _, out := Apply(s, e); out.Status != tt.want {
+				t.Fatalf("status %s (%s), want %s", out.Status, out.Reason, tt.want)
+			}
+		})
+	}
+}

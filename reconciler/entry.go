@@ -46,6 +46,19 @@ type Entry struct {
 	ChangedFiles []string `json:"changed_files,omitempty"`
 	// Rules is the new rule set (genesis and rules entries).
 	Rules *schemas.Bundle `json:"rules,omitempty"`
+	// Grants are roles the reconciler observed from outside writ.yaml
+	// (GitHub team membership) when it judged the entry. Apply honours a
+	// grant only if the rules map that role to that team
+	// (github.role_teams), so the reconciler cannot invent roles.
+	Grants []RoleGrant `json:"grants,omitempty"`
+}
+
+// RoleGrant gives an identity a role for one entry's policy evaluation,
+// because it is a member of Source (a GitHub team "org/slug").
+type RoleGrant struct {
+	Identity string `json:"identity"`
+	Role     string `json:"role"`
+	Source   string `json:"source"`
 }
 
 // Stamp returns the entry's position in the total order.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -240,6 +241,10 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 	rep.Main = st.Main
 	rules := st.State.Rules()
 	ids := newIdentities(rules.Config.Identities)
+	grants, err := r.teamGrants(ctx, rules)
+	if err != nil {
+		return nil, fmt.Errorf("github run: %w", err)
+	}
 	now := time.Now
 	if e.Now != nil {
 		now = e.Now
@@ -278,6 +283,7 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 			var decisions []policies.Decision
 			decisions, p.Ignored = reviewDecisions(f, ids, ContentAt(contents))
 			pending.Decisions = append(pending.Decisions, decisions...)
+			pending.Grants = grants
 		}
 		p.Gate = engine.Gate(st.State, pending, hlc)
 		switch {
@@ -444,4 +450,53 @@ func proposalReport(p PullResult) ProposalReport {
 		rep.Explanation = b.String()
 	}
 	return rep
+}
+
+// teamGrants reads the members of every team writ.yaml maps to a role
+// (github.role_teams) and returns, in a stable order, a grant for each
+// identity whose GitHub login is a member and who does not hold the role
+// already. The entry records the grants; Apply honours them only as far as
+// the rules map the role to the team.
+func (r *Runner) teamGrants(ctx context.Context, rules *schemas.Bundle) ([]reconciler.RoleGrant, error) {
+	gh := rules.Config.GitHub
+	if gh == nil || len(gh.RoleTeams) == 0 {
+		return nil, nil
+	}
+	roles := make([]string, 0, len(gh.RoleTeams))
+	var teams []string
+	for role, ts := range gh.RoleTeams {
+		roles = append(roles, role)
+		teams = append(teams, ts...)
+	}
+	sort.Strings(roles)
+	members, err := r.Client.Teams(ctx, teams)
+	if err != nil {
+		return nil, fmt.Errorf("team membership: %w", err)
+	}
+	var out []reconciler.RoleGrant
+	for _, role := range roles {
+		ts := append([]string(nil), gh.RoleTeams[role]...)
+		sort.Strings(ts)
+		for _, id := range rules.Config.Identities {
+			if id.GitHub == "" || id.HasRole(role) {
+				continue
+			}
+			for _, team := range ts {
+				if containsLogin(members[team], id.GitHub) {
+					out = append(out, reconciler.RoleGrant{Identity: id.Name, Role: role, Source: team})
+					break
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func containsLogin(logins []string, login string) bool {
+	for _, l := range logins {
+		if strings.EqualFold(l, login) {
+			return true
+		}
+	}
+	return false
 }

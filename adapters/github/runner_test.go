@@ -53,7 +53,10 @@ type world struct {
 
 // releaseWithLogins is the release example with GitHub logins for its
 // humans.
-func releaseWithLogins(t *testing.T) fs.FS {
+func releaseWithLogins(t *testing.T) fs.FS { return releaseWith(t, "") }
+
+// releaseWith is releaseWithLogins with extra top-level writ.yaml.
+func releaseWith(t *testing.T, extra string) fs.FS {
 	t.Helper()
 	m := fstest.MapFS{}
 	err := fs.WalkDir(fixtures.Release(), ".", func(p string, d fs.DirEntry, err error) error {
@@ -69,7 +72,7 @@ func releaseWithLogins(t *testing.T) fs.FS {
 			for _, who := range []string{"alice", "bob", "carol"} {
 				s = strings.Replace(s, "email: "+who+"@writ.example\n", "email: "+who+"@writ.example\n    github: "+who+"-gh\n", 1)
 			}
-			b = []byte(s)
+			b = []byte(s + extra)
 		}
 		m[p] = &fstest.MapFile{Data: b}
 		return nil
@@ -90,7 +93,10 @@ func addRemote(t *testing.T, s *gitstore.Store, url string) {
 
 // newWorld walks web-1 to "approved" on the seed, publishes main, and
 // opens pull request pr = the ship proposal, authored by author.
-func newWorld(t *testing.T, pull githubtest.Pull) *world {
+func newWorld(t *testing.T, pull githubtest.Pull) *world { return newWorldWith(t, pull, "") }
+
+// newWorldWith is newWorld with extra top-level writ.yaml.
+func newWorldWith(t *testing.T, pull githubtest.Pull, extra string) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{pr: 1}
@@ -101,7 +107,7 @@ func newWorld(t *testing.T, pull githubtest.Pull) *world {
 	w.keys = local.KeyDir{Dir: filepath.Join(t.TempDir(), "keys")}
 	clock := &tick{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	w.seed = &engine.Engine{Store: store, Keys: w.keys, Now: clock.Now}
-	if _, err := w.seed.Init(releaseWithLogins(t), w.keys); err != nil {
+	if _, err := w.seed.Init(releaseWith(t, extra), w.keys); err != nil {
 		t.Fatal(err)
 	}
 	propose := func(tr string, inputs map[string]any) *engine.Proposed {
@@ -436,4 +442,39 @@ func TestApplyReadyLostRace(t *testing.T) {
 
 func policiesDecision(who, commit, content, ref string) policies.Decision {
 	return policies.Decision{Identity: who, Verdict: policies.VerdictApprove, Commit: commit, Content: content, Ref: ref}
+}
+
+// TestRunTeamMembershipGrantsRole: carol holds role security in writ.yaml,
+// but she is in the GitHub team that github.role_teams maps to sre, so her
+// approval counts for the sre rule; the entry records the grant and
+// replays.
+func TestRunTeamMembershipGrantsRole(t *testing.T) {
+	w := newWorldWith(t, githubtest.Pull{}, "\ngithub:\n  role_teams:\n    sre: [acme/sre]\n")
+	w.gh.SetTeam("acme", "sre", "carol-gh", "alice-gh")
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("carol-gh", "APPROVED", w.head, 2)
+	rep := w.run(t, w.prEvent())
+	p := rep.Pulls[0]
+	if !p.Applied {
+		t.Fatalf("not applied: %s: %s", p.Gate.Verdict, p.Gate.Reason)
+	}
+	res := w.verify(t)
+	last := res.Entries[len(res.Entries)-1].Record
+	if len(last.Entry.Grants) != 1 || last.Entry.Grants[0] != (reconciler.RoleGrant{Identity: "carol", Role: "sre", Source: "acme/sre"}) {
+		t.Fatalf("grants recorded: %+v", last.Entry.Grants)
+	}
+}
+
+// TestRunTeamOutsideRoleTeamsDoesNotCount: without the mapping, carol's
+// approval does not count for sre.
+func TestRunTeamOutsideRoleTeamsDoesNotCount(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	w.gh.SetTeam("acme", "sre", "carol-gh")
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("carol-gh", "APPROVED", w.head, 2)
+	rep := w.run(t, w.prEvent())
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != engine.VerdictWaiting {
+		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
+	}
+	w.unchanged(t)
 }

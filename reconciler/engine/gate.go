@@ -51,6 +51,7 @@ func Gate(s reconciler.State, p Pending, hlc reconciler.HLC) GateResult {
 	r.Entry = reconciler.Entry{
 		Kind: reconciler.KindTransition, HLC: hlc, Signer: p.Proposer, IdemKey: p.Proposal.IdemKey,
 		Proposal: p.Proposal, Subject: p.Subject, Decisions: p.Decisions, ChangedFiles: p.ChangedFiles(),
+		Grants: p.Grants,
 	}
 	if p.IsRules() {
 		r.Entry.Kind, r.Entry.Rules = reconciler.KindRules, p.Rules

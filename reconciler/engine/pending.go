@@ -13,6 +13,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -48,6 +49,10 @@ type Pending struct {
 	Deleted []string
 	// Rules are the rules a rule change would put in force.
 	Rules *schemas.Bundle
+	// Grants are roles observed outside writ.yaml (GitHub team
+	// membership) that the entry records; Apply honours only those the
+	// rules map (github.role_teams).
+	Grants []reconciler.RoleGrant
 }
 
 // IsRules reports whether the pending proposal changes the rules.

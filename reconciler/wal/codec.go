@@ -40,6 +40,7 @@ const (
 	KeyGuard        = "Writ-Guard"
 	KeyPolicy       = "Writ-Policy"
 	KeyOverride     = "Writ-Override"
+	KeyRoleGrant    = "Writ-Role-Grant"
 	KeyRules        = "Writ-Rules"
 	KeyInstancePre  = "Writ-Instance-Pre"
 	KeyInstancePost = "Writ-Instance-Post"
@@ -125,6 +126,9 @@ func Encode(r Record) (string, error) {
 	for _, d := range e.Decisions {
 		add(KeyApproval, formatDecision(d, r.Roles[d.Identity]))
 	}
+	for _, g := range e.Grants {
+		add(KeyRoleGrant, fmt.Sprintf("%s role=%s source=%s", g.Identity, g.Role, g.Source))
+	}
 	for _, g := range r.Guards {
 		verdict := "fail"
 		if g.Passed {
@@ -202,6 +206,21 @@ func Decode(msg string) (Record, error) {
 				}
 				r.Roles[d.Identity] = role
 			}
+		case KeyRoleGrant:
+			var g reconciler.RoleGrant
+			var role, source string
+			fields := strings.Fields(t.Value)
+			if len(fields) == 3 {
+				g.Identity = fields[0]
+				role, _ = strings.CutPrefix(fields[1], "role=")
+				source, _ = strings.CutPrefix(fields[2], "source=")
+			}
+			if g.Identity == "" || role == "" || source == "" || strings.Contains(role, "=") || strings.Contains(source, "=") ||
+				!strings.HasPrefix(fields[1], "role=") || !strings.HasPrefix(fields[2], "source=") {
+				return Record{}, fmt.Errorf("wal trailer %s %q: want <identity> role=<role> source=<org/team>", t.Key, t.Value)
+			}
+			g.Role, g.Source = role, source
+			r.Entry.Grants = append(r.Entry.Grants, g)
 		case KeyGuard:
 			parts := strings.SplitN(t.Value, " ", 3)
 			if len(parts) < 2 || (parts[1] != "pass" && parts[1] != "fail") {

@@ -23,6 +23,7 @@ func sampleRecord() Record {
 				{Identity: "bob", Verdict: policies.VerdictApprove, Commit: strings.Repeat("c", 40), Ref: strings.Repeat("f", 40)},
 			},
 			ChangedFiles: []string{"proposals/web-1/ship.yaml"},
+			Grants:       []reconciler.RoleGrant{{Identity: "carol", Role: "sre", Source: "acme/sre"}},
 		},
 		ProposalPath: "proposals/web-1/ship.yaml", ProposalHead: strings.Repeat("9", 40),
 		Guards:   []reconciler.GuardResult{{Name: "capability", Passed: true, Detail: "deploy-agent holds propose:release"}, {Name: "input change_ticket", Passed: true, Detail: "set"}},
@@ -75,6 +76,7 @@ func TestDecodeRefuses(t *testing.T) {
 		{"unknown proposal field", `"idem_key":"k-1"`, `"idem_key":"k-1","extra":1`, "proposal line"},
 		{"wrong version", "Writ-Version: 1", "Writ-Version: 2", "version"},
 		{"unknown kind", "Writ-Kind: transition", "Writ-Kind: teleport", "unknown kind"},
+		{"bad role grant", "Writ-Role-Grant: carol role=sre source=acme/sre", "Writ-Role-Grant: carol sre", "Writ-Role-Grant"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
