@@ -56,37 +56,70 @@ func (e *Engine) Propose(req ProposeRequest) (*Proposed, error) {
 	if name == "" {
 		name = p.Transition + "-" + strings.TrimPrefix(p.IdemKey, "k-")[:8]
 	}
-	branch := ProposalPrefix + p.Instance + "/" + name
-	path, err := ProposalPath(branch)
+	return e.writeProposal(rules, res.Head, proposalBranch{
+		As: req.As, Branch: ProposalPrefix + p.Instance + "/" + name, Proposal: p,
+		Subject: fmt.Sprintf("propose: %s %s", p.Transition, p.Instance),
+	})
+}
+
+// proposalBranch is what writeProposal puts on a new proposal branch.
+type proposalBranch struct {
+	As       string
+	Branch   string
+	Proposal schemas.Proposal
+	Subject  string
+	// Files and Deleted are further changes (a rule change's files).
+	Files   map[string][]byte
+	Deleted []string
+	// Check, when set, must accept the written commit before the branch
+	// is created.
+	Check func(commit plumbing.Hash) error
+}
+
+// writeProposal validates the proposal, writes one commit signed by the
+// proposer on top of main adding it (and any further files), and creates
+// the branch by compare-and-swap. Nothing is left behind on refusal but an
+// unreachable object.
+func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b proposalBranch) (*Proposed, error) {
+	path, err := ProposalPath(b.Branch)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := yaml.Marshal(&p)
+	raw, err := yaml.Marshal(&b.Proposal)
 	if err != nil {
 		return nil, fmt.Errorf("encode proposal: %w", err)
 	}
 	if _, problems := checkProposal(rules, path, raw); len(problems) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrRefused, problems)
 	}
-	signer, err := e.Keys.Signer(req.As)
+	files := map[string][]byte{path: raw}
+	for f, data := range b.Files {
+		files[f] = data
+	}
+	signer, err := e.Keys.Signer(b.As)
 	if err != nil {
 		return nil, err
 	}
-	msg, err := gitstore.FormatMessage(fmt.Sprintf("propose: %s %s", p.Transition, p.Instance), p.Justification, nil)
+	msg, err := gitstore.FormatMessage(b.Subject, b.Proposal.Justification, nil)
 	if err != nil {
 		return nil, err
 	}
 	commit, err := e.Store.WriteCommit(gitstore.CommitRequest{
-		Parents: []plumbing.Hash{res.Head}, Files: map[string][]byte{path: raw}, Message: msg,
-		Author: e.signature(rules, req.As), Committer: e.signature(rules, req.As), Signer: signer,
+		Parents: []plumbing.Hash{main}, Files: files, Delete: b.Deleted, Message: msg,
+		Author: e.signature(rules, b.As), Committer: e.signature(rules, b.As), Signer: signer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("write proposal commit: %w", err)
 	}
-	if err := e.Store.CompareAndSwap("refs/heads/"+branch, plumbing.ZeroHash, commit); err != nil {
-		return nil, fmt.Errorf("create branch %s (does a proposal of that name exist?): %w", branch, err)
+	if b.Check != nil {
+		if err := b.Check(commit); err != nil {
+			return nil, err
+		}
 	}
-	return &Proposed{Branch: branch, Path: path, Commit: commit, Proposal: p}, nil
+	if err := e.Store.CompareAndSwap("refs/heads/"+b.Branch, plumbing.ZeroHash, commit); err != nil {
+		return nil, fmt.Errorf("create branch %s (does a proposal of that name exist?): %w", b.Branch, err)
+	}
+	return &Proposed{Branch: b.Branch, Path: path, Commit: commit, Proposal: b.Proposal}, nil
 }
 
 // DeriveIdemKey derives an idempotency key from what a proposal asks for:

@@ -7,9 +7,7 @@ import (
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"gopkg.in/yaml.v3"
 
-	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -62,46 +60,18 @@ func (e *Engine) ProposeRules(req ProposeRulesRequest) (*Proposed, error) {
 	if name == "" {
 		name = "change-" + p.IdemKey[2:10]
 	}
-	branch := ProposalPrefix + schemas.RulesInstance + "/" + name
-	path, err := ProposalPath(branch)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := yaml.Marshal(&p)
-	if err != nil {
-		return nil, fmt.Errorf("encode proposal: %w", err)
-	}
-	if _, problems := checkProposal(rules, path, raw); len(problems) > 0 {
-		return nil, fmt.Errorf("%w: %w", ErrRefused, problems)
-	}
-	files := map[string][]byte{path: raw}
-	for f, b := range req.Files {
-		files[f] = b
-	}
-	signer, err := e.Keys.Signer(req.As)
-	if err != nil {
-		return nil, err
-	}
-	msg, err := gitstore.FormatMessage("propose: change the rules", req.Justification, nil)
-	if err != nil {
-		return nil, err
-	}
-	commit, err := e.Store.WriteCommit(gitstore.CommitRequest{
-		Parents: []plumbing.Hash{res.Head}, Files: files, Delete: req.Deleted, Message: msg,
-		Author: e.signature(rules, req.As), Committer: e.signature(rules, req.As), Signer: signer,
+	return e.writeProposal(rules, res.Head, proposalBranch{
+		As: req.As, Branch: ProposalPrefix + schemas.RulesInstance + "/" + name, Proposal: p,
+		Subject: "propose: change the rules", Files: req.Files, Deleted: req.Deleted,
+		// The changed rules must validate as a whole before anyone is
+		// asked to approve them.
+		Check: func(commit plumbing.Hash) error {
+			if _, err := LoadRules(e.Store, commit); err != nil {
+				return fmt.Errorf("%w: %w", ErrRefused, err)
+			}
+			return nil
+		},
 	})
-	if err != nil {
-		return nil, fmt.Errorf("write proposal commit: %w", err)
-	}
-	// The changed rules must validate as a whole before anyone is asked to
-	// approve them.
-	if _, err := LoadRules(e.Store, commit); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrRefused, err)
-	}
-	if err := e.Store.CompareAndSwap("refs/heads/"+branch, plumbing.ZeroHash, commit); err != nil {
-		return nil, fmt.Errorf("create branch %s (does a proposal of that name exist?): %w", branch, err)
-	}
-	return &Proposed{Branch: branch, Path: path, Commit: commit, Proposal: p}, nil
 }
 
 // RulesChanges compares rules files in a working tree with main: changed or
