@@ -21,13 +21,21 @@ type snapshot struct {
 	Instances []*Instance     `json:"instances"`
 }
 
-// Snapshot encodes the state as canonical JSON, including its own hash so
-// Restore can prove it rebuilt the same state.
+// Snapshot encodes the state as JSON, including its own hash so Restore can
+// prove it rebuilt the same state. The bytes are deterministic for a given
+// state; they need not be canonical, because nothing hashes them: Restore
+// recomputes every hash from the decoded values.
 func (s State) Snapshot() ([]byte, error) {
-	return schemas.CanonicalJSON(snapshot{
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(snapshot{
 		Version: snapshotVersion, Hash: s.Hash(), Rules: s.rules,
 		Clock: s.clock, Entries: s.entries, Instances: s.Instances(),
-	})
+	}); err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // Restore decodes a snapshot and checks that the rebuilt state hashes to
