@@ -478,3 +478,66 @@ func TestRunTeamOutsideRoleTeamsDoesNotCount(t *testing.T) {
 	}
 	w.unchanged(t)
 }
+
+// TestRunTwoPullRequestsRaceForMain: two reconcilers, each in its own
+// clone and each judging its own pull request, run at the same time. Both
+// proposals land exactly once, main is one valid log, and whoever lost the
+// compare-and-swap re-fetched and re-evaluated.
+func TestRunTwoPullRequestsRaceForMain(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, githubtest.Pull{})
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("bob-gh", "APPROVED", w.head, 2)
+	second, err := w.seed.Propose(engine.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
+		Instance: "web-2", Workflow: "release", Transition: "create"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.seed.Store.PushCAS(ctx, "origin", "refs/pull/2/head", plumbing.ZeroHash, second.Commit); err != nil {
+		t.Fatal(err)
+	}
+	w.gh.AddPull(githubtest.Pull{Number: 2, Author: "deploy-bot", HeadSHA: second.Commit.String(), HeadRef: second.Branch,
+		BaseSHA: w.main.String(), BaseRef: "main", Files: []string{second.Path}})
+
+	runners := []*github.Runner{w.runner(w.prEvent()), nil}
+	client2, err := github.New(github.Config{Repository: owner + "/" + repo, APIURL: w.gh.URL}, os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runners[1] = &github.Runner{Engine: w.newClone(t), Client: client2, Remote: "origin", Repository: owner + "/" + repo,
+		Event: github.Event{Name: github.EventPullRequest, Action: "opened", Repository: owner + "/" + repo,
+			PullRequest: &github.PullRequestEvent{Number: 2, HeadSHA: second.Commit.String()}}}
+	type result struct {
+		rep *github.RunReport
+		err error
+	}
+	results := make(chan result, 2)
+	for _, r := range runners {
+		go func() {
+			rep, err := r.Run(ctx)
+			results <- result{rep, err}
+		}()
+	}
+	applied := 0
+	for range runners {
+		res := <-results
+		if res.err != nil {
+			t.Fatalf("run: %v", res.err)
+		}
+		applied += len(res.rep.Applied)
+		for _, p := range res.rep.Pulls {
+			t.Logf("pull #%d: %s applied=%v held=%q: %s (races %d, notes %v)", p.Number, p.Gate.Verdict, p.Applied, p.Held, p.Gate.Reason, res.rep.Races, res.rep.Notes)
+		}
+	}
+	if applied != 2 {
+		t.Fatalf("%d entries applied, want 2", applied)
+	}
+	res := w.verify(t)
+	seen := map[string]int{}
+	for _, en := range res.Entries {
+		seen[en.Record.ProposalPath]++
+	}
+	if seen[w.path] != 1 || seen[second.Path] != 1 {
+		t.Fatalf("proposals on main: %v", seen)
+	}
+}

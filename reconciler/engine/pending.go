@@ -140,16 +140,27 @@ func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 			return Pending{Branch: name, Head: head, Merged: true}, nil
 		}
 	}
-	changed, err := e.Store.ChangedFiles(main, head)
+	// What the branch itself changed, commit by commit: a tree diff against
+	// main would also show what main gained since the branch forked.
+	commits, err := e.Store.BranchCommits(head, main)
 	if err != nil {
 		return Pending{}, fmt.Errorf("%s: %w", name, err)
 	}
+	seen := map[string]bool{}
 	var paths []string
-	for _, f := range changed {
-		if strings.HasPrefix(f, "proposals/") {
-			paths = append(paths, f)
+	for _, c := range commits {
+		changed, err := e.changedFiles(c)
+		if err != nil {
+			return Pending{}, fmt.Errorf("%s: %w", name, err)
+		}
+		for _, f := range changed {
+			if strings.HasPrefix(f, "proposals/") && !seen[f] {
+				seen[f] = true
+				paths = append(paths, f)
+			}
 		}
 	}
+	sort.Strings(paths)
 	if len(paths) != 1 {
 		return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf(
 			"%s changes %d files under proposals/ (%s); a proposal adds exactly one proposals/<instance>/<name>.yaml",
