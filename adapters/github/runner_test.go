@@ -541,3 +541,46 @@ func TestRunTwoPullRequestsRaceForMain(t *testing.T) {
 		t.Fatalf("proposals on main: %v", seen)
 	}
 }
+
+// TestRunGovernancePullRequest: a pull request that edits a policy is a
+// rule change, judged by the governance policy in force before it.
+func TestRunGovernancePullRequest(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, githubtest.Pull{})
+	old, err := w.seed.Store.ReadFile(w.main, "policies/release-approval.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	change, err := w.seed.ProposeRules(engine.ProposeRulesRequest{As: "alice", Name: "relax", Justification: "one SRE",
+		Files: map[string][]byte{"policies/release-approval.yaml": []byte(strings.Replace(string(old), "count: 2", "count: 1", 1))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.seed.Store.PushCAS(ctx, "origin", "refs/pull/3/head", plumbing.ZeroHash, change.Commit); err != nil {
+		t.Fatal(err)
+	}
+	w.gh.AddPull(githubtest.Pull{Number: 3, Author: "alice-gh", HeadSHA: change.Commit.String(), HeadRef: change.Branch,
+		BaseSHA: w.main.String(), BaseRef: "main", Files: []string{change.Path, "policies/release-approval.yaml"}})
+	event := github.Event{Name: github.EventPullRequestReview, Action: "submitted", Repository: owner + "/" + repo,
+		PullRequest: &github.PullRequestEvent{Number: 3, HeadSHA: change.Commit.String()}}
+	review := func(login string, minute int) {
+		w.gh.AddReview(3, githubtest.Review{Login: login, State: "APPROVED", CommitID: change.Commit.String(),
+			SubmittedAt: start.Add(time.Duration(minute) * time.Minute)})
+	}
+	// The author's approval never counts; one maintainer is not enough.
+	review("alice-gh", 1)
+	review("bob-gh", 2)
+	rep := w.run(t, event)
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != engine.VerdictWaiting {
+		t.Fatalf("with one maintainer: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
+	}
+	review("carol-gh", 3)
+	rep = w.run(t, event)
+	if p := rep.Pulls[0]; !p.Applied {
+		t.Fatalf("with two maintainers: %s: %s", p.Gate.Verdict, p.Gate.Reason)
+	}
+	res := w.verify(t)
+	if pol, _ := res.State.Rules().Policy("release-approval"); pol.Rules[0].Count != 1 {
+		t.Fatalf("new rules not in force after replay: count %d", pol.Rules[0].Count)
+	}
+}
