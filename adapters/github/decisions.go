@@ -76,7 +76,15 @@ func Decisions(reviews []Review, identityOf func(login string) (identity string,
 		key := strings.ToLower(r.UserLogin)
 		identity, known := identityOf(r.UserLogin)
 		state := strings.ToUpper(r.State)
+		_, isOverride := OverrideJustification(r.Body)
 		switch {
+		case isOverride && (state == "COMMENTED" || state == "APPROVED") && known && r.CommitID != "":
+			// Break-glass: the reducer decides whether it stands.
+			if prev := current[key]; prev != nil {
+				ignore(prev.review, prev.identity, IgnoredSuperseded+" ("+ref(r)+")")
+			}
+			current[key] = &pending{review: r, identity: identity}
+			order = append(order, key)
 		case state == "COMMENTED":
 			ignore(r, identity, IgnoredCommented)
 		case state == "DISMISSED":
@@ -115,7 +123,9 @@ func Decisions(reviews []Review, identityOf func(login string) (identity string,
 		if content, err := contentAt(r.CommitID); err == nil {
 			d.Content = content
 		}
-		if strings.ToUpper(r.State) == "APPROVED" {
+		if why, ok := OverrideJustification(r.Body); ok {
+			d.Verdict, d.Justification = policies.VerdictOverride, why
+		} else if strings.ToUpper(r.State) == "APPROVED" {
 			d.Verdict = policies.VerdictApprove
 		} else {
 			d.Verdict, d.Justification = policies.VerdictReject, oneLine(r.Body)
@@ -152,4 +162,21 @@ func lastIndex(list []string, s string) int {
 // oneLine folds a review body to one line, as the WAL's trailers need.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// OverridePrefix starts a review body that asks for break-glass: a review
+// (approve or comment) whose first line is "/writ override <justification>"
+// records an OVERRIDE decision. Whether it stands (the override capability,
+// a justification, not the author, a human) is the reducer's call.
+const OverridePrefix = "/writ override"
+
+// OverrideJustification reports whether a review body asks for an override
+// and returns its justification (possibly empty, which the reducer refuses).
+func OverrideJustification(body string) (string, bool) {
+	first, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
+	rest, ok := strings.CutPrefix(strings.TrimSpace(first), OverridePrefix)
+	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\t') {
+		return "", false
+	}
+	return oneLine(rest), true
 }

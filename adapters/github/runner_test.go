@@ -584,3 +584,47 @@ func TestRunGovernancePullRequest(t *testing.T) {
 		t.Fatalf("new rules not in force after replay: count %d", pol.Rules[0].Count)
 	}
 }
+
+// TestRunOverrideReview: a "/writ override <why>" review by a human with
+// the override capability applies the transition without the policy, and
+// the entry flags it; without a justification it is refused.
+func TestRunOverrideReview(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	w.gh.AddReview(w.pr, githubtest.Review{Login: "bob-gh", State: "COMMENTED", CommitID: w.head,
+		Body: "/writ override outage INC-7", SubmittedAt: start.Add(time.Minute)})
+	rep := w.run(t, w.prEvent())
+	if p := rep.Pulls[0]; p.Applied {
+		t.Fatalf("bob lacks the override capability but his override applied")
+	}
+	w.unchanged(t)
+	w.gh.AddReview(w.pr, githubtest.Review{Login: "alice-gh", State: "COMMENTED", CommitID: w.head,
+		Body: "/writ override outage INC-7\nrolling forward", SubmittedAt: start.Add(2 * time.Minute)})
+	rep = w.run(t, w.prEvent())
+	if p := rep.Pulls[0]; !p.Applied {
+		t.Fatalf("override by alice: %s: %s", p.Gate.Verdict, p.Gate.Reason)
+	}
+	res := w.verify(t)
+	if last := res.Entries[len(res.Entries)-1]; last.Record.Override != "alice" || last.Outcome.Override != "alice" {
+		t.Fatalf("override not flagged: %+v", last.Record.Override)
+	}
+}
+
+func TestOverrideJustification(t *testing.T) {
+	tests := []struct {
+		body, why string
+		ok        bool
+	}{
+		{"/writ override prod is down", "prod is down", true},
+		{"  /writ override   prod   is down\nmore", "prod is down", true},
+		{"/writ override", "", true},
+		{"/writ overrides x", "", false},
+		{"LGTM /writ override x", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		why, ok := github.OverrideJustification(tt.body)
+		if why != tt.why || ok != tt.ok {
+			t.Errorf("OverrideJustification(%q) = %q, %v; want %q, %v", tt.body, why, ok, tt.why, tt.ok)
+		}
+	}
+}

@@ -74,8 +74,8 @@ func checkReviewDecision(identity, verdict, commit, ref string) error {
 	if _, err := ParseReviewRef(ref); err != nil {
 		return fmt.Errorf("decision by %s: %w", identity, err)
 	}
-	if verdict != "approve" && verdict != "reject" {
-		return fmt.Errorf("decision by %s from review %s: verdict %s; a review can only approve or reject", identity, ref, verdict)
+	if verdict != "approve" && verdict != "reject" && verdict != "override" {
+		return fmt.Errorf("decision by %s from review %s: verdict %s; a review can only approve, reject or override", identity, ref, verdict)
 	}
 	if len(commit) != 40 || strings.Trim(commit, "0123456789abcdef") != "" {
 		return fmt.Errorf("decision by %s from review %s: commit %q is not a commit hash", identity, ref, commit)
