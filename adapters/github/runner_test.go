@@ -628,3 +628,31 @@ func TestOverrideJustification(t *testing.T) {
 		}
 	}
 }
+
+// TestRunStaleProposalTurnsCheckRed: main moved the instance after the
+// proposal was made; the check fails and says how to refresh.
+func TestRunStaleProposalTurnsCheckRed(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, githubtest.Pull{})
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("bob-gh", "APPROVED", w.head, 2)
+	if _, err := w.seed.Propose(engine.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
+		Instance: "web-1", Workflow: "release", Transition: "cancel"}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := w.seed.Reconcile()
+	if err != nil || len(rep.Applied) != 1 {
+		t.Fatalf("cancel web-1: %v", err)
+	}
+	if err := w.seed.Store.PushCAS(ctx, "origin", gitstore.MainRef, w.main, rep.Head); err != nil {
+		t.Fatal(err)
+	}
+	run := w.run(t, w.prEvent())
+	p := run.Pulls[0]
+	if p.Applied || p.Gate.Verdict != engine.VerdictRefused || !strings.Contains(p.Gate.Reason, "propose again") {
+		t.Fatalf("stale proposal: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
+	}
+	if c := w.check(t); c.Conclusion != "failure" || !strings.Contains(c.Text+c.Summary, "propose again") {
+		t.Fatalf("check run %+v", c)
+	}
+}
