@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	gh "github.com/google/go-github/v62/github"
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
@@ -182,6 +184,13 @@ func (r *Runner) Run(ctx context.Context) (*RunReport, error) {
 		report := proposalReport(p)
 		out := RenderCheck(repo, p.HeadSHA, []ProposalReport{report})
 		if _, err := r.Client.PublishCheck(ctx, p.HeadSHA, check, out.Conclusion, out.Title, out.Summary, out.Text); err != nil {
+			if p.Fork && forbidden(err) {
+				// A fork's pull_request run gets a read-only token: the
+				// verdict is in the run's log, not on the pull request.
+				rep.Notes = append(rep.Notes, fmt.Sprintf("pull request #%d comes from a fork and this token is read-only: verdict %s not published (%s)",
+					p.Number, p.Gate.Verdict, p.Gate.Reason))
+				continue
+			}
 			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
 			continue
 		}
@@ -499,4 +508,11 @@ func containsLogin(logins []string, login string) bool {
 		}
 	}
 	return false
+}
+
+// forbidden reports whether GitHub refused a request with 403 Forbidden
+// (not a rate limit, which the client waits out).
+func forbidden(err error) bool {
+	var er *gh.ErrorResponse
+	return errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusForbidden
 }

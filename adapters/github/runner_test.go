@@ -656,3 +656,21 @@ func TestRunStaleProposalTurnsCheckRed(t *testing.T) {
 		t.Fatalf("check run %+v", c)
 	}
 }
+
+// TestRunForkWithReadOnlyToken: a fork's pull_request run cannot publish
+// (403); the run still judges, applies nothing, and does not fail.
+func TestRunForkWithReadOnlyToken(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{Fork: true})
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("bob-gh", "APPROVED", w.head, 2)
+	w.gh.Inject(githubtest.Fault{Method: "POST", Path: "/repos/" + owner + "/" + repo + "/check-runs", Status: 403,
+		Body: `{"message":"Resource not accessible by integration"}`, Times: 10})
+	rep := w.run(t, w.prEvent())
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != engine.VerdictReady {
+		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
+	}
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "read-only") {
+		t.Fatalf("notes %v do not explain the unpublished verdict", rep.Notes)
+	}
+	w.unchanged(t)
+}
