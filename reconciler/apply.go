@@ -99,13 +99,13 @@ func applyRules(s State, e Entry) (State, Outcome) {
 			return s, out
 		}
 	}
-	canon, err := schemas.CanonicalJSON(e.Rules)
+	hash, err := HashRules(e.Rules)
 	if err != nil {
 		return s, refuse("rules do not encode: %v", err)
 	}
 	next := advance(s, e)
 	next.rules = e.Rules
-	next.rulesHash = hashBytes(canon)
+	next.rulesHash = hash
 	out.Status, out.Reason = StatusApplied, "rules "+next.rulesHash+" in force"
 	return next, out
 }

@@ -52,11 +52,11 @@ func Restore(data []byte) (State, error) {
 	}
 	s := NewState()
 	if snap.Rules != nil {
-		canon, err := schemas.CanonicalJSON(snap.Rules)
+		hash, err := HashRules(snap.Rules)
 		if err != nil {
-			return State{}, fmt.Errorf("restore snapshot: rules: %w", err)
+			return State{}, fmt.Errorf("restore snapshot: %w", err)
 		}
-		s.rules, s.rulesHash = snap.Rules, hashBytes(canon)
+		s.rules, s.rulesHash = snap.Rules, hash
 	}
 	s.clock, s.entries = snap.Clock, snap.Entries
 	for _, in := range snap.Instances {

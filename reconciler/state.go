@@ -102,6 +102,17 @@ type State struct {
 	entries   uint64
 }
 
+// HashRules returns the rules hash a genesis or rules entry installs:
+// "sha256:<hex>" over the canonical JSON of the bundle (trust files
+// included). Apply, Restore and the WAL's Writ-Rules trailer all use it.
+func HashRules(b *schemas.Bundle) (string, error) {
+	canon, err := schemas.CanonicalJSON(b)
+	if err != nil {
+		return "", fmt.Errorf("rules hash: %w", err)
+	}
+	return hashBytes(canon), nil
+}
+
 // emptyBucket is the hash of a bucket with no instances.
 var emptyBucket = hashBytes(nil)
 

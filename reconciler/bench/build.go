@@ -361,7 +361,7 @@ func (b *builder) entry(st step) error {
 	if err != nil {
 		return fmt.Errorf("proposal commit: %w", err)
 	}
-	pend := engine.Pending{Branch: branch, Head: subject, Path: path, Raw: raw, Proposal: &prop, Proposer: st.proposer,
+	pend := engine.Pending{Branch: branch, Head: subject, Path: path, Files: map[string][]byte{path: raw}, Proposal: &prop, Proposer: st.proposer,
 		Subject: policies.Subject{Commit: subject.String(), Content: schemas.HashBytes(raw)}}
 	for _, d := range st.decisions {
 		d.Commit, d.Content = pend.Subject.Commit, pend.Subject.Content

@@ -71,7 +71,7 @@ func TestApprovalOnOlderContentDoesNotCount(t *testing.T) {
 	// The proposer changes the proposal after both approvals.
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	p, _ := e.Pending(res.State.Rules(), res.Head, name)
-	edited := append([]byte(nil), p.Raw...)
+	edited := append([]byte(nil), p.Files[p.Path]...)
 	edited = []byte(strings.Replace(string(edited), "CHG-1", "CHG-2", 1))
 	signer, _ := keys.Signer("deploy-agent")
 	msg, _ := gitstore.FormatMessage("edit ship", "", nil)

@@ -69,7 +69,7 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 	if _, err := RingOf(rules); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("template: %w", err)
 	}
-	hash, err := RulesHash(rules)
+	hash, err := reconciler.HashRules(rules)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

@@ -22,9 +22,9 @@ import (
 type Pending struct {
 	Branch string
 	Head   plumbing.Hash
-	// Path is the proposal file; Raw its bytes at the subject commit.
+	// Path is the proposal file (its bytes at the subject commit are
+	// Files[Path]).
 	Path     string
-	Raw      []byte
 	Proposal *schemas.Proposal
 	// Proposer is the identity whose verified signature the proposal's
 	// commits carry.
@@ -83,7 +83,7 @@ func (e *Engine) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pendi
 	if err != nil {
 		return nil, fmt.Errorf("list proposal branches: %w", err)
 	}
-	ring, err := trustAt(e.Store, rules, main)
+	ring, err := RingOf(rules)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (e *Engine) Pending(rules *schemas.Bundle, main plumbing.Hash, name string)
 	if err != nil {
 		return Pending{}, fmt.Errorf("proposal %s: %w", name, err)
 	}
-	ring, err := trustAt(e.Store, rules, main)
+	ring, err := RingOf(rules)
 	if err != nil {
 		return Pending{}, err
 	}
@@ -128,7 +128,7 @@ func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main 
 // recorded elsewhere (pull-request reviews) are added by the caller. A head
 // that main already contains is Merged (its Path is then unknown).
 func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, name string, head plumbing.Hash) (Pending, error) {
-	ring, err := trustAt(e.Store, rules, main)
+	ring, err := RingOf(rules)
 	if err != nil {
 		return Pending{}, err
 	}
@@ -242,7 +242,6 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	} else if err != nil {
 		return problem("commit %s: %v", shortHash(subject.Hash.String()), err)
 	}
-	p.Raw = raw
 	p.Subject = policies.Subject{Commit: subject.Hash.String(), Content: schemas.HashBytes(raw)}
 	prop, problems := checkProposal(rules, path, raw)
 	for _, pr := range problems {

@@ -79,7 +79,7 @@ func (r *replayer) prepareView(c *commitView, index int, ring *ringRef) *prepare
 			p.early = p.tamper("%v", err)
 			return p
 		}
-		h, err := RulesHash(newRules)
+		h, err := reconciler.HashRules(newRules)
 		if err != nil {
 			p.early = p.tamper("%v", err)
 			return p

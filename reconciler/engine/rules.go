@@ -92,12 +92,3 @@ func RingOf(rules *schemas.Bundle) (*signing.KeyRing, error) {
 	}
 	return ring, nil
 }
-
-// RulesHash returns the hash Apply records for a rule set.
-func RulesHash(b *schemas.Bundle) (string, error) {
-	canon, err := schemas.CanonicalJSON(b)
-	if err != nil {
-		return "", fmt.Errorf("rules hash: %w", err)
-	}
-	return schemas.HashBytes(canon), nil
-}

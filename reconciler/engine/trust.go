@@ -5,20 +5,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
-	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/schemas"
 )
-
-// trustAt builds the key ring of the rules in force: every signer of
-// writ.yaml plus the trust roots the rules carry. (The main commit is kept
-// in the signature for callers; the rules alone determine the ring.)
-func trustAt(_ *gitstore.Store, rules *schemas.Bundle, _ plumbing.Hash) (*signing.KeyRing, error) {
-	return RingOf(rules)
-}
 
 // verifyNow verifies a commit that is not yet in the WAL. Beyond the
 // signature (checked at the time the commit claims), the signer must not
