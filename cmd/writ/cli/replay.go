@@ -40,7 +40,7 @@ the reason. Progress is shown on a terminal (not in CI or with --quiet).`,
 				}
 				defer func() { _ = bar.Finish() }()
 			}
-			res, err := e.Replay(replayOptions(fromCheckpoint))
+			res, err := e.Replay(engine.ReplayOptions{FromCheckpoint: fromCheckpoint})
 			if err != nil {
 				return err
 			}
@@ -70,8 +70,4 @@ func (a *app) progress(what string) *progressbar.ProgressBar {
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("entries"),
 		progressbar.OptionSetElapsedTime(true), progressbar.OptionSetPredictTime(true),
 		progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())
-}
-
-func replayOptions(fromCheckpoint bool) engine.ReplayOptions {
-	return engine.ReplayOptions{FromCheckpoint: fromCheckpoint}
 }
