@@ -9,10 +9,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// Checkpoint layout: one file in the checkpoint commit's tree and one
-// trailer in its message.
+// Checkpoint layout: a tree of snapshot files, of which CheckpointHead
+// must exist, and one trailer in the commit message.
 const (
-	CheckpointFile    = "state.json"
+	CheckpointHead    = "head.json"
 	CheckpointTrailer = "Writ-Checkpoint-At"
 )
 
@@ -21,20 +21,28 @@ type Checkpoint struct {
 	// Commit is the checkpoint commit CheckpointRef points to.
 	Commit plumbing.Hash
 	// At is the main commit (WAL entry) the snapshot reflects: restart =
-	// Snapshot + replay of the entries after At.
+	// snapshot + replay of the entries after At.
 	At plumbing.Hash
-	// Snapshot is the canonical state, as written.
-	Snapshot []byte
+	// Head is the snapshot's CheckpointHead file; the other files are
+	// read with ReadCheckpointFile when needed.
+	Head []byte
 }
 
-// WriteCheckpoint records snapshot as the state at the main commit `at`: it
-// writes a commit whose tree holds only state.json and whose message carries
-// the trailer "Writ-Checkpoint-At: <at>", with the previous checkpoint (if
-// any) as its only parent, signs it with signer (nil = unsigned), and moves
-// CheckpointRef to it by compare-and-swap. The chain of checkpoints is
-// separate from main: no checkpoint is ever an ancestor of main. Two
-// concurrent writers cannot both win: the loser gets ErrRefMoved.
-func (s *Store) WriteCheckpoint(at plumbing.Hash, snapshot []byte, signer git.Signer, sig object.Signature) (plumbing.Hash, error) {
+// WriteCheckpoint records a snapshot as the state at the main commit `at`.
+// The snapshot is given as the files that differ from the checkpoint
+// commit base (zero: from nothing): the new commit's tree is base's tree
+// with files written and deleted removed, so a checkpoint after a few
+// entries rewrites only what they changed. files must hold CheckpointHead.
+// The message carries the trailer "Writ-Checkpoint-At: <at>"; the commit's
+// only parent is the current checkpoint (if any); it is signed with signer
+// (nil = unsigned), and CheckpointRef moves to it by compare-and-swap. The
+// chain of checkpoints is separate from main: no checkpoint is ever an
+// ancestor of main. Two concurrent writers cannot both win: the loser gets
+// ErrRefMoved.
+func (s *Store) WriteCheckpoint(base, at plumbing.Hash, files map[string][]byte, deleted []string, signer git.Signer, sig object.Signature) (plumbing.Hash, error) {
+	if _, ok := files[CheckpointHead]; !ok {
+		return plumbing.ZeroHash, fmt.Errorf("write checkpoint: no %s", CheckpointHead)
+	}
 	if _, err := s.Commit(at); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("write checkpoint: at: %w", err)
 	}
@@ -48,7 +56,8 @@ func (s *Store) WriteCheckpoint(at plumbing.Hash, snapshot []byte, signer git.Si
 		return plumbing.ZeroHash, fmt.Errorf("write checkpoint: %w", err)
 	}
 	req := CommitRequest{
-		Files:     map[string][]byte{CheckpointFile: snapshot},
+		Files:     files,
+		Delete:    deleted,
 		Message:   msg,
 		Author:    sig,
 		Committer: sig,
@@ -56,6 +65,27 @@ func (s *Store) WriteCheckpoint(at plumbing.Hash, snapshot []byte, signer git.Si
 	}
 	if !prev.IsZero() {
 		req.Parents = []plumbing.Hash{prev}
+	}
+	switch {
+	case !base.IsZero():
+		c, err := s.Commit(base)
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("write checkpoint: base: %w", err)
+		}
+		req.BaseTree = c.TreeHash
+	case !prev.IsZero():
+		// A whole snapshot on top of the previous checkpoint's tree:
+		// remove whatever it held that the snapshot does not rewrite.
+		old, err := s.ListFiles(prev, "")
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("write checkpoint: previous: %w", err)
+		}
+		req.Delete = nil
+		for _, f := range old {
+			if _, ok := files[f]; !ok {
+				req.Delete = append(req.Delete, f)
+			}
+		}
 	}
 	h, err := s.WriteCommit(req)
 	if err != nil {
@@ -69,7 +99,7 @@ func (s *Store) WriteCheckpoint(at plumbing.Hash, snapshot []byte, signer git.Si
 
 // ReadCheckpoint returns the checkpoint CheckpointRef points to, ErrNoRef
 // if there is none, or ErrBadCheckpoint if the commit lacks exactly one
-// valid Writ-Checkpoint-At trailer or the state.json file. It does not
+// valid Writ-Checkpoint-At trailer or the CheckpointHead file. It does not
 // verify the commit's signature (see the signing package) nor that At is
 // still on main (walk main's first-parent chain with At as stop).
 func (s *Store) ReadCheckpoint() (Checkpoint, error) {
@@ -93,11 +123,20 @@ func (s *Store) ReadCheckpoint() (Checkpoint, error) {
 	if !ok {
 		return Checkpoint{}, fmt.Errorf("read checkpoint %s: %w: %s %q is not a commit hash", short(h), ErrBadCheckpoint, CheckpointTrailer, vals[0])
 	}
-	snap, err := s.ReadFile(h, CheckpointFile)
+	head, err := s.ReadFile(h, CheckpointHead)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("read checkpoint %s: %w: %w", short(h), ErrBadCheckpoint, err)
 	}
-	return Checkpoint{Commit: h, At: at, Snapshot: snap}, nil
+	return Checkpoint{Commit: h, At: at, Head: head}, nil
+}
+
+// ReadCheckpointFile reads one file of checkpoint cp's snapshot.
+func (s *Store) ReadCheckpointFile(cp Checkpoint, path string) ([]byte, error) {
+	data, err := s.ReadFile(cp.Commit, path)
+	if err != nil {
+		return nil, fmt.Errorf("read checkpoint %s: %w", short(cp.Commit), err)
+	}
+	return data, nil
 }
 
 // parseHash parses a full lowercase hex object name.

@@ -20,7 +20,9 @@
 // publishing is a separate CompareAndSwap, which follows git's lock-file
 // protocol so that two reconcilers (or a reconciler and the git client)
 // cannot both win. Checkpoints (WriteCheckpoint / ReadCheckpoint) are a
-// separate chain under CheckpointRef holding state.json snapshots.
+// separate chain under CheckpointRef; each holds a snapshot as a tree of
+// files (CheckpointHead and whatever else the snapshot needs), written as a
+// change to the previous checkpoint's tree.
 //
 // # Reading
 //

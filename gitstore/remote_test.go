@@ -284,7 +284,7 @@ func TestPushCheckpoint(t *testing.T) {
 	if err := a.PushCheckpoint(ctx, "origin"); !errors.Is(err, ErrNoRef) {
 		t.Fatalf("no local checkpoint: %v", err)
 	}
-	cp1, err := a.WriteCheckpoint(c1, []byte(`{"n":1}`), nil, sigAt(5))
+	cp1, err := a.WriteCheckpoint(plumbing.ZeroHash, c1, map[string][]byte{CheckpointHead: []byte(`{"n":1}`)}, nil, nil, sigAt(5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func TestPushCheckpoint(t *testing.T) {
 		t.Fatalf("remote checkpoint = %q, want %s", got, cp1)
 	}
 	// A checkpoint of a commit the remote's main does not hold is refused.
-	cp2, err := a.WriteCheckpoint(c2, []byte(`{"n":2}`), nil, sigAt(6))
+	cp2, err := a.WriteCheckpoint(plumbing.ZeroHash, c2, map[string][]byte{CheckpointHead: []byte(`{"n":2}`)}, nil, nil, sigAt(6))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestPushCheckpoint(t *testing.T) {
 	if err := b.Fetch(ctx, "origin", "refs/heads/main:refs/remotes/origin/main"); err != nil {
 		t.Fatal(err)
 	}
-	cpb, err := b.WriteCheckpoint(c2, []byte(`{"n":2,"b":true}`), nil, sigAt(7))
+	cpb, err := b.WriteCheckpoint(plumbing.ZeroHash, c2, map[string][]byte{CheckpointHead: []byte(`{"n":2,"b":true}`)}, nil, nil, sigAt(7))
 	if err != nil {
 		t.Fatal(err)
 	}

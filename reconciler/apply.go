@@ -131,8 +131,8 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 		return s, refuse("proposal names no instance")
 	}
 	var inst *Instance
-	if v, ok := s.instances.Get(instanceKey(p.Instance)); ok {
-		inst = v.(stored).inst
+	if st, ok := s.lookup(p.Instance); ok {
+		inst = st.inst
 	}
 	out := Outcome{InstancePre: s.InstanceHash(p.Instance)}
 	if inst != nil {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/writ-dev/writ/schemas"
@@ -31,7 +33,11 @@ func TestFoldedStateGolden(t *testing.T) {
 	}
 	// The golden file holds the canonical form, so it reads the same
 	// whatever order the snapshot encoder writes keys in.
-	canon, err := schemas.CanonicalJSON(json.RawMessage(snap))
+	files := map[string]json.RawMessage{}
+	for path, data := range snap {
+		files[path] = data
+	}
+	canon, err := schemas.CanonicalJSON(files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,14 +71,125 @@ func TestFoldedStateGolden(t *testing.T) {
 func TestRestoreRejectsTamperedSnapshot(t *testing.T) {
 	b := &builder{t: t}
 	s := shippable(t, b)
+	snap, err := s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket := BucketPath(bucketOf("r1"))
+	tests := []struct {
+		name      string
+		path      string
+		old, new  string
+		lazyFails bool // RestoreLazy itself fails (not only a later read)
+	}{
+		{"instance state", bucket, `"state":"approved"`, `"state":"released"`, false},
+		{"instance dropped from its bucket", bucket, `[{`, `[{"id":"zz","keys":{},"state":"x","updated":"","version":1,"workflow":"w"},{`, false},
+		{"entry count", SnapshotHead, `"entries":`, `"entries":1`, true},
+		{"bucket hash", SnapshotHead, `"hash":"sha256:`, `"hash":"sha256:0`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tampered := SnapshotFiles{}
+			for p, d := range snap {
+				tampered[p] = d
+			}
+			tampered[tt.path] = bytes.Replace(snap[tt.path], []byte(tt.old), []byte(tt.new), 1)
+			if bytes.Equal(tampered[tt.path], snap[tt.path]) {
+				t.Fatal("test did not tamper")
+			}
+			if _, err := Restore(tampered); err == nil {
+				t.Fatal("Restore accepted a snapshot whose content does not match its hash")
+			}
+			lazy, err := RestoreLazy(tampered[SnapshotHead], func(p string) ([]byte, error) { return tampered[p], nil })
+			if tt.lazyFails {
+				if err == nil {
+					t.Fatal("RestoreLazy accepted a tampered head")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("RestoreLazy: %v", err)
+			}
+			if err := lazy.Preload("r1"); err == nil || !strings.Contains(err.Error(), bucket) {
+				t.Fatalf("Preload of a tampered bucket = %v, want an error naming %s", err, bucket)
+			}
+		})
+	}
+}
+
+func TestRestoreLazyReadsOnlyWhatItNeeds(t *testing.T) {
+	b := &builder{t: t}
+	s := shippable(t, b)
+	s = mustApply(t, s, b.transition(s, "agent", "r2", "create"), StatusApplied)
+	snap, err := s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reads []string
+	lazy, err := RestoreLazy(snap[SnapshotHead], func(p string) ([]byte, error) {
+		reads = append(reads, p)
+		return snap[p], nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lazy.Hash() != s.Hash() || len(reads) != 0 {
+		t.Fatalf("hash %s (want %s) after reads %v", lazy.Hash(), s.Hash(), reads)
+	}
+	if lazy.InstanceHash("r2") != s.InstanceHash("r2") || lazy.Len() != s.Len() {
+		t.Fatalf("r2 %s, len %d; want %s, %d", lazy.InstanceHash("r2"), lazy.Len(), s.InstanceHash("r2"), s.Len())
+	}
+	if len(reads) != 1 || reads[0] != BucketPath(bucketOf("r2")) {
+		t.Fatalf("reads %v, want only r2's bucket", reads)
+	}
+	// Applying to a lazily restored state gives what applying to the
+	// original gives, and the next snapshot rewrites only that bucket.
+	e := b.transition(s, "agent", "r2", "verify")
+	want, _ := Apply(s, e)
+	got, out := Apply(lazy, e)
+	if out.Status != StatusApplied || got.Hash() != want.Hash() {
+		t.Fatalf("apply on the lazy state: %s %s, hash %s want %s", out.Status, out.Reason, got.Hash(), want.Hash())
+	}
+	files, deleted, err := got.SnapshotSince(snap[SnapshotHead])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 || files[BucketPath(bucketOf("r2"))] == nil || files[SnapshotHead] == nil || len(deleted) != 0 {
+		t.Fatalf("SnapshotSince wrote %d files (deleted %v), want the head and r2's bucket", len(files), deleted)
+	}
+	merged := SnapshotFiles{}
+	for p, d := range snap {
+		merged[p] = d
+	}
+	for p, d := range files {
+		merged[p] = d
+	}
+	again, err := Restore(merged)
+	if err != nil || again.Hash() != want.Hash() || len(again.Instances()) != want.Len() {
+		t.Fatalf("restore of the merged snapshot: %v", err)
+	}
+}
+
+func TestRestoreLazyReadFailure(t *testing.T) {
+	b := &builder{t: t}
+	s := shippable(t, b)
 	snap, _ := s.Snapshot()
-	tampered := bytes.Replace(snap, []byte(`"state":"approved"`), []byte(`"state":"released"`), 1)
-	if bytes.Equal(tampered, snap) {
-		t.Fatal("test did not tamper")
+	lazy, err := RestoreLazy(snap[SnapshotHead], func(p string) ([]byte, error) { return nil, fmt.Errorf("object missing") })
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := Restore(tampered); err == nil {
-		t.Fatal("Restore accepted a snapshot whose content does not match its hash")
+	if err := lazy.Preload("r1"); err == nil || !strings.Contains(err.Error(), "object missing") {
+		t.Fatalf("Preload = %v", err)
 	}
+	if _, err := lazy.Load(); err == nil {
+		t.Fatal("Load succeeded without its buckets")
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Preload or Load") {
+			t.Fatalf("panic %v", r)
+		}
+	}()
+	lazy.InstanceHash("r1")
 }
 
 func TestHLC(t *testing.T) {

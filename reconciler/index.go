@@ -38,6 +38,9 @@ func NewIndex(s State) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("instance index: %w", err)
 	}
+	if s, err = s.Load(); err != nil {
+		return nil, fmt.Errorf("instance index: %w", err)
+	}
 	txn := db.Txn(true)
 	for _, in := range s.Instances() {
 		if err := txn.Insert(instancesTable, in); err != nil {

@@ -111,7 +111,7 @@ func TestPropertyRandomStreams(t *testing.T) {
 		stream := randomStream(rng, 400)
 		s := NewState()
 		counts := map[Status]int{}
-		var checkpoint []byte
+		var checkpoint SnapshotFiles
 		cut := rng.Intn(len(stream))
 		for i, e := range stream {
 			next, out := Apply(s, e)

@@ -158,7 +158,10 @@ func replicaCounting(path string, seed int64) (string, int, map[Status]int, erro
 			if err != nil {
 				return "", restarts, nil, err
 			}
-			if s, err = Restore(snap); err != nil {
+			// Restored lazily, as a reconciler does: buckets are read
+			// when the next entries need them.
+			read := func(p string) ([]byte, error) { return snap[p], nil }
+			if s, err = RestoreLazy(snap[SnapshotHead], read); err != nil {
 				return "", restarts, nil, fmt.Errorf("entry %d: restore: %w", i, err)
 			}
 			continue

@@ -2,74 +2,344 @@ package reconciler
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 
 	"github.com/writ-dev/writ/schemas"
 )
 
-// snapshotVersion is the format version of a snapshot.
-const snapshotVersion = 1
+// A snapshot is a set of files, so a checkpoint can be read in part and
+// rewritten only where it changed:
+//
+//	head.json            version, state hash, rules, clock, entry count, and
+//	                     the hash and size of every non-empty bucket
+//	buckets/<xx>.json    the instances of bucket xx (two hex digits), sorted
+//	                     by id, one JSON array
+//
+// Restoring reads only head.json; a bucket is read the first time one of
+// its instances is needed. The head's bucket hashes are the leaves of the
+// state hash's Merkle tree, so the head alone proves the state hash, and
+// each bucket is checked against its leaf when it is read. The cost of
+// restoring, and of writing the next snapshot after a few entries, does
+// not grow with the number of instances or the length of the history.
 
-// snapshot is the canonical JSON form of a State.
-type snapshot struct {
-	Version   int             `json:"version"`
-	Hash      string          `json:"hash"`
-	Rules     *schemas.Bundle `json:"rules"`
-	Clock     Stamp           `json:"clock"`
-	Entries   uint64          `json:"entries"`
-	Instances []*Instance     `json:"instances"`
+// snapshotVersion is the format version of a snapshot.
+const snapshotVersion = 2
+
+// SnapshotHead is the path of a snapshot's head file.
+const SnapshotHead = "head.json"
+
+// SnapshotFiles are a snapshot's files by slash-separated path.
+type SnapshotFiles map[string][]byte
+
+// snapshotHead is the content of head.json.
+type snapshotHead struct {
+	Version int             `json:"version"`
+	Hash    string          `json:"hash"`
+	Rules   *schemas.Bundle `json:"rules"`
+	Clock   Stamp           `json:"clock"`
+	Entries uint64          `json:"entries"`
+	// Buckets maps the hex index of every non-empty bucket to its hash
+	// and its number of instances.
+	Buckets map[string]bucketInfo `json:"buckets"`
 }
 
-// Snapshot encodes the state as JSON, including its own hash so Restore can
-// prove it rebuilt the same state. The bytes are deterministic for a given
-// state; they need not be canonical, because nothing hashes them: Restore
-// recomputes every hash from the decoded values.
-func (s State) Snapshot() ([]byte, error) {
+type bucketInfo struct {
+	Hash      string `json:"hash"`
+	Instances int    `json:"instances"`
+}
+
+// BucketOf returns the bucket that holds instance id: the first byte of
+// the SHA-256 of the id.
+func BucketOf(id string) byte { return bucketOf(id) }
+
+// BucketPath returns the snapshot path of bucket b.
+func BucketPath(b byte) string { return "buckets/" + hex.EncodeToString([]byte{b}) + ".json" }
+
+// Snapshot returns every file of the state's snapshot. The bytes are
+// deterministic for a given state.
+func (s State) Snapshot() (SnapshotFiles, error) {
+	files, _, err := s.SnapshotSince(nil)
+	return files, err
+}
+
+// SnapshotSince returns the files of the state's snapshot that differ from
+// the snapshot whose head file is prev: the head, every bucket whose hash
+// changed, and (deleted) the buckets that are now empty. With a nil or
+// unreadable prev it returns every file. Buckets not loaded from a
+// restored snapshot are read if they changed; a read failure is returned.
+func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string, err error) {
+	var old map[string]bucketInfo
+	if prev != nil {
+		var h snapshotHead
+		if json.Unmarshal(prev, &h) == nil && h.Version == snapshotVersion {
+			old = h.Buckets
+		}
+	}
+	head := snapshotHead{Version: snapshotVersion, Hash: s.Hash(), Rules: s.rules, Clock: s.clock, Entries: s.entries,
+		Buckets: map[string]bucketInfo{}}
+	files = SnapshotFiles{}
+	for i := range 256 {
+		b := byte(i)
+		name := hex.EncodeToString([]byte{b})
+		was, existed := old[name]
+		if s.buckets[b] == emptyBucket {
+			if existed {
+				deleted = append(deleted, BucketPath(b))
+			}
+			continue
+		}
+		insts, err := s.bucketInstances(b)
+		if err != nil {
+			return nil, nil, fmt.Errorf("snapshot: %w", err)
+		}
+		head.Buckets[name] = bucketInfo{Hash: s.buckets[b], Instances: len(insts)}
+		if existed && was.Hash == s.buckets[b] && was.Instances == len(insts) {
+			continue
+		}
+		data, err := encodeJSON(insts)
+		if err != nil {
+			return nil, nil, fmt.Errorf("snapshot: bucket %s: %w", name, err)
+		}
+		files[BucketPath(b)] = data
+	}
+	data, err := encodeJSON(head)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot: %w", err)
+	}
+	files[SnapshotHead] = data
+	return files, deleted, nil
+}
+
+// bucketInstances returns the instances of bucket b, sorted by id.
+func (s State) bucketInstances(b byte) ([]*Instance, error) {
+	if s.unloaded.has(b) {
+		items, err := s.lazy.bucket(b)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*Instance, len(items))
+		for i, st := range items {
+			out[i] = st.inst
+		}
+		return out, nil
+	}
+	var out []*Instance
+	s.instances.Root().WalkPrefix([]byte{b}, func(_ []byte, v interface{}) bool {
+		out = append(out, v.(stored).inst)
+		return false
+	})
+	return out, nil
+}
+
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(snapshot{
-		Version: snapshotVersion, Hash: s.Hash(), Rules: s.rules,
-		Clock: s.clock, Entries: s.entries, Instances: s.Instances(),
-	}); err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// Restore decodes a snapshot and checks that the rebuilt state hashes to
-// the hash the snapshot recorded.
-func Restore(data []byte) (State, error) {
-	var snap snapshot
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&snap); err != nil {
-		return State{}, fmt.Errorf("restore snapshot: %w", err)
+// Restore rebuilds a state from all of its snapshot's files, reading
+// every bucket, and checks it against the hash the snapshot recorded.
+func Restore(files SnapshotFiles) (State, error) {
+	s, err := RestoreLazy(files[SnapshotHead], func(path string) ([]byte, error) {
+		data, ok := files[path]
+		if !ok {
+			return nil, fmt.Errorf("no file %s", path)
+		}
+		return data, nil
+	})
+	if err != nil {
+		return s, err
 	}
-	if snap.Version != snapshotVersion {
-		return State{}, fmt.Errorf("restore snapshot: version %d, want %d", snap.Version, snapshotVersion)
+	return s.Load()
+}
+
+// RestoreLazy rebuilds a state from a snapshot's head file and checks that
+// the rules, clock, entry count and bucket hashes it records give the
+// state hash it records. Buckets are read through read (called with
+// BucketPath) the first time they are needed, and checked against their
+// recorded hash then. Call Preload or Load to get a failing read as an
+// error; a State method that needs a bucket that cannot be read panics.
+func RestoreLazy(head []byte, read func(path string) ([]byte, error)) (State, error) {
+	if head == nil {
+		return State{}, fmt.Errorf("restore snapshot: no %s", SnapshotHead)
+	}
+	var h snapshotHead
+	dec := json.NewDecoder(bytes.NewReader(head))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		return State{}, fmt.Errorf("restore snapshot: %s: %w", SnapshotHead, err)
+	}
+	if h.Version != snapshotVersion {
+		return State{}, fmt.Errorf("restore snapshot: version %d, want %d", h.Version, snapshotVersion)
 	}
 	s := NewState()
-	if snap.Rules != nil {
-		hash, err := HashRules(snap.Rules)
+	if h.Rules != nil {
+		hash, err := HashRules(h.Rules)
 		if err != nil {
 			return State{}, fmt.Errorf("restore snapshot: %w", err)
 		}
-		s.rules, s.rulesHash = snap.Rules, hash
+		s.rules, s.rulesHash = h.Rules, hash
 	}
-	s.clock, s.entries = snap.Clock, snap.Entries
-	for _, in := range snap.Instances {
-		if in == nil || in.ID == "" {
-			return State{}, fmt.Errorf("restore snapshot: instance without id")
+	s.clock, s.entries = h.Clock, h.Entries
+	src := &lazySource{read: read}
+	for name, info := range h.Buckets {
+		raw, err := hex.DecodeString(name)
+		if err != nil || len(raw) != 1 || name != strings.ToLower(name) {
+			return State{}, fmt.Errorf("restore snapshot: bucket %q is not two hex digits", name)
+		}
+		if info.Instances < 1 || !strings.HasPrefix(info.Hash, "sha256:") || info.Hash == emptyBucket {
+			return State{}, fmt.Errorf("restore snapshot: bucket %s: bad hash %q or size %d", name, info.Hash, info.Instances)
+		}
+		b := raw[0]
+		s.buckets[b], src.want[b], src.count[b] = info.Hash, info.Hash, info.Instances
+		s.unloaded.set(b)
+	}
+	for g := range s.groups {
+		s.groups[g] = s.groupHash(g)
+	}
+	if got := s.Hash(); got != h.Hash {
+		return State{}, fmt.Errorf("restore snapshot: rebuilt state hashes to %s, snapshot says %s", got, h.Hash)
+	}
+	if s.unloaded != (bucketSet{}) {
+		s.lazy = src
+	}
+	return s, nil
+}
+
+// Preload reads the buckets of the named instances, so that later calls
+// need no reads; it returns the first read that fails.
+func (s State) Preload(ids ...string) error {
+	for _, id := range ids {
+		if b := bucketOf(id); s.unloaded.has(b) {
+			if _, err := s.lazy.bucket(b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Load returns the state with every bucket read, or the first read that
+// fails.
+func (s State) Load() (State, error) {
+	for b := range 256 {
+		if s.unloaded.has(byte(b)) {
+			if _, err := s.lazy.bucket(byte(b)); err != nil {
+				return s, err
+			}
+			s = s.materialize(byte(b))
+		}
+	}
+	return s, nil
+}
+
+// materialize moves bucket b from the lazy source into the instance tree.
+func (s State) materialize(b byte) State {
+	if !s.unloaded.has(b) {
+		return s
+	}
+	txn := s.instances.Txn()
+	for _, st := range s.lazy.mustBucket(b) {
+		txn.Insert(instanceKey(st.inst.ID), st)
+	}
+	s.instances = txn.Commit()
+	s.unloaded.clear(b)
+	if s.unloaded == (bucketSet{}) {
+		s.lazy = nil
+	}
+	return s
+}
+
+// bucketSet is a set of bucket numbers.
+type bucketSet [4]uint64
+
+func (bs *bucketSet) has(b byte) bool { return bs[b>>6]&(1<<(b&63)) != 0 }
+func (bs *bucketSet) set(b byte)      { bs[b>>6] |= 1 << (b & 63) }
+func (bs *bucketSet) clear(b byte)    { bs[b>>6] &^= 1 << (b & 63) }
+
+// lazySource is a restored snapshot's buckets, read once on first use and
+// shared by every State derived from the restored one (their content is
+// fixed by the recorded hashes, so sharing is safe).
+type lazySource struct {
+	read    func(path string) ([]byte, error)
+	want    [256]string
+	count   [256]int
+	buckets [256]lazyBucket
+}
+
+type lazyBucket struct {
+	once  sync.Once
+	items []stored // sorted by id
+	err   error
+}
+
+// bucket reads, decodes and checks bucket b once.
+func (src *lazySource) bucket(b byte) ([]stored, error) {
+	lb := &src.buckets[b]
+	lb.once.Do(func() { lb.items, lb.err = src.decode(b) })
+	return lb.items, lb.err
+}
+
+// mustBucket is bucket for State methods that cannot return an error.
+func (src *lazySource) mustBucket(b byte) []stored {
+	items, err := src.bucket(b)
+	if err != nil {
+		panic(fmt.Sprintf("reconciler: %v (Preload or Load the state to get this as an error)", err))
+	}
+	return items
+}
+
+// find returns instance id of bucket b.
+func (src *lazySource) find(b byte, id string) (stored, bool) {
+	items := src.mustBucket(b)
+	i, ok := slices.BinarySearchFunc(items, id, func(st stored, id string) int { return strings.Compare(st.inst.ID, id) })
+	if !ok {
+		return stored{}, false
+	}
+	return items[i], true
+}
+
+func (src *lazySource) decode(b byte) ([]stored, error) {
+	path := BucketPath(b)
+	data, err := src.read(path)
+	if err != nil {
+		return nil, fmt.Errorf("restore snapshot: %s: %w", path, err)
+	}
+	var insts []*Instance
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&insts); err != nil {
+		return nil, fmt.Errorf("restore snapshot: %s: %w", path, err)
+	}
+	if len(insts) != src.count[b] {
+		return nil, fmt.Errorf("restore snapshot: %s holds %d instances, the head says %d", path, len(insts), src.count[b])
+	}
+	items := make([]stored, len(insts))
+	for i, in := range insts {
+		switch {
+		case in == nil || in.ID == "":
+			return nil, fmt.Errorf("restore snapshot: %s: instance %d has no id", path, i)
+		case bucketOf(in.ID) != b:
+			return nil, fmt.Errorf("restore snapshot: %s: instance %q belongs to another bucket", path, in.ID)
+		case i > 0 && in.ID <= insts[i-1].ID:
+			return nil, fmt.Errorf("restore snapshot: %s: instances are not sorted by id at %q", path, in.ID)
 		}
 		if in.Keys == nil {
 			in.Keys = map[string]string{}
 		}
-		s = s.withInstance(in)
+		items[i] = stored{inst: in, hash: in.Hash()}
 	}
-	if got := s.Hash(); got != snap.Hash {
-		return State{}, fmt.Errorf("restore snapshot: rebuilt state hashes to %s, snapshot says %s", got, snap.Hash)
+	if got := hashBucket(items); got != src.want[b] {
+		return nil, fmt.Errorf("restore snapshot: %s hashes to %s, the head says %s", path, got, src.want[b])
 	}
-	return s, nil
+	return items, nil
 }

@@ -100,6 +100,10 @@ type State struct {
 	groups    [16][32]byte // hash of each run of 16 bucket hashes
 	clock     Stamp
 	entries   uint64
+	// lazy holds the buckets of a restored snapshot that have not been
+	// read yet; unloaded marks which of them are not in instances.
+	lazy     *lazySource
+	unloaded bucketSet
 }
 
 // HashRules returns the rules hash a genesis or rules entry installs:
@@ -153,7 +157,15 @@ func (s State) Clock() Stamp { return s.clock }
 func (s State) Entries() uint64 { return s.entries }
 
 // Len returns the number of instances.
-func (s State) Len() int { return s.instances.Len() }
+func (s State) Len() int {
+	n := s.instances.Len()
+	for b := range 256 {
+		if s.unloaded.has(byte(b)) {
+			n += s.lazy.count[b]
+		}
+	}
+	return n
+}
 
 func bucketOf(id string) byte {
 	sum := sha256.Sum256([]byte(id))
@@ -164,32 +176,53 @@ func instanceKey(id string) []byte {
 	return append([]byte{bucketOf(id)}, id...)
 }
 
+// lookup returns the named instance as stored, reading its bucket from a
+// restored snapshot if it is not loaded yet.
+func (s State) lookup(id string) (stored, bool) {
+	key := instanceKey(id)
+	if s.unloaded.has(key[0]) {
+		return s.lazy.find(key[0], id)
+	}
+	v, ok := s.instances.Get(key)
+	if !ok {
+		return stored{}, false
+	}
+	return v.(stored), true
+}
+
 // Instance returns a copy of the named instance.
 func (s State) Instance(id string) (*Instance, bool) {
-	v, ok := s.instances.Get(instanceKey(id))
+	st, ok := s.lookup(id)
 	if !ok {
 		return nil, false
 	}
-	return v.(stored).inst.clone(), true
+	return st.inst.clone(), true
 }
 
 // InstanceHash returns the hash of the named instance, or BaseStateNone if
 // it does not exist. Proposals put this value in base_state.
 func (s State) InstanceHash(id string) string {
-	v, ok := s.instances.Get(instanceKey(id))
+	st, ok := s.lookup(id)
 	if !ok {
 		return schemas.BaseStateNone
 	}
-	return v.(stored).hash
+	return st.hash
 }
 
 // Instances returns copies of every instance, sorted by id.
 func (s State) Instances() []*Instance {
-	out := make([]*Instance, 0, s.instances.Len())
+	out := make([]*Instance, 0, s.Len())
 	s.instances.Root().Walk(func(_ []byte, v interface{}) bool {
 		out = append(out, v.(stored).inst.clone())
 		return false
 	})
+	for b := range 256 {
+		if s.unloaded.has(byte(b)) {
+			for _, st := range s.lazy.mustBucket(byte(b)) {
+				out = append(out, st.inst.clone())
+			}
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
@@ -199,6 +232,7 @@ func (s State) Instances() []*Instance {
 // beyond a 1/256 share.
 func (s State) withInstance(in *Instance) State {
 	key := instanceKey(in.ID)
+	s = s.materialize(key[0])
 	s.instances, _, _ = s.instances.Insert(key, stored{inst: in, hash: in.Hash()})
 	s.buckets[key[0]] = s.bucketHash(key[0])
 	s.groups[key[0]>>4] = s.groupHash(int(key[0] >> 4))
@@ -206,19 +240,26 @@ func (s State) withInstance(in *Instance) State {
 }
 
 func (s State) bucketHash(b byte) string {
+	var items []stored
+	s.instances.Root().WalkPrefix([]byte{b}, func(_ []byte, v interface{}) bool {
+		items = append(items, v.(stored))
+		return false
+	})
+	return hashBucket(items)
+}
+
+// hashBucket hashes one bucket's instances, given sorted by id: a line
+// "<id>\0<instance hash>\n" per instance.
+func hashBucket(items []stored) string {
+	if len(items) == 0 {
+		return emptyBucket
+	}
 	h := sha256.New()
-	n := 0
-	s.instances.Root().WalkPrefix([]byte{b}, func(k []byte, v interface{}) bool {
-		st := v.(stored)
-		h.Write(k[1:])
+	for _, st := range items {
+		h.Write([]byte(st.inst.ID))
 		h.Write([]byte{0})
 		h.Write([]byte(st.hash))
 		h.Write([]byte{'\n'})
-		n++
-		return false
-	})
-	if n == 0 {
-		return emptyBucket
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

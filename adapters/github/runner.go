@@ -294,6 +294,11 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 			pending.Decisions = append(pending.Decisions, decisions...)
 			pending.Grants = grants
 		}
+		if pending.Proposal != nil {
+			if err := st.State.Preload(pending.Proposal.Instance); err != nil {
+				return nil, fmt.Errorf("github run: load state: %w", err)
+			}
+		}
 		p.Gate = engine.Gate(st.State, pending, hlc)
 		switch {
 		case p.Gate.Verdict != engine.VerdictReady && p.Gate.Verdict != engine.VerdictRejected:

@@ -26,7 +26,7 @@ import (
 
 // builderVersion changes whenever Build writes different repos, so cached
 // repos from an older builder are rebuilt, not measured.
-const builderVersion = 3
+const builderVersion = 4
 
 // Spec describes a synthetic control repo built from the release example
 // (fixtures.Release).
@@ -432,7 +432,7 @@ func (b *builder) finish() error {
 	if err != nil {
 		return err
 	}
-	cp, err := b.store.WriteCheckpoint(b.head, snap, s, b.signature(id))
+	cp, err := b.store.WriteCheckpoint(plumbing.ZeroHash, b.head, snap, nil, s, b.signature(id))
 	if err != nil {
 		return fmt.Errorf("bench build: %w", err)
 	}

@@ -219,6 +219,11 @@ func (e *Engine) applyReady(opts *ReconcileOptions, state *reconciler.State, hea
 		if opts.Batch > 0 && written == opts.Batch {
 			return true, nil
 		}
+		if p.Proposal != nil {
+			if err := state.Preload(p.Proposal.Instance); err != nil {
+				return false, fmt.Errorf("load state: %w", err)
+			}
+		}
 		g := Gate(*state, p, reconciler.NextHLC(state.Clock().HLC, e.now().UnixMilli()))
 		switch g.Verdict {
 		case VerdictReady, VerdictRejected:
@@ -294,9 +299,16 @@ func record(g GateResult, out reconciler.Outcome, pre, post reconciler.State) wa
 	return r
 }
 
-// checkpoint writes a signed snapshot of state at main commit at.
+// checkpoint writes a signed snapshot of state at main commit at. Only
+// the files that differ from the current checkpoint's are written (when
+// that checkpoint reads; otherwise the whole snapshot).
 func (e *Engine) checkpoint(state reconciler.State, at plumbing.Hash) error {
-	snap, err := state.Snapshot()
+	var base plumbing.Hash
+	var prevHead []byte
+	if cp, err := e.Store.ReadCheckpoint(); err == nil {
+		base, prevHead = cp.Commit, cp.Head
+	}
+	files, deleted, err := state.SnapshotSince(prevHead)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
@@ -305,7 +317,7 @@ func (e *Engine) checkpoint(state reconciler.State, at plumbing.Hash) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	if _, err := e.Store.WriteCheckpoint(at, snap, signer, e.signature(state.Rules(), id)); err != nil {
+	if _, err := e.Store.WriteCheckpoint(base, at, files, deleted, signer, e.signature(state.Rules(), id)); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil

@@ -370,11 +370,11 @@ func readCheckpointCommit(store *gitstore.Store, h plumbing.Hash) (gitstore.Chec
 	if len(at) != 1 || len(at[0]) != 40 || plumbing.NewHash(at[0]).String() != at[0] {
 		return gitstore.Checkpoint{}, fmt.Errorf("checkpoint %s: %w: want one %s trailer with a commit hash", shortHash(h.String()), gitstore.ErrBadCheckpoint, gitstore.CheckpointTrailer)
 	}
-	snap, err := store.ReadFile(h, gitstore.CheckpointFile)
+	head, err := store.ReadFile(h, gitstore.CheckpointHead)
 	if err != nil {
 		return gitstore.Checkpoint{}, fmt.Errorf("checkpoint %s: %w", shortHash(h.String()), err)
 	}
-	return gitstore.Checkpoint{Commit: h, At: plumbing.NewHash(at[0]), Snapshot: snap}, nil
+	return gitstore.Checkpoint{Commit: h, At: plumbing.NewHash(at[0]), Head: head}, nil
 }
 
 // replayIgnoringCheckpoint verifies and folds main's whole first-parent

@@ -356,7 +356,7 @@ func TestRemoteForgedCheckpointIgnored(t *testing.T) {
 	prev := mustReplay(t, r.seed, ReplayOptions{FromCheckpoint: true})
 	snap, _ := prev.State.Snapshot()
 	signer, _ := r.keys.Signer("deploy-agent")
-	forged, err := a.Store.WriteCheckpoint(res.Head, snap, signer, a.signature(nil, "deploy-agent"))
+	forged, err := a.Store.WriteCheckpoint(plumbing.ZeroHash, res.Head, snap, nil, signer, a.signature(nil, "deploy-agent"))
 	if err != nil {
 		t.Fatal(err)
 	}

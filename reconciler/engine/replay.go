@@ -194,6 +194,9 @@ func (v *verifier) entry(s reconciler.State, c *object.Commit, index int) (Verif
 			st.parentTree = pc.TreeHash
 		}
 	}
+	if err := preload(s, p, plumbing.ZeroHash); err != nil {
+		return Verified{}, s, err
+	}
 	ent, next, err := v.r.apply(p, &st)
 	if err != nil {
 		return Verified{}, s, err
@@ -202,4 +205,17 @@ func (v *verifier) entry(s reconciler.State, c *object.Commit, index int) (Verif
 		return Verified{}, s, p.tamper("%s is %s, replay gives %s", wal.KeyStatePost, p.rec.StatePost, h)
 	}
 	return ent, next, nil
+}
+
+// preload reads, from the checkpoint a state was restored from, the bucket
+// of the instance entry p applies to, so a checkpoint that does not read
+// is an error naming that checkpoint rather than a panic in Apply.
+func preload(s reconciler.State, p *prepared, checkpoint plumbing.Hash) error {
+	if p.readErr != nil || p.early != nil || p.rec.Entry.Proposal == nil {
+		return nil
+	}
+	if err := s.Preload(p.rec.Entry.Proposal.Instance); err != nil {
+		return &TamperError{Commit: checkpoint, Index: p.index, Reason: "checkpoint: " + err.Error()}
+	}
+	return nil
 }

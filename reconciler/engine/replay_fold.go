@@ -143,6 +143,9 @@ func (r *replayer) fold(run *foldRun) error {
 // moves the state on. The state hash after it is compared here when pl is
 // nil or at the checkpoint's entry, otherwise by pl's workers.
 func (r *replayer) step(run *foldRun, st *stepState, p *prepared, pl *pipeline) error {
+	if err := preload(st.state, p, run.checkpoint); err != nil {
+		return err
+	}
 	ent, next, err := r.apply(p, st)
 	if err != nil {
 		return err

@@ -45,21 +45,26 @@ func (r *objectReader) checkpoint(h plumbing.Hash) (gitstore.Checkpoint, bool) {
 	if len(at) != 1 || len(at[0]) != 40 || strings.Trim(at[0], "0123456789abcdef") != "" || plumbing.NewHash(at[0]).IsZero() {
 		return gitstore.Checkpoint{}, false
 	}
-	_, blob, ok := r.lookup(c.Tree, nil, gitstore.CheckpointFile)
+	_, blob, ok := r.lookup(c.Tree, nil, gitstore.CheckpointHead)
 	if !ok {
 		return gitstore.Checkpoint{}, false
 	}
-	snap, ok := r.blob(blob)
+	head, ok := r.blob(blob)
 	if !ok {
 		return gitstore.Checkpoint{}, false
 	}
-	return gitstore.Checkpoint{Commit: h, At: plumbing.NewHash(at[0]), Snapshot: snap}, true
+	return gitstore.Checkpoint{Commit: h, At: plumbing.NewHash(at[0]), Head: head}, true
 }
 
 // restore rebuilds the checkpoint's state and checks that the reconciler
-// signed it, as restoreCheckpoint does.
+// signed it, as restoreCheckpoint does. Only the snapshot's head is read
+// here: the state reads a bucket of instances from the checkpoint commit
+// the first time it needs one (see reconciler.RestoreLazy), so restoring
+// costs the same at any length of history.
 func (e *Engine) restore(cp gitstore.Checkpoint, read *objectReader) (reconciler.State, error) {
-	s, err := reconciler.Restore(cp.Snapshot)
+	s, err := reconciler.RestoreLazy(cp.Head, func(path string) ([]byte, error) {
+		return e.Store.ReadCheckpointFile(cp, path)
+	})
 	if err != nil {
 		return s, fmt.Errorf("checkpoint %s: %w", shortHash(cp.Commit.String()), err)
 	}

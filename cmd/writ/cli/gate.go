@@ -63,6 +63,11 @@ func (a *app) printGate(e *engine.Engine, name string, exit, asJSON bool) error 
 	if err != nil {
 		return err
 	}
+	if p.Proposal != nil {
+		if err := res.State.Preload(p.Proposal.Instance); err != nil {
+			return fmt.Errorf("load state: %w", err)
+		}
+	}
 	g := engine.Gate(res.State, p, reconciler.NextHLC(res.State.Clock().HLC, a.now().UnixMilli()))
 	if asJSON {
 		enc := json.NewEncoder(a.out)

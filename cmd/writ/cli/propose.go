@@ -121,6 +121,9 @@ func (a *app) defaultWorkflow(e *engine.Engine, instance string) (string, error)
 	if err != nil {
 		return "", err
 	}
+	if err := res.State.Preload(instance); err != nil {
+		return "", fmt.Errorf("load state: %w", err)
+	}
 	if in, ok := res.State.Instance(instance); ok {
 		return in.Workflow, nil
 	}
