@@ -154,6 +154,9 @@ func TestRestoreLazyReadsOnlyWhatItNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(reads) != 1 {
+		t.Fatalf("the next snapshot read %v; only r2's bucket was needed", reads)
+	}
 	if len(files) != 2 || files[BucketPath(bucketOf("r2"))] == nil || files[SnapshotHead] == nil || len(deleted) != 0 {
 		t.Fatalf("SnapshotSince wrote %d files (deleted %v), want the head and r2's bucket", len(files), deleted)
 	}

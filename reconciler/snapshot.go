@@ -93,12 +93,20 @@ func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string
 			}
 			continue
 		}
+		if s.unloaded.has(b) {
+			// Not read since the restore, so unchanged since: written only
+			// if prev is another snapshot.
+			head.Buckets[name] = bucketInfo{Hash: s.buckets[b], Instances: s.lazy.count[b]}
+			if existed && was == head.Buckets[name] {
+				continue
+			}
+		}
 		insts, err := s.bucketInstances(b)
 		if err != nil {
 			return nil, nil, fmt.Errorf("snapshot: %w", err)
 		}
 		head.Buckets[name] = bucketInfo{Hash: s.buckets[b], Instances: len(insts)}
-		if existed && was.Hash == s.buckets[b] && was.Instances == len(insts) {
+		if existed && was == head.Buckets[name] {
 			continue
 		}
 		data, err := encodeJSON(insts)
