@@ -9,8 +9,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/gitobj"
 	"github.com/writ-dev/writ/gitstore/signing"
-	"github.com/writ-dev/writ/reconciler/engine/internal/gitobj"
 )
 
 // replayCacheBytes bounds the cache of reconstructed delta bases replay's

@@ -1,11 +1,12 @@
 // Package gitobj reads the raw content of git objects from a repository's
-// pack files and loose objects, for replay's hot path. It differs from
-// go-git's object storage in what replay needs: reads are safe for
-// concurrent use (positional reads on shared pack files, pooled inflaters),
-// a read allocates little beyond its result, and reconstructed delta bases
-// are kept in a bounded cache shared by all readers. Objects it cannot find
-// in the packs it indexed at Open or as loose objects (alternates, packs
-// with an old index format) are read through go-git.
+// pack files and loose objects, for writ's hot paths: gitstore's object
+// reads and the engine's replay. It differs from go-git's object storage in
+// what those need: lookups bisect the pack indexes as git does (go-git
+// decodes a whole index into maps on first use), reads are safe for concurrent use (positional reads on shared pack files, pooled
+// inflaters), a read allocates little beyond its result, and reconstructed
+// delta bases are kept in a bounded cache shared by all readers. Objects it
+// cannot find in the packs it indexed at Open or as loose objects
+// (alternates, packs with an old index format) are read through go-git.
 //
 // It parses only what replay checks: commit headers (ParseCommit) and tree
 // entries (ParseTree). It never writes.
