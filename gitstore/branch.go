@@ -150,13 +150,22 @@ func (p *painter) run() error {
 }
 
 // ordered returns the interesting commits (from head, not from base) in
-// topological order, parents first, by an iterative post-order walk.
+// topological order, parents first.
 func (p *painter) ordered(head plumbing.Hash) []*object.Commit {
-	isIn := func(h plumbing.Hash) bool {
-		n, ok := p.nodes[h]
-		return ok && n.flags&fromHead != 0 && n.flags&fromBase == 0
+	in := map[plumbing.Hash]*object.Commit{}
+	for h, n := range p.nodes {
+		if n.flags&fromHead != 0 && n.flags&fromBase == 0 {
+			in[h] = n.c
+		}
 	}
-	if !isIn(head) {
+	return topoOrder(head, in)
+}
+
+// topoOrder returns the commits of in reachable from head through in, in
+// topological order, parents first (first parents first), by an iterative
+// post-order walk.
+func topoOrder(head plumbing.Hash, in map[plumbing.Hash]*object.Commit) []*object.Commit {
+	if in[head] == nil {
 		return nil
 	}
 	type frame struct {
@@ -168,17 +177,17 @@ func (p *painter) ordered(head plumbing.Hash) []*object.Commit {
 	stack := []frame{{h: head}}
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
-		parents := p.nodes[top.h].c.ParentHashes
+		parents := in[top.h].ParentHashes
 		if top.next < len(parents) {
 			ph := parents[top.next]
 			top.next++
-			if isIn(ph) && !done[ph] {
+			if in[ph] != nil && !done[ph] {
 				done[ph] = true
 				stack = append(stack, frame{h: ph})
 			}
 			continue
 		}
-		out = append(out, p.nodes[top.h].c)
+		out = append(out, in[top.h])
 		stack = stack[:len(stack)-1]
 	}
 	return out

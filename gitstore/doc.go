@@ -27,9 +27,14 @@
 // # Reading
 //
 // ReadFile, ListFiles and ChangedFiles read trees; BranchCommits lists a
-// proposal branch's commits; IsAncestor answers reachability. go-git walks
-// about 0.05-0.3 ms per commit, so hot paths read blobs by known path and
-// keep what replay needs in the commit itself.
+// proposal branch's commits, and BranchCommitsUntil does so without reading
+// main's history when the caller can recognise main's commits; IsAncestor
+// answers reachability. Every object
+// read, go-git's included, goes first through the gitobj subpackage, which
+// bisects mapped pack indexes instead of decoding them (go-git's first
+// read from a pack of a million objects costs tens of milliseconds); see
+// Objects. Decoding a commit still costs microseconds, so hot paths read
+// blobs by known path and keep what replay needs in the commit itself.
 //
 // # Concurrency
 //

@@ -6,10 +6,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-git/go-billy/v5"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/writ-dev/writ/gitstore/gitobj"
 )
 
 // Well-known refs of a control repo.
@@ -27,6 +30,8 @@ const defaultLockTimeout = 5 * time.Second
 
 // Store is a control repository on disk, read and written through go-git.
 //
+// Object reads go through a gitobj.Store (see Objects) before go-git.
+//
 // Concurrency: a Store is safe for concurrent use by multiple goroutines.
 // go-git's object storage is not, so every object read or write is
 // serialised by an internal mutex (callbacks such as WalkFirstParent's fn
@@ -42,6 +47,7 @@ type Store struct {
 
 	mu   sync.Mutex // guards repo's object storage
 	repo *git.Repository
+	raw  *gitobj.Store // nil: go-git reads every object
 }
 
 // Init creates a non-bare repository in dir (which may exist but must not
@@ -66,13 +72,37 @@ func Open(dir string) (*Store, error) {
 	return wrapRepo(dir, repo)
 }
 
+// wrapRepo reopens repo on its storage with object reads served by gitobj
+// (see objectStorage); when gitobj cannot index the repository, go-git
+// reads everything.
 func wrapRepo(dir string, repo *git.Repository) (*Store, error) {
 	fs, ok := repo.Storer.(*filesystem.Storage)
 	if !ok {
 		return nil, fmt.Errorf("open %s: storage %T is not on a filesystem", dir, repo.Storer)
 	}
-	return &Store{dir: dir, gitDir: fs.Filesystem().Root(), lockTimeout: defaultLockTimeout, repo: repo}, nil
+	s := &Store{dir: dir, gitDir: fs.Filesystem().Root(), lockTimeout: defaultLockTimeout, repo: repo}
+	raw, err := gitobj.Open(s.gitDir, objectCacheBytes)
+	if err != nil {
+		return s, nil
+	}
+	var worktree billy.Filesystem
+	if wt, err := repo.Worktree(); err == nil {
+		worktree = wt.Filesystem
+	} else if !errors.Is(err, git.ErrIsBareRepository) {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	if s.repo, err = git.Open(&objectStorage{Storage: fs, raw: raw}, worktree); err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	s.raw = raw
+	return s, nil
 }
+
+// Objects returns the Store's raw object reader, or nil when the
+// repository's layout is one it cannot index (go-git then reads every
+// object). It is safe for concurrent use and needs no Store lock; the
+// Store owns it, so callers must not Close it.
+func (s *Store) Objects() *gitobj.Store { return s.raw }
 
 // Dir returns the directory the Store was opened with.
 func (s *Store) Dir() string { return s.dir }

@@ -14,6 +14,7 @@ import (
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -126,25 +127,22 @@ func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main 
 // file is the one file under proposals/ that the commits between main and
 // head add. name labels the result (for example "pull/12"). Decisions
 // recorded elsewhere (pull-request reviews) are added by the caller. A head
-// that main already contains is Merged (its Path is then unknown).
+// that main already contains is Merged: when its entry merged it, the
+// proposal file is on main (and Path names it); when head is on main's own
+// history, there are no commits between (and Path is empty).
 func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, name string, head plumbing.Hash) (Pending, error) {
 	ring, err := RingOf(rules)
 	if err != nil {
 		return Pending{}, err
 	}
-	// A head main already holds was applied (its entry merged it).
-	if !main.IsZero() {
-		if merged, err := e.Store.IsAncestor(head, main); err != nil {
-			return Pending{}, fmt.Errorf("%s: %w", name, err)
-		} else if merged {
-			return Pending{Branch: name, Head: head, Merged: true}, nil
-		}
-	}
 	// What the branch itself changed, commit by commit: a tree diff against
 	// main would also show what main gained since the branch forked.
-	commits, err := e.Store.BranchCommits(head, main)
+	commits, err := e.Store.BranchCommitsUntil(head, main, onMain(rules, ring))
 	if err != nil {
 		return Pending{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(commits) == 0 && !main.IsZero() {
+		return Pending{Branch: name, Head: head, Merged: true}, nil
 	}
 	seen := map[string]bool{}
 	var paths []string
@@ -193,7 +191,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 			return problem("branch %s: %v", branch, err)
 		}
 	}
-	commits, err := e.Store.BranchCommits(head, main)
+	commits, err := e.Store.BranchCommitsUntil(head, main, onMain(rules, ring))
 	if err != nil {
 		return problem("branch %s: %v", branch, err)
 	}
@@ -307,6 +305,26 @@ func (p *Pending) addDecision(ring *signing.KeyRing, rules *schemas.Bundle, now 
 	}
 	d.Ref = c.Hash.String()
 	p.Decisions = append(p.Decisions, d)
+}
+
+// onMain recognises main's commits for Store.BranchCommitsUntil, so that
+// reading a proposal costs the same however long ago it forked: a commit
+// whose message is a WAL entry and that the reconciler's identity signed
+// is taken as on main. Only the reconciler writes such commits, and it
+// publishes them only on main; an entry that lost a race to publish is
+// the one exception, and a branch built on it is judged without it. The
+// signature is checked against the current rules; an entry signed by a
+// retired reconciler key is not recognised, and the walk then falls back to
+// reading main (see BranchCommitsUntil).
+func onMain(rules *schemas.Bundle, ring *signing.KeyRing) func(*object.Commit) bool {
+	id := rules.Config.Reconciler.Identity
+	return func(c *object.Commit) bool {
+		if _, err := wal.Decode(c.Message); err != nil {
+			return false
+		}
+		v, err := signing.VerifyCommit(c, ring)
+		return err == nil && v.Identity == id
+	}
 }
 
 // changedFiles lists what a commit changed against its first parent.

@@ -8,8 +8,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/gitobj"
 	"github.com/writ-dev/writ/reconciler"
-	"github.com/writ-dev/writ/reconciler/engine/internal/gitobj"
 	"github.com/writ-dev/writ/schemas"
 )
 

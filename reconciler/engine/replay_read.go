@@ -9,13 +9,9 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/gitobj"
 	"github.com/writ-dev/writ/gitstore/signing"
-	"github.com/writ-dev/writ/reconciler/engine/internal/gitobj"
 )
-
-// replayCacheBytes bounds the cache of reconstructed delta bases replay's
-// object reader keeps (git stores most commits and trees as deltas).
-const replayCacheBytes = 8 << 20
 
 // objectReader reads what replay needs from the repository: the fast raw
 // reader for the common case, the Store (go-git) for anything else, so
@@ -198,18 +194,12 @@ func (r *objectReader) firstParent(h plumbing.Hash) (plumbing.Hash, error) {
 	return c.ParentHashes[0], nil
 }
 
-// openReader opens the fast reader on the Store's repository; without one
-// (an unusual layout) every read goes through the Store.
+// openReader uses the Store's fast reader, shared with the Store's own
+// reads (and its cache of delta bases with them); without one (an unusual
+// layout) every read goes through the Store.
 func openReader(store *gitstore.Store) *objectReader {
-	r := &objectReader{store: store}
-	if raw, err := gitobj.Open(store.GitDir(), replayCacheBytes); err == nil {
-		r.raw = raw
-	}
-	return r
+	return &objectReader{store: store, raw: store.Objects()}
 }
 
-func (r *objectReader) close() {
-	if r.raw != nil {
-		r.raw.Close()
-	}
-}
+// close releases nothing: the Store owns its reader.
+func (r *objectReader) close() {}

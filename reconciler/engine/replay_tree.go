@@ -7,8 +7,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/writ-dev/writ/gitstore/gitobj"
 	"github.com/writ-dev/writ/reconciler"
-	"github.com/writ-dev/writ/reconciler/engine/internal/gitobj"
 )
 
 // A WAL entry may only add its proposal file: its tree must be its first

@@ -1,11 +1,19 @@
 // Package gitobj reads the raw content of git objects from a repository's
-// pack files and loose objects, for replay's hot path. It differs from
-// go-git's object storage in what replay needs: reads are safe for
-// concurrent use (positional reads on shared pack files, pooled inflaters),
-// a read allocates little beyond its result, and reconstructed delta bases
-// are kept in a bounded cache shared by all readers. Objects it cannot find
-// in the packs it indexed at Open or as loose objects (alternates, packs
-// with an old index format) are read through go-git.
+// pack files and loose objects, for writ's hot paths: gitstore's object
+// reads and the engine's replay. It differs from go-git's object storage in
+// what those need: pack indexes are mapped and bisected as git does, so
+// opening a large repository and reading one object costs microseconds
+// (go-git decodes a whole index into maps on first use, tens of
+// milliseconds at a million objects); reads are safe for concurrent use
+// (positional reads on shared pack files, pooled inflaters); a read
+// allocates little beyond its result; and reconstructed delta bases are
+// kept in a bounded cache shared by all readers.
+//
+// A read that finds an object in no pack and not loose lists the pack
+// directory again before giving up, so packs written after Open are seen.
+// Only where some objects may be out of its reach (alternates, pack
+// indexes of an old format) does it then ask go-git; otherwise its
+// ErrNotFound is final.
 //
 // It parses only what replay checks: commit headers (ParseCommit) and tree
 // entries (ParseTree). It never writes.
@@ -23,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -46,11 +55,18 @@ const maxChain = 10_000
 // Store reads objects from one repository. It is safe for concurrent use.
 // Returned byte slices are shared with the cache: callers must not modify
 // them.
+//
+// A Store sees objects written after it was opened: loose objects are
+// looked up on every read, and a read that finds an object nowhere lists
+// the pack directory again (as git does), so packs written since (by a
+// fetch or a repack) are found too.
 type Store struct {
 	objectsDir string
-	packs      []*pack
 	cache      *lru
 	inflaters  sync.Pool
+
+	packs  atomic.Pointer[packSet] // replaced whole by rescan
+	scanMu sync.Mutex              // serialises rescans
 
 	fallbackMu sync.Mutex
 	fallback   *filesystem.Storage
@@ -58,50 +74,92 @@ type Store struct {
 
 // Open indexes the packs of the repository whose git directory is gitDir.
 // cacheBytes bounds the cache of reconstructed objects (0: no cache).
+// Indexes are mapped, not read, where the platform allows, so opening a
+// large repository is cheap.
 func Open(gitDir string, cacheBytes int) (*Store, error) {
 	s := &Store{objectsDir: filepath.Join(gitDir, "objects"), cache: newLRU(cacheBytes)}
-	idxs, err := filepath.Glob(filepath.Join(s.objectsDir, "pack", "pack-*.idx"))
+	set, err := s.scan(&packSet{known: map[string]bool{}}, true)
 	if err != nil {
+		s.Close()
 		return nil, err
 	}
-	for _, idx := range idxs {
-		p, err := openPack(idx)
-		if errors.Is(err, errOldIndex) || errors.Is(err, os.ErrNotExist) {
-			continue // read through the fallback
-		}
-		if err != nil {
-			s.Close()
-			return nil, err
-		}
-		s.packs = append(s.packs, p)
-	}
+	s.packs.Store(set)
 	return s, nil
 }
 
-// Close releases the pack files.
+// Close releases the pack files. Reads after Close find only loose
+// objects (and whatever go-git finds).
 func (s *Store) Close() error {
+	s.scanMu.Lock()
+	defer s.scanMu.Unlock()
+	set := s.packs.Swap(&packSet{known: map[string]bool{}, closed: true})
+	if set == nil {
+		return nil
+	}
 	var first error
-	for _, p := range s.packs {
-		if err := p.f.Close(); err != nil && first == nil {
+	for _, p := range set.packs {
+		if err := p.close(); err != nil && first == nil {
 			first = err
 		}
 	}
-	s.packs = nil
 	return first
 }
 
-// Read returns an object's type and content.
+// Read returns an object's type and content. A missing object gives an
+// error wrapping ErrNotFound.
 func (s *Store) Read(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
-	for i, p := range s.packs {
-		if off, ok := p.find(h); ok {
-			return s.readPacked(i, off)
-		}
+	set := s.packs.Load()
+	if p, off, ok := set.find(h); ok {
+		return s.readPacked(p, off)
 	}
 	t, b, err := s.readLoose(h)
-	if errors.Is(err, ErrNotFound) {
+	if !errors.Is(err, ErrNotFound) {
+		return t, b, err
+	}
+	if set, err = s.rescan(); err != nil {
+		return plumbing.InvalidObject, nil, err
+	}
+	if p, off, ok := set.find(h); ok {
+		return s.readPacked(p, off)
+	}
+	if set.partial {
 		return s.readFallback(h)
 	}
-	return t, b, err
+	return plumbing.InvalidObject, nil, fmt.Errorf("object %s: %w", h, ErrNotFound)
+}
+
+// Has reports whether the object exists, without reading it. Like Read,
+// it looks for packs written since the last look before saying no.
+func (s *Store) Has(h plumbing.Hash) (bool, error) {
+	set := s.packs.Load()
+	if _, _, ok := set.find(h); ok {
+		return true, nil
+	}
+	hex := h.String()
+	if _, err := os.Stat(filepath.Join(s.objectsDir, hex[:2], hex[2:])); err == nil {
+		return true, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	set, err := s.rescan()
+	if err != nil {
+		return false, err
+	}
+	if _, _, ok := set.find(h); ok {
+		return true, nil
+	}
+	if set.partial {
+		// go-git's HasEncodedObject does not look in alternates; its
+		// EncodedObject does.
+		s.fallbackMu.Lock()
+		defer s.fallbackMu.Unlock()
+		_, err := s.fallbackLocked().EncodedObject(plumbing.AnyObject, h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	return false, nil
 }
 
 // ReadType returns an object's content if it has type want.
@@ -147,13 +205,22 @@ func (s *Store) readLoose(h plumbing.Hash) (plumbing.ObjectType, []byte, error) 
 	return t, b, nil
 }
 
+// fallbackLocked returns go-git's storage of the repository, for objects
+// the Store cannot find itself. Absolute alternates paths (what git clone
+// --shared writes) resolve from the file system's root. The caller holds
+// fallbackMu.
+func (s *Store) fallbackLocked() *filesystem.Storage {
+	if s.fallback == nil {
+		s.fallback = filesystem.NewStorageWithOptions(osfs.New(filepath.Dir(s.objectsDir)), cache.NewObjectLRU(cache.MiByte),
+			filesystem.Options{AlternatesFS: osfs.New(string(filepath.Separator))})
+	}
+	return s.fallback
+}
+
 func (s *Store) readFallback(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
 	s.fallbackMu.Lock()
 	defer s.fallbackMu.Unlock()
-	if s.fallback == nil {
-		s.fallback = filesystem.NewStorage(osfs.New(filepath.Dir(s.objectsDir)), cache.NewObjectLRU(cache.MiByte))
-	}
-	o, err := s.fallback.EncodedObject(plumbing.AnyObject, h)
+	o, err := s.fallbackLocked().EncodedObject(plumbing.AnyObject, h)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		return plumbing.InvalidObject, nil, fmt.Errorf("object %s: %w", h, ErrNotFound)
 	} else if err != nil {
@@ -168,9 +235,8 @@ func (s *Store) readFallback(h plumbing.Hash) (plumbing.ObjectType, []byte, erro
 	return o.Type(), b, err
 }
 
-// readPacked reads the object at off in pack i, resolving delta chains.
-func (s *Store) readPacked(i int, off int64) (plumbing.ObjectType, []byte, error) {
-	p := s.packs[i]
+// readPacked reads the object at off in pack p, resolving delta chains.
+func (s *Store) readPacked(p *pack, off int64) (plumbing.ObjectType, []byte, error) {
 	type link struct {
 		off   int64
 		delta []byte
@@ -179,7 +245,7 @@ func (s *Store) readPacked(i int, off int64) (plumbing.ObjectType, []byte, error
 	var base []byte
 	var typ plumbing.ObjectType
 	for {
-		if t, b, ok := s.cache.get(cacheKey{i, off}); ok {
+		if t, b, ok := s.cache.get(cacheKey{p.id, off}); ok {
 			typ, base = t, b
 			break
 		}
@@ -190,7 +256,7 @@ func (s *Store) readPacked(i int, off int64) (plumbing.ObjectType, []byte, error
 		if e.kind != typeOfsDelta && e.kind != typeRefDelta {
 			typ, base = plumbing.ObjectType(e.kind), e.data
 			if len(chain) > 0 {
-				s.cache.put(cacheKey{i, off}, typ, base)
+				s.cache.put(cacheKey{p.id, off}, typ, base)
 			}
 			break
 		}
@@ -220,7 +286,7 @@ func (s *Store) readPacked(i int, off int64) (plumbing.ObjectType, []byte, error
 			return plumbing.InvalidObject, nil, fmt.Errorf("pack %s offset %d: %w", filepath.Base(p.f.Name()), chain[j].off, err)
 		}
 		base = out
-		s.cache.put(cacheKey{i, chain[j].off}, typ, base)
+		s.cache.put(cacheKey{p.id, chain[j].off}, typ, base)
 	}
 	return typ, base, nil
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// cacheKey names a pack entry: pack index and offset.
+// cacheKey names a pack entry: the pack's id and the offset.
 type cacheKey struct {
 	pack int
 	off  int64

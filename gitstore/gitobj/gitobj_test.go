@@ -2,44 +2,81 @@ package gitobj_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
 	"io"
 	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/reconciler/bench"
-	"github.com/writ-dev/writ/reconciler/engine/internal/gitobj"
+	"github.com/writ-dev/writ/gitstore/gitobj"
+	"github.com/writ-dev/writ/gitstore/internal/gittest"
+	"github.com/writ-dev/writ/gitstore/signing"
 )
 
-// builtRepo is a small synthetic control repo: one pack of deltified
-// commits and trees, plus the loose objects of one more commit.
+// builtRepo is a small control-repo-like history: one pack of deltified
+// commits and trees (signed commits among them), plus the loose objects of
+// one more commit.
 func builtRepo(t *testing.T) (*gitstore.Store, plumbing.Hash) {
 	t.Helper()
-	spec := bench.DefaultSpec(60)
-	spec.Lanes, spec.Loops, spec.RejectEvery = 3, 1, 2
-	r, err := bench.Build(t.TempDir(), spec, nil)
+	dir := t.TempDir()
+	s, err := gitstore.Init(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := gitstore.Open(r.Dir)
+	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	head := plumbing.NewHash(r.Head)
-	c, err := s.Commit(head)
+	sshKey, err := ssh.NewSignerFromKey(key)
 	if err != nil {
+		t.Fatal(err)
+	}
+	signer := signing.NewSSHSigner(sshKey)
+	var head plumbing.Hash
+	for i := range 60 {
+		files := map[string][]byte{
+			fmt.Sprintf("proposals/inst-%d/p.yaml", i%7): []byte(strings.Repeat(fmt.Sprintf("line %d of a proposal\n", i), 40)),
+			"state/log.txt": []byte(strings.Repeat("entry\n", i+20)),
+		}
+		req := gitstore.CommitRequest{Files: files, Message: fmt.Sprintf("entry %d\n\nWrit-Idem-Key: k%d\n", i, i),
+			Author: sig(i), Committer: sig(i)}
+		if !head.IsZero() {
+			req.Parents = []plumbing.Hash{head}
+		}
+		if i%2 == 0 {
+			req.Signer = signer
+		}
+		if head, err = s.WriteCommit(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CompareAndSwap(gitstore.MainRef, plumbing.ZeroHash, head); err != nil {
+		t.Fatal(err)
+	}
+	gittest.New(t).Run(dir, "repack", "-adq", "--depth=50", "--window=50")
+	if s, err = gitstore.Open(dir); err != nil {
 		t.Fatal(err)
 	}
 	loose, err := s.WriteCommit(gitstore.CommitRequest{Parents: []plumbing.Hash{head}, Files: map[string][]byte{"notes/x.txt": []byte("x\n")},
-		Message: "loose\n", Author: c.Author, Committer: c.Committer})
+		Message: "loose\n", Author: sig(61), Committer: sig(61)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s, loose
+}
+
+func sig(i int) object.Signature {
+	return object.Signature{Name: "writ", Email: "writ@example.invalid", When: time.Unix(1767225600+int64(i)*60, 0).UTC()}
 }
 
 func TestReadMatchesGoGit(t *testing.T) {

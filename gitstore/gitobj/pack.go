@@ -2,14 +2,9 @@ package gitobj
 
 import (
 	"bufio"
-	"bytes"
 	"compress/zlib"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -124,23 +119,20 @@ func (in *inflater) header(p *pack, off int64) (packEntry, error) {
 // that needs. It does not say, nor check, the object's type. For a
 // commit, its first lines are its tree and parents.
 func (s *Store) ReadPrefix(h plumbing.Hash, n int) ([]byte, error) {
-	for i, p := range s.packs {
-		if off, ok := p.find(h); ok {
-			return s.prefixPacked(i, off, n, 0)
-		}
+	if p, off, ok := s.packs.Load().find(h); ok {
+		return s.prefixPacked(p, off, n, 0)
 	}
 	_, b, err := s.Read(h)
 	return b, err
 }
 
-func (s *Store) prefixPacked(i int, off int64, n, depth int) ([]byte, error) {
-	if _, b, ok := s.cache.get(cacheKey{i, off}); ok {
+func (s *Store) prefixPacked(p *pack, off int64, n, depth int) ([]byte, error) {
+	if _, b, ok := s.cache.get(cacheKey{p.id, off}); ok {
 		return b, nil
 	}
 	if depth > maxChain {
 		return nil, fmt.Errorf("delta chain too long")
 	}
-	p := s.packs[i]
 	e, in, err := s.open(p, off)
 	if err != nil {
 		return nil, err
@@ -211,7 +203,7 @@ func (s *Store) prefixPacked(i int, off int64, n, depth int) ([]byte, error) {
 		if cs == 0 {
 			cs = 0x10000
 		}
-		base, err := s.prefixPacked(i, baseOff, co+cs, depth+1)
+		base, err := s.prefixPacked(p, baseOff, co+cs, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -239,79 +231,4 @@ func readLEB(r io.ByteReader) (int, error) {
 		}
 		shift += 7
 	}
-}
-
-// pack is one pack file and its version 2 index.
-type pack struct {
-	f      *os.File
-	size   int64
-	fanout [256]uint32
-	names  []byte // 20 bytes per object, sorted
-	off32  []byte // 4 bytes per object
-	off64  []byte // 8 bytes per large offset
-}
-
-var errOldIndex = errors.New("pack index is not version 2")
-
-func openPack(idxPath string) (*pack, error) {
-	idx, err := os.ReadFile(idxPath)
-	if err != nil {
-		return nil, err
-	}
-	if len(idx) < 8+256*4+40 || !bytes.Equal(idx[:4], []byte{0xff, 't', 'O', 'c'}) || binary.BigEndian.Uint32(idx[4:8]) != 2 {
-		return nil, errOldIndex
-	}
-	p := &pack{}
-	for i := range p.fanout {
-		p.fanout[i] = binary.BigEndian.Uint32(idx[8+4*i:])
-	}
-	n := int(p.fanout[255])
-	names := 8 + 256*4
-	crcs := names + 20*n
-	offs := crcs + 4*n
-	large := offs + 4*n
-	if len(idx) < large+40 {
-		return nil, fmt.Errorf("pack index %s: truncated", idxPath)
-	}
-	p.names, p.off32, p.off64 = idx[names:crcs], idx[offs:large], idx[large:len(idx)-40]
-	f, err := os.Open(strings.TrimSuffix(idxPath, ".idx") + ".pack")
-	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	p.f, p.size = f, st.Size()
-	return p, nil
-}
-
-// find returns the pack offset of h.
-func (p *pack) find(h plumbing.Hash) (int64, bool) {
-	lo := 0
-	if h[0] > 0 {
-		lo = int(p.fanout[h[0]-1])
-	}
-	hi := int(p.fanout[h[0]])
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		switch c := bytes.Compare(h[:], p.names[20*mid:20*mid+20]); {
-		case c == 0:
-			o := binary.BigEndian.Uint32(p.off32[4*mid:])
-			if o&0x80000000 == 0 {
-				return int64(o), true
-			}
-			k := int(o & 0x7fffffff)
-			if 8*k+8 > len(p.off64) {
-				return 0, false
-			}
-			return int64(binary.BigEndian.Uint64(p.off64[8*k:])), true
-		case c < 0:
-			hi = mid
-		default:
-			lo = mid + 1
-		}
-	}
-	return 0, false
 }

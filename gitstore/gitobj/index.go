@@ -1,0 +1,141 @@
+package gitobj
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// pack is one pack file and its version 2 index. The index is mapped into
+// memory where the platform allows (see mapFile), so opening a pack costs
+// the same for ten objects or ten million, and a lookup touches only the
+// pages its bisection visits.
+type pack struct {
+	id     int // unique within a Store: names the pack in cache keys
+	f      *os.File
+	size   int64
+	fanout [256]uint32
+	names  []byte // 20 bytes per object, sorted
+	off32  []byte // 4 bytes per object
+	off64  []byte // 8 bytes per large offset
+	idx    *mapping
+}
+
+// mapping is a pack index's bytes; release gives them back once, from
+// Close or from the cleanup that runs when the pack is unreachable.
+type mapping struct {
+	data  []byte
+	once  sync.Once
+	unmap func([]byte) error
+}
+
+func (m *mapping) release() error {
+	var err error
+	m.once.Do(func() {
+		if m.unmap != nil {
+			err = m.unmap(m.data)
+		}
+	})
+	return err
+}
+
+var errOldIndex = errors.New("pack index is not version 2")
+
+func openPack(idxPath string) (*pack, error) {
+	data, unmap, err := mapFile(idxPath)
+	if err != nil {
+		return nil, err
+	}
+	m := &mapping{data: data, unmap: unmap}
+	p, err := parseIndex(idxPath, data)
+	if err != nil {
+		m.release()
+		return nil, err
+	}
+	f, err := os.Open(strings.TrimSuffix(idxPath, ".idx") + ".pack")
+	if err != nil {
+		m.release()
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		m.release()
+		return nil, err
+	}
+	p.f, p.size, p.idx = f, st.Size(), m
+	runtime.AddCleanup(p, func(m *mapping) { m.release() }, m)
+	return p, nil
+}
+
+// parseIndex checks a version 2 pack index and finds its tables.
+func parseIndex(idxPath string, idx []byte) (*pack, error) {
+	if len(idx) < 8+256*4+40 || !bytes.Equal(idx[:4], []byte{0xff, 't', 'O', 'c'}) || binary.BigEndian.Uint32(idx[4:8]) != 2 {
+		return nil, errOldIndex
+	}
+	p := &pack{}
+	for i := range p.fanout {
+		p.fanout[i] = binary.BigEndian.Uint32(idx[8+4*i:])
+		if i > 0 && p.fanout[i] < p.fanout[i-1] {
+			return nil, fmt.Errorf("pack index %s: fan-out table not sorted", idxPath)
+		}
+	}
+	n := int(p.fanout[255])
+	names := 8 + 256*4
+	crcs := names + 20*n
+	offs := crcs + 4*n
+	large := offs + 4*n
+	if n > len(idx)/28 || len(idx) < large+40 {
+		return nil, fmt.Errorf("pack index %s: truncated", idxPath)
+	}
+	p.names, p.off32, p.off64 = idx[names:crcs], idx[offs:large], idx[large:len(idx)-40]
+	return p, nil
+}
+
+// close releases the pack file and its index.
+func (p *pack) close() error {
+	err := p.f.Close()
+	if uerr := p.idx.release(); err == nil {
+		err = uerr
+	}
+	return err
+}
+
+// find returns the pack offset of h.
+func (p *pack) find(h plumbing.Hash) (int64, bool) {
+	// The tables may be mapped memory that p's cleanup unmaps: keep p
+	// alive until the last read of them.
+	defer runtime.KeepAlive(p)
+	lo := 0
+	if h[0] > 0 {
+		lo = int(p.fanout[h[0]-1])
+	}
+	hi := int(p.fanout[h[0]])
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		switch c := bytes.Compare(h[:], p.names[20*mid:20*mid+20]); {
+		case c == 0:
+			o := binary.BigEndian.Uint32(p.off32[4*mid:])
+			if o&0x80000000 == 0 {
+				return int64(o), true
+			}
+			k := int(o & 0x7fffffff)
+			if 8*k+8 > len(p.off64) {
+				return 0, false
+			}
+			return int64(binary.BigEndian.Uint64(p.off64[8*k:])), true
+		case c < 0:
+			hi = mid
+		default:
+			lo = mid + 1
+		}
+	}
+	return 0, false
+}
