@@ -1,10 +1,8 @@
 package reconciler
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -70,15 +68,14 @@ func cloneMap(m map[string]string) map[string]string {
 // The bytes equal schemas.CanonicalJSON(in) (a test holds them to it); they
 // are written in one pass because Apply hashes an instance on every entry.
 func (in *Instance) Hash() string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(in); err != nil {
-		// Instance holds only strings, integers and maps of strings; it
-		// always encodes.
-		panic(fmt.Sprintf("reconciler: instance %s does not encode: %v", in.ID, err))
+	sc := canonPool.Get().(*canonScratch)
+	sc.buf, sc.keys = appendInstanceJSON(sc.buf[:0], sc.keys, in)
+	h := hashBytes(sc.buf)
+	if cap(sc.buf) <= maxPooled {
+		clear(sc.keys[:cap(sc.keys)])
+		canonPool.Put(sc)
 	}
-	return hashBytes(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	return h
 }
 
 func hashBytes(b []byte) string { return schemas.HashBytes(b) }

@@ -13,6 +13,18 @@ import (
 // form. Equal values always give equal bytes, so hashes over the result are
 // stable across machines and runs.
 func CanonicalJSON(v any) ([]byte, error) {
+	// Replay canonicalises a proposal per WAL entry: write it directly
+	// when possible (same bytes; see appendCanonicalProposal).
+	if p, ok := v.(*Proposal); ok && p != nil {
+		if b, ok := appendCanonicalProposal(nil, p); ok {
+			return b, nil
+		}
+	}
+	return canonicalGeneric(v)
+}
+
+// canonicalGeneric is CanonicalJSON for any value.
+func canonicalGeneric(v any) ([]byte, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("canonical json: %w", err)

@@ -214,14 +214,18 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
 			return fmt.Errorf("%s is %s, but the proposal file hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, h)
 		}
-		parsed, problems := schemas.LoadProposal(rec.ProposalPath, raw)
-		if len(problems) > 0 {
-			return fmt.Errorf("proposal file: %w", problems)
-		}
-		a, _ := schemas.CanonicalJSON(parsed)
-		b, _ := schemas.CanonicalJSON(rec.Entry.Proposal)
-		if string(a) != string(b) {
-			return fmt.Errorf("the proposal in the message differs from the signed proposal file")
+		// A file writ wrote is the YAML rendering of the proposal: then it
+		// loads as the message's proposal, and loading it is skipped.
+		if !schemas.ProposalIsYAML(raw, rec.Entry.Proposal) {
+			parsed, problems := schemas.LoadProposal(rec.ProposalPath, raw)
+			if len(problems) > 0 {
+				return fmt.Errorf("proposal file: %w", problems)
+			}
+			a, _ := schemas.CanonicalJSON(parsed)
+			b, _ := schemas.CanonicalJSON(rec.Entry.Proposal)
+			if string(a) != string(b) {
+				return fmt.Errorf("the proposal in the message differs from the signed proposal file")
+			}
 		}
 	}
 	for _, d := range rec.Entry.Decisions {

@@ -250,13 +250,22 @@ func (pl *pipeline) dispatch(r *replayer, run *foldRun, start int) {
 	}
 }
 
+// statePool holds copies of states waiting for a worker to hash them: a
+// State is several kilobytes, too much to allocate per entry.
+var statePool = sync.Pool{New: func() any { return new(reconciler.State) }}
+
 // checkHash compares the state after p with the hash p records, on a
 // worker.
 func (pl *pipeline) checkHash(p *prepared, next reconciler.State) {
+	s := statePool.Get().(*reconciler.State)
+	*s = next
 	pl.hashes.Add(1)
 	pl.work <- func() {
 		defer pl.hashes.Done()
-		if h := next.Hash(); h != p.rec.StatePost {
+		h := s.Hash()
+		*s = reconciler.State{} // drop the references before pooling
+		statePool.Put(s)
+		if h != p.rec.StatePost {
 			err := p.tamper("%s is %s, replay gives %s", wal.KeyStatePost, p.rec.StatePost, h).(*TamperError)
 			pl.mu.Lock()
 			if pl.failed == nil || err.Index < pl.failed.Index {

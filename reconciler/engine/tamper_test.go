@@ -94,6 +94,17 @@ func TestReplayDetectsTampering(t *testing.T) {
 			reason: "does not apply: waiting",
 		},
 		{
+			name: "proposal line edited, re-signed with the reconciler's key",
+			tamper: func(t *testing.T, e *Engine, head *object.Commit) plumbing.Hash {
+				msg := strings.Replace(head.Message, `"environment":"staging"`, `"environment":"production"`, 1)
+				if msg == head.Message {
+					t.Fatal("no staging input in the message")
+				}
+				return rewriteHead(t, e, head, msg, nil, "writ-bot")
+			},
+			reason: "the proposal in the message differs from the signed proposal file",
+		},
+		{
 			name: "entry signed by an approver instead of the reconciler",
 			tamper: func(t *testing.T, e *Engine, head *object.Commit) plumbing.Hash {
 				return rewriteHead(t, e, head, head.Message, nil, "alice")

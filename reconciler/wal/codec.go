@@ -8,7 +8,6 @@
 package wal
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -183,6 +182,39 @@ func short(h string) string {
 	return h
 }
 
+// singleKeys are the trailers that may appear at most once, in the order
+// of their slots in Decode's table.
+var singleKeys = [...]string{
+	KeyVersion, KeyKind, KeyInstance, KeyWorkflow, KeyTransition, KeyIdemKey, KeyHLC,
+	KeyProposer, KeyProposal, KeySubject, KeyContent, KeyPolicy, KeyOverride, KeyRules,
+	KeyInstancePre, KeyInstancePost, KeyStatePre, KeyStatePost,
+}
+
+// singleSlots maps each of singleKeys to its slot.
+var singleSlots = func() map[string]int {
+	m := make(map[string]int, len(singleKeys))
+	for i, k := range singleKeys {
+		m[k] = i
+	}
+	return m
+}()
+
+// singleSlot returns the slot of a single-valued trailer key, or -1.
+func singleSlot(key string) int {
+	if i, ok := singleSlots[key]; ok {
+		return i
+	}
+	return -1
+}
+
+// singles holds the single-valued trailers of one message by slot.
+type singles struct {
+	value [len(singleKeys)]string
+	seen  [len(singleKeys)]bool
+}
+
+func (s *singles) get(key string) string { return s.value[singleSlot(key)] }
+
 // Decode parses a WAL commit message. It never panics; every error names
 // the trailer or line at fault.
 func Decode(msg string) (Record, error) {
@@ -191,7 +223,7 @@ func Decode(msg string) (Record, error) {
 		return Record{}, fmt.Errorf("wal message: %w", err)
 	}
 	var r Record
-	single := map[string]string{}
+	var single singles
 	for _, t := range trailers {
 		switch t.Key {
 		case KeyApproval:
@@ -222,31 +254,30 @@ func Decode(msg string) (Record, error) {
 			g.Role, g.Source = role, source
 			r.Entry.Grants = append(r.Entry.Grants, g)
 		case KeyGuard:
-			parts := strings.SplitN(t.Value, " ", 3)
-			if len(parts) < 2 || (parts[1] != "pass" && parts[1] != "fail") {
+			name, rest, spaced := strings.Cut(t.Value, " ")
+			verdict, detail, hasDetail := strings.Cut(rest, " ")
+			if !spaced || (verdict != "pass" && verdict != "fail") {
 				return Record{}, fmt.Errorf("wal trailer %s %q: want <name> pass|fail <detail>", t.Key, t.Value)
 			}
-			g := reconciler.GuardResult{Name: parts[0], Passed: parts[1] == "pass"}
-			if len(parts) == 3 {
-				g.Detail = parts[2]
+			g := reconciler.GuardResult{Name: name, Passed: verdict == "pass"}
+			if hasDetail {
+				g.Detail = detail
 			}
 			r.Guards = append(r.Guards, g)
-		case KeyVersion, KeyKind, KeyInstance, KeyWorkflow, KeyTransition, KeyIdemKey, KeyHLC,
-			KeyProposer, KeyProposal, KeySubject, KeyContent, KeyPolicy, KeyOverride, KeyRules,
-			KeyInstancePre, KeyInstancePost, KeyStatePre, KeyStatePost:
-			if _, dup := single[t.Key]; dup {
-				return Record{}, fmt.Errorf("wal trailer %s appears more than once", t.Key)
-			}
-			single[t.Key] = t.Value
 		default:
-			if strings.HasPrefix(t.Key, "Writ-") {
+			if i := singleSlot(t.Key); i >= 0 {
+				if single.seen[i] {
+					return Record{}, fmt.Errorf("wal trailer %s appears more than once", t.Key)
+				}
+				single.value[i], single.seen[i] = t.Value, true
+			} else if strings.HasPrefix(t.Key, "Writ-") {
 				return Record{}, fmt.Errorf("wal trailer %s is not a known Writ trailer", t.Key)
 			}
 		}
 	}
 	need := func(k string) (string, error) {
-		v, ok := single[k]
-		if !ok || v == "" {
+		v := single.get(k)
+		if v == "" {
 			return "", fmt.Errorf("wal message: missing trailer %s", k)
 		}
 		return v, nil
@@ -261,20 +292,20 @@ func Decode(msg string) (Record, error) {
 		return Record{}, err
 	}
 	r.Entry.Kind = reconciler.EntryKind(kind)
-	for _, k := range []string{KeyIdemKey, KeyHLC, KeyProposer, KeyStatePre, KeyStatePost} {
+	for _, k := range [...]string{KeyIdemKey, KeyHLC, KeyProposer, KeyStatePre, KeyStatePost} {
 		if _, err := need(k); err != nil {
 			return Record{}, err
 		}
 	}
-	if r.Entry.HLC, err = reconciler.ParseHLC(single[KeyHLC]); err != nil {
+	if r.Entry.HLC, err = reconciler.ParseHLC(single.get(KeyHLC)); err != nil {
 		return Record{}, fmt.Errorf("wal trailer %s: %w", KeyHLC, err)
 	}
-	r.Entry.IdemKey, r.Entry.Signer = single[KeyIdemKey], single[KeyProposer]
-	r.Entry.Subject = policies.Subject{Commit: single[KeySubject], Content: single[KeyContent]}
-	r.StatePre, r.StatePost = single[KeyStatePre], single[KeyStatePost]
-	r.InstancePre, r.InstancePost = single[KeyInstancePre], single[KeyInstancePost]
-	r.RulesHash, r.Policy, r.Override = single[KeyRules], single[KeyPolicy], single[KeyOverride]
-	if v := single[KeyProposal]; v != "" {
+	r.Entry.IdemKey, r.Entry.Signer = single.get(KeyIdemKey), single.get(KeyProposer)
+	r.Entry.Subject = policies.Subject{Commit: single.get(KeySubject), Content: single.get(KeyContent)}
+	r.StatePre, r.StatePost = single.get(KeyStatePre), single.get(KeyStatePost)
+	r.InstancePre, r.InstancePost = single.get(KeyInstancePre), single.get(KeyInstancePost)
+	r.RulesHash, r.Policy, r.Override = single.get(KeyRules), single.get(KeyPolicy), single.get(KeyOverride)
+	if v := single.get(KeyProposal); v != "" {
 		path, head, ok := strings.Cut(v, "@")
 		if !ok || path == "" || head == "" {
 			return Record{}, fmt.Errorf("wal trailer %s %q: want <path>@<commit>", KeyProposal, v)
@@ -295,26 +326,30 @@ func Decode(msg string) (Record, error) {
 		if err != nil {
 			return Record{}, err
 		}
-		for k, v := range map[string]string{KeyInstance: p.Instance, KeyWorkflow: p.Workflow, KeyTransition: p.Transition, KeyIdemKey: p.IdemKey} {
-			if single[k] != v {
-				return Record{}, fmt.Errorf("wal trailer %s %q does not match the proposal's %q", k, single[k], v)
+		// In this order, so that the error is always the same one.
+		for _, kv := range [...][2]string{{KeyInstance, p.Instance}, {KeyWorkflow, p.Workflow}, {KeyTransition, p.Transition}, {KeyIdemKey, p.IdemKey}} {
+			if k, v := kv[0], kv[1]; single.get(k) != v {
+				return Record{}, fmt.Errorf("wal trailer %s %q does not match the proposal's %q", k, single.get(k), v)
 			}
 		}
 		r.Entry.Proposal = p
 	default:
 		return Record{}, fmt.Errorf("wal trailer %s: unknown kind %q", KeyKind, kind)
 	}
-	r.Summary = strings.TrimSpace(strings.SplitN(body, "\n\n", 2)[0])
+	summary, _, _ := strings.Cut(body, "\n\n")
+	r.Summary = strings.TrimSpace(summary)
 	return r, nil
 }
 
 func decodeProposal(body string) (*schemas.Proposal, error) {
-	for _, line := range strings.Split(body, "\n") {
+	for rest := body; rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
 		raw, ok := strings.CutPrefix(line, proposalLine)
 		if !ok {
 			continue
 		}
-		dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+		dec := json.NewDecoder(strings.NewReader(raw))
 		dec.DisallowUnknownFields()
 		dec.UseNumber() // numbers keep their exact digits, as the loader keeps them
 		var p schemas.Proposal

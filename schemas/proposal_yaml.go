@@ -1,0 +1,185 @@
+package schemas
+
+import (
+	"slices"
+	"strings"
+)
+
+// ProposalIsYAML reports whether data is, byte for byte, the YAML writ
+// writes for p (yaml.v3's Marshal of the Proposal, as a proposal commit
+// holds it) and p passes the proposal schema. When it does, LoadProposal
+// returns no problems for data and a proposal whose canonical JSON equals
+// p's, so a caller that would load data only to compare it with p may skip
+// the load. It is much cheaper than that load, and safe for concurrent use.
+//
+// It recognises only simple proposals: every string, input key and input
+// value is a one-line plain YAML scalar of ASCII letters, digits, single
+// spaces and a few punctuation marks, which reads back as that very string.
+// False means "not shown", never "different": load data the full way then.
+func ProposalIsYAML(data []byte, p *Proposal) bool {
+	if p == nil || len(data) > MaxFileSize {
+		return false
+	}
+	m := yamlMatch{data: data, ok: true}
+	m.field("", "instance", p.Instance)
+	m.field("", "workflow", p.Workflow)
+	m.field("", "transition", p.Transition)
+	m.field("", "base_state", p.BaseState)
+	m.field("", "idem_key", p.IdemKey)
+	if p.Owner != "" {
+		m.field("", "owner", p.Owner)
+	}
+	if p.Materiality != "" {
+		m.field("", "materiality", string(p.Materiality))
+	}
+	if len(p.Inputs) > 0 {
+		m.lit("inputs:\n")
+		var small [8]string
+		keys := small[:0]
+		for k := range p.Inputs {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			v, isString := p.Inputs[k].(string)
+			if !isString {
+				return false
+			}
+			m.field("    ", k, v)
+		}
+	}
+	if len(p.Evidence) > 0 {
+		m.lit("evidence:\n")
+		for _, e := range p.Evidence {
+			m.field("    - ", "name", e.Name)
+			if e.URI != "" {
+				m.field("      ", "uri", e.URI)
+			}
+			if e.Digest != "" {
+				m.field("      ", "digest", e.Digest)
+			}
+		}
+	}
+	if p.Justification != "" {
+		m.field("", "justification", p.Justification)
+	}
+	if !m.ok || m.off != len(data) {
+		return false
+	}
+	return validSimpleProposal(p)
+}
+
+// yamlMatch compares data, piece by piece, with a rendering written to it.
+type yamlMatch struct {
+	data []byte
+	off  int
+	ok   bool
+}
+
+// lit matches s.
+func (m *yamlMatch) lit(s string) {
+	if !m.ok {
+		return
+	}
+	if len(m.data)-m.off < len(s) || string(m.data[m.off:m.off+len(s)]) != s {
+		m.ok = false
+		return
+	}
+	m.off += len(s)
+}
+
+// field matches the line "<indent><key>: <value>\n", where key and value
+// must be plain scalars.
+func (m *yamlMatch) field(indent, key, value string) {
+	if !plainScalar(key) || !plainScalar(value) {
+		m.ok = false
+		return
+	}
+	m.lit(indent)
+	m.lit(key)
+	m.lit(": ")
+	m.lit(value)
+	m.lit("\n")
+}
+
+// plainScalar reports whether s, written unquoted on one line in a block
+// mapping, is a plain YAML scalar that reads back as the string s. It is
+// deliberately narrow: an ASCII letter first; then letters, digits,
+// ".", "_", "-", "/", "+", "@", single spaces between other characters,
+// and ":" only before a character other than a space; and not one of the
+// words YAML reads, or yaml.v3 writes, as something other than a string
+// (true, null, yes, off, ...).
+func plainScalar(s string) bool {
+	if s == "" || !isASCIILetter(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isASCIILetter(c), c >= '0' && c <= '9':
+		case c == '.', c == '_', c == '-', c == '/', c == '+', c == '@':
+		case c == ' ', c == ':':
+			if i == len(s)-1 || s[i+1] == ' ' {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	if len(s) <= 5 {
+		switch strings.ToLower(s) {
+		case "true", "false", "null", "y", "yes", "n", "no", "on", "off":
+			return false
+		}
+	}
+	return true
+}
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// validSimpleProposal validates p, whose strings are all plain scalars
+// (see ProposalIsYAML), against the proposal schema, as the loader would
+// validate the value it reads from p's YAML: a mapping of the fields
+// yaml.v3 writes, every scalar a string.
+func validSimpleProposal(p *Proposal) bool {
+	set, err := compiledSchemas()
+	if err != nil {
+		return false
+	}
+	v := map[string]any{
+		"instance":   p.Instance,
+		"workflow":   p.Workflow,
+		"transition": p.Transition,
+		"base_state": p.BaseState,
+		"idem_key":   p.IdemKey,
+	}
+	if p.Owner != "" {
+		v["owner"] = p.Owner
+	}
+	if p.Materiality != "" {
+		v["materiality"] = string(p.Materiality)
+	}
+	if len(p.Inputs) > 0 {
+		// Every value is a string (ProposalIsYAML checked), as the loader
+		// would read it; validation only reads the map.
+		v["inputs"] = p.Inputs
+	}
+	if len(p.Evidence) > 0 {
+		ev := make([]any, len(p.Evidence))
+		for i, e := range p.Evidence {
+			item := map[string]any{"name": e.Name}
+			if e.URI != "" {
+				item["uri"] = e.URI
+			}
+			if e.Digest != "" {
+				item["digest"] = e.Digest
+			}
+			ev[i] = item
+		}
+		v["evidence"] = ev
+	}
+	if p.Justification != "" {
+		v["justification"] = p.Justification
+	}
+	return set.compiled[KindProposal].Validate(v) == nil
+}

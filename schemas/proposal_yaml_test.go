@@ -1,0 +1,188 @@
+package schemas
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+const testBase = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func simpleProposal() *Proposal {
+	return &Proposal{Instance: "svc-1", Workflow: "release", Transition: "tests-fail", BaseState: testBase, IdemKey: "k-faad4867dc8ab8d0"}
+}
+
+// checkProposalIsYAML fails t when ProposalIsYAML vouches for data and p
+// but loading data does not give p.
+func checkProposalIsYAML(t *testing.T, data []byte, p *Proposal) bool {
+	t.Helper()
+	if !ProposalIsYAML(data, p) {
+		return false
+	}
+	loaded, problems := LoadProposal("p.yaml", data)
+	if len(problems) > 0 {
+		t.Fatalf("ProposalIsYAML vouched for %q, but it does not load: %v", data, problems)
+	}
+	a, _ := CanonicalJSON(loaded)
+	b, _ := CanonicalJSON(p)
+	if string(a) != string(b) {
+		t.Fatalf("ProposalIsYAML vouched for %q as %s, but it loads as %s", data, b, a)
+	}
+	return true
+}
+
+func TestProposalIsYAML(t *testing.T) {
+	with := func(f func(p *Proposal)) *Proposal {
+		p := simpleProposal()
+		f(p)
+		return p
+	}
+	tests := []struct {
+		name string
+		p    *Proposal
+		data string // default: yaml.v3's rendering of p
+		want bool
+	}{
+		{name: "minimal", p: simpleProposal(), want: true},
+		{name: "every field", p: with(func(p *Proposal) {
+			p.Owner, p.Materiality, p.Justification = "team-2", MaterialityHigh, "all checks green"
+			p.Inputs = map[string]any{"run": "ci-36", "change_ticket": "CHG-84", "environment": "staging"}
+			p.Evidence = []Evidence{{Name: "ci", URI: "https://ci.example/run/1", Digest: "sha256:ab"}, {Name: "log"}}
+		}), want: true},
+		{name: "base state none", p: with(func(p *Proposal) { p.BaseState = BaseStateNone }), want: true},
+		{name: "empty inputs map", p: with(func(p *Proposal) { p.Inputs = map[string]any{} }), want: true},
+		{name: "other bytes", p: simpleProposal(), data: "instance: svc-1\nworkflow: release\ntransition: tests-fail\nbase_state: " + testBase + "\nidem_key: k-other\n"},
+		{name: "trailing bytes", p: simpleProposal(), data: "instance: svc-1\nworkflow: release\ntransition: tests-fail\nbase_state: " + testBase + "\nidem_key: k-faad4867dc8ab8d0\n# hi\n"},
+		{name: "same meaning, other layout", p: simpleProposal(), data: "{instance: svc-1, workflow: release, transition: tests-fail, base_state: '" + testBase + "', idem_key: k-faad4867dc8ab8d0}\n"},
+		{name: "invalid base state", p: with(func(p *Proposal) { p.BaseState = "sha256:abc" })},
+		{name: "invalid name", p: with(func(p *Proposal) { p.Instance = "Svc" })},
+		{name: "empty instance", p: with(func(p *Proposal) { p.Instance = "" })},
+		{name: "invalid materiality", p: with(func(p *Proposal) { p.Materiality = "huge" })},
+		{name: "invalid evidence digest", p: with(func(p *Proposal) { p.Evidence = []Evidence{{Name: "x", Digest: "SHA:1"}} })},
+		{name: "number input", p: with(func(p *Proposal) { p.Inputs = map[string]any{"n": json.Number("3")} })},
+		{name: "nested input", p: with(func(p *Proposal) { p.Inputs = map[string]any{"n": map[string]any{"a": "b"}} })},
+		{name: "input that reads as a bool", p: with(func(p *Proposal) { p.Inputs = map[string]any{"ok": "yes"} })},
+		{name: "input that reads as null", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": "Null"} })},
+		{name: "input that reads as a number", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": "1.5"} })},
+		{name: "quoted by yaml.v3", p: with(func(p *Proposal) { p.Justification = "a: b" })},
+		{name: "comment-like", p: with(func(p *Proposal) { p.Justification = "a #b" })},
+		{name: "multi-line", p: with(func(p *Proposal) { p.Justification = "a\nb" })},
+		{name: "unicode", p: with(func(p *Proposal) { p.Justification = "grün" })},
+		{name: "long line", p: with(func(p *Proposal) { p.Justification = strings.Repeat("word ", 30) + "end" }), want: true},
+		{name: "nil", p: nil, data: "instance: x\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := []byte(tt.data)
+			if tt.data == "" {
+				var err error
+				if data, err = yaml.Marshal(tt.p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := checkProposalIsYAML(t, data, tt.p); got != tt.want {
+				t.Fatalf("ProposalIsYAML(%q) = %v, want %v", data, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestProposalIsYAMLProperty renders random proposals made of tricky
+// strings, and checks that whatever ProposalIsYAML vouches for, for the
+// rendering or for another proposal's, loads as the proposal it was
+// given.
+func TestProposalIsYAMLProperty(t *testing.T) {
+	pieces := []string{"a", "Z", "svc", "0", "9", "-", "_", ".", "/", ":", ": ", " ", "  ", "#", " #", "'", `"`, "@", "+", "!", "&", "*",
+		"?", "[", "{", ",", "|", ">", "%", "~", "\t", "\n", "\r", "\u2028", "ü", "\x00", "\xff", "yes", "no", "on", "true", "null",
+		"NULL", "1", "0x1F", "1e3", ".inf", "2001-12-14", "1:20", "<<", "sha256", "none", "k-1"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	str := func() string {
+		var b strings.Builder
+		for range rnd.IntN(4) {
+			b.WriteString(pieces[rnd.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	maybe := func(s string) string {
+		if rnd.IntN(3) == 0 {
+			return str()
+		}
+		return s
+	}
+	gen := func() *Proposal {
+		p := simpleProposal()
+		p.Instance, p.Workflow, p.Transition = maybe("svc-1"), maybe("release"), maybe("ship")
+		p.BaseState, p.IdemKey = maybe(testBase), maybe("k-1")
+		if rnd.IntN(2) == 0 {
+			p.Owner, p.Justification, p.Materiality = str(), str(), Materiality(maybe("low"))
+		}
+		if n := rnd.IntN(3); n > 0 {
+			p.Inputs = map[string]any{}
+			for range n {
+				p.Inputs[maybe("run")] = maybe("ci-1")
+			}
+		}
+		if rnd.IntN(3) == 0 {
+			p.Evidence = []Evidence{{Name: maybe("ci"), URI: str(), Digest: maybe("sha256:ab")}}
+		}
+		return p
+	}
+	vouched := 0
+	for range 3000 {
+		p, q := gen(), gen()
+		data, err := yaml.Marshal(p)
+		if err != nil {
+			continue
+		}
+		if checkProposalIsYAML(t, data, p) {
+			vouched++
+		}
+		checkProposalIsYAML(t, data, q)
+	}
+	if vouched == 0 {
+		t.Fatal("ProposalIsYAML vouched for no rendering at all")
+	}
+}
+
+// FuzzProposalIsYAML checks that ProposalIsYAML never vouches for bytes
+// that do not load as the proposal given.
+func FuzzProposalIsYAML(f *testing.F) {
+	p := simpleProposal()
+	data, _ := yaml.Marshal(p)
+	f.Add(data, p.Instance, p.BaseState, "run", "ci-36", "")
+	f.Add([]byte("instance: a\nworkflow: b\ntransition: c\nbase_state: none\nidem_key: k\ninputs:\n    x: y\njustification: j k\n"),
+		"a", "none", "x", "y", "j k")
+	f.Fuzz(func(t *testing.T, data []byte, instance, base, key, value, justification string) {
+		p := &Proposal{Instance: instance, Workflow: "b", Transition: "c", BaseState: base, IdemKey: "k",
+			Inputs: map[string]any{key: value}, Justification: justification}
+		checkProposalIsYAML(t, data, p)
+	})
+}
+
+func BenchmarkProposalCheck(b *testing.B) {
+	p := simpleProposal()
+	p.Inputs = map[string]any{"run": "ci-36"}
+	data, _ := yaml.Marshal(p)
+	b.Run("ProposalIsYAML", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !ProposalIsYAML(data, p) {
+				b.Fatal("not vouched")
+			}
+		}
+	})
+	b.Run("LoadProposal+CanonicalJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			loaded, _ := LoadProposal("p.yaml", data)
+			x, _ := CanonicalJSON(loaded)
+			y, _ := CanonicalJSON(p)
+			if string(x) != string(y) {
+				b.Fatal("differ")
+			}
+		}
+	})
+}
