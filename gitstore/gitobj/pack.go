@@ -2,11 +2,11 @@ package gitobj
 
 import (
 	"bufio"
-	"compress/zlib"
 	"fmt"
 	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/klauspost/compress/zlib"
 )
 
 // packEntry is one pack entry: its type, inflated data (the object, or
@@ -104,14 +104,20 @@ func (in *inflater) header(p *pack, off int64) (packEntry, error) {
 		return packEntry{}, fmt.Errorf("object of %d bytes is too large", size)
 	}
 	e.size = int(size)
-	if in.zr == nil {
-		if in.zr, err = zlib.NewReader(in.br); err != nil {
-			return packEntry{}, err
-		}
-	} else if err := in.zr.(zlib.Resetter).Reset(in.br, nil); err != nil {
+	if err := in.reset(); err != nil {
 		return packEntry{}, err
 	}
 	return e, nil
+}
+
+// reset starts inflating the zlib stream at in.br's position.
+func (in *inflater) reset() error {
+	if in.zr == nil {
+		var err error
+		in.zr, err = zlib.NewReader(in.br)
+		return err
+	}
+	return in.zr.(zlib.Resetter).Reset(in.br, nil)
 }
 
 // ReadPrefix returns at least the first n bytes of an object (all of it

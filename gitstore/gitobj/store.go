@@ -22,7 +22,6 @@ package gitobj
 import (
 	"bufio"
 	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
@@ -182,24 +181,36 @@ func (s *Store) readLoose(h plumbing.Hash) (plumbing.ObjectType, []byte, error) 
 	} else if err != nil {
 		return plumbing.InvalidObject, nil, err
 	}
-	zr, err := zlib.NewReader(bytes.NewReader(raw))
-	if err != nil {
+	in, _ := s.inflaters.Get().(*inflater)
+	if in == nil {
+		in = &inflater{br: bufio.NewReaderSize(nil, 4096)}
+	}
+	defer s.inflaters.Put(in)
+	in.br.Reset(bytes.NewReader(raw))
+	if err := in.reset(); err != nil {
 		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: %w", hex, err)
 	}
-	defer zr.Close()
-	br := bufio.NewReader(zr)
-	hdr, err := br.ReadString(0)
-	if err != nil {
-		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: header: %w", hex, err)
+	// The header ("<type> <size>\x00") is short: read a little, find it,
+	// and keep what follows it.
+	var head [64]byte
+	n, err := io.ReadAtLeast(in.zr, head[:], len(head))
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: %w", hex, err)
 	}
-	kind, size, ok := strings.Cut(strings.TrimSuffix(hdr, "\x00"), " ")
+	nul := bytes.IndexByte(head[:n], 0)
+	if nul < 0 {
+		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: bad header %q", hex, head[:n])
+	}
+	hdr := string(head[:nul])
+	kind, size, ok := strings.Cut(hdr, " ")
 	t, terr := plumbing.ParseObjectType(kind)
-	n, nerr := strconv.ParseInt(size, 10, 64)
-	if !ok || terr != nil || nerr != nil || n < 0 || n > 1<<31 {
+	sz, nerr := strconv.ParseInt(size, 10, 64)
+	if !ok || terr != nil || nerr != nil || sz < 0 || sz > 1<<31 {
 		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: bad header %q", hex, hdr)
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(br, b); err != nil {
+	b := make([]byte, sz)
+	got := copy(b, head[nul+1:n])
+	if _, err := io.ReadFull(in.zr, b[got:]); err != nil {
 		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: %w", hex, err)
 	}
 	return t, b, nil
