@@ -381,26 +381,7 @@ func readCheckpointCommit(store *gitstore.Store, h plumbing.Hash) (gitstore.Chec
 // history, as Replay does without a checkpoint, but does not hold the
 // (stale) checkpoint against it.
 func (e *Engine) replayIgnoringCheckpoint(head plumbing.Hash) (*ReplayResult, error) {
-	chain, err := e.firstParentHashes(head)
-	if err != nil {
-		return nil, err
-	}
-	res := &ReplayResult{State: reconciler.NewState(), Head: head}
-	v := verifier{engine: e, rings: map[string]*signing.KeyRing{}}
-	for i, h := range chain {
-		c, err := e.Store.Commit(h)
-		if err != nil {
-			return nil, fmt.Errorf("read commit %s: %w", h, err)
-		}
-		if _, res.State, err = v.entry(res.State, c, i); err != nil {
-			return nil, err
-		}
-		res.Replayed++
-		if e.Progress != nil {
-			e.Progress(i+1, len(chain))
-		}
-	}
-	return res, nil
+	return e.Replay(ReplayOptions{head: head, ignoreCheckpoint: true})
 }
 
 // remotePending reads the remote's proposal branches (as fetched) against

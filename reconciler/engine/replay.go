@@ -26,6 +26,12 @@ type ReplayOptions struct {
 	// The state-hash checks of the newest few entries may still fail
 	// after the call; Replay's error then names that entry.
 	OnEntry func(index int, v Verified)
+
+	// head, when set, is replayed instead of the local main (a fetched
+	// remote main); ignoreCheckpoint replays it all without reading or
+	// checking the checkpoint.
+	head             plumbing.Hash
+	ignoreCheckpoint bool
 }
 
 // Verified is one WAL entry that passed replay.
@@ -91,9 +97,12 @@ func (e *Engine) replay(opts ReplayOptions) (*ReplayResult, replayStats, error) 
 }
 
 func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error) {
-	head, err := e.mainHead()
-	if err != nil {
-		return nil, nil, err
+	head := opts.head
+	if head.IsZero() {
+		var err error
+		if head, err = e.mainHead(); err != nil {
+			return nil, nil, err
+		}
 	}
 	if head.IsZero() {
 		return nil, nil, fmt.Errorf("main has no commits: not a writ control repo (run writ init)")
@@ -101,7 +110,11 @@ func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error
 	res := &ReplayResult{State: reconciler.NewState(), Head: head}
 	read := openReader(e.Store)
 	defer read.close()
-	cp, err := readCheckpoint(e.Store, read)
+	var cp gitstore.Checkpoint
+	err := gitstore.ErrNoRef
+	if !opts.ignoreCheckpoint {
+		cp, err = readCheckpoint(e.Store, read)
+	}
 	hasCheckpoint := err == nil
 	if err != nil && !errors.Is(err, gitstore.ErrNoRef) {
 		return nil, nil, fmt.Errorf("read checkpoint: %w", err)
@@ -155,16 +168,6 @@ func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error
 func rewritten(cp gitstore.Checkpoint) error {
 	return fmt.Errorf("%w: checkpoint %s covers commit %s, which is not on main's first-parent history",
 		ErrRewritten, shortHash(cp.Commit.String()), cp.At)
-}
-
-// firstParentHashes returns main's first-parent chain, root first.
-func (e *Engine) firstParentHashes(head plumbing.Hash) ([]plumbing.Hash, error) {
-	read := &objectReader{store: e.Store}
-	chain, err := read.firstParents(head, plumbing.ZeroHash)
-	if err != nil {
-		return nil, fmt.Errorf("walk main: %w", err)
-	}
-	return chain, nil
 }
 
 // restoreCheckpoint rebuilds the checkpoint's state and checks that the

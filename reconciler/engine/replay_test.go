@@ -124,7 +124,7 @@ func TestReplayMatchesOneByOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chain, err := e.firstParentHashes(head)
+	chain, err := openReader(e.Store).firstParents(head, plumbing.ZeroHash)
 	if err != nil {
 		t.Fatal(err)
 	}
