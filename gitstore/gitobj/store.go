@@ -35,7 +35,6 @@ import (
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
@@ -292,7 +291,7 @@ func (s *Store) readPacked(p *pack, off int64) (plumbing.ObjectType, []byte, err
 		off = bo
 	}
 	for j := len(chain) - 1; j >= 0; j-- {
-		out, err := packfile.PatchDelta(base, chain[j].delta)
+		out, err := applyDelta(base, chain[j].delta)
 		if err != nil {
 			return plumbing.InvalidObject, nil, fmt.Errorf("pack %s offset %d: %w", filepath.Base(p.f.Name()), chain[j].off, err)
 		}
