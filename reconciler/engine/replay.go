@@ -144,7 +144,10 @@ func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error
 			run.parentTree, _ = r.treeOf(cp.At)
 		}
 	} else {
-		if run.chain, err = read.firstParents(head, plumbing.ZeroHash); err != nil {
+		r.early = startEarlySigs(read, r.guessRing(snapshot, head))
+		run.chain, err = read.firstParentsVisit(head, plumbing.ZeroHash, r.early.offer)
+		r.early.stop()
+		if err != nil {
 			return nil, nil, fmt.Errorf("walk main: %w", err)
 		}
 		if hasCheckpoint {
@@ -221,4 +224,26 @@ func preload(s reconciler.State, p *prepared, checkpoint plumbing.Hash) error {
 		return &TamperError{Commit: checkpoint, Index: p.index, Reason: "checkpoint: " + err.Error()}
 	}
 	return nil
+}
+
+// guessRing is the key ring most entries of a whole-history replay are
+// likely verified with: the checkpoint's rules if there is a checkpoint,
+// else the rules in main's head tree; nil if neither reads.
+func (r *replayer) guessRing(snapshot reconciler.State, head plumbing.Hash) *ringRef {
+	if rules := snapshot.Rules(); rules != nil {
+		return r.ringFor(rules, snapshot.RulesHash())
+	}
+	c, err := r.read.commit(head)
+	if err != nil {
+		return nil
+	}
+	rules, err := r.loadRules(c)
+	if err != nil {
+		return nil
+	}
+	hash, err := reconciler.HashRules(rules)
+	if err != nil {
+		return nil
+	}
+	return r.ringFor(rules, hash)
 }

@@ -113,7 +113,11 @@ func (r *replayer) verifySignatures(p *prepared, ring *ringRef) {
 		p.sigErr = ring.err
 		return
 	}
-	p.signer, p.sigErr = p.c.verify(ring.ring)
+	if sig, ok := r.early.take(p.c.Hash, ring); ok {
+		p.signer, p.sigErr = sig.signer, sig.err
+	} else {
+		p.signer, p.sigErr = p.c.verify(ring.ring)
+	}
 	if p.rec.Entry.Kind != reconciler.KindGenesis {
 		p.laterErr = r.proposal(p, ring.ring)
 	}

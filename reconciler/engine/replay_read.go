@@ -146,6 +146,12 @@ func (r *objectReader) lookup(root plumbing.Hash, dirs []string, file string) ([
 // that is not on the chain gives an error wrapping gitstore.ErrNotOnChain.
 // It reads only each commit's headers.
 func (r *objectReader) firstParents(from, stop plumbing.Hash) ([]plumbing.Hash, error) {
+	return r.firstParentsVisit(from, stop, nil)
+}
+
+// firstParentsVisit is firstParents, also calling visit (when not nil)
+// with each commit as the walk passes it, newest first.
+func (r *objectReader) firstParentsVisit(from, stop plumbing.Hash, visit func(plumbing.Hash)) ([]plumbing.Hash, error) {
 	var chain []plumbing.Hash
 	for h := from; h != stop; {
 		if h.IsZero() {
@@ -156,6 +162,9 @@ func (r *objectReader) firstParents(from, stop plumbing.Hash) ([]plumbing.Hash, 
 			return nil, fmt.Errorf("walk first parent: %w", err)
 		}
 		chain = append(chain, h)
+		if visit != nil {
+			visit(h)
+		}
 		h = parent
 	}
 	for i, j := 0, len(chain)-1; i < j; i, j = i+1, j-1 {
