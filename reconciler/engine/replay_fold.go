@@ -31,7 +31,7 @@ type replayer struct {
 	rings   map[string]*ringRef
 	current atomic.Pointer[ringRef] // the rules in force at the fold's position
 	trees   treeCache
-	early   *earlySigs // entry signatures verified during the walk, or nil
+	early   *earlySigs  // entry signatures verified during the walk, or nil
 	stats   replayStats // kept by the fold
 }
 
