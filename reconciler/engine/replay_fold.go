@@ -32,6 +32,7 @@ type replayer struct {
 	current atomic.Pointer[ringRef] // the rules in force at the fold's position
 	trees   treeCache
 	stats   replayStats // kept by the fold
+	hints   entryHints  // where treeFacts last found each instance
 }
 
 // replayStats counts how the fold checked entries, for tests and
