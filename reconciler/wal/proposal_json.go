@@ -209,7 +209,10 @@ func (d *jsonLine) str() (string, bool) {
 	for d.i < len(d.s) {
 		switch c := d.s[d.i]; {
 		case c == '"':
-			s := d.s[start:d.i]
+			// A copy: a substring would keep the whole commit message
+			// alive for as long as the string lives (idempotency keys
+			// live in the state for good).
+			s := strings.Clone(d.s[start:d.i])
 			d.i++
 			return s, true
 		case c == '\\':

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
@@ -321,6 +322,28 @@ func BenchmarkDecode(b *testing.B) {
 	for b.Loop() {
 		if _, err := Decode(msg); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestParsedProposalDoesNotPinLine checks that the proposal's strings are
+// not substrings of the line: the state keeps idempotency keys for good,
+// and a substring would keep every commit message body alive with them.
+func TestParsedProposalDoesNotPinLine(t *testing.T) {
+	canon, err := schemas.CanonicalJSON(sampleRecord().Entry.Proposal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := string(canon)
+	p, ok := parseProposalLine(line)
+	if !ok {
+		t.Fatalf("parseProposalLine(%s) failed", line)
+	}
+	start := uintptr(unsafe.Pointer(unsafe.StringData(line)))
+	end := start + uintptr(len(line))
+	for _, s := range []string{p.IdemKey, p.Instance, p.Workflow, p.Transition, p.BaseState, p.Justification, p.Inputs["change_ticket"].(string)} {
+		if at := uintptr(unsafe.Pointer(unsafe.StringData(s))); at >= start && at < end {
+			t.Errorf("proposal string %q points into the line", s)
 		}
 	}
 }
