@@ -33,6 +33,7 @@ type replayer struct {
 	trees   treeCache
 	early   *earlySigs  // entry signatures verified during the walk, or nil
 	stats   replayStats // kept by the fold
+	hints   entryHints  // where treeFacts last found each instance
 }
 
 // replayStats counts how the fold checked entries, for tests and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -63,10 +64,11 @@ func (r *replayer) treeFacts(c *commitView, path string) treeFacts {
 	if f.propsRaw, ok = r.read.rawTree(f.propsHash); !ok {
 		return treeFacts{}
 	}
-	// The entry "40000 <instance>\0<object>", if it appears exactly once.
-	entry := []byte(gitobj.ModeDir + " " + f.instance + "\x00")
-	at := bytes.Index(f.propsRaw, entry)
-	if at < 0 || len(f.propsRaw) < at+len(entry)+20 || bytes.Contains(f.propsRaw[at+1:], entry) {
+	// The entry "40000 <instance>\0<object>".
+	var buf [128]byte
+	entry := append(append(append(buf[:0], gitobj.ModeDir+" "...), f.instance...), 0)
+	at := r.hints.find(f.propsRaw, f.instance, entry)
+	if at < 0 || len(f.propsRaw) < at+len(entry)+20 {
 		return treeFacts{}
 	}
 	copy(f.instHash[:], f.propsRaw[at+len(entry):])
@@ -79,6 +81,40 @@ func (r *replayer) treeFacts(c *commitView, path string) treeFacts {
 	}
 	f.blob, f.ok = f.inst.Hash(j), true
 	return f
+}
+
+// entryHints remembers, per instance, where its entry was in the last
+// proposals/ tree searched. Entries only move when an instance sorting
+// before it is added, so the offset is nearly always right, and finding
+// the entry costs one comparison instead of a scan of a tree that grows
+// with the log. Safe for concurrent use.
+//
+// The bytes found are a hint either way: a match could in principle lie
+// inside another entry's object id (20 bytes of SHA-1, so only if
+// constructed against SHA-1), but the fold checks the whole tree against
+// the parent's (Splice) and falls back to a diff when the hint was wrong.
+type entryHints struct {
+	mu sync.Mutex
+	at map[string]int
+}
+
+// find returns the offset of entry, the entry of instance, in raw, or -1.
+func (h *entryHints) find(raw []byte, instance string, entry []byte) int {
+	h.mu.Lock()
+	at, ok := h.at[instance]
+	h.mu.Unlock()
+	if ok && at+len(entry) <= len(raw) && bytes.Equal(raw[at:at+len(entry)], entry) {
+		return at
+	}
+	if at = bytes.Index(raw, entry); at >= 0 {
+		h.mu.Lock()
+		if h.at == nil {
+			h.at = map[string]int{}
+		}
+		h.at[strings.Clone(instance)] = at
+		h.mu.Unlock()
+	}
+	return at
 }
 
 // checkTree fails unless the entry's tree is its first parent's plus the

@@ -349,6 +349,11 @@ func decodeProposal(body string) (*schemas.Proposal, error) {
 		if !ok {
 			continue
 		}
+		if p, ok := parseProposalLine(raw); ok {
+			if canon, err := schemas.CanonicalJSON(p); err == nil && string(canon) == raw {
+				return p, nil
+			}
+		}
 		dec := json.NewDecoder(strings.NewReader(raw))
 		dec.DisallowUnknownFields()
 		dec.UseNumber() // numbers keep their exact digits, as the loader keeps them

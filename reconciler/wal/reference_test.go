@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
@@ -216,6 +217,52 @@ func decodeSeeds(t testing.TB) []string {
 		}
 		seeds = append(seeds, msg)
 	}
+	// Proposal lines with every kind of value and escape, and lines that
+	// are valid JSON but not canonical.
+	tricky := sampleRecord()
+	tricky.Entry.Proposal.Justification = "a \"quoted\" \\ line\nwith\ttabs \x01 \u2028 \u2029 <&> grün 🎉 \ufffd"
+	tricky.Entry.Proposal.Owner, tricky.Entry.Proposal.Materiality = "team-\x7f", schemas.MaterialityHigh
+	tricky.Entry.Proposal.Inputs = map[string]any{"n": json.Number("-1.5e+07"), "b": true, "f": false, "z": nil,
+		"l": []any{"x", json.Number("0"), []any{}, map[string]any{}, map[string]any{"k\n": []any{nil}}}, "é": "\u2028"}
+	tricky.Entry.Proposal.Evidence = []schemas.Evidence{{Name: "ci", URI: "https://ci/1", Digest: "sha256:ab"}, {Name: "log"}}
+	trickyMsg, err := Encode(tricky)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := referenceDecode(trickyMsg); err != nil {
+		t.Fatalf("the tricky message does not decode: %v", err)
+	}
+	seeds = append(seeds, trickyMsg)
+	for _, r := range [][2]string{
+		{`"b":true`, `"b": true`},
+		{`"b":true`, `"b":true,"b":false`},
+		{`"b":true`, `"b":"\u0041"`},
+		{`"b":true`, `"b":"\/"`},
+		{`"b":true`, `"b":"\ud83c\udf89"`},
+		{`"b":true`, `"b":"\ud83c"`},
+		{`"b":true`, `"b":"\u00e9"`},
+		{`"b":true`, `"b":1.0`},
+		{`"b":true`, `"b":01`},
+		{`"b":true`, `"b":1e400`},
+		{`"b":true`, `"b":tru`},
+		{`"b":true`, `"b":[1,]`},
+		{`"owner":"team-`, `"owner":null,"x":"team-`},
+		{`"owner":"team-`, `"owner":"\u007f`},
+		{`"evidence":[`, `"evidence":[],"x":[`},
+		{`"name":"log"`, `"name":"log","size":1`},
+		{`"name":"log"`, `"uri":"u"`},
+		{`,"idem_key"`, `,"inputs":{},"idem_key"`},
+		{`"materiality":"high"`, `"materiality":7`},
+		{`"workflow":"release"}`, `"workflow":"release"} `},
+		{`"workflow":"release"}`, `"workflow":"release"}x`},
+		{`"workflow":"release"}`, `"workflow":"release"`},
+	} {
+		msg := strings.Replace(trickyMsg, r[0], r[1], 1)
+		if msg == trickyMsg {
+			t.Fatalf("seed replacement %q not found in\n%s", r[0], trickyMsg)
+		}
+		seeds = append(seeds, msg)
+	}
 	// And FuzzDecode's corpus.
 	files, _ := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzDecode", "*"))
 	for _, f := range files {
@@ -232,6 +279,25 @@ func decodeSeeds(t testing.TB) []string {
 		}
 	}
 	return seeds
+}
+
+// TestParseProposalLine checks that canonical lines do not need
+// encoding/json.
+func TestParseProposalLine(t *testing.T) {
+	r := sampleRecord()
+	r.Entry.Proposal.Inputs = map[string]any{"n": json.Number("3"), "s": "x\u2028\"y\"", "l": []any{true, nil}}
+	r.Entry.Proposal.Evidence = []schemas.Evidence{{Name: "ci", URI: "u"}}
+	canon, err := schemas.CanonicalJSON(r.Entry.Proposal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := parseProposalLine(string(canon))
+	if !ok {
+		t.Fatalf("parseProposalLine(%s) failed", canon)
+	}
+	if !reflect.DeepEqual(p, r.Entry.Proposal) {
+		t.Fatalf("parseProposalLine(%s) = %#v, want %#v", canon, p, r.Entry.Proposal)
+	}
 }
 
 func TestDecodeMatchesReference(t *testing.T) {
@@ -256,6 +322,28 @@ func BenchmarkDecode(b *testing.B) {
 	for b.Loop() {
 		if _, err := Decode(msg); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestParsedProposalDoesNotPinLine checks that the proposal's strings are
+// not substrings of the line: the state keeps idempotency keys for good,
+// and a substring would keep every commit message body alive with them.
+func TestParsedProposalDoesNotPinLine(t *testing.T) {
+	canon, err := schemas.CanonicalJSON(sampleRecord().Entry.Proposal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := string(canon)
+	p, ok := parseProposalLine(line)
+	if !ok {
+		t.Fatalf("parseProposalLine(%s) failed", line)
+	}
+	start := uintptr(unsafe.Pointer(unsafe.StringData(line)))
+	end := start + uintptr(len(line))
+	for _, s := range []string{p.IdemKey, p.Instance, p.Workflow, p.Transition, p.BaseState, p.Justification, p.Inputs["change_ticket"].(string)} {
+		if at := uintptr(unsafe.Pointer(unsafe.StringData(s))); at >= start && at < end {
+			t.Errorf("proposal string %q points into the line", s)
 		}
 	}
 }
