@@ -2,7 +2,6 @@ package gitstore
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -28,12 +27,31 @@ func (t Trailers) Get(key string) []string {
 	return out
 }
 
-var (
-	trailerKeyRE = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
-	// trailerLikeRE decides whether a last paragraph is meant as a trailer
-	// block: its first line starts with a key and a colon.
-	trailerLikeRE = regexp.MustCompile(`^[A-Za-z0-9-]+:`)
-)
+// trailerKeyPattern is what a trailer key must match, for messages.
+const trailerKeyPattern = `^[A-Za-z0-9-]+$`
+
+// keyLen returns the length of the run of key characters ([A-Za-z0-9-])
+// at the start of s. Replay decodes trailers on every entry, so this is a
+// loop rather than a regular expression.
+func keyLen(s string) int {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// isTrailerKey reports whether s matches trailerKeyPattern.
+func isTrailerKey(s string) bool { return s != "" && keyLen(s) == len(s) }
+
+// looksLikeTrailer decides whether a last paragraph is meant as a trailer
+// block: its first line starts with a key and a colon.
+func looksLikeTrailer(line string) bool {
+	n := keyLen(line)
+	return n > 0 && n < len(line) && line[n] == ':'
+}
 
 // FormatMessage renders a commit message: the subject line, a blank line
 // and the body (when not empty), a blank line and the trailer block (when
@@ -59,8 +77,8 @@ func FormatMessage(subject, body string, trailers []Trailer) (string, error) {
 		b.WriteByte('\n')
 	}
 	for i, t := range trailers {
-		if !trailerKeyRE.MatchString(t.Key) {
-			return "", fmt.Errorf("%w: trailer %d: key %q must match %s", ErrInvalidTrailer, i+1, t.Key, trailerKeyRE)
+		if !isTrailerKey(t.Key) {
+			return "", fmt.Errorf("%w: trailer %d: key %q must match %s", ErrInvalidTrailer, i+1, t.Key, trailerKeyPattern)
 		}
 		if t.Value == "" || strings.ContainsAny(t.Value, "\r\n") || t.Value != strings.TrimSpace(t.Value) {
 			return "", fmt.Errorf("%w: trailer %s: value %q must be one non-empty line without surrounding spaces", ErrInvalidTrailer, t.Key, t.Value)
@@ -125,7 +143,7 @@ func ParseMessage(msg string) (subject, body string, trailers Trailers, err erro
 		start--
 	}
 	bodyEnd := len(rest)
-	if start < len(rest) && trailerLikeRE.MatchString(rest[start]) {
+	if start < len(rest) && looksLikeTrailer(rest[start]) {
 		for i, l := range rest[start:] {
 			t, perr := parseTrailerLine(l)
 			if perr != nil {
@@ -147,8 +165,8 @@ func parseTrailerLine(l string) (Trailer, error) {
 	if !ok {
 		return Trailer{}, fmt.Errorf("%q in trailer block is not a \"Key: value\" trailer", l)
 	}
-	if !trailerKeyRE.MatchString(key) {
-		return Trailer{}, fmt.Errorf("trailer key %q must match %s", key, trailerKeyRE)
+	if !isTrailerKey(key) {
+		return Trailer{}, fmt.Errorf("trailer key %q must match %s", key, trailerKeyPattern)
 	}
 	value = strings.TrimSpace(value)
 	if value == "" {

@@ -3,6 +3,7 @@ package gitstore
 import (
 	"errors"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -173,4 +174,18 @@ func FuzzParseMessage(f *testing.F) {
 			t.Fatalf("round trip of %q via %q: %q %q %v %v", msg, out, s2, b2, tr2, err)
 		}
 	})
+}
+
+// The hand-written key checks must agree with the patterns they replace.
+func TestTrailerKeyChecksMatchPatterns(t *testing.T) {
+	keyRE := regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+	likeRE := regexp.MustCompile(`^[A-Za-z0-9-]+:`)
+	for _, s := range []string{"", "Writ-Kind", "Writ-Kind:", "Writ-Kind: x", "writ_kind: x", ":x", "-:", "a", "a b:", "é:", "Key\n:", "0:", "A-:", "x:y:z", " Writ: x"} {
+		if got, want := isTrailerKey(s), keyRE.MatchString(s); got != want {
+			t.Errorf("isTrailerKey(%q) = %v, pattern says %v", s, got, want)
+		}
+		if got, want := looksLikeTrailer(s), likeRE.MatchString(s); got != want {
+			t.Errorf("looksLikeTrailer(%q) = %v, pattern says %v", s, got, want)
+		}
+	}
 }
