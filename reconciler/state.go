@@ -132,13 +132,12 @@ func NewState() State {
 
 // groupHash hashes buckets 16g .. 16g+15.
 func (s *State) groupHash(g int) [32]byte {
-	h := sha256.New()
-	for _, b := range s.buckets[g*16 : g*16+16] {
-		h.Write([]byte(b))
+	var buf [16 * 71]byte // 16 "sha256:" + 64 hex digits
+	b := buf[:0]
+	for _, h := range s.buckets[g*16 : g*16+16] {
+		b = append(b, h...)
 	}
-	var out [32]byte
-	copy(out[:], h.Sum(nil))
-	return out
+	return sha256.Sum256(b)
 }
 
 // Rules returns the rules in force, or nil before the genesis entry.
@@ -251,14 +250,16 @@ func hashBucket(items []stored) string {
 	if len(items) == 0 {
 		return emptyBucket
 	}
-	h := sha256.New()
+	var buf [1024]byte
+	b := buf[:0]
 	for _, st := range items {
-		h.Write([]byte(st.inst.ID))
-		h.Write([]byte{0})
-		h.Write([]byte(st.hash))
-		h.Write([]byte{'\n'})
+		b = append(b, st.inst.ID...)
+		b = append(b, 0)
+		b = append(b, st.hash...)
+		b = append(b, '\n')
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // Hash returns the repository state hash, "sha256:<hex>": a Merkle tree
