@@ -154,39 +154,20 @@ func (s *Store) commitLocked(h plumbing.Hash) (*object.Commit, error) {
 	return c, nil
 }
 
-// treeLocked decodes the tree object h.
-func (s *Store) treeLocked(h plumbing.Hash) (*object.Tree, error) {
-	t, err := object.GetTree(s.repo.Storer, h)
-	if err != nil {
-		if errors.Is(err, plumbing.ErrObjectNotFound) {
-			return nil, fmt.Errorf("tree %s: %w", short(h), ErrNotFound)
-		}
-		return nil, fmt.Errorf("tree %s: %w", short(h), err)
-	}
-	return t, nil
-}
-
-// commitTreeLocked returns the root tree of commit h; a zero h gives an
-// empty tree.
-func (s *Store) commitTreeLocked(h plumbing.Hash) (*object.Tree, error) {
-	if h.IsZero() {
-		return &object.Tree{}, nil
-	}
-	c, err := s.commitLocked(h)
-	if err != nil {
-		return nil, err
-	}
-	return s.treeLocked(c.TreeHash)
-}
-
-// storeLocked writes o unless an object with its hash already exists.
-func (s *Store) storeLocked(o *plumbing.MemoryObject) (plumbing.Hash, error) {
-	h := o.Hash()
+// storeLocked writes the object of type t and content data unless an
+// object with its hash already exists, and returns its hash.
+func (s *Store) storeLocked(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
+	h := plumbing.ComputeHash(t, data)
 	if err := s.repo.Storer.HasEncodedObject(h); err == nil {
 		return h, nil
 	}
+	o := &plumbing.MemoryObject{}
+	o.SetType(t)
+	if _, err := o.Write(data); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("write %s %s: %w", t, short(h), err)
+	}
 	if _, err := s.repo.Storer.SetEncodedObject(o); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("write %s %s: %w", o.Type(), short(h), err)
+		return plumbing.ZeroHash, fmt.Errorf("write %s %s: %w", t, short(h), err)
 	}
 	return h, nil
 }

@@ -1,0 +1,104 @@
+package gitstore
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/writ-dev/writ/gitstore/gitobj"
+)
+
+// emptyTree is the tree of no entries (a zero commit's tree).
+var emptyTree, _ = gitobj.ParseTree(nil)
+
+// readObjectLocked returns the content of object h of type t. A missing
+// object, or one of another type, gives ErrNotFound. The bytes may be
+// shared with the object reader's cache: callers must not modify them.
+func (s *Store) readObjectLocked(t plumbing.ObjectType, h plumbing.Hash) ([]byte, error) {
+	o, err := s.repo.Storer.EncodedObject(t, h)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	if r, ok := o.(*rawObject); ok {
+		return r.data, nil
+	}
+	return readAllObject(o)
+}
+
+// treeLocked reads the tree object h and parses it with gitobj.ParseTree,
+// which keeps the raw bytes and bisects lookups instead of decoding every
+// entry. A tree git would not write (entries out of order, zero-padded
+// modes) is decoded by go-git and re-encoded as git writes it first, which
+// is what the tree builder has always done with such trees.
+func (s *Store) treeLocked(h plumbing.Hash) (*gitobj.Tree, error) {
+	b, err := s.readObjectLocked(plumbing.TreeObject, h)
+	if err != nil {
+		return nil, fmt.Errorf("tree %s: %w", short(h), err)
+	}
+	if t, err := gitobj.ParseTree(b); err == nil && t.Canonical() {
+		return t, nil
+	}
+	t, err := canonicalTree(b)
+	if err != nil {
+		return nil, fmt.Errorf("tree %s: %w", short(h), err)
+	}
+	return t, nil
+}
+
+// canonicalTree decodes raw with go-git and returns it sorted and encoded
+// as git writes trees.
+func canonicalTree(raw []byte) (*gitobj.Tree, error) {
+	o := &plumbing.MemoryObject{}
+	o.SetType(plumbing.TreeObject)
+	if _, err := o.Write(raw); err != nil {
+		return nil, err
+	}
+	t := &object.Tree{}
+	if err := t.Decode(o); err != nil {
+		return nil, err
+	}
+	sort.Stable(object.TreeEntrySorter(t.Entries))
+	enc := &plumbing.MemoryObject{}
+	if err := t.Encode(enc); err != nil {
+		return nil, err
+	}
+	b, err := readAllObject(enc)
+	if err != nil {
+		return nil, err
+	}
+	return gitobj.ParseTree(b)
+}
+
+// commitTreeLocked returns the root tree of commit h; a zero h gives an
+// empty tree.
+func (s *Store) commitTreeLocked(h plumbing.Hash) (*gitobj.Tree, error) {
+	if h.IsZero() {
+		return emptyTree, nil
+	}
+	c, err := s.commitLocked(h)
+	if err != nil {
+		return nil, err
+	}
+	return s.treeLocked(c.TreeHash)
+}
+
+// entryMode returns entry i's mode as go-git's type.
+func entryMode(t *gitobj.Tree, i int) filemode.FileMode {
+	m, err := filemode.New(t.Mode(i))
+	if err != nil {
+		return filemode.Empty
+	}
+	return m
+}
+
+// isDir reports whether entry i is a directory.
+func isDir(t *gitobj.Tree, i int) bool { return t.Mode(i) == gitobj.ModeDir }
+
+// cloneBytes copies b; unlike bytes.Clone it never returns nil.
+func cloneBytes(b []byte) []byte { return append(make([]byte, 0, len(b)), b...) }
