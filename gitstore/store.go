@@ -3,6 +3,7 @@ package gitstore
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -45,9 +46,10 @@ type Store struct {
 	gitDir      string // where refs and objects live
 	lockTimeout time.Duration
 
-	mu   sync.Mutex // guards repo's object storage
-	repo *git.Repository
-	raw  *gitobj.Store // nil: go-git reads every object
+	mu    sync.Mutex // guards repo's object storage and loose
+	repo  *git.Repository
+	raw   *gitobj.Store // nil: go-git reads and writes every object
+	loose *looseWriter  // set on first write when raw is set
 }
 
 // Init creates a non-bare repository in dir (which may exist but must not
@@ -155,9 +157,24 @@ func (s *Store) commitLocked(h plumbing.Hash) (*object.Commit, error) {
 }
 
 // storeLocked writes the object of type t and content data unless an
-// object with its hash already exists, and returns its hash.
+// object with its hash already exists, and returns its hash. With a raw
+// reader it writes the loose object itself (see looseWriter), at the
+// repository's loose compression level: go-git compresses at zlib's
+// default level, several times slower for git's default of best speed.
 func (s *Store) storeLocked(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
 	h := plumbing.ComputeHash(t, data)
+	if s.raw != nil {
+		if ok, err := s.raw.Has(h); err == nil && ok {
+			return h, nil
+		}
+		if s.loose == nil {
+			s.loose = s.newLooseWriterLocked()
+		}
+		if err := s.loose.write(h, t, data); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("write %s %s: %w", t, short(h), err)
+		}
+		return h, nil
+	}
 	if err := s.repo.Storer.HasEncodedObject(h); err == nil {
 		return h, nil
 	}
@@ -170,6 +187,17 @@ func (s *Store) storeLocked(t plumbing.ObjectType, data []byte) (plumbing.Hash, 
 		return plumbing.ZeroHash, fmt.Errorf("write %s %s: %w", t, short(h), err)
 	}
 	return h, nil
+}
+
+// newLooseWriterLocked returns a loose-object writer at the compression
+// level the repository's configuration asks of git (an unreadable
+// configuration gives git's default).
+func (s *Store) newLooseWriterLocked() *looseWriter {
+	get := func(string) string { return "" }
+	if cfg, err := s.repo.Storer.Config(); err == nil && cfg.Raw != nil {
+		get = cfg.Raw.Section("core").Option
+	}
+	return &looseWriter{objectsDir: filepath.Join(s.gitDir, "objects"), level: looseLevel(get)}
 }
 
 func short(h plumbing.Hash) string { return h.String()[:12] }
