@@ -50,6 +50,7 @@ type Store struct {
 	repo  *git.Repository
 	raw   *gitobj.Store // nil: go-git reads and writes every object
 	loose *looseWriter  // set on first write when raw is set
+	trees treeCache     // parsed trees by hash
 }
 
 // Init creates a non-bare repository in dir (which may exist but must not

@@ -36,19 +36,66 @@ func (s *Store) readObjectLocked(t plumbing.ObjectType, h plumbing.Hash) ([]byte
 // entry. A tree git would not write (entries out of order, zero-padded
 // modes) is decoded by go-git and re-encoded as git writes it first, which
 // is what the tree builder has always done with such trees.
+//
+// Parsed trees are kept in a small cache (see treeCache).
 func (s *Store) treeLocked(h plumbing.Hash) (*gitobj.Tree, error) {
+	if t, ok := s.trees.get(h); ok {
+		return t, nil
+	}
 	b, err := s.readObjectLocked(plumbing.TreeObject, h)
 	if err != nil {
 		return nil, fmt.Errorf("tree %s: %w", short(h), err)
 	}
-	if t, err := gitobj.ParseTree(b); err == nil && t.Canonical() {
-		return t, nil
+	t, err := gitobj.ParseTree(b)
+	if err != nil || !t.Canonical() {
+		if t, err = canonicalTree(b); err != nil {
+			return nil, fmt.Errorf("tree %s: %w", short(h), err)
+		}
 	}
-	t, err := canonicalTree(b)
-	if err != nil {
-		return nil, fmt.Errorf("tree %s: %w", short(h), err)
-	}
+	s.trees.put(h, t)
 	return t, nil
+}
+
+// treeCacheBytes bounds the raw size of the trees a Store keeps parsed.
+const treeCacheBytes = 4 << 20
+
+// treeCache keeps the trees a Store parsed last, by hash, up to
+// treeCacheBytes of raw tree: one reconcile reads the same large trees
+// (proposals/ holds an entry per instance) several times, and a loose
+// tree is inflated again on every read. The zero value is an empty cache;
+// the Store's mutex guards it.
+type treeCache struct {
+	m     map[plumbing.Hash]*gitobj.Tree
+	order []plumbing.Hash // oldest first
+	size  int
+}
+
+func (c *treeCache) get(h plumbing.Hash) (*gitobj.Tree, bool) {
+	t, ok := c.m[h]
+	return t, ok
+}
+
+// put adds t, dropping the oldest trees to stay within treeCacheBytes.
+func (c *treeCache) put(h plumbing.Hash, t *gitobj.Tree) {
+	n := len(t.Raw())
+	if n > treeCacheBytes/4 {
+		return
+	}
+	if c.m == nil {
+		c.m = map[plumbing.Hash]*gitobj.Tree{}
+	}
+	if _, ok := c.m[h]; ok {
+		return
+	}
+	for c.size+n > treeCacheBytes && len(c.order) > 0 {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.size -= len(c.m[old].Raw())
+		delete(c.m, old)
+	}
+	c.m[h] = t
+	c.order = append(c.order, h)
+	c.size += n
 }
 
 // canonicalTree decodes raw with go-git and returns it sorted and encoded

@@ -1,10 +1,13 @@
 package gitstore
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/gitstore/gitobj"
 )
 
 // TestOddTrees reads and builds on trees git no longer writes: a
@@ -63,5 +66,32 @@ func TestOddTrees(t *testing.T) {
 				t.Errorf("tree on top of %s:\n got %q\nwant %q", tt.name, raw, canon)
 			}
 		})
+	}
+}
+
+func TestTreeCacheBound(t *testing.T) {
+	big := make([]byte, 0, treeCacheBytes/8)
+	for len(big)+40 <= cap(big) {
+		big = fmt.Appendf(big, "100644 f%07d\x00%020d", len(big), 0)
+	}
+	tree, err := gitobj.ParseTree(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c treeCache
+	var hs []plumbing.Hash
+	for i := range 20 {
+		h := plumbing.ComputeHash(plumbing.BlobObject, []byte{byte(i)})
+		hs = append(hs, h)
+		c.put(h, tree)
+		if c.size > treeCacheBytes {
+			t.Fatalf("after %d trees the cache holds %d bytes", i+1, c.size)
+		}
+	}
+	if _, ok := c.get(hs[0]); ok {
+		t.Error("the oldest tree was kept")
+	}
+	if got, ok := c.get(hs[len(hs)-1]); !ok || got != tree {
+		t.Error("the newest tree was dropped")
 	}
 }
