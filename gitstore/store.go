@@ -162,10 +162,12 @@ func (s *Store) commitLocked(h plumbing.Hash) (*object.Commit, error) {
 // reader it writes the loose object itself (see looseWriter), at the
 // repository's loose compression level: go-git compresses at zlib's
 // default level, several times slower for git's default of best speed.
+// Existence is checked without a new look for packs (gitobj's Known): an
+// object packed meanwhile is at worst written loose again.
 func (s *Store) storeLocked(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
 	h := plumbing.ComputeHash(t, data)
 	if s.raw != nil {
-		if ok, err := s.raw.Has(h); err == nil && ok {
+		if ok, err := s.raw.Known(h); err == nil && ok {
 			return h, nil
 		}
 		if s.loose == nil {
