@@ -128,11 +128,32 @@ func (s *Store) commitTreeLocked(h plumbing.Hash) (*gitobj.Tree, error) {
 	if h.IsZero() {
 		return emptyTree, nil
 	}
-	c, err := s.commitLocked(h)
+	tree, err := s.commitTreeHashLocked(h)
 	if err != nil {
 		return nil, err
 	}
-	return s.treeLocked(c.TreeHash)
+	return s.treeLocked(tree)
+}
+
+// commitTreeHashLocked returns the tree of commit h from the commit's
+// first line, without decoding the rest (signature, message); a commit
+// that does not start with a tree line is left to go-git. A missing
+// object, or one that is not a commit, gives ErrNotFound, as commitLocked.
+func (s *Store) commitTreeHashLocked(h plumbing.Hash) (plumbing.Hash, error) {
+	b, err := s.readObjectLocked(plumbing.CommitObject, h)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("commit %s: %w", short(h), err)
+	}
+	if len(b) >= 46 && string(b[:5]) == "tree " && b[45] == '\n' {
+		if tree, ok := parseHash(string(b[5:45])); ok {
+			return tree, nil
+		}
+	}
+	c, err := s.commitLocked(h)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return c.TreeHash, nil
 }
 
 // entryMode returns entry i's mode as go-git's type.

@@ -115,12 +115,12 @@ func (s *Store) WriteCommit(req CommitRequest) (plumbing.Hash, error) {
 func (s *Store) buildRootLocked(req CommitRequest, changes *dirChange) (plumbing.Hash, error) {
 	base := req.BaseTree
 	for i, p := range req.Parents {
-		c, err := s.commitLocked(p)
+		tree, err := s.commitTreeHashLocked(p)
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("parent %d: %w", i, err)
 		}
 		if i == 0 && base.IsZero() {
-			base = c.TreeHash
+			base = tree
 		}
 	}
 	if !req.BaseTree.IsZero() {
