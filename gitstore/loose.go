@@ -99,7 +99,15 @@ func (w *looseWriter) write(h plumbing.Hash, t plumbing.ObjectType, data []byte)
 		err = os.Chmod(tmp, 0o444)
 	}
 	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, hex[2:]))
+		final := filepath.Join(dir, hex[2:])
+		if err = os.Rename(tmp, final); err != nil {
+			// Where rename does not replace a read-only file (Windows),
+			// another writer's copy of the same object is as good.
+			if _, serr := os.Stat(final); serr == nil {
+				err = nil
+				os.Remove(tmp)
+			}
+		}
 	}
 	if err != nil {
 		os.Remove(tmp)
