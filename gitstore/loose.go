@@ -17,10 +17,10 @@ import (
 // core.looseCompression nor core.compression is set: best speed.
 const defaultLooseLevel = zlib.BestSpeed
 
-// looseLevel returns the zlib level git would compress loose objects with
-// given the repository's core options (get): core.looseCompression, else core.compression,
-// else best speed; -1 is zlib's default. Unreadable or out-of-range
-// values give git's default.
+// looseLevel returns the zlib level git would compress loose objects with,
+// given the repository's core options (get): core.looseCompression, else
+// core.compression, else best speed; -1 is zlib's default. Unreadable or
+// out-of-range values (which git refuses) give git's default.
 func looseLevel(get func(key string) string) int {
 	for _, key := range []string{"looseCompression", "compression"} {
 		v := get(key)
