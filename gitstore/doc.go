@@ -15,7 +15,8 @@
 // # Writing
 //
 // WriteCommit builds trees bottom-up from a base tree plus file writes and
-// deletions, reusing unchanged subtrees, and writes blob, tree and commit
+// deletions, reusing unchanged subtrees and splicing changed entries into
+// the raw bytes of changed ones, and writes blob, tree and commit
 // objects that `git fsck --strict` accepts. It never moves a ref:
 // publishing is a separate CompareAndSwap, which follows git's lock-file
 // protocol so that two reconcilers (or a reconciler and the git client)
@@ -26,7 +27,8 @@
 //
 // # Reading
 //
-// ReadFile, ListFiles and ChangedFiles read trees; BranchCommits lists a
+// ReadFile, ListFiles and ChangedFiles read trees as raw bytes parsed by
+// gitobj.ParseTree (bisected lookups, no per-entry decoding); BranchCommits lists a
 // proposal branch's commits, and BranchCommitsUntil does so without reading
 // main's history when the caller can recognise main's commits; IsAncestor
 // answers reachability. Every object

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/writ-dev/writ/gitstore/gitobj"
 )
 
 // ReadFile returns the content of the file at path in commit's tree. A
@@ -25,16 +25,20 @@ func (s *Store) ReadFile(commit plumbing.Hash, path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	e, err := s.findEntryLocked(t, path)
+	t, i, err := s.findEntryLocked(t, path)
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", path, short(commit), err)
 	}
-	if !e.Mode.IsFile() {
-		return nil, fmt.Errorf("read %s at %s: not a file (mode %s): %w", path, short(commit), e.Mode, ErrNotFound)
+	if m := entryMode(t, i); !m.IsFile() {
+		return nil, fmt.Errorf("read %s at %s: not a file (mode %s): %w", path, short(commit), m, ErrNotFound)
 	}
-	o, err := s.repo.Storer.EncodedObject(plumbing.BlobObject, e.Hash)
+	h := t.Hash(i)
+	o, err := s.repo.Storer.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {
-		return nil, fmt.Errorf("read %s at %s: blob %s: %w", path, short(commit), short(e.Hash), err)
+		return nil, fmt.Errorf("read %s at %s: blob %s: %w", path, short(commit), short(h), err)
+	}
+	if r, ok := o.(*rawObject); ok {
+		return cloneBytes(r.data), nil // r.data may be shared with the reader's cache
 	}
 	b, err := readAllObject(o)
 	if err != nil {
@@ -60,16 +64,16 @@ func (s *Store) ListFiles(commit plumbing.Hash, dir string) ([]string, error) {
 	}
 	prefix := ""
 	if dir != "" {
-		e, err := s.findEntryLocked(t, dir)
+		parent, i, err := s.findEntryLocked(t, dir)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			return nil, nil
 		case err != nil:
 			return nil, fmt.Errorf("list %s at %s: %w", dir, short(commit), err)
-		case e.Mode != filemode.Dir:
+		case !isDir(parent, i):
 			return nil, fmt.Errorf("list %s at %s: not a directory: %w", dir, short(commit), ErrNotFound)
 		}
-		if t, err = s.treeLocked(e.Hash); err != nil {
+		if t, err = s.treeLocked(parent.Hash(i)); err != nil {
 			return nil, fmt.Errorf("list %s: %w", dir, err)
 		}
 		prefix = dir + "/"
@@ -82,48 +86,43 @@ func (s *Store) ListFiles(commit plumbing.Hash, dir string) ([]string, error) {
 	return out, nil
 }
 
-// findEntryLocked walks path down from t. A missing component, or a file
-// where a directory is needed, gives ErrNotFound.
-func (s *Store) findEntryLocked(t *object.Tree, path string) (*object.TreeEntry, error) {
-	parts := strings.Split(path, "/")
-	for i, name := range parts {
-		var found *object.TreeEntry
-		for j := range t.Entries {
-			if t.Entries[j].Name == name {
-				found = &t.Entries[j]
-				break
-			}
+// findEntryLocked walks path down from t and returns the tree holding
+// its last component and the entry's index there. A missing component, or
+// a file where a directory is needed, gives ErrNotFound.
+func (s *Store) findEntryLocked(t *gitobj.Tree, path string) (*gitobj.Tree, int, error) {
+	for done := 0; ; {
+		name, _, more := strings.Cut(path[done:], "/")
+		i, ok := t.Find(name)
+		if !ok {
+			return nil, 0, ErrNotFound
 		}
-		if found == nil {
-			return nil, ErrNotFound
+		if !more {
+			return t, i, nil
 		}
-		if i == len(parts)-1 {
-			return found, nil
+		done += len(name)
+		if !isDir(t, i) {
+			return nil, 0, fmt.Errorf("%s is not a directory: %w", path[:done], ErrNotFound)
 		}
-		if found.Mode != filemode.Dir {
-			return nil, fmt.Errorf("%s is not a directory: %w", strings.Join(parts[:i+1], "/"), ErrNotFound)
-		}
-		sub, err := s.treeLocked(found.Hash)
+		sub, err := s.treeLocked(t.Hash(i))
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		t = sub
+		t, done = sub, done+1
 	}
-	return nil, ErrNotFound
 }
 
 // collectLocked appends every non-directory path below t.
-func (s *Store) collectLocked(prefix string, t *object.Tree, out *[]string) error {
-	for _, e := range t.Entries {
-		if e.Mode != filemode.Dir {
-			*out = append(*out, prefix+e.Name)
+func (s *Store) collectLocked(prefix string, t *gitobj.Tree, out *[]string) error {
+	for i := 0; i < t.Len(); i++ {
+		if !isDir(t, i) {
+			*out = append(*out, prefix+t.Name(i))
 			continue
 		}
-		sub, err := s.treeLocked(e.Hash)
+		sub, err := s.treeLocked(t.Hash(i))
 		if err != nil {
 			return err
 		}
-		if err := s.collectLocked(prefix+e.Name+"/", sub, out); err != nil {
+		if err := s.collectLocked(prefix+t.Name(i)+"/", sub, out); err != nil {
 			return err
 		}
 	}
@@ -153,55 +152,42 @@ func (s *Store) ChangedFiles(from, to plumbing.Hash) ([]string, error) {
 	return dedupe(out), nil
 }
 
-func (s *Store) diffLocked(prefix string, a, b *object.Tree, out *[]string) error {
-	names := map[string][2]*object.TreeEntry{}
-	for i := range a.Entries {
-		v := names[a.Entries[i].Name]
-		v[0] = &a.Entries[i]
-		names[a.Entries[i].Name] = v
-	}
-	for i := range b.Entries {
-		v := names[b.Entries[i].Name]
-		v[1] = &b.Entries[i]
-		names[b.Entries[i].Name] = v
-	}
-	for name, v := range names {
-		ea, eb := v[0], v[1]
-		if ea != nil && eb != nil && ea.Hash == eb.Hash && ea.Mode == eb.Mode {
-			continue
-		}
-		p := prefix + name
-		if ea != nil && eb != nil && ea.Mode == filemode.Dir && eb.Mode == filemode.Dir {
-			ta, err := s.treeLocked(ea.Hash)
+// diffLocked appends the paths below prefix that differ between a and b.
+// gitobj.Diff pairs entries by name and kind: a file replaced by a
+// directory comes as two one-sided entries, each listed whole.
+func (s *Store) diffLocked(prefix string, a, b *gitobj.Tree, out *[]string) error {
+	return gitobj.Diff(a, b, func(ai, bi int) error {
+		if ai >= 0 && bi >= 0 && isDir(a, ai) {
+			ta, err := s.treeLocked(a.Hash(ai))
 			if err != nil {
 				return err
 			}
-			tb, err := s.treeLocked(eb.Hash)
+			tb, err := s.treeLocked(b.Hash(bi))
 			if err != nil {
 				return err
 			}
-			if err := s.diffLocked(p+"/", ta, tb, out); err != nil {
-				return err
-			}
-			continue
+			return s.diffLocked(prefix+a.Name(ai)+"/", ta, tb, out)
 		}
-		for _, e := range []*object.TreeEntry{ea, eb} {
+		for _, side := range []struct {
+			t *gitobj.Tree
+			i int
+		}{{a, ai}, {b, bi}} {
 			switch {
-			case e == nil:
-			case e.Mode == filemode.Dir:
-				t, err := s.treeLocked(e.Hash)
+			case side.i < 0:
+			case isDir(side.t, side.i):
+				t, err := s.treeLocked(side.t.Hash(side.i))
 				if err != nil {
 					return err
 				}
-				if err := s.collectLocked(p+"/", t, out); err != nil {
+				if err := s.collectLocked(prefix+side.t.Name(side.i)+"/", t, out); err != nil {
 					return err
 				}
 			default:
-				*out = append(*out, p)
+				*out = append(*out, prefix+side.t.Name(side.i))
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func dedupe(sorted []string) []string {

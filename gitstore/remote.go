@@ -14,7 +14,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/transport"
@@ -488,31 +487,28 @@ func (s *Store) treeDelta(out []plumbing.Hash, seen map[plumbing.Hash]bool, tree
 	if err != nil {
 		return nil, err
 	}
-	before := map[string]object.TreeEntry{}
+	before := emptyTree
 	if !old.IsZero() {
-		ot, err := s.treeLocked(old)
-		if err != nil {
+		if before, err = s.treeLocked(old); err != nil {
 			return nil, err
 		}
-		for _, e := range ot.Entries {
-			before[e.Name] = e
-		}
 	}
-	for _, e := range t.Entries {
-		prev, had := before[e.Name]
+	for i := 0; i < t.Len(); i++ {
+		h := t.Hash(i)
+		j, had := before.Find(t.Name(i))
 		switch {
-		case e.Mode == filemode.Submodule:
-		case e.Mode == filemode.Dir:
+		case entryMode(t, i) == filemode.Submodule:
+		case isDir(t, i):
 			var oldSub plumbing.Hash
-			if had && prev.Mode == filemode.Dir {
-				oldSub = prev.Hash
+			if had && isDir(before, j) {
+				oldSub = before.Hash(j)
 			}
-			if out, err = s.treeDelta(out, seen, e.Hash, oldSub); err != nil {
+			if out, err = s.treeDelta(out, seen, h, oldSub); err != nil {
 				return nil, err
 			}
-		case !(had && prev.Hash == e.Hash) && !seen[e.Hash]:
-			seen[e.Hash] = true
-			out = append(out, e.Hash)
+		case !(had && before.Hash(j) == h) && !seen[h]:
+			seen[h] = true
+			out = append(out, h)
 		}
 	}
 	return out, nil

@@ -3,6 +3,7 @@ package gitstore
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -45,9 +46,11 @@ type Store struct {
 	gitDir      string // where refs and objects live
 	lockTimeout time.Duration
 
-	mu   sync.Mutex // guards repo's object storage
-	repo *git.Repository
-	raw  *gitobj.Store // nil: go-git reads every object
+	mu    sync.Mutex // guards repo's object storage and loose
+	repo  *git.Repository
+	raw   *gitobj.Store // nil: go-git reads and writes every object
+	loose *looseWriter  // set on first write when raw is set
+	trees treeCache     // parsed trees by hash
 }
 
 // Init creates a non-bare repository in dir (which may exist but must not
@@ -154,41 +157,50 @@ func (s *Store) commitLocked(h plumbing.Hash) (*object.Commit, error) {
 	return c, nil
 }
 
-// treeLocked decodes the tree object h.
-func (s *Store) treeLocked(h plumbing.Hash) (*object.Tree, error) {
-	t, err := object.GetTree(s.repo.Storer, h)
-	if err != nil {
-		if errors.Is(err, plumbing.ErrObjectNotFound) {
-			return nil, fmt.Errorf("tree %s: %w", short(h), ErrNotFound)
+// storeLocked writes the object of type t and content data unless an
+// object with its hash already exists, and returns its hash. With a raw
+// reader it writes the loose object itself (see looseWriter), at the
+// repository's loose compression level: go-git compresses at zlib's
+// default level, several times slower for git's default of best speed.
+// Existence is checked without a new look for packs (gitobj's Known): an
+// object packed meanwhile is at worst written loose again.
+func (s *Store) storeLocked(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
+	h := plumbing.ComputeHash(t, data)
+	if s.raw != nil {
+		if ok, err := s.raw.Known(h); err == nil && ok {
+			return h, nil
 		}
-		return nil, fmt.Errorf("tree %s: %w", short(h), err)
+		if s.loose == nil {
+			s.loose = s.newLooseWriterLocked()
+		}
+		if err := s.loose.write(h, t, data); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("write %s %s: %w", t, short(h), err)
+		}
+		return h, nil
 	}
-	return t, nil
-}
-
-// commitTreeLocked returns the root tree of commit h; a zero h gives an
-// empty tree.
-func (s *Store) commitTreeLocked(h plumbing.Hash) (*object.Tree, error) {
-	if h.IsZero() {
-		return &object.Tree{}, nil
-	}
-	c, err := s.commitLocked(h)
-	if err != nil {
-		return nil, err
-	}
-	return s.treeLocked(c.TreeHash)
-}
-
-// storeLocked writes o unless an object with its hash already exists.
-func (s *Store) storeLocked(o *plumbing.MemoryObject) (plumbing.Hash, error) {
-	h := o.Hash()
 	if err := s.repo.Storer.HasEncodedObject(h); err == nil {
 		return h, nil
 	}
+	o := &plumbing.MemoryObject{}
+	o.SetType(t)
+	if _, err := o.Write(data); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("write %s %s: %w", t, short(h), err)
+	}
 	if _, err := s.repo.Storer.SetEncodedObject(o); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("write %s %s: %w", o.Type(), short(h), err)
+		return plumbing.ZeroHash, fmt.Errorf("write %s %s: %w", t, short(h), err)
 	}
 	return h, nil
+}
+
+// newLooseWriterLocked returns a loose-object writer at the compression
+// level the repository's configuration asks of git (an unreadable
+// configuration gives git's default).
+func (s *Store) newLooseWriterLocked() *looseWriter {
+	get := func(string) string { return "" }
+	if cfg, err := s.repo.Storer.Config(); err == nil && cfg.Raw != nil {
+		get = cfg.Raw.Section("core").Option
+	}
+	return &looseWriter{objectsDir: filepath.Join(s.gitDir, "objects"), level: looseLevel(get)}
 }
 
 func short(h plumbing.Hash) string { return h.String()[:12] }

@@ -9,8 +9,9 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/writ-dev/writ/gitstore/gitobj"
 )
 
 // CommitRequest describes one commit for WriteCommit.
@@ -96,9 +97,13 @@ func (s *Store) WriteCommit(req CommitRequest) (plumbing.Hash, error) {
 	if err := c.Encode(o); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("write commit: encode: %w", err)
 	}
+	raw, err := readAllObject(o)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("write commit: encode: %w", err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h, err := s.storeLocked(o)
+	h, err := s.storeLocked(plumbing.CommitObject, raw)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("write commit: %w", err)
 	}
@@ -110,12 +115,12 @@ func (s *Store) WriteCommit(req CommitRequest) (plumbing.Hash, error) {
 func (s *Store) buildRootLocked(req CommitRequest, changes *dirChange) (plumbing.Hash, error) {
 	base := req.BaseTree
 	for i, p := range req.Parents {
-		c, err := s.commitLocked(p)
+		tree, err := s.commitTreeHashLocked(p)
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("parent %d: %w", i, err)
 		}
 		if i == 0 && base.IsZero() {
-			base = c.TreeHash
+			base = tree
 		}
 	}
 	if !req.BaseTree.IsZero() {
@@ -203,67 +208,67 @@ func planChanges(files map[string][]byte, deletes []string) (*dirChange, error) 
 
 // buildTreeLocked applies ch to the tree base (zero = empty) below prefix
 // and writes the result. It reports whether the result is empty; empty
-// subtrees are dropped by the caller (the root is written anyway).
+// subtrees are dropped by the caller (the root is written anyway). The new
+// tree is base's raw bytes with the changed entries spliced in
+// (gitobj.Tree.Edit), so a change to one file of a directory of thousands
+// costs a copy of the directory's bytes, not a decode and re-encode.
 func (s *Store) buildTreeLocked(prefix string, base plumbing.Hash, ch *dirChange) (plumbing.Hash, bool, error) {
-	entries := map[string]object.TreeEntry{}
+	t := emptyTree
 	if !base.IsZero() {
-		t, err := s.treeLocked(base)
-		if err != nil {
+		var err error
+		if t, err = s.treeLocked(base); err != nil {
 			return plumbing.ZeroHash, false, fmt.Errorf("%s: %w", displayDir(prefix), err)
 		}
-		for _, e := range t.Entries {
-			entries[e.Name] = e
-		}
 	}
+	// lookup finds name of either kind; of two (which git fsck refuses),
+	// the directory, as the builder has always kept the last.
+	lookup := func(name string) (int, bool) {
+		if i, ok := t.Lookup(name, true); ok {
+			return i, true
+		}
+		return t.Lookup(name, false)
+	}
+	edits := make([]gitobj.Edit, 0, len(ch.deletes)+len(ch.files)+len(ch.dirs))
 	for name := range ch.deletes {
-		if _, ok := entries[name]; !ok {
+		if _, ok := lookup(name); !ok {
 			return plumbing.ZeroHash, false, fmt.Errorf("delete %s: %w", prefix+name, ErrNotFound)
 		}
-		delete(entries, name)
+		edits = append(edits, gitobj.Edit{Name: name, Delete: true})
 	}
 	for name, content := range ch.files {
-		blob := &plumbing.MemoryObject{}
-		blob.SetType(plumbing.BlobObject)
-		if _, err := blob.Write(content); err != nil {
-			return plumbing.ZeroHash, false, err
-		}
-		h, err := s.storeLocked(blob)
+		h, err := s.storeLocked(plumbing.BlobObject, content)
 		if err != nil {
 			return plumbing.ZeroHash, false, fmt.Errorf("%s: %w", prefix+name, err)
 		}
-		entries[name] = object.TreeEntry{Name: name, Mode: filemode.Regular, Hash: h}
+		edits = append(edits, gitobj.Edit{Name: name, Mode: gitobj.ModeFile, Hash: h})
 	}
 	for name, sub := range ch.dirs {
 		var subBase plumbing.Hash
-		if e, ok := entries[name]; ok && e.Mode == filemode.Dir {
-			subBase = e.Hash
+		i, ok := lookup(name)
+		if ok && isDir(t, i) {
+			subBase = t.Hash(i)
 		} else if ok && len(sub.deletes) > 0 {
 			return plumbing.ZeroHash, false, fmt.Errorf("delete below %s: not a directory: %w", prefix+name, ErrNotFound)
 		}
 		h, empty, err := s.buildTreeLocked(prefix+name+"/", subBase, sub)
-		if err != nil {
+		switch {
+		case err != nil:
 			return plumbing.ZeroHash, false, err
-		}
-		if empty {
-			delete(entries, name)
-		} else {
-			entries[name] = object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h}
+		case empty:
+			edits = append(edits, gitobj.Edit{Name: name, Delete: true})
+		default:
+			edits = append(edits, gitobj.Edit{Name: name, Mode: gitobj.ModeDir, Hash: h})
 		}
 	}
-	if len(entries) == 0 && prefix != "" {
+	raw, err := t.Edit(edits)
+	if err != nil {
+		return plumbing.ZeroHash, false, fmt.Errorf("%s: %w", displayDir(prefix), err)
+	}
+	if len(raw) == 0 && prefix != "" {
 		return plumbing.ZeroHash, true, nil
 	}
-	t := &object.Tree{Entries: make([]object.TreeEntry, 0, len(entries))}
-	for _, e := range entries {
-		t.Entries = append(t.Entries, e)
-	}
-	sort.Sort(object.TreeEntrySorter(t.Entries)) // git order: dirs sort as "name/"
-	o := &plumbing.MemoryObject{}
-	if err := t.Encode(o); err != nil {
-		return plumbing.ZeroHash, false, fmt.Errorf("%s: encode tree: %w", displayDir(prefix), err)
-	}
-	h, err := s.storeLocked(o)
-	return h, len(entries) == 0, err
+	h, err := s.storeLocked(plumbing.TreeObject, raw)
+	return h, len(raw) == 0, err
 }
 
 func displayDir(prefix string) string {

@@ -96,3 +96,47 @@ func TestReadsThroughAlternates(t *testing.T) {
 		t.Fatalf("Read of a missing object: %v, want ErrNotFound", err)
 	}
 }
+
+// TestKnownDoesNotRescan checks that Known answers from the packs already
+// indexed and loose objects, and learns of a new pack only once a read or
+// Has has looked.
+func TestKnownDoesNotRescan(t *testing.T) {
+	g := gittest.New(t)
+	dir := t.TempDir()
+	g.Run(dir, "init", "-q", "--bare")
+	before := writeBlob(t, g, dir, "before\n")
+	g.Run(dir, "repack", "-adq")
+	raw, err := gitobj.Open(dir, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	packed := writeBlob(t, g, dir, "packed after open\n")
+	g.Run(dir, "repack", "-adq")
+	loose := writeBlob(t, g, dir, "loose\n")
+	missing := plumbing.NewHash("0123456789012345678901234567890123456789")
+
+	tests := []struct {
+		name string
+		h    plumbing.Hash
+		want bool
+	}{
+		{"in the pack at open", before, true},
+		{"loose", loose, true},
+		{"missing", missing, false},
+		{"packed after open, not looked for yet", packed, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if ok, err := raw.Known(tt.h); ok != tt.want || err != nil {
+				t.Errorf("Known = %v %v, want %v", ok, err, tt.want)
+			}
+		})
+	}
+	if ok, err := raw.Has(packed); !ok || err != nil {
+		t.Fatalf("Has = %v %v", ok, err)
+	}
+	if ok, err := raw.Known(packed); !ok || err != nil {
+		t.Errorf("Known after Has = %v %v, want true", ok, err)
+	}
+}

@@ -15,8 +15,10 @@
 // indexes of an old format) does it then ask go-git; otherwise its
 // ErrNotFound is final.
 //
-// It parses only what replay checks: commit headers (ParseCommit) and tree
-// entries (ParseTree). It never writes.
+// It parses only what replay and gitstore need: commit headers
+// (ParseCommit) and tree entries (ParseTree); it edits and compares parsed
+// trees in memory (Tree.Edit, Diff) for gitstore's tree builder and
+// reads. It never writes to the repository.
 package gitobj
 
 import (
@@ -158,6 +160,26 @@ func (s *Store) Has(h plumbing.Hash) (bool, error) {
 		return err == nil, err
 	}
 	return false, nil
+}
+
+// Known reports whether the object is in a pack the Store has indexed or
+// loose, without listing the pack directory again or asking go-git, so a
+// "no" may be wrong for an object packed since the last look or held by
+// an alternate. Writers use it to skip objects that exist: a wrong "no"
+// only costs a redundant loose copy, which git tolerates.
+func (s *Store) Known(h plumbing.Hash) (bool, error) {
+	if _, _, ok := s.packs.Load().find(h); ok {
+		return true, nil
+	}
+	hex := h.String()
+	_, err := os.Stat(filepath.Join(s.objectsDir, hex[:2], hex[2:]))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, os.ErrNotExist):
+		return false, nil
+	}
+	return false, err
 }
 
 // ReadType returns an object's content if it has type want.
