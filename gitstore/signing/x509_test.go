@@ -119,7 +119,19 @@ func gpgsmHome(t *testing.T, g *gittest.Git, ca *testCA, leaf *x509.Certificate,
 		"-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1")
 	t.Cleanup(func() { _, _, _ = g.Exec(dir, "gpgconf", "--homedir", home, "--kill", "gpg-agent") })
 	run("gpgsm", "--homedir", home, "--batch", "--import", caFile)
-	run("gpgsm", "--homedir", home, "--batch", "--import", p12)
+	// gpgsm 2.2 has been seen, once under heavy load, to get no usable
+	// passphrase from the agent it had just started ("error parsing or
+	// decrypting the PKCS#12 file"); the import is idempotent, so retry.
+	for attempt := 1; ; attempt++ {
+		out, errOut, err := g.Exec(dir, "gpgsm", "--homedir", home, "--batch", "--import", p12)
+		keys, _, _ := g.Exec(dir, "gpgsm", "--homedir", home, "--batch", "--list-secret-keys")
+		if err == nil && strings.TrimSpace(keys) != "" {
+			break
+		}
+		if attempt == 3 {
+			t.Fatalf("gpgsm --import %s: %v\n%s%s", p12, err, out, errOut)
+		}
+	}
 	return write("gpgsm.sh", "#!/bin/sh\nexec gpgsm --homedir '"+home+"' \"$@\"\n", 0o755)
 }
 
