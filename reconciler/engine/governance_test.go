@@ -158,3 +158,35 @@ func TestTrustFilesAreRules(t *testing.T) {
 		t.Fatal("trust/ is not governed as rules")
 	}
 }
+
+// A rule change is judged and applied with main's rules plus exactly the
+// files it touches, never with other rules its branch's tree may hold.
+func TestLoadRulesChangedIsMainPlusTouchedFiles(t *testing.T) {
+	e, _ := newRepo(t)
+	main := mustReplay(t, e, ReplayOptions{}).Head
+	policy := "policies/release-approval.yaml"
+	old, err := e.Store.ReadFile(main, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relaxed := []byte(strings.Replace(string(old), "count: 2", "count: 1", 1))
+	got, err := LoadRulesChanged(e.Store, main, map[string][]byte{policy: relaxed}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pol, _ := got.Policy("release-approval"); pol.Rules[0].Count != 1 {
+		t.Fatalf("the touched policy was not read from the change: count %d", pol.Rules[0].Count)
+	}
+	base, err := LoadRules(e.Store, main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Workflows) != len(base.Workflows) || len(got.Policies) != len(base.Policies) || got.Config.Repository != base.Config.Repository {
+		t.Fatal("untouched rules differ from main's")
+	}
+	// Deleting a policy other rules need is refused, naming the change.
+	files, _ := e.Store.ListFiles(main, "policies")
+	if _, err := LoadRulesChanged(e.Store, main, nil, files); err == nil || !strings.Contains(err.Error(), "with the proposed changes") {
+		t.Fatalf("rules without their policies: %v", err)
+	}
+}

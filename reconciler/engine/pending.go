@@ -266,7 +266,10 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		if len(p.Files)+len(p.Deleted) < 2 {
 			return problem("rule change %s changes no rules", branch)
 		}
-		rules, err := LoadRules(e.Store, subject.Hash)
+		// The rules main will hold once the change is merged: main's
+		// files plus exactly the touched ones, whatever else the branch's
+		// tree holds.
+		rules, err := LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
 		if err != nil {
 			return problem("the changed rules do not validate: %v", err)
 		}

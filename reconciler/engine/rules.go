@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"testing/fstest"
 
@@ -38,41 +39,112 @@ func IsRulesPath(p string) bool {
 
 // LoadRules reads and validates the rules at a commit.
 func LoadRules(store *gitstore.Store, commit plumbing.Hash) (*schemas.Bundle, error) {
-	fsys := fstest.MapFS{}
-	data, err := store.ReadFile(commit, ConfigFile)
+	return loadRules(commitFiles{store: store, commit: commit}, "commit "+shortHash(commit.String()))
+}
+
+// LoadRulesChanged reads and validates the rules a change to a commit
+// gives: the commit's files with files written over them and deleted
+// removed. A rule change is judged and applied with these rules, which are
+// exactly what its merge onto that commit will hold.
+func LoadRulesChanged(store *gitstore.Store, commit plumbing.Hash, files map[string][]byte, deleted []string) (*schemas.Bundle, error) {
+	src := overlayFiles{base: commitFiles{store: store, commit: commit}, files: files, deleted: map[string]bool{}}
+	for _, d := range deleted {
+		src.deleted[d] = true
+	}
+	return loadRules(src, "commit "+shortHash(commit.String())+" with the proposed changes")
+}
+
+// ruleFiles is where rules are read from.
+type ruleFiles interface {
+	read(path string) ([]byte, error)
+	list(dir string) ([]string, error)
+}
+
+// commitFiles are the files of a commit's tree.
+type commitFiles struct {
+	store  *gitstore.Store
+	commit plumbing.Hash
+}
+
+func (c commitFiles) read(path string) ([]byte, error) { return c.store.ReadFile(c.commit, path) }
+func (c commitFiles) list(dir string) ([]string, error) { return c.store.ListFiles(c.commit, dir) }
+
+// overlayFiles are base's files with files written and deleted removed.
+type overlayFiles struct {
+	base    ruleFiles
+	files   map[string][]byte
+	deleted map[string]bool
+}
+
+func (c overlayFiles) read(path string) ([]byte, error) {
+	if b, ok := c.files[path]; ok {
+		return b, nil
+	}
+	if c.deleted[path] {
+		return nil, fmt.Errorf("read %s: %w", path, gitstore.ErrNotFound)
+	}
+	return c.base.read(path)
+}
+
+func (c overlayFiles) list(dir string) ([]string, error) {
+	base, err := c.base.list(dir)
 	if err != nil {
-		return nil, fmt.Errorf("commit %s: %s: %w", shortHash(commit.String()), ConfigFile, err)
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range base {
+		if !c.deleted[f] && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	for f := range c.files {
+		if strings.HasPrefix(f, dir+"/") && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func loadRules(src ruleFiles, where string) (*schemas.Bundle, error) {
+	fsys := fstest.MapFS{}
+	data, err := src.read(ConfigFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", where, ConfigFile, err)
 	}
 	fsys[ConfigFile] = &fstest.MapFile{Data: data}
 	for _, dir := range append(rulesDirs, TrustDir) {
-		files, err := store.ListFiles(commit, dir)
+		files, err := src.list(dir)
 		if err != nil {
-			return nil, fmt.Errorf("commit %s: list %s: %w", shortHash(commit.String()), dir, err)
+			return nil, fmt.Errorf("%s: list %s: %w", where, dir, err)
 		}
 		for _, f := range files {
-			b, err := store.ReadFile(commit, f)
+			b, err := src.read(f)
 			if err != nil {
-				return nil, fmt.Errorf("commit %s: %s: %w", shortHash(commit.String()), f, err)
+				return nil, fmt.Errorf("%s: %s: %w", where, f, err)
 			}
 			fsys[f] = &fstest.MapFile{Data: b}
 		}
 	}
 	b, problems := schemas.LoadBundle(fsys)
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("commit %s: rules do not validate: %w", shortHash(commit.String()), problems)
+		return nil, fmt.Errorf("%s: rules do not validate: %w", where, problems)
 	}
 	if paths := b.Config.TrustPaths(); len(paths) > 0 {
 		b.TrustFiles = map[string][]byte{}
 		for _, p := range paths {
-			data, err := store.ReadFile(commit, p)
+			data, err := src.read(p)
 			if err != nil {
-				return nil, fmt.Errorf("commit %s: trust file %s: %w", shortHash(commit.String()), p, err)
+				return nil, fmt.Errorf("%s: trust file %s: %w", where, p, err)
 			}
 			b.TrustFiles[p] = data
 		}
 	}
 	if _, err := RingOf(b); err != nil {
-		return nil, fmt.Errorf("commit %s: %w", shortHash(commit.String()), err)
+		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	return b, nil
 }
