@@ -66,7 +66,7 @@ type commitFiles struct {
 	commit plumbing.Hash
 }
 
-func (c commitFiles) read(path string) ([]byte, error) { return c.store.ReadFile(c.commit, path) }
+func (c commitFiles) read(path string) ([]byte, error)  { return c.store.ReadFile(c.commit, path) }
 func (c commitFiles) list(dir string) ([]string, error) { return c.store.ListFiles(c.commit, dir) }
 
 // overlayFiles are base's files with files written and deleted removed.
