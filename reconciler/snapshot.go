@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -32,6 +33,11 @@ const snapshotVersion = 2
 
 // SnapshotHead is the path of a snapshot's head file.
 const SnapshotHead = "head.json"
+
+// ErrSnapshotFormat means a snapshot is not in this version's format (a
+// checkpoint written by an older writ): it cannot be restored, and the
+// state must be replayed instead.
+var ErrSnapshotFormat = errors.New("snapshot in another format")
 
 // SnapshotFiles are a snapshot's files by slash-separated path.
 type SnapshotFiles map[string][]byte
@@ -178,7 +184,13 @@ func Restore(files SnapshotFiles) (State, error) {
 // error; a State method that needs a bucket that cannot be read panics.
 func RestoreLazy(head []byte, read func(path string) ([]byte, error)) (State, error) {
 	if head == nil {
-		return State{}, fmt.Errorf("restore snapshot: no %s", SnapshotHead)
+		return State{}, fmt.Errorf("restore snapshot: %w: no %s", ErrSnapshotFormat, SnapshotHead)
+	}
+	var version struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal(head, &version); err == nil && version.Version != snapshotVersion {
+		return State{}, fmt.Errorf("restore snapshot: %w: version %d, want %d", ErrSnapshotFormat, version.Version, snapshotVersion)
 	}
 	var h snapshotHead
 	dec := json.NewDecoder(bytes.NewReader(head))

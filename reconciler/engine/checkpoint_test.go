@@ -123,3 +123,76 @@ func TestCorruptCheckpointBucketIsRefused(t *testing.T) {
 		t.Fatalf("tamper error names %s, want the checkpoint %s (main %s)", te.Commit, forgedCP2, head)
 	}
 }
+
+// A checkpoint in an older format (a tree holding only state.json), or one
+// whose head has another version, is not used: replay starts from the
+// first entry, and the next reconcile replaces it with a whole snapshot.
+func TestOlderCheckpointFormatIsReplaced(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string][]byte
+	}{
+		{"single state.json", map[string][]byte{"state.json": []byte(`{"version":1}`)}},
+		{"head of another version", map[string][]byte{gitstore.CheckpointHead: []byte(`{"version":99,"anything":true}`)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, keys := newRepo(t)
+			propose(t, e, "deploy-agent", "create", nil)
+			reconcile(t, e, 1)
+			cp, err := e.Store.ReadCheckpoint()
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := mustReplay(t, e, ReplayOptions{}).State
+			id := st.Rules().Config.Reconciler.Identity
+			signer, err := keys.Signer(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sig := object.Signature{Name: id, Email: id + "@writ.invalid", When: e.now()}
+			msg, err := gitstore.FormatMessage("writ checkpoint at "+cp.At.String()[:7], "",
+				[]gitstore.Trailer{{Key: gitstore.CheckpointTrailer, Value: cp.At.String()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, err := e.Store.WriteCommit(gitstore.CommitRequest{Files: tt.files, BaseTree: plumbing.ZeroHash,
+				Message: msg, Author: sig, Committer: sig, Signer: signer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Store.CompareAndSwap(gitstore.CheckpointRef, cp.Commit, old); err != nil {
+				t.Fatal(err)
+			}
+			fresh := &Engine{Store: e.Store, Keys: e.Keys, Now: e.Now} // knows no checkpoint
+			full := mustReplay(t, fresh, ReplayOptions{})
+			res := mustReplay(t, fresh, ReplayOptions{FromCheckpoint: true})
+			if res.Replayed != full.Replayed || res.State.Hash() != full.State.Hash() || !res.Checkpoint.IsZero() {
+				t.Fatalf("from an old checkpoint: replayed %d of %d, checkpoint %s", res.Replayed, full.Replayed, res.Checkpoint)
+			}
+			propose(t, fresh, "deploy-agent", "verify", nil)
+			reconcile(t, fresh, 1)
+			files, err := e.Store.ListFiles(mustRef(t, e, gitstore.CheckpointRef), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				if f != gitstore.CheckpointHead && !strings.HasPrefix(f, "buckets/") {
+					t.Fatalf("the new checkpoint kept %s from the old one: %q", f, files)
+				}
+			}
+			if got := mustReplay(t, fresh, ReplayOptions{FromCheckpoint: true}); got.Replayed != 0 || got.Checkpoint.IsZero() {
+				t.Fatalf("after the reconcile: replayed %d from checkpoint %s", got.Replayed, got.Checkpoint)
+			}
+		})
+	}
+}
+
+func mustRef(t *testing.T, e *Engine, name string) plumbing.Hash {
+	t.Helper()
+	h, err := e.Store.Ref(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}

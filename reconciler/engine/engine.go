@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -32,6 +33,24 @@ type Engine struct {
 	Now func() time.Time
 	// Progress, when set, is told how far a long replay has got.
 	Progress func(done, total int)
+
+	// verified is the checkpoint this engine last restored (its head and
+	// signature checked) or wrote; a new checkpoint is written as a change
+	// to it only while the checkpoint ref still points to it.
+	verifiedMu sync.Mutex
+	verified   gitstore.Checkpoint
+}
+
+func (e *Engine) setVerified(cp gitstore.Checkpoint) {
+	e.verifiedMu.Lock()
+	defer e.verifiedMu.Unlock()
+	e.verified = cp
+}
+
+func (e *Engine) verifiedCheckpoint() gitstore.Checkpoint {
+	e.verifiedMu.Lock()
+	defer e.verifiedMu.Unlock()
+	return e.verified
 }
 
 // ProposalPrefix is the branch namespace of local proposals:

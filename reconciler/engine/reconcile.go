@@ -299,14 +299,17 @@ func record(g GateResult, out reconciler.Outcome, pre, post reconciler.State) wa
 	return r
 }
 
-// checkpoint writes a signed snapshot of state at main commit at. Only
-// the files that differ from the current checkpoint's are written (when
-// that checkpoint reads; otherwise the whole snapshot).
+// checkpoint writes a signed snapshot of state at main commit at. When the
+// checkpoint ref still points to the checkpoint this engine restored (and
+// checked) or wrote, only the files that differ from it are written;
+// otherwise the whole snapshot, replacing whatever the current one holds.
 func (e *Engine) checkpoint(state reconciler.State, at plumbing.Hash) error {
 	var base plumbing.Hash
 	var prevHead []byte
-	if cp, err := e.Store.ReadCheckpoint(); err == nil {
-		base, prevHead = cp.Commit, cp.Head
+	if v := e.verifiedCheckpoint(); !v.Commit.IsZero() {
+		if cur, err := e.Store.Ref(gitstore.CheckpointRef); err == nil && cur == v.Commit {
+			base, prevHead = v.Commit, v.Head
+		}
 	}
 	files, deleted, err := state.SnapshotSince(prevHead)
 	if err != nil {
@@ -317,9 +320,11 @@ func (e *Engine) checkpoint(state reconciler.State, at plumbing.Hash) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	if _, err := e.Store.WriteCheckpoint(base, at, files, deleted, signer, e.signature(state.Rules(), id)); err != nil {
+	h, err := e.Store.WriteCheckpoint(base, at, files, deleted, signer, e.signature(state.Rules(), id))
+	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
+	e.setVerified(gitstore.Checkpoint{Commit: h, At: at, Head: files[reconciler.SnapshotHead]})
 	return nil
 }
 

@@ -46,6 +46,8 @@ type remoteRun struct {
 	state        reconciler.State
 	head         plumbing.Hash
 	checkpointAt plumbing.Hash
+	// checkpoint is the checkpoint commit r.state was restored from.
+	checkpoint plumbing.Hash
 	// onMain holds the proposal files in head's tree: a proposal whose
 	// file is there is merged, and is known to be without reading it.
 	onMain map[string]bool
@@ -120,7 +122,7 @@ func (r *remoteRun) catchUp(main plumbing.Hash, rep *ReconcileReport) error {
 	if r.loaded {
 		newer, err := r.e.Store.FirstParentLog(main, r.head)
 		if err == nil {
-			v := verifier{engine: r.e, rings: map[string]*signing.KeyRing{}}
+			v := verifier{engine: r.e, rings: map[string]*signing.KeyRing{}, checkpoint: r.checkpoint}
 			state := r.state
 			for i, c := range newer {
 				if _, state, err = v.entry(state, c, int(r.state.Entries())+i); err != nil {
@@ -144,7 +146,7 @@ func (r *remoteRun) catchUp(main plumbing.Hash, rep *ReconcileReport) error {
 	for _, f := range files {
 		r.onMain[f] = true
 	}
-	r.loaded, r.state, r.head, r.checkpointAt = true, res.State, res.Head, res.CheckpointAt
+	r.loaded, r.state, r.head, r.checkpointAt, r.checkpoint = true, res.State, res.Head, res.CheckpointAt, res.Checkpoint
 	return nil
 }
 
@@ -310,6 +312,11 @@ func (e *Engine) adoptRemoteCheckpoint(remote string, main plumbing.Hash) error 
 	}
 	if err := signedByReconciler(at, state); err != nil {
 		return fmt.Errorf("checkpoint %s: entry %s: %w", shortHash(theirs.String()), shortHash(cp.At.String()), err)
+	}
+	// Someone else's checkpoint replaces ours only if all of it reads and
+	// matches its head, not just the head a restore reads.
+	if _, err := state.Load(); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", shortHash(theirs.String()), err)
 	}
 	return e.Store.CompareAndSwap(gitstore.CheckpointRef, ours, theirs)
 }

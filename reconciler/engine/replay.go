@@ -50,8 +50,10 @@ type ReplayResult struct {
 	Entries []Verified
 	// Replayed counts the entries applied in this run.
 	Replayed int
-	// CheckpointAt is the main commit the checkpoint covers, zero if none.
+	// CheckpointAt is the main commit the checkpoint covers, zero if none;
+	// Checkpoint is the checkpoint commit.
 	CheckpointAt plumbing.Hash
+	Checkpoint   plumbing.Hash
 }
 
 // TamperError names the WAL commit that does not verify and why.
@@ -115,15 +117,27 @@ func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error
 	if !opts.ignoreCheckpoint {
 		cp, err = readCheckpoint(e.Store, read)
 	}
+	if errors.Is(err, gitstore.ErrBadCheckpoint) {
+		// The checkpoint is a cache and the log the truth: one that is not
+		// a checkpoint commit is not used; the next reconcile replaces it.
+		err = gitstore.ErrNoRef
+	}
 	hasCheckpoint := err == nil
 	if err != nil && !errors.Is(err, gitstore.ErrNoRef) {
 		return nil, nil, fmt.Errorf("read checkpoint: %w", err)
 	}
 	var snapshot reconciler.State
 	if hasCheckpoint {
-		res.CheckpointAt = cp.At
-		if snapshot, err = e.restore(cp, read); err != nil {
+		snapshot, err = e.restore(cp, read)
+		switch {
+		case errors.Is(err, reconciler.ErrSnapshotFormat):
+			// Written by another version of writ: replay instead; the next
+			// reconcile writes the checkpoint in this version's format.
+			hasCheckpoint, snapshot, cp = false, reconciler.State{}, gitstore.Checkpoint{}
+		case err != nil:
 			return nil, nil, err
+		default:
+			res.CheckpointAt, res.Checkpoint = cp.At, cp.Commit
 		}
 	}
 	r := newReplayer(e, read)
@@ -185,6 +199,9 @@ type verifier struct {
 	engine *Engine
 	rings  map[string]*signing.KeyRing
 	r      *replayer
+	// checkpoint is the checkpoint commit the states it is given were
+	// restored from (zero: none), named when one of its buckets fails.
+	checkpoint plumbing.Hash
 }
 
 // entry verifies one WAL commit against the state before it and returns
@@ -200,7 +217,7 @@ func (v *verifier) entry(s reconciler.State, c *object.Commit, index int) (Verif
 			st.parentTree = pc.TreeHash
 		}
 	}
-	if err := preload(s, p, plumbing.ZeroHash); err != nil {
+	if err := preload(s, p, v.checkpoint); err != nil {
 		return Verified{}, s, err
 	}
 	ent, next, err := v.r.apply(p, &st)

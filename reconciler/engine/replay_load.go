@@ -87,6 +87,7 @@ func (e *Engine) restore(cp gitstore.Checkpoint, read *objectReader) (reconciler
 	if v.Identity != rules.Config.Reconciler.Identity {
 		return s, &TamperError{Commit: cp.Commit, Reason: fmt.Sprintf("checkpoint signed by %s, not the reconciler %s", v.Identity, rules.Config.Reconciler.Identity)}
 	}
+	e.setVerified(cp)
 	return s, nil
 }
 
