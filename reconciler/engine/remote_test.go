@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/writ-dev/writ/adapters/local"
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/remotetest"
+	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -393,5 +395,53 @@ func TestRemoteClosedProposalNotApplied(t *testing.T) {
 	rep, err := a.ReconcileWith(context.Background(), ReconcileOptions{Remote: "origin"})
 	if err != nil || len(rep.Applied) != 0 {
 		t.Fatalf("closed proposal: %v, applied %d", err, len(rep.Applied))
+	}
+}
+
+// A reconciler-signed remote checkpoint whose head is sound but one of
+// whose buckets does not match it is not adopted: adoption reads all of it.
+func TestRemoteCheckpointWithBadBucketIgnored(t *testing.T) {
+	r := newRemote(t)
+	r.propose(t, "web-1")
+	a := r.clone(t)
+	if _, err := a.ReconcileWith(context.Background(), ReconcileOptions{Remote: "origin"}); err != nil {
+		t.Fatal(err)
+	}
+	res := mustReplay(t, a, ReplayOptions{FromCheckpoint: true})
+	cp, err := a.Store.ReadCheckpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := reconciler.BucketPath(reconciler.BucketOf("web-1"))
+	old, err := a.Store.ReadCheckpointFile(cp, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Replace(old, []byte(`"state":"draft"`), []byte(`"state":"approved"`), 1)
+	if bytes.Equal(bad, old) {
+		t.Fatalf("did not tamper %s", old)
+	}
+	id := res.State.Rules().Config.Reconciler.Identity
+	signer, err := r.keys.Signer(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Store.WriteCheckpoint(cp.Commit, cp.At, map[string][]byte{gitstore.CheckpointHead: cp.Head, path: bad}, nil,
+		signer, a.signature(res.State.Rules(), id)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store.PushCheckpoint(context.Background(), "origin"); err != nil {
+		t.Fatal(err)
+	}
+	b := r.clone(t)
+	rep, err := b.ReconcileWith(context.Background(), ReconcileOptions{Remote: "origin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, "remote checkpoint not used") || !strings.Contains(notes, path) {
+		t.Fatalf("checkpoint with a bad bucket adopted; notes %v", rep.Notes)
+	}
+	if rep.State.Hash() != res.State.Hash() {
+		t.Fatalf("state %s, want %s", rep.State.Hash(), res.State.Hash())
 	}
 }
