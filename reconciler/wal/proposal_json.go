@@ -108,16 +108,31 @@ func (d *jsonLine) object(field func(key string) bool) bool {
 	}
 }
 
-// evidence reads a list of evidence objects.
-func (d *jsonLine) evidence() ([]schemas.Evidence, bool) {
+// array reads [value,...], calling elem to read each value.
+func (d *jsonLine) array(elem func() bool) bool {
 	if !d.eat('[') {
-		return nil, false
+		return false
 	}
-	out := []schemas.Evidence{}
 	if d.eat(']') {
-		return out, true
+		return true
 	}
 	for {
+		if !elem() {
+			return false
+		}
+		if d.eat(']') {
+			return true
+		}
+		if !d.eat(',') {
+			return false
+		}
+	}
+}
+
+// evidence reads a list of evidence objects.
+func (d *jsonLine) evidence() ([]schemas.Evidence, bool) {
+	out := []schemas.Evidence{}
+	ok := d.array(func() bool {
 		var e schemas.Evidence
 		ok := d.object(func(key string) (ok bool) {
 			switch key {
@@ -130,17 +145,13 @@ func (d *jsonLine) evidence() ([]schemas.Evidence, bool) {
 			}
 			return ok
 		})
-		if !ok {
-			return nil, false
-		}
 		out = append(out, e)
-		if d.eat(']') {
-			return out, true
-		}
-		if !d.eat(',') {
-			return nil, false
-		}
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
+	return out, true
 }
 
 // value reads any JSON value as encoding/json decodes it into an any with
@@ -161,24 +172,16 @@ func (d *jsonLine) value(depth int) (any, bool) {
 		})
 		return m, ok
 	case c == '[':
-		d.i++
 		l := []any{}
-		if d.eat(']') {
-			return l, true
-		}
-		for {
+		ok := d.array(func() bool {
 			v, ok := d.value(depth + 1)
-			if !ok {
-				return nil, false
-			}
 			l = append(l, v)
-			if d.eat(']') {
-				return l, true
-			}
-			if !d.eat(',') {
-				return nil, false
-			}
+			return ok
+		})
+		if !ok {
+			return nil, false
 		}
+		return l, true
 	case c == '-' || c >= '0' && c <= '9':
 		start := d.i
 		for d.i < len(d.s) && strings.IndexByte("+-.eE0123456789", d.s[d.i]) >= 0 {
