@@ -215,6 +215,42 @@ type singles struct {
 
 func (s *singles) get(key string) string { return s.value[singleSlot(key)] }
 
+// addApproval records a Writ-Approval trailer's decision and the role it
+// counted in.
+func (r *Record) addApproval(value string) error {
+	d, role, err := parseDecision(value)
+	if err != nil {
+		return fmt.Errorf("wal trailer %s %q: %w", KeyApproval, value, err)
+	}
+	r.Entry.Decisions = append(r.Entry.Decisions, d)
+	if role != "-" {
+		if r.Roles == nil {
+			r.Roles = map[string]string{}
+		}
+		r.Roles[d.Identity] = role
+	}
+	return nil
+}
+
+// parseRoleGrant parses a Writ-Role-Grant trailer:
+// "<identity> role=<role> source=<org/team>".
+func parseRoleGrant(value string) (reconciler.RoleGrant, error) {
+	var g reconciler.RoleGrant
+	var role, source string
+	fields := strings.Fields(value)
+	if len(fields) == 3 {
+		g.Identity = fields[0]
+		role, _ = strings.CutPrefix(fields[1], "role=")
+		source, _ = strings.CutPrefix(fields[2], "source=")
+	}
+	if g.Identity == "" || role == "" || source == "" || strings.Contains(role, "=") || strings.Contains(source, "=") ||
+		!strings.HasPrefix(fields[1], "role=") || !strings.HasPrefix(fields[2], "source=") {
+		return g, fmt.Errorf("wal trailer %s %q: want <identity> role=<role> source=<org/team>", KeyRoleGrant, value)
+	}
+	g.Role, g.Source = role, source
+	return g, nil
+}
+
 // Decode parses a WAL commit message. It never panics; every error names
 // the trailer or line at fault.
 func Decode(msg string) (Record, error) {
@@ -227,31 +263,14 @@ func Decode(msg string) (Record, error) {
 	for _, t := range trailers {
 		switch t.Key {
 		case KeyApproval:
-			d, role, err := parseDecision(t.Value)
-			if err != nil {
-				return Record{}, fmt.Errorf("wal trailer %s %q: %w", t.Key, t.Value, err)
-			}
-			r.Entry.Decisions = append(r.Entry.Decisions, d)
-			if role != "-" {
-				if r.Roles == nil {
-					r.Roles = map[string]string{}
-				}
-				r.Roles[d.Identity] = role
+			if err := r.addApproval(t.Value); err != nil {
+				return Record{}, err
 			}
 		case KeyRoleGrant:
-			var g reconciler.RoleGrant
-			var role, source string
-			fields := strings.Fields(t.Value)
-			if len(fields) == 3 {
-				g.Identity = fields[0]
-				role, _ = strings.CutPrefix(fields[1], "role=")
-				source, _ = strings.CutPrefix(fields[2], "source=")
+			g, err := parseRoleGrant(t.Value)
+			if err != nil {
+				return Record{}, err
 			}
-			if g.Identity == "" || role == "" || source == "" || strings.Contains(role, "=") || strings.Contains(source, "=") ||
-				!strings.HasPrefix(fields[1], "role=") || !strings.HasPrefix(fields[2], "source=") {
-				return Record{}, fmt.Errorf("wal trailer %s %q: want <identity> role=<role> source=<org/team>", t.Key, t.Value)
-			}
-			g.Role, g.Source = role, source
 			r.Entry.Grants = append(r.Entry.Grants, g)
 		case KeyGuard:
 			name, rest, spaced := strings.Cut(t.Value, " ")

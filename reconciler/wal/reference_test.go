@@ -19,7 +19,8 @@ import (
 )
 
 // referenceDecode is Decode as it was before it was made faster, kept to
-// hold the two to the same results and errors.
+// hold the two to the same results and errors. (The approval and role-grant
+// trailers, unchanged, are parsed by the same helpers.)
 func referenceDecode(msg string) (Record, error) {
 	_, body, trailers, err := gitstore.ParseMessage(msg)
 	if err != nil {
@@ -30,31 +31,14 @@ func referenceDecode(msg string) (Record, error) {
 	for _, t := range trailers {
 		switch t.Key {
 		case KeyApproval:
-			d, role, err := parseDecision(t.Value)
-			if err != nil {
-				return Record{}, fmt.Errorf("wal trailer %s %q: %w", t.Key, t.Value, err)
-			}
-			r.Entry.Decisions = append(r.Entry.Decisions, d)
-			if role != "-" {
-				if r.Roles == nil {
-					r.Roles = map[string]string{}
-				}
-				r.Roles[d.Identity] = role
+			if err := r.addApproval(t.Value); err != nil {
+				return Record{}, err
 			}
 		case KeyRoleGrant:
-			var g reconciler.RoleGrant
-			var role, source string
-			fields := strings.Fields(t.Value)
-			if len(fields) == 3 {
-				g.Identity = fields[0]
-				role, _ = strings.CutPrefix(fields[1], "role=")
-				source, _ = strings.CutPrefix(fields[2], "source=")
+			g, err := parseRoleGrant(t.Value)
+			if err != nil {
+				return Record{}, err
 			}
-			if g.Identity == "" || role == "" || source == "" || strings.Contains(role, "=") || strings.Contains(source, "=") ||
-				!strings.HasPrefix(fields[1], "role=") || !strings.HasPrefix(fields[2], "source=") {
-				return Record{}, fmt.Errorf("wal trailer %s %q: want <identity> role=<role> source=<org/team>", t.Key, t.Value)
-			}
-			g.Role, g.Source = role, source
 			r.Entry.Grants = append(r.Entry.Grants, g)
 		case KeyGuard:
 			parts := strings.SplitN(t.Value, " ", 3)
