@@ -22,7 +22,10 @@ func writeBlob(t *testing.T, g *gittest.Git, dir, content string) plumbing.Hash 
 	return plumbing.NewHash(h)
 }
 
-func TestSeesObjectsWrittenAfterOpen(t *testing.T) {
+// openedWithOnePack makes a bare repository whose one object ("before") is
+// in a pack, and opens it.
+func openedWithOnePack(t *testing.T) (*gittest.Git, string, *gitobj.Store, plumbing.Hash) {
+	t.Helper()
 	g := gittest.New(t)
 	dir := t.TempDir()
 	g.Run(dir, "init", "-q", "--bare")
@@ -32,7 +35,12 @@ func TestSeesObjectsWrittenAfterOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer raw.Close()
+	t.Cleanup(func() { raw.Close() })
+	return g, dir, raw, before
+}
+
+func TestSeesObjectsWrittenAfterOpen(t *testing.T) {
+	g, dir, raw, before := openedWithOnePack(t)
 
 	loose := writeBlob(t, g, dir, "loose after open\n")
 	packed := writeBlob(t, g, dir, "packed after open\n")
@@ -101,16 +109,7 @@ func TestReadsThroughAlternates(t *testing.T) {
 // indexed and loose objects, and learns of a new pack only once a read or
 // Has has looked.
 func TestKnownDoesNotRescan(t *testing.T) {
-	g := gittest.New(t)
-	dir := t.TempDir()
-	g.Run(dir, "init", "-q", "--bare")
-	before := writeBlob(t, g, dir, "before\n")
-	g.Run(dir, "repack", "-adq")
-	raw, err := gitobj.Open(dir, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	g, dir, raw, before := openedWithOnePack(t)
 	packed := writeBlob(t, g, dir, "packed after open\n")
 	g.Run(dir, "repack", "-adq")
 	loose := writeBlob(t, g, dir, "loose\n")
