@@ -107,6 +107,13 @@ func (s *Store) ReadCheckpoint() (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("read checkpoint: %w", err)
 	}
+	return s.ReadCheckpointCommit(h)
+}
+
+// ReadCheckpointCommit reads checkpoint commit h, as ReadCheckpoint does,
+// whether or not CheckpointRef points to it (a checkpoint fetched from a
+// remote, say).
+func (s *Store) ReadCheckpointCommit(h plumbing.Hash) (Checkpoint, error) {
 	c, err := s.Commit(h)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("read checkpoint: %w", err)

@@ -60,7 +60,7 @@ func TestCrashRemote(t *testing.T) {
 			}
 			if tt.point == CrashAfterPushBeforeCheckpoint {
 				refs, _ := a.Store.RemoteRefs(ctx, "origin")
-				cp, _ := readCheckpointCommit(a.Store, refs[gitstore.CheckpointRef])
+				cp, _ := a.Store.ReadCheckpointCommit(refs[gitstore.CheckpointRef])
 				if cp.At != genesis {
 					t.Fatalf("the remote checkpoint moved before the checkpoint step")
 				}

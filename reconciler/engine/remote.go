@@ -285,7 +285,7 @@ func (e *Engine) adoptRemoteCheckpoint(remote string, main plumbing.Hash) error 
 	if ours == theirs {
 		return nil
 	}
-	cp, err := readCheckpointCommit(e.Store, theirs)
+	cp, err := e.Store.ReadCheckpointCommit(theirs)
 	if err != nil {
 		return err
 	}
@@ -360,28 +360,6 @@ func signedByReconciler(c *object.Commit, s reconciler.State) error {
 		return fmt.Errorf("signed by %s, not the reconciler %s", v.Identity, want)
 	}
 	return nil
-}
-
-// readCheckpointCommit reads a checkpoint commit that CheckpointRef does
-// not (yet) point to.
-func readCheckpointCommit(store *gitstore.Store, h plumbing.Hash) (gitstore.Checkpoint, error) {
-	c, err := store.Commit(h)
-	if err != nil {
-		return gitstore.Checkpoint{}, err
-	}
-	_, _, trailers, err := gitstore.ParseMessage(c.Message)
-	if err != nil {
-		return gitstore.Checkpoint{}, fmt.Errorf("checkpoint %s: %w", shortHash(h.String()), err)
-	}
-	at := trailers.Get(gitstore.CheckpointTrailer)
-	if len(at) != 1 || len(at[0]) != 40 || plumbing.NewHash(at[0]).String() != at[0] {
-		return gitstore.Checkpoint{}, fmt.Errorf("checkpoint %s: %w: want one %s trailer with a commit hash", shortHash(h.String()), gitstore.ErrBadCheckpoint, gitstore.CheckpointTrailer)
-	}
-	head, err := store.ReadFile(h, gitstore.CheckpointHead)
-	if err != nil {
-		return gitstore.Checkpoint{}, fmt.Errorf("checkpoint %s: %w", shortHash(h.String()), err)
-	}
-	return gitstore.Checkpoint{Commit: h, At: plumbing.NewHash(at[0]), Head: head}, nil
 }
 
 // replayIgnoringCheckpoint verifies and folds main's whole first-parent

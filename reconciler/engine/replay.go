@@ -115,7 +115,7 @@ func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error
 	var cp gitstore.Checkpoint
 	err := gitstore.ErrNoRef
 	if !opts.ignoreCheckpoint {
-		cp, err = readCheckpoint(e.Store, read)
+		cp, err = e.Store.ReadCheckpoint()
 	}
 	if errors.Is(err, gitstore.ErrBadCheckpoint) {
 		// The checkpoint is a cache and the log the truth: one that is not
