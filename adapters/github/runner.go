@@ -294,10 +294,8 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 			pending.Decisions = append(pending.Decisions, decisions...)
 			pending.Grants = grants
 		}
-		if pending.Proposal != nil {
-			if err := st.State.Preload(pending.Proposal.Instance); err != nil {
-				return nil, fmt.Errorf("github run: load state: %w", err)
-			}
+		if err := pending.Preload(st.State); err != nil {
+			return nil, fmt.Errorf("github run: %w", err)
 		}
 		p.Gate = engine.Gate(st.State, pending, hlc)
 		switch {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -75,6 +76,19 @@ func Gate(s reconciler.State, p Pending, hlc reconciler.HLC) GateResult {
 		}
 	}
 	return r
+}
+
+// Preload reads from s's checkpoint what Gate(s, p, …) will need (the
+// bucket of p's instance), so that a checkpoint that does not read is an
+// error here rather than a panic in Gate.
+func (p Pending) Preload(s reconciler.State) error {
+	if p.Proposal == nil {
+		return nil
+	}
+	if err := s.Preload(p.Proposal.Instance); err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	return nil
 }
 
 // ChangedFiles lists every path the proposal adds, changes or removes,

@@ -219,10 +219,8 @@ func (e *Engine) applyReady(opts *ReconcileOptions, state *reconciler.State, hea
 		if opts.Batch > 0 && written == opts.Batch {
 			return true, nil
 		}
-		if p.Proposal != nil {
-			if err := state.Preload(p.Proposal.Instance); err != nil {
-				return false, fmt.Errorf("load state: %w", err)
-			}
+		if err := p.Preload(*state); err != nil {
+			return false, err
 		}
 		g := Gate(*state, p, reconciler.NextHLC(state.Clock().HLC, e.now().UnixMilli()))
 		switch g.Verdict {

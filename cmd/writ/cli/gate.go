@@ -63,10 +63,8 @@ func (a *app) printGate(e *engine.Engine, name string, exit, asJSON bool) error 
 	if err != nil {
 		return err
 	}
-	if p.Proposal != nil {
-		if err := res.State.Preload(p.Proposal.Instance); err != nil {
-			return fmt.Errorf("load state: %w", err)
-		}
+	if err := p.Preload(res.State); err != nil {
+		return err
 	}
 	g := engine.Gate(res.State, p, reconciler.NextHLC(res.State.Clock().HLC, a.now().UnixMilli()))
 	if asJSON {
