@@ -111,7 +111,6 @@ func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error
 	}
 	res := &ReplayResult{State: reconciler.NewState(), Head: head}
 	read := openReader(e.Store)
-	defer read.close()
 	var cp gitstore.Checkpoint
 	err := gitstore.ErrNoRef
 	if !opts.ignoreCheckpoint {

@@ -210,5 +210,3 @@ func openReader(store *gitstore.Store) *objectReader {
 	return &objectReader{store: store, raw: store.Objects()}
 }
 
-// close releases nothing: the Store owns its reader.
-func (r *objectReader) close() {}

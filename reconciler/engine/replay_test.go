@@ -188,7 +188,6 @@ func TestRawVerifyMatchesVerifyCommit(t *testing.T) {
 	res := mustReplay(t, e, ReplayOptions{})
 	rewriteHead(t, e, head, head.Message, nil, "alice") // and one signed by a human
 	read := openReader(e.Store)
-	defer read.close()
 	rings := map[string]*signing.KeyRing{}
 	full, err := signing.NewKeyRing(res.State.Rules().Config.Identities)
 	if err != nil {
