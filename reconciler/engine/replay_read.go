@@ -209,4 +209,3 @@ func (r *objectReader) firstParent(h plumbing.Hash) (plumbing.Hash, error) {
 func openReader(store *gitstore.Store) *objectReader {
 	return &objectReader{store: store, raw: store.Objects()}
 }
-
