@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler"
@@ -89,7 +88,7 @@ func TestCorruptCheckpointBucketIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig := object.Signature{Name: id, Email: id + "@writ.invalid", When: e.now()}
+	sig := e.signature(st.Rules(), id)
 	forgedCP, err := e.Store.WriteCheckpoint(cp.Commit, cp.At, map[string][]byte{gitstore.CheckpointHead: cp.Head, path: bad}, nil, signer, sig)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +149,7 @@ func TestOlderCheckpointFormatIsReplaced(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sig := object.Signature{Name: id, Email: id + "@writ.invalid", When: e.now()}
+			sig := e.signature(st.Rules(), id)
 			msg, err := gitstore.FormatMessage("writ checkpoint at "+cp.At.String()[:7], "",
 				[]gitstore.Trailer{{Key: gitstore.CheckpointTrailer, Value: cp.At.String()}})
 			if err != nil {

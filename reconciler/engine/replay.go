@@ -189,7 +189,7 @@ func rewritten(cp gitstore.Checkpoint) error {
 // restoreCheckpoint rebuilds the checkpoint's state and checks that the
 // reconciler signed it.
 func (e *Engine) restoreCheckpoint(cp gitstore.Checkpoint) (reconciler.State, error) {
-	return e.restore(cp, &objectReader{store: e.Store})
+	return e.restore(cp, openReader(e.Store))
 }
 
 // verifier checks entries one at a time, on the calling goroutine, with
