@@ -195,3 +195,10 @@ func mustRef(t *testing.T, e *Engine, name string) plumbing.Hash {
 	}
 	return h
 }
+
+// gitstore requires the head file the reconciler's snapshot writes.
+func TestCheckpointHeadIsTheSnapshotHead(t *testing.T) {
+	if gitstore.CheckpointHead != reconciler.SnapshotHead {
+		t.Fatalf("gitstore wants %s, the snapshot's head is %s", gitstore.CheckpointHead, reconciler.SnapshotHead)
+	}
+}
