@@ -24,8 +24,9 @@ import (
 )
 
 // builtRepo is a small control-repo-like history: one pack of deltified
-// commits and trees (signed commits among them), plus the loose objects of
-// one more commit.
+// commits and trees (signed commits among them), with incompressible blobs
+// larger than a pack window (so some entries run past theirs), plus the
+// loose objects of one more commit.
 func builtRepo(t *testing.T) (*gitstore.Store, plumbing.Hash) {
 	t.Helper()
 	dir := t.TempDir()
@@ -47,6 +48,13 @@ func builtRepo(t *testing.T) (*gitstore.Store, plumbing.Hash) {
 		files := map[string][]byte{
 			fmt.Sprintf("proposals/inst-%d/p.yaml", i%7): []byte(strings.Repeat(fmt.Sprintf("line %d of a proposal\n", i), 40)),
 			"state/log.txt": []byte(strings.Repeat("entry\n", i+20)),
+		}
+		if i%20 == 5 {
+			big := make([]byte, 100_000*(i/20+1))
+			if _, err := rand.Read(big); err != nil {
+				t.Fatal(err)
+			}
+			files[fmt.Sprintf("assets/big-%d.bin", i)] = big
 		}
 		req := gitstore.CommitRequest{Files: files, Message: fmt.Sprintf("entry %d\n\nWrit-Idem-Key: k%d\n", i, i),
 			Author: sig(i), Committer: sig(i)}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -16,9 +17,11 @@ import (
 // pack is one pack file and its version 2 index. The index is mapped into
 // memory where the platform allows (see mapFile), so opening a pack costs
 // the same for ten objects or ten million, and a lookup touches only the
-// pages its bisection visits.
+// pages its search visits. The pack itself is read by position, a window
+// at a time (see windowCache).
 type pack struct {
-	id     int // unique within a Store: names the pack in cache keys
+	id     int    // unique within a Store: names the pack in cache keys
+	name   string // the pack file's base name, for errors
 	f      *os.File
 	size   int64
 	fanout [256]uint32
@@ -59,7 +62,8 @@ func openPack(idxPath string) (*pack, error) {
 		m.release()
 		return nil, err
 	}
-	f, err := os.Open(strings.TrimSuffix(idxPath, ".idx") + ".pack")
+	packPath := strings.TrimSuffix(idxPath, ".idx") + ".pack"
+	f, err := os.Open(packPath)
 	if err != nil {
 		m.release()
 		return nil, err
@@ -70,7 +74,7 @@ func openPack(idxPath string) (*pack, error) {
 		m.release()
 		return nil, err
 	}
-	p.f, p.size, p.idx = f, st.Size(), m
+	p.f, p.size, p.idx, p.name = f, st.Size(), m, filepath.Base(packPath)
 	runtime.AddCleanup(p, func(m *mapping) { m.release() }, m)
 	return p, nil
 }
@@ -117,25 +121,64 @@ func (p *pack) find(h plumbing.Hash) (int64, bool) {
 	if h[0] > 0 {
 		lo = int(p.fanout[h[0]-1])
 	}
-	hi := int(p.fanout[h[0]])
+	i, ok := searchNames(p.names, lo, int(p.fanout[h[0]]), h)
+	if !ok {
+		return 0, false
+	}
+	o := binary.BigEndian.Uint32(p.off32[4*i:])
+	if o&0x80000000 == 0 {
+		return int64(o), true
+	}
+	k := int(o & 0x7fffffff)
+	if 8*k+8 > len(p.off64) {
+		return 0, false
+	}
+	return int64(binary.BigEndian.Uint64(p.off64[8*k:])), true
+}
+
+// interpolationSteps bounds the interpolating probes of searchNames
+// before it bisects. Object names are uniformly distributed, so a probe
+// or two usually lands within a few entries; the bound keeps a pack of
+// names chosen to defeat interpolation to a bisection's cost.
+const interpolationSteps = 3
+
+// searchNames finds h among the sorted 20-byte names[20*lo:20*hi]. It
+// guesses where h must be from the names' first eight bytes (object names
+// are hashes, spread evenly) and bisects what is left: a bisection of a
+// large index misses the processor's caches at nearly every step.
+func searchNames(names []byte, lo, hi int, h plumbing.Hash) (int, bool) {
+	key := binary.BigEndian.Uint64(h[:8])
+	nameKey := func(i int) uint64 { return binary.BigEndian.Uint64(names[20*i:]) }
+	// Bounds on the keys in [lo, hi): those of the fan-out bucket, then
+	// of the names probed.
+	loKey := uint64(h[0]) << 56
+	hiKey := loKey | (1<<56 - 1)
+	for step := 0; step < interpolationSteps && hi-lo > 16; step++ {
+		if key < loKey || key > hiKey || hiKey <= loKey {
+			break
+		}
+		frac := float64(key-loKey) / float64(hiKey-loKey)
+		mid := lo + int(frac*float64(hi-lo-1))
+		mid = max(lo, min(mid, hi-1))
+		switch c := bytes.Compare(h[:], names[20*mid:20*mid+20]); {
+		case c == 0:
+			return mid, true
+		case c < 0:
+			hi, hiKey = mid, nameKey(mid)
+		default:
+			lo, loKey = mid+1, nameKey(mid)
+		}
+	}
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		switch c := bytes.Compare(h[:], p.names[20*mid:20*mid+20]); {
+		switch c := bytes.Compare(h[:], names[20*mid:20*mid+20]); {
 		case c == 0:
-			o := binary.BigEndian.Uint32(p.off32[4*mid:])
-			if o&0x80000000 == 0 {
-				return int64(o), true
-			}
-			k := int(o & 0x7fffffff)
-			if 8*k+8 > len(p.off64) {
-				return 0, false
-			}
-			return int64(binary.BigEndian.Uint64(p.off64[8*k:])), true
+			return mid, true
 		case c < 0:
 			hi = mid
 		default:
 			lo = mid + 1
 		}
 	}
-	return 0, false
+	return lo, false
 }

@@ -2,6 +2,8 @@ package gitobj
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 
@@ -19,53 +21,111 @@ type packEntry struct {
 	ref  plumbing.Hash // ref-delta: the base's name
 }
 
-// inflater is a reusable reader of one zlib stream in a pack.
+// inflater is a reusable reader of one zlib stream in a pack: from a
+// window of the pack in memory (mr) or, for an entry that runs past its
+// window, from the file by position (br).
 type inflater struct {
+	mr bytes.Reader
 	br *bufio.Reader
 	zr io.ReadCloser
+	// clipped: the stream is read from a window that ends before the
+	// pack's data does, so running out of input may mean only that.
+	clipped bool
 }
 
+// byteReader is what the header parser and the inflater read from. A
+// *bytes.Reader lets the inflater decode straight from a window.
+type byteReader interface {
+	io.Reader
+	io.ByteReader
+}
+
+// entry reads and inflates the pack entry at off.
 func (s *Store) entry(p *pack, off int64) (packEntry, error) {
-	e, in, err := s.open(p, off)
+	e, err := s.entryFrom(p, off, false)
+	if errors.Is(err, errClipped) {
+		e, err = s.entryFrom(p, off, true)
+	}
+	return e, err
+}
+
+// errClipped means an entry ran past the window it was read from.
+var errClipped = errors.New("entry runs past its window")
+
+// entryFrom reads the entry at off from its window, or from the file
+// when whole is set.
+func (s *Store) entryFrom(p *pack, off int64, whole bool) (packEntry, error) {
+	e, in, err := s.open(p, off, whole)
 	if err != nil {
 		return e, err
 	}
 	defer s.inflaters.Put(in)
 	e.data = make([]byte, e.size)
 	if _, err := io.ReadFull(in.zr, e.data); err != nil {
-		return packEntry{}, fmt.Errorf("inflate: %w", err)
+		return packEntry{}, in.inflateError(err)
 	}
 	return e, nil
 }
 
+// inflateError is err from reading the stream, or errClipped when the
+// stream may only have been cut short by the end of its window.
+func (in *inflater) inflateError(err error) error {
+	if in.clipped && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+		return errClipped
+	}
+	return fmt.Errorf("inflate: %w", err)
+}
+
 // open reads the header of the pack entry at off and returns an inflater
 // positioned at its data, which the caller must give back to s.inflaters.
-func (s *Store) open(p *pack, off int64) (packEntry, *inflater, error) {
+// The entry is read from its window in memory, or from the file when
+// whole is set.
+func (s *Store) open(p *pack, off int64, whole bool) (packEntry, *inflater, error) {
 	if off < 12 || off >= p.size-20 {
 		return packEntry{}, nil, fmt.Errorf("offset out of range")
 	}
 	in, _ := s.inflaters.Get().(*inflater)
 	if in == nil {
-		in = &inflater{br: bufio.NewReaderSize(nil, 4096)}
+		in = &inflater{}
 	}
-	e, err := in.header(p, off)
+	var r byteReader
+	if whole {
+		if in.br == nil {
+			in.br = bufio.NewReaderSize(nil, 4096)
+		}
+		in.br.Reset(io.NewSectionReader(p.f, off, p.size-20-off))
+		r, in.clipped = in.br, false
+	} else {
+		w, err := s.windows.read(p, off)
+		if err != nil {
+			s.inflaters.Put(in)
+			return packEntry{}, nil, err
+		}
+		in.mr.Reset(w)
+		r, in.clipped = &in.mr, off+int64(len(w)) < p.size-20
+	}
+	e, err := in.header(r, off)
 	if err != nil {
 		s.inflaters.Put(in)
+		if in.clipped && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+			err = errClipped
+		}
 		return packEntry{}, nil, err
 	}
 	return e, in, nil
 }
 
-func (in *inflater) header(p *pack, off int64) (packEntry, error) {
-	in.br.Reset(io.NewSectionReader(p.f, off, p.size-20-off))
-	c, err := in.br.ReadByte()
+// header parses the header of the pack entry at off, read from r, and
+// leaves in inflating its data.
+func (in *inflater) header(r byteReader, off int64) (packEntry, error) {
+	c, err := r.ReadByte()
 	if err != nil {
 		return packEntry{}, err
 	}
 	e := packEntry{kind: int(c>>4) & 7}
 	size := uint64(c & 15)
 	for shift := uint(4); c&0x80 != 0; shift += 7 {
-		if c, err = in.br.ReadByte(); err != nil {
+		if c, err = r.ReadByte(); err != nil {
 			return packEntry{}, err
 		}
 		if shift > 56 {
@@ -76,12 +136,12 @@ func (in *inflater) header(p *pack, off int64) (packEntry, error) {
 	switch e.kind {
 	case int(plumbing.CommitObject), int(plumbing.TreeObject), int(plumbing.BlobObject), int(plumbing.TagObject):
 	case typeOfsDelta:
-		if c, err = in.br.ReadByte(); err != nil {
+		if c, err = r.ReadByte(); err != nil {
 			return packEntry{}, err
 		}
 		rel := int64(c & 0x7f)
 		for c&0x80 != 0 {
-			if c, err = in.br.ReadByte(); err != nil {
+			if c, err = r.ReadByte(); err != nil {
 				return packEntry{}, err
 			}
 			if rel > 1<<55 {
@@ -94,7 +154,7 @@ func (in *inflater) header(p *pack, off int64) (packEntry, error) {
 		}
 		e.base = off - rel
 	case typeRefDelta:
-		if _, err := io.ReadFull(in.br, e.ref[:]); err != nil {
+		if _, err := io.ReadFull(r, e.ref[:]); err != nil {
 			return packEntry{}, err
 		}
 	default:
@@ -104,20 +164,20 @@ func (in *inflater) header(p *pack, off int64) (packEntry, error) {
 		return packEntry{}, fmt.Errorf("object of %d bytes is too large", size)
 	}
 	e.size = int(size)
-	if err := in.reset(); err != nil {
+	if err := in.reset(r); err != nil {
 		return packEntry{}, err
 	}
 	return e, nil
 }
 
-// reset starts inflating the zlib stream at in.br's position.
-func (in *inflater) reset() error {
+// reset starts inflating the zlib stream at r's position.
+func (in *inflater) reset(r byteReader) error {
 	if in.zr == nil {
 		var err error
-		in.zr, err = zlib.NewReader(in.br)
+		in.zr, err = zlib.NewReader(r)
 		return err
 	}
-	return in.zr.(zlib.Resetter).Reset(in.br, nil)
+	return in.zr.(zlib.Resetter).Reset(r, nil)
 }
 
 // ReadPrefix returns at least the first n bytes of an object (all of it
@@ -126,7 +186,12 @@ func (in *inflater) reset() error {
 // commit, its first lines are its tree and parents.
 func (s *Store) ReadPrefix(h plumbing.Hash, n int) ([]byte, error) {
 	if p, off, ok := s.packs.Load().find(h); ok {
-		return s.prefixPacked(p, off, n, 0)
+		b, err := s.prefixPacked(p, off, n, 0)
+		if errors.Is(err, errClipped) {
+			// An entry on the way ran past its window: read it all.
+			_, b, err = s.readPacked(p, off)
+		}
+		return b, err
 	}
 	_, b, err := s.Read(h)
 	return b, err
@@ -139,7 +204,7 @@ func (s *Store) prefixPacked(p *pack, off int64, n, depth int) ([]byte, error) {
 	if depth > maxChain {
 		return nil, fmt.Errorf("delta chain too long")
 	}
-	e, in, err := s.open(p, off)
+	e, in, err := s.open(p, off, false)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +212,7 @@ func (s *Store) prefixPacked(p *pack, off int64, n, depth int) ([]byte, error) {
 	if e.kind != typeOfsDelta && e.kind != typeRefDelta {
 		out := make([]byte, min(n, e.size))
 		if _, err := io.ReadFull(in.zr, out); err != nil {
-			return nil, fmt.Errorf("inflate: %w", err)
+			return nil, in.inflateError(err)
 		}
 		return out, nil
 	}
@@ -163,18 +228,18 @@ func (s *Store) prefixPacked(p *pack, off int64, n, depth int) ([]byte, error) {
 	}
 	dr := bufio.NewReaderSize(in.zr, 256)
 	if _, err := readLEB(dr); err != nil { // base size
-		return nil, err
+		return nil, in.inflateError(err)
 	}
 	total, err := readLEB(dr)
 	if err != nil {
-		return nil, err
+		return nil, in.inflateError(err)
 	}
 	want := min(n, total)
 	out := make([]byte, 0, want)
 	for len(out) < want {
 		cmd, err := dr.ReadByte()
 		if err != nil {
-			return nil, err
+			return nil, in.inflateError(err)
 		}
 		if cmd&0x80 == 0 {
 			if cmd == 0 {
@@ -183,7 +248,7 @@ func (s *Store) prefixPacked(p *pack, off int64, n, depth int) ([]byte, error) {
 			start := len(out)
 			out = append(out, make([]byte, cmd)...)
 			if _, err := io.ReadFull(dr, out[start:]); err != nil {
-				return nil, err
+				return nil, in.inflateError(err)
 			}
 			continue
 		}
@@ -192,7 +257,7 @@ func (s *Store) prefixPacked(p *pack, off int64, n, depth int) ([]byte, error) {
 			if cmd&(1<<k) != 0 {
 				b, err := dr.ReadByte()
 				if err != nil {
-					return nil, err
+					return nil, in.inflateError(err)
 				}
 				co |= int(b) << (8 * k)
 			}
@@ -201,7 +266,7 @@ func (s *Store) prefixPacked(p *pack, off int64, n, depth int) ([]byte, error) {
 			if cmd&(0x10<<k) != 0 {
 				b, err := dr.ReadByte()
 				if err != nil {
-					return nil, err
+					return nil, in.inflateError(err)
 				}
 				cs |= int(b) << (8 * k)
 			}

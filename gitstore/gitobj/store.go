@@ -22,7 +22,6 @@
 package gitobj
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -63,6 +62,7 @@ const maxChain = 10_000
 type Store struct {
 	objectsDir string
 	cache      *lru
+	windows    *windowCache
 	inflaters  sync.Pool
 
 	packs  atomic.Pointer[packSet] // replaced whole by rescan
@@ -77,7 +77,7 @@ type Store struct {
 // Indexes are mapped, not read, where the platform allows, so opening a
 // large repository is cheap.
 func Open(gitDir string, cacheBytes int) (*Store, error) {
-	s := &Store{objectsDir: filepath.Join(gitDir, "objects"), cache: newLRU(cacheBytes)}
+	s := &Store{objectsDir: filepath.Join(gitDir, "objects"), cache: newLRU(cacheBytes), windows: newWindowCache()}
 	set, err := s.scan(&packSet{known: map[string]bool{}}, true)
 	if err != nil {
 		s.Close()
@@ -204,11 +204,11 @@ func (s *Store) readLoose(h plumbing.Hash) (plumbing.ObjectType, []byte, error) 
 	}
 	in, _ := s.inflaters.Get().(*inflater)
 	if in == nil {
-		in = &inflater{br: bufio.NewReaderSize(nil, 4096)}
+		in = &inflater{}
 	}
 	defer s.inflaters.Put(in)
-	in.br.Reset(bytes.NewReader(raw))
-	if err := in.reset(); err != nil {
+	in.mr.Reset(raw)
+	if err := in.reset(&in.mr); err != nil {
 		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: %w", hex, err)
 	}
 	// The header ("<type> <size>\x00") is short: read a little, find it,
@@ -283,7 +283,7 @@ func (s *Store) readPacked(p *pack, off int64) (plumbing.ObjectType, []byte, err
 		}
 		e, err := s.entry(p, off)
 		if err != nil {
-			return plumbing.InvalidObject, nil, fmt.Errorf("pack %s offset %d: %w", filepath.Base(p.f.Name()), off, err)
+			return plumbing.InvalidObject, nil, fmt.Errorf("pack %s offset %d: %w", p.name, off, err)
 		}
 		if e.kind != typeOfsDelta && e.kind != typeRefDelta {
 			typ, base = plumbing.ObjectType(e.kind), e.data
@@ -294,7 +294,7 @@ func (s *Store) readPacked(p *pack, off int64) (plumbing.ObjectType, []byte, err
 		}
 		chain = append(chain, link{off, e.data})
 		if len(chain) > maxChain {
-			return plumbing.InvalidObject, nil, fmt.Errorf("pack %s offset %d: delta chain too long", filepath.Base(p.f.Name()), off)
+			return plumbing.InvalidObject, nil, fmt.Errorf("pack %s offset %d: delta chain too long", p.name, off)
 		}
 		if e.kind == typeOfsDelta {
 			off = e.base
@@ -315,7 +315,7 @@ func (s *Store) readPacked(p *pack, off int64) (plumbing.ObjectType, []byte, err
 	for j := len(chain) - 1; j >= 0; j-- {
 		out, err := applyDelta(base, chain[j].delta)
 		if err != nil {
-			return plumbing.InvalidObject, nil, fmt.Errorf("pack %s offset %d: %w", filepath.Base(p.f.Name()), chain[j].off, err)
+			return plumbing.InvalidObject, nil, fmt.Errorf("pack %s offset %d: %w", p.name, chain[j].off, err)
 		}
 		base = out
 		s.cache.put(cacheKey{p.id, chain[j].off}, typ, base)
