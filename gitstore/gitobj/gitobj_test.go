@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"os/exec"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -281,5 +283,67 @@ func TestChangedOne(t *testing.T) {
 	}
 	if _, err := gitobj.ParseTree([]byte("40000 b\x00" + string(make([]byte, 20)) + "40000 a\x00" + string(make([]byte, 20)))); err == nil {
 		t.Fatal("unsorted tree parsed")
+	}
+}
+
+// TestSpliceInPlaceSequence splices one version of a tree after another, as
+// replay does with proposals/, and checks every result against a parse of
+// the same bytes; a refused splice leaves the tree as it was.
+func TestSpliceInPlaceSequence(t *testing.T) {
+	r := mrand.New(mrand.NewPCG(7, 11))
+	objects := map[string]plumbing.Hash{}
+	encode := func() []byte {
+		names := make([]string, 0, len(objects))
+		for n := range objects {
+			names = append(names, n)
+		}
+		sort.Strings(names) // directories only: "name/" order equals "name" order here
+		var raw []byte
+		for _, n := range names {
+			h := objects[n]
+			raw = append(append(append(append(raw, gitobj.ModeDir+" "...), n...), 0), h[:]...)
+		}
+		return raw
+	}
+	var cur *gitobj.Tree
+	for step := 0; step < 400; step++ {
+		name := fmt.Sprintf("inst-%03d", r.IntN(60))
+		var h plumbing.Hash
+		h[0], h[1], h[2] = byte(step), byte(step>>8), 1
+		prev := objects[name]
+		objects[name] = h
+		raw := encode()
+		if step%9 == 8 {
+			// A version that changes two entries is refused, and the
+			// tree is still the one before.
+			other := fmt.Sprintf("inst-%03d", 60+step)
+			objects[other] = h
+			bad := encode()
+			if _, _, ok := cur.SpliceInPlace(bad, name, gitobj.ModeDir); ok {
+				t.Fatalf("step %d: a change of two entries spliced", step)
+			}
+			delete(objects, other)
+		}
+		next, got, ok := cur.SpliceInPlace(raw, name, gitobj.ModeDir)
+		if !ok || got != h {
+			t.Fatalf("step %d: splice %s: %v %s (was %s)", step, name, ok, got, prev)
+		}
+		want, err := gitobj.ParseTree(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next.Len() != want.Len() {
+			t.Fatalf("step %d: %d entries, parsed %d", step, next.Len(), want.Len())
+		}
+		for i := 0; i < want.Len(); i++ {
+			if next.Name(i) != want.Name(i) || next.Mode(i) != want.Mode(i) || next.Hash(i) != want.Hash(i) {
+				t.Fatalf("step %d entry %d: %s %s %s, parsed %s %s %s", step, i,
+					next.Mode(i), next.Name(i), next.Hash(i), want.Mode(i), want.Name(i), want.Hash(i))
+			}
+			if j, found := next.Lookup(want.Name(i), true); !found || j != i {
+				t.Fatalf("step %d: lookup %s: %d %v", step, want.Name(i), j, found)
+			}
+		}
+		cur = next
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -287,6 +288,18 @@ func ChangedOne(old, new *Tree, name, mode string) (plumbing.Hash, bool) {
 // returns raw parsed (its offsets derived from old's) and the new entry's
 // object. A nil old is the empty tree.
 func (old *Tree) Splice(raw []byte, name, mode string) (*Tree, plumbing.Hash, bool) {
+	if old == nil {
+		return (*Tree)(nil).SpliceInPlace(raw, name, mode)
+	}
+	t := &Tree{data: old.data, offs: slices.Clone(old.offs), modeEnd: slices.Clone(old.modeEnd), nameEnd: slices.Clone(old.nameEnd)}
+	return t.SpliceInPlace(raw, name, mode)
+}
+
+// SpliceInPlace is Splice reusing old's offset tables for the result, for
+// a caller that holds one version of a large tree after another: when it
+// says true, old must not be used again. When it says false, old is
+// unchanged.
+func (old *Tree) SpliceInPlace(raw []byte, name, mode string) (*Tree, plumbing.Hash, bool) {
 	dir := mode == ModeDir
 	if old == nil {
 		old = &Tree{offs: []int32{0}}
@@ -318,24 +331,22 @@ func (old *Tree) Splice(raw []byte, name, mode string) (*Tree, plumbing.Hash, bo
 		return nil, plumbing.ZeroHash, false
 	}
 	// Offsets: old's before the entry, the entry, old's after it shifted.
+	t := old
+	if !present {
+		t.offs = slices.Insert(t.offs, oi, 0)
+		t.modeEnd = slices.Insert(t.modeEnd, oi, 0)
+		t.nameEnd = slices.Insert(t.nameEnd, oi, 0)
+	}
+	t.data = raw
+	t.offs[oi] = int32(start)
+	t.modeEnd[oi] = int32(start + len(mode))
+	t.nameEnd[oi] = int32(start + len(header) - 1)
 	shift := int32(end - oldEnd)
-	after := oi
-	if present {
-		after = oi + 1
+	for j := oi + 1; j < len(t.modeEnd); j++ {
+		t.offs[j] += shift
+		t.modeEnd[j] += shift
+		t.nameEnd[j] += shift
 	}
-	n := old.Len() - (after - oi) + 1
-	t := &Tree{data: raw, offs: make([]int32, 0, n+1), modeEnd: make([]int32, 0, n), nameEnd: make([]int32, 0, n)}
-	t.offs = append(t.offs, old.offs[:oi]...)
-	t.modeEnd = append(t.modeEnd, old.modeEnd[:oi]...)
-	t.nameEnd = append(t.nameEnd, old.nameEnd[:oi]...)
-	t.offs = append(t.offs, int32(start))
-	t.modeEnd = append(t.modeEnd, int32(start+len(mode)))
-	t.nameEnd = append(t.nameEnd, int32(start+len(header)-1))
-	for j := after; j < old.Len(); j++ {
-		t.offs = append(t.offs, old.offs[j]+shift)
-		t.modeEnd = append(t.modeEnd, old.modeEnd[j]+shift)
-		t.nameEnd = append(t.nameEnd, old.nameEnd[j]+shift)
-	}
-	t.offs = append(t.offs, int32(len(raw)))
+	t.offs[len(t.offs)-1] = int32(len(raw))
 	return t, h, true
 }

@@ -178,10 +178,6 @@ func (r *replayer) fastTreeCheck(p *prepared, parentTree plumbing.Hash) bool {
 	if h, ok := gitobj.ChangedOne(tc.root, f.root, "proposals", gitobj.ModeDir); !ok || h != f.propsHash {
 		return false
 	}
-	props, h, ok := tc.props.Splice(f.propsRaw, f.instance, gitobj.ModeDir)
-	if !ok || h != f.instHash {
-		return false
-	}
 	var old *gitobj.Tree
 	if tc.props != nil {
 		if j, found := tc.props.Lookup(f.instance, true); found {
@@ -194,6 +190,15 @@ func (r *replayer) fastTreeCheck(p *prepared, parentTree plumbing.Hash) bool {
 		}
 	}
 	if h, ok := gitobj.ChangedOne(old, f.inst, f.file, gitobj.ModeFile); !ok || h != f.blob {
+		return false
+	}
+	// proposals/ is the largest tree and changes on every entry: the
+	// cache's version becomes the merge's in place.
+	props, h, ok := tc.props.SpliceInPlace(f.propsRaw, f.instance, gitobj.ModeDir)
+	if !ok || h != f.instHash {
+		if ok {
+			tc.tree, tc.props = plumbing.ZeroHash, nil // consumed: reload next time
+		}
 		return false
 	}
 	tc.tree, tc.root, tc.props = p.c.Tree, f.root, props
