@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strconv"
 
 	iradix "github.com/hashicorp/go-immutable-radix"
 
@@ -267,12 +268,26 @@ func hashBucket(items []stored) string {
 // the clock and the entry count. Equal states give equal hashes on every
 // machine. It costs one small hash over the cached group hashes.
 func (s State) Hash() string {
-	root := sha256.New()
-	for _, g := range s.groups {
-		root.Write(g[:])
+	var groups [16 * 32]byte
+	for i, g := range s.groups {
+		copy(groups[i*32:], g[:])
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "writ-state/v1\nrules %s\nclock %s %q %q\nentries %d\nroot %x\n",
-		s.rulesHash, s.clock.HLC, s.clock.Signer, s.clock.IdemKey, s.entries, root.Sum(nil))
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+	root := sha256.Sum256(groups[:])
+	// "writ-state/v1\nrules %s\nclock %s %q %q\nentries %d\nroot %x\n",
+	// written without fmt.
+	var buf [512]byte
+	b := append(buf[:0], "writ-state/v1\nrules "...)
+	b = append(b, s.rulesHash...)
+	b = append(b, "\nclock "...)
+	b = s.clock.HLC.appendText(b)
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, s.clock.Signer)
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, s.clock.IdemKey)
+	b = append(b, "\nentries "...)
+	b = strconv.AppendUint(b, s.entries, 10)
+	b = append(b, "\nroot "...)
+	b = hex.AppendEncode(b, root[:])
+	b = append(b, '\n')
+	return hashBytes(b)
 }
