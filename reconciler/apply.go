@@ -130,13 +130,14 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 	case p.Instance == "":
 		return s, refuse("proposal names no instance")
 	}
+	// The bucket and the stored instance are looked up once per entry.
+	b := bucketOf(p.Instance)
+	cur, exists := s.lookup(b, p.Instance)
 	var inst *Instance
-	if st, ok := s.lookup(p.Instance); ok {
-		inst = st.inst
-	}
-	out := Outcome{InstancePre: s.InstanceHash(p.Instance)}
-	if inst != nil {
-		if how, done := inst.Keys[p.IdemKey]; done {
+	out := Outcome{InstancePre: schemas.BaseStateNone}
+	if exists {
+		inst, out.InstancePre = cur.inst, cur.hash
+		if how, done := cur.keys.find(p.IdemKey); done {
 			out.Status = StatusDuplicate
 			out.Reason = fmt.Sprintf("idem_key %q was already %s on instance %s; nothing to do", p.IdemKey, how, p.Instance)
 			return s, out
@@ -205,13 +206,12 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 	}
 	next := advance(s, e)
 	var moved *Instance
+	how := StatusApplied
 	if e.Kind == KindReject {
-		moved = ctx.inst.clone()
-		moved.Keys[p.IdemKey] = string(StatusRejected)
+		moved, how = ctx.inst.clone(), StatusRejected
 		out.Status, out.Reason = StatusRejected, "rejected by an eligible approver; instance stays in "+moved.State
 	} else {
 		moved = move(ctx, p)
-		moved.Keys[p.IdemKey] = string(StatusApplied)
 		out.Status, out.Reason = StatusApplied, describeMove(ctx, moved)
 		if out.Override != "" {
 			out.Reason = "OVERRIDE by " + out.Override + ": " + out.Reason
@@ -219,8 +219,9 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 	}
 	moved.Version++
 	moved.Updated = e.HLC
-	next = next.withInstance(moved)
-	out.InstancePost = next.InstanceHash(p.Instance)
+	st := newStored(moved, cur.keys.with(p.IdemKey, string(how)))
+	next = next.with(b, st)
+	out.InstancePost = st.hash
 	return next, out
 }
 
@@ -235,11 +236,12 @@ func policyFor(wf *schemas.Workflow, tr *schemas.Transition) string {
 	return tr.Policy
 }
 
-// move returns the instance after the transition.
+// move returns the instance after the transition, without its keys (see
+// stored).
 func move(ctx transitionContext, p *schemas.Proposal) *Instance {
 	var next *Instance
 	if ctx.inst == nil {
-		next = &Instance{ID: p.Instance, Workflow: ctx.wf.Name, Owner: p.Owner, Keys: map[string]string{}}
+		next = &Instance{ID: p.Instance, Workflow: ctx.wf.Name, Owner: p.Owner}
 	} else {
 		next = ctx.inst.clone()
 	}
