@@ -45,9 +45,7 @@ func appendStoredJSON(dst []byte, keys []string, in *Instance, ks idemKeys) ([]b
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = schemas.AppendJSONString(dst, e.key)
-		dst = append(dst, ':')
-		dst = schemas.AppendJSONString(dst, e.how)
+		dst = append(dst, e.json...)
 	}
 	dst = append(dst, '}')
 	return appendInstanceTail(dst, keys, in)

@@ -129,8 +129,23 @@ func (st stored) instance() *Instance {
 	return c
 }
 
-// keyEntry is one consumed idem_key and how it was consumed.
-type keyEntry struct{ key, how string }
+// keyEntry is one consumed idem_key, how it was consumed, and its member
+// of the instance's canonical JSON, `"<key>":"<how>"`: encoded once when
+// the key is consumed instead of on every later hash of the instance.
+type keyEntry struct{ key, how, json string }
+
+func newKeyEntry(key, how string) keyEntry {
+	var buf [128]byte
+	b := schemas.AppendJSONString(buf[:0], key)
+	b = append(b, ':')
+	b = schemas.AppendJSONString(b, how)
+	e := keyEntry{key, how, string(b)}
+	if len(e.json) == len(key)+len(how)+5 {
+		// Nothing was escaped: share the encoded bytes.
+		e.key, e.how = e.json[1:1+len(key)], e.json[len(key)+4:len(e.json)-1]
+	}
+	return e
+}
 
 // idemKeys is an instance's consumed idem_keys, sorted bytewise by key (the
 // order canonical JSON writes them in). A stored list is never changed:
@@ -141,7 +156,7 @@ type idemKeys []keyEntry
 func keysOf(m map[string]string) idemKeys {
 	ks := make(idemKeys, 0, len(m))
 	for k, v := range m {
-		ks = append(ks, keyEntry{k, v})
+		ks = append(ks, newKeyEntry(k, v))
 	}
 	slices.SortFunc(ks, func(a, b keyEntry) int { return strings.Compare(a.key, b.key) })
 	return ks
@@ -164,12 +179,12 @@ func (ks idemKeys) with(key, how string) idemKeys {
 	i, found := ks.search(key)
 	if found {
 		c := slices.Clone(ks)
-		c[i].how = how
+		c[i] = newKeyEntry(key, how)
 		return c
 	}
 	c := make(idemKeys, len(ks)+1)
 	copy(c, ks[:i])
-	c[i] = keyEntry{key, how}
+	c[i] = newKeyEntry(key, how)
 	copy(c[i+1:], ks[i:])
 	return c
 }
