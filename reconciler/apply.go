@@ -41,7 +41,13 @@ func checkClock(s State, e Entry) (GuardResult, bool) {
 	if s.entries > 0 && e.Stamp().Compare(s.clock) <= 0 {
 		return GuardResult{Name: "hlc", Detail: fmt.Sprintf("stamp %s is not after the last entry's %s", e.Stamp(), s.clock)}, false
 	}
-	return GuardResult{Name: "hlc", Passed: true, Detail: fmt.Sprintf("stamp %s after %s", e.Stamp(), s.clock)}, true
+	// Written without fmt: this detail is built for every entry.
+	var buf [256]byte
+	d := append(buf[:0], "stamp "...)
+	d = e.Stamp().appendText(d)
+	d = append(d, " after "...)
+	d = s.clock.appendText(d)
+	return GuardResult{Name: "hlc", Passed: true, Detail: string(d)}, true
 }
 
 func applyRules(s State, e Entry) (State, Outcome) {
@@ -130,20 +136,23 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 	case p.Instance == "":
 		return s, refuse("proposal names no instance")
 	}
+	// The bucket and the stored instance are looked up once per entry.
+	b := bucketOf(p.Instance)
+	cur, exists := s.lookup(b, p.Instance)
 	var inst *Instance
-	if st, ok := s.lookup(p.Instance); ok {
-		inst = st.inst
-	}
-	out := Outcome{InstancePre: s.InstanceHash(p.Instance)}
-	if inst != nil {
-		if how, done := inst.Keys[p.IdemKey]; done {
+	out := Outcome{InstancePre: schemas.BaseStateNone}
+	if exists {
+		inst, out.InstancePre = cur.inst, cur.hash
+		if how, done := cur.keys.find(p.IdemKey); done {
 			out.Status = StatusDuplicate
 			out.Reason = fmt.Sprintf("idem_key %q was already %s on instance %s; nothing to do", p.IdemKey, how, p.Instance)
 			return s, out
 		}
 	}
 	g, ok := checkClock(s, e)
-	out.Guards = append(out.Guards, g)
+	// Room for the clock, transition, capability, from and join guards, an
+	// input guard and an override, so appends do not reallocate.
+	out.Guards = append(make([]GuardResult, 0, 7), g)
 	if !ok {
 		out.Status, out.Reason = StatusRefused, g.Detail
 		return s, out
@@ -153,8 +162,8 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 		out.Reason = fmt.Sprintf("base_state %s is not instance %s's current state %s; re-read the instance and propose again", p.BaseState, p.Instance, out.InstancePre)
 		return s, out
 	}
-	ctx, guards, reason := resolve(s.rules, inst, e)
-	out.Guards = append(out.Guards, guards...)
+	ctx, guards, reason := resolve(s.rules, inst, e, out.Guards)
+	out.Guards = guards
 	if reason != "" {
 		out.Status, out.Reason = StatusRefused, reason
 		return s, out
@@ -205,13 +214,12 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 	}
 	next := advance(s, e)
 	var moved *Instance
+	how := StatusApplied
 	if e.Kind == KindReject {
-		moved = ctx.inst.clone()
-		moved.Keys[p.IdemKey] = string(StatusRejected)
+		moved, how = ctx.inst.clone(), StatusRejected
 		out.Status, out.Reason = StatusRejected, "rejected by an eligible approver; instance stays in "+moved.State
 	} else {
 		moved = move(ctx, p)
-		moved.Keys[p.IdemKey] = string(StatusApplied)
 		out.Status, out.Reason = StatusApplied, describeMove(ctx, moved)
 		if out.Override != "" {
 			out.Reason = "OVERRIDE by " + out.Override + ": " + out.Reason
@@ -219,8 +227,9 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 	}
 	moved.Version++
 	moved.Updated = e.HLC
-	next = next.withInstance(moved)
-	out.InstancePost = next.InstanceHash(p.Instance)
+	st := newStored(moved, cur.keys.with(p.IdemKey, string(how)))
+	next = next.with(b, st)
+	out.InstancePost = st.hash
 	return next, out
 }
 
@@ -235,11 +244,12 @@ func policyFor(wf *schemas.Workflow, tr *schemas.Transition) string {
 	return tr.Policy
 }
 
-// move returns the instance after the transition.
+// move returns the instance after the transition, without its keys (see
+// stored).
 func move(ctx transitionContext, p *schemas.Proposal) *Instance {
 	var next *Instance
 	if ctx.inst == nil {
-		next = &Instance{ID: p.Instance, Workflow: ctx.wf.Name, Owner: p.Owner, Keys: map[string]string{}}
+		next = &Instance{ID: p.Instance, Workflow: ctx.wf.Name, Owner: p.Owner}
 	} else {
 		next = ctx.inst.clone()
 	}
@@ -266,14 +276,16 @@ func move(ctx transitionContext, p *schemas.Proposal) *Instance {
 	return next
 }
 
+// describeMove is the reason of an applied transition (without fmt: it is
+// built for every applied entry).
 func describeMove(ctx transitionContext, next *Instance) string {
 	if ctx.tr.Region != "" {
-		return fmt.Sprintf("%s: region %s now %s", ctx.tr.Name, ctx.tr.Region, ctx.tr.To)
+		return ctx.tr.Name + ": region " + ctx.tr.Region + " now " + ctx.tr.To
 	}
 	if ctx.inst == nil {
-		return fmt.Sprintf("%s: created %s in %s", ctx.tr.Name, next.ID, next.State)
+		return ctx.tr.Name + ": created " + next.ID + " in " + next.State
 	}
-	return fmt.Sprintf("%s: %s → %s", ctx.tr.Name, ctx.inst.State, next.State)
+	return ctx.tr.Name + ": " + ctx.inst.State + " → " + next.State
 }
 
 // sortedKeys returns a map's keys in order, so loops never depend on map

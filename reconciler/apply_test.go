@@ -1,6 +1,8 @@
 package reconciler
 
 import (
+	"encoding/json"
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -391,6 +393,49 @@ func TestApplyIsDeterministic(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		if got := run(); got != first {
 			t.Fatalf("run %d: hash %s, first run %s", i, got, first)
+		}
+	}
+}
+
+// TestOldStatesStayUnchanged folds random streams keeping every state,
+// then checks that no later Apply changed an earlier state, and that each
+// instance's cached hash is the hash of the instance Instance returns.
+func TestOldStatesStayUnchanged(t *testing.T) {
+	type seen struct {
+		s    State
+		hash string
+		dump string
+	}
+	dump := func(s State) string {
+		var b strings.Builder
+		for _, in := range s.Instances() {
+			js, err := json.Marshal(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.InstanceHash(in.ID); got != in.Hash() {
+				t.Fatalf("instance %s: cached hash %s, Hash() %s", in.ID, got, in.Hash())
+			}
+			b.Write(js)
+		}
+		return b.String()
+	}
+	for seed := int64(1); seed <= 5; seed++ {
+		stream := randomStream(rand.New(rand.NewSource(seed)), 200)
+		s := NewState()
+		var states []seen
+		for _, e := range stream {
+			s, _ = Apply(s, e)
+			states = append(states, seen{s, s.Hash(), dump(s)})
+			// Apply every entry to an older state too: it must not leak
+			// into that state or the ones after it.
+			old := states[len(states)/2].s
+			Apply(old, e)
+		}
+		for i, st := range states {
+			if st.s.Hash() != st.hash || dump(st.s) != st.dump {
+				t.Fatalf("seed %d: state %d changed after later entries", seed, i)
+			}
 		}
 	}
 }

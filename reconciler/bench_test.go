@@ -121,3 +121,60 @@ func BenchmarkCanonicalJSON(b *testing.B) {
 		}
 	}
 }
+
+// replayEntries returns the state after genesis and a replay of instances
+// × rounds transitions interleaved round-robin: each instance is created,
+// verified, then alternates tests-fail and tests-retry, so its idem-key map
+// grows to rounds keys, as in a long WAL.
+func replayEntries(tb testing.TB, instances, rounds int) (State, []Entry) {
+	tb.Helper()
+	b := &builder{}
+	start, out := Apply(NewState(), b.genesis())
+	if out.Status != StatusApplied {
+		tb.Fatal(out.Reason)
+	}
+	s := start
+	entries := make([]Entry, 0, instances*rounds)
+	for r := 0; r < rounds; r++ {
+		tr := "tests-fail"
+		switch {
+		case r == 0:
+			tr = "create"
+		case r == 1:
+			tr = "verify"
+		case r%2 == 1:
+			tr = "tests-retry"
+		}
+		for i := 0; i < instances; i++ {
+			e := b.transition(s, "agent", fmt.Sprintf("svc-%05d", i), tr)
+			next, out := Apply(s, e)
+			if out.Status != StatusApplied {
+				tb.Fatalf("%s: %s", e.IdemKey, out.Reason)
+			}
+			s = next
+			entries = append(entries, e)
+		}
+	}
+	return start, entries
+}
+
+// BenchmarkApplyReplay replays 2,000 instances × 50 transitions (100,000
+// entries), one entry per iteration, starting over when the log ends: the
+// fold step of a long replay. Run it with -benchtime=100000x to cover the
+// whole log once (later entries carry more keys and cost more).
+func BenchmarkApplyReplay(b *testing.B) {
+	start, entries := replayEntries(b, 2000, 50)
+	s, i := start, 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if i == len(entries) {
+			s, i = start, 0
+		}
+		next, out := Apply(s, entries[i])
+		if out.Status != StatusApplied {
+			b.Fatal(out.Reason)
+		}
+		s = next
+		i++
+	}
+}

@@ -34,11 +34,13 @@ func builtin(name string) (*schemas.Transition, bool) {
 
 // resolve runs every guard except policy, in a fixed order, and stops at the
 // first failure. It returns the failure reason, or "" when all passed.
-func resolve(rules *schemas.Bundle, inst *Instance, e Entry) (transitionContext, []GuardResult, string) {
+// The guards are appended to guards, which it returns.
+func resolve(rules *schemas.Bundle, inst *Instance, e Entry, guards []GuardResult) (transitionContext, []GuardResult, string) {
 	p := e.Proposal
-	var guards []GuardResult
-	pass := func(name, format string, args ...any) {
-		guards = append(guards, GuardResult{Name: name, Passed: true, Detail: fmt.Sprintf(format, args...)})
+	// Details of passed guards are built without fmt: they are written on
+	// every entry.
+	pass := func(name, detail string) {
+		guards = append(guards, GuardResult{Name: name, Passed: true, Detail: detail})
 	}
 	fail := func(name, format string, args ...any) string {
 		d := fmt.Sprintf(format, args...)
@@ -68,7 +70,7 @@ func resolve(rules *schemas.Bundle, inst *Instance, e Entry) (transitionContext,
 		return ctx, guards, fail("transition", "workflow %s has no transition %q", wf.Name, p.Transition)
 	}
 	ctx.tr = tr
-	pass("transition", "%s/%s", wf.Name, tr.Name)
+	pass("transition", wf.Name+"/"+tr.Name)
 
 	if cap := ProposeCapability(wf.Name); !who.HasCapability(cap) {
 		return ctx, guards, fail("capability", "%s lacks capability %s", who.Name, cap)
@@ -76,12 +78,12 @@ func resolve(rules *schemas.Bundle, inst *Instance, e Entry) (transitionContext,
 	if tr.Name == schemas.ReleaseTransition && !who.HasCapability(CapabilityOverride) {
 		return ctx, guards, fail("capability", "%s lacks capability %s needed to release a quarantined instance", who.Name, CapabilityOverride)
 	}
-	pass("capability", "%s holds %s", who.Name, ProposeCapability(wf.Name))
+	pass("capability", who.Name+" holds "+ProposeCapability(wf.Name))
 
 	if msg := checkSource(wf, tr, inst); msg != "" {
 		return ctx, guards, fail(sourceGuard(tr, inst), "%s", msg)
 	}
-	pass("from", "%s may fire from %s", tr.Name, describeSource(inst))
+	pass("from", tr.Name+" may fire from "+describeSource(inst))
 	ctx.inst = inst
 
 	if tr.Join {
@@ -95,7 +97,7 @@ func resolve(rules *schemas.Bundle, inst *Instance, e Entry) (transitionContext,
 		if len(waiting) > 0 {
 			return ctx, guards, fail("join", "not every region is ready: %s", strings.Join(waiting, "; "))
 		}
-		pass("join", "every region of %s is ready", inst.State)
+		pass("join", "every region of "+inst.State+" is ready")
 	}
 	for _, c := range tr.Guards {
 		name := "input " + c.Input
@@ -103,7 +105,7 @@ func resolve(rules *schemas.Bundle, inst *Instance, e Entry) (transitionContext,
 		if !ok {
 			return ctx, guards, fail(name, "%s", why)
 		}
-		pass(name, "%s", why)
+		pass(name, why)
 	}
 	return ctx, guards, ""
 }
@@ -128,11 +130,19 @@ func describeSource(inst *Instance) string {
 	if len(inst.Regions) == 0 {
 		return inst.State
 	}
-	parts := make([]string, 0, len(inst.Regions))
-	for _, k := range sortedKeys(inst.Regions) {
-		parts = append(parts, k+"="+inst.Regions[k])
+	// "<state> [<region>=<sub>, ...]", built in one buffer.
+	var buf [128]byte
+	b := append(buf[:0], inst.State...)
+	b = append(b, " ["...)
+	for i, k := range sortedKeys(inst.Regions) {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, k...)
+		b = append(b, '=')
+		b = append(b, inst.Regions[k]...)
 	}
-	return inst.State + " [" + strings.Join(parts, ", ") + "]"
+	return string(append(b, ']'))
 }
 
 // checkSource checks that the instance is in a state the transition may

@@ -17,11 +17,26 @@ type HLC struct {
 // MarshalJSON writes {"logical":L,"wall":W}: keys in sorted order, so
 // structs holding an HLC encode as canonical JSON directly.
 func (h HLC) MarshalJSON() ([]byte, error) {
-	return []byte(fmt.Sprintf(`{"logical":%d,"wall":%d}`, h.Logical, h.Wall)), nil
+	b := make([]byte, 0, 48)
+	b = append(b, `{"logical":`...)
+	b = strconv.AppendUint(b, uint64(h.Logical), 10)
+	b = append(b, `,"wall":`...)
+	b = strconv.AppendInt(b, h.Wall, 10)
+	return append(b, '}'), nil
 }
 
 // String renders the canonical text form.
-func (h HLC) String() string { return fmt.Sprintf("%d.%d", h.Wall, h.Logical) }
+func (h HLC) String() string {
+	var buf [32]byte
+	return string(h.appendText(buf[:0]))
+}
+
+// appendText appends the canonical text form, "<wall>.<logical>".
+func (h HLC) appendText(b []byte) []byte {
+	b = strconv.AppendInt(b, h.Wall, 10)
+	b = append(b, '.')
+	return strconv.AppendUint(b, uint64(h.Logical), 10)
+}
 
 // IsZero reports whether h is the zero timestamp (before any entry).
 func (h HLC) IsZero() bool { return h.Wall == 0 && h.Logical == 0 }
@@ -99,5 +114,15 @@ func (s Stamp) Compare(o Stamp) int {
 
 // String renders the stamp for messages.
 func (s Stamp) String() string {
-	return fmt.Sprintf("%s/%s/%s", s.HLC, s.Signer, s.IdemKey)
+	var buf [128]byte
+	return string(s.appendText(buf[:0]))
+}
+
+// appendText appends String's form, "<hlc>/<signer>/<idem_key>".
+func (s Stamp) appendText(b []byte) []byte {
+	b = s.HLC.appendText(b)
+	b = append(b, '/')
+	b = append(b, s.Signer...)
+	b = append(b, '/')
+	return append(b, s.IdemKey...)
 }

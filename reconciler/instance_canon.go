@@ -31,10 +31,55 @@ const maxPooled = 1 << 20
 // appendInstanceJSON appends the canonical JSON of in to dst, using keys
 // as scratch space for sorting map keys; it returns both.
 func appendInstanceJSON(dst []byte, keys []string, in *Instance) ([]byte, []string) {
+	dst = appendInstanceHead(dst, in)
+	dst, keys = appendStringMap(dst, keys, in.Keys)
+	return appendInstanceTail(dst, keys, in)
+}
+
+// appendStoredJSON is appendInstanceJSON for a stored instance, whose keys
+// are given sorted (and never null) instead of in in.Keys.
+func appendStoredJSON(dst []byte, keys []string, in *Instance, ks idemKeys) ([]byte, []string) {
+	dst = appendInstanceHead(dst, in)
+	dst = append(dst, '{')
+	for i, e := range ks {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, e.json...)
+	}
+	dst = append(dst, '}')
+	return appendInstanceTail(dst, keys, in)
+}
+
+// hashStored returns the hash of in with keys ks: in.Hash() of the
+// instance whose Keys map holds ks.
+func hashStored(in *Instance, ks idemKeys) string {
+	sc := canonPool.Get().(*canonScratch)
+	sc.buf, sc.keys = appendStoredJSON(sc.buf[:0], sc.keys, in, ks)
+	h := hashBytes(sc.buf)
+	sc.release()
+	return h
+}
+
+// release returns sc to the pool unless it grew too big.
+func (sc *canonScratch) release() {
+	if cap(sc.buf) <= maxPooled {
+		clear(sc.keys[:cap(sc.keys)])
+		canonPool.Put(sc)
+	}
+}
+
+// appendInstanceHead writes the canonical JSON of in up to the value of
+// "keys".
+func appendInstanceHead(dst []byte, in *Instance) []byte {
 	dst = append(dst, `{"id":`...)
 	dst = schemas.AppendJSONString(dst, in.ID)
-	dst = append(dst, `,"keys":`...)
-	dst, keys = appendStringMap(dst, keys, in.Keys)
+	return append(dst, `,"keys":`...)
+}
+
+// appendInstanceTail writes the canonical JSON of in after the value of
+// "keys".
+func appendInstanceTail(dst []byte, keys []string, in *Instance) ([]byte, []string) {
 	if in.Owner != "" {
 		dst = append(dst, `,"owner":`...)
 		dst = schemas.AppendJSONString(dst, in.Owner)

@@ -35,6 +35,16 @@ func checkInstanceJSON(t *testing.T, in *Instance) {
 	if h := in.Hash(); h != schemas.HashBytes(want) {
 		t.Fatalf("Hash() = %s, want %s", h, schemas.HashBytes(want))
 	}
+	if in.Keys != nil {
+		// The form States keep instances in must encode the same bytes.
+		ks := keysOf(in.Keys)
+		if got, _ := appendStoredJSON(nil, nil, in, ks); !bytes.Equal(got, want) {
+			t.Fatalf("appendStoredJSON:\n got %q\nwant %q", got, want)
+		}
+		if h := hashStored(in, ks); h != schemas.HashBytes(want) {
+			t.Fatalf("hashStored = %s, want %s", h, schemas.HashBytes(want))
+		}
+	}
 	if utf8.Valid(want) && !bytes.Contains(want, []byte(`\ufffd`)) {
 		canon, err := schemas.CanonicalJSON(in)
 		if err != nil {

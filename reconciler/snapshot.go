@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 
@@ -93,7 +92,8 @@ func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string
 		b := byte(i)
 		name := hex.EncodeToString([]byte{b})
 		was, existed := old[name]
-		if s.buckets[b] == emptyBucket {
+		hash := s.bucket(b).hash
+		if hash == emptyBucket {
 			if existed {
 				deleted = append(deleted, BucketPath(b))
 			}
@@ -102,7 +102,7 @@ func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string
 		if s.unloaded.has(b) {
 			// Not read since the restore, so unchanged since: written only
 			// if prev is another snapshot.
-			head.Buckets[name] = bucketInfo{Hash: s.buckets[b], Instances: s.lazy.count[b]}
+			head.Buckets[name] = bucketInfo{Hash: hash, Instances: s.lazy.count[b]}
 			if existed && was == head.Buckets[name] {
 				continue
 			}
@@ -111,7 +111,7 @@ func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string
 		if err != nil {
 			return nil, nil, fmt.Errorf("snapshot: %w", err)
 		}
-		head.Buckets[name] = bucketInfo{Hash: s.buckets[b], Instances: len(insts)}
+		head.Buckets[name] = bucketInfo{Hash: hash, Instances: len(insts)}
 		if existed && was == head.Buckets[name] {
 			continue
 		}
@@ -129,24 +129,20 @@ func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string
 	return files, deleted, nil
 }
 
-// bucketInstances returns the instances of bucket b, sorted by id.
+// bucketInstances returns copies of the instances of bucket b, sorted by
+// id.
 func (s State) bucketInstances(b byte) ([]*Instance, error) {
+	items := s.bucket(b).items
 	if s.unloaded.has(b) {
-		items, err := s.lazy.bucket(b)
-		if err != nil {
+		var err error
+		if items, err = s.lazy.bucket(b); err != nil {
 			return nil, err
 		}
-		out := make([]*Instance, len(items))
-		for i, st := range items {
-			out[i] = st.inst
-		}
-		return out, nil
 	}
-	var out []*Instance
-	s.instances.Root().WalkPrefix([]byte{b}, func(_ []byte, v interface{}) bool {
-		out = append(out, v.(stored).inst)
-		return false
-	})
+	out := make([]*Instance, len(items))
+	for i, st := range items {
+		out[i] = st.instance()
+	}
 	return out, nil
 }
 
@@ -220,11 +216,18 @@ func RestoreLazy(head []byte, read func(path string) ([]byte, error)) (State, er
 			return State{}, fmt.Errorf("restore snapshot: bucket %s: bad hash %q or size %d", name, info.Hash, info.Instances)
 		}
 		b := raw[0]
-		s.buckets[b], src.want[b], src.count[b] = info.Hash, info.Hash, info.Instances
+		src.want[b], src.count[b] = info.Hash, info.Instances
 		s.unloaded.set(b)
 	}
 	for g := range s.groups {
-		s.groups[g] = s.groupHash(g)
+		grp := *emptyGroup
+		for i := range grp.buckets {
+			if b := byte(g<<4 | i); s.unloaded.has(b) {
+				grp.buckets[i] = &bucket{hash: src.want[b]}
+			}
+		}
+		grp.hash = grp.sum()
+		s.groups[g] = &grp
 	}
 	if got := s.Hash(); got != h.Hash {
 		return State{}, fmt.Errorf("restore snapshot: rebuilt state hashes to %s, snapshot says %s", got, h.Hash)
@@ -267,11 +270,10 @@ func (s State) materialize(b byte) State {
 	if !s.unloaded.has(b) {
 		return s
 	}
-	txn := s.instances.Txn()
-	for _, st := range s.lazy.mustBucket(b) {
-		txn.Insert(instanceKey(st.inst.ID), st)
-	}
-	s.instances = txn.Commit()
+	g := *s.group(int(b >> 4))
+	// The items hash to the recorded bucket hash, so no hash changes.
+	g.buckets[b&15] = &bucket{hash: g.buckets[b&15].hash, items: s.lazy.mustBucket(b)}
+	s.groups[b>>4] = &g
 	s.unloaded.clear(b)
 	if s.unloaded == (bucketSet{}) {
 		s.lazy = nil
@@ -321,7 +323,7 @@ func (src *lazySource) mustBucket(b byte) []stored {
 // find returns instance id of bucket b.
 func (src *lazySource) find(b byte, id string) (stored, bool) {
 	items := src.mustBucket(b)
-	i, ok := slices.BinarySearchFunc(items, id, func(st stored, id string) int { return strings.Compare(st.inst.ID, id) })
+	i, ok := searchItems(items, id)
 	if !ok {
 		return stored{}, false
 	}
@@ -353,10 +355,10 @@ func (src *lazySource) decode(b byte) ([]stored, error) {
 		case i > 0 && in.ID <= insts[i-1].ID:
 			return nil, fmt.Errorf("restore snapshot: %s: instances are not sorted by id at %q", path, in.ID)
 		}
-		if in.Keys == nil {
-			in.Keys = map[string]string{}
-		}
-		items[i] = stored{inst: in, hash: in.Hash()}
+		// A null keys map reads as empty, as Apply keeps it.
+		keys := keysOf(in.Keys)
+		in.Keys = nil
+		items[i] = newStored(in, keys)
 	}
 	if got := hashBucket(items); got != src.want[b] {
 		return nil, fmt.Errorf("restore snapshot: %s hashes to %s, the head says %s", path, got, src.want[b])

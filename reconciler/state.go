@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
-
-	iradix "github.com/hashicorp/go-immutable-radix"
+	"strconv"
+	"strings"
 
 	"github.com/writ-dev/writ/schemas"
 )
@@ -44,24 +46,13 @@ type Resume struct {
 // clone returns a deep copy, so a new State never aliases an old one.
 func (in *Instance) clone() *Instance {
 	c := *in
-	c.Regions = cloneMap(in.Regions)
-	c.Keys = cloneMap(in.Keys)
+	c.Regions = maps.Clone(in.Regions)
+	c.Keys = maps.Clone(in.Keys)
 	if in.Resume != nil {
-		r := Resume{State: in.Resume.State, Regions: cloneMap(in.Resume.Regions)}
+		r := Resume{State: in.Resume.State, Regions: maps.Clone(in.Resume.Regions)}
 		c.Resume = &r
 	}
 	return &c
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 // Hash returns the instance hash, "sha256:<hex>" over its canonical JSON.
@@ -71,19 +62,18 @@ func (in *Instance) Hash() string {
 	sc := canonPool.Get().(*canonScratch)
 	sc.buf, sc.keys = appendInstanceJSON(sc.buf[:0], sc.keys, in)
 	h := hashBytes(sc.buf)
-	if cap(sc.buf) <= maxPooled {
-		clear(sc.keys[:cap(sc.keys)])
-		canonPool.Put(sc)
-	}
+	sc.release()
 	return h
 }
 
-func hashBytes(b []byte) string { return schemas.HashBytes(b) }
-
-// stored is what the instance tree holds: the instance and its cached hash.
-type stored struct {
-	inst *Instance
-	hash string
+// hashBytes returns schemas.HashBytes(b), "sha256:<hex>", in one
+// allocation instead of two: Apply makes two of these per entry.
+func hashBytes(b []byte) string {
+	sum := sha256.Sum256(b)
+	var buf [len("sha256:") + 2*sha256.Size]byte
+	n := copy(buf[:], "sha256:")
+	hex.Encode(buf[n:], sum[:])
+	return string(buf[:])
 }
 
 // State is the folded result of the WAL: the rules in force and every
@@ -92,15 +82,120 @@ type stored struct {
 type State struct {
 	rules     *schemas.Bundle
 	rulesHash string
-	instances *iradix.Tree // key: bucket byte + instance id
-	buckets   [256]string  // hash of each bucket of instances
-	groups    [16][32]byte // hash of each run of 16 bucket hashes
-	clock     Stamp
-	entries   uint64
+	// groups is a two-level Merkle tree of the instances: 16 groups of 16
+	// buckets. Groups and buckets are never changed once a State holds
+	// them; a change copies its bucket and group and shares the rest.
+	groups  [16]*group
+	clock   Stamp
+	entries uint64
 	// lazy holds the buckets of a restored snapshot that have not been
-	// read yet; unloaded marks which of them are not in instances.
+	// read yet; unloaded marks which of them have no items yet.
 	lazy     *lazySource
 	unloaded bucketSet
+}
+
+// group is 16 buckets (16g .. 16g+15) and the hash of their hashes.
+type group struct {
+	hash    [32]byte
+	buckets [16]*bucket
+}
+
+// bucket is the instances whose id hashes to one bucket number.
+type bucket struct {
+	// hash is hashBucket(items), or the recorded hash while unloaded.
+	hash  string
+	items []stored // sorted by id; nil while unloaded
+}
+
+// stored is what a bucket holds for one instance: the instance without its
+// keys (inst.Keys is always nil), its consumed idem_keys, and its hash.
+// Keeping the keys as a sorted list instead of a map means an entry copies
+// a slice instead of rebuilding a map, and hashing needs no sort.
+type stored struct {
+	inst *Instance
+	keys idemKeys
+	hash string
+}
+
+// newStored returns in (whose Keys it ignores) with keys, hashed.
+func newStored(in *Instance, keys idemKeys) stored {
+	return stored{inst: in, keys: keys, hash: hashStored(in, keys)}
+}
+
+// instance returns a deep copy of the stored instance with its Keys map.
+func (st stored) instance() *Instance {
+	c := st.inst.clone()
+	c.Keys = st.keys.toMap()
+	return c
+}
+
+// keyEntry is one consumed idem_key, how it was consumed, and its member
+// of the instance's canonical JSON, `"<key>":"<how>"`: encoded once when
+// the key is consumed instead of on every later hash of the instance.
+type keyEntry struct{ key, how, json string }
+
+func newKeyEntry(key, how string) keyEntry {
+	var buf [128]byte
+	b := schemas.AppendJSONString(buf[:0], key)
+	b = append(b, ':')
+	b = schemas.AppendJSONString(b, how)
+	e := keyEntry{key, how, string(b)}
+	if len(e.json) == len(key)+len(how)+5 {
+		// Nothing was escaped: share the encoded bytes.
+		e.key, e.how = e.json[1:1+len(key)], e.json[len(key)+4:len(e.json)-1]
+	}
+	return e
+}
+
+// idemKeys is an instance's consumed idem_keys, sorted bytewise by key (the
+// order canonical JSON writes them in). A stored list is never changed:
+// with returns a new one.
+type idemKeys []keyEntry
+
+// keysOf returns the keys of m as a sorted list.
+func keysOf(m map[string]string) idemKeys {
+	ks := make(idemKeys, 0, len(m))
+	for k, v := range m {
+		ks = append(ks, newKeyEntry(k, v))
+	}
+	slices.SortFunc(ks, func(a, b keyEntry) int { return strings.Compare(a.key, b.key) })
+	return ks
+}
+
+func (ks idemKeys) search(key string) (int, bool) {
+	return slices.BinarySearchFunc(ks, key, func(e keyEntry, key string) int { return strings.Compare(e.key, key) })
+}
+
+// find returns how key was consumed, if it was.
+func (ks idemKeys) find(key string) (string, bool) {
+	if i, ok := ks.search(key); ok {
+		return ks[i].how, true
+	}
+	return "", false
+}
+
+// with returns a new list with key set to how; ks is not changed.
+func (ks idemKeys) with(key, how string) idemKeys {
+	i, found := ks.search(key)
+	if found {
+		c := slices.Clone(ks)
+		c[i] = newKeyEntry(key, how)
+		return c
+	}
+	c := make(idemKeys, len(ks)+1)
+	copy(c, ks[:i])
+	c[i] = newKeyEntry(key, how)
+	copy(c[i+1:], ks[i:])
+	return c
+}
+
+// toMap returns the keys as a new, never nil, map.
+func (ks idemKeys) toMap() map[string]string {
+	m := make(map[string]string, len(ks))
+	for _, e := range ks {
+		m[e.key] = e.how
+	}
+	return m
 }
 
 // HashRules returns the rules hash a genesis or rules entry installs:
@@ -117,28 +212,47 @@ func HashRules(b *schemas.Bundle) (string, error) {
 // emptyBucket is the hash of a bucket with no instances.
 var emptyBucket = hashBytes(nil)
 
+// emptyGroup is the group of 16 empty buckets, shared by every State.
+var emptyGroup = func() *group {
+	g := &group{}
+	b := &bucket{hash: emptyBucket}
+	for i := range g.buckets {
+		g.buckets[i] = b
+	}
+	g.hash = g.sum()
+	return g
+}()
+
 // NewState returns the state before the first entry: no rules, no
 // instances.
 func NewState() State {
-	s := State{instances: iradix.New()}
-	for i := range s.buckets {
-		s.buckets[i] = emptyBucket
-	}
+	s := State{}
 	for g := range s.groups {
-		s.groups[g] = s.groupHash(g)
+		s.groups[g] = emptyGroup
 	}
 	return s
 }
 
-// groupHash hashes buckets 16g .. 16g+15.
-func (s *State) groupHash(g int) [32]byte {
+// sum hashes the group's 16 bucket hashes.
+func (g *group) sum() [32]byte {
 	var buf [16 * 71]byte // 16 "sha256:" + 64 hex digits
 	b := buf[:0]
-	for _, h := range s.buckets[g*16 : g*16+16] {
-		b = append(b, h...)
+	for _, bk := range g.buckets {
+		b = append(b, bk.hash...)
 	}
 	return sha256.Sum256(b)
 }
+
+// group returns group g; the zero State has no groups and reads as empty.
+func (s *State) group(g int) *group {
+	if s.groups[g] == nil {
+		return emptyGroup
+	}
+	return s.groups[g]
+}
+
+// bucket returns bucket b.
+func (s *State) bucket(b byte) *bucket { return s.group(int(b >> 4)).buckets[b&15] }
 
 // Rules returns the rules in force, or nil before the genesis entry.
 func (s State) Rules() *schemas.Bundle { return s.rules }
@@ -154,10 +268,12 @@ func (s State) Entries() uint64 { return s.entries }
 
 // Len returns the number of instances.
 func (s State) Len() int {
-	n := s.instances.Len()
+	n := 0
 	for b := range 256 {
 		if s.unloaded.has(byte(b)) {
 			n += s.lazy.count[b]
+		} else {
+			n += len(s.bucket(byte(b)).items)
 		}
 	}
 	return n
@@ -168,37 +284,39 @@ func bucketOf(id string) byte {
 	return sum[0]
 }
 
-func instanceKey(id string) []byte {
-	return append([]byte{bucketOf(id)}, id...)
+// searchItems finds id in a bucket's items, sorted by id.
+func searchItems(items []stored, id string) (int, bool) {
+	return slices.BinarySearchFunc(items, id, func(st stored, id string) int { return strings.Compare(st.inst.ID, id) })
 }
 
-// lookup returns the named instance as stored, reading its bucket from a
-// restored snapshot if it is not loaded yet.
-func (s State) lookup(id string) (stored, bool) {
-	key := instanceKey(id)
-	if s.unloaded.has(key[0]) {
-		return s.lazy.find(key[0], id)
+// lookup returns the named instance of bucket b (which must be
+// bucketOf(id)) as stored, reading the bucket from a restored snapshot if
+// it is not loaded yet.
+func (s State) lookup(b byte, id string) (stored, bool) {
+	if s.unloaded.has(b) {
+		return s.lazy.find(b, id)
 	}
-	v, ok := s.instances.Get(key)
+	items := s.bucket(b).items
+	i, ok := searchItems(items, id)
 	if !ok {
 		return stored{}, false
 	}
-	return v.(stored), true
+	return items[i], true
 }
 
 // Instance returns a copy of the named instance.
 func (s State) Instance(id string) (*Instance, bool) {
-	st, ok := s.lookup(id)
+	st, ok := s.lookup(bucketOf(id), id)
 	if !ok {
 		return nil, false
 	}
-	return st.inst.clone(), true
+	return st.instance(), true
 }
 
 // InstanceHash returns the hash of the named instance, or BaseStateNone if
 // it does not exist. Proposals put this value in base_state.
 func (s State) InstanceHash(id string) string {
-	st, ok := s.lookup(id)
+	st, ok := s.lookup(bucketOf(id), id)
 	if !ok {
 		return schemas.BaseStateNone
 	}
@@ -208,40 +326,43 @@ func (s State) InstanceHash(id string) string {
 // Instances returns copies of every instance, sorted by id.
 func (s State) Instances() []*Instance {
 	out := make([]*Instance, 0, s.Len())
-	s.instances.Root().Walk(func(_ []byte, v interface{}) bool {
-		out = append(out, v.(stored).inst.clone())
-		return false
-	})
 	for b := range 256 {
+		items := s.bucket(byte(b)).items
 		if s.unloaded.has(byte(b)) {
-			for _, st := range s.lazy.mustBucket(byte(b)) {
-				out = append(out, st.inst.clone())
-			}
+			items = s.lazy.mustBucket(byte(b))
+		}
+		for _, st := range items {
+			out = append(out, st.instance())
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 
-// withInstance returns a copy of s with in stored, and its bucket and the
-// bucket's group rehashed. Cost does not grow with the number of instances
-// beyond a 1/256 share.
-func (s State) withInstance(in *Instance) State {
-	key := instanceKey(in.ID)
-	s = s.materialize(key[0])
-	s.instances, _, _ = s.instances.Insert(key, stored{inst: in, hash: in.Hash()})
-	s.buckets[key[0]] = s.bucketHash(key[0])
-	s.groups[key[0]>>4] = s.groupHash(int(key[0] >> 4))
-	return s
-}
-
-func (s State) bucketHash(b byte) string {
+// with returns a copy of s with st stored in bucket b (bucketOf of its
+// id), replacing any instance with the same id, and the bucket and its
+// group rehashed. It copies one bucket's items and one group; the cost
+// does not grow with the number of instances beyond a 1/256 share.
+func (s State) with(b byte, st stored) State {
+	s = s.materialize(b)
+	old := s.group(int(b >> 4))
+	prev := old.buckets[b&15].items
+	i, found := searchItems(prev, st.inst.ID)
 	var items []stored
-	s.instances.Root().WalkPrefix([]byte{b}, func(_ []byte, v interface{}) bool {
-		items = append(items, v.(stored))
-		return false
-	})
-	return hashBucket(items)
+	if found {
+		items = slices.Clone(prev)
+	} else {
+		// Never append to prev: its array belongs to older States.
+		items = make([]stored, len(prev)+1)
+		copy(items, prev[:i])
+		copy(items[i+1:], prev[i:])
+	}
+	items[i] = st
+	g := *old
+	g.buckets[b&15] = &bucket{hash: hashBucket(items), items: items}
+	g.hash = g.sum()
+	s.groups[b>>4] = &g
+	return s
 }
 
 // hashBucket hashes one bucket's instances, given sorted by id: a line
@@ -252,14 +373,25 @@ func hashBucket(items []stored) string {
 	}
 	var buf [1024]byte
 	b := buf[:0]
+	if n := bucketLen(items); n > len(buf) {
+		b = make([]byte, 0, n)
+	}
 	for _, st := range items {
 		b = append(b, st.inst.ID...)
 		b = append(b, 0)
 		b = append(b, st.hash...)
 		b = append(b, '\n')
 	}
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	return hashBytes(b)
+}
+
+// bucketLen is the length of what hashBucket hashes.
+func bucketLen(items []stored) int {
+	n := 0
+	for _, st := range items {
+		n += len(st.inst.ID) + len(st.hash) + 2
+	}
+	return n
 }
 
 // Hash returns the repository state hash, "sha256:<hex>": a Merkle tree
@@ -267,12 +399,28 @@ func hashBucket(items []stored) string {
 // the clock and the entry count. Equal states give equal hashes on every
 // machine. It costs one small hash over the cached group hashes.
 func (s State) Hash() string {
-	root := sha256.New()
-	for _, g := range s.groups {
-		root.Write(g[:])
+	var groups [16 * 32]byte
+	for i, g := range s.groups {
+		if g != nil { // the zero State's groups hash as zeros
+			copy(groups[i*32:], g.hash[:])
+		}
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "writ-state/v1\nrules %s\nclock %s %q %q\nentries %d\nroot %x\n",
-		s.rulesHash, s.clock.HLC, s.clock.Signer, s.clock.IdemKey, s.entries, root.Sum(nil))
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+	root := sha256.Sum256(groups[:])
+	// "writ-state/v1\nrules %s\nclock %s %q %q\nentries %d\nroot %x\n",
+	// written without fmt.
+	var buf [512]byte
+	b := append(buf[:0], "writ-state/v1\nrules "...)
+	b = append(b, s.rulesHash...)
+	b = append(b, "\nclock "...)
+	b = s.clock.HLC.appendText(b)
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, s.clock.Signer)
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, s.clock.IdemKey)
+	b = append(b, "\nentries "...)
+	b = strconv.AppendUint(b, s.entries, 10)
+	b = append(b, "\nroot "...)
+	b = hex.AppendEncode(b, root[:])
+	b = append(b, '\n')
+	return hashBytes(b)
 }
