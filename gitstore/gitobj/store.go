@@ -70,6 +70,22 @@ type Store struct {
 
 	fallbackMu sync.Mutex
 	fallback   *filesystem.Storage
+
+	graphOnce sync.Once
+	graph     *commitGraph // nil: none, or it did not check
+}
+
+// FirstParentHint returns commit h's first parent as the repository's
+// commit-graph records it (zero when h has no parent); ok is false when
+// there is no usable commit-graph or it does not hold h. The commit-graph
+// is git's cache of the commit objects, read once per Store: a caller
+// that must be certain checks the commit itself.
+func (s *Store) FirstParentHint(h plumbing.Hash) (parent plumbing.Hash, ok bool) {
+	s.graphOnce.Do(func() { s.graph = openCommitGraph(s.objectsDir) })
+	if s.graph == nil {
+		return plumbing.ZeroHash, false
+	}
+	return s.graph.firstParent(h)
 }
 
 // Open indexes the packs of the repository whose git directory is gitDir.

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -158,27 +159,124 @@ func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error
 		}
 	} else {
 		r.early = startEarlySigs(read, r.guessRing(snapshot, head))
-		run.chain, err = read.firstParentsVisit(head, plumbing.ZeroHash, r.early.offer)
+		run.chain, run.fromGraph, err = read.firstParentsVisit(head, plumbing.ZeroHash, r.early.offer, true)
 		r.early.stop()
+		r.stats.FromGraph = run.fromGraph
 		if err != nil {
 			return nil, nil, fmt.Errorf("walk main: %w", err)
 		}
 		if hasCheckpoint {
-			for i, h := range run.chain {
-				if h == cp.At {
-					run.cpIndex = i
-					break
+			run.cpIndex = slices.Index(run.chain, cp.At)
+			if run.cpIndex < 0 && run.fromGraph {
+				// The commit-graph is a cache: before calling main
+				// rewritten, walk the commits themselves.
+				if run.chain, _, err = read.firstParentsVisit(head, plumbing.ZeroHash, nil, false); err != nil {
+					return nil, nil, fmt.Errorf("walk main: %w", err)
 				}
+				run.fromGraph, run.cpIndex = false, slices.Index(run.chain, cp.At)
 			}
 			if run.cpIndex < 0 {
 				return nil, nil, rewritten(cp)
 			}
 		}
 	}
-	if err := r.fold(&run); err != nil {
-		return nil, r, err
+	for {
+		err := r.fold(&run)
+		if err == nil {
+			return res, r, nil
+		}
+		if !run.fromGraph {
+			return nil, r, err
+		}
+		if err := r.recheckChain(&run, read, head, err, cp, hasCheckpoint); err != nil {
+			return nil, r, err
+		}
 	}
-	return res, r, nil
+}
+
+// offChain reports that the chain the fold was given, taken in part from
+// the commit-graph, is not main's first-parent history at chain index at:
+// the commit there does not have the one before it as its first parent,
+// or could not be read (cause).
+type offChain struct {
+	at    int
+	cause error
+}
+
+func (e *offChain) Error() string {
+	return fmt.Sprintf("the commit-graph disagrees with the commits at chain index %d", e.at)
+}
+
+// checkLink checks, for a chain taken from the commit-graph, that entry p
+// follows the entry before it: its first parent is that entry (it has
+// none, for the first entry of a whole-history replay).
+func (run *foldRun) checkLink(p *prepared) error {
+	ci := p.index - run.base
+	switch {
+	case p.readErr != nil:
+		return &offChain{at: ci, cause: p.readErr}
+	case ci == 0:
+		if run.base == 0 && len(p.c.Parents) != 0 {
+			return &offChain{at: ci}
+		}
+	case len(p.c.Parents) == 0 || p.c.Parents[0] != run.chain[ci-1]:
+		return &offChain{at: ci}
+	}
+	return nil
+}
+
+// recheckChain decides what a failed fold over a chain taken from the
+// commit-graph means. Each entry's link to the one before it is checked as
+// the fold reaches it, so a fold that completes has followed main; but the
+// graph is git's cache, and an entry that fails before the links above it
+// are checked may not be on main at all. So the commits themselves are
+// walked: when the chain up to the failing entry is theirs, the failure
+// stands (returned as is); when the entries folded so far are theirs and
+// the graph went wrong after them, the fold resumes on the commits' chain
+// (nil), folding and reporting nothing twice; otherwise the error names
+// the commit-graph.
+func (r *replayer) recheckChain(run *foldRun, read *objectReader, head plumbing.Hash, failure error, cp gitstore.Checkpoint, hasCheckpoint bool) error {
+	truth, _, err := read.firstParentsVisit(head, plumbing.ZeroHash, nil, false)
+	if err != nil {
+		return fmt.Errorf("walk main: %w", err)
+	}
+	same := 0 // the length of the chains' common prefix
+	for same < len(truth) && same < len(run.chain) && truth[same] == run.chain[same] {
+		same++
+	}
+	folded := run.res.Replayed // whole-history replays only: base is 0
+	failed := folded
+	var off *offChain
+	var tamper *TamperError
+	switch {
+	case errors.As(failure, &off):
+		failed = off.at
+	case errors.As(failure, &tamper):
+		failed = tamper.Index - run.base
+	}
+	if same > failed || (same == len(truth) && same == len(run.chain)) {
+		if off != nil && off.cause != nil {
+			return off.cause
+		}
+		return failure
+	}
+	if same < folded {
+		return fmt.Errorf("the repository's commit-graph (objects/info/commit-graph*) led replay off main's first-parent history after entry %d: "+
+			"delete it, or rewrite it with `git commit-graph write --reachable`, and replay again", run.base+same-1)
+	}
+	run.chain, run.fromGraph, run.start = truth, false, folded
+	r.stats.Rechecked++
+	if folded > 0 {
+		if run.parentTree, err = r.treeOf(truth[folded-1]); err != nil {
+			return err
+		}
+	}
+	if hasCheckpoint && run.cpIndex >= folded {
+		if run.cpIndex = slices.Index(truth, cp.At); run.cpIndex < 0 {
+			return rewritten(cp)
+		}
+	}
+	return nil
 }
 
 func rewritten(cp gitstore.Checkpoint) error {

@@ -45,6 +45,11 @@ type replayStats struct {
 	// Reverified counts entries verified ahead against rules that a rules
 	// entry before them then replaced.
 	Reverified int
+	// FromGraph: the walk of main took first parents from the
+	// commit-graph; Rechecked counts failed folds that then walked the
+	// commits themselves and resumed.
+	FromGraph bool
+	Rechecked int
 }
 
 // ringRef is a rule set's key ring, or why it could not be built.
@@ -91,8 +96,14 @@ type foldRun struct {
 	checkpoint plumbing.Hash
 	collect    bool
 	onEntry    func(int, Verified)
-	// parentTree is the tree of the entry before chain[0], when known.
+	// parentTree is the tree of the entry before chain[start], when known.
 	parentTree plumbing.Hash
+	// start is the chain index the fold begins at (entries before it are
+	// already folded into res.State).
+	start int
+	// fromGraph: the chain was taken in part from the commit-graph, so each
+	// entry's first parent is checked against it (see checkLink).
+	fromGraph bool
 }
 
 // stepState is the fold's position: the state, its hash, and the tree of
@@ -111,8 +122,8 @@ type stepState struct {
 func (r *replayer) fold(run *foldRun) error {
 	st := stepState{state: run.res.State, hash: run.res.State.Hash(), parentTree: run.parentTree}
 	r.current.Store(r.ringFor(st.state.Rules(), st.state.RulesHash()))
-	start := 0
-	if st.state.Rules() == nil && len(run.chain) > 0 {
+	start := run.start
+	if start == 0 && st.state.Rules() == nil && len(run.chain) > 0 {
 		// Before genesis there is no key ring to verify with.
 		p := r.prepare(run.chain[0], run.base, noRules)
 		if err := r.step(run, &st, p, nil); err != nil {
@@ -145,6 +156,11 @@ func (r *replayer) fold(run *foldRun) error {
 // moves the state on. The state hash after it is compared here when pl is
 // nil or at the checkpoint's entry, otherwise by pl's workers.
 func (r *replayer) step(run *foldRun, st *stepState, p *prepared, pl *pipeline) error {
+	if run.fromGraph {
+		if err := run.checkLink(p); err != nil {
+			return err
+		}
+	}
 	if err := preload(st.state, p, run.checkpoint); err != nil {
 		return err
 	}

@@ -146,21 +146,34 @@ func (r *objectReader) lookup(root plumbing.Hash, dirs []string, file string) ([
 // that is not on the chain gives an error wrapping gitstore.ErrNotOnChain.
 // It reads only each commit's headers.
 func (r *objectReader) firstParents(from, stop plumbing.Hash) ([]plumbing.Hash, error) {
-	return r.firstParentsVisit(from, stop, nil)
+	chain, _, err := r.firstParentsVisit(from, stop, nil, false)
+	return chain, err
 }
 
 // firstParentsVisit is firstParents, also calling visit (when not nil)
-// with each commit as the walk passes it, newest first.
-func (r *objectReader) firstParentsVisit(from, stop plumbing.Hash, visit func(plumbing.Hash)) ([]plumbing.Hash, error) {
+// with each commit as the walk passes it, newest first. With useGraph it
+// takes each commit's first parent from the repository's commit-graph
+// where that holds the commit (reading no object), and says whether it
+// did: the chain is then a hint that the caller must check against the
+// commits (the fold does; see foldRun.fromGraph).
+func (r *objectReader) firstParentsVisit(from, stop plumbing.Hash, visit func(plumbing.Hash), useGraph bool) ([]plumbing.Hash, bool, error) {
 	var chain []plumbing.Hash
+	fromGraph := false
 	for h := from; h != stop; {
 		if h.IsZero() {
-			return nil, fmt.Errorf("walk first parent from %s: stop %s: %w", from, stop, gitstore.ErrNotOnChain)
+			return nil, false, fmt.Errorf("walk first parent from %s: stop %s: %w", from, stop, gitstore.ErrNotOnChain)
 		}
-		parent, err := r.firstParent(h)
-		if err != nil {
-			return nil, fmt.Errorf("walk first parent: %w", err)
+		parent, hinted := plumbing.ZeroHash, false
+		if useGraph && r.raw != nil {
+			parent, hinted = r.raw.FirstParentHint(h)
 		}
+		if !hinted {
+			var err error
+			if parent, err = r.firstParent(h); err != nil {
+				return nil, false, fmt.Errorf("walk first parent: %w", err)
+			}
+		}
+		fromGraph = fromGraph || hinted
 		chain = append(chain, h)
 		if visit != nil {
 			visit(h)
@@ -170,7 +183,7 @@ func (r *objectReader) firstParentsVisit(from, stop plumbing.Hash, visit func(pl
 	for i, j := 0, len(chain)-1; i < j; i, j = i+1, j-1 {
 		chain[i], chain[j] = chain[j], chain[i]
 	}
-	return chain, nil
+	return chain, fromGraph, nil
 }
 
 // firstParent returns the first parent of commit h (zero for a root

@@ -148,6 +148,13 @@ func TestReplayDetectsTampering(t *testing.T) {
 			if !strings.Contains(err.Error(), bad.String()) {
 				t.Fatalf("error %q does not name the commit", err)
 			}
+			// Walking main through git's commit-graph finds the same.
+			writeCommitGraph(t, e)
+			g := reopened(t, e)
+			_, stats, gerr := g.replay(ReplayOptions{})
+			if ge := wantTamper(t, gerr, tt.reason); ge.Commit != te.Commit || ge.Index != te.Index || !stats.FromGraph {
+				t.Fatalf("with the commit-graph (used %v): %v; without: %v", stats.FromGraph, gerr, err)
+			}
 		})
 	}
 }
