@@ -26,7 +26,7 @@ import (
 
 // builderVersion changes whenever Build writes different repos, so cached
 // repos from an older builder are rebuilt, not measured.
-const builderVersion = 4
+const builderVersion = 5
 
 // Spec describes a synthetic control repo built from the release example
 // (fixtures.Release).
@@ -408,8 +408,8 @@ func (b *builder) flush() error {
 }
 
 // finish publishes main, writes the checkpoint at the head (as reconcile
-// does) and repacks everything into one pack, deltas recomputed, as a
-// clone from a well-kept server would have it.
+// does), repacks everything into one pack, deltas recomputed, and writes
+// the commit-graph, as `git gc` leaves a repository.
 func (b *builder) finish() error {
 	if err := b.flush(); err != nil {
 		return err
@@ -440,6 +440,9 @@ func (b *builder) finish() error {
 		return err
 	}
 	if err := runGit(b.repo.Dir, "prune", "--expire=now"); err != nil {
+		return err
+	}
+	if err := runGit(b.repo.Dir, "commit-graph", "write", "--reachable"); err != nil {
 		return err
 	}
 	b.repo.Head, b.repo.Checkpoint = b.head.String(), cp.String()

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/engine"
 )
@@ -32,14 +34,18 @@ func TestBuildReplays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, ok := s.Objects().FirstParentHint(plumbing.NewHash(r.Head)); !ok {
+		t.Fatal("no commit-graph holds main's head")
+	}
 	if res.Replayed != spec.Entries+1 || res.State.Hash() != r.StateHash {
 		t.Fatalf("replayed %d entries to %s, want %d to %s", res.Replayed, res.State.Hash(), spec.Entries+1, r.StateHash)
 	}
 	if r.Ships == 0 || r.Rejects == 0 || r.Decisions != 2*r.Ships+r.Rejects {
 		t.Fatalf("repo lacks approvals or rejections: %+v", r)
 	}
-	// The git client agrees: one pack, every object sound, signatures good.
-	for _, args := range [][]string{{"fsck", "--strict", "--no-progress"}, {"count-objects", "-v"}} {
+	// The git client agrees: one pack, every object sound, signatures good,
+	// and a commit-graph as git gc leaves, which replay walks main with.
+	for _, args := range [][]string{{"fsck", "--strict", "--no-progress"}, {"count-objects", "-v"}, {"commit-graph", "verify"}} {
 		out, err := exec.Command("git", append([]string{"-C", r.Dir}, args...)...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("git %s: %v\n%s", args[0], err, out)

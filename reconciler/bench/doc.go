@@ -19,7 +19,8 @@
 // the log, writes objects straight into pack files (a loose file per object
 // costs about a millisecond on slow disks, and a 100,000-entry repo has
 // over half a million objects), then repacks once with `git repack -a -d
-// -f`, so repos are measured packed, as a clone has them.
+// -f` and writes the commit-graph (`git commit-graph write --reachable`),
+// so repos are measured as `git gc` leaves them.
 //
 // # Measurements
 //

@@ -110,24 +110,25 @@ func verifyAll(sigs []signed, ring *signing.KeyRing) error {
 	return nil
 }
 
-func measureVerifyAlone(repo *Repo, opts Options, rep *Report) error {
+// signaturesAlone extracts every signature replay verifies (main's
+// commits, their proposal commits and decision commits) with its payload,
+// and the key ring of the rules at the head: verifying alone, beforehand.
+func signaturesAlone(repo *Repo) ([]signed, *signing.KeyRing, error) {
 	sigs, err := extractSignatures(repo)
 	if err != nil {
-		return fmt.Errorf("extract signatures: %w", err)
+		return nil, nil, fmt.Errorf("extract signatures: %w", err)
 	}
 	s, err := gitstore.Open(repo.Dir)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	rules, err := engine.LoadRules(s, plumbing.NewHash(repo.Head))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	ring, err := signing.NewKeyRing(rules.Config.Identities)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	rep.Signatures = len(sigs)
-	rep.VerifyAlone, rep.VerifyCPU, err = best(opts.Repeat, func() (float64, error) { return 0, verifyAll(sigs, ring) })
-	return err
+	return sigs, ring, nil
 }
