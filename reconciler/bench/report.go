@@ -29,7 +29,7 @@ func WriteTable(w io.Writer, reports []*Report) error {
 	fmt.Fprintf(w, "verify alone: the same signatures, extracted beforehand, verified on %d cores; ratio = replay / (read + verify);\n", r0.Cores)
 	fmt.Fprintf(w, "* `git log --show-signature` on the newest %d commits, extrapolated to all commits; speedup = that / replay;\n", r0.ShowSignatureSample)
 	fmt.Fprintf(w, "propose, reconcile: median of %d one-entry rounds on top of the repo (checkpoint at head); peak RSS: %s.\n", r0.Incremental, r0.RSSSource)
-	fmt.Fprintf(w, "Timings are the fastest of %d runs; 1-minute load average %.1f before, %.1f after.\n\n", r0.Repeat, r0.LoadBefore, r0.LoadAfter)
+	fmt.Fprintf(w, "Timings are the fastest of %d runs (replay and its two baselines in interleaved rounds); 1-minute load average %.1f before, %.1f after.\n\n", r0.Repeat, r0.LoadBefore, r0.LoadAfter)
 	for _, r := range reports {
 		var checks []string
 		checks = append(checks, verdict(r.Ratio() <= TargetRatio, "replay %.2f× (read+verify), target ≤ %.1f×", r.Ratio(), TargetRatio))
