@@ -106,8 +106,9 @@ func (s *Store) open(p *pack, off int64, whole bool) (packEntry, *inflater, erro
 	}
 	e, err := in.header(r, off)
 	if err != nil {
+		clipped := in.clipped
 		s.inflaters.Put(in)
-		if in.clipped && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+		if clipped && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
 			err = errClipped
 		}
 		return packEntry{}, nil, err
@@ -222,7 +223,9 @@ func (s *Store) prefixPacked(p *pack, off int64, n, depth int) ([]byte, error) {
 	if e.kind == typeRefDelta {
 		var ok bool
 		if baseOff, ok = p.find(e.ref); !ok {
-			_, b, err := s.Read(e.ref) // thin pack: take the slow way
+			// A base in another pack: read the whole object, which
+			// resolves it there.
+			_, b, err := s.readPacked(p, off)
 			return b, err
 		}
 	}
