@@ -33,6 +33,9 @@ type ReplayOptions struct {
 	// checking the checkpoint.
 	head             plumbing.Hash
 	ignoreCheckpoint bool
+	// noGraph walks main by reading its commits even where git's
+	// commit-graph could say their first parents.
+	noGraph bool
 }
 
 // Verified is one WAL entry that passed replay.
@@ -159,7 +162,11 @@ func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error
 		}
 	} else {
 		r.early = startEarlySigs(read, r.guessRing(snapshot, head))
-		run.chain, run.fromGraph, err = read.firstParentsVisit(head, plumbing.ZeroHash, r.early.offer, true)
+		// With OnEntry, entries are reported as the fold reaches them, before
+		// a chain taken from the commit-graph is proven (see recheckChain):
+		// walk the commits themselves then.
+		useGraph := opts.OnEntry == nil && !opts.noGraph
+		run.chain, run.fromGraph, err = read.firstParentsVisit(head, plumbing.ZeroHash, r.early.offer, useGraph)
 		r.early.stop()
 		r.stats.FromGraph = run.fromGraph
 		if err != nil {
@@ -188,7 +195,10 @@ func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error
 		if !run.fromGraph {
 			return nil, r, err
 		}
-		if err := r.recheckChain(&run, read, head, err, cp, hasCheckpoint); err != nil {
+		if err := r.recheckChain(&run, read, head, err, cp, hasCheckpoint); errors.Is(err, errRestart) {
+			opts.noGraph = true
+			return e.replayWith(opts)
+		} else if err != nil {
 			return nil, r, err
 		}
 	}
@@ -225,6 +235,9 @@ func (run *foldRun) checkLink(p *prepared) error {
 	return nil
 }
 
+// errRestart asks for the replay to start again without the commit-graph.
+var errRestart = errors.New("replay again without the commit-graph")
+
 // recheckChain decides what a failed fold over a chain taken from the
 // commit-graph means. Each entry's link to the one before it is checked as
 // the fold reaches it, so a fold that completes has followed main; but the
@@ -233,8 +246,9 @@ func (run *foldRun) checkLink(p *prepared) error {
 // walked: when the chain up to the failing entry is theirs, the failure
 // stands (returned as is); when the entries folded so far are theirs and
 // the graph went wrong after them, the fold resumes on the commits' chain
-// (nil), folding and reporting nothing twice; otherwise the error names
-// the commit-graph.
+// (nil), folding and collecting nothing twice; otherwise the replay starts
+// again without the graph (errRestart: nothing was reported, since the
+// graph is not used with OnEntry).
 func (r *replayer) recheckChain(run *foldRun, read *objectReader, head plumbing.Hash, failure error, cp gitstore.Checkpoint, hasCheckpoint bool) error {
 	truth, _, err := read.firstParentsVisit(head, plumbing.ZeroHash, nil, false)
 	if err != nil {
@@ -261,8 +275,8 @@ func (r *replayer) recheckChain(run *foldRun, read *objectReader, head plumbing.
 		return failure
 	}
 	if same < folded {
-		return fmt.Errorf("the repository's commit-graph (objects/info/commit-graph*) led replay off main's first-parent history after entry %d: "+
-			"delete it, or rewrite it with `git commit-graph write --reachable`, and replay again", run.base+same-1)
+		// Entries off main were folded: start again on main's chain.
+		return errRestart
 	}
 	run.chain, run.fromGraph, run.start = truth, false, folded
 	r.stats.Rechecked++

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -43,26 +44,41 @@ func TestReplayWithCommitGraph(t *testing.T) {
 	want := mustReplay(t, e, ReplayOptions{Collect: true})
 	writeCommitGraph(t, e)
 	g := reopened(t, e)
-	var seen []int
-	res, stats, err := g.replay(ReplayOptions{Collect: true, OnEntry: func(i int, _ Verified) { seen = append(seen, i) }})
+	res, stats, err := g.replay(ReplayOptions{Collect: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !stats.FromGraph || stats.Rechecked != 0 {
 		t.Fatalf("walk from the graph %v, rechecked %d", stats.FromGraph, stats.Rechecked)
 	}
-	sameReplay(t, res, want, seen)
+	sameReplay(t, res, want)
+	// Entries reported as the fold goes (writ verify) come from a walk of
+	// the commits: the graph's chain is proven only at the end.
+	var seen []int
+	res, stats, err = g.replay(ReplayOptions{Collect: true, OnEntry: func(i int, _ Verified) { seen = append(seen, i) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.FromGraph {
+		t.Fatal("OnEntry replay walked main through the commit-graph")
+	}
+	sameReplay(t, res, want)
+	sameReported(t, seen, len(want.Entries))
 }
 
 // A commit-graph that lies (with a valid checksum) about a main commit's
-// first parent is found out and the replay resumes on the commits' chain,
-// reporting every entry once; it never becomes a tamper finding.
+// first parent is found out: the replay resumes on the commits' chain, or
+// starts again without the graph, collecting every entry once; it never
+// becomes a tamper finding, and a loop never hangs the walk.
 func TestReplayOutlivesALyingCommitGraph(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		// lie returns the position the graph should give as the first
 		// parent of the entry at chain index i.
 		lie func(t *testing.T, e *Engine, chain []plumbing.Hash, i int) plumbing.Hash
+		// resumed: the fold resumed on main's chain; otherwise the walk
+		// or the replay went on without the graph.
+		resumed bool
 	}{
 		{"names the proposal commit", func(t *testing.T, e *Engine, chain []plumbing.Hash, i int) plumbing.Hash {
 			c, err := e.Store.Commit(chain[i])
@@ -70,10 +86,37 @@ func TestReplayOutlivesALyingCommitGraph(t *testing.T) {
 				t.Fatal(err)
 			}
 			return c.ParentHashes[1]
-		}},
+		}, true},
 		{"skips an entry", func(t *testing.T, e *Engine, chain []plumbing.Hash, i int) plumbing.Hash {
 			return chain[i-2]
-		}},
+		}, true},
+		{"loops", func(t *testing.T, e *Engine, chain []plumbing.Hash, i int) plumbing.Hash {
+			return chain[len(chain)-1]
+		}, false},
+		{"names a valid entry that is not on main", func(t *testing.T, e *Engine, chain []plumbing.Hash, i int) plumbing.Hash {
+			// The entry before, signed again (as a reconcile that lost its
+			// push would have it): it verifies and applies, but is not on
+			// main.
+			c, err := e.Store.Commit(chain[i-1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := e.Keys.Signer("writ-bot")
+			if err != nil {
+				t.Fatal(err)
+			}
+			committer := c.Committer
+			committer.When = committer.When.Add(time.Second)
+			twin, err := e.Store.WriteCommit(gitstore.CommitRequest{Parents: c.ParentHashes, BaseTree: c.TreeHash,
+				Message: c.Message, Author: c.Author, Committer: committer, Signer: s})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Store.CompareAndSwap("refs/heads/lost-race", plumbing.ZeroHash, twin); err != nil {
+				t.Fatal(err)
+			}
+			return twin
+		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, _ := shipped(t)
@@ -89,26 +132,25 @@ func TestReplayOutlivesALyingCommitGraph(t *testing.T) {
 			if len(chain) < 4 {
 				t.Fatalf("want a longer history, have %d entries", len(chain))
 			}
-			writeCommitGraph(t, e)
 			i := len(chain) - 2
-			forgeFirstParent(t, e.Store.GitDir(), chain[i], tc.lie(t, e, chain, i))
+			parent := tc.lie(t, e, chain, i)
+			writeCommitGraph(t, e)
+			forgeFirstParent(t, e.Store.GitDir(), chain[i], parent)
 			g := reopened(t, e)
-			var seen []int
-			res, stats, err := g.replay(ReplayOptions{Collect: true, OnEntry: func(i int, _ Verified) { seen = append(seen, i) }})
+			res, stats, err := g.replay(ReplayOptions{Collect: true})
 			if err != nil {
 				t.Fatalf("replay: %v", err)
 			}
-			if !stats.FromGraph || stats.Rechecked != 1 {
-				t.Fatalf("walk from the graph %v, rechecked %d", stats.FromGraph, stats.Rechecked)
+			if resumed := stats.FromGraph && stats.Rechecked == 1; resumed != tc.resumed || (!resumed && stats.FromGraph) {
+				t.Fatalf("walk from the graph %v, rechecked %d; want resumed %v", stats.FromGraph, stats.Rechecked, tc.resumed)
 			}
-			sameReplay(t, res, want, seen)
+			sameReplay(t, res, want)
 		})
 	}
 }
 
-// sameReplay fails unless res has want's state and entries, and seen
-// counts each entry once, in order.
-func sameReplay(t *testing.T, res, want *ReplayResult, seen []int) {
+// sameReplay fails unless res has want's state and entries.
+func sameReplay(t *testing.T, res, want *ReplayResult) {
 	t.Helper()
 	if res.State.Hash() != want.State.Hash() || len(res.Entries) != len(want.Entries) {
 		t.Fatalf("state %s with %d entries, want %s with %d", res.State.Hash(), len(res.Entries), want.State.Hash(), len(want.Entries))
@@ -118,8 +160,13 @@ func sameReplay(t *testing.T, res, want *ReplayResult, seen []int) {
 			t.Fatalf("entry %d: %s, want %s", i, res.Entries[i].Commit, want.Entries[i].Commit)
 		}
 	}
-	if len(seen) != len(want.Entries) {
-		t.Fatalf("reported entries %v, want %d", seen, len(want.Entries))
+}
+
+// sameReported fails unless seen counts n entries once each, in order.
+func sameReported(t *testing.T, seen []int, n int) {
+	t.Helper()
+	if len(seen) != n {
+		t.Fatalf("reported entries %v, want %d", seen, n)
 	}
 	for i, got := range seen {
 		if got != i {

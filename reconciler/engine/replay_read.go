@@ -159,12 +159,23 @@ func (r *objectReader) firstParents(from, stop plumbing.Hash) ([]plumbing.Hash, 
 func (r *objectReader) firstParentsVisit(from, stop plumbing.Hash, visit func(plumbing.Hash), useGraph bool) ([]plumbing.Hash, bool, error) {
 	var chain []plumbing.Hash
 	fromGraph := false
+	// Commit names are hashes of their content, so parents read from the
+	// commits cannot loop; a forged commit-graph's positions can. A
+	// commit seen twice means the graph is wrong: walk without it.
+	var seen map[plumbing.Hash]struct{}
+	if useGraph && r.raw != nil {
+		seen = map[plumbing.Hash]struct{}{}
+	}
 	for h := from; h != stop; {
 		if h.IsZero() {
 			return nil, false, fmt.Errorf("walk first parent from %s: stop %s: %w", from, stop, gitstore.ErrNotOnChain)
 		}
 		parent, hinted := plumbing.ZeroHash, false
-		if useGraph && r.raw != nil {
+		if seen != nil {
+			if _, again := seen[h]; again {
+				return r.firstParentsVisit(from, stop, nil, false)
+			}
+			seen[h] = struct{}{}
 			parent, hinted = r.raw.FirstParentHint(h)
 		}
 		if !hinted {
