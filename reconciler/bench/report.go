@@ -49,8 +49,13 @@ func verdict(ok bool, format string, args ...any) string {
 	return fmt.Sprintf(format, args...) + " " + mark
 }
 
+// secs formats seconds with three significant digits (at least one
+// decimal), so ratios can be checked from the printed figures.
 func secs(s float64) string {
-	if s < 10 {
+	switch {
+	case s < 1:
+		return fmt.Sprintf("%.3fs", s)
+	case s < 10:
 		return fmt.Sprintf("%.2fs", s)
 	}
 	return fmt.Sprintf("%.1fs", s)
