@@ -142,6 +142,11 @@ func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <
 // validate the value it reads from p's YAML: a mapping of the fields
 // yaml.v3 writes, every scalar a string.
 func validSimpleProposal(p *Proposal) bool {
+	return surelyValidProposal(p) || schemaValidSimpleProposal(p)
+}
+
+// schemaValidSimpleProposal is validSimpleProposal by the schema alone.
+func schemaValidSimpleProposal(p *Proposal) bool {
 	set, err := compiledSchemas()
 	if err != nil {
 		return false
@@ -182,4 +187,78 @@ func validSimpleProposal(p *Proposal) bool {
 		v["justification"] = p.Justification
 	}
 	return set.compiled[KindProposal].Validate(v) == nil
+}
+
+// surelyValidProposal reports whether p certainly passes the proposal
+// schema, checked by hand for the common shape (ASCII fields, no
+// evidence), so replay need not build a document for the validator per
+// entry. False means "not sure": the caller validates against the schema.
+// It must never say true where the schema says no (TestSurelyValidProposal
+// holds it to the schema).
+func surelyValidProposal(p *Proposal) bool {
+	if len(p.Evidence) > 0 {
+		return false
+	}
+	if !schemaName(p.Instance) || !schemaName(p.Workflow) || !schemaName(p.Transition) {
+		return false
+	}
+	if p.BaseState != "none" && !isSHA256Hash(p.BaseState) {
+		return false
+	}
+	// idem_key: 1–256 characters, no whitespace; owner: absent or 1–256
+	// characters on one line. Printable ASCII only, so bytes are characters.
+	if !asciiBetween(p.IdemKey, '!', '~') || (p.Owner != "" && !asciiBetween(p.Owner, ' ', '~')) {
+		return false
+	}
+	switch p.Materiality {
+	case "", "low", "medium", "high":
+	default:
+		return false
+	}
+	return true
+}
+
+// schemaName is the schema's name: 1–128 of a-z, 0-9, '.', '_', '-',
+// starting with a letter or digit.
+func schemaName(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isSHA256Hash is "sha256:" and 64 lowercase hex digits.
+func isSHA256Hash(s string) bool {
+	hex, ok := strings.CutPrefix(s, "sha256:")
+	if !ok || len(hex) != 64 {
+		return false
+	}
+	for i := 0; i < len(hex); i++ {
+		if c := hex[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiBetween reports whether s is 1–256 bytes, each within [lo, hi].
+func asciiBetween(s string, lo, hi byte) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < lo || s[i] > hi {
+			return false
+		}
+	}
+	return true
 }

@@ -186,3 +186,48 @@ func BenchmarkProposalCheck(b *testing.B) {
 		}
 	})
 }
+
+// surelyValidProposal never vouches for a proposal the schema refuses, and
+// vouches for the common shape.
+func TestSurelyValidProposal(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	pieces := []string{"", "a", "z9", "web-1", ".x", "_x", "-x", "A", "a b", "a\tb", "a\nb", "a\rb", "a\vb", "é",
+		"sha256:", strings.Repeat("a", 64), strings.Repeat("F", 64), "none", "None", "low", "medium", "high", "x:y",
+		strings.Repeat("k", 128), strings.Repeat("k", 129), strings.Repeat("o", 256), strings.Repeat("o", 257), "\x00", "~", "\x7f"}
+	pick := func() string {
+		s := ""
+		for n := r.IntN(3); n >= 0; n-- {
+			s += pieces[r.IntN(len(pieces))]
+		}
+		return s
+	}
+	vouched := 0
+	for i := 0; i < 20000; i++ {
+		// Each field is a valid value or, one time in three, random.
+		or := func(good string) string {
+			if r.IntN(3) == 0 {
+				return pick()
+			}
+			return good
+		}
+		p := &Proposal{Instance: or("web-1"), Workflow: or("release"), Transition: or("ship.v2_x"),
+			BaseState: or("sha256:" + strings.Repeat("0123456789abcdef", 4)), IdemKey: or("k-1:x/y"),
+			Owner: or("team a"), Materiality: Materiality(or("high"))}
+		if r.IntN(8) == 0 {
+			p.Evidence = []Evidence{{Name: pick()}}
+		}
+		if surelyValidProposal(p) {
+			vouched++
+			if !schemaValidSimpleProposal(p) {
+				t.Fatalf("vouched for a proposal the schema refuses: %+v", p)
+			}
+		}
+	}
+	if vouched < 100 {
+		t.Fatalf("vouched for only %d of 20,000", vouched)
+	}
+	p := simpleProposal()
+	if !surelyValidProposal(p) {
+		t.Fatalf("the common shape is not vouched for: %+v", p)
+	}
+}
