@@ -7,7 +7,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// cacheKey names a pack entry: the pack's id and the offset.
+// cacheKey names a place in a pack: the pack's id and an offset (of an
+// entry, or of a window's start).
 type cacheKey struct {
 	pack int
 	off  int64
@@ -19,8 +20,9 @@ type cached struct {
 	data []byte
 }
 
-// lru is a byte-bounded least-recently-used cache of reconstructed
-// objects, safe for concurrent use.
+// lru is a byte-bounded least-recently-used cache of byte slices that are
+// never modified (reconstructed objects, pack windows), safe for
+// concurrent use.
 type lru struct {
 	mu    sync.Mutex
 	max   int

@@ -18,7 +18,7 @@ import (
 // memory where the platform allows (see mapFile), so opening a pack costs
 // the same for ten objects or ten million, and a lookup touches only the
 // pages its search visits. The pack itself is read by position, a window
-// at a time (see windowCache).
+// at a time (see readWindow).
 type pack struct {
 	id     int    // unique within a Store: names the pack in cache keys
 	name   string // the pack file's base name, for errors

@@ -62,7 +62,7 @@ const maxChain = 10_000
 type Store struct {
 	objectsDir string
 	cache      *lru
-	windows    *windowCache
+	windows    *lru // pack windows by start (see readWindow)
 	inflaters  sync.Pool
 
 	packs  atomic.Pointer[packSet] // replaced whole by rescan
@@ -93,7 +93,7 @@ func (s *Store) FirstParentHint(h plumbing.Hash) (parent plumbing.Hash, ok bool)
 // Indexes are mapped, not read, where the platform allows, so opening a
 // large repository is cheap.
 func Open(gitDir string, cacheBytes int) (*Store, error) {
-	s := &Store{objectsDir: filepath.Join(gitDir, "objects"), cache: newLRU(cacheBytes), windows: newWindowCache()}
+	s := &Store{objectsDir: filepath.Join(gitDir, "objects"), cache: newLRU(cacheBytes), windows: newLRU(windowCacheBytes)}
 	set, err := s.scan(&packSet{known: map[string]bool{}}, true)
 	if err != nil {
 		s.Close()
