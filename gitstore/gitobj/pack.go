@@ -70,10 +70,17 @@ func (s *Store) entryFrom(p *pack, off int64, whole bool) (packEntry, error) {
 // inflateError is err from reading the stream, or errClipped when the
 // stream may only have been cut short by the end of its window.
 func (in *inflater) inflateError(err error) error {
-	if in.clipped && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+	if endOfWindow(in.clipped, err) {
 		return errClipped
 	}
 	return fmt.Errorf("inflate: %w", err)
+}
+
+// endOfWindow reports whether err, met reading an entry from a window
+// that ends before the pack's entries do (clipped), may mean only that the
+// entry runs past its window.
+func endOfWindow(clipped bool, err error) bool {
+	return clipped && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))
 }
 
 // open reads the header of the pack entry at off and returns an inflater
@@ -96,7 +103,7 @@ func (s *Store) open(p *pack, off int64, whole bool) (packEntry, *inflater, erro
 		in.br.Reset(io.NewSectionReader(p.f, off, p.size-20-off))
 		r, in.clipped = in.br, false
 	} else {
-		w, err := s.windows.read(p, off)
+		w, err := s.readWindow(p, off)
 		if err != nil {
 			s.inflaters.Put(in)
 			return packEntry{}, nil, err
@@ -108,7 +115,7 @@ func (s *Store) open(p *pack, off int64, whole bool) (packEntry, *inflater, erro
 	if err != nil {
 		clipped := in.clipped
 		s.inflaters.Put(in)
-		if clipped && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+		if endOfWindow(clipped, err) {
 			err = errClipped
 		}
 		return packEntry{}, nil, err
