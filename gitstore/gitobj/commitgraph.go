@@ -42,7 +42,7 @@ type commitGraph struct {
 // graphLayer is one commit-graph file.
 type graphLayer struct {
 	m      *mapping
-	fanout []byte // 256 × 4: commits with a first byte ≤ i
+	fanout fanout
 	oids   []byte // n × 20, sorted
 	data   []byte // n × graphDataWidth
 	n      int
@@ -126,6 +126,7 @@ func parseGraphLayer(data []byte, bases int) *graphLayer {
 		return nil
 	}
 	l := &graphLayer{}
+	var fan []byte
 	for i := 0; i < chunks; i++ {
 		e := data[table+i*graphChunkWidth:]
 		id := binary.BigEndian.Uint32(e)
@@ -137,24 +138,23 @@ func parseGraphLayer(data []byte, bases int) *graphLayer {
 		chunk := data[start:end]
 		switch id {
 		case chunkOIDFanout:
-			l.fanout = chunk
+			fan = chunk
 		case chunkOIDLookup:
 			l.oids = chunk
 		case chunkCommitData:
 			l.data = chunk
 		}
 	}
-	if len(l.fanout) != 256*4 {
+	var ok bool
+	if len(fan) != 256*4 {
 		return nil
 	}
-	l.n = int(binary.BigEndian.Uint32(l.fanout[255*4:]))
+	if l.fanout, ok = parseFanout(fan); !ok {
+		return nil
+	}
+	l.n = int(l.fanout[255])
 	if len(l.oids) != 20*l.n || len(l.data) != graphDataWidth*l.n {
 		return nil
-	}
-	for i := 1; i < 256; i++ {
-		if binary.BigEndian.Uint32(l.fanout[4*i:]) < binary.BigEndian.Uint32(l.fanout[4*(i-1):]) {
-			return nil
-		}
 	}
 	return l
 }
@@ -162,12 +162,7 @@ func parseGraphLayer(data []byte, bases int) *graphLayer {
 // position returns h's position in the graph.
 func (g *commitGraph) position(h plumbing.Hash) (int, bool) {
 	for _, l := range g.layers {
-		lo := 0
-		if h[0] > 0 {
-			lo = int(binary.BigEndian.Uint32(l.fanout[4*(int(h[0])-1):]))
-		}
-		hi := int(binary.BigEndian.Uint32(l.fanout[4*int(h[0]):]))
-		if i, ok := searchNames(l.oids, lo, min(hi, l.n), h); ok {
+		if i, ok := l.fanout.find(l.oids, h); ok {
 			return l.base + i, true
 		}
 	}

@@ -24,7 +24,7 @@ type pack struct {
 	name   string // the pack file's base name, for errors
 	f      *os.File
 	size   int64
-	fanout [256]uint32
+	fanout fanout
 	names  []byte // 20 bytes per object, sorted
 	off32  []byte // 4 bytes per object
 	off64  []byte // 8 bytes per large offset
@@ -85,11 +85,9 @@ func parseIndex(idxPath string, idx []byte) (*pack, error) {
 		return nil, errOldIndex
 	}
 	p := &pack{}
-	for i := range p.fanout {
-		p.fanout[i] = binary.BigEndian.Uint32(idx[8+4*i:])
-		if i > 0 && p.fanout[i] < p.fanout[i-1] {
-			return nil, fmt.Errorf("pack index %s: fan-out table not sorted", idxPath)
-		}
+	var ok bool
+	if p.fanout, ok = parseFanout(idx[8 : 8+256*4]); !ok {
+		return nil, fmt.Errorf("pack index %s: fan-out table not sorted", idxPath)
 	}
 	n := int(p.fanout[255])
 	names := 8 + 256*4
@@ -117,11 +115,7 @@ func (p *pack) find(h plumbing.Hash) (int64, bool) {
 	// The tables may be mapped memory that p's cleanup unmaps: keep p
 	// alive until the last read of them.
 	defer runtime.KeepAlive(p)
-	lo := 0
-	if h[0] > 0 {
-		lo = int(p.fanout[h[0]-1])
-	}
-	i, ok := searchNames(p.names, lo, int(p.fanout[h[0]]), h)
+	i, ok := p.fanout.find(p.names, h)
 	if !ok {
 		return 0, false
 	}
@@ -134,6 +128,34 @@ func (p *pack) find(h plumbing.Hash) (int64, bool) {
 		return 0, false
 	}
 	return int64(binary.BigEndian.Uint64(p.off64[8*k:])), true
+}
+
+// fanout is git's fan-out table of sorted object names, in pack indexes
+// and commit-graphs: entry i counts the names whose first byte is at most
+// i.
+type fanout [256]uint32
+
+// parseFanout reads a fan-out table (256 big-endian counts); false unless
+// the counts never decrease.
+func parseFanout(b []byte) (fanout, bool) {
+	var f fanout
+	for i := range f {
+		f[i] = binary.BigEndian.Uint32(b[4*i:])
+		if i > 0 && f[i] < f[i-1] {
+			return f, false
+		}
+	}
+	return f, true
+}
+
+// find returns the index of h among names, 20 bytes each, sorted, that f
+// counts.
+func (f *fanout) find(names []byte, h plumbing.Hash) (int, bool) {
+	lo := 0
+	if h[0] > 0 {
+		lo = int(f[h[0]-1])
+	}
+	return searchNames(names, lo, int(f[h[0]]), h)
 }
 
 // interpolationSteps bounds the interpolating probes of searchNames
