@@ -121,14 +121,7 @@ func TestReplayOutlivesALyingCommitGraph(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e, _ := shipped(t)
 			want := mustReplay(t, e, ReplayOptions{Collect: true})
-			head, err := e.mainHead()
-			if err != nil {
-				t.Fatal(err)
-			}
-			chain, err := openReader(e.Store).firstParents(head, plumbing.ZeroHash)
-			if err != nil {
-				t.Fatal(err)
-			}
+			chain := mainChain(t, e)
 			if len(chain) < 4 {
 				t.Fatalf("want a longer history, have %d entries", len(chain))
 			}

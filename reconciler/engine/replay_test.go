@@ -98,28 +98,14 @@ func TestReplayTreeChecks(t *testing.T) {
 // signed by the reconciler, and drops the checkpoint.
 func rewriteTree(t *testing.T, e *Engine, head *object.Commit, tree plumbing.Hash) plumbing.Hash {
 	t.Helper()
-	s, err := e.Keys.Signer("writ-bot")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := e.Store.WriteCommit(gitstore.CommitRequest{Parents: head.ParentHashes, BaseTree: tree, Message: head.Message,
-		Author: head.Author, Committer: head.Committer, Signer: s})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Store.CompareAndSwap(gitstore.MainRef, head.Hash, h); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Store.Repository().Storer.RemoveReference(plumbing.ReferenceName(gitstore.CheckpointRef)); err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return replaceHead(t, e, head, gitstore.CommitRequest{Parents: head.ParentHashes, BaseTree: tree, Message: head.Message,
+		Author: head.Author, Committer: head.Committer}, "writ-bot")
 }
 
-// Replay and the one-entry-at-a-time verifier agree on every entry.
-func TestReplayMatchesOneByOne(t *testing.T) {
-	e, _ := shipped(t)
-	res := mustReplay(t, e, ReplayOptions{Collect: true})
+// mainChain is main's first-parent history, oldest first, read from the
+// commits.
+func mainChain(t *testing.T, e *Engine) []plumbing.Hash {
+	t.Helper()
 	head, err := e.mainHead()
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +114,14 @@ func TestReplayMatchesOneByOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return chain
+}
+
+// Replay and the one-entry-at-a-time verifier agree on every entry.
+func TestReplayMatchesOneByOne(t *testing.T) {
+	e, _ := shipped(t)
+	res := mustReplay(t, e, ReplayOptions{Collect: true})
+	chain := mainChain(t, e)
 	v := verifier{engine: e}
 	s := reconciler.NewState()
 	for i, h := range chain {

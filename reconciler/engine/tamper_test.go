@@ -35,6 +35,13 @@ func rewriteHead(t *testing.T, e *Engine, head *object.Commit, message string, f
 	if files == nil {
 		req.BaseTree = head.TreeHash
 	}
+	return replaceHead(t, e, head, req, who)
+}
+
+// replaceHead writes req, signed by who (empty: unsigned), moves main from
+// head to it and drops the checkpoint.
+func replaceHead(t *testing.T, e *Engine, head *object.Commit, req gitstore.CommitRequest, who string) plumbing.Hash {
+	t.Helper()
 	if who != "" {
 		s, err := e.Keys.Signer(who)
 		if err != nil {
