@@ -56,7 +56,7 @@ func appendStoredJSON(dst []byte, keys []string, in *Instance, ks idemKeys) ([]b
 func hashStored(in *Instance, ks idemKeys) string {
 	sc := canonPool.Get().(*canonScratch)
 	sc.buf, sc.keys = appendStoredJSON(sc.buf[:0], sc.keys, in, ks)
-	h := hashBytes(sc.buf)
+	h := schemas.HashBytes(sc.buf)
 	sc.release()
 	return h
 }

@@ -61,19 +61,9 @@ func (in *Instance) clone() *Instance {
 func (in *Instance) Hash() string {
 	sc := canonPool.Get().(*canonScratch)
 	sc.buf, sc.keys = appendInstanceJSON(sc.buf[:0], sc.keys, in)
-	h := hashBytes(sc.buf)
+	h := schemas.HashBytes(sc.buf)
 	sc.release()
 	return h
-}
-
-// hashBytes returns schemas.HashBytes(b), "sha256:<hex>", in one
-// allocation instead of two: Apply makes two of these per entry.
-func hashBytes(b []byte) string {
-	sum := sha256.Sum256(b)
-	var buf [len("sha256:") + 2*sha256.Size]byte
-	n := copy(buf[:], "sha256:")
-	hex.Encode(buf[n:], sum[:])
-	return string(buf[:])
 }
 
 // State is the folded result of the WAL: the rules in force and every
@@ -206,11 +196,11 @@ func HashRules(b *schemas.Bundle) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("rules hash: %w", err)
 	}
-	return hashBytes(canon), nil
+	return schemas.HashBytes(canon), nil
 }
 
 // emptyBucket is the hash of a bucket with no instances.
-var emptyBucket = hashBytes(nil)
+var emptyBucket = schemas.HashBytes(nil)
 
 // emptyGroup is the group of 16 empty buckets, shared by every State.
 var emptyGroup = func() *group {
@@ -382,7 +372,7 @@ func hashBucket(items []stored) string {
 		b = append(b, st.hash...)
 		b = append(b, '\n')
 	}
-	return hashBytes(b)
+	return schemas.HashBytes(b)
 }
 
 // bucketLen is the length of what hashBucket hashes.
@@ -422,5 +412,5 @@ func (s State) Hash() string {
 	b = append(b, "\nroot "...)
 	b = hex.AppendEncode(b, root[:])
 	b = append(b, '\n')
-	return hashBytes(b)
+	return schemas.HashBytes(b)
 }

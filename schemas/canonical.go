@@ -47,8 +47,12 @@ func canonicalGeneric(v any) ([]byte, error) {
 }
 
 // HashBytes returns "sha256:<hex>" of b: the form of every hash writ
-// records (state, instance, rules, proposal content).
+// records (state, instance, rules, proposal content). It allocates only
+// the result: replay makes several per entry.
 func HashBytes(b []byte) string {
 	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	var buf [len("sha256:") + 2*sha256.Size]byte
+	n := copy(buf[:], "sha256:")
+	hex.Encode(buf[n:], sum[:])
+	return string(buf[:])
 }
