@@ -122,7 +122,7 @@ func (r *remoteRun) catchUp(main plumbing.Hash, rep *ReconcileReport) error {
 	if r.loaded {
 		newer, err := r.e.Store.FirstParentLog(main, r.head)
 		if err == nil {
-			v := verifier{engine: r.e, rings: map[string]*signing.KeyRing{}, checkpoint: r.checkpoint}
+			v := verifier{engine: r.e, checkpoint: r.checkpoint}
 			state := r.state
 			for i, c := range newer {
 				if _, state, err = v.entry(state, c, int(r.state.Entries())+i); err != nil {
@@ -239,7 +239,7 @@ func (e *Engine) fetchRemote(ctx context.Context, remote string, rep *ReconcileR
 // onFirstParentChain reports whether commit c is on the first-parent
 // history of head (walking back from head until c or the root).
 func (e *Engine) onFirstParentChain(head, c plumbing.Hash) bool {
-	err := e.Store.WalkFirstParent(head, c, func(*object.Commit) error { return nil })
+	_, err := openReader(e.Store).firstParents(head, c)
 	return err == nil
 }
 

@@ -305,10 +305,9 @@ func (e *Engine) restoreCheckpoint(cp gitstore.Checkpoint) (reconciler.State, er
 }
 
 // verifier checks entries one at a time, on the calling goroutine, with
-// the same checks as Replay. rings may be nil.
+// the same checks as Replay.
 type verifier struct {
 	engine *Engine
-	rings  map[string]*signing.KeyRing
 	r      *replayer
 	// checkpoint is the checkpoint commit the states it is given were
 	// restored from (zero: none), named when one of its buckets fails.
