@@ -126,7 +126,7 @@ func signaturesAlone(repo *Repo) ([]signed, *signing.KeyRing, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	ring, err := signing.NewKeyRing(rules.Config.Identities)
+	ring, err := engine.RingOf(rules)
 	if err != nil {
 		return nil, nil, err
 	}
