@@ -157,24 +157,33 @@ type Branch struct {
 // Branches lists the branches whose name (after refs/heads/) starts with
 // prefix, loose and packed, sorted by name. Symbolic refs are skipped.
 func (s *Store) Branches(prefix string) ([]Branch, error) {
+	out, err := s.refsUnder("refs/heads/", prefix)
+	if err != nil {
+		return nil, fmt.Errorf("branches %q: %w", prefix, err)
+	}
+	return out, nil
+}
+
+// refsUnder lists the hash refs named root+prefix*, loose and packed,
+// named without root, sorted by name.
+func (s *Store) refsUnder(root, prefix string) ([]Branch, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	iter, err := s.repo.Storer.IterReferences()
 	if err != nil {
-		return nil, fmt.Errorf("branches %q: %w", prefix, err)
+		return nil, err
 	}
 	defer iter.Close()
 	var out []Branch
-	full := "refs/heads/" + prefix
 	err = iter.ForEach(func(r *plumbing.Reference) error {
 		n := r.Name().String()
-		if r.Type() == plumbing.HashReference && strings.HasPrefix(n, full) {
-			out = append(out, Branch{Name: strings.TrimPrefix(n, "refs/heads/"), Hash: r.Hash()})
+		if r.Type() == plumbing.HashReference && strings.HasPrefix(n, root+prefix) {
+			out = append(out, Branch{Name: strings.TrimPrefix(n, root), Hash: r.Hash()})
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("branches %q: %w", prefix, err)
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

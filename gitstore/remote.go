@@ -359,26 +359,10 @@ func (p *pushSession) send(ctx context.Context, s *Store, old, new, base plumbin
 // RemoteBranches lists the remote-tracking refs refs/remotes/<remote>/<prefix>*
 // (as Fetch writes them), named without "refs/remotes/<remote>/", sorted.
 func (s *Store) RemoteBranches(remote, prefix string) ([]Branch, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	iter, err := s.repo.Storer.IterReferences()
+	out, err := s.refsUnder("refs/remotes/"+remote+"/", prefix)
 	if err != nil {
 		return nil, fmt.Errorf("remote branches %s/%s: %w", remote, prefix, err)
 	}
-	defer iter.Close()
-	base := "refs/remotes/" + remote + "/"
-	var out []Branch
-	err = iter.ForEach(func(r *plumbing.Reference) error {
-		n := r.Name().String()
-		if r.Type() == plumbing.HashReference && strings.HasPrefix(n, base+prefix) {
-			out = append(out, Branch{Name: strings.TrimPrefix(n, base), Hash: r.Hash()})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("remote branches %s/%s: %w", remote, prefix, err)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
