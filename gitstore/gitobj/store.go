@@ -147,15 +147,8 @@ func (s *Store) Read(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
 // Has reports whether the object exists, without reading it. Like Read,
 // it looks for packs written since the last look before saying no.
 func (s *Store) Has(h plumbing.Hash) (bool, error) {
-	set := s.packs.Load()
-	if _, _, ok := set.find(h); ok {
-		return true, nil
-	}
-	hex := h.String()
-	if _, err := os.Stat(filepath.Join(s.objectsDir, hex[:2], hex[2:])); err == nil {
-		return true, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return false, err
+	if ok, err := s.Known(h); ok || err != nil {
+		return ok, err
 	}
 	set, err := s.rescan()
 	if err != nil {
