@@ -72,6 +72,14 @@ func Decisions(reviews []Review, identityOf func(login string) (identity string,
 		ignored = append(ignored, Ignored{Ref: ref(r), Login: r.UserLogin, Identity: identity, State: r.State, Reason: reason})
 	}
 	var order []string
+	// decide makes r its author's deciding review, superseding an earlier.
+	decide := func(key string, r Review, identity string) {
+		if prev := current[key]; prev != nil {
+			ignore(prev.review, prev.identity, IgnoredSuperseded+" ("+ref(r)+")")
+		}
+		current[key] = &pending{review: r, identity: identity}
+		order = append(order, key)
+	}
 	for _, r := range rs {
 		key := strings.ToLower(r.UserLogin)
 		identity, known := identityOf(r.UserLogin)
@@ -80,11 +88,7 @@ func Decisions(reviews []Review, identityOf func(login string) (identity string,
 		switch {
 		case isOverride && (state == "COMMENTED" || state == "APPROVED") && known && r.CommitID != "":
 			// Break-glass: the reducer decides whether it stands.
-			if prev := current[key]; prev != nil {
-				ignore(prev.review, prev.identity, IgnoredSuperseded+" ("+ref(r)+")")
-			}
-			current[key] = &pending{review: r, identity: identity}
-			order = append(order, key)
+			decide(key, r, identity)
 		case state == "COMMENTED":
 			ignore(r, identity, IgnoredCommented)
 		case state == "DISMISSED":
@@ -100,11 +104,7 @@ func Decisions(reviews []Review, identityOf func(login string) (identity string,
 		case r.CommitID == "":
 			ignore(r, identity, IgnoredNoCommit)
 		default:
-			if prev := current[key]; prev != nil {
-				ignore(prev.review, prev.identity, IgnoredSuperseded+" ("+ref(r)+")")
-			}
-			current[key] = &pending{review: r, identity: identity}
-			order = append(order, key)
+			decide(key, r, identity)
 		}
 	}
 	pos := make(map[string]int, len(rs))
