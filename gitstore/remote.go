@@ -18,6 +18,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/plumbing/transport/client"
+
+	"github.com/writ-dev/writ/gitstore/gitobj"
 )
 
 // Sentinel errors of remote operations (see errors.go for the others).
@@ -442,11 +444,9 @@ func (s *Store) packFor(new, base plumbing.Hash, adv map[string]plumbing.Hash) (
 		objs = append(objs, c.Hash)
 		var parentTree plumbing.Hash
 		if len(c.ParentHashes) > 0 {
-			p, err := s.commitLocked(c.ParentHashes[0])
-			if err != nil {
+			if parentTree, err = s.commitTreeHashLocked(c.ParentHashes[0]); err != nil {
 				return nil, fmt.Errorf("objects to push: %w", err)
 			}
-			parentTree = p.TreeHash
 		}
 		if objs, err = s.treeDelta(objs, seen, c.TreeHash, parentTree); err != nil {
 			return nil, fmt.Errorf("objects to push: %w", err)
@@ -477,23 +477,31 @@ func (s *Store) treeDelta(out []plumbing.Hash, seen map[plumbing.Hash]bool, tree
 			return nil, err
 		}
 	}
-	for i := 0; i < t.Len(); i++ {
-		h := t.Hash(i)
-		j, had := before.Find(t.Name(i))
+	// Entries the old tree holds byte for byte are skipped by Diff; an
+	// entry of the same name and kind (ai >= 0) may share its object.
+	err = gitobj.Diff(before, t, func(ai, bi int) error {
+		if bi < 0 {
+			return nil // only in the old tree
+		}
+		h := t.Hash(bi)
 		switch {
-		case entryMode(t, i) == filemode.Submodule:
-		case isDir(t, i):
+		case entryMode(t, bi) == filemode.Submodule:
+		case isDir(t, bi):
 			var oldSub plumbing.Hash
-			if had && isDir(before, j) {
-				oldSub = before.Hash(j)
+			if ai >= 0 {
+				oldSub = before.Hash(ai)
 			}
-			if out, err = s.treeDelta(out, seen, h, oldSub); err != nil {
-				return nil, err
-			}
-		case !(had && before.Hash(j) == h) && !seen[h]:
+			var err error
+			out, err = s.treeDelta(out, seen, h, oldSub)
+			return err
+		case !(ai >= 0 && before.Hash(ai) == h) && !seen[h]:
 			seen[h] = true
 			out = append(out, h)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
