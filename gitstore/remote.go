@@ -173,15 +173,24 @@ func (s *Store) RemoteRefs(ctx context.Context, remote string) (map[string]plumb
 		return nil, fmt.Errorf("%s: %w: %v", where, ErrRemote, err)
 	}
 	defer sess.Close()
+	_, adv, err := advertised(ctx, sess, where)
+	return adv, err
+}
+
+// advertised reads the refs a session's remote advertises, as sent and as
+// a map (an empty repository advertises none). Failures wrap ErrRemote.
+func advertised(ctx context.Context, sess interface {
+	AdvertisedReferencesContext(context.Context) (*packp.AdvRefs, error)
+}, where string) (*packp.AdvRefs, map[string]plumbing.Hash, error) {
 	ar, err := sess.AdvertisedReferencesContext(ctx)
 	if err != nil && !errors.Is(err, transport.ErrEmptyRemoteRepository) {
-		return nil, fmt.Errorf("%s: %w: %v", where, ErrRemote, err)
+		return nil, nil, fmt.Errorf("%s: %w: %v", where, ErrRemote, err)
 	}
 	adv, err := advRefs(ar)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", where, ErrRemote, err)
+		return nil, nil, fmt.Errorf("%s: %w: %v", where, ErrRemote, err)
 	}
-	return adv, nil
+	return ar, adv, nil
 }
 
 // PushCAS moves ref on the named remote from old to new: a compare-and-swap
@@ -222,11 +231,19 @@ func (s *Store) PushCAS(ctx context.Context, remote, ref string, old, new plumbi
 		return err
 	}
 	defer p.sess.Close()
-	switch cur := p.adv[ref]; {
-	case cur == new:
-		return nil
-	case cur != old:
-		return fmt.Errorf("%s: %w: expected %s, found %s", p.where, ErrRefMoved, describe(old), describe(cur))
+	// settled says whether the remote ref's value cur decides the push: it
+	// already holds new (done), or it moved from old (ErrRefMoved).
+	settled := func(cur plumbing.Hash) (bool, error) {
+		switch {
+		case cur == new:
+			return true, nil
+		case cur != old:
+			return true, fmt.Errorf("%s: %w: expected %s, found %s", p.where, ErrRefMoved, describe(old), describe(cur))
+		}
+		return false, nil
+	}
+	if done, err := settled(p.adv[ref]); done {
+		return err
 	}
 	err = p.send(ctx, s, old, new, old)
 	if err == nil || !errors.Is(err, errInTransit) {
@@ -234,13 +251,11 @@ func (s *Store) PushCAS(ctx context.Context, remote, ref string, old, new plumbi
 	}
 	// Lost in transit: ask again what the ref holds.
 	now, lerr := s.RemoteRefs(ctx, remote)
-	switch {
-	case lerr != nil:
+	if lerr != nil {
 		return fmt.Errorf("%w (and listing the remote failed: %v)", err, lerr)
-	case now[ref] == new:
-		return nil
-	case now[ref] != old:
-		return fmt.Errorf("%s: %w: expected %s, found %s", p.where, ErrRefMoved, describe(old), describe(now[ref]))
+	}
+	if done, serr := settled(now[ref]); done {
+		return serr
 	}
 	return err
 }
@@ -305,14 +320,9 @@ func (s *Store) openPush(ctx context.Context, remote, ref string) (*pushSession,
 		return nil, fmt.Errorf("%s: %w: %v", p.where, ErrRemote, err)
 	}
 	p.sess = sess
-	p.ar, err = sess.AdvertisedReferencesContext(ctx)
-	if err != nil && !errors.Is(err, transport.ErrEmptyRemoteRepository) {
+	if p.ar, p.adv, err = advertised(ctx, sess, p.where); err != nil {
 		sess.Close()
-		return nil, fmt.Errorf("%s: %w: %v", p.where, ErrRemote, err)
-	}
-	if p.adv, err = advRefs(p.ar); err != nil {
-		sess.Close()
-		return nil, fmt.Errorf("%s: %w: %v", p.where, ErrRemote, err)
+		return nil, err
 	}
 	return p, nil
 }
