@@ -119,7 +119,7 @@ func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main 
 	if err != nil {
 		return Pending{Branch: branch, Head: head, Problems: []string{err.Error()}}
 	}
-	return e.readProposal(rules, ring, main, branch, path, head)
+	return e.readProposal(rules, ring, main, branch, path, head, nil)
 }
 
 // PendingFromCommits reads a proposal that arrives as commits rather than
@@ -144,6 +144,7 @@ func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 	if len(commits) == 0 && !main.IsZero() {
 		return Pending{Branch: name, Head: head, Merged: true}, nil
 	}
+	walked := &branchWalk{commits: commits}
 	seen := map[string]bool{}
 	var paths []string
 	for _, c := range commits {
@@ -151,6 +152,7 @@ func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 		if err != nil {
 			return Pending{}, fmt.Errorf("%s: %w", name, err)
 		}
+		walked.changed = append(walked.changed, changed)
 		for _, f := range changed {
 			if strings.HasPrefix(f, "proposals/") && !seen[f] {
 				seen[f] = true
@@ -164,19 +166,37 @@ func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 			"%s changes %d files under proposals/ (%s); a proposal adds exactly one proposals/<instance>/<name>.yaml",
 			name, len(paths), strings.Join(paths, ", "))}}, nil
 	}
-	return e.readProposal(rules, ring, main, name, paths[0], head), nil
+	if _, err := ProposalPath(strings.TrimSuffix(paths[0], ".yaml")); err != nil || !strings.HasSuffix(paths[0], ".yaml") {
+		return Pending{Branch: name, Head: head, Path: paths[0], Problems: []string{
+			fmt.Sprintf("%s is not at proposals/<instance>/<name>.yaml", paths[0])}}, nil
+	}
+	return e.readProposal(rules, ring, main, name, paths[0], head, walked), nil
 }
 
-// readProposal reads the proposal at path from the commits between main
-// and head, verifying every commit.
-func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch, path string, head plumbing.Hash) Pending {
+// branchWalk is the commits between main and a proposal's head, as
+// BranchCommitsUntil gives them, and the files each one changes when
+// already known (changed is then as long as commits).
+type branchWalk struct {
+	commits []*object.Commit
+	changed [][]string
+}
+
+// changedFiles returns the files commit i changes.
+func (w *branchWalk) changedFiles(e *Engine, i int) ([]string, error) {
+	if i < len(w.changed) {
+		return w.changed[i], nil
+	}
+	return e.changedFiles(w.commits[i])
+}
+
+// readProposal reads the proposal at path (proposals/<instance>/<name>.yaml)
+// from the commits between main and head, verifying every commit. walked,
+// when not nil, is those commits already read.
+func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch, path string, head plumbing.Hash, walked *branchWalk) Pending {
 	p := Pending{Branch: branch, Head: head, Path: path}
 	problem := func(format string, args ...any) Pending {
 		p.Problems = append(p.Problems, fmt.Sprintf(format, args...))
 		return p
-	}
-	if _, err := ProposalPath(strings.TrimSuffix(path, ".yaml")); err != nil || !strings.HasSuffix(path, ".yaml") {
-		return problem("%s is not at proposals/<instance>/<name>.yaml", path)
 	}
 	// A WAL entry adds the proposal file to main, so its presence there
 	// means the proposal was applied. This costs a few tree lookups, not a
@@ -191,14 +211,17 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 			return problem("branch %s: %v", branch, err)
 		}
 	}
-	commits, err := e.Store.BranchCommitsUntil(head, main, onMain(rules, ring))
-	if err != nil {
-		return problem("branch %s: %v", branch, err)
+	if walked == nil {
+		commits, err := e.Store.BranchCommitsUntil(head, main, onMain(rules, ring))
+		if err != nil {
+			return problem("branch %s: %v", branch, err)
+		}
+		walked = &branchWalk{commits: commits}
 	}
 	var subject *object.Commit
 	rulesChange := strings.HasPrefix(path, "proposals/"+schemas.RulesInstance+"/")
 	touched := map[string]bool{}
-	for _, c := range commits {
+	for i, c := range walked.commits {
 		short := shortHash(c.Hash.String())
 		d, isDecision, derr := parseDecision(c.Message)
 		if isDecision {
@@ -214,7 +237,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		} else if v.Identity != p.Proposer {
 			return problem("commit %s: signed by %s, but %s wrote this proposal; only the proposer may change it", short, v.Identity, p.Proposer)
 		}
-		changed, err := e.changedFiles(c)
+		changed, err := walked.changedFiles(e, i)
 		if err != nil {
 			return problem("commit %s: %v", short, err)
 		}
