@@ -74,18 +74,8 @@ func (s *Store) WriteCheckpoint(base, at plumbing.Hash, files map[string][]byte,
 		}
 		req.BaseTree = c.TreeHash
 	case !prev.IsZero():
-		// A whole snapshot on top of the previous checkpoint's tree:
-		// remove whatever it held that the snapshot does not rewrite.
-		old, err := s.ListFiles(prev, "")
-		if err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("write checkpoint: previous: %w", err)
-		}
-		req.Delete = nil
-		for _, f := range old {
-			if _, ok := files[f]; !ok {
-				req.Delete = append(req.Delete, f)
-			}
-		}
+		// A whole snapshot replaces the previous checkpoint's tree.
+		req.BaseTree, req.Delete = emptyTreeHash, nil
 	}
 	h, err := s.WriteCommit(req)
 	if err != nil {

@@ -15,6 +15,10 @@ import (
 // emptyTree is the tree of no entries (a zero commit's tree).
 var emptyTree, _ = gitobj.ParseTree(nil)
 
+// emptyTreeHash names the empty tree, which git holds without storing it;
+// so does the Store (treeLocked), so a CommitRequest may build on it.
+var emptyTreeHash = plumbing.ComputeHash(plumbing.TreeObject, nil)
+
 // readObjectLocked returns the content of object h of type t. A missing
 // object, or one of another type, gives ErrNotFound. The bytes may be
 // shared with the object reader's cache: callers must not modify them.
@@ -39,6 +43,9 @@ func (s *Store) readObjectLocked(t plumbing.ObjectType, h plumbing.Hash) ([]byte
 //
 // Parsed trees are kept in a small cache (see treeCache).
 func (s *Store) treeLocked(h plumbing.Hash) (*gitobj.Tree, error) {
+	if h == emptyTreeHash {
+		return emptyTree, nil
+	}
 	if t, ok := s.trees.get(h); ok {
 		return t, nil
 	}

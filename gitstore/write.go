@@ -20,7 +20,8 @@ type CommitRequest struct {
 	// Parents[1] the proposal's head. Every parent must exist.
 	Parents []plumbing.Hash
 	// BaseTree is the tree the changes apply to. Zero means the tree of
-	// Parents[0], or the empty tree when there are no parents.
+	// Parents[0], or the empty tree when there are no parents. The empty
+	// tree's own name is a base too, stored or not, as in git.
 	BaseTree plumbing.Hash
 	// Files adds or replaces regular files (mode 100644). Paths are
 	// slash-separated and relative; missing directories are created, and a

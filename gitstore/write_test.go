@@ -334,3 +334,20 @@ func TestSignedWriteCommit(t *testing.T) {
 		t.Errorf("message changed: %q", c.Message)
 	}
 }
+
+// The empty tree is a base even where it was never stored, as in git.
+func TestEmptyTreeBase(t *testing.T) {
+	s := newStore(t)
+	c1 := mustCommit(t, s, 1, nil, map[string]string{"old/a": "1", "b": "2"})
+	if ok, _ := s.Objects().Has(emptyTreeHash); ok {
+		t.Fatal("the empty tree is stored: the test shows nothing")
+	}
+	h, err := s.WriteCommit(CommitRequest{Parents: []plumbing.Hash{c1}, BaseTree: emptyTreeHash,
+		Files: map[string][]byte{"new": []byte("3")}, Message: "m\n", Author: sigAt(2), Committer: sigAt(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s.ListFiles(h, ""); !slices.Equal(l, []string{"new"}) {
+		t.Errorf("files on the empty tree = %q", l)
+	}
+}
