@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -474,43 +473,20 @@ func (r *Runner) teamGrants(ctx context.Context, rules *schemas.Bundle) ([]recon
 	if gh == nil || len(gh.RoleTeams) == 0 {
 		return nil, nil
 	}
-	roles := make([]string, 0, len(gh.RoleTeams))
 	var teams []string
-	for role, ts := range gh.RoleTeams {
-		roles = append(roles, role)
+	for _, ts := range gh.RoleTeams {
 		teams = append(teams, ts...)
 	}
-	sort.Strings(roles)
 	members, err := r.Client.Teams(ctx, teams)
 	if err != nil {
 		return nil, fmt.Errorf("team membership: %w", err)
 	}
+	ids := rules.Config.Identities
 	var out []reconciler.RoleGrant
-	for _, role := range roles {
-		ts := append([]string(nil), gh.RoleTeams[role]...)
-		sort.Strings(ts)
-		for _, id := range rules.Config.Identities {
-			if id.GitHub == "" || id.HasRole(role) {
-				continue
-			}
-			for _, team := range ts {
-				if containsLogin(members[team], id.GitHub) {
-					out = append(out, reconciler.RoleGrant{Identity: id.Name, Role: role, Source: team})
-					break
-				}
-			}
-		}
-	}
+	teamRoles(ids, func(id schemas.Identity) string { return id.GitHub }, gh.RoleTeams, members, func(i int, role, team string) {
+		out = append(out, reconciler.RoleGrant{Identity: ids[i].Name, Role: role, Source: team})
+	})
 	return out, nil
-}
-
-func containsLogin(logins []string, login string) bool {
-	for _, l := range logins {
-		if strings.EqualFold(l, login) {
-			return true
-		}
-	}
-	return false
 }
 
 // forbidden reports whether GitHub refused a request with 403 Forbidden

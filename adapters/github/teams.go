@@ -80,6 +80,21 @@ func (c *Client) Teams(ctx context.Context, teams []string) (map[string][]string
 // roles are appended in sorted order, once. Logins compare
 // case-insensitively. It is pure and leaves its arguments unchanged.
 func WithTeamRoles(identities []schemas.Identity, loginOf map[string]string, roleTeams map[string][]string, members map[string][]string) []schemas.Identity {
+	out := make([]schemas.Identity, len(identities))
+	for i, id := range identities {
+		id.Roles = append([]string(nil), id.Roles...)
+		out[i] = id
+	}
+	teamRoles(identities, func(id schemas.Identity) string { return loginOf[id.Name] }, roleTeams, members,
+		func(i int, role, _ string) { out[i].Roles = append(out[i].Roles, role) })
+	return out
+}
+
+// teamRoles calls grant, role by role (sorted) and identity by identity,
+// for each identity whose login (loginOf; "" for none) is a member of a
+// team roleTeams lists for a role the identity does not hold, naming the
+// first such team in sorted order. Logins compare case-insensitively.
+func teamRoles(identities []schemas.Identity, loginOf func(schemas.Identity) string, roleTeams, members map[string][]string, grant func(i int, role, team string)) {
 	inTeam := map[string]map[string]bool{} // team -> lower login -> member
 	for team, logins := range members {
 		set := map[string]bool{}
@@ -93,22 +108,20 @@ func WithTeamRoles(identities []schemas.Identity, loginOf map[string]string, rol
 		roles = append(roles, role)
 	}
 	sort.Strings(roles)
-	out := make([]schemas.Identity, len(identities))
-	for i, id := range identities {
-		id.Roles = append([]string(nil), id.Roles...)
-		login := strings.ToLower(loginOf[id.Name])
-		for _, role := range roles {
+	for _, role := range roles {
+		teams := append([]string(nil), roleTeams[role]...)
+		sort.Strings(teams)
+		for i, id := range identities {
+			login := strings.ToLower(loginOf(id))
 			if login == "" || id.HasRole(role) {
 				continue
 			}
-			for _, team := range roleTeams[role] {
+			for _, team := range teams {
 				if inTeam[team][login] {
-					id.Roles = append(id.Roles, role)
+					grant(i, role, team)
 					break
 				}
 			}
 		}
-		out[i] = id
 	}
-	return out
 }
