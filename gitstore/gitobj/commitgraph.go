@@ -2,8 +2,6 @@ package gitobj
 
 import (
 	"bufio"
-	"bytes"
-	"crypto/sha1"
 	"encoding/binary"
 	"encoding/hex"
 	"os"
@@ -20,8 +18,9 @@ import (
 // commit it held then, the commit's tree, parents and generation, so a
 // history walk needs no commit object. A Store reads it only to answer
 // FirstParentHint; the format is gitformat-commit-graph(5), version 1,
-// SHA-1. A graph that does not check (signature, version, chunk table,
-// trailing checksum) is not used.
+// SHA-1. A graph that does not pass the checks of `git commit-graph
+// verify` that this reader relies on (see parseGraphLayer and
+// commitGraph.add) is not used at all.
 
 const (
 	graphHeaderSize = 8
@@ -31,6 +30,8 @@ const (
 	chunkOIDFanout  = 0x4f494446 // "OIDF"
 	chunkOIDLookup  = 0x4f49444c // "OIDL"
 	chunkCommitData = 0x43444154 // "CDAT"
+	chunkExtraEdges = 0x45444745 // "EDGE"
+	chunkBaseGraphs = 0x42415345 // "BASE"
 )
 
 // commitGraph is the layers of a repository's commit-graph, base first.
@@ -43,8 +44,11 @@ type commitGraph struct {
 type graphLayer struct {
 	m      *mapping
 	fanout fanout
-	oids   []byte // n × 20, sorted
+	oids   []byte // n × 20, strictly ascending
 	data   []byte // n × graphDataWidth
+	edges  []byte // the extra-edge list: 4 bytes per entry
+	bases  []byte // the checksums of the layers below, 20 bytes each
+	sum    []byte // the file's checksum
 	n      int
 	base   int // commits in the layers below: positions in this layer start here
 }
@@ -53,8 +57,12 @@ type graphLayer struct {
 // there is none or it does not check: it is a cache, never an error.
 func openCommitGraph(objectsDir string) *commitGraph {
 	info := filepath.Join(objectsDir, "info")
-	if l := openGraphLayer(filepath.Join(info, "commit-graph"), 0, 0); l != nil {
-		return &commitGraph{layers: []*graphLayer{l}, total: l.n}
+	g := &commitGraph{}
+	if l := openGraphLayer(filepath.Join(info, "commit-graph"), 0); l != nil {
+		if !g.add(l) {
+			return g.drop(l)
+		}
+		return g
 	}
 	chainDir := filepath.Join(info, "commit-graphs")
 	f, err := os.Open(filepath.Join(chainDir, "commit-graph-chain"))
@@ -62,38 +70,42 @@ func openCommitGraph(objectsDir string) *commitGraph {
 		return nil
 	}
 	defer f.Close()
-	g := &commitGraph{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		name := strings.TrimSpace(sc.Text())
 		if len(name) != 40 {
-			return g.drop()
+			return g.drop(nil)
 		}
-		l := openGraphLayer(filepath.Join(chainDir, "graph-"+name+".graph"), len(g.layers), g.total)
-		if l == nil || hex.EncodeToString(l.m.data[len(l.m.data)-20:]) != name {
-			return g.drop()
+		l := openGraphLayer(filepath.Join(chainDir, "graph-"+name+".graph"), len(g.layers))
+		if l == nil {
+			return g.drop(nil)
 		}
-		g.layers = append(g.layers, l)
-		g.total += l.n
+		if hex.EncodeToString(l.checksum()) != name || !g.add(l) {
+			return g.drop(l)
+		}
 	}
 	if sc.Err() != nil || len(g.layers) == 0 {
-		return g.drop()
+		return g.drop(nil)
 	}
 	return g
 }
 
-// drop releases the layers opened so far and returns nil.
-func (g *commitGraph) drop() *commitGraph {
+// drop releases the layers opened so far, and extra when not nil, and
+// returns nil.
+func (g *commitGraph) drop(extra *graphLayer) *commitGraph {
 	for _, l := range g.layers {
 		l.m.release()
+	}
+	if extra != nil {
+		extra.m.release()
 	}
 	return nil
 }
 
 // openGraphLayer maps and checks one commit-graph file, which must say it
-// has bases base graphs below it holding below commits; nil if it does
-// not check.
-func openGraphLayer(path string, bases, below int) *graphLayer {
+// has bases base graphs below it; nil if it does not check on its own
+// (commitGraph.add checks what depends on the layers below).
+func openGraphLayer(path string, bases int) *graphLayer {
 	data, unmap, err := mapFile(path)
 	if err != nil || data == nil {
 		return nil
@@ -104,58 +116,8 @@ func openGraphLayer(path string, bases, below int) *graphLayer {
 		m.release()
 		return nil
 	}
-	l.m, l.base = m, below
+	l.m = m
 	runtime.AddCleanup(l, func(m *mapping) { m.release() }, m)
-	return l
-}
-
-// parseGraphLayer finds the chunks of a commit-graph file with bases base
-// graphs and checks its shape and checksum.
-func parseGraphLayer(data []byte, bases int) *graphLayer {
-	if len(data) < graphHeaderSize+graphChunkWidth+20 || string(data[:4]) != "CGPH" ||
-		data[4] != 1 || data[5] != 1 || int(data[7]) != bases {
-		return nil
-	}
-	body := data[:len(data)-20]
-	if sum := sha1.Sum(body); !bytes.Equal(sum[:], data[len(data)-20:]) {
-		return nil
-	}
-	chunks := int(data[6])
-	table := graphHeaderSize
-	if len(body) < table+(chunks+1)*graphChunkWidth {
-		return nil
-	}
-	l := &graphLayer{}
-	var fan []byte
-	for i := 0; i < chunks; i++ {
-		e := data[table+i*graphChunkWidth:]
-		id := binary.BigEndian.Uint32(e)
-		start := binary.BigEndian.Uint64(e[4:])
-		end := binary.BigEndian.Uint64(e[4+graphChunkWidth:])
-		if start > end || end > uint64(len(body)) {
-			return nil
-		}
-		chunk := data[start:end]
-		switch id {
-		case chunkOIDFanout:
-			fan = chunk
-		case chunkOIDLookup:
-			l.oids = chunk
-		case chunkCommitData:
-			l.data = chunk
-		}
-	}
-	var ok bool
-	if len(fan) != 256*4 {
-		return nil
-	}
-	if l.fanout, ok = parseFanout(fan); !ok {
-		return nil
-	}
-	l.n = int(l.fanout[255])
-	if len(l.oids) != 20*l.n || len(l.data) != graphDataWidth*l.n {
-		return nil
-	}
 	return l
 }
 
