@@ -40,11 +40,37 @@ type byteReader interface {
 	io.ByteReader
 }
 
-// entry reads and inflates the pack entry at off.
-func (s *Store) entry(p *pack, off int64) (packEntry, error) {
-	e, err := s.entryFrom(p, off, false)
+// entryLimits bound the pack entry a read inflates, checked from its
+// header: an object's size (0: any), a delta's, and the object's type
+// (zero: any).
+type entryLimits struct {
+	object, delta int64
+	want          plumbing.ObjectType
+}
+
+// check refuses entry e, whose header is read, when it is outside l.
+func (l entryLimits) check(e packEntry) error {
+	if e.kind == typeOfsDelta || e.kind == typeRefDelta {
+		if over(int64(e.size), l.delta) {
+			return &TooLargeError{Size: int64(e.size), Limit: l.delta, Base: true}
+		}
+		return nil
+	}
+	if t := plumbing.ObjectType(e.kind); l.want > 0 && t != l.want {
+		return fmt.Errorf("a %s, not a %s", t, l.want)
+	}
+	if over(int64(e.size), l.object) {
+		return &TooLargeError{Size: int64(e.size), Limit: l.object}
+	}
+	return nil
+}
+
+// entry reads and inflates the pack entry at off, unless its header puts
+// it outside lim.
+func (s *Store) entry(p *pack, off int64, lim entryLimits) (packEntry, error) {
+	e, err := s.entryFrom(p, off, false, lim)
 	if errors.Is(err, errClipped) {
-		e, err = s.entryFrom(p, off, true)
+		e, err = s.entryFrom(p, off, true, lim)
 	}
 	return e, err
 }
@@ -54,12 +80,15 @@ var errClipped = errors.New("entry runs past its window")
 
 // entryFrom reads the entry at off from its window, or from the file
 // when whole is set.
-func (s *Store) entryFrom(p *pack, off int64, whole bool) (packEntry, error) {
+func (s *Store) entryFrom(p *pack, off int64, whole bool, lim entryLimits) (packEntry, error) {
 	e, in, err := s.open(p, off, whole)
 	if err != nil {
 		return e, err
 	}
 	defer s.inflaters.Put(in)
+	if err := lim.check(e); err != nil {
+		return packEntry{}, err
+	}
 	e.data = make([]byte, e.size)
 	if _, err := io.ReadFull(in.zr, e.data); err != nil {
 		return packEntry{}, in.inflateError(err)
@@ -197,11 +226,14 @@ func (s *Store) ReadPrefix(h plumbing.Hash, n int) ([]byte, error) {
 		b, err := s.prefixPacked(p, off, n, 0)
 		if errors.Is(err, errClipped) {
 			// An entry on the way ran past its window: read it all.
-			_, b, err = s.readPacked(p, off)
+			_, b, err = s.readPacked(p, off, bounds{})
 		}
 		return b, err
 	}
-	_, b, err := s.Read(h)
+	b, err := s.loosePrefix(h, n)
+	if errors.Is(err, ErrNotFound) {
+		_, b, err = s.Read(h)
+	}
 	return b, err
 }
 
@@ -232,7 +264,7 @@ func (s *Store) prefixPacked(p *pack, off int64, n, depth int) ([]byte, error) {
 		if baseOff, ok = p.find(e.ref); !ok {
 			// A base in another pack: read the whole object, which
 			// resolves it there.
-			_, b, err := s.readPacked(p, off)
+			_, b, err := s.readPacked(p, off, bounds{})
 			return b, err
 		}
 	}

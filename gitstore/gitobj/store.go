@@ -22,14 +22,10 @@
 package gitobj
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -122,26 +118,10 @@ func (s *Store) Close() error {
 }
 
 // Read returns an object's type and content. A missing object gives an
-// error wrapping ErrNotFound.
+// error wrapping ErrNotFound. It reads objects of any size: where the
+// object may come from someone else, use ReadLimited.
 func (s *Store) Read(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
-	set := s.packs.Load()
-	if p, off, ok := set.find(h); ok {
-		return s.readPacked(p, off)
-	}
-	t, b, err := s.readLoose(h)
-	if !errors.Is(err, ErrNotFound) {
-		return t, b, err
-	}
-	if set, err = s.rescan(); err != nil {
-		return plumbing.InvalidObject, nil, err
-	}
-	if p, off, ok := set.find(h); ok {
-		return s.readPacked(p, off)
-	}
-	if set.partial {
-		return s.readFallback(h)
-	}
-	return plumbing.InvalidObject, nil, fmt.Errorf("object %s: %w", h, ErrNotFound)
+	return s.read(h, bounds{})
 }
 
 // Has reports whether the object exists, without reading it. Like Read,
@@ -203,49 +183,6 @@ func (s *Store) ReadType(h plumbing.Hash, want plumbing.ObjectType) ([]byte, err
 	return b, nil
 }
 
-func (s *Store) readLoose(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
-	hex := h.String()
-	raw, err := os.ReadFile(filepath.Join(s.objectsDir, hex[:2], hex[2:]))
-	if errors.Is(err, os.ErrNotExist) {
-		return plumbing.InvalidObject, nil, ErrNotFound
-	} else if err != nil {
-		return plumbing.InvalidObject, nil, err
-	}
-	in, _ := s.inflaters.Get().(*inflater)
-	if in == nil {
-		in = &inflater{}
-	}
-	defer s.inflaters.Put(in)
-	in.mr.Reset(raw)
-	if err := in.reset(&in.mr); err != nil {
-		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: %w", hex, err)
-	}
-	// The header ("<type> <size>\x00") is short: read a little, find it,
-	// and keep what follows it.
-	var head [64]byte
-	n, err := io.ReadAtLeast(in.zr, head[:], len(head))
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: %w", hex, err)
-	}
-	nul := bytes.IndexByte(head[:n], 0)
-	if nul < 0 {
-		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: bad header %q", hex, head[:n])
-	}
-	hdr := string(head[:nul])
-	kind, size, ok := strings.Cut(hdr, " ")
-	t, terr := plumbing.ParseObjectType(kind)
-	sz, nerr := strconv.ParseInt(size, 10, 64)
-	if !ok || terr != nil || nerr != nil || sz < 0 || sz > 1<<31 {
-		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: bad header %q", hex, hdr)
-	}
-	b := make([]byte, sz)
-	got := copy(b, head[nul+1:n])
-	if _, err := io.ReadFull(in.zr, b[got:]); err != nil {
-		return plumbing.InvalidObject, nil, fmt.Errorf("loose object %s: %w", hex, err)
-	}
-	return t, b, nil
-}
-
 // fallbackLocked returns go-git's storage of the repository, for objects
 // the Store cannot find itself. Absolute alternates paths (what git clone
 // --shared writes) resolve from the file system's root. The caller holds
@@ -256,78 +193,4 @@ func (s *Store) fallbackLocked() *filesystem.Storage {
 			filesystem.Options{AlternatesFS: osfs.New(string(filepath.Separator))})
 	}
 	return s.fallback
-}
-
-func (s *Store) readFallback(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
-	s.fallbackMu.Lock()
-	defer s.fallbackMu.Unlock()
-	o, err := s.fallbackLocked().EncodedObject(plumbing.AnyObject, h)
-	if errors.Is(err, plumbing.ErrObjectNotFound) {
-		return plumbing.InvalidObject, nil, fmt.Errorf("object %s: %w", h, ErrNotFound)
-	} else if err != nil {
-		return plumbing.InvalidObject, nil, err
-	}
-	r, err := o.Reader()
-	if err != nil {
-		return plumbing.InvalidObject, nil, err
-	}
-	defer r.Close()
-	b, err := io.ReadAll(r)
-	return o.Type(), b, err
-}
-
-// readPacked reads the object at off in pack p, resolving delta chains.
-func (s *Store) readPacked(p *pack, off int64) (plumbing.ObjectType, []byte, error) {
-	type link struct {
-		off   int64
-		delta []byte
-	}
-	var chain []link
-	var base []byte
-	var typ plumbing.ObjectType
-	for {
-		if t, b, ok := s.cache.get(cacheKey{p.id, off}); ok {
-			typ, base = t, b
-			break
-		}
-		e, err := s.entry(p, off)
-		if err != nil {
-			return plumbing.InvalidObject, nil, fmt.Errorf("pack %s offset %d: %w", p.name, off, err)
-		}
-		if e.kind != typeOfsDelta && e.kind != typeRefDelta {
-			typ, base = plumbing.ObjectType(e.kind), e.data
-			if len(chain) > 0 {
-				s.cache.put(cacheKey{p.id, off}, typ, base)
-			}
-			break
-		}
-		chain = append(chain, link{off, e.data})
-		if len(chain) > maxChain {
-			return plumbing.InvalidObject, nil, fmt.Errorf("pack %s offset %d: delta chain too long", p.name, off)
-		}
-		if e.kind == typeOfsDelta {
-			off = e.base
-			continue
-		}
-		bo, ok := p.find(e.ref)
-		if !ok {
-			// A thin pack's base elsewhere: resolve it on its own.
-			t, b, err := s.Read(e.ref)
-			if err != nil {
-				return plumbing.InvalidObject, nil, err
-			}
-			typ, base = t, b
-			break
-		}
-		off = bo
-	}
-	for j := len(chain) - 1; j >= 0; j-- {
-		out, err := applyDelta(base, chain[j].delta)
-		if err != nil {
-			return plumbing.InvalidObject, nil, fmt.Errorf("pack %s offset %d: %w", p.name, chain[j].off, err)
-		}
-		base = out
-		s.cache.put(cacheKey{p.id, chain[j].off}, typ, base)
-	}
-	return typ, base, nil
 }
