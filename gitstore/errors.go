@@ -15,9 +15,10 @@ var (
 	ErrRefMoved = errors.New("ref moved")
 
 	// ErrRefLocked means another writer held the ref's lock file for longer
-	// than the lock timeout. It is transient unless a crashed writer left a
-	// stale "<ref>.lock" behind, which must then be removed by hand (as
-	// with git).
+	// than the lock timeout: a live writ process (named by its pid), or a
+	// "<ref>.lock" that is still changing or too young to be judged
+	// abandoned. It is transient: a lock left by a killed writer is
+	// recovered by the next update (see reflock.go).
 	ErrRefLocked = errors.New("ref locked")
 
 	// ErrNotFound means an object or a path in a tree does not exist.

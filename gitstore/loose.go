@@ -40,14 +40,16 @@ func looseLevel(get func(key string) string) int {
 }
 
 // looseWriter writes loose objects as git does: the zlib-compressed
-// "<type> <size>\x00<content>" in a temporary file in objects/xx/, made
-// read-only and renamed to objects/xx/<rest of the hash>. A reader sees
+// "<type> <size>\x00<content>" in a temporary file in objects/xx/, synced,
+// made read-only and renamed to objects/xx/<rest of the hash>; the
+// directory is flushed before the next ref update (objectSyncer). A reader sees
 // an object whole or not at all, and an object that exists is never
 // rewritten. It is safe for concurrent use.
 type looseWriter struct {
 	objectsDir string
 	level      int
-	zw         sync.Pool // *zlib.Writer at level
+	zw         sync.Pool     // *zlib.Writer at level
+	durable    *objectSyncer // told of every new name
 }
 
 // write stores data as the loose object h of type t. The caller has
@@ -82,7 +84,9 @@ func (w *looseWriter) write(h plumbing.Hash, t plumbing.ObjectType, data []byte)
 	hex := h.String()
 	dir := filepath.Join(w.objectsDir, hex[:2])
 	f, err := os.CreateTemp(dir, "tmp_obj_")
+	newDir := false
 	if errors.Is(err, os.ErrNotExist) {
+		newDir = true
 		if err = os.MkdirAll(dir, 0o777); err == nil {
 			f, err = os.CreateTemp(dir, "tmp_obj_")
 		}
@@ -92,6 +96,9 @@ func (w *looseWriter) write(h plumbing.Hash, t plumbing.ObjectType, data []byte)
 	}
 	tmp := f.Name()
 	_, err = f.Write(buf.Bytes())
+	if err == nil {
+		err = f.Sync() // the content is on disk before the name is
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -113,5 +120,6 @@ func (w *looseWriter) write(h plumbing.Hash, t plumbing.ObjectType, data []byte)
 		os.Remove(tmp)
 		return fmt.Errorf("loose object %s: %w", hex, err)
 	}
+	w.durable.renamed(dir, newDir)
 	return nil
 }

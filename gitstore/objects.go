@@ -22,16 +22,22 @@ const objectCacheBytes = 8 << 20
 // the rest of a one-entry reconcile. Reads gitobj cannot serve (an object
 // it cannot parse, an I/O error) go to go-git, so every error a read gives
 // is go-git's own; a missing object is plumbing.ErrObjectNotFound either
-// way. Writes, refs, configuration and packfile writing are go-git's.
+// way; with no gitobj reader (raw nil) go-git reads everything. Refs go
+// through refStorage's methods (refstore.go); object writes,
+// configuration and packfile writing are go-git's.
 type objectStorage struct {
 	*filesystem.Storage
-	raw *gitobj.Store
+	raw *gitobj.Store // nil: go-git reads every object
+	s   *Store        // for ref locks and durability
 }
 
 var _ storage.Storer = (*objectStorage)(nil)
 
 // EncodedObject implements storer.EncodedObjectStorer.
 func (o *objectStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	if o.raw == nil {
+		return o.Storage.EncodedObject(t, h)
+	}
 	typ, b, err := o.raw.Read(h)
 	switch {
 	case err == nil:
@@ -47,6 +53,9 @@ func (o *objectStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (p
 
 // HasEncodedObject implements storer.EncodedObjectStorer.
 func (o *objectStorage) HasEncodedObject(h plumbing.Hash) error {
+	if o.raw == nil {
+		return o.Storage.HasEncodedObject(h)
+	}
 	ok, err := o.raw.Has(h)
 	switch {
 	case err != nil:
@@ -59,6 +68,9 @@ func (o *objectStorage) HasEncodedObject(h plumbing.Hash) error {
 
 // EncodedObjectSize implements storer.EncodedObjectStorer.
 func (o *objectStorage) EncodedObjectSize(h plumbing.Hash) (int64, error) {
+	if o.raw == nil {
+		return o.Storage.EncodedObjectSize(h)
+	}
 	_, b, err := o.raw.Read(h)
 	switch {
 	case err == nil:

@@ -3,11 +3,8 @@ package gitstore
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -23,7 +20,10 @@ import (
 // against other goroutines, other processes and the git client (which takes
 // the same lock), and readers never see a partially written ref. A lock
 // held by another writer is waited for up to the lock timeout, then
-// ErrRefLocked is returned.
+// ErrRefLocked is returned; a lock abandoned by a killed writer is
+// recovered (see reflock.go for the rule). Before the lock is taken, the
+// objects written so far are made durable (fsync), so the ref never names
+// an object a power loss could take away.
 //
 // go-git's storer CheckAndSetReference is deliberately not used: with a nil
 // old ref it does not check at all (so "must not exist" cannot be
@@ -43,70 +43,23 @@ func (s *Store) CompareAndSwap(ref string, old, new plumbing.Hash) error {
 		return fmt.Errorf("update %s: %w", ref, err)
 	}
 
-	path := filepath.Join(s.gitDir, filepath.FromSlash(ref))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := s.durable.sync(); err != nil {
 		return fmt.Errorf("update %s: %w", ref, err)
 	}
-	lock, err := s.acquireLock(ref, path+".lock")
+	lock, err := s.lockRef(ref)
 	if err != nil {
 		return err
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			lock.Close()
-			os.Remove(lock.Name())
-		}
-	}()
-
 	cur, err := s.readRefUnresolved(ref)
 	if err != nil && !errors.Is(err, ErrNoRef) {
+		lock.unlock()
 		return fmt.Errorf("update %s: %w", ref, err)
 	}
 	if cur != old {
+		lock.unlock()
 		return fmt.Errorf("update %s: %w: expected %s, found %s", ref, ErrRefMoved, describe(old), describe(cur))
 	}
-	if _, err := lock.WriteString(new.String() + "\n"); err != nil {
-		return fmt.Errorf("update %s: write lock: %w", ref, err)
-	}
-	if err := lock.Sync(); err != nil {
-		return fmt.Errorf("update %s: sync lock: %w", ref, err)
-	}
-	if err := lock.Close(); err != nil {
-		return fmt.Errorf("update %s: close lock: %w", ref, err)
-	}
-	if err := os.Rename(lock.Name(), path); err != nil {
-		return fmt.Errorf("update %s: %w", ref, err)
-	}
-	committed = true
-	if d, err := os.Open(filepath.Dir(path)); err == nil { // persist the rename
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// acquireLock creates the lock file exclusively, retrying with backoff
-// until the Store's lock timeout.
-func (s *Store) acquireLock(ref, lockPath string) (*os.File, error) {
-	deadline := time.Now().Add(s.lockTimeout)
-	wait := 100 * time.Microsecond
-	for {
-		f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err == nil {
-			return f, nil
-		}
-		if !errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("update %s: lock: %w", ref, err)
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("update %s: %w: %s exists after %v (remove it if no writer is running)", ref, ErrRefLocked, lockPath, s.lockTimeout)
-		}
-		time.Sleep(wait)
-		if wait < 20*time.Millisecond {
-			wait *= 2
-		}
-	}
+	return lock.commit(new.String() + "\n")
 }
 
 // readRefUnresolved reads a ref (loose or packed) without following

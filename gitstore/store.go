@@ -42,9 +42,11 @@ const defaultLockTimeout = 5 * time.Second
 // objects (Tree, Parents, Files, ...) bypass the mutex, so prefer the
 // Store's methods when the Store is shared.
 type Store struct {
-	dir         string // the directory passed to Init/Open
-	gitDir      string // where refs and objects live
-	lockTimeout time.Duration
+	dir          string // the directory passed to Init/Open
+	gitDir       string // where refs and objects live
+	lockTimeout  time.Duration
+	staleLockAge time.Duration // see reflock.go
+	durable      *objectSyncer // flushed before every ref update
 
 	mu    sync.Mutex // guards repo's object storage and loose
 	repo  *git.Repository
@@ -75,18 +77,20 @@ func Open(dir string) (*Store, error) {
 	return wrapRepo(dir, repo)
 }
 
-// wrapRepo reopens repo on its storage with object reads served by gitobj
-// (see objectStorage); when gitobj cannot index the repository, go-git
-// reads everything.
+// wrapRepo reopens repo on its storage with refs written under git's lock
+// files (see refStorage) and object reads served by gitobj (see
+// objectStorage); when gitobj cannot index the repository, go-git reads
+// every object.
 func wrapRepo(dir string, repo *git.Repository) (*Store, error) {
 	fs, ok := repo.Storer.(*filesystem.Storage)
 	if !ok {
 		return nil, fmt.Errorf("open %s: storage %T is not on a filesystem", dir, repo.Storer)
 	}
-	s := &Store{dir: dir, gitDir: fs.Filesystem().Root(), lockTimeout: defaultLockTimeout, repo: repo}
+	s := &Store{dir: dir, gitDir: fs.Filesystem().Root(), lockTimeout: defaultLockTimeout, staleLockAge: defaultStaleLockAge}
+	s.durable = newObjectSyncer(filepath.Join(s.gitDir, "objects"))
 	raw, err := gitobj.Open(s.gitDir, objectCacheBytes)
 	if err != nil {
-		return s, nil
+		raw = nil
 	}
 	var worktree billy.Filesystem
 	if wt, err := repo.Worktree(); err == nil {
@@ -94,7 +98,7 @@ func wrapRepo(dir string, repo *git.Repository) (*Store, error) {
 	} else if !errors.Is(err, git.ErrIsBareRepository) {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
-	if s.repo, err = git.Open(&objectStorage{Storage: fs, raw: raw}, worktree); err != nil {
+	if s.repo, err = git.Open(&objectStorage{Storage: fs, raw: raw, s: s}, worktree); err != nil {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
 	s.raw = raw
@@ -200,7 +204,7 @@ func (s *Store) newLooseWriterLocked() *looseWriter {
 	if cfg, err := s.repo.Storer.Config(); err == nil && cfg.Raw != nil {
 		get = cfg.Raw.Section("core").Option
 	}
-	return &looseWriter{objectsDir: filepath.Join(s.gitDir, "objects"), level: looseLevel(get)}
+	return &looseWriter{objectsDir: filepath.Join(s.gitDir, "objects"), level: looseLevel(get), durable: s.durable}
 }
 
 func short(h plumbing.Hash) string { return h.String()[:12] }

@@ -1,0 +1,100 @@
+package gitstore
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// objectSyncer makes written objects durable before any ref names them,
+// as git's core.fsync does for loose objects and packs: a power loss must
+// never leave a ref pointing at an object the disk lost.
+//
+// Loose objects are fsynced before their rename (looseWriter), so a name
+// never appears with unwritten content; the directories that received
+// names are flushed once, by sync, before the next ref update. Packs
+// written by a fetch (go-git does not sync them) are fsynced by sync too.
+// It is safe for concurrent use and takes no Store mutex.
+type objectSyncer struct {
+	objectsDir string
+
+	mu    sync.Mutex
+	dirs  map[string]bool // directories with entries not yet flushed
+	packs map[string]bool // pack files already flushed
+}
+
+func newObjectSyncer(objectsDir string) *objectSyncer {
+	return &objectSyncer{objectsDir: objectsDir, dirs: map[string]bool{}, packs: map[string]bool{}}
+}
+
+// renamed records that dir received a new name (newDir: dir itself is new,
+// so its parent did too).
+func (y *objectSyncer) renamed(dir string, newDir bool) {
+	y.mu.Lock()
+	defer y.mu.Unlock()
+	y.dirs[dir] = true
+	if newDir {
+		y.dirs[filepath.Dir(dir)] = true
+	}
+}
+
+// sync flushes what objects written so far need: their directories, and
+// any pack (with its index) not flushed yet. Call it before writing a ref.
+func (y *objectSyncer) sync() error {
+	y.mu.Lock()
+	defer y.mu.Unlock()
+	packDir := filepath.Join(y.objectsDir, "pack")
+	entries, err := os.ReadDir(packDir)
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("sync objects: %w", err)
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if y.packs[n] || !(strings.HasSuffix(n, ".pack") || strings.HasSuffix(n, ".idx") || strings.HasSuffix(n, ".rev")) {
+			continue
+		}
+		if err := syncFile(filepath.Join(packDir, n)); err != nil {
+			return fmt.Errorf("sync objects: %w", err)
+		}
+		y.packs[n] = true
+		y.dirs[packDir] = true
+	}
+	// Children before parents: a new objects/xx/ is flushed before the
+	// name objects/xx in objects/.
+	dirs := make([]string, 0, len(y.dirs))
+	for d := range y.dirs {
+		dirs = append(dirs, d)
+	}
+	sortByDepthDesc(dirs)
+	for _, d := range dirs {
+		if err := syncDir(d); err != nil {
+			return fmt.Errorf("sync objects: %s: %w", d, err)
+		}
+		delete(y.dirs, d)
+	}
+	return nil
+}
+
+// syncFile fsyncs the file at path.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// sortByDepthDesc orders paths deepest first, then by name.
+func sortByDepthDesc(paths []string) {
+	depth := func(p string) int { return strings.Count(p, string(filepath.Separator)) }
+	sort.Slice(paths, func(i, j int) bool {
+		if di, dj := depth(paths[i]), depth(paths[j]); di != dj {
+			return di > dj
+		}
+		return paths[i] < paths[j]
+	})
+}
