@@ -257,6 +257,9 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	if subject == nil {
 		return problem("branch %s has no proposal commit", branch)
 	}
+	if err := e.regularFiles(subject.Hash, path, pathsOf(touched)); err != nil {
+		return problem("commit %s: %v", shortHash(subject.Hash.String()), err)
+	}
 	raw, err := e.Store.ReadFile(subject.Hash, path)
 	if errors.Is(err, gitstore.ErrNotFound) {
 		return problem("commit %s: %s does not exist", shortHash(subject.Hash.String()), path)
