@@ -12,6 +12,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/wal"
 )
 
 // treeEntry is one entry gitTree puts in a tree: mode, path and either the
@@ -166,4 +167,66 @@ func TestNonRegularProposalFilesAreRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Rules read from a git tree refuse a rules file that is not a regular
+// file, naming it, instead of reading a symlink's target text as YAML.
+func TestLoadRulesRefusesNonRegularFiles(t *testing.T) {
+	e, _ := newRepo(t)
+	main := mustReplay(t, e, ReplayOptions{}).Head
+	raw, err := e.Store.ReadFile(main, "workflows/release.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := gitTree(t, e, main, treeEntry{mode: "120000", path: "workflows/copy.yaml", data: raw})
+	c, err := e.Store.Commit(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := e.Store.WriteCommit(gitstore.CommitRequest{Parents: []plumbing.Hash{main}, BaseTree: tree, Message: "symlinked workflow\n",
+		Author: c.Author, Committer: c.Committer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadRules(e.Store, h); err == nil || !strings.Contains(err.Error(), "workflows/copy.yaml is a symlink (mode 120000)") {
+		t.Fatalf("LoadRules over a symlinked workflow: %v", err)
+	}
+}
+
+// Replay refuses an entry, signed by the reconciler, that merges the
+// proposal (or a rules file) as anything but a regular file.
+func TestReplayRefusesEntryMergingNonRegularFile(t *testing.T) {
+	t.Run("executable proposal file", func(t *testing.T) {
+		e, head := shipped(t)
+		rec, err := wal.Decode(head.Message)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := e.Store.ReadFile(head.Hash, rec.ProposalPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := rewriteTree(t, e, head, gitTree(t, e, head.Hash, treeEntry{mode: "100755", path: rec.ProposalPath, data: raw}))
+		_, err = e.Replay(ReplayOptions{})
+		if te := wantTamper(t, err, rec.ProposalPath+" is an executable file (mode 100755)"); te.Commit != bad {
+			t.Fatalf("tamper error names %s, want %s", te.Commit, bad)
+		}
+	})
+	t.Run("symlinked file in a rules entry", func(t *testing.T) {
+		e, _ := newRepo(t)
+		p := relax(t, e, "alice", "relax")
+		name := strings.TrimPrefix(p.Branch, ProposalPrefix)
+		approveAs(t, e, "bob", name)
+		approveAs(t, e, "carol", name)
+		rep := reconcile(t, e, 1)
+		head, err := e.Store.Commit(rep.Head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := rewriteTree(t, e, head, gitTree(t, e, head.Hash, treeEntry{mode: "120000", path: "trust/notes.txt", data: []byte("../../secret")}))
+		_, err = e.Replay(ReplayOptions{})
+		if te := wantTamper(t, err, "trust/notes.txt is a symlink (mode 120000)"); te.Commit != bad {
+			t.Fatalf("tamper error names %s, want %s", te.Commit, bad)
+		}
+	})
 }
