@@ -45,7 +45,7 @@ type Pending struct {
 	// Files are the paths the branch adds or changes, with their bytes at
 	// the subject commit; Deleted the paths it removes. For an instance
 	// proposal that is only the proposal file; a rule change may also touch
-	// writ.yaml, workflows/ and policies/.
+	// writ.yaml, workflows/, policies/ and trust/.
 	Files   map[string][]byte
 	Deleted []string
 	// Rules are the rules a rule change would put in force.
@@ -246,7 +246,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 			case f == path:
 			case rulesChange && IsRulesPath(f):
 			case rulesChange:
-				return problem("commit %s changes %s; a rule change may only change %s, writ.yaml, workflows/ and policies/", short, f, path)
+				return problem("commit %s changes %s; a rule change may only change %s, writ.yaml, workflows/, policies/ and trust/", short, f, path)
 			default:
 				return problem("commit %s changes %s; a proposal branch may only change %s", short, f, path)
 			}
