@@ -230,7 +230,8 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		}
 		v, err := verifyNow(c, ring, rules, e.now())
 		if err != nil {
-			return problem("commit %s: %v: every proposal commit must be signed by an identity of writ.yaml", short, err)
+			// The signature layer's errors name the commit already.
+			return problem("%v: every proposal commit must be signed by an identity of writ.yaml", err)
 		}
 		if p.Proposer == "" {
 			p.Proposer = v.Identity
