@@ -24,6 +24,11 @@ var (
 	// ErrNotFound means an object or a path in a tree does not exist.
 	ErrNotFound = errors.New("not found")
 
+	// ErrNotRegular means a path in a tree is not a regular, non-executable
+	// file (mode 100644): a symlink, an executable file or a submodule
+	// (gitlink). writ never reads such an entry as a control-repo file.
+	ErrNotRegular = errors.New("not a regular file (mode 100644)")
+
 	// ErrInvalidPath means a path is not a clean, relative, slash-separated
 	// path that git accepts (no "", ".", ".." or ".git" components).
 	ErrInvalidPath = errors.New("invalid path")

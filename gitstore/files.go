@@ -11,9 +11,10 @@ import (
 	"github.com/writ-dev/writ/gitstore/gitobj"
 )
 
-// ReadFile returns the content of the file at path in commit's tree. A
-// missing path, or a path naming a directory or a submodule, gives
-// ErrNotFound. Reading a blob by known path is the cheap way to get data
+// ReadFile returns the content of the regular file at path in commit's
+// tree. A missing path, or a path naming a directory, gives ErrNotFound; a
+// symlink, an executable file or a submodule gives ErrNotRegular (see
+// RegularFile): its bytes are never returned. Reading a blob by known path is the cheap way to get data
 // out of history (see DESIGN §11); prefer it to tree diffs on hot paths.
 func (s *Store) ReadFile(commit plumbing.Hash, path string) ([]byte, error) {
 	if err := ValidatePath(path); err != nil {
@@ -29,8 +30,11 @@ func (s *Store) ReadFile(commit plumbing.Hash, path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", path, short(commit), err)
 	}
-	if m := entryMode(t, i); !m.IsFile() {
-		return nil, fmt.Errorf("read %s at %s: not a file (mode %s): %w", path, short(commit), m, ErrNotFound)
+	if isDir(t, i) {
+		return nil, fmt.Errorf("read %s at %s: a directory, not a file: %w", path, short(commit), ErrNotFound)
+	}
+	if err := RegularFile(path, t.Mode(i)); err != nil {
+		return nil, fmt.Errorf("read %s at %s: %w", path, short(commit), err)
 	}
 	h := t.Hash(i)
 	o, err := s.repo.Storer.EncodedObject(plumbing.BlobObject, h)

@@ -34,13 +34,16 @@ func (s *Store) SyncWorktree(old, new plumbing.Hash) error {
 	root := wt.Filesystem.Root()
 	for _, p := range changed {
 		want, err := s.ReadFile(new, p)
+		if errors.Is(err, ErrNotRegular) {
+			continue // a symlink, executable or submodule: git's business, not writ's
+		}
 		gone := errors.Is(err, ErrNotFound)
 		if err != nil && !gone {
 			return err
 		}
 		var before []byte
 		if !old.IsZero() {
-			if before, err = s.ReadFile(old, p); err != nil && !errors.Is(err, ErrNotFound) {
+			if before, err = s.ReadFile(old, p); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNotRegular) {
 				return err
 			}
 		}

@@ -40,13 +40,16 @@ type bundleState struct {
 // One bad file never hides another: all problems from all files are
 // returned, sorted. The bundle is always non-nil and holds whatever
 // decoded, with workflows and policies sorted by name; callers must not
-// act on it when there are problems. LoadBundle only reads fsys.
+// act on it when there are problems. LoadBundle only reads fsys, and only
+// regular, non-executable files: a symlink (the file or a directory above
+// it) or an executable is reported with its path and kind and never read.
 func LoadBundle(fsys fs.FS) (*Bundle, Problems) {
 	b, _, ps := loadBundle(fsys)
 	return b, ps
 }
 
 func loadBundle(fsys fs.FS) (*Bundle, *bundleState, Problems) {
+	fsys = regularFS{fsys}
 	var problems Problems
 	st := &bundleState{failedWorkflows: map[string]bool{}, failedPolicies: map[string]bool{}}
 	b := &Bundle{}
@@ -162,7 +165,7 @@ func listYAML(fsys fs.FS, dir string) ([]string, Problems) {
 	}
 	var problems Problems
 	if err != nil {
-		problems = append(problems, fileProblem(dir, "cannot list directory: %v", err))
+		problems = append(problems, openProblem(dir, err, "cannot list directory"))
 	}
 	var names []string
 	for _, e := range entries {
@@ -181,7 +184,7 @@ func readFile(fsys fs.FS, file string) ([]byte, Problem, bool) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fileProblem(file, "file is missing"), false
 		}
-		return nil, fileProblem(file, "cannot open: %v", err), false
+		return nil, openProblem(file, err, "cannot open"), false
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
@@ -189,7 +192,11 @@ func readFile(fsys fs.FS, file string) ([]byte, Problem, bool) {
 		return nil, fileProblem(file, "cannot read: %v", err), false
 	}
 	if len(data) > MaxFileSize {
-		return nil, fileProblem(file, "file is larger than the limit of %d bytes", MaxFileSize), false
+		size := int64(-1)
+		if fi, err := f.Stat(); err == nil && fi.Size() > MaxFileSize {
+			size = fi.Size()
+		}
+		return nil, tooLarge(file, size), false
 	}
 	return data, Problem{}, true
 }
@@ -198,10 +205,15 @@ func readFile(fsys fs.FS, file string) ([]byte, Problem, bool) {
 // plus every proposal at proposals/<instance>/<name>.yaml, each decoded and
 // checked against the bundle with CheckProposal. A bad proposal yields
 // problems naming its file and never stops the others from being checked.
-// YAML files elsewhere under proposals/ are reported as misplaced. The
-// result is sorted; it is empty when the repo is valid.
+// YAML files elsewhere under proposals/ are reported as misplaced, and
+// every entry at writ.yaml, under workflows/, policies/, trust/ or
+// proposals/ that is not a directory or a regular, non-executable file
+// (symlinks above all) as refused, without reading it. The result is
+// sorted; it is empty when the repo is valid.
 func ValidateRepo(fsys fs.FS) Problems {
 	b, st, problems := loadBundle(fsys)
+	fsys = regularFS{fsys}
+	problems = append(problems, irregularEntries(fsys)...)
 	files, ps := proposalFiles(fsys)
 	problems = append(problems, ps...)
 	for _, file := range files {
@@ -233,7 +245,7 @@ func proposalFiles(fsys fs.FS) ([]string, Problems) {
 	err := fs.WalkDir(fsys, ProposalsDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
-				problems = append(problems, fileProblem(p, "cannot read: %v", err))
+				problems = append(problems, openProblem(p, err, "cannot read"))
 			}
 			return nil
 		}

@@ -235,12 +235,24 @@ func ParseCertificatesPEM(data []byte) ([]*x509.Certificate, error) {
 	return certs, nil
 }
 
-// checkTrustFiles checks that every trust file writ.yaml names exists in
-// fsys and holds what it should: certificates for fulcio_roots, tsa_roots
+// checkTrustFiles checks that every trust file writ.yaml names lies under
+// trust/, exists in fsys and holds what it should: certificates for fulcio_roots, tsa_roots
 // and x509 CAs, a public key for rekor_public_key.
 func checkTrustFiles(fsys fs.FS, cfg *Config, pos *Positions) Problems {
 	c := &checker{pos: pos}
+	// Trust files are rules: they live under trust/, so that a rules
+	// change (which may touch only rules paths) can replace them.
+	inTrust := func(file string, path Path) bool {
+		if IsRulesPath(file) && strings.HasPrefix(file, TrustDir+"/") {
+			return true
+		}
+		c.at(path, "%s is outside %s/: trust files live under %s/, a rules path, so that a governance change can update them", file, TrustDir, TrustDir)
+		return false
+	}
 	certs := func(file string, path Path) {
+		if !inTrust(file, path) {
+			return
+		}
 		data, err := fs.ReadFile(fsys, file)
 		if err != nil {
 			c.at(path, "cannot read %s: %v", file, trimFSError(err))
@@ -257,7 +269,7 @@ func checkTrustFiles(fsys fs.FS, cfg *Config, pos *Positions) Problems {
 		for i, f := range t.TSARoots {
 			certs(f, At("trust", "tsa_roots", i))
 		}
-		if f := t.RekorPublicKey; f != "" {
+		if f := t.RekorPublicKey; f != "" && inTrust(f, At("trust", "rekor_public_key")) {
 			if data, err := fs.ReadFile(fsys, f); err != nil {
 				c.at(At("trust", "rekor_public_key"), "cannot read %s: %v", f, trimFSError(err))
 			} else if _, err := ParsePublicKeyPEM(string(data)); err != nil {

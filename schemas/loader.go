@@ -78,7 +78,7 @@ func Decode(k Kind, file string, data []byte, out any) (pos *Positions, problems
 // document and returns its root node.
 func parseYAML(file string, data []byte) (*yaml.Node, Problems) {
 	if len(data) > MaxFileSize {
-		return nil, Problems{fileProblem(file, "file is %d bytes; the limit is %d", len(data), MaxFileSize)}
+		return nil, Problems{tooLarge(file, int64(len(data)))}
 	}
 	if p, bad := checkText(file, data); bad {
 		return nil, Problems{p}
@@ -108,6 +108,16 @@ func parseYAML(file string, data []byte) (*yaml.Node, Problems) {
 			Message: "document is empty"}}
 	}
 	return root, nil
+}
+
+// tooLarge is the problem with a file of size bytes, over MaxFileSize: it
+// names the file, the size and the limit (a size of -1: more than the
+// limit, exact size unknown).
+func tooLarge(file string, size int64) Problem {
+	if size < 0 {
+		return fileProblem(file, "file is larger than the limit of %d bytes", MaxFileSize)
+	}
+	return fileProblem(file, "file is %d bytes; the limit is %d bytes", size, MaxFileSize)
 }
 
 // checkText refuses bytes that are not UTF-8, and control characters YAML

@@ -31,8 +31,13 @@ const (
 )
 
 // String formats the problem as "path:line:col: field: message", the form
-// compilers use, so editors and CI annotations can parse it.
+// compilers use, so editors and CI annotations can parse it. A problem with
+// the whole file (no line) is "path: field: message", never a made-up
+// position such as 0:0.
 func (p Problem) String() string {
+	if p.Line == 0 {
+		return fmt.Sprintf("%s: %s: %s", p.File, p.Field, p.Message)
+	}
 	return fmt.Sprintf("%s:%d:%d: %s: %s", p.File, p.Line, p.Column, p.Field, p.Message)
 }
 

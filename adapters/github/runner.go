@@ -346,7 +346,9 @@ func (r *Runner) contentHashes(ctx context.Context, path string, f PullRequestFa
 		}
 		data, err := r.Engine.Store.ReadFile(h, path)
 		switch {
-		case errors.Is(err, gitstore.ErrNotFound):
+		case errors.Is(err, gitstore.ErrNotFound), errors.Is(err, gitstore.ErrNotRegular):
+			// No regular proposal file there: a review of that commit
+			// binds to no content.
 			out[sha] = ""
 		case err != nil:
 			return nil, err

@@ -45,7 +45,7 @@ type Pending struct {
 	// Files are the paths the branch adds or changes, with their bytes at
 	// the subject commit; Deleted the paths it removes. For an instance
 	// proposal that is only the proposal file; a rule change may also touch
-	// writ.yaml, workflows/ and policies/.
+	// writ.yaml, workflows/, policies/ and trust/.
 	Files   map[string][]byte
 	Deleted []string
 	// Rules are the rules a rule change would put in force.
@@ -230,7 +230,8 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		}
 		v, err := verifyNow(c, ring, rules, e.now())
 		if err != nil {
-			return problem("commit %s: %v: every proposal commit must be signed by an identity of writ.yaml", short, err)
+			// The signature layer's errors name the commit already.
+			return problem("%v: every proposal commit must be signed by an identity of writ.yaml", err)
 		}
 		if p.Proposer == "" {
 			p.Proposer = v.Identity
@@ -246,7 +247,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 			case f == path:
 			case rulesChange && IsRulesPath(f):
 			case rulesChange:
-				return problem("commit %s changes %s; a rule change may only change %s, writ.yaml, workflows/ and policies/", short, f, path)
+				return problem("commit %s changes %s; a rule change may only change %s, writ.yaml, workflows/, policies/ and trust/", short, f, path)
 			default:
 				return problem("commit %s changes %s; a proposal branch may only change %s", short, f, path)
 			}
@@ -256,6 +257,9 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	}
 	if subject == nil {
 		return problem("branch %s has no proposal commit", branch)
+	}
+	if err := e.regularFiles(subject.Hash, path, pathsOf(touched)); err != nil {
+		return problem("commit %s: %v", shortHash(subject.Hash.String()), err)
 	}
 	raw, err := e.Store.ReadFile(subject.Hash, path)
 	if errors.Is(err, gitstore.ErrNotFound) {

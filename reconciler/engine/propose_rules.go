@@ -12,7 +12,7 @@ import (
 )
 
 // ProposeRulesRequest asks for a governance proposal: a change to
-// writ.yaml, workflows/ or policies/.
+// writ.yaml or files under workflows/, policies/ or trust/.
 type ProposeRulesRequest struct {
 	As            string
 	Name          string
@@ -50,7 +50,7 @@ func (e *Engine) ProposeRules(req ProposeRulesRequest) (*Proposed, error) {
 	fmt.Fprintf(h, "%s\x00", res.State.RulesHash())
 	for _, f := range changed {
 		if !IsRulesPath(f) {
-			return nil, fmt.Errorf("%w: %s is not a rules file (writ.yaml, workflows/, policies/)", ErrRefused, f)
+			return nil, fmt.Errorf("%w: %s is not a rules file (writ.yaml, workflows/, policies/, trust/)", ErrRefused, f)
 		}
 		fmt.Fprintf(h, "%s\x00%x\x00", f, sha256.Sum256(req.Files[f]))
 	}
@@ -84,7 +84,7 @@ func (e *Engine) RulesChanges(read func(path string) ([]byte, error), list func(
 		return nil, nil, err
 	}
 	onMain := map[string]bool{ConfigFile: true}
-	for _, dir := range rulesDirs {
+	for _, dir := range schemas.RulesDirs() {
 		files, err := e.Store.ListFiles(head, dir)
 		if err != nil {
 			return nil, nil, err

@@ -202,7 +202,7 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 	}
 	who, err := subject.verify(ring)
 	if err != nil {
-		return fmt.Errorf("proposal commit %s: %w", shortHash(rec.Entry.Subject.Commit), err)
+		return fmt.Errorf("proposal %w", err) // "proposal commit <id>: ...": verify names the commit
 	}
 	if who.Identity != rec.Entry.Signer {
 		return fmt.Errorf("proposal commit %s is signed by %s, but %s names %s", shortHash(rec.Entry.Subject.Commit), who.Identity, wal.KeyProposer, rec.Entry.Signer)
@@ -252,7 +252,7 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		}
 		sig, err := dc.verify(ring)
 		if err != nil {
-			return fmt.Errorf("decision commit %s: %w", shortHash(d.Ref), err)
+			return fmt.Errorf("decision %w", err) // "decision commit <id>: ...": verify names the commit
 		}
 		got.Ref = d.Ref
 		if sig.Identity != d.Identity || got != d {

@@ -118,7 +118,8 @@ func (h *entryHints) find(raw []byte, instance string, entry []byte) int {
 }
 
 // checkTree fails unless the entry's tree is its first parent's plus the
-// proposal file (rules entries may change the rules too). When the raw
+// proposal file (rules entries may change the rules too), every file it
+// adds or changes being a regular file. When the raw
 // comparison could not show it, the worker's tree facts are unproven:
 // they are dropped.
 func (r *replayer) checkTree(p *prepared, parentTree plumbing.Hash) error {
@@ -136,6 +137,9 @@ func (r *replayer) checkTree(p *prepared, parentTree plumbing.Hash) error {
 		if rec.Entry.Kind != reconciler.KindRules {
 			return fmt.Errorf("changes %v; a WAL entry may only add %s", changed, rec.ProposalPath)
 		}
+	}
+	if err := r.engine.regularFiles(p.c.Hash, rec.ProposalPath, changed); err != nil {
+		return fmt.Errorf("merges %w", err)
 	}
 	return nil
 }

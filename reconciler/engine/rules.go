@@ -13,29 +13,17 @@ import (
 	"github.com/writ-dev/writ/schemas"
 )
 
-// rulesFiles are the paths that make up the rules of a control repo.
-var rulesDirs = []string{"workflows", "policies"}
+// TrustDir is schemas.TrustDir, the directory of trust roots.
+const TrustDir = schemas.TrustDir
 
-// TrustDir holds trust roots (Fulcio, TSA, Rekor, x509 CAs). Its files are
-// rules too: changing them is a governance change.
-const TrustDir = "trust"
-
-// ConfigFile is the control repo's main configuration file.
-const ConfigFile = "writ.yaml"
+// ConfigFile is schemas.ConfigFile, the control repo's main configuration
+// file.
+const ConfigFile = schemas.ConfigFile
 
 // IsRulesPath reports whether a path is part of the rules (writ.yaml,
-// workflows/, policies/): changing it is a governance change.
-func IsRulesPath(p string) bool {
-	if p == ConfigFile {
-		return true
-	}
-	for _, d := range append(rulesDirs, TrustDir) {
-		if strings.HasPrefix(p, d+"/") {
-			return true
-		}
-	}
-	return false
-}
+// workflows/, policies/, trust/): changing it is a governance change. It is
+// schemas.IsRulesPath, the one list of rules paths.
+func IsRulesPath(p string) bool { return schemas.IsRulesPath(p) }
 
 // LoadRules reads and validates the rules at a commit.
 func LoadRules(store *gitstore.Store, commit plumbing.Hash) (*schemas.Bundle, error) {
@@ -116,7 +104,7 @@ func loadRules(src ruleFiles, where string) (*schemas.Bundle, error) {
 		return nil, fmt.Errorf("%s: %s: %w", where, ConfigFile, err)
 	}
 	fsys[ConfigFile] = &fstest.MapFile{Data: data}
-	for _, dir := range append(rulesDirs, TrustDir) {
+	for _, dir := range schemas.RulesDirs() {
 		files, err := src.list(dir)
 		if err != nil {
 			return nil, fmt.Errorf("%s: list %s: %w", where, dir, err)

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -33,9 +35,10 @@ Afterwards the gate's verdict is printed.
 
 With --file, the proposal's fields come from a YAML file instead of flags.
 
-With --rules, propose a change to the rules instead: writ.yaml, workflows/
-and policies/ as edited in the working tree of --repo are compared with
-main, and the differences go on a branch proposals/rules/<name> with
+With --rules, propose a change to the rules instead: writ.yaml and every
+file under workflows/, policies/ and trust/ (the rules paths validate reads)
+as edited in the working tree of --repo are compared with main (only
+regular files: a symlink there is refused, never followed), and the differences go on a branch proposals/rules/<name> with
 proposals/rules/<name>.yaml (base_state: the rules hash in force). The change
 is judged by the governance policy of the rules in force before it, so
 nobody can grant themselves rights in the same change.`,
@@ -111,7 +114,7 @@ nobody can grant themselves rights in the same change.`,
 	f.StringArrayVar(&inputs, "input", nil, "input key=value (value parsed as YAML); repeatable")
 	f.StringVar(&req.Name, "name", "", "proposal name (default <transition>-<key>)")
 	f.StringVar(&file, "file", "", "read the proposal from a YAML file")
-	f.BoolVar(&rules, "rules", false, "propose the working tree's changes to writ.yaml, workflows/ and policies/")
+	f.BoolVar(&rules, "rules", false, "propose the working tree's changes to writ.yaml, workflows/, policies/ and trust/")
 	return cmd
 }
 
@@ -143,26 +146,25 @@ func (a *app) proposeRules(as, name, justification string) error {
 	if err != nil {
 		return err
 	}
-	root := e.Store.Dir()
-	read := func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(root, filepath.FromSlash(p))) }
-	list := func() ([]string, error) {
-		var out []string
-		if _, err := os.Stat(filepath.Join(root, engine.ConfigFile)); err == nil {
-			out = append(out, engine.ConfigFile)
-		}
-		for _, dir := range []string{"workflows", "policies"} {
-			for _, pat := range []string{"*.yaml", "*.yml"} {
-				m, err := filepath.Glob(filepath.Join(root, dir, pat))
-				if err != nil {
-					return nil, err
-				}
-				for _, f := range m {
-					out = append(out, dir+"/"+filepath.Base(f))
-				}
-			}
-		}
-		return out, nil
+	// Every rules path validate accepts, read inside the repository only
+	// (os.Root) and only as regular files: a symlink is refused, never
+	// followed.
+	root, err := os.OpenRoot(e.Store.Dir())
+	if err != nil {
+		return err
 	}
+	defer root.Close()
+	local, err := schemas.ReadRules(root.FS())
+	if err != nil {
+		return fmt.Errorf("rules in the working tree: %w", err)
+	}
+	read := func(p string) ([]byte, error) {
+		if b, ok := local[p]; ok {
+			return b, nil
+		}
+		return nil, fs.ErrNotExist
+	}
+	list := func() ([]string, error) { return slices.Sorted(maps.Keys(local)), nil }
 	files, deleted, err := e.RulesChanges(read, list)
 	if err != nil {
 		return err

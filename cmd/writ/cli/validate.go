@@ -17,14 +17,22 @@ func (a *app) validateCommand() *cobra.Command {
 proposals/<instance>/<name>.yaml in the working tree of --repo against their
 JSON Schemas and against each other (unknown states, policies, roles;
 duplicate names; unreachable states; transitions out of terminal states).
-It prints one line per problem as path:line:col: field: message and exits 1
-if there is any, 0 otherwise.`,
+It reads only regular, non-executable files inside --repo: a symlink (to a
+file or a directory, inside or outside the repository) or an executable
+file there is reported with its path and kind, and never followed or read.
+It prints one line per problem as path:line:col: field: message (path:
+field: message for a problem with the whole file) and exits 1 if there is
+any, 0 otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := os.Stat(a.repo); err != nil {
+			// os.Root keeps every read inside the repository, whatever
+			// links it holds; the loader refuses links outright.
+			root, err := os.OpenRoot(a.repo)
+			if err != nil {
 				return fmt.Errorf("repo %s: %w", a.repo, err)
 			}
-			problems := schemas.ValidateRepo(os.DirFS(a.repo))
+			defer root.Close()
+			problems := schemas.ValidateRepo(root.FS())
 			for _, p := range problems {
 				fmt.Fprintln(a.out, p.String())
 			}

@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// problemLine is one line of validate output: path:line:col: field: message.
-var problemLine = regexp.MustCompile(`^[^\s:]+:\d+:\d+: [^\s:]+: \S.*$`)
+// problemLine is one line of validate output: path:line:col: field:
+// message, or path: field: message for a problem with the whole file.
+var problemLine = regexp.MustCompile(`^[^\s:]+(:\d+:\d+)?: [^\s:]+: \S.*$`)
 
 func TestValidateValidRepo(t *testing.T) {
 	t.Parallel()
