@@ -34,7 +34,8 @@ func (c *Client) FileAt(ctx context.Context, path, ref string) (data []byte, fou
 
 // ContentHashes returns, for each distinct commit in shas, the content hash
 // of path there ("sha256:<hex>" of its bytes, as the local gate computes
-// it), or "" where the file does not exist. Any other failure fails the
+// an instance proposal's content; a rule change's content is the whole
+// change, see engine.ContentAt), or "" where the file does not exist. Any other failure fails the
 // whole call, so a flaky read never turns into "approved on different
 // content". One call per distinct sha.
 func (c *Client) ContentHashes(ctx context.Context, path string, shas []string) (map[string]string, error) {

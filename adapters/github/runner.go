@@ -284,7 +284,7 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 			return nil, fmt.Errorf("github run: pull request #%d: %w", f.Number, err)
 		}
 		if pending.Path != "" && len(pending.Problems) == 0 && !pending.Merged {
-			contents, err := r.contentHashes(ctx, pending.Path, f)
+			contents, err := r.contentHashes(ctx, st.Main, pending.Path, f)
 			if err != nil {
 				return nil, fmt.Errorf("github run: pull request #%d: %w", f.Number, err)
 			}
@@ -329,10 +329,14 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 	return pulls, nil
 }
 
-// contentHashes returns the content hash of path at each commit a review
-// was made on (and the head): read from the local clone where it has the
-// commit, from GitHub for the others (a commit force-pushed away).
-func (r *Runner) contentHashes(ctx context.Context, path string, f PullRequestFacts) (map[string]string, error) {
+// contentHashes returns the content hash an approval made on each commit a
+// review was made on (and the head) binds to, as the local gate computes
+// it (engine.ContentAt): read from the local clone where it has the
+// commit. For a commit it lacks (force-pushed away), an instance
+// proposal's hash is its file's, read from GitHub; a rule change's content
+// is the whole change, which one file cannot show, so it stays unknown and
+// such a review counts for its own commit only.
+func (r *Runner) contentHashes(ctx context.Context, main plumbing.Hash, path string, f PullRequestFacts) (map[string]string, error) {
 	out := map[string]string{}
 	var missing []string
 	for _, sha := range ReviewCommits(f) {
@@ -344,7 +348,7 @@ func (r *Runner) contentHashes(ctx context.Context, path string, f PullRequestFa
 			missing = append(missing, sha)
 			continue
 		}
-		data, err := r.Engine.Store.ReadFile(h, path)
+		content, err := r.Engine.ContentAt(main, h, path)
 		switch {
 		case errors.Is(err, gitstore.ErrNotFound), errors.Is(err, gitstore.ErrNotRegular):
 			// No regular proposal file there: a review of that commit
@@ -353,10 +357,10 @@ func (r *Runner) contentHashes(ctx context.Context, path string, f PullRequestFa
 		case err != nil:
 			return nil, err
 		default:
-			out[sha] = schemas.HashBytes(data)
+			out[sha] = content
 		}
 	}
-	if len(missing) > 0 {
+	if len(missing) > 0 && !engine.IsRulesProposal(path) {
 		remote, err := r.Client.ContentHashes(ctx, path, missing)
 		if err != nil {
 			return nil, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/adapters/github"
 	"github.com/writ-dev/writ/adapters/github/githubtest"
@@ -673,4 +674,98 @@ func TestRunForkWithReadOnlyToken(t *testing.T) {
 		t.Fatalf("notes %v do not explain the unpublished verdict", rep.Notes)
 	}
 	w.unchanged(t)
+}
+
+// rulePull opens pull request 3: carol's rule change relaxing the release
+// policy, approved by alice and bob on its first commit.
+func rulePull(t *testing.T, w *world) *engine.Proposed {
+	t.Helper()
+	old, err := w.seed.Store.ReadFile(w.main, "policies/release-approval.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	change, err := w.seed.ProposeRules(engine.ProposeRulesRequest{As: "carol", Name: "relax", Justification: "one SRE",
+		Files: map[string][]byte{"policies/release-approval.yaml": []byte(strings.Replace(string(old), "count: 2", "count: 1", 1))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.seed.Store.PushCAS(context.Background(), "origin", "refs/pull/3/head", plumbing.ZeroHash, change.Commit); err != nil {
+		t.Fatal(err)
+	}
+	w.gh.AddPull(githubtest.Pull{Number: 3, Author: "carol-gh", HeadSHA: change.Commit.String(), HeadRef: change.Branch,
+		BaseSHA: w.main.String(), BaseRef: "main", Files: []string{change.Path, "policies/release-approval.yaml"}})
+	for i, login := range []string{"alice-gh", "bob-gh"} {
+		w.gh.AddReview(3, githubtest.Review{Login: login, State: "APPROVED", CommitID: change.Commit.String(),
+			SubmittedAt: start.Add(time.Duration(i+1) * time.Minute)})
+	}
+	return change
+}
+
+// pushRulePull pushes a commit signed by carol on pull request 3's head,
+// writing files (none: the same tree), and returns the event of the push.
+func pushRulePull(t *testing.T, w *world, change *engine.Proposed, files map[string][]byte) (plumbing.Hash, github.Event) {
+	t.Helper()
+	signer, err := w.keys.Signer("carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := object.Signature{Name: "carol", Email: "carol@writ.example", When: time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)}
+	req := gitstore.CommitRequest{Parents: []plumbing.Hash{change.Commit}, Files: files,
+		Message: "propose: a small fix\n", Author: sig, Committer: sig, Signer: signer}
+	next, err := w.seed.Store.WriteCommit(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.seed.Store.PushCAS(context.Background(), "origin", "refs/pull/3/head", change.Commit, next); err != nil {
+		t.Fatal(err)
+	}
+	w.gh.Push(3, change.Commit.String(), next.String())
+	return next, github.Event{Name: github.EventPullRequest, Action: "synchronize", Repository: owner + "/" + repo,
+		PullRequest: &github.PullRequestEvent{Number: 3, HeadSHA: next.String()}}
+}
+
+// TestRunRuleChangeReviewsBindToTheWholeChange: a review approves the
+// whole rule change at its commit. A later push that edits writ.yaml (the
+// proposer granting itself a capability) leaves the proposal file as it
+// was, yet voids the reviews made before it; reviews of the new head
+// count.
+func TestRunRuleChangeReviewsBindToTheWholeChange(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	change := rulePull(t, w)
+	cfg, err := w.seed.Store.ReadFile(w.main, "writ.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(cfg)
+	at := strings.Index(text, "name: carol")
+	i := strings.Index(text[at:], "capabilities: [approve") + at + len("capabilities: [approve")
+	edit, event := pushRulePull(t, w, change, map[string][]byte{"writ.yaml": []byte(text[:i] + ", override" + text[i:])})
+	rep := w.run(t, event)
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != engine.VerdictWaiting {
+		t.Fatalf("reviews of the harmless change applied the writ.yaml edit: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
+	}
+	w.unchanged(t)
+	w.gh.AddReview(3, githubtest.Review{Login: "alice-gh", State: "APPROVED", CommitID: edit.String(), SubmittedAt: start.Add(5 * time.Minute)})
+	w.gh.AddReview(3, githubtest.Review{Login: "bob-gh", State: "APPROVED", CommitID: edit.String(), SubmittedAt: start.Add(6 * time.Minute)})
+	rep = w.run(t, event)
+	if p := rep.Pulls[0]; !p.Applied {
+		t.Fatalf("reviews of the new head: %s: %s", p.Gate.Verdict, p.Gate.Reason)
+	}
+	res := w.verify(t)
+	if carol, _ := res.State.Rules().Identity("carol"); !carol.HasCapability("override") {
+		t.Fatal("the approved writ.yaml is not in force after replay")
+	}
+}
+
+// TestRunRuleChangeReviewsKeptOnIdenticalContent: a push that leaves the
+// whole change as it was keeps the reviews made before it.
+func TestRunRuleChangeReviewsKeptOnIdenticalContent(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	change := rulePull(t, w)
+	_, event := pushRulePull(t, w, change, nil)
+	rep := w.run(t, event)
+	if p := rep.Pulls[0]; !p.Applied {
+		t.Fatalf("reviews of identical content: %s: %s", p.Gate.Verdict, p.Gate.Reason)
+	}
+	w.verify(t)
 }

@@ -267,6 +267,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	} else if err != nil {
 		return problem("commit %s: %v", shortHash(subject.Hash.String()), err)
 	}
+	// A rule change's content is the whole change; readRulesChange sets it.
 	p.Subject = policies.Subject{Commit: subject.Hash.String(), Content: schemas.HashBytes(raw)}
 	prop, problems := checkProposal(rules, path, raw)
 	for _, pr := range problems {
@@ -276,6 +277,9 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		return p
 	}
 	p.Proposal = prop
+	if rulesChange {
+		return e.readRulesChange(p, main, subject.Hash, raw)
+	}
 	p.Files = map[string][]byte{}
 	for f := range touched {
 		b, err := e.Store.ReadFile(subject.Hash, f)
@@ -289,19 +293,6 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		}
 	}
 	sort.Strings(p.Deleted)
-	if rulesChange {
-		if len(p.Files)+len(p.Deleted) < 2 {
-			return problem("rule change %s changes no rules", branch)
-		}
-		// The rules main will hold once the change is merged: main's
-		// files plus exactly the touched ones, whatever else the branch's
-		// tree holds.
-		rules, err := LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
-		if err != nil {
-			return problem("the changed rules do not validate: %v", err)
-		}
-		p.Rules = rules
-	}
 	return p
 }
 

@@ -96,6 +96,8 @@ func (r *replayer) prepareView(c *commitView, index int, ring *ringRef) *prepare
 	if rec.Entry.Kind != reconciler.KindGenesis {
 		if rec.ProposalHead == "" || c.Parents[1].String() != rec.ProposalHead {
 			p.headErr = fmt.Errorf("%s names head %s, but the second parent is %s", wal.KeyProposal, rec.ProposalHead, c.Parents[1])
+		} else {
+			p.headErr = r.checkMergedHead(p)
 		}
 		if rec.Entry.Kind != reconciler.KindRules {
 			p.tree = r.treeFacts(c, rec.ProposalPath)
@@ -215,7 +217,11 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		if err := r.sameFile(p, raw); err != nil {
 			return err
 		}
-		if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
+		if rec.Entry.Kind == reconciler.KindRules {
+			if err := r.checkRulesMerge(p, subject, raw); err != nil {
+				return err
+			}
+		} else if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
 			return fmt.Errorf("%s is %s, but the proposal file hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, h)
 		}
 		// A file writ wrote is the YAML rendering of the proposal: then it

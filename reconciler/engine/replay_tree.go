@@ -133,10 +133,11 @@ func (r *replayer) checkTree(p *prepared, parentTree plumbing.Hash) error {
 	if err != nil {
 		return fmt.Errorf("diff against main: %w", err)
 	}
+	if rec.Entry.Kind == reconciler.KindRules {
+		return checkRulesPaths(changed, rec.ProposalPath)
+	}
 	if len(changed) != 1 || changed[0] != rec.ProposalPath {
-		if rec.Entry.Kind != reconciler.KindRules {
-			return fmt.Errorf("changes %v; a WAL entry may only add %s", changed, rec.ProposalPath)
-		}
+		return fmt.Errorf("changes %v; a WAL entry may only add %s", changed, rec.ProposalPath)
 	}
 	if err := r.engine.regularFiles(p.c.Hash, rec.ProposalPath, changed); err != nil {
 		return fmt.Errorf("merges %w", err)

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/writ-dev/writ/policies"
 )
 
 // ReviewRefPrefix starts the Ref of a decision that comes from a GitHub
@@ -81,4 +83,23 @@ func checkReviewDecision(identity, verdict, commit, ref string) error {
 		return fmt.Errorf("decision by %s from review %s: commit %q is not a commit hash", identity, ref, commit)
 	}
 	return nil
+}
+
+// OnReconcilersWord returns, in order, the references of the decisions that
+// rest on the reconciler's word alone: those recorded from GitHub reviews
+// (a review reference) rather than from a decision commit their decider
+// signed. Replay checks such a reference's form, never the review itself:
+// a holder of the reconciler's key could have written it. A malformed
+// reference is left out (replay refuses its entry).
+func OnReconcilersWord(decisions []policies.Decision) []ReviewRef {
+	var out []ReviewRef
+	for _, d := range decisions {
+		if !IsReviewRef(d.Ref) {
+			continue
+		}
+		if r, err := ParseReviewRef(d.Ref); err == nil {
+			out = append(out, r)
+		}
+	}
+	return out
 }

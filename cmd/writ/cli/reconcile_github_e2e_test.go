@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -96,8 +97,10 @@ func TestReconcileGitHubApplies(t *testing.T) {
 	gh := githubtest.New(t, "octo-org", "octo-repo", time.Now)
 	gh.AddPull(githubtest.Pull{Number: 3, Author: "deploy-bot", HeadSHA: ship.Commit.String(), HeadRef: ship.Branch,
 		BaseSHA: main.String(), BaseRef: "main", Files: []string{ship.Path}})
+	var reviews []string
 	for _, who := range []string{"alice-gh", "bob-gh"} {
-		gh.AddReview(3, githubtest.Review{Login: who, State: "APPROVED", CommitID: ship.Commit.String()})
+		id := gh.AddReview(3, githubtest.Review{Login: who, State: "APPROVED", CommitID: ship.Commit.String()})
+		reviews = append(reviews, strconv.FormatInt(id, 10))
 	}
 
 	cloneDir := filepath.Join(t.TempDir(), "checkout")
@@ -135,4 +138,15 @@ func TestReconcileGitHubApplies(t *testing.T) {
 		t.Fatalf("check runs %+v", runs)
 	}
 	writWant(t, ExitOK, "replay", "--repo", cloneDir)
+	// The approvals are GitHub reviews: verify says the entry rests on the
+	// reconciler's word for them, and names the reviews.
+	v := writWant(t, ExitOK, "verify", "--repo", cloneDir)
+	lines := strings.Split(strings.TrimSpace(v.out), "\n")
+	want := "; decisions: 0 signed, 2 on the reconciler's word (GitHub reviews " + strings.Join(reviews, ", ") + ")"
+	if len(lines) < 2 || !strings.HasSuffix(lines[len(lines)-2], want) {
+		t.Fatalf("verify does not say the last entry rests on the reconciler's word (%q):\n%s", want, v.out)
+	}
+	if strings.Count(v.out, "reconciler's word") != 1 {
+		t.Fatalf("entries with signed decisions only are flagged too:\n%s", v.out)
+	}
 }

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/engine"
 )
 
@@ -19,8 +22,11 @@ entry, the proposer's and deciders' signatures, capabilities, guards and
 policies re-applied, state hashes) and prints one line per entry: the commit,
 who signed it and with which signer, who proposed it, and the verdict. With
 --since REV only entries after REV are printed (all are still checked, from
-the first commit). It exits 1 at the first failure, naming the commit and
-the reason.`,
+the first commit). An entry whose decisions came from GitHub reviews says
+so: "decisions: 1 signed, 2 on the reconciler's word (GitHub reviews 11,
+12)". A review carries no signature of its own; only the reconciler's
+signature on the entry attests it. It exits 1 at the first failure, naming
+the commit and the reason.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
@@ -47,9 +53,9 @@ the reason.`,
 			res, err := e.Replay(engine.ReplayOptions{OnEntry: func(i int, v engine.Verified) {
 				if printing {
 					who := v.Record.Entry.Signer
-					fmt.Fprintf(a.out, "%s entry %d %-10s signed by %s (%s %s, %s) proposer %s: ok\n",
+					fmt.Fprintf(a.out, "%s entry %d %-10s signed by %s (%s %s, %s) proposer %s: ok%s\n",
 						short(v.Commit.String()), i, v.Record.Entry.Kind, v.Signer.Identity, v.Signer.Format, v.Signer.Signer,
-						v.Signer.Fingerprint, who)
+						v.Signer.Fingerprint, who, onReconcilersWord(v.Record.Entry.Decisions))
 				}
 				if v.Commit == after {
 					printing, found = true, true
@@ -68,4 +74,19 @@ the reason.`,
 	}
 	cmd.Flags().StringVar(&since, "since", "", "print only entries after this revision (still checks all)")
 	return cmd
+}
+
+// onReconcilersWord describes, for verify's line, the decisions of an entry
+// that rest on the reconciler's word (GitHub reviews); "" when none do.
+func onReconcilersWord(decisions []policies.Decision) string {
+	reviews := engine.OnReconcilersWord(decisions)
+	if len(reviews) == 0 {
+		return ""
+	}
+	ids := make([]string, len(reviews))
+	for i, r := range reviews {
+		ids[i] = strconv.FormatInt(r.ReviewID, 10)
+	}
+	return fmt.Sprintf("; decisions: %d signed, %d on the reconciler's word (GitHub reviews %s)",
+		len(decisions)-len(reviews), len(reviews), strings.Join(ids, ", "))
 }
