@@ -315,10 +315,10 @@ func chainError(leaf *x509.Certificate, pool *certPool, at time.Time, err error)
 func validityError(c *x509.Certificate, at time.Time) error {
 	from, to, when := c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)
 	if at.Before(c.NotBefore) {
-		return fmt.Errorf("%w: certificate %s is not yet valid before %s (valid %s to %s), not at the signing time %s",
+		return fmt.Errorf("%w: certificate %s is not yet valid before %s (valid %s to %s), judged at %s",
 			ErrNotYetValid, describeCert(c), from, from, to, when)
 	}
-	return fmt.Errorf("%w: certificate %s expired at %s (valid %s to %s), not at the signing time %s",
+	return fmt.Errorf("%w: certificate %s expired at %s (valid %s to %s), judged at %s",
 		ErrExpired, describeCert(c), to, from, to, when)
 }
 
