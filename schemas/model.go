@@ -101,6 +101,10 @@ type Trust struct {
 	TSARoots []string `yaml:"tsa_roots,omitempty" json:"tsa_roots,omitempty"`
 	// AcceptCommitterTime lets a keyless signature with neither a trusted
 	// timestamp nor a Rekor entry be checked at the time the commit claims.
+	// That time is the signer's word: whoever holds a short-lived key after
+	// its certificate expired (or was stolen) can date a commit back into
+	// the certificate's validity. x509 signers never use it: without a
+	// timestamp they are judged at the reconciler's clock.
 	AcceptCommitterTime bool `yaml:"accept_committer_time,omitempty" json:"accept_committer_time,omitempty"`
 }
 
@@ -189,7 +193,9 @@ func (s Signer) Kind() SignerKind {
 
 // X509Signer matches a certificate that chains to the CA certificates in
 // the file CA and names Email (in a SAN or the subject's emailAddress) and
-// Subject (as pkix.Name.String renders it); at least one of the two is set,
+// Subject (an RFC 4514 name such as "CN=Carol,O=Example Corp,C=US",
+// compared with the certificate's subject attribute by attribute; Go's
+// pkix.Name.String rendering matches too); at least one of the two is set,
 // and every one set must match.
 type X509Signer struct {
 	Email   string `yaml:"email,omitempty" json:"email,omitempty"`

@@ -251,7 +251,8 @@ func (s *cmsSignature) unsignedAttr(id asn1.ObjectIdentifier) (asn1.RawValue, bo
 // verifyChain checks that leaf chains to pool at time at, using the
 // certificates the signature bundles as intermediates, for one of usages.
 // It returns the shortest chain. Errors wrap ErrUntrustedCertificate or,
-// when a certificate is outside its validity at at, ErrExpired.
+// when a certificate is outside its validity at at, ErrExpired (or
+// ErrNotYetValid).
 func verifyChain(leaf *x509.Certificate, bundled []*x509.Certificate, pool *certPool, at time.Time, usages ...x509.ExtKeyUsage) ([]*x509.Certificate, error) {
 	if pool == nil {
 		return nil, fmt.Errorf("%w: no trust roots are loaded for this kind of certificate (build the ring with NewTrust and declare them in writ.yaml)", ErrUntrustedCertificate)
@@ -296,8 +297,7 @@ func chainError(leaf *x509.Certificate, pool *certPool, at time.Time, err error)
 		if c == nil {
 			c = leaf
 		}
-		return fmt.Errorf("%w: certificate %s is valid from %s to %s, not at the signing time %s", ErrExpired, describeCert(c),
-			c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
+		return validityError(c, at)
 	case errors.As(err, &inv) && inv.Reason == x509.IncompatibleUsage:
 		return fmt.Errorf("%w: certificate %s: extended key usage does not allow signing: %v", ErrUntrustedCertificate, name, err)
 	case errors.As(err, &crit):
@@ -307,6 +307,19 @@ func chainError(leaf *x509.Certificate, pool *certPool, at time.Time, err error)
 	default:
 		return fmt.Errorf("%w: certificate %s: %v", ErrUntrustedCertificate, name, err)
 	}
+}
+
+// validityError explains why certificate c is not valid at time at: not
+// yet valid (wrapping ErrNotYetValid) or expired (ErrExpired), with its
+// validity period.
+func validityError(c *x509.Certificate, at time.Time) error {
+	from, to, when := c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)
+	if at.Before(c.NotBefore) {
+		return fmt.Errorf("%w: certificate %s is not yet valid before %s (valid %s to %s), judged at %s",
+			ErrNotYetValid, describeCert(c), from, from, to, when)
+	}
+	return fmt.Errorf("%w: certificate %s expired at %s (valid %s to %s), judged at %s",
+		ErrExpired, describeCert(c), to, from, to, when)
 }
 
 // describeCert names a certificate in messages: its subject, or its first

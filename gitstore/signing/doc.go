@@ -11,7 +11,8 @@
 //     "-----BEGIN PGP SIGNATURE-----", by a key given in armour in writ.yaml.
 //   - x509 (gpg.format=x509, as gpgsm writes): detached CMS SignedData,
 //     "-----BEGIN SIGNED MESSAGE-----", whose certificate chains to the CA
-//     file an x509 signer names and carries its email and/or subject.
+//     file an x509 signer names and carries its email and/or subject (an
+//     RFC 4514 name, compared attribute by attribute).
 //   - keyless (sigstore's gitsign): the same CMS armour, with a short-lived
 //     Fulcio certificate carrying the OIDC identity (email or URI SAN) and
 //     issuer (extension 1.3.6.1.4.1.57264.1.8, or the older .1.1). It must
@@ -27,7 +28,16 @@
 // whose signed entry timestamp verifies against trust.rekor_public_key,
 // else, only when trust.accept_committer_time is set, from the claimed time:
 // the commit's committer time (VerifyCommit), or the time the caller passes
-// (VerifyCommitAt, VerifyPayloadAt). Other formats use the claimed time.
+// (VerifyCommitAt, VerifyPayloadAt). The claimed time is the signer's word.
+// x509 signatures take it from an RFC 3161 timestamp, else from the seen
+// time when the caller gives one (VerifyCommitSeen, VerifyPayloadTimes): a
+// time the caller attests, when it saw the signature, which the signer
+// cannot choose; a certificate that expired, or is not yet valid, is then
+// refused however the commit is dated (ErrExpired, ErrNotYetValid). Only
+// without a seen time do they fall back to the claimed time. A seen time
+// also refuses a signer revoked at it, in every format. Verified.HoldsAt
+// judges a verified signature again at a later seen time (the reconciler
+// does, at the clock of the entry it writes, which replay judges at).
 // The verifier never reads a clock: the same inputs give the same answer.
 //
 // Rekor. gitsign's offline mode stores the TransparencyLogEntry in the

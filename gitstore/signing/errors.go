@@ -40,8 +40,15 @@ var (
 	ErrUntrustedCertificate = errors.New("untrusted certificate")
 
 	// ErrExpired means the certificate or OpenPGP key was not valid at the
-	// signing time: expired, or not yet valid.
+	// time it was judged at: expired, or (ErrNotYetValid, which matches
+	// ErrExpired too) not yet valid.
 	ErrExpired = errors.New("expired")
+
+	// ErrNotYetValid means a certificate was judged at a time before its
+	// notBefore. errors.Is(err, ErrExpired) holds for it as well, so
+	// callers that only ask "was it valid?" need not know the difference;
+	// its message says "not yet valid", never "expired".
+	ErrNotYetValid error = notYetValid{}
 
 	// ErrNoTrustedTime means a keyless signature has no trusted signing
 	// time: no timestamp or Rekor entry that verifies, and either the trust
@@ -58,3 +65,10 @@ var (
 	// public key (signed entry timestamp, inclusion proof or checkpoint).
 	ErrTransparencyLog = errors.New("transparency log")
 )
+
+// notYetValid is ErrNotYetValid: its own sentinel that also matches
+// ErrExpired.
+type notYetValid struct{}
+
+func (notYetValid) Error() string        { return "not yet valid" }
+func (notYetValid) Is(target error) bool { return target == ErrExpired }

@@ -17,7 +17,7 @@ import (
 // verifyCMS checks a CMS signature (gitsign or gpgsm) over payload: the
 // signature itself, then, when the certificate carries a Fulcio OIDC
 // issuer, the keyless rules, and the x509 rules otherwise.
-func (r *KeyRing) verifyCMS(payload []byte, armored string, at time.Time) (Verified, error) {
+func (r *KeyRing) verifyCMS(payload []byte, armored string, t Times) (Verified, error) {
 	s, err := parseCMS(armored)
 	if err != nil {
 		return Verified{}, err
@@ -33,9 +33,9 @@ func (r *KeyRing) verifyCMS(payload []byte, armored string, at time.Time) (Verif
 		return Verified{}, err
 	}
 	if isFulcio {
-		return r.verifyKeyless(s, issuer, at)
+		return r.verifyKeyless(s, issuer, t.Claimed)
 	}
-	return r.verifyX509(s, at)
+	return r.verifyX509(s, t)
 }
 
 // fulcioIssuer returns the OIDC issuer a Fulcio certificate records, from
@@ -162,49 +162,6 @@ func (r *KeyRing) verifyKeyless(s *cmsSignature, issuer string, at time.Time) (V
 		}
 	}
 	return Verified{}, firstErr
-}
-
-// verifyX509 applies the x509 rules (gpgsm) to a verified CMS signature:
-// the certificate chains to the CA of a signer whose email and subject it
-// carries, at the claimed signing time (at, or the signing-time attribute
-// when at is zero), or at a verified timestamp when there is one.
-func (r *KeyRing) verifyX509(s *cmsSignature, at time.Time) (Verified, error) {
-	signedAt, source, err := r.signingTime(s, nil, at, true)
-	if err != nil {
-		return Verified{}, err
-	}
-	emails := certEmails(s.leaf)
-	subject := s.leaf.Subject.String()
-	var matches []x509Entry
-	var firstErr error
-	for _, e := range r.x509 {
-		if e.email != "" && !emails[strings.ToLower(e.email)] || e.subject != "" && e.subject != subject {
-			continue
-		}
-		if _, err := verifyChain(s.leaf, s.certs, e.ca, signedAt, x509.ExtKeyUsageCodeSigning, x509.ExtKeyUsageEmailProtection); err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		matches = append(matches, e)
-	}
-	if len(matches) == 0 {
-		if firstErr != nil {
-			return Verified{}, firstErr
-		}
-		return Verified{}, fmt.Errorf("%w: no x509 signer for certificate %s (emails %s)", ErrUnknownSigner, describeCert(s.leaf), strings.Join(sortedKeys(emails), ", "))
-	}
-	if err := unambiguous(matches, func(e x509Entry) string { return e.identity }); err != nil {
-		return Verified{}, fmt.Errorf("%w: certificate %s: %v", ErrUnknownSigner, describeCert(s.leaf), err)
-	}
-	e := matches[0]
-	v := Verified{Identity: e.identity, Signer: e.signer, Fingerprint: certFingerprint(s.leaf), Format: FormatX509,
-		Subject: subject, SignedAt: signedAt, TimeSource: source}
-	if e.email != "" {
-		v.Subject = strings.ToLower(e.email)
-	}
-	return done(v, checkRevoked(e.owner, signedAt, s.signingTime))
 }
 
 // unambiguous refuses matches that belong to more than one identity.

@@ -146,7 +146,7 @@ func TestKeyless(t *testing.T) {
 			leaf, key := other.fulcioLeaf(t, alice)
 			return signCMS(t, payload, key, []*x509.Certificate{leaf}, cmsOpts{})
 		}, accept, tSign, ErrUntrustedCertificate, "", "", "does not chain to a root in trust/fulcio.pem"},
-		{"expired at committer time", func() string { return f.sign(t, alice, cmsOpts{}) }, accept, tSign.Add(20 * time.Minute), ErrExpired, "", "", "not at the signing time"},
+		{"expired at committer time", func() string { return f.sign(t, alice, cmsOpts{}) }, accept, tSign.Add(20 * time.Minute), ErrExpired, "", "", "judged at 2026-03-01T12:20:00Z"},
 		{"not yet valid at committer time", func() string { return f.sign(t, alice, cmsOpts{}) }, accept, tSign.Add(-time.Hour), ErrExpired, "", "", ""},
 		{"rekor time outside validity", func() string {
 			return f.sign(t, ci, rekorSig(rekorOpts{integrated: tSign.Add(time.Hour)}))

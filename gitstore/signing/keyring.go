@@ -30,6 +30,7 @@ type KeyRing struct {
 	keys          []keyEntry
 	x509          []x509Entry
 	keyless       []keylessEntry
+	revoked       map[[2]string]time.Time // identity, signer → revoked_at
 
 	fulcio              *certPool
 	tsa                 *certPool
@@ -64,6 +65,7 @@ type keyEntry struct {
 type x509Entry struct {
 	owner
 	email, subject string
+	dn             distinguishedName // subject, parsed as RFC 4514 text
 	caPath         string
 	ca             *certPool // nil when built without trust files
 }
@@ -90,7 +92,7 @@ func NewKeyRing(ids []schemas.Identity) (*KeyRing, error) {
 }
 
 func newRing(ids []schemas.Identity) (*KeyRing, error) {
-	r := &KeyRing{byFingerprint: make(map[string]ringEntry), pgp: make(map[string]pgpEntry)}
+	r := &KeyRing{byFingerprint: make(map[string]ringEntry), pgp: make(map[string]pgpEntry), revoked: map[[2]string]time.Time{}}
 	for _, id := range ids {
 		for i, s := range id.Signers {
 			name := signerName(s, i)
@@ -111,6 +113,10 @@ func (r *KeyRing) add(identity, name string, s schemas.Signer) error {
 			return fmt.Errorf("revoked_at %q is not an RFC 3339 time", s.RevokedAt)
 		}
 		o.revokedAt = t
+		k := [2]string{identity, name}
+		if prev, dup := r.revoked[k]; !dup || t.Before(prev) {
+			r.revoked[k] = t
+		}
 	}
 	switch s.Kind() {
 	case schemas.SignerSSH:
@@ -154,7 +160,15 @@ func (r *KeyRing) add(identity, name string, s schemas.Signer) error {
 		if s.X509.Email == "" && s.X509.Subject == "" {
 			return fmt.Errorf("x509 signer needs an email or a subject")
 		}
-		r.x509 = append(r.x509, x509Entry{owner: o, email: s.X509.Email, subject: s.X509.Subject, caPath: s.X509.CA})
+		e := x509Entry{owner: o, email: s.X509.Email, subject: s.X509.Subject, caPath: s.X509.CA}
+		if e.subject != "" {
+			dn, err := parseDN(e.subject)
+			if err != nil {
+				return fmt.Errorf("x509 subject %q is not an RFC 4514 name (for example \"CN=Bob,O=Example Corp,C=US\"): %v", e.subject, err)
+			}
+			e.dn = dn
+		}
+		r.x509 = append(r.x509, e)
 	case schemas.SignerKeyless:
 		e, err := newKeylessEntry(o, s.Keyless)
 		if err != nil {

@@ -21,8 +21,14 @@ const (
 	// TimeUnknown: no signing time was known.
 	TimeUnknown TimeSource = ""
 	// TimeClaimed: the time the caller passed in (for a commit, its
-	// committer time), or the signature's own signing-time claim.
+	// committer time), or the signature's own signing-time claim. The
+	// signer chooses it.
 	TimeClaimed TimeSource = "claimed"
+	// TimeSeen: a time the caller attests and the signer cannot choose:
+	// when the caller saw the signature (the reconciler's clock when it
+	// judges a commit, or the clock of the WAL entry that recorded it).
+	// An x509 certificate without a trusted timestamp is judged at it.
+	TimeSeen TimeSource = "seen"
 	// TimeRekor: the integrated time of a Rekor entry whose signed entry
 	// timestamp verified against the repo's Rekor key.
 	TimeRekor TimeSource = "rekor"
@@ -42,6 +48,13 @@ const (
 // or URI SAN; x509: its email, else its subject) and Issuer the keyless
 // certificate's OIDC issuer. SignedAt is the signing time the checks used
 // (certificate validity, revocation), and TimeSource where it came from.
+//
+// NotBefore and NotAfter bound, both inclusive, the times at which the
+// certificate chain that verified is valid, when it was judged at a seen
+// time (TimeSeen); they are zero otherwise (no certificate, or one judged
+// at a trusted timestamp, after which time no longer matters). RevokedAt
+// is the signer's revoked_at in writ.yaml, zero when it has none. HoldsAt
+// checks a later time against them.
 type Verified struct {
 	Identity    string
 	Signer      string
@@ -51,6 +64,23 @@ type Verified struct {
 	Issuer      string
 	SignedAt    time.Time
 	TimeSource  TimeSource
+	NotBefore   time.Time
+	NotAfter    time.Time
+	RevokedAt   time.Time
+}
+
+// Times are the two times a signature can be judged at.
+type Times struct {
+	// Claimed is the time the signer states: a commit's committer time.
+	// The signer chooses it, so it proves nothing about when the
+	// signature was made. Zero: none.
+	Claimed time.Time
+	// Seen is a time the caller attests and the signer cannot choose:
+	// when the caller saw the signature. A reconciler passes its own
+	// clock when it first judges a commit, and replay the clock of the
+	// WAL entry that recorded it, so both judge the same time. Zero:
+	// none.
+	Seen time.Time
 }
 
 // VerifyCommit checks the signature in c's gpgsig header against ring, in
@@ -58,7 +88,8 @@ type Verified struct {
 // The signed payload is the commit object without its signature headers,
 // taken from the raw stored bytes when c was decoded from a repository (so
 // it matches exactly what the signer signed). The signing time it claims is
-// c's committer time; see VerifyCommitAt to pass a time you vouch for.
+// c's committer time, which the signer chose; see VerifyCommitSeen to
+// judge it at a time you vouch for.
 // Errors wrap one of the sentinels in errors.go and name the commit. It is
 // pure with respect to its inputs and safe for concurrent use.
 func VerifyCommit(c *object.Commit, ring *KeyRing) (Verified, error) {
@@ -66,6 +97,20 @@ func VerifyCommit(c *object.Commit, ring *KeyRing) (Verified, error) {
 		return Verified{}, errors.New("verify commit: nil commit")
 	}
 	return VerifyCommitAt(c, ring, c.Committer.When)
+}
+
+// VerifyCommitSeen is VerifyCommit judged also at seen, a time the caller
+// attests (see Times.Seen): an x509 certificate with no trusted RFC 3161
+// timestamp must be valid at seen (the committer time does not count), and
+// a signer whose revoked_at is at or before seen is refused, in every
+// format. Keyless certificates keep their own signing time (a timestamp,
+// a Rekor entry, or the committer time under accept_committer_time). A
+// zero seen is VerifyCommit.
+func VerifyCommitSeen(c *object.Commit, ring *KeyRing, seen time.Time) (Verified, error) {
+	if c == nil {
+		return Verified{}, errors.New("verify commit: nil commit")
+	}
+	return verifyCommitTimes(c, ring, Times{Claimed: c.Committer.When, Seen: seen})
 }
 
 // VerifyCommitAt is VerifyCommit with the signing time given by the caller
@@ -79,6 +124,10 @@ func VerifyCommitAt(c *object.Commit, ring *KeyRing, at time.Time) (Verified, er
 	if c == nil {
 		return Verified{}, errors.New("verify commit: nil commit")
 	}
+	return verifyCommitTimes(c, ring, Times{Claimed: at})
+}
+
+func verifyCommitTimes(c *object.Commit, ring *KeyRing, t Times) (Verified, error) {
 	short := shortHash(c.Hash)
 	if c.PGPSignature == "" {
 		return Verified{}, fmt.Errorf("commit %s: %w", short, ErrUnsigned)
@@ -87,7 +136,7 @@ func VerifyCommitAt(c *object.Commit, ring *KeyRing, at time.Time) (Verified, er
 	if err != nil {
 		return Verified{}, fmt.Errorf("commit %s: signed payload: %w", short, err)
 	}
-	v, err := VerifyPayloadAt(payload, c.PGPSignature, ring, at)
+	v, err := VerifyPayloadTimes(payload, c.PGPSignature, ring, t)
 	if err != nil {
 		return Verified{}, fmt.Errorf("commit %s: %w", short, err)
 	}
@@ -112,6 +161,29 @@ func VerifyPayload(payload []byte, armoredSig string, ring *KeyRing) (Verified, 
 // keyless when the certificate carries a Fulcio OIDC issuer, x509
 // otherwise). It is pure and safe for concurrent use.
 func VerifyPayloadAt(payload []byte, armoredSig string, ring *KeyRing, at time.Time) (Verified, error) {
+	return VerifyPayloadTimes(payload, armoredSig, ring, Times{Claimed: at})
+}
+
+// VerifyPayloadTimes is VerifyPayloadAt with both times a signature can be
+// judged at: t.Claimed is VerifyPayloadAt's at, and a non-zero t.Seen
+// judges x509 validity and revocation as VerifyCommitSeen says. It is pure
+// and safe for concurrent use.
+func VerifyPayloadTimes(payload []byte, armoredSig string, ring *KeyRing, t Times) (Verified, error) {
+	v, err := verifyPayload(payload, armoredSig, ring, t)
+	if err != nil {
+		return Verified{}, err
+	}
+	v.RevokedAt = ring.revokedAt(v.Identity, v.Signer)
+	if !t.Seen.IsZero() {
+		if err := v.HoldsAt(t.Seen); err != nil {
+			return Verified{}, err
+		}
+	}
+	return v, nil
+}
+
+// verifyPayload dispatches on the signature's format.
+func verifyPayload(payload []byte, armoredSig string, ring *KeyRing, t Times) (Verified, error) {
 	if armoredSig == "" {
 		return Verified{}, ErrUnsigned
 	}
@@ -121,11 +193,11 @@ func VerifyPayloadAt(payload []byte, armoredSig string, ring *KeyRing, at time.T
 	}
 	switch format {
 	case FormatSSH:
-		return ring.verifySSH(payload, armoredSig, at)
+		return ring.verifySSH(payload, armoredSig, t.Claimed)
 	case FormatOpenPGP:
-		return ring.verifyPGP(payload, armoredSig, at)
+		return ring.verifyPGP(payload, armoredSig, t.Claimed)
 	default:
-		return ring.verifyCMS(payload, armoredSig, at)
+		return ring.verifyCMS(payload, armoredSig, t)
 	}
 }
 

@@ -29,7 +29,7 @@ import (
 // entry's tree diff against its first parent (see checkRulesMerge).
 
 // rulesRoots are the top-level names that hold the rules (IsRulesPath).
-var rulesRoots = []string{ConfigFile, rulesDirs[0], rulesDirs[1], TrustDir}
+var rulesRoots = append([]string{ConfigFile}, schemas.RulesDirs()...)
 
 // changeDomain starts the bytes ChangeHash hashes, so that a change's hash
 // can never equal the hash of a file's bytes.

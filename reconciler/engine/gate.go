@@ -38,8 +38,9 @@ type GateResult struct {
 
 // Gate judges a proposal against a state. It is pure: it runs Apply on a
 // copy of the state and never writes. hlc is the timestamp the entry would
-// carry.
+// carry; signatures are judged again at its time (see Pending.holdAt).
 func Gate(s reconciler.State, p Pending, hlc reconciler.HLC) GateResult {
+	p = p.holdAt(hlc)
 	r := GateResult{Pending: p}
 	switch {
 	case p.Merged:

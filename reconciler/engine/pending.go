@@ -54,6 +54,11 @@ type Pending struct {
 	// membership) that the entry records; Apply honours only those the
 	// rules map (github.role_teams).
 	Grants []reconciler.RoleGrant
+
+	// signedBy is how each proposal commit and each counted decision
+	// commit verified when read (at the reconciler's clock), by commit
+	// hash: Gate judges them again at the entry's time (holdAt).
+	signedBy map[string]signing.Verified
 }
 
 // IsRules reports whether the pending proposal changes the rules.
@@ -225,13 +230,13 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		short := shortHash(c.Hash.String())
 		d, isDecision, derr := parseDecision(c.Message)
 		if isDecision {
-			p.addDecision(ring, rules, e.now(), c, d, derr)
+			p.addDecision(ring, e.now(), c, d, derr)
 			continue
 		}
-		v, err := verifyNow(c, ring, rules, e.now())
+		v, err := verifyNow(c, ring, e.now())
 		if err != nil {
 			// The signature layer's errors name the commit already.
-			return problem("%v: every proposal commit must be signed by an identity of writ.yaml", err)
+			return problem("%v: %s", err, signatureHint(err))
 		}
 		if p.Proposer == "" {
 			p.Proposer = v.Identity
@@ -253,6 +258,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 			}
 			touched[f] = true
 		}
+		p.signed(c, v)
 		subject = c
 	}
 	if subject == nil {
@@ -298,7 +304,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 
 // addDecision verifies a decision commit and records it or the reason it
 // is ignored.
-func (p *Pending) addDecision(ring *signing.KeyRing, rules *schemas.Bundle, now time.Time, c *object.Commit, d policies.Decision, perr error) {
+func (p *Pending) addDecision(ring *signing.KeyRing, now time.Time, c *object.Commit, d policies.Decision, perr error) {
 	ign := func(reason string) {
 		p.Ignored = append(p.Ignored, Ignored{Commit: c.Hash.String(), Identity: d.Identity, Reason: reason})
 	}
@@ -306,9 +312,9 @@ func (p *Pending) addDecision(ring *signing.KeyRing, rules *schemas.Bundle, now 
 		ign("malformed decision: " + perr.Error())
 		return
 	}
-	v, err := verifyNow(c, ring, rules, now)
+	v, err := verifyNow(c, ring, now)
 	if err != nil {
-		ign("signature: " + err.Error())
+		ign(fmt.Sprintf("signature: %v (%s)", err, signatureHint(err)))
 		return
 	}
 	if v.Identity != d.Identity {
@@ -326,6 +332,15 @@ func (p *Pending) addDecision(ring *signing.KeyRing, rules *schemas.Bundle, now 
 	}
 	d.Ref = c.Hash.String()
 	p.Decisions = append(p.Decisions, d)
+	p.signed(c, v)
+}
+
+// signed records how commit c verified.
+func (p *Pending) signed(c *object.Commit, v signing.Verified) {
+	if p.signedBy == nil {
+		p.signedBy = map[string]signing.Verified{}
+	}
+	p.signedBy[c.Hash.String()] = v
 }
 
 // onMain recognises main's commits for Store.BranchCommitsUntil, so that

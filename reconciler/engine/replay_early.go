@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -54,7 +55,7 @@ func startEarlySigs(read *objectReader, ring *ringRef) *earlySigs {
 				if err != nil {
 					continue // the fold reads it again and reports
 				}
-				signer, err := c.verify(ring.ring)
+				signer, err := c.verify(ring.ring, time.Time{})
 				es.results.Store(h, earlySig{ring: ring, signer: signer, err: err})
 			}
 		}()

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -118,7 +119,7 @@ func (r *replayer) verifySignatures(p *prepared, ring *ringRef) {
 	if sig, ok := r.early.take(p.c.Hash, ring); ok {
 		p.signer, p.sigErr = sig.signer, sig.err
 	} else {
-		p.signer, p.sigErr = p.c.verify(ring.ring)
+		p.signer, p.sigErr = p.c.verify(ring.ring, time.Time{})
 	}
 	if p.rec.Entry.Kind != reconciler.KindGenesis {
 		p.laterErr = r.proposal(p, ring.ring)
@@ -194,15 +195,18 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, reconciler.State
 // proposal checks a merged proposal against its own signed commits: the
 // subject commit is signed by the proposer and holds exactly the recorded
 // bytes, and every decision is a commit signed by its decider, or a GitHub
-// review the reconciler attests by signing the entry. (The second
+// review the reconciler attests by signing the entry. Signatures are
+// judged at the entry's clock, the time the reconciler attests it judged
+// them (see verifyNow), never at the dates the signers wrote. (The second
 // parent and the merge's tree are checked apart.)
 func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 	rec := p.rec
+	seen := entryTime(rec.Entry.HLC)
 	subject, err := r.read.commit(plumbing.NewHash(rec.Entry.Subject.Commit))
 	if err != nil {
 		return fmt.Errorf("proposal commit %s: %w", rec.Entry.Subject.Commit, err)
 	}
-	who, err := subject.verify(ring)
+	who, err := subject.verify(ring, seen)
 	if err != nil {
 		return fmt.Errorf("proposal %w", err) // "proposal commit <id>: ...": verify names the commit
 	}
@@ -256,7 +260,7 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		if err != nil {
 			return fmt.Errorf("decision commit %s: %w", shortHash(d.Ref), err)
 		}
-		sig, err := dc.verify(ring)
+		sig, err := dc.verify(ring, seen)
 		if err != nil {
 			return fmt.Errorf("decision %w", err) // "decision commit <id>: ...": verify names the commit
 		}

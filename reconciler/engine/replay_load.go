@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler"
@@ -32,7 +33,7 @@ func (e *Engine) restore(cp gitstore.Checkpoint, read *objectReader) (reconciler
 	if err != nil {
 		return s, fmt.Errorf("checkpoint commit: %w", err)
 	}
-	v, err := c.verify(ring)
+	v, err := c.verify(ring, time.Time{})
 	if err != nil {
 		return s, &TamperError{Commit: cp.Commit, Reason: "checkpoint signature: " + err.Error()}
 	}

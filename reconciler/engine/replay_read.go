@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -64,12 +65,13 @@ func (c *commitView) author() object.Signature {
 }
 
 // verify checks the commit's signature against ring exactly as
-// signing.VerifyCommit does: the payload is the object without its gpgsig
-// header, the claimed signing time the committer time, and errors name the
+// signing.VerifyCommitSeen(c, ring, seen) does: the payload is the object
+// without its gpgsig header, the claimed signing time the committer time,
+// seen (zero: none) the time the caller attests, and errors name the
 // commit.
-func (c *commitView) verify(ring *signing.KeyRing) (signing.Verified, error) {
+func (c *commitView) verify(ring *signing.KeyRing, seen time.Time) (signing.Verified, error) {
 	if c.full != nil {
-		return signing.VerifyCommit(c.full, ring)
+		return signing.VerifyCommitSeen(c.full, ring, seen)
 	}
 	short := c.Hash.String()[:12]
 	if c.raw.Signature == "" {
@@ -77,7 +79,7 @@ func (c *commitView) verify(ring *signing.KeyRing) (signing.Verified, error) {
 	}
 	var committer object.Signature
 	committer.Decode(c.raw.Committer)
-	v, err := signing.VerifyPayloadAt(c.raw.Payload(), c.raw.Signature, ring, committer.When)
+	v, err := signing.VerifyPayloadTimes(c.raw.Payload(), c.raw.Signature, ring, signing.Times{Claimed: committer.When, Seen: seen})
 	if err != nil {
 		return signing.Verified{}, fmt.Errorf("commit %s: %w", short, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -200,9 +201,15 @@ func TestRawVerifyMatchesVerifyCommit(t *testing.T) {
 		}
 		for name, ring := range rings {
 			want, werr := signing.VerifyCommit(c, ring)
-			got, gerr := v.verify(ring)
+			got, gerr := v.verify(ring, time.Time{})
 			if want != got || fmt.Sprint(werr) != fmt.Sprint(gerr) {
 				t.Fatalf("commit %s, %s ring: raw %+v %v, VerifyCommit %+v %v", c.Hash, name, got, gerr, want, werr)
+			}
+			seen := c.Committer.When.Add(time.Hour)
+			want, werr = signing.VerifyCommitSeen(c, ring, seen)
+			got, gerr = v.verify(ring, seen)
+			if want != got || fmt.Sprint(werr) != fmt.Sprint(gerr) {
+				t.Fatalf("commit %s, %s ring, seen: raw %+v %v, VerifyCommitSeen %+v %v", c.Hash, name, got, gerr, want, werr)
 			}
 		}
 		n++
