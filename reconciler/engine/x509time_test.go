@@ -237,7 +237,7 @@ func TestX509ValidityAtTheEntrysTime(t *testing.T) {
 	}
 }
 
-// forge writes the entry a holder of the reconciler's key alone could
+// forgeAt writes the entry a holder of the reconciler's key alone could
 // write for proposal name, read with the clock at when (so its signatures
 // pass) and published at today's time, skipping the gate's time checks.
 func forgeAt(t *testing.T, e *Engine, clock *fakeClock, when time.Time, name string) {
