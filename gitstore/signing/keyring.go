@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/writ-dev/writ/schemas"
 	"golang.org/x/crypto/ssh"
 )
@@ -17,8 +18,8 @@ import (
 // KeyRing is what a verifier trusts: every signer of every identity in
 // writ.yaml (SSH, OpenPGP and public keys, x509 and keyless certificate
 // identities) and, when built by NewTrust, the trust roots those
-// certificates chain to (Fulcio roots, x509 CAs, the Rekor public key,
-// timestamp authority roots) and the committer-time policy. SSH keys are
+// certificates chain to (the sigstore trusted root for keyless, x509 CAs
+// and timestamp authority roots) and the committer-time policy. SSH keys are
 // indexed by fingerprint (ssh.FingerprintSHA256, "SHA256:...").
 //
 // A KeyRing is immutable after construction and safe for concurrent use.
@@ -31,9 +32,8 @@ type KeyRing struct {
 	x509          []x509Entry
 	keyless       []keylessEntry
 
-	fulcio              *certPool
-	tsa                 *certPool
-	rekor               *rekorKey
+	sigstore            *keylessTrust // trust.trusted_root
+	tsa                 *certPool     // trust.tsa_roots, for x509
 	acceptCommitterTime bool
 }
 
@@ -73,6 +73,7 @@ type keylessEntry struct {
 	san, issuer     string         // exact values, or ""
 	sanRE, issuerRE *regexp.Regexp // anchored patterns, or nil
 	rekor           bool
+	certID          verify.CertificateIdentity // the same, as sigstore-go matches it
 }
 
 // NewKeyRing builds a ring from the identities of writ.yaml without any
@@ -181,7 +182,8 @@ func newKeylessEntry(o owner, k *schemas.KeylessSigner) (keylessEntry, error) {
 	if (e.san == "") == (e.sanRE == nil) || (e.issuer == "") == (e.issuerRE == nil) {
 		return e, fmt.Errorf("keyless signer needs exactly one of identity and identity_pattern, and of issuer and issuer_pattern")
 	}
-	return e, nil
+	e.certID, err = newCertID(e)
+	return e, err
 }
 
 // Len returns the number of signers in the ring, of every kind.
