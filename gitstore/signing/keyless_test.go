@@ -284,12 +284,25 @@ func TestKeylessRefusesTamperedPayload(t *testing.T) {
 	if _, err := VerifyPayloadAt(append([]byte("x"), payload...), sig, ring, tSign); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("err = %v, want ErrBadSignature", err)
 	}
+	// The same with a Rekor entry and a timestamp, which sigstore-go would
+	// accept: they cover the signed attributes, whose message digest is
+	// the commit's, and the commit changed.
+	strict := f.ring(t, schemas.Trust{})
+	dated := f.sign(t, ci, cmsOpts{unsigned: func(si *protocol.SignerInfo, leaf *x509.Certificate) protocol.Attributes {
+		return append(f.tsa.token(t, tSign, false)(si, leaf), f.rekor.entry(t, rekorOpts{proof: true})(si, leaf)...)
+	}})
+	if _, err := VerifyPayloadAt(payload, dated, strict, time.Time{}); err != nil {
+		t.Fatalf("untampered, with Rekor entry and timestamp: %v", err)
+	}
+	if _, err := VerifyPayloadAt(append(payload, '\n'), dated, strict, time.Time{}); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("tampered, with Rekor entry and timestamp: err = %v, want ErrBadSignature", err)
+	}
 	// A ring built without trust files knows the signer but no root.
 	plain, err := NewKeyRing(keylessIDs())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := VerifyPayloadAt(payload, sig, plain, tSign); !errors.Is(err, ErrNoTrustedTime) && !errors.Is(err, ErrUntrustedCertificate) {
+	if _, err := VerifyPayloadAt(payload, sig, plain, tSign); !errors.Is(err, ErrUntrustedCertificate) {
 		t.Fatalf("NewKeyRing ring: err = %v, want a refusal", err)
 	}
 	if _, err := VerifyPayloadAt(payload, sig, nil, tSign); !errors.Is(err, ErrUnknownSigner) {
@@ -393,6 +406,21 @@ func TestGitsignCommit(t *testing.T) {
 	}
 	if _, err := VerifyCommit(c, f.ring(t, schemas.Trust{})); !errors.Is(err, ErrNoTrustedTime) {
 		t.Errorf("policy without committer time: err = %v", err)
+	}
+
+	// With a Rekor entry the committer date does not matter: the
+	// certificate is judged at the integrated time the log signed.
+	logged := cmsGitSigner{t: t, key: key, chain: []*x509.Certificate{leaf}, opts: cmsOpts{unsigned: f.rekor.entry(t, rekorOpts{proof: true})}}
+	strict := f.ring(t, schemas.Trust{})
+	backdated := commitWith(t, logged, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+	v, err = VerifyCommit(backdated, strict)
+	if err != nil || v.TimeSource != TimeRekor || !v.SignedAt.Equal(tSign) {
+		t.Errorf("backdated commit with a Rekor entry: %+v, %v", v, err)
+	}
+	late = commitWith(t, cmsGitSigner{t: t, key: key, chain: []*x509.Certificate{leaf},
+		opts: cmsOpts{unsigned: f.rekor.entry(t, rekorOpts{integrated: tSign.Add(time.Hour)})}}, tSign)
+	if _, err := VerifyCommit(late, strict); !errors.Is(err, ErrExpired) {
+		t.Errorf("logged after the certificate expired, committer date inside it: err = %v, want ErrExpired", err)
 	}
 }
 

@@ -79,9 +79,8 @@ type keylessEntry struct {
 // NewKeyRing builds a ring from the identities of writ.yaml without any
 // trust files. SSH, OpenPGP and public-key signers verify as usual;
 // certificate signers (x509, keyless) are kept so they can be named, but
-// their signatures are refused (ErrUntrustedCertificate, or for keyless
-// ErrNoTrustedTime) because no trust root or policy is loaded: use NewTrust
-// for those. Each signer is named by its Name
+// their signatures are refused (ErrUntrustedCertificate) because no trust
+// root is loaded: use NewTrust for those. Each signer is named by its Name
 // or, when that is empty, its index in the identity's Signers; signers of
 // no kind are skipped. A key that does not parse, a bad pattern or
 // revoked_at, or one key claimed twice (by two identities or two signers)
