@@ -425,3 +425,32 @@ func TestGitsignCommit(t *testing.T) {
 }
 
 var _ crypto.Signer = (*rsa.PrivateKey)(nil)
+
+// BenchmarkVerifyKeyless verifies one gitsign signature through
+// sigstore-go: with a Rekor entry (signed entry timestamp and inclusion
+// proof) and an RFC 3161 timestamp, and at the committer time alone.
+func BenchmarkVerifyKeyless(b *testing.B) {
+	f := keylessFixture(b)
+	dated := f.sign(b, ci, cmsOpts{unsigned: func(si *protocol.SignerInfo, leaf *x509.Certificate) protocol.Attributes {
+		return append(f.tsa.token(b, tSign, false)(si, leaf), f.rekor.entry(b, rekorOpts{proof: true})(si, leaf)...)
+	}})
+	claimed := f.sign(b, alice, cmsOpts{})
+	for _, bb := range []struct {
+		name string
+		sig  string
+		ring *KeyRing
+		at   time.Time
+	}{
+		{"rekor and timestamp", dated, f.ring(b, schemas.Trust{}), time.Time{}},
+		{"committer time", claimed, f.ring(b, schemas.Trust{AcceptCommitterTime: true}), tSign},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := VerifyPayloadAt(payload, bb.sig, bb.ring, bb.at); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
