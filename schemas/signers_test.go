@@ -213,7 +213,7 @@ func TestSignerKinds(t *testing.T) {
 		{"truncated tsa root", keyless, "trust:\n  trusted_root: trust/trusted_root.json\n  tsa_roots: [trust/cut.pem]\n", map[string]string{"trust/cut.pem": root[:len(root)/2], "trust/trusted_root.json": files["trust/trusted_root.json"]},
 			want{w, 0, 0, "trust.tsa_roots[0]", "trust/cut.pem:"}},
 		{"the old fulcio_roots", keyless, "trust:\n  fulcio_roots: [trust/root.pem]\n", files,
-			want{w, 0, 0, "trust.fulcio_roots", `unknown field "fulcio_roots"`}},
+			want{w, 0, 0, "trust.fulcio_roots", `unknown field "fulcio_roots" (replaced by trusted_root: a sigstore trusted_root.json`}},
 		{"unknown trust field", keyless, "trust:\n  trusted_roots: trust/trusted_root.json\n", files,
 			want{w, 0, 0, "trust.trusted_roots", `unknown field "trusted_roots" (did you mean "trusted_root"?)`}},
 	}

@@ -3,6 +3,7 @@ package schemas
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sigstore/sigstore-go/pkg/root"
 )
@@ -40,7 +41,10 @@ func keylessNeeds(cfg *Config) TrustedRootNeeds {
 func ParseTrustedRoot(data []byte, needs TrustedRootNeeds) (*root.TrustedRoot, error) {
 	tr, err := root.NewTrustedRootFromJSON(data)
 	if err != nil {
-		return nil, fmt.Errorf("not a sigstore trusted root (trusted_root.json): %w", err)
+		// protobuf's messages vary their spaces from build to build, on
+		// purpose; writ's errors say the same thing every time.
+		msg := strings.ReplaceAll(err.Error(), "\u00a0", " ")
+		return nil, fmt.Errorf("not a sigstore trusted root (trusted_root.json): %s", msg)
 	}
 	var missing []error
 	if needs.Keyless && len(tr.FulcioCertificateAuthorities()) == 0 {
