@@ -105,11 +105,8 @@ func (c *checker) checkKeyless(owners map[string]keyOwner, cfg *Config, k *Keyle
 			c.at(append(path, p.field), "signer %d: invalid pattern: %v", j, err)
 		}
 	}
-	if cfg.Trust == nil || len(cfg.Trust.FulcioRoots) == 0 {
-		c.at(path, "signer %d: a keyless signer needs trust.fulcio_roots", j)
-	}
-	if k.Rekor && (cfg.Trust == nil || cfg.Trust.RekorPublicKey == "") {
-		c.at(append(path, "rekor"), "signer %d: rekor: true needs trust.rekor_public_key", j)
+	if cfg.Trust == nil || cfg.Trust.TrustedRoot == "" {
+		c.at(path, "signer %d: a keyless signer needs trust.trusted_root (a sigstore trusted_root.json in this repo)", j)
 	}
 	if k.Identity != "" && k.Issuer != "" {
 		c.claim(owners, cfg, "keyless:"+k.Identity+"\x00"+k.Issuer, "keyless identity and issuer", i, j, path)
@@ -236,8 +233,8 @@ func ParseCertificatesPEM(data []byte) ([]*x509.Certificate, error) {
 }
 
 // checkTrustFiles checks that every trust file writ.yaml names lies under
-// trust/, exists in fsys and holds what it should: certificates for fulcio_roots, tsa_roots
-// and x509 CAs, a public key for rekor_public_key.
+// trust/, exists in fsys and holds what it should: certificates for
+// tsa_roots and x509 CAs, a sigstore trusted root for trusted_root.
 func checkTrustFiles(fsys fs.FS, cfg *Config, pos *Positions) Problems {
 	c := &checker{pos: pos}
 	// Trust files are rules: they live under trust/, so that a rules
@@ -263,17 +260,14 @@ func checkTrustFiles(fsys fs.FS, cfg *Config, pos *Positions) Problems {
 		}
 	}
 	if t := cfg.Trust; t != nil {
-		for i, f := range t.FulcioRoots {
-			certs(f, At("trust", "fulcio_roots", i))
-		}
 		for i, f := range t.TSARoots {
 			certs(f, At("trust", "tsa_roots", i))
 		}
-		if f := t.RekorPublicKey; f != "" && inTrust(f, At("trust", "rekor_public_key")) {
+		if f := t.TrustedRoot; f != "" && inTrust(f, At("trust", "trusted_root")) {
 			if data, err := fs.ReadFile(fsys, f); err != nil {
-				c.at(At("trust", "rekor_public_key"), "cannot read %s: %v", f, trimFSError(err))
-			} else if _, err := ParsePublicKeyPEM(string(data)); err != nil {
-				c.at(At("trust", "rekor_public_key"), "%s: %v", f, err)
+				c.at(At("trust", "trusted_root"), "cannot read %s: %v", f, trimFSError(err))
+			} else if _, err := ParseTrustedRoot(data, keylessNeeds(cfg)); err != nil {
+				c.at(At("trust", "trusted_root"), "%s: %v", f, err)
 			}
 		}
 	}

@@ -89,15 +89,17 @@ type Config struct {
 // is a file in the control repo (slash-separated, relative to its root), so
 // verification needs no network.
 type Trust struct {
-	// FulcioRoots are PEM files with the Fulcio-style root certificates
-	// (and any intermediates) that keyless signer certificates chain to.
-	FulcioRoots []string `yaml:"fulcio_roots,omitempty" json:"fulcio_roots,omitempty"`
-	// RekorPublicKey is a PEM file with the Rekor log's public key. Keyless
-	// signers with Rekor set need it; any Rekor entry a signature carries
-	// is checked against it.
-	RekorPublicKey string `yaml:"rekor_public_key,omitempty" json:"rekor_public_key,omitempty"`
+	// TrustedRoot is a sigstore trusted_root.json (media type
+	// application/vnd.dev.sigstore.trustedroot+json;version=0.1): the
+	// Fulcio certificate authorities keyless certificates chain to, the
+	// certificate-transparency logs whose SCTs they must carry, the Rekor
+	// logs whose entries they may carry, and the timestamp authorities
+	// whose RFC 3161 timestamps date them, each with its validity period.
+	// Keyless signers need it.
+	TrustedRoot string `yaml:"trusted_root,omitempty" json:"trusted_root,omitempty"`
 	// TSARoots are PEM files with RFC 3161 timestamp authority roots. A
-	// timestamp from one of them gives a keyless signature its signing time.
+	// timestamp from one of them dates an x509 (gpgsm) signature; keyless
+	// signatures take their timestamp authorities from TrustedRoot.
 	TSARoots []string `yaml:"tsa_roots,omitempty" json:"tsa_roots,omitempty"`
 	// AcceptCommitterTime lets a keyless signature with neither a trusted
 	// timestamp nor a Rekor entry be checked at the time the commit claims.
@@ -206,8 +208,8 @@ type X509Signer struct {
 // KeylessSigner matches a Fulcio certificate by its identity (the email or
 // URI subject alternative name) and its OIDC issuer extension, each given
 // exactly or as a pattern that must match the whole value. With Rekor set, a
-// signature must carry a Rekor entry that verifies against the repo's
-// Rekor public key.
+// signature must carry a Rekor entry that verifies against a Rekor log of
+// trust.trusted_root.
 type KeylessSigner struct {
 	Identity        string `yaml:"identity,omitempty" json:"identity,omitempty"`
 	IdentityPattern string `yaml:"identity_pattern,omitempty" json:"identity_pattern,omitempty"`
@@ -362,7 +364,7 @@ type Bundle struct {
 	Workflows []Workflow `json:"workflows"`
 	Policies  []Policy   `json:"policies"`
 	// TrustFiles holds the bytes of every trust file writ.yaml names
-	// (Fulcio and TSA roots, the Rekor key, x509 CAs), by path, so the rules
+	// (the sigstore trusted root, TSA roots, x509 CAs), by path, so the rules
 	// hash covers them and a key ring can be built from the rules alone.
 	TrustFiles map[string][]byte `json:"trust_files,omitempty"`
 }
@@ -379,10 +381,7 @@ func (c *Config) TrustPaths() []string {
 		}
 	}
 	if c.Trust != nil {
-		for _, p := range c.Trust.FulcioRoots {
-			add(p)
-		}
-		add(c.Trust.RekorPublicKey)
+		add(c.Trust.TrustedRoot)
 		for _, p := range c.Trust.TSARoots {
 			add(p)
 		}

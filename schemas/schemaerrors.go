@@ -58,9 +58,12 @@ func (s *schemaSet) leafProblems(pos *Positions, value any, e *jsonschema.Valida
 	case *kind.AdditionalProperties:
 		var out Problems
 		allowed := s.propertyNames(e.SchemaURL)
+		replaced, _ := s.rawAt(e.SchemaURL)["x-replaced"].(map[string]any)
 		for _, name := range k.Properties {
 			msg := fmt.Sprintf("unknown field %q", name)
-			if near := closest(name, allowed); near != "" {
+			if how, ok := replaced[name].(string); ok {
+				msg += " (" + how + ")"
+			} else if near := closest(name, allowed); near != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", near)
 			} else if len(allowed) > 0 {
 				msg += " (allowed: " + strings.Join(allowed, ", ") + ")"

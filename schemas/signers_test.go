@@ -16,6 +16,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/writ-dev/writ/internal/sigstoretest"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -45,6 +46,31 @@ func testPubPEM(t *testing.T, pub any) string {
 		t.Fatal(err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+// testTrustedRoot renders a trusted_root.json whose Fulcio CA is the
+// certificate in rootPEM, with a CT log and, when rekor is set, a Rekor
+// log.
+func testTrustedRoot(t *testing.T, rootPEM string, ct, rekor bool) string {
+	t.Helper()
+	blk, _ := pem.Decode([]byte(rootPEM))
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tr := sigstoretest.TrustedRoot{Fulcio: []sigstoretest.CA{{Chain: []*x509.Certificate{c}, Start: c.NotBefore}}}
+	if ct {
+		tr.CTLogs = []sigstoretest.Log{{Key: &k.PublicKey, Start: c.NotBefore}}
+	}
+	if rekor {
+		tr.Rekor = []sigstoretest.Log{{Key: &k.PublicKey, Start: c.NotBefore}}
+	}
+	data, err := tr.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
 
 func testPGPKey(t *testing.T, name string) string {
@@ -100,8 +126,10 @@ func TestSignerKinds(t *testing.T) {
 	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	small, _ := rsa.GenerateKey(rand.Reader, 1024)
 	pgpKey := testPGPKey(t, "bob")
-	files := map[string]string{"trust/root.pem": root, "trust/rekor.pub": testPubPEM(t, &ec.PublicKey)}
-	trust := "trust:\n  fulcio_roots: [trust/root.pem]\n  rekor_public_key: trust/rekor.pub\n  accept_committer_time: true\n"
+	files := map[string]string{"trust/root.pem": root, "trust/rekor.pub": testPubPEM(t, &ec.PublicKey),
+		"trust/trusted_root.json": testTrustedRoot(t, root, true, true), "trust/no-rekor.json": testTrustedRoot(t, root, true, false),
+		"trust/no-ct.json": testTrustedRoot(t, root, false, false)}
+	trust := "trust:\n  trusted_root: trust/trusted_root.json\n  accept_committer_time: true\n"
 	keyless := "      - keyless:\n          identity: bob@example.com\n          issuer: https://issuer.example\n"
 
 	// Every kind together is valid.
@@ -148,10 +176,12 @@ func TestSignerKinds(t *testing.T) {
 			want{w, 19, 11, "identities[1].signers[0].keyless", "set exactly one of issuer, issuer_pattern"}},
 		{"keyless bad pattern", "      - keyless:\n          identity_pattern: '('\n          issuer: i\n", trust, files,
 			want{w, 19, 29, "identities[1].signers[0].keyless.identity_pattern", "signer 0: invalid pattern"}},
-		{"keyless without roots", keyless, "", nil,
-			want{w, 19, 11, "identities[1].signers[0].keyless", "needs trust.fulcio_roots"}},
-		{"rekor without key", "      - keyless:\n          identity: a\n          issuer: i\n          rekor: true\n", "trust:\n  fulcio_roots: [trust/root.pem]\n", files,
-			want{w, 21, 18, "identities[1].signers[0].keyless.rekor", "rekor: true needs trust.rekor_public_key"}},
+		{"keyless without a trusted root", keyless, "", nil,
+			want{w, 19, 11, "identities[1].signers[0].keyless", "needs trust.trusted_root"}},
+		{"rekor without a rekor log", "      - keyless:\n          identity: a\n          issuer: i\n          rekor: true\n", "trust:\n  trusted_root: trust/no-rekor.json\n", files,
+			want{w, 0, 0, "trust.trusted_root", "lists no Rekor log (tlogs), which keyless signers with rekor: true need"}},
+		{"keyless without a CT log", keyless, "trust:\n  trusted_root: trust/no-ct.json\n", files,
+			want{w, 0, 0, "trust.trusted_root", "lists no certificate-transparency log (ctlogs)"}},
 		{"same keyless twice", keyless + keyless, trust, files,
 			want{w, 22, 11, "identities[1].signers[1].keyless", "same keyless identity and issuer as signer 0"}},
 		{"bad revoked_at", "      - ssh: " + keyBob + "\n        revoked_at: yesterday\n", "", nil,
@@ -172,20 +202,24 @@ func TestSignerKinds(t *testing.T) {
 			want{w, 20, 15, "identities[1].signers[0].x509.ca", "cannot read trust/nope.pem: file is missing"}},
 		{"x509 ca is not a cert", "      - x509:\n          email: b@example.com\n          ca: trust/rekor.pub\n", trust, files,
 			want{w, 20, 15, "identities[1].signers[0].x509.ca", `trust/rekor.pub: PEM block "PUBLIC KEY" is not a CERTIFICATE`}},
-		{"root path escapes", keyless, "trust:\n  fulcio_roots: [../root.pem]\n", files,
-			want{w, 0, 0, "trust.fulcio_roots[0]", "a relative path inside the control repo"}},
-		{"root outside trust/", keyless, "trust:\n  fulcio_roots: [certs/root.pem]\n", map[string]string{"certs/root.pem": root},
-			want{w, 0, 0, "trust.fulcio_roots[0]", "certs/root.pem is outside trust/"}},
+		{"trusted root path escapes", keyless, "trust:\n  trusted_root: ../trusted_root.json\n", files,
+			want{w, 0, 0, "trust.trusted_root", "a relative path inside the control repo"}},
+		{"trusted root missing", keyless, "trust:\n  trusted_root: trust/missing.json\n", files,
+			want{w, 0, 0, "trust.trusted_root", "file is missing"}},
+		{"truncated trusted root", keyless, "trust:\n  trusted_root: trust/cut.json\n", map[string]string{"trust/cut.json": files["trust/trusted_root.json"][:80]},
+			want{w, 0, 0, "trust.trusted_root", "trust/cut.json: not a sigstore trusted root"}},
+		{"PEM where the trusted root belongs", keyless, "trust:\n  trusted_root: trust/root.pem\n", files,
+			want{w, 0, 0, "trust.trusted_root", "trust/root.pem: not a sigstore trusted root"}},
+		{"truncated tsa root", keyless, "trust:\n  trusted_root: trust/trusted_root.json\n  tsa_roots: [trust/cut.pem]\n", map[string]string{"trust/cut.pem": root[:len(root)/2], "trust/trusted_root.json": files["trust/trusted_root.json"]},
+			want{w, 0, 0, "trust.tsa_roots[0]", "trust/cut.pem:"}},
+		{"the old fulcio_roots", keyless, "trust:\n  fulcio_roots: [trust/root.pem]\n", files,
+			want{w, 0, 0, "trust.fulcio_roots", `unknown field "fulcio_roots" (replaced by trusted_root: a sigstore trusted_root.json`}},
+		{"unknown trust field", keyless, "trust:\n  trusted_roots: trust/trusted_root.json\n", files,
+			want{w, 0, 0, "trust.trusted_roots", `unknown field "trusted_roots" (did you mean "trusted_root"?)`}},
+		{"trusted root outside trust/", keyless, "trust:\n  trusted_root: certs/trusted_root.json\n", map[string]string{"certs/trusted_root.json": files["trust/trusted_root.json"]},
+			want{w, 0, 0, "trust.trusted_root", "certs/trusted_root.json is outside trust/"}},
 		{"x509 ca outside trust/", "      - x509:\n          email: b@example.com\n          ca: root.pem\n", trust, map[string]string{"trust/root.pem": root, "trust/rekor.pub": files["trust/rekor.pub"], "root.pem": root},
 			want{w, 20, 15, "identities[1].signers[0].x509.ca", "root.pem is outside trust/"}},
-		{"root missing", keyless, "trust:\n  fulcio_roots: [trust/missing.pem]\n", files,
-			want{w, 0, 0, "trust.fulcio_roots[0]", "file is missing"}},
-		{"truncated root", keyless, "trust:\n  fulcio_roots: [trust/cut.pem]\n", map[string]string{"trust/cut.pem": root[:len(root)/2]},
-			want{w, 0, 0, "trust.fulcio_roots[0]", "trust/cut.pem:"}},
-		{"rekor key is a cert", keyless, "trust:\n  fulcio_roots: [trust/root.pem]\n  rekor_public_key: trust/root.pem\n", files,
-			want{w, 0, 0, "trust.rekor_public_key", `want one PEM "PUBLIC KEY" block`}},
-		{"unknown trust field", keyless, "trust:\n  fulcio_root: [trust/root.pem]\n", files,
-			want{w, 0, 0, "trust.fulcio_root", `unknown field "fulcio_root" (did you mean "fulcio_roots"?)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

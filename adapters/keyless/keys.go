@@ -12,11 +12,12 @@
 //
 // writ.yaml then gives the reconciler identity a keyless signer for the
 // workflow (identity https://github.com/<owner>/<repo>/.github/workflows/
-// <file>@<ref>, issuer https://token.actions.githubusercontent.com), lists
-// the Fulcio root in trust.fulcio_roots, and either sets
+// <file>@<ref>, issuer https://token.actions.githubusercontent.com), names
+// a sigstore trusted root in trust.trusted_root (the Fulcio CA and CT log,
+// and the timestamp authority if any), and either sets
 // trust.accept_committer_time or gives the signer a timestamp authority
-// whose root is in trust.tsa_roots. replay then checks each entry against
-// that signer.
+// that trusted root lists. replay then checks each entry against that
+// signer.
 package keyless
 
 import (

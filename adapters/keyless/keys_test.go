@@ -32,6 +32,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/internal/sigstoretest"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -104,9 +105,14 @@ const workflowRef = "acme/control/.github/workflows/writ.yml@refs/heads/main"
 
 // miniFulcio is a local fake of Fulcio's POST /api/v2/signingCert: it
 // checks the proof of possession over the token's subject and certifies
-// the key for https://github.com/<job_workflow_ref> and the token's issuer.
-func miniFulcio(t *testing.T) (*httptest.Server, *x509.Certificate) {
+// the key for https://github.com/<job_workflow_ref> and the token's issuer,
+// with an SCT from its CT log embedded. It returns its trusted_root.json.
+func miniFulcio(t *testing.T) (*httptest.Server, []byte) {
 	t.Helper()
+	ct, err := sigstoretest.NewCTLog()
+	if err != nil {
+		t.Fatal(err)
+	}
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mini fulcio"}, IsCA: true, BasicConstraintsValid: true,
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageCertSign}
@@ -146,12 +152,21 @@ func miniFulcio(t *testing.T) (*httptest.Server, *x509.Certificate) {
 		leafT := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), NotBefore: now, NotAfter: now.Add(10 * time.Minute),
 			URIs: []*url.URL{san}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
 			ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8}, Value: iss}}}
-		leaf, _ := x509.CreateCertificate(rand.Reader, leafT, root, pub, caKey)
-		chain := []string{string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf})), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw}))}
+		leaf, err := ct.Issue(leafT, pub, root, caKey, sigstoretest.SCTOpts{})
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		chain := []string{string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw})), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw}))}
 		_ = json.NewEncoder(w).Encode(map[string]any{"signedCertificateEmbeddedSct": map[string]any{"chain": map[string]any{"certificates": chain}}})
 	}))
 	t.Cleanup(srv.Close)
-	return srv, root
+	trusted, err := sigstoretest.TrustedRoot{Fulcio: []sigstoretest.CA{{Chain: []*x509.Certificate{root}, Start: root.NotBefore}},
+		CTLogs: []sigstoretest.Log{{Key: &ct.Key.PublicKey, Start: root.NotBefore}}}.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, trusted
 }
 
 // TestActionsReconcilerSignsKeyless wires the pieces as cmd would in
@@ -159,7 +174,7 @@ func miniFulcio(t *testing.T) (*httptest.Server, *x509.Certificate) {
 // behind Keys, and an SSH key directory for everyone else. A WAL-style
 // commit by the reconciler verifies as writ-bot under writ.yaml.
 func TestActionsReconcilerSignsKeyless(t *testing.T) {
-	fulcio, root := miniFulcio(t)
+	fulcio, trustedRoot := miniFulcio(t)
 	runner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "bearer req" || r.URL.Query().Get("audience") != "sigstore" {
 			http.Error(w, "denied", 403)
@@ -191,7 +206,7 @@ reconciler: {identity: writ-bot}
 governance: {policy: governance}
 roles: [sre]
 trust:
-  fulcio_roots: [trust/fulcio.pem]
+  trusted_root: trust/trusted_root.json
   accept_committer_time: true
 identities:
   - name: writ-bot
@@ -211,8 +226,7 @@ identities:
 	if len(ps) > 0 {
 		t.Fatal(ps)
 	}
-	ring, err := signing.NewTrust(cfg, signing.ReadFromFS(fstest.MapFS{
-		"trust/fulcio.pem": {Data: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw})}}))
+	ring, err := signing.NewTrust(cfg, signing.ReadFromFS(fstest.MapFS{"trust/trusted_root.json": {Data: trustedRoot}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,9 @@ var (
 	// ErrUntrustedCertificate means a certificate does not chain to a trust
 	// root in the control repo, or its chain is unacceptable: a loop, more
 	// than maxChainLen certificates, an unknown critical extension, a key
-	// usage that does not allow signing, or no trust roots configured.
+	// usage that does not allow signing, or no trust roots configured; for
+	// keyless, also a certificate without a signed certificate timestamp
+	// that verifies against a CT log of the trusted root.
 	ErrUntrustedCertificate = errors.New("untrusted certificate")
 
 	// ErrExpired means the certificate or OpenPGP key was not valid at the
@@ -52,7 +54,8 @@ var (
 
 	// ErrNoTrustedTime means a keyless signature has no trusted signing
 	// time: no timestamp or Rekor entry that verifies, and either the trust
-	// policy does not accept committer time or no time was given.
+	// policy does not accept committer time or no time was given; or it
+	// carries an RFC 3161 timestamp that does not verify.
 	ErrNoTrustedTime = errors.New("no trusted signing time")
 
 	// ErrRevoked means the signer was revoked (revoked_at in writ.yaml, or
@@ -61,8 +64,9 @@ var (
 	ErrRevoked = errors.New("revoked")
 
 	// ErrTransparencyLog means a Rekor entry is required but missing, or a
-	// Rekor entry is present and does not verify against the repo's Rekor
-	// public key (signed entry timestamp, inclusion proof or checkpoint).
+	// Rekor entry is present and does not verify against a Rekor log of the
+	// trusted root (unknown log, signed entry timestamp, inclusion proof or
+	// checkpoint, or an entry for another signature).
 	ErrTransparencyLog = errors.New("transparency log")
 )
 

@@ -50,7 +50,7 @@ func (r *testRekor) sign(t testing.TB, msg []byte) []byte {
 	return sig
 }
 
-// hashedRekord builds the hashedrekord body independently of rekor.go:
+// hashedRekord builds the hashedrekord body independently of the verifier:
 // nested structs whose fields are in sorted order, as Rekor canonicalises.
 func hashedRekord(si *protocol.SignerInfo, leaf *x509.Certificate) []byte {
 	msg, _ := si.SignedAttrs.MarshaledForVerification()
@@ -91,6 +91,7 @@ type rekorOpts struct {
 	body          []byte // overrides the rebuilt body
 	tamperProof   bool
 	otherCkptKey  bool
+	badHint       bool // the checkpoint signature names another key
 	kind, version string
 }
 
@@ -141,7 +142,11 @@ func (r *testRekor) entry(t testing.TB, o rekorOpts) func(*protocol.SignerInfo, 
 			if o.otherCkptKey {
 				signer = newTestRekor(t)
 			}
-			sig := append([]byte{1, 2, 3, 4}, signer.sign(t, []byte(text))...)
+			hint := signer.logID[:4]
+			if o.badHint {
+				hint = []byte{1, 2, 3, 4}
+			}
+			sig := append(append([]byte(nil), hint...), signer.sign(t, []byte(text))...)
 			tle.InclusionProof = &rekorpb.InclusionProof{LogIndex: index, TreeSize: 5, RootHash: root, Hashes: path,
 				Checkpoint: &rekorpb.Checkpoint{Envelope: text + "\n\u2014 rekor.test " + base64.StdEncoding.EncodeToString(sig) + "\n"}}
 		}
@@ -159,7 +164,7 @@ func (r *testRekor) entry(t testing.TB, o rekorOpts) func(*protocol.SignerInfo, 
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
-// RFC 6962 Merkle tree hashing, written independently of rekor.go.
+// RFC 6962 Merkle tree hashing, written independently of the verifier.
 func leafHash(b []byte) []byte { s := sha256.Sum256(append([]byte{0}, b...)); return s[:] }
 
 func nodeHash(l, r []byte) []byte {
@@ -204,8 +209,14 @@ type testTSA struct {
 func newTestTSA(t testing.TB) *testTSA {
 	ca := newRoot(t, "Test TSA Root")
 	k := ecKey(t)
+	// RFC 3161 2.3: the one extended key usage, time stamping, critical.
+	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := issue(t, &x509.Certificate{Subject: pkix.Name{CommonName: "Test TSA"}, NotBefore: tLong, NotAfter: tLongTo,
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}, &k.PublicKey, ca)
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}}},
+		&k.PublicKey, ca)
 	return &testTSA{ca: ca, cert: c, key: k}
 }
 

@@ -177,7 +177,7 @@ func (f *fakeFulcio) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	v2, _ := asn1.MarshalWithParams(issuer, "utf8")
 	tmpl.ExtraExtensions = []pkix.Extension{{Id: oidFulcioIssuerV1, Value: []byte(issuer)}, {Id: oidFulcioIssuerV2, Value: v2}}
-	leaf := issue(f.t, tmpl, ec, f.ca)
+	leaf := f.ca.issueLeaf(f.t, tmpl, ec, f.ca.ct, false)
 	var pems []string
 	for _, c := range append([]*x509.Certificate{leaf}, f.chain...) {
 		pems = append(pems, string(certPEM(c)))

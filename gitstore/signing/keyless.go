@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
@@ -73,31 +72,6 @@ func fulcioIssuer(c *x509.Certificate) (issuer string, isFulcio bool, err error)
 	return issuer, true, nil
 }
 
-// signingTime picks the time a keyless signature is judged at: a verified
-// RFC 3161 timestamp, else a Rekor entry whose signed entry timestamp
-// verified, else (when the policy accepts committer time) the claimed time
-// at, or the signature's signing-time attribute when at is zero.
-func (r *KeyRing) signingTime(s *cmsSignature, entry *rekorResult, at time.Time, acceptClaimed bool) (time.Time, TimeSource, error) {
-	ts, ok, err := r.checkTimestamp(s)
-	if err != nil {
-		return time.Time{}, TimeUnknown, err
-	}
-	switch {
-	case ok:
-		return ts, TimeTimestamp, nil
-	case entry != nil && entry.timed:
-		return entry.integratedTime, TimeRekor, nil
-	case !acceptClaimed:
-		return time.Time{}, TimeUnknown, fmt.Errorf("%w: the signature carries no verified timestamp or Rekor entry, and trust.accept_committer_time is false", ErrNoTrustedTime)
-	case !at.IsZero():
-		return at.UTC(), TimeClaimed, nil
-	case !s.signingTime.IsZero():
-		return s.signingTime.UTC(), TimeClaimed, nil
-	default:
-		return time.Time{}, TimeUnknown, fmt.Errorf("%w: no timestamp, Rekor entry or claimed signing time", ErrNoTrustedTime)
-	}
-}
-
 // certIdentity is the one identity a Fulcio certificate is issued to: its
 // email, URI or other-name SAN.
 func certIdentity(c *x509.Certificate) (string, error) {
@@ -106,62 +80,6 @@ func certIdentity(c *x509.Certificate) (string, error) {
 		return "", fmt.Errorf("%w: certificate %s names %d identities in its subject alternative names, want exactly one", ErrUntrustedCertificate, describeCert(c), len(sans))
 	}
 	return sans[0], nil
-}
-
-// verifyKeyless applies the keyless rules to a verified CMS signature.
-func (r *KeyRing) verifyKeyless(s *cmsSignature, issuer string, at time.Time) (Verified, error) {
-	san, err := certIdentity(s.leaf)
-	if err != nil {
-		return Verified{}, err
-	}
-	entry, err := r.checkRekor(s)
-	if err != nil {
-		return Verified{}, err
-	}
-	signedAt, source, err := r.signingTime(s, entry, at, r.acceptCommitterTime)
-	if err != nil {
-		return Verified{}, fmt.Errorf("keyless certificate for %q from %q: %w", san, issuer, err)
-	}
-	if _, err := verifyChain(s.leaf, s.certs, r.fulcio, signedAt, x509.ExtKeyUsageCodeSigning); err != nil {
-		return Verified{}, err
-	}
-	var matches []keylessEntry
-	var issuerMiss []string
-	for _, e := range r.keyless {
-		idOK := e.san == san || e.sanRE != nil && e.sanRE.MatchString(san)
-		issOK := e.issuer == issuer || e.issuerRE != nil && e.issuerRE.MatchString(issuer)
-		switch {
-		case idOK && issOK:
-			matches = append(matches, e)
-		case idOK:
-			issuerMiss = append(issuerMiss, fmt.Sprintf("%s/%s", e.identity, e.signer))
-		}
-	}
-	if len(matches) == 0 {
-		if len(issuerMiss) > 0 {
-			return Verified{}, fmt.Errorf("%w: issuer %q is not the one signer %s accepts for %q", ErrUnknownSigner, issuer, strings.Join(issuerMiss, ", "), san)
-		}
-		return Verified{}, fmt.Errorf("%w: no keyless signer for identity %q with issuer %q", ErrUnknownSigner, san, issuer)
-	}
-	if err := unambiguous(matches, func(e keylessEntry) string { return e.identity }); err != nil {
-		return Verified{}, fmt.Errorf("%w: keyless identity %q from %q: %v", ErrUnknownSigner, san, issuer, err)
-	}
-	v := Verified{Fingerprint: certFingerprint(s.leaf), Format: FormatKeyless, Subject: san, Issuer: issuer, SignedAt: signedAt, TimeSource: source}
-	var firstErr error
-	for _, e := range matches {
-		err := checkRevoked(e.owner, signedAt)
-		if err == nil && e.rekor && (entry == nil || !entry.verified) {
-			err = fmt.Errorf("%w: identity %q signer %q requires a Rekor entry; the signature carries none that verifies", ErrTransparencyLog, e.identity, e.signer)
-		}
-		if err == nil {
-			v.Identity, v.Signer = e.identity, e.signer
-			return v, nil
-		}
-		if firstErr == nil {
-			firstErr = err
-		}
-	}
-	return Verified{}, firstErr
 }
 
 // unambiguous refuses matches that belong to more than one identity.

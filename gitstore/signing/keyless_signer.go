@@ -34,9 +34,9 @@ const timestampMargin = 30 * time.Second
 // KeylessOptions configure a KeylessSigner. The zero value is usable.
 type KeylessOptions struct {
 	// Timestamper, when set, adds an RFC 3161 timestamp to every
-	// signature. Verifiers whose writ.yaml lists the authority's root in
-	// trust.tsa_roots then judge the certificate at the timestamp and need
-	// no accept_committer_time.
+	// signature. Verifiers whose trust.trusted_root lists the authority
+	// then judge the certificate at the timestamp and need no
+	// accept_committer_time.
 	Timestamper Timestamper
 	// Now reads the clock; nil means time.Now.
 	Now func() time.Time
@@ -58,9 +58,9 @@ type KeylessOptions struct {
 // of a token from a TokenSource, signs a detached CMS signature carrying
 // the certificate chain (SignDetachedCMS). VerifyCommit accepts the result
 // for a keyless signer of writ.yaml whose identity and issuer are the
-// certificate's, given the Fulcio root in trust.fulcio_roots and a trusted
-// time: trust.accept_committer_time, or a Timestamper whose root is in
-// trust.tsa_roots.
+// certificate's, given a trust.trusted_root listing the Fulcio CA and the
+// CT log whose SCT Fulcio embeds, and a trusted time:
+// trust.accept_committer_time, or a Timestamper the trusted root lists.
 //
 // Time. Fulcio certificates are valid from the moment they are issued for
 // 10 minutes, and without a timestamp a verifier judges them at the

@@ -2,6 +2,7 @@ package signing
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"os/exec"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/internal/gittest"
+	"github.com/writ-dev/writ/internal/sigstoretest"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -27,7 +29,7 @@ governance:
   policy: governance
 roles: [sre]
 trust:
-  fulcio_roots: [trust/fulcio.pem]
+  trusted_root: trust/trusted_root.json
 %s
 identities:
   - name: writ-bot
@@ -126,9 +128,11 @@ func newStore(t *testing.T) *gitstore.Store {
 	return s
 }
 
+// fulcioFiles is a control repo whose trusted root lists the fake Fulcio,
+// its CT log, the Rekor log and the timestamp authority.
 func fulcioFiles(t *testing.T) trustFiles {
 	f := keylessFixture(t)
-	return trustFiles{}.add("trust/fulcio.pem", certPEM(f.root.cert)).add("trust/tsa.pem", certPEM(f.tsa.ca.cert))
+	return trustFiles{}.add("trust/trusted_root.json", f.files["trust/trusted_root.json"].Data)
 }
 
 // TestKeylessSignerRoundTrip: the reconciler, as writ-bot in Actions,
@@ -165,7 +169,9 @@ func TestKeylessSignerRoundTrip(t *testing.T) {
 		t.Errorf("Certificate() = %v", got)
 	}
 
-	other := fulcioFiles(t).add("trust/fulcio.pem", certPEM(newRoot(t, "Other Root").cert))
+	fx := keylessFixture(t)
+	other := fulcioFiles(t).add("trust/trusted_root.json", fx.trustedRoot(t, sigstoretest.TrustedRoot{
+		Fulcio: []sigstoretest.CA{{Chain: []*x509.Certificate{newRoot(t, "Other Root").cert}, Start: tLong}}}))
 	refusals := []struct {
 		name string
 		ring *KeyRing
@@ -213,7 +219,7 @@ func TestKeylessSignerRoundTrip(t *testing.T) {
 func mustTrustRing(t *testing.T, identity, issuer string) *KeyRing {
 	ids := []schemas.Identity{{Name: "writ-bot", Kind: schemas.IdentityAgent, Signers: []schemas.Signer{
 		{Name: "actions", Keyless: &schemas.KeylessSigner{Identity: identity, Issuer: issuer}}}}}
-	return newTrustRing(t, ids, &schemas.Trust{FulcioRoots: []string{"trust/fulcio.pem"}, AcceptCommitterTime: true}, fulcioFiles(t))
+	return newTrustRing(t, ids, &schemas.Trust{TrustedRoot: "trust/trusted_root.json", AcceptCommitterTime: true}, fulcioFiles(t))
 }
 
 // TestKeylessSignerRefusals: when no certificate can be had, or it would

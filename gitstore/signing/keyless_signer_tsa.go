@@ -15,7 +15,8 @@ import (
 
 // Timestamper obtains an RFC 3161 timestamp over a signature value. A
 // KeylessSigner with one embeds the token in every signature, so verifiers
-// with trust.tsa_roots judge the certificate at the timestamp's time rather
+// whose trust.trusted_root lists the authority judge the certificate at the
+// timestamp's time rather
 // than the committer time. It must be safe for concurrent use.
 type Timestamper interface {
 	// Timestamp returns a TimeStampToken (DER or BER ContentInfo) whose
@@ -32,7 +33,8 @@ const maxTSAResponse = 1 << 20
 // application/timestamp-query with a SHA-256 imprint, a nonce and certReq
 // set, and checks that the reply is granted and answers that imprint and
 // nonce. It does not verify the token's signature: verifiers do, against
-// trust.tsa_roots. It is safe for concurrent use.
+// the timestamp authorities of trust.trusted_root. It is safe for
+// concurrent use.
 type HTTPTimestamper struct {
 	// URL is the authority's endpoint, e.g.
 	// https://timestamp.sigstore.dev/api/v1/timestamp.

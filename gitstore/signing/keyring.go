@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/writ-dev/writ/schemas"
 	"golang.org/x/crypto/ssh"
 )
@@ -17,8 +18,8 @@ import (
 // KeyRing is what a verifier trusts: every signer of every identity in
 // writ.yaml (SSH, OpenPGP and public keys, x509 and keyless certificate
 // identities) and, when built by NewTrust, the trust roots those
-// certificates chain to (Fulcio roots, x509 CAs, the Rekor public key,
-// timestamp authority roots) and the committer-time policy. SSH keys are
+// certificates chain to (the sigstore trusted root for keyless, x509 CAs
+// and timestamp authority roots) and the committer-time policy. SSH keys are
 // indexed by fingerprint (ssh.FingerprintSHA256, "SHA256:...").
 //
 // A KeyRing is immutable after construction and safe for concurrent use.
@@ -32,9 +33,8 @@ type KeyRing struct {
 	keyless       []keylessEntry
 	revoked       map[[2]string]time.Time // identity, signer → revoked_at
 
-	fulcio              *certPool
-	tsa                 *certPool
-	rekor               *rekorKey
+	sigstore            *keylessTrust // trust.trusted_root
+	tsa                 *certPool     // trust.tsa_roots, for x509
 	acceptCommitterTime bool
 }
 
@@ -75,14 +75,14 @@ type keylessEntry struct {
 	san, issuer     string         // exact values, or ""
 	sanRE, issuerRE *regexp.Regexp // anchored patterns, or nil
 	rekor           bool
+	certID          verify.CertificateIdentity // the same, as sigstore-go matches it
 }
 
 // NewKeyRing builds a ring from the identities of writ.yaml without any
 // trust files. SSH, OpenPGP and public-key signers verify as usual;
 // certificate signers (x509, keyless) are kept so they can be named, but
-// their signatures are refused (ErrUntrustedCertificate, or for keyless
-// ErrNoTrustedTime) because no trust root or policy is loaded: use NewTrust
-// for those. Each signer is named by its Name
+// their signatures are refused (ErrUntrustedCertificate) because no trust
+// root is loaded: use NewTrust for those. Each signer is named by its Name
 // or, when that is empty, its index in the identity's Signers; signers of
 // no kind are skipped. A key that does not parse, a bad pattern or
 // revoked_at, or one key claimed twice (by two identities or two signers)
@@ -195,7 +195,8 @@ func newKeylessEntry(o owner, k *schemas.KeylessSigner) (keylessEntry, error) {
 	if (e.san == "") == (e.sanRE == nil) || (e.issuer == "") == (e.issuerRE == nil) {
 		return e, fmt.Errorf("keyless signer needs exactly one of identity and identity_pattern, and of issuer and issuer_pattern")
 	}
-	return e, nil
+	e.certID, err = newCertID(e)
+	return e, err
 }
 
 // Len returns the number of signers in the ring, of every kind.

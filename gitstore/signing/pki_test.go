@@ -26,6 +26,7 @@ import (
 
 	"github.com/github/smimesign/ietf-cms/oid"
 	"github.com/github/smimesign/ietf-cms/protocol"
+	"github.com/writ-dev/writ/internal/sigstoretest"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -41,10 +42,13 @@ var (
 	oidFulcioIssuerV2 = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57264, 1, 8}
 )
 
-// testCA is a certificate with its key, able to issue certificates.
+// testCA is a certificate with its key, able to issue certificates. A CA
+// with a CT log embeds an SCT by it in the Fulcio certificates it issues,
+// as Fulcio does.
 type testCA struct {
 	cert *x509.Certificate
 	key  crypto.Signer
+	ct   *sigstoretest.CTLog
 }
 
 var serial int64 = 100
@@ -159,10 +163,13 @@ type fulcioOpts struct {
 	key                crypto.Signer
 	extra              []pkix.Extension
 	eku                []x509.ExtKeyUsage
+	noSCT, forgeSCT    bool                // leave out the SCT, or forge its signature
+	ct                 *sigstoretest.CTLog // the log that signs the SCT; default the CA's
 }
 
 // fulcioLeaf issues a short-lived code-signing certificate as Fulcio does:
-// empty subject, one SAN, the OIDC issuer extensions.
+// empty subject, one SAN, the OIDC issuer extensions, and an embedded SCT
+// when the CA (or o.ct) has a CT log.
 func (ca *testCA) fulcioLeaf(t testing.TB, o fulcioOpts) (*x509.Certificate, crypto.Signer) {
 	t.Helper()
 	if o.key == nil {
@@ -198,7 +205,29 @@ func (ca *testCA) fulcioLeaf(t testing.TB, o fulcioOpts) (*x509.Certificate, cry
 		}
 		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidFulcioIssuerV2, Value: v})
 	}
-	return issue(t, tmpl, o.key.Public(), ca), o.key
+	log := o.ct
+	if log == nil {
+		log = ca.ct
+	}
+	if o.noSCT {
+		log = nil
+	}
+	return ca.issueLeaf(t, tmpl, o.key.Public(), log, o.forgeSCT), o.key
+}
+
+// issueLeaf issues tmpl for pub, with an SCT by log embedded unless log is
+// nil (forged when forge is set).
+func (ca *testCA) issueLeaf(t testing.TB, tmpl *x509.Certificate, pub crypto.PublicKey, log *sigstoretest.CTLog, forge bool) *x509.Certificate {
+	t.Helper()
+	if log == nil {
+		return issue(t, tmpl, pub, ca)
+	}
+	tmpl.SerialNumber = nextSerial()
+	c, err := log.Issue(tmpl, pub, ca.cert, ca.key, sigstoretest.SCTOpts{Forge: forge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // x509Leaf issues a long-lived S/MIME-style certificate as a company CA

@@ -308,7 +308,7 @@ func FuzzParseSignature(f *testing.F) {
 		f.Fatal(err)
 	}
 	kf := keylessFixture(f)
-	ring := kf.ring(f, schemas.Trust{RekorPublicKey: "trust/rekor.pub", TSARoots: []string{"trust/tsa.pem"}, AcceptCommitterTime: true},
+	ring := kf.ring(f, schemas.Trust{AcceptCommitterTime: true},
 		signerID("ssh", schemas.Signer{SSH: s.AuthorizedKey()}), keyID(f, "key", ecKey(f).Public(), ""))
 	leaf, key := kf.inter.fulcioLeaf(f, ci)
 	cms := kf.sign(f, alice, cmsOpts{unsigned: kf.tsa.token(f, tSign, false)})

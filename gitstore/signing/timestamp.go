@@ -10,9 +10,11 @@ import (
 	"github.com/github/smimesign/ietf-cms/timestamp"
 )
 
-// checkTimestamp verifies the RFC 3161 timestamp token a CMS signature
-// carries (unsigned attribute id-aa-timeStampToken) against the ring's
-// timestamp authority roots, and returns its time. ok is false when there
+// checkTimestamp verifies the RFC 3161 timestamp token an x509 CMS
+// signature carries (unsigned attribute id-aa-timeStampToken) against the
+// ring's timestamp authority roots (trust.tsa_roots), and returns its
+// time. Keyless signatures are timestamped against the trusted root, by
+// sigstore-go. ok is false when there
 // is no token, or the ring has no TSA roots (the token then proves
 // nothing). A token that is present and checkable but does not verify is
 // refused: errors wrap ErrNoTrustedTime, ErrUntrustedCertificate or

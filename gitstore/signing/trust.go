@@ -2,7 +2,6 @@ package signing
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -12,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -27,10 +25,11 @@ const maxTrustFile = 1 << 20
 // fs.FS). It is called at most once per path, and only during NewTrust.
 //
 // It fails when a file is missing or does not hold what it should
-// (certificates for fulcio_roots, tsa_roots and x509 CAs, a PEM public key
-// for rekor_public_key), when a keyless signer has no fulcio_roots or
-// asks for Rekor without a rekor_public_key, or for any reason NewKeyRing
-// fails. The result is immutable and safe for concurrent use.
+// (certificates for tsa_roots and x509 CAs, a sigstore trusted root for
+// trusted_root, listing a Fulcio CA and a CT log when there are keyless
+// signers and a Rekor log when one has rekor: true), when a keyless signer
+// has no trusted_root, or for any reason NewKeyRing fails. The result is
+// immutable and safe for concurrent use.
 func NewTrust(cfg *schemas.Config, readFile func(path string) ([]byte, error)) (*KeyRing, error) {
 	if cfg == nil {
 		return nil, errors.New("trust: nil config")
@@ -44,23 +43,28 @@ func NewTrust(cfg *schemas.Config, readFile func(path string) ([]byte, error)) (
 	if t == nil {
 		t = &schemas.Trust{}
 	}
-	if len(t.FulcioRoots) > 0 {
-		if r.fulcio, err = l.pool(t.FulcioRoots...); err != nil {
-			return nil, fmt.Errorf("trust: fulcio_roots: %w", err)
+	needs := schemas.TrustedRootNeeds{}
+	for _, e := range r.keyless {
+		needs.Keyless = true
+		needs.Rekor = needs.Rekor || e.rekor
+	}
+	if t.TrustedRoot != "" {
+		data, err := l.file(t.TrustedRoot)
+		if err != nil {
+			return nil, fmt.Errorf("trust: trusted_root: %w", err)
 		}
+		tr, err := schemas.ParseTrustedRoot(data, needs)
+		if err != nil {
+			return nil, fmt.Errorf("trust: trusted_root %s: %w", t.TrustedRoot, err)
+		}
+		r.sigstore = &keylessTrust{root: tr, path: t.TrustedRoot}
+	} else if len(r.keyless) > 0 {
+		e := r.keyless[0]
+		return nil, fmt.Errorf("trust: identity %q signer %q: a keyless signer needs trust.trusted_root (a sigstore trusted_root.json in the control repo)", e.identity, e.signer)
 	}
 	if len(t.TSARoots) > 0 {
 		if r.tsa, err = l.pool(t.TSARoots...); err != nil {
 			return nil, fmt.Errorf("trust: tsa_roots: %w", err)
-		}
-	}
-	if t.RekorPublicKey != "" {
-		data, err := l.file(t.RekorPublicKey)
-		if err != nil {
-			return nil, fmt.Errorf("trust: rekor_public_key: %w", err)
-		}
-		if r.rekor, err = newRekorKey(data); err != nil {
-			return nil, fmt.Errorf("trust: rekor_public_key %s: %w", t.RekorPublicKey, err)
 		}
 	}
 	r.acceptCommitterTime = t.AcceptCommitterTime
@@ -68,14 +72,6 @@ func NewTrust(cfg *schemas.Config, readFile func(path string) ([]byte, error)) (
 		e := &r.x509[i]
 		if e.ca, err = l.pool(e.caPath); err != nil {
 			return nil, fmt.Errorf("trust: identity %q signer %q: ca: %w", e.identity, e.signer, err)
-		}
-	}
-	for _, e := range r.keyless {
-		if r.fulcio == nil {
-			return nil, fmt.Errorf("trust: identity %q signer %q: a keyless signer needs trust.fulcio_roots", e.identity, e.signer)
-		}
-		if e.rekor && r.rekor == nil {
-			return nil, fmt.Errorf("trust: identity %q signer %q: rekor: true needs trust.rekor_public_key", e.identity, e.signer)
 		}
 	}
 	return r, nil
@@ -170,30 +166,6 @@ func newCertPool(name string, certs []*x509.Certificate) *certPool {
 
 func isSelfSigned(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
-}
-
-// rekorKey is the Rekor log's public key and its log ID (SHA-256 of the
-// PKIX DER).
-type rekorKey struct {
-	verifier signature.Verifier
-	logID    []byte
-}
-
-func newRekorKey(pemData []byte) (*rekorKey, error) {
-	der, err := schemas.ParsePublicKeyPEM(string(pemData))
-	if err != nil {
-		return nil, err
-	}
-	pub, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		return nil, err
-	}
-	v, err := signature.LoadVerifier(pub, crypto.SHA256)
-	if err != nil {
-		return nil, err
-	}
-	id := sha256.Sum256(der)
-	return &rekorKey{verifier: v, logID: id[:]}, nil
 }
 
 // keyFingerprint names a PKIX public key: "sha256:" and the hex SHA-256 of

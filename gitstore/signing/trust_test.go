@@ -14,14 +14,19 @@ import (
 
 	"github.com/github/smimesign/ietf-cms/oid"
 	"github.com/github/smimesign/ietf-cms/protocol"
+	"github.com/writ-dev/writ/internal/sigstoretest"
 	"github.com/writ-dev/writ/schemas"
 )
 
 func TestNewTrustErrors(t *testing.T) {
 	f := keylessFixture(t)
 	root := certPEM(f.root.cert)
-	files := trustFiles{}.add("trust/root.pem", root).add("trust/rekor.pub", []byte(pubPEM(t, &f.rekor.key.PublicKey))).
-		add("trust/cut.pem", root[:len(root)/2]).add("trust/empty.pem", nil).add("trust/key.pem", []byte(pubPEM(t, &f.rekor.key.PublicKey)))
+	files := trustFiles{}.add("trust/root.pem", root).add("trust/trusted_root.json", f.files["trust/trusted_root.json"].Data).
+		add("trust/cut.pem", root[:len(root)/2]).add("trust/empty.pem", nil).add("trust/key.pem", []byte(pubPEM(t, &f.rekor.key.PublicKey))).
+		add("trust/no-rekor.json", f.trustedRoot(t, sigstoretest.TrustedRoot{Rekor: []sigstoretest.Log{}})).
+		add("trust/no-ct.json", f.trustedRoot(t, sigstoretest.TrustedRoot{CTLogs: []sigstoretest.Log{}})).
+		add("trust/no-fulcio.json", f.trustedRoot(t, sigstoretest.TrustedRoot{Fulcio: []sigstoretest.CA{}})).
+		add("trust/cut.json", f.files["trust/trusted_root.json"].Data[:100])
 	alice := keylessIDs()[:1]
 	ci := keylessIDs()[1:2]
 	tests := []struct {
@@ -30,15 +35,18 @@ func TestNewTrustErrors(t *testing.T) {
 		trust *schemas.Trust
 		want  string
 	}{
-		{"keyless without roots", alice, nil, "a keyless signer needs trust.fulcio_roots"},
-		{"rekor without key", ci, &schemas.Trust{FulcioRoots: []string{"trust/root.pem"}}, "rekor: true needs trust.rekor_public_key"},
-		{"missing root", alice, &schemas.Trust{FulcioRoots: []string{"trust/nope.pem"}}, "trust: fulcio_roots: trust/nope.pem: open trust/nope.pem: file does not exist"},
-		{"truncated pem", alice, &schemas.Trust{FulcioRoots: []string{"trust/cut.pem"}}, "trust/cut.pem: "},
-		{"empty file", alice, &schemas.Trust{FulcioRoots: []string{"trust/empty.pem"}}, "no PEM CERTIFICATE block"},
-		{"key where certificates belong", alice, &schemas.Trust{FulcioRoots: []string{"trust/key.pem"}}, `PEM block "PUBLIC KEY" is not a CERTIFICATE`},
-		{"certificate where a key belongs", alice, &schemas.Trust{FulcioRoots: []string{"trust/root.pem"}, RekorPublicKey: "trust/root.pem"}, `want one PEM "PUBLIC KEY" block`},
-		{"path escapes", alice, &schemas.Trust{FulcioRoots: []string{"../root.pem"}}, "not a relative path"},
-		{"absolute path", alice, &schemas.Trust{FulcioRoots: []string{"/etc/ssl/cert.pem"}}, "not a relative path"},
+		{"keyless without a trusted root", alice, nil, "a keyless signer needs trust.trusted_root"},
+		{"rekor without a rekor log", ci, &schemas.Trust{TrustedRoot: "trust/no-rekor.json"}, "lists no Rekor log (tlogs)"},
+		{"keyless without a CT log", alice, &schemas.Trust{TrustedRoot: "trust/no-ct.json"}, "lists no certificate-transparency log (ctlogs)"},
+		{"keyless without a Fulcio CA", alice, &schemas.Trust{TrustedRoot: "trust/no-fulcio.json"}, "lists no Fulcio certificate authority"},
+		{"missing trusted root", alice, &schemas.Trust{TrustedRoot: "trust/nope.json"}, "trust: trusted_root: trust/nope.json: open trust/nope.json: file does not exist"},
+		{"truncated trusted root", alice, &schemas.Trust{TrustedRoot: "trust/cut.json"}, "trust/cut.json: not a sigstore trusted root"},
+		{"PEM where the trusted root belongs", alice, &schemas.Trust{TrustedRoot: "trust/root.pem"}, "not a sigstore trusted root"},
+		{"truncated pem", nil, &schemas.Trust{TSARoots: []string{"trust/cut.pem"}}, "trust/cut.pem: "},
+		{"empty file", nil, &schemas.Trust{TSARoots: []string{"trust/empty.pem"}}, "no PEM CERTIFICATE block"},
+		{"key where certificates belong", nil, &schemas.Trust{TSARoots: []string{"trust/key.pem"}}, `PEM block "PUBLIC KEY" is not a CERTIFICATE`},
+		{"path escapes", alice, &schemas.Trust{TrustedRoot: "../trusted_root.json"}, "not a relative path"},
+		{"absolute path", alice, &schemas.Trust{TrustedRoot: "/etc/trusted_root.json"}, "not a relative path"},
 		{"x509 ca missing", []schemas.Identity{x509ID("carol", "c@example.com", "", "trust/ca.pem")}, nil, `identity "carol" signer "smime": ca: trust/ca.pem`},
 		{"bad pattern", []schemas.Identity{signerID("x", schemas.Signer{Keyless: &schemas.KeylessSigner{IdentityPattern: "(", Issuer: "i"}})}, nil, "identity_pattern"},
 		{"identity and pattern", []schemas.Identity{signerID("x", schemas.Signer{Keyless: &schemas.KeylessSigner{Identity: "a", IdentityPattern: "a", Issuer: "i"}})}, nil, "exactly one of identity and identity_pattern"},
@@ -59,14 +67,14 @@ func TestNewTrustErrors(t *testing.T) {
 	if _, err := NewTrust(nil, nil); err == nil {
 		t.Error("NewTrust(nil) succeeded")
 	}
-	if _, err := NewTrust(&schemas.Config{Identities: alice, Trust: &schemas.Trust{FulcioRoots: []string{"trust/root.pem"}}}, nil); err == nil || !strings.Contains(err.Error(), "no file reader") {
+	if _, err := NewTrust(&schemas.Config{Identities: alice, Trust: &schemas.Trust{TrustedRoot: "trust/trusted_root.json"}}, nil); err == nil || !strings.Contains(err.Error(), "no file reader") {
 		t.Errorf("nil reader: err = %v", err)
 	}
 	// Every kind counts in Len; files are read once each.
 	reads := map[string]int{}
 	read := func(p string) ([]byte, error) { reads[p]++; return fs.ReadFile(fstestFS(files), p) }
 	ids := append(keylessIDs(), x509ID("carol", "c@example.com", "", "trust/root.pem"), x509ID("dan", "d@example.com", "", "trust/root.pem"))
-	r, err := NewTrust(&schemas.Config{Identities: ids, Trust: &schemas.Trust{FulcioRoots: []string{"trust/root.pem"}, RekorPublicKey: "trust/rekor.pub"}}, read)
+	r, err := NewTrust(&schemas.Config{Identities: ids, Trust: &schemas.Trust{TrustedRoot: "trust/trusted_root.json"}}, read)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +247,12 @@ func TestSigningFixtureLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Len() != 7 || r.fulcio == nil || r.rekor == nil || r.tsa == nil || r.acceptCommitterTime {
-		t.Errorf("ring: %d signers, fulcio %v, rekor %v, tsa %v", r.Len(), r.fulcio != nil, r.rekor != nil, r.tsa != nil)
+	if r.Len() != 7 || r.sigstore == nil || r.tsa == nil || r.acceptCommitterTime {
+		t.Fatalf("ring: %d signers, trusted root %v, tsa %v", r.Len(), r.sigstore != nil, r.tsa != nil)
+	}
+	tr := r.sigstore.root
+	if len(tr.FulcioCertificateAuthorities()) != 1 || len(tr.CTLogs()) != 1 || len(tr.RekorLogs()) != 1 || len(tr.TimestampingAuthorities()) != 1 {
+		t.Errorf("trusted root: %d Fulcio CAs, %d CT logs, %d Rekor logs, %d TSAs", len(tr.FulcioCertificateAuthorities()),
+			len(tr.CTLogs()), len(tr.RekorLogs()), len(tr.TimestampingAuthorities()))
 	}
 }

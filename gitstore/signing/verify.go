@@ -30,10 +30,10 @@ const (
 	// An x509 certificate without a trusted timestamp is judged at it.
 	TimeSeen TimeSource = "seen"
 	// TimeRekor: the integrated time of a Rekor entry whose signed entry
-	// timestamp verified against the repo's Rekor key.
+	// timestamp verified against a Rekor log of trust.trusted_root.
 	TimeRekor TimeSource = "rekor"
 	// TimeTimestamp: the time of an RFC 3161 timestamp from a timestamp
-	// authority under trust.tsa_roots.
+	// authority of trust.trusted_root (keyless) or trust.tsa_roots (x509).
 	TimeTimestamp TimeSource = "timestamp"
 )
 

@@ -151,10 +151,10 @@ func TestTrustFilesAreRules(t *testing.T) {
 	}
 	res := mustReplay(t, e, ReplayOptions{})
 	rules := res.State.Rules()
-	if len(rules.TrustFiles) == 0 || rules.TrustFiles["trust/fulcio-root.pem"] == nil {
+	if len(rules.TrustFiles) == 0 || rules.TrustFiles["trust/trusted_root.json"] == nil {
 		t.Fatalf("trust files not carried by the rules: %v", rules.TrustFiles)
 	}
-	if !IsRulesPath("trust/fulcio-root.pem") {
+	if !IsRulesPath("trust/trusted_root.json") {
 		t.Fatal("trust/ is not governed as rules")
 	}
 }
