@@ -35,7 +35,14 @@ git verify-commit check signatures against writ.yaml.`,
 func (a *app) runInit(dir, template string) error {
 	tmpl := fixtures.Release()
 	if template != "" {
-		tmpl = os.DirFS(template)
+		// os.Root keeps every read inside the template; the reader
+		// refuses links outright.
+		root, err := os.OpenRoot(template)
+		if err != nil {
+			return fmt.Errorf("template %s: %w", template, err)
+		}
+		defer root.Close()
+		tmpl = root.FS()
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
 		return fmt.Errorf("%s already holds a git repository", dir)
