@@ -57,7 +57,6 @@
 // Result.Override, which the reducer applies and flags. Every other
 // override is listed in Result.Ignored with the first reason that applies:
 //
-//	break-glass does not apply here: ...  (a rules change or a rejection)
 //	unknown identity
 //	identity defined more than once
 //	agent cannot override
@@ -66,6 +65,7 @@
 //	lacks capability override
 //	override has no justification
 //	overrode an older commit
+//	break-glass does not apply here: ...  (a rules change or a rejection)
 //	not needed: the policy is satisfied   (or: another override stands)
 //
 // Result.Ignored also lists each approval or rejection that no applicable

@@ -57,8 +57,6 @@ func judgeOverrides(f *Facts, ix *index, status Status) (stands *Vote, ignored [
 func overrideReason(f *Facts, ix *index, d Decision) string {
 	id, known := ix.ids[d.Identity]
 	switch {
-	case !f.Overridable:
-		return ReasonOverrideNotAllowed
 	case !known:
 		return ReasonUnknownIdentity
 	case ix.dup[d.Identity]:
@@ -75,6 +73,8 @@ func overrideReason(f *Facts, ix *index, d Decision) string {
 		return ReasonOverrideNoWhy
 	case !d.covers(f.Subject):
 		return ReasonOverrideOlderCommit
+	case !f.Overridable:
+		return ReasonOverrideNotAllowed
 	}
 	return ""
 }

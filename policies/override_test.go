@@ -51,6 +51,8 @@ func TestEvaluateOverrides(t *testing.T) {
 			map[string][]string{"alice": {ReasonOverrideOlderCommit}}},
 		{"not overridable", []Decision{override("alice", head, "outage")}, false, StatusPending, "",
 			map[string][]string{"alice": {ReasonOverrideNotAllowed}}},
+		{"not overridable, and bogus anyway: the real reason", []Decision{override("bob", head, "outage")}, false, StatusPending, "",
+			map[string][]string{"bob": {ReasonOverrideCapability}}},
 		{"bogus then valid", []Decision{override("bob", head, "x"), override("alice", head, "outage")}, true, StatusPending, "alice",
 			map[string][]string{"bob": {ReasonOverrideCapability}}},
 		{"second valid is not needed", []Decision{override("alice", head, "a"), override("erin", head, "b")}, true, StatusPending, "alice",
