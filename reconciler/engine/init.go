@@ -30,7 +30,7 @@ type KeyGenerator interface {
 const AllowedSignersFile = "writ/allowed_signers"
 
 // Init creates a control repo in the Store from a template holding
-// writ.yaml, workflows/ and policies/: it gives every identity a fresh SSH
+// writ.yaml, workflows/, policies/ and trust/: it gives every identity a fresh SSH
 // key (replacing the template's signers), validates the rules, writes the
 // signed genesis entry as main's first commit, writes a checkpoint, and
 // configures the repository so stock `git log --show-signature` and `git

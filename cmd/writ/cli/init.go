@@ -28,7 +28,7 @@ git verify-commit check signatures against writ.yaml.`,
 			return a.runInit(args[0], template)
 		},
 	}
-	cmd.Flags().StringVar(&template, "template", "", "directory with writ.yaml, workflows/ and policies/ (default: built-in release example)")
+	cmd.Flags().StringVar(&template, "template", "", "directory with writ.yaml, workflows/, policies/ and trust/ (default: built-in release example)")
 	return cmd
 }
 
