@@ -47,6 +47,35 @@
 // on any commit, blocks the rule; a rejection by anyone else is listed as
 // not counted and blocks nothing.
 //
+// # Overrides and ignored decisions
+//
+// Evaluate is the only judge of who counts, break-glass included. No rule
+// counts an override; the policy as a whole does. When Facts.Overridable
+// (a transition), the first override in decision order by a human who is
+// not the author, holds the override capability, gives a justification
+// and decided on the subject stands in for an unsatisfied policy:
+// Result.Override, which the reducer applies and flags. Every other
+// override is listed in Result.Ignored with the first reason that applies:
+//
+//	unknown identity
+//	identity defined more than once
+//	agent cannot override
+//	not a human (kind "robot")
+//	author cannot override
+//	lacks capability override
+//	override has no justification
+//	overrode an older commit
+//	break-glass does not apply here: ...  (a rules change or a rejection)
+//	not needed: the policy is satisfied   (or: another override stands)
+//
+// Result.Ignored also lists each approval or rejection that no applicable
+// rule counted or took as a blocker, with the first rule's reason. An
+// ignored decision never changes the status: a bogus override leaves a
+// waiting proposal waiting, and a rejection by someone no rule makes
+// eligible blocks nothing. The one-line Description names each ignored
+// override and why ("bob's override does not count: lacks capability
+// override").
+//
 // # Requirements
 //
 // Policy.Require combines rules by name (nil means all rules, in declared

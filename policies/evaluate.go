@@ -12,6 +12,14 @@ import (
 // needed. Without Policy.Require the root's children are the rules in
 // declared order; with it, the root has one child, the requirement tree.
 //
+// Evaluate is the only judge of who counts, overrides included: the root's
+// Override is the break-glass override that stands in for an unsatisfied
+// policy (see Facts.Overridable), and the root's Ignored lists every
+// decision that changes nothing (an override that does not stand, an
+// approval or rejection no rule counts), with its reason. The root's Status
+// is the rules' alone: an override never makes it satisfied, and a decision
+// that does not count never makes it pending or blocked.
+//
 // Evaluate is pure: no clock, no I/O, no goroutines, no dependence on map
 // iteration order or on the order of Facts.Identities. The same facts give
 // a deep-equal Result every time. Decision order matters only between
@@ -27,8 +35,35 @@ func Evaluate(f Facts) Result {
 		kids = []node{e.requirement(*f.Policy.Require, 0)}
 	}
 	root := combine(KindPolicy, f.Policy.Name, kids)
+	root.res.Override, root.res.Ignored = judgeOverrides(&f, e.ix, root.res.Status)
+	root.res.Ignored = append(root.res.Ignored, e.unused()...)
+	sortVotes(root.res.Ignored)
 	root.res.Description = describePolicy(root)
 	return root.res
+}
+
+// unused lists the approvals and rejections that no evaluated rule counted
+// or took as a blocker, each with the first reason a rule gave (or, when no
+// rule applies, that none does).
+func (e *evaluator) unused() []Vote {
+	var out []Vote
+	for i, d := range e.facts.Decisions {
+		if d.Verdict == VerdictOverride || e.ix.used[i] {
+			continue
+		}
+		why := e.ix.why[i]
+		if why == "" {
+			why = "no rule of the policy applies"
+		}
+		out = append(out, Vote{Identity: d.Identity, Verdict: d.Verdict, Commit: d.Commit, Content: d.Content, Ref: d.Ref, Reason: why})
+	}
+	return out
+}
+
+// sortVotes sorts votes by identity, keeping each identity's in decision
+// order.
+func sortVotes(votes []Vote) {
+	sort.SliceStable(votes, func(i, j int) bool { return votes[i].Identity < votes[j].Identity })
 }
 
 // describePolicy writes the root's one-line summary: who approved, what is
@@ -48,10 +83,23 @@ func describePolicy(root node) string {
 		return "approved by " + strings.Join(names, ", ")
 	case StatusPending:
 		parts := []string{"needs " + root.need}
-		return strings.Join(append(parts, staleHints(r)...), "; ")
+		parts = append(parts, staleHints(r)...)
+		return strings.Join(append(parts, overrideHints(r)...), "; ")
 	default:
-		return strings.Join(blockReasons(r), "; ")
+		return strings.Join(append(blockReasons(r), overrideHints(r)...), "; ")
 	}
+}
+
+// overrideHints says, for each override that does not stand, why not:
+// "bob's override does not count: lacks capability override".
+func overrideHints(r Result) []string {
+	var hints []string
+	for _, v := range r.Ignored {
+		if v.Verdict == VerdictOverride {
+			hints = append(hints, v.Identity+"'s override does not count: "+v.Reason)
+		}
+	}
+	return hints
 }
 
 // staleHints names, once each and sorted, the identities whose approval in

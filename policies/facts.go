@@ -10,10 +10,13 @@ type Verdict string
 const (
 	VerdictApprove Verdict = "approve"
 	VerdictReject  Verdict = "reject"
-	// VerdictOverride is break-glass: it is not judged by Evaluate (which
-	// lists it as not counted) but by the reducer, which lets an override
-	// by a human holding the override capability, with a justification,
-	// stand in for an unsatisfied policy and flags it in the audit trail.
+	// VerdictOverride is break-glass: no rule counts it, but Evaluate
+	// judges it for the policy as a whole. An override by a human other
+	// than the author, holding the override capability, with a
+	// justification, on the subject, stands in for an unsatisfied policy
+	// when Facts.Overridable (Result.Override; the reducer applies and
+	// flags it); any other is listed in Result.Ignored with its reason and
+	// changes nothing.
 	VerdictOverride Verdict = "override"
 )
 
@@ -74,4 +77,8 @@ type Facts struct {
 	// Decisions are in the order they were made; a later decision by the
 	// same identity supersedes an earlier one.
 	Decisions []Decision `json:"decisions,omitempty"`
+	// Overridable says whether a break-glass override may stand in for
+	// the policy (a transition); false for a rules change or a rejection,
+	// whose overrides are then all ignored.
+	Overridable bool `json:"overridable,omitempty"`
 }

@@ -48,6 +48,16 @@ func renderNode(b *strings.Builder, r Result, depth int) {
 		}
 		fmt.Fprintf(b, "%snot counted: %s — %s\n", votePad, who, v.Reason)
 	}
+	if r.Override != nil {
+		fmt.Fprintf(b, "%soverride: %s — %s\n", votePad, voteText(*r.Override), r.Override.Reason)
+	}
+	// Ignored approvals and rejections show under their rules; overrides
+	// have no rule, so they show here.
+	for _, v := range r.Ignored {
+		if v.Verdict == VerdictOverride {
+			fmt.Fprintf(b, "%signored: %s (override) — %s\n", votePad, v.Identity, v.Reason)
+		}
+	}
 	for _, c := range r.Children {
 		renderNode(b, c, depth+1)
 	}

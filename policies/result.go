@@ -84,7 +84,16 @@ type Result struct {
 	// Reason, sorted by identity (then in decision order).
 	NotCounted []Vote `json:"not_counted,omitempty"`
 	// Blockers are the eligible rejections that block the rule.
-	Blockers []Vote   `json:"blockers,omitempty"`
+	Blockers []Vote `json:"blockers,omitempty"`
+	// Override, on the root only, is the break-glass override that stands
+	// in for the unsatisfied policy (Role "override", Reason its
+	// justification); nil when none does.
+	Override *Vote `json:"override,omitempty"`
+	// Ignored, on the root only, are the decisions that count nowhere,
+	// with the reason: overrides that do not stand, and approvals and
+	// rejections that no applicable rule counted or took as a blocker
+	// (with the first rule's reason). Sorted by identity.
+	Ignored  []Vote   `json:"ignored,omitempty"`
 	Children []Result `json:"children,omitempty"`
 }
 

@@ -15,6 +15,10 @@ type index struct {
 	ids    map[string]schemas.Identity
 	dup    map[string]bool
 	latest map[string]int // identity -> position of its latest decision with a known verdict
+	// used[i] is true once some rule counted decision i or took it as a
+	// blocker; why[i] is the first reason a rule gave for not counting it.
+	used []bool
+	why  []string
 }
 
 func newIndex(f *Facts) *index {
@@ -22,6 +26,8 @@ func newIndex(f *Facts) *index {
 		ids:    make(map[string]schemas.Identity, len(f.Identities)),
 		dup:    map[string]bool{},
 		latest: map[string]int{},
+		used:   make([]bool, len(f.Decisions)),
+		why:    make([]string, len(f.Decisions)),
 	}
 	for _, id := range f.Identities {
 		if _, seen := ix.ids[id.Name]; seen {
@@ -51,6 +57,9 @@ func evalRule(rule schemas.Rule, f *Facts, ix *index) node {
 	}
 
 	for i, d := range f.Decisions {
+		if d.Verdict == VerdictOverride {
+			continue // judged for the policy as a whole (judgeOverrides)
+		}
 		v := Vote{Identity: d.Identity, Verdict: d.Verdict, Commit: d.Commit, Content: d.Content, Ref: d.Ref}
 		role, reason := judge(rule, f, ix, i, d)
 		v.Role = role
@@ -58,11 +67,16 @@ func evalRule(rule schemas.Rule, f *Facts, ix *index) node {
 		case reason != "":
 			v.Reason = reason
 			res.NotCounted = append(res.NotCounted, v)
+			if ix.why[i] == "" {
+				ix.why[i] = "rule " + rule.Name + ": " + reason
+			}
 		case d.Verdict == VerdictReject:
 			v.Reason = d.Justification
 			res.Blockers = append(res.Blockers, v)
+			ix.used[i] = true
 		default:
 			res.Counted = append(res.Counted, v)
+			ix.used[i] = true
 		}
 	}
 	// Sort by identity only; a stable sort keeps each identity's decisions

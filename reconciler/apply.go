@@ -3,7 +3,6 @@ package reconciler
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/schemas"
@@ -175,22 +174,20 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 			out.Status, out.Reason = StatusRefused, fmt.Sprintf("policy %q does not exist", policyName)
 			return s, out
 		}
-		decisions, overrides := splitOverrides(e.Decisions)
+		// The policy judges every decision, overrides included: one that
+		// does not count is listed in res.Ignored and changes nothing.
 		res := policies.Evaluate(policies.Facts{
 			Policy: *pol, Identities: withGrants(s.rules, e.Grants), Author: e.Signer,
 			Subject: e.Subject, Inputs: p.Inputs,
 			Materiality:  ctx.tr.Materiality.Max(p.Materiality),
-			ChangedFiles: e.ChangedFiles, Decisions: decisions,
+			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
+			Overridable: e.Kind == KindTransition,
 		})
 		out.Policy = &res
-		if e.Kind == KindTransition && res.Status != policies.StatusSatisfied && len(overrides) > 0 {
-			g, who := judgeOverride(s.rules, e, overrides)
-			out.Guards = append(out.Guards, g)
-			if who == "" {
-				out.Status, out.Reason = StatusRefused, "override: "+g.Detail
-				return s, out
-			}
-			out.Override = who
+		if e.Kind == KindTransition && res.Status != policies.StatusSatisfied && res.Override != nil {
+			out.Guards = append(out.Guards, GuardResult{Name: "override", Passed: true,
+				Detail: fmt.Sprintf("break-glass by %s: %s", res.Override.Identity, res.Override.Reason)})
+			out.Override = res.Override.Identity
 		} else if e.Kind == KindReject {
 			if res.Status != policies.StatusBlocked {
 				out.Status, out.Reason = StatusRefused, "reject entry without a rejection by an eligible approver: policy is "+string(res.Status)
@@ -297,48 +294,6 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// splitOverrides separates break-glass overrides from the decisions the
-// policy judges.
-func splitOverrides(all []policies.Decision) (decisions, overrides []policies.Decision) {
-	for _, d := range all {
-		if d.Verdict == policies.VerdictOverride {
-			overrides = append(overrides, d)
-		} else {
-			decisions = append(decisions, d)
-		}
-	}
-	return decisions, overrides
-}
-
-// judgeOverride accepts the first override made by a human (not the
-// proposal's author) who holds the override capability, with a
-// justification, on the content being applied. It returns the guard result
-// and the overriding identity, or "" when no override stands.
-func judgeOverride(rules *schemas.Bundle, e Entry, overrides []policies.Decision) (GuardResult, string) {
-	var why []string
-	for _, d := range overrides {
-		id, ok := rules.Identity(d.Identity)
-		switch {
-		case !ok:
-			why = append(why, d.Identity+" is not an identity")
-		case id.Kind != schemas.IdentityHuman:
-			why = append(why, d.Identity+" is an agent; agents cannot override")
-		case d.Identity == e.Signer:
-			why = append(why, d.Identity+" wrote the proposal and cannot override it")
-		case !id.HasCapability(CapabilityOverride):
-			why = append(why, d.Identity+" lacks capability "+CapabilityOverride)
-		case strings.TrimSpace(d.Justification) == "":
-			why = append(why, d.Identity+"'s override has no justification")
-		case d.Commit != e.Subject.Commit && (d.Content == "" || d.Content != e.Subject.Content):
-			why = append(why, d.Identity+" overrode an older commit")
-		default:
-			return GuardResult{Name: "override", Passed: true,
-				Detail: fmt.Sprintf("break-glass by %s: %s", d.Identity, d.Justification)}, d.Identity
-		}
-	}
-	return GuardResult{Name: "override", Detail: strings.Join(why, "; ")}, ""
 }
 
 // withGrants returns the rules' identities with the entry's role grants

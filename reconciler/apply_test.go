@@ -308,36 +308,36 @@ func TestApply(t *testing.T) {
 			want: StatusApplied, reason: "OVERRIDE by alice",
 		},
 		{
-			name: "override without a justification is refused",
+			name: "override without a justification is ignored: still waiting",
 			setup: func(t *testing.T, b *builder) (State, Entry) {
 				s := shippable(t, b)
 				return s, b.transition(s, "agent", "r1", "ship", override("alice", " "))
 			},
-			want: StatusRefused, reason: "has no justification",
+			want: StatusWaiting, reason: "alice's override does not count: override has no justification",
 		},
 		{
-			name: "override without the capability is refused",
+			name: "override without the capability is ignored: still waiting",
 			setup: func(t *testing.T, b *builder) (State, Entry) {
 				s := shippable(t, b)
 				return s, b.transition(s, "agent", "r1", "ship", override("bob", "urgent"))
 			},
-			want: StatusRefused, reason: "bob lacks capability override",
+			want: StatusWaiting, reason: "bob's override does not count: lacks capability override",
 		},
 		{
-			name: "an agent cannot override",
+			name: "an agent's override is ignored",
 			setup: func(t *testing.T, b *builder) (State, Entry) {
 				s := shippable(t, b)
 				return s, b.transition(s, "alice", "r1", "ship", override("agent", "urgent"))
 			},
-			want: StatusRefused, reason: "agents cannot override",
+			want: StatusWaiting, reason: "agent's override does not count: agent cannot override",
 		},
 		{
-			name: "the author cannot override their own proposal",
+			name: "the author's override of their own proposal is ignored",
 			setup: func(t *testing.T, b *builder) (State, Entry) {
 				s := shippable(t, b)
 				return s, b.transition(s, "alice", "r1", "ship", override("alice", "urgent"))
 			},
-			want: StatusRefused, reason: "cannot override it",
+			want: StatusWaiting, reason: "alice's override does not count: author cannot override",
 		},
 		{
 			name: "override does not bypass guards",

@@ -10,8 +10,9 @@ import (
 
 // Capabilities the reducer checks.
 const (
-	// CapabilityOverride lets an identity release a quarantined instance.
-	CapabilityOverride = "override"
+	// CapabilityOverride lets an identity release a quarantined instance,
+	// and lets its break-glass override stand (policies judges that).
+	CapabilityOverride = policies.CapabilityOverride
 	// capabilityProposePrefix + workflow lets an identity propose
 	// transitions of that workflow.
 	capabilityProposePrefix = "propose:"

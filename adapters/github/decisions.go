@@ -38,11 +38,19 @@ const (
 //   - Reviews are taken in submission order (SubmittedAt, then ID); each
 //     user's latest APPROVED or CHANGES_REQUESTED review is their decision.
 //   - APPROVED is VerdictApprove; CHANGES_REQUESTED is VerdictReject with
-//     the review body as justification.
+//     the review body as justification, whatever the body says.
+//   - A COMMENTED or APPROVED review whose body starts "/writ override
+//     <why>" (OverridePrefix) is also a VerdictOverride with that
+//     justification: an override request of its own, which neither
+//     supersedes nor is superseded by the user's approval or rejection
+//     (only by their later override request). Whether it stands is the
+//     policy's call (policies.Evaluate); one that does not stand changes
+//     nothing.
 //   - DISMISSED cancels that user's earlier reviews: a dismissed
 //     "changes requested" stops blocking, a dismissed approval stops
-//     counting, and only a later review decides again.
-//   - COMMENTED decides nothing and supersedes nothing.
+//     counting, a dismissed override request stops standing, and only a
+//     later review decides again.
+//   - COMMENTED decides nothing else and supersedes nothing.
 //   - Decision.Commit is the review's commit_id; Decision.Content is
 //     contentAt(commit_id), the proposal's content hash there, so the
 //     evaluator keeps an approval across a rebase that leaves the proposal
@@ -56,8 +64,9 @@ const (
 // review like any other, and the evaluator, which never counts the author,
 // says so in its explanation.
 //
-// The result lists decisions in the order of each user's deciding review;
-// ignored reviews are in submission order.
+// The result lists decisions in the order of their reviews (an approval
+// before the override request of the same review); ignored reviews are in
+// submission order.
 func Decisions(reviews []Review, identityOf func(login string) (identity string, ok bool), contentAt func(commitSHA string) (string, error)) ([]policies.Decision, []Ignored) {
 	rs := append([]Review(nil), reviews...)
 	sortReviews(rs)
@@ -66,19 +75,21 @@ func Decisions(reviews []Review, identityOf func(login string) (identity string,
 		review   Review
 		identity string
 	}
-	current := map[string]*pending{} // lower-cased login -> deciding review
+	// Two tracks per lower-cased login: the deciding approval or
+	// rejection, and the latest override request.
+	current := map[string]*pending{}
+	overrides := map[string]*pending{}
 	var ignored []Ignored
 	ignore := func(r Review, identity, reason string) {
 		ignored = append(ignored, Ignored{Ref: ref(r), Login: r.UserLogin, Identity: identity, State: r.State, Reason: reason})
 	}
-	var order []string
-	// decide makes r its author's deciding review, superseding an earlier.
-	decide := func(key string, r Review, identity string) {
-		if prev := current[key]; prev != nil {
+	// decide makes r its author's deciding review in track, superseding an
+	// earlier one there (a review already ignored is not listed twice).
+	decide := func(track map[string]*pending, key string, r Review, identity string) {
+		if prev := track[key]; prev != nil && ref(prev.review) != ref(r) {
 			ignore(prev.review, prev.identity, IgnoredSuperseded+" ("+ref(r)+")")
 		}
-		current[key] = &pending{review: r, identity: identity}
-		order = append(order, key)
+		track[key] = &pending{review: r, identity: identity}
 	}
 	for _, r := range rs {
 		key := strings.ToLower(r.UserLogin)
@@ -87,14 +98,18 @@ func Decisions(reviews []Review, identityOf func(login string) (identity string,
 		_, isOverride := OverrideJustification(r.Body)
 		switch {
 		case isOverride && (state == "COMMENTED" || state == "APPROVED") && known && r.CommitID != "":
-			// Break-glass: the reducer decides whether it stands.
-			decide(key, r, identity)
+			decide(overrides, key, r, identity)
+			if state == "APPROVED" {
+				decide(current, key, r, identity)
+			}
 		case state == "COMMENTED":
 			ignore(r, identity, IgnoredCommented)
 		case state == "DISMISSED":
-			if prev := current[key]; prev != nil {
-				ignore(prev.review, prev.identity, IgnoredDismissed+" by "+ref(r))
-				delete(current, key)
+			for _, track := range []map[string]*pending{current, overrides} {
+				if prev := track[key]; prev != nil {
+					ignore(prev.review, prev.identity, IgnoredDismissed+" by "+ref(r))
+					delete(track, key)
+				}
 			}
 			ignore(r, identity, IgnoredDismissed)
 		case state != "APPROVED" && state != "CHANGES_REQUESTED":
@@ -104,7 +119,7 @@ func Decisions(reviews []Review, identityOf func(login string) (identity string,
 		case r.CommitID == "":
 			ignore(r, identity, IgnoredNoCommit)
 		default:
-			decide(key, r, identity)
+			decide(current, key, r, identity)
 		}
 	}
 	pos := make(map[string]int, len(rs))
@@ -112,27 +127,59 @@ func Decisions(reviews []Review, identityOf func(login string) (identity string,
 		pos[ref(r)] = i
 	}
 	sort.SliceStable(ignored, func(i, j int) bool { return pos[ignored[i].Ref] < pos[ignored[j].Ref] })
-	var out []policies.Decision
-	for i, key := range order {
-		p := current[key]
-		if p == nil || lastIndex(order, key) != i {
-			continue // superseded or dismissed; a later position decides
-		}
+	ignored = dedupeIgnored(ignored)
+	type placed struct {
+		at, seq int
+		d       policies.Decision
+	}
+	var out []placed
+	add := func(p *pending, verdict policies.Verdict, why string, seq int) {
 		r := p.review
-		d := policies.Decision{Identity: p.identity, Commit: r.CommitID, Ref: ref(r)}
+		d := policies.Decision{Identity: p.identity, Verdict: verdict, Commit: r.CommitID, Ref: ref(r), Justification: why}
 		if content, err := contentAt(r.CommitID); err == nil {
 			d.Content = content
 		}
-		if why, ok := OverrideJustification(r.Body); ok {
-			d.Verdict, d.Justification = policies.VerdictOverride, why
-		} else if strings.ToUpper(r.State) == "APPROVED" {
-			d.Verdict = policies.VerdictApprove
-		} else {
-			d.Verdict, d.Justification = policies.VerdictReject, oneLine(r.Body)
-		}
-		out = append(out, d)
+		out = append(out, placed{at: pos[ref(r)], seq: seq, d: d})
 	}
-	return out, ignored
+	for _, p := range current {
+		if strings.ToUpper(p.review.State) == "APPROVED" {
+			add(p, policies.VerdictApprove, "", 0)
+		} else {
+			add(p, policies.VerdictReject, oneLine(p.review.Body), 0)
+		}
+	}
+	for _, p := range overrides {
+		why, _ := OverrideJustification(p.review.Body)
+		add(p, policies.VerdictOverride, why, 1)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].at != out[j].at {
+			return out[i].at < out[j].at
+		}
+		return out[i].seq < out[j].seq
+	})
+	decisions := make([]policies.Decision, len(out))
+	for i, p := range out {
+		decisions[i] = p.d
+	}
+	if len(decisions) == 0 {
+		decisions = nil
+	}
+	return decisions, ignored
+}
+
+// dedupeIgnored drops a repeated (ref, reason) pair, keeping the first.
+func dedupeIgnored(in []Ignored) []Ignored {
+	seen := map[[2]string]bool{}
+	out := in[:0]
+	for _, ig := range in {
+		k := [2]string{ig.Ref, ig.Reason}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, ig)
+		}
+	}
+	return out
 }
 
 // IdentityByLogin builds Decisions' identityOf from a map of GitHub login
@@ -150,15 +197,6 @@ func IdentityByLogin(logins map[string]string) func(login string) (string, bool)
 
 func ref(r Review) string { return "review:" + strconv.FormatInt(r.ID, 10) }
 
-func lastIndex(list []string, s string) int {
-	for i := len(list) - 1; i >= 0; i-- {
-		if list[i] == s {
-			return i
-		}
-	}
-	return -1
-}
-
 // oneLine folds a review body to one line, as the WAL's trailers need.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
@@ -166,12 +204,14 @@ func oneLine(s string) string {
 
 // OverridePrefix starts a review body that asks for break-glass: a review
 // (approve or comment) whose first line is "/writ override <justification>"
-// records an OVERRIDE decision. Whether it stands (the override capability,
-// a justification, not the author, a human) is the reducer's call.
+// records an OVERRIDE decision (an approval records its approval too).
+// Whether it stands (the override capability, a justification, not the
+// author, a human) is the policy's call (policies.Evaluate).
 const OverridePrefix = "/writ override"
 
 // OverrideJustification reports whether a review body asks for an override
-// and returns its justification (possibly empty, which the reducer refuses).
+// and returns its justification (possibly empty: such an override never
+// stands).
 func OverrideJustification(body string) (string, bool) {
 	first, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
 	rest, ok := strings.CutPrefix(strings.TrimSpace(first), OverridePrefix)

@@ -125,6 +125,36 @@ func TestDecisions(t *testing.T) {
 			wantIgnored: []string{"review:1 GitHub no longer knows the commit it was made on"},
 		},
 		{
+			// A "changes requested" is a rejection whatever its body says:
+			// it never turns into an override.
+			name:      "changes requested with an override body stays a rejection",
+			reviews:   []github.Review{{ID: 1, UserLogin: "bob-gh", State: "CHANGES_REQUESTED", CommitID: shaHead, Body: "/writ override ship it", SubmittedAt: t0}},
+			contentAt: same,
+			want:      []policies.Decision{{Identity: "bob", Verdict: policies.VerdictReject, Commit: shaHead, Content: hashA, Ref: "review:1", Justification: "/writ override ship it"}},
+		},
+		{
+			// An override request is a decision of its own: it does not
+			// take the place of the reviewer's approval, so an override
+			// that does not stand changes nothing.
+			name: "an override comment does not supersede an approval",
+			reviews: []github.Review{rv(1, "bob-gh", "APPROVED", shaHead, 1),
+				{ID: 2, UserLogin: "bob-gh", State: "COMMENTED", CommitID: shaHead, Body: "/writ override outage", SubmittedAt: t0.Add(2 * time.Minute)}},
+			contentAt: same,
+			want: []policies.Decision{
+				{Identity: "bob", Verdict: policies.VerdictApprove, Commit: shaHead, Content: hashA, Ref: "review:1"},
+				{Identity: "bob", Verdict: policies.VerdictOverride, Commit: shaHead, Content: hashA, Ref: "review:2", Justification: "outage"},
+			},
+		},
+		{
+			name:      "an approval with an override body is an approval and an override",
+			reviews:   []github.Review{{ID: 1, UserLogin: "bob-gh", State: "APPROVED", CommitID: shaHead, Body: "/writ override outage", SubmittedAt: t0}},
+			contentAt: same,
+			want: []policies.Decision{
+				{Identity: "bob", Verdict: policies.VerdictApprove, Commit: shaHead, Content: hashA, Ref: "review:1"},
+				{Identity: "bob", Verdict: policies.VerdictOverride, Commit: shaHead, Content: hashA, Ref: "review:1", Justification: "outage"},
+			},
+		},
+		{
 			name:      "two users, each latest wins, in deciding order",
 			reviews:   []github.Review{rv(1, "bob-gh", "APPROVED", shaOld, 1), rv(2, "alice-gh", "APPROVED", shaHead, 2), rv(3, "bob-gh", "APPROVED", shaHead, 3)},
 			contentAt: changed,

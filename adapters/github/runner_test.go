@@ -596,6 +596,9 @@ func TestRunOverrideReview(t *testing.T) {
 	rep := w.run(t, w.prEvent())
 	if p := rep.Pulls[0]; p.Applied {
 		t.Fatalf("bob lacks the override capability but his override applied")
+	} else if p.Gate.Verdict != engine.VerdictWaiting || !strings.Contains(p.Gate.Reason, "bob's override does not count: lacks capability override") {
+		// A bogus override never changes the verdict: still waiting.
+		t.Fatalf("after bob's override: %s: %s", p.Gate.Verdict, p.Gate.Reason)
 	}
 	w.unchanged(t)
 	w.gh.AddReview(w.pr, githubtest.Review{Login: "alice-gh", State: "COMMENTED", CommitID: w.head,

@@ -102,3 +102,18 @@ func (p Pending) ChangedFiles() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Ignored lists every decision that does not count, with its reason: the
+// decision commits that did not verify (Pending.Ignored), then the
+// decisions the policy set aside as a whole (an override that does not
+// stand, a decision no applicable rule counts), as policies.Evaluate
+// judged them.
+func (g GateResult) Ignored() []Ignored {
+	out := append([]Ignored(nil), g.Pending.Ignored...)
+	if g.Outcome.Policy != nil {
+		for _, v := range g.Outcome.Policy.Ignored {
+			out = append(out, Ignored{Commit: v.Ref, Identity: v.Identity, Reason: string(v.Verdict) + ": " + v.Reason})
+		}
+	}
+	return out
+}

@@ -30,7 +30,7 @@ type KeyGenerator interface {
 const AllowedSignersFile = "writ/allowed_signers"
 
 // Init creates a control repo in the Store from a template holding
-// writ.yaml, workflows/ and policies/: it gives every identity a fresh SSH
+// writ.yaml, workflows/, policies/ and trust/: it gives every identity a fresh SSH
 // key (replacing the template's signers), validates the rules, writes the
 // signed genesis entry as main's first commit, writes a checkpoint, and
 // configures the repository so stock `git log --show-signature` and `git
@@ -143,23 +143,11 @@ func (e *Engine) configureGit(rules *schemas.Bundle) error {
 	return nil
 }
 
-// readTemplate reads writ.yaml, workflows/ and policies/ from a template.
+// readTemplate reads the rules files of a template (writ.yaml and
+// workflows/, policies/, trust/), only as regular files: a symlink or an
+// executable there is refused by path (see schemas.ReadRules).
 func readTemplate(template fs.FS) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	err := fs.WalkDir(template, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !IsRulesPath(p) {
-			return nil
-		}
-		b, err := fs.ReadFile(template, p)
-		if err != nil {
-			return err
-		}
-		files[p] = b
-		return nil
-	})
+	files, err := schemas.ReadRules(template)
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}

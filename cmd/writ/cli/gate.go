@@ -71,7 +71,7 @@ func (a *app) printGate(e *engine.Engine, name string, exit, asJSON bool) error 
 		enc := json.NewEncoder(a.out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(gateJSON{Proposal: p.Branch, Verdict: g.Verdict, Reason: g.Reason, Proposer: p.Proposer,
-			Subject: p.Subject, Guards: g.Outcome.Guards, Policy: g.Outcome.Policy, Ignored: p.Ignored, Problems: p.Problems}); err != nil {
+			Subject: p.Subject, Guards: g.Outcome.Guards, Policy: g.Outcome.Policy, Ignored: g.Ignored(), Problems: p.Problems}); err != nil {
 			return err
 		}
 	} else {
@@ -120,7 +120,7 @@ func renderGate(w io.Writer, g engine.GateResult) {
 			fmt.Fprintln(w, "    "+line)
 		}
 	}
-	for _, ig := range p.Ignored {
+	for _, ig := range g.Ignored() {
 		fmt.Fprintf(w, "  ignored decision %s by %s: %s\n", short(ig.Commit), ig.Identity, ig.Reason)
 	}
 }

@@ -28,14 +28,21 @@ git verify-commit check signatures against writ.yaml.`,
 			return a.runInit(args[0], template)
 		},
 	}
-	cmd.Flags().StringVar(&template, "template", "", "directory with writ.yaml, workflows/ and policies/ (default: built-in release example)")
+	cmd.Flags().StringVar(&template, "template", "", "directory with writ.yaml, workflows/, policies/ and trust/ (default: built-in release example)")
 	return cmd
 }
 
 func (a *app) runInit(dir, template string) error {
 	tmpl := fixtures.Release()
 	if template != "" {
-		tmpl = os.DirFS(template)
+		// os.Root keeps every read inside the template; the reader
+		// refuses links outright.
+		root, err := os.OpenRoot(template)
+		if err != nil {
+			return fmt.Errorf("template %s: %w", template, err)
+		}
+		defer root.Close()
+		tmpl = root.FS()
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
 		return fmt.Errorf("%s already holds a git repository", dir)

@@ -1,0 +1,61 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/engine"
+)
+
+// A review made on a commit where the proposal was a symlink binds to no
+// content (the symlink's target text is never hashed as the proposal), and
+// reading it is no error that would stop the run.
+func TestContentHashesOfASymlinkedProposal(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skipf("git not installed: %v", err)
+	}
+	dir := filepath.Join(t.TempDir(), "clone")
+	git := func(args ...string) string {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+t.TempDir(),
+			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@x", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@x")
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, errOut.String())
+		}
+		return strings.TrimSpace(out.String())
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "proposals", "web-1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	git("init", "-q")
+	path := "proposals/web-1/ship.yaml"
+	if err := os.Symlink("instance: web-1\n", filepath.Join(dir, filepath.FromSlash(path))); err != nil {
+		t.Fatal(err)
+	}
+	git("add", path)
+	git("commit", "-q", "-m", "symlinked proposal")
+	sym := git("rev-parse", "HEAD")
+
+	store, err := gitstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Engine: &engine.Engine{Store: store}}
+	f := PullRequestFacts{HeadSHA: sym, Reviews: []Review{{ID: 1, UserLogin: "alice-gh", State: "APPROVED", CommitID: sym}}}
+	got, err := r.contentHashes(context.Background(), path, f)
+	if err != nil {
+		t.Fatalf("contentHashes: %v", err)
+	}
+	if h, ok := got[sym]; !ok || h != "" {
+		t.Fatalf("content at the symlink commit = %q (present %v), want none", h, ok)
+	}
+}
