@@ -274,7 +274,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	}
 	p.Proposal = prop
 	if rulesChange {
-		return e.readRulesChange(p, main, subject.Hash, raw)
+		return e.readRulesChange(p, rules, main, subject.Hash, raw, touched)
 	}
 	p.Files = map[string][]byte{}
 	for f := range touched {
