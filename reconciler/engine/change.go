@@ -26,8 +26,12 @@ import (
 // the proposal file. Its content hash is ChangeHash of those entries. Any
 // later commit that changes one of them, or adds another, changes the hash
 // and so voids every approval given before it; a rebase that leaves them
-// identical keeps the approvals. Replay recomputes the same hash from the
-// entry's tree diff against its first parent (see checkRulesMerge).
+// identical keeps the approvals. The merge puts exactly those entries on
+// main; a branch whose commit differs from main in rules files it did not
+// touch (made before a rules change landed) is refused rather than merged
+// (readRulesChange). So the merged rules are the approved commit's, and
+// replay checks exactly that, and recomputes the hash from the entry's tree
+// diff against its first parent (checkRulesMerge).
 
 // rulesRoots are the top-level names that hold the rules (IsRulesPath).
 var rulesRoots = []string{ConfigFile, rulesDirs[0], rulesDirs[1], TrustDir}

@@ -219,7 +219,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		walked = &branchWalk{commits: commits}
 	}
 	var subject *object.Commit
-	rulesChange := strings.HasPrefix(path, "proposals/"+schemas.RulesInstance+"/")
+	rulesChange := IsRulesProposal(path)
 	touched := map[string]bool{}
 	for i, c := range walked.commits {
 		short := shortHash(c.Hash.String())
