@@ -10,6 +10,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -25,8 +26,12 @@ import (
 // the proposal file. Its content hash is ChangeHash of those entries. Any
 // later commit that changes one of them, or adds another, changes the hash
 // and so voids every approval given before it; a rebase that leaves them
-// identical keeps the approvals. Replay recomputes the same hash from the
-// entry's tree diff against its first parent (see checkRulesMerge).
+// identical keeps the approvals. The merge puts exactly those entries on
+// main; a branch whose commit differs from main in rules files it did not
+// touch (made before a rules change landed) is refused rather than merged
+// (readRulesChange). So the merged rules are the approved commit's, and
+// replay checks exactly that, and recomputes the hash from the entry's tree
+// diff against its first parent (checkRulesMerge).
 
 // rulesRoots are the top-level names that hold the rules (IsRulesPath).
 var rulesRoots = append([]string{ConfigFile}, schemas.RulesDirs()...)
@@ -102,17 +107,40 @@ func (e *Engine) ContentAt(main, commit plumbing.Hash, path string) (string, err
 }
 
 // readRulesChange reads the change a rule change's subject commit makes to
-// main into p: Files and Deleted (exactly what its merge puts on main:
-// main's rules become the subject commit's), the content hash approvals
-// bind to, and the rules the change puts in force. A changed path that is
-// not a rules file or not a regular file, a change of no rules, and rules
-// that do not validate refuse it.
-func (e *Engine) readRulesChange(p Pending, main, subject plumbing.Hash, raw []byte) Pending {
+// main into p: Files and Deleted (main's rules plus exactly the rules
+// files the branch's commits touched, as the subject holds them: what its
+// merge puts on main), the content hash approvals bind to, and the rules
+// the change puts in force. A changed path that is not a rules file or not
+// a regular file, a change of no rules, and rules that do not validate
+// refuse it. So does a branch whose subject holds other rules than main's
+// in files it did not touch (it was made before a rules change landed),
+// unless it is stale anyway (its base_state is not the rules in force):
+// its merge would hold rules its approvers' commit does not, which replay
+// refuses.
+func (e *Engine) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool) Pending {
 	at := shortHash(subject.String())
-	entries, err := rulesChange(e.Store, main, subject, p.Path)
+	all, err := rulesChange(e.Store, main, subject, p.Path)
 	if err != nil {
 		p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %v", at, err))
 		return p
+	}
+	var entries []gitstore.Entry
+	var behind []string
+	for _, en := range all {
+		if touched[en.Path] {
+			entries = append(entries, en)
+		} else {
+			behind = append(behind, en.Path)
+		}
+	}
+	if len(behind) > 0 {
+		inForce, err := reconciler.HashRules(rules)
+		if err != nil || p.Proposal.BaseState == inForce {
+			p.Problems = append(p.Problems, fmt.Sprintf(
+				"commit %s holds %s as main held them before a later rules change, and the branch does not change them; "+
+					"its merge would not hold the rules of the approved commit: rebase the branch on main", at, strings.Join(behind, ", ")))
+			return p
+		}
 	}
 	p.Files = map[string][]byte{}
 	for _, en := range entries {
@@ -147,11 +175,11 @@ func (e *Engine) readRulesChange(p Pending, main, subject plumbing.Hash, raw []b
 		return p
 	}
 	// The rules main will hold once the change is merged.
-	rules, err := LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
+	merged, err := LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
 	if err != nil {
 		p.Problems = append(p.Problems, fmt.Sprintf("the changed rules do not validate: %v", err))
 		return p
 	}
-	p.Rules = rules
+	p.Rules = merged
 	return p
 }

@@ -125,3 +125,72 @@ func TestRuleChangeApprovalCoversTheWholeChange(t *testing.T) {
 		t.Fatal("the approved writ.yaml is not in force")
 	}
 }
+
+// A rule change merges main's rules plus exactly what its branch changed:
+// a branch made before a rules change landed, whose proposal file then
+// claims the new rules as its base, does not bring back the rules its
+// fork point held (here alice's revoked override) with its merge. It is
+// refused, naming the file, and nothing of it applies.
+func TestRuleChangeNeverRevertsRulesItDidNotChange(t *testing.T) {
+	e, _ := newRepo(t)
+	// alice's branch forks while she still holds override.
+	p := relax(t, e, "alice", "relax")
+	name := strings.TrimPrefix(p.Branch, ProposalPrefix)
+
+	// Meanwhile her override is revoked.
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	cfg, err := e.Store.ReadFile(res.Head, ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked := strings.Replace(string(cfg), `capabilities: [approve, "propose:release", override]`, `capabilities: [approve, "propose:release"]`, 1)
+	if revoked == string(cfg) {
+		t.Fatalf("no override for alice in writ.yaml:\n%s", cfg)
+	}
+	rv, err := e.ProposeRules(ProposeRulesRequest{As: "bob", Name: "revoke", Files: map[string][]byte{ConfigFile: []byte(revoked)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	approveAs(t, e, "alice", strings.TrimPrefix(rv.Branch, ProposalPrefix))
+	approveAs(t, e, "carol", strings.TrimPrefix(rv.Branch, ProposalPrefix))
+	rep := reconcile(t, e, 1)
+
+	// alice rebases nothing: she only moves her proposal's base to the
+	// rules now in force.
+	raw, err := e.Store.ReadFile(p.Commit, p.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebased := strings.Replace(string(raw), p.Proposal.BaseState, rep.State.RulesHash(), 1)
+	pushOnBranch(t, e, p.Branch, "alice", map[string][]byte{p.Path: []byte(rebased)})
+	for _, who := range []string{"bob", "carol"} {
+		// Refused, or recorded: either way what follows must hold.
+		_, _ = e.Approve(ApproveRequest{As: who, Proposal: name})
+	}
+
+	res = mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	pend, err := e.Pending(res.State.Rules(), res.Head, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := pend.Files[ConfigFile]; ok {
+		t.Fatalf("the rule change would merge its fork point's %s", ConfigFile)
+	}
+	if rep, err := e.Reconcile(); err != nil {
+		t.Fatal(err)
+	} else if len(rep.Applied) == 1 {
+		// Applying the touched files only is safe too; what must never
+		// happen is the revoked capability coming back.
+		full := mustReplay(t, e, ReplayOptions{})
+		if alice, _ := full.State.Rules().Identity("alice"); alice.HasCapability("override") {
+			t.Fatal("alice's revoked override is back")
+		}
+		return
+	}
+	if len(pend.Problems) == 0 || !strings.Contains(strings.Join(pend.Problems, "; "), ConfigFile) {
+		t.Fatalf("not applied, but the problems do not name %s: %v", ConfigFile, pend.Problems)
+	}
+	if alice, _ := mustReplay(t, e, ReplayOptions{}).State.Rules().Identity("alice"); alice.HasCapability("override") {
+		t.Fatal("alice's revoked override is back")
+	}
+}

@@ -224,7 +224,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		walked = &branchWalk{commits: commits}
 	}
 	var subject *object.Commit
-	rulesChange := strings.HasPrefix(path, "proposals/"+schemas.RulesInstance+"/")
+	rulesChange := IsRulesProposal(path)
 	touched := map[string]bool{}
 	for i, c := range walked.commits {
 		short := shortHash(c.Hash.String())
@@ -284,7 +284,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	}
 	p.Proposal = prop
 	if rulesChange {
-		return e.readRulesChange(p, main, subject.Hash, raw)
+		return e.readRulesChange(p, rules, main, subject.Hash, raw, touched)
 	}
 	p.Files = map[string][]byte{}
 	for f := range touched {

@@ -78,8 +78,11 @@ func (e *TamperError) Unwrap() error { return ErrTampered }
 // signature must be the reconciler identity's (as named by the rules in
 // force), its trailers must decode, its proposal and decisions must verify
 // against their own signed commits, its tree must be its first parent's
-// plus the proposal file, it must apply, and the state hashes it records
-// must match the replayed ones. The first failure, in log order, stops the
+// plus the proposal file, what it merged must be what was approved (its
+// second parent descends from the proposal commit; a rules entry's rules
+// files are that commit's and hash to Writ-Content: see replay_merged.go),
+// it must apply, and the state hashes it records must match the replayed
+// ones. The first failure, in log order, stops the
 // replay with a *TamperError (or an error wrapping ErrRewritten).
 //
 // The checks that do not depend on the state (reading commits and trees,

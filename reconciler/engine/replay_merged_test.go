@@ -35,30 +35,72 @@ func forge(t *testing.T, e *Engine, name string, mutate func(p *Pending)) plumbi
 
 // A holder of the reconciler's key alone cannot put rules nobody approved
 // on main: replay recomputes the change a rules entry merges from its tree
-// and refuses one whose rules files are not those of the approved proposal
-// commit, naming the entry and the file.
+// and refuses one that is not the approved proposal commit's, naming the
+// entry and the file.
 func TestReplayRefusesRulesNobodyApproved(t *testing.T) {
-	e, _ := newRepo(t)
-	p := relax(t, e, "carol", "relax")
-	name := strings.TrimPrefix(p.Branch, ProposalPrefix)
-	approveAs(t, e, "alice", name)
-	approveAs(t, e, "bob", name)
-	granted := grantOverride(t, e)
-	bad := forge(t, e, name, func(p *Pending) {
-		p.Files[ConfigFile] = granted
-		rules, err := LoadRulesChanged(e.Store, mustReplay(t, e, ReplayOptions{FromCheckpoint: true}).Head, p.Files, p.Deleted)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Rules = rules
-	})
-	_, err := e.Replay(ReplayOptions{})
-	te := wantTamper(t, err, ConfigFile)
-	if te.Commit != bad {
-		t.Fatalf("tamper error names %s, want the forged entry %s", te.Commit, bad)
+	tests := []struct {
+		name string
+		// mutate changes what the forger's reconciler read; main is the
+		// main it writes on.
+		mutate func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending)
+		reason []string
+	}{
+		{
+			name: "writ.yaml other than approved",
+			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending) {
+				p.Files[ConfigFile] = grantOverride(t, e)
+			},
+			reason: []string{ConfigFile, "approved proposal commit"},
+		},
+		{
+			name: "part of the approved change left out",
+			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending) {
+				delete(p.Files, "policies/release-approval.yaml")
+			},
+			reason: []string{"policies/release-approval.yaml", "approved proposal commit"},
+		},
+		{
+			name: "a file outside the rules",
+			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending) {
+				p.Files["notes/x.txt"] = []byte("x")
+			},
+			reason: []string{"notes/x.txt", "may only change rules files"},
+		},
+		{
+			name: "content other than the change merged",
+			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending) {
+				p.Subject.Content = "sha256:" + strings.Repeat("0", 64)
+			},
+			reason: []string{"Writ-Content is sha256:000", "the change merged"},
+		},
 	}
-	if !strings.Contains(te.Reason, "approved") {
-		t.Fatalf("reason %q does not say the file is not what was approved", te.Reason)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _ := newRepo(t)
+			p := relax(t, e, "carol", "relax")
+			name := strings.TrimPrefix(p.Branch, ProposalPrefix)
+			approveAs(t, e, "alice", name)
+			approveAs(t, e, "bob", name)
+			main := mustReplay(t, e, ReplayOptions{FromCheckpoint: true}).Head
+			bad := forge(t, e, name, func(p *Pending) {
+				tt.mutate(t, e, main, p)
+				rules, err := LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.Rules = rules
+			})
+			_, err := e.Replay(ReplayOptions{})
+			te := wantTamper(t, err, tt.reason[0])
+			if te.Commit != bad {
+				t.Fatalf("tamper error names %s, want the forged entry %s", te.Commit, bad)
+			}
+			for _, r := range tt.reason[1:] {
+				if !strings.Contains(te.Reason, r) {
+					t.Fatalf("reason %q does not say %q", te.Reason, r)
+				}
+			}
+		})
 	}
 }
 
