@@ -3,6 +3,7 @@ package github
 import (
 	"bytes"
 	"context"
+	"github.com/go-git/go-git/v5/plumbing"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,7 +52,7 @@ func TestContentHashesOfASymlinkedProposal(t *testing.T) {
 	}
 	r := &Runner{Engine: &engine.Engine{Store: store}}
 	f := PullRequestFacts{HeadSHA: sym, Reviews: []Review{{ID: 1, UserLogin: "alice-gh", State: "APPROVED", CommitID: sym}}}
-	got, err := r.contentHashes(context.Background(), path, f)
+	got, err := r.contentHashes(context.Background(), plumbing.ZeroHash, path, f)
 	if err != nil {
 		t.Fatalf("contentHashes: %v", err)
 	}
