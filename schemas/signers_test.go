@@ -16,7 +16,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
-	"github.com/writ-dev/writ/internal/sigstoretest"
+	"github.com/writ-dev/writ/gitstore/signing/sigstoretest"
 	"golang.org/x/crypto/ssh"
 )
 

@@ -32,7 +32,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler/engine"
-	"github.com/writ-dev/writ/internal/sigstoretest"
+	"github.com/writ-dev/writ/gitstore/signing/sigstoretest"
 	"github.com/writ-dev/writ/schemas"
 )
 

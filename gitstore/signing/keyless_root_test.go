@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/github/smimesign/ietf-cms/protocol"
-	"github.com/writ-dev/writ/internal/sigstoretest"
+	"github.com/writ-dev/writ/gitstore/signing/sigstoretest"
 	"github.com/writ-dev/writ/schemas"
 )
 

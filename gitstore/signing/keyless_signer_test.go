@@ -15,7 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/internal/gittest"
-	"github.com/writ-dev/writ/internal/sigstoretest"
+	"github.com/writ-dev/writ/gitstore/signing/sigstoretest"
 	"github.com/writ-dev/writ/schemas"
 )
 

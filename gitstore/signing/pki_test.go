@@ -26,7 +26,7 @@ import (
 
 	"github.com/github/smimesign/ietf-cms/oid"
 	"github.com/github/smimesign/ietf-cms/protocol"
-	"github.com/writ-dev/writ/internal/sigstoretest"
+	"github.com/writ-dev/writ/gitstore/signing/sigstoretest"
 	"github.com/writ-dev/writ/schemas"
 )
 
