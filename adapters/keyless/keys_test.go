@@ -31,8 +31,8 @@ import (
 	"github.com/writ-dev/writ/adapters/local"
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
-	"github.com/writ-dev/writ/reconciler/engine"
 	"github.com/writ-dev/writ/gitstore/signing/sigstoretest"
+	"github.com/writ-dev/writ/reconciler/engine"
 	"github.com/writ-dev/writ/schemas"
 )
 
