@@ -96,7 +96,7 @@ func signatureHint(err error) string {
 	case errors.Is(err, signing.ErrExpired):
 		return "renew the certificate or key and sign again, or rotate to a new signer in writ.yaml through a rules change (writ propose --rules)"
 	case errors.Is(err, signing.ErrUnsigned), errors.Is(err, signing.ErrUnknownSigner):
-		return "a commit counts only when a signer of an identity in writ.yaml signed it"
+		return "every proposal commit must be signed by a signer of an identity in writ.yaml; sign it again (git commit -S, or writ propose)"
 	default:
 		return "sign the commit again with a signer of writ.yaml"
 	}
