@@ -33,14 +33,14 @@ func (s *Store) SyncWorktree(old, new plumbing.Hash) error {
 	}
 	root := wt.Filesystem.Root()
 	for _, p := range changed {
-		want, err := s.ReadFile(new, p)
+		want, err := s.readFile(new, p, 0) // main's own files: any size
 		gone := errors.Is(err, ErrNotFound)
 		if err != nil && !gone {
 			return err
 		}
 		var before []byte
 		if !old.IsZero() {
-			if before, err = s.ReadFile(old, p); err != nil && !errors.Is(err, ErrNotFound) {
+			if before, err = s.readFile(old, p, 0); err != nil && !errors.Is(err, ErrNotFound) {
 				return err
 			}
 		}

@@ -14,9 +14,15 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// ErrTooLarge means an object, or a delta it is rebuilt from, is larger
-// than a read's limit. Nothing of it was inflated.
-var ErrTooLarge = errors.New("object too large")
+// Errors of limited reads (ReadLimited).
+var (
+	// ErrTooLarge means an object, or a delta it is rebuilt from, is
+	// larger than a read's limit. Nothing of it was inflated.
+	ErrTooLarge = errors.New("object too large")
+	// ErrWrongType means the object is not of the type asked for; a delta
+	// is refused from its base's header.
+	ErrWrongType = errors.New("object of another type")
+)
 
 // TooLargeError is the ErrTooLarge of one read: the object's size as its
 // header gives it (a loose object's header, a pack entry's, or for a
@@ -84,7 +90,7 @@ func (s *Store) ReadLimited(h plumbing.Hash, want plumbing.ObjectType, limit int
 		return nil, err
 	}
 	if t != want {
-		return nil, fmt.Errorf("object %s is a %s, not a %s", h, t, want)
+		return nil, fmt.Errorf("object %s is a %s, not a %s: %w", h, t, want, ErrWrongType)
 	}
 	return b, nil
 }
@@ -193,7 +199,7 @@ func (s *Store) readLoose(h plumbing.Hash, b bounds) (plumbing.ObjectType, []byt
 	}
 	defer s.closeLoose(o)
 	if b.want > 0 && o.typ != b.want {
-		return plumbing.InvalidObject, nil, fmt.Errorf("object %s is a %s, not a %s", h, o.typ, b.want)
+		return plumbing.InvalidObject, nil, fmt.Errorf("object %s is a %s, not a %s: %w", h, o.typ, b.want, ErrWrongType)
 	}
 	if over(o.size, b.object) {
 		return plumbing.InvalidObject, nil, &TooLargeError{Hash: h, Size: o.size, Limit: b.object}
