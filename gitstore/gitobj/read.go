@@ -45,13 +45,13 @@ func (e *TooLargeError) Error() string {
 
 func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
 
-// DeltaBaseRatio bounds what a limited read inflates on the way to its
-// object: each delta and delta base at most DeltaBaseRatio times the
+// deltaBaseRatio bounds what a limited read inflates on the way to its
+// object: each delta and delta base at most deltaBaseRatio times the
 // limit (git never deltas an object against a base 32 times its size),
-// and never more than MaxDeltaBase unless the limit itself is larger.
+// and never more than maxDeltaBase unless the limit itself is larger.
 const (
-	DeltaBaseRatio = 32
-	MaxDeltaBase   = 32 << 20
+	deltaBaseRatio = 32
+	maxDeltaBase   = 32 << 20
 )
 
 // bounds limit one read: the object (0: any size) and every delta and
@@ -67,9 +67,9 @@ func boundsFor(want plumbing.ObjectType, limit int64) bounds {
 	if limit <= 0 {
 		return bounds{want: want}
 	}
-	chain := MaxDeltaBase
-	if limit <= MaxDeltaBase/DeltaBaseRatio {
-		chain = int(limit) * DeltaBaseRatio
+	chain := maxDeltaBase
+	if limit <= maxDeltaBase/deltaBaseRatio {
+		chain = int(limit) * deltaBaseRatio
 	}
 	return bounds{object: limit, chain: max(int64(chain), limit), want: want}
 }
@@ -81,7 +81,7 @@ func over(n, b int64) bool { return b > 0 && n > b }
 // limit bytes. The size is taken from the object's header (for a delta,
 // from the result size the delta declares) before the object is inflated,
 // and every delta and delta base the object is rebuilt from is bounded
-// too (see DeltaBaseRatio), so an object over the limit costs a few
+// too (see deltaBaseRatio), so an object over the limit costs a few
 // kilobytes to refuse, whatever its size: the error is a *TooLargeError.
 // A base of another type is refused from its header too.
 func (s *Store) ReadLimited(h plumbing.Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
