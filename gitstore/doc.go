@@ -39,9 +39,10 @@
 // blobs by known path and keep what replay needs in the commit itself.
 //
 // Reads of what others push are bounded (limits.go): ReadFile refuses a
-// file over MaxFileSize, and every commit read refuses a commit over
-// MaxCommitSize, from the object's header, before inflating it or the
-// delta bases it is rebuilt from (a *TooLargeError, ErrTooLarge).
+// file over MaxFileSize, and every read of a commit, tag or tree refuses
+// one over MaxCommitSize or MaxTreeSize, from the object's header, before
+// inflating it or the delta bases it is rebuilt from (a *TooLargeError,
+// ErrTooLarge).
 //
 // # Concurrency
 //

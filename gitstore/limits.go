@@ -25,7 +25,24 @@ const (
 	// YAML) as canonical JSON on one line, at most about twice its size,
 	// so writ never writes a larger commit, and WriteCommit refuses to.
 	MaxCommitSize = 4 << 20
+	// MaxTreeSize bounds a tree object. The largest tree of a control
+	// repository is proposals/, about 40 bytes per instance: 64 MiB holds
+	// well over a million instances.
+	MaxTreeSize = 64 << 20
 )
+
+// limitFor returns the limit on objects of type t read through the
+// Store's object storage (0: none; blobs are bounded per read, see
+// ReadFile).
+func limitFor(t plumbing.ObjectType) int64 {
+	switch t {
+	case plumbing.CommitObject, plumbing.TagObject:
+		return MaxCommitSize
+	case plumbing.TreeObject:
+		return MaxTreeSize
+	}
+	return 0
+}
 
 // TooLargeError is an object refused from its header for being over its
 // limit. It wraps ErrTooLarge. The caller names the object (a path, a

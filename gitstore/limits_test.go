@@ -2,12 +2,14 @@ package gitstore
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/klauspost/compress/zlib"
 
 	"github.com/writ-dev/writ/gitstore/internal/gittest"
 )
@@ -74,5 +76,58 @@ func TestCommitLimit(t *testing.T) {
 		Files: map[string][]byte{"b": []byte("b")}, Author: sigAt(2), Committer: sigAt(2)})
 	if !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("WriteCommit of a huge message: %v", err)
+	}
+}
+
+// writeLooseZeros writes a loose object of type t whose content is size
+// zero bytes, streaming (the test never holds it), and returns its name.
+func writeLooseZeros(t *testing.T, gitDir string, typ plumbing.ObjectType, size int64) plumbing.Hash {
+	t.Helper()
+	tmp, err := os.CreateTemp(filepath.Join(gitDir, "objects"), "tmp_obj_")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(tmp.Name())
+	hasher := plumbing.NewHasher(typ, size)
+	zw := zlib.NewWriter(tmp)
+	header := fmt.Sprintf("%s %d\x00", typ, size)
+	if _, err := zw.Write([]byte(header)); err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 64<<10)
+	for left := size; left > 0; left -= int64(len(chunk)) {
+		n := min(left, int64(len(chunk)))
+		hasher.Write(chunk[:n])
+		if _, err := zw.Write(chunk[:n]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tmp.Close()
+	h := hasher.Sum()
+	dir := filepath.Join(gitDir, "objects", h.String()[:2])
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, h.String()[2:])); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// A tree over MaxTreeSize (a proposal branch may carry any tree) is
+// refused from its header when a diff reaches it.
+func TestTreeLimit(t *testing.T) {
+	s := newStore(t)
+	g := gittest.New(t)
+	base := mustCommit(t, s, 1, nil, map[string]string{"a": "a"})
+	tree := writeLooseZeros(t, s.GitDir(), plumbing.TreeObject, MaxTreeSize+1)
+	c := plumbing.NewHash(strings.TrimSpace(g.Run(s.GitDir(), "commit-tree", "-p", base.String(), "-m", "huge tree", tree.String())))
+	_, err := s.ChangedFiles(base, c)
+	var tl *TooLargeError
+	if !errors.As(err, &tl) || tl.Kind != "tree" || tl.Size != MaxTreeSize+1 || !strings.Contains(err.Error(), tree.String()[:12]) {
+		t.Fatalf("diff against a huge tree: %v", err)
 	}
 }

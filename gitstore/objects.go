@@ -30,16 +30,17 @@ type objectStorage struct {
 
 var _ storage.Storer = (*objectStorage)(nil)
 
-// EncodedObject implements storer.EncodedObjectStorer. A commit or tag
-// is read only within MaxCommitSize, checked from its header: one over it
-// is a *TooLargeError, never read by go-git either.
+// EncodedObject implements storer.EncodedObjectStorer. A commit, tag or
+// tree is read only within its limit (MaxCommitSize, MaxTreeSize), checked
+// from its header: one over it is a *TooLargeError, never read by go-git
+// either.
 func (o *objectStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
 	var typ plumbing.ObjectType
 	var b []byte
 	var err error
-	if t == plumbing.CommitObject || t == plumbing.TagObject {
+	if limit := limitFor(t); limit > 0 {
 		typ = t
-		b, err = o.raw.ReadLimited(h, t, MaxCommitSize)
+		b, err = o.raw.ReadLimited(h, t, limit)
 		if tl := tooLarge(err, t.String()); tl != nil {
 			return nil, tl
 		}
