@@ -120,16 +120,17 @@ func (s *Store) ReadCheckpointCommit(h plumbing.Hash) (Checkpoint, error) {
 	if !ok {
 		return Checkpoint{}, fmt.Errorf("read checkpoint %s: %w: %s %q is not a commit hash", short(h), ErrBadCheckpoint, CheckpointTrailer, vals[0])
 	}
-	head, err := s.ReadFile(h, CheckpointHead)
+	head, err := s.readFile(h, CheckpointHead, 0)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("read checkpoint %s: %w: %w", short(h), ErrBadCheckpoint, err)
 	}
 	return Checkpoint{Commit: h, At: at, Head: head}, nil
 }
 
-// ReadCheckpointFile reads one file of checkpoint cp's snapshot.
+// ReadCheckpointFile reads one file of checkpoint cp's snapshot, of any
+// size (a snapshot file grows with the state; MaxFileSize does not apply).
 func (s *Store) ReadCheckpointFile(cp Checkpoint, path string) ([]byte, error) {
-	data, err := s.ReadFile(cp.Commit, path)
+	data, err := s.readFile(cp.Commit, path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoint %s: %w", short(cp.Commit), err)
 	}

@@ -38,6 +38,12 @@
 // Objects. Decoding a commit still costs microseconds, so hot paths read
 // blobs by known path and keep what replay needs in the commit itself.
 //
+// Reads of what others push are bounded (limits.go): ReadFile refuses a
+// file over MaxFileSize, and every read of a commit, tag or tree refuses
+// one over MaxCommitSize or MaxTreeSize, from the object's header, before
+// inflating it or the delta bases it is rebuilt from (a *TooLargeError,
+// ErrTooLarge).
+//
 // # Concurrency
 //
 // A Store is safe for concurrent use. Object access is serialised by a

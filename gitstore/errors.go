@@ -1,6 +1,10 @@
 package gitstore
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/writ-dev/writ/gitstore/gitobj"
+)
 
 // Sentinel errors of the gitstore package. They are always returned wrapped
 // with context (which ref, commit or path); test for them with errors.Is.
@@ -45,6 +49,11 @@ var (
 	// ErrInvalidTrailer means a trailer cannot be written so that it parses
 	// back identically (bad key, empty or multi-line value).
 	ErrInvalidTrailer = errors.New("invalid trailer")
+
+	// ErrTooLarge means an object is over its size limit (MaxFileSize,
+	// MaxCommitSize): it was refused from its header, without being read.
+	// The error is a *TooLargeError.
+	ErrTooLarge = gitobj.ErrTooLarge
 
 	// ErrBadCheckpoint means the checkpoint ref points at a commit that is
 	// not a well-formed checkpoint.

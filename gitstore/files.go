@@ -14,9 +14,17 @@ import (
 // ReadFile returns the content of the regular file at path in commit's
 // tree. A missing path, or a path naming a directory, gives ErrNotFound; a
 // symlink, an executable file or a submodule gives ErrNotRegular (see
-// RegularFile): its bytes are never returned. Reading a blob by known path is the cheap way to get data
+// RegularFile): its bytes are never returned. A file over MaxFileSize is
+// refused from its object header, without being read: the error,
+// "<path>: <size> bytes, over the 1 MiB limit for a file; ...", wraps a
+// *TooLargeError (ErrTooLarge). Reading a blob by known path is the cheap way to get data
 // out of history (see DESIGN §11); prefer it to tree diffs on hot paths.
 func (s *Store) ReadFile(commit plumbing.Hash, path string) ([]byte, error) {
+	return s.readFile(commit, path, MaxFileSize)
+}
+
+// readFile is ReadFile with a limit on the file's size (0: none).
+func (s *Store) readFile(commit plumbing.Hash, path string, limit int64) ([]byte, error) {
 	if err := ValidatePath(path); err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -36,19 +44,46 @@ func (s *Store) ReadFile(commit plumbing.Hash, path string) ([]byte, error) {
 	if err := RegularFile(path, t.Mode(i)); err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", path, short(commit), err)
 	}
-	h := t.Hash(i)
-	o, err := s.repo.Storer.EncodedObject(plumbing.BlobObject, h)
-	if err != nil {
-		return nil, fmt.Errorf("read %s at %s: blob %s: %w", path, short(commit), short(h), err)
-	}
-	if r, ok := o.(*rawObject); ok {
-		return cloneBytes(r.data), nil // r.data may be shared with the reader's cache
-	}
-	b, err := readAllObject(o)
-	if err != nil {
+	b, err := s.readBlobLocked(t.Hash(i), limit)
+	var tl *TooLargeError
+	if errors.As(err, &tl) {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	} else if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", path, short(commit), err)
 	}
 	return b, nil
+}
+
+// readBlobLocked returns a copy of blob h's content if it is at most
+// limit bytes (0: any), checking its size from its header first; a blob
+// over the limit is a *TooLargeError.
+func (s *Store) readBlobLocked(h plumbing.Hash, limit int64) ([]byte, error) {
+	if s.raw != nil {
+		b, err := s.raw.ReadLimited(h, plumbing.BlobObject, limit)
+		if err == nil {
+			return cloneBytes(b), nil // b may be shared with the reader's cache
+		}
+		if tl := tooLarge(err, "file"); tl != nil {
+			return nil, tl
+		}
+		// Otherwise go-git answers, as objectStorage does.
+	}
+	if limit > 0 {
+		if err := s.checkSizeLocked(h, "file", limit); err != nil {
+			return nil, err
+		}
+	}
+	o, err := s.repo.Storer.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %w", short(h), err)
+	}
+	if limit > 0 && o.Size() > limit {
+		return nil, &TooLargeError{Kind: "file", Size: o.Size(), Limit: limit}
+	}
+	if r, ok := o.(*rawObject); ok {
+		return cloneBytes(r.data), nil
+	}
+	return readAllObject(o)
 }
 
 // ListFiles returns the full paths (from the root) of every non-directory

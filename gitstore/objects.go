@@ -33,13 +33,29 @@ type objectStorage struct {
 
 var _ storage.Storer = (*objectStorage)(nil)
 
-// EncodedObject implements storer.EncodedObjectStorer.
+// EncodedObject implements storer.EncodedObjectStorer. A commit, tag or
+// tree is read only within its limit (MaxCommitSize, MaxTreeSize), checked
+// from its header: one over it is a *TooLargeError, never read by go-git
+// either.
 func (o *objectStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
 	if o.raw == nil {
 		return o.Storage.EncodedObject(t, h)
 	}
-	typ, b, err := o.raw.Read(h)
+	var typ plumbing.ObjectType
+	var b []byte
+	var err error
+	if limit := limitFor(t); limit > 0 {
+		typ = t
+		b, err = o.raw.ReadLimited(h, t, limit)
+		if tl := tooLarge(err, t.String()); tl != nil {
+			return nil, tl
+		}
+	} else {
+		typ, b, err = o.raw.Read(h)
+	}
 	switch {
+	case errors.Is(err, gitobj.ErrWrongType):
+		return nil, plumbing.ErrObjectNotFound // as go-git answers
 	case err == nil:
 		if t != plumbing.AnyObject && typ != t {
 			return nil, plumbing.ErrObjectNotFound // as go-git answers

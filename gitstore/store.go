@@ -143,7 +143,9 @@ func (s *Store) Ref(name string) (plumbing.Hash, error) {
 	return ref.Hash(), nil
 }
 
-// Commit decodes the commit object h. A missing object gives ErrNotFound.
+// Commit decodes the commit object h. A missing object gives ErrNotFound;
+// a commit over MaxCommitSize is refused from its header, without being
+// read (a *TooLargeError).
 func (s *Store) Commit(h plumbing.Hash) (*object.Commit, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -151,6 +153,11 @@ func (s *Store) Commit(h plumbing.Hash) (*object.Commit, error) {
 }
 
 func (s *Store) commitLocked(h plumbing.Hash) (*object.Commit, error) {
+	if s.raw == nil { // objectStorage checks the size itself
+		if err := s.checkSizeLocked(h, "commit", MaxCommitSize); err != nil {
+			return nil, fmt.Errorf("commit %s: %w", short(h), err)
+		}
+	}
 	c, err := object.GetCommit(s.repo.Storer, h)
 	if err != nil {
 		if errors.Is(err, plumbing.ErrObjectNotFound) {

@@ -20,9 +20,15 @@ var emptyTree, _ = gitobj.ParseTree(nil)
 var emptyTreeHash = plumbing.ComputeHash(plumbing.TreeObject, nil)
 
 // readObjectLocked returns the content of object h of type t. A missing
-// object, or one of another type, gives ErrNotFound. The bytes may be
+// object, or one of another type, gives ErrNotFound; one over its limit
+// (limitFor) a *TooLargeError. The bytes may be
 // shared with the object reader's cache: callers must not modify them.
 func (s *Store) readObjectLocked(t plumbing.ObjectType, h plumbing.Hash) ([]byte, error) {
+	if limit := limitFor(t); limit > 0 && s.raw == nil { // objectStorage checks the size itself
+		if err := s.checkSizeLocked(h, t.String(), limit); err != nil {
+			return nil, err
+		}
+	}
 	o, err := s.repo.Storer.EncodedObject(t, h)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		return nil, ErrNotFound

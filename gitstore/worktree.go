@@ -33,7 +33,7 @@ func (s *Store) SyncWorktree(old, new plumbing.Hash) error {
 	}
 	root := wt.Filesystem.Root()
 	for _, p := range changed {
-		want, err := s.ReadFile(new, p)
+		want, err := s.readFile(new, p, 0) // main's own files: any size
 		if errors.Is(err, ErrNotRegular) {
 			continue // a symlink, executable or submodule: git's business, not writ's
 		}
@@ -43,7 +43,7 @@ func (s *Store) SyncWorktree(old, new plumbing.Hash) error {
 		}
 		var before []byte
 		if !old.IsZero() {
-			if before, err = s.ReadFile(old, p); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNotRegular) {
+			if before, err = s.readFile(old, p, 0); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNotRegular) {
 				return err
 			}
 		}

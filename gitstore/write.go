@@ -102,6 +102,10 @@ func (s *Store) WriteCommit(req CommitRequest) (plumbing.Hash, error) {
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("write commit: encode: %w", err)
 	}
+	if len(raw) > MaxCommitSize {
+		// No Store would read it back.
+		return plumbing.ZeroHash, fmt.Errorf("write commit: %w", &TooLargeError{Kind: "commit", Size: int64(len(raw)), Limit: MaxCommitSize})
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h, err := s.storeLocked(plumbing.CommitObject, raw)

@@ -57,7 +57,7 @@ func (l entryLimits) check(e packEntry) error {
 		return nil
 	}
 	if t := plumbing.ObjectType(e.kind); l.want > 0 && t != l.want {
-		return fmt.Errorf("a %s, not a %s", t, l.want)
+		return fmt.Errorf("a %s, not a %s: %w", t, l.want, ErrWrongType)
 	}
 	if over(int64(e.size), l.object) {
 		return &TooLargeError{Size: int64(e.size), Limit: l.object}

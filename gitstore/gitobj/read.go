@@ -14,9 +14,15 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// ErrTooLarge means an object, or a delta it is rebuilt from, is larger
-// than a read's limit. Nothing of it was inflated.
-var ErrTooLarge = errors.New("object too large")
+// Errors of limited reads (ReadLimited).
+var (
+	// ErrTooLarge means an object, or a delta it is rebuilt from, is
+	// larger than a read's limit. Nothing of it was inflated.
+	ErrTooLarge = errors.New("object too large")
+	// ErrWrongType means the object is not of the type asked for; a delta
+	// is refused from its base's header.
+	ErrWrongType = errors.New("object of another type")
+)
 
 // TooLargeError is the ErrTooLarge of one read: the object's size as its
 // header gives it (a loose object's header, a pack entry's, or for a
@@ -39,13 +45,13 @@ func (e *TooLargeError) Error() string {
 
 func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
 
-// DeltaBaseRatio bounds what a limited read inflates on the way to its
-// object: each delta and delta base at most DeltaBaseRatio times the
+// deltaBaseRatio bounds what a limited read inflates on the way to its
+// object: each delta and delta base at most deltaBaseRatio times the
 // limit (git never deltas an object against a base 32 times its size),
-// and never more than MaxDeltaBase unless the limit itself is larger.
+// and never more than maxDeltaBase unless the limit itself is larger.
 const (
-	DeltaBaseRatio = 32
-	MaxDeltaBase   = 32 << 20
+	deltaBaseRatio = 32
+	maxDeltaBase   = 32 << 20
 )
 
 // bounds limit one read: the object (0: any size) and every delta and
@@ -61,9 +67,9 @@ func boundsFor(want plumbing.ObjectType, limit int64) bounds {
 	if limit <= 0 {
 		return bounds{want: want}
 	}
-	chain := MaxDeltaBase
-	if limit <= MaxDeltaBase/DeltaBaseRatio {
-		chain = int(limit) * DeltaBaseRatio
+	chain := maxDeltaBase
+	if limit <= maxDeltaBase/deltaBaseRatio {
+		chain = int(limit) * deltaBaseRatio
 	}
 	return bounds{object: limit, chain: max(int64(chain), limit), want: want}
 }
@@ -75,7 +81,7 @@ func over(n, b int64) bool { return b > 0 && n > b }
 // limit bytes. The size is taken from the object's header (for a delta,
 // from the result size the delta declares) before the object is inflated,
 // and every delta and delta base the object is rebuilt from is bounded
-// too (see DeltaBaseRatio), so an object over the limit costs a few
+// too (see deltaBaseRatio), so an object over the limit costs a few
 // kilobytes to refuse, whatever its size: the error is a *TooLargeError.
 // A base of another type is refused from its header too.
 func (s *Store) ReadLimited(h plumbing.Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
@@ -84,7 +90,7 @@ func (s *Store) ReadLimited(h plumbing.Hash, want plumbing.ObjectType, limit int
 		return nil, err
 	}
 	if t != want {
-		return nil, fmt.Errorf("object %s is a %s, not a %s", h, t, want)
+		return nil, fmt.Errorf("object %s is a %s, not a %s: %w", h, t, want, ErrWrongType)
 	}
 	return b, nil
 }
@@ -193,7 +199,7 @@ func (s *Store) readLoose(h plumbing.Hash, b bounds) (plumbing.ObjectType, []byt
 	}
 	defer s.closeLoose(o)
 	if b.want > 0 && o.typ != b.want {
-		return plumbing.InvalidObject, nil, fmt.Errorf("object %s is a %s, not a %s", h, o.typ, b.want)
+		return plumbing.InvalidObject, nil, fmt.Errorf("object %s is a %s, not a %s: %w", h, o.typ, b.want, ErrWrongType)
 	}
 	if over(o.size, b.object) {
 		return plumbing.InvalidObject, nil, &TooLargeError{Hash: h, Size: o.size, Limit: b.object}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -35,6 +34,10 @@ type ReconcileOptions struct {
 	// remote); the reconcile then stops even if more is ready, leaving it
 	// to the next run. 0: run until nothing is ready.
 	Rounds int
+	// MaxProposals caps the open proposal branches one round reads; 0
+	// means MaxProposalsPerRun. The rest are judged first by the next
+	// round or run (see MaxProposalsPerRun).
+	MaxProposals int
 	// Retries bounds the lost races per round; 0 means DefaultRetries.
 	Retries int
 	// Backoff says how long to wait before retry n (1, 2, ...) after a
@@ -73,6 +76,10 @@ type ReconcileReport struct {
 	// More is true when the reconcile stopped at ReconcileOptions.Rounds
 	// while more proposals may be ready.
 	More bool
+	// Deferred are the proposal branches the last round did not read,
+	// being over ReconcileOptions.MaxProposals; the next round or run
+	// reads them first.
+	Deferred []string
 	// Notes are repairs and non-fatal trouble worth telling a human: a
 	// local main reset to the remote's, a checkpoint rebuilt, a checkpoint
 	// not pushed.
@@ -168,12 +175,12 @@ func (e *Engine) reconcileLocal(_ context.Context, opts *ReconcileOptions, rep *
 	if err != nil {
 		return false, fmt.Errorf("load state: %w", err)
 	}
-	pending, err := e.ListPending(res.State.Rules(), res.Head)
+	pending, err := e.localPending(res.State.Rules(), res.Head, opts, rep)
 	if err != nil {
 		return false, err
 	}
 	state, head := res.State, res.Head
-	more, err := e.applyReady(opts, &state, &head, slices.Values(pending), rep, func(a AppliedEntry) {
+	more, err := e.applyReady(opts, &state, &head, pending, rep, func(a AppliedEntry) {
 		rep.Applied = append(rep.Applied, a)
 	})
 	// Entries already on main stay applied even when a later one lost a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -80,7 +81,7 @@ func (r *remoteRun) round(ctx context.Context, opts *ReconcileOptions, rep *Reco
 	if err := r.catchUp(fetched, rep); err != nil {
 		return false, fmt.Errorf("load state: %w", err)
 	}
-	pending, err := e.remotePending(r.state.Rules(), fetched, r.remote, r.onMain)
+	pending, err := e.remotePending(r.state.Rules(), fetched, r.remote, r.onMain, opts, rep)
 	if err != nil {
 		return false, err
 	}
@@ -374,8 +375,10 @@ func (e *Engine) replayIgnoringCheckpoint(head plumbing.Hash) (*ReplayResult, er
 // judging a proposal walks main back to where the proposal forked. A
 // branch whose proposal file is in onMain (the files of main's tree under
 // proposals/) is merged, as readPending would find, without a lookup. A
-// proposal only this clone has is not the remote's.
-func (e *Engine) remotePending(rules *schemas.Bundle, main plumbing.Hash, remote string, onMain map[string]bool) (iter.Seq[Pending], error) {
+// proposal only this clone has is not the remote's. At most
+// opts.MaxProposals are read (see MaxProposalsPerRun).
+func (e *Engine) remotePending(rules *schemas.Bundle, main plumbing.Hash, remote string, onMain map[string]bool,
+	opts *ReconcileOptions, rep *ReconcileReport) (iter.Seq[Pending], error) {
 	branches, err := e.Store.RemoteBranches(remote, ProposalPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("list proposal branches of %s: %w", remote, err)
@@ -384,18 +387,15 @@ func (e *Engine) remotePending(rules *schemas.Bundle, main plumbing.Hash, remote
 	if err != nil {
 		return nil, fmt.Errorf("key ring: %w", err)
 	}
-	return func(yield func(Pending) bool) {
-		for _, b := range branches {
-			p := Pending{Branch: b.Name, Head: b.Hash, Merged: true}
-			var err error
-			if p.Path, err = ProposalPath(b.Name); err != nil || !onMain[p.Path] {
-				p = e.readPending(rules, ring, main, b.Name, b.Hash)
-			}
-			if !yield(p) {
-				return
-			}
+	sort.Slice(branches, func(i, j int) bool { return branches[i].Name < branches[j].Name })
+	return e.capProposals(branches, opts.MaxProposals, func(b gitstore.Branch) Pending {
+		p := Pending{Branch: b.Name, Head: b.Hash, Merged: true}
+		var err error
+		if p.Path, err = ProposalPath(b.Name); err != nil || !onMain[p.Path] {
+			p = e.readPending(rules, ring, main, b.Name, b.Hash)
 		}
-	}, nil
+		return p
+	}, rep), nil
 }
 
 // pushCheckpoint publishes the local checkpoint when the remote's differs.

@@ -37,7 +37,7 @@ type commitView struct {
 // commit reads and parses commit h.
 func (r *objectReader) commit(h plumbing.Hash) (*commitView, error) {
 	if r.raw != nil {
-		if b, err := r.raw.ReadType(h, plumbing.CommitObject); err == nil {
+		if b, err := r.raw.ReadLimited(h, plumbing.CommitObject, gitstore.MaxCommitSize); err == nil {
 			if c, err := gitobj.ParseCommit(b); err == nil {
 				return &commitView{Hash: h, Tree: c.Tree, Parents: c.Parents, Message: c.Message, raw: c}, nil
 			}
@@ -109,12 +109,13 @@ func (r *objectReader) rawTree(h plumbing.Hash) ([]byte, bool) {
 	return b, err == nil
 }
 
-// blob reads blob h through the fast reader.
+// blob reads blob h, a proposal file, through the fast reader; one over
+// gitstore.MaxFileSize is left to the Store's read, which says so.
 func (r *objectReader) blob(h plumbing.Hash) ([]byte, bool) {
 	if r.raw == nil {
 		return nil, false
 	}
-	b, err := r.raw.ReadType(h, plumbing.BlobObject)
+	b, err := r.raw.ReadLimited(h, plumbing.BlobObject, gitstore.MaxFileSize)
 	return b, err == nil
 }
 
