@@ -28,7 +28,7 @@ func TestUnsignedProposalCommitMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "commit " + unsigned.String()[:12] + ": unsigned: every proposal commit must be signed by an identity of writ.yaml"
+	want := "commit " + unsigned.String()[:12] + ": unsigned: a commit counts only when a signer of an identity in writ.yaml signed it"
 	if len(pend.Problems) != 1 || pend.Problems[0] != want {
 		t.Fatalf("problems %q\nwant [%q]", pend.Problems, want)
 	}
