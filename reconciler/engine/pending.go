@@ -284,7 +284,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	}
 	p.Proposal = prop
 	if rulesChange {
-		return e.readRulesChange(p, rules, main, subject.Hash, raw, touched)
+		return e.readRulesChange(p, rules, main, subject.Hash, raw, touched, forkPoints(walked.commits))
 	}
 	p.Files = map[string][]byte{}
 	for f := range touched {
