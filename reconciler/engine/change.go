@@ -193,7 +193,7 @@ func (e *Engine) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 	// The rules main will hold once the change is merged.
 	merged, err := LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
 	if err != nil {
-		p.Problems = append(p.Problems, fmt.Sprintf("the changed rules do not validate: %v", err))
+		p.Problems = append(p.Problems, err.Error()) // "main <id> with the proposed changes: rules do not validate: ..."
 		return p
 	}
 	p.Rules = merged
