@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/gitobj"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
@@ -251,6 +252,9 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 			switch {
 			case f == path:
 			case rulesChange && IsRulesPath(f):
+			case e.notRegularAt(c.Hash, f) != nil:
+				// trust -> /etc: say what it is, not only where.
+				return problem("commit %s: %v", short, e.notRegularAt(c.Hash, f))
 			case rulesChange:
 				return problem("commit %s changes %s; a rule change may only change %s, writ.yaml, workflows/, policies/ and trust/", short, f, path)
 			default:
@@ -384,4 +388,15 @@ func checkProposal(rules *schemas.Bundle, path string, raw []byte) (*schemas.Pro
 		return nil, problems
 	}
 	return &prop, nil
+}
+
+// notRegularAt returns gitstore.RegularFile's error for the entry at path
+// in commit's tree when it exists and is neither a regular file nor a
+// directory, and nil otherwise.
+func (e *Engine) notRegularAt(commit plumbing.Hash, path string) error {
+	mode, err := e.Store.FileMode(commit, path)
+	if err != nil || mode == gitobj.ModeDir {
+		return nil
+	}
+	return gitstore.RegularFile(path, mode)
 }

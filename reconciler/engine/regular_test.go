@@ -132,6 +132,21 @@ func TestNonRegularProposalFilesAreRefused(t *testing.T) {
 			},
 			want: "policies/release-approval.yaml is a symlink (mode 120000)",
 		},
+		{
+			name:  "rule change makes trust/ itself a symlink to /etc",
+			rules: true,
+			entry: func(_ string, _ []byte, _ plumbing.Hash) treeEntry {
+				return treeEntry{mode: "120000", path: "trust", data: []byte("/etc")}
+			},
+			want: "trust is a symlink (mode 120000)",
+		},
+		{
+			name: "proposal branch adds a symlink beside the proposal",
+			entry: func(path string, _ []byte, _ plumbing.Hash) treeEntry {
+				return treeEntry{mode: "120000", path: "proposals/web-2", data: []byte("/etc")}
+			},
+			want: "proposals/web-2 is a symlink (mode 120000)",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
