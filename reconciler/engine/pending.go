@@ -288,7 +288,9 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	}
 	p.Proposal = prop
 	if rulesChange {
-		return e.readRulesChange(p, rules, main, subject.Hash, raw, touched, forkPoints(walked.commits))
+		p = e.readRulesChange(p, rules, main, subject.Hash, raw, touched, forkPoints(walked.commits))
+		p.dropContradictions()
+		return p
 	}
 	p.Files = map[string][]byte{}
 	for f := range touched {
@@ -303,6 +305,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		}
 	}
 	sort.Strings(p.Deleted)
+	p.dropContradictions()
 	return p
 }
 
