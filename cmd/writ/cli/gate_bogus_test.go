@@ -40,3 +40,28 @@ func TestGateBogusOverrideStillWaiting(t *testing.T) {
 		t.Fatalf("gate --json: exit %d, verdict %s", code, out.Verdict)
 	}
 }
+
+// A decision commit too malformed to name its decider is listed as ignored
+// without an empty "by :".
+func TestGateMalformedDecisionNamesNoEmptyIdentity(t *testing.T) {
+	t.Parallel()
+	g := newGit(t)
+	repo := newControlRepo(t)
+	writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--as", "deploy-agent", "--instance", "web-1", "--transition", "create")
+	branch := strings.TrimSpace(g.run(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/proposals/web-1"))
+	head := strings.TrimSpace(g.run(repo, "rev-parse", branch))
+	msg := "writ: reject x\n\nno\n\nWrit-Decision: reject\nWrit-Decision: reject\nWrit-Identity: bob\nWrit-Subject: " + head + "\n"
+	wt := filepath.Join(t.TempDir(), "wt")
+	g.run(repo, "worktree", "add", "-q", wt, branch)
+	file := filepath.Join(t.TempDir(), "msg")
+	if err := os.WriteFile(file, []byte(msg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g.run(wt, append(signWith(keyPath(repo, "bob")), "commit", "-q", "--allow-empty", "-S", "-F", file)...)
+	g.run(repo, "worktree", "remove", "--force", wt)
+
+	r := writWant(t, ExitOK, "--repo", repo, "gate", strings.TrimPrefix(branch, "proposals/"))
+	if !strings.Contains(r.out, "ignored decision") || strings.Contains(r.out, "by :") {
+		t.Fatalf("the malformed decision is not listed as ignored, or is listed \"by :\":\n%s", r)
+	}
+}
