@@ -65,9 +65,12 @@ func parseDecision(msg string) (d policies.Decision, ok bool, err error) {
 // commit's content: it contradicts itself (the commit fixes the content),
 // so it is not known what its decider saw, and counting it would record in
 // the WAL an approval of content nobody proposed. A decision on another
-// commit with the same content still counts (a rebase).
+// commit with the same content still counts (a rebase). A proposal with
+// problems is refused anyway and its content may not be final (a rule
+// change refused before its whole change was read): its decisions are
+// left as they are.
 func (p *Pending) dropContradictions() {
-	if p.Subject.Content == "" {
+	if p.Subject.Content == "" || len(p.Problems) > 0 {
 		return
 	}
 	kept := p.Decisions[:0:0]
