@@ -159,6 +159,9 @@ func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 			return Pending{}, fmt.Errorf("%s: %w", name, err)
 		}
 		walked.changed = append(walked.changed, changed)
+		if err := quotedPaths(changed); err != nil {
+			return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf("commit %s: %v", shortHash(c.Hash.String()), err)}}, nil
+		}
 		for _, f := range changed {
 			if strings.HasPrefix(f, "proposals/") && !seen[f] {
 				seen[f] = true
@@ -246,6 +249,9 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		}
 		changed, err := walked.changedFiles(e, i)
 		if err != nil {
+			return problem("commit %s: %v", short, err)
+		}
+		if err := quotedPaths(changed); err != nil {
 			return problem("commit %s: %v", short, err)
 		}
 		for _, f := range changed {
@@ -402,4 +408,17 @@ func (e *Engine) notRegularAt(commit plumbing.Hash, path string) error {
 		return nil
 	}
 	return gitstore.RegularFile(path, mode)
+}
+
+// quotedPaths returns gitstore.ValidatePath's error for the first path that
+// is not a valid path (a control character, a backslash, a "." or ".."
+// component): it quotes the path, which anyone who can push a branch
+// chose, so that no message ever prints a raw newline or escape from it.
+func quotedPaths(paths []string) error {
+	for _, f := range paths {
+		if err := gitstore.ValidatePath(f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
