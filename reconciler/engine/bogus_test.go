@@ -16,13 +16,23 @@ import (
 // commit would).
 func appendDecision(t *testing.T, e *Engine, branch, who string, verdict policies.Verdict, why string) {
 	t.Helper()
+	appendDecisionOn(t, e, branch, who, verdict, why, "")
+}
+
+// appendDecisionOn is appendDecision naming content as what was decided
+// on ("": the proposal's current content).
+func appendDecisionOn(t *testing.T, e *Engine, branch, who string, verdict policies.Verdict, why, content string) {
+	t.Helper()
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	p, err := e.Pending(res.State.Rules(), res.Head, branch)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if content == "" {
+		content = p.Subject.Content
+	}
 	msg, err := decisionMessage(p.Path, policies.Decision{Identity: who, Verdict: verdict, Commit: p.Subject.Commit,
-		Content: p.Subject.Content, Justification: why})
+		Content: content, Justification: why})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,8 +116,10 @@ func (e *Engine) ContentAt(main, commit plumbing.Hash, path string) (string, err
 // in files it did not touch (it was made before a rules change landed),
 // unless it is stale anyway (its base_state is not the rules in force):
 // its merge would hold rules its approvers' commit does not, which replay
-// refuses.
-func (e *Engine) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool) Pending {
+// refuses. So does a branch that edits a rules file which one of its fork
+// points (forks: where the branch grew from main) holds otherwise than
+// main: its version would silently undo a later change to that file.
+func (e *Engine) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool, forks []plumbing.Hash) Pending {
 	at := shortHash(subject.String())
 	all, err := rulesChange(e.Store, main, subject, p.Path)
 	if err != nil {
@@ -133,12 +135,26 @@ func (e *Engine) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 			behind = append(behind, en.Path)
 		}
 	}
-	if len(behind) > 0 {
-		inForce, err := reconciler.HashRules(rules)
-		if err != nil || p.Proposal.BaseState == inForce {
-			p.Problems = append(p.Problems, fmt.Sprintf(
-				"commit %s holds %s as main held them before a later rules change, and the branch does not change them; "+
-					"its merge would not hold the rules of the approved commit: rebase the branch on main", at, strings.Join(behind, ", ")))
+	inForce, herr := reconciler.HashRules(rules)
+	fresh := herr != nil || p.Proposal.BaseState == inForce
+	if len(behind) > 0 && fresh {
+		p.Problems = append(p.Problems, fmt.Sprintf(
+			"commit %s holds %s as main held them before a later rules change, and the branch does not change them; "+
+				"its merge would not hold the rules of the approved commit: rebase the branch on main", at, strings.Join(behind, ", ")))
+		return p
+	}
+	if fresh {
+		changed := map[string]bool{}
+		for _, en := range entries {
+			changed[en.Path] = en.Path != p.Path
+		}
+		older, err := e.editedOnOlderRules(main, forks, changed)
+		if err != nil {
+			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %v", at, err))
+			return p
+		}
+		if len(older) > 0 {
+			p.Problems = append(p.Problems, olderRulesProblem(at, older))
 			return p
 		}
 	}
@@ -177,7 +193,7 @@ func (e *Engine) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 	// The rules main will hold once the change is merged.
 	merged, err := LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
 	if err != nil {
-		p.Problems = append(p.Problems, fmt.Sprintf("the changed rules do not validate: %v", err))
+		p.Problems = append(p.Problems, err.Error()) // "main <id> with the proposed changes: rules do not validate: ..."
 		return p
 	}
 	p.Rules = merged

@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/gitobj"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
@@ -158,6 +159,9 @@ func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 			return Pending{}, fmt.Errorf("%s: %w", name, err)
 		}
 		walked.changed = append(walked.changed, changed)
+		if err := quotedPaths(changed); err != nil {
+			return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf("commit %s: %v", shortHash(c.Hash.String()), err)}}, nil
+		}
 		for _, f := range changed {
 			if strings.HasPrefix(f, "proposals/") && !seen[f] {
 				seen[f] = true
@@ -247,10 +251,16 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		if err != nil {
 			return problem("commit %s: %v", short, err)
 		}
+		if err := quotedPaths(changed); err != nil {
+			return problem("commit %s: %v", short, err)
+		}
 		for _, f := range changed {
 			switch {
 			case f == path:
 			case rulesChange && IsRulesPath(f):
+			case e.notRegularAt(c.Hash, f) != nil:
+				// trust -> /etc: say what it is, not only where.
+				return problem("commit %s: %v", short, e.notRegularAt(c.Hash, f))
 			case rulesChange:
 				return problem("commit %s changes %s; a rule change may only change %s, writ.yaml, workflows/, policies/ and trust/", short, f, path)
 			default:
@@ -284,7 +294,9 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	}
 	p.Proposal = prop
 	if rulesChange {
-		return e.readRulesChange(p, rules, main, subject.Hash, raw, touched)
+		p = e.readRulesChange(p, rules, main, subject.Hash, raw, touched, forkPoints(walked.commits))
+		p.dropContradictions()
+		return p
 	}
 	p.Files = map[string][]byte{}
 	for f := range touched {
@@ -299,6 +311,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		}
 	}
 	sort.Strings(p.Deleted)
+	p.dropContradictions()
 	return p
 }
 
@@ -384,4 +397,28 @@ func checkProposal(rules *schemas.Bundle, path string, raw []byte) (*schemas.Pro
 		return nil, problems
 	}
 	return &prop, nil
+}
+
+// notRegularAt returns gitstore.RegularFile's error for the entry at path
+// in commit's tree when it exists and is neither a regular file nor a
+// directory, and nil otherwise.
+func (e *Engine) notRegularAt(commit plumbing.Hash, path string) error {
+	mode, err := e.Store.FileMode(commit, path)
+	if err != nil || mode == gitobj.ModeDir {
+		return nil
+	}
+	return gitstore.RegularFile(path, mode)
+}
+
+// quotedPaths returns gitstore.ValidatePath's error for the first path that
+// is not a valid path (a control character, a backslash, a "." or ".."
+// component): it quotes the path, which anyone who can push a branch
+// chose, so that no message ever prints a raw newline or escape from it.
+func quotedPaths(paths []string) error {
+	for _, f := range paths {
+		if err := gitstore.ValidatePath(f); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -132,6 +132,21 @@ func TestNonRegularProposalFilesAreRefused(t *testing.T) {
 			},
 			want: "policies/release-approval.yaml is a symlink (mode 120000)",
 		},
+		{
+			name:  "rule change makes trust/ itself a symlink to /etc",
+			rules: true,
+			entry: func(_ string, _ []byte, _ plumbing.Hash) treeEntry {
+				return treeEntry{mode: "120000", path: "trust", data: []byte("/etc")}
+			},
+			want: "trust is a symlink (mode 120000)",
+		},
+		{
+			name: "proposal branch adds a symlink beside the proposal",
+			entry: func(path string, _ []byte, _ plumbing.Hash) treeEntry {
+				return treeEntry{mode: "120000", path: "proposals/web-2", data: []byte("/etc")}
+			},
+			want: "proposals/web-2 is a symlink (mode 120000)",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,4 +244,32 @@ func TestReplayRefusesEntryMergingNonRegularFile(t *testing.T) {
 			t.Fatalf("tamper error names %s, want %s", te.Commit, bad)
 		}
 	})
+}
+
+// A proposal branch that adds a file whose name holds a newline (which,
+// printed raw, would start a line of the gate's output of the pusher's
+// choosing) is refused with the name quoted: no problem holds a raw
+// control character.
+func TestProposalPathWithControlCharactersIsQuoted(t *testing.T) {
+	for _, rules := range []bool{false, true} {
+		e, _ := newRepo(t)
+		var p *Proposed
+		who, path := "deploy-agent", "proposals/web-1/x\ngate proposals/web-1/x: READY.yaml"
+		if rules {
+			who, path = "alice", "workflows/x\ngate proposals/rules/relax: READY.yaml"
+			p = relax(t, e, who, "relax")
+		} else {
+			p = propose(t, e, who, "create", nil)
+		}
+		res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+		recommit(t, e, p.Branch, who, gitTree(t, e, p.Commit, treeEntry{mode: "100644", path: path, data: []byte("name: x\n")}))
+		pend, err := e.Pending(res.State.Rules(), res.Head, p.Branch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := strings.Join(pend.Problems, "; ")
+		if len(pend.Problems) == 0 || strings.ContainsAny(msg, "\n\r\x1b") || !strings.Contains(msg, `x\ngate`) {
+			t.Fatalf("rules=%v: problems %q; want a refusal quoting the name", rules, pend.Problems)
+		}
+	}
 }

@@ -44,7 +44,8 @@ func (e *Engine) restore(cp gitstore.Checkpoint, read *objectReader) (reconciler
 	return s, nil
 }
 
-// loadRules loads the rules in commit c's tree.
+// loadRules loads the rules in commit c's tree. Its errors do not name
+// the commit: the entry's TamperError does.
 func (r *replayer) loadRules(c *commitView) (*schemas.Bundle, error) {
-	return LoadRules(r.engine.Store, c.Hash)
+	return loadRules(commitFiles{store: r.engine.Store, commit: c.Hash}, "rules")
 }

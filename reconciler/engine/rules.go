@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -39,7 +40,7 @@ func LoadRulesChanged(store *gitstore.Store, commit plumbing.Hash, files map[str
 	for _, d := range deleted {
 		src.deleted[d] = true
 	}
-	return loadRules(src, "commit "+shortHash(commit.String())+" with the proposed changes")
+	return loadRules(src, "main "+shortHash(commit.String())+" with the proposed changes")
 }
 
 // ruleFiles is where rules are read from.
@@ -54,7 +55,17 @@ type commitFiles struct {
 	commit plumbing.Hash
 }
 
-func (c commitFiles) read(path string) ([]byte, error)  { return c.store.ReadFile(c.commit, path) }
+// read returns the file at path. A file that is not a regular file gives
+// gitstore.RegularFile's error alone, which names the path and its kind.
+func (c commitFiles) read(path string) ([]byte, error) {
+	if mode, err := c.store.FileMode(c.commit, path); err == nil {
+		if err := gitstore.RegularFile(path, mode); err != nil {
+			return nil, err
+		}
+	}
+	return c.store.ReadFile(c.commit, path)
+}
+
 func (c commitFiles) list(dir string) ([]string, error) { return c.store.ListFiles(c.commit, dir) }
 
 // overlayFiles are base's files with files written and deleted removed.
@@ -100,6 +111,9 @@ func (c overlayFiles) list(dir string) ([]string, error) {
 func loadRules(src ruleFiles, where string) (*schemas.Bundle, error) {
 	fsys := fstest.MapFS{}
 	data, err := src.read(ConfigFile)
+	if errors.Is(err, gitstore.ErrNotRegular) {
+		return nil, fmt.Errorf("%s: %w", where, err) // the error names writ.yaml
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", where, ConfigFile, err)
 	}
@@ -111,6 +125,9 @@ func loadRules(src ruleFiles, where string) (*schemas.Bundle, error) {
 		}
 		for _, f := range files {
 			b, err := src.read(f)
+			if errors.Is(err, gitstore.ErrNotRegular) {
+				return nil, fmt.Errorf("%s: %w", where, err) // the error names f
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%s: %s: %w", where, f, err)
 			}

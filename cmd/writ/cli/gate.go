@@ -121,6 +121,10 @@ func renderGate(w io.Writer, g engine.GateResult) {
 		}
 	}
 	for _, ig := range g.Ignored() {
-		fmt.Fprintf(w, "  ignored decision %s by %s: %s\n", short(ig.Commit), ig.Identity, ig.Reason)
+		by := "by " + ig.Identity
+		if ig.Identity == "" {
+			by = "(no identity read)"
+		}
+		fmt.Fprintf(w, "  ignored decision %s %s: %s\n", short(ig.Commit), by, ig.Reason)
 	}
 }

@@ -49,8 +49,10 @@ type app struct {
 	now       func() time.Time
 }
 
-// Main runs writ with args and returns the process exit code.
+// Main runs writ with args and returns the process exit code. Control
+// characters in anything it prints are spelled out (see printable).
 func Main(args []string, stdout, stderr io.Writer) int {
+	stdout, stderr = printable{stdout}, printable{stderr}
 	a := &app{out: stdout, err: stderr, now: time.Now}
 	root := a.rootCommand()
 	root.SetArgs(args)
