@@ -29,6 +29,8 @@ type Server struct {
 	// URL is the repository's clone URL, http://127.0.0.1:<port>/repo.git.
 	URL string
 
+	root    string   // GIT_PROJECT_ROOT, Dir's parent
+	env     []string // git's environment
 	pushes  atomic.Int64
 	fetches atomic.Int64
 	stderr  lockedBuffer
@@ -86,7 +88,7 @@ func New(t testing.TB) *Server {
 			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out.String())
 		}
 	}
-	s := &Server{Dir: dir}
+	s := &Server{Dir: dir, root: root, env: env}
 	backend := &cgi.Handler{
 		Path: gitBin,
 		Args: []string{"http-backend"},
