@@ -189,3 +189,44 @@ func TestFetchWithLeftoverLocks(t *testing.T) {
 	}
 	g.Fsck(b.Dir())
 }
+
+// TestObjectsDurableBeforeRef: the directories that received new loose
+// objects, and the packs a fetch wrote, are flushed by the time a ref
+// names them.
+func TestObjectsDurableBeforeRef(t *testing.T) {
+	ctx := context.Background()
+	g := gittest.New(t)
+	srv := remotetest.New(t)
+	a, b := clone(t, g, srv), clone(t, g, srv)
+	c1 := mustCommit(t, a, 1, nil, map[string]string{"f": "1"})
+	a.durable.mu.Lock()
+	pending := len(a.durable.dirs)
+	a.durable.mu.Unlock()
+	if pending == 0 {
+		t.Fatal("writing a commit left no directory to flush")
+	}
+	mustCAS(t, a, MainRef, plumbing.ZeroHash, c1)
+	a.durable.mu.Lock()
+	pending = len(a.durable.dirs)
+	a.durable.mu.Unlock()
+	if pending != 0 {
+		t.Errorf("%d object directories not flushed after the ref update", pending)
+	}
+	if err := a.PushCAS(ctx, "origin", MainRef, plumbing.ZeroHash, c1); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Fetch(ctx, "origin", "+refs/heads/*:refs/remotes/origin/*"); err != nil {
+		t.Fatal(err)
+	}
+	b.durable.mu.Lock()
+	defer b.durable.mu.Unlock()
+	packs := 0
+	for name := range b.durable.packs {
+		if strings.HasSuffix(name, ".pack") {
+			packs++
+		}
+	}
+	if packs == 0 {
+		t.Errorf("the fetched pack was not flushed before the fetch set its refs")
+	}
+}

@@ -16,8 +16,8 @@ import (
 	"github.com/go-git/go-git/v5/storage"
 )
 
-// The Store's ref storage, as go-git sees it (its fetch moves and prunes
-// refs through it). go-git's own file system storage rewrites a ref file
+// objectStorage's ref methods: the Store's refs as go-git sees them (its
+// fetch moves and prunes refs through them). go-git's own file system storage rewrites a ref file
 // in place (truncate, then write, under flock), ignoring git's
 // "<ref>.lock": a writer killed in between leaves an empty ref, and a
 // concurrent git client is not excluded. It also lists every file under

@@ -78,7 +78,7 @@ func Open(dir string) (*Store, error) {
 }
 
 // wrapRepo reopens repo on its storage with refs written under git's lock
-// files (see refStorage) and object reads served by gitobj (see
+// files (objectStorage's ref methods, refstore.go) and object reads served by gitobj (see
 // objectStorage); when gitobj cannot index the repository, go-git reads
 // every object.
 func wrapRepo(dir string, repo *git.Repository) (*Store, error) {

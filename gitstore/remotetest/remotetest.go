@@ -2,8 +2,10 @@
 // 127.0.0.1 for tests: the real `git http-backend` behind net/http/cgi, so
 // fetches and pushes go through git's own upload-pack and receive-pack,
 // and a push's compare-and-swap is checked by receive-pack under git's ref
-// lock, exactly as on a git host. It is test support and is not used in
-// production.
+// lock, exactly as on a git host. ServeDaemon serves the same repository
+// with `git daemon` too, and Proxy relays TCP connections to either while
+// delaying, cutting and resetting them. It is test support and is not used
+// in production.
 package remotetest
 
 import (
