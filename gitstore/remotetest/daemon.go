@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,13 +17,20 @@ import (
 // Cleanup.
 func (s *Server) ServeDaemon(t testing.TB) string {
 	t.Helper()
+	// git-daemon itself, not `git daemon`: killing the git wrapper would
+	// leave the daemon running.
+	execPath, err := exec.Command("git", "--exec-path").Output()
+	if err != nil {
+		t.Fatalf("git --exec-path: %v", err)
+	}
+	daemon := filepath.Join(strings.TrimSpace(string(execPath)), "git-daemon")
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		port, err := freePort()
 		if err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command("git", "daemon", "--listen=127.0.0.1", "--port="+strconv.Itoa(port), "--reuseaddr",
+		cmd := exec.Command(daemon, "--listen=127.0.0.1", "--port="+strconv.Itoa(port), "--reuseaddr",
 			"--base-path="+s.root, "--export-all", "--enable=receive-pack", "--informative-errors", s.root)
 		cmd.Env = s.env
 		// Output to /dev/null: the daemon's children inherit it, and a
