@@ -10,6 +10,7 @@ package remotetest
 
 import (
 	"bytes"
+	"log"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -100,6 +101,10 @@ func New(t testing.TB) *Server {
 			"GIT_HTTP_EXPORT_ALL=1",
 		),
 		Stderr: &s.stderr,
+		// A client that hangs up mid-answer is expected (killed
+		// reconcilers, a faulty proxy): its copy error goes with git's
+		// stderr, not to the test log.
+		Logger: log.New(&s.stderr, "remotetest: ", 0),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.down.Load() {
