@@ -54,6 +54,13 @@ func TestChaos(t *testing.T) {
 	} else if testing.Short() {
 		t.Skip("-short: skipping the chaos test")
 	}
+	// A form in between: WRIT_CHAOS_PROPOSALS=N WRIT_CHAOS_KILLS=M.
+	if n, err := strconv.Atoi(os.Getenv("WRIT_CHAOS_PROPOSALS")); err == nil && n > 0 {
+		cfg.proposals, cfg.deadline = n, max(cfg.deadline, time.Duration(n)*6*time.Second)
+	}
+	if n, err := strconv.Atoi(os.Getenv("WRIT_CHAOS_KILLS")); err == nil && n > 0 {
+		cfg.minKills = n
+	}
 	seed := *chaosSeed
 	if seed == 0 {
 		if v, err := strconv.ParseUint(os.Getenv("WRIT_CHAOS_SEED"), 10, 64); err == nil {
@@ -129,7 +136,12 @@ func TestChaos(t *testing.T) {
 
 	// The proposer, until the workload is pushed and enough kills happened.
 	prop := newChaosProposer(t, f, rand.New(rand.NewPCG(rng.Uint64(), 2)), cfg.proposals)
+	progress := time.Now()
 	for len(prop.pushed) < cfg.proposals && ctx.Err() == nil && !t.Failed() {
+		if time.Since(progress) > time.Minute {
+			progress = time.Now()
+			t.Logf("%v: %d proposals pushed, %d kills", time.Since(start).Round(time.Second), len(prop.pushed), kills.Load()+crashes.Load())
+		}
 		prop.tick(2 + rng.IntN(5))
 		time.Sleep(time.Duration(50+rng.IntN(250)) * time.Millisecond)
 	}
