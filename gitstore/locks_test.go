@@ -230,3 +230,27 @@ func TestObjectsDurableBeforeRef(t *testing.T) {
 		t.Errorf("the fetched pack was not flushed before the fetch set its refs")
 	}
 }
+
+// TestEmptyLooseObjectRewritten: an object whose name survived a power
+// loss without its content (an empty file) is written again, not trusted.
+func TestEmptyLooseObjectRewritten(t *testing.T) {
+	s := newStore(t)
+	c := mustCommit(t, s, 1, nil, map[string]string{"f": "1"})
+	hex := c.String()
+	p := filepath.Join(s.GitDir(), "objects", hex[:2], hex[2:])
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := mustCommit(t, s2, 1, nil, map[string]string{"f": "1"}); again != c {
+		t.Fatalf("same request, new hash %s", again)
+	}
+	mustCAS(t, s2, MainRef, plumbing.ZeroHash, c)
+	gittest.New(t).Fsck(s.Dir())
+}

@@ -26,7 +26,8 @@ import (
 //
 //   - refs are written as git writes them: under "<ref>.lock" (lockRef,
 //     with its stale-lock recovery), renamed into place, after the
-//     objects they name are durable;
+//     objects they name are durable (the refs themselves are not flushed:
+//     see writeRef);
 //   - listing skips "*.lock" files (git refuses such names as refs) and
 //     ignores a broken loose ref, as `git for-each-ref` does;
 //   - a ref is deleted under its lock.
@@ -100,7 +101,11 @@ func (o *objectStorage) writeRef(r, old *plumbing.Reference) error {
 			return storage.ErrReferenceHasChanged
 		}
 	}
-	return l.commit(value)
+	// go-git writes refs here only when it fetches: copies of the
+	// remote's refs, fetched again if lost. They are renamed into place,
+	// never torn, but not flushed one by one (git's default core.fsync
+	// does not flush refs either); the objects they name are.
+	return l.commit(value, false)
 }
 
 // listRefs reads HEAD, the loose refs under refs/ and packed-refs; a loose
