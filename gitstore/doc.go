@@ -47,7 +47,12 @@
 // # Concurrency
 //
 // A Store is safe for concurrent use. Object access is serialised by a
-// mutex inside the Store; ref updates are atomic across processes.
+// mutex inside the Store; ref updates are atomic across processes. Every
+// ref writ writes, go-git's fetch included, goes through git's
+// "<ref>.lock" protocol under a per-repository writer lock, so a lock left
+// by a killed writer is recognised and recovered and never wedges the
+// repository (reflock.go); listing refs skips lock files. Objects are
+// fsynced before any ref names them (durable.go).
 //
 // All errors are wrapped with context; the sentinels are in errors.go.
 package gitstore

@@ -13,15 +13,19 @@ import (
 // as git's core.fsync does for loose objects and packs: a power loss must
 // never leave a ref pointing at an object the disk lost.
 //
-// Loose objects are fsynced before their rename (looseWriter), so a name
-// never appears with unwritten content; the directories that received
-// names are flushed once, by sync, before the next ref update. Packs
-// written by a fetch (go-git does not sync them) are fsynced by sync too.
-// It is safe for concurrent use and takes no Store mutex.
+// Loose objects are flushed in a batch, as git's core.fsyncMethod=batch
+// does: sync fsyncs every object file written since the last call, all at
+// once (the file system commits them together), then the directories that
+// received their names, before the next ref update. An object whose name
+// survived a power loss but whose content did not is an empty file, which
+// the Store writes again rather than trusting (storeLocked). Packs written
+// by a fetch (go-git does not sync them) are fsynced by sync too. It is
+// safe for concurrent use and takes no Store mutex.
 type objectSyncer struct {
 	objectsDir string
 
 	mu    sync.Mutex
+	files []string        // object files not yet flushed
 	dirs  map[string]bool // directories with entries not yet flushed
 	packs map[string]bool // pack files already flushed
 }
@@ -30,11 +34,13 @@ func newObjectSyncer(objectsDir string) *objectSyncer {
 	return &objectSyncer{objectsDir: objectsDir, dirs: map[string]bool{}, packs: map[string]bool{}}
 }
 
-// renamed records that dir received a new name (newDir: dir itself is new,
-// so its parent did too).
-func (y *objectSyncer) renamed(dir string, newDir bool) {
+// wrote records a new object file (newDir: its directory is new too, so
+// the directory's parent received a name).
+func (y *objectSyncer) wrote(file string, newDir bool) {
 	y.mu.Lock()
 	defer y.mu.Unlock()
+	dir := filepath.Dir(file)
+	y.files = append(y.files, file)
 	y.dirs[dir] = true
 	if newDir {
 		y.dirs[filepath.Dir(dir)] = true
@@ -62,6 +68,10 @@ func (y *objectSyncer) sync() error {
 		y.packs[n] = true
 		y.dirs[packDir] = true
 	}
+	if err := syncFiles(y.files); err != nil {
+		return fmt.Errorf("sync objects: %w", err)
+	}
+	y.files = y.files[:0]
 	// Children before parents: a new objects/xx/ is flushed before the
 	// name objects/xx in objects/.
 	dirs := make([]string, 0, len(y.dirs))
@@ -76,6 +86,32 @@ func (y *objectSyncer) sync() error {
 		delete(y.dirs, d)
 	}
 	return nil
+}
+
+// syncFiles fsyncs files, several at a time, and returns the first error.
+func syncFiles(files []string) error {
+	const workers = 8
+	errs := make(chan error, len(files))
+	next := make(chan string)
+	var wg sync.WaitGroup
+	for i := 0; i < min(workers, len(files)); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range next {
+				if err := syncFile(f); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for _, f := range files {
+		next <- f
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	return <-errs // nil when closed empty
 }
 
 // syncFile fsyncs the file at path.

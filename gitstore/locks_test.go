@@ -189,3 +189,68 @@ func TestFetchWithLeftoverLocks(t *testing.T) {
 	}
 	g.Fsck(b.Dir())
 }
+
+// TestObjectsDurableBeforeRef: the directories that received new loose
+// objects, and the packs a fetch wrote, are flushed by the time a ref
+// names them.
+func TestObjectsDurableBeforeRef(t *testing.T) {
+	ctx := context.Background()
+	g := gittest.New(t)
+	srv := remotetest.New(t)
+	a, b := clone(t, g, srv), clone(t, g, srv)
+	c1 := mustCommit(t, a, 1, nil, map[string]string{"f": "1"})
+	a.durable.mu.Lock()
+	pending := len(a.durable.dirs)
+	a.durable.mu.Unlock()
+	if pending == 0 {
+		t.Fatal("writing a commit left no directory to flush")
+	}
+	mustCAS(t, a, MainRef, plumbing.ZeroHash, c1)
+	a.durable.mu.Lock()
+	pending = len(a.durable.dirs)
+	a.durable.mu.Unlock()
+	if pending != 0 {
+		t.Errorf("%d object directories not flushed after the ref update", pending)
+	}
+	if err := a.PushCAS(ctx, "origin", MainRef, plumbing.ZeroHash, c1); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Fetch(ctx, "origin", "+refs/heads/*:refs/remotes/origin/*"); err != nil {
+		t.Fatal(err)
+	}
+	b.durable.mu.Lock()
+	defer b.durable.mu.Unlock()
+	packs := 0
+	for name := range b.durable.packs {
+		if strings.HasSuffix(name, ".pack") {
+			packs++
+		}
+	}
+	if packs == 0 {
+		t.Errorf("the fetched pack was not flushed before the fetch set its refs")
+	}
+}
+
+// TestEmptyLooseObjectRewritten: an object whose name survived a power
+// loss without its content (an empty file) is written again, not trusted.
+func TestEmptyLooseObjectRewritten(t *testing.T) {
+	s := newStore(t)
+	c := mustCommit(t, s, 1, nil, map[string]string{"f": "1"})
+	hex := c.String()
+	p := filepath.Join(s.GitDir(), "objects", hex[:2], hex[2:])
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := mustCommit(t, s2, 1, nil, map[string]string{"f": "1"}); again != c {
+		t.Fatalf("same request, new hash %s", again)
+	}
+	mustCAS(t, s2, MainRef, plumbing.ZeroHash, c)
+	gittest.New(t).Fsck(s.Dir())
+}

@@ -40,9 +40,10 @@ func looseLevel(get func(key string) string) int {
 }
 
 // looseWriter writes loose objects as git does: the zlib-compressed
-// "<type> <size>\x00<content>" in a temporary file in objects/xx/, synced,
-// made read-only and renamed to objects/xx/<rest of the hash>; the
-// directory is flushed before the next ref update (objectSyncer). A reader sees
+// "<type> <size>\x00<content>" in a temporary file in objects/xx/, made
+// read-only and renamed to objects/xx/<rest of the hash>; the file and its
+// directory are flushed, all at once, before the next ref update
+// (objectSyncer). A reader sees
 // an object whole or not at all, and an object that exists is never
 // rewritten. It is safe for concurrent use.
 type looseWriter struct {
@@ -96,9 +97,6 @@ func (w *looseWriter) write(h plumbing.Hash, t plumbing.ObjectType, data []byte)
 	}
 	tmp := f.Name()
 	_, err = f.Write(buf.Bytes())
-	if err == nil {
-		err = f.Sync() // the content is on disk before the name is
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -120,6 +118,6 @@ func (w *looseWriter) write(h plumbing.Hash, t plumbing.ObjectType, data []byte)
 		os.Remove(tmp)
 		return fmt.Errorf("loose object %s: %w", hex, err)
 	}
-	w.durable.renamed(dir, newDir)
+	w.durable.wrote(filepath.Join(dir, hex[2:]), newDir)
 	return nil
 }

@@ -162,9 +162,10 @@ func (s *Store) breakStaleLock(lockPath string) (bool, error) {
 	return true, nil
 }
 
-// commit writes value into the lock file, makes it durable and renames it
-// over the ref, then releases the locks.
-func (l *refLock) commit(value string) error {
+// commit writes value into the lock file and renames it over the ref,
+// then releases the locks. With flush, the value and the rename are made
+// durable (fsync of the lock file and of the ref's directory).
+func (l *refLock) commit(value string, flush bool) error {
 	defer l.writer.Close()
 	ok := false
 	defer func() {
@@ -176,8 +177,10 @@ func (l *refLock) commit(value string) error {
 	if _, err := l.file.WriteString(value); err != nil {
 		return fmt.Errorf("update %s: write lock: %w", l.ref, err)
 	}
-	if err := l.file.Sync(); err != nil {
-		return fmt.Errorf("update %s: sync lock: %w", l.ref, err)
+	if flush {
+		if err := l.file.Sync(); err != nil {
+			return fmt.Errorf("update %s: sync lock: %w", l.ref, err)
+		}
 	}
 	if err := l.file.Close(); err != nil {
 		return fmt.Errorf("update %s: close lock: %w", l.ref, err)
@@ -186,6 +189,9 @@ func (l *refLock) commit(value string) error {
 		return fmt.Errorf("update %s: %w", l.ref, err)
 	}
 	ok = true
+	if !flush {
+		return nil
+	}
 	if err := syncDir(filepath.Dir(l.path)); err != nil { // persist the rename
 		return fmt.Errorf("update %s: %w", l.ref, err)
 	}

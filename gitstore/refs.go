@@ -59,7 +59,7 @@ func (s *Store) CompareAndSwap(ref string, old, new plumbing.Hash) error {
 		lock.unlock()
 		return fmt.Errorf("update %s: %w: expected %s, found %s", ref, ErrRefMoved, describe(old), describe(cur))
 	}
-	return lock.commit(new.String() + "\n")
+	return lock.commit(new.String()+"\n", true)
 }
 
 // readRefUnresolved reads a ref (loose or packed) without following

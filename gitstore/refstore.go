@@ -16,8 +16,8 @@ import (
 	"github.com/go-git/go-git/v5/storage"
 )
 
-// The Store's ref storage, as go-git sees it (its fetch moves and prunes
-// refs through it). go-git's own file system storage rewrites a ref file
+// objectStorage's ref methods: the Store's refs as go-git sees them (its
+// fetch moves and prunes refs through them). go-git's own file system storage rewrites a ref file
 // in place (truncate, then write, under flock), ignoring git's
 // "<ref>.lock": a writer killed in between leaves an empty ref, and a
 // concurrent git client is not excluded. It also lists every file under
@@ -26,7 +26,8 @@ import (
 //
 //   - refs are written as git writes them: under "<ref>.lock" (lockRef,
 //     with its stale-lock recovery), renamed into place, after the
-//     objects they name are durable;
+//     objects they name are durable (the refs themselves are not flushed:
+//     see writeRef);
 //   - listing skips "*.lock" files (git refuses such names as refs) and
 //     ignores a broken loose ref, as `git for-each-ref` does;
 //   - a ref is deleted under its lock.
@@ -100,7 +101,11 @@ func (o *objectStorage) writeRef(r, old *plumbing.Reference) error {
 			return storage.ErrReferenceHasChanged
 		}
 	}
-	return l.commit(value)
+	// go-git writes refs here only when it fetches: copies of the
+	// remote's refs, fetched again if lost. They are renamed into place,
+	// never torn, but not flushed one by one (git's default core.fsync
+	// does not flush refs either); the objects they name are.
+	return l.commit(value, false)
 }
 
 // listRefs reads HEAD, the loose refs under refs/ and packed-refs; a loose

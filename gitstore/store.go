@@ -3,6 +3,7 @@ package gitstore
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -78,7 +79,7 @@ func Open(dir string) (*Store, error) {
 }
 
 // wrapRepo reopens repo on its storage with refs written under git's lock
-// files (see refStorage) and object reads served by gitobj (see
+// files (objectStorage's ref methods, refstore.go) and object reads served by gitobj (see
 // objectStorage); when gitobj cannot index the repository, go-git reads
 // every object.
 func wrapRepo(dir string, repo *git.Repository) (*Store, error) {
@@ -178,7 +179,7 @@ func (s *Store) commitLocked(h plumbing.Hash) (*object.Commit, error) {
 func (s *Store) storeLocked(t plumbing.ObjectType, data []byte) (plumbing.Hash, error) {
 	h := plumbing.ComputeHash(t, data)
 	if s.raw != nil {
-		if ok, err := s.raw.Known(h); err == nil && ok {
+		if ok, err := s.raw.Known(h); err == nil && ok && !s.emptyLooseLocked(h) {
 			return h, nil
 		}
 		if s.loose == nil {
@@ -201,6 +202,18 @@ func (s *Store) storeLocked(t plumbing.ObjectType, data []byte) (plumbing.Hash, 
 		return plumbing.ZeroHash, fmt.Errorf("write %s %s: %w", t, short(h), err)
 	}
 	return h, nil
+}
+
+// emptyLooseLocked reports whether h is an empty loose object file: a
+// name that survived a power loss without its content (see objectSyncer).
+// It is removed, so the caller writes the object again.
+func (s *Store) emptyLooseLocked(h plumbing.Hash) bool {
+	hex := h.String()
+	p := filepath.Join(s.gitDir, "objects", hex[:2], hex[2:])
+	if fi, err := os.Stat(p); err != nil || fi.Size() > 0 {
+		return false
+	}
+	return os.Remove(p) == nil
 }
 
 // newLooseWriterLocked returns a loose-object writer at the compression

@@ -2,12 +2,15 @@
 // 127.0.0.1 for tests: the real `git http-backend` behind net/http/cgi, so
 // fetches and pushes go through git's own upload-pack and receive-pack,
 // and a push's compare-and-swap is checked by receive-pack under git's ref
-// lock, exactly as on a git host. It is test support and is not used in
-// production.
+// lock, exactly as on a git host. ServeDaemon serves the same repository
+// with `git daemon` too, and Proxy relays TCP connections to either while
+// delaying, cutting and resetting them. It is test support and is not used
+// in production.
 package remotetest
 
 import (
 	"bytes"
+	"log"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -29,6 +32,8 @@ type Server struct {
 	// URL is the repository's clone URL, http://127.0.0.1:<port>/repo.git.
 	URL string
 
+	root    string   // GIT_PROJECT_ROOT, Dir's parent
+	env     []string // git's environment
 	pushes  atomic.Int64
 	fetches atomic.Int64
 	stderr  lockedBuffer
@@ -86,7 +91,7 @@ func New(t testing.TB) *Server {
 			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out.String())
 		}
 	}
-	s := &Server{Dir: dir}
+	s := &Server{Dir: dir, root: root, env: env}
 	backend := &cgi.Handler{
 		Path: gitBin,
 		Args: []string{"http-backend"},
@@ -96,6 +101,10 @@ func New(t testing.TB) *Server {
 			"GIT_HTTP_EXPORT_ALL=1",
 		),
 		Stderr: &s.stderr,
+		// A client that hangs up mid-answer is expected (killed
+		// reconcilers, a faulty proxy): its copy error goes with git's
+		// stderr, not to the test log.
+		Logger: log.New(&s.stderr, "remotetest: ", 0),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.down.Load() {

@@ -57,7 +57,8 @@ func (e *Engine) Propose(req ProposeRequest) (*Proposed, error) {
 	}
 	name := req.Name
 	if name == "" {
-		name = p.Transition + "-" + strings.TrimPrefix(p.IdemKey, "k-")[:8]
+		key := strings.TrimPrefix(p.IdemKey, "k-")
+		name = p.Transition + "-" + key[:min(8, len(key))]
 	}
 	return e.writeProposal(rules, res.Head, proposalBranch{
 		As: req.As, Branch: ProposalPrefix + p.Instance + "/" + name, Proposal: p,

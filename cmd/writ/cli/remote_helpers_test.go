@@ -65,7 +65,11 @@ func newRemoteFixture(t testing.TB, n int) *remoteFixture {
 		writWant(t, ExitOK, "--repo", f.seed, "propose", "-q", "--as", "deploy-agent",
 			"--instance", fmt.Sprintf("svc-%04d", i), "--transition", "create", "--owner", "web-team")
 	}
-	g.run(f.seed, "push", "-q", "origin", "main", "refs/writ/checkpoint", "refs/heads/proposals/*:refs/heads/proposals/*")
+	push := []string{"push", "-q", "origin", "main", "refs/writ/checkpoint"}
+	if n > 0 {
+		push = append(push, "refs/heads/proposals/*:refs/heads/proposals/*")
+	}
+	g.run(f.seed, push...)
 	return f
 }
 
