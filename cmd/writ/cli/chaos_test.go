@@ -48,7 +48,7 @@ type chaosConfig struct {
 // choices (process timing still varies). WRIT_LONG=1 runs at least 1,000
 // proposals and 200 kills (see README for the wall time).
 func TestChaos(t *testing.T) {
-	cfg := chaosConfig{proposals: 24, reconcilers: 4, minKills: 8, deadline: 90 * time.Second}
+	cfg := chaosConfig{proposals: 24, reconcilers: 4, minKills: 8, deadline: 3 * time.Minute}
 	if os.Getenv("WRIT_LONG") == "1" {
 		cfg = chaosConfig{proposals: 1000, reconcilers: 4, minKills: 200, deadline: 50 * time.Minute}
 	} else if testing.Short() {
