@@ -87,9 +87,12 @@ func parsePGPSignature(armored string) (s *pgpSignature, err error) {
 
 // verifyPGP checks an OpenPGP detached signature over payload. The key's
 // own expiry and revocation are judged at the time the signature states;
-// writ.yaml's revoked_at at the signing time at (or that stated time when
-// at is zero).
-func (r *KeyRing) verifyPGP(payload []byte, armored string, at time.Time) (Verified, error) {
+// writ.yaml's revoked_at at the signing time t.Claimed (or that stated time
+// when it is zero). The stated time is the signer's word, so with a seen
+// time the key's expiry is returned as NotAfter, for VerifyPayloadTimes
+// (and later HoldsAt) to judge that time against.
+func (r *KeyRing) verifyPGP(payload []byte, armored string, t Times) (Verified, error) {
+	at := t.Claimed
 	s, err := parsePGPSignature(armored)
 	if err != nil {
 		return Verified{}, err
@@ -134,6 +137,9 @@ func (r *KeyRing) verifyPGP(payload []byte, armored string, at time.Time) (Verif
 		return Verified{}, fmt.Errorf("%w: OpenPGP key %s of %s: %v", ErrBadSignature, fp, e.identity, err)
 	}
 	v := Verified{Identity: e.identity, Signer: e.signer, Fingerprint: fp, Format: FormatOpenPGP}
+	if !t.Seen.IsZero() {
+		v.NotAfter = pgpKeyExpiry(e.entity, s.keyID)
+	}
 	v.SignedAt, v.TimeSource = claimed(at)
 	if v.SignedAt.IsZero() {
 		v.SignedAt, v.TimeSource = claimed(created)
@@ -157,4 +163,29 @@ func checkPGP(keys openpgp.EntityList, payload, sig []byte, cfg *packet.Config) 
 		}
 	}()
 	return openpgp.CheckDetachedSignature(keys, bytes.NewReader(payload), bytes.NewReader(sig), cfg)
+}
+
+// pgpKeyExpiry returns when the key that made a signature (the primary key,
+// or the subkey whose key ID is keyID) stops being valid: the earlier of
+// the primary key's expiry and the subkey's, zero when neither expires.
+func pgpKeyExpiry(e *openpgp.Entity, keyID uint64) time.Time {
+	var out time.Time
+	earlier := func(created time.Time, sig *packet.Signature) {
+		if sig == nil || sig.KeyLifetimeSecs == nil || *sig.KeyLifetimeSecs == 0 {
+			return
+		}
+		end := created.Add(time.Duration(*sig.KeyLifetimeSecs) * time.Second)
+		if out.IsZero() || end.Before(out) {
+			out = end
+		}
+	}
+	if self, _ := e.PrimarySelfSignature(); self != nil {
+		earlier(e.PrimaryKey.CreationTime, self)
+	}
+	for _, sk := range e.Subkeys {
+		if sk.PublicKey != nil && sk.PublicKey.KeyId == keyID {
+			earlier(sk.PublicKey.CreationTime, sk.Sig)
+		}
+	}
+	return out
 }

@@ -22,6 +22,9 @@ func (v Verified) HoldsAt(t time.Time) error {
 	case !v.NotBefore.IsZero() && t.Before(v.NotBefore):
 		return fmt.Errorf("%w: the certificate of %q (identity %q signer %q) is not yet valid before %s; seen at %s",
 			ErrNotYetValid, v.Subject, v.Identity, v.Signer, v.NotBefore.UTC().Format(time.RFC3339), when)
+	case !v.NotAfter.IsZero() && t.After(v.NotAfter) && v.Format == FormatOpenPGP:
+		return fmt.Errorf("%w: the OpenPGP key %s (identity %q signer %q) expired at %s; seen at %s",
+			ErrExpired, v.Fingerprint, v.Identity, v.Signer, v.NotAfter.UTC().Format(time.RFC3339), when)
 	case !v.NotAfter.IsZero() && t.After(v.NotAfter):
 		return fmt.Errorf("%w: the certificate of %q (identity %q signer %q) expired at %s; seen at %s",
 			ErrExpired, v.Subject, v.Identity, v.Signer, v.NotAfter.UTC().Format(time.RFC3339), when)

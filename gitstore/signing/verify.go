@@ -51,7 +51,8 @@ const (
 //
 // NotBefore and NotAfter bound, both inclusive, the times at which the
 // certificate chain that verified is valid, when it was judged at a seen
-// time (TimeSeen); they are zero otherwise (no certificate, or one judged
+// time (TimeSeen), and NotAfter is an OpenPGP key's expiry when the caller
+// gave a seen time; they are zero otherwise (no certificate, or one judged
 // at a trusted timestamp, after which time no longer matters). RevokedAt
 // is the signer's revoked_at in writ.yaml, zero when it has none. HoldsAt
 // checks a later time against them.
@@ -195,7 +196,7 @@ func verifyPayload(payload []byte, armoredSig string, ring *KeyRing, t Times) (V
 	case FormatSSH:
 		return ring.verifySSH(payload, armoredSig, t.Claimed)
 	case FormatOpenPGP:
-		return ring.verifyPGP(payload, armoredSig, t.Claimed)
+		return ring.verifyPGP(payload, armoredSig, t)
 	default:
 		return ring.verifyCMS(payload, armoredSig, t)
 	}
