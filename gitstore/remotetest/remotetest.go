@@ -10,6 +10,7 @@ package remotetest
 
 import (
 	"bytes"
+	"fmt"
 	"log"
 	"net/http"
 	"net/http/cgi"
@@ -21,6 +22,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Server is one bare repository served over HTTP. It is closed by the
@@ -42,6 +44,8 @@ type Server struct {
 	// answer; down makes every request fail.
 	drops atomic.Int64
 	down  atomic.Bool
+	// limit bounds each git http-backend run (a time.Duration).
+	limit atomic.Int64
 }
 
 // lockedBuffer collects git's stderr from concurrent requests.
@@ -92,6 +96,7 @@ func New(t testing.TB) *Server {
 		}
 	}
 	s := &Server{Dir: dir, root: root, env: env}
+	s.limit.Store(int64(BackendLimit))
 	backend := &cgi.Handler{
 		Path: gitBin,
 		Args: []string{"http-backend"},
@@ -116,7 +121,7 @@ func New(t testing.TB) *Server {
 			s.pushes.Add(1)
 			if s.drops.Add(-1) >= 0 {
 				// Apply the push, then hang up without an answer.
-				backend.ServeHTTP(httptest.NewRecorder(), r)
+				s.bounded(backend).ServeHTTP(httptest.NewRecorder(), r)
 				if hj, ok := w.(http.Hijacker); ok {
 					if conn, _, err := hj.Hijack(); err == nil {
 						conn.Close()
@@ -130,7 +135,7 @@ func New(t testing.TB) *Server {
 		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-upload-pack"):
 			s.fetches.Add(1)
 		}
-		backend.ServeHTTP(w, r)
+		s.bounded(backend).ServeHTTP(w, r)
 	}))
 	t.Cleanup(s.srv.Close)
 	s.URL = s.srv.URL + "/repo.git"
@@ -170,4 +175,29 @@ func isolatedEnv(home string) []string {
 		env = append(env, "PATH="+p)
 	}
 	return env
+}
+
+// backendLimit replaces the time limit of each git http-backend run.
+func (s *Server) backendLimit(d time.Duration) { s.limit.Store(int64(d)) }
+
+// BackendLimit bounds each git http-backend run. git 2.39's http-backend
+// reads a request body of known length in a loop that never ends when the
+// body stops short (a client killed mid-push, a connection cut by a faulty
+// proxy): it reads end of file forever, on a full core, and the server's
+// Close waits for it. Under the limit it is killed (SIGKILL, by
+// coreutils' timeout) and the test server stops by itself.
+const BackendLimit = 60 * time.Second
+
+// bounded returns backend run under the server's time limit, through
+// coreutils' timeout when it is installed.
+func (s *Server) bounded(backend *cgi.Handler) *cgi.Handler {
+	timeoutBin, err := exec.LookPath("timeout")
+	if err != nil {
+		return backend
+	}
+	h := *backend
+	secs := fmt.Sprintf("%.3f", time.Duration(s.limit.Load()).Seconds())
+	h.Args = append([]string{"-s", "KILL", secs, backend.Path}, backend.Args...)
+	h.Path = timeoutBin
+	return &h
 }
