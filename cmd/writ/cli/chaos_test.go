@@ -50,7 +50,7 @@ type chaosConfig struct {
 func TestChaos(t *testing.T) {
 	cfg := chaosConfig{proposals: 24, reconcilers: 4, minKills: 8, deadline: 3 * time.Minute}
 	if os.Getenv("WRIT_LONG") == "1" {
-		cfg = chaosConfig{proposals: 1000, reconcilers: 4, minKills: 200, deadline: 50 * time.Minute}
+		cfg = chaosConfig{proposals: 1000, reconcilers: 4, minKills: 200, deadline: 100 * time.Minute}
 	} else if testing.Short() {
 		t.Skip("-short: skipping the chaos test")
 	}
