@@ -119,16 +119,18 @@ func gpgsmHome(t *testing.T, g *gittest.Git, ca *testCA, leaf *x509.Certificate,
 		"-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1")
 	t.Cleanup(func() { _, _, _ = g.Exec(dir, "gpgconf", "--homedir", home, "--kill", "gpg-agent") })
 	run("gpgsm", "--homedir", home, "--batch", "--import", caFile)
-	// gpgsm 2.2 has been seen, once under heavy load, to get no usable
-	// passphrase from the agent it had just started ("error parsing or
-	// decrypting the PKCS#12 file"); the import is idempotent, so retry.
+	// gpgsm 2.2 has been seen to get no usable passphrase from the agent it
+	// had just started ("error parsing or decrypting the PKCS#12 file"),
+	// and that agent then keeps failing; the import is idempotent, so retry
+	// with a fresh agent.
 	for attempt := 1; ; attempt++ {
 		out, errOut, err := g.Exec(dir, "gpgsm", "--homedir", home, "--batch", "--import", p12)
 		keys, _, _ := g.Exec(dir, "gpgsm", "--homedir", home, "--batch", "--list-secret-keys")
 		if err == nil && strings.TrimSpace(keys) != "" {
 			break
 		}
-		if attempt == 3 {
+		_, _, _ = g.Exec(dir, "gpgconf", "--homedir", home, "--kill", "gpg-agent")
+		if attempt == 6 {
 			t.Fatalf("gpgsm --import %s: %v\n%s%s", p12, err, out, errOut)
 		}
 	}
