@@ -84,35 +84,19 @@ func openProblem(file string, err error, generic string) Problem {
 // non-executable file, including those the loader would not read (a
 // symlink named workflows/lib): git trees are held to the same rule.
 func irregularEntries(fsys fs.FS) Problems {
-	var problems Problems
-	for _, root := range append([]string{ConfigFile, ProposalsDir}, RulesDirs()...) {
-		err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
-			switch {
-			case err != nil && errors.Is(err, fs.ErrNotExist):
-				return nil
-			case err != nil:
-				problems = append(problems, openProblem(p, err, "cannot read"))
-				return nil
-			case d.IsDir():
-				return nil
+	return walkFiles(fsys, append([]string{ConfigFile, ProposalsDir}, RulesDirs()...), func(p string, d fs.DirEntry) *Problem {
+		mode := d.Type()
+		if mode.IsRegular() {
+			fi, err := d.Info()
+			if err != nil {
+				pr := openProblem(p, err, "cannot read")
+				return &pr
 			}
-			mode := d.Type()
-			if mode.IsRegular() {
-				fi, err := d.Info()
-				if err != nil {
-					problems = append(problems, openProblem(p, err, "cannot read"))
-					return nil
-				}
-				mode = fi.Mode()
-			}
-			if pr, bad := irregular(p, mode); bad {
-				problems = append(problems, pr)
-			}
-			return nil
-		})
-		if err != nil { // the callback returns none; kept for safety
-			problems = append(problems, fileProblem(root, "cannot walk: %v", err))
+			mode = fi.Mode()
 		}
-	}
-	return problems
+		if pr, bad := irregular(p, mode); bad {
+			return &pr
+		}
+		return nil
+	})
 }

@@ -16,8 +16,26 @@ import (
 func ReadRules(fsys fs.FS) (map[string][]byte, error) {
 	fsys = regularFS{fsys}
 	out := map[string][]byte{}
+	problems := walkFiles(fsys, append([]string{ConfigFile}, RulesDirs()...), func(p string, _ fs.DirEntry) *Problem {
+		data, pr, ok := readFile(fsys, p)
+		if !ok {
+			return &pr
+		}
+		out[p] = data
+		return nil
+	})
+	if len(problems) > 0 {
+		return nil, finish(problems)
+	}
+	return out, nil
+}
+
+// walkFiles walks every root (a file or a directory; a missing one is just
+// absent) and calls visit for each entry that is not a directory, collecting
+// the problems visit returns and those of reading the tree itself.
+func walkFiles(fsys fs.FS, roots []string, visit func(p string, d fs.DirEntry) *Problem) Problems {
 	var problems Problems
-	for _, root := range append([]string{ConfigFile}, RulesDirs()...) {
+	for _, root := range roots {
 		err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 			switch {
 			case err != nil && errors.Is(err, fs.ErrNotExist):
@@ -28,20 +46,14 @@ func ReadRules(fsys fs.FS) (map[string][]byte, error) {
 			case d.IsDir():
 				return nil
 			}
-			data, pr, ok := readFile(fsys, p)
-			if !ok {
-				problems = append(problems, pr)
-				return nil
+			if pr := visit(p, d); pr != nil {
+				problems = append(problems, *pr)
 			}
-			out[p] = data
 			return nil
 		})
-		if err != nil {
+		if err != nil { // the callbacks return none; kept for safety
 			problems = append(problems, fileProblem(root, "cannot walk: %v", err))
 		}
 	}
-	if len(problems) > 0 {
-		return nil, finish(problems)
-	}
-	return out, nil
+	return problems
 }
