@@ -15,7 +15,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -33,7 +33,7 @@ func PullRef(n int) string { return "refs/writ/pull/" + strconv.Itoa(n) }
 type Runner struct {
 	// Engine is the control repo's clone (the Actions checkout); Remote
 	// the git remote that holds the truth (typically "origin").
-	Engine *engine.Engine
+	Engine *reconciler.Engine
 	Client *Client
 	Remote string
 	// Event is the event that started the run (ReadEvent).
@@ -60,7 +60,7 @@ type PullResult struct {
 	Fork    bool
 	// Gate is the verdict on the proposal at HeadSHA (after applying: the
 	// gate the entry was written from).
-	Gate engine.GateResult
+	Gate reconciler.GateResult
 	// Ignored are the reviews that are not decisions, and why.
 	Ignored []Ignored
 	// Applied is true when this run wrote the proposal's entry, Entry.
@@ -75,7 +75,7 @@ type PullResult struct {
 type RunReport struct {
 	Pulls []PullResult
 	// Applied are the entries this run pushed, in log order.
-	Applied []engine.AppliedEntry
+	Applied []reconciler.AppliedEntry
 	// Main is the remote's main after the run.
 	Main plumbing.Hash
 	// Races counts lost races to push main.
@@ -95,11 +95,11 @@ type RunReport struct {
 //     pull request's refs/pull/<n>/head into PullRef(n); load the verified
 //     state;
 //  3. per pull request: read the proposal between main and the head
-//     (engine.PendingFromCommits), turn reviews into decisions (identities
+//     (reconciler.PendingFromCommits), turn reviews into decisions (identities
 //     by their writ.yaml github login, and github_id when pinned; the pull
 //     request author's own review never counts; content hashes of the
 //     proposal file at each reviewed commit), and gate it;
-//  4. apply the ready and rejected ones with engine.ApplyReady, except
+//  4. apply the ready and rejected ones with reconciler.ApplyReady, except
 //     from forks, drafts, or when ReadOnly; on a lost race fetch and
 //     re-evaluate, at most Rounds times;
 //  5. publish one check run per head (CheckName) and one plan comment per
@@ -257,24 +257,24 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 	if e.Now != nil {
 		now = e.Now
 	}
-	hlc := reconciler.NextHLC(st.State.Clock().HLC, now().UnixMilli())
+	hlc := core.NextHLC(st.State.Clock().HLC, now().UnixMilli())
 
 	pulls := make([]PullResult, len(facts))
-	var ready []engine.GateResult
+	var ready []reconciler.GateResult
 	for i, f := range facts {
 		p := PullResult{Number: f.Number, HeadSHA: f.HeadSHA, Author: f.Author, Fork: f.Fork}
 		name := "pull/" + strconv.Itoa(f.Number)
 		head, err := e.Store.Ref(PullRef(f.Number))
 		switch {
 		case errors.Is(err, gitstore.ErrNoRef):
-			p.Gate = engine.GateResult{Pending: engine.Pending{Branch: name}, Verdict: engine.VerdictWaiting,
+			p.Gate = reconciler.GateResult{Pending: reconciler.Pending{Branch: name}, Verdict: reconciler.VerdictWaiting,
 				Reason: fmt.Sprintf("remote %s has no refs/pull/%d/head yet; the next run judges it", r.Remote, f.Number)}
 			pulls[i] = p
 			continue
 		case err != nil:
 			return nil, err
 		case head.String() != f.HeadSHA:
-			p.Gate = engine.GateResult{Pending: engine.Pending{Branch: name, Head: head}, Verdict: engine.VerdictWaiting,
+			p.Gate = reconciler.GateResult{Pending: reconciler.Pending{Branch: name, Head: head}, Verdict: reconciler.VerdictWaiting,
 				Reason: fmt.Sprintf("the head moved while this run read it (GitHub: %s, git: %s); the next run judges it", short(f.HeadSHA), short(head.String()))}
 			pulls[i] = p
 			continue
@@ -296,9 +296,9 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 		if err := pending.Preload(st.State); err != nil {
 			return nil, fmt.Errorf("github run: %w", err)
 		}
-		p.Gate = engine.Gate(st.State, pending, hlc)
+		p.Gate = reconciler.Gate(st.State, pending, hlc)
 		switch {
-		case p.Gate.Verdict != engine.VerdictReady && p.Gate.Verdict != engine.VerdictRejected:
+		case p.Gate.Verdict != reconciler.VerdictReady && p.Gate.Verdict != reconciler.VerdictRejected:
 		case f.Fork:
 			p.Held = "the pull request comes from a fork; writ never applies a fork's pull request"
 		case f.Draft:
@@ -331,7 +331,7 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 
 // contentHashes returns the content hash an approval made on each commit a
 // review was made on (and the head) binds to, as the local gate computes
-// it (engine.ContentAt): read from the local clone where it has the
+// it (reconciler.ContentAt): read from the local clone where it has the
 // commit. For a commit it lacks (force-pushed away), an instance
 // proposal's hash is its file's, read from GitHub; a rule change's content
 // is the whole change, which one file cannot show, so it stays unknown and
@@ -360,7 +360,7 @@ func (r *Runner) contentHashes(ctx context.Context, main plumbing.Hash, path str
 			out[sha] = content
 		}
 	}
-	if len(missing) > 0 && !engine.IsRulesProposal(path) {
+	if len(missing) > 0 && !reconciler.IsRulesProposal(path) {
 		remote, err := r.Client.ContentHashes(ctx, path, missing)
 		if err != nil {
 			return nil, err
@@ -417,8 +417,8 @@ func reviewDecisions(f PullRequestFacts, ids identities, contentAt func(string) 
 			ign(fmt.Sprintf("GitHub user id %d, but writ.yaml pins %s to github_id %d", rv.UserID, d.Identity, want))
 			continue
 		}
-		rr := engine.ReviewRef{ReviewID: rv.ID, Login: rv.UserLogin, UserID: rv.UserID}.String()
-		if _, err := engine.ParseReviewRef(rr); err != nil {
+		rr := reconciler.ReviewRef{ReviewID: rv.ID, Login: rv.UserLogin, UserID: rv.UserID}.String()
+		if _, err := reconciler.ParseReviewRef(rr); err != nil {
 			ign(err.Error())
 			continue
 		}
@@ -437,10 +437,10 @@ func proposalReport(p PullResult) ProposalReport {
 		rep.Path = "pull/" + strconv.Itoa(p.Number)
 	}
 	switch {
-	case p.Applied && g.Verdict == engine.VerdictRejected:
+	case p.Applied && g.Verdict == reconciler.VerdictRejected:
 		rep.Reason = fmt.Sprintf("recorded as reject entry %s on main: %s", short(p.Entry.String()), g.Reason)
 	case p.Applied:
-		rep.Verdict = string(engine.VerdictMerged)
+		rep.Verdict = string(reconciler.VerdictMerged)
 		rep.Reason = fmt.Sprintf("applied as WAL entry %s on main: %s", short(p.Entry.String()), g.Reason)
 	case p.Held != "":
 		rep.Reason = fmt.Sprintf("%s; not applied: %s", g.Reason, p.Held)
@@ -474,7 +474,7 @@ func proposalReport(p PullResult) ProposalReport {
 // identity whose GitHub login is a member and who does not hold the role
 // already. The entry records the grants; Apply honours them only as far as
 // the rules map the role to the team.
-func (r *Runner) teamGrants(ctx context.Context, rules *schemas.Bundle) ([]reconciler.RoleGrant, error) {
+func (r *Runner) teamGrants(ctx context.Context, rules *schemas.Bundle) ([]core.RoleGrant, error) {
 	gh := rules.Config.GitHub
 	if gh == nil || len(gh.RoleTeams) == 0 {
 		return nil, nil
@@ -488,9 +488,9 @@ func (r *Runner) teamGrants(ctx context.Context, rules *schemas.Bundle) ([]recon
 		return nil, fmt.Errorf("team membership: %w", err)
 	}
 	ids := rules.Config.Identities
-	var out []reconciler.RoleGrant
+	var out []core.RoleGrant
 	teamRoles(ids, func(id schemas.Identity) string { return id.GitHub }, gh.RoleTeams, members, func(i int, role, team string) {
-		out = append(out, reconciler.RoleGrant{Identity: ids[i].Name, Role: role, Source: team})
+		out = append(out, core.RoleGrant{Identity: ids[i].Name, Role: role, Source: team})
 	})
 	return out, nil
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/writ-dev/writ/gitstore/remotetest"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -42,9 +42,9 @@ func (c *tick) Now() time.Time {
 type world struct {
 	git    *remotetest.Server
 	gh     *githubtest.Server
-	seed   *engine.Engine
+	seed   *reconciler.Engine
 	keys   local.KeyDir
-	clone  *engine.Engine
+	clone  *reconciler.Engine
 	client *github.Client
 	main   plumbing.Hash // the remote's main before the run
 	head   string        // the pull request's head
@@ -107,12 +107,12 @@ func newWorldWith(t *testing.T, pull githubtest.Pull, extra string) *world {
 	}
 	w.keys = local.KeyDir{Dir: filepath.Join(t.TempDir(), "keys")}
 	clock := &tick{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	w.seed = &engine.Engine{Store: store, Keys: w.keys, Now: clock.Now}
+	w.seed = &reconciler.Engine{Store: store, Keys: w.keys, Now: clock.Now}
 	if _, err := w.seed.Init(releaseWith(t, extra), w.keys); err != nil {
 		t.Fatal(err)
 	}
-	propose := func(tr string, inputs map[string]any) *engine.Proposed {
-		p, err := w.seed.Propose(engine.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
+	propose := func(tr string, inputs map[string]any) *reconciler.Proposed {
+		p, err := w.seed.Propose(reconciler.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
 			Instance: "web-1", Workflow: "release", Transition: tr, Inputs: inputs}})
 		if err != nil {
 			t.Fatalf("propose %s: %v", tr, err)
@@ -161,7 +161,7 @@ func newWorldWith(t *testing.T, pull githubtest.Pull, extra string) *world {
 }
 
 // newClone is a fresh reconciler clone of the server.
-func (w *world) newClone(t *testing.T) *engine.Engine {
+func (w *world) newClone(t *testing.T) *reconciler.Engine {
 	t.Helper()
 	store, err := gitstore.Init(filepath.Join(t.TempDir(), "clone"))
 	if err != nil {
@@ -169,7 +169,7 @@ func (w *world) newClone(t *testing.T) *engine.Engine {
 	}
 	addRemote(t, store, w.git.URL)
 	clock := &tick{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-	return &engine.Engine{Store: store, Keys: w.keys, Now: clock.Now}
+	return &reconciler.Engine{Store: store, Keys: w.keys, Now: clock.Now}
 }
 
 func (w *world) review(login, state, commit string, minute int) {
@@ -212,13 +212,13 @@ func (w *world) remoteMain(t *testing.T) plumbing.Hash {
 }
 
 // verify replays the server's main in a fresh clone, from genesis.
-func (w *world) verify(t *testing.T) *engine.ReplayResult {
+func (w *world) verify(t *testing.T) *reconciler.ReplayResult {
 	t.Helper()
 	c := w.newClone(t)
 	if _, err := c.FetchState(context.Background(), "origin"); err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Replay(engine.ReplayOptions{Collect: true})
+	res, err := c.Replay(reconciler.ReplayOptions{Collect: true})
 	if err != nil {
 		t.Fatalf("replay of the remote's main: %v", err)
 	}
@@ -259,7 +259,7 @@ func TestRunAppliesApprovedPullRequest(t *testing.T) {
 		t.Fatalf("last entry: %s with %d decisions", last.ProposalPath, len(last.Entry.Decisions))
 	}
 	for _, d := range last.Entry.Decisions {
-		r, err := engine.ParseReviewRef(d.Ref)
+		r, err := reconciler.ParseReviewRef(d.Ref)
 		if err != nil || d.Commit != w.head || r.UserID != githubtest.UserID(r.Login) {
 			t.Fatalf("decision %+v: %v", d, err)
 		}
@@ -273,7 +273,7 @@ func TestRunAppliesApprovedPullRequest(t *testing.T) {
 	// A second run (say, on push) finds the proposal merged and edits
 	// the same check and comment in place.
 	rep = w.run(t, github.Event{Name: github.EventPush, Push: &github.PushEvent{Ref: "refs/heads/main"}})
-	if rep.Pulls[0].Gate.Verdict != engine.VerdictMerged || len(rep.Applied) != 0 {
+	if rep.Pulls[0].Gate.Verdict != reconciler.VerdictMerged || len(rep.Applied) != 0 {
 		t.Fatalf("second run: %s, %d applied", rep.Pulls[0].Gate.Verdict, len(rep.Applied))
 	}
 	w.check(t)
@@ -289,7 +289,7 @@ func TestRunWaitsForApprovalOnOlderContent(t *testing.T) {
 	w.review("alice-gh", "APPROVED", old, 1)
 	w.review("bob-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, w.prEvent())
-	if p := rep.Pulls[0]; p.Gate.Verdict != engine.VerdictWaiting || p.Applied {
+	if p := rep.Pulls[0]; p.Gate.Verdict != reconciler.VerdictWaiting || p.Applied {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	w.unchanged(t)
@@ -304,7 +304,7 @@ func TestRunIgnoresSelfApproval(t *testing.T) {
 	w.review("bob-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, w.prEvent())
 	p := rep.Pulls[0]
-	if p.Gate.Verdict != engine.VerdictWaiting || p.Applied {
+	if p.Gate.Verdict != reconciler.VerdictWaiting || p.Applied {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	if len(p.Ignored) != 1 || p.Ignored[0].Login != "alice-gh" || !strings.Contains(p.Ignored[0].Reason, "author") {
@@ -319,7 +319,7 @@ func TestRunForkIsJudgedNotApplied(t *testing.T) {
 	w.review("bob-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, github.Event{Name: github.EventSchedule, Schedule: "*/5 * * * *"})
 	p := rep.Pulls[0]
-	if p.Gate.Verdict != engine.VerdictReady || p.Applied || !strings.Contains(p.Held, "fork") {
+	if p.Gate.Verdict != reconciler.VerdictReady || p.Applied || !strings.Contains(p.Held, "fork") {
 		t.Fatalf("%s (applied %v, held %q): %s", p.Gate.Verdict, p.Applied, p.Held, p.Gate.Reason)
 	}
 	w.unchanged(t)
@@ -332,7 +332,7 @@ func TestRunChangesRequestedIsNotApplied(t *testing.T) {
 	w.review("alice-gh", "CHANGES_REQUESTED", w.head, 2)
 	rep := w.run(t, w.prEvent())
 	p := rep.Pulls[0]
-	if p.Gate.Verdict == engine.VerdictReady {
+	if p.Gate.Verdict == reconciler.VerdictReady {
 		t.Fatalf("ready despite changes requested: %s", p.Gate.Reason)
 	}
 	if p.Applied {
@@ -340,7 +340,7 @@ func TestRunChangesRequestedIsNotApplied(t *testing.T) {
 		// the transition itself is not applied.
 		res := w.verify(t)
 		last := res.Entries[len(res.Entries)-1].Record.Entry
-		if last.Kind != reconciler.KindReject {
+		if last.Kind != core.KindReject {
 			t.Fatalf("entry kind %s, want reject", last.Kind)
 		}
 	} else {
@@ -411,11 +411,11 @@ func TestApplyReadyLostRace(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, who := range []string{"alice", "bob"} {
-		ref := engine.ReviewRef{ReviewID: int64(100 + i), Login: who + "-gh", UserID: githubtest.UserID(who + "-gh")}
+		ref := reconciler.ReviewRef{ReviewID: int64(100 + i), Login: who + "-gh", UserID: githubtest.UserID(who + "-gh")}
 		p.Decisions = append(p.Decisions, policiesDecision(who, w.head, p.Subject.Content, ref.String()))
 	}
-	g := engine.Gate(st.State, p, reconciler.NextHLC(st.State.Clock().HLC, time.Now().UnixMilli()))
-	if g.Verdict != engine.VerdictReady {
+	g := reconciler.Gate(st.State, p, core.NextHLC(st.State.Clock().HLC, time.Now().UnixMilli()))
+	if g.Verdict != reconciler.VerdictReady {
 		t.Fatalf("gate: %s: %s", g.Verdict, g.Reason)
 	}
 	// ...while reconciler B (the Action) applies it first.
@@ -423,7 +423,7 @@ func TestApplyReadyLostRace(t *testing.T) {
 		t.Fatalf("B did not apply: %s", rep.Pulls[0].Gate.Reason)
 	}
 	won := w.remoteMain(t)
-	applied, main, err := a.ApplyReady(ctx, "origin", st.State, st.Main, []engine.GateResult{g})
+	applied, main, err := a.ApplyReady(ctx, "origin", st.State, st.Main, []reconciler.GateResult{g})
 	if !errors.Is(err, gitstore.ErrRefMoved) || len(applied) != 0 || main != st.Main {
 		t.Fatalf("A: applied %d, main %s, err %v; want ErrRefMoved and nothing", len(applied), main, err)
 	}
@@ -435,7 +435,7 @@ func TestApplyReadyLostRace(t *testing.T) {
 	}
 	// A runs again: fetches, finds it merged, applies nothing.
 	w.clone = a
-	if rep := w.run(t, w.prEvent()); len(rep.Applied) != 0 || rep.Pulls[0].Gate.Verdict != engine.VerdictMerged {
+	if rep := w.run(t, w.prEvent()); len(rep.Applied) != 0 || rep.Pulls[0].Gate.Verdict != reconciler.VerdictMerged {
 		t.Fatalf("A's next run: %d applied, %s", len(rep.Applied), rep.Pulls[0].Gate.Verdict)
 	}
 	w.verify(t)
@@ -461,7 +461,7 @@ func TestRunTeamMembershipGrantsRole(t *testing.T) {
 	}
 	res := w.verify(t)
 	last := res.Entries[len(res.Entries)-1].Record
-	if len(last.Entry.Grants) != 1 || last.Entry.Grants[0] != (reconciler.RoleGrant{Identity: "carol", Role: "sre", Source: "acme/sre"}) {
+	if len(last.Entry.Grants) != 1 || last.Entry.Grants[0] != (core.RoleGrant{Identity: "carol", Role: "sre", Source: "acme/sre"}) {
 		t.Fatalf("grants recorded: %+v", last.Entry.Grants)
 	}
 }
@@ -474,7 +474,7 @@ func TestRunTeamOutsideRoleTeamsDoesNotCount(t *testing.T) {
 	w.review("alice-gh", "APPROVED", w.head, 1)
 	w.review("carol-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, w.prEvent())
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != engine.VerdictWaiting {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictWaiting {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	w.unchanged(t)
@@ -489,7 +489,7 @@ func TestRunTwoPullRequestsRaceForMain(t *testing.T) {
 	w := newWorld(t, githubtest.Pull{})
 	w.review("alice-gh", "APPROVED", w.head, 1)
 	w.review("bob-gh", "APPROVED", w.head, 2)
-	second, err := w.seed.Propose(engine.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
+	second, err := w.seed.Propose(reconciler.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
 		Instance: "web-2", Workflow: "release", Transition: "create"}})
 	if err != nil {
 		t.Fatal(err)
@@ -552,7 +552,7 @@ func TestRunGovernancePullRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	change, err := w.seed.ProposeRules(engine.ProposeRulesRequest{As: "alice", Name: "relax", Justification: "one SRE",
+	change, err := w.seed.ProposeRules(reconciler.ProposeRulesRequest{As: "alice", Name: "relax", Justification: "one SRE",
 		Files: map[string][]byte{"policies/release-approval.yaml": []byte(strings.Replace(string(old), "count: 2", "count: 1", 1))}})
 	if err != nil {
 		t.Fatal(err)
@@ -572,7 +572,7 @@ func TestRunGovernancePullRequest(t *testing.T) {
 	review("alice-gh", 1)
 	review("bob-gh", 2)
 	rep := w.run(t, event)
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != engine.VerdictWaiting {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictWaiting {
 		t.Fatalf("with one maintainer: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	review("carol-gh", 3)
@@ -596,7 +596,7 @@ func TestRunOverrideReview(t *testing.T) {
 	rep := w.run(t, w.prEvent())
 	if p := rep.Pulls[0]; p.Applied {
 		t.Fatalf("bob lacks the override capability but his override applied")
-	} else if p.Gate.Verdict != engine.VerdictWaiting || !strings.Contains(p.Gate.Reason, "bob's override does not count: lacks capability override") {
+	} else if p.Gate.Verdict != reconciler.VerdictWaiting || !strings.Contains(p.Gate.Reason, "bob's override does not count: lacks capability override") {
 		// A bogus override never changes the verdict: still waiting.
 		t.Fatalf("after bob's override: %s: %s", p.Gate.Verdict, p.Gate.Reason)
 	}
@@ -640,7 +640,7 @@ func TestRunStaleProposalTurnsCheckRed(t *testing.T) {
 	w := newWorld(t, githubtest.Pull{})
 	w.review("alice-gh", "APPROVED", w.head, 1)
 	w.review("bob-gh", "APPROVED", w.head, 2)
-	if _, err := w.seed.Propose(engine.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
+	if _, err := w.seed.Propose(reconciler.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
 		Instance: "web-1", Workflow: "release", Transition: "cancel"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -653,7 +653,7 @@ func TestRunStaleProposalTurnsCheckRed(t *testing.T) {
 	}
 	run := w.run(t, w.prEvent())
 	p := run.Pulls[0]
-	if p.Applied || p.Gate.Verdict != engine.VerdictRefused || !strings.Contains(p.Gate.Reason, "propose again") {
+	if p.Applied || p.Gate.Verdict != reconciler.VerdictRefused || !strings.Contains(p.Gate.Reason, "propose again") {
 		t.Fatalf("stale proposal: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	if c := w.check(t); c.Conclusion != "failure" || !strings.Contains(c.Text+c.Summary, "propose again") {
@@ -670,7 +670,7 @@ func TestRunForkWithReadOnlyToken(t *testing.T) {
 	w.gh.Inject(githubtest.Fault{Method: "POST", Path: "/repos/" + owner + "/" + repo + "/check-runs", Status: 403,
 		Body: `{"message":"Resource not accessible by integration"}`, Times: 10})
 	rep := w.run(t, w.prEvent())
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != engine.VerdictReady {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictReady {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	if !strings.Contains(strings.Join(rep.Notes, "\n"), "read-only") {
@@ -681,13 +681,13 @@ func TestRunForkWithReadOnlyToken(t *testing.T) {
 
 // rulePull opens pull request 3: carol's rule change relaxing the release
 // policy, approved by alice and bob on its first commit.
-func rulePull(t *testing.T, w *world) *engine.Proposed {
+func rulePull(t *testing.T, w *world) *reconciler.Proposed {
 	t.Helper()
 	old, err := w.seed.Store.ReadFile(w.main, "policies/release-approval.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	change, err := w.seed.ProposeRules(engine.ProposeRulesRequest{As: "carol", Name: "relax", Justification: "one SRE",
+	change, err := w.seed.ProposeRules(reconciler.ProposeRulesRequest{As: "carol", Name: "relax", Justification: "one SRE",
 		Files: map[string][]byte{"policies/release-approval.yaml": []byte(strings.Replace(string(old), "count: 2", "count: 1", 1))}})
 	if err != nil {
 		t.Fatal(err)
@@ -706,7 +706,7 @@ func rulePull(t *testing.T, w *world) *engine.Proposed {
 
 // pushRulePull pushes a commit signed by carol on pull request 3's head,
 // writing files (none: the same tree), and returns the event of the push.
-func pushRulePull(t *testing.T, w *world, change *engine.Proposed, files map[string][]byte) (plumbing.Hash, github.Event) {
+func pushRulePull(t *testing.T, w *world, change *reconciler.Proposed, files map[string][]byte) (plumbing.Hash, github.Event) {
 	t.Helper()
 	signer, err := w.keys.Signer("carol")
 	if err != nil {
@@ -744,7 +744,7 @@ func TestRunRuleChangeReviewsBindToTheWholeChange(t *testing.T) {
 	i := strings.Index(text[at:], "capabilities: [approve") + at + len("capabilities: [approve")
 	edit, event := pushRulePull(t, w, change, map[string][]byte{"writ.yaml": []byte(text[:i] + ", override" + text[i:])})
 	rep := w.run(t, event)
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != engine.VerdictWaiting {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictWaiting {
 		t.Fatalf("reviews of the harmless change applied the writ.yaml edit: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	w.unchanged(t)

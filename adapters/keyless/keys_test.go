@@ -32,11 +32,11 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/gitstore/signing/sigstoretest"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/schemas"
 )
 
-var _ engine.Keys = keyless.Keys{}
+var _ reconciler.Keys = keyless.Keys{}
 
 // fakeSigner is a function-field git.Signer that may also prepare.
 type fakeSigner struct {

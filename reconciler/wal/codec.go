@@ -15,7 +15,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
-	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -53,7 +53,7 @@ const proposalLine = "Proposal: "
 // Record is one WAL entry with everything its commit message carries: the
 // entry Apply consumes plus the audit facts around it.
 type Record struct {
-	Entry reconciler.Entry
+	Entry core.Entry
 	// ProposalPath is the proposal file's path in the tree, and
 	// ProposalHead the proposal branch head merged as the second parent.
 	ProposalPath string
@@ -61,7 +61,7 @@ type Record struct {
 	// RulesHash is the rules hash a genesis or rules entry installs.
 	RulesHash string
 	// Guards and Policy are the outcome's audit facts.
-	Guards []reconciler.GuardResult
+	Guards []core.GuardResult
 	Policy string
 	// Roles maps approver identity to the role that made the approval
 	// count, for the audit trail.
@@ -84,17 +84,17 @@ func Encode(r Record) (string, error) {
 	var body strings.Builder
 	body.WriteString(r.Summary)
 	switch e.Kind {
-	case reconciler.KindGenesis:
+	case core.KindGenesis:
 		subject = fmt.Sprintf("writ: %s %s", e.Kind, short(r.RulesHash))
-	case reconciler.KindTransition, reconciler.KindReject, reconciler.KindRules:
+	case core.KindTransition, core.KindReject, core.KindRules:
 		p := e.Proposal
 		if p == nil {
 			return "", fmt.Errorf("encode %s entry: no proposal", e.Kind)
 		}
 		switch e.Kind {
-		case reconciler.KindReject:
+		case core.KindReject:
 			subject = fmt.Sprintf("writ: reject %s %s", p.Transition, p.Instance)
-		case reconciler.KindRules:
+		case core.KindRules:
 			subject = fmt.Sprintf("writ: rules %s", short(r.RulesHash))
 		default:
 			subject = fmt.Sprintf("writ: %s %s", p.Transition, p.Instance)
@@ -234,8 +234,8 @@ func (r *Record) addApproval(value string) error {
 
 // parseRoleGrant parses a Writ-Role-Grant trailer:
 // "<identity> role=<role> source=<org/team>".
-func parseRoleGrant(value string) (reconciler.RoleGrant, error) {
-	var g reconciler.RoleGrant
+func parseRoleGrant(value string) (core.RoleGrant, error) {
+	var g core.RoleGrant
 	var role, source string
 	fields := strings.Fields(value)
 	if len(fields) == 3 {
@@ -278,7 +278,7 @@ func Decode(msg string) (Record, error) {
 			if !spaced || (verdict != "pass" && verdict != "fail") {
 				return Record{}, fmt.Errorf("wal trailer %s %q: want <name> pass|fail <detail>", t.Key, t.Value)
 			}
-			g := reconciler.GuardResult{Name: name, Passed: verdict == "pass"}
+			g := core.GuardResult{Name: name, Passed: verdict == "pass"}
 			if hasDetail {
 				g.Detail = detail
 			}
@@ -310,13 +310,13 @@ func Decode(msg string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	r.Entry.Kind = reconciler.EntryKind(kind)
+	r.Entry.Kind = core.EntryKind(kind)
 	for _, k := range [...]string{KeyIdemKey, KeyHLC, KeyProposer, KeyStatePre, KeyStatePost} {
 		if _, err := need(k); err != nil {
 			return Record{}, err
 		}
 	}
-	if r.Entry.HLC, err = reconciler.ParseHLC(single.get(KeyHLC)); err != nil {
+	if r.Entry.HLC, err = core.ParseHLC(single.get(KeyHLC)); err != nil {
 		return Record{}, fmt.Errorf("wal trailer %s: %w", KeyHLC, err)
 	}
 	r.Entry.IdemKey, r.Entry.Signer = single.get(KeyIdemKey), single.get(KeyProposer)
@@ -333,14 +333,14 @@ func Decode(msg string) (Record, error) {
 		r.Entry.ChangedFiles = []string{path}
 	}
 	switch r.Entry.Kind {
-	case reconciler.KindGenesis, reconciler.KindRules:
+	case core.KindGenesis, core.KindRules:
 		if r.RulesHash == "" {
 			return Record{}, fmt.Errorf("wal message: %s entry without %s", kind, KeyRules)
 		}
 	}
 	switch r.Entry.Kind {
-	case reconciler.KindGenesis:
-	case reconciler.KindTransition, reconciler.KindReject, reconciler.KindRules:
+	case core.KindGenesis:
+	case core.KindTransition, core.KindReject, core.KindRules:
 		p, err := decodeProposal(body)
 		if err != nil {
 			return Record{}, err

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/writ-dev/writ/policies"
-	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -15,7 +15,7 @@ func sampleRecord() Record {
 	p := &schemas.Proposal{Instance: "web-1", Workflow: "release", Transition: "ship", BaseState: "sha256:" + strings.Repeat("a", 64),
 		IdemKey: "k-1", Inputs: map[string]any{"change_ticket": "CHG-1", "n": 3, "big": json.Number("12345678901234567890123")}, Justification: "green"}
 	return Record{
-		Entry: reconciler.Entry{Kind: reconciler.KindTransition, HLC: reconciler.HLC{Wall: 1795408710993, Logical: 2},
+		Entry: core.Entry{Kind: core.KindTransition, HLC: core.HLC{Wall: 1795408710993, Logical: 2},
 			Signer: "deploy-agent", IdemKey: "k-1", Proposal: p,
 			Subject: policies.Subject{Commit: strings.Repeat("c", 40), Content: "sha256:" + strings.Repeat("d", 64)},
 			Decisions: []policies.Decision{
@@ -23,10 +23,10 @@ func sampleRecord() Record {
 				{Identity: "bob", Verdict: policies.VerdictApprove, Commit: strings.Repeat("c", 40), Ref: strings.Repeat("f", 40)},
 			},
 			ChangedFiles: []string{"proposals/web-1/ship.yaml"},
-			Grants:       []reconciler.RoleGrant{{Identity: "carol", Role: "sre", Source: "acme/sre"}},
+			Grants:       []core.RoleGrant{{Identity: "carol", Role: "sre", Source: "acme/sre"}},
 		},
 		ProposalPath: "proposals/web-1/ship.yaml", ProposalHead: strings.Repeat("9", 40),
-		Guards:   []reconciler.GuardResult{{Name: "capability", Passed: true, Detail: "deploy-agent holds propose:release"}, {Name: "input change_ticket", Passed: true, Detail: "set"}},
+		Guards:   []core.GuardResult{{Name: "capability", Passed: true, Detail: "deploy-agent holds propose:release"}, {Name: "input change_ticket", Passed: true, Detail: "set"}},
 		Policy:   "release-approval satisfied",
 		Roles:    map[string]string{"alice": "sre", "bob": "sre"},
 		Summary:  "ship: approved → released",

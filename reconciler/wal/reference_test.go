@@ -14,7 +14,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
-	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -45,7 +45,7 @@ func referenceDecode(msg string) (Record, error) {
 			if len(parts) < 2 || (parts[1] != "pass" && parts[1] != "fail") {
 				return Record{}, fmt.Errorf("wal trailer %s %q: want <name> pass|fail <detail>", t.Key, t.Value)
 			}
-			g := reconciler.GuardResult{Name: parts[0], Passed: parts[1] == "pass"}
+			g := core.GuardResult{Name: parts[0], Passed: parts[1] == "pass"}
 			if len(parts) == 3 {
 				g.Detail = parts[2]
 			}
@@ -79,13 +79,13 @@ func referenceDecode(msg string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	r.Entry.Kind = reconciler.EntryKind(kind)
+	r.Entry.Kind = core.EntryKind(kind)
 	for _, k := range []string{KeyIdemKey, KeyHLC, KeyProposer, KeyStatePre, KeyStatePost} {
 		if _, err := need(k); err != nil {
 			return Record{}, err
 		}
 	}
-	if r.Entry.HLC, err = reconciler.ParseHLC(single[KeyHLC]); err != nil {
+	if r.Entry.HLC, err = core.ParseHLC(single[KeyHLC]); err != nil {
 		return Record{}, fmt.Errorf("wal trailer %s: %w", KeyHLC, err)
 	}
 	r.Entry.IdemKey, r.Entry.Signer = single[KeyIdemKey], single[KeyProposer]
@@ -102,14 +102,14 @@ func referenceDecode(msg string) (Record, error) {
 		r.Entry.ChangedFiles = []string{path}
 	}
 	switch r.Entry.Kind {
-	case reconciler.KindGenesis, reconciler.KindRules:
+	case core.KindGenesis, core.KindRules:
 		if r.RulesHash == "" {
 			return Record{}, fmt.Errorf("wal message: %s entry without %s", kind, KeyRules)
 		}
 	}
 	switch r.Entry.Kind {
-	case reconciler.KindGenesis:
-	case reconciler.KindTransition, reconciler.KindReject, reconciler.KindRules:
+	case core.KindGenesis:
+	case core.KindTransition, core.KindReject, core.KindRules:
 		p, err := referenceDecodeProposal(body)
 		if err != nil {
 			return Record{}, err

@@ -5,11 +5,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 )
 
 func (a *app) approveCommand() *cobra.Command {
-	var req engine.ApproveRequest
+	var req reconciler.ApproveRequest
 	cmd := &cobra.Command{
 		Use:   "approve PROPOSAL --as IDENTITY [--reject --justification TEXT]",
 		Short: "Record a signed approval (or rejection) on a proposal",

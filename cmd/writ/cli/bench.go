@@ -12,7 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/writ-dev/writ/reconciler/bench"
+	"github.com/writ-dev/writ/cmd/writ/internal/bench"
 )
 
 func (a *app) benchCommand() *cobra.Command {

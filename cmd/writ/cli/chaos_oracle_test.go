@@ -5,7 +5,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -21,7 +21,7 @@ func oracleState(t testing.TB, g *gitEnv, repo string) (string, int) {
 	t.Helper()
 	out := g.run(repo, "log", "--first-parent", "--reverse", "--format=%H%x00%B%x00", "main")
 	parts := strings.Split(out, "\x00")
-	st := reconciler.NewState()
+	st := core.NewState()
 	n := 0
 	for i := 0; i+1 < len(parts); i += 2 {
 		commit := strings.TrimSpace(parts[i])
@@ -30,11 +30,11 @@ func oracleState(t testing.TB, g *gitEnv, repo string) (string, int) {
 			t.Fatalf("oracle: entry %s: %v", commit, err)
 		}
 		e := rec.Entry
-		if e.Kind == reconciler.KindGenesis || e.Kind == reconciler.KindRules {
+		if e.Kind == core.KindGenesis || e.Kind == core.KindRules {
 			e.Rules = oracleRules(t, g, repo, commit)
 		}
-		next, o := reconciler.Apply(st, e)
-		if o.Status != reconciler.StatusApplied && o.Status != reconciler.StatusRejected {
+		next, o := core.Apply(st, e)
+		if o.Status != core.StatusApplied && o.Status != core.StatusRejected {
 			t.Fatalf("oracle: entry %d (%s, %s) is %s: %s", n, commit, e.Kind, o.Status, o.Reason)
 		}
 		if h := next.Hash(); h != rec.StatePost {

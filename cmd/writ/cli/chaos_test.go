@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/writ-dev/writ/gitstore/remotetest"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 )
 
 var chaosSeed = flag.Uint64("chaos.seed", 0, "seed of TestChaos (0: $WRIT_CHAOS_SEED, else from the time; printed)")
@@ -205,7 +205,7 @@ func chaosRun(ctx context.Context, bin string, f *remoteFixture, clone string, r
 		killAfter = time.Duration(5+rng.IntN(1200)) * time.Millisecond
 		res.fault = "SIGKILL after " + killAfter.String()
 	case x < 0.7:
-		points := engine.CrashPoints
+		points := reconciler.CrashPoints
 		p := points[rng.IntN(len(points))]
 		cmd.Env = append(cmd.Env, CrashEnv+"="+string(p))
 		res.fault = "crash at " + string(p)

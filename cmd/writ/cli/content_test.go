@@ -11,7 +11,7 @@ import (
 	"github.com/writ-dev/writ/adapters/local"
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -108,8 +108,8 @@ func forgeRulesEntry(t *testing.T, repo, name string, files map[string][]byte) p
 		t.Fatal(err)
 	}
 	keys := local.KeyDir{Dir: filepath.Join(store.GitDir(), "writ", "keys")}
-	e := &engine.Engine{Store: store, Keys: keys}
-	res, err := e.Replay(engine.ReplayOptions{FromCheckpoint: true})
+	e := &reconciler.Engine{Store: store, Keys: keys}
+	res, err := e.Replay(reconciler.ReplayOptions{FromCheckpoint: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,14 +120,14 @@ func forgeRulesEntry(t *testing.T, repo, name string, files map[string][]byte) p
 	for f, b := range files {
 		p.Files[f] = b
 	}
-	if p.Rules, err = engine.LoadRulesChanged(store, res.Head, p.Files, p.Deleted); err != nil {
+	if p.Rules, err = reconciler.LoadRulesChanged(store, res.Head, p.Files, p.Deleted); err != nil {
 		t.Fatal(err)
 	}
-	g := engine.Gate(res.State, p, reconciler.NextHLC(res.State.Clock().HLC, res.State.Clock().HLC.Wall+1000))
-	if g.Verdict != engine.VerdictReady {
+	g := reconciler.Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, res.State.Clock().HLC.Wall+1000))
+	if g.Verdict != reconciler.VerdictReady {
 		t.Fatalf("the forged change is not ready: %s: %s", g.Verdict, g.Reason)
 	}
-	next, out := reconciler.Apply(res.State, g.Entry)
+	next, out := core.Apply(res.State, g.Entry)
 	msg, err := wal.Encode(wal.Record{Entry: g.Entry, ProposalPath: p.Path, ProposalHead: p.Head.String(),
 		RulesHash: next.RulesHash(), Guards: out.Guards, Summary: out.Reason, StatePre: res.State.Hash(), StatePost: next.Hash(),
 		InstancePre: out.InstancePre, InstancePost: out.InstancePost})

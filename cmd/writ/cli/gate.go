@@ -10,7 +10,7 @@ import (
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler/core"
 )
 
 func (a *app) gateCommand() *cobra.Command {
@@ -41,20 +41,20 @@ applied), 1 error.`,
 
 // gateJSON is the --json form of a gate result.
 type gateJSON struct {
-	Proposal string                   `json:"proposal"`
-	Verdict  engine.Verdict           `json:"verdict"`
-	Reason   string                   `json:"reason"`
-	Proposer string                   `json:"proposer,omitempty"`
-	Subject  policies.Subject         `json:"subject"`
-	Guards   []reconciler.GuardResult `json:"guards"`
-	Policy   *policies.Result         `json:"policy,omitempty"`
-	Ignored  []engine.Ignored         `json:"ignored_decisions,omitempty"`
-	Problems []string                 `json:"problems,omitempty"`
+	Proposal string               `json:"proposal"`
+	Verdict  reconciler.Verdict   `json:"verdict"`
+	Reason   string               `json:"reason"`
+	Proposer string               `json:"proposer,omitempty"`
+	Subject  policies.Subject     `json:"subject"`
+	Guards   []core.GuardResult   `json:"guards"`
+	Policy   *policies.Result     `json:"policy,omitempty"`
+	Ignored  []reconciler.Ignored `json:"ignored_decisions,omitempty"`
+	Problems []string             `json:"problems,omitempty"`
 }
 
 // printGate evaluates and prints one proposal, as JSON or as text. With
 // exit set, the verdict becomes the exit code.
-func (a *app) printGate(e *engine.Engine, name string, exit, asJSON bool) error {
+func (a *app) printGate(e *reconciler.Engine, name string, exit, asJSON bool) error {
 	res, err := a.state(e)
 	if err != nil {
 		return err
@@ -66,7 +66,7 @@ func (a *app) printGate(e *engine.Engine, name string, exit, asJSON bool) error 
 	if err := p.Preload(res.State); err != nil {
 		return err
 	}
-	g := engine.Gate(res.State, p, reconciler.NextHLC(res.State.Clock().HLC, a.now().UnixMilli()))
+	g := reconciler.Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, a.now().UnixMilli()))
 	if asJSON {
 		enc := json.NewEncoder(a.out)
 		enc.SetIndent("", "  ")
@@ -81,9 +81,9 @@ func (a *app) printGate(e *engine.Engine, name string, exit, asJSON bool) error 
 		return nil
 	}
 	switch g.Verdict {
-	case engine.VerdictReady:
+	case reconciler.VerdictReady:
 		return nil
-	case engine.VerdictWaiting:
+	case reconciler.VerdictWaiting:
 		return &exitError{code: ExitWaiting}
 	default:
 		return &exitError{code: ExitRefused}
@@ -91,7 +91,7 @@ func (a *app) printGate(e *engine.Engine, name string, exit, asJSON bool) error 
 }
 
 // renderGate prints a gate result as an indented explanation.
-func renderGate(w io.Writer, g engine.GateResult) {
+func renderGate(w io.Writer, g reconciler.GateResult) {
 	p := g.Pending
 	fmt.Fprintf(w, "gate %s: %s\n", p.Branch, strings.ToUpper(string(g.Verdict)))
 	fmt.Fprintf(w, "  why: %s\n", g.Reason)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/writ-dev/writ/fixtures"
 	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 )
 
 func (a *app) initCommand() *cobra.Command {
@@ -52,7 +52,7 @@ func (a *app) runInit(dir, template string) error {
 		return err
 	}
 	keys := a.keyDir(store.GitDir())
-	e := &engine.Engine{Store: store, Keys: keys, Now: a.now}
+	e := &reconciler.Engine{Store: store, Keys: keys, Now: a.now}
 	commit, err := e.Init(tmpl, keys)
 	if err != nil {
 		// Leave nothing half-made behind, so a retry starts clean. Keys in

@@ -8,7 +8,7 @@ import (
 	"github.com/writ-dev/writ/adapters/keyless"
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -21,16 +21,16 @@ func (a *app) keylessEnabled() bool {
 // withKeyless makes the reconciler identity named by writ.yaml on main sign
 // keyless: an ephemeral key certified by Fulcio for the GitHub Actions
 // workflow's OIDC identity. Every other identity keeps its local key.
-func (a *app) withKeyless(e *engine.Engine) error {
+func (a *app) withKeyless(e *reconciler.Engine) error {
 	main, err := e.Store.Ref(gitstore.MainRef)
 	if err != nil {
 		return fmt.Errorf("--keyless: read main: %w", err)
 	}
-	raw, err := e.Store.ReadFile(main, engine.ConfigFile)
+	raw, err := e.Store.ReadFile(main, reconciler.ConfigFile)
 	if err != nil {
 		return fmt.Errorf("--keyless: %w", err)
 	}
-	cfg, problems := schemas.LoadConfig(engine.ConfigFile, raw)
+	cfg, problems := schemas.LoadConfig(reconciler.ConfigFile, raw)
 	if len(problems) > 0 {
 		return fmt.Errorf("--keyless: %w", problems)
 	}

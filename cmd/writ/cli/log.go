@@ -9,7 +9,7 @@ import (
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler/core"
 )
 
 func (a *app) logCommand() *cobra.Command {
@@ -28,7 +28,7 @@ the same as a JSON array.`,
 			if err != nil {
 				return err
 			}
-			res, err := e.Replay(engine.ReplayOptions{Collect: true})
+			res, err := e.Replay(reconciler.ReplayOptions{Collect: true})
 			if err != nil {
 				return err
 			}
@@ -53,26 +53,26 @@ the same as a JSON array.`,
 
 // auditEntry is one WAL entry as the audit trail shows it.
 type auditEntry struct {
-	Commit       string                   `json:"commit"`
-	Time         time.Time                `json:"time"`
-	SignedBy     string                   `json:"signed_by"`
-	Kind         reconciler.EntryKind     `json:"kind"`
-	Summary      string                   `json:"summary"`
-	Instance     string                   `json:"instance,omitempty"`
-	Transition   string                   `json:"transition,omitempty"`
-	IdemKey      string                   `json:"idem_key"`
-	HLC          string                   `json:"hlc"`
-	Proposer     string                   `json:"proposer"`
-	Proposal     string                   `json:"proposal,omitempty"`
-	ProposalHead string                   `json:"proposal_head,omitempty"`
-	Subject      policies.Subject         `json:"subject"`
-	Decisions    []auditDecision          `json:"decisions,omitempty"`
-	Guards       []reconciler.GuardResult `json:"guards"`
-	Policy       string                   `json:"policy,omitempty"`
-	Override     string                   `json:"override,omitempty"`
-	StatePre     string                   `json:"state_pre"`
-	StatePost    string                   `json:"state_post"`
-	RulesHash    string                   `json:"rules,omitempty"`
+	Commit       string             `json:"commit"`
+	Time         time.Time          `json:"time"`
+	SignedBy     string             `json:"signed_by"`
+	Kind         core.EntryKind     `json:"kind"`
+	Summary      string             `json:"summary"`
+	Instance     string             `json:"instance,omitempty"`
+	Transition   string             `json:"transition,omitempty"`
+	IdemKey      string             `json:"idem_key"`
+	HLC          string             `json:"hlc"`
+	Proposer     string             `json:"proposer"`
+	Proposal     string             `json:"proposal,omitempty"`
+	ProposalHead string             `json:"proposal_head,omitempty"`
+	Subject      policies.Subject   `json:"subject"`
+	Decisions    []auditDecision    `json:"decisions,omitempty"`
+	Guards       []core.GuardResult `json:"guards"`
+	Policy       string             `json:"policy,omitempty"`
+	Override     string             `json:"override,omitempty"`
+	StatePre     string             `json:"state_pre"`
+	StatePost    string             `json:"state_post"`
+	RulesHash    string             `json:"rules,omitempty"`
 }
 
 type auditDecision struct {
@@ -84,7 +84,7 @@ type auditDecision struct {
 	Justification string           `json:"justification,omitempty"`
 }
 
-func toAudit(v engine.Verified) auditEntry {
+func toAudit(v reconciler.Verified) auditEntry {
 	r := v.Record
 	en := auditEntry{
 		Commit: v.Commit.String(), Time: v.Author.When.UTC(), SignedBy: v.Signer.Identity,

@@ -11,13 +11,13 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/schemas"
 )
 
 func (a *app) proposeCommand() *cobra.Command {
 	var (
-		req    engine.ProposeRequest
+		req    reconciler.ProposeRequest
 		inputs []string
 		file   string
 		mat    string
@@ -98,7 +98,7 @@ nobody can grant themselves rights in the same change.`,
 			if a.quiet {
 				return nil
 			}
-			return a.printGate(e, strings.TrimPrefix(got.Branch, engine.ProposalPrefix), false, false)
+			return a.printGate(e, strings.TrimPrefix(got.Branch, reconciler.ProposalPrefix), false, false)
 		},
 	}
 	f := cmd.Flags()
@@ -119,7 +119,7 @@ nobody can grant themselves rights in the same change.`,
 }
 
 // defaultWorkflow is the instance's workflow, or the only one there is.
-func (a *app) defaultWorkflow(e *engine.Engine, instance string) (string, error) {
+func (a *app) defaultWorkflow(e *reconciler.Engine, instance string) (string, error) {
 	res, err := a.state(e)
 	if err != nil {
 		return "", err
@@ -169,7 +169,7 @@ func (a *app) proposeRules(as, name, justification string) error {
 	if err != nil {
 		return err
 	}
-	got, err := e.ProposeRules(engine.ProposeRulesRequest{As: as, Name: name, Justification: justification, Files: files, Deleted: deleted})
+	got, err := e.ProposeRules(reconciler.ProposeRulesRequest{As: as, Name: name, Justification: justification, Files: files, Deleted: deleted})
 	if err != nil {
 		return &exitError{code: ExitRefused, err: err}
 	}
@@ -177,5 +177,5 @@ func (a *app) proposeRules(as, name, justification string) error {
 	if a.quiet {
 		return nil
 	}
-	return a.printGate(e, strings.TrimPrefix(got.Branch, engine.ProposalPrefix), false, false)
+	return a.printGate(e, strings.TrimPrefix(got.Branch, reconciler.ProposalPrefix), false, false)
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 )
 
 // ExitCrash is the exit code of a reconcile killed at the crash point
@@ -17,13 +17,13 @@ import (
 const ExitCrash = 86
 
 // CrashEnv names the environment variable that makes reconcile die at a
-// crash point (see engine.CrashPoints): the process exits at once with
+// crash point (see reconciler.CrashPoints): the process exits at once with
 // ExitCrash, leaving the repository as a crash would.
 const CrashEnv = "WRIT_CRASH_AT"
 
 func (a *app) reconcileCommand() *cobra.Command {
 	var (
-		opts    engine.ReconcileOptions
+		opts    reconciler.ReconcileOptions
 		timeout time.Duration
 		gh      githubOptions
 	)
@@ -70,11 +70,11 @@ after-push-before-checkpoint, after-apply-before-report.`,
 				return err
 			}
 			if v := os.Getenv(CrashEnv); v != "" {
-				point, err := engine.ParseCrashPoint(v)
+				point, err := reconciler.ParseCrashPoint(v)
 				if err != nil {
 					return fmt.Errorf("$%s: %w", CrashEnv, err)
 				}
-				opts.Crash = func(p engine.CrashPoint) error {
+				opts.Crash = func(p reconciler.CrashPoint) error {
 					if p == point {
 						fmt.Fprintf(a.err, "writ: crash injected at %s\n", p)
 						os.Exit(ExitCrash)
@@ -83,7 +83,7 @@ after-push-before-checkpoint, after-apply-before-report.`,
 				}
 			}
 			// The jitter comes from here, the edge.
-			opts.Backoff = engine.ExpBackoff(25*time.Millisecond, 2*time.Second, rand.N[time.Duration])
+			opts.Backoff = reconciler.ExpBackoff(25*time.Millisecond, 2*time.Second, rand.N[time.Duration])
 			ctx := cmd.Context()
 			if timeout > 0 {
 				var cancel context.CancelFunc
@@ -130,7 +130,7 @@ after-push-before-checkpoint, after-apply-before-report.`,
 	cmd.Flags().StringVar(&opts.Remote, "remote", "", "reconcile against this git remote (e.g. origin): fetch, apply, push main by compare-and-swap (default: the local repo only)")
 	cmd.Flags().IntVar(&opts.Batch, "batch", 0, "at most this many entries per push; 0: no cap")
 	cmd.Flags().IntVar(&opts.Rounds, "rounds", 0, "stop after this many rounds that write (pushes), even if more is ready; 0: until nothing is ready")
-	cmd.Flags().IntVar(&opts.Retries, "retries", engine.DefaultRetries, "lost races in a row before giving up")
+	cmd.Flags().IntVar(&opts.Retries, "retries", reconciler.DefaultRetries, "lost races in a row before giving up")
 	cmd.Flags().BoolVar(&gh.enabled, "github", false, "GitHub Actions mode: pull requests propose, reviews approve (needs --remote)")
 	cmd.Flags().BoolVar(&gh.noApply, "no-apply", false, "with --github: judge and publish, apply nothing")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long; 0: never")

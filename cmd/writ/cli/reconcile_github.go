@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"github.com/writ-dev/writ/adapters/github"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -39,7 +39,7 @@ func githubClientConfig(cfgGitHub *schemas.GitHubConfig, repository string, gete
 // reconcileGitHub runs `writ reconcile --github`: read the event (a
 // malformed one fails before anything is fetched or written), load the
 // rules from the remote's main, then judge, apply and publish.
-func (a *app) reconcileGitHub(ctx context.Context, e *engine.Engine, remote string, o githubOptions) error {
+func (a *app) reconcileGitHub(ctx context.Context, e *reconciler.Engine, remote string, o githubOptions) error {
 	getenv := o.getenv
 	if getenv == nil {
 		getenv = os.Getenv

@@ -20,7 +20,7 @@ import (
 	ghfixtures "github.com/writ-dev/writ/fixtures/github"
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/remotetest"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -66,12 +66,12 @@ func TestReconcileGitHubApplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := &ghTick{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	seed := &engine.Engine{Store: seedStore, Keys: keys, Now: clock.Now}
+	seed := &reconciler.Engine{Store: seedStore, Keys: keys, Now: clock.Now}
 	if _, err := seed.Init(tmpl, keys); err != nil {
 		t.Fatal(err)
 	}
-	propose := func(tr string, inputs map[string]any) *engine.Proposed {
-		p, err := seed.Propose(engine.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
+	propose := func(tr string, inputs map[string]any) *reconciler.Proposed {
+		p, err := seed.Propose(reconciler.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
 			Instance: "web-1", Workflow: "release", Transition: tr, Inputs: inputs}})
 		if err != nil {
 			t.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 )
 
 // TestRemoteCrash kills `writ reconcile --remote origin` (a separate
@@ -16,16 +16,16 @@ import (
 func TestRemoteCrash(t *testing.T) {
 	writBinary(t)
 	for _, tt := range []struct {
-		point engine.CrashPoint
+		point reconciler.CrashPoint
 		// entries on the server's main right after the crash (batch 2)
 		published int
 		// the crashed clone's main holds entries the server does not
 		localAhead bool
 	}{
-		{engine.CrashAfterCommitBeforeCAS, 0, false},
-		{engine.CrashAfterCommitBeforePush, 0, true},
-		{engine.CrashAfterPushBeforeCheckpoint, 2, false},
-		{engine.CrashAfterApplyBeforeReport, 3, false},
+		{reconciler.CrashAfterCommitBeforeCAS, 0, false},
+		{reconciler.CrashAfterCommitBeforePush, 0, true},
+		{reconciler.CrashAfterPushBeforeCheckpoint, 2, false},
+		{reconciler.CrashAfterApplyBeforeReport, 3, false},
 	} {
 		t.Run(string(tt.point), func(t *testing.T) {
 			t.Parallel()
@@ -46,12 +46,12 @@ func TestRemoteCrash(t *testing.T) {
 			if ahead := localMain != serverMain; ahead != tt.localAhead {
 				t.Fatalf("clone's main ahead of the server: %v, want %v", ahead, tt.localAhead)
 			}
-			if tt.point == engine.CrashAfterPushBeforeCheckpoint {
+			if tt.point == reconciler.CrashAfterPushBeforeCheckpoint {
 				if cp := strings.TrimSpace(f.g.run(f.srv.Dir, "rev-parse", "refs/writ/checkpoint")); cp != serverCP {
 					t.Fatalf("the server's checkpoint moved before the checkpoint step")
 				}
 			}
-			if tt.point == engine.CrashAfterCommitBeforeCAS {
+			if tt.point == reconciler.CrashAfterCommitBeforeCAS {
 				// The entry commit exists but nothing reaches it: an
 				// unreachable object, which git fsck reports and gc
 				// would prune; the repository is otherwise sound.

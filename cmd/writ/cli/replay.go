@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 )
 
 func (a *app) replayCommand() *cobra.Command {
@@ -40,7 +40,7 @@ the reason. Progress is shown on a terminal (not in CI or with --quiet).`,
 				}
 				defer func() { _ = bar.Finish() }()
 			}
-			res, err := e.Replay(engine.ReplayOptions{FromCheckpoint: fromCheckpoint})
+			res, err := e.Replay(reconciler.ReplayOptions{FromCheckpoint: fromCheckpoint})
 			if err != nil {
 				return err
 			}

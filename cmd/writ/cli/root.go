@@ -17,7 +17,7 @@ import (
 	"github.com/writ-dev/writ/adapters/local"
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 )
 
 // Exit codes shared by every command.
@@ -109,12 +109,12 @@ func (a *app) keyDir(gitDir string) local.KeyDir {
 }
 
 // engine opens the control repo.
-func (a *app) engine() (*engine.Engine, error) {
+func (a *app) engine() (*reconciler.Engine, error) {
 	store, err := gitstore.Open(a.repo)
 	if err != nil {
 		return nil, fmt.Errorf("open control repo %s: %w", a.repo, err)
 	}
-	e := &engine.Engine{Store: store, Keys: a.keyDir(store.GitDir()), Now: a.now}
+	e := &reconciler.Engine{Store: store, Keys: a.keyDir(store.GitDir()), Now: a.now}
 	if a.keylessEnabled() {
 		if err := a.withKeyless(e); err != nil {
 			return nil, err
@@ -124,8 +124,8 @@ func (a *app) engine() (*engine.Engine, error) {
 }
 
 // state loads the verified state at main (checkpoint plus newer entries).
-func (a *app) state(e *engine.Engine) (*engine.ReplayResult, error) {
-	return e.Replay(engine.ReplayOptions{FromCheckpoint: true})
+func (a *app) state(e *reconciler.Engine) (*reconciler.ReplayResult, error) {
+	return e.Replay(reconciler.ReplayOptions{FromCheckpoint: true})
 }
 
 func short(h string) string {

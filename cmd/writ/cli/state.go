@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/core"
 )
 
 func (a *app) stateCommand() *cobra.Command {
@@ -31,7 +31,7 @@ instance index.`,
 			if err != nil {
 				return err
 			}
-			idx, err := reconciler.NewIndex(res.State)
+			idx, err := core.NewIndex(res.State)
 			if err != nil {
 				return err
 			}
@@ -46,7 +46,7 @@ instance index.`,
 				return err
 			}
 			type row struct {
-				*reconciler.Instance
+				*core.Instance
 				Hash string `json:"hash"`
 			}
 			rows := make([]row, 0, len(list))

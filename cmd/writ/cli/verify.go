@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/writ-dev/writ/policies"
-	"github.com/writ-dev/writ/reconciler/engine"
+	"github.com/writ-dev/writ/reconciler"
 )
 
 func (a *app) verifyCommand() *cobra.Command {
@@ -50,7 +50,7 @@ the commit and the reason.`,
 				after = *h
 			}
 			found := since == ""
-			res, err := e.Replay(engine.ReplayOptions{OnEntry: func(i int, v engine.Verified) {
+			res, err := e.Replay(reconciler.ReplayOptions{OnEntry: func(i int, v reconciler.Verified) {
 				if printing {
 					who := v.Record.Entry.Signer
 					fmt.Fprintf(a.out, "%s entry %d %-10s signed by %s (%s %s, %s) proposer %s: ok%s\n",
@@ -79,7 +79,7 @@ the commit and the reason.`,
 // onReconcilersWord describes, for verify's line, the decisions of an entry
 // that rest on the reconciler's word (GitHub reviews); "" when none do.
 func onReconcilersWord(decisions []policies.Decision) string {
-	reviews := engine.OnReconcilersWord(decisions)
+	reviews := reconciler.OnReconcilersWord(decisions)
 	if len(reviews) == 0 {
 		return ""
 	}

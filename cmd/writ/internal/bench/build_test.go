@@ -1,0 +1,107 @@
+package bench
+
+import (
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler"
+)
+
+// tinySpec is a repo small enough for every test run, with every kind of
+// entry: creations, loops, approved ships and rejections.
+func tinySpec(entries int) Spec {
+	spec := DefaultSpec(entries)
+	spec.Lanes, spec.Loops, spec.RejectEvery, spec.PackEvery = 3, 1, 2, 50
+	return spec
+}
+
+func TestBuildReplays(t *testing.T) {
+	spec := tinySpec(120)
+	r, err := Build(t.TempDir(), spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gitstore.Open(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := (&reconciler.Engine{Store: s}).Replay(reconciler.ReplayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Objects().FirstParentHint(plumbing.NewHash(r.Head)); !ok {
+		t.Fatal("no commit-graph holds main's head")
+	}
+	if res.Replayed != spec.Entries+1 || res.State.Hash() != r.StateHash {
+		t.Fatalf("replayed %d entries to %s, want %d to %s", res.Replayed, res.State.Hash(), spec.Entries+1, r.StateHash)
+	}
+	if r.Ships == 0 || r.Rejects == 0 || r.Decisions != 2*r.Ships+r.Rejects {
+		t.Fatalf("repo lacks approvals or rejections: %+v", r)
+	}
+	// The git client agrees: one pack, every object sound, signatures good,
+	// and a commit-graph as git gc leaves, which replay walks main with.
+	for _, args := range [][]string{{"fsck", "--strict", "--no-progress"}, {"count-objects", "-v"}, {"commit-graph", "verify"}} {
+		out, err := exec.Command("git", append([]string{"-C", r.Dir}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", args[0], err, out)
+		}
+		if args[0] == "count-objects" && !strings.Contains(string(out), "count: 0\n") {
+			t.Fatalf("loose objects left after the build:\n%s", out)
+		}
+	}
+}
+
+func TestOpenReusesCache(t *testing.T) {
+	dir := t.TempDir()
+	spec := tinySpec(20)
+	first, err := Open(dir, spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(dir, spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.BuildSeconds != 0 || again.Head != first.Head {
+		t.Fatalf("rebuilt a cached repo: %+v", again)
+	}
+}
+
+func TestRunMeasuresEverything(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and measures a repo")
+	}
+	r, err := Open(t.TempDir(), tinySpec(200), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(r, Options{Repeat: 1, Sample: 40, Incremental: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Entries != 201 || rep.Signatures < 2*200 || rep.Commits <= rep.Entries || rep.ShowSignatureGood != 40 {
+		t.Fatalf("report %+v", rep)
+	}
+	for name, v := range map[string]float64{"replay": rep.Replay, "read": rep.ReadAlone, "verify": rep.VerifyAlone,
+		"show-signature": rep.ShowSignature, "propose": rep.Propose, "reconcile": rep.Reconcile} {
+		if v <= 0 {
+			t.Errorf("%s took %v", name, v)
+		}
+	}
+	if rep.PeakRSS <= 0 {
+		t.Logf("peak RSS not measured: %s", rep.RSSSource)
+	}
+	var out bytes.Buffer
+	if err := WriteTable(&out, []*Report{rep}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "201") || !strings.Contains(out.String(), "target") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+	t.Logf("\n%s", out.String())
+}

@@ -1,0 +1,99 @@
+package reconciler
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// ApproveRequest records one human decision on a local proposal.
+type ApproveRequest struct {
+	As       string
+	Proposal string // "<instance>/<name>"
+	Reject   bool
+	// Override records a break-glass override: the transition applies
+	// without its policy being satisfied, flagged in the audit trail. It
+	// needs the override capability and a justification.
+	Override bool
+	// Justification is required for a rejection and an override.
+	Justification string
+}
+
+// Approve appends a signed decision commit to the proposal branch. It
+// refuses, writing nothing, when the decider is unknown, an agent, or the
+// proposal's author, or when the proposal is already applied or refused.
+// Eligibility under the policy is not checked here: the gate decides what
+// counts and says why.
+func (e *Engine) Approve(req ApproveRequest) (plumbing.Hash, error) {
+	res, err := e.Replay(ReplayOptions{FromCheckpoint: true})
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("load state: %w", err)
+	}
+	rules := res.State.Rules()
+	p, err := e.Pending(rules, res.Head, req.Proposal)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	verdict := policies.VerdictApprove
+	switch {
+	case req.Reject && req.Override:
+		return plumbing.ZeroHash, fmt.Errorf("%w: choose one of reject and override", ErrRefused)
+	case req.Reject:
+		verdict = policies.VerdictReject
+	case req.Override:
+		verdict = policies.VerdictOverride
+	}
+	who, ok := rules.Identity(req.As)
+	switch {
+	case !ok:
+		return plumbing.ZeroHash, fmt.Errorf("%w: %q is not an identity in writ.yaml", ErrRefused, req.As)
+	case p.Merged:
+		return plumbing.ZeroHash, fmt.Errorf("%w: %s is already applied", ErrRefused, p.Branch)
+	case len(p.Problems) > 0:
+		return plumbing.ZeroHash, fmt.Errorf("%w: %s is refused: %s", ErrRefused, p.Branch, strings.Join(p.Problems, "; "))
+	case req.As == p.Proposer:
+		return plumbing.ZeroHash, fmt.Errorf("%w: %s: %s wrote %s", ErrRefused, policies.ReasonAuthor, req.As, p.Branch)
+	case who.Kind != schemas.IdentityHuman:
+		return plumbing.ZeroHash, fmt.Errorf("%w: %s: %s is an agent", ErrRefused, policies.ReasonAgent, req.As)
+	case req.Reject && strings.TrimSpace(req.Justification) == "":
+		return plumbing.ZeroHash, fmt.Errorf("%w: a rejection needs a justification (--justification)", ErrRefused)
+	case req.Override && strings.TrimSpace(req.Justification) == "":
+		return plumbing.ZeroHash, fmt.Errorf("%w: an override needs a justification (--justification)", ErrRefused)
+	case req.Override && !who.HasCapability(core.CapabilityOverride):
+		return plumbing.ZeroHash, fmt.Errorf("%w: %s lacks capability %s", ErrRefused, req.As, core.CapabilityOverride)
+	}
+	d := policies.Decision{Identity: req.As, Verdict: verdict, Commit: p.Subject.Commit, Content: p.Subject.Content,
+		Justification: oneLine(req.Justification)}
+	msg, err := decisionMessage(p.Path, d)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	signer, err := e.Keys.Signer(req.As)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	head, err := e.Store.Commit(p.Head)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	commit, err := e.Store.WriteCommit(gitstore.CommitRequest{
+		Parents: []plumbing.Hash{p.Head}, BaseTree: head.TreeHash, Message: msg,
+		Author: e.signature(rules, req.As), Committer: e.signature(rules, req.As), Signer: signer,
+	})
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("write decision: %w", err)
+	}
+	if err := e.Store.CompareAndSwap("refs/heads/"+p.Branch, p.Head, commit); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("record decision on %s: %w", p.Branch, err)
+	}
+	return commit, nil
+}
+
+// oneLine collapses whitespace so a justification fits one trailer value.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

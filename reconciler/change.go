@@ -1,0 +1,201 @@
+package reconciler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// What an approval binds to: the content of a proposal.
+//
+// For an instance proposal the content is the proposal file: its content
+// hash is schemas.HashBytes of the file's bytes (this never changed, so
+// every WAL entry ever written keeps its meaning).
+//
+// A rule change puts more than its proposal file on main, so its content
+// is the whole change: every rules path (writ.yaml, workflows/, policies/,
+// trust/) whose tree entry at the proposal commit differs from main's, plus
+// the proposal file. Its content hash is ChangeHash of those entries. Any
+// later commit that changes one of them, or adds another, changes the hash
+// and so voids every approval given before it; a rebase that leaves them
+// identical keeps the approvals. The merge puts exactly those entries on
+// main; a branch whose commit differs from main in rules files it did not
+// touch (made before a rules change landed) is refused rather than merged
+// (readRulesChange). So the merged rules are the approved commit's, and
+// replay checks exactly that, and recomputes the hash from the entry's tree
+// diff against its first parent (checkRulesMerge).
+
+// rulesRoots are the top-level names that hold the rules (IsRulesPath).
+var rulesRoots = append([]string{ConfigFile}, schemas.RulesDirs()...)
+
+// changeDomain starts the bytes ChangeHash hashes, so that a change's hash
+// can never equal the hash of a file's bytes.
+const changeDomain = "writ-change-v1\n"
+
+// ChangeHash returns the content hash of a change, "sha256:<hex>": the
+// SHA-256 of "writ-change-v1\n" followed by one record per entry, in
+// bytewise order of path,
+//
+//	<path> NUL <mode> SP <object id, 40 hex digits> LF    (a file)
+//	<path> NUL "deleted" LF                               (a removed path)
+//
+// A path never holds NUL and the rest of a record has a fixed form, so the
+// records read back one way only. The entries' order in the argument does
+// not matter; a path given twice is hashed twice.
+func ChangeHash(entries []gitstore.Entry) string {
+	sorted := append([]gitstore.Entry(nil), entries...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Path < sorted[j].Path })
+	h := sha256.New()
+	h.Write([]byte(changeDomain))
+	for _, e := range sorted {
+		if e.Deleted() {
+			fmt.Fprintf(h, "%s\x00deleted\n", e.Path)
+			continue
+		}
+		fmt.Fprintf(h, "%s\x00%s %s\n", e.Path, e.Mode, e.Hash)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// IsRulesProposal reports whether path is a rule change's proposal file
+// (proposals/rules/<name>.yaml).
+func IsRulesProposal(path string) bool {
+	return strings.HasPrefix(path, "proposals/"+schemas.RulesInstance+"/")
+}
+
+// rulesChange returns the entries a rule change whose proposal file is path
+// would put on a main at base when merged from commit: the rules paths
+// where commit's tree differs from base's, then the proposal file.
+func rulesChange(store *gitstore.Store, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
+	entries, err := store.ChangedEntries(base, commit, rulesRoots...)
+	if err != nil {
+		return nil, err
+	}
+	prop, err := store.EntryAt(commit, path)
+	if err != nil {
+		return nil, err
+	}
+	return append(entries, prop), nil
+}
+
+// ContentAt returns the content hash an approval of the proposal at path,
+// made on commit, binds to, as judged against main: the proposal file's
+// hash for an instance proposal, ChangeHash of the whole change for a rule
+// change. A proposal file that does not exist at commit gives an error
+// wrapping gitstore.ErrNotFound.
+func (e *Engine) ContentAt(main, commit plumbing.Hash, path string) (string, error) {
+	if !IsRulesProposal(path) {
+		raw, err := e.Store.ReadFile(commit, path)
+		if err != nil {
+			return "", err
+		}
+		return schemas.HashBytes(raw), nil
+	}
+	entries, err := rulesChange(e.Store, main, commit, path)
+	if err != nil {
+		return "", err
+	}
+	return ChangeHash(entries), nil
+}
+
+// readRulesChange reads the change a rule change's subject commit makes to
+// main into p: Files and Deleted (main's rules plus exactly the rules
+// files the branch's commits touched, as the subject holds them: what its
+// merge puts on main), the content hash approvals bind to, and the rules
+// the change puts in force. A changed path that is not a rules file or not
+// a regular file, a change of no rules, and rules that do not validate
+// refuse it. So does a branch whose subject holds other rules than main's
+// in files it did not touch (it was made before a rules change landed),
+// unless it is stale anyway (its base_state is not the rules in force):
+// its merge would hold rules its approvers' commit does not, which replay
+// refuses. So does a branch that edits a rules file which one of its fork
+// points (forks: where the branch grew from main) holds otherwise than
+// main: its version would silently undo a later change to that file.
+func (e *Engine) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool, forks []plumbing.Hash) Pending {
+	at := shortHash(subject.String())
+	all, err := rulesChange(e.Store, main, subject, p.Path)
+	if err != nil {
+		p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %v", at, err))
+		return p
+	}
+	var entries []gitstore.Entry
+	var behind []string
+	for _, en := range all {
+		if touched[en.Path] {
+			entries = append(entries, en)
+		} else {
+			behind = append(behind, en.Path)
+		}
+	}
+	inForce, herr := core.HashRules(rules)
+	fresh := herr != nil || p.Proposal.BaseState == inForce
+	if len(behind) > 0 && fresh {
+		p.Problems = append(p.Problems, fmt.Sprintf(
+			"commit %s holds %s as main held them before a later rules change, and the branch does not change them; "+
+				"its merge would not hold the rules of the approved commit: rebase the branch on main", at, strings.Join(behind, ", ")))
+		return p
+	}
+	if fresh {
+		changed := map[string]bool{}
+		for _, en := range entries {
+			changed[en.Path] = en.Path != p.Path
+		}
+		older, err := e.editedOnOlderRules(main, forks, changed)
+		if err != nil {
+			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %v", at, err))
+			return p
+		}
+		if len(older) > 0 {
+			p.Problems = append(p.Problems, olderRulesProblem(at, older))
+			return p
+		}
+	}
+	p.Files = map[string][]byte{}
+	for _, en := range entries {
+		switch {
+		case en.Path == p.Path:
+			p.Files[en.Path] = raw
+			continue
+		case !IsRulesPath(en.Path):
+			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %s is not a rules file (writ.yaml, workflows/, policies/, trust/)", at, en.Path))
+			continue
+		case en.Deleted():
+			p.Deleted = append(p.Deleted, en.Path)
+			continue
+		case en.Mode != gitstore.ModeFile:
+			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %s has mode %s; a rules file must be a regular file (mode %s)", at, en.Path, en.Mode, gitstore.ModeFile))
+			continue
+		}
+		b, err := e.Store.ReadFile(subject, en.Path)
+		if err != nil {
+			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %v", at, err))
+			continue
+		}
+		p.Files[en.Path] = b
+	}
+	sort.Strings(p.Deleted)
+	p.Subject.Content = ChangeHash(entries)
+	switch {
+	case len(p.Problems) > 0:
+		return p
+	case len(p.Files)+len(p.Deleted) < 2:
+		p.Problems = append(p.Problems, fmt.Sprintf("rule change %s changes no rules", p.Branch))
+		return p
+	}
+	// The rules main will hold once the change is merged.
+	merged, err := LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
+	if err != nil {
+		p.Problems = append(p.Problems, err.Error()) // "main <id> with the proposed changes: rules do not validate: ..."
+		return p
+	}
+	p.Rules = merged
+	return p
+}

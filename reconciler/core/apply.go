@@ -1,0 +1,320 @@
+package core
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// Apply folds one entry into the state. It is pure and total: no clock, no
+// I/O, no map-order dependence, no panics on any entry; the same (state,
+// entry) always gives the same (state', outcome). When the outcome's status
+// does not change the state (duplicate, stale, waiting, refused) the
+// returned state is s itself.
+func Apply(s State, e Entry) (State, Outcome) {
+	switch e.Kind {
+	case KindGenesis, KindRules:
+		return applyRules(s, e)
+	case KindTransition, KindReject:
+		return applyTransition(s, e)
+	default:
+		return s, refuse("unknown entry kind %q", e.Kind)
+	}
+}
+
+func refuse(format string, args ...any) Outcome {
+	return Outcome{Status: StatusRefused, Reason: fmt.Sprintf(format, args...)}
+}
+
+// advance records the entry in the clock and entry count.
+func advance(s State, e Entry) State {
+	s.clock = e.Stamp()
+	s.entries++
+	return s
+}
+
+// checkClock refuses entries that do not move the clock forward.
+func checkClock(s State, e Entry) (GuardResult, bool) {
+	if s.entries > 0 && e.Stamp().Compare(s.clock) <= 0 {
+		return GuardResult{Name: "hlc", Detail: fmt.Sprintf("stamp %s is not after the last entry's %s", e.Stamp(), s.clock)}, false
+	}
+	// Written without fmt: this detail is built for every entry.
+	var buf [256]byte
+	d := append(buf[:0], "stamp "...)
+	d = e.Stamp().appendText(d)
+	d = append(d, " after "...)
+	d = s.clock.appendText(d)
+	return GuardResult{Name: "hlc", Passed: true, Detail: string(d)}, true
+}
+
+func applyRules(s State, e Entry) (State, Outcome) {
+	if e.Rules == nil {
+		return s, refuse("%s entry carries no rules", e.Kind)
+	}
+	if e.Kind == KindGenesis && s.entries > 0 {
+		return s, refuse("genesis entry after %d entries: the log already has rules", s.entries)
+	}
+	if e.Kind == KindRules && s.rules == nil {
+		return s, refuse("rules entry before genesis")
+	}
+	g, ok := checkClock(s, e)
+	out := Outcome{Guards: []GuardResult{g}}
+	if !ok {
+		out.Status, out.Reason = StatusRefused, g.Detail
+		return s, out
+	}
+	if e.Kind == KindRules {
+		// Optimistic concurrency on the rules: the change must be based on
+		// the rules in force.
+		switch {
+		case e.Proposal == nil:
+			out.Status, out.Reason = StatusRefused, "rules entry carries no proposal"
+			return s, out
+		case e.Proposal.BaseState != s.rulesHash:
+			out.Status = StatusStale
+			out.Reason = fmt.Sprintf("base_state %s is not the rules in force %s; rebase the change on main and propose again", e.Proposal.BaseState, s.rulesHash)
+			return s, out
+		}
+		// Governance: judged by the rules in force before the change, so
+		// nobody grants themselves rights in the same change.
+		old := s.rules
+		if _, ok := old.Identity(e.Signer); !ok {
+			out.Status, out.Reason = StatusRefused, fmt.Sprintf("proposer %q is not an identity in writ.yaml", e.Signer)
+			return s, out
+		}
+		pol, ok := old.Policy(old.Config.Governance.Policy)
+		if !ok {
+			out.Status, out.Reason = StatusRefused, fmt.Sprintf("governance policy %q does not exist", old.Config.Governance.Policy)
+			return s, out
+		}
+		res := policies.Evaluate(policies.Facts{
+			Policy: *pol, Identities: withGrants(old, e.Grants), Author: e.Signer,
+			Subject: e.Subject, Inputs: e.Proposal.Inputs, Materiality: schemas.MaterialityHigh,
+			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
+		})
+		out.Policy = &res
+		if res.Status != policies.StatusSatisfied {
+			out.Status = StatusWaiting
+			if res.Status == policies.StatusBlocked {
+				out.Status = StatusRefused
+			}
+			out.Reason = "governance policy " + pol.Name + ": " + res.Description
+			return s, out
+		}
+	}
+	hash, err := HashRules(e.Rules)
+	if err != nil {
+		return s, refuse("rules do not encode: %v", err)
+	}
+	next := advance(s, e)
+	next.rules = e.Rules
+	next.rulesHash = hash
+	out.Status, out.Reason = StatusApplied, "rules "+next.rulesHash+" in force"
+	return next, out
+}
+
+// transitionContext is what applyTransition resolved about an entry.
+type transitionContext struct {
+	wf   *schemas.Workflow
+	tr   *schemas.Transition
+	inst *Instance // nil when the transition creates the instance
+	who  schemas.Identity
+}
+
+func applyTransition(s State, e Entry) (State, Outcome) {
+	p := e.Proposal
+	switch {
+	case s.rules == nil:
+		return s, refuse("no rules in force: the log has no genesis entry")
+	case p == nil:
+		return s, refuse("%s entry carries no proposal", e.Kind)
+	case p.IdemKey == "" || p.IdemKey != e.IdemKey:
+		return s, refuse("entry idem_key %q does not match proposal idem_key %q", e.IdemKey, p.IdemKey)
+	case p.Instance == "":
+		return s, refuse("proposal names no instance")
+	}
+	// The bucket and the stored instance are looked up once per entry.
+	b := bucketOf(p.Instance)
+	cur, exists := s.lookup(b, p.Instance)
+	var inst *Instance
+	out := Outcome{InstancePre: schemas.BaseStateNone}
+	if exists {
+		inst, out.InstancePre = cur.inst, cur.hash
+		if how, done := cur.keys.find(p.IdemKey); done {
+			out.Status = StatusDuplicate
+			out.Reason = fmt.Sprintf("idem_key %q was already %s on instance %s; nothing to do", p.IdemKey, how, p.Instance)
+			return s, out
+		}
+	}
+	g, ok := checkClock(s, e)
+	// Room for the clock, transition, capability, from and join guards, an
+	// input guard and an override, so appends do not reallocate.
+	out.Guards = append(make([]GuardResult, 0, 7), g)
+	if !ok {
+		out.Status, out.Reason = StatusRefused, g.Detail
+		return s, out
+	}
+	if p.BaseState != out.InstancePre {
+		out.Status = StatusStale
+		out.Reason = fmt.Sprintf("base_state %s is not instance %s's current state %s; re-read the instance and propose again", p.BaseState, p.Instance, out.InstancePre)
+		return s, out
+	}
+	ctx, guards, reason := resolve(s.rules, inst, e, out.Guards)
+	out.Guards = guards
+	if reason != "" {
+		out.Status, out.Reason = StatusRefused, reason
+		return s, out
+	}
+	policyName := policyFor(ctx.wf, ctx.tr)
+	if policyName != "" {
+		pol, ok := s.rules.Policy(policyName)
+		if !ok {
+			out.Status, out.Reason = StatusRefused, fmt.Sprintf("policy %q does not exist", policyName)
+			return s, out
+		}
+		// The policy judges every decision, overrides included: one that
+		// does not count is listed in res.Ignored and changes nothing.
+		res := policies.Evaluate(policies.Facts{
+			Policy: *pol, Identities: withGrants(s.rules, e.Grants), Author: e.Signer,
+			Subject: e.Subject, Inputs: p.Inputs,
+			Materiality:  ctx.tr.Materiality.Max(p.Materiality),
+			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
+			Overridable: e.Kind == KindTransition,
+		})
+		out.Policy = &res
+		if e.Kind == KindTransition && res.Status != policies.StatusSatisfied && res.Override != nil {
+			out.Guards = append(out.Guards, GuardResult{Name: "override", Passed: true,
+				Detail: fmt.Sprintf("break-glass by %s: %s", res.Override.Identity, res.Override.Reason)})
+			out.Override = res.Override.Identity
+		} else if e.Kind == KindReject {
+			if res.Status != policies.StatusBlocked {
+				out.Status, out.Reason = StatusRefused, "reject entry without a rejection by an eligible approver: policy is "+string(res.Status)
+				return s, out
+			}
+		} else if res.Status != policies.StatusSatisfied {
+			out.Status = StatusWaiting
+			if res.Status == policies.StatusBlocked {
+				out.Status = StatusRefused
+			}
+			out.Reason = "policy " + pol.Name + ": " + res.Description
+			return s, out
+		}
+	} else if e.Kind == KindReject {
+		out.Status, out.Reason = StatusRefused, "reject entry for a transition that has no approval policy"
+		return s, out
+	}
+	if ctx.inst == nil && e.Kind == KindReject {
+		out.Status, out.Reason = StatusRefused, "cannot record a rejection for instance "+p.Instance+" that does not exist"
+		return s, out
+	}
+	next := advance(s, e)
+	var moved *Instance
+	how := StatusApplied
+	if e.Kind == KindReject {
+		moved, how = ctx.inst.clone(), StatusRejected
+		out.Status, out.Reason = StatusRejected, "rejected by an eligible approver; instance stays in "+moved.State
+	} else {
+		moved = move(ctx, p)
+		out.Status, out.Reason = StatusApplied, describeMove(ctx, moved)
+		if out.Override != "" {
+			out.Reason = "OVERRIDE by " + out.Override + ": " + out.Reason
+		}
+	}
+	moved.Version++
+	moved.Updated = e.HLC
+	st := newStored(moved, cur.keys.with(p.IdemKey, string(how)))
+	next = next.with(b, st)
+	out.InstancePost = st.hash
+	return next, out
+}
+
+// policyFor names the approval policy a transition needs, "" for none.
+func policyFor(wf *schemas.Workflow, tr *schemas.Transition) string {
+	switch tr.Name {
+	case schemas.QuarantineTransition:
+		return wf.Quarantine.Policy
+	case schemas.ReleaseTransition:
+		return wf.Quarantine.ReleasePolicy
+	}
+	return tr.Policy
+}
+
+// move returns the instance after the transition, without its keys (see
+// stored).
+func move(ctx transitionContext, p *schemas.Proposal) *Instance {
+	var next *Instance
+	if ctx.inst == nil {
+		next = &Instance{ID: p.Instance, Workflow: ctx.wf.Name, Owner: p.Owner}
+	} else {
+		next = ctx.inst.clone()
+	}
+	switch ctx.tr.Name {
+	case schemas.QuarantineTransition:
+		next.Resume = &Resume{State: next.State, Regions: next.Regions}
+		next.State, next.Regions = schemas.QuarantinedState, nil
+		return next
+	case schemas.ReleaseTransition:
+		next.State, next.Regions, next.Resume = next.Resume.State, next.Resume.Regions, nil
+		return next
+	}
+	if ctx.tr.Region != "" {
+		next.Regions[ctx.tr.Region] = ctx.tr.To
+		return next
+	}
+	next.State, next.Regions = ctx.tr.To, nil
+	if st, ok := ctx.wf.State(ctx.tr.To); ok && len(st.Regions) > 0 {
+		next.Regions = make(map[string]string, len(st.Regions))
+		for _, r := range st.Regions {
+			next.Regions[r.Name] = r.Initial
+		}
+	}
+	return next
+}
+
+// describeMove is the reason of an applied transition (without fmt: it is
+// built for every applied entry).
+func describeMove(ctx transitionContext, next *Instance) string {
+	if ctx.tr.Region != "" {
+		return ctx.tr.Name + ": region " + ctx.tr.Region + " now " + ctx.tr.To
+	}
+	if ctx.inst == nil {
+		return ctx.tr.Name + ": created " + next.ID + " in " + next.State
+	}
+	return ctx.tr.Name + ": " + ctx.inst.State + " → " + next.State
+}
+
+// sortedKeys returns a map's keys in order, so loops never depend on map
+// iteration order.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// withGrants returns the rules' identities with the entry's role grants
+// added, keeping only grants the rules justify: the role is mapped to the
+// grant's team in github.role_teams. Identities are copied, never changed.
+func withGrants(rules *schemas.Bundle, grants []RoleGrant) []schemas.Identity {
+	ids := rules.Config.Identities
+	if len(grants) == 0 || rules.Config.GitHub == nil {
+		return ids
+	}
+	out := make([]schemas.Identity, len(ids))
+	copy(out, ids)
+	for _, g := range grants {
+		if !containsString(rules.Config.GitHub.RoleTeams[g.Role], g.Source) {
+			continue
+		}
+		for i := range out {
+			if out[i].Name == g.Identity && !out[i].HasRole(g.Role) {
+				out[i].Roles = append(append([]string(nil), out[i].Roles...), g.Role)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,110 @@
+package core
+
+import (
+	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// EntryKind says what a WAL entry does.
+type EntryKind string
+
+// The kinds of WAL entry.
+const (
+	// KindGenesis installs the first rules; it is the first entry of a log.
+	KindGenesis EntryKind = "genesis"
+	// KindRules replaces the rules, judged by the governance policy of the
+	// rules in force before the change.
+	KindRules EntryKind = "rules"
+	// KindTransition applies one proposal's transition to one instance.
+	KindTransition EntryKind = "transition"
+	// KindReject records that an eligible approver rejected a proposal: its
+	// idem_key is consumed and the instance does not move.
+	KindReject EntryKind = "reject"
+)
+
+// Entry is one WAL entry as data: everything Apply needs, nothing it must
+// fetch. The git layer turns commits into Entries and back.
+type Entry struct {
+	Kind EntryKind `json:"kind"`
+	// HLC orders the entry; with Signer and IdemKey it forms the Stamp.
+	HLC HLC `json:"hlc"`
+	// Signer is the identity that proposed the change (not the reconciler,
+	// which signs every entry).
+	Signer string `json:"signer"`
+	// IdemKey makes the entry idempotent. For transitions it is the
+	// proposal's idem_key.
+	IdemKey string `json:"idem_key"`
+	// Proposal is the requested transition (transition and reject entries).
+	Proposal *schemas.Proposal `json:"proposal,omitempty"`
+	// Subject is the proposal content that was judged: its head commit and
+	// content hash.
+	Subject policies.Subject `json:"subject"`
+	// Decisions are the approvals and rejections recorded with the entry.
+	Decisions []policies.Decision `json:"decisions,omitempty"`
+	// ChangedFiles are the paths the proposal changed, for policy
+	// predicates.
+	ChangedFiles []string `json:"changed_files,omitempty"`
+	// Rules is the new rule set (genesis and rules entries).
+	Rules *schemas.Bundle `json:"rules,omitempty"`
+	// Grants are roles the reconciler observed from outside writ.yaml
+	// (GitHub team membership) when it judged the entry. Apply honours a
+	// grant only if the rules map that role to that team
+	// (github.role_teams), so the reconciler cannot invent roles.
+	Grants []RoleGrant `json:"grants,omitempty"`
+}
+
+// RoleGrant gives an identity a role for one entry's policy evaluation,
+// because it is a member of Source (a GitHub team "org/slug").
+type RoleGrant struct {
+	Identity string `json:"identity"`
+	Role     string `json:"role"`
+	Source   string `json:"source"`
+}
+
+// Stamp returns the entry's position in the total order.
+func (e Entry) Stamp() Stamp { return Stamp{HLC: e.HLC, Signer: e.Signer, IdemKey: e.IdemKey} }
+
+// Status is the result of applying one entry.
+type Status string
+
+// Statuses, in the order a reader cares about them.
+const (
+	// StatusApplied: the entry changed the state.
+	StatusApplied Status = "applied"
+	// StatusRejected: a rejection was recorded; the idem_key is consumed.
+	StatusRejected Status = "rejected"
+	// StatusDuplicate: the idem_key was already consumed; nothing changed.
+	StatusDuplicate Status = "duplicate"
+	// StatusStale: base_state is not the instance's current hash.
+	StatusStale Status = "stale"
+	// StatusWaiting: the policy is not yet satisfied (needs a human).
+	StatusWaiting Status = "waiting"
+	// StatusRefused: the entry is invalid or a guard failed.
+	StatusRefused Status = "refused"
+)
+
+// Changed reports whether the status means the state moved.
+func (s Status) Changed() bool { return s == StatusApplied || s == StatusRejected }
+
+// GuardResult is the outcome of one guard.
+type GuardResult struct {
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail"`
+}
+
+// Outcome explains what Apply did and why.
+type Outcome struct {
+	Status Status `json:"status"`
+	Reason string `json:"reason"`
+	// Guards lists every guard evaluated, in order, passed or not.
+	Guards []GuardResult `json:"guards,omitempty"`
+	// Policy is the approval evaluation, when the transition has a policy.
+	Policy *policies.Result `json:"policy,omitempty"`
+	// Override names the identity whose break-glass override applied the
+	// entry although its policy was not satisfied; empty otherwise.
+	Override string `json:"override,omitempty"`
+	// InstancePre and InstancePost are the instance hashes around the entry.
+	InstancePre  string `json:"instance_pre,omitempty"`
+	InstancePost string `json:"instance_post,omitempty"`
+}

@@ -1,0 +1,119 @@
+package reconciler
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/writ-dev/writ/reconciler/core"
+)
+
+// Verdict is what the gate says about one proposal.
+type Verdict string
+
+// Gate verdicts. The CLI maps them to exit codes.
+const (
+	// VerdictReady: every guard passes and the policy is satisfied.
+	VerdictReady Verdict = "ready"
+	// VerdictWaiting: a human still has to approve.
+	VerdictWaiting Verdict = "waiting"
+	// VerdictRejected: an eligible approver rejected; reconcile records it.
+	VerdictRejected Verdict = "rejected"
+	// VerdictRefused: invalid, unsigned, unauthorized, stale or duplicate.
+	VerdictRefused Verdict = "refused"
+	// VerdictMerged: already on main.
+	VerdictMerged Verdict = "merged"
+)
+
+// GateResult explains the verdict on one proposal.
+type GateResult struct {
+	Pending Pending
+	Verdict Verdict
+	Reason  string
+	// Entry is the WAL entry the proposal would become; Outcome what Apply
+	// says about it against the current state.
+	Entry   core.Entry
+	Outcome core.Outcome
+}
+
+// Gate judges a proposal against a state. It is pure: it runs Apply on a
+// copy of the state and never writes. hlc is the timestamp the entry would
+// carry; signatures are judged again at its time (see Pending.holdAt).
+func Gate(s core.State, p Pending, hlc core.HLC) GateResult {
+	p = p.holdAt(hlc)
+	r := GateResult{Pending: p}
+	switch {
+	case p.Merged:
+		r.Verdict, r.Reason = VerdictMerged, "already applied: the branch head is on main"
+		return r
+	case len(p.Problems) > 0:
+		r.Verdict, r.Reason = VerdictRefused, strings.Join(p.Problems, "; ")
+		return r
+	}
+	r.Entry = core.Entry{
+		Kind: core.KindTransition, HLC: hlc, Signer: p.Proposer, IdemKey: p.Proposal.IdemKey,
+		Proposal: p.Proposal, Subject: p.Subject, Decisions: p.Decisions, ChangedFiles: p.ChangedFiles(),
+		Grants: p.Grants,
+	}
+	if p.IsRules() {
+		r.Entry.Kind, r.Entry.Rules = core.KindRules, p.Rules
+	}
+	_, r.Outcome = core.Apply(s, r.Entry)
+	r.Reason = r.Outcome.Reason
+	switch r.Outcome.Status {
+	case core.StatusApplied:
+		r.Verdict = VerdictReady
+	case core.StatusWaiting:
+		r.Verdict = VerdictWaiting
+	default:
+		r.Verdict = VerdictRefused
+		if r.Outcome.Policy != nil && r.Outcome.Status == core.StatusRefused {
+			reject := r.Entry
+			reject.Kind = core.KindReject
+			if _, out := core.Apply(s, reject); out.Status == core.StatusRejected {
+				r.Entry, r.Outcome, r.Verdict = reject, out, VerdictRejected
+				r.Reason = "rejected: " + out.Policy.Description
+			}
+		}
+	}
+	return r
+}
+
+// Preload reads from s's checkpoint what Gate(s, p, …) will need (the
+// bucket of p's instance), so that a checkpoint that does not read is an
+// error here rather than a panic in Gate.
+func (p Pending) Preload(s core.State) error {
+	if p.Proposal == nil {
+		return nil
+	}
+	if err := s.Preload(p.Proposal.Instance); err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	return nil
+}
+
+// ChangedFiles lists every path the proposal adds, changes or removes,
+// sorted.
+func (p Pending) ChangedFiles() []string {
+	out := append([]string(nil), p.Deleted...)
+	for f := range p.Files {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Ignored lists every decision that does not count, with its reason: the
+// decision commits that did not verify (Pending.Ignored), then the
+// decisions the policy set aside as a whole (an override that does not
+// stand, a decision no applicable rule counts), as policies.Evaluate
+// judged them.
+func (g GateResult) Ignored() []Ignored {
+	out := append([]Ignored(nil), g.Pending.Ignored...)
+	if g.Outcome.Policy != nil {
+		for _, v := range g.Outcome.Policy.Ignored {
+			out = append(out, Ignored{Commit: v.Ref, Identity: v.Identity, Reason: string(v.Verdict) + ": " + v.Reason})
+		}
+	}
+	return out
+}

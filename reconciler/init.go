@@ -1,0 +1,234 @@
+package reconciler
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing/fstest"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/signing"
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// KeyGenerator makes a key for an identity and returns its public key in
+// authorized_keys form.
+type KeyGenerator interface {
+	Generate(identity string) (string, error)
+}
+
+// AllowedSignersFile is where Init writes git's allowed-signers file,
+// relative to the git directory.
+const AllowedSignersFile = "writ/allowed_signers"
+
+// Init creates a control repo in the Store from a template holding
+// writ.yaml, workflows/, policies/ and trust/: it gives every identity a fresh SSH
+// key (replacing the template's signers), validates the rules, writes the
+// signed genesis entry as main's first commit, writes a checkpoint, and
+// configures the repository so stock `git log --show-signature` and `git
+// verify-commit` check signatures against writ.yaml's keys.
+func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) {
+	files, err := readTemplate(template)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	// Judge the template as the user wrote it, so problems point into
+	// their files; its signers are about to be replaced, so their problems
+	// do not count. Nothing is written before this passes.
+	if _, problems := schemas.LoadBundle(mapFSOf(files)); len(withoutSigners(problems)) > 0 {
+		return plumbing.ZeroHash, fmt.Errorf("template rules do not validate: %w", withoutSigners(problems))
+	}
+	cfg, err := withFreshKeys(files[ConfigFile], keys)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	files[ConfigFile] = cfg
+	mapFS := mapFSOf(files)
+	rules, problems := schemas.LoadBundle(mapFS)
+	if len(problems) > 0 {
+		return plumbing.ZeroHash, fmt.Errorf("writ.yaml with fresh keys does not validate: %w", problems)
+	}
+	for _, p := range rules.Config.TrustPaths() {
+		b, ok := files[p]
+		if !ok {
+			return plumbing.ZeroHash, fmt.Errorf("template: trust file %s is missing (trust files live under %s/)", p, TrustDir)
+		}
+		if rules.TrustFiles == nil {
+			rules.TrustFiles = map[string][]byte{}
+		}
+		rules.TrustFiles[p] = b
+	}
+	if _, err := RingOf(rules); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("template: %w", err)
+	}
+	hash, err := core.HashRules(rules)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	id := rules.Config.Reconciler.Identity
+	entry := core.Entry{Kind: core.KindGenesis, HLC: core.NextHLC(core.HLC{}, e.now().UnixMilli()),
+		Signer: id, IdemKey: "genesis", Rules: rules}
+	pre := core.NewState()
+	post, out := core.Apply(pre, entry)
+	if out.Status != core.StatusApplied {
+		return plumbing.ZeroHash, fmt.Errorf("genesis does not apply: %s", out.Reason)
+	}
+	msg, err := wal.Encode(wal.Record{Entry: entry, RulesHash: hash, Guards: out.Guards,
+		Summary:  "Genesis: the rules in writ.yaml, workflows/ and policies/ are in force.",
+		StatePre: pre.Hash(), StatePost: post.Hash()})
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	signer, err := e.Keys.Signer(id)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	commit, err := e.Store.WriteCommit(gitstore.CommitRequest{Files: files, Message: msg,
+		Author: e.signature(rules, id), Committer: e.signature(rules, id), Signer: signer})
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("write genesis: %w", err)
+	}
+	if err := e.Store.CompareAndSwap(gitstore.MainRef, plumbing.ZeroHash, commit); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("genesis: %w", err)
+	}
+	if err := e.checkpoint(post, commit); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if err := e.configureGit(rules); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if err := e.Store.SyncWorktree(plumbing.ZeroHash, commit); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return commit, nil
+}
+
+// configureGit points stock git at writ's keys: gpg.format=ssh and an
+// allowed-signers file exported from writ.yaml.
+func (e *Engine) configureGit(rules *schemas.Bundle) error {
+	allowed, err := signing.AllowedSigners(rules.Config.Identities)
+	if err != nil {
+		return err
+	}
+	// git resolves a relative path against its own working directory, so
+	// the configured path must be absolute.
+	path, err := filepath.Abs(filepath.Join(e.Store.GitDir(), AllowedSignersFile))
+	if err != nil {
+		return fmt.Errorf("allowed signers path: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(allowed), 0o644); err != nil {
+		return fmt.Errorf("write allowed signers: %w", err)
+	}
+	repo := e.Store.Repository()
+	cfg, err := repo.Config()
+	if err != nil {
+		return fmt.Errorf("read git config: %w", err)
+	}
+	cfg.Raw.Section("gpg").SetOption("format", "ssh")
+	cfg.Raw.Section("gpg").Subsection("ssh").SetOption("allowedSignersFile", path)
+	if err := repo.SetConfig(cfg); err != nil {
+		return fmt.Errorf("write git config: %w", err)
+	}
+	return nil
+}
+
+// readTemplate reads the rules files of a template (writ.yaml and
+// workflows/, policies/, trust/), only as regular files: a symlink or an
+// executable there is refused by path (see schemas.ReadRules).
+func readTemplate(template fs.FS) (map[string][]byte, error) {
+	files, err := schemas.ReadRules(template)
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	if _, ok := files[ConfigFile]; !ok {
+		return nil, fmt.Errorf("template has no %s", ConfigFile)
+	}
+	return files, nil
+}
+
+// withoutSigners drops the problems of identities' signers, which Init
+// replaces anyway.
+func withoutSigners(problems schemas.Problems) schemas.Problems {
+	var out schemas.Problems
+	for _, p := range problems {
+		if p.File == ConfigFile && strings.Contains(p.Field, ".signers") {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// withFreshKeys rewrites writ.yaml so every identity has exactly one
+// signer: a new SSH key. Comments are kept; yaml.v3 normalises the layout.
+func withFreshKeys(cfg []byte, keys KeyGenerator) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(cfg, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", ConfigFile, err)
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: not a mapping", ConfigFile)
+	}
+	ids := mappingValue(doc.Content[0], "identities")
+	if ids == nil || ids.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("%s: no identities list", ConfigFile)
+	}
+	for _, id := range ids.Content {
+		name := mappingValue(id, "name")
+		if name == nil {
+			return nil, fmt.Errorf("%s:%d: identity without a name", ConfigFile, id.Line)
+		}
+		pub, err := keys.Generate(name.Value)
+		if err != nil {
+			return nil, fmt.Errorf("key for %s: %w", name.Value, err)
+		}
+		signers := &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{{
+			Kind: yaml.MappingNode, Content: []*yaml.Node{
+				{Kind: yaml.ScalarNode, Value: "name"}, {Kind: yaml.ScalarNode, Value: "local"},
+				{Kind: yaml.ScalarNode, Value: "ssh"},
+				{Kind: yaml.ScalarNode, Value: strings.TrimSpace(pub), Style: yaml.DoubleQuotedStyle},
+			}}}}
+		if v := mappingValue(id, "signers"); v != nil {
+			*v = *signers
+		} else {
+			id.Content = append(id.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "signers"}, signers)
+		}
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ConfigFile, err)
+	}
+	return out, nil
+}
+
+func mappingValue(m *yaml.Node, key string) *yaml.Node {
+	if m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// mapFSOf wraps files as an in-memory fs.FS.
+func mapFSOf(files map[string][]byte) fs.FS {
+	m := fstest.MapFS{}
+	for n, b := range files {
+		m[n] = &fstest.MapFile{Data: b}
+	}
+	return m
+}

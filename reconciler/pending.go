@@ -1,0 +1,424 @@
+package reconciler
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/gitobj"
+	"github.com/writ-dev/writ/gitstore/signing"
+	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// Pending is one open proposal: a branch proposals/<instance>/<name> that
+// adds proposals/<instance>/<name>.yaml, with its verified decisions.
+type Pending struct {
+	Branch string
+	Head   plumbing.Hash
+	// Path is the proposal file (its bytes at the subject commit are
+	// Files[Path]).
+	Path     string
+	Proposal *schemas.Proposal
+	// Proposer is the identity whose verified signature the proposal's
+	// commits carry.
+	Proposer string
+	// Subject is the last commit that changed the proposal, and the hash of
+	// the proposal's bytes there.
+	Subject policies.Subject
+	// Decisions are the approvals and rejections whose signatures verify.
+	Decisions []policies.Decision
+	// Ignored are decision commits that did not verify, with the reason.
+	Ignored []Ignored
+	// Problems refuse the proposal before any policy is evaluated: bad
+	// YAML, unsigned or forged commits, files outside the proposal.
+	Problems []string
+	// Merged is true when the branch head is already on main.
+	Merged bool
+	// Files are the paths the branch adds or changes, with their bytes at
+	// the subject commit; Deleted the paths it removes. For an instance
+	// proposal that is only the proposal file; a rule change may also touch
+	// writ.yaml, workflows/, policies/ and trust/.
+	Files   map[string][]byte
+	Deleted []string
+	// Rules are the rules a rule change would put in force.
+	Rules *schemas.Bundle
+	// Grants are roles observed outside writ.yaml (GitHub team
+	// membership) that the entry records; Apply honours only those the
+	// rules map (github.role_teams).
+	Grants []core.RoleGrant
+
+	// signedBy is how each proposal commit and each counted decision
+	// commit verified when read (at the reconciler's clock), by commit
+	// hash: Gate judges them again at the entry's time (holdAt).
+	signedBy map[string]signing.Verified
+}
+
+// IsRules reports whether the pending proposal changes the rules.
+func (p Pending) IsRules() bool { return p.Rules != nil }
+
+// Ignored is a decision commit that does not count, and why.
+type Ignored struct {
+	Commit   string
+	Identity string
+	Reason   string
+}
+
+// ProposalPath returns the file a proposal branch must add.
+func ProposalPath(branch string) (string, error) {
+	rest := strings.TrimPrefix(branch, ProposalPrefix)
+	parts := strings.Split(rest, "/")
+	if !strings.HasPrefix(branch, ProposalPrefix) || len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+		return "", fmt.Errorf("branch %q: want %s<instance>/<name>", branch, ProposalPrefix)
+	}
+	return "proposals/" + rest + ".yaml", nil
+}
+
+// ListPending reads every proposal branch against main. Each branch is
+// judged on its own: a broken proposal carries Problems and never stops the
+// others.
+func (e *Engine) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pending, error) {
+	branches, err := e.Store.Branches(ProposalPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("list proposal branches: %w", err)
+	}
+	ring, err := RingOf(rules)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(branches, func(i, j int) bool { return branches[i].Name < branches[j].Name })
+	out := make([]Pending, 0, len(branches))
+	for _, b := range branches {
+		out = append(out, e.readPending(rules, ring, main, b.Name, b.Hash))
+	}
+	return out, nil
+}
+
+// Pending reads one proposal branch by name ("<instance>/<name>" or
+// "proposals/<instance>/<name>").
+func (e *Engine) Pending(rules *schemas.Bundle, main plumbing.Hash, name string) (Pending, error) {
+	if !strings.HasPrefix(name, ProposalPrefix) {
+		name = ProposalPrefix + name
+	}
+	name = strings.TrimSuffix(name, ".yaml")
+	head, err := e.Store.Ref("refs/heads/" + name)
+	if err != nil {
+		return Pending{}, fmt.Errorf("proposal %s: %w", name, err)
+	}
+	ring, err := RingOf(rules)
+	if err != nil {
+		return Pending{}, err
+	}
+	return e.readPending(rules, ring, main, name, head), nil
+}
+
+func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch string, head plumbing.Hash) Pending {
+	path, err := ProposalPath(branch)
+	if err != nil {
+		return Pending{Branch: branch, Head: head, Problems: []string{err.Error()}}
+	}
+	return e.readProposal(rules, ring, main, branch, path, head, nil)
+}
+
+// PendingFromCommits reads a proposal that arrives as commits rather than
+// as a local proposal branch (a pull request's head, fetched): the proposal
+// file is the one file under proposals/ that the commits between main and
+// head add. name labels the result (for example "pull/12"). Decisions
+// recorded elsewhere (pull-request reviews) are added by the caller. A head
+// that main already contains is Merged: when its entry merged it, the
+// proposal file is on main (and Path names it); when head is on main's own
+// history, there are no commits between (and Path is empty).
+func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, name string, head plumbing.Hash) (Pending, error) {
+	ring, err := RingOf(rules)
+	if err != nil {
+		return Pending{}, err
+	}
+	// What the branch itself changed, commit by commit: a tree diff against
+	// main would also show what main gained since the branch forked.
+	commits, err := e.Store.BranchCommitsUntil(head, main, onMain(rules, ring))
+	if err != nil {
+		return Pending{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(commits) == 0 && !main.IsZero() {
+		return Pending{Branch: name, Head: head, Merged: true}, nil
+	}
+	walked := &branchWalk{commits: commits}
+	seen := map[string]bool{}
+	var paths []string
+	for _, c := range commits {
+		changed, err := e.changedFiles(c)
+		if err != nil {
+			return Pending{}, fmt.Errorf("%s: %w", name, err)
+		}
+		walked.changed = append(walked.changed, changed)
+		if err := quotedPaths(changed); err != nil {
+			return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf("commit %s: %v", shortHash(c.Hash.String()), err)}}, nil
+		}
+		for _, f := range changed {
+			if strings.HasPrefix(f, "proposals/") && !seen[f] {
+				seen[f] = true
+				paths = append(paths, f)
+			}
+		}
+	}
+	sort.Strings(paths)
+	if len(paths) != 1 {
+		return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf(
+			"%s changes %d files under proposals/ (%s); a proposal adds exactly one proposals/<instance>/<name>.yaml",
+			name, len(paths), strings.Join(paths, ", "))}}, nil
+	}
+	if _, err := ProposalPath(strings.TrimSuffix(paths[0], ".yaml")); err != nil || !strings.HasSuffix(paths[0], ".yaml") {
+		return Pending{Branch: name, Head: head, Path: paths[0], Problems: []string{
+			fmt.Sprintf("%s is not at proposals/<instance>/<name>.yaml", paths[0])}}, nil
+	}
+	return e.readProposal(rules, ring, main, name, paths[0], head, walked), nil
+}
+
+// branchWalk is the commits between main and a proposal's head, as
+// BranchCommitsUntil gives them, and the files each one changes when
+// already known (changed is then as long as commits).
+type branchWalk struct {
+	commits []*object.Commit
+	changed [][]string
+}
+
+// changedFiles returns the files commit i changes.
+func (w *branchWalk) changedFiles(e *Engine, i int) ([]string, error) {
+	if i < len(w.changed) {
+		return w.changed[i], nil
+	}
+	return e.changedFiles(w.commits[i])
+}
+
+// readProposal reads the proposal at path (proposals/<instance>/<name>.yaml)
+// from the commits between main and head, verifying every commit. walked,
+// when not nil, is those commits already read.
+func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch, path string, head plumbing.Hash, walked *branchWalk) Pending {
+	p := Pending{Branch: branch, Head: head, Path: path}
+	problem := func(format string, args ...any) Pending {
+		p.Problems = append(p.Problems, fmt.Sprintf(format, args...))
+		return p
+	}
+	// A WAL entry adds the proposal file to main, so its presence there
+	// means the proposal was applied. This costs a few tree lookups, not a
+	// walk of history.
+	if !main.IsZero() {
+		_, err := e.Store.ReadFile(main, path)
+		switch {
+		case err == nil:
+			p.Merged = true
+			return p
+		case !errors.Is(err, gitstore.ErrNotFound):
+			return problem("branch %s: %v", branch, err)
+		}
+	}
+	if walked == nil {
+		commits, err := e.Store.BranchCommitsUntil(head, main, onMain(rules, ring))
+		if err != nil {
+			return problem("branch %s: %v", branch, err)
+		}
+		walked = &branchWalk{commits: commits}
+	}
+	var subject *object.Commit
+	rulesChange := IsRulesProposal(path)
+	touched := map[string]bool{}
+	for i, c := range walked.commits {
+		short := shortHash(c.Hash.String())
+		d, isDecision, derr := parseDecision(c.Message)
+		if isDecision {
+			p.addDecision(ring, e.now(), c, d, derr)
+			continue
+		}
+		v, err := verifyNow(c, ring, e.now())
+		if err != nil {
+			// The signature layer's errors name the commit already.
+			return problem("%v: %s", err, signatureHint(err))
+		}
+		if p.Proposer == "" {
+			p.Proposer = v.Identity
+		} else if v.Identity != p.Proposer {
+			return problem("commit %s: signed by %s, but %s wrote this proposal; only the proposer may change it", short, v.Identity, p.Proposer)
+		}
+		changed, err := walked.changedFiles(e, i)
+		if err != nil {
+			return problem("commit %s: %v", short, err)
+		}
+		if err := quotedPaths(changed); err != nil {
+			return problem("commit %s: %v", short, err)
+		}
+		for _, f := range changed {
+			switch {
+			case f == path:
+			case rulesChange && IsRulesPath(f):
+			case e.notRegularAt(c.Hash, f) != nil:
+				// trust -> /etc: say what it is, not only where.
+				return problem("commit %s: %v", short, e.notRegularAt(c.Hash, f))
+			case rulesChange:
+				return problem("commit %s changes %s; a rule change may only change %s, writ.yaml, workflows/, policies/ and trust/", short, f, path)
+			default:
+				return problem("commit %s changes %s; a proposal branch may only change %s", short, f, path)
+			}
+			touched[f] = true
+		}
+		p.signed(c, v)
+		subject = c
+	}
+	if subject == nil {
+		return problem("branch %s has no proposal commit", branch)
+	}
+	if err := e.regularFiles(subject.Hash, path, pathsOf(touched)); err != nil {
+		return problem("commit %s: %v", shortHash(subject.Hash.String()), err)
+	}
+	raw, err := e.Store.ReadFile(subject.Hash, path)
+	if errors.Is(err, gitstore.ErrNotFound) {
+		return problem("commit %s: %s does not exist", shortHash(subject.Hash.String()), path)
+	} else if err != nil {
+		return problem("commit %s: %v", shortHash(subject.Hash.String()), err)
+	}
+	// A rule change's content is the whole change; readRulesChange sets it.
+	p.Subject = policies.Subject{Commit: subject.Hash.String(), Content: schemas.HashBytes(raw)}
+	prop, problems := checkProposal(rules, path, raw)
+	for _, pr := range problems {
+		p.Problems = append(p.Problems, pr.String())
+	}
+	if len(problems) > 0 {
+		return p
+	}
+	p.Proposal = prop
+	if rulesChange {
+		p = e.readRulesChange(p, rules, main, subject.Hash, raw, touched, forkPoints(walked.commits))
+		p.dropContradictions()
+		return p
+	}
+	p.Files = map[string][]byte{}
+	for f := range touched {
+		b, err := e.Store.ReadFile(subject.Hash, f)
+		switch {
+		case errors.Is(err, gitstore.ErrNotFound):
+			p.Deleted = append(p.Deleted, f)
+		case err != nil:
+			return problem("commit %s: %s: %v", shortHash(subject.Hash.String()), f, err)
+		default:
+			p.Files[f] = b
+		}
+	}
+	sort.Strings(p.Deleted)
+	p.dropContradictions()
+	return p
+}
+
+// addDecision verifies a decision commit and records it or the reason it
+// is ignored.
+func (p *Pending) addDecision(ring *signing.KeyRing, now time.Time, c *object.Commit, d policies.Decision, perr error) {
+	ign := func(reason string) {
+		p.Ignored = append(p.Ignored, Ignored{Commit: c.Hash.String(), Identity: d.Identity, Reason: reason})
+	}
+	if perr != nil {
+		ign("malformed decision: " + perr.Error())
+		return
+	}
+	v, err := verifyNow(c, ring, now)
+	if err != nil {
+		ign(fmt.Sprintf("signature: %v (%s)", err, signatureHint(err)))
+		return
+	}
+	if v.Identity != d.Identity {
+		ign(fmt.Sprintf("signed by %s but claims to be %s", v.Identity, d.Identity))
+		return
+	}
+	if c.NumParents() != 1 {
+		ign("a decision commit has exactly one parent")
+		return
+	}
+	parent, err := c.Parent(0)
+	if err != nil || parent.TreeHash != c.TreeHash {
+		ign("a decision commit may not change files")
+		return
+	}
+	d.Ref = c.Hash.String()
+	p.Decisions = append(p.Decisions, d)
+	p.signed(c, v)
+}
+
+// signed records how commit c verified.
+func (p *Pending) signed(c *object.Commit, v signing.Verified) {
+	if p.signedBy == nil {
+		p.signedBy = map[string]signing.Verified{}
+	}
+	p.signedBy[c.Hash.String()] = v
+}
+
+// onMain recognises main's commits for Store.BranchCommitsUntil, so that
+// reading a proposal costs the same however long ago it forked: a commit
+// whose message is a WAL entry and that the reconciler's identity signed
+// is taken as on main. Only the reconciler writes such commits, and it
+// publishes them only on main; an entry that lost a race to publish is
+// the one exception, and a branch built on it is judged without it. The
+// signature is checked against the current rules; an entry signed by a
+// retired reconciler key is not recognised, and the walk then falls back to
+// reading main (see BranchCommitsUntil).
+func onMain(rules *schemas.Bundle, ring *signing.KeyRing) func(*object.Commit) bool {
+	id := rules.Config.Reconciler.Identity
+	return func(c *object.Commit) bool {
+		if _, err := wal.Decode(c.Message); err != nil {
+			return false
+		}
+		v, err := signing.VerifyCommit(c, ring)
+		return err == nil && v.Identity == id
+	}
+}
+
+// changedFiles lists what a commit changed against its first parent.
+func (e *Engine) changedFiles(c *object.Commit) ([]string, error) {
+	var parent plumbing.Hash
+	if c.NumParents() > 0 {
+		parent = c.ParentHashes[0]
+	}
+	return e.Store.ChangedFiles(parent, c.Hash)
+}
+
+// checkProposal loads a proposal file and checks it against the rules,
+// keeping line numbers for every problem.
+func checkProposal(rules *schemas.Bundle, path string, raw []byte) (*schemas.Proposal, schemas.Problems) {
+	var prop schemas.Proposal
+	pos, problems := schemas.Decode(schemas.KindProposal, path, raw, &prop)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	if problems = schemas.CheckProposal(rules, path, &prop, pos); len(problems) > 0 {
+		return nil, problems
+	}
+	return &prop, nil
+}
+
+// notRegularAt returns gitstore.RegularFile's error for the entry at path
+// in commit's tree when it exists and is neither a regular file nor a
+// directory, and nil otherwise.
+func (e *Engine) notRegularAt(commit plumbing.Hash, path string) error {
+	mode, err := e.Store.FileMode(commit, path)
+	if err != nil || mode == gitobj.ModeDir {
+		return nil
+	}
+	return gitstore.RegularFile(path, mode)
+}
+
+// quotedPaths returns gitstore.ValidatePath's error for the first path that
+// is not a valid path (a control character, a backslash, a "." or ".."
+// component): it quotes the path, which anyone who can push a branch
+// chose, so that no message ever prints a raw newline or escape from it.
+func quotedPaths(paths []string) error {
+	for _, f := range paths {
+		if err := gitstore.ValidatePath(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+package reconciler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"gopkg.in/yaml.v3"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// ProposeRequest asks for a new local proposal branch.
+type ProposeRequest struct {
+	// As is the proposing identity; its key signs the commit.
+	As string
+	// Proposal is the request. An empty BaseState is filled with the
+	// instance's current hash, an empty IdemKey with one derived from the
+	// request, so proposing the same thing twice gives the same key.
+	Proposal schemas.Proposal
+	// Name is the proposal's file name stem; default <transition>-<key>.
+	Name string
+}
+
+// Proposed is the branch a proposal was written to.
+type Proposed struct {
+	Branch   string
+	Path     string
+	Commit   plumbing.Hash
+	Proposal schemas.Proposal
+}
+
+// Propose writes a signed proposal commit on a new branch
+// proposals/<instance>/<name> forked from main. The proposal is validated
+// first; a bad one is refused and nothing is written.
+func (e *Engine) Propose(req ProposeRequest) (*Proposed, error) {
+	res, err := e.Replay(ReplayOptions{FromCheckpoint: true})
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	rules := res.State.Rules()
+	if _, ok := rules.Identity(req.As); !ok {
+		return nil, fmt.Errorf("%w: %q is not an identity in writ.yaml", ErrRefused, req.As)
+	}
+	p := req.Proposal
+	if err := res.State.Preload(p.Instance); err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	if p.BaseState == "" {
+		p.BaseState = res.State.InstanceHash(p.Instance)
+	}
+	if p.IdemKey == "" {
+		p.IdemKey = DeriveIdemKey(p)
+	}
+	name := req.Name
+	if name == "" {
+		key := strings.TrimPrefix(p.IdemKey, "k-")
+		name = p.Transition + "-" + key[:min(8, len(key))]
+	}
+	return e.writeProposal(rules, res.Head, proposalBranch{
+		As: req.As, Branch: ProposalPrefix + p.Instance + "/" + name, Proposal: p,
+		Subject: fmt.Sprintf("propose: %s %s", p.Transition, p.Instance),
+	})
+}
+
+// proposalBranch is what writeProposal puts on a new proposal branch.
+type proposalBranch struct {
+	As       string
+	Branch   string
+	Proposal schemas.Proposal
+	Subject  string
+	// Files and Deleted are further changes (a rule change's files).
+	Files   map[string][]byte
+	Deleted []string
+	// Check, when set, must accept the written commit before the branch
+	// is created.
+	Check func(commit plumbing.Hash) error
+}
+
+// writeProposal validates the proposal, writes one commit signed by the
+// proposer on top of main adding it (and any further files), and creates
+// the branch by compare-and-swap. Nothing is left behind on refusal but an
+// unreachable object.
+func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b proposalBranch) (*Proposed, error) {
+	path, err := ProposalPath(b.Branch)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := yaml.Marshal(&b.Proposal)
+	if err != nil {
+		return nil, fmt.Errorf("encode proposal: %w", err)
+	}
+	if _, problems := checkProposal(rules, path, raw); len(problems) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrRefused, problems)
+	}
+	files := map[string][]byte{path: raw}
+	for f, data := range b.Files {
+		files[f] = data
+	}
+	signer, err := e.Keys.Signer(b.As)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := gitstore.FormatMessage(b.Subject, b.Proposal.Justification, nil)
+	if err != nil {
+		return nil, err
+	}
+	commit, err := e.Store.WriteCommit(gitstore.CommitRequest{
+		Parents: []plumbing.Hash{main}, Files: files, Delete: b.Deleted, Message: msg,
+		Author: e.signature(rules, b.As), Committer: e.signature(rules, b.As), Signer: signer,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("write proposal commit: %w", err)
+	}
+	if b.Check != nil {
+		if err := b.Check(commit); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.Store.CompareAndSwap("refs/heads/"+b.Branch, plumbing.ZeroHash, commit); err != nil {
+		return nil, fmt.Errorf("create branch %s (does a proposal of that name exist?): %w", b.Branch, err)
+	}
+	return &Proposed{Branch: b.Branch, Path: path, Commit: commit, Proposal: b.Proposal}, nil
+}
+
+// DeriveIdemKey derives an idempotency key from what a proposal asks for:
+// the same instance, transition, base state and inputs give the same key.
+func DeriveIdemKey(p schemas.Proposal) string {
+	inputs, _ := schemas.CanonicalJSON(p.Inputs)
+	sum := sha256.Sum256([]byte(p.Instance + "\x00" + p.Workflow + "\x00" + p.Transition + "\x00" + p.BaseState + "\x00" + string(inputs)))
+	return "k-" + hex.EncodeToString(sum[:8])
+}

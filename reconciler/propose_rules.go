@@ -1,0 +1,121 @@
+package reconciler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/schemas"
+)
+
+// ProposeRulesRequest asks for a governance proposal: a change to
+// writ.yaml or files under workflows/, policies/ or trust/.
+type ProposeRulesRequest struct {
+	As            string
+	Name          string
+	Justification string
+	// Files are the new contents of changed or added rules files; Deleted
+	// the rules files to remove.
+	Files   map[string][]byte
+	Deleted []string
+}
+
+// ProposeRules writes a signed rule-change proposal on a new branch
+// proposals/rules/<name>: the changed rules files plus
+// proposals/rules/<name>.yaml, whose base_state is the rules hash in force.
+// The changed rules must validate; otherwise nothing is written. The change
+// is judged later by the governance policy of the rules in force before it.
+func (e *Engine) ProposeRules(req ProposeRulesRequest) (*Proposed, error) {
+	res, err := e.Replay(ReplayOptions{FromCheckpoint: true})
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	rules := res.State.Rules()
+	if _, ok := rules.Identity(req.As); !ok {
+		return nil, fmt.Errorf("%w: %q is not an identity in writ.yaml", ErrRefused, req.As)
+	}
+	if len(req.Files)+len(req.Deleted) == 0 {
+		return nil, fmt.Errorf("%w: the change touches no rules file", ErrRefused)
+	}
+	changed := make([]string, 0, len(req.Files)+len(req.Deleted))
+	for f := range req.Files {
+		changed = append(changed, f)
+	}
+	changed = append(changed, req.Deleted...)
+	sort.Strings(changed)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", res.State.RulesHash())
+	for _, f := range changed {
+		if !IsRulesPath(f) {
+			return nil, fmt.Errorf("%w: %s is not a rules file (writ.yaml, workflows/, policies/, trust/)", ErrRefused, f)
+		}
+		fmt.Fprintf(h, "%s\x00%x\x00", f, sha256.Sum256(req.Files[f]))
+	}
+	p := schemas.Proposal{Instance: schemas.RulesInstance, Workflow: schemas.RulesInstance, Transition: schemas.RulesTransition,
+		BaseState: res.State.RulesHash(), IdemKey: "k-" + hex.EncodeToString(h.Sum(nil)[:8]), Justification: req.Justification}
+	name := req.Name
+	if name == "" {
+		name = "change-" + p.IdemKey[2:10]
+	}
+	return e.writeProposal(rules, res.Head, proposalBranch{
+		As: req.As, Branch: ProposalPrefix + schemas.RulesInstance + "/" + name, Proposal: p,
+		Subject: "propose: change the rules", Files: req.Files, Deleted: req.Deleted,
+		// The changed rules must validate as a whole before anyone is
+		// asked to approve them.
+		Check: func(commit plumbing.Hash) error {
+			if _, err := LoadRules(e.Store, commit); err != nil {
+				return fmt.Errorf("%w: %w", ErrRefused, err)
+			}
+			return nil
+		},
+	})
+}
+
+// RulesChanges compares rules files in a working tree with main: changed or
+// added files with their bytes, and deleted paths. read returns a working
+// tree file (os.ErrNotExist when absent); list lists the working tree's
+// rules files.
+func (e *Engine) RulesChanges(read func(path string) ([]byte, error), list func() ([]string, error)) (map[string][]byte, []string, error) {
+	head, err := e.mainHead()
+	if err != nil {
+		return nil, nil, err
+	}
+	onMain := map[string]bool{ConfigFile: true}
+	for _, dir := range schemas.RulesDirs() {
+		files, err := e.Store.ListFiles(head, dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, f := range files {
+			onMain[f] = true
+		}
+	}
+	local, err := list()
+	if err != nil {
+		return nil, nil, err
+	}
+	changed := map[string][]byte{}
+	seen := map[string]bool{}
+	for _, f := range local {
+		seen[f] = true
+		b, err := read(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		old, err := e.Store.ReadFile(head, f)
+		if err != nil || string(old) != string(b) {
+			changed[f] = b
+		}
+	}
+	var deleted []string
+	for f := range onMain {
+		if !seen[f] {
+			deleted = append(deleted, f)
+		}
+	}
+	sort.Strings(deleted)
+	return changed, deleted, nil
+}

@@ -1,0 +1,379 @@
+package reconciler
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/gitstore/signing"
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/wal"
+)
+
+// ReplayOptions choose how a replay starts and what it keeps.
+type ReplayOptions struct {
+	// FromCheckpoint restores the checkpoint snapshot and replays only the
+	// entries after it. Without it, replay starts at the first commit and
+	// checks the checkpoint (if any) on the way.
+	FromCheckpoint bool
+	// Collect keeps every verified entry in the result (for `writ log`).
+	Collect bool
+	// OnEntry, when set, is called in log order with each entry that
+	// passed its signature, trailer and apply checks (for `writ verify`).
+	// The state-hash checks of the newest few entries may still fail
+	// after the call; Replay's error then names that entry.
+	OnEntry func(index int, v Verified)
+
+	// head, when set, is replayed instead of the local main (a fetched
+	// remote main); ignoreCheckpoint replays it all without reading or
+	// checking the checkpoint.
+	head             plumbing.Hash
+	ignoreCheckpoint bool
+	// noGraph walks main by reading its commits even where git's
+	// commit-graph could say their first parents.
+	noGraph bool
+}
+
+// Verified is one WAL entry that passed replay.
+type Verified struct {
+	Commit  plumbing.Hash
+	Author  object.Signature
+	Signer  signing.Verified
+	Record  wal.Record
+	Outcome core.Outcome
+}
+
+// ReplayResult is the state at main's head and what was checked.
+type ReplayResult struct {
+	State   core.State
+	Head    plumbing.Hash
+	Entries []Verified
+	// Replayed counts the entries applied in this run.
+	Replayed int
+	// CheckpointAt is the main commit the checkpoint covers, zero if none;
+	// Checkpoint is the checkpoint commit.
+	CheckpointAt plumbing.Hash
+	Checkpoint   plumbing.Hash
+}
+
+// TamperError names the WAL commit that does not verify and why.
+type TamperError struct {
+	Commit plumbing.Hash
+	Index  int
+	Reason string
+}
+
+func (e *TamperError) Error() string {
+	return fmt.Sprintf("entry %d, commit %s: %s", e.Index, e.Commit, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrTampered) true.
+func (e *TamperError) Unwrap() error { return ErrTampered }
+
+// Replay verifies and folds main's first-parent history. Every entry's
+// signature must be the reconciler identity's (as named by the rules in
+// force), its trailers must decode, its proposal and decisions must verify
+// against their own signed commits, its tree must be its first parent's
+// plus the proposal file, what it merged must be what was approved (its
+// second parent descends from the proposal commit; a rules entry's rules
+// files are that commit's and hash to Writ-Content: see replay_merged.go),
+// it must apply, and the state hashes it records must match the replayed
+// ones. The first failure, in log order, stops the
+// replay with a *TamperError (or an error wrapping ErrRewritten).
+//
+// The checks that do not depend on the state (reading commits and trees,
+// decoding trailers, every signature, the proposal file) run on all cores,
+// a bounded window of entries ahead of the fold; Apply runs on one
+// goroutine, in log order, and state hashes are compared as soon as they
+// are computed. The result is the same as checking one entry after the
+// other: the same state, the same first error.
+func (e *Engine) Replay(opts ReplayOptions) (*ReplayResult, error) {
+	res, _, err := e.replay(opts)
+	return res, err
+}
+
+// replay is Replay, also returning what the fold counted.
+func (e *Engine) replay(opts ReplayOptions) (*ReplayResult, replayStats, error) {
+	res, r, err := e.replayWith(opts)
+	if r == nil {
+		return res, replayStats{}, err
+	}
+	return res, r.stats, err
+}
+
+func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error) {
+	head := opts.head
+	if head.IsZero() {
+		var err error
+		if head, err = e.mainHead(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if head.IsZero() {
+		return nil, nil, fmt.Errorf("main has no commits: not a writ control repo (run writ init)")
+	}
+	res := &ReplayResult{State: core.NewState(), Head: head}
+	read := openReader(e.Store)
+	var cp gitstore.Checkpoint
+	err := gitstore.ErrNoRef
+	if !opts.ignoreCheckpoint {
+		cp, err = e.Store.ReadCheckpoint()
+	}
+	if errors.Is(err, gitstore.ErrBadCheckpoint) {
+		// The checkpoint is a cache and the log the truth: one that is not
+		// a checkpoint commit is not used; the next reconcile replaces it.
+		err = gitstore.ErrNoRef
+	}
+	hasCheckpoint := err == nil
+	if err != nil && !errors.Is(err, gitstore.ErrNoRef) {
+		return nil, nil, fmt.Errorf("read checkpoint: %w", err)
+	}
+	var snapshot core.State
+	if hasCheckpoint {
+		snapshot, err = e.restore(cp, read)
+		switch {
+		case errors.Is(err, core.ErrSnapshotFormat):
+			// Written by another version of writ: replay instead; the next
+			// reconcile writes the checkpoint in this version's format.
+			hasCheckpoint, snapshot, cp = false, core.State{}, gitstore.Checkpoint{}
+		case err != nil:
+			return nil, nil, err
+		default:
+			res.CheckpointAt, res.Checkpoint = cp.At, cp.Commit
+		}
+	}
+	r := newReplayer(e, read)
+	run := foldRun{res: res, collect: opts.Collect, onEntry: opts.OnEntry, cpIndex: -1, snapshot: snapshot, checkpoint: cp.Commit}
+	if hasCheckpoint && opts.FromCheckpoint {
+		// Only the entries after the checkpoint: cost grows with new
+		// entries, not with history.
+		if run.chain, err = read.firstParents(head, cp.At); errors.Is(err, gitstore.ErrNotOnChain) {
+			return nil, nil, rewritten(cp)
+		} else if err != nil {
+			return nil, nil, fmt.Errorf("walk main: %w", err)
+		}
+		run.base = int(snapshot.Entries())
+		res.State = snapshot
+		if len(run.chain) > 0 {
+			// The entry after the checkpoint diffs against the checkpoint's
+			// entry; nothing else is read from before it.
+			run.parentTree, _ = r.treeOf(cp.At)
+		}
+	} else {
+		r.early = startEarlySigs(read, r.guessRing(snapshot, head))
+		// With OnEntry, entries are reported as the fold reaches them, before
+		// a chain taken from the commit-graph is proven (see recheckChain):
+		// walk the commits themselves then.
+		useGraph := opts.OnEntry == nil && !opts.noGraph
+		run.chain, run.fromGraph, err = read.firstParentsVisit(head, plumbing.ZeroHash, r.early.offer, useGraph)
+		r.early.stop()
+		r.stats.FromGraph = run.fromGraph
+		if err != nil {
+			return nil, nil, fmt.Errorf("walk main: %w", err)
+		}
+		if hasCheckpoint {
+			run.cpIndex = slices.Index(run.chain, cp.At)
+			if run.cpIndex < 0 && run.fromGraph {
+				// The commit-graph is a cache: before calling main
+				// rewritten, walk the commits themselves.
+				if run.chain, _, err = read.firstParentsVisit(head, plumbing.ZeroHash, nil, false); err != nil {
+					return nil, nil, fmt.Errorf("walk main: %w", err)
+				}
+				run.fromGraph, run.cpIndex = false, slices.Index(run.chain, cp.At)
+			}
+			if run.cpIndex < 0 {
+				return nil, nil, rewritten(cp)
+			}
+		}
+	}
+	for {
+		err := r.fold(&run)
+		if err == nil {
+			return res, r, nil
+		}
+		if !run.fromGraph {
+			return nil, r, err
+		}
+		if err := r.recheckChain(&run, read, head, err, cp, hasCheckpoint); errors.Is(err, errRestart) {
+			opts.noGraph = true
+			return e.replayWith(opts)
+		} else if err != nil {
+			return nil, r, err
+		}
+	}
+}
+
+// offChain reports that the chain the fold was given, taken in part from
+// the commit-graph, is not main's first-parent history at chain index at:
+// the commit there does not have the one before it as its first parent,
+// or could not be read (cause).
+type offChain struct {
+	at    int
+	cause error
+}
+
+func (e *offChain) Error() string {
+	return fmt.Sprintf("the commit-graph disagrees with the commits at chain index %d", e.at)
+}
+
+// checkLink checks, for a chain taken from the commit-graph, that entry p
+// follows the entry before it: its first parent is that entry (it has
+// none, for the first entry of a whole-history replay).
+func (run *foldRun) checkLink(p *prepared) error {
+	ci := p.index - run.base
+	switch {
+	case p.readErr != nil:
+		return &offChain{at: ci, cause: p.readErr}
+	case ci == 0:
+		if run.base == 0 && len(p.c.Parents) != 0 {
+			return &offChain{at: ci}
+		}
+	case len(p.c.Parents) == 0 || p.c.Parents[0] != run.chain[ci-1]:
+		return &offChain{at: ci}
+	}
+	return nil
+}
+
+// errRestart asks for the replay to start again without the commit-graph.
+var errRestart = errors.New("replay again without the commit-graph")
+
+// recheckChain decides what a failed fold over a chain taken from the
+// commit-graph means. Each entry's link to the one before it is checked as
+// the fold reaches it, so a fold that completes has followed main; but the
+// graph is git's cache, and an entry that fails before the links above it
+// are checked may not be on main at all. So the commits themselves are
+// walked: when the chain up to the failing entry is theirs, the failure
+// stands (returned as is); when the entries folded so far are theirs and
+// the graph went wrong after them, the fold resumes on the commits' chain
+// (nil), folding and collecting nothing twice; otherwise the replay starts
+// again without the graph (errRestart: nothing was reported, since the
+// graph is not used with OnEntry).
+func (r *replayer) recheckChain(run *foldRun, read *objectReader, head plumbing.Hash, failure error, cp gitstore.Checkpoint, hasCheckpoint bool) error {
+	truth, _, err := read.firstParentsVisit(head, plumbing.ZeroHash, nil, false)
+	if err != nil {
+		return fmt.Errorf("walk main: %w", err)
+	}
+	same := 0 // the length of the chains' common prefix
+	for same < len(truth) && same < len(run.chain) && truth[same] == run.chain[same] {
+		same++
+	}
+	folded := run.res.Replayed // whole-history replays only: base is 0
+	failed := folded
+	var off *offChain
+	var tamper *TamperError
+	switch {
+	case errors.As(failure, &off):
+		failed = off.at
+	case errors.As(failure, &tamper):
+		failed = tamper.Index - run.base
+	}
+	if same > failed || (same == len(truth) && same == len(run.chain)) {
+		if off != nil && off.cause != nil {
+			return off.cause
+		}
+		return failure
+	}
+	if same < folded {
+		// Entries off main were folded: start again on main's chain.
+		return errRestart
+	}
+	run.chain, run.fromGraph, run.start = truth, false, folded
+	r.stats.Rechecked++
+	if folded > 0 {
+		if run.parentTree, err = r.treeOf(truth[folded-1]); err != nil {
+			return err
+		}
+	}
+	if hasCheckpoint && run.cpIndex >= folded {
+		if run.cpIndex = slices.Index(truth, cp.At); run.cpIndex < 0 {
+			return rewritten(cp)
+		}
+	}
+	return nil
+}
+
+func rewritten(cp gitstore.Checkpoint) error {
+	return fmt.Errorf("%w: checkpoint %s covers commit %s, which is not on main's first-parent history",
+		ErrRewritten, shortHash(cp.Commit.String()), cp.At)
+}
+
+// restoreCheckpoint rebuilds the checkpoint's state and checks that the
+// reconciler signed it.
+func (e *Engine) restoreCheckpoint(cp gitstore.Checkpoint) (core.State, error) {
+	return e.restore(cp, openReader(e.Store))
+}
+
+// verifier checks entries one at a time, on the calling goroutine, with
+// the same checks as Replay.
+type verifier struct {
+	engine *Engine
+	r      *replayer
+	// checkpoint is the checkpoint commit the states it is given were
+	// restored from (zero: none), named when one of its buckets fails.
+	checkpoint plumbing.Hash
+}
+
+// entry verifies one WAL commit against the state before it and returns
+// the state after it.
+func (v *verifier) entry(s core.State, c *object.Commit, index int) (Verified, core.State, error) {
+	if v.r == nil {
+		v.r = newReplayer(v.engine, &objectReader{store: v.engine.Store})
+	}
+	p := v.r.prepareView(viewOf(c), index, v.r.ringFor(s.Rules(), s.RulesHash()))
+	st := stepState{state: s, hash: s.Hash()}
+	if len(c.ParentHashes) > 0 {
+		if pc, err := v.engine.Store.Commit(c.ParentHashes[0]); err == nil {
+			st.parentTree = pc.TreeHash
+		}
+	}
+	if err := preload(s, p, v.checkpoint); err != nil {
+		return Verified{}, s, err
+	}
+	ent, next, err := v.r.apply(p, &st)
+	if err != nil {
+		return Verified{}, s, err
+	}
+	if h := next.Hash(); h != p.rec.StatePost {
+		return Verified{}, s, p.tamper("%s is %s, replay gives %s", wal.KeyStatePost, p.rec.StatePost, h)
+	}
+	return ent, next, nil
+}
+
+// preload reads, from the checkpoint a state was restored from, the bucket
+// of the instance entry p applies to, so a checkpoint that does not read
+// is an error naming that checkpoint rather than a panic in Apply.
+func preload(s core.State, p *prepared, checkpoint plumbing.Hash) error {
+	if p.readErr != nil || p.early != nil || p.rec.Entry.Proposal == nil {
+		return nil
+	}
+	if err := s.Preload(p.rec.Entry.Proposal.Instance); err != nil {
+		return &TamperError{Commit: checkpoint, Index: p.index, Reason: "checkpoint: " + err.Error()}
+	}
+	return nil
+}
+
+// guessRing is the key ring most entries of a whole-history replay are
+// likely verified with: the checkpoint's rules if there is a checkpoint,
+// else the rules in main's head tree; nil if neither reads.
+func (r *replayer) guessRing(snapshot core.State, head plumbing.Hash) *ringRef {
+	if rules := snapshot.Rules(); rules != nil {
+		return r.ringFor(rules, snapshot.RulesHash())
+	}
+	c, err := r.read.commit(head)
+	if err != nil {
+		return nil
+	}
+	rules, err := r.loadRules(c)
+	if err != nil {
+		return nil
+	}
+	hash, err := core.HashRules(rules)
+	if err != nil {
+		return nil
+	}
+	return r.ringFor(rules, hash)
+}

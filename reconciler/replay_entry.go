@@ -1,0 +1,314 @@
+package reconciler
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/gitstore/signing"
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// prepared is what the checks that do not depend on the state found about
+// one entry. Each field holds the outcome of one check of the sequence a
+// one-by-one replay runs, so the fold can report the first failure in that
+// sequence.
+type prepared struct {
+	index int
+	c     *commitView
+	rec   wal.Record
+	// readErr: the commit could not be read (not a tamper error).
+	readErr error
+	// early: decoding, the entry's shape, and the rules it installs.
+	early error
+	// newRulesHash is the hash of the rules a genesis or rules entry
+	// installs (rec.Entry.Rules).
+	newRulesHash string
+	// ring is the key ring the signature checks below used.
+	ring    *ringRef
+	signer  signing.Verified
+	sigErr  error
+	headErr error     // the second parent is the recorded proposal head
+	tree    treeFacts // the merge's tree along the proposal path
+	// laterErr: the proposal commit, its file and the decisions.
+	laterErr error
+}
+
+func (p *prepared) tamper(format string, args ...any) error {
+	return &TamperError{Commit: p.c.Hash, Index: p.index, Reason: fmt.Sprintf(format, args...)}
+}
+
+// prepare reads commit h and runs the stateless checks of entry index,
+// verifying signatures against ring.
+func (r *replayer) prepare(h plumbing.Hash, index int, ring *ringRef) *prepared {
+	c, err := r.read.commit(h)
+	if err != nil {
+		return &prepared{index: index, c: &commitView{Hash: h}, readErr: fmt.Errorf("read commit %s: %w", h, err)}
+	}
+	return r.prepareView(c, index, ring)
+}
+
+// prepareView runs the stateless checks of entry index on commit c.
+func (r *replayer) prepareView(c *commitView, index int, ring *ringRef) *prepared {
+	p := &prepared{index: index, c: c}
+	rec, err := wal.Decode(c.Message)
+	if err != nil {
+		p.early = p.tamper("not a WAL entry written by the reconciler: %v", err)
+		return p
+	}
+	p.rec = rec
+	switch {
+	case index == 0 && rec.Entry.Kind != core.KindGenesis:
+		p.early = p.tamper("the first commit of main must be the genesis entry, found %s", rec.Entry.Kind)
+	case index == 0 && len(c.Parents) != 0:
+		p.early = p.tamper("the genesis entry must have no parents")
+	case index > 0 && rec.Entry.Kind == core.KindGenesis:
+		p.early = p.tamper("a second genesis entry")
+	case index > 0 && len(c.Parents) != 2:
+		p.early = p.tamper("has %d parents; every WAL entry after genesis merges a proposal (2 parents)", len(c.Parents))
+	}
+	if p.early != nil {
+		return p
+	}
+	if rec.Entry.Kind == core.KindGenesis || rec.Entry.Kind == core.KindRules {
+		newRules, err := r.loadRules(c)
+		if err != nil {
+			p.early = p.tamper("%v", err)
+			return p
+		}
+		h, err := core.HashRules(newRules)
+		if err != nil {
+			p.early = p.tamper("%v", err)
+			return p
+		}
+		if h != rec.RulesHash {
+			p.early = p.tamper("%s says %s, but the rules in the tree hash to %s", wal.KeyRules, rec.RulesHash, h)
+			return p
+		}
+		p.rec.Entry.Rules, p.newRulesHash = newRules, h
+		if rec.Entry.Kind == core.KindGenesis {
+			ring = r.ringFor(newRules, h)
+		}
+	}
+	if rec.Entry.Kind != core.KindGenesis {
+		if rec.ProposalHead == "" || c.Parents[1].String() != rec.ProposalHead {
+			p.headErr = fmt.Errorf("%s names head %s, but the second parent is %s", wal.KeyProposal, rec.ProposalHead, c.Parents[1])
+		} else {
+			p.headErr = r.checkMergedHead(p)
+		}
+		if rec.Entry.Kind != core.KindRules {
+			p.tree = r.treeFacts(c, rec.ProposalPath)
+		}
+	}
+	r.verifySignatures(p, ring)
+	return p
+}
+
+// verifySignatures runs the checks that depend on the key ring: the
+// entry's signature, the proposal commit and the decisions.
+func (r *replayer) verifySignatures(p *prepared, ring *ringRef) {
+	p.ring, p.signer, p.sigErr, p.laterErr = ring, signing.Verified{}, nil, nil
+	if ring.err != nil {
+		p.sigErr = ring.err
+		return
+	}
+	if sig, ok := r.early.take(p.c.Hash, ring); ok {
+		p.signer, p.sigErr = sig.signer, sig.err
+	} else {
+		p.signer, p.sigErr = p.c.verify(ring.ring, time.Time{})
+	}
+	if p.rec.Entry.Kind != core.KindGenesis {
+		p.laterErr = r.proposal(p, ring.ring)
+	}
+}
+
+// apply runs the checks that depend on the state, in the order of a
+// one-by-one replay, then applies the entry. It does not compare the state
+// hash after the entry (the caller does).
+func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, error) {
+	s := st.state
+	switch {
+	case p.readErr != nil:
+		return Verified{}, s, p.readErr
+	case p.early != nil:
+		return Verified{}, s, p.early
+	}
+	rec := p.rec
+	rules, rulesHash := s.Rules(), s.RulesHash()
+	if rec.Entry.Kind == core.KindGenesis {
+		rules, rulesHash = rec.Entry.Rules, p.newRulesHash
+	}
+	ring := r.ringFor(rules, rulesHash)
+	if ring.err != nil {
+		return Verified{}, s, p.tamper("key ring: %v", ring.err)
+	}
+	if p.ring != ring {
+		// Verified ahead against the rules in force before a rules change
+		// this fold has since applied: verify again.
+		r.stats.Reverified++
+		r.verifySignatures(p, ring)
+	}
+	if p.sigErr != nil {
+		return Verified{}, s, p.tamper("signature: %v", p.sigErr)
+	}
+	if want := rules.Config.Reconciler.Identity; p.signer.Identity != want {
+		return Verified{}, s, p.tamper("signed by %s, not by the reconciler identity %s", p.signer.Identity, want)
+	}
+	if rec.StatePre != st.hash {
+		return Verified{}, s, p.tamper("%s is %s, but the replayed state before it is %s", wal.KeyStatePre, rec.StatePre, st.hash)
+	}
+	if rec.Entry.Kind != core.KindGenesis {
+		if p.headErr != nil {
+			return Verified{}, s, p.tamper("%v", p.headErr)
+		}
+		trusted := p.tree.ok
+		if err := r.checkTree(p, st.parentTree); err != nil {
+			return Verified{}, s, p.tamper("%v", err)
+		}
+		if trusted && !p.tree.ok {
+			// The proposal checks used the merge's tree as the worker read
+			// it, which the fold could not confirm: check again without.
+			p.laterErr = r.proposal(p, p.ring.ring)
+		}
+		if p.laterErr != nil {
+			return Verified{}, s, p.tamper("%v", p.laterErr)
+		}
+	}
+	next, out := core.Apply(s, rec.Entry)
+	want := core.StatusApplied
+	if rec.Entry.Kind == core.KindReject {
+		want = core.StatusRejected
+	}
+	if out.Status != want {
+		return Verified{}, s, p.tamper("does not apply: %s: %s", out.Status, out.Reason)
+	}
+	if rec.InstancePost != out.InstancePost {
+		return Verified{}, s, p.tamper("%s is %s, replay gives %s", wal.KeyInstancePost, rec.InstancePost, out.InstancePost)
+	}
+	return Verified{Commit: p.c.Hash, Author: p.c.author(), Signer: p.signer, Record: rec, Outcome: out}, next, nil
+}
+
+// proposal checks a merged proposal against its own signed commits: the
+// subject commit is signed by the proposer and holds exactly the recorded
+// bytes, and every decision is a commit signed by its decider, or a GitHub
+// review the reconciler attests by signing the entry. Signatures are
+// judged at the entry's clock, the time the reconciler attests it judged
+// them (see verifyNow), never at the dates the signers wrote. (The second
+// parent and the merge's tree are checked apart.)
+func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
+	rec := p.rec
+	seen := entryTime(rec.Entry.HLC)
+	subject, err := r.read.commit(plumbing.NewHash(rec.Entry.Subject.Commit))
+	if err != nil {
+		return fmt.Errorf("proposal commit %s: %w", rec.Entry.Subject.Commit, err)
+	}
+	who, err := subject.verify(ring, seen)
+	if err != nil {
+		return fmt.Errorf("proposal %w", err) // "proposal commit <id>: ...": verify names the commit
+	}
+	if who.Identity != rec.Entry.Signer {
+		return fmt.Errorf("proposal commit %s is signed by %s, but %s names %s", shortHash(rec.Entry.Subject.Commit), who.Identity, wal.KeyProposer, rec.Entry.Signer)
+	}
+	if rec.Entry.Proposal != nil {
+		raw, err := r.proposalFile(subject, rec.ProposalPath, p)
+		if err != nil {
+			return err
+		}
+		if err := r.sameFile(p, raw); err != nil {
+			return err
+		}
+		if rec.Entry.Kind == core.KindRules {
+			if err := r.checkRulesMerge(p, subject, raw); err != nil {
+				return err
+			}
+		} else if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
+			return fmt.Errorf("%s is %s, but the proposal file hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, h)
+		}
+		// A file writ wrote is the YAML rendering of the proposal: then it
+		// loads as the message's proposal, and loading it is skipped.
+		if !schemas.ProposalIsYAML(raw, rec.Entry.Proposal) {
+			parsed, problems := schemas.LoadProposal(rec.ProposalPath, raw)
+			if len(problems) > 0 {
+				return fmt.Errorf("proposal file: %w", problems)
+			}
+			a, _ := schemas.CanonicalJSON(parsed)
+			b, _ := schemas.CanonicalJSON(rec.Entry.Proposal)
+			if string(a) != string(b) {
+				return fmt.Errorf("the proposal in the message differs from the signed proposal file")
+			}
+		}
+	}
+	for _, d := range rec.Entry.Decisions {
+		if IsReviewRef(d.Ref) {
+			// A pull-request review: no decision commit exists. The
+			// reconciler's signature on this entry attests it (see
+			// checkReviewDecision); a malformed reference is tampering.
+			if err := checkReviewDecision(d.Identity, string(d.Verdict), d.Commit, d.Ref); err != nil {
+				return err
+			}
+			continue
+		}
+		dc, err := r.read.commit(plumbing.NewHash(d.Ref))
+		if err != nil {
+			return fmt.Errorf("decision by %s: commit %s: %w", d.Identity, d.Ref, err)
+		}
+		got, _, err := parseDecision(dc.Message)
+		if err != nil {
+			return fmt.Errorf("decision commit %s: %w", shortHash(d.Ref), err)
+		}
+		sig, err := dc.verify(ring, seen)
+		if err != nil {
+			return fmt.Errorf("decision %w", err) // "decision commit <id>: ...": verify names the commit
+		}
+		got.Ref = d.Ref
+		if sig.Identity != d.Identity || got != d {
+			return fmt.Errorf("decision commit %s (signed by %s) does not match the recorded %s by %s", shortHash(d.Ref), sig.Identity, d.Verdict, d.Identity)
+		}
+	}
+	return nil
+}
+
+// proposalFile returns the proposal file at the subject commit. When the
+// subject's tree is the merge's (the proposal was made on the main it was
+// merged into), the blob found for the tree check is it.
+func (r *replayer) proposalFile(subject *commitView, path string, p *prepared) ([]byte, error) {
+	if f := p.tree; f.ok && subject.Tree == p.c.Tree {
+		if b, ok := r.read.blob(f.blob); ok {
+			return b, nil
+		}
+	}
+	if dirs, file, ok := splitPath(path); ok {
+		if _, blob, ok := r.read.lookup(subject.Tree, dirs, file); ok {
+			if b, ok := r.read.blob(blob); ok {
+				return b, nil
+			}
+		}
+	}
+	raw, err := r.engine.Store.ReadFile(subject.Hash, path)
+	if err != nil {
+		return nil, fmt.Errorf("proposal %s at %s: %w", path, shortHash(subject.Hash.String()), err)
+	}
+	return raw, nil
+}
+
+// sameFile checks that the file the entry adds to main is the signed
+// proposal file: the reconciler may not merge other bytes under its name.
+func (r *replayer) sameFile(p *prepared, signed []byte) error {
+	var merged []byte
+	if f := p.tree; f.ok {
+		if plumbing.ComputeHash(plumbing.BlobObject, signed) == f.blob {
+			return nil
+		}
+		merged, _ = r.read.blob(f.blob)
+	} else if b, err := r.engine.Store.ReadFile(p.c.Hash, p.rec.ProposalPath); err == nil {
+		merged = b
+	}
+	if merged == nil || !bytes.Equal(merged, signed) {
+		return fmt.Errorf("the %s merged into main is not the signed proposal file", p.rec.ProposalPath)
+	}
+	return nil
+}

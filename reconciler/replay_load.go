@@ -1,0 +1,51 @@
+package reconciler
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// restore rebuilds the checkpoint's state and checks that the reconciler
+// signed it, as restoreCheckpoint does. Only the snapshot's head is read
+// here: the state reads a bucket of instances from the checkpoint commit
+// the first time it needs one (see core.RestoreLazy), so restoring
+// costs the same at any length of history.
+func (e *Engine) restore(cp gitstore.Checkpoint, read *objectReader) (core.State, error) {
+	s, err := core.RestoreLazy(cp.Head, func(path string) ([]byte, error) {
+		return e.Store.ReadCheckpointFile(cp, path)
+	})
+	if err != nil {
+		return s, fmt.Errorf("checkpoint %s: %w", shortHash(cp.Commit.String()), err)
+	}
+	rules := s.Rules()
+	if rules == nil {
+		return s, fmt.Errorf("checkpoint %s: snapshot has no rules", shortHash(cp.Commit.String()))
+	}
+	ring, err := RingOf(rules)
+	if err != nil {
+		return s, fmt.Errorf("checkpoint key ring: %w", err)
+	}
+	c, err := read.commit(cp.Commit)
+	if err != nil {
+		return s, fmt.Errorf("checkpoint commit: %w", err)
+	}
+	v, err := c.verify(ring, time.Time{})
+	if err != nil {
+		return s, &TamperError{Commit: cp.Commit, Reason: "checkpoint signature: " + err.Error()}
+	}
+	if v.Identity != rules.Config.Reconciler.Identity {
+		return s, &TamperError{Commit: cp.Commit, Reason: fmt.Sprintf("checkpoint signed by %s, not the reconciler %s", v.Identity, rules.Config.Reconciler.Identity)}
+	}
+	e.setVerified(cp)
+	return s, nil
+}
+
+// loadRules loads the rules in commit c's tree. Its errors do not name
+// the commit: the entry's TamperError does.
+func (r *replayer) loadRules(c *commitView) (*schemas.Bundle, error) {
+	return loadRules(commitFiles{store: r.engine.Store, commit: c.Hash}, "rules")
+}

@@ -1,0 +1,78 @@
+package reconciler
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler/core"
+)
+
+// applyWithReviews applies web-1's ship proposal with approvals from alice
+// and bob recorded as GitHub reviews whose refs are refs[0] and refs[1].
+func applyWithReviews(t *testing.T, refs ...string) *Engine {
+	t.Helper()
+	e, _ := newRepo(t)
+	ship := toShippable(t, e)
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	p, err := e.Pending(res.State.Rules(), res.Head, ship.Branch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, who := range []string{"alice", "bob"} {
+		p.Decisions = append(p.Decisions, policies.Decision{Identity: who, Verdict: policies.VerdictApprove,
+			Commit: p.Subject.Commit, Content: p.Subject.Content, Ref: refs[i]})
+	}
+	g := Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, e.now().UnixMilli()))
+	if g.Verdict != VerdictReady {
+		t.Fatalf("gate: %s: %s", g.Verdict, g.Reason)
+	}
+	state, head := res.State, res.Head
+	var applied []AppliedEntry
+	if _, err := e.applyReady(&ReconcileOptions{}, &state, &head, slices.Values([]Pending{p}), &ReconcileReport{},
+		func(a AppliedEntry) { applied = append(applied, a) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) != 1 {
+		t.Fatalf("applied %d entries, want 1", len(applied))
+	}
+	return e
+}
+
+func TestReplayAcceptsReviewDecisions(t *testing.T) {
+	alice := ReviewRef{ReviewID: 101, Login: "alice-gh", UserID: 5001}.String()
+	bob := ReviewRef{ReviewID: 102, Login: "bob[bot]", UserID: 5002}.String()
+	e := applyWithReviews(t, alice, bob)
+	res := mustReplay(t, e, ReplayOptions{Collect: true})
+	last := res.Entries[len(res.Entries)-1].Record.Entry
+	var refs []string
+	for _, d := range last.Decisions {
+		refs = append(refs, d.Ref)
+	}
+	if !slices.Equal(refs, []string{alice, bob}) {
+		t.Fatalf("recorded refs %v, want %v", refs, []string{alice, bob})
+	}
+}
+
+func TestReplayRefusesMalformedReviewRef(t *testing.T) {
+	good := ReviewRef{ReviewID: 101, Login: "alice-gh", UserID: 5001}.String()
+	for _, bad := range []string{"github-review:12:-bad-:7", "github-review:12:alice", "github-review:x:alice:7", "github-review:012:alice:7"} {
+		t.Run(bad, func(t *testing.T) {
+			e := applyWithReviews(t, good, bad)
+			_, err := e.Replay(ReplayOptions{})
+			wantTamper(t, err, "review ref")
+		})
+	}
+}
+
+func TestParseReviewRef(t *testing.T) {
+	r, err := ParseReviewRef("github-review:42:octo-cat:7")
+	if err != nil || r != (ReviewRef{ReviewID: 42, Login: "octo-cat", UserID: 7}) {
+		t.Fatalf("got %+v, %v", r, err)
+	}
+	for _, bad := range []string{"review:42", "github-review:42:octo cat:7", "github-review:0:a:1", "github-review:1:a:-1", "github-review:1:a:1:2"} {
+		if _, err := ParseReviewRef(bad); err == nil {
+			t.Errorf("%q: parsed", bad)
+		}
+	}
+}
