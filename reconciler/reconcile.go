@@ -49,44 +49,18 @@ type ReconcileOptions struct {
 	// Tests use it to prove that the next run repairs what a dead process
 	// left behind.
 	Crash func(CrashPoint) error
+	// Source is where proposals come from; nil: BranchSource, the
+	// repository's (or, with Remote, the remote's) proposal branches.
+	Source Source
+	// Reporters are told what the run did, in order, at its end.
+	Reporters []Reporter
 }
 
 // AppliedEntry is one WAL entry a reconcile wrote.
-type AppliedEntry struct {
-	Commit plumbing.Hash
-	Gate   GateResult
-}
+type AppliedEntry = outcome.Applied
 
 // ReconcileReport says what a reconcile did and why the rest waits.
-type ReconcileReport struct {
-	// Applied are the entries this reconcile published (on a remote: that
-	// it pushed), in log order.
-	Applied []AppliedEntry
-	// Skipped are proposals left alone, with the gate's explanation.
-	Skipped []GateResult
-	// Merged are open proposal branches whose proposal is already on main
-	// (applied by this or an earlier run): their status can be reported
-	// again, idempotently.
-	Merged []GateResult
-	// Races counts lost compare-and-swap races (a push, or a fetch whose
-	// refs moved under it), each of which forced a re-read.
-	Races int
-	// Pushes counts pushes of main that won (remote mode).
-	Pushes int
-	// More is true when the reconcile stopped at ReconcileOptions.Rounds
-	// while more proposals may be ready.
-	More bool
-	// Deferred are the proposal branches the last round did not read,
-	// being over ReconcileOptions.MaxProposals; the next round or run
-	// reads them first.
-	Deferred []string
-	// Notes are repairs and non-fatal trouble worth telling a human: a
-	// local main reset to the remote's, a checkpoint rebuilt, a checkpoint
-	// not pushed.
-	Notes []string
-	State core.State
-	Head  plumbing.Hash
-}
+type ReconcileReport = outcome.Report
 
 // Reconcile applies every ready proposal of the local repository; it is
 // ReconcileWith with the zero options.
@@ -94,16 +68,22 @@ func (e *Engine) Reconcile() (*ReconcileReport, error) {
 	return e.ReconcileWith(context.Background(), ReconcileOptions{})
 }
 
-// ReconcileWith applies every ready proposal, one signed WAL entry each, in
-// branch-name order, and records eligible rejections. main moves only by
+// ReconcileWith runs the reconcile loop (see steps): it applies every ready
+// proposal of opts.Source, one signed WAL entry each, in the source's
+// order, and records eligible rejections. main moves only by
 // compare-and-swap: when another writer moved it, the round re-reads the
 // log and re-evaluates everything, up to opts.Retries times. At the end it
-// writes a checkpoint (and, with a remote, pushes it).
+// writes a checkpoint (and, with a remote, pushes it) and tells
+// opts.Reporters.
 //
-// Without opts.Remote the local main is the log. With it, see
-// reconcileRemote: the remote's main is the log, the local main a cache.
-// Either way no proposal is applied twice: a proposal whose file is already
-// on main counts as merged, and the reducer refuses a consumed idem_key.
+// Without opts.Remote the local main is the log. With it the remote's main
+// is the log and the local main a cache: each round fetches, resets the
+// local main to the remote's, and pushes main by compare-and-swap. Either
+// way no proposal is applied twice: a proposal whose file is already on
+// main counts as merged, and the reducer refuses a consumed idem_key.
+//
+// The report is never nil; when the run fails part-way it holds what was
+// published.
 func (e *Engine) ReconcileWith(ctx context.Context, opts ReconcileOptions) (*ReconcileReport, error) {
 	rep := &ReconcileReport{}
 	if opts.Retries <= 0 {
@@ -112,166 +92,16 @@ func (e *Engine) ReconcileWith(ctx context.Context, opts ReconcileOptions) (*Rec
 	if opts.Batch < 0 || opts.Rounds < 0 {
 		return rep, fmt.Errorf("reconcile: batch %d, rounds %d: want 0 (no cap) or more", opts.Batch, opts.Rounds)
 	}
-	round := e.reconcileLocal
-	var remote *remoteRun
-	if opts.Remote != "" {
-		start, err := e.mainHead()
-		if err != nil {
-			return rep, err
-		}
-		defer e.followMain(start, rep)
-		remote = &remoteRun{e: e, remote: opts.Remote}
-		round = remote.round
+	src := opts.Source
+	if src == nil {
+		src = BranchSource{Store: e.Store}
 	}
-	for rounds := 1; ; rounds++ {
-		more, err := e.retryRaces(ctx, &opts, rep, round)
-		if err != nil {
-			return rep, err
-		}
-		if !more || rounds == opts.Rounds {
-			rep.More = more
-			break
-		}
-	}
-	if remote != nil {
-		if err := remote.finish(ctx, rep); err != nil {
-			return rep, err
-		}
-	}
-	if len(rep.Applied) > 0 {
-		if err := opts.crash(CrashAfterApplyBeforeReport); err != nil {
-			return rep, err
-		}
-	}
-	return rep, nil
-}
-
-// retryRaces runs one round until it does not lose a race, retrying at
-// most opts.Retries times, waiting opts.Backoff between tries. Every lost
-// race counts in rep.Races, the last one too.
-func (e *Engine) retryRaces(ctx context.Context, opts *ReconcileOptions, rep *ReconcileReport,
-	round func(context.Context, *ReconcileOptions, *ReconcileReport) (bool, error)) (bool, error) {
-	for retry := 0; ; retry++ {
-		more, err := round(ctx, opts, rep)
-		if err == nil || !errors.Is(err, gitstore.ErrRefMoved) {
-			return more, err
-		}
-		rep.Races++
-		if retry >= opts.Retries {
-			return false, fmt.Errorf("gave up after %d lost races in a row: %w", retry+1, err)
-		}
-		if opts.Backoff != nil {
-			if err := sleep(ctx, opts.Backoff(retry+1)); err != nil {
-				return false, err
-			}
-		}
-	}
-}
-
-// reconcileLocal is one round on the local repository: each entry is
-// published by its own CAS of the local main.
-func (e *Engine) reconcileLocal(_ context.Context, opts *ReconcileOptions, rep *ReconcileReport) (bool, error) {
-	res, err := e.Replay(ReplayOptions{FromCheckpoint: true})
+	start, err := e.mainHead()
 	if err != nil {
-		return false, fmt.Errorf("load state: %w", err)
+		return rep, err
 	}
-	pending, err := e.localPending(res.State.Rules(), res.Head, opts, rep)
-	if err != nil {
-		return false, err
-	}
-	state, head := res.State, res.Head
-	more, err := e.applyReady(opts, &state, &head, pending, rep, func(a AppliedEntry) {
-		rep.Applied = append(rep.Applied, a)
-	})
-	// Entries already on main stay applied even when a later one lost a
-	// race: bring the working tree along and report them.
-	rep.State, rep.Head = state, head
-	if head != res.Head {
-		if serr := e.Store.SyncWorktree(res.Head, head); serr != nil && err == nil {
-			err = serr
-		}
-	}
-	if err != nil {
-		return false, err
-	}
-	if head != res.Head {
-		if err := opts.crash(CrashAfterPushBeforeCheckpoint); err != nil {
-			return false, err
-		}
-	}
-	if res.CheckpointAt != head {
-		if err := e.checkpoint(state, head); err != nil {
-			return false, err
-		}
-	}
-	return more, nil
-}
-
-// applyReady gates the pending proposals in order against *state and, for
-// each ready or rejected one, writes a signed entry on *head and moves the
-// local main to it by compare-and-swap, calling published for each. It
-// stops after opts.Batch entries, without reading further proposals, and
-// then reports whether more may be ready. rep.Skipped and rep.Merged are
-// rewritten.
-func (e *Engine) applyReady(opts *ReconcileOptions, state *core.State, head *plumbing.Hash, pending iter.Seq[Pending],
-	rep *ReconcileReport, published func(AppliedEntry)) (more bool, err error) {
-	rep.Skipped, rep.Merged = rep.Skipped[:0], rep.Merged[:0]
-	reconcilerID := state.Rules().Config.Reconciler.Identity
-	signer, err := e.Keys.Signer(reconcilerID)
-	if err != nil {
-		return false, fmt.Errorf("reconciler key: %w", err)
-	}
-	written := 0
-	for p := range pending {
-		if opts.Batch > 0 && written == opts.Batch {
-			return true, nil
-		}
-		if err := p.Preload(*state); err != nil {
-			return false, err
-		}
-		g := Gate(*state, p, core.NextHLC(state.Clock().HLC, e.now().UnixMilli()))
-		switch g.Verdict {
-		case VerdictReady, VerdictRejected:
-		case VerdictMerged:
-			rep.Merged = append(rep.Merged, g)
-			continue
-		default:
-			rep.Skipped = append(rep.Skipped, g)
-			continue
-		}
-		next, out := core.Apply(*state, g.Entry)
-		if !out.Status.Changed() {
-			// Gate and Apply ran on the same state; they cannot disagree.
-			return false, fmt.Errorf("proposal %s: gate said %s but apply says %s: %s", p.Branch, g.Verdict, out.Status, out.Reason)
-		}
-		msg, err := wal.Encode(record(g, out, *state, next))
-		if err != nil {
-			return false, fmt.Errorf("proposal %s: %w", p.Branch, err)
-		}
-		commit, err := e.Store.WriteCommit(gitstore.CommitRequest{
-			Parents:   []plumbing.Hash{*head, p.Head},
-			Files:     p.Files,
-			Delete:    p.Deleted,
-			Message:   msg,
-			Author:    e.signature(state.Rules(), reconcilerID),
-			Committer: e.signature(state.Rules(), reconcilerID),
-			Signer:    signer,
-		})
-		if err != nil {
-			return false, fmt.Errorf("proposal %s: write entry: %w", p.Branch, err)
-		}
-		if err := opts.crash(CrashAfterCommitBeforeCAS); err != nil {
-			return false, err
-		}
-		if err := e.Store.CompareAndSwap(gitstore.MainRef, *head, commit); err != nil {
-			return false, fmt.Errorf("proposal %s: %w", p.Branch, err)
-		}
-		g.Outcome = out
-		published(AppliedEntry{Commit: commit, Gate: g})
-		*state, *head = next, commit
-		written++
-	}
-	return false, nil
+	r := &run{e: e, opts: &opts, src: src, reporters: opts.Reporters, rep: rep, start: start}
+	return rep, r.drive(ctx)
 }
 
 // record assembles the WAL record of an applied gate result.

@@ -34,160 +34,6 @@ func remoteRefspecs(remote string) []string {
 	}
 }
 
-// remoteRun is one reconcile against a remote that holds the truth. It
-// carries the verified state from round to round, so a round costs the
-// entries that arrived since the last one, not a replay from the
-// checkpoint.
-type remoteRun struct {
-	e      *Engine
-	remote string
-	// loaded: state is the verified state at head, a commit on the
-	// remote's main; checkpointAt is what the local checkpoint covers.
-	loaded       bool
-	state        core.State
-	head         plumbing.Hash
-	checkpointAt plumbing.Hash
-	// checkpoint is the checkpoint commit r.state was restored from.
-	checkpoint plumbing.Hash
-	// onMain holds the proposal files in head's tree: a proposal whose
-	// file is there is merged, and is known to be without reading it.
-	onMain map[string]bool
-}
-
-// round is one round:
-//
-//  1. fetch main, the proposal branches and the checkpoint; a remote main
-//     that does not extend the last one seen is refused (ErrRewritten);
-//  2. reset the local main to the remote's (the local main only ever holds
-//     entries this clone fetched or wrote; unpushed ones are dropped and
-//     their proposals judged again);
-//  3. bring the state up to the remote's main: verify the new entries
-//     after the previous round's head, or on the first round load it from
-//     the remote's checkpoint when that checks out, else the local one (a
-//     checkpoint of an entry that never reached the remote is not fatal:
-//     replay from the start);
-//  4. apply up to opts.Batch ready proposals on the local main;
-//  5. push main by compare-and-swap, old = the fetched main; a lost race
-//     is ErrRefMoved and the caller starts the round again.
-//
-// It reports whether more proposals may be ready. finish writes and
-// pushes the checkpoint once the rounds are done.
-func (r *remoteRun) round(ctx context.Context, opts *ReconcileOptions, rep *ReconcileReport) (bool, error) {
-	e := r.e
-	fetched, err := e.fetchRemote(ctx, r.remote, rep)
-	if err != nil {
-		return false, err
-	}
-	if err := r.catchUp(fetched, rep); err != nil {
-		return false, fmt.Errorf("load state: %w", err)
-	}
-	pending, err := e.remotePending(r.state.Rules(), fetched, r.remote, r.onMain, opts, rep)
-	if err != nil {
-		return false, err
-	}
-	state, head := r.state, r.head
-	var batch []AppliedEntry
-	more, err := e.applyReady(opts, &state, &head, pending, rep, func(a AppliedEntry) { batch = append(batch, a) })
-	if err != nil {
-		return false, err
-	}
-	if len(batch) > 0 {
-		if err := opts.crash(CrashAfterCommitBeforePush); err != nil {
-			return false, err
-		}
-		if err := e.Store.PushCAS(ctx, r.remote, gitstore.MainRef, fetched, head); err != nil {
-			return false, fmt.Errorf("publish %d entries: %w", len(batch), err)
-		}
-		rep.Pushes++
-		rep.Applied = append(rep.Applied, batch...)
-		if err := r.moveTo(state, head); err != nil {
-			return false, err
-		}
-		// As git push does: the tracking ref follows what was pushed.
-		if err := e.Store.CompareAndSwap(trackingMain(r.remote), fetched, head); err != nil {
-			return false, fmt.Errorf("after push: %w", err)
-		}
-		if err := opts.crash(CrashAfterPushBeforeCheckpoint); err != nil {
-			return false, err
-		}
-	}
-	rep.State, rep.Head = r.state, r.head
-	return more, nil
-}
-
-// catchUp makes r.state the verified state at main.
-func (r *remoteRun) catchUp(main plumbing.Hash, rep *ReconcileReport) error {
-	if r.loaded && r.head == main {
-		return nil
-	}
-	if r.loaded {
-		newer, err := r.e.Store.FirstParentLog(main, r.head)
-		if err == nil {
-			v := verifier{engine: r.e, checkpoint: r.checkpoint}
-			state := r.state
-			for i, c := range newer {
-				if _, state, err = v.entry(state, c, int(r.state.Entries())+i); err != nil {
-					return err
-				}
-			}
-			return r.moveTo(state, main)
-		} else if !errors.Is(err, gitstore.ErrNotOnChain) {
-			return err
-		}
-	}
-	res, err := r.e.loadRemoteState(r.remote, main, rep)
-	if err != nil {
-		return err
-	}
-	files, err := r.e.Store.ListFiles(res.Head, "proposals")
-	if err != nil {
-		return err
-	}
-	r.onMain = make(map[string]bool, len(files))
-	for _, f := range files {
-		r.onMain[f] = true
-	}
-	r.loaded, r.state, r.head, r.checkpointAt, r.checkpoint = true, res.State, res.Head, res.CheckpointAt, res.Checkpoint
-	return nil
-}
-
-// moveTo advances the verified state to head, a descendant of r.head,
-// noting the proposal files the new entries added.
-func (r *remoteRun) moveTo(state core.State, head plumbing.Hash) error {
-	changed, err := r.e.Store.ChangedFiles(r.head, head)
-	if err != nil {
-		return err
-	}
-	for _, f := range changed {
-		if strings.HasPrefix(f, "proposals/") {
-			r.onMain[f] = true
-		}
-	}
-	r.state, r.head = state, head
-	return nil
-}
-
-// finish writes the checkpoint at the last head and, when the reconcile
-// ended with nothing more ready, pushes it while the remote's main is
-// that head. The checkpoint is a cache: failing to push it is a note, not
-// an error.
-func (r *remoteRun) finish(ctx context.Context, rep *ReconcileReport) error {
-	if !r.loaded {
-		return nil
-	}
-	if r.checkpointAt != r.head {
-		if err := r.e.checkpoint(r.state, r.head); err != nil {
-			return err
-		}
-		r.checkpointAt = r.head
-	}
-	if !rep.More {
-		r.e.pushCheckpoint(ctx, r.remote, rep)
-	}
-	rep.State, rep.Head = r.state, r.head
-	return nil
-}
-
 // fetchRemote fetches the remote's refs (and any extra refspecs), refuses a
 // rewritten remote main, and resets the local main to the remote's. It
 // returns the remote's main.
@@ -370,34 +216,6 @@ func (e *Engine) replayIgnoringCheckpoint(head plumbing.Hash) (*ReplayResult, er
 	return e.Replay(ReplayOptions{head: head, ignoreCheckpoint: true})
 }
 
-// remotePending reads the remote's proposal branches (as fetched) against
-// main, one at a time as the caller asks, so a batch costs what it reads:
-// judging a proposal walks main back to where the proposal forked. A
-// branch whose proposal file is in onMain (the files of main's tree under
-// proposals/) is merged, as readPending would find, without a lookup. A
-// proposal only this clone has is not the remote's. At most
-// opts.MaxProposals are read (see MaxProposalsPerRun).
-func (e *Engine) remotePending(rules *schemas.Bundle, main plumbing.Hash, remote string, onMain map[string]bool,
-	opts *ReconcileOptions, rep *ReconcileReport) (iter.Seq[Pending], error) {
-	branches, err := e.Store.RemoteBranches(remote, ProposalPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("list proposal branches of %s: %w", remote, err)
-	}
-	ring, err := RingOf(rules)
-	if err != nil {
-		return nil, fmt.Errorf("key ring: %w", err)
-	}
-	sort.Slice(branches, func(i, j int) bool { return branches[i].Name < branches[j].Name })
-	return e.capProposals(branches, opts.MaxProposals, func(b gitstore.Branch) Pending {
-		p := Pending{Branch: b.Name, Head: b.Hash, Merged: true}
-		var err error
-		if p.Path, err = ProposalPath(b.Name); err != nil || !onMain[p.Path] {
-			p = e.readPending(rules, ring, main, b.Name, b.Hash)
-		}
-		return p
-	}, rep), nil
-}
-
 // pushCheckpoint publishes the local checkpoint when the remote's differs.
 // The checkpoint is a cache: failing to push it is a note, not an error.
 func (e *Engine) pushCheckpoint(ctx context.Context, remote string, rep *ReconcileReport) {
@@ -429,4 +247,18 @@ func (e *Engine) followMain(start plumbing.Hash, rep *ReconcileReport) {
 	if err := e.Store.SyncWorktree(start, now); err != nil {
 		rep.Notes = append(rep.Notes, "working tree not updated: "+err.Error())
 	}
+}
+
+// verifyNewer verifies the entries newer (main's first-parent commits
+// after the state's head, oldest first) and folds them into state.
+func (e *Engine) verifyNewer(state core.State, restoredFrom plumbing.Hash, newer []*object.Commit) (core.State, error) {
+	v := verifier{engine: e, checkpoint: restoredFrom}
+	base := int(state.Entries())
+	var err error
+	for i, c := range newer {
+		if _, state, err = v.entry(state, c, base+i); err != nil {
+			return state, err
+		}
+	}
+	return state, nil
 }

@@ -7,35 +7,36 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
-	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/outcome"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
-// DefaultRaceRounds bounds how often one Run fetches and re-evaluates
-// after losing the race to push main.
-const DefaultRaceRounds = 5
-
-// PullRef is where a Run fetches pull request n's head in the local
+// PullRef is where a run fetches pull request n's head in the local
 // repository.
 func PullRef(n int) string { return "refs/writ/pull/" + strconv.Itoa(n) }
 
-// Runner is one GitHub Actions run of the reconciler on a control repo
-// whose proposals arrive as pull requests: the pull request proposes,
-// reviews approve, the run applies.
-type Runner struct {
-	// Engine is the control repo's clone (the Actions checkout); Remote
-	// the git remote that holds the truth (typically "origin").
-	Engine *reconciler.Engine
+// PullRequests is GitHub plugged into the reconcile loop: as its source,
+// pull requests propose and reviews decide; as its reporter, each head
+// gets a check run and each pull request a plan comment, edited in place.
+// It reads GitHub and the clone the loop runs on; it never writes main
+// (the loop does) and never applies anything itself.
+//
+// One value serves one run: it reads the event's pull requests once, at
+// the first fetch, before anything is written.
+type PullRequests struct {
 	Client *Client
-	Remote string
+	// Store is the clone the loop runs on (the Actions checkout): the
+	// remote's refs are listed and reviewed commits read through it.
+	Store *gitstore.Store
 	// Event is the event that started the run (ReadEvent).
 	Event Event
 	// Repository is "owner/name"; default Event.Repository.
@@ -44,15 +45,18 @@ type Runner struct {
 	CheckName string
 	// Base is the branch pull requests must target; default "main".
 	Base string
-	// ReadOnly gates and publishes without applying anything (a token
-	// that may not push).
+	// ReadOnly judges and publishes without applying anything (a token
+	// that may not push): every pull request is held.
 	ReadOnly bool
-	// Rounds bounds the fetch-and-re-evaluate rounds after lost races;
-	// 0 means DefaultRaceRounds.
-	Rounds int
+
+	read    bool
+	facts   []PullRequestFacts
+	ignored map[int][]Ignored
+	grants  map[string][]core.RoleGrant // read once per rules hash
+	last    *RunReport
 }
 
-// PullResult is what a Run made of one pull request.
+// PullResult is what a run made of one pull request.
 type PullResult struct {
 	Number  int
 	HeadSHA string
@@ -60,22 +64,22 @@ type PullResult struct {
 	Fork    bool
 	// Gate is the verdict on the proposal at HeadSHA (after applying: the
 	// gate the entry was written from).
-	Gate reconciler.GateResult
+	Gate intake.GateResult
 	// Ignored are the reviews that are not decisions, and why.
 	Ignored []Ignored
 	// Applied is true when this run wrote the proposal's entry, Entry.
 	Applied bool
 	Entry   plumbing.Hash
 	// Held says why a ready (or rejected) proposal was not applied: a fork,
-	// a read-only run, a draft, a head that moved.
+	// a read-only run, a draft.
 	Held string
 }
 
-// RunReport says what a Run did.
+// RunReport says what a run did on GitHub's side.
 type RunReport struct {
 	Pulls []PullResult
 	// Applied are the entries this run pushed, in log order.
-	Applied []reconciler.AppliedEntry
+	Applied []outcome.Applied
 	// Main is the remote's main after the run.
 	Main plumbing.Hash
 	// Races counts lost races to push main.
@@ -84,128 +88,84 @@ type RunReport struct {
 	Notes []string
 }
 
-// Run judges the event's pull requests and applies the ready ones:
-//
-//  1. pick the pull requests: the event's for pull_request(_target) and
-//     pull_request_review, every open one into Base for push, schedule
-//     and workflow_dispatch; read their facts from GitHub (any failure
-//     here returns the error with nothing written: the next run catches
-//     up);
-//  2. fetch the remote's main, proposal branches and checkpoint, and each
-//     pull request's refs/pull/<n>/head into PullRef(n); load the verified
-//     state;
-//  3. per pull request: read the proposal between main and the head
-//     (reconciler.PendingFromCommits), turn reviews into decisions (identities
-//     by their writ.yaml github login, and github_id when pinned; the pull
-//     request author's own review never counts; content hashes of the
-//     proposal file at each reviewed commit), and gate it;
-//  4. apply the ready and rejected ones with reconciler.ApplyReady, except
-//     from forks, drafts, or when ReadOnly; on a lost race fetch and
-//     re-evaluate, at most Rounds times;
-//  5. publish one check run per head (CheckName) and one plan comment per
-//     pull request, edited in place.
-func (r *Runner) Run(ctx context.Context) (*RunReport, error) {
-	if r.Engine == nil || r.Client == nil {
-		return nil, fmt.Errorf("github run: no engine or client")
-	}
-	if r.Remote == "" {
-		return nil, fmt.Errorf("github run: no git remote (want e.g. origin)")
-	}
-	repo := r.Repository
-	if repo == "" {
-		repo = r.Event.Repository
-	}
-	check := r.CheckName
-	if check == "" {
-		check = CheckName(repo)
-	}
-	base := r.Base
-	if base == "" {
-		base = "main"
-	}
-	rounds := r.Rounds
-	if rounds <= 0 {
-		rounds = DefaultRaceRounds
-	}
-	r.Client.StartEvent()
-	rep := &RunReport{}
+// Last returns what the last run reported (nil before its report).
+func (s *PullRequests) Last() *RunReport { return s.last }
 
-	// 1. Read everything GitHub says before writing anything.
-	numbers, err := r.pullNumbers(ctx, base)
-	if err != nil {
-		return rep, err
+func (s *PullRequests) base() string {
+	if s.Base == "" {
+		return "main"
 	}
-	var facts []PullRequestFacts
+	return s.Base
+}
+
+func (s *PullRequests) repository() string {
+	if s.Repository == "" {
+		return s.Event.Repository
+	}
+	return s.Repository
+}
+
+// Refspecs reads, at the first call, every pull request the event is
+// about (the event's for pull_request(_target) and pull_request_review,
+// every open one into Base for push, schedule and workflow_dispatch) and
+// their facts; any failure returns the error with nothing written. Each
+// call then lists the remote's refs and asks for each pull request's
+// refs/pull/<n>/head, fetched into PullRef(n).
+func (s *PullRequests) Refspecs(ctx context.Context, remote string, note func(string)) ([]string, error) {
+	if s.Client == nil || s.Store == nil {
+		return nil, fmt.Errorf("github run: no client or clone")
+	}
+	if !s.read {
+		if err := s.readFacts(ctx, note); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.facts) == 0 {
+		return nil, nil
+	}
+	refs, err := s.Store.RemoteRefs(ctx, remote)
+	if err != nil {
+		return nil, fmt.Errorf("github run: list refs of %s: %w", remote, err)
+	}
+	var specs []string
+	for _, f := range s.facts {
+		src := "refs/pull/" + strconv.Itoa(f.Number) + "/head"
+		if _, ok := refs[src]; ok {
+			specs = append(specs, "+"+src+":"+PullRef(f.Number))
+		}
+	}
+	return specs, nil
+}
+
+// readFacts reads the pull requests the event is about, leaving out (with
+// a note) the closed ones and those into another branch.
+func (s *PullRequests) readFacts(ctx context.Context, note func(string)) error {
+	s.Client.StartEvent()
+	numbers, err := s.pullNumbers(ctx)
+	if err != nil {
+		return err
+	}
 	for _, n := range numbers {
-		f, err := r.Client.PullRequest(ctx, n)
+		f, err := s.Client.PullRequest(ctx, n)
 		if err != nil {
-			return rep, fmt.Errorf("github run: %w", err)
+			return fmt.Errorf("github run: %w", err)
 		}
 		switch {
 		case f.State != "open" || f.Merged:
-			rep.Notes = append(rep.Notes, fmt.Sprintf("pull request #%d is %s: not judged", n, f.State))
-		case f.BaseRef != base:
-			rep.Notes = append(rep.Notes, fmt.Sprintf("pull request #%d targets %s, not %s: not judged", n, f.BaseRef, base))
+			note(fmt.Sprintf("pull request #%d is %s: not judged", n, f.State))
+		case f.BaseRef != s.base():
+			note(fmt.Sprintf("pull request #%d targets %s, not %s: not judged", n, f.BaseRef, s.base()))
 		default:
-			facts = append(facts, f)
+			s.facts = append(s.facts, f)
 		}
 	}
-	if len(facts) == 0 {
-		return rep, nil
-	}
-	start, _ := r.Engine.Store.Ref(gitstore.MainRef)
-
-	// 2-4. Evaluate and apply, again after every lost race.
-	var pulls []PullResult
-	for round := 1; ; round++ {
-		pulls, err = r.round(ctx, facts, rep)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, gitstore.ErrRefMoved) {
-			return rep, err
-		}
-		rep.Races++
-		if round >= rounds {
-			return rep, fmt.Errorf("github run: gave up after %d lost races: %w", round, err)
-		}
-	}
-	rep.Pulls = pulls
-	if now, err := r.Engine.Store.Ref(gitstore.MainRef); err == nil && now != start && !start.IsZero() {
-		if err := r.Engine.Store.SyncWorktree(start, now); err != nil {
-			rep.Notes = append(rep.Notes, "working tree not updated: "+err.Error())
-		}
-	}
-
-	// 5. Publish.
-	var errs []error
-	for _, p := range pulls {
-		report := proposalReport(p)
-		out := RenderCheck(repo, p.HeadSHA, []ProposalReport{report})
-		if _, err := r.Client.PublishCheck(ctx, p.HeadSHA, check, out.Conclusion, out.Title, out.Summary, out.Text); err != nil {
-			if p.Fork && forbidden(err) {
-				// A fork's pull_request run gets a read-only token: the
-				// verdict is in the run's log, not on the pull request.
-				rep.Notes = append(rep.Notes, fmt.Sprintf("pull request #%d comes from a fork and this token is read-only: verdict %s not published (%s)",
-					p.Number, p.Gate.Verdict, p.Gate.Reason))
-				continue
-			}
-			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
-			continue
-		}
-		if _, err := r.Client.UpsertPlanComment(ctx, p.Number, RenderPlan(repo, p.HeadSHA, []ProposalReport{report})); err != nil {
-			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return rep, fmt.Errorf("github run: publish: %w", err)
-	}
-	return rep, nil
+	s.read, s.ignored = true, map[int][]Ignored{}
+	return nil
 }
 
 // pullNumbers lists the pull requests an event is about.
-func (r *Runner) pullNumbers(ctx context.Context, base string) ([]int, error) {
-	ev := r.Event
+func (s *PullRequests) pullNumbers(ctx context.Context) ([]int, error) {
+	ev := s.Event
 	switch ev.Name {
 	case EventPullRequest, EventPullRequestTarget, EventPullRequestReview:
 		if ev.PullRequest == nil || ev.PullRequest.Number <= 0 {
@@ -213,7 +173,7 @@ func (r *Runner) pullNumbers(ctx context.Context, base string) ([]int, error) {
 		}
 		return []int{ev.PullRequest.Number}, nil
 	case EventPush, EventSchedule, EventWorkflowDispatch:
-		open, err := r.Client.ListOpenPullRequests(ctx, base)
+		open, err := s.Client.ListOpenPullRequests(ctx, s.base())
 		if err != nil {
 			return nil, fmt.Errorf("github run: %w", err)
 		}
@@ -226,107 +186,143 @@ func (r *Runner) pullNumbers(ctx context.Context, base string) ([]int, error) {
 	return nil, fmt.Errorf("%w %q", ErrUnsupportedEvent, ev.Name)
 }
 
-// round fetches, gates every pull request against the remote's main and
-// applies the ready ones. A lost race wraps gitstore.ErrRefMoved.
-func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunReport) ([]PullResult, error) {
-	e := r.Engine
-	refs, err := e.Store.RemoteRefs(ctx, r.Remote)
-	if err != nil {
-		return nil, fmt.Errorf("github run: list refs of %s: %w", r.Remote, err)
-	}
-	var specs []string
-	for _, f := range facts {
-		src := "refs/pull/" + strconv.Itoa(f.Number) + "/head"
-		if _, ok := refs[src]; ok {
-			specs = append(specs, "+"+src+":"+PullRef(f.Number))
-		}
-	}
-	st, err := e.FetchState(ctx, r.Remote, specs...)
-	if err != nil {
-		return nil, fmt.Errorf("github run: %w", err)
-	}
-	rep.Notes = append(rep.Notes, st.Notes...)
-	rep.Main = st.Main
-	rules := st.State.Rules()
-	ids := newIdentities(rules.Config.Identities)
-	grants, err := r.teamGrants(ctx, rules)
-	if err != nil {
-		return nil, fmt.Errorf("github run: %w", err)
-	}
-	now := time.Now
-	if e.Now != nil {
-		now = e.Now
-	}
-	hlc := core.NextHLC(st.State.Clock().HLC, now().UnixMilli())
+func pullName(n int) string { return "pull/" + strconv.Itoa(n) }
 
-	pulls := make([]PullResult, len(facts))
-	var ready []reconciler.GateResult
-	for i, f := range facts {
-		p := PullResult{Number: f.Number, HeadSHA: f.HeadSHA, Author: f.Author, Fork: f.Fork}
-		name := "pull/" + strconv.Itoa(f.Number)
-		head, err := e.Store.Ref(PullRef(f.Number))
+// Candidates names each pull request's head as fetched: waiting when the
+// remote has no head for it yet or it moved while the run read it; held
+// when it comes from a fork, is a draft, or the run is read-only.
+func (s *PullRequests) Candidates(_ context.Context, v intake.View) ([]intake.Candidate, error) {
+	out := make([]intake.Candidate, 0, len(s.facts))
+	for _, f := range s.facts {
+		c := intake.Candidate{Name: pullName(f.Number), FromCommits: true}
+		head, err := s.Store.Ref(PullRef(f.Number))
 		switch {
 		case errors.Is(err, gitstore.ErrNoRef):
-			p.Gate = reconciler.GateResult{Pending: reconciler.Pending{Branch: name}, Verdict: reconciler.VerdictWaiting,
-				Reason: fmt.Sprintf("remote %s has no refs/pull/%d/head yet; the next run judges it", r.Remote, f.Number)}
-			pulls[i] = p
-			continue
+			c.Waiting = fmt.Sprintf("remote %s has no refs/pull/%d/head yet; the next run judges it", v.Remote, f.Number)
 		case err != nil:
 			return nil, err
 		case head.String() != f.HeadSHA:
-			p.Gate = reconciler.GateResult{Pending: reconciler.Pending{Branch: name, Head: head}, Verdict: reconciler.VerdictWaiting,
-				Reason: fmt.Sprintf("the head moved while this run read it (GitHub: %s, git: %s); the next run judges it", short(f.HeadSHA), short(head.String()))}
-			pulls[i] = p
+			c.Head = head
+			c.Waiting = fmt.Sprintf("the head moved while this run read it (GitHub: %s, git: %s); the next run judges it", short(f.HeadSHA), short(head.String()))
+		default:
+			c.Head = head
+		}
+		switch {
+		case f.Fork:
+			c.Hold = "the pull request comes from a fork; writ never applies a fork's pull request"
+		case f.Draft:
+			c.Hold = "the pull request is a draft"
+		case s.ReadOnly:
+			c.Hold = "this run may not push (read-only); a run with a write token applies it"
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// facts returns the facts of the pull request a candidate names.
+func (s *PullRequests) factsOf(name string) (PullRequestFacts, bool) {
+	for _, f := range s.facts {
+		if pullName(f.Number) == name {
+			return f, true
+		}
+	}
+	return PullRequestFacts{}, false
+}
+
+// Decisions turns a pull request's reviews into decisions: identities by
+// their writ.yaml github login (and github_id when pinned), content hashes
+// of the proposal at each reviewed commit; plus the roles the teams that
+// writ.yaml's github.role_teams names grant.
+func (s *PullRequests) Decisions(ctx context.Context, v intake.View, c intake.Candidate, p intake.Pending) ([]policies.Decision, []core.RoleGrant, error) {
+	f, ok := s.factsOf(c.Name)
+	if !ok {
+		return nil, nil, nil
+	}
+	rules := v.State.Rules()
+	contents, err := s.contentHashes(ctx, v.Main, p.Path, f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("github run: pull request #%d: %w", f.Number, err)
+	}
+	decisions, ignored := reviewDecisions(f, newIdentities(rules.Config.Identities), ContentAt(contents))
+	s.ignored[f.Number] = ignored
+	grants, err := s.teamGrants(ctx, rules, v.State.RulesHash())
+	if err != nil {
+		return nil, nil, fmt.Errorf("github run: %w", err)
+	}
+	return decisions, grants, nil
+}
+
+// Report publishes one check run per head and one plan comment per pull
+// request, and keeps what it published for Last. A run that failed
+// publishes nothing (the next run judges again).
+func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
+	last := &RunReport{Applied: r.Applied, Main: r.Head, Races: r.Races, Notes: r.Notes}
+	s.last = last
+	if r.Err != nil || !s.read {
+		return nil
+	}
+	for _, f := range s.facts {
+		if p, ok := s.result(f, r); ok {
+			last.Pulls = append(last.Pulls, p)
+		}
+	}
+	repo := s.repository()
+	check := s.CheckName
+	if check == "" {
+		check = CheckName(repo)
+	}
+	var errs []error
+	for _, p := range last.Pulls {
+		report := proposalReport(p)
+		out := RenderCheck(repo, p.HeadSHA, []ProposalReport{report})
+		if _, err := s.Client.PublishCheck(ctx, p.HeadSHA, check, out.Conclusion, out.Title, out.Summary, out.Text); err != nil {
+			if p.Fork && forbidden(err) {
+				// A fork's pull_request run gets a read-only token: the
+				// verdict is in the run's log, not on the pull request.
+				last.Notes = append(last.Notes, fmt.Sprintf("pull request #%d comes from a fork and this token is read-only: verdict %s not published (%s)",
+					p.Number, p.Gate.Verdict, p.Gate.Reason))
+				continue
+			}
+			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
 			continue
 		}
-		pending, err := e.PendingFromCommits(rules, st.Main, name, head)
-		if err != nil {
-			return nil, fmt.Errorf("github run: pull request #%d: %w", f.Number, err)
+		if _, err := s.Client.UpsertPlanComment(ctx, p.Number, RenderPlan(repo, p.HeadSHA, []ProposalReport{report})); err != nil {
+			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
 		}
-		if pending.Path != "" && len(pending.Problems) == 0 && !pending.Merged {
-			contents, err := r.contentHashes(ctx, st.Main, pending.Path, f)
-			if err != nil {
-				return nil, fmt.Errorf("github run: pull request #%d: %w", f.Number, err)
-			}
-			var decisions []policies.Decision
-			decisions, p.Ignored = reviewDecisions(f, ids, ContentAt(contents))
-			pending.Decisions = append(pending.Decisions, decisions...)
-			pending.Grants = grants
-		}
-		if err := pending.Preload(st.State); err != nil {
-			return nil, fmt.Errorf("github run: %w", err)
-		}
-		p.Gate = reconciler.Gate(st.State, pending, hlc)
-		switch {
-		case p.Gate.Verdict != reconciler.VerdictReady && p.Gate.Verdict != reconciler.VerdictRejected:
-		case f.Fork:
-			p.Held = "the pull request comes from a fork; writ never applies a fork's pull request"
-		case f.Draft:
-			p.Held = "the pull request is a draft"
-		case r.ReadOnly:
-			p.Held = "this run may not push (read-only); a run with a write token applies it"
-		default:
-			ready = append(ready, p.Gate)
-		}
-		pulls[i] = p
 	}
-	if len(ready) == 0 {
-		return pulls, nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("github run: publish: %w", err)
 	}
-	applied, main, err := e.ApplyReady(ctx, r.Remote, st.State, st.Main, ready)
-	if err != nil {
-		return nil, fmt.Errorf("github run: %w", err)
+	return nil
+}
+
+// result finds what the loop made of pull request f; false when the run
+// did not judge it (over the cap of proposals per round).
+func (s *PullRequests) result(f PullRequestFacts, r *outcome.Report) (PullResult, bool) {
+	name := pullName(f.Number)
+	p := PullResult{Number: f.Number, HeadSHA: f.HeadSHA, Author: f.Author, Fork: f.Fork, Ignored: s.ignored[f.Number]}
+	for _, a := range r.Applied {
+		if a.Gate.Pending.Branch == name {
+			p.Applied, p.Entry, p.Gate = true, a.Commit, a.Gate
+			return p, true
+		}
 	}
-	rep.Main = main
-	rep.Applied = append(rep.Applied, applied...)
-	for _, a := range applied {
-		for i := range pulls {
-			if pulls[i].Gate.Pending.Branch == a.Gate.Pending.Branch {
-				pulls[i].Applied, pulls[i].Entry, pulls[i].Gate = true, a.Commit, a.Gate
+	for _, h := range r.Held {
+		if h.Gate.Pending.Branch == name {
+			p.Gate, p.Held = h.Gate, h.Reason
+			return p, true
+		}
+	}
+	for _, list := range [][]intake.GateResult{r.Merged, r.Skipped} {
+		for _, g := range list {
+			if g.Pending.Branch == name {
+				p.Gate = g
+				return p, true
 			}
 		}
 	}
-	return pulls, nil
+	return p, false
 }
 
 // contentHashes returns the content hash an approval made on each commit a
@@ -336,7 +332,7 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 // proposal's hash is its file's, read from GitHub; a rule change's content
 // is the whole change, which one file cannot show, so it stays unknown and
 // such a review counts for its own commit only.
-func (r *Runner) contentHashes(ctx context.Context, main plumbing.Hash, path string, f PullRequestFacts) (map[string]string, error) {
+func (s *PullRequests) contentHashes(ctx context.Context, main plumbing.Hash, path string, f PullRequestFacts) (map[string]string, error) {
 	out := map[string]string{}
 	var missing []string
 	for _, sha := range ReviewCommits(f) {
@@ -344,11 +340,11 @@ func (r *Runner) contentHashes(ctx context.Context, main plumbing.Hash, path str
 		if h.String() != sha {
 			continue
 		}
-		if _, err := r.Engine.Store.Commit(h); err != nil {
+		if _, err := s.Store.Commit(h); err != nil {
 			missing = append(missing, sha)
 			continue
 		}
-		content, err := r.Engine.ContentAt(main, h, path)
+		content, err := (&intake.Reader{Store: s.Store}).ContentAt(main, h, path)
 		switch {
 		case errors.Is(err, gitstore.ErrNotFound), errors.Is(err, gitstore.ErrNotRegular):
 			// No regular proposal file there: a review of that commit
@@ -360,8 +356,8 @@ func (r *Runner) contentHashes(ctx context.Context, main plumbing.Hash, path str
 			out[sha] = content
 		}
 	}
-	if len(missing) > 0 && !reconciler.IsRulesProposal(path) {
-		remote, err := r.Client.ContentHashes(ctx, path, missing)
+	if len(missing) > 0 && !schemas.IsRulesProposal(path) {
+		remote, err := s.Client.ContentHashes(ctx, path, missing)
 		if err != nil {
 			return nil, err
 		}
@@ -417,8 +413,8 @@ func reviewDecisions(f PullRequestFacts, ids identities, contentAt func(string) 
 			ign(fmt.Sprintf("GitHub user id %d, but writ.yaml pins %s to github_id %d", rv.UserID, d.Identity, want))
 			continue
 		}
-		rr := reconciler.ReviewRef{ReviewID: rv.ID, Login: rv.UserLogin, UserID: rv.UserID}.String()
-		if _, err := reconciler.ParseReviewRef(rr); err != nil {
+		rr := wal.ReviewRef{ReviewID: rv.ID, Login: rv.UserLogin, UserID: rv.UserID}.String()
+		if _, err := wal.ParseReviewRef(rr); err != nil {
 			ign(err.Error())
 			continue
 		}
@@ -437,10 +433,10 @@ func proposalReport(p PullResult) ProposalReport {
 		rep.Path = "pull/" + strconv.Itoa(p.Number)
 	}
 	switch {
-	case p.Applied && g.Verdict == reconciler.VerdictRejected:
+	case p.Applied && g.Verdict == intake.VerdictRejected:
 		rep.Reason = fmt.Sprintf("recorded as reject entry %s on main: %s", short(p.Entry.String()), g.Reason)
 	case p.Applied:
-		rep.Verdict = string(reconciler.VerdictMerged)
+		rep.Verdict = string(intake.VerdictMerged)
 		rep.Reason = fmt.Sprintf("applied as WAL entry %s on main: %s", short(p.Entry.String()), g.Reason)
 	case p.Held != "":
 		rep.Reason = fmt.Sprintf("%s; not applied: %s", g.Reason, p.Held)
@@ -474,16 +470,19 @@ func proposalReport(p PullResult) ProposalReport {
 // identity whose GitHub login is a member and who does not hold the role
 // already. The entry records the grants; Apply honours them only as far as
 // the rules map the role to the team.
-func (r *Runner) teamGrants(ctx context.Context, rules *schemas.Bundle) ([]core.RoleGrant, error) {
+func (s *PullRequests) teamGrants(ctx context.Context, rules *schemas.Bundle, rulesHash string) ([]core.RoleGrant, error) {
 	gh := rules.Config.GitHub
 	if gh == nil || len(gh.RoleTeams) == 0 {
 		return nil, nil
+	}
+	if g, ok := s.grants[rulesHash]; ok {
+		return g, nil
 	}
 	var teams []string
 	for _, ts := range gh.RoleTeams {
 		teams = append(teams, ts...)
 	}
-	members, err := r.Client.Teams(ctx, teams)
+	members, err := s.Client.Teams(ctx, teams)
 	if err != nil {
 		return nil, fmt.Errorf("team membership: %w", err)
 	}
@@ -492,6 +491,10 @@ func (r *Runner) teamGrants(ctx context.Context, rules *schemas.Bundle) ([]core.
 	teamRoles(ids, func(id schemas.Identity) string { return id.GitHub }, gh.RoleTeams, members, func(i int, role, team string) {
 		out = append(out, core.RoleGrant{Identity: ids[i].Name, Role: role, Source: team})
 	})
+	if s.grants == nil {
+		s.grants = map[string][]core.RoleGrant{}
+	}
+	s.grants[rulesHash] = out
 	return out, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/outcome"
 )
 
 // ExitCrash is the exit code of a reconcile killed at the crash point
@@ -91,40 +92,14 @@ after-push-before-checkpoint, after-apply-before-report.`,
 				defer cancel()
 			}
 			if gh.enabled {
-				return a.reconcileGitHub(ctx, e, opts.Remote, gh)
+				return a.reconcileGitHub(ctx, e, opts, gh)
 			}
 			if gh.noApply {
 				return fmt.Errorf("--no-apply needs --github")
 			}
-			rep, err := e.ReconcileWith(ctx, opts)
-			for _, n := range rep.Notes {
-				fmt.Fprintln(a.err, "writ: note:", n)
-			}
-			if opts.Remote != "" && !a.quiet {
-				fmt.Fprintf(a.out, "remote %s: %d entries in %d pushes, %d lost races\n", opts.Remote, len(rep.Applied), rep.Pushes, rep.Races)
-			}
-			if err != nil {
-				return err
-			}
-			for _, ap := range rep.Applied {
-				fmt.Fprintf(a.out, "applied %s: %s (entry %s)\n", ap.Gate.Pending.Branch, ap.Gate.Outcome.Reason, short(ap.Commit.String()))
-			}
-			for _, g := range rep.Skipped {
-				fmt.Fprintf(a.out, "%s %s: %s\n", g.Verdict, g.Pending.Branch, g.Reason)
-			}
-			if opts.Remote != "" && len(rep.Merged) > 0 && !a.quiet {
-				fmt.Fprintf(a.out, "already on main: %d proposals\n", len(rep.Merged))
-			}
-			if rep.More && !a.quiet {
-				fmt.Fprintf(a.out, "stopped after %d rounds; more proposals may be ready\n", opts.Rounds)
-			}
-			if len(rep.Applied) == 0 && len(rep.Skipped) == 0 && !a.quiet {
-				fmt.Fprintln(a.out, "nothing to do: no open proposals")
-			}
-			if !a.quiet {
-				fmt.Fprintf(a.out, "main %s, state %s\n", short(rep.Head.String()), rep.State.Hash())
-			}
-			return nil
+			opts.Reporters = append(opts.Reporters, cliReporter{a: a, remote: opts.Remote, rounds: opts.Rounds})
+			_, err = e.ReconcileWith(ctx, opts)
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&opts.Remote, "remote", "", "reconcile against this git remote (e.g. origin): fetch, apply, push main by compare-and-swap (default: the local repo only)")
@@ -135,4 +110,48 @@ after-push-before-checkpoint, after-apply-before-report.`,
 	cmd.Flags().BoolVar(&gh.noApply, "no-apply", false, "with --github: judge and publish, apply nothing")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long; 0: never")
 	return cmd
+}
+
+// cliReporter is the CLI's Reporter: it prints what a reconcile applied
+// and why the rest waits.
+type cliReporter struct {
+	a      *app
+	remote string
+	rounds int
+}
+
+var _ reconciler.Reporter = cliReporter{}
+
+// Report prints the notes and, for a run that did not fail, one line per
+// entry and per proposal left alone, then main and the state hash.
+func (c cliReporter) Report(_ context.Context, rep *outcome.Report) error {
+	a := c.a
+	for _, n := range rep.Notes {
+		fmt.Fprintln(a.err, "writ: note:", n)
+	}
+	if c.remote != "" && !a.quiet {
+		fmt.Fprintf(a.out, "remote %s: %d entries in %d pushes, %d lost races\n", c.remote, len(rep.Applied), rep.Pushes, rep.Races)
+	}
+	if rep.Err != nil {
+		return nil
+	}
+	for _, ap := range rep.Applied {
+		fmt.Fprintf(a.out, "applied %s: %s (entry %s)\n", ap.Gate.Pending.Branch, ap.Gate.Outcome.Reason, short(ap.Commit.String()))
+	}
+	for _, g := range rep.Skipped {
+		fmt.Fprintf(a.out, "%s %s: %s\n", g.Verdict, g.Pending.Branch, g.Reason)
+	}
+	if c.remote != "" && len(rep.Merged) > 0 && !a.quiet {
+		fmt.Fprintf(a.out, "already on main: %d proposals\n", len(rep.Merged))
+	}
+	if rep.More && !a.quiet {
+		fmt.Fprintf(a.out, "stopped after %d rounds; more proposals may be ready\n", c.rounds)
+	}
+	if len(rep.Applied) == 0 && len(rep.Skipped) == 0 && !a.quiet {
+		fmt.Fprintln(a.out, "nothing to do: no open proposals")
+	}
+	if !a.quiet {
+		fmt.Fprintf(a.out, "main %s, state %s\n", short(rep.Head.String()), rep.State.Hash())
+	}
+	return nil
 }

@@ -39,7 +39,7 @@ func githubClientConfig(cfgGitHub *schemas.GitHubConfig, repository string, gete
 // reconcileGitHub runs `writ reconcile --github`: read the event (a
 // malformed one fails before anything is fetched or written), load the
 // rules from the remote's main, then judge, apply and publish.
-func (a *app) reconcileGitHub(ctx context.Context, e *reconciler.Engine, remote string, o githubOptions) error {
+func (a *app) reconcileGitHub(ctx context.Context, e *reconciler.Engine, opts reconciler.ReconcileOptions, o githubOptions) error {
 	getenv := o.getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -48,6 +48,7 @@ func (a *app) reconcileGitHub(ctx context.Context, e *reconciler.Engine, remote 
 	if err != nil {
 		return fmt.Errorf("github event: %w", err)
 	}
+	remote := opts.Remote
 	if remote == "" {
 		return fmt.Errorf("--github needs --remote (the git remote that holds main, e.g. origin)")
 	}
@@ -59,9 +60,12 @@ func (a *app) reconcileGitHub(ctx context.Context, e *reconciler.Engine, remote 
 	if err != nil {
 		return err
 	}
-	r := &github.Runner{Engine: e, Client: client, Remote: remote, Event: ev, ReadOnly: o.noApply}
-	rep, err := r.Run(ctx)
-	if rep != nil {
+	pulls := &github.PullRequests{Client: client, Store: e.Store, Event: ev, ReadOnly: o.noApply}
+	var _ reconciler.Source = pulls
+	var _ reconciler.Reporter = pulls
+	opts.Source, opts.Reporters = pulls, []reconciler.Reporter{pulls}
+	_, err = e.ReconcileWith(ctx, opts)
+	if rep := pulls.Last(); rep != nil {
 		for _, n := range rep.Notes {
 			fmt.Fprintln(a.err, "writ: note:", n)
 		}

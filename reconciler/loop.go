@@ -1,0 +1,495 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/outcome"
+	"github.com/writ-dev/writ/reconciler/wal"
+)
+
+// A step is one named stage of the reconcile loop. Every step has the same
+// signature: it reads what the steps before it left in the run and leaves
+// its own result there.
+type step struct {
+	name string
+	run  func(*run, context.Context) error
+}
+
+// steps is the reconcile loop, in order. One driver (Engine.ReconcileWith)
+// runs them for every kind of run: local, against a remote, GitHub pull
+// requests; the difference is the Source and the Reporters plugged in.
+//
+//   - fetch: with a remote, fetch its main (which must extend the last one
+//     seen), the proposal branches, the checkpoint and what the Source
+//     asks for, and reset the local main to the remote's; without one,
+//     read the local main. Fetch comes before load because the remote's
+//     checkpoint is one of the things fetched.
+//   - load: the verified state at main: the checkpoint plus the entries
+//     after it on the first run; after that only the entries that arrived
+//     since the last round, each verified.
+//   - read proposals: the Source's candidates, from the proposal cursor on,
+//     at most ReconcileOptions.MaxProposals of them per round.
+//   - verify: each candidate read and its signatures verified (intake),
+//     plus the decisions the Source records outside git; lazily, so a
+//     batch costs what it reads.
+//   - gate: each proposal judged against the state its entry would land
+//     on (intake.Gate).
+//   - apply: for each ready or rejected proposal its source does not hold
+//     back, one signed entry on top of the last, up to
+//     ReconcileOptions.Batch.
+//   - publish: main moved by compare-and-swap to the last entry: locally,
+//     and with a remote by a compare-and-swap push. A lost race (the
+//     error wraps gitstore.ErrRefMoved) starts the round again at fetch.
+//   - checkpoint: a signed snapshot of the state at main (pushed when the
+//     remote's main is still that commit).
+//   - report: every Reporter is told what the run did.
+//
+// fetch to publish form a round; the driver repeats it after a lost race
+// (at most ReconcileOptions.Retries times in a row) and while more
+// proposals may be ready (at most ReconcileOptions.Rounds rounds).
+var steps = []step{
+	{"fetch", (*run).fetch},
+	{"load", (*run).load},
+	{"read proposals", (*run).readProposals},
+	{"verify", (*run).verify},
+	{"gate", (*run).gate},
+	{"apply", (*run).apply},
+	{"publish", (*run).publish},
+	{"checkpoint", (*run).checkpoint},
+	{"report", (*run).report},
+}
+
+// StepNames lists the loop's steps in the order they run.
+func StepNames() []string {
+	out := make([]string, len(steps))
+	for i, s := range steps {
+		out[i] = s.name
+	}
+	return out
+}
+
+// Indexes of the steps the driver jumps to.
+var (
+	roundStart = stepIndex("fetch")
+	roundEnd   = stepIndex("publish")
+)
+
+func stepIndex(name string) int {
+	for i, s := range steps {
+		if s.name == name {
+			return i
+		}
+	}
+	panic("reconciler: no step " + name) // a programming error in the table above
+}
+
+// run is one reconcile as it goes through the steps.
+type run struct {
+	e         *Engine
+	opts      *ReconcileOptions
+	src       Source
+	reporters []Reporter
+	rep       *outcome.Report
+	// start is the local main when the run began: the working tree
+	// follows main from there at the end.
+	start plumbing.Hash
+
+	// Verified: state is the verified state at head, a commit on main;
+	// checkpointAt is what the local checkpoint covers, restoredFrom the
+	// checkpoint commit state was restored from.
+	loaded       bool
+	state        core.State
+	head         plumbing.Hash
+	checkpointAt plumbing.Hash
+	restoredFrom plumbing.Hash
+	// onMain holds the proposal files in head's tree (remote runs): a
+	// proposal whose file is there is merged, known without reading it.
+	onMain map[string]bool
+
+	// The round: base is main as fetched (the old value of every
+	// compare-and-swap); candidates what the source listed; proposals,
+	// gated the lazy results of verify and gate; next and nextHead the
+	// state and main after the entries written so far (batch).
+	rounds     int // rounds that ran to the end
+	races      int // lost races in a row
+	base       plumbing.Hash
+	candidates []intake.Candidate
+	proposals  iter.Seq[proposal]
+	gated      iter.Seq[gated]
+	next       core.State
+	nextHead   plumbing.Hash
+	batch      []outcome.Applied
+	more       bool
+	// iterErr is the first error of the lazy verify and gate steps (a
+	// source that failed, state that could not be restored); apply
+	// returns it.
+	iterErr error
+}
+
+// proposal is a candidate as the verify step read it.
+type proposal struct {
+	cand    intake.Candidate
+	pending intake.Pending
+}
+
+// gated is a proposal with the gate's verdict.
+type gated struct {
+	cand intake.Candidate
+	gate intake.GateResult
+}
+
+// drive runs the steps in order, repeating the round as the loop's doc
+// says. The report step runs whatever happened before it; an error of an
+// earlier step is returned unwrapped.
+func (r *run) drive(ctx context.Context) error {
+	var err error
+	for i := 0; i < len(steps); {
+		if steps[i].name == "report" || err != nil {
+			break
+		}
+		err = steps[i].run(r, ctx)
+		switch {
+		case err != nil && errors.Is(err, gitstore.ErrRefMoved) && i >= roundStart && i <= roundEnd:
+			r.rep.Races++
+			r.races++
+			if r.races > r.opts.Retries {
+				err = fmt.Errorf("gave up after %d lost races in a row: %w", r.races, err)
+				continue
+			}
+			if r.opts.Backoff != nil {
+				if err = sleep(ctx, r.opts.Backoff(r.races)); err != nil {
+					continue
+				}
+			}
+			err, i = nil, roundStart
+		case err != nil:
+		case i == roundEnd:
+			r.races = 0
+			r.rounds++
+			if r.more && (r.opts.Rounds == 0 || r.rounds < r.opts.Rounds) {
+				i = roundStart
+				continue
+			}
+			r.rep.More = r.more
+			i++
+		default:
+			i++
+		}
+	}
+	r.rep.State, r.rep.Head, r.rep.Err = r.state, r.head, err
+	r.e.followMain(r.start, r.rep)
+	if rerr := r.report(ctx); rerr != nil && err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// fetch starts a round: the remote's refs fetched and the local main reset
+// to the remote's, or the local main read.
+func (r *run) fetch(ctx context.Context) error {
+	e := r.e
+	if r.opts.Remote == "" {
+		h, err := e.mainHead()
+		r.base = h
+		return err
+	}
+	extra, err := r.src.Refspecs(ctx, r.opts.Remote, r.rep.Note)
+	if err != nil {
+		return err
+	}
+	r.base, err = e.fetchRemote(ctx, r.opts.Remote, r.rep, extra...)
+	return err
+}
+
+// load makes r.state the verified state at r.base.
+func (r *run) load(_ context.Context) error {
+	if err := r.catchUp(); err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	r.next, r.nextHead, r.batch, r.more, r.iterErr = r.state, r.head, nil, false, nil
+	r.rep.Skipped, r.rep.Merged, r.rep.Held = r.rep.Skipped[:0], r.rep.Merged[:0], r.rep.Held[:0]
+	return nil
+}
+
+func (r *run) catchUp() error {
+	e := r.e
+	if r.loaded && r.head == r.base {
+		return nil
+	}
+	if r.loaded {
+		newer, err := e.Store.FirstParentLog(r.base, r.head)
+		if err == nil {
+			state := r.state
+			if state, err = e.verifyNewer(state, r.restoredFrom, newer); err != nil {
+				return err
+			}
+			return r.moveTo(state, r.base)
+		} else if !errors.Is(err, gitstore.ErrNotOnChain) {
+			return err
+		}
+	}
+	var res *ReplayResult
+	var err error
+	if r.opts.Remote != "" {
+		res, err = e.loadRemoteState(r.opts.Remote, r.base, r.rep)
+	} else {
+		res, err = e.Replay(ReplayOptions{FromCheckpoint: true})
+	}
+	if err != nil {
+		return err
+	}
+	if r.opts.Remote != "" {
+		files, err := e.Store.ListFiles(res.Head, "proposals")
+		if err != nil {
+			return err
+		}
+		r.onMain = make(map[string]bool, len(files))
+		for _, f := range files {
+			r.onMain[f] = true
+		}
+	}
+	r.loaded, r.state, r.head, r.checkpointAt, r.restoredFrom = true, res.State, res.Head, res.CheckpointAt, res.Checkpoint
+	r.base = res.Head
+	return nil
+}
+
+// moveTo advances the verified state to head, a descendant of r.head,
+// noting the proposal files the new entries added.
+func (r *run) moveTo(state core.State, head plumbing.Hash) error {
+	if r.onMain != nil {
+		changed, err := r.e.Store.ChangedFiles(r.head, head)
+		if err != nil {
+			return err
+		}
+		for _, f := range changed {
+			if intake.IsProposalFile(f) {
+				r.onMain[f] = true
+			}
+		}
+	}
+	r.state, r.head = state, head
+	return nil
+}
+
+// view is what the source sees of the round.
+func (r *run) view() intake.View {
+	return intake.View{State: r.state, Main: r.head, Remote: r.opts.Remote}
+}
+
+// readProposals asks the source for its candidates.
+func (r *run) readProposals(ctx context.Context) error {
+	c, err := r.src.Candidates(ctx, r.view())
+	if err != nil {
+		return err
+	}
+	r.candidates = c
+	return nil
+}
+
+// verify reads and verifies the candidates, lazily and at most
+// opts.MaxProposals that are not merged, from the proposal cursor on.
+func (r *run) verify(ctx context.Context) error {
+	rules := r.state.Rules()
+	reader := r.e.reader()
+	ring, err := intake.RingOf(rules)
+	if err != nil {
+		return fmt.Errorf("key ring: %w", err)
+	}
+	view := r.view()
+	read := func(c intake.Candidate) proposal {
+		p := intake.Pending{Branch: c.Name, Head: c.Head}
+		switch {
+		case c.Waiting != "":
+			return proposal{cand: c, pending: p}
+		case c.FromCommits:
+			got, err := reader.PendingFromCommits(rules, r.head, c.Name, c.Head)
+			if err != nil {
+				r.iterErr = fmt.Errorf("%s: %w", c.Name, err)
+				return proposal{cand: c, pending: p}
+			}
+			p = got
+		default:
+			path, err := intake.ProposalPath(c.Name)
+			if err == nil && r.onMain[path] {
+				p.Path, p.Merged = path, true
+				return proposal{cand: c, pending: p}
+			}
+			p = reader.ReadBranch(rules, ring, r.head, c.Name, c.Head)
+		}
+		if p.Path != "" && len(p.Problems) == 0 && !p.Merged {
+			decisions, grants, err := r.src.Decisions(ctx, view, c, p)
+			if err != nil {
+				r.iterErr = fmt.Errorf("%s: %w", c.Name, err)
+				return proposal{cand: c, pending: p}
+			}
+			p.Decisions = append(p.Decisions, decisions...)
+			p.Grants = append(p.Grants, grants...)
+		}
+		return proposal{cand: c, pending: p}
+	}
+	capped := r.e.capProposals(r.candidates, r.opts.MaxProposals, read, r.rep)
+	r.proposals = func(yield func(proposal) bool) {
+		for p := range capped {
+			if r.iterErr != nil || !yield(p) {
+				return
+			}
+		}
+	}
+	return nil
+}
+
+// gate judges each proposal against the state its entry would land on.
+func (r *run) gate(_ context.Context) error {
+	r.gated = func(yield func(gated) bool) {
+		for p := range r.proposals {
+			var g intake.GateResult
+			if p.cand.Waiting != "" {
+				g = intake.GateResult{Pending: p.pending, Verdict: intake.VerdictWaiting, Reason: p.cand.Waiting}
+			} else {
+				if err := p.pending.Preload(r.next); err != nil {
+					r.iterErr = fmt.Errorf("%s: %w", p.pending.Branch, err)
+					return
+				}
+				g = intake.Gate(r.next, p.pending, core.NextHLC(r.next.Clock().HLC, r.e.now().UnixMilli()))
+			}
+			if !yield(gated{cand: p.cand, gate: g}) {
+				return
+			}
+		}
+	}
+	return nil
+}
+
+// apply writes one signed entry per ready or rejected proposal on top of
+// the last, up to opts.Batch; main does not move yet.
+func (r *run) apply(_ context.Context) error {
+	e, rep := r.e, r.rep
+	reconcilerID := r.state.Rules().Config.Reconciler.Identity
+	signer, err := e.Keys.Signer(reconcilerID)
+	if err != nil {
+		return fmt.Errorf("reconciler key: %w", err)
+	}
+	for item := range r.gated {
+		g := item.gate
+		if r.opts.Batch > 0 && len(r.batch) == r.opts.Batch {
+			r.more = true
+			break
+		}
+		switch g.Verdict {
+		case intake.VerdictReady, intake.VerdictRejected:
+		case intake.VerdictMerged:
+			rep.Merged = append(rep.Merged, g)
+			continue
+		default:
+			rep.Skipped = append(rep.Skipped, g)
+			continue
+		}
+		if item.cand.Hold != "" {
+			rep.Held = append(rep.Held, outcome.Held{Gate: g, Reason: item.cand.Hold})
+			continue
+		}
+		next, out := core.Apply(r.next, g.Entry)
+		if !out.Status.Changed() {
+			// Gate and Apply ran on the same state; they cannot disagree.
+			return fmt.Errorf("proposal %s: gate said %s but apply says %s: %s", g.Pending.Branch, g.Verdict, out.Status, out.Reason)
+		}
+		msg, err := wal.Encode(record(g, out, r.next, next))
+		if err != nil {
+			return fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
+		}
+		commit, err := e.Store.WriteCommit(gitstore.CommitRequest{
+			Parents:   []plumbing.Hash{r.nextHead, g.Pending.Head},
+			Files:     g.Pending.Files,
+			Delete:    g.Pending.Deleted,
+			Message:   msg,
+			Author:    e.signature(r.state.Rules(), reconcilerID),
+			Committer: e.signature(r.state.Rules(), reconcilerID),
+			Signer:    signer,
+		})
+		if err != nil {
+			return fmt.Errorf("proposal %s: write entry: %w", g.Pending.Branch, err)
+		}
+		if err := r.opts.crash(CrashAfterCommitBeforeCAS); err != nil {
+			return err
+		}
+		g.Outcome = out
+		r.batch = append(r.batch, outcome.Applied{Commit: commit, Gate: g})
+		r.next, r.nextHead = next, commit
+	}
+	return r.iterErr
+}
+
+// publish moves main to the last entry by compare-and-swap: the local main,
+// and with a remote a compare-and-swap push of it. A push that loses puts
+// the local main back, so nothing unpublished stays on it.
+func (r *run) publish(ctx context.Context) error {
+	if len(r.batch) == 0 {
+		return nil
+	}
+	e, rep := r.e, r.rep
+	if err := e.Store.CompareAndSwap(gitstore.MainRef, r.base, r.nextHead); err != nil {
+		return fmt.Errorf("publish %d entries: %w", len(r.batch), err)
+	}
+	if remote := r.opts.Remote; remote != "" {
+		if err := r.opts.crash(CrashAfterCommitBeforePush); err != nil {
+			return err
+		}
+		if err := e.Store.PushCAS(ctx, remote, gitstore.MainRef, r.base, r.nextHead); err != nil {
+			_ = e.Store.CompareAndSwap(gitstore.MainRef, r.nextHead, r.base)
+			return fmt.Errorf("publish %d entries to %s: %w", len(r.batch), remote, err)
+		}
+		rep.Pushes++
+		// As git push does: the tracking ref follows what was pushed.
+		if err := e.Store.CompareAndSwap(trackingMain(remote), r.base, r.nextHead); err != nil {
+			return fmt.Errorf("after push: %w", err)
+		}
+	}
+	rep.Applied = append(rep.Applied, r.batch...)
+	if err := r.moveTo(r.next, r.nextHead); err != nil {
+		return err
+	}
+	r.batch = nil
+	return r.opts.crash(CrashAfterPushBeforeCheckpoint)
+}
+
+// checkpoint writes a checkpoint at main when the last one covers an
+// older entry, pushes it when the run ended with nothing more ready, and
+// brings the working tree along to main.
+func (r *run) checkpoint(ctx context.Context) error {
+	if !r.loaded {
+		return nil
+	}
+	e := r.e
+	if r.checkpointAt != r.head {
+		if err := e.checkpoint(r.state, r.head); err != nil {
+			return err
+		}
+		r.checkpointAt = r.head
+	}
+	if r.opts.Remote != "" && !r.rep.More {
+		e.pushCheckpoint(ctx, r.opts.Remote, r.rep)
+	}
+	if len(r.rep.Applied) > 0 {
+		return r.opts.crash(CrashAfterApplyBeforeReport)
+	}
+	return nil
+}
+
+// report tells every reporter what the run did; their errors are joined.
+func (r *run) report(ctx context.Context) error {
+	var errs []error
+	for _, rp := range r.reporters {
+		if err := rp.Report(ctx, r.rep); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

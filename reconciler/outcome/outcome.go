@@ -1,0 +1,68 @@
+// Package outcome is what one reconcile did, as the loop hands it to every
+// Reporter: the entries it wrote, the verdict on every other proposal it
+// judged, the races it lost and the notes worth telling a human. It sits
+// below the loop, so reporters (the CLI, adapters) read it without
+// importing the loop.
+package outcome
+
+import (
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
+)
+
+// Applied is one WAL entry a reconcile wrote and published.
+type Applied struct {
+	Commit plumbing.Hash
+	// Gate is the verdict the entry was written from, with the Outcome
+	// of applying it.
+	Gate intake.GateResult
+}
+
+// Held is a proposal that was ready (or rejected) but that its source
+// holds back: a fork's pull request, a draft, a run that may not push.
+type Held struct {
+	Gate   intake.GateResult
+	Reason string
+}
+
+// Report says what a reconcile did and why the rest waits.
+type Report struct {
+	// Applied are the entries this reconcile published (on a remote: that
+	// it pushed), in log order.
+	Applied []Applied
+	// Skipped are proposals left alone, with the gate's explanation.
+	Skipped []intake.GateResult
+	// Merged are open proposals whose proposal is already on main
+	// (applied by this or an earlier run): their status can be reported
+	// again, idempotently.
+	Merged []intake.GateResult
+	// Held are proposals ready or rejected that their source holds back.
+	Held []Held
+	// Races counts lost compare-and-swap races (a push, or a fetch whose
+	// refs moved under it), each of which forced a re-read.
+	Races int
+	// Pushes counts pushes of main that won (remote mode).
+	Pushes int
+	// More is true when the reconcile stopped at its round cap while
+	// more proposals may be ready.
+	More bool
+	// Deferred are the proposals the last round did not read, being over
+	// the cap of proposals per round; the next round or run reads them
+	// first.
+	Deferred []string
+	// Notes are repairs and non-fatal trouble worth telling a human: a
+	// local main reset to the remote's, a checkpoint rebuilt, a checkpoint
+	// not pushed, a pull request not judged.
+	Notes []string
+	// State is the verified state at Head, main after the run.
+	State core.State
+	Head  plumbing.Hash
+	// Err is why the run stopped early (nil: it ran to the end). Entries
+	// in Applied are published even then.
+	Err error
+}
+
+// Note records a note.
+func (r *Report) Note(s string) { r.Notes = append(r.Notes, s) }
