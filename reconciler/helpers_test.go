@@ -12,6 +12,7 @@ import (
 	"github.com/writ-dev/writ/adapters/local"
 	"github.com/writ-dev/writ/fixtures"
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/replay"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -107,4 +108,9 @@ func wantTamper(t *testing.T, err error, reason string) *TamperError {
 		t.Fatalf("tamper reason %q does not mention %q", te.Reason, reason)
 	}
 	return te
+}
+
+// replay is Replay, also returning what the fold counted.
+func (e *Engine) replay(opts ReplayOptions) (*ReplayResult, replay.Stats, error) {
+	return e.replayer().ReplayStats(opts)
 }

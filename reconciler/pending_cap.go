@@ -12,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -88,13 +89,13 @@ func (e *Engine) localPending(rules *schemas.Bundle, main plumbing.Hash, opts *R
 	if err != nil {
 		return nil, fmt.Errorf("list proposal branches: %w", err)
 	}
-	ring, err := RingOf(rules)
+	ring, err := intake.RingOf(rules)
 	if err != nil {
 		return nil, err
 	}
 	sort.Slice(branches, func(i, j int) bool { return branches[i].Name < branches[j].Name })
 	return e.capProposals(branches, opts.MaxProposals, func(b gitstore.Branch) Pending {
-		return e.readPending(rules, ring, main, b.Name, b.Hash)
+		return e.reader().ReadPending(rules, ring, main, b.Name, b.Hash)
 	}, rep), nil
 }
 

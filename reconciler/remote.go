@@ -14,6 +14,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -123,10 +124,10 @@ func (r *remoteRun) catchUp(main plumbing.Hash, rep *ReconcileReport) error {
 	if r.loaded {
 		newer, err := r.e.Store.FirstParentLog(main, r.head)
 		if err == nil {
-			v := verifier{engine: r.e, checkpoint: r.checkpoint}
+			v := r.e.replayer().Checker(r.checkpoint)
 			state := r.state
 			for i, c := range newer {
-				if _, state, err = v.entry(state, c, int(r.state.Entries())+i); err != nil {
+				if _, state, err = v.Entry(state, c, int(r.state.Entries())+i); err != nil {
 					return err
 				}
 			}
@@ -240,7 +241,7 @@ func (e *Engine) fetchRemote(ctx context.Context, remote string, rep *ReconcileR
 // onFirstParentChain reports whether commit c is on the first-parent
 // history of head (walking back from head until c or the root).
 func (e *Engine) onFirstParentChain(head, c plumbing.Hash) bool {
-	_, err := openReader(e.Store).firstParents(head, c)
+	_, err := e.replayer().FirstParents(head, c)
 	return err == nil
 }
 
@@ -349,7 +350,7 @@ func (e *Engine) newerCheckpoint(ours, main plumbing.Hash, hlc core.HLC) bool {
 // signedByReconciler checks that the reconciler identity of a state's
 // rules signed commit c.
 func signedByReconciler(c *object.Commit, s core.State) error {
-	ring, err := RingOf(s.Rules())
+	ring, err := intake.RingOf(s.Rules())
 	if err != nil {
 		return err
 	}
@@ -367,7 +368,7 @@ func signedByReconciler(c *object.Commit, s core.State) error {
 // history, as Replay does without a checkpoint, but does not hold the
 // (stale) checkpoint against it.
 func (e *Engine) replayIgnoringCheckpoint(head plumbing.Hash) (*ReplayResult, error) {
-	return e.Replay(ReplayOptions{head: head, ignoreCheckpoint: true})
+	return e.Replay(ReplayOptions{Head: head, IgnoreCheckpoint: true})
 }
 
 // remotePending reads the remote's proposal branches (as fetched) against
@@ -383,7 +384,7 @@ func (e *Engine) remotePending(rules *schemas.Bundle, main plumbing.Hash, remote
 	if err != nil {
 		return nil, fmt.Errorf("list proposal branches of %s: %w", remote, err)
 	}
-	ring, err := RingOf(rules)
+	ring, err := intake.RingOf(rules)
 	if err != nil {
 		return nil, fmt.Errorf("key ring: %w", err)
 	}
@@ -391,8 +392,8 @@ func (e *Engine) remotePending(rules *schemas.Bundle, main plumbing.Hash, remote
 	return e.capProposals(branches, opts.MaxProposals, func(b gitstore.Branch) Pending {
 		p := Pending{Branch: b.Name, Head: b.Hash, Merged: true}
 		var err error
-		if p.Path, err = ProposalPath(b.Name); err != nil || !onMain[p.Path] {
-			p = e.readPending(rules, ring, main, b.Name, b.Hash)
+		if p.Path, err = intake.ProposalPath(b.Name); err != nil || !onMain[p.Path] {
+			p = e.reader().ReadPending(rules, ring, main, b.Name, b.Hash)
 		}
 		return p
 	}, rep), nil

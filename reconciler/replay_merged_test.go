@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // forge publishes one entry for proposal name the way a holder of the
@@ -48,9 +50,9 @@ func TestReplayRefusesRulesNobodyApproved(t *testing.T) {
 		{
 			name: "writ.yaml other than approved",
 			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending) {
-				p.Files[ConfigFile] = grantOverride(t, e)
+				p.Files[intake.ConfigFile] = grantOverride(t, e)
 			},
-			reason: []string{ConfigFile, "approved proposal commit"},
+			reason: []string{intake.ConfigFile, "approved proposal commit"},
 		},
 		{
 			name: "part of the approved change left out",
@@ -84,7 +86,7 @@ func TestReplayRefusesRulesNobodyApproved(t *testing.T) {
 			main := mustReplay(t, e, ReplayOptions{FromCheckpoint: true}).Head
 			bad := forge(t, e, name, func(p *Pending) {
 				tt.mutate(t, e, main, p)
-				rules, err := LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
+				rules, err := intake.LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -16,6 +16,7 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -60,7 +61,7 @@ type PullResult struct {
 	Fork    bool
 	// Gate is the verdict on the proposal at HeadSHA (after applying: the
 	// gate the entry was written from).
-	Gate reconciler.GateResult
+	Gate intake.GateResult
 	// Ignored are the reviews that are not decisions, and why.
 	Ignored []Ignored
 	// Applied is true when this run wrote the proposal's entry, Entry.
@@ -260,21 +261,21 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 	hlc := core.NextHLC(st.State.Clock().HLC, now().UnixMilli())
 
 	pulls := make([]PullResult, len(facts))
-	var ready []reconciler.GateResult
+	var ready []intake.GateResult
 	for i, f := range facts {
 		p := PullResult{Number: f.Number, HeadSHA: f.HeadSHA, Author: f.Author, Fork: f.Fork}
 		name := "pull/" + strconv.Itoa(f.Number)
 		head, err := e.Store.Ref(PullRef(f.Number))
 		switch {
 		case errors.Is(err, gitstore.ErrNoRef):
-			p.Gate = reconciler.GateResult{Pending: reconciler.Pending{Branch: name}, Verdict: reconciler.VerdictWaiting,
+			p.Gate = intake.GateResult{Pending: intake.Pending{Branch: name}, Verdict: intake.VerdictWaiting,
 				Reason: fmt.Sprintf("remote %s has no refs/pull/%d/head yet; the next run judges it", r.Remote, f.Number)}
 			pulls[i] = p
 			continue
 		case err != nil:
 			return nil, err
 		case head.String() != f.HeadSHA:
-			p.Gate = reconciler.GateResult{Pending: reconciler.Pending{Branch: name, Head: head}, Verdict: reconciler.VerdictWaiting,
+			p.Gate = intake.GateResult{Pending: intake.Pending{Branch: name, Head: head}, Verdict: intake.VerdictWaiting,
 				Reason: fmt.Sprintf("the head moved while this run read it (GitHub: %s, git: %s); the next run judges it", short(f.HeadSHA), short(head.String()))}
 			pulls[i] = p
 			continue
@@ -296,9 +297,9 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 		if err := pending.Preload(st.State); err != nil {
 			return nil, fmt.Errorf("github run: %w", err)
 		}
-		p.Gate = reconciler.Gate(st.State, pending, hlc)
+		p.Gate = intake.Gate(st.State, pending, hlc)
 		switch {
-		case p.Gate.Verdict != reconciler.VerdictReady && p.Gate.Verdict != reconciler.VerdictRejected:
+		case p.Gate.Verdict != intake.VerdictReady && p.Gate.Verdict != intake.VerdictRejected:
 		case f.Fork:
 			p.Held = "the pull request comes from a fork; writ never applies a fork's pull request"
 		case f.Draft:
@@ -360,7 +361,7 @@ func (r *Runner) contentHashes(ctx context.Context, main plumbing.Hash, path str
 			out[sha] = content
 		}
 	}
-	if len(missing) > 0 && !reconciler.IsRulesProposal(path) {
+	if len(missing) > 0 && !intake.IsRulesProposal(path) {
 		remote, err := r.Client.ContentHashes(ctx, path, missing)
 		if err != nil {
 			return nil, err
@@ -417,8 +418,8 @@ func reviewDecisions(f PullRequestFacts, ids identities, contentAt func(string) 
 			ign(fmt.Sprintf("GitHub user id %d, but writ.yaml pins %s to github_id %d", rv.UserID, d.Identity, want))
 			continue
 		}
-		rr := reconciler.ReviewRef{ReviewID: rv.ID, Login: rv.UserLogin, UserID: rv.UserID}.String()
-		if _, err := reconciler.ParseReviewRef(rr); err != nil {
+		rr := intake.ReviewRef{ReviewID: rv.ID, Login: rv.UserLogin, UserID: rv.UserID}.String()
+		if _, err := intake.ParseReviewRef(rr); err != nil {
 			ign(err.Error())
 			continue
 		}
@@ -437,10 +438,10 @@ func proposalReport(p PullResult) ProposalReport {
 		rep.Path = "pull/" + strconv.Itoa(p.Number)
 	}
 	switch {
-	case p.Applied && g.Verdict == reconciler.VerdictRejected:
+	case p.Applied && g.Verdict == intake.VerdictRejected:
 		rep.Reason = fmt.Sprintf("recorded as reject entry %s on main: %s", short(p.Entry.String()), g.Reason)
 	case p.Applied:
-		rep.Verdict = string(reconciler.VerdictMerged)
+		rep.Verdict = string(intake.VerdictMerged)
 		rep.Reason = fmt.Sprintf("applied as WAL entry %s on main: %s", short(p.Entry.String()), g.Reason)
 	case p.Held != "":
 		rep.Reason = fmt.Sprintf("%s; not applied: %s", g.Reason, p.Held)

@@ -24,6 +24,7 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -259,7 +260,7 @@ func TestRunAppliesApprovedPullRequest(t *testing.T) {
 		t.Fatalf("last entry: %s with %d decisions", last.ProposalPath, len(last.Entry.Decisions))
 	}
 	for _, d := range last.Entry.Decisions {
-		r, err := reconciler.ParseReviewRef(d.Ref)
+		r, err := intake.ParseReviewRef(d.Ref)
 		if err != nil || d.Commit != w.head || r.UserID != githubtest.UserID(r.Login) {
 			t.Fatalf("decision %+v: %v", d, err)
 		}
@@ -273,7 +274,7 @@ func TestRunAppliesApprovedPullRequest(t *testing.T) {
 	// A second run (say, on push) finds the proposal merged and edits
 	// the same check and comment in place.
 	rep = w.run(t, github.Event{Name: github.EventPush, Push: &github.PushEvent{Ref: "refs/heads/main"}})
-	if rep.Pulls[0].Gate.Verdict != reconciler.VerdictMerged || len(rep.Applied) != 0 {
+	if rep.Pulls[0].Gate.Verdict != intake.VerdictMerged || len(rep.Applied) != 0 {
 		t.Fatalf("second run: %s, %d applied", rep.Pulls[0].Gate.Verdict, len(rep.Applied))
 	}
 	w.check(t)
@@ -289,7 +290,7 @@ func TestRunWaitsForApprovalOnOlderContent(t *testing.T) {
 	w.review("alice-gh", "APPROVED", old, 1)
 	w.review("bob-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, w.prEvent())
-	if p := rep.Pulls[0]; p.Gate.Verdict != reconciler.VerdictWaiting || p.Applied {
+	if p := rep.Pulls[0]; p.Gate.Verdict != intake.VerdictWaiting || p.Applied {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	w.unchanged(t)
@@ -304,7 +305,7 @@ func TestRunIgnoresSelfApproval(t *testing.T) {
 	w.review("bob-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, w.prEvent())
 	p := rep.Pulls[0]
-	if p.Gate.Verdict != reconciler.VerdictWaiting || p.Applied {
+	if p.Gate.Verdict != intake.VerdictWaiting || p.Applied {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	if len(p.Ignored) != 1 || p.Ignored[0].Login != "alice-gh" || !strings.Contains(p.Ignored[0].Reason, "author") {
@@ -319,7 +320,7 @@ func TestRunForkIsJudgedNotApplied(t *testing.T) {
 	w.review("bob-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, github.Event{Name: github.EventSchedule, Schedule: "*/5 * * * *"})
 	p := rep.Pulls[0]
-	if p.Gate.Verdict != reconciler.VerdictReady || p.Applied || !strings.Contains(p.Held, "fork") {
+	if p.Gate.Verdict != intake.VerdictReady || p.Applied || !strings.Contains(p.Held, "fork") {
 		t.Fatalf("%s (applied %v, held %q): %s", p.Gate.Verdict, p.Applied, p.Held, p.Gate.Reason)
 	}
 	w.unchanged(t)
@@ -332,7 +333,7 @@ func TestRunChangesRequestedIsNotApplied(t *testing.T) {
 	w.review("alice-gh", "CHANGES_REQUESTED", w.head, 2)
 	rep := w.run(t, w.prEvent())
 	p := rep.Pulls[0]
-	if p.Gate.Verdict == reconciler.VerdictReady {
+	if p.Gate.Verdict == intake.VerdictReady {
 		t.Fatalf("ready despite changes requested: %s", p.Gate.Reason)
 	}
 	if p.Applied {
@@ -411,11 +412,11 @@ func TestApplyReadyLostRace(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, who := range []string{"alice", "bob"} {
-		ref := reconciler.ReviewRef{ReviewID: int64(100 + i), Login: who + "-gh", UserID: githubtest.UserID(who + "-gh")}
+		ref := intake.ReviewRef{ReviewID: int64(100 + i), Login: who + "-gh", UserID: githubtest.UserID(who + "-gh")}
 		p.Decisions = append(p.Decisions, policiesDecision(who, w.head, p.Subject.Content, ref.String()))
 	}
-	g := reconciler.Gate(st.State, p, core.NextHLC(st.State.Clock().HLC, time.Now().UnixMilli()))
-	if g.Verdict != reconciler.VerdictReady {
+	g := intake.Gate(st.State, p, core.NextHLC(st.State.Clock().HLC, time.Now().UnixMilli()))
+	if g.Verdict != intake.VerdictReady {
 		t.Fatalf("gate: %s: %s", g.Verdict, g.Reason)
 	}
 	// ...while reconciler B (the Action) applies it first.
@@ -423,7 +424,7 @@ func TestApplyReadyLostRace(t *testing.T) {
 		t.Fatalf("B did not apply: %s", rep.Pulls[0].Gate.Reason)
 	}
 	won := w.remoteMain(t)
-	applied, main, err := a.ApplyReady(ctx, "origin", st.State, st.Main, []reconciler.GateResult{g})
+	applied, main, err := a.ApplyReady(ctx, "origin", st.State, st.Main, []intake.GateResult{g})
 	if !errors.Is(err, gitstore.ErrRefMoved) || len(applied) != 0 || main != st.Main {
 		t.Fatalf("A: applied %d, main %s, err %v; want ErrRefMoved and nothing", len(applied), main, err)
 	}
@@ -435,7 +436,7 @@ func TestApplyReadyLostRace(t *testing.T) {
 	}
 	// A runs again: fetches, finds it merged, applies nothing.
 	w.clone = a
-	if rep := w.run(t, w.prEvent()); len(rep.Applied) != 0 || rep.Pulls[0].Gate.Verdict != reconciler.VerdictMerged {
+	if rep := w.run(t, w.prEvent()); len(rep.Applied) != 0 || rep.Pulls[0].Gate.Verdict != intake.VerdictMerged {
 		t.Fatalf("A's next run: %d applied, %s", len(rep.Applied), rep.Pulls[0].Gate.Verdict)
 	}
 	w.verify(t)
@@ -474,7 +475,7 @@ func TestRunTeamOutsideRoleTeamsDoesNotCount(t *testing.T) {
 	w.review("alice-gh", "APPROVED", w.head, 1)
 	w.review("carol-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, w.prEvent())
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictWaiting {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != intake.VerdictWaiting {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	w.unchanged(t)
@@ -572,7 +573,7 @@ func TestRunGovernancePullRequest(t *testing.T) {
 	review("alice-gh", 1)
 	review("bob-gh", 2)
 	rep := w.run(t, event)
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictWaiting {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != intake.VerdictWaiting {
 		t.Fatalf("with one maintainer: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	review("carol-gh", 3)
@@ -596,7 +597,7 @@ func TestRunOverrideReview(t *testing.T) {
 	rep := w.run(t, w.prEvent())
 	if p := rep.Pulls[0]; p.Applied {
 		t.Fatalf("bob lacks the override capability but his override applied")
-	} else if p.Gate.Verdict != reconciler.VerdictWaiting || !strings.Contains(p.Gate.Reason, "bob's override does not count: lacks capability override") {
+	} else if p.Gate.Verdict != intake.VerdictWaiting || !strings.Contains(p.Gate.Reason, "bob's override does not count: lacks capability override") {
 		// A bogus override never changes the verdict: still waiting.
 		t.Fatalf("after bob's override: %s: %s", p.Gate.Verdict, p.Gate.Reason)
 	}
@@ -653,7 +654,7 @@ func TestRunStaleProposalTurnsCheckRed(t *testing.T) {
 	}
 	run := w.run(t, w.prEvent())
 	p := run.Pulls[0]
-	if p.Applied || p.Gate.Verdict != reconciler.VerdictRefused || !strings.Contains(p.Gate.Reason, "propose again") {
+	if p.Applied || p.Gate.Verdict != intake.VerdictRefused || !strings.Contains(p.Gate.Reason, "propose again") {
 		t.Fatalf("stale proposal: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	if c := w.check(t); c.Conclusion != "failure" || !strings.Contains(c.Text+c.Summary, "propose again") {
@@ -670,7 +671,7 @@ func TestRunForkWithReadOnlyToken(t *testing.T) {
 	w.gh.Inject(githubtest.Fault{Method: "POST", Path: "/repos/" + owner + "/" + repo + "/check-runs", Status: 403,
 		Body: `{"message":"Resource not accessible by integration"}`, Times: 10})
 	rep := w.run(t, w.prEvent())
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictReady {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != intake.VerdictReady {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	if !strings.Contains(strings.Join(rep.Notes, "\n"), "read-only") {
@@ -744,7 +745,7 @@ func TestRunRuleChangeReviewsBindToTheWholeChange(t *testing.T) {
 	i := strings.Index(text[at:], "capabilities: [approve") + at + len("capabilities: [approve")
 	edit, event := pushRulePull(t, w, change, map[string][]byte{"writ.yaml": []byte(text[:i] + ", override" + text[i:])})
 	rep := w.run(t, event)
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictWaiting {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != intake.VerdictWaiting {
 		t.Fatalf("reviews of the harmless change applied the writ.yaml edit: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	w.unchanged(t)
