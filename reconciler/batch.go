@@ -3,6 +3,7 @@ package reconciler
 import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -17,5 +18,5 @@ func EntryRecord(g GateResult, out core.Outcome, pre, post core.State) wal.Recor
 // DecisionMessage renders the commit message of a local decision commit,
 // exactly as Approve writes it.
 func DecisionMessage(proposalPath string, d policies.Decision) (string, error) {
-	return decisionMessage(proposalPath, d)
+	return intake.DecisionMessage(proposalPath, d)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // appendDecision writes a decision commit by who on the proposal branch,
@@ -31,7 +32,7 @@ func appendDecisionOn(t *testing.T, e *Engine, branch, who string, verdict polic
 	if content == "" {
 		content = p.Subject.Content
 	}
-	msg, err := decisionMessage(p.Path, policies.Decision{Identity: who, Verdict: verdict, Commit: p.Subject.Commit,
+	msg, err := intake.DecisionMessage(p.Path, policies.Decision{Identity: who, Verdict: verdict, Commit: p.Subject.Commit,
 		Content: content, Justification: why})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -42,7 +43,7 @@ func pushOnBranch(t *testing.T, e *Engine, branch, who string, files map[string]
 func grantOverride(t *testing.T, e *Engine) []byte {
 	t.Helper()
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-	cfg, err := e.Store.ReadFile(res.Head, ConfigFile)
+	cfg, err := e.Store.ReadFile(res.Head, intake.ConfigFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestRuleChangeApprovalCoversTheWholeChange(t *testing.T) {
 	approveAs(t, e, "alice", name)
 	approveAs(t, e, "bob", name)
 	// The harmless change is approved; carol now grants herself override.
-	pushOnBranch(t, e, p.Branch, "carol", map[string][]byte{ConfigFile: grantOverride(t, e)})
+	pushOnBranch(t, e, p.Branch, "carol", map[string][]byte{intake.ConfigFile: grantOverride(t, e)})
 
 	rep := reconcile(t, e, 0)
 	if len(rep.Skipped) != 1 || !strings.Contains(rep.Skipped[0].Reason, "older") {
@@ -139,7 +140,7 @@ func TestRuleChangeNeverRevertsRulesItDidNotChange(t *testing.T) {
 
 	// Meanwhile her override is revoked.
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-	cfg, err := e.Store.ReadFile(res.Head, ConfigFile)
+	cfg, err := e.Store.ReadFile(res.Head, intake.ConfigFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestRuleChangeNeverRevertsRulesItDidNotChange(t *testing.T) {
 	if revoked == string(cfg) {
 		t.Fatalf("no override for alice in writ.yaml:\n%s", cfg)
 	}
-	rv, err := e.ProposeRules(ProposeRulesRequest{As: "bob", Name: "revoke", Files: map[string][]byte{ConfigFile: []byte(revoked)}})
+	rv, err := e.ProposeRules(ProposeRulesRequest{As: "bob", Name: "revoke", Files: map[string][]byte{intake.ConfigFile: []byte(revoked)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,8 +174,8 @@ func TestRuleChangeNeverRevertsRulesItDidNotChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := pend.Files[ConfigFile]; ok {
-		t.Fatalf("the rule change would merge its fork point's %s", ConfigFile)
+	if _, ok := pend.Files[intake.ConfigFile]; ok {
+		t.Fatalf("the rule change would merge its fork point's %s", intake.ConfigFile)
 	}
 	if rep, err := e.Reconcile(); err != nil {
 		t.Fatal(err)
@@ -187,8 +188,8 @@ func TestRuleChangeNeverRevertsRulesItDidNotChange(t *testing.T) {
 		}
 		return
 	}
-	if len(pend.Problems) == 0 || !strings.Contains(strings.Join(pend.Problems, "; "), ConfigFile) {
-		t.Fatalf("not applied, but the problems do not name %s: %v", ConfigFile, pend.Problems)
+	if len(pend.Problems) == 0 || !strings.Contains(strings.Join(pend.Problems, "; "), intake.ConfigFile) {
+		t.Fatalf("not applied, but the problems do not name %s: %v", intake.ConfigFile, pend.Problems)
 	}
 	if alice, _ := mustReplay(t, e, ReplayOptions{}).State.Rules().Identity("alice"); alice.HasCapability("override") {
 		t.Fatal("alice's revoked override is back")

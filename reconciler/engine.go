@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/replay"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -61,9 +62,9 @@ const ProposalPrefix = "proposals/"
 var (
 	// ErrTampered: the WAL does not verify (foreign commit, bad signature,
 	// edited trailer, wrong state hash).
-	ErrTampered = errors.New("wal does not verify")
+	ErrTampered = replay.ErrTampered
 	// ErrRewritten: the checkpoint is no longer on main's history.
-	ErrRewritten = errors.New("history rewritten")
+	ErrRewritten = replay.ErrRewritten
 	// ErrNotReady: the proposal cannot be applied now.
 	ErrNotReady = errors.New("proposal not ready")
 	// ErrRefused: the request is refused (wrong identity, author approving

@@ -9,6 +9,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -102,7 +103,7 @@ func TestForgedDecisionIsIgnored(t *testing.T) {
 	p, _ := e.Pending(res.State.Rules(), res.Head, name)
 	d := p.Decisions[0]
 	d.Identity = "bob"
-	msg, _ := decisionMessage(p.Path, d)
+	msg, _ := intake.DecisionMessage(p.Path, d)
 	msg = strings.Replace(msg, "Writ-Identity: bob", "Writ-Identity: alice", 1)
 	signer, _ := keys.Signer("bob")
 	head, _ := e.Store.Commit(p.Head)

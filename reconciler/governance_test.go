@@ -12,6 +12,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // relax proposes lowering the sre-pair count to one.
@@ -154,7 +155,7 @@ func TestTrustFilesAreRules(t *testing.T) {
 	if len(rules.TrustFiles) == 0 || rules.TrustFiles["trust/trusted_root.json"] == nil {
 		t.Fatalf("trust files not carried by the rules: %v", rules.TrustFiles)
 	}
-	if !IsRulesPath("trust/trusted_root.json") {
+	if !intake.IsRulesPath("trust/trusted_root.json") {
 		t.Fatal("trust/ is not governed as rules")
 	}
 }
@@ -170,14 +171,14 @@ func TestLoadRulesChangedIsMainPlusTouchedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	relaxed := []byte(strings.Replace(string(old), "count: 2", "count: 1", 1))
-	got, err := LoadRulesChanged(e.Store, main, map[string][]byte{policy: relaxed}, nil)
+	got, err := intake.LoadRulesChanged(e.Store, main, map[string][]byte{policy: relaxed}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if pol, _ := got.Policy("release-approval"); pol.Rules[0].Count != 1 {
 		t.Fatalf("the touched policy was not read from the change: count %d", pol.Rules[0].Count)
 	}
-	base, err := LoadRules(e.Store, main)
+	base, err := intake.LoadRules(e.Store, main)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +187,7 @@ func TestLoadRulesChangedIsMainPlusTouchedFiles(t *testing.T) {
 	}
 	// Deleting a policy other rules need is refused, naming the change.
 	files, _ := e.Store.ListFiles(main, "policies")
-	if _, err := LoadRulesChanged(e.Store, main, nil, files); err == nil || !strings.Contains(err.Error(), "with the proposed changes") {
+	if _, err := intake.LoadRulesChanged(e.Store, main, nil, files); err == nil || !strings.Contains(err.Error(), "with the proposed changes") {
 		t.Fatalf("rules without their policies: %v", err)
 	}
 }

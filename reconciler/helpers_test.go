@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,9 @@ import (
 	"github.com/writ-dev/writ/adapters/local"
 	"github.com/writ-dev/writ/fixtures"
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/replay"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -107,4 +111,32 @@ func wantTamper(t *testing.T, err error, reason string) *TamperError {
 		t.Fatalf("tamper reason %q does not mention %q", te.Reason, reason)
 	}
 	return te
+}
+
+// replay is Replay, also returning what the fold counted.
+func (e *Engine) replay(opts ReplayOptions) (*ReplayResult, replay.Stats, error) {
+	return e.replayer().ReplayStats(opts)
+}
+
+// applyThroughLoop runs the loop's gate, apply and publish steps on the
+// given proposals, as read (and perhaps changed by a forger) at state and
+// head, and returns the report: the real apply path, without a Source.
+func applyThroughLoop(t *testing.T, e *Engine, state core.State, head plumbing.Hash, ps ...Pending) *ReconcileReport {
+	t.Helper()
+	ctx := context.Background()
+	r := &run{e: e, opts: &ReconcileOptions{}, rep: &ReconcileReport{}, loaded: true,
+		state: state, head: head, base: head, next: state, nextHead: head}
+	r.proposals = func(yield func(proposal) bool) {
+		for _, p := range ps {
+			if !yield(proposal{cand: intake.Candidate{Name: p.Branch, Head: p.Head}, pending: p}) {
+				return
+			}
+		}
+	}
+	for _, step := range []func(*run, context.Context) error{(*run).gate, (*run).apply, (*run).publish} {
+		if err := step(r, ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r.rep
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -46,11 +47,11 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 	if _, problems := schemas.LoadBundle(mapFSOf(files)); len(withoutSigners(problems)) > 0 {
 		return plumbing.ZeroHash, fmt.Errorf("template rules do not validate: %w", withoutSigners(problems))
 	}
-	cfg, err := withFreshKeys(files[ConfigFile], keys)
+	cfg, err := withFreshKeys(files[intake.ConfigFile], keys)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	files[ConfigFile] = cfg
+	files[intake.ConfigFile] = cfg
 	mapFS := mapFSOf(files)
 	rules, problems := schemas.LoadBundle(mapFS)
 	if len(problems) > 0 {
@@ -59,14 +60,14 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 	for _, p := range rules.Config.TrustPaths() {
 		b, ok := files[p]
 		if !ok {
-			return plumbing.ZeroHash, fmt.Errorf("template: trust file %s is missing (trust files live under %s/)", p, TrustDir)
+			return plumbing.ZeroHash, fmt.Errorf("template: trust file %s is missing (trust files live under %s/)", p, intake.TrustDir)
 		}
 		if rules.TrustFiles == nil {
 			rules.TrustFiles = map[string][]byte{}
 		}
 		rules.TrustFiles[p] = b
 	}
-	if _, err := RingOf(rules); err != nil {
+	if _, err := intake.RingOf(rules); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("template: %w", err)
 	}
 	hash, err := core.HashRules(rules)
@@ -151,8 +152,8 @@ func readTemplate(template fs.FS) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
-	if _, ok := files[ConfigFile]; !ok {
-		return nil, fmt.Errorf("template has no %s", ConfigFile)
+	if _, ok := files[intake.ConfigFile]; !ok {
+		return nil, fmt.Errorf("template has no %s", intake.ConfigFile)
 	}
 	return files, nil
 }
@@ -162,7 +163,7 @@ func readTemplate(template fs.FS) (map[string][]byte, error) {
 func withoutSigners(problems schemas.Problems) schemas.Problems {
 	var out schemas.Problems
 	for _, p := range problems {
-		if p.File == ConfigFile && strings.Contains(p.Field, ".signers") {
+		if p.File == intake.ConfigFile && strings.Contains(p.Field, ".signers") {
 			continue
 		}
 		out = append(out, p)
@@ -175,19 +176,19 @@ func withoutSigners(problems schemas.Problems) schemas.Problems {
 func withFreshKeys(cfg []byte, keys KeyGenerator) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(cfg, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", ConfigFile, err)
+		return nil, fmt.Errorf("%s: %w", intake.ConfigFile, err)
 	}
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: not a mapping", ConfigFile)
+		return nil, fmt.Errorf("%s: not a mapping", intake.ConfigFile)
 	}
 	ids := mappingValue(doc.Content[0], "identities")
 	if ids == nil || ids.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("%s: no identities list", ConfigFile)
+		return nil, fmt.Errorf("%s: no identities list", intake.ConfigFile)
 	}
 	for _, id := range ids.Content {
 		name := mappingValue(id, "name")
 		if name == nil {
-			return nil, fmt.Errorf("%s:%d: identity without a name", ConfigFile, id.Line)
+			return nil, fmt.Errorf("%s:%d: identity without a name", intake.ConfigFile, id.Line)
 		}
 		pub, err := keys.Generate(name.Value)
 		if err != nil {
@@ -207,7 +208,7 @@ func withFreshKeys(cfg []byte, keys KeyGenerator) ([]byte, error) {
 	}
 	out, err := yaml.Marshal(&doc)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ConfigFile, err)
+		return nil, fmt.Errorf("%s: %w", intake.ConfigFile, err)
 	}
 	return out, nil
 }

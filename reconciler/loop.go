@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -270,7 +271,7 @@ func (r *run) moveTo(state core.State, head plumbing.Hash) error {
 			return err
 		}
 		for _, f := range changed {
-			if intake.IsProposalFile(f) {
+			if strings.HasPrefix(f, intake.ProposalPrefix) {
 				r.onMain[f] = true
 			}
 		}
@@ -322,7 +323,7 @@ func (r *run) verify(ctx context.Context) error {
 				p.Path, p.Merged = path, true
 				return proposal{cand: c, pending: p}
 			}
-			p = reader.ReadBranch(rules, ring, r.head, c.Name, c.Head)
+			p = reader.ReadPending(rules, ring, r.head, c.Name, c.Head)
 		}
 		if p.Path != "" && len(p.Problems) == 0 && !p.Merged {
 			decisions, grants, err := r.src.Decisions(ctx, view, c, p)

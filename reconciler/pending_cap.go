@@ -9,10 +9,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing"
 
-	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/schemas"
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // MaxProposalsPerRun bounds the open proposal branches one reconcile round
@@ -44,7 +42,7 @@ const deferredListed = 20
 // branches that are not Merged were read; then it notes the branches left
 // for the next round in rep and moves the cursor to the first of them.
 // When the consumer stops early, the cursor stays.
-func (e *Engine) capProposals(branches []gitstore.Branch, limit int, read func(gitstore.Branch) Pending, rep *ReconcileReport) iter.Seq[Pending] {
+func (e *Engine) capProposals(branches []intake.Candidate, limit int, read func(intake.Candidate) proposal, rep *ReconcileReport) iter.Seq[proposal] {
 	if limit <= 0 {
 		limit = MaxProposalsPerRun
 	}
@@ -53,7 +51,7 @@ func (e *Engine) capProposals(branches []gitstore.Branch, limit int, read func(g
 	if cur := e.proposalCursor(); cur != "" && len(branches) > limit {
 		start = sort.Search(len(branches), func(i int) bool { return branches[i].Name >= cur }) % max(len(branches), 1)
 	}
-	return func(yield func(Pending) bool) {
+	return func(yield func(proposal) bool) {
 		judged := 0
 		for k := 0; k < len(branches); k++ {
 			b := branches[(start+k)%len(branches)]
@@ -68,7 +66,7 @@ func (e *Engine) capProposals(branches []gitstore.Branch, limit int, read func(g
 				return
 			}
 			p := read(b)
-			if !p.Merged {
+			if !p.pending.Merged {
 				judged++
 			}
 			if !yield(p) {
@@ -78,24 +76,6 @@ func (e *Engine) capProposals(branches []gitstore.Branch, limit int, read func(g
 		rep.Deferred = nil
 		e.setProposalCursor("", rep)
 	}
-}
-
-// localPending reads the local proposal branches against main, at most
-// opts.MaxProposals of them (see MaxProposalsPerRun), one at a time as
-// the caller asks.
-func (e *Engine) localPending(rules *schemas.Bundle, main plumbing.Hash, opts *ReconcileOptions, rep *ReconcileReport) (iter.Seq[Pending], error) {
-	branches, err := e.Store.Branches(ProposalPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("list proposal branches: %w", err)
-	}
-	ring, err := RingOf(rules)
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(branches, func(i, j int) bool { return branches[i].Name < branches[j].Name })
-	return e.capProposals(branches, opts.MaxProposals, func(b gitstore.Branch) Pending {
-		return e.readPending(rules, ring, main, b.Name, b.Hash)
-	}, rep), nil
 }
 
 // deferredNote says which branches a round left for the next.

@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -85,7 +86,7 @@ type proposalBranch struct {
 // the branch by compare-and-swap. Nothing is left behind on refusal but an
 // unreachable object.
 func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b proposalBranch) (*Proposed, error) {
-	path, err := ProposalPath(b.Branch)
+	path, err := intake.ProposalPath(b.Branch)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +94,7 @@ func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b prop
 	if err != nil {
 		return nil, fmt.Errorf("encode proposal: %w", err)
 	}
-	if _, problems := checkProposal(rules, path, raw); len(problems) > 0 {
+	if _, problems := intake.CheckProposal(rules, path, raw); len(problems) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrRefused, problems)
 	}
 	files := map[string][]byte{path: raw}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -49,7 +50,7 @@ func (e *Engine) ProposeRules(req ProposeRulesRequest) (*Proposed, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00", res.State.RulesHash())
 	for _, f := range changed {
-		if !IsRulesPath(f) {
+		if !intake.IsRulesPath(f) {
 			return nil, fmt.Errorf("%w: %s is not a rules file (writ.yaml, workflows/, policies/, trust/)", ErrRefused, f)
 		}
 		fmt.Fprintf(h, "%s\x00%x\x00", f, sha256.Sum256(req.Files[f]))
@@ -66,7 +67,7 @@ func (e *Engine) ProposeRules(req ProposeRulesRequest) (*Proposed, error) {
 		// The changed rules must validate as a whole before anyone is
 		// asked to approve them.
 		Check: func(commit plumbing.Hash) error {
-			if _, err := LoadRules(e.Store, commit); err != nil {
+			if _, err := intake.LoadRules(e.Store, commit); err != nil {
 				return fmt.Errorf("%w: %w", ErrRefused, err)
 			}
 			return nil
@@ -83,7 +84,7 @@ func (e *Engine) RulesChanges(read func(path string) ([]byte, error), list func(
 	if err != nil {
 		return nil, nil, err
 	}
-	onMain := map[string]bool{ConfigFile: true}
+	onMain := map[string]bool{intake.ConfigFile: true}
 	for _, dir := range schemas.RulesDirs() {
 		files, err := e.Store.ListFiles(head, dir)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -160,7 +161,7 @@ func TestNonRegularProposalFilesAreRefused(t *testing.T) {
 				p = propose(t, e, who, "create", nil)
 			}
 			res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-			path, err := ProposalPath(p.Branch)
+			path, err := intake.ProposalPath(p.Branch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +204,7 @@ func TestLoadRulesRefusesNonRegularFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadRules(e.Store, h); err == nil || !strings.Contains(err.Error(), "workflows/copy.yaml is a symlink (mode 120000)") {
+	if _, err := intake.LoadRules(e.Store, h); err == nil || !strings.Contains(err.Error(), "workflows/copy.yaml is a symlink (mode 120000)") {
 		t.Fatalf("LoadRules over a symlinked workflow: %v", err)
 	}
 }

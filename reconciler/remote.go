@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
-	"sort"
-	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -14,8 +11,8 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
-	"github.com/writ-dev/writ/schemas"
 )
 
 // Where a remote's refs land in a reconciler's clone.
@@ -86,7 +83,7 @@ func (e *Engine) fetchRemote(ctx context.Context, remote string, rep *ReconcileR
 // onFirstParentChain reports whether commit c is on the first-parent
 // history of head (walking back from head until c or the root).
 func (e *Engine) onFirstParentChain(head, c plumbing.Hash) bool {
-	_, err := openReader(e.Store).firstParents(head, c)
+	_, err := e.replayer().FirstParents(head, c)
 	return err == nil
 }
 
@@ -195,7 +192,7 @@ func (e *Engine) newerCheckpoint(ours, main plumbing.Hash, hlc core.HLC) bool {
 // signedByReconciler checks that the reconciler identity of a state's
 // rules signed commit c.
 func signedByReconciler(c *object.Commit, s core.State) error {
-	ring, err := RingOf(s.Rules())
+	ring, err := intake.RingOf(s.Rules())
 	if err != nil {
 		return err
 	}
@@ -213,7 +210,7 @@ func signedByReconciler(c *object.Commit, s core.State) error {
 // history, as Replay does without a checkpoint, but does not hold the
 // (stale) checkpoint against it.
 func (e *Engine) replayIgnoringCheckpoint(head plumbing.Hash) (*ReplayResult, error) {
-	return e.Replay(ReplayOptions{head: head, ignoreCheckpoint: true})
+	return e.Replay(ReplayOptions{Head: head, IgnoreCheckpoint: true})
 }
 
 // pushCheckpoint publishes the local checkpoint when the remote's differs.
@@ -252,11 +249,11 @@ func (e *Engine) followMain(start plumbing.Hash, rep *ReconcileReport) {
 // verifyNewer verifies the entries newer (main's first-parent commits
 // after the state's head, oldest first) and folds them into state.
 func (e *Engine) verifyNewer(state core.State, restoredFrom plumbing.Hash, newer []*object.Commit) (core.State, error) {
-	v := verifier{engine: e, checkpoint: restoredFrom}
+	v := e.replayer().Checker(restoredFrom)
 	base := int(state.Entries())
 	var err error
 	for i, c := range newer {
-		if _, state, err = v.entry(state, c, base+i); err != nil {
+		if _, state, err = v.Entry(state, c, base+i); err != nil {
 			return state, err
 		}
 	}

@@ -1,11 +1,12 @@
 package reconciler
 
 import (
-	"iter"
 	"strings"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // forge publishes one entry for proposal name the way a holder of the
@@ -20,13 +21,8 @@ func forge(t *testing.T, e *Engine, name string, mutate func(p *Pending)) plumbi
 		t.Fatalf("pending %s: %v %v", name, err, p.Problems)
 	}
 	mutate(&p)
-	st, head := res.State, res.Head
-	var one iter.Seq[Pending] = func(yield func(Pending) bool) { yield(p) }
-	rep := &ReconcileReport{}
-	var applied []AppliedEntry
-	if _, err := e.applyReady(&ReconcileOptions{}, &st, &head, one, rep, func(a AppliedEntry) { applied = append(applied, a) }); err != nil {
-		t.Fatal(err)
-	}
+	rep := applyThroughLoop(t, e, res.State, res.Head, p)
+	applied := rep.Applied
 	if len(applied) != 1 {
 		t.Fatalf("the forged entry was not written: skipped %+v", rep.Skipped)
 	}
@@ -48,9 +44,9 @@ func TestReplayRefusesRulesNobodyApproved(t *testing.T) {
 		{
 			name: "writ.yaml other than approved",
 			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending) {
-				p.Files[ConfigFile] = grantOverride(t, e)
+				p.Files[intake.ConfigFile] = grantOverride(t, e)
 			},
-			reason: []string{ConfigFile, "approved proposal commit"},
+			reason: []string{intake.ConfigFile, "approved proposal commit"},
 		},
 		{
 			name: "part of the approved change left out",
@@ -84,7 +80,7 @@ func TestReplayRefusesRulesNobodyApproved(t *testing.T) {
 			main := mustReplay(t, e, ReplayOptions{FromCheckpoint: true}).Head
 			bad := forge(t, e, name, func(p *Pending) {
 				tt.mutate(t, e, main, p)
-				rules, err := LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
+				rules, err := intake.LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
 				if err != nil {
 					t.Fatal(err)
 				}

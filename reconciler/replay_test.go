@@ -1,16 +1,13 @@
 package reconciler
 
 import (
-	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
@@ -111,7 +108,7 @@ func mainChain(t *testing.T, e *Engine) []plumbing.Hash {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chain, err := openReader(e.Store).firstParents(head, plumbing.ZeroHash)
+	chain, err := e.replayer().FirstParents(head, plumbing.ZeroHash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,14 +120,14 @@ func TestReplayMatchesOneByOne(t *testing.T) {
 	e, _ := shipped(t)
 	res := mustReplay(t, e, ReplayOptions{Collect: true})
 	chain := mainChain(t, e)
-	v := verifier{engine: e}
+	v := e.replayer().Checker(plumbing.ZeroHash)
 	s := core.NewState()
 	for i, h := range chain {
 		c, err := e.Store.Commit(h)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ent, next, err := v.entry(s, c, i)
+		ent, next, err := v.Entry(s, c, i)
 		if err != nil {
 			t.Fatalf("entry %d: %v", i, err)
 		}
@@ -173,49 +170,5 @@ func TestReplayComparesTreesWithoutDiffs(t *testing.T) {
 	res, stats, err = e.replay(ReplayOptions{FromCheckpoint: true})
 	if err != nil || res.Replayed != 1 || stats.TreeDiffs != 0 {
 		t.Fatalf("from the checkpoint before the head: replayed %v with %+v, %v", res, stats, err)
-	}
-}
-
-// Replay verifies commits from their raw bytes; the result must be
-// signing.VerifyCommit's, error text included, for every commit.
-func TestRawVerifyMatchesVerifyCommit(t *testing.T) {
-	e, head := shipped(t)
-	res := mustReplay(t, e, ReplayOptions{})
-	rewriteHead(t, e, head, head.Message, nil, "alice") // and one signed by a human
-	read := openReader(e.Store)
-	rings := map[string]*signing.KeyRing{}
-	full, err := signing.NewKeyRing(res.State.Rules().Config.Identities)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rings["full"], rings["empty"] = full, &signing.KeyRing{}
-	iter, err := e.Store.Repository().CommitObjects()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	err = iter.ForEach(func(c *object.Commit) error {
-		v, err := read.commit(c.Hash)
-		if err != nil || v.raw == nil {
-			t.Fatalf("commit %s: not read raw: %v", c.Hash, err)
-		}
-		for name, ring := range rings {
-			want, werr := signing.VerifyCommit(c, ring)
-			got, gerr := v.verify(ring, time.Time{})
-			if want != got || fmt.Sprint(werr) != fmt.Sprint(gerr) {
-				t.Fatalf("commit %s, %s ring: raw %+v %v, VerifyCommit %+v %v", c.Hash, name, got, gerr, want, werr)
-			}
-			seen := c.Committer.When.Add(time.Hour)
-			want, werr = signing.VerifyCommitSeen(c, ring, seen)
-			got, gerr = v.verify(ring, seen)
-			if want != got || fmt.Sprint(werr) != fmt.Sprint(gerr) {
-				t.Fatalf("commit %s, %s ring, seen: raw %+v %v, VerifyCommitSeen %+v %v", c.Hash, name, got, gerr, want, werr)
-			}
-		}
-		n++
-		return nil
-	})
-	if err != nil || n < 10 {
-		t.Fatalf("%d commits: %v", n, err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/reconciler"
 )
 
 // A review made on a commit where the proposal was a symlink binds to no
@@ -50,7 +49,7 @@ func TestContentHashesOfASymlinkedProposal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Runner{Engine: &reconciler.Engine{Store: store}}
+	r := &PullRequests{Store: store}
 	f := PullRequestFacts{HeadSHA: sym, Reviews: []Review{{ID: 1, UserLogin: "alice-gh", State: "APPROVED", CommitID: sym}}}
 	got, err := r.contentHashes(context.Background(), plumbing.ZeroHash, path, f)
 	if err != nil {

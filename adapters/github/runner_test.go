@@ -24,6 +24,7 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -177,12 +178,38 @@ func (w *world) review(login, state, commit string, minute int) {
 		SubmittedAt: start.Add(time.Duration(minute) * time.Minute)})
 }
 
-func (w *world) runner(ev github.Event) *github.Runner {
+// runner is one Actions run: the reconcile loop on a clone, with GitHub
+// as its source and its reporter.
+type runner struct {
+	engine *reconciler.Engine
+	pulls  *github.PullRequests
+}
+
+// Run runs the loop against origin and returns what GitHub's reporter
+// made of it.
+func (r runner) Run(ctx context.Context) (*github.RunReport, error) {
+	return r.RunWith(ctx, reconciler.ReconcileOptions{})
+}
+
+// RunWith is Run with options (the source, reporter and remote are set).
+func (r runner) RunWith(ctx context.Context, opts reconciler.ReconcileOptions) (*github.RunReport, error) {
+	opts.Remote, opts.Source, opts.Reporters = "origin", r.pulls, []reconciler.Reporter{r.pulls}
+	_, err := r.engine.ReconcileWith(ctx, opts)
+	rep := r.pulls.Last()
+	if rep == nil {
+		rep = &github.RunReport{}
+	}
+	return rep, err
+}
+
+func newRunner(e *reconciler.Engine, client *github.Client, ev github.Event) runner {
 	if ev.Repository == "" {
 		ev.Repository = owner + "/" + repo
 	}
-	return &github.Runner{Engine: w.clone, Client: w.client, Remote: "origin", Event: ev}
+	return runner{engine: e, pulls: &github.PullRequests{Client: client, Store: e.Store, Event: ev}}
 }
+
+func (w *world) runner(ev github.Event) runner { return newRunner(w.clone, w.client, ev) }
 
 func (w *world) prEvent() github.Event {
 	return github.Event{Name: github.EventPullRequestReview, Action: "submitted",
@@ -259,7 +286,7 @@ func TestRunAppliesApprovedPullRequest(t *testing.T) {
 		t.Fatalf("last entry: %s with %d decisions", last.ProposalPath, len(last.Entry.Decisions))
 	}
 	for _, d := range last.Entry.Decisions {
-		r, err := reconciler.ParseReviewRef(d.Ref)
+		r, err := intake.ParseReviewRef(d.Ref)
 		if err != nil || d.Commit != w.head || r.UserID != githubtest.UserID(r.Login) {
 			t.Fatalf("decision %+v: %v", d, err)
 		}
@@ -273,7 +300,7 @@ func TestRunAppliesApprovedPullRequest(t *testing.T) {
 	// A second run (say, on push) finds the proposal merged and edits
 	// the same check and comment in place.
 	rep = w.run(t, github.Event{Name: github.EventPush, Push: &github.PushEvent{Ref: "refs/heads/main"}})
-	if rep.Pulls[0].Gate.Verdict != reconciler.VerdictMerged || len(rep.Applied) != 0 {
+	if rep.Pulls[0].Gate.Verdict != intake.VerdictMerged || len(rep.Applied) != 0 {
 		t.Fatalf("second run: %s, %d applied", rep.Pulls[0].Gate.Verdict, len(rep.Applied))
 	}
 	w.check(t)
@@ -289,7 +316,7 @@ func TestRunWaitsForApprovalOnOlderContent(t *testing.T) {
 	w.review("alice-gh", "APPROVED", old, 1)
 	w.review("bob-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, w.prEvent())
-	if p := rep.Pulls[0]; p.Gate.Verdict != reconciler.VerdictWaiting || p.Applied {
+	if p := rep.Pulls[0]; p.Gate.Verdict != intake.VerdictWaiting || p.Applied {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	w.unchanged(t)
@@ -304,7 +331,7 @@ func TestRunIgnoresSelfApproval(t *testing.T) {
 	w.review("bob-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, w.prEvent())
 	p := rep.Pulls[0]
-	if p.Gate.Verdict != reconciler.VerdictWaiting || p.Applied {
+	if p.Gate.Verdict != intake.VerdictWaiting || p.Applied {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	if len(p.Ignored) != 1 || p.Ignored[0].Login != "alice-gh" || !strings.Contains(p.Ignored[0].Reason, "author") {
@@ -319,7 +346,7 @@ func TestRunForkIsJudgedNotApplied(t *testing.T) {
 	w.review("bob-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, github.Event{Name: github.EventSchedule, Schedule: "*/5 * * * *"})
 	p := rep.Pulls[0]
-	if p.Gate.Verdict != reconciler.VerdictReady || p.Applied || !strings.Contains(p.Held, "fork") {
+	if p.Gate.Verdict != intake.VerdictReady || p.Applied || !strings.Contains(p.Held, "fork") {
 		t.Fatalf("%s (applied %v, held %q): %s", p.Gate.Verdict, p.Applied, p.Held, p.Gate.Reason)
 	}
 	w.unchanged(t)
@@ -332,7 +359,7 @@ func TestRunChangesRequestedIsNotApplied(t *testing.T) {
 	w.review("alice-gh", "CHANGES_REQUESTED", w.head, 2)
 	rep := w.run(t, w.prEvent())
 	p := rep.Pulls[0]
-	if p.Gate.Verdict == reconciler.VerdictReady {
+	if p.Gate.Verdict == intake.VerdictReady {
 		t.Fatalf("ready despite changes requested: %s", p.Gate.Reason)
 	}
 	if p.Applied {
@@ -391,52 +418,46 @@ func TestRunGitHubOutageWritesNothing(t *testing.T) {
 	}
 }
 
-// TestApplyReadyLostRace: an ApplyReady on a main that another reconciler
-// moved meanwhile publishes nothing and says ErrRefMoved; a new run
-// re-fetches and finds the proposal applied once.
-func TestApplyReadyLostRace(t *testing.T) {
+// TestRunLostRace: a run that wrote the entry of a ready pull request
+// loses the race to push main to another run that applied it first: it
+// publishes nothing, puts its local main back, fetches again, finds the
+// pull request merged, and the proposal is on main once.
+func TestRunLostRace(t *testing.T) {
 	w := newWorld(t, githubtest.Pull{})
 	w.review("alice-gh", "APPROVED", w.head, 1)
 	w.review("bob-gh", "APPROVED", w.head, 2)
 	ctx := context.Background()
 
-	// Reconciler A reads the state and judges the pull request ready...
-	a := w.newClone(t)
-	st, err := a.FetchState(ctx, "origin", "+refs/pull/1/head:"+github.PullRef(1))
+	// Reconciler A judges the pull request ready and writes its entry...
+	a := newRunner(w.newClone(t), w.client, w.prEvent())
+	// Its clock is not B's, so its entry is not byte for byte B's.
+	a.engine.Now = (&tick{t: time.Date(2026, 11, 23, 10, 30, 0, 0, time.UTC)}).Now
+	var won plumbing.Hash
+	rep, err := a.RunWith(ctx, reconciler.ReconcileOptions{Crash: func(p reconciler.CrashPoint) error {
+		if p != reconciler.CrashAfterCommitBeforePush || !won.IsZero() {
+			return nil
+		}
+		// ...while reconciler B (another Action run) applies it first.
+		if rep := w.run(t, w.prEvent()); !rep.Pulls[0].Applied {
+			t.Fatalf("B did not apply: %s", rep.Pulls[0].Gate.Reason)
+		}
+		won = w.remoteMain(t)
+		return nil
+	}})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("A: %v", err)
 	}
-	p, err := a.PendingFromCommits(st.State.Rules(), st.Main, "pull/1", plumbing.NewHash(w.head))
-	if err != nil {
-		t.Fatal(err)
+	if won.IsZero() {
+		t.Fatal("A never reached the push")
 	}
-	for i, who := range []string{"alice", "bob"} {
-		ref := reconciler.ReviewRef{ReviewID: int64(100 + i), Login: who + "-gh", UserID: githubtest.UserID(who + "-gh")}
-		p.Decisions = append(p.Decisions, policiesDecision(who, w.head, p.Subject.Content, ref.String()))
-	}
-	g := reconciler.Gate(st.State, p, core.NextHLC(st.State.Clock().HLC, time.Now().UnixMilli()))
-	if g.Verdict != reconciler.VerdictReady {
-		t.Fatalf("gate: %s: %s", g.Verdict, g.Reason)
-	}
-	// ...while reconciler B (the Action) applies it first.
-	if rep := w.run(t, w.prEvent()); !rep.Pulls[0].Applied {
-		t.Fatalf("B did not apply: %s", rep.Pulls[0].Gate.Reason)
-	}
-	won := w.remoteMain(t)
-	applied, main, err := a.ApplyReady(ctx, "origin", st.State, st.Main, []reconciler.GateResult{g})
-	if !errors.Is(err, gitstore.ErrRefMoved) || len(applied) != 0 || main != st.Main {
-		t.Fatalf("A: applied %d, main %s, err %v; want ErrRefMoved and nothing", len(applied), main, err)
-	}
-	if local, _ := a.Store.Ref(gitstore.MainRef); local != st.Main {
-		t.Fatalf("A's local main %s, want it back at %s", local, st.Main)
+	if rep.Races != 1 || len(rep.Applied) != 0 || len(rep.Pulls) != 1 || rep.Pulls[0].Gate.Verdict != intake.VerdictMerged {
+		t.Fatalf("A: %d races, %d applied, pulls %+v; want one lost race, nothing applied, the pull request merged", rep.Races, len(rep.Applied), rep.Pulls)
 	}
 	if got := w.remoteMain(t); got != won {
 		t.Fatalf("remote main %s, want B's %s", got, won)
 	}
-	// A runs again: fetches, finds it merged, applies nothing.
-	w.clone = a
-	if rep := w.run(t, w.prEvent()); len(rep.Applied) != 0 || rep.Pulls[0].Gate.Verdict != reconciler.VerdictMerged {
-		t.Fatalf("A's next run: %d applied, %s", len(rep.Applied), rep.Pulls[0].Gate.Verdict)
+	if local, _ := a.engine.Store.Ref(gitstore.MainRef); local != won {
+		t.Fatalf("A's local main %s, want the remote's %s", local, won)
 	}
 	w.verify(t)
 }
@@ -474,7 +495,7 @@ func TestRunTeamOutsideRoleTeamsDoesNotCount(t *testing.T) {
 	w.review("alice-gh", "APPROVED", w.head, 1)
 	w.review("carol-gh", "APPROVED", w.head, 2)
 	rep := w.run(t, w.prEvent())
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictWaiting {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != intake.VerdictWaiting {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	w.unchanged(t)
@@ -500,14 +521,13 @@ func TestRunTwoPullRequestsRaceForMain(t *testing.T) {
 	w.gh.AddPull(githubtest.Pull{Number: 2, Author: "deploy-bot", HeadSHA: second.Commit.String(), HeadRef: second.Branch,
 		BaseSHA: w.main.String(), BaseRef: "main", Files: []string{second.Path}})
 
-	runners := []*github.Runner{w.runner(w.prEvent()), nil}
 	client2, err := github.New(github.Config{Repository: owner + "/" + repo, APIURL: w.gh.URL}, os.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runners[1] = &github.Runner{Engine: w.newClone(t), Client: client2, Remote: "origin", Repository: owner + "/" + repo,
-		Event: github.Event{Name: github.EventPullRequest, Action: "opened", Repository: owner + "/" + repo,
-			PullRequest: &github.PullRequestEvent{Number: 2, HeadSHA: second.Commit.String()}}}
+	runners := []runner{w.runner(w.prEvent()), newRunner(w.newClone(t), client2,
+		github.Event{Name: github.EventPullRequest, Action: "opened", Repository: owner + "/" + repo,
+			PullRequest: &github.PullRequestEvent{Number: 2, HeadSHA: second.Commit.String()}})}
 	type result struct {
 		rep *github.RunReport
 		err error
@@ -572,7 +592,7 @@ func TestRunGovernancePullRequest(t *testing.T) {
 	review("alice-gh", 1)
 	review("bob-gh", 2)
 	rep := w.run(t, event)
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictWaiting {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != intake.VerdictWaiting {
 		t.Fatalf("with one maintainer: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	review("carol-gh", 3)
@@ -596,7 +616,7 @@ func TestRunOverrideReview(t *testing.T) {
 	rep := w.run(t, w.prEvent())
 	if p := rep.Pulls[0]; p.Applied {
 		t.Fatalf("bob lacks the override capability but his override applied")
-	} else if p.Gate.Verdict != reconciler.VerdictWaiting || !strings.Contains(p.Gate.Reason, "bob's override does not count: lacks capability override") {
+	} else if p.Gate.Verdict != intake.VerdictWaiting || !strings.Contains(p.Gate.Reason, "bob's override does not count: lacks capability override") {
 		// A bogus override never changes the verdict: still waiting.
 		t.Fatalf("after bob's override: %s: %s", p.Gate.Verdict, p.Gate.Reason)
 	}
@@ -653,7 +673,7 @@ func TestRunStaleProposalTurnsCheckRed(t *testing.T) {
 	}
 	run := w.run(t, w.prEvent())
 	p := run.Pulls[0]
-	if p.Applied || p.Gate.Verdict != reconciler.VerdictRefused || !strings.Contains(p.Gate.Reason, "propose again") {
+	if p.Applied || p.Gate.Verdict != intake.VerdictRefused || !strings.Contains(p.Gate.Reason, "propose again") {
 		t.Fatalf("stale proposal: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	if c := w.check(t); c.Conclusion != "failure" || !strings.Contains(c.Text+c.Summary, "propose again") {
@@ -670,7 +690,7 @@ func TestRunForkWithReadOnlyToken(t *testing.T) {
 	w.gh.Inject(githubtest.Fault{Method: "POST", Path: "/repos/" + owner + "/" + repo + "/check-runs", Status: 403,
 		Body: `{"message":"Resource not accessible by integration"}`, Times: 10})
 	rep := w.run(t, w.prEvent())
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictReady {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != intake.VerdictReady {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	if !strings.Contains(strings.Join(rep.Notes, "\n"), "read-only") {
@@ -744,7 +764,7 @@ func TestRunRuleChangeReviewsBindToTheWholeChange(t *testing.T) {
 	i := strings.Index(text[at:], "capabilities: [approve") + at + len("capabilities: [approve")
 	edit, event := pushRulePull(t, w, change, map[string][]byte{"writ.yaml": []byte(text[:i] + ", override" + text[i:])})
 	rep := w.run(t, event)
-	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != reconciler.VerdictWaiting {
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != intake.VerdictWaiting {
 		t.Fatalf("reviews of the harmless change applied the writ.yaml edit: %s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
 	w.unchanged(t)

@@ -12,6 +12,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -120,7 +121,7 @@ func forgeRulesEntry(t *testing.T, repo, name string, files map[string][]byte) p
 	for f, b := range files {
 		p.Files[f] = b
 	}
-	if p.Rules, err = reconciler.LoadRulesChanged(store, res.Head, p.Files, p.Deleted); err != nil {
+	if p.Rules, err = intake.LoadRulesChanged(store, res.Head, p.Files, p.Deleted); err != nil {
 		t.Fatal(err)
 	}
 	g := reconciler.Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, res.State.Clock().HLC.Wall+1000))

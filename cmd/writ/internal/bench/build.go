@@ -20,6 +20,7 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -332,7 +333,7 @@ func (b *builder) entry(st step) error {
 		BaseState: b.state.InstanceHash(st.instance), Inputs: st.inputs, Owner: st.owner, Justification: st.justification}
 	p.IdemKey = reconciler.DeriveIdemKey(p)
 	branch := reconciler.ProposalPrefix + p.Instance + "/" + p.Transition + "-" + strings.TrimPrefix(p.IdemKey, "k-")[:8]
-	path, err := reconciler.ProposalPath(branch)
+	path, err := intake.ProposalPath(branch)
 	if err != nil {
 		return err
 	}

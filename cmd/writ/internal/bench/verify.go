@@ -13,7 +13,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
-	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -122,11 +122,11 @@ func signaturesAlone(repo *Repo) ([]signed, *signing.KeyRing, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	rules, err := reconciler.LoadRules(s, plumbing.NewHash(repo.Head))
+	rules, err := intake.LoadRules(s, plumbing.NewHash(repo.Head))
 	if err != nil {
 		return nil, nil, err
 	}
-	ring, err := reconciler.RingOf(rules)
+	ring, err := intake.RingOf(rules)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,4 +1,4 @@
-package reconciler
+package replay
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -14,7 +15,7 @@ import (
 // here: the state reads a bucket of instances from the checkpoint commit
 // the first time it needs one (see core.RestoreLazy), so restoring
 // costs the same at any length of history.
-func (e *Engine) restore(cp gitstore.Checkpoint, read *objectReader) (core.State, error) {
+func (e *Replayer) restore(cp gitstore.Checkpoint, read *objectReader) (core.State, error) {
 	s, err := core.RestoreLazy(cp.Head, func(path string) ([]byte, error) {
 		return e.Store.ReadCheckpointFile(cp, path)
 	})
@@ -25,7 +26,7 @@ func (e *Engine) restore(cp gitstore.Checkpoint, read *objectReader) (core.State
 	if rules == nil {
 		return s, fmt.Errorf("checkpoint %s: snapshot has no rules", shortHash(cp.Commit.String()))
 	}
-	ring, err := RingOf(rules)
+	ring, err := intake.RingOf(rules)
 	if err != nil {
 		return s, fmt.Errorf("checkpoint key ring: %w", err)
 	}
@@ -47,5 +48,5 @@ func (e *Engine) restore(cp gitstore.Checkpoint, read *objectReader) (core.State
 // loadRules loads the rules in commit c's tree. Its errors do not name
 // the commit: the entry's TamperError does.
 func (r *replayer) loadRules(c *commitView) (*schemas.Bundle, error) {
-	return loadRules(commitFiles{store: r.engine.Store, commit: c.Hash}, "rules")
+	return intake.LoadRulesAs(r.engine.Store, c.Hash, "rules")
 }

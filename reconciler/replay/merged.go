@@ -1,4 +1,4 @@
-package reconciler
+package replay
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -85,7 +86,7 @@ func checkRulesPaths(changed []string, proposalPath string) error {
 		switch {
 		case f == proposalPath:
 			found = true
-		case !IsRulesPath(f):
+		case !intake.IsRulesPath(f):
 			other = append(other, f)
 		}
 	}
@@ -102,13 +103,13 @@ func checkRulesPaths(changed []string, proposalPath string) error {
 // checkRulesMerge checks what a rules entry merged against the proposal
 // commit subject, whose proposal file is raw: the rules files on main are
 // exactly the subject's, and Writ-Content is the content hash of the
-// change the entry's tree makes to its first parent (ChangeHash). An entry
+// change the entry's tree makes to its first parent (intake.ChangeHash). An entry
 // written before rule changes were hashed whole records the proposal
 // file's hash instead; the first check alone then ties its rules to the
 // signed proposal commit.
 func (r *replayer) checkRulesMerge(p *prepared, subject *commitView, raw []byte) error {
 	store := r.engine.Store
-	diff, err := store.ChangedEntries(subject.Hash, p.c.Hash, rulesRoots...)
+	diff, err := store.ChangedEntries(subject.Hash, p.c.Hash, intake.RulesRoots()...)
 	if err != nil {
 		return fmt.Errorf("compare the merged rules with the proposal commit %s: %w", shortHash(subject.Hash.String()), err)
 	}
@@ -124,11 +125,11 @@ func (r *replayer) checkRulesMerge(p *prepared, subject *commitView, raw []byte)
 	if content == schemas.HashBytes(raw) {
 		return nil // written before rule changes were hashed whole
 	}
-	change, err := rulesChange(store, p.c.Parents[0], p.c.Hash, p.rec.ProposalPath)
+	change, err := intake.RulesChange(store, p.c.Parents[0], p.c.Hash, p.rec.ProposalPath)
 	if err != nil {
 		return fmt.Errorf("the change merged: %w", err)
 	}
-	if h := ChangeHash(change); h != content {
+	if h := intake.ChangeHash(change); h != content {
 		return fmt.Errorf("%s is %s, but the change merged (rules files and %s) hashes to %s", wal.KeyContent, content, p.rec.ProposalPath, h)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package reconciler
+package intake
 
 import (
 	"errors"
@@ -9,21 +9,21 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 )
 
-// regularFiles checks that every path present in commit's tree is a
+// RegularFiles checks that every path present in commit's tree is a
 // regular, non-executable file (mode 100644), first first, then the others
 // in path order. A path the tree does not hold (a deletion) passes. The
 // error wraps gitstore.ErrNotRegular and names the path and what it is
 // (symlink, executable, submodule): writ never takes a symlink's target
 // text, an executable or a submodule for a control-repo file, whether in a
 // proposal branch, a rules change or a WAL entry.
-func (e *Engine) regularFiles(commit plumbing.Hash, first string, others []string) error {
+func RegularFiles(store *gitstore.Store, commit plumbing.Hash, first string, others []string) error {
 	rest := append([]string(nil), others...)
 	sort.Strings(rest)
 	for _, p := range append([]string{first}, rest...) {
 		if p == "" {
 			continue
 		}
-		mode, err := e.Store.FileMode(commit, p)
+		mode, err := store.FileMode(commit, p)
 		switch {
 		case errors.Is(err, gitstore.ErrNotFound):
 			continue

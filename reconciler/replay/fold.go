@@ -1,4 +1,4 @@
-package reconciler
+package replay
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -25,20 +26,20 @@ const progressEvery = 64
 // reader, the key rings by rules hash, and (for the fold only) the cache of
 // main's trees.
 type replayer struct {
-	engine  *Engine
+	engine  *Replayer
 	read    *objectReader
 	ringMu  sync.Mutex
 	rings   map[string]*ringRef
 	current atomic.Pointer[ringRef] // the rules in force at the fold's position
 	trees   treeCache
-	early   *earlySigs  // entry signatures verified during the walk, or nil
-	stats   replayStats // kept by the fold
-	hints   entryHints  // where treeFacts last found each instance
+	early   *earlySigs // entry signatures verified during the walk, or nil
+	stats   Stats      // kept by the fold
+	hints   entryHints // where treeFacts last found each instance
 }
 
-// replayStats counts how the fold checked entries, for tests and
+// Stats counts how the fold checked entries, for tests and
 // benchmarks.
-type replayStats struct {
+type Stats struct {
 	// TreeDiffs counts entries whose tree the raw comparison could not
 	// show to be the parent's plus the proposal, so a tree diff decided.
 	TreeDiffs int
@@ -62,7 +63,7 @@ type ringRef struct {
 // noRules is the ring before genesis: it verifies nothing.
 var noRules = &ringRef{err: fmt.Errorf("no rules in force")}
 
-func newReplayer(e *Engine, read *objectReader) *replayer {
+func newReplayer(e *Replayer, read *objectReader) *replayer {
 	return &replayer{engine: e, read: read, rings: map[string]*ringRef{}, trees: treeCache{inst: map[string]cachedTree{}}}
 }
 
@@ -76,7 +77,7 @@ func (r *replayer) ringFor(rules *schemas.Bundle, hash string) *ringRef {
 	if ref, ok := r.rings[hash]; ok {
 		return ref
 	}
-	ring, err := RingOf(rules)
+	ring, err := intake.RingOf(rules)
 	ref := &ringRef{hash: hash, ring: ring, err: err}
 	r.rings[hash] = ref
 	return ref
@@ -84,7 +85,7 @@ func (r *replayer) ringFor(rules *schemas.Bundle, hash string) *ringRef {
 
 // foldRun is one replay's input and running result.
 type foldRun struct {
-	res   *ReplayResult
+	res   *Result
 	chain []plumbing.Hash
 	// base is the entry index of chain[0] (the checkpoint's entry count
 	// when replaying from it).

@@ -1,4 +1,4 @@
-package reconciler
+package replay
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -201,7 +202,7 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 // parent and the merge's tree are checked apart.)
 func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 	rec := p.rec
-	seen := entryTime(rec.Entry.HLC)
+	seen := intake.EntryTime(rec.Entry.HLC)
 	subject, err := r.read.commit(plumbing.NewHash(rec.Entry.Subject.Commit))
 	if err != nil {
 		return fmt.Errorf("proposal commit %s: %w", rec.Entry.Subject.Commit, err)
@@ -243,11 +244,11 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		}
 	}
 	for _, d := range rec.Entry.Decisions {
-		if IsReviewRef(d.Ref) {
+		if intake.IsReviewRef(d.Ref) {
 			// A pull-request review: no decision commit exists. The
 			// reconciler's signature on this entry attests it (see
-			// checkReviewDecision); a malformed reference is tampering.
-			if err := checkReviewDecision(d.Identity, string(d.Verdict), d.Commit, d.Ref); err != nil {
+			// intake.CheckReviewDecision); a malformed reference is tampering.
+			if err := intake.CheckReviewDecision(d.Identity, string(d.Verdict), d.Commit, d.Ref); err != nil {
 				return err
 			}
 			continue
@@ -256,7 +257,7 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		if err != nil {
 			return fmt.Errorf("decision by %s: commit %s: %w", d.Identity, d.Ref, err)
 		}
-		got, _, err := parseDecision(dc.Message)
+		got, _, err := intake.ParseDecision(dc.Message)
 		if err != nil {
 			return fmt.Errorf("decision commit %s: %w", shortHash(d.Ref), err)
 		}

@@ -1,4 +1,4 @@
-package reconciler
+package replay
 
 import (
 	"errors"
@@ -14,8 +14,8 @@ import (
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
-// ReplayOptions choose how a replay starts and what it keeps.
-type ReplayOptions struct {
+// Options choose how a replay starts and what it keeps.
+type Options struct {
 	// FromCheckpoint restores the checkpoint snapshot and replays only the
 	// entries after it. Without it, replay starts at the first commit and
 	// checks the checkpoint (if any) on the way.
@@ -28,11 +28,12 @@ type ReplayOptions struct {
 	// after the call; Replay's error then names that entry.
 	OnEntry func(index int, v Verified)
 
-	// head, when set, is replayed instead of the local main (a fetched
-	// remote main); ignoreCheckpoint replays it all without reading or
+	// Head, when set, is replayed instead of the local main (a fetched
+	// remote main); IgnoreCheckpoint replays it all without reading or
 	// checking the checkpoint.
-	head             plumbing.Hash
-	ignoreCheckpoint bool
+	Head             plumbing.Hash
+	IgnoreCheckpoint bool
+
 	// noGraph walks main by reading its commits even where git's
 	// commit-graph could say their first parents.
 	noGraph bool
@@ -47,8 +48,8 @@ type Verified struct {
 	Outcome core.Outcome
 }
 
-// ReplayResult is the state at main's head and what was checked.
-type ReplayResult struct {
+// Result is the state at main's head and what was checked.
+type Result struct {
 	State   core.State
 	Head    plumbing.Hash
 	Entries []Verified
@@ -91,22 +92,22 @@ func (e *TamperError) Unwrap() error { return ErrTampered }
 // goroutine, in log order, and state hashes are compared as soon as they
 // are computed. The result is the same as checking one entry after the
 // other: the same state, the same first error.
-func (e *Engine) Replay(opts ReplayOptions) (*ReplayResult, error) {
-	res, _, err := e.replay(opts)
+func (e *Replayer) Replay(opts Options) (*Result, error) {
+	res, _, err := e.ReplayStats(opts)
 	return res, err
 }
 
-// replay is Replay, also returning what the fold counted.
-func (e *Engine) replay(opts ReplayOptions) (*ReplayResult, replayStats, error) {
+// ReplayStats is Replay, also returning what the fold counted.
+func (e *Replayer) ReplayStats(opts Options) (*Result, Stats, error) {
 	res, r, err := e.replayWith(opts)
 	if r == nil {
-		return res, replayStats{}, err
+		return res, Stats{}, err
 	}
 	return res, r.stats, err
 }
 
-func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error) {
-	head := opts.head
+func (e *Replayer) replayWith(opts Options) (*Result, *replayer, error) {
+	head := opts.Head
 	if head.IsZero() {
 		var err error
 		if head, err = e.mainHead(); err != nil {
@@ -116,11 +117,11 @@ func (e *Engine) replayWith(opts ReplayOptions) (*ReplayResult, *replayer, error
 	if head.IsZero() {
 		return nil, nil, fmt.Errorf("main has no commits: not a writ control repo (run writ init)")
 	}
-	res := &ReplayResult{State: core.NewState(), Head: head}
+	res := &Result{State: core.NewState(), Head: head}
 	read := openReader(e.Store)
 	var cp gitstore.Checkpoint
 	err := gitstore.ErrNoRef
-	if !opts.ignoreCheckpoint {
+	if !opts.IgnoreCheckpoint {
 		cp, err = e.Store.ReadCheckpoint()
 	}
 	if errors.Is(err, gitstore.ErrBadCheckpoint) {
@@ -301,25 +302,31 @@ func rewritten(cp gitstore.Checkpoint) error {
 		ErrRewritten, shortHash(cp.Commit.String()), cp.At)
 }
 
-// restoreCheckpoint rebuilds the checkpoint's state and checks that the
+// RestoreCheckpoint rebuilds the checkpoint's state and checks that the
 // reconciler signed it.
-func (e *Engine) restoreCheckpoint(cp gitstore.Checkpoint) (core.State, error) {
+func (e *Replayer) RestoreCheckpoint(cp gitstore.Checkpoint) (core.State, error) {
 	return e.restore(cp, openReader(e.Store))
 }
 
-// verifier checks entries one at a time, on the calling goroutine, with
+// Checker verifies entries one at a time, on the calling goroutine, with
 // the same checks as Replay.
-type verifier struct {
-	engine *Engine
+type Checker struct {
+	engine *Replayer
 	r      *replayer
 	// checkpoint is the checkpoint commit the states it is given were
 	// restored from (zero: none), named when one of its buckets fails.
 	checkpoint plumbing.Hash
 }
 
-// entry verifies one WAL commit against the state before it and returns
+// Checker returns a Checker for states restored from the checkpoint
+// commit checkpoint (zero: none).
+func (e *Replayer) Checker(checkpoint plumbing.Hash) *Checker {
+	return &Checker{engine: e, checkpoint: checkpoint}
+}
+
+// Entry verifies one WAL commit against the state before it and returns
 // the state after it.
-func (v *verifier) entry(s core.State, c *object.Commit, index int) (Verified, core.State, error) {
+func (v *Checker) Entry(s core.State, c *object.Commit, index int) (Verified, core.State, error) {
 	if v.r == nil {
 		v.r = newReplayer(v.engine, &objectReader{store: v.engine.Store})
 	}

@@ -1,4 +1,4 @@
-package reconciler
+package intake
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 	"github.com/writ-dev/writ/reconciler/core"
 )
 
-// verifyNow verifies a commit that is not yet in the WAL, judged at now,
+// VerifyNow verifies a commit that is not yet in the WAL, judged at now,
 // the reconciler's clock, never at the committer time alone (the signer
 // chose it): an x509 certificate without a trusted timestamp must be valid
 // now, and the signer must not be revoked now nor at the committer time. A
@@ -21,13 +21,13 @@ import (
 // input in by dating its commits into a time it was valid. The result
 // bounds the times it holds at (Verified.HoldsAt): Gate judges the entry's
 // clock against them (holdAt), and replay judges at that clock.
-func verifyNow(c *object.Commit, ring *signing.KeyRing, now time.Time) (signing.Verified, error) {
+func VerifyNow(c *object.Commit, ring *signing.KeyRing, now time.Time) (signing.Verified, error) {
 	return signing.VerifyCommitSeen(c, ring, now)
 }
 
-// entryTime is the time a WAL entry's clock attests: replay judges the
+// EntryTime is the time a WAL entry's clock attests: replay judges the
 // signatures of an entry's proposal and decisions at it.
-func entryTime(h core.HLC) time.Time {
+func EntryTime(h core.HLC) time.Time {
 	return time.UnixMilli(h.Wall).UTC()
 }
 
@@ -40,7 +40,7 @@ func (p Pending) holdAt(hlc core.HLC) Pending {
 	if len(p.signedBy) == 0 {
 		return p
 	}
-	at := entryTime(hlc)
+	at := EntryTime(hlc)
 	decided := map[string]bool{}
 	var kept []policies.Decision
 	for i, d := range p.Decisions {
@@ -63,7 +63,7 @@ func (p Pending) holdAt(hlc core.HLC) Pending {
 			kept = append([]policies.Decision{}, p.Decisions[:i]...)
 		}
 		p.Ignored = append(slices.Clip(p.Ignored), Ignored{Commit: d.Ref, Identity: d.Identity,
-			Reason: fmt.Sprintf("signature, at the entry's time: %v (%s)", err, signatureHint(err))})
+			Reason: fmt.Sprintf("signature, at the entry's time: %v (%s)", err, SignatureHint(err))})
 	}
 	if kept != nil {
 		p.Decisions = kept
@@ -77,16 +77,16 @@ func (p Pending) holdAt(hlc core.HLC) Pending {
 	slices.Sort(hashes)
 	for _, h := range hashes {
 		if err := p.signedBy[h].HoldsAt(at); err != nil {
-			p.Problems = append(slices.Clip(p.Problems), fmt.Sprintf("commit %s, at the entry's time: %v: %s", shortHash(h), err, signatureHint(err)))
+			p.Problems = append(slices.Clip(p.Problems), fmt.Sprintf("commit %s, at the entry's time: %v: %s", shortHash(h), err, SignatureHint(err)))
 			break
 		}
 	}
 	return p
 }
 
-// signatureHint says what to do about a commit whose signature was
+// SignatureHint says what to do about a commit whose signature was
 // refused, after what happened.
-func signatureHint(err error) string {
+func SignatureHint(err error) string {
 	switch {
 	case errors.Is(err, signing.ErrRevoked):
 		return "that signer is revoked in writ.yaml (revoked_at); sign again with another of the identity's signers, " +

@@ -1,7 +1,8 @@
-package reconciler
+package intake
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
@@ -16,8 +17,8 @@ const (
 	keyContent  = "Writ-Content"
 )
 
-// decisionMessage renders a decision commit message.
-func decisionMessage(proposalPath string, d policies.Decision) (string, error) {
+// DecisionMessage renders a decision commit message.
+func DecisionMessage(proposalPath string, d policies.Decision) (string, error) {
 	return gitstore.FormatMessage(
 		fmt.Sprintf("writ: %s %s", d.Verdict, proposalPath),
 		d.Justification,
@@ -29,9 +30,9 @@ func decisionMessage(proposalPath string, d policies.Decision) (string, error) {
 		})
 }
 
-// parseDecision reads a decision commit message. ok is false when the
+// ParseDecision reads a decision commit message. ok is false when the
 // message is not a decision at all.
-func parseDecision(msg string) (d policies.Decision, ok bool, err error) {
+func ParseDecision(msg string) (d policies.Decision, ok bool, err error) {
 	_, body, trailers, err := gitstore.ParseMessage(msg)
 	if err != nil {
 		return d, false, nil
@@ -85,3 +86,6 @@ func (p *Pending) dropContradictions() {
 	}
 	p.Decisions = kept
 }
+
+// oneLine folds a justification to one line, as decision commits carry it.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,4 +1,4 @@
-package reconciler
+package intake
 
 import (
 	"errors"
@@ -85,7 +85,7 @@ func ProposalPath(branch string) (string, error) {
 // ListPending reads every proposal branch against main. Each branch is
 // judged on its own: a broken proposal carries Problems and never stops the
 // others.
-func (e *Engine) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pending, error) {
+func (e *Reader) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pending, error) {
 	branches, err := e.Store.Branches(ProposalPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("list proposal branches: %w", err)
@@ -97,14 +97,14 @@ func (e *Engine) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pendi
 	sort.Slice(branches, func(i, j int) bool { return branches[i].Name < branches[j].Name })
 	out := make([]Pending, 0, len(branches))
 	for _, b := range branches {
-		out = append(out, e.readPending(rules, ring, main, b.Name, b.Hash))
+		out = append(out, e.ReadPending(rules, ring, main, b.Name, b.Hash))
 	}
 	return out, nil
 }
 
 // Pending reads one proposal branch by name ("<instance>/<name>" or
 // "proposals/<instance>/<name>").
-func (e *Engine) Pending(rules *schemas.Bundle, main plumbing.Hash, name string) (Pending, error) {
+func (e *Reader) Pending(rules *schemas.Bundle, main plumbing.Hash, name string) (Pending, error) {
 	if !strings.HasPrefix(name, ProposalPrefix) {
 		name = ProposalPrefix + name
 	}
@@ -117,10 +117,10 @@ func (e *Engine) Pending(rules *schemas.Bundle, main plumbing.Hash, name string)
 	if err != nil {
 		return Pending{}, err
 	}
-	return e.readPending(rules, ring, main, name, head), nil
+	return e.ReadPending(rules, ring, main, name, head), nil
 }
 
-func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch string, head plumbing.Hash) Pending {
+func (e *Reader) ReadPending(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch string, head plumbing.Hash) Pending {
 	path, err := ProposalPath(branch)
 	if err != nil {
 		return Pending{Branch: branch, Head: head, Problems: []string{err.Error()}}
@@ -136,7 +136,7 @@ func (e *Engine) readPending(rules *schemas.Bundle, ring *signing.KeyRing, main 
 // that main already contains is Merged: when its entry merged it, the
 // proposal file is on main (and Path names it); when head is on main's own
 // history, there are no commits between (and Path is empty).
-func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, name string, head plumbing.Hash) (Pending, error) {
+func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, name string, head plumbing.Hash) (Pending, error) {
 	ring, err := RingOf(rules)
 	if err != nil {
 		return Pending{}, err
@@ -191,7 +191,7 @@ type branchWalk struct {
 }
 
 // changedFiles returns the files commit i changes.
-func (w *branchWalk) changedFiles(e *Engine, i int) ([]string, error) {
+func (w *branchWalk) changedFiles(e *Reader, i int) ([]string, error) {
 	if i < len(w.changed) {
 		return w.changed[i], nil
 	}
@@ -201,7 +201,7 @@ func (w *branchWalk) changedFiles(e *Engine, i int) ([]string, error) {
 // readProposal reads the proposal at path (proposals/<instance>/<name>.yaml)
 // from the commits between main and head, verifying every commit. walked,
 // when not nil, is those commits already read.
-func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch, path string, head plumbing.Hash, walked *branchWalk) Pending {
+func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch, path string, head plumbing.Hash, walked *branchWalk) Pending {
 	p := Pending{Branch: branch, Head: head, Path: path}
 	problem := func(format string, args ...any) Pending {
 		p.Problems = append(p.Problems, fmt.Sprintf(format, args...))
@@ -232,15 +232,15 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	touched := map[string]bool{}
 	for i, c := range walked.commits {
 		short := shortHash(c.Hash.String())
-		d, isDecision, derr := parseDecision(c.Message)
+		d, isDecision, derr := ParseDecision(c.Message)
 		if isDecision {
 			p.addDecision(ring, e.now(), c, d, derr)
 			continue
 		}
-		v, err := verifyNow(c, ring, e.now())
+		v, err := VerifyNow(c, ring, e.now())
 		if err != nil {
 			// The signature layer's errors name the commit already.
-			return problem("%v: %s", err, signatureHint(err))
+			return problem("%v: %s", err, SignatureHint(err))
 		}
 		if p.Proposer == "" {
 			p.Proposer = v.Identity
@@ -274,7 +274,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	if subject == nil {
 		return problem("branch %s has no proposal commit", branch)
 	}
-	if err := e.regularFiles(subject.Hash, path, pathsOf(touched)); err != nil {
+	if err := RegularFiles(e.Store, subject.Hash, path, pathsOf(touched)); err != nil {
 		return problem("commit %s: %v", shortHash(subject.Hash.String()), err)
 	}
 	raw, err := e.Store.ReadFile(subject.Hash, path)
@@ -285,7 +285,7 @@ func (e *Engine) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	}
 	// A rule change's content is the whole change; readRulesChange sets it.
 	p.Subject = policies.Subject{Commit: subject.Hash.String(), Content: schemas.HashBytes(raw)}
-	prop, problems := checkProposal(rules, path, raw)
+	prop, problems := CheckProposal(rules, path, raw)
 	for _, pr := range problems {
 		p.Problems = append(p.Problems, pr.String())
 	}
@@ -325,9 +325,9 @@ func (p *Pending) addDecision(ring *signing.KeyRing, now time.Time, c *object.Co
 		ign("malformed decision: " + perr.Error())
 		return
 	}
-	v, err := verifyNow(c, ring, now)
+	v, err := VerifyNow(c, ring, now)
 	if err != nil {
-		ign(fmt.Sprintf("signature: %v (%s)", err, signatureHint(err)))
+		ign(fmt.Sprintf("signature: %v (%s)", err, SignatureHint(err)))
 		return
 	}
 	if v.Identity != d.Identity {
@@ -377,7 +377,7 @@ func onMain(rules *schemas.Bundle, ring *signing.KeyRing) func(*object.Commit) b
 }
 
 // changedFiles lists what a commit changed against its first parent.
-func (e *Engine) changedFiles(c *object.Commit) ([]string, error) {
+func (e *Reader) changedFiles(c *object.Commit) ([]string, error) {
 	var parent plumbing.Hash
 	if c.NumParents() > 0 {
 		parent = c.ParentHashes[0]
@@ -385,9 +385,9 @@ func (e *Engine) changedFiles(c *object.Commit) ([]string, error) {
 	return e.Store.ChangedFiles(parent, c.Hash)
 }
 
-// checkProposal loads a proposal file and checks it against the rules,
+// CheckProposal loads a proposal file and checks it against the rules,
 // keeping line numbers for every problem.
-func checkProposal(rules *schemas.Bundle, path string, raw []byte) (*schemas.Proposal, schemas.Problems) {
+func CheckProposal(rules *schemas.Bundle, path string, raw []byte) (*schemas.Proposal, schemas.Problems) {
 	var prop schemas.Proposal
 	pos, problems := schemas.Decode(schemas.KindProposal, path, raw, &prop)
 	if len(problems) > 0 {
@@ -402,7 +402,7 @@ func checkProposal(rules *schemas.Bundle, path string, raw []byte) (*schemas.Pro
 // notRegularAt returns gitstore.RegularFile's error for the entry at path
 // in commit's tree when it exists and is neither a regular file nor a
 // directory, and nil otherwise.
-func (e *Engine) notRegularAt(commit plumbing.Hash, path string) error {
+func (e *Reader) notRegularAt(commit plumbing.Hash, path string) error {
 	mode, err := e.Store.FileMode(commit, path)
 	if err != nil || mode == gitobj.ModeDir {
 		return nil

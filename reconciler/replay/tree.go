@@ -1,4 +1,4 @@
-package reconciler
+package replay
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore/gitobj"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // A WAL entry may only add its proposal file: its tree must be its first
@@ -139,7 +140,7 @@ func (r *replayer) checkTree(p *prepared, parentTree plumbing.Hash) error {
 	if len(changed) != 1 || changed[0] != rec.ProposalPath {
 		return fmt.Errorf("changes %v; a WAL entry may only add %s", changed, rec.ProposalPath)
 	}
-	if err := r.engine.regularFiles(p.c.Hash, rec.ProposalPath, changed); err != nil {
+	if err := intake.RegularFiles(r.engine.Store, p.c.Hash, rec.ProposalPath, changed); err != nil {
 		return fmt.Errorf("merges %w", err)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package reconciler
+package intake
 
 import (
 	"fmt"
@@ -37,11 +37,11 @@ func forkPoints(commits []*object.Commit) []plumbing.Hash {
 // Merged as they are, they would undo the later change to them, which the
 // branch's approvers never saw as part of it (git diff main...branch shows
 // only the branch's own edit); such a branch must be rebased on main.
-func (e *Engine) editedOnOlderRules(main plumbing.Hash, forks []plumbing.Hash, changed map[string]bool) ([]string, error) {
+func (e *Reader) editedOnOlderRules(main plumbing.Hash, forks []plumbing.Hash, changed map[string]bool) ([]string, error) {
 	var stale []string
 	seen := map[string]bool{}
 	for _, f := range forks {
-		differ, err := e.Store.ChangedEntries(main, f, rulesRoots...)
+		differ, err := e.Store.ChangedEntries(main, f, RulesRoots()...)
 		if err != nil {
 			return nil, fmt.Errorf("fork point %s of the branch: %w", shortHash(f.String()), err)
 		}

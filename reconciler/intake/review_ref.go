@@ -1,4 +1,4 @@
-package reconciler
+package intake
 
 import (
 	"fmt"
@@ -65,14 +65,14 @@ func positiveID(s string) (int64, error) {
 	return n, nil
 }
 
-// checkReviewDecision checks a decision recorded from a GitHub review. It
+// CheckReviewDecision checks a decision recorded from a GitHub review. It
 // has no commit to verify: GitHub attested the review when the reconciler
 // read it, and the reconciler attests it in turn by signing the WAL entry
 // that records it (reviewer login and id, review id, the commit reviewed and
 // the role counted). Replay checks the entry's signature, and here only
 // that the reference and the reviewed commit are well formed and that the
 // verdict is one a review can carry (approve or reject, never override).
-func checkReviewDecision(identity, verdict, commit, ref string) error {
+func CheckReviewDecision(identity, verdict, commit, ref string) error {
 	if _, err := ParseReviewRef(ref); err != nil {
 		return fmt.Errorf("decision by %s: %w", identity, err)
 	}

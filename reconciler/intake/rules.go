@@ -1,4 +1,4 @@
-package reconciler
+package intake
 
 import (
 	"errors"
@@ -29,6 +29,12 @@ func IsRulesPath(p string) bool { return schemas.IsRulesPath(p) }
 // LoadRules reads and validates the rules at a commit.
 func LoadRules(store *gitstore.Store, commit plumbing.Hash) (*schemas.Bundle, error) {
 	return loadRules(commitFiles{store: store, commit: commit}, "commit "+shortHash(commit.String()))
+}
+
+// LoadRulesAs is LoadRules with errors labelled by label rather than by
+// the commit (replay names the entry's commit itself).
+func LoadRulesAs(store *gitstore.Store, commit plumbing.Hash, label string) (*schemas.Bundle, error) {
+	return loadRules(commitFiles{store: store, commit: commit}, label)
 }
 
 // LoadRulesChanged reads and validates the rules a change to a commit

@@ -1,4 +1,4 @@
-package reconciler
+package intake
 
 import (
 	"crypto/sha256"
@@ -36,6 +36,10 @@ import (
 // rulesRoots are the top-level names that hold the rules (IsRulesPath).
 var rulesRoots = append([]string{ConfigFile}, schemas.RulesDirs()...)
 
+// RulesRoots returns the top-level names that hold the rules, for
+// gitstore.Store.ChangedEntries.
+func RulesRoots() []string { return append([]string(nil), rulesRoots...) }
+
 // changeDomain starts the bytes ChangeHash hashes, so that a change's hash
 // can never equal the hash of a file's bytes.
 const changeDomain = "writ-change-v1\n"
@@ -71,11 +75,11 @@ func IsRulesProposal(path string) bool {
 	return strings.HasPrefix(path, "proposals/"+schemas.RulesInstance+"/")
 }
 
-// rulesChange returns the entries a rule change whose proposal file is path
+// RulesChange returns the entries a rule change whose proposal file is path
 // would put on a main at base when merged from commit: the rules paths
 // where commit's tree differs from base's, then the proposal file.
-func rulesChange(store *gitstore.Store, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
-	entries, err := store.ChangedEntries(base, commit, rulesRoots...)
+func RulesChange(store *gitstore.Store, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
+	entries, err := store.ChangedEntries(base, commit, RulesRoots()...)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +95,7 @@ func rulesChange(store *gitstore.Store, base, commit plumbing.Hash, path string)
 // hash for an instance proposal, ChangeHash of the whole change for a rule
 // change. A proposal file that does not exist at commit gives an error
 // wrapping gitstore.ErrNotFound.
-func (e *Engine) ContentAt(main, commit plumbing.Hash, path string) (string, error) {
+func (e *Reader) ContentAt(main, commit plumbing.Hash, path string) (string, error) {
 	if !IsRulesProposal(path) {
 		raw, err := e.Store.ReadFile(commit, path)
 		if err != nil {
@@ -99,7 +103,7 @@ func (e *Engine) ContentAt(main, commit plumbing.Hash, path string) (string, err
 		}
 		return schemas.HashBytes(raw), nil
 	}
-	entries, err := rulesChange(e.Store, main, commit, path)
+	entries, err := RulesChange(e.Store, main, commit, path)
 	if err != nil {
 		return "", err
 	}
@@ -119,9 +123,9 @@ func (e *Engine) ContentAt(main, commit plumbing.Hash, path string) (string, err
 // refuses. So does a branch that edits a rules file which one of its fork
 // points (forks: where the branch grew from main) holds otherwise than
 // main: its version would silently undo a later change to that file.
-func (e *Engine) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool, forks []plumbing.Hash) Pending {
+func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool, forks []plumbing.Hash) Pending {
 	at := shortHash(subject.String())
-	all, err := rulesChange(e.Store, main, subject, p.Path)
+	all, err := RulesChange(e.Store, main, subject, p.Path)
 	if err != nil {
 		p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %v", at, err))
 		return p

@@ -1,0 +1,58 @@
+package reconciler
+
+import (
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// The gate's types and verdicts live in intake; these names keep the
+// loop's callers compiling.
+type (
+	// Pending is intake.Pending.
+	Pending = intake.Pending
+	// GateResult is intake.GateResult.
+	GateResult = intake.GateResult
+	// Verdict is intake.Verdict.
+	Verdict = intake.Verdict
+	// Ignored is intake.Ignored.
+	Ignored = intake.Ignored
+)
+
+// Gate verdicts (see intake).
+const (
+	VerdictReady    = intake.VerdictReady
+	VerdictWaiting  = intake.VerdictWaiting
+	VerdictRejected = intake.VerdictRejected
+	VerdictRefused  = intake.VerdictRefused
+	VerdictMerged   = intake.VerdictMerged
+)
+
+// Gate is intake.Gate.
+func Gate(s core.State, p Pending, hlc core.HLC) GateResult { return intake.Gate(s, p, hlc) }
+
+// reader is the intake side of the engine: the same store and clock.
+func (e *Engine) reader() *intake.Reader { return &intake.Reader{Store: e.Store, Now: e.Now} }
+
+// ListPending is intake.Reader.ListPending at the engine's store and clock.
+func (e *Engine) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pending, error) {
+	return e.reader().ListPending(rules, main)
+}
+
+// Pending is intake.Reader.Pending at the engine's store and clock.
+func (e *Engine) Pending(rules *schemas.Bundle, main plumbing.Hash, name string) (Pending, error) {
+	return e.reader().Pending(rules, main, name)
+}
+
+// PendingFromCommits is intake.Reader.PendingFromCommits at the engine's
+// store and clock.
+func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, name string, head plumbing.Hash) (Pending, error) {
+	return e.reader().PendingFromCommits(rules, main, name, head)
+}
+
+// ContentAt is intake.Reader.ContentAt at the engine's store.
+func (e *Engine) ContentAt(main, commit plumbing.Hash, path string) (string, error) {
+	return e.reader().ContentAt(main, commit, path)
+}
