@@ -39,4 +39,3 @@ func (e *Engine) FetchState(ctx context.Context, remote string, extra ...string)
 	}
 	return &RemoteState{State: res.State, Main: res.Head, Notes: rep.Notes}, nil
 }
-

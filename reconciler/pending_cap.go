@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-
 	"github.com/writ-dev/writ/reconciler/intake"
 )
 

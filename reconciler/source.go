@@ -60,7 +60,9 @@ type BranchSource struct {
 var _ Source = BranchSource{}
 
 // Refspecs adds nothing: the loop fetches the proposal branches itself.
-func (BranchSource) Refspecs(context.Context, string, func(string)) ([]string, error) { return nil, nil }
+func (BranchSource) Refspecs(context.Context, string, func(string)) ([]string, error) {
+	return nil, nil
+}
 
 // Candidates lists the proposal branches in name order.
 func (s BranchSource) Candidates(_ context.Context, v intake.View) ([]intake.Candidate, error) {
