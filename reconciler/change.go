@@ -34,7 +34,7 @@ import (
 // diff against its first parent (checkRulesMerge).
 
 // rulesRoots are the top-level names that hold the rules (IsRulesPath).
-var rulesRoots = append([]string{ConfigFile}, schemas.RulesDirs()...)
+var rulesRoots = append([]string{schemas.ConfigFile}, schemas.RulesDirs()...)
 
 // changeDomain starts the bytes ChangeHash hashes, so that a change's hash
 // can never equal the hash of a file's bytes.
@@ -65,12 +65,6 @@ func ChangeHash(entries []gitstore.Entry) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// IsRulesProposal reports whether path is a rule change's proposal file
-// (proposals/rules/<name>.yaml).
-func IsRulesProposal(path string) bool {
-	return strings.HasPrefix(path, "proposals/"+schemas.RulesInstance+"/")
-}
-
 // rulesChange returns the entries a rule change whose proposal file is path
 // would put on a main at base when merged from commit: the rules paths
 // where commit's tree differs from base's, then the proposal file.
@@ -92,7 +86,7 @@ func rulesChange(store *gitstore.Store, base, commit plumbing.Hash, path string)
 // change. A proposal file that does not exist at commit gives an error
 // wrapping gitstore.ErrNotFound.
 func (e *Engine) ContentAt(main, commit plumbing.Hash, path string) (string, error) {
-	if !IsRulesProposal(path) {
+	if !schemas.IsRulesProposal(path) {
 		raw, err := e.Store.ReadFile(commit, path)
 		if err != nil {
 			return "", err
@@ -164,7 +158,7 @@ func (e *Engine) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 		case en.Path == p.Path:
 			p.Files[en.Path] = raw
 			continue
-		case !IsRulesPath(en.Path):
+		case !schemas.IsRulesPath(en.Path):
 			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %s is not a rules file (writ.yaml, workflows/, policies/, trust/)", at, en.Path))
 			continue
 		case en.Deleted():

@@ -84,7 +84,7 @@ func (e *Engine) capProposals(branches []gitstore.Branch, limit int, read func(g
 // opts.MaxProposals of them (see MaxProposalsPerRun), one at a time as
 // the caller asks.
 func (e *Engine) localPending(rules *schemas.Bundle, main plumbing.Hash, opts *ReconcileOptions, rep *ReconcileReport) (iter.Seq[Pending], error) {
-	branches, err := e.Store.Branches(ProposalPrefix)
+	branches, err := e.Store.Branches(schemas.ProposalBranchPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("list proposal branches: %w", err)
 	}

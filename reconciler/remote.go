@@ -29,7 +29,7 @@ func trackingCheckpoint(remote string) string { return "refs/writ/remotes/" + re
 func remoteRefspecs(remote string) []string {
 	return []string{
 		gitstore.MainRef + ":" + trackingMain(remote),
-		"+refs/heads/" + ProposalPrefix + "*:refs/remotes/" + remote + "/" + ProposalPrefix + "*",
+		"+refs/heads/" + schemas.ProposalBranchPrefix + "*:refs/remotes/" + remote + "/" + schemas.ProposalBranchPrefix + "*",
 		"+refs/writ/*:refs/writ/remotes/" + remote + "/*",
 	}
 }
@@ -139,7 +139,7 @@ func (r *remoteRun) catchUp(main plumbing.Hash, rep *ReconcileReport) error {
 	if err != nil {
 		return err
 	}
-	files, err := r.e.Store.ListFiles(res.Head, "proposals")
+	files, err := r.e.Store.ListFiles(res.Head, schemas.ProposalsDir)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (r *remoteRun) moveTo(state core.State, head plumbing.Hash) error {
 		return err
 	}
 	for _, f := range changed {
-		if strings.HasPrefix(f, "proposals/") {
+		if strings.HasPrefix(f, schemas.ProposalsDir+"/") {
 			r.onMain[f] = true
 		}
 	}
@@ -330,11 +330,11 @@ func (e *Engine) newerCheckpoint(ours, main plumbing.Hash, hlc core.HLC) bool {
 	if err != nil {
 		return false
 	}
-	_, _, trailers, err := gitstore.ParseMessage(c.Message)
-	if err != nil || len(trailers.Get(gitstore.CheckpointTrailer)) != 1 {
+	cpAt, err := wal.CheckpointAt(c.Message)
+	if err != nil {
 		return false
 	}
-	at := plumbing.NewHash(trailers.Get(gitstore.CheckpointTrailer)[0])
+	at := plumbing.NewHash(cpAt)
 	if !e.onFirstParentChain(main, at) {
 		return false
 	}
@@ -379,7 +379,7 @@ func (e *Engine) replayIgnoringCheckpoint(head plumbing.Hash) (*ReplayResult, er
 // opts.MaxProposals are read (see MaxProposalsPerRun).
 func (e *Engine) remotePending(rules *schemas.Bundle, main plumbing.Hash, remote string, onMain map[string]bool,
 	opts *ReconcileOptions, rep *ReconcileReport) (iter.Seq[Pending], error) {
-	branches, err := e.Store.RemoteBranches(remote, ProposalPrefix)
+	branches, err := e.Store.RemoteBranches(remote, schemas.ProposalBranchPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("list proposal branches of %s: %w", remote, err)
 	}
@@ -391,7 +391,7 @@ func (e *Engine) remotePending(rules *schemas.Bundle, main plumbing.Hash, remote
 	return e.capProposals(branches, opts.MaxProposals, func(b gitstore.Branch) Pending {
 		p := Pending{Branch: b.Name, Head: b.Hash, Merged: true}
 		var err error
-		if p.Path, err = ProposalPath(b.Name); err != nil || !onMain[p.Path] {
+		if p.Path, err = schemas.ProposalPathOfBranch(b.Name); err != nil || !onMain[p.Path] {
 			p = e.readPending(rules, ring, main, b.Name, b.Hash)
 		}
 		return p

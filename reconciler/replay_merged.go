@@ -85,7 +85,7 @@ func checkRulesPaths(changed []string, proposalPath string) error {
 		switch {
 		case f == proposalPath:
 			found = true
-		case !IsRulesPath(f):
+		case !schemas.IsRulesPath(f):
 			other = append(other, f)
 		}
 	}

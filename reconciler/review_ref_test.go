@@ -6,6 +6,7 @@ import (
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/wal"
 )
 
 // applyWithReviews applies web-1's ship proposal with approvals from alice
@@ -40,8 +41,8 @@ func applyWithReviews(t *testing.T, refs ...string) *Engine {
 }
 
 func TestReplayAcceptsReviewDecisions(t *testing.T) {
-	alice := ReviewRef{ReviewID: 101, Login: "alice-gh", UserID: 5001}.String()
-	bob := ReviewRef{ReviewID: 102, Login: "bob[bot]", UserID: 5002}.String()
+	alice := wal.ReviewRef{ReviewID: 101, Login: "alice-gh", UserID: 5001}.String()
+	bob := wal.ReviewRef{ReviewID: 102, Login: "bob[bot]", UserID: 5002}.String()
 	e := applyWithReviews(t, alice, bob)
 	res := mustReplay(t, e, ReplayOptions{Collect: true})
 	last := res.Entries[len(res.Entries)-1].Record.Entry
@@ -55,24 +56,12 @@ func TestReplayAcceptsReviewDecisions(t *testing.T) {
 }
 
 func TestReplayRefusesMalformedReviewRef(t *testing.T) {
-	good := ReviewRef{ReviewID: 101, Login: "alice-gh", UserID: 5001}.String()
+	good := wal.ReviewRef{ReviewID: 101, Login: "alice-gh", UserID: 5001}.String()
 	for _, bad := range []string{"github-review:12:-bad-:7", "github-review:12:alice", "github-review:x:alice:7", "github-review:012:alice:7"} {
 		t.Run(bad, func(t *testing.T) {
 			e := applyWithReviews(t, good, bad)
 			_, err := e.Replay(ReplayOptions{})
 			wantTamper(t, err, "review ref")
 		})
-	}
-}
-
-func TestParseReviewRef(t *testing.T) {
-	r, err := ParseReviewRef("github-review:42:octo-cat:7")
-	if err != nil || r != (ReviewRef{ReviewID: 42, Login: "octo-cat", UserID: 7}) {
-		t.Fatalf("got %+v, %v", r, err)
-	}
-	for _, bad := range []string{"review:42", "github-review:42:octo cat:7", "github-review:0:a:1", "github-review:1:a:-1", "github-review:1:a:1:2"} {
-		if _, err := ParseReviewRef(bad); err == nil {
-			t.Errorf("%q: parsed", bad)
-		}
 	}
 }

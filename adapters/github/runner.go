@@ -16,6 +16,7 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -360,7 +361,7 @@ func (r *Runner) contentHashes(ctx context.Context, main plumbing.Hash, path str
 			out[sha] = content
 		}
 	}
-	if len(missing) > 0 && !reconciler.IsRulesProposal(path) {
+	if len(missing) > 0 && !schemas.IsRulesProposal(path) {
 		remote, err := r.Client.ContentHashes(ctx, path, missing)
 		if err != nil {
 			return nil, err
@@ -417,8 +418,8 @@ func reviewDecisions(f PullRequestFacts, ids identities, contentAt func(string) 
 			ign(fmt.Sprintf("GitHub user id %d, but writ.yaml pins %s to github_id %d", rv.UserID, d.Identity, want))
 			continue
 		}
-		rr := reconciler.ReviewRef{ReviewID: rv.ID, Login: rv.UserLogin, UserID: rv.UserID}.String()
-		if _, err := reconciler.ParseReviewRef(rr); err != nil {
+		rr := wal.ReviewRef{ReviewID: rv.ID, Login: rv.UserLogin, UserID: rv.UserID}.String()
+		if _, err := wal.ParseReviewRef(rr); err != nil {
 			ign(err.Error())
 			continue
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -259,7 +260,7 @@ func TestRunAppliesApprovedPullRequest(t *testing.T) {
 		t.Fatalf("last entry: %s with %d decisions", last.ProposalPath, len(last.Entry.Decisions))
 	}
 	for _, d := range last.Entry.Decisions {
-		r, err := reconciler.ParseReviewRef(d.Ref)
+		r, err := wal.ParseReviewRef(d.Ref)
 		if err != nil || d.Commit != w.head || r.UserID != githubtest.UserID(r.Login) {
 			t.Fatalf("decision %+v: %v", d, err)
 		}
@@ -411,7 +412,7 @@ func TestApplyReadyLostRace(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, who := range []string{"alice", "bob"} {
-		ref := reconciler.ReviewRef{ReviewID: int64(100 + i), Login: who + "-gh", UserID: githubtest.UserID(who + "-gh")}
+		ref := wal.ReviewRef{ReviewID: int64(100 + i), Login: who + "-gh", UserID: githubtest.UserID(who + "-gh")}
 		p.Decisions = append(p.Decisions, policiesDecision(who, w.head, p.Subject.Content, ref.String()))
 	}
 	g := reconciler.Gate(st.State, p, core.NextHLC(st.State.Clock().HLC, time.Now().UnixMilli()))

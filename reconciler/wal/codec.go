@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
@@ -78,8 +77,8 @@ type Record struct {
 // Encode renders the record as a commit message.
 func Encode(r Record) (string, error) {
 	e := r.Entry
-	t := []gitstore.Trailer{{Key: KeyVersion, Value: FormatVersion}, {Key: KeyKind, Value: string(e.Kind)}}
-	add := func(k, v string) { t = append(t, gitstore.Trailer{Key: k, Value: v}) }
+	t := []Trailer{{Key: KeyVersion, Value: FormatVersion}, {Key: KeyKind, Value: string(e.Kind)}}
+	add := func(k, v string) { t = append(t, Trailer{Key: k, Value: v}) }
 	var subject string
 	var body strings.Builder
 	body.WriteString(r.Summary)
@@ -150,7 +149,7 @@ func Encode(r Record) (string, error) {
 	}
 	add(KeyStatePre, r.StatePre)
 	add(KeyStatePost, r.StatePost)
-	return gitstore.FormatMessage(subject, body.String(), t)
+	return FormatMessage(subject, body.String(), t)
 }
 
 func formatDecision(d policies.Decision, role string) string {
@@ -254,7 +253,7 @@ func parseRoleGrant(value string) (core.RoleGrant, error) {
 // Decode parses a WAL commit message. It never panics; every error names
 // the trailer or line at fault.
 func Decode(msg string) (Record, error) {
-	_, body, trailers, err := gitstore.ParseMessage(msg)
+	_, body, trailers, err := ParseMessage(msg)
 	if err != nil {
 		return Record{}, fmt.Errorf("wal message: %w", err)
 	}

@@ -26,11 +26,11 @@ func (a *app) withKeyless(e *reconciler.Engine) error {
 	if err != nil {
 		return fmt.Errorf("--keyless: read main: %w", err)
 	}
-	raw, err := e.Store.ReadFile(main, reconciler.ConfigFile)
+	raw, err := e.Store.ReadFile(main, schemas.ConfigFile)
 	if err != nil {
 		return fmt.Errorf("--keyless: %w", err)
 	}
-	cfg, problems := schemas.LoadConfig(reconciler.ConfigFile, raw)
+	cfg, problems := schemas.LoadConfig(schemas.ConfigFile, raw)
 	if len(problems) > 0 {
 		return fmt.Errorf("--keyless: %w", problems)
 	}
