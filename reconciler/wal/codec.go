@@ -1,10 +1,3 @@
-// Package wal encodes WAL entries as git commit messages and decodes them
-// back. A WAL commit message is a human subject line, a short description,
-// the proposal's canonical JSON on one "Proposal:" line, and a trailer block
-// that git itself parses (git interpret-trailers --parse, git log
-// --format=%(trailers)). Decoding is strict: unknown Writ- trailers, missing
-// ones, repeated single-valued ones and malformed values are errors that
-// name the trailer.
 package wal
 
 import (
