@@ -34,7 +34,7 @@ import (
 // diff against its first parent (checkRulesMerge).
 
 // rulesRoots are the top-level names that hold the rules (IsRulesPath).
-var rulesRoots = append([]string{schemas.ConfigFile}, schemas.RulesDirs()...)
+var rulesRoots = schemas.RulesRoots()
 
 // changeDomain starts the bytes ChangeHash hashes, so that a change's hash
 // can never equal the hash of a file's bytes.
