@@ -7,14 +7,14 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/writ-dev/writ/reconciler/wal"
 )
 
-// Checkpoint layout: a tree of snapshot files, of which CheckpointHead
-// must exist, and one trailer in the commit message.
-const (
-	CheckpointHead    = "head.json"
-	CheckpointTrailer = "Writ-Checkpoint-At"
-)
+// CheckpointHead is the one file a checkpoint's tree of snapshot files
+// must hold. The commit message's format (one trailer naming the main
+// commit) is wal.CheckpointMessage's.
+const CheckpointHead = "head.json"
 
 // Checkpoint is a state snapshot taken at one WAL entry.
 type Checkpoint struct {
@@ -50,8 +50,7 @@ func (s *Store) WriteCheckpoint(base, at plumbing.Hash, files map[string][]byte,
 	if err != nil && !errors.Is(err, ErrNoRef) {
 		return plumbing.ZeroHash, fmt.Errorf("write checkpoint: %w", err)
 	}
-	msg, err := FormatMessage("writ checkpoint at "+short(at), "",
-		[]Trailer{{Key: CheckpointTrailer, Value: at.String()}})
+	msg, err := wal.CheckpointMessage(at.String())
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("write checkpoint: %w", err)
 	}
@@ -108,23 +107,15 @@ func (s *Store) ReadCheckpointCommit(h plumbing.Hash) (Checkpoint, error) {
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("read checkpoint: %w", err)
 	}
-	_, _, trailers, err := ParseMessage(c.Message)
+	at, err := wal.CheckpointAt(c.Message)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("read checkpoint %s: %w: %w", short(h), ErrBadCheckpoint, err)
-	}
-	vals := trailers.Get(CheckpointTrailer)
-	if len(vals) != 1 {
-		return Checkpoint{}, fmt.Errorf("read checkpoint %s: %w: want one %s trailer, found %d", short(h), ErrBadCheckpoint, CheckpointTrailer, len(vals))
-	}
-	at, ok := parseHash(vals[0])
-	if !ok {
-		return Checkpoint{}, fmt.Errorf("read checkpoint %s: %w: %s %q is not a commit hash", short(h), ErrBadCheckpoint, CheckpointTrailer, vals[0])
 	}
 	head, err := s.readFile(h, CheckpointHead, 0)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("read checkpoint %s: %w: %w", short(h), ErrBadCheckpoint, err)
 	}
-	return Checkpoint{Commit: h, At: at, Head: head}, nil
+	return Checkpoint{Commit: h, At: plumbing.NewHash(at), Head: head}, nil
 }
 
 // ReadCheckpointFile reads one file of checkpoint cp's snapshot, of any

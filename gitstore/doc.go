@@ -6,7 +6,8 @@
 // The WAL is the first-parent history of MainRef. Each entry is a commit
 // written by WriteCommit, typically a merge whose first parent is the
 // previous main and whose second parent is the proposal's head, carrying
-// its facts in git trailers (FormatMessage / ParseMessage) and signed by
+// its facts in git trailers (formatted and parsed by reconciler/wal, which
+// also owns the checkpoint commit's message) and signed by
 // the reconciler (CommitRequest.Signer; see the signing subpackage).
 // FirstParentLog and WalkFirstParent replay it oldest first; a stop commit
 // that is not on the chain is ErrNotOnChain, which is how a rewritten main

@@ -42,14 +42,6 @@ var (
 	// rewritten (or the caller passed the wrong commit).
 	ErrNotOnChain = errors.New("not on first-parent chain")
 
-	// ErrMalformedMessage means a commit message does not parse as
-	// subject, body and trailer block.
-	ErrMalformedMessage = errors.New("malformed commit message")
-
-	// ErrInvalidTrailer means a trailer cannot be written so that it parses
-	// back identically (bad key, empty or multi-line value).
-	ErrInvalidTrailer = errors.New("invalid trailer")
-
 	// ErrTooLarge means an object is over its size limit (MaxFileSize,
 	// MaxCommitSize): it was refused from its header, without being read.
 	// The error is a *TooLargeError.

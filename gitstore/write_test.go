@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/writ-dev/writ/gitstore/internal/gittest"
 	"github.com/writ-dev/writ/gitstore/signing"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -291,7 +292,7 @@ func TestSignedWriteCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := []schemas.Identity{{Name: "reconciler", Kind: schemas.IdentityAgent, Email: "writ@example.invalid", Signers: []schemas.Signer{{Name: "ssh", SSH: line}}}}
-	msg, err := FormatMessage("apply i-1: deploy", "", []Trailer{{Key: "Writ-Instance", Value: "i-1"}, {Key: "Writ-State-Post", Value: "sha256:00"}})
+	msg, err := wal.FormatMessage("apply i-1: deploy", "", []wal.Trailer{{Key: "Writ-Instance", Value: "i-1"}, {Key: "Writ-State-Post", Value: "sha256:00"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
-	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -71,7 +71,7 @@ func (e *Engine) Approve(req ApproveRequest) (plumbing.Hash, error) {
 	}
 	d := policies.Decision{Identity: req.As, Verdict: verdict, Commit: p.Subject.Commit, Content: p.Subject.Content,
 		Justification: oneLine(req.Justification)}
-	msg, err := intake.DecisionMessage(p.Path, d)
+	msg, err := wal.DecisionMessage(p.Path, d)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

@@ -1,9 +1,7 @@
 package reconciler
 
 import (
-	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
-	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -13,10 +11,4 @@ import (
 // their entries carry exactly the trailers Reconcile writes.
 func EntryRecord(g GateResult, out core.Outcome, pre, post core.State) wal.Record {
 	return record(g, out, pre, post)
-}
-
-// DecisionMessage renders the commit message of a local decision commit,
-// exactly as Approve writes it.
-func DecisionMessage(proposalPath string, d policies.Decision) (string, error) {
-	return intake.DecisionMessage(proposalPath, d)
 }

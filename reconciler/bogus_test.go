@@ -9,7 +9,8 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
-	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // appendDecision writes a decision commit by who on the proposal branch,
@@ -32,7 +33,7 @@ func appendDecisionOn(t *testing.T, e *Engine, branch, who string, verdict polic
 	if content == "" {
 		content = p.Subject.Content
 	}
-	msg, err := intake.DecisionMessage(p.Path, policies.Decision{Identity: who, Verdict: verdict, Commit: p.Subject.Commit,
+	msg, err := wal.DecisionMessage(p.Path, policies.Decision{Identity: who, Verdict: verdict, Commit: p.Subject.Commit,
 		Content: content, Justification: why})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func wantIgnored(t *testing.T, g GateResult, who, reason string) {
 func TestBogusDecisionsNeverChangeAVerdict(t *testing.T) {
 	e, _ := newRepo(t)
 	ship := toShippable(t, e)
-	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 	if g := gateNow(t, e, name); g.Verdict != VerdictWaiting {
 		t.Fatalf("before: %s: %s", g.Verdict, g.Reason)
 	}

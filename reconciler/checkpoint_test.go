@@ -9,6 +9,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -150,8 +151,7 @@ func TestOlderCheckpointFormatIsReplaced(t *testing.T) {
 				t.Fatal(err)
 			}
 			sig := e.signature(st.Rules(), id)
-			msg, err := gitstore.FormatMessage("writ checkpoint at "+cp.At.String()[:7], "",
-				[]gitstore.Trailer{{Key: gitstore.CheckpointTrailer, Value: cp.At.String()}})
+			msg, err := wal.CheckpointMessage(cp.At.String())
 			if err != nil {
 				t.Fatal(err)
 			}

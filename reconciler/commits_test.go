@@ -10,6 +10,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/wal"
 )
 
 func TestPendingFromCommits(t *testing.T) {
@@ -17,7 +18,7 @@ func TestPendingFromCommits(t *testing.T) {
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	signer, _ := keys.Signer("deploy-agent")
 	write := func(files map[string][]byte) plumbing.Hash {
-		msg, _ := gitstore.FormatMessage("pr commit", "", nil)
+		msg, _ := wal.FormatMessage("pr commit", "", nil)
 		h, err := e.Store.WriteCommit(gitstore.CommitRequest{Parents: []plumbing.Hash{res.Head}, Files: files, Message: msg,
 			Author: e.signature(nil, "deploy-agent"), Committer: e.signature(nil, "deploy-agent"), Signer: signer})
 		if err != nil {
@@ -57,7 +58,7 @@ func TestPendingForkedLongAgo(t *testing.T) {
 		t.Fatal(err)
 	}
 	signer, _ := keys.Signer("deploy-agent")
-	msg, _ := gitstore.FormatMessage("pr commit", "", nil)
+	msg, _ := wal.FormatMessage("pr commit", "", nil)
 	good := []byte("instance: web-7\nworkflow: release\ntransition: create\nbase_state: none\nidem_key: web-7-create\n")
 	head, err := e.Store.WriteCommit(gitstore.CommitRequest{Parents: []plumbing.Hash{fork},
 		Files: map[string][]byte{"proposals/web-7/create.yaml": good}, Message: msg,

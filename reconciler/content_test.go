@@ -7,7 +7,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -43,7 +42,7 @@ func pushOnBranch(t *testing.T, e *Engine, branch, who string, files map[string]
 func grantOverride(t *testing.T, e *Engine) []byte {
 	t.Helper()
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-	cfg, err := e.Store.ReadFile(res.Head, intake.ConfigFile)
+	cfg, err := e.Store.ReadFile(res.Head, schemas.ConfigFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +63,11 @@ func grantOverride(t *testing.T, e *Engine) []byte {
 func TestRuleChangeApprovalCoversTheWholeChange(t *testing.T) {
 	e, _ := newRepo(t)
 	p := relax(t, e, "carol", "relax")
-	name := strings.TrimPrefix(p.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix)
 	approveAs(t, e, "alice", name)
 	approveAs(t, e, "bob", name)
 	// The harmless change is approved; carol now grants herself override.
-	pushOnBranch(t, e, p.Branch, "carol", map[string][]byte{intake.ConfigFile: grantOverride(t, e)})
+	pushOnBranch(t, e, p.Branch, "carol", map[string][]byte{schemas.ConfigFile: grantOverride(t, e)})
 
 	rep := reconcile(t, e, 0)
 	if len(rep.Skipped) != 1 || !strings.Contains(rep.Skipped[0].Reason, "older") {
@@ -136,11 +135,11 @@ func TestRuleChangeNeverRevertsRulesItDidNotChange(t *testing.T) {
 	e, _ := newRepo(t)
 	// alice's branch forks while she still holds override.
 	p := relax(t, e, "alice", "relax")
-	name := strings.TrimPrefix(p.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix)
 
 	// Meanwhile her override is revoked.
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-	cfg, err := e.Store.ReadFile(res.Head, intake.ConfigFile)
+	cfg, err := e.Store.ReadFile(res.Head, schemas.ConfigFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,12 +147,12 @@ func TestRuleChangeNeverRevertsRulesItDidNotChange(t *testing.T) {
 	if revoked == string(cfg) {
 		t.Fatalf("no override for alice in writ.yaml:\n%s", cfg)
 	}
-	rv, err := e.ProposeRules(ProposeRulesRequest{As: "bob", Name: "revoke", Files: map[string][]byte{intake.ConfigFile: []byte(revoked)}})
+	rv, err := e.ProposeRules(ProposeRulesRequest{As: "bob", Name: "revoke", Files: map[string][]byte{schemas.ConfigFile: []byte(revoked)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	approveAs(t, e, "alice", strings.TrimPrefix(rv.Branch, ProposalPrefix))
-	approveAs(t, e, "carol", strings.TrimPrefix(rv.Branch, ProposalPrefix))
+	approveAs(t, e, "alice", strings.TrimPrefix(rv.Branch, schemas.ProposalBranchPrefix))
+	approveAs(t, e, "carol", strings.TrimPrefix(rv.Branch, schemas.ProposalBranchPrefix))
 	rep := reconcile(t, e, 1)
 
 	// alice rebases nothing: she only moves her proposal's base to the
@@ -174,8 +173,8 @@ func TestRuleChangeNeverRevertsRulesItDidNotChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := pend.Files[intake.ConfigFile]; ok {
-		t.Fatalf("the rule change would merge its fork point's %s", intake.ConfigFile)
+	if _, ok := pend.Files[schemas.ConfigFile]; ok {
+		t.Fatalf("the rule change would merge its fork point's %s", schemas.ConfigFile)
 	}
 	if rep, err := e.Reconcile(); err != nil {
 		t.Fatal(err)
@@ -188,8 +187,8 @@ func TestRuleChangeNeverRevertsRulesItDidNotChange(t *testing.T) {
 		}
 		return
 	}
-	if len(pend.Problems) == 0 || !strings.Contains(strings.Join(pend.Problems, "; "), intake.ConfigFile) {
-		t.Fatalf("not applied, but the problems do not name %s: %v", intake.ConfigFile, pend.Problems)
+	if len(pend.Problems) == 0 || !strings.Contains(strings.Join(pend.Problems, "; "), schemas.ConfigFile) {
+		t.Fatalf("not applied, but the problems do not name %s: %v", schemas.ConfigFile, pend.Problems)
 	}
 	if alice, _ := mustReplay(t, e, ReplayOptions{}).State.Rules().Identity("alice"); alice.HasCapability("override") {
 		t.Fatal("alice's revoked override is back")

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // A decision that names the current proposal commit but other content
@@ -14,7 +15,7 @@ import (
 func TestDecisionContradictingItsCommitIsIgnored(t *testing.T) {
 	e, _ := newRepo(t)
 	ship := toShippable(t, e)
-	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 	bogus := "sha256:" + strings.Repeat("0", 64)
 	appendDecisionOn(t, e, name, "alice", policies.VerdictApprove, "", bogus)
 	approveAs(t, e, "bob", name)

@@ -54,10 +54,6 @@ func (e *Engine) verifiedCheckpoint() gitstore.Checkpoint {
 	return e.verified
 }
 
-// ProposalPrefix is the branch namespace of local proposals:
-// refs/heads/proposals/<instance>/<name>.
-const ProposalPrefix = "proposals/"
-
 // Sentinel errors; each is wrapped with the commit or proposal at fault.
 var (
 	// ErrTampered: the WAL does not verify (foreign commit, bad signature,

@@ -9,14 +9,14 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
-	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/schemas"
 )
 
 func TestHumanInTheLoopEndToEnd(t *testing.T) {
 	e, _ := newRepo(t)
 	ship := toShippable(t, e)
-	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	p, err := e.Pending(res.State.Rules(), res.Head, name)
@@ -66,7 +66,7 @@ func TestHumanInTheLoopEndToEnd(t *testing.T) {
 func TestApprovalOnOlderContentDoesNotCount(t *testing.T) {
 	e, keys := newRepo(t)
 	ship := toShippable(t, e)
-	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 	approveAs(t, e, "alice", name)
 	approveAs(t, e, "bob", name)
 	// The proposer changes the proposal after both approvals.
@@ -75,7 +75,7 @@ func TestApprovalOnOlderContentDoesNotCount(t *testing.T) {
 	edited := append([]byte(nil), p.Files[p.Path]...)
 	edited = []byte(strings.Replace(string(edited), "CHG-1", "CHG-2", 1))
 	signer, _ := keys.Signer("deploy-agent")
-	msg, _ := gitstore.FormatMessage("edit ship", "", nil)
+	msg, _ := wal.FormatMessage("edit ship", "", nil)
 	c, err := e.Store.WriteCommit(gitstore.CommitRequest{Parents: []plumbing.Hash{p.Head}, Files: map[string][]byte{p.Path: edited},
 		Message: msg, Author: e.signature(nil, "deploy-agent"), Committer: e.signature(nil, "deploy-agent"), Signer: signer})
 	if err != nil {
@@ -95,7 +95,7 @@ func TestApprovalOnOlderContentDoesNotCount(t *testing.T) {
 func TestForgedDecisionIsIgnored(t *testing.T) {
 	e, keys := newRepo(t)
 	ship := toShippable(t, e)
-	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 	approveAs(t, e, "alice", name)
 	// bob's key signs a decision that claims to be carol... and one that
 	// claims to be alice again.
@@ -103,7 +103,7 @@ func TestForgedDecisionIsIgnored(t *testing.T) {
 	p, _ := e.Pending(res.State.Rules(), res.Head, name)
 	d := p.Decisions[0]
 	d.Identity = "bob"
-	msg, _ := intake.DecisionMessage(p.Path, d)
+	msg, _ := wal.DecisionMessage(p.Path, d)
 	msg = strings.Replace(msg, "Writ-Identity: bob", "Writ-Identity: alice", 1)
 	signer, _ := keys.Signer("bob")
 	head, _ := e.Store.Commit(p.Head)
@@ -165,7 +165,7 @@ func TestBadProposalDoesNotBlockOthers(t *testing.T) {
 	e, keys := newRepo(t)
 	main, _ := e.Store.Ref(gitstore.MainRef)
 	signer, _ := keys.Signer("deploy-agent")
-	msg, _ := gitstore.FormatMessage("bad", "", nil)
+	msg, _ := wal.FormatMessage("bad", "", nil)
 	bad, err := e.Store.WriteCommit(gitstore.CommitRequest{Parents: []plumbing.Hash{main},
 		Files:   map[string][]byte{"proposals/web-9/bad.yaml": []byte("instance: web-9\nworkflow: release\ntransition: [oops\n")},
 		Message: msg, Author: e.signature(nil, "deploy-agent"), Committer: e.signature(nil, "deploy-agent"), Signer: signer})
@@ -195,7 +195,7 @@ func TestNumericInputsReplayExactly(t *testing.T) {
 func TestOverrideIsRecordedAndReplays(t *testing.T) {
 	e, _ := newRepo(t)
 	ship := toShippable(t, e)
-	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 	if _, err := e.Approve(ApproveRequest{As: "bob", Proposal: name, Override: true, Justification: "x"}); !errors.Is(err, ErrRefused) {
 		t.Fatalf("override without the capability: %v", err)
 	}

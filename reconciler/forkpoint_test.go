@@ -7,6 +7,7 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // A rule change built on main's older rules that edits a file a later rules
@@ -17,7 +18,7 @@ import (
 func TestRuleChangeFromOlderRulesNeverRevertsAFileItEdits(t *testing.T) {
 	e, _ := newRepo(t)
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-	cfg, err := e.Store.ReadFile(res.Head, intake.ConfigFile)
+	cfg, err := e.Store.ReadFile(res.Head, schemas.ConfigFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,11 +27,11 @@ func TestRuleChangeFromOlderRulesNeverRevertsAFileItEdits(t *testing.T) {
 	if harmless == string(cfg) {
 		t.Fatalf("no repository line in writ.yaml:\n%s", cfg)
 	}
-	p, err := e.ProposeRules(ProposeRulesRequest{As: "alice", Name: "rename", Files: map[string][]byte{intake.ConfigFile: []byte(harmless)}})
+	p, err := e.ProposeRules(ProposeRulesRequest{As: "alice", Name: "rename", Files: map[string][]byte{schemas.ConfigFile: []byte(harmless)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := strings.TrimPrefix(p.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix)
 	approveAs(t, e, "bob", name)
 
 	// Meanwhile bob's change revokes alice's override, in writ.yaml too.
@@ -38,12 +39,12 @@ func TestRuleChangeFromOlderRulesNeverRevertsAFileItEdits(t *testing.T) {
 	if revoked == string(cfg) {
 		t.Fatalf("no override for alice in writ.yaml:\n%s", cfg)
 	}
-	rv, err := e.ProposeRules(ProposeRulesRequest{As: "bob", Name: "revoke", Files: map[string][]byte{intake.ConfigFile: []byte(revoked)}})
+	rv, err := e.ProposeRules(ProposeRulesRequest{As: "bob", Name: "revoke", Files: map[string][]byte{schemas.ConfigFile: []byte(revoked)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	approveAs(t, e, "alice", strings.TrimPrefix(rv.Branch, ProposalPrefix))
-	approveAs(t, e, "carol", strings.TrimPrefix(rv.Branch, ProposalPrefix))
+	approveAs(t, e, "alice", strings.TrimPrefix(rv.Branch, schemas.ProposalBranchPrefix))
+	approveAs(t, e, "carol", strings.TrimPrefix(rv.Branch, schemas.ProposalBranchPrefix))
 	rep := reconcile(t, e, 1)
 
 	// alice only moves her proposal's base to the rules now in force, and
@@ -65,8 +66,8 @@ func TestRuleChangeFromOlderRulesNeverRevertsAFileItEdits(t *testing.T) {
 		t.Fatal(err)
 	}
 	problems := strings.Join(pend.Problems, "; ")
-	if !strings.Contains(problems, intake.ConfigFile) || !strings.Contains(problems, "rebase") {
-		t.Fatalf("the change made on older rules is not refused naming %s and asking for a rebase: %v", intake.ConfigFile, pend.Problems)
+	if !strings.Contains(problems, schemas.ConfigFile) || !strings.Contains(problems, "rebase") {
+		t.Fatalf("the change made on older rules is not refused naming %s and asking for a rebase: %v", schemas.ConfigFile, pend.Problems)
 	}
 	for _, ig := range pend.Ignored {
 		if strings.Contains(ig.Reason, "names proposal commit") {
@@ -86,16 +87,16 @@ func TestRuleChangeFromOlderRulesNeverRevertsAFileItEdits(t *testing.T) {
 func TestRefusedRuleChangeDoesNotCallItsApprovalsContradictory(t *testing.T) {
 	e, _ := newRepo(t)
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-	cfg, err := e.Store.ReadFile(res.Head, intake.ConfigFile)
+	cfg, err := e.Store.ReadFile(res.Head, schemas.ConfigFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	revoked := strings.Replace(string(cfg), `capabilities: [approve, "propose:release", override]`, `capabilities: [approve, "propose:release"]`, 1)
-	rv, err := e.ProposeRules(ProposeRulesRequest{As: "bob", Name: "revoke", Files: map[string][]byte{intake.ConfigFile: []byte(revoked)}})
+	rv, err := e.ProposeRules(ProposeRulesRequest{As: "bob", Name: "revoke", Files: map[string][]byte{schemas.ConfigFile: []byte(revoked)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	next, err := intake.LoadRulesChanged(e.Store, res.Head, map[string][]byte{intake.ConfigFile: []byte(revoked)}, nil)
+	next, err := intake.LoadRulesChanged(e.Store, res.Head, map[string][]byte{schemas.ConfigFile: []byte(revoked)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestRefusedRuleChangeDoesNotCallItsApprovalsContradictory(t *testing.T) {
 	// alice's edit on the old writ.yaml, claiming the rules bob's change
 	// will put in force.
 	harmless := strings.Replace(string(cfg), "repository: ", "repository: renamed-", 1)
-	p, err := e.ProposeRules(ProposeRulesRequest{As: "alice", Name: "rename", Files: map[string][]byte{intake.ConfigFile: []byte(harmless)}})
+	p, err := e.ProposeRules(ProposeRulesRequest{As: "alice", Name: "rename", Files: map[string][]byte{schemas.ConfigFile: []byte(harmless)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,11 +116,11 @@ func TestRefusedRuleChangeDoesNotCallItsApprovalsContradictory(t *testing.T) {
 		t.Fatal(err)
 	}
 	pushOnBranch(t, e, p.Branch, "alice", map[string][]byte{p.Path: []byte(strings.Replace(string(raw), p.Proposal.BaseState, nextHash, 1))})
-	name := strings.TrimPrefix(p.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix)
 	appendDecision(t, e, name, "carol", policies.VerdictApprove, "")
 
-	approveAs(t, e, "alice", strings.TrimPrefix(rv.Branch, ProposalPrefix))
-	approveAs(t, e, "carol", strings.TrimPrefix(rv.Branch, ProposalPrefix))
+	approveAs(t, e, "alice", strings.TrimPrefix(rv.Branch, schemas.ProposalBranchPrefix))
+	approveAs(t, e, "carol", strings.TrimPrefix(rv.Branch, schemas.ProposalBranchPrefix))
 	reconcile(t, e, 1)
 
 	res = mustReplay(t, e, ReplayOptions{FromCheckpoint: true})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // relax proposes lowering the sre-pair count to one.
@@ -36,7 +37,7 @@ func TestGovernanceRuleChange(t *testing.T) {
 	e, _ := newRepo(t)
 	before := mustReplay(t, e, ReplayOptions{}).State.RulesHash()
 	p := relax(t, e, "alice", "relax")
-	name := strings.TrimPrefix(p.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix)
 	reconcile(t, e, 0) // the governance policy needs two approvals
 	if _, err := e.Approve(ApproveRequest{As: "alice", Proposal: name}); !errors.Is(err, ErrRefused) {
 		t.Fatalf("the author approved her own rule change: %v", err)
@@ -61,7 +62,7 @@ func TestGovernanceRuleChange(t *testing.T) {
 	}
 	// The new policy applies to later proposals: one SRE ships now.
 	ship := toShippable(t, e)
-	approveAs(t, e, "bob", strings.TrimPrefix(ship.Branch, ProposalPrefix))
+	approveAs(t, e, "bob", strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix))
 	reconcile(t, e, 1)
 }
 
@@ -76,10 +77,10 @@ func TestGovernanceStaleAndInvalidChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, who := range []string{"bob", "carol"} {
-		approveAs(t, e, who, strings.TrimPrefix(first.Branch, ProposalPrefix))
+		approveAs(t, e, who, strings.TrimPrefix(first.Branch, schemas.ProposalBranchPrefix))
 	}
 	for _, who := range []string{"alice", "carol"} {
-		approveAs(t, e, who, strings.TrimPrefix(second.Branch, ProposalPrefix))
+		approveAs(t, e, who, strings.TrimPrefix(second.Branch, schemas.ProposalBranchPrefix))
 	}
 	rep := reconcile(t, e, 1)
 	if len(rep.Skipped) != 1 || rep.Skipped[0].Outcome.Status != core.StatusStale {
@@ -117,12 +118,12 @@ func TestRevokedSignerRefusedLaterEntriesStillVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	// alice can still approve: under the rules in force she is not revoked.
-	approveAs(t, e, "alice", strings.TrimPrefix(p.Branch, ProposalPrefix))
-	approveAs(t, e, "carol", strings.TrimPrefix(p.Branch, ProposalPrefix))
+	approveAs(t, e, "alice", strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix))
+	approveAs(t, e, "carol", strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix))
 	reconcile(t, e, 1)
 
 	ship := toShippable(t, e)
-	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 	approveAs(t, e, "alice", name)
 	approveAs(t, e, "bob", name)
 	res = mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
@@ -155,7 +156,7 @@ func TestTrustFilesAreRules(t *testing.T) {
 	if len(rules.TrustFiles) == 0 || rules.TrustFiles["trust/trusted_root.json"] == nil {
 		t.Fatalf("trust files not carried by the rules: %v", rules.TrustFiles)
 	}
-	if !intake.IsRulesPath("trust/trusted_root.json") {
+	if !schemas.IsRulesPath("trust/trusted_root.json") {
 		t.Fatal("trust/ is not governed as rules")
 	}
 }

@@ -47,11 +47,11 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 	if _, problems := schemas.LoadBundle(mapFSOf(files)); len(withoutSigners(problems)) > 0 {
 		return plumbing.ZeroHash, fmt.Errorf("template rules do not validate: %w", withoutSigners(problems))
 	}
-	cfg, err := withFreshKeys(files[intake.ConfigFile], keys)
+	cfg, err := withFreshKeys(files[schemas.ConfigFile], keys)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	files[intake.ConfigFile] = cfg
+	files[schemas.ConfigFile] = cfg
 	mapFS := mapFSOf(files)
 	rules, problems := schemas.LoadBundle(mapFS)
 	if len(problems) > 0 {
@@ -60,7 +60,7 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 	for _, p := range rules.Config.TrustPaths() {
 		b, ok := files[p]
 		if !ok {
-			return plumbing.ZeroHash, fmt.Errorf("template: trust file %s is missing (trust files live under %s/)", p, intake.TrustDir)
+			return plumbing.ZeroHash, fmt.Errorf("template: trust file %s is missing (trust files live under %s/)", p, schemas.TrustDir)
 		}
 		if rules.TrustFiles == nil {
 			rules.TrustFiles = map[string][]byte{}
@@ -152,8 +152,8 @@ func readTemplate(template fs.FS) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
-	if _, ok := files[intake.ConfigFile]; !ok {
-		return nil, fmt.Errorf("template has no %s", intake.ConfigFile)
+	if _, ok := files[schemas.ConfigFile]; !ok {
+		return nil, fmt.Errorf("template has no %s", schemas.ConfigFile)
 	}
 	return files, nil
 }
@@ -163,7 +163,7 @@ func readTemplate(template fs.FS) (map[string][]byte, error) {
 func withoutSigners(problems schemas.Problems) schemas.Problems {
 	var out schemas.Problems
 	for _, p := range problems {
-		if p.File == intake.ConfigFile && strings.Contains(p.Field, ".signers") {
+		if p.File == schemas.ConfigFile && strings.Contains(p.Field, ".signers") {
 			continue
 		}
 		out = append(out, p)
@@ -176,19 +176,19 @@ func withoutSigners(problems schemas.Problems) schemas.Problems {
 func withFreshKeys(cfg []byte, keys KeyGenerator) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(cfg, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", intake.ConfigFile, err)
+		return nil, fmt.Errorf("%s: %w", schemas.ConfigFile, err)
 	}
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: not a mapping", intake.ConfigFile)
+		return nil, fmt.Errorf("%s: not a mapping", schemas.ConfigFile)
 	}
 	ids := mappingValue(doc.Content[0], "identities")
 	if ids == nil || ids.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("%s: no identities list", intake.ConfigFile)
+		return nil, fmt.Errorf("%s: no identities list", schemas.ConfigFile)
 	}
 	for _, id := range ids.Content {
 		name := mappingValue(id, "name")
 		if name == nil {
-			return nil, fmt.Errorf("%s:%d: identity without a name", intake.ConfigFile, id.Line)
+			return nil, fmt.Errorf("%s:%d: identity without a name", schemas.ConfigFile, id.Line)
 		}
 		pub, err := keys.Generate(name.Value)
 		if err != nil {
@@ -208,7 +208,7 @@ func withFreshKeys(cfg []byte, keys KeyGenerator) ([]byte, error) {
 	}
 	out, err := yaml.Marshal(&doc)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", intake.ConfigFile, err)
+		return nil, fmt.Errorf("%s: %w", schemas.ConfigFile, err)
 	}
 	return out, nil
 }

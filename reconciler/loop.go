@@ -14,6 +14,7 @@ import (
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
 	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // A step is one named stage of the reconcile loop. Every step has the same
@@ -271,7 +272,7 @@ func (r *run) moveTo(state core.State, head plumbing.Hash) error {
 			return err
 		}
 		for _, f := range changed {
-			if strings.HasPrefix(f, intake.ProposalPrefix) {
+			if strings.HasPrefix(f, schemas.ProposalsDir+"/") {
 				r.onMain[f] = true
 			}
 		}
@@ -318,7 +319,7 @@ func (r *run) verify(ctx context.Context) error {
 			}
 			p = got
 		default:
-			path, err := intake.ProposalPath(c.Name)
+			path, err := schemas.ProposalPathOfBranch(c.Name)
 			if err == nil && r.onMain[path] {
 				p.Path, p.Merged = path, true
 				return proposal{cand: c, pending: p}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // Errors name a commit once: the signature layer says "commit <id>: ...",
@@ -41,7 +42,7 @@ func TestUnsignedProposalCommitMessage(t *testing.T) {
 func TestReplaySymlinkedRulesFileMessageNamesCommitOnce(t *testing.T) {
 	e, _ := newRepo(t)
 	p := relax(t, e, "alice", "relax")
-	name := p.Branch[len(ProposalPrefix):]
+	name := p.Branch[len(schemas.ProposalBranchPrefix):]
 	approveAs(t, e, "bob", name)
 	approveAs(t, e, "carol", name)
 	rep := reconcile(t, e, 1)
@@ -72,7 +73,7 @@ func TestRuleChangeInvalidRulesMessage(t *testing.T) {
 	p := relax(t, e, "alice", "relax")
 	pushOnBranch(t, e, p.Branch, "alice", map[string][]byte{"policies/release-approval.yaml": []byte("name: release-approval\nrules: []\nbogus: 1\n")})
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-	pend, err := e.Pending(res.State.Rules(), res.Head, p.Branch[len(ProposalPrefix):])
+	pend, err := e.Pending(res.State.Rules(), res.Head, p.Branch[len(schemas.ProposalBranchPrefix):])
 	if err != nil {
 		t.Fatal(err)
 	}

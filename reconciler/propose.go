@@ -11,6 +11,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -62,8 +63,7 @@ func (e *Engine) Propose(req ProposeRequest) (*Proposed, error) {
 		name = p.Transition + "-" + key[:min(8, len(key))]
 	}
 	return e.writeProposal(rules, res.Head, proposalBranch{
-		As: req.As, Branch: ProposalPrefix + p.Instance + "/" + name, Proposal: p,
-		Subject: fmt.Sprintf("propose: %s %s", p.Transition, p.Instance),
+		As: req.As, Branch: schemas.ProposalBranch(p.Instance, name), Proposal: p,
 	})
 }
 
@@ -72,7 +72,6 @@ type proposalBranch struct {
 	As       string
 	Branch   string
 	Proposal schemas.Proposal
-	Subject  string
 	// Files and Deleted are further changes (a rule change's files).
 	Files   map[string][]byte
 	Deleted []string
@@ -86,7 +85,7 @@ type proposalBranch struct {
 // the branch by compare-and-swap. Nothing is left behind on refusal but an
 // unreachable object.
 func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b proposalBranch) (*Proposed, error) {
-	path, err := intake.ProposalPath(b.Branch)
+	path, err := schemas.ProposalPathOfBranch(b.Branch)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +104,7 @@ func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b prop
 	if err != nil {
 		return nil, err
 	}
-	msg, err := gitstore.FormatMessage(b.Subject, b.Proposal.Justification, nil)
+	msg, err := wal.ProposalMessage(b.Proposal)
 	if err != nil {
 		return nil, err
 	}

@@ -50,7 +50,7 @@ func (e *Engine) ProposeRules(req ProposeRulesRequest) (*Proposed, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00", res.State.RulesHash())
 	for _, f := range changed {
-		if !intake.IsRulesPath(f) {
+		if !schemas.IsRulesPath(f) {
 			return nil, fmt.Errorf("%w: %s is not a rules file (writ.yaml, workflows/, policies/, trust/)", ErrRefused, f)
 		}
 		fmt.Fprintf(h, "%s\x00%x\x00", f, sha256.Sum256(req.Files[f]))
@@ -62,8 +62,8 @@ func (e *Engine) ProposeRules(req ProposeRulesRequest) (*Proposed, error) {
 		name = "change-" + p.IdemKey[2:10]
 	}
 	return e.writeProposal(rules, res.Head, proposalBranch{
-		As: req.As, Branch: ProposalPrefix + schemas.RulesInstance + "/" + name, Proposal: p,
-		Subject: "propose: change the rules", Files: req.Files, Deleted: req.Deleted,
+		As: req.As, Branch: schemas.ProposalBranch(schemas.RulesInstance, name), Proposal: p,
+		Files: req.Files, Deleted: req.Deleted,
 		// The changed rules must validate as a whole before anyone is
 		// asked to approve them.
 		Check: func(commit plumbing.Hash) error {
@@ -84,7 +84,7 @@ func (e *Engine) RulesChanges(read func(path string) ([]byte, error), list func(
 	if err != nil {
 		return nil, nil, err
 	}
-	onMain := map[string]bool{intake.ConfigFile: true}
+	onMain := map[string]bool{schemas.ConfigFile: true}
 	for _, dir := range schemas.RulesDirs() {
 		files, err := e.Store.ListFiles(head, dir)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // treeEntry is one entry gitTree puts in a tree: mode, path and either the
@@ -161,7 +162,7 @@ func TestNonRegularProposalFilesAreRefused(t *testing.T) {
 				p = propose(t, e, who, "create", nil)
 			}
 			res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-			path, err := intake.ProposalPath(p.Branch)
+			path, err := schemas.ProposalPathOfBranch(p.Branch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -231,7 +232,7 @@ func TestReplayRefusesEntryMergingNonRegularFile(t *testing.T) {
 	t.Run("symlinked file in a rules entry", func(t *testing.T) {
 		e, _ := newRepo(t)
 		p := relax(t, e, "alice", "relax")
-		name := strings.TrimPrefix(p.Branch, ProposalPrefix)
+		name := strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix)
 		approveAs(t, e, "bob", name)
 		approveAs(t, e, "carol", name)
 		rep := reconcile(t, e, 1)

@@ -13,6 +13,7 @@ import (
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // Where a remote's refs land in a reconciler's clone.
@@ -26,7 +27,7 @@ func trackingCheckpoint(remote string) string { return "refs/writ/remotes/" + re
 func remoteRefspecs(remote string) []string {
 	return []string{
 		gitstore.MainRef + ":" + trackingMain(remote),
-		"+refs/heads/" + ProposalPrefix + "*:refs/remotes/" + remote + "/" + ProposalPrefix + "*",
+		"+refs/heads/" + schemas.ProposalBranchPrefix + "*:refs/remotes/" + remote + "/" + schemas.ProposalBranchPrefix + "*",
 		"+refs/writ/*:refs/writ/remotes/" + remote + "/*",
 	}
 }
@@ -173,11 +174,11 @@ func (e *Engine) newerCheckpoint(ours, main plumbing.Hash, hlc core.HLC) bool {
 	if err != nil {
 		return false
 	}
-	_, _, trailers, err := gitstore.ParseMessage(c.Message)
-	if err != nil || len(trailers.Get(gitstore.CheckpointTrailer)) != 1 {
+	cpAt, err := wal.CheckpointAt(c.Message)
+	if err != nil {
 		return false
 	}
-	at := plumbing.NewHash(trailers.Get(gitstore.CheckpointTrailer)[0])
+	at := plumbing.NewHash(cpAt)
 	if !e.onFirstParentChain(main, at) {
 		return false
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // forge publishes one entry for proposal name the way a holder of the
@@ -44,9 +45,9 @@ func TestReplayRefusesRulesNobodyApproved(t *testing.T) {
 		{
 			name: "writ.yaml other than approved",
 			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending) {
-				p.Files[intake.ConfigFile] = grantOverride(t, e)
+				p.Files[schemas.ConfigFile] = grantOverride(t, e)
 			},
-			reason: []string{intake.ConfigFile, "approved proposal commit"},
+			reason: []string{schemas.ConfigFile, "approved proposal commit"},
 		},
 		{
 			name: "part of the approved change left out",
@@ -74,7 +75,7 @@ func TestReplayRefusesRulesNobodyApproved(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e, _ := newRepo(t)
 			p := relax(t, e, "carol", "relax")
-			name := strings.TrimPrefix(p.Branch, ProposalPrefix)
+			name := strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix)
 			approveAs(t, e, "alice", name)
 			approveAs(t, e, "bob", name)
 			main := mustReplay(t, e, ReplayOptions{FromCheckpoint: true}).Head
@@ -106,7 +107,7 @@ func TestReplayRefusesASecondParentOffTheSubject(t *testing.T) {
 	e, _ := newRepo(t)
 	genesis := mustReplay(t, e, ReplayOptions{}).Head
 	ship := toShippable(t, e)
-	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 	approveAs(t, e, "alice", name)
 	approveAs(t, e, "bob", name)
 	bad := forge(t, e, name, func(p *Pending) { p.Head = genesis })

@@ -6,7 +6,7 @@ import (
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
-	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/wal"
 )
 
 // applyWithReviews applies web-1's ship proposal with approvals from alice
@@ -36,8 +36,8 @@ func applyWithReviews(t *testing.T, refs ...string) *Engine {
 }
 
 func TestReplayAcceptsReviewDecisions(t *testing.T) {
-	alice := intake.ReviewRef{ReviewID: 101, Login: "alice-gh", UserID: 5001}.String()
-	bob := intake.ReviewRef{ReviewID: 102, Login: "bob[bot]", UserID: 5002}.String()
+	alice := wal.ReviewRef{ReviewID: 101, Login: "alice-gh", UserID: 5001}.String()
+	bob := wal.ReviewRef{ReviewID: 102, Login: "bob[bot]", UserID: 5002}.String()
 	e := applyWithReviews(t, alice, bob)
 	res := mustReplay(t, e, ReplayOptions{Collect: true})
 	last := res.Entries[len(res.Entries)-1].Record.Entry
@@ -51,7 +51,7 @@ func TestReplayAcceptsReviewDecisions(t *testing.T) {
 }
 
 func TestReplayRefusesMalformedReviewRef(t *testing.T) {
-	good := intake.ReviewRef{ReviewID: 101, Login: "alice-gh", UserID: 5001}.String()
+	good := wal.ReviewRef{ReviewID: 101, Login: "alice-gh", UserID: 5001}.String()
 	for _, bad := range []string{"github-review:12:-bad-:7", "github-review:12:alice", "github-review:x:alice:7", "github-review:012:alice:7"} {
 		t.Run(bad, func(t *testing.T) {
 			e := applyWithReviews(t, good, bad)

@@ -10,6 +10,7 @@ import (
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // Source is where proposals and the decisions on them come from: local
@@ -69,9 +70,9 @@ func (s BranchSource) Candidates(_ context.Context, v intake.View) ([]intake.Can
 	var branches []gitstore.Branch
 	var err error
 	if v.Remote == "" {
-		branches, err = s.Store.Branches(ProposalPrefix)
+		branches, err = s.Store.Branches(schemas.ProposalBranchPrefix)
 	} else {
-		branches, err = s.Store.RemoteBranches(v.Remote, ProposalPrefix)
+		branches, err = s.Store.RemoteBranches(v.Remote, schemas.ProposalBranchPrefix)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list proposal branches: %w", err)

@@ -9,13 +9,14 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // shipped returns a repo whose last entry is the approved ship.
 func shipped(t *testing.T) (*Engine, *object.Commit) {
 	e, _ := newRepo(t)
 	ship := toShippable(t, e)
-	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 	approveAs(t, e, "alice", name)
 	approveAs(t, e, "bob", name)
 	rep := reconcile(t, e, 1)

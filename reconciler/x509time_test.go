@@ -18,6 +18,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // certSigner signs commits as gpgsm does (gpg.format=x509): a detached CMS
@@ -125,8 +126,8 @@ func changeSigners(t *testing.T, e *Engine, name string, edit func(string) strin
 	if err != nil {
 		t.Fatalf("propose rules: %v", err)
 	}
-	approveAs(t, e, "bob", strings.TrimPrefix(p.Branch, ProposalPrefix))
-	approveAs(t, e, "carol", strings.TrimPrefix(p.Branch, ProposalPrefix))
+	approveAs(t, e, "bob", strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix))
+	approveAs(t, e, "carol", strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix))
 	reconcile(t, e, 1)
 }
 
@@ -223,7 +224,7 @@ func TestX509ValidityAtTheEntrysTime(t *testing.T) {
 	signWith(e, "deploy-agent", pki.signer(t, "deploy-agent@writ.example", tToday.AddDate(0, -1, 0), expires))
 	p := propose(t, e, "deploy-agent", "create", nil)
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-	pend, err := e.Pending(res.State.Rules(), res.Head, strings.TrimPrefix(p.Branch, ProposalPrefix))
+	pend, err := e.Pending(res.State.Rules(), res.Head, strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix))
 	if err != nil || len(pend.Problems) > 0 {
 		t.Fatalf("pending: %v %v", err, pend.Problems)
 	}
@@ -268,7 +269,7 @@ func TestReplayRefusesBackdatedX509Proposal(t *testing.T) {
 	signWith(e, "deploy-agent", pki.signer(t, "deploy-agent@writ.example", time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC), time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)))
 	var p *Proposed
 	at(clock, dated, func() { p = propose(t, e, "deploy-agent", "create", nil) })
-	forgeAt(t, e, clock, dated, strings.TrimPrefix(p.Branch, ProposalPrefix))
+	forgeAt(t, e, clock, dated, strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix))
 	_, err := e.Replay(ReplayOptions{})
 	wantTamper(t, err, "expired at 2021-06-01T00:00:00Z")
 }
@@ -280,7 +281,7 @@ func TestReplayRefusesBackdatedX509Proposal(t *testing.T) {
 func TestX509DecisionJudgedAtTheReconcilersTime(t *testing.T) {
 	e, clock, pki := x509Repo(t)
 	ship := toShippable(t, e)
-	name := strings.TrimPrefix(ship.Branch, ProposalPrefix)
+	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 	dated := time.Date(2020, 6, 1, 0, 0, 0, 0, time.UTC)
 	signWith(e, "alice", pki.signer(t, "alice@writ.example", time.Date(2020, 1, 2, 0, 0, 0, 0, time.UTC), time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)))
 	at(clock, dated, func() { approveAs(t, e, "alice", name) })

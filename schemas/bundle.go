@@ -252,7 +252,7 @@ func proposalFiles(fsys fs.FS) ([]string, Problems) {
 		if d.IsDir() || !isYAML(p) {
 			return nil
 		}
-		if _, ok := proposalDir(p); !ok {
+		if _, _, _, err := ParseProposalPath(p); err != nil {
 			problems = append(problems, fileProblem(p, "misplaced proposal: proposals live at %s/<instance>/<name>.yaml", ProposalsDir))
 			return nil
 		}

@@ -1,7 +1,5 @@
 package schemas
 
-import "strings"
-
 // CheckProposal checks one decoded proposal against a bundle: its workflow
 // exists, its transition exists in that workflow (or is the built-in
 // quarantine or release), base_state is "none" exactly when the transition
@@ -20,7 +18,7 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 		pos = q
 	}
 	c := &checker{pos: pos}
-	if dir, ok := proposalDir(file); ok && dir != p.Instance {
+	if dir, _, _, err := ParseProposalPath(file); err == nil && dir != p.Instance {
 		c.at(At("instance"), "instance %q does not match the directory it is in (proposals/%s/)", p.Instance, dir)
 	}
 	if b == nil {
@@ -71,13 +69,4 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 		c.at(At("base_state"), "transition %q needs an existing instance: set base_state to its current state hash (sha256:...)", p.Transition)
 	}
 	return finish(c.problems)
-}
-
-// proposalDir returns <instance> when file is proposals/<instance>/<name>.
-func proposalDir(file string) (string, bool) {
-	parts := strings.Split(file, "/")
-	if len(parts) != 3 || parts[0] != "proposals" {
-		return "", false
-	}
-	return parts[1], true
 }

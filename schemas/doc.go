@@ -33,6 +33,19 @@
 // present, holding certificates or a public key); ValidateRepo also checks
 // every proposal with CheckProposal.
 //
+// # Layout
+//
+// The control repo's layout is defined here once and every package uses
+// it: ConfigFile (writ.yaml), WorkflowsDir, PoliciesDir, TrustDir and
+// ProposalsDir; RulesDirs and IsRulesPath say which paths are rules (a
+// change to them is a governance change, proposed as
+// proposals/rules/<name>.yaml, IsRulesProposal); ReadRules reads exactly
+// those paths. A proposal lives at ProposalFile(instance, name) =
+// proposals/<instance>/<name>.yaml and is proposed on the branch
+// ProposalBranch(instance, name) = proposals/<instance>/<name> (under
+// refs/heads/); ParseProposalPath is the one parser of a proposal's path
+// and ProposalPathOfBranch maps a branch to the file it must add.
+//
 // # Guarantees
 //
 // Loading never panics, whatever the input; one bad file never hides the

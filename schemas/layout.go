@@ -13,6 +13,11 @@ const TrustDir = "trust"
 // proposals and the gate all use it.
 func RulesDirs() []string { return []string{WorkflowsDir, PoliciesDir, TrustDir} }
 
+// RulesRoots returns the top-level names that hold the rules: writ.yaml
+// and RulesDirs. A path is a rules path (IsRulesPath) exactly when it is
+// one of them or lies under one of the directories.
+func RulesRoots() []string { return append([]string{ConfigFile}, RulesDirs()...) }
+
 // IsRulesPath reports whether a slash-separated path is part of the rules:
 // writ.yaml, or any file under workflows/, policies/ or trust/. Changing it
 // is a governance change.

@@ -16,7 +16,7 @@ import (
 func ReadRules(fsys fs.FS) (map[string][]byte, error) {
 	fsys = regularFS{fsys}
 	out := map[string][]byte{}
-	problems := walkFiles(fsys, append([]string{ConfigFile}, RulesDirs()...), func(p string, _ fs.DirEntry) *Problem {
+	problems := walkFiles(fsys, RulesRoots(), func(p string, _ fs.DirEntry) *Problem {
 		data, pr, ok := readFile(fsys, p)
 		if !ok {
 			return &pr

@@ -16,6 +16,7 @@ import (
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -355,7 +356,7 @@ func (s *PullRequests) contentHashes(ctx context.Context, main plumbing.Hash, pa
 			out[sha] = content
 		}
 	}
-	if len(missing) > 0 && !intake.IsRulesProposal(path) {
+	if len(missing) > 0 && !schemas.IsRulesProposal(path) {
 		remote, err := s.Client.ContentHashes(ctx, path, missing)
 		if err != nil {
 			return nil, err
@@ -412,8 +413,8 @@ func reviewDecisions(f PullRequestFacts, ids identities, contentAt func(string) 
 			ign(fmt.Sprintf("GitHub user id %d, but writ.yaml pins %s to github_id %d", rv.UserID, d.Identity, want))
 			continue
 		}
-		rr := intake.ReviewRef{ReviewID: rv.ID, Login: rv.UserLogin, UserID: rv.UserID}.String()
-		if _, err := intake.ParseReviewRef(rr); err != nil {
+		rr := wal.ReviewRef{ReviewID: rv.ID, Login: rv.UserLogin, UserID: rv.UserID}.String()
+		if _, err := wal.ParseReviewRef(rr); err != nil {
 			ign(err.Error())
 			continue
 		}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -29,7 +29,7 @@ func TestReviewDecisions(t *testing.T) {
 	if len(ds) != 1 || ds[0].Identity != "alice" || ds[0].Ref != "github-review:1:alice-gh:11" || ds[0].Content != "sha256:x" {
 		t.Fatalf("decisions %+v", ds)
 	}
-	if _, err := intake.ParseReviewRef(ds[0].Ref); err != nil {
+	if _, err := wal.ParseReviewRef(ds[0].Ref); err != nil {
 		t.Fatal(err)
 	}
 	var reasons []string

@@ -25,6 +25,7 @@ import (
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -286,7 +287,7 @@ func TestRunAppliesApprovedPullRequest(t *testing.T) {
 		t.Fatalf("last entry: %s with %d decisions", last.ProposalPath, len(last.Entry.Decisions))
 	}
 	for _, d := range last.Entry.Decisions {
-		r, err := intake.ParseReviewRef(d.Ref)
+		r, err := wal.ParseReviewRef(d.Ref)
 		if err != nil || d.Commit != w.head || r.UserID != githubtest.UserID(r.Login) {
 			t.Fatalf("decision %+v: %v", d, err)
 		}

@@ -34,7 +34,7 @@ import (
 // diff against its first parent (checkRulesMerge).
 
 // rulesRoots are the top-level names that hold the rules (IsRulesPath).
-var rulesRoots = append([]string{ConfigFile}, schemas.RulesDirs()...)
+var rulesRoots = schemas.RulesRoots()
 
 // RulesRoots returns the top-level names that hold the rules, for
 // gitstore.Store.ChangedEntries.
@@ -69,13 +69,7 @@ func ChangeHash(entries []gitstore.Entry) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// IsRulesProposal reports whether path is a rule change's proposal file
-// (proposals/rules/<name>.yaml).
-func IsRulesProposal(path string) bool {
-	return strings.HasPrefix(path, "proposals/"+schemas.RulesInstance+"/")
-}
-
-// RulesChange returns the entries a rule change whose proposal file is path
+// rulesChange returns the entries a rule change whose proposal file is path
 // would put on a main at base when merged from commit: the rules paths
 // where commit's tree differs from base's, then the proposal file.
 func RulesChange(store *gitstore.Store, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
@@ -96,7 +90,7 @@ func RulesChange(store *gitstore.Store, base, commit plumbing.Hash, path string)
 // change. A proposal file that does not exist at commit gives an error
 // wrapping gitstore.ErrNotFound.
 func (e *Reader) ContentAt(main, commit plumbing.Hash, path string) (string, error) {
-	if !IsRulesProposal(path) {
+	if !schemas.IsRulesProposal(path) {
 		raw, err := e.Store.ReadFile(commit, path)
 		if err != nil {
 			return "", err
@@ -168,7 +162,7 @@ func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 		case en.Path == p.Path:
 			p.Files[en.Path] = raw
 			continue
-		case !IsRulesPath(en.Path):
+		case !schemas.IsRulesPath(en.Path):
 			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %s is not a rules file (writ.yaml, workflows/, policies/, trust/)", at, en.Path))
 			continue
 		case en.Deleted():

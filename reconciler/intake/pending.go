@@ -72,21 +72,11 @@ type Ignored struct {
 	Reason   string
 }
 
-// ProposalPath returns the file a proposal branch must add.
-func ProposalPath(branch string) (string, error) {
-	rest := strings.TrimPrefix(branch, ProposalPrefix)
-	parts := strings.Split(rest, "/")
-	if !strings.HasPrefix(branch, ProposalPrefix) || len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-		return "", fmt.Errorf("branch %q: want %s<instance>/<name>", branch, ProposalPrefix)
-	}
-	return "proposals/" + rest + ".yaml", nil
-}
-
 // ListPending reads every proposal branch against main. Each branch is
 // judged on its own: a broken proposal carries Problems and never stops the
 // others.
 func (e *Reader) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pending, error) {
-	branches, err := e.Store.Branches(ProposalPrefix)
+	branches, err := e.Store.Branches(schemas.ProposalBranchPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("list proposal branches: %w", err)
 	}
@@ -105,10 +95,10 @@ func (e *Reader) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pendi
 // Pending reads one proposal branch by name ("<instance>/<name>" or
 // "proposals/<instance>/<name>").
 func (e *Reader) Pending(rules *schemas.Bundle, main plumbing.Hash, name string) (Pending, error) {
-	if !strings.HasPrefix(name, ProposalPrefix) {
-		name = ProposalPrefix + name
+	if !strings.HasPrefix(name, schemas.ProposalBranchPrefix) {
+		name = schemas.ProposalBranchPrefix + name
 	}
-	name = strings.TrimSuffix(name, ".yaml")
+	name = strings.TrimSuffix(name, schemas.ProposalSuffix)
 	head, err := e.Store.Ref("refs/heads/" + name)
 	if err != nil {
 		return Pending{}, fmt.Errorf("proposal %s: %w", name, err)
@@ -121,7 +111,7 @@ func (e *Reader) Pending(rules *schemas.Bundle, main plumbing.Hash, name string)
 }
 
 func (e *Reader) ReadPending(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch string, head plumbing.Hash) Pending {
-	path, err := ProposalPath(branch)
+	path, err := schemas.ProposalPathOfBranch(branch)
 	if err != nil {
 		return Pending{Branch: branch, Head: head, Problems: []string{err.Error()}}
 	}
@@ -163,7 +153,7 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 			return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf("commit %s: %v", shortHash(c.Hash.String()), err)}}, nil
 		}
 		for _, f := range changed {
-			if strings.HasPrefix(f, "proposals/") && !seen[f] {
+			if strings.HasPrefix(f, schemas.ProposalsDir+"/") && !seen[f] {
 				seen[f] = true
 				paths = append(paths, f)
 			}
@@ -175,7 +165,7 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 			"%s changes %d files under proposals/ (%s); a proposal adds exactly one proposals/<instance>/<name>.yaml",
 			name, len(paths), strings.Join(paths, ", "))}}, nil
 	}
-	if _, err := ProposalPath(strings.TrimSuffix(paths[0], ".yaml")); err != nil || !strings.HasSuffix(paths[0], ".yaml") {
+	if _, _, _, err := schemas.ParseProposalPath(paths[0]); err != nil {
 		return Pending{Branch: name, Head: head, Path: paths[0], Problems: []string{
 			fmt.Sprintf("%s is not at proposals/<instance>/<name>.yaml", paths[0])}}, nil
 	}
@@ -228,11 +218,11 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		walked = &branchWalk{commits: commits}
 	}
 	var subject *object.Commit
-	rulesChange := IsRulesProposal(path)
+	rulesChange := schemas.IsRulesProposal(path)
 	touched := map[string]bool{}
 	for i, c := range walked.commits {
 		short := shortHash(c.Hash.String())
-		d, isDecision, derr := ParseDecision(c.Message)
+		d, isDecision, derr := wal.ParseDecisionMessage(c.Message)
 		if isDecision {
 			p.addDecision(ring, e.now(), c, d, derr)
 			continue
@@ -257,7 +247,7 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		for _, f := range changed {
 			switch {
 			case f == path:
-			case rulesChange && IsRulesPath(f):
+			case rulesChange && schemas.IsRulesPath(f):
 			case e.notRegularAt(c.Hash, f) != nil:
 				// trust -> /etc: say what it is, not only where.
 				return problem("commit %s: %v", short, e.notRegularAt(c.Hash, f))

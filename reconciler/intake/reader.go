@@ -16,10 +16,6 @@ type Reader struct {
 	Now func() time.Time
 }
 
-// ProposalPrefix is the branch namespace of local proposals:
-// refs/heads/proposals/<instance>/<name>.
-const ProposalPrefix = "proposals/"
-
 func (e *Reader) now() time.Time {
 	if e.Now != nil {
 		return e.Now()

@@ -14,18 +14,6 @@ import (
 	"github.com/writ-dev/writ/schemas"
 )
 
-// TrustDir is schemas.TrustDir, the directory of trust roots.
-const TrustDir = schemas.TrustDir
-
-// ConfigFile is schemas.ConfigFile, the control repo's main configuration
-// file.
-const ConfigFile = schemas.ConfigFile
-
-// IsRulesPath reports whether a path is part of the rules (writ.yaml,
-// workflows/, policies/, trust/): changing it is a governance change. It is
-// schemas.IsRulesPath, the one list of rules paths.
-func IsRulesPath(p string) bool { return schemas.IsRulesPath(p) }
-
 // LoadRules reads and validates the rules at a commit.
 func LoadRules(store *gitstore.Store, commit plumbing.Hash) (*schemas.Bundle, error) {
 	return loadRules(commitFiles{store: store, commit: commit}, "commit "+shortHash(commit.String()))
@@ -116,14 +104,14 @@ func (c overlayFiles) list(dir string) ([]string, error) {
 
 func loadRules(src ruleFiles, where string) (*schemas.Bundle, error) {
 	fsys := fstest.MapFS{}
-	data, err := src.read(ConfigFile)
+	data, err := src.read(schemas.ConfigFile)
 	if errors.Is(err, gitstore.ErrNotRegular) {
 		return nil, fmt.Errorf("%s: %w", where, err) // the error names writ.yaml
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %w", where, ConfigFile, err)
+		return nil, fmt.Errorf("%s: %s: %w", where, schemas.ConfigFile, err)
 	}
-	fsys[ConfigFile] = &fstest.MapFile{Data: data}
+	fsys[schemas.ConfigFile] = &fstest.MapFile{Data: data}
 	for _, dir := range schemas.RulesDirs() {
 		files, err := src.list(dir)
 		if err != nil {

@@ -244,7 +244,7 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		}
 	}
 	for _, d := range rec.Entry.Decisions {
-		if intake.IsReviewRef(d.Ref) {
+		if wal.IsReviewRef(d.Ref) {
 			// A pull-request review: no decision commit exists. The
 			// reconciler's signature on this entry attests it (see
 			// intake.CheckReviewDecision); a malformed reference is tampering.
@@ -257,7 +257,7 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		if err != nil {
 			return fmt.Errorf("decision by %s: commit %s: %w", d.Identity, d.Ref, err)
 		}
-		got, _, err := intake.ParseDecision(dc.Message)
+		got, _, err := wal.ParseDecisionMessage(dc.Message)
 		if err != nil {
 			return fmt.Errorf("decision commit %s: %w", shortHash(d.Ref), err)
 		}

@@ -86,7 +86,7 @@ func checkRulesPaths(changed []string, proposalPath string) error {
 		switch {
 		case f == proposalPath:
 			found = true
-		case !intake.IsRulesPath(f):
+		case !schemas.IsRulesPath(f):
 			other = append(other, f)
 		}
 	}
@@ -109,7 +109,7 @@ func checkRulesPaths(changed []string, proposalPath string) error {
 // signed proposal commit.
 func (r *replayer) checkRulesMerge(p *prepared, subject *commitView, raw []byte) error {
 	store := r.engine.Store
-	diff, err := store.ChangedEntries(subject.Hash, p.c.Hash, intake.RulesRoots()...)
+	diff, err := store.ChangedEntries(subject.Hash, p.c.Hash, schemas.RulesRoots()...)
 	if err != nil {
 		return fmt.Errorf("compare the merged rules with the proposal commit %s: %w", shortHash(subject.Hash.String()), err)
 	}

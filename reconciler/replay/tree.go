@@ -11,6 +11,7 @@ import (
 	"github.com/writ-dev/writ/gitstore/gitobj"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // A WAL entry may only add its proposal file: its tree must be its first
@@ -38,14 +39,14 @@ type treeFacts struct {
 	blob                plumbing.Hash
 }
 
-// splitPath splits proposals/<instance>/<file> into its directories and
-// file name.
+// splitPath splits proposals/<instance>/<name>.yaml into its directories
+// and file name.
 func splitPath(path string) ([]string, string, bool) {
-	parts := strings.Split(path, "/")
-	if len(parts) != 3 || parts[0] != "proposals" || parts[1] == "" || parts[2] == "" {
+	instance, name, _, err := schemas.ParseProposalPath(path)
+	if err != nil {
 		return nil, "", false
 	}
-	return parts[:2], parts[2], true
+	return []string{schemas.ProposalsDir, instance}, name + schemas.ProposalSuffix, true
 }
 
 func (r *replayer) treeFacts(c *commitView, path string) treeFacts {
@@ -57,7 +58,7 @@ func (r *replayer) treeFacts(c *commitView, path string) treeFacts {
 	if f.root, ok = r.read.tree(c.Tree); !ok {
 		return treeFacts{}
 	}
-	i, found := f.root.Lookup("proposals", true)
+	i, found := f.root.Lookup(schemas.ProposalsDir, true)
 	if !found {
 		return treeFacts{}
 	}
@@ -181,7 +182,7 @@ func (r *replayer) fastTreeCheck(p *prepared, parentTree plumbing.Hash) bool {
 	if tc.tree != parentTree && !tc.load(r.read, parentTree) {
 		return false
 	}
-	if h, ok := gitobj.ChangedOne(tc.root, f.root, "proposals", gitobj.ModeDir); !ok || h != f.propsHash {
+	if h, ok := gitobj.ChangedOne(tc.root, f.root, schemas.ProposalsDir, gitobj.ModeDir); !ok || h != f.propsHash {
 		return false
 	}
 	var old *gitobj.Tree
@@ -220,7 +221,7 @@ func (tc *treeCache) load(read *objectReader, h plumbing.Hash) bool {
 		return false
 	}
 	var props *gitobj.Tree
-	if i, found := root.Lookup("proposals", true); found {
+	if i, found := root.Lookup(schemas.ProposalsDir, true); found {
 		if props, ok = read.tree(root.Hash(i)); !ok {
 			return false
 		}

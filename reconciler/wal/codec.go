@@ -1,10 +1,3 @@
-// Package wal encodes WAL entries as git commit messages and decodes them
-// back. A WAL commit message is a human subject line, a short description,
-// the proposal's canonical JSON on one "Proposal:" line, and a trailer block
-// that git itself parses (git interpret-trailers --parse, git log
-// --format=%(trailers)). Decoding is strict: unknown Writ- trailers, missing
-// ones, repeated single-valued ones and malformed values are errors that
-// name the trailer.
 package wal
 
 import (
@@ -13,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
@@ -78,8 +70,8 @@ type Record struct {
 // Encode renders the record as a commit message.
 func Encode(r Record) (string, error) {
 	e := r.Entry
-	t := []gitstore.Trailer{{Key: KeyVersion, Value: FormatVersion}, {Key: KeyKind, Value: string(e.Kind)}}
-	add := func(k, v string) { t = append(t, gitstore.Trailer{Key: k, Value: v}) }
+	t := []Trailer{{Key: KeyVersion, Value: FormatVersion}, {Key: KeyKind, Value: string(e.Kind)}}
+	add := func(k, v string) { t = append(t, Trailer{Key: k, Value: v}) }
 	var subject string
 	var body strings.Builder
 	body.WriteString(r.Summary)
@@ -150,7 +142,7 @@ func Encode(r Record) (string, error) {
 	}
 	add(KeyStatePre, r.StatePre)
 	add(KeyStatePost, r.StatePost)
-	return gitstore.FormatMessage(subject, body.String(), t)
+	return FormatMessage(subject, body.String(), t)
 }
 
 func formatDecision(d policies.Decision, role string) string {
@@ -254,7 +246,7 @@ func parseRoleGrant(value string) (core.RoleGrant, error) {
 // Decode parses a WAL commit message. It never panics; every error names
 // the trailer or line at fault.
 func Decode(msg string) (Record, error) {
-	_, body, trailers, err := gitstore.ParseMessage(msg)
+	_, body, trailers, err := ParseMessage(msg)
 	if err != nil {
 		return Record{}, fmt.Errorf("wal message: %w", err)
 	}

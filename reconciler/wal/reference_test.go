@@ -12,7 +12,6 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
@@ -22,7 +21,7 @@ import (
 // hold the two to the same results and errors. (The approval and role-grant
 // trailers, unchanged, are parsed by the same helpers.)
 func referenceDecode(msg string) (Record, error) {
-	_, body, trailers, err := gitstore.ParseMessage(msg)
+	_, body, trailers, err := ParseMessage(msg)
 	if err != nil {
 		return Record{}, fmt.Errorf("wal message: %w", err)
 	}

@@ -98,7 +98,7 @@ nobody can grant themselves rights in the same change.`,
 			if a.quiet {
 				return nil
 			}
-			return a.printGate(e, strings.TrimPrefix(got.Branch, reconciler.ProposalPrefix), false, false)
+			return a.printGate(e, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix), false, false)
 		},
 	}
 	f := cmd.Flags()
@@ -177,5 +177,5 @@ func (a *app) proposeRules(as, name, justification string) error {
 	if a.quiet {
 		return nil
 	}
-	return a.printGate(e, strings.TrimPrefix(got.Branch, reconciler.ProposalPrefix), false, false)
+	return a.printGate(e, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix), false, false)
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
-	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/wal"
 )
 
 func (a *app) verifyCommand() *cobra.Command {
@@ -80,7 +80,7 @@ the commit and the reason.`,
 // onReconcilersWord describes, for verify's line, the decisions of an entry
 // that rest on the reconciler's word (GitHub reviews); "" when none do.
 func onReconcilersWord(decisions []policies.Decision) string {
-	reviews := intake.OnReconcilersWord(decisions)
+	reviews := wal.OnReconcilersWord(decisions)
 	if len(reviews) == 0 {
 		return ""
 	}

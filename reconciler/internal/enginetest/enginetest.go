@@ -101,7 +101,7 @@ func Shipped(t *testing.T) (*reconciler.Engine, *object.Commit) {
 	t.Helper()
 	e, _ := NewRepo(t)
 	ship := ToShippable(t, e)
-	name := strings.TrimPrefix(ship.Branch, reconciler.ProposalPrefix)
+	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 	ApproveAs(t, e, "alice", name)
 	ApproveAs(t, e, "bob", name)
 	rep := Reconcile(t, e, 1)

@@ -20,7 +20,6 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
-	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -332,8 +331,8 @@ func (b *builder) entry(st step) error {
 	p := schemas.Proposal{Instance: st.instance, Workflow: "release", Transition: st.transition,
 		BaseState: b.state.InstanceHash(st.instance), Inputs: st.inputs, Owner: st.owner, Justification: st.justification}
 	p.IdemKey = reconciler.DeriveIdemKey(p)
-	branch := reconciler.ProposalPrefix + p.Instance + "/" + p.Transition + "-" + strings.TrimPrefix(p.IdemKey, "k-")[:8]
-	path, err := intake.ProposalPath(branch)
+	branch := schemas.ProposalBranch(p.Instance, p.Transition+"-"+strings.TrimPrefix(p.IdemKey, "k-")[:8])
+	path, err := schemas.ProposalPathOfBranch(branch)
 	if err != nil {
 		return err
 	}
@@ -354,7 +353,7 @@ func (b *builder) entry(st step) error {
 	if err != nil {
 		return err
 	}
-	msg, err := gitstore.FormatMessage(fmt.Sprintf("propose: %s %s", p.Transition, p.Instance), p.Justification, nil)
+	msg, err := wal.ProposalMessage(p)
 	if err != nil {
 		return err
 	}
@@ -366,7 +365,7 @@ func (b *builder) entry(st step) error {
 		Subject: policies.Subject{Commit: subject.String(), Content: schemas.HashBytes(raw)}}
 	for _, d := range st.decisions {
 		d.Commit, d.Content = pend.Subject.Commit, pend.Subject.Content
-		msg, err := reconciler.DecisionMessage(path, d)
+		msg, err := wal.DecisionMessage(path, d)
 		if err != nil {
 			return err
 		}

@@ -10,7 +10,8 @@
 // `writ approve` and `writ reconcile` run: a proposal file marshalled and
 // validated like Propose does, engine.Gate and reconciler.Apply to judge
 // and fold the entry, engine.EntryRecord and wal.Encode for its trailers,
-// engine.DecisionMessage for approvals and rejections, and commits signed
+// wal.ProposalMessage and wal.DecisionMessage for the proposal commits and
+// for approvals and rejections, and commits signed
 // with each identity's ed25519 SSH key the way gitstore's WriteCommit signs
 // them. Nothing is hand-crafted, so `writ replay` verifies these repos
 // exactly as it verifies real ones (and `git fsck --strict` and `git log

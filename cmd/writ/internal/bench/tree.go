@@ -5,13 +5,13 @@ import (
 	"io"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // mainTree is main's tree as the builder keeps it in memory: the root's
@@ -34,8 +34,8 @@ func readMainTree(store *gitstore.Store, head plumbing.Hash) (*mainTree, error) 
 		return nil, err
 	}
 	for _, e := range t.Entries {
-		if e.Name == "proposals" {
-			return nil, fmt.Errorf("genesis tree already has proposals/")
+		if e.Name == schemas.ProposalsDir {
+			return nil, fmt.Errorf("genesis tree already has %s/", schemas.ProposalsDir)
 		}
 	}
 	return &mainTree{root: append([]object.TreeEntry(nil), t.Entries...), inst: map[string][]object.TreeEntry{}}, nil
@@ -44,17 +44,18 @@ func readMainTree(store *gitstore.Store, head plumbing.Hash) (*mainTree, error) 
 // add puts the file proposals/<instance>/<file> into the tree, stores the
 // blob and the three changed trees in p, and returns the new root tree.
 func (t *mainTree) add(p *packBuf, instance, path string, raw []byte) (plumbing.Hash, error) {
-	file, ok := strings.CutPrefix(path, "proposals/"+instance+"/")
-	if !ok || strings.Contains(file, "/") {
-		return plumbing.ZeroHash, fmt.Errorf("proposal path %q is not proposals/%s/<file>", path, instance)
+	in, name, _, err := schemas.ParseProposalPath(path)
+	if err != nil || in != instance {
+		return plumbing.ZeroHash, fmt.Errorf("proposal path %q is not %s", path, schemas.ProposalFile(instance, "<name>"))
 	}
+	file := name + schemas.ProposalSuffix
 	blob := p.add(plumbing.BlobObject, raw)
 	files := put(t.inst[instance], object.TreeEntry{Name: file, Mode: filemode.Regular, Hash: blob})
 	t.inst[instance] = files
-	dir := p.addTree("proposals/"+instance, encodeTree(files))
+	dir := p.addTree(schemas.ProposalsDir+"/"+instance, encodeTree(files))
 	t.props = put(t.props, object.TreeEntry{Name: instance, Mode: filemode.Dir, Hash: dir})
-	props := p.addTree("proposals", encodeTree(t.props))
-	t.root = put(t.root, object.TreeEntry{Name: "proposals", Mode: filemode.Dir, Hash: props})
+	props := p.addTree(schemas.ProposalsDir, encodeTree(t.props))
+	t.root = put(t.root, object.TreeEntry{Name: schemas.ProposalsDir, Mode: filemode.Dir, Hash: props})
 	return p.add(plumbing.TreeObject, encodeTree(t.root)), nil
 }
 

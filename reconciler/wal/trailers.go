@@ -1,8 +1,21 @@
-package gitstore
+package wal
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+)
+
+// Errors of the message format, always wrapped with the line or trailer at
+// fault; test for them with errors.Is.
+var (
+	// ErrMalformedMessage means a commit message does not parse as
+	// subject, body and trailer block.
+	ErrMalformedMessage = errors.New("malformed commit message")
+
+	// ErrInvalidTrailer means a trailer cannot be written so that it parses
+	// back identically (bad key, empty or multi-line value).
+	ErrInvalidTrailer = errors.New("invalid trailer")
 )
 
 // Trailer is one "Key: value" line of a commit message's trailer block.

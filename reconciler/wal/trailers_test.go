@@ -1,13 +1,14 @@
-package gitstore
+package wal
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"os/exec"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/writ-dev/writ/gitstore/internal/gittest"
 )
 
 var walTrailers = []Trailer{
@@ -125,7 +126,6 @@ func TestParseMessage(t *testing.T) {
 // TestTrailersGitInterop: git interpret-trailers --parse reads the same
 // trailers from a formatted message.
 func TestTrailersGitInterop(t *testing.T) {
-	g := gittest.New(t)
 	for _, tt := range []struct {
 		body     string
 		trailers []Trailer
@@ -138,7 +138,7 @@ func TestTrailersGitInterop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := g.RunInput(t.TempDir(), msg, "interpret-trailers", "--parse")
+		out := interpretTrailers(t, msg)
 		var want strings.Builder
 		for _, tr := range tt.trailers {
 			want.WriteString(tr.Key + ": " + tr.Value + "\n")
@@ -147,6 +147,22 @@ func TestTrailersGitInterop(t *testing.T) {
 			t.Errorf("git interpret-trailers --parse =\n%s\nwant\n%s", out, want.String())
 		}
 	}
+}
+
+// interpretTrailers runs `git interpret-trailers --parse` on msg with no
+// user or system configuration (which could add or rename trailers).
+func interpretTrailers(t *testing.T, msg string) string {
+	t.Helper()
+	cmd := exec.Command("git", "interpret-trailers", "--parse")
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"HOME=" + cmd.Dir, "XDG_CONFIG_HOME=" + cmd.Dir, "GIT_CONFIG_NOSYSTEM=1", "LC_ALL=C", "PATH=" + os.Getenv("PATH")}
+	cmd.Stdin = strings.NewReader(msg)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("git interpret-trailers --parse: %v\n%s", err, stderr.String())
+	}
+	return out.String()
 }
 
 func FuzzParseMessage(f *testing.F) {

@@ -1,0 +1,70 @@
+package wal
+
+import (
+	"fmt"
+
+	"github.com/writ-dev/writ/policies"
+)
+
+// Trailers of a local decision commit: an empty, signed commit on the
+// proposal branch that records one human's approval, rejection or
+// override.
+const (
+	KeyDecision         = "Writ-Decision"
+	KeyDecisionIdentity = "Writ-Identity"
+	KeyDecisionSubject  = "Writ-Subject"
+	KeyDecisionContent  = "Writ-Content"
+)
+
+// DecisionMessage renders the commit message of a local decision commit
+// on the proposal whose file is proposalPath: the subject
+// "writ: <verdict> <proposalPath>", d's justification as the body, and the
+// trailers Writ-Decision, Writ-Identity, Writ-Subject (the proposal commit
+// decided on) and Writ-Content (its content hash). It fails when a value
+// cannot be a trailer (empty or multi-line; ErrInvalidTrailer).
+func DecisionMessage(proposalPath string, d policies.Decision) (string, error) {
+	return FormatMessage(
+		fmt.Sprintf("writ: %s %s", d.Verdict, proposalPath),
+		d.Justification,
+		[]Trailer{
+			{Key: KeyDecision, Value: string(d.Verdict)},
+			{Key: KeyDecisionIdentity, Value: d.Identity},
+			{Key: KeyDecisionSubject, Value: d.Commit},
+			{Key: KeyDecisionContent, Value: d.Content},
+		})
+}
+
+// ParseDecisionMessage reads a decision commit message. ok is false (and
+// err nil) when the message is not a decision at all: it does not parse
+// or has no Writ-Decision trailer. ok is true with an error when it is a
+// decision but a malformed one: a decision trailer repeated, a verdict
+// other than approve, reject or override, or no identity or subject. The
+// justification is the body folded to one line.
+func ParseDecisionMessage(msg string) (d policies.Decision, ok bool, err error) {
+	_, body, trailers, err := ParseMessage(msg)
+	if err != nil {
+		return d, false, nil
+	}
+	one := map[string]string{}
+	for _, t := range trailers {
+		if _, dup := one[t.Key]; dup && (t.Key == KeyDecision || t.Key == KeyDecisionIdentity || t.Key == KeyDecisionSubject || t.Key == KeyDecisionContent) {
+			return d, true, fmt.Errorf("trailer %s appears more than once", t.Key)
+		}
+		one[t.Key] = t.Value
+	}
+	v, isDecision := one[KeyDecision]
+	if !isDecision {
+		return d, false, nil
+	}
+	d = policies.Decision{Identity: one[KeyDecisionIdentity], Verdict: policies.Verdict(v),
+		Commit: one[KeyDecisionSubject], Content: one[KeyDecisionContent], Justification: oneLine(body)}
+	switch {
+	case d.Verdict != policies.VerdictApprove && d.Verdict != policies.VerdictReject && d.Verdict != policies.VerdictOverride:
+		return d, true, fmt.Errorf("%s %q is not approve, reject or override", KeyDecision, v)
+	case d.Identity == "":
+		return d, true, fmt.Errorf("missing %s", KeyDecisionIdentity)
+	case d.Commit == "":
+		return d, true, fmt.Errorf("missing %s", KeyDecisionSubject)
+	}
+	return d, true, nil
+}
