@@ -97,8 +97,10 @@ type RunReport struct {
 //  3. per pull request: read the proposal between main and the head
 //     (reconciler.PendingFromCommits), turn reviews into decisions (identities
 //     by their writ.yaml github login, and github_id when pinned; the pull
-//     request author's own review never counts; content hashes of the
-//     proposal file at each reviewed commit), and gate it;
+//     request's opener, when another identity than the proposer, is a
+//     co-author, and the policy counts an author's review only under
+//     allow_author; content hashes of the proposal file at each reviewed
+//     commit), and gate it;
 //  4. apply the ready and rejected ones with reconciler.ApplyReady, except
 //     from forks, drafts, or when ReadOnly; on a lost race fetch and
 //     re-evaluate, at most Rounds times;
@@ -291,6 +293,7 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 			var decisions []policies.Decision
 			decisions, p.Ignored = reviewDecisions(f, ids, ContentAt(contents))
 			pending.Decisions = append(pending.Decisions, decisions...)
+			pending.CoAuthors = coAuthors(f, ids, pending.Proposer)
 			pending.Grants = grants
 		}
 		if err := pending.Preload(st.State); err != nil {
@@ -393,25 +396,32 @@ func newIdentities(list []schemas.Identity) identities {
 	return identities{byLogin: IdentityByLogin(logins), pinned: pinned}
 }
 
+// coAuthors names the pull request's opener as a co-author of the
+// proposal when their login maps to an identity other than the proposer's:
+// the policy then judges their review as the author's (it counts only
+// under allow_author), and the entry records them for replay.
+func coAuthors(f PullRequestFacts, ids identities, proposer string) []string {
+	if opener, ok := ids.byLogin(f.Author); ok && opener != proposer {
+		return []string{opener}
+	}
+	return nil
+}
+
 // reviewDecisions turns a pull request's reviews into decisions with
-// engine review refs, leaving out the author's own reviews and reviews by
-// a user whose numeric id is not the one writ.yaml pins.
+// engine review refs, leaving out reviews by a user whose numeric id is
+// not the one writ.yaml pins. The author's own review is a decision like
+// any other: whether it counts is the policy's call (allow_author).
 func reviewDecisions(f PullRequestFacts, ids identities, contentAt func(string) (string, error)) ([]policies.Decision, []Ignored) {
 	decisions, ignored := Decisions(f.Reviews, ids.byLogin, contentAt)
 	byRef := make(map[string]Review, len(f.Reviews))
 	for _, rv := range f.Reviews {
 		byRef[ref(rv)] = rv
 	}
-	author, authorKnown := ids.byLogin(f.Author)
 	out := decisions[:0]
 	for _, d := range decisions {
 		rv := byRef[d.Ref]
 		ign := func(reason string) {
 			ignored = append(ignored, Ignored{Ref: d.Ref, Login: rv.UserLogin, Identity: d.Identity, State: rv.State, Reason: reason})
-		}
-		if strings.EqualFold(rv.UserLogin, f.Author) || (authorKnown && d.Identity == author) {
-			ign("the pull request's author cannot decide on it")
-			continue
 		}
 		if want, ok := ids.pinned[d.Identity]; ok && rv.UserID != want {
 			ign(fmt.Sprintf("GitHub user id %d, but writ.yaml pins %s to github_id %d", rv.UserID, d.Identity, want))
