@@ -61,8 +61,12 @@ func (e *Engine) Approve(req ApproveRequest) (plumbing.Hash, error) {
 	case len(p.Problems) > 0:
 		return plumbing.ZeroHash, fmt.Errorf("%w: %s is refused: %s", ErrRefused, p.Branch, strings.Join(p.Problems, "; "))
 	case excluded(rules, p, req.As, verdict) != "":
-		return plumbing.ZeroHash, fmt.Errorf("%w: %s: %s's %s of %s (by %s) would never count; nothing written",
-			ErrRefused, excluded(rules, p, req.As, verdict), req.As, verdict, p.Branch, p.Proposer)
+		noun := map[policies.Verdict]string{policies.VerdictApprove: "approval", policies.VerdictReject: "rejection"}[verdict]
+		if noun == "" {
+			noun = string(verdict)
+		}
+		return plumbing.ZeroHash, fmt.Errorf("%w: %s's %s of %s (proposed by %s) would never count: %s; nothing written",
+			ErrRefused, req.As, noun, p.Branch, p.Proposer, excluded(rules, p, req.As, verdict))
 	case req.Reject && strings.TrimSpace(req.Justification) == "":
 		return plumbing.ZeroHash, fmt.Errorf("%w: a rejection needs a justification (--justification)", ErrRefused)
 	case req.Override && strings.TrimSpace(req.Justification) == "":
