@@ -32,7 +32,8 @@
 //	identity defined more than once       (ambiguous writ.yaml; not trusted)
 //	agent cannot approve
 //	not a human (kind "robot")            (any other non-human kind)
-//	author cannot approve                 (unless the rule sets allow_author)
+//	author cannot approve (rule sets no allow_author)
+//	                                      (the author or a co-author, Facts.CoAuthors)
 //	not in role sre or security           (roles joined by " or ")
 //	not in role sre and not named by the rule
 //	not named by the rule                 (rule lists identities only)
@@ -52,8 +53,9 @@
 // Evaluate is the only judge of who counts, break-glass included. No rule
 // counts an override; the policy as a whole does. When Facts.Overridable
 // (a transition), the first override in decision order by a human who is
-// not the author, holds the override capability, gives a justification
-// and decided on the subject stands in for an unsatisfied policy:
+// not the author or a co-author (allow_author never applies to overrides),
+// holds the override capability, gives a justification and decided on the
+// subject stands in for an unsatisfied policy:
 // Result.Override, which the reducer applies and flags. Every other
 // override is listed in Result.Ignored with the first reason that applies:
 //

@@ -66,6 +66,12 @@ type Facts struct {
 	Identities []schemas.Identity `json:"identities"`
 	// Author is the identity name of the proposer.
 	Author string `json:"author"`
+	// CoAuthors are other identities that authored the proposal, in any
+	// order (a pull request's opener whose login maps to an identity
+	// other than the proposer). The author rule applies to each of them as
+	// to Author: they count only under a rule that sets allow_author, and
+	// their overrides never stand.
+	CoAuthors []string `json:"co_authors,omitempty"`
 	// Subject is the proposal head being judged.
 	Subject Subject `json:"subject"`
 	// Inputs are the proposal inputs as decoded from YAML or JSON.
@@ -81,4 +87,17 @@ type Facts struct {
 	// the policy (a transition); false for a rules change or a rejection,
 	// whose overrides are then all ignored.
 	Overridable bool `json:"overridable,omitempty"`
+}
+
+// isAuthor reports whether identity is the author or a co-author.
+func (f *Facts) isAuthor(identity string) bool {
+	if identity == f.Author {
+		return true
+	}
+	for _, a := range f.CoAuthors {
+		if a == identity {
+			return true
+		}
+	}
+	return false
 }

@@ -65,7 +65,7 @@ func overrideReason(f *Facts, ix *index, d Decision) string {
 		return ReasonOverrideAgent
 	case id.Kind != schemas.IdentityHuman:
 		return fmt.Sprintf("not a human (kind %q)", id.Kind)
-	case d.Identity == f.Author:
+	case f.isAuthor(d.Identity):
 		return ReasonOverrideAuthor
 	case !id.HasCapability(CapabilityOverride):
 		return ReasonOverrideCapability

@@ -37,7 +37,7 @@ const (
 const (
 	ReasonUnknownIdentity = "unknown identity"
 	ReasonAgent           = "agent cannot approve"
-	ReasonAuthor          = "author cannot approve"
+	ReasonAuthor          = "author cannot approve (rule sets no allow_author)"
 	ReasonOlderCommit     = "approved an older commit"
 	ReasonSuperseded      = "superseded by a later decision"
 	// ReasonDuplicateIdentity: the name is defined more than once in

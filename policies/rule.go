@@ -135,7 +135,7 @@ func judge(rule schemas.Rule, f *Facts, ix *index, i int, d Decision) (role, rea
 		return "", ReasonAgent
 	case id.Kind != schemas.IdentityHuman:
 		return "", fmt.Sprintf("not a human (kind %q)", id.Kind)
-	case d.Identity == f.Author && !rule.AllowAuthor:
+	case f.isAuthor(d.Identity) && !rule.AllowAuthor:
 		return "", ReasonAuthor
 	}
 	role, eligible := eligibleRole(rule, id)

@@ -27,10 +27,13 @@ type ApproveRequest struct {
 }
 
 // Approve appends a signed decision commit to the proposal branch. It
-// refuses, writing nothing, when the decider is unknown, an agent, or the
-// proposal's author, or when the proposal is already applied or refused.
-// Eligibility under the policy is not checked here: the gate decides what
-// counts and says why.
+// refuses, writing nothing, when the decider is unknown, when the proposal
+// is already applied or refused, and when no rule of the policy in force
+// could ever count the decision because of who decides
+// (policies.Excluded: an agent; the proposal's author or a co-author where
+// no rule sets allow_author; an override by an author), saying why in the
+// policy's words. Eligibility by role or name is not checked here: the
+// gate decides what counts and says why.
 func (e *Engine) Approve(req ApproveRequest) (plumbing.Hash, error) {
 	res, err := e.Replay(ReplayOptions{FromCheckpoint: true})
 	if err != nil {
@@ -58,10 +61,13 @@ func (e *Engine) Approve(req ApproveRequest) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, fmt.Errorf("%w: %s is already applied", ErrRefused, p.Branch)
 	case len(p.Problems) > 0:
 		return plumbing.ZeroHash, fmt.Errorf("%w: %s is refused: %s", ErrRefused, p.Branch, strings.Join(p.Problems, "; "))
-	case req.As == p.Proposer:
-		return plumbing.ZeroHash, fmt.Errorf("%w: %s: %s wrote %s", ErrRefused, policies.ReasonAuthor, req.As, p.Branch)
-	case who.Kind != schemas.IdentityHuman:
-		return plumbing.ZeroHash, fmt.Errorf("%w: %s: %s is an agent", ErrRefused, policies.ReasonAgent, req.As)
+	case excluded(rules, p, req.As, verdict) != "":
+		noun := map[policies.Verdict]string{policies.VerdictApprove: "approval", policies.VerdictReject: "rejection"}[verdict]
+		if noun == "" {
+			noun = string(verdict)
+		}
+		return plumbing.ZeroHash, fmt.Errorf("%w: %s's %s of %s (proposed by %s) would never count: %s; nothing written",
+			ErrRefused, req.As, noun, p.Branch, p.Proposer, excluded(rules, p, req.As, verdict))
 	case req.Reject && strings.TrimSpace(req.Justification) == "":
 		return plumbing.ZeroHash, fmt.Errorf("%w: a rejection needs a justification (--justification)", ErrRefused)
 	case req.Override && strings.TrimSpace(req.Justification) == "":
@@ -94,6 +100,17 @@ func (e *Engine) Approve(req ApproveRequest) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, fmt.Errorf("record decision on %s: %w", p.Branch, err)
 	}
 	return commit, nil
+}
+
+// excluded is policies.Excluded for a decision by identity on p under the
+// policy in force (none: a policy without rules, under which no author
+// counts).
+func excluded(rules *schemas.Bundle, p Pending, identity string, verdict policies.Verdict) string {
+	f := policies.Facts{Identities: rules.Config.Identities, Author: p.Proposer, CoAuthors: p.CoAuthors}
+	if pol, ok := core.PolicyOf(rules, p.Proposal, p.IsRules()); ok {
+		f.Policy = *pol
+	}
+	return policies.Excluded(&f, identity, verdict)
 }
 
 // oneLine collapses whitespace so a justification fits one trailer value.

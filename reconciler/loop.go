@@ -40,7 +40,7 @@ type step struct {
 //   - read proposals: the Source's candidates, from the proposal cursor on,
 //     at most ReconcileOptions.MaxProposals of them per round.
 //   - verify: each candidate read and its signatures verified (intake),
-//     plus the decisions the Source records outside git; lazily, so a
+//     plus what the Source records outside git; lazily, so a
 //     batch costs what it reads.
 //   - gate: each proposal judged against the state its entry would land
 //     on (intake.Gate).
@@ -327,13 +327,14 @@ func (r *run) verify(ctx context.Context) error {
 			p = reader.ReadPending(rules, ring, r.head, c.Name, c.Head)
 		}
 		if p.Path != "" && len(p.Problems) == 0 && !p.Merged {
-			decisions, grants, err := r.src.Decisions(ctx, view, c, p)
+			out, err := r.src.Outside(ctx, view, c, p)
 			if err != nil {
 				r.iterErr = fmt.Errorf("%s: %w", c.Name, err)
 				return proposal{cand: c, pending: p}
 			}
-			p.Decisions = append(p.Decisions, decisions...)
-			p.Grants = append(p.Grants, grants...)
+			p.Decisions = append(p.Decisions, out.Decisions...)
+			p.Grants = append(p.Grants, out.Grants...)
+			p.CoAuthors = append(p.CoAuthors, out.CoAuthors...)
 		}
 		return proposal{cand: c, pending: p}
 	}

@@ -6,8 +6,6 @@ import (
 	"sort"
 
 	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/policies"
-	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
 	"github.com/writ-dev/writ/schemas"
@@ -31,13 +29,11 @@ type Source interface {
 	// order they are judged and applied. An error stops the run with
 	// nothing written in this round.
 	Candidates(ctx context.Context, v intake.View) ([]intake.Candidate, error)
-	// Decisions returns the decisions recorded outside git on a candidate
-	// the loop read without problems and that is not merged (pull request
-	// reviews, each bound to the content at the commit it was made on),
-	// and roles granted outside writ.yaml (team membership) that the entry
-	// records; Apply honours a grant only as far as the rules map it. The
+	// Outside returns what the source records outside git about a
+	// candidate the loop read without problems and that is not merged:
+	// decisions, role grants and co-authors (see intake.Outside). The
 	// policy evaluator alone decides which decisions count.
-	Decisions(ctx context.Context, v intake.View, c intake.Candidate, p intake.Pending) ([]policies.Decision, []core.RoleGrant, error)
+	Outside(ctx context.Context, v intake.View, c intake.Candidate, p intake.Pending) (intake.Outside, error)
 }
 
 // Reporter is where outcomes go: the CLI's output, GitHub's check run and
@@ -85,7 +81,7 @@ func (s BranchSource) Candidates(_ context.Context, v intake.View) ([]intake.Can
 	return out, nil
 }
 
-// Decisions adds none: a branch's decisions are its own commits.
-func (BranchSource) Decisions(context.Context, intake.View, intake.Candidate, intake.Pending) ([]policies.Decision, []core.RoleGrant, error) {
-	return nil, nil, nil
+// Outside adds nothing: a branch's decisions are its own commits.
+func (BranchSource) Outside(context.Context, intake.View, intake.Candidate, intake.Pending) (intake.Outside, error) {
+	return intake.Outside{}, nil
 }

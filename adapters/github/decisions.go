@@ -61,8 +61,8 @@ const (
 //     is ignored with IgnoredUnknownLogin.
 //
 // Decisions does not know the pull request's author: it returns their
-// review like any other, and the evaluator, which never counts the author,
-// says so in its explanation.
+// review like any other, and the evaluator, which counts the author only
+// under a rule that sets allow_author, says so in its explanation.
 //
 // The result lists decisions in the order of their reviews (an approval
 // before the override request of the same review); ignored reviews are in

@@ -26,9 +26,10 @@ type PullRequestFacts struct {
 	HeadRef string
 	BaseSHA string
 	BaseRef string
-	// Author is the login of the pull request's author (who never counts
-	// as an approver; the policy evaluator excludes them once mapped to an
-	// identity). AuthorID is their numeric id.
+	// Author is the login of the pull request's author (once mapped to an
+	// identity, an author of the proposal: the policy evaluator counts
+	// their review only under a rule that sets allow_author). AuthorID is
+	// their numeric id.
 	Author   string
 	AuthorID int64
 	// Fork is true when the head branch lives in another repository, or

@@ -230,27 +230,30 @@ func (s *PullRequests) factsOf(name string) (PullRequestFacts, bool) {
 	return PullRequestFacts{}, false
 }
 
-// Decisions turns a pull request's reviews into decisions: identities by
-// their writ.yaml github login (and github_id when pinned), content hashes
-// of the proposal at each reviewed commit; plus the roles the teams that
-// writ.yaml's github.role_teams names grant.
-func (s *PullRequests) Decisions(ctx context.Context, v intake.View, c intake.Candidate, p intake.Pending) ([]policies.Decision, []core.RoleGrant, error) {
+// Outside turns a pull request's reviews into decisions (identities by
+// their writ.yaml github login, and github_id when pinned; content hashes
+// of the proposal at each reviewed commit), makes the pull request's
+// opener a co-author when another identity than the proposer (the policy
+// counts an author's review only under allow_author), and adds the roles
+// that the teams writ.yaml's github.role_teams names grant.
+func (s *PullRequests) Outside(ctx context.Context, v intake.View, c intake.Candidate, p intake.Pending) (intake.Outside, error) {
 	f, ok := s.factsOf(c.Name)
 	if !ok {
-		return nil, nil, nil
+		return intake.Outside{}, nil
 	}
 	rules := v.State.Rules()
 	contents, err := s.contentHashes(ctx, v.Main, p.Path, f)
 	if err != nil {
-		return nil, nil, fmt.Errorf("github run: pull request #%d: %w", f.Number, err)
+		return intake.Outside{}, fmt.Errorf("github run: pull request #%d: %w", f.Number, err)
 	}
-	decisions, ignored := reviewDecisions(f, newIdentities(rules.Config.Identities), ContentAt(contents))
+	ids := newIdentities(rules.Config.Identities)
+	decisions, ignored := reviewDecisions(f, ids, ContentAt(contents))
 	s.ignored[f.Number] = ignored
 	grants, err := s.teamGrants(ctx, rules, v.State.RulesHash())
 	if err != nil {
-		return nil, nil, fmt.Errorf("github run: %w", err)
+		return intake.Outside{}, fmt.Errorf("github run: %w", err)
 	}
-	return decisions, grants, nil
+	return intake.Outside{Decisions: decisions, Grants: grants, CoAuthors: coAuthors(f, ids, p.Proposer)}, nil
 }
 
 // Report publishes one check run per head and one plan comment per pull
@@ -389,25 +392,32 @@ func newIdentities(list []schemas.Identity) identities {
 	return identities{byLogin: IdentityByLogin(logins), pinned: pinned}
 }
 
+// coAuthors names the pull request's opener as a co-author of the
+// proposal when their login maps to an identity other than the proposer's:
+// the policy then judges their review as the author's (it counts only
+// under allow_author), and the entry records them for replay.
+func coAuthors(f PullRequestFacts, ids identities, proposer string) []string {
+	if opener, ok := ids.byLogin(f.Author); ok && opener != proposer {
+		return []string{opener}
+	}
+	return nil
+}
+
 // reviewDecisions turns a pull request's reviews into decisions with
-// engine review refs, leaving out the author's own reviews and reviews by
-// a user whose numeric id is not the one writ.yaml pins.
+// engine review refs, leaving out reviews by a user whose numeric id is
+// not the one writ.yaml pins. The author's own review is a decision like
+// any other: whether it counts is the policy's call (allow_author).
 func reviewDecisions(f PullRequestFacts, ids identities, contentAt func(string) (string, error)) ([]policies.Decision, []Ignored) {
 	decisions, ignored := Decisions(f.Reviews, ids.byLogin, contentAt)
 	byRef := make(map[string]Review, len(f.Reviews))
 	for _, rv := range f.Reviews {
 		byRef[ref(rv)] = rv
 	}
-	author, authorKnown := ids.byLogin(f.Author)
 	out := decisions[:0]
 	for _, d := range decisions {
 		rv := byRef[d.Ref]
 		ign := func(reason string) {
 			ignored = append(ignored, Ignored{Ref: d.Ref, Login: rv.UserLogin, Identity: d.Identity, State: rv.State, Reason: reason})
-		}
-		if strings.EqualFold(rv.UserLogin, f.Author) || (authorKnown && d.Identity == author) {
-			ign("the pull request's author cannot decide on it")
-			continue
 		}
 		if want, ok := ids.pinned[d.Identity]; ok && rv.UserID != want {
 			ign(fmt.Sprintf("GitHub user id %d, but writ.yaml pins %s to github_id %d", rv.UserID, d.Identity, want))

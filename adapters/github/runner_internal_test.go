@@ -10,8 +10,9 @@ import (
 )
 
 // TestReviewDecisions: review refs carry review id, login and user id;
-// the author's review and a review by a login whose id is not the pinned
-// github_id do not count.
+// a review by a login whose id is not the pinned github_id is not a
+// decision; the author's review is one like any other (the policy judges
+// it), and the author is a co-author unless they are the proposer.
 func TestReviewDecisions(t *testing.T) {
 	head := strings.Repeat("a", 40)
 	at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -26,8 +27,15 @@ func TestReviewDecisions(t *testing.T) {
 		{Name: "dave", GitHub: "dave-gh"},
 	})
 	ds, ignored := reviewDecisions(f, ids, ContentAt(map[string]string{head: "sha256:x"}))
-	if len(ds) != 1 || ds[0].Identity != "alice" || ds[0].Ref != "github-review:1:alice-gh:11" || ds[0].Content != "sha256:x" {
+	if len(ds) != 2 || ds[0].Identity != "alice" || ds[0].Ref != "github-review:1:alice-gh:11" || ds[0].Content != "sha256:x" ||
+		ds[1].Identity != "dave" || ds[1].Ref != "github-review:3:dave-gh:44" {
 		t.Fatalf("decisions %+v", ds)
+	}
+	if got := coAuthors(f, ids, "alice"); len(got) != 1 || got[0] != "dave" {
+		t.Fatalf("co-authors of alice's proposal opened by Dave-GH: %v", got)
+	}
+	if got := coAuthors(f, ids, "dave"); got != nil {
+		t.Fatalf("co-authors of dave's proposal opened by Dave-GH: %v", got)
 	}
 	if _, err := wal.ParseReviewRef(ds[0].Ref); err != nil {
 		t.Fatal(err)
@@ -37,7 +45,7 @@ func TestReviewDecisions(t *testing.T) {
 		reasons = append(reasons, ig.Login+": "+ig.Reason)
 	}
 	got := strings.Join(reasons, "; ")
-	if !strings.Contains(got, "bob-gh: GitHub user id 99") || !strings.Contains(got, "dave-gh: the pull request's author") {
+	if len(ignored) != 1 || !strings.Contains(got, "bob-gh: GitHub user id 99") {
 		t.Fatalf("ignored: %s", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -101,6 +102,13 @@ func newWorld(t *testing.T, pull githubtest.Pull) *world { return newWorldWith(t
 // newWorldWith is newWorld with extra top-level writ.yaml.
 func newWorldWith(t *testing.T, pull githubtest.Pull, extra string) *world {
 	t.Helper()
+	return newWorldFrom(t, pull, releaseWith(t, extra), "deploy-agent")
+}
+
+// newWorldFrom is newWorld from the rules in files, with the ship proposal
+// made by shipAs.
+func newWorldFrom(t *testing.T, pull githubtest.Pull, files fs.FS, shipAs string) *world {
+	t.Helper()
 	ctx := context.Background()
 	w := &world{pr: 1}
 	store, err := gitstore.Init(filepath.Join(t.TempDir(), "seed"))
@@ -110,11 +118,11 @@ func newWorldWith(t *testing.T, pull githubtest.Pull, extra string) *world {
 	w.keys = local.KeyDir{Dir: filepath.Join(t.TempDir(), "keys")}
 	clock := &tick{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	w.seed = &reconciler.Engine{Store: store, Keys: w.keys, Now: clock.Now}
-	if _, err := w.seed.Init(releaseWith(t, extra), w.keys); err != nil {
+	if _, err := w.seed.Init(files, w.keys); err != nil {
 		t.Fatal(err)
 	}
-	propose := func(tr string, inputs map[string]any) *reconciler.Proposed {
-		p, err := w.seed.Propose(reconciler.ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
+	propose := func(as, tr string, inputs map[string]any) *reconciler.Proposed {
+		p, err := w.seed.Propose(reconciler.ProposeRequest{As: as, Proposal: schemas.Proposal{
 			Instance: "web-1", Workflow: "release", Transition: tr, Inputs: inputs}})
 		if err != nil {
 			t.Fatalf("propose %s: %v", tr, err)
@@ -122,13 +130,13 @@ func newWorldWith(t *testing.T, pull githubtest.Pull, extra string) *world {
 		return p
 	}
 	for _, tr := range []string{"create", "verify", "tests-pass", "security-clear", "approve-release"} {
-		propose(tr, nil)
+		propose("deploy-agent", tr, nil)
 		rep, err := w.seed.Reconcile()
 		if err != nil || len(rep.Applied) != 1 {
 			t.Fatalf("reconcile %s: %v (%d applied)", tr, err, len(rep.Applied))
 		}
 	}
-	ship := propose("ship", map[string]any{"change_ticket": "CHG-1", "environment": "staging"})
+	ship := propose(shipAs, "ship", map[string]any{"change_ticket": "CHG-1", "environment": "staging"})
 	w.head, w.path = ship.Commit.String(), ship.Path
 
 	w.git = remotetest.New(t)
@@ -335,8 +343,11 @@ func TestRunIgnoresSelfApproval(t *testing.T) {
 	if p.Gate.Verdict != intake.VerdictWaiting || p.Applied {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
-	if len(p.Ignored) != 1 || p.Ignored[0].Login != "alice-gh" || !strings.Contains(p.Ignored[0].Reason, "author") {
-		t.Fatalf("ignored %+v, want alice's own review", p.Ignored)
+	// alice opened the pull request: her review is a decision, and the
+	// policy does not count a co-author's approval (no allow_author).
+	why := notCountedBy(p.Gate.Outcome.Policy)
+	if !slices.Equal(p.Gate.Entry.CoAuthors, []string{"alice"}) || !slices.Contains(why, "alice: "+policies.ReasonAuthor) {
+		t.Fatalf("co-authors %v, not counted %v; want alice's own review not counted as the author's", p.Gate.Entry.CoAuthors, why)
 	}
 	w.unchanged(t)
 }

@@ -90,7 +90,7 @@ func applyRules(s State, e Entry) (State, Outcome) {
 			return s, out
 		}
 		res := policies.Evaluate(policies.Facts{
-			Policy: *pol, Identities: withGrants(old, e.Grants), Author: e.Signer,
+			Policy: *pol, Identities: withGrants(old, e.Grants), Author: e.Signer, CoAuthors: e.CoAuthors,
 			Subject: e.Subject, Inputs: e.Proposal.Inputs, Materiality: schemas.MaterialityHigh,
 			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
 		})
@@ -177,7 +177,7 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 		// The policy judges every decision, overrides included: one that
 		// does not count is listed in res.Ignored and changes nothing.
 		res := policies.Evaluate(policies.Facts{
-			Policy: *pol, Identities: withGrants(s.rules, e.Grants), Author: e.Signer,
+			Policy: *pol, Identities: withGrants(s.rules, e.Grants), Author: e.Signer, CoAuthors: e.CoAuthors,
 			Subject: e.Subject, Inputs: p.Inputs,
 			Materiality:  ctx.tr.Materiality.Max(p.Materiality),
 			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,

@@ -31,6 +31,10 @@ type Entry struct {
 	// Signer is the identity that proposed the change (not the reconciler,
 	// which signs every entry).
 	Signer string `json:"signer"`
+	// CoAuthors are other identities the policy treats as authors of the
+	// proposal (a pull request's opener whose login maps to an identity
+	// other than Signer), recorded on the reconciler's word like reviews.
+	CoAuthors []string `json:"co_authors,omitempty"`
 	// IdemKey makes the entry idempotent. For transitions it is the
 	// proposal's idem_key.
 	IdemKey string `json:"idem_key"`

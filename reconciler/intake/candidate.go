@@ -3,6 +3,7 @@ package intake
 import (
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 )
 
@@ -37,4 +38,16 @@ type View struct {
 	// Remote is the git remote the run fetches from and pushes to; ""
 	// for a run on the local repository.
 	Remote string
+}
+
+// Outside is what a source records about a proposal outside git, all on
+// the reconciler's word: decisions (pull request reviews, each bound to the
+// content at the commit it was made on), roles granted outside writ.yaml
+// (team membership; Apply honours a grant only as far as the rules map
+// it), and co-authors (a pull request's opener when another identity than
+// the proposer), whom the policy treats as authors.
+type Outside struct {
+	Decisions []policies.Decision
+	Grants    []core.RoleGrant
+	CoAuthors []string
 }

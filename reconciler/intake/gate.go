@@ -51,7 +51,7 @@ func Gate(s core.State, p Pending, hlc core.HLC) GateResult {
 		return r
 	}
 	r.Entry = core.Entry{
-		Kind: core.KindTransition, HLC: hlc, Signer: p.Proposer, IdemKey: p.Proposal.IdemKey,
+		Kind: core.KindTransition, HLC: hlc, Signer: p.Proposer, CoAuthors: p.CoAuthors, IdemKey: p.Proposal.IdemKey,
 		Proposal: p.Proposal, Subject: p.Subject, Decisions: p.Decisions, ChangedFiles: p.ChangedFiles(),
 		Grants: p.Grants,
 	}

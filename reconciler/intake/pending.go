@@ -31,6 +31,9 @@ type Pending struct {
 	// Proposer is the identity whose verified signature the proposal's
 	// commits carry.
 	Proposer string
+	// CoAuthors are other identities the policy treats as the proposal's
+	// authors (a pull request's opener, set by the caller that knows it).
+	CoAuthors []string
 	// Subject is the last commit that changed the proposal, and the hash of
 	// the proposal's bytes there.
 	Subject policies.Subject

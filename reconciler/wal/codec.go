@@ -24,6 +24,7 @@ const (
 	KeyIdemKey      = "Writ-Idem-Key"
 	KeyHLC          = "Writ-HLC"
 	KeyProposer     = "Writ-Proposer"
+	KeyCoAuthor     = "Writ-Co-Author"
 	KeyProposal     = "Writ-Proposal"
 	KeySubject      = "Writ-Subject"
 	KeyContent      = "Writ-Content"
@@ -105,6 +106,12 @@ func Encode(r Record) (string, error) {
 	add(KeyIdemKey, e.IdemKey)
 	add(KeyHLC, e.HLC.String())
 	add(KeyProposer, e.Signer)
+	for _, a := range e.CoAuthors {
+		if err := checkCoAuthor(a); err != nil {
+			return "", fmt.Errorf("encode: %w", err)
+		}
+		add(KeyCoAuthor, a)
+	}
 	if r.ProposalPath != "" {
 		add(KeyProposal, r.ProposalPath+"@"+r.ProposalHead)
 	}
@@ -224,6 +231,15 @@ func (r *Record) addApproval(value string) error {
 	return nil
 }
 
+// checkCoAuthor refuses a Writ-Co-Author value that is not one identity
+// name (empty, or with spaces).
+func checkCoAuthor(v string) error {
+	if v == "" || len(strings.Fields(v)) != 1 || strings.TrimSpace(v) != v {
+		return fmt.Errorf("wal trailer %s %q: want one identity name", KeyCoAuthor, v)
+	}
+	return nil
+}
+
 // parseRoleGrant parses a Writ-Role-Grant trailer:
 // "<identity> role=<role> source=<org/team>".
 func parseRoleGrant(value string) (core.RoleGrant, error) {
@@ -264,6 +280,11 @@ func Decode(msg string) (Record, error) {
 				return Record{}, err
 			}
 			r.Entry.Grants = append(r.Entry.Grants, g)
+		case KeyCoAuthor:
+			if err := checkCoAuthor(t.Value); err != nil {
+				return Record{}, err
+			}
+			r.Entry.CoAuthors = append(r.Entry.CoAuthors, t.Value)
 		case KeyGuard:
 			name, rest, spaced := strings.Cut(t.Value, " ")
 			verdict, detail, hasDetail := strings.Cut(rest, " ")

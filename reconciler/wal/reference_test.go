@@ -39,6 +39,11 @@ func referenceDecode(msg string) (Record, error) {
 				return Record{}, err
 			}
 			r.Entry.Grants = append(r.Entry.Grants, g)
+		case KeyCoAuthor:
+			if err := checkCoAuthor(t.Value); err != nil {
+				return Record{}, err
+			}
+			r.Entry.CoAuthors = append(r.Entry.CoAuthors, t.Value)
 		case KeyGuard:
 			parts := strings.SplitN(t.Value, " ", 3)
 			if len(parts) < 2 || (parts[1] != "pass" && parts[1] != "fail") {

@@ -16,8 +16,10 @@ func (a *app) approveCommand() *cobra.Command {
 		Long: `approve appends a decision commit, signed with the decider's key, to the
 proposal branch proposals/<PROPOSAL>. The decision names the exact proposal
 commit and content it covers: if the proposal changes later, the approval no
-longer counts. The author of a proposal and agents cannot approve; the
-request is refused and nothing is written. A rejection needs --justification.
+longer counts. A decision no rule of the policy in force could ever count is
+refused and nothing is written, with the policy's reason: agents never count;
+the proposal's author counts only under a rule that sets allow_author (and
+never overrides). A rejection needs --justification.
 --override is break-glass: a human with the override capability lets the
 transition apply although its policy is not satisfied (guards still apply);
 it needs --justification and the WAL entry flags it (Writ-Override).
