@@ -16,6 +16,10 @@ type RemoteState struct {
 	State core.State
 	// Main is the remote's main, fetched; the local main was reset to it.
 	Main plumbing.Hash
+	// Checkpoint is the checkpoint commit State was restored from (zero:
+	// none): the snapshot buckets State has not restored are read from it
+	// (Engine.RestoreBuckets).
+	Checkpoint plumbing.Hash
 	// Notes are repairs worth telling a human (a checkpoint not used, a
 	// local main reset).
 	Notes []string
@@ -38,7 +42,7 @@ func (e *Engine) FetchState(ctx context.Context, remote string, extra ...string)
 	if err != nil {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
-	return &RemoteState{State: res.State, Main: res.Head, Notes: rep.Notes}, nil
+	return &RemoteState{State: res.State, Main: res.Head, Checkpoint: res.Checkpoint, Notes: rep.Notes}, nil
 }
 
 // ApplyReady publishes gate results on remote's main: for each ready or
@@ -47,8 +51,10 @@ func (e *Engine) FetchState(ctx context.Context, remote string, extra ...string)
 // files, signed by the reconciler's key from e.Keys). Each proposal is
 // gated again against the state its entry lands on (the gates the caller
 // ran all saw state), so an entry never rests on a stale verdict, and a
-// result that is no longer ready is left out. state must be the verified
-// state at main, and main the remote's main as last fetched (FetchState).
+// result that is no longer ready is left out. st is what FetchState
+// returned (its State may since have more buckets restored): State the
+// verified state at Main, Main the remote's main as last fetched, and
+// Checkpoint where the buckets State lacks are read from.
 //
 // The entries are pushed in one compare-and-swap of the remote's main
 // (old = main). When another writer moved it, the error wraps
@@ -59,7 +65,8 @@ func (e *Engine) FetchState(ctx context.Context, remote string, extra ...string)
 //
 // It returns the entries published and the new main (main itself when
 // nothing was ready).
-func (e *Engine) ApplyReady(ctx context.Context, remote string, state core.State, main plumbing.Hash, ready []GateResult) ([]AppliedEntry, plumbing.Hash, error) {
+func (e *Engine) ApplyReady(ctx context.Context, remote string, st *RemoteState, ready []GateResult) ([]AppliedEntry, plumbing.Hash, error) {
+	main := st.Main
 	if remote == "" {
 		return nil, main, fmt.Errorf("apply: no remote")
 	}
@@ -83,9 +90,9 @@ func (e *Engine) ApplyReady(ctx context.Context, remote string, state core.State
 		}
 	}
 	var applied []AppliedEntry
-	st, head := state, main
+	state, head := st.State, main
 	rep := &ReconcileReport{}
-	_, err = e.applyReady(&ReconcileOptions{}, &st, &head, pending, rep, func(a AppliedEntry) { applied = append(applied, a) })
+	_, err = e.applyReady(&ReconcileOptions{}, st.Checkpoint, &state, &head, pending, rep, func(a AppliedEntry) { applied = append(applied, a) })
 	if err != nil {
 		e.resetMain(head, main)
 		return nil, main, fmt.Errorf("apply: %w", err)
@@ -101,7 +108,7 @@ func (e *Engine) ApplyReady(ctx context.Context, remote string, state core.State
 	if t, err := e.Store.Ref(trackingMain(remote)); err == nil && t == main {
 		_ = e.Store.CompareAndSwap(trackingMain(remote), main, head)
 	}
-	if err := e.checkpoint(st, head); err == nil {
+	if err := e.checkpoint(state, st.Checkpoint, head); err == nil {
 		e.pushCheckpoint(ctx, remote, rep)
 	}
 	return applied, head, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/writ-dev/writ/adapters/local"
 	"github.com/writ-dev/writ/fixtures"
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -107,4 +108,37 @@ func wantTamper(t *testing.T, err error, reason string) *TamperError {
 		t.Fatalf("tamper reason %q does not mention %q", te.Reason, reason)
 	}
 	return te
+}
+
+// instanceOf is State.Instance for a state that holds the instance's
+// bucket: an error fails the test.
+func instanceOf(t testing.TB, s core.State, id string) (*core.Instance, bool) {
+	t.Helper()
+	in, ok, err := s.Instance(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, ok
+}
+
+// mustGate is Gate for a state that holds the buckets p needs: an error
+// fails the test.
+func mustGate(t testing.TB, s core.State, p Pending, hlc core.HLC) GateResult {
+	t.Helper()
+	g, err := Gate(s, p, hlc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// gateOn gates p on res's state as the loop does: the snapshot buckets p
+// needs are restored from res's checkpoint first.
+func gateOn(t testing.TB, e *Engine, res *ReplayResult, p Pending, hlc core.HLC) GateResult {
+	t.Helper()
+	state, err := e.RestoreBuckets(res.State, res.Checkpoint, p.Needs(res.State))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustGate(t, state, p, hlc)
 }

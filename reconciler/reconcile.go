@@ -180,7 +180,7 @@ func (e *Engine) reconcileLocal(_ context.Context, opts *ReconcileOptions, rep *
 		return false, err
 	}
 	state, head := res.State, res.Head
-	more, err := e.applyReady(opts, &state, &head, pending, rep, func(a AppliedEntry) {
+	more, err := e.applyReady(opts, res.Checkpoint, &state, &head, pending, rep, func(a AppliedEntry) {
 		rep.Applied = append(rep.Applied, a)
 	})
 	// Entries already on main stay applied even when a later one lost a
@@ -200,7 +200,7 @@ func (e *Engine) reconcileLocal(_ context.Context, opts *ReconcileOptions, rep *
 		}
 	}
 	if res.CheckpointAt != head {
-		if err := e.checkpoint(state, head); err != nil {
+		if err := e.checkpoint(state, res.Checkpoint, head); err != nil {
 			return false, err
 		}
 	}
@@ -212,8 +212,10 @@ func (e *Engine) reconcileLocal(_ context.Context, opts *ReconcileOptions, rep *
 // local main to it by compare-and-swap, calling published for each. It
 // stops after opts.Batch entries, without reading further proposals, and
 // then reports whether more may be ready. rep.Skipped and rep.Merged are
-// rewritten.
-func (e *Engine) applyReady(opts *ReconcileOptions, state *core.State, head *plumbing.Hash, pending iter.Seq[Pending],
+// rewritten. The snapshot buckets a proposal needs are restored into
+// *state from checkpoint commit from (the one *state was restored from)
+// before it is gated.
+func (e *Engine) applyReady(opts *ReconcileOptions, from plumbing.Hash, state *core.State, head *plumbing.Hash, pending iter.Seq[Pending],
 	rep *ReconcileReport, published func(AppliedEntry)) (more bool, err error) {
 	rep.Skipped, rep.Merged = rep.Skipped[:0], rep.Merged[:0]
 	reconcilerID := state.Rules().Config.Reconciler.Identity
@@ -226,10 +228,15 @@ func (e *Engine) applyReady(opts *ReconcileOptions, state *core.State, head *plu
 		if opts.Batch > 0 && written == opts.Batch {
 			return true, nil
 		}
-		if err := p.Preload(*state); err != nil {
+		restored, err := e.RestoreBuckets(*state, from, p.Needs(*state))
+		if err != nil {
+			return false, fmt.Errorf("load state for proposal %s: %w", p.Branch, err)
+		}
+		*state = restored
+		g, err := Gate(*state, p, core.NextHLC(state.Clock().HLC, e.now().UnixMilli()))
+		if err != nil {
 			return false, err
 		}
-		g := Gate(*state, p, core.NextHLC(state.Clock().HLC, e.now().UnixMilli()))
 		switch g.Verdict {
 		case VerdictReady, VerdictRejected:
 		case VerdictMerged:
@@ -239,7 +246,10 @@ func (e *Engine) applyReady(opts *ReconcileOptions, state *core.State, head *plu
 			rep.Skipped = append(rep.Skipped, g)
 			continue
 		}
-		next, out := core.Apply(*state, g.Entry)
+		next, out, err := core.Apply(*state, g.Entry)
+		if err != nil {
+			return false, fmt.Errorf("proposal %s: %w", p.Branch, err)
+		}
 		if !out.Status.Changed() {
 			// Gate and Apply ran on the same state; they cannot disagree.
 			return false, fmt.Errorf("proposal %s: gate said %s but apply says %s: %s", p.Branch, g.Verdict, out.Status, out.Reason)
@@ -308,13 +318,19 @@ func record(g GateResult, out core.Outcome, pre, post core.State) wal.Record {
 // checkpoint ref still points to the checkpoint this engine restored (and
 // checked) or wrote, only the files that differ from it are written;
 // otherwise the whole snapshot, replacing whatever the current one holds.
-func (e *Engine) checkpoint(state core.State, at plumbing.Hash) error {
+// The buckets that must be written and that state has not restored are
+// read from checkpoint commit from, the one state was restored from.
+func (e *Engine) checkpoint(state core.State, from, at plumbing.Hash) error {
 	var base plumbing.Hash
 	var prevHead []byte
 	if v := e.verifiedCheckpoint(); !v.Commit.IsZero() {
 		if cur, err := e.Store.Ref(gitstore.CheckpointRef); err == nil && cur == v.Commit {
 			base, prevHead = v.Commit, v.Head
 		}
+	}
+	state, err := e.RestoreBuckets(state, from, state.SnapshotNeeds(prevHead))
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	files, deleted, err := state.SnapshotSince(prevHead)
 	if err != nil {

@@ -87,7 +87,7 @@ func (r *remoteRun) round(ctx context.Context, opts *ReconcileOptions, rep *Reco
 	}
 	state, head := r.state, r.head
 	var batch []AppliedEntry
-	more, err := e.applyReady(opts, &state, &head, pending, rep, func(a AppliedEntry) { batch = append(batch, a) })
+	more, err := e.applyReady(opts, r.checkpoint, &state, &head, pending, rep, func(a AppliedEntry) { batch = append(batch, a) })
 	if err != nil {
 		return false, err
 	}
@@ -176,7 +176,7 @@ func (r *remoteRun) finish(ctx context.Context, rep *ReconcileReport) error {
 		return nil
 	}
 	if r.checkpointAt != r.head {
-		if err := r.e.checkpoint(r.state, r.head); err != nil {
+		if err := r.e.checkpoint(r.state, r.checkpoint, r.head); err != nil {
 			return err
 		}
 		r.checkpointAt = r.head
@@ -316,7 +316,7 @@ func (e *Engine) adoptRemoteCheckpoint(remote string, main plumbing.Hash) error 
 	}
 	// Someone else's checkpoint replaces ours only if all of it reads and
 	// matches its head, not just the head a restore reads.
-	if _, err := state.Load(); err != nil {
+	if _, err := e.RestoreBuckets(state, cp.Commit, state.Unrestored()); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", shortHash(theirs.String()), err)
 	}
 	return e.Store.CompareAndSwap(gitstore.CheckpointRef, ours, theirs)

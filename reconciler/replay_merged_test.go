@@ -24,7 +24,7 @@ func forge(t *testing.T, e *Engine, name string, mutate func(p *Pending)) plumbi
 	var one iter.Seq[Pending] = func(yield func(Pending) bool) { yield(p) }
 	rep := &ReconcileReport{}
 	var applied []AppliedEntry
-	if _, err := e.applyReady(&ReconcileOptions{}, &st, &head, one, rep, func(a AppliedEntry) { applied = append(applied, a) }); err != nil {
+	if _, err := e.applyReady(&ReconcileOptions{}, res.Checkpoint, &st, &head, one, rep, func(a AppliedEntry) { applied = append(applied, a) }); err != nil {
 		t.Fatal(err)
 	}
 	if len(applied) != 1 {

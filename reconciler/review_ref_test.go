@@ -23,13 +23,13 @@ func applyWithReviews(t *testing.T, refs ...string) *Engine {
 		p.Decisions = append(p.Decisions, policies.Decision{Identity: who, Verdict: policies.VerdictApprove,
 			Commit: p.Subject.Commit, Content: p.Subject.Content, Ref: refs[i]})
 	}
-	g := Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, e.now().UnixMilli()))
+	g := gateOn(t, e, res, p, core.NextHLC(res.State.Clock().HLC, e.now().UnixMilli()))
 	if g.Verdict != VerdictReady {
 		t.Fatalf("gate: %s: %s", g.Verdict, g.Reason)
 	}
 	state, head := res.State, res.Head
 	var applied []AppliedEntry
-	if _, err := e.applyReady(&ReconcileOptions{}, &state, &head, slices.Values([]Pending{p}), &ReconcileReport{},
+	if _, err := e.applyReady(&ReconcileOptions{}, res.Checkpoint, &state, &head, slices.Values([]Pending{p}), &ReconcileReport{},
 		func(a AppliedEntry) { applied = append(applied, a) }); err != nil {
 		t.Fatal(err)
 	}

@@ -228,10 +228,10 @@ func TestX509ValidityAtTheEntrysTime(t *testing.T) {
 	if err != nil || len(pend.Problems) > 0 {
 		t.Fatalf("pending: %v %v", err, pend.Problems)
 	}
-	if g := Gate(res.State, pend, core.HLC{Wall: expires.Add(-time.Minute).UnixMilli()}); g.Verdict != VerdictReady {
+	if g := gateOn(t, e, res, pend, core.HLC{Wall: expires.Add(-time.Minute).UnixMilli()}); g.Verdict != VerdictReady {
 		t.Fatalf("before expiry: %s: %s", g.Verdict, g.Reason)
 	}
-	g := Gate(res.State, pend, core.HLC{Wall: expires.Add(time.Minute).UnixMilli()})
+	g := gateOn(t, e, res, pend, core.HLC{Wall: expires.Add(time.Minute).UnixMilli()})
 	if g.Verdict != VerdictRefused || !strings.Contains(g.Reason, "expired at "+expires.Format(time.RFC3339)) {
 		t.Fatalf("after expiry: %s: %s", g.Verdict, g.Reason)
 	}
@@ -253,7 +253,7 @@ func forgeAt(t *testing.T, e *Engine, clock *fakeClock, when time.Time, name str
 	p.signedBy = nil // the forger does not ask
 	state, head := res.State, res.Head
 	var applied []AppliedEntry
-	if _, err := e.applyReady(&ReconcileOptions{}, &state, &head, slices.Values([]Pending{p}), &ReconcileReport{},
+	if _, err := e.applyReady(&ReconcileOptions{}, res.Checkpoint, &state, &head, slices.Values([]Pending{p}), &ReconcileReport{},
 		func(a AppliedEntry) { applied = append(applied, a) }); err != nil || len(applied) != 1 {
 		t.Fatalf("forge: %v, %d entries", err, len(applied))
 	}

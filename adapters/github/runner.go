@@ -293,10 +293,12 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 			pending.Decisions = append(pending.Decisions, decisions...)
 			pending.Grants = grants
 		}
-		if err := pending.Preload(st.State); err != nil {
-			return nil, fmt.Errorf("github run: %w", err)
+		if st.State, err = e.RestoreBuckets(st.State, st.Checkpoint, pending.Needs(st.State)); err != nil {
+			return nil, fmt.Errorf("github run: pull request #%d: load state: %w", f.Number, err)
 		}
-		p.Gate = reconciler.Gate(st.State, pending, hlc)
+		if p.Gate, err = reconciler.Gate(st.State, pending, hlc); err != nil {
+			return nil, fmt.Errorf("github run: pull request #%d: %w", f.Number, err)
+		}
 		switch {
 		case p.Gate.Verdict != reconciler.VerdictReady && p.Gate.Verdict != reconciler.VerdictRejected:
 		case f.Fork:
@@ -313,7 +315,7 @@ func (r *Runner) round(ctx context.Context, facts []PullRequestFacts, rep *RunRe
 	if len(ready) == 0 {
 		return pulls, nil
 	}
-	applied, main, err := e.ApplyReady(ctx, r.Remote, st.State, st.Main, ready)
+	applied, main, err := e.ApplyReady(ctx, r.Remote, st, ready)
 	if err != nil {
 		return nil, fmt.Errorf("github run: %w", err)
 	}

@@ -414,7 +414,13 @@ func TestApplyReadyLostRace(t *testing.T) {
 		ref := reconciler.ReviewRef{ReviewID: int64(100 + i), Login: who + "-gh", UserID: githubtest.UserID(who + "-gh")}
 		p.Decisions = append(p.Decisions, policiesDecision(who, w.head, p.Subject.Content, ref.String()))
 	}
-	g := reconciler.Gate(st.State, p, core.NextHLC(st.State.Clock().HLC, time.Now().UnixMilli()))
+	if st.State, err = a.RestoreBuckets(st.State, st.Checkpoint, p.Needs(st.State)); err != nil {
+		t.Fatal(err)
+	}
+	g, err := reconciler.Gate(st.State, p, core.NextHLC(st.State.Clock().HLC, time.Now().UnixMilli()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if g.Verdict != reconciler.VerdictReady {
 		t.Fatalf("gate: %s: %s", g.Verdict, g.Reason)
 	}
@@ -423,7 +429,7 @@ func TestApplyReadyLostRace(t *testing.T) {
 		t.Fatalf("B did not apply: %s", rep.Pulls[0].Gate.Reason)
 	}
 	won := w.remoteMain(t)
-	applied, main, err := a.ApplyReady(ctx, "origin", st.State, st.Main, []reconciler.GateResult{g})
+	applied, main, err := a.ApplyReady(ctx, "origin", st, []reconciler.GateResult{g})
 	if !errors.Is(err, gitstore.ErrRefMoved) || len(applied) != 0 || main != st.Main {
 		t.Fatalf("A: applied %d, main %s, err %v; want ErrRefMoved and nothing", len(applied), main, err)
 	}
