@@ -79,7 +79,7 @@ func TestRestoreRejectsTamperedSnapshot(t *testing.T) {
 		name      string
 		path      string
 		old, new  string
-		lazyFails bool // RestoreHead itself fails (not only restoring the bucket)
+		headFails bool // RestoreHead itself fails (not only restoring the bucket)
 	}{
 		{"instance state", bucket, `"state":"approved"`, `"state":"released"`, false},
 		{"instance dropped from its bucket", bucket, `[{`, `[{"id":"zz","keys":{},"state":"x","updated":"","version":1,"workflow":"w"},{`, false},
@@ -100,7 +100,7 @@ func TestRestoreRejectsTamperedSnapshot(t *testing.T) {
 				t.Fatal("Restore accepted a snapshot whose content does not match its hash")
 			}
 			head, err := RestoreHead(tampered[SnapshotHead])
-			if tt.lazyFails {
+			if tt.headFails {
 				if err == nil {
 					t.Fatal("RestoreHead accepted a tampered head")
 				}
