@@ -15,6 +15,10 @@ type RemoteState struct {
 	State core.State
 	// Main is the remote's main, fetched; the local main was reset to it.
 	Main plumbing.Hash
+	// Checkpoint is the checkpoint commit State was restored from (zero:
+	// none): the snapshot buckets State has not restored are read from it
+	// (Engine.RestoreBuckets).
+	Checkpoint plumbing.Hash
 	// Notes are repairs worth telling a human (a checkpoint not used, a
 	// local main reset).
 	Notes []string
@@ -37,5 +41,5 @@ func (e *Engine) FetchState(ctx context.Context, remote string, extra ...string)
 	if err != nil {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
-	return &RemoteState{State: res.State, Main: res.Head, Notes: rep.Notes}, nil
+	return &RemoteState{State: res.State, Main: res.Head, Checkpoint: res.Checkpoint, Notes: rep.Notes}, nil
 }

@@ -115,7 +115,7 @@ func TestAllowAuthorEndToEnd(t *testing.T) {
 		!strings.Contains(strings.Join(countedIn(last.Outcome.Policy), ","), "alice") {
 		t.Fatalf("replay: last entry %s by %s counting %v", last.Outcome.Status, last.Record.Entry.Signer, countedIn(last.Outcome.Policy))
 	}
-	if in, _ := full.State.Instance("web-1"); in.State != "released" {
+	if in, _ := instanceOf(t, full.State, "web-1"); in.State != "released" {
 		t.Fatalf("web-1 is %s after replay, want released", in.State)
 	}
 }

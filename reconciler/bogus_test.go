@@ -64,10 +64,11 @@ func gateNow(t *testing.T, e *Engine, branch string) GateResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Preload(res.State); err != nil {
+	state, err := e.RestoreBuckets(res.State, res.Checkpoint, p.Needs(res.State))
+	if err != nil {
 		t.Fatal(err)
 	}
-	return Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, 1<<50))
+	return mustGate(t, state, p, core.NextHLC(res.State.Clock().HLC, 1<<50))
 }
 
 // wantIgnored fails unless the gate lists a decision by who as ignored

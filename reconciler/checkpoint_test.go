@@ -54,13 +54,67 @@ func TestCheckpointRewritesOnlyChangedBuckets(t *testing.T) {
 	if err != nil || len(all) < 4 {
 		t.Fatalf("checkpoint holds %q (%v), want a head and several buckets", all, err)
 	}
-	// The lazily restored state is the replayed one.
+	// The state restored from the checkpoint, with every bucket, is the
+	// replayed one.
 	full := mustReplay(t, e, ReplayOptions{})
 	fromCP := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-	loaded, err := fromCP.State.Load()
+	loaded, err := e.RestoreBuckets(fromCP.State, fromCP.Checkpoint, fromCP.State.Unrestored())
 	if err != nil || loaded.Hash() != full.State.Hash() || loaded.Len() != full.State.Len() {
 		t.Fatalf("checkpoint state %s (%d instances, %v), replay %s (%d)", loaded.Hash(), loaded.Len(), err, full.State.Hash(), full.State.Len())
 	}
+}
+
+// A state restored from a checkpoint holds only the snapshot's head: gating
+// a proposal on an instance whose bucket was not restored is an error that
+// names the instance and the bucket file, not a panic; restoring the
+// bucket the proposal needs (Pending.Needs, RestoreBuckets) makes it gate.
+func TestGateNeedsRestoredBucket(t *testing.T) {
+	e, _ := newRepo(t)
+	propose(t, e, "deploy-agent", "create", nil)
+	reconcile(t, e, 1)
+	propose(t, e, "deploy-agent", "verify", nil)
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	if res.Checkpoint.IsZero() {
+		t.Fatal("no checkpoint to restore from")
+	}
+	p := onlyPending(t, e, res)
+	path := core.BucketPath(core.BucketOf("web-1"))
+	if need := p.Needs(res.State); len(need) != 1 || core.BucketPath(need[0]) != path {
+		t.Fatalf("Needs = %v, want web-1's bucket %s", need, path)
+	}
+	_, err := Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, 1<<50))
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `"web-1"`) {
+		t.Fatalf("gate without the bucket: %v, want an error naming web-1 and %s", err, path)
+	}
+	state, err := e.RestoreBuckets(res.State, res.Checkpoint, p.Needs(res.State))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := mustGate(t, state, p, core.NextHLC(state.Clock().HLC, 1<<50)); g.Verdict != VerdictReady {
+		t.Fatalf("gate after restoring: %s %s", g.Verdict, g.Reason)
+	}
+	if _, err := e.RestoreBuckets(res.State, plumbing.ZeroHash, p.Needs(res.State)); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("restore without a checkpoint: %v", err)
+	}
+}
+
+// onlyPending returns the one proposal not merged yet.
+func onlyPending(t *testing.T, e *Engine, res *ReplayResult) Pending {
+	t.Helper()
+	all, err := e.ListPending(res.State.Rules(), res.Head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open []Pending
+	for _, p := range all {
+		if !p.Merged {
+			open = append(open, p)
+		}
+	}
+	if len(open) != 1 {
+		t.Fatalf("%d open proposals, want 1", len(open))
+	}
+	return open[0]
 }
 
 // A checkpoint whose bucket does not match the hash its head records is
@@ -99,8 +153,8 @@ func TestCorruptCheckpointBucketIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatalf("restore of a checkpoint with an intact head: %v", err)
 	}
-	if err := res.State.Preload("web-1"); err == nil {
-		t.Fatal("Preload read a tampered bucket")
+	if _, err := e.RestoreBuckets(res.State, res.Checkpoint, res.State.Missing("web-1")); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("restoring a tampered bucket: %v, want an error naming %s", err, path)
 	}
 	// The next entry on web-1 needs the bucket.
 	if _, err := e.Reconcile(); err == nil || !strings.Contains(err.Error(), path) {

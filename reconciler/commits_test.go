@@ -35,7 +35,7 @@ func TestPendingFromCommits(t *testing.T) {
 	if len(p.Problems) != 0 || p.Proposer != "deploy-agent" || p.Path != "proposals/web-7/create.yaml" {
 		t.Fatalf("pending = %+v", p)
 	}
-	if g := Gate(res.State, p, core.HLC{Wall: 1 << 50}); g.Verdict != VerdictReady {
+	if g := gateOn(t, e, res, p, core.HLC{Wall: 1 << 50}); g.Verdict != VerdictReady {
 		t.Fatalf("gate: %s %s", g.Verdict, g.Reason)
 	}
 	two := write(map[string][]byte{"proposals/web-7/create.yaml": good, "proposals/web-8/create.yaml": good})

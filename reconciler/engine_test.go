@@ -23,7 +23,7 @@ func TestHumanInTheLoopEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := Gate(res.State, p, core.HLC{Wall: 1 << 50}); g.Verdict != VerdictWaiting {
+	if g := gateOn(t, e, res, p, core.HLC{Wall: 1 << 50}); g.Verdict != VerdictWaiting {
 		t.Fatalf("ship without approvals: %s (%s)", g.Verdict, g.Reason)
 	}
 	approveAs(t, e, "alice", name)
@@ -37,7 +37,7 @@ func TestHumanInTheLoopEndToEnd(t *testing.T) {
 	approveAs(t, e, "bob", name)
 	rep := reconcile(t, e, 1)
 
-	in, _ := rep.State.Instance("web-1")
+	in, _ := instanceOf(t, rep.State, "web-1")
 	if in.State != "released" {
 		t.Fatalf("web-1 is %s after ship", in.State)
 	}
@@ -85,7 +85,7 @@ func TestApprovalOnOlderContentDoesNotCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ = e.Pending(res.State.Rules(), res.Head, name)
-	g := Gate(res.State, p, core.HLC{Wall: 1 << 50})
+	g := gateOn(t, e, res, p, core.HLC{Wall: 1 << 50})
 	if g.Verdict != VerdictWaiting || !strings.Contains(g.Reason, "older commit") {
 		t.Fatalf("after an edit: %s (%s)", g.Verdict, g.Reason)
 	}
@@ -119,7 +119,7 @@ func TestForgedDecisionIsIgnored(t *testing.T) {
 	if len(p.Ignored) != 1 || !strings.Contains(p.Ignored[0].Reason, "signed by bob but claims to be alice") {
 		t.Fatalf("ignored = %+v", p.Ignored)
 	}
-	if g := Gate(res.State, p, core.HLC{Wall: 1 << 50}); g.Verdict != VerdictWaiting {
+	if g := gateOn(t, e, res, p, core.HLC{Wall: 1 << 50}); g.Verdict != VerdictWaiting {
 		t.Fatalf("forged decision counted: %s", g.Verdict)
 	}
 }

@@ -119,13 +119,13 @@ func (e *Engine) replay(opts ReplayOptions) (*ReplayResult, replay.Stats, error)
 }
 
 // applyThroughLoop runs the loop's gate, apply and publish steps on the
-// given proposals, as read (and perhaps changed by a forger) at state and
-// head, and returns the report: the real apply path, without a Source.
-func applyThroughLoop(t *testing.T, e *Engine, state core.State, head plumbing.Hash, ps ...Pending) *ReconcileReport {
+// given proposals, as read (and perhaps changed by a forger) at res, and
+// returns the report: the real apply path, without a Source.
+func applyThroughLoop(t *testing.T, e *Engine, res *ReplayResult, ps ...Pending) *ReconcileReport {
 	t.Helper()
 	ctx := context.Background()
-	r := &run{e: e, opts: &ReconcileOptions{}, rep: &ReconcileReport{}, loaded: true,
-		state: state, head: head, base: head, next: state, nextHead: head}
+	r := &run{e: e, opts: &ReconcileOptions{}, rep: &ReconcileReport{}, loaded: true, restoredFrom: res.Checkpoint,
+		state: res.State, head: res.Head, base: res.Head, next: res.State, nextHead: res.Head}
 	r.proposals = func(yield func(proposal) bool) {
 		for _, p := range ps {
 			if !yield(proposal{cand: intake.Candidate{Name: p.Branch, Head: p.Head}, pending: p}) {
@@ -139,4 +139,37 @@ func applyThroughLoop(t *testing.T, e *Engine, state core.State, head plumbing.H
 		}
 	}
 	return r.rep
+}
+
+// instanceOf is State.Instance for a state that holds the instance's
+// bucket: an error fails the test.
+func instanceOf(t testing.TB, s core.State, id string) (*core.Instance, bool) {
+	t.Helper()
+	in, ok, err := s.Instance(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, ok
+}
+
+// mustGate is Gate for a state that holds the buckets p needs: an error
+// fails the test.
+func mustGate(t testing.TB, s core.State, p Pending, hlc core.HLC) GateResult {
+	t.Helper()
+	g, err := Gate(s, p, hlc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// gateOn gates p on res's state as the loop does: the snapshot buckets p
+// needs are restored from res's checkpoint first.
+func gateOn(t testing.TB, e *Engine, res *ReplayResult, p Pending, hlc core.HLC) GateResult {
+	t.Helper()
+	state, err := e.RestoreBuckets(res.State, res.Checkpoint, p.Needs(res.State))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustGate(t, state, p, hlc)
 }

@@ -78,7 +78,10 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 	entry := core.Entry{Kind: core.KindGenesis, HLC: core.NextHLC(core.HLC{}, e.now().UnixMilli()),
 		Signer: id, IdemKey: "genesis", Rules: rules}
 	pre := core.NewState()
-	post, out := core.Apply(pre, entry)
+	post, out, err := core.Apply(pre, entry)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("genesis: %w", err)
+	}
 	if out.Status != core.StatusApplied {
 		return plumbing.ZeroHash, fmt.Errorf("genesis does not apply: %s", out.Reason)
 	}
@@ -100,7 +103,7 @@ func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) 
 	if err := e.Store.CompareAndSwap(gitstore.MainRef, plumbing.ZeroHash, commit); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("genesis: %w", err)
 	}
-	if err := e.checkpoint(post, commit); err != nil {
+	if err := e.checkpoint(post, plumbing.ZeroHash, commit); err != nil {
 		return plumbing.ZeroHash, err
 	}
 	if err := e.configureGit(rules); err != nil {

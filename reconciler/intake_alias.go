@@ -31,7 +31,7 @@ const (
 )
 
 // Gate is intake.Gate.
-func Gate(s core.State, p Pending, hlc core.HLC) GateResult { return intake.Gate(s, p, hlc) }
+func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) { return intake.Gate(s, p, hlc) }
 
 // reader is the intake side of the engine: the same store and clock.
 func (e *Engine) reader() *intake.Reader { return &intake.Reader{Store: e.Store, Now: e.Now} }

@@ -43,7 +43,8 @@ type step struct {
 //     plus what the Source records outside git; lazily, so a
 //     batch costs what it reads.
 //   - gate: each proposal judged against the state its entry would land
-//     on (intake.Gate).
+//     on (intake.Gate), once the snapshot buckets it needs are restored
+//     from the checkpoint (the core never reads them itself).
 //   - apply: for each ready or rejected proposal its source does not hold
 //     back, one signed entry on top of the last, up to
 //     ReconcileOptions.Batch.
@@ -357,11 +358,16 @@ func (r *run) gate(_ context.Context) error {
 			if p.cand.Waiting != "" {
 				g = intake.GateResult{Pending: p.pending, Verdict: intake.VerdictWaiting, Reason: p.cand.Waiting}
 			} else {
-				if err := p.pending.Preload(r.next); err != nil {
-					r.iterErr = fmt.Errorf("%s: %w", p.pending.Branch, err)
+				restored, err := r.e.RestoreBuckets(r.next, r.restoredFrom, p.pending.Needs(r.next))
+				if err != nil {
+					r.iterErr = fmt.Errorf("load state for proposal %s: %w", p.pending.Branch, err)
 					return
 				}
-				g = intake.Gate(r.next, p.pending, core.NextHLC(r.next.Clock().HLC, r.e.now().UnixMilli()))
+				r.next = restored
+				if g, err = intake.Gate(r.next, p.pending, core.NextHLC(r.next.Clock().HLC, r.e.now().UnixMilli())); err != nil {
+					r.iterErr = fmt.Errorf("proposal %s: %w", p.pending.Branch, err)
+					return
+				}
 			}
 			if !yield(gated{cand: p.cand, gate: g}) {
 				return
@@ -399,7 +405,10 @@ func (r *run) apply(_ context.Context) error {
 			rep.Held = append(rep.Held, outcome.Held{Gate: g, Reason: item.cand.Hold})
 			continue
 		}
-		next, out := core.Apply(r.next, g.Entry)
+		next, out, err := core.Apply(r.next, g.Entry)
+		if err != nil {
+			return fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
+		}
 		if !out.Status.Changed() {
 			// Gate and Apply ran on the same state; they cannot disagree.
 			return fmt.Errorf("proposal %s: gate said %s but apply says %s: %s", g.Pending.Branch, g.Verdict, out.Status, out.Reason)
@@ -472,7 +481,7 @@ func (r *run) checkpoint(ctx context.Context) error {
 	}
 	e := r.e
 	if r.checkpointAt != r.head {
-		if err := e.checkpoint(r.state, r.head); err != nil {
+		if err := e.checkpoint(r.state, r.restoredFrom, r.head); err != nil {
 			return err
 		}
 		r.checkpointAt = r.head

@@ -48,11 +48,14 @@ func (e *Engine) Propose(req ProposeRequest) (*Proposed, error) {
 		return nil, fmt.Errorf("%w: %q is not an identity in writ.yaml", ErrRefused, req.As)
 	}
 	p := req.Proposal
-	if err := res.State.Preload(p.Instance); err != nil {
-		return nil, fmt.Errorf("load state: %w", err)
-	}
 	if p.BaseState == "" {
-		p.BaseState = res.State.InstanceHash(p.Instance)
+		state, err := e.RestoreBuckets(res.State, res.Checkpoint, res.State.Missing(p.Instance))
+		if err != nil {
+			return nil, fmt.Errorf("load state: %w", err)
+		}
+		if p.BaseState, err = state.InstanceHash(p.Instance); err != nil {
+			return nil, fmt.Errorf("load state: %w", err)
+		}
 	}
 	if p.IdemKey == "" {
 		p.IdemKey = DeriveIdemKey(p)

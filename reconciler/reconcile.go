@@ -137,13 +137,19 @@ func record(g GateResult, out core.Outcome, pre, post core.State) wal.Record {
 // checkpoint ref still points to the checkpoint this engine restored (and
 // checked) or wrote, only the files that differ from it are written;
 // otherwise the whole snapshot, replacing whatever the current one holds.
-func (e *Engine) checkpoint(state core.State, at plumbing.Hash) error {
+// The buckets that must be written and that state has not restored are
+// read from checkpoint commit from, the one state was restored from.
+func (e *Engine) checkpoint(state core.State, from, at plumbing.Hash) error {
 	var base plumbing.Hash
 	var prevHead []byte
 	if v := e.verifiedCheckpoint(); !v.Commit.IsZero() {
 		if cur, err := e.Store.Ref(gitstore.CheckpointRef); err == nil && cur == v.Commit {
 			base, prevHead = v.Commit, v.Head
 		}
+	}
+	state, err := e.RestoreBuckets(state, from, state.SnapshotNeeds(prevHead))
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	files, deleted, err := state.SnapshotSince(prevHead)
 	if err != nil {

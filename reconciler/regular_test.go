@@ -175,7 +175,7 @@ func TestNonRegularProposalFilesAreRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g := Gate(res.State, pend, core.NextHLC(res.State.Clock().HLC, 1<<50))
+			g := gateOn(t, e, res, pend, core.NextHLC(res.State.Clock().HLC, 1<<50))
 			if g.Verdict != VerdictRefused || !strings.Contains(g.Reason, tt.want) {
 				t.Fatalf("gate: %s: %s; want refused saying %q", g.Verdict, g.Reason, tt.want)
 			}

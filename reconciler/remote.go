@@ -160,7 +160,7 @@ func (e *Engine) adoptRemoteCheckpoint(remote string, main plumbing.Hash) error 
 	}
 	// Someone else's checkpoint replaces ours only if all of it reads and
 	// matches its head, not just the head a restore reads.
-	if _, err := state.Load(); err != nil {
+	if _, err := e.RestoreBuckets(state, cp.Commit, state.Unrestored()); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", shortHash(theirs.String()), err)
 	}
 	return e.Store.CompareAndSwap(gitstore.CheckpointRef, ours, theirs)

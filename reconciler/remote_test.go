@@ -338,7 +338,7 @@ func TestRemoteStaleLocalCheckpoint(t *testing.T) {
 	if res.CheckpointAt != rep.Head {
 		t.Fatalf("checkpoint at %s, head %s", res.CheckpointAt, rep.Head)
 	}
-	if _, ok := res.State.Instance("local-1"); ok {
+	if _, ok := instanceOf(t, res.State, "local-1"); ok {
 		t.Fatalf("the unpublished local entry survived the reset")
 	}
 	r.verifyRemote(t, 2)
@@ -356,7 +356,14 @@ func TestRemoteForgedCheckpointIgnored(t *testing.T) {
 	// deploy-agent signs a checkpoint that claims web-1 is gone.
 	res := mustReplay(t, a, ReplayOptions{FromCheckpoint: true})
 	prev := mustReplay(t, r.seed, ReplayOptions{FromCheckpoint: true})
-	snap, _ := prev.State.Snapshot()
+	full, err := r.seed.RestoreBuckets(prev.State, prev.Checkpoint, prev.State.Unrestored())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := full.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
 	signer, _ := r.keys.Signer("deploy-agent")
 	forged, err := a.Store.WriteCheckpoint(plumbing.ZeroHash, res.Head, snap, nil, signer, a.signature(nil, "deploy-agent"))
 	if err != nil {
@@ -373,7 +380,7 @@ func TestRemoteForgedCheckpointIgnored(t *testing.T) {
 	if !strings.Contains(strings.Join(rep.Notes, "\n"), "remote checkpoint not used") {
 		t.Fatalf("forged checkpoint %s adopted; notes %v", forged, rep.Notes)
 	}
-	if _, ok := rep.State.Instance("web-1"); !ok || rep.State.Hash() != res.State.Hash() {
+	if _, ok := instanceOf(t, rep.State, "web-1"); !ok || rep.State.Hash() != res.State.Hash() {
 		t.Fatalf("state after ignoring the forged checkpoint: %s, want %s", rep.State.Hash(), res.State.Hash())
 	}
 }

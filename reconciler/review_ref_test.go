@@ -24,11 +24,11 @@ func applyWithReviews(t *testing.T, refs ...string) *Engine {
 		p.Decisions = append(p.Decisions, policies.Decision{Identity: who, Verdict: policies.VerdictApprove,
 			Commit: p.Subject.Commit, Content: p.Subject.Content, Ref: refs[i]})
 	}
-	g := Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, e.now().UnixMilli()))
+	g := gateOn(t, e, res, p, core.NextHLC(res.State.Clock().HLC, e.now().UnixMilli()))
 	if g.Verdict != VerdictReady {
 		t.Fatalf("gate: %s: %s", g.Verdict, g.Reason)
 	}
-	applied := applyThroughLoop(t, e, res.State, res.Head, p).Applied
+	applied := applyThroughLoop(t, e, res, p).Applied
 	if len(applied) != 1 {
 		t.Fatalf("applied %d entries, want 1", len(applied))
 	}

@@ -189,7 +189,7 @@ func TestReplayDetectsCheckpointDisagreement(t *testing.T) {
 	res := mustReplay(t, e, ReplayOptions{})
 	// A checkpoint signed by the reconciler that claims the head's state
 	// at the entry before the head.
-	if err := e.checkpoint(res.State, head.ParentHashes[0]); err != nil {
+	if err := e.checkpoint(res.State, res.Checkpoint, head.ParentHashes[0]); err != nil {
 		t.Fatal(err)
 	}
 	_, err := e.Replay(ReplayOptions{})

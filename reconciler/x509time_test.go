@@ -228,10 +228,10 @@ func TestX509ValidityAtTheEntrysTime(t *testing.T) {
 	if err != nil || len(pend.Problems) > 0 {
 		t.Fatalf("pending: %v %v", err, pend.Problems)
 	}
-	if g := Gate(res.State, pend, core.HLC{Wall: expires.Add(-time.Minute).UnixMilli()}); g.Verdict != VerdictReady {
+	if g := gateOn(t, e, res, pend, core.HLC{Wall: expires.Add(-time.Minute).UnixMilli()}); g.Verdict != VerdictReady {
 		t.Fatalf("before expiry: %s: %s", g.Verdict, g.Reason)
 	}
-	g := Gate(res.State, pend, core.HLC{Wall: expires.Add(time.Minute).UnixMilli()})
+	g := gateOn(t, e, res, pend, core.HLC{Wall: expires.Add(time.Minute).UnixMilli()})
 	if g.Verdict != VerdictRefused || !strings.Contains(g.Reason, "expired at "+expires.Format(time.RFC3339)) {
 		t.Fatalf("after expiry: %s: %s", g.Verdict, g.Reason)
 	}
@@ -255,7 +255,7 @@ func forgeAt(t *testing.T, e *Engine, clock *fakeClock, when time.Time, name str
 	p = Pending{Branch: p.Branch, Head: p.Head, Path: p.Path, Proposal: p.Proposal, Proposer: p.Proposer,
 		Subject: p.Subject, Decisions: p.Decisions, Ignored: p.Ignored, Problems: p.Problems, Merged: p.Merged,
 		Files: p.Files, Deleted: p.Deleted, Rules: p.Rules, Grants: p.Grants}
-	if applied := applyThroughLoop(t, e, res.State, res.Head, p).Applied; len(applied) != 1 {
+	if applied := applyThroughLoop(t, e, res, p).Applied; len(applied) != 1 {
 		t.Fatalf("forge: %d entries", len(applied))
 	}
 }

@@ -13,14 +13,26 @@ import (
 // entry) always gives the same (state', outcome). When the outcome's status
 // does not change the state (duplicate, stale, waiting, refused) the
 // returned state is s itself.
-func Apply(s State, e Entry) (State, Outcome) {
+//
+// The error is not a verdict on the entry: it means s lacks what Apply
+// needs to judge it, a bucket of a state restored from a snapshot that was
+// not restored (a *MissingBucketError, naming the instance and the bucket
+// file; s.Needs(e) lists such buckets beforehand). The state is then
+// returned unchanged with a zero Outcome; restore the bucket and apply
+// again.
+func Apply(s State, e Entry) (State, Outcome, error) {
 	switch e.Kind {
 	case KindGenesis, KindRules:
-		return applyRules(s, e)
+		next, out := applyRules(s, e)
+		return next, out, nil
 	case KindTransition, KindReject:
-		return applyTransition(s, e)
+		next, out, err := applyTransition(s, e)
+		if err != nil {
+			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
+		}
+		return next, out, nil
 	default:
-		return s, refuse("unknown entry kind %q", e.Kind)
+		return s, refuse("unknown entry kind %q", e.Kind), nil
 	}
 }
 
@@ -38,7 +50,7 @@ func advance(s State, e Entry) State {
 // checkClock refuses entries that do not move the clock forward.
 func checkClock(s State, e Entry) (GuardResult, bool) {
 	if s.entries > 0 && e.Stamp().Compare(s.clock) <= 0 {
-		return GuardResult{Name: "hlc", Detail: fmt.Sprintf("stamp %s is not after the last entry's %s", e.Stamp(), s.clock)}, false
+		return GuardResult{Name: GuardClock, Detail: fmt.Sprintf("stamp %s is not after the last entry's %s", e.Stamp(), s.clock)}, false
 	}
 	// Written without fmt: this detail is built for every entry.
 	var buf [256]byte
@@ -46,7 +58,7 @@ func checkClock(s State, e Entry) (GuardResult, bool) {
 	d = e.Stamp().appendText(d)
 	d = append(d, " after "...)
 	d = s.clock.appendText(d)
-	return GuardResult{Name: "hlc", Passed: true, Detail: string(d)}, true
+	return GuardResult{Name: GuardClock, Passed: true, Detail: string(d)}, true
 }
 
 func applyRules(s State, e Entry) (State, Outcome) {
@@ -123,21 +135,24 @@ type transitionContext struct {
 	who  schemas.Identity
 }
 
-func applyTransition(s State, e Entry) (State, Outcome) {
+func applyTransition(s State, e Entry) (State, Outcome, error) {
 	p := e.Proposal
 	switch {
 	case s.rules == nil:
-		return s, refuse("no rules in force: the log has no genesis entry")
+		return s, refuse("no rules in force: the log has no genesis entry"), nil
 	case p == nil:
-		return s, refuse("%s entry carries no proposal", e.Kind)
+		return s, refuse("%s entry carries no proposal", e.Kind), nil
 	case p.IdemKey == "" || p.IdemKey != e.IdemKey:
-		return s, refuse("entry idem_key %q does not match proposal idem_key %q", e.IdemKey, p.IdemKey)
+		return s, refuse("entry idem_key %q does not match proposal idem_key %q", e.IdemKey, p.IdemKey), nil
 	case p.Instance == "":
-		return s, refuse("proposal names no instance")
+		return s, refuse("proposal names no instance"), nil
 	}
 	// The bucket and the stored instance are looked up once per entry.
 	b := bucketOf(p.Instance)
-	cur, exists := s.lookup(b, p.Instance)
+	cur, exists, err := s.lookup(b, p.Instance)
+	if err != nil {
+		return s, Outcome{}, err
+	}
 	var inst *Instance
 	out := Outcome{InstancePre: schemas.BaseStateNone}
 	if exists {
@@ -145,7 +160,7 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 		if how, done := cur.keys.find(p.IdemKey); done {
 			out.Status = StatusDuplicate
 			out.Reason = fmt.Sprintf("idem_key %q was already %s on instance %s; nothing to do", p.IdemKey, how, p.Instance)
-			return s, out
+			return s, out, nil
 		}
 	}
 	g, ok := checkClock(s, e)
@@ -154,25 +169,25 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 	out.Guards = append(make([]GuardResult, 0, 7), g)
 	if !ok {
 		out.Status, out.Reason = StatusRefused, g.Detail
-		return s, out
+		return s, out, nil
 	}
 	if p.BaseState != out.InstancePre {
 		out.Status = StatusStale
 		out.Reason = fmt.Sprintf("base_state %s is not instance %s's current state %s; re-read the instance and propose again", p.BaseState, p.Instance, out.InstancePre)
-		return s, out
+		return s, out, nil
 	}
 	ctx, guards, reason := resolve(s.rules, inst, e, out.Guards)
 	out.Guards = guards
 	if reason != "" {
 		out.Status, out.Reason = StatusRefused, reason
-		return s, out
+		return s, out, nil
 	}
 	policyName := policyFor(ctx.wf, ctx.tr)
 	if policyName != "" {
 		pol, ok := s.rules.Policy(policyName)
 		if !ok {
 			out.Status, out.Reason = StatusRefused, fmt.Sprintf("policy %q does not exist", policyName)
-			return s, out
+			return s, out, nil
 		}
 		// The policy judges every decision, overrides included: one that
 		// does not count is listed in res.Ignored and changes nothing.
@@ -191,7 +206,7 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 		} else if e.Kind == KindReject {
 			if res.Status != policies.StatusBlocked {
 				out.Status, out.Reason = StatusRefused, "reject entry without a rejection by an eligible approver: policy is "+string(res.Status)
-				return s, out
+				return s, out, nil
 			}
 		} else if res.Status != policies.StatusSatisfied {
 			out.Status = StatusWaiting
@@ -199,15 +214,15 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 				out.Status = StatusRefused
 			}
 			out.Reason = "policy " + pol.Name + ": " + res.Description
-			return s, out
+			return s, out, nil
 		}
 	} else if e.Kind == KindReject {
 		out.Status, out.Reason = StatusRefused, "reject entry for a transition that has no approval policy"
-		return s, out
+		return s, out, nil
 	}
 	if ctx.inst == nil && e.Kind == KindReject {
 		out.Status, out.Reason = StatusRefused, "cannot record a rejection for instance "+p.Instance+" that does not exist"
-		return s, out
+		return s, out, nil
 	}
 	next := advance(s, e)
 	var moved *Instance
@@ -227,7 +242,7 @@ func applyTransition(s State, e Entry) (State, Outcome) {
 	st := newStored(moved, cur.keys.with(p.IdemKey, string(how)))
 	next = next.with(b, st)
 	out.InstancePost = st.hash
-	return next, out
+	return next, out, nil
 }
 
 // policyFor names the approval policy a transition needs, "" for none.

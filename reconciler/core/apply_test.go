@@ -40,7 +40,7 @@ func TestApply(t *testing.T) {
 			},
 			want: StatusApplied, reason: "created r1 in draft",
 			check: func(t *testing.T, s State) {
-				in, ok := s.Instance("r1")
+				in, ok := instanceIn(s, "r1")
 				if !ok || in.State != "draft" || in.Version != 1 {
 					t.Fatalf("instance = %+v", in)
 				}
@@ -137,7 +137,7 @@ func TestApply(t *testing.T) {
 			},
 			want: StatusApplied, reason: "verifying → approved",
 			check: func(t *testing.T, s State) {
-				if in, _ := s.Instance("r1"); len(in.Regions) != 0 {
+				if in, _ := instanceIn(s, "r1"); len(in.Regions) != 0 {
 					t.Fatalf("regions should be cleared after leaving the parallel state: %v", in.Regions)
 				}
 			},
@@ -203,7 +203,7 @@ func TestApply(t *testing.T) {
 			},
 			want: StatusRejected, reason: "stays in approved",
 			check: func(t *testing.T, s State) {
-				in, _ := s.Instance("r1")
+				in, _ := instanceIn(s, "r1")
 				if in.State != "approved" || len(in.Keys) == 0 {
 					t.Fatalf("instance after reject = %+v", in)
 				}
@@ -251,7 +251,7 @@ func TestApply(t *testing.T) {
 			},
 			want: StatusApplied,
 			check: func(t *testing.T, s State) {
-				in, _ := s.Instance("r1")
+				in, _ := instanceIn(s, "r1")
 				if in.State != "verifying" || in.Regions["tests"] != "passed" || in.Regions["security"] != "scanning" || in.Resume != nil {
 					t.Fatalf("after release: %+v", in)
 				}
@@ -362,7 +362,7 @@ func TestApply(t *testing.T) {
 			b := &builder{t: t}
 			s, e := tt.setup(t, b)
 			before := s.Hash()
-			next, out := Apply(s, e)
+			next, out := full(s, e)
 			if out.Status != tt.want {
 				t.Fatalf("status %s (%s), want %s", out.Status, out.Reason, tt.want)
 			}
@@ -408,12 +408,12 @@ func TestOldStatesStayUnchanged(t *testing.T) {
 	}
 	dump := func(s State) string {
 		var b strings.Builder
-		for _, in := range s.Instances() {
+		for _, in := range instancesOf(s) {
 			js, err := json.Marshal(in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := s.InstanceHash(in.ID); got != in.Hash() {
+			if got := hashIn(s, in.ID); got != in.Hash() {
 				t.Fatalf("instance %s: cached hash %s, Hash() %s", in.ID, got, in.Hash())
 			}
 			b.Write(js)
@@ -425,12 +425,12 @@ func TestOldStatesStayUnchanged(t *testing.T) {
 		s := NewState()
 		var states []seen
 		for _, e := range stream {
-			s, _ = Apply(s, e)
+			s, _ = full(s, e)
 			states = append(states, seen{s, s.Hash(), dump(s)})
 			// Apply every entry to an older state too: it must not leak
 			// into that state or the ones after it.
 			old := states[len(states)/2].s
-			Apply(old, e)
+			full(old, e)
 		}
 		for i, st := range states {
 			if st.s.Hash() != st.hash || dump(st.s) != st.dump {
@@ -441,7 +441,7 @@ func TestOldStatesStayUnchanged(t *testing.T) {
 }
 
 func TestBaseStateNoneForMissingInstance(t *testing.T) {
-	if got := NewState().InstanceHash("nope"); got != schemas.BaseStateNone {
+	if got := hashIn(NewState(), "nope"); got != schemas.BaseStateNone {
 		t.Fatalf("InstanceHash of a missing instance = %q", got)
 	}
 }
@@ -470,7 +470,7 @@ func TestRoleGrantsFromTeams(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := b.transition(s, "agent", "r1", "ship", approve("alice"), approve("carol"))
 			e.Grants = tt.grants
-			if _, out := Apply(s, e); out.Status != tt.want {
+			if _, out := full(s, e); out.Status != tt.want {
 				t.Fatalf("status %s (%s), want %s", out.Status, out.Reason, tt.want)
 			}
 		})

@@ -12,14 +12,14 @@ import (
 func benchState(tb testing.TB, n int) (State, *builder) {
 	tb.Helper()
 	b := &builder{}
-	s, out := Apply(NewState(), b.genesis())
+	s, out := full(NewState(), b.genesis())
 	if out.Status != StatusApplied {
 		tb.Fatal(out.Reason)
 	}
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("svc-%05d", i)
 		for _, tr := range []string{"create", "verify"} {
-			next, out := Apply(s, b.transition(s, "agent", id, tr))
+			next, out := full(s, b.transition(s, "agent", id, tr))
 			if out.Status != StatusApplied {
 				tb.Fatalf("%s %s: %s", id, tr, out.Reason)
 			}
@@ -42,7 +42,7 @@ func BenchmarkApplyTransition(b *testing.B) {
 		if (i/1000)%2 == 1 {
 			tr = "tests-retry"
 		}
-		next, out := Apply(s, bld.transition(s, "agent", id, tr))
+		next, out := full(s, bld.transition(s, "agent", id, tr))
 		if out.Status != StatusApplied {
 			b.Fatalf("%s %s: %s", id, tr, out.Reason)
 		}
@@ -57,12 +57,12 @@ func BenchmarkApplyTransition(b *testing.B) {
 func BenchmarkApplyPolicy(b *testing.B) {
 	s, bld := benchState(b, 100)
 	for _, tr := range []string{"tests-pass", "security-clear", "approve-release"} {
-		s, _ = Apply(s, bld.transition(s, "agent", "svc-00007", tr))
+		s, _ = full(s, bld.transition(s, "agent", "svc-00007", tr))
 	}
 	e := bld.transition(s, "agent", "svc-00007", "ship", approve("alice"), approve("bob"))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, out := Apply(s, e); out.Status != StatusApplied {
+		if _, out := full(s, e); out.Status != StatusApplied {
 			b.Fatal(out.Reason)
 		}
 	}
@@ -129,7 +129,7 @@ func BenchmarkCanonicalJSON(b *testing.B) {
 func replayEntries(tb testing.TB, instances, rounds int) (State, []Entry) {
 	tb.Helper()
 	b := &builder{}
-	start, out := Apply(NewState(), b.genesis())
+	start, out := full(NewState(), b.genesis())
 	if out.Status != StatusApplied {
 		tb.Fatal(out.Reason)
 	}
@@ -147,7 +147,7 @@ func replayEntries(tb testing.TB, instances, rounds int) (State, []Entry) {
 		}
 		for i := 0; i < instances; i++ {
 			e := b.transition(s, "agent", fmt.Sprintf("svc-%05d", i), tr)
-			next, out := Apply(s, e)
+			next, out := full(s, e)
 			if out.Status != StatusApplied {
 				tb.Fatalf("%s: %s", e.IdemKey, out.Reason)
 			}
@@ -170,7 +170,7 @@ func BenchmarkApplyReplay(b *testing.B) {
 		if i == len(entries) {
 			s, i = start, 0
 		}
-		next, out := Apply(s, entries[i])
+		next, out := full(s, entries[i])
 		if out.Status != StatusApplied {
 			b.Fatal(out.Reason)
 		}

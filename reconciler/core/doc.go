@@ -8,13 +8,18 @@
 // states and the same State.Hash. Apply never panics and never partially
 // applies: an entry is applied, recorded as a rejection, or leaves the state
 // untouched with an Outcome that says why (duplicate, stale, waiting for a
-// human, refused by a guard).
+// human, refused by a guard). Its error is not a verdict on the entry: it
+// says the state lacks a bucket of instances it needs (below).
 //
-// The guards run in a fixed order: clock, identity, workflow, transition,
-// capability, source state (terminal and quarantine rules included), join,
-// the transition's declared input guards, then the approval policy. Every
-// guard that ran is reported in Outcome.Guards, so the audit trail records
-// which passed.
+// The guards of a transition or reject entry run in this order
+// (GuardOrder): hlc, identity, workflow, transition, capability, from,
+// join, input, policy. The order is written once, in guardTable
+// (guards.go), bracketed by the clock and the approval policy; a stale
+// base_state, checked after the clock, is a Stale status rather than a
+// guard. Every guard that ran is reported in Outcome.Guards, so the audit
+// trail records which passed ("quarantine" for a failure of the source
+// state's quarantine rules, "input <name>" per declared input guard,
+// "override" for a break-glass that stands).
 //
 // State hashing is Merkle-style: each instance hashes its canonical JSON;
 // instances fall into 256 buckets by the first byte of SHA-256(id), buckets
@@ -23,6 +28,19 @@
 // rules hash, the clock and the entry count. Applying one entry rehashes one
 // instance and one bucket.
 //
-// The driver that reads and writes git lives in reconciler (the loop); the
-// commit-message codec of WAL entries in reconciler/wal.
+// A snapshot (Snapshot, SnapshotSince) is a head file and one file per
+// bucket. Restoring is explicit, as raft hands its state machine the
+// snapshot in Restore: RestoreHead rebuilds a state from the head alone;
+// the caller reads the bucket files a call needs (State.Needs for an
+// entry, State.Missing for instances, State.SnapshotNeeds for the next
+// snapshot, State.Unrestored for all) and installs them with
+// State.WithBuckets. The core does no I/O and holds no reader: a call that
+// needs a bucket that was not restored returns a *MissingBucketError
+// naming it.
+//
+// The package imports nothing that does I/O (TestCoreDoesNoIO). The loop
+// that reads and writes git, and restores buckets from the checkpoint,
+// lives in reconciler; the commit-message codec of WAL entries in
+// reconciler/wal; the instance index of `writ state` in
+// cmd/writ/internal/index.
 package core

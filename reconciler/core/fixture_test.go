@@ -76,7 +76,7 @@ func (b *builder) transition(s State, signer, instance, transition string, decis
 	key := fmt.Sprintf("%s-%s-%d", instance, transition, b.wall)
 	p := &schemas.Proposal{
 		Instance: instance, Workflow: "release", Transition: transition,
-		BaseState: s.InstanceHash(instance), IdemKey: key,
+		BaseState: hashIn(s, instance), IdemKey: key,
 		Inputs: map[string]any{"change_ticket": "CHG-1"},
 	}
 	return Entry{Kind: KindTransition, HLC: HLC{Wall: b.wall}, Signer: signer, IdemKey: key,
@@ -90,7 +90,7 @@ func approve(who string) policies.Decision {
 // mustApply applies and fails the test unless the status is as wanted.
 func mustApply(t *testing.T, s State, e Entry, want Status) State {
 	t.Helper()
-	next, out := Apply(s, e)
+	next, out := full(s, e)
 	if out.Status != want {
 		t.Fatalf("apply %s/%s: status %s (%s), want %s", e.Kind, e.IdemKey, out.Status, out.Reason, want)
 	}
@@ -122,4 +122,42 @@ func rulesEntry(s State, b *builder, signer string, decisions ...policies.Decisi
 		BaseState: s.RulesHash(), IdemKey: fmt.Sprintf("rules-%d", b.wall)}
 	return Entry{Kind: KindRules, HLC: HLC{Wall: b.wall}, Signer: signer, IdemKey: p.IdemKey, Proposal: p,
 		Rules: rules, Subject: policies.Subject{Commit: "c0ffee", Content: "sha256:aa"}, Decisions: decisions}
+}
+
+// full is Apply for a state that holds every bucket (built by Apply, or
+// restored with all its buckets): there Apply returns no error, and one is
+// a bug that fails the test by panicking.
+func full(s State, e Entry) (State, Outcome) {
+	next, out, err := Apply(s, e)
+	if err != nil {
+		panic(fmt.Sprintf("Apply on a state with every bucket: %v", err))
+	}
+	return next, out
+}
+
+// hashIn is State.InstanceHash for a state that holds every bucket.
+func hashIn(s State, id string) string {
+	h, err := s.InstanceHash(id)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// instanceIn is State.Instance for a state that holds every bucket.
+func instanceIn(s State, id string) (*Instance, bool) {
+	in, ok, err := s.Instance(id)
+	if err != nil {
+		panic(err)
+	}
+	return in, ok
+}
+
+// instancesOf is State.Instances for a state that holds every bucket.
+func instancesOf(s State) []*Instance {
+	all, err := s.Instances()
+	if err != nil {
+		panic(err)
+	}
+	return all
 }

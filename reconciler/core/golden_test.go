@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -80,7 +79,7 @@ func TestRestoreRejectsTamperedSnapshot(t *testing.T) {
 		name      string
 		path      string
 		old, new  string
-		lazyFails bool // RestoreLazy itself fails (not only a later read)
+		headFails bool // RestoreHead itself fails (not only restoring the bucket)
 	}{
 		{"instance state", bucket, `"state":"approved"`, `"state":"released"`, false},
 		{"instance dropped from its bucket", bucket, `[{`, `[{"id":"zz","keys":{},"state":"x","updated":"","version":1,"workflow":"w"},{`, false},
@@ -100,99 +99,21 @@ func TestRestoreRejectsTamperedSnapshot(t *testing.T) {
 			if _, err := Restore(tampered); err == nil {
 				t.Fatal("Restore accepted a snapshot whose content does not match its hash")
 			}
-			lazy, err := RestoreLazy(tampered[SnapshotHead], func(p string) ([]byte, error) { return tampered[p], nil })
-			if tt.lazyFails {
+			head, err := RestoreHead(tampered[SnapshotHead])
+			if tt.headFails {
 				if err == nil {
-					t.Fatal("RestoreLazy accepted a tampered head")
+					t.Fatal("RestoreHead accepted a tampered head")
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("RestoreLazy: %v", err)
+				t.Fatalf("RestoreHead: %v", err)
 			}
-			if err := lazy.Preload("r1"); err == nil || !strings.Contains(err.Error(), bucket) {
-				t.Fatalf("Preload of a tampered bucket = %v, want an error naming %s", err, bucket)
+			if _, err := head.WithBuckets(SnapshotFiles{bucket: tampered[bucket]}); err == nil || !strings.Contains(err.Error(), bucket) {
+				t.Fatalf("WithBuckets of a tampered bucket = %v, want an error naming %s", err, bucket)
 			}
 		})
 	}
-}
-
-func TestRestoreLazyReadsOnlyWhatItNeeds(t *testing.T) {
-	b := &builder{t: t}
-	s := shippable(t, b)
-	s = mustApply(t, s, b.transition(s, "agent", "r2", "create"), StatusApplied)
-	snap, err := s.Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reads []string
-	lazy, err := RestoreLazy(snap[SnapshotHead], func(p string) ([]byte, error) {
-		reads = append(reads, p)
-		return snap[p], nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if lazy.Hash() != s.Hash() || len(reads) != 0 {
-		t.Fatalf("hash %s (want %s) after reads %v", lazy.Hash(), s.Hash(), reads)
-	}
-	if lazy.InstanceHash("r2") != s.InstanceHash("r2") || lazy.Len() != s.Len() {
-		t.Fatalf("r2 %s, len %d; want %s, %d", lazy.InstanceHash("r2"), lazy.Len(), s.InstanceHash("r2"), s.Len())
-	}
-	if len(reads) != 1 || reads[0] != BucketPath(bucketOf("r2")) {
-		t.Fatalf("reads %v, want only r2's bucket", reads)
-	}
-	// Applying to a lazily restored state gives what applying to the
-	// original gives, and the next snapshot rewrites only that bucket.
-	e := b.transition(s, "agent", "r2", "verify")
-	want, _ := Apply(s, e)
-	got, out := Apply(lazy, e)
-	if out.Status != StatusApplied || got.Hash() != want.Hash() {
-		t.Fatalf("apply on the lazy state: %s %s, hash %s want %s", out.Status, out.Reason, got.Hash(), want.Hash())
-	}
-	files, deleted, err := got.SnapshotSince(snap[SnapshotHead])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(reads) != 1 {
-		t.Fatalf("the next snapshot read %v; only r2's bucket was needed", reads)
-	}
-	if len(files) != 2 || files[BucketPath(bucketOf("r2"))] == nil || files[SnapshotHead] == nil || len(deleted) != 0 {
-		t.Fatalf("SnapshotSince wrote %d files (deleted %v), want the head and r2's bucket", len(files), deleted)
-	}
-	merged := SnapshotFiles{}
-	for p, d := range snap {
-		merged[p] = d
-	}
-	for p, d := range files {
-		merged[p] = d
-	}
-	again, err := Restore(merged)
-	if err != nil || again.Hash() != want.Hash() || len(again.Instances()) != want.Len() {
-		t.Fatalf("restore of the merged snapshot: %v", err)
-	}
-}
-
-func TestRestoreLazyReadFailure(t *testing.T) {
-	b := &builder{t: t}
-	s := shippable(t, b)
-	snap, _ := s.Snapshot()
-	lazy, err := RestoreLazy(snap[SnapshotHead], func(p string) ([]byte, error) { return nil, fmt.Errorf("object missing") })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lazy.Preload("r1"); err == nil || !strings.Contains(err.Error(), "object missing") {
-		t.Fatalf("Preload = %v", err)
-	}
-	if _, err := lazy.Load(); err == nil {
-		t.Fatal("Load succeeded without its buckets")
-	}
-	defer func() {
-		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Preload or Load") {
-			t.Fatalf("panic %v", r)
-		}
-	}()
-	lazy.InstanceHash("r1")
 }
 
 func TestHLC(t *testing.T) {
@@ -228,36 +149,18 @@ func TestHLC(t *testing.T) {
 	}
 }
 
-func TestIndex(t *testing.T) {
-	b := &builder{t: t}
-	s := shippable(t, b)
-	s = mustApply(t, s, b.transition(s, "agent", "r2", "create"), StatusApplied)
-	x, err := NewIndex(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	drafts, err := x.By("state", "draft")
-	if err != nil || len(drafts) != 1 || drafts[0].ID != "r2" {
-		t.Fatalf("By(state, draft) = %v, %v", drafts, err)
-	}
-	all, _ := x.By("workflow", "release")
-	if len(all) != 2 {
-		t.Fatalf("By(workflow, release) = %d instances", len(all))
-	}
-}
-
 // TestInstanceHashIsCanonical holds the one-pass instance encoding to
 // schemas.CanonicalJSON on instances from random streams.
 func TestInstanceHashIsCanonical(t *testing.T) {
 	rng := rand.New(rand.NewSource(5))
 	s := NewState()
 	for _, e := range randomStream(rng, 300) {
-		s, _ = Apply(s, e)
+		s, _ = full(s, e)
 	}
 	special := &Instance{ID: "a<b>&c", Keys: map[string]string{"k&<>": "applied", "\u2028": "x"}, State: "s",
 		Regions: map[string]string{"z": "1", "a": "2"}, Resume: &Resume{State: "q", Regions: map[string]string{"r": "s"}},
 		Updated: HLC{Wall: 12, Logical: 3}, Version: 9, Workflow: "w", Owner: "o"}
-	for _, in := range append(s.Instances(), special) {
+	for _, in := range append(instancesOf(s), special) {
 		canon, err := schemas.CanonicalJSON(in)
 		if err != nil {
 			t.Fatal(err)

@@ -33,95 +33,204 @@ func builtin(name string) (*schemas.Transition, bool) {
 	return nil, false
 }
 
-// resolve runs every guard except policy, in a fixed order, and stops at the
-// first failure. It returns the failure reason, or "" when all passed.
-// The guards are appended to guards, which it returns.
+// The names of the guards, as Outcome.Guards reports them.
+const (
+	// GuardClock: the entry's stamp is after the last entry's.
+	GuardClock = "hlc"
+	// GuardIdentity: the proposer is an identity in writ.yaml (reported
+	// only when it fails).
+	GuardIdentity = "identity"
+	// GuardWorkflow: the workflow exists and is the instance's (reported
+	// only when it fails).
+	GuardWorkflow = "workflow"
+	// GuardTransition: the workflow has the transition (or it is the
+	// built-in quarantine or release).
+	GuardTransition = "transition"
+	// GuardCapability: the proposer may propose transitions of the
+	// workflow (and release needs CapabilityOverride).
+	GuardCapability = "capability"
+	// GuardFrom: the instance is in a state the transition fires from;
+	// a failure of the terminal or quarantine rules is reported as
+	// "quarantine" where quarantine is the reason.
+	GuardFrom = "from"
+	// GuardJoin: every region is ready (join transitions only).
+	GuardJoin = "join"
+	// GuardInput: one result "input <name>" per input guard the
+	// transition declares, in declared order.
+	GuardInput = "input"
+	// GuardPolicy: the approval policy, reported in Outcome.Policy; a
+	// break-glass override that stands adds a guard "override".
+	GuardPolicy = "policy"
+)
+
+// guardTable is the order in which Apply runs the guards of a transition
+// or reject entry between the clock and the approval policy: the one
+// place that order is written. Apply first checks the clock
+// (GuardClock), then the proposal's base_state (a Stale status, not a
+// guard), then this table, stopping at the first failure, then the policy
+// (GuardPolicy). GuardOrder lists the whole sequence.
+var guardTable = [...]struct {
+	name  string
+	check func(*guardRun) string
+}{
+	{GuardIdentity, guardIdentity},
+	{GuardWorkflow, guardWorkflow},
+	{GuardTransition, guardTransition},
+	{GuardCapability, guardCapability},
+	{GuardFrom, guardFrom},
+	{GuardJoin, guardJoin},
+	{GuardInput, guardInputs},
+}
+
+// GuardOrder returns the names of the guards in the order Apply runs
+// them on a transition or reject entry: the clock, the guards of
+// guardTable, then the approval policy.
+func GuardOrder() []string {
+	out := make([]string, 0, len(guardTable)+2)
+	out = append(out, GuardClock)
+	for _, g := range guardTable {
+		out = append(out, g.name)
+	}
+	return append(out, GuardPolicy)
+}
+
+// guardRun is what the guards of one entry share: the rules, the instance
+// (nil when the transition would create it), the entry, what the guards
+// resolved so far and the results reported so far.
+type guardRun struct {
+	rules  *schemas.Bundle
+	inst   *Instance
+	e      Entry
+	ctx    transitionContext
+	guards []GuardResult
+}
+
+// pass reports a passed guard. Details of passed guards are built without
+// fmt: they are written on every entry.
+func (r *guardRun) pass(name, detail string) {
+	r.guards = append(r.guards, GuardResult{Name: name, Passed: true, Detail: detail})
+}
+
+// fail reports a failed guard and returns the reason Apply gives.
+func (r *guardRun) fail(name, format string, args ...any) string {
+	d := fmt.Sprintf(format, args...)
+	r.guards = append(r.guards, GuardResult{Name: name, Detail: d})
+	return name + ": " + d
+}
+
+// resolve runs the guards of guardTable in order and stops at the first
+// failure. It returns the failure reason, or "" when all passed. The
+// guards are appended to guards, which it returns.
 func resolve(rules *schemas.Bundle, inst *Instance, e Entry, guards []GuardResult) (transitionContext, []GuardResult, string) {
-	p := e.Proposal
-	// Details of passed guards are built without fmt: they are written on
-	// every entry.
-	pass := func(name, detail string) {
-		guards = append(guards, GuardResult{Name: name, Passed: true, Detail: detail})
+	r := guardRun{rules: rules, inst: inst, e: e, guards: guards}
+	for _, g := range guardTable {
+		if reason := g.check(&r); reason != "" {
+			return r.ctx, r.guards, reason
+		}
 	}
-	fail := func(name, format string, args ...any) string {
-		d := fmt.Sprintf(format, args...)
-		guards = append(guards, GuardResult{Name: name, Detail: d})
-		return name + ": " + d
-	}
-	var ctx transitionContext
+	return r.ctx, r.guards, ""
+}
 
-	who, ok := rules.Identity(e.Signer)
+func guardIdentity(r *guardRun) string {
+	who, ok := r.rules.Identity(r.e.Signer)
 	if !ok {
-		return ctx, guards, fail("identity", "proposer %q is not an identity in writ.yaml", e.Signer)
+		return r.fail(GuardIdentity, "proposer %q is not an identity in writ.yaml", r.e.Signer)
 	}
-	ctx.who = who
-	wf, ok := rules.Workflow(p.Workflow)
-	if !ok {
-		return ctx, guards, fail("workflow", "workflow %q does not exist", p.Workflow)
-	}
-	if inst != nil && inst.Workflow != p.Workflow {
-		return ctx, guards, fail("workflow", "instance %s runs workflow %q, not %q", inst.ID, inst.Workflow, p.Workflow)
-	}
-	ctx.wf = wf
-	tr, ok := wf.Transition(p.Transition)
-	if !ok {
-		tr, ok = builtin(p.Transition)
-	}
-	if !ok {
-		return ctx, guards, fail("transition", "workflow %s has no transition %q", wf.Name, p.Transition)
-	}
-	ctx.tr = tr
-	pass("transition", wf.Name+"/"+tr.Name)
+	r.ctx.who = who
+	return ""
+}
 
+func guardWorkflow(r *guardRun) string {
+	p := r.e.Proposal
+	wf, ok := r.rules.Workflow(p.Workflow)
+	if !ok {
+		return r.fail(GuardWorkflow, "workflow %q does not exist", p.Workflow)
+	}
+	if r.inst != nil && r.inst.Workflow != p.Workflow {
+		return r.fail(GuardWorkflow, "instance %s runs workflow %q, not %q", r.inst.ID, r.inst.Workflow, p.Workflow)
+	}
+	r.ctx.wf = wf
+	return ""
+}
+
+func guardTransition(r *guardRun) string {
+	wf, name := r.ctx.wf, r.e.Proposal.Transition
+	tr, ok := wf.Transition(name)
+	if !ok {
+		tr, ok = builtin(name)
+	}
+	if !ok {
+		return r.fail(GuardTransition, "workflow %s has no transition %q", wf.Name, name)
+	}
+	r.ctx.tr = tr
+	r.pass(GuardTransition, wf.Name+"/"+tr.Name)
+	return ""
+}
+
+func guardCapability(r *guardRun) string {
+	who, wf, tr := r.ctx.who, r.ctx.wf, r.ctx.tr
 	if cap := ProposeCapability(wf.Name); !who.HasCapability(cap) {
-		return ctx, guards, fail("capability", "%s lacks capability %s", who.Name, cap)
+		return r.fail(GuardCapability, "%s lacks capability %s", who.Name, cap)
 	}
 	if tr.Name == schemas.ReleaseTransition && !who.HasCapability(CapabilityOverride) {
-		return ctx, guards, fail("capability", "%s lacks capability %s needed to release a quarantined instance", who.Name, CapabilityOverride)
+		return r.fail(GuardCapability, "%s lacks capability %s needed to release a quarantined instance", who.Name, CapabilityOverride)
 	}
-	pass("capability", who.Name+" holds "+ProposeCapability(wf.Name))
+	r.pass(GuardCapability, who.Name+" holds "+ProposeCapability(wf.Name))
+	return ""
+}
 
-	if msg := checkSource(wf, tr, inst); msg != "" {
-		return ctx, guards, fail(sourceGuard(tr, inst), "%s", msg)
+func guardFrom(r *guardRun) string {
+	tr, inst := r.ctx.tr, r.inst
+	if msg := checkSource(r.ctx.wf, tr, inst); msg != "" {
+		return r.fail(sourceGuard(tr, inst), "%s", msg)
 	}
-	pass("from", tr.Name+" may fire from "+describeSource(inst))
-	ctx.inst = inst
+	r.pass(GuardFrom, tr.Name+" may fire from "+describeSource(inst))
+	r.ctx.inst = inst
+	return ""
+}
 
-	if tr.Join {
-		st, _ := wf.State(inst.State)
-		var waiting []string
-		for _, r := range st.Regions {
-			if inst.Regions[r.Name] != r.Ready {
-				waiting = append(waiting, fmt.Sprintf("%s is %s, needs %s", r.Name, inst.Regions[r.Name], r.Ready))
-			}
-		}
-		if len(waiting) > 0 {
-			return ctx, guards, fail("join", "not every region is ready: %s", strings.Join(waiting, "; "))
-		}
-		pass("join", "every region of "+inst.State+" is ready")
+func guardJoin(r *guardRun) string {
+	wf, tr, inst := r.ctx.wf, r.ctx.tr, r.ctx.inst
+	if !tr.Join {
+		return ""
 	}
-	for _, c := range tr.Guards {
-		name := "input " + c.Input
-		ok, why := policies.EvalCondition(c, p.Inputs)
+	st, _ := wf.State(inst.State)
+	var waiting []string
+	for _, rg := range st.Regions {
+		if inst.Regions[rg.Name] != rg.Ready {
+			waiting = append(waiting, fmt.Sprintf("%s is %s, needs %s", rg.Name, inst.Regions[rg.Name], rg.Ready))
+		}
+	}
+	if len(waiting) > 0 {
+		return r.fail(GuardJoin, "not every region is ready: %s", strings.Join(waiting, "; "))
+	}
+	r.pass(GuardJoin, "every region of "+inst.State+" is ready")
+	return ""
+}
+
+func guardInputs(r *guardRun) string {
+	for _, c := range r.ctx.tr.Guards {
+		name := GuardInput + " " + c.Input
+		ok, why := policies.EvalCondition(c, r.e.Proposal.Inputs)
 		if !ok {
-			return ctx, guards, fail(name, "%s", why)
+			return r.fail(name, "%s", why)
 		}
-		pass(name, why)
+		r.pass(name, why)
 	}
-	return ctx, guards, ""
+	return ""
 }
 
 // sourceGuard names the guard that a source-state failure belongs to.
 func sourceGuard(tr *schemas.Transition, inst *Instance) string {
 	switch {
 	case inst == nil:
-		return "from"
+		return GuardFrom
 	case inst.State == schemas.QuarantinedState:
 		return "quarantine"
 	case inst.Resume == nil && tr.Name == schemas.ReleaseTransition:
 		return "quarantine"
 	}
-	return "from"
+	return GuardFrom
 }
 
 func describeSource(inst *Instance) string {

@@ -29,14 +29,20 @@ func CheckInvariants(prev State, e Entry, out Outcome, next State) error {
 		return nil
 	}
 	id := e.Proposal.Instance
-	after, ok := next.Instance(id)
+	after, ok, err := next.Instance(id)
+	if err != nil {
+		return fmt.Errorf("after %s: %w", out.Status, err)
+	}
 	if !ok {
 		return fmt.Errorf("instance %s missing after %s", id, out.Status)
 	}
 	if err := checkRegions(next.rules, after); err != nil {
 		return err
 	}
-	before, existed := prev.Instance(id)
+	before, existed, err := prev.Instance(id)
+	if err != nil {
+		return fmt.Errorf("before %s: %w", out.Status, err)
+	}
 	if !existed {
 		return nil
 	}

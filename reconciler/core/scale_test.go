@@ -62,7 +62,7 @@ func scaleStream(seed int64, n, instances, faultPct int) ([]Entry, map[string]in
 	faults := map[string]int{}
 	wall := int64(1)
 	gen := Entry{Kind: KindGenesis, HLC: HLC{Wall: wall}, Signer: "writ-bot", IdemKey: "genesis", Rules: scaleRules()}
-	model, _ := Apply(NewState(), gen)
+	model, _ := full(NewState(), gen)
 	out := []Entry{gen}
 	var sent []Entry
 	generation := make([]int, instances) // a finished instance's slot starts a new one
@@ -73,7 +73,7 @@ func scaleStream(seed int64, n, instances, faultPct int) ([]Entry, map[string]in
 		if slot%2 == 0 {
 			wf = "deploy"
 		}
-		if in, ok := model.Instance(id); ok {
+		if in, ok := instanceIn(model, id); ok {
 			w, _ := model.Rules().Workflow(in.Workflow)
 			if st, ok := w.State(in.State); ok && st.Terminal && rng.Intn(10) > 0 {
 				generation[slot]++
@@ -81,7 +81,7 @@ func scaleStream(seed int64, n, instances, faultPct int) ([]Entry, map[string]in
 			}
 		}
 		var tr string
-		if _, ok := model.Instance(id); !ok {
+		if _, ok := instanceIn(model, id); !ok {
 			tr = map[string]string{"release": "create", "deploy": "enqueue"}[wf]
 		} else {
 			tr = plausibleIn(rng, model, id)
@@ -89,13 +89,13 @@ func scaleStream(seed int64, n, instances, faultPct int) ([]Entry, map[string]in
 		wall += int64(rng.Intn(3))
 		key := fmt.Sprintf("%s-%d", id, len(sent))
 		e := Entry{Kind: KindTransition, HLC: HLC{Wall: wall, Logical: uint32(rng.Intn(2))}, Signer: "agent", IdemKey: key,
-			Proposal: &schemas.Proposal{Instance: id, Workflow: wf, Transition: tr, BaseState: model.InstanceHash(id), IdemKey: key,
+			Proposal: &schemas.Proposal{Instance: id, Workflow: wf, Transition: tr, BaseState: hashIn(model, id), IdemKey: key,
 				Inputs: map[string]any{"change_ticket": "CHG-" + strconv.Itoa(len(sent))}},
 			Subject: policies.Subject{Commit: "c0ffee", Content: "sha256:aa"}}
 		if tr == "ship" {
 			e.Decisions = []policies.Decision{approve("alice"), approve("bob")}
 		}
-		if next, res := Apply(model, e); res.Status.Changed() {
+		if next, res := full(model, e); res.Status.Changed() {
 			model = next
 		}
 		sent = append(sent, e)
@@ -142,8 +142,20 @@ func replicaCounting(path string, seed int64) (string, int, map[Status]int, erro
 	rng := rand.New(rand.NewSource(seed))
 	s := NewState()
 	restarts := 0
+	var snap SnapshotFiles // the snapshot s was restored from, if any
 	for i := 0; i < len(entries); i++ {
-		next, out := Apply(s, entries[i])
+		// As a reconciler does: restore the buckets the entry needs from
+		// the snapshot before applying it.
+		if need := s.Needs(entries[i]); len(need) > 0 {
+			var err error
+			if s, err = s.WithBuckets(bucketFiles(snap, need)); err != nil {
+				return "", restarts, nil, fmt.Errorf("entry %d: restore buckets: %w", i, err)
+			}
+		}
+		next, out, err := Apply(s, entries[i])
+		if err != nil {
+			return "", restarts, nil, fmt.Errorf("entry %d: %w", i, err)
+		}
 		counts[out.Status]++
 		if err := CheckInvariants(s, entries[i], out, next); err != nil {
 			return "", restarts, nil, fmt.Errorf("entry %d: %w", i, err)
@@ -154,28 +166,42 @@ func replicaCounting(path string, seed int64) (string, int, map[Status]int, erro
 		}
 		restarts++
 		if rng.Intn(2) == 0 { // restart from a checkpoint
-			snap, err := s.Snapshot()
-			if err != nil {
+			// Snapshot of a state that may itself lack buckets: restore
+			// those the snapshot must write first.
+			if s, err = s.WithBuckets(bucketFiles(snap, s.SnapshotNeeds(nil))); err != nil {
+				return "", restarts, nil, fmt.Errorf("entry %d: restore buckets: %w", i, err)
+			}
+			if snap, err = s.Snapshot(); err != nil {
 				return "", restarts, nil, err
 			}
-			// Restored lazily, as a reconciler does: buckets are read
+			// Only the head, as a reconciler does: buckets are restored
 			// when the next entries need them.
-			read := func(p string) ([]byte, error) { return snap[p], nil }
-			if s, err = RestoreLazy(snap[SnapshotHead], read); err != nil {
+			if s, err = RestoreHead(snap[SnapshotHead]); err != nil {
 				return "", restarts, nil, fmt.Errorf("entry %d: restore: %w", i, err)
 			}
 			continue
 		}
 		fresh := NewState() // restart from scratch
 		for _, e := range entries[:i+1] {
-			fresh, _ = Apply(fresh, e)
+			fresh, _ = full(fresh, e)
 		}
 		if fresh.Hash() != s.Hash() {
 			return "", restarts, nil, fmt.Errorf("entry %d: replay from scratch gives %s, running state %s", i, fresh.Hash(), s.Hash())
 		}
-		s = fresh
+		s, snap = fresh, nil
 	}
 	return s.Hash(), restarts, counts, nil
+}
+
+// bucketFiles returns the files of the given buckets in snap.
+func bucketFiles(snap SnapshotFiles, buckets []byte) SnapshotFiles {
+	out := SnapshotFiles{}
+	for _, b := range buckets {
+		if data, ok := snap[BucketPath(b)]; ok {
+			out[BucketPath(b)] = data
+		}
+	}
+	return out
 }
 
 func readStream(path string) ([]Entry, error) {

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
 
 	"github.com/writ-dev/writ/schemas"
 )
@@ -20,10 +18,11 @@ import (
 //	buckets/<xx>.json    the instances of bucket xx (two hex digits), sorted
 //	                     by id, one JSON array
 //
-// Restoring reads only head.json; a bucket is read the first time one of
-// its instances is needed. The head's bucket hashes are the leaves of the
-// state hash's Merkle tree, so the head alone proves the state hash, and
-// each bucket is checked against its leaf when it is read. The cost of
+// Restoring reads only head.json (RestoreHead); the caller restores a
+// bucket before the first call that needs one of its instances (see
+// restore.go). The head's bucket hashes are the leaves of the state hash's
+// Merkle tree, so the head alone proves the state hash, and each bucket is
+// checked against its leaf when it is restored. The cost of
 // restoring, and of writing the next snapshot after a few entries, does
 // not grow with the number of instances or the length of the history.
 
@@ -75,16 +74,12 @@ func (s State) Snapshot() (SnapshotFiles, error) {
 // SnapshotSince returns the files of the state's snapshot that differ from
 // the snapshot whose head file is prev: the head, every bucket whose hash
 // changed, and (deleted) the buckets that are now empty. With a nil or
-// unreadable prev it returns every file. Buckets not loaded from a
-// restored snapshot are read if they changed; a read failure is returned.
+// unreadable prev it returns every file. A bucket not restored from the
+// snapshot s came from must be written when prev does not record it
+// unchanged: SnapshotNeeds names those buckets, and SnapshotSince returns
+// a *MissingBucketError for the first one s lacks.
 func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string, err error) {
-	var old map[string]bucketInfo
-	if prev != nil {
-		var h snapshotHead
-		if json.Unmarshal(prev, &h) == nil && h.Version == snapshotVersion {
-			old = h.Buckets
-		}
-	}
+	old := prevBuckets(prev)
 	head := snapshotHead{Version: snapshotVersion, Hash: s.Hash(), Rules: s.rules, Clock: s.clock, Entries: s.entries,
 		Buckets: map[string]bucketInfo{}}
 	files = SnapshotFiles{}
@@ -100,9 +95,9 @@ func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string
 			continue
 		}
 		if s.unloaded.has(b) {
-			// Not read since the restore, so unchanged since: written only
+			// Not restored, so unchanged since the restore: written only
 			// if prev is another snapshot.
-			head.Buckets[name] = bucketInfo{Hash: hash, Instances: s.lazy.count[b]}
+			head.Buckets[name] = bucketInfo{Hash: hash, Instances: s.head.count[b]}
 			if existed && was == head.Buckets[name] {
 				continue
 			}
@@ -132,18 +127,43 @@ func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string
 // bucketInstances returns copies of the instances of bucket b, sorted by
 // id.
 func (s State) bucketInstances(b byte) ([]*Instance, error) {
-	items := s.bucket(b).items
 	if s.unloaded.has(b) {
-		var err error
-		if items, err = s.lazy.bucket(b); err != nil {
-			return nil, err
-		}
+		return nil, &MissingBucketError{Bucket: b}
 	}
+	items := s.bucket(b).items
 	out := make([]*Instance, len(items))
 	for i, st := range items {
 		out[i] = st.instance()
 	}
 	return out, nil
+}
+
+// SnapshotNeeds returns the buckets that SnapshotSince(prev) must write
+// and that were not restored: those prev does not record with the same
+// hash and size. Restore them (WithBuckets) before calling SnapshotSince.
+func (s State) SnapshotNeeds(prev []byte) []byte {
+	old := prevBuckets(prev)
+	var set bucketSet
+	for _, b := range s.Unrestored() {
+		name := hex.EncodeToString([]byte{b})
+		if was, ok := old[name]; !ok || was != (bucketInfo{Hash: s.head.want[b], Instances: s.head.count[b]}) {
+			set.set(b)
+		}
+	}
+	return set.list()
+}
+
+// prevBuckets returns the buckets a snapshot head file records, nil if
+// prev is nil or not a head of this version.
+func prevBuckets(prev []byte) map[string]bucketInfo {
+	if prev == nil {
+		return nil
+	}
+	var h snapshotHead
+	if json.Unmarshal(prev, &h) != nil || h.Version != snapshotVersion {
+		return nil
+	}
+	return h.Buckets
 }
 
 func encodeJSON(v any) ([]byte, error) {
@@ -154,214 +174,4 @@ func encodeJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// Restore rebuilds a state from all of its snapshot's files, reading
-// every bucket, and checks it against the hash the snapshot recorded.
-func Restore(files SnapshotFiles) (State, error) {
-	s, err := RestoreLazy(files[SnapshotHead], func(path string) ([]byte, error) {
-		data, ok := files[path]
-		if !ok {
-			return nil, fmt.Errorf("no file %s", path)
-		}
-		return data, nil
-	})
-	if err != nil {
-		return s, err
-	}
-	return s.Load()
-}
-
-// RestoreLazy rebuilds a state from a snapshot's head file and checks that
-// the rules, clock, entry count and bucket hashes it records give the
-// state hash it records. Buckets are read through read (called with
-// BucketPath) the first time they are needed, and checked against their
-// recorded hash then. Call Preload or Load to get a failing read as an
-// error; a State method that needs a bucket that cannot be read panics.
-func RestoreLazy(head []byte, read func(path string) ([]byte, error)) (State, error) {
-	if head == nil {
-		return State{}, fmt.Errorf("restore snapshot: %w: no %s", ErrSnapshotFormat, SnapshotHead)
-	}
-	var version struct {
-		Version int `json:"version"`
-	}
-	if err := json.Unmarshal(head, &version); err == nil && version.Version != snapshotVersion {
-		return State{}, fmt.Errorf("restore snapshot: %w: version %d, want %d", ErrSnapshotFormat, version.Version, snapshotVersion)
-	}
-	var h snapshotHead
-	dec := json.NewDecoder(bytes.NewReader(head))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&h); err != nil {
-		return State{}, fmt.Errorf("restore snapshot: %s: %w", SnapshotHead, err)
-	}
-	if h.Version != snapshotVersion {
-		return State{}, fmt.Errorf("restore snapshot: version %d, want %d", h.Version, snapshotVersion)
-	}
-	s := NewState()
-	if h.Rules != nil {
-		hash, err := HashRules(h.Rules)
-		if err != nil {
-			return State{}, fmt.Errorf("restore snapshot: %w", err)
-		}
-		s.rules, s.rulesHash = h.Rules, hash
-	}
-	s.clock, s.entries = h.Clock, h.Entries
-	src := &lazySource{read: read}
-	for name, info := range h.Buckets {
-		raw, err := hex.DecodeString(name)
-		if err != nil || len(raw) != 1 || name != strings.ToLower(name) {
-			return State{}, fmt.Errorf("restore snapshot: bucket %q is not two hex digits", name)
-		}
-		if info.Instances < 1 || !strings.HasPrefix(info.Hash, "sha256:") || info.Hash == emptyBucket {
-			return State{}, fmt.Errorf("restore snapshot: bucket %s: bad hash %q or size %d", name, info.Hash, info.Instances)
-		}
-		b := raw[0]
-		src.want[b], src.count[b] = info.Hash, info.Instances
-		s.unloaded.set(b)
-	}
-	for g := range s.groups {
-		grp := *emptyGroup
-		for i := range grp.buckets {
-			if b := byte(g<<4 | i); s.unloaded.has(b) {
-				grp.buckets[i] = &bucket{hash: src.want[b]}
-			}
-		}
-		grp.hash = grp.sum()
-		s.groups[g] = &grp
-	}
-	if got := s.Hash(); got != h.Hash {
-		return State{}, fmt.Errorf("restore snapshot: rebuilt state hashes to %s, snapshot says %s", got, h.Hash)
-	}
-	if s.unloaded != (bucketSet{}) {
-		s.lazy = src
-	}
-	return s, nil
-}
-
-// Preload reads the buckets of the named instances, so that later calls
-// need no reads; it returns the first read that fails.
-func (s State) Preload(ids ...string) error {
-	for _, id := range ids {
-		if b := bucketOf(id); s.unloaded.has(b) {
-			if _, err := s.lazy.bucket(b); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// Load returns the state with every bucket read, or the first read that
-// fails.
-func (s State) Load() (State, error) {
-	for b := range 256 {
-		if s.unloaded.has(byte(b)) {
-			if _, err := s.lazy.bucket(byte(b)); err != nil {
-				return s, err
-			}
-			s = s.materialize(byte(b))
-		}
-	}
-	return s, nil
-}
-
-// materialize moves bucket b from the lazy source into the instance tree.
-func (s State) materialize(b byte) State {
-	if !s.unloaded.has(b) {
-		return s
-	}
-	g := *s.group(int(b >> 4))
-	// The items hash to the recorded bucket hash, so no hash changes.
-	g.buckets[b&15] = &bucket{hash: g.buckets[b&15].hash, items: s.lazy.mustBucket(b)}
-	s.groups[b>>4] = &g
-	s.unloaded.clear(b)
-	if s.unloaded == (bucketSet{}) {
-		s.lazy = nil
-	}
-	return s
-}
-
-// bucketSet is a set of bucket numbers.
-type bucketSet [4]uint64
-
-func (bs *bucketSet) has(b byte) bool { return bs[b>>6]&(1<<(b&63)) != 0 }
-func (bs *bucketSet) set(b byte)      { bs[b>>6] |= 1 << (b & 63) }
-func (bs *bucketSet) clear(b byte)    { bs[b>>6] &^= 1 << (b & 63) }
-
-// lazySource is a restored snapshot's buckets, read once on first use and
-// shared by every State derived from the restored one (their content is
-// fixed by the recorded hashes, so sharing is safe).
-type lazySource struct {
-	read    func(path string) ([]byte, error)
-	want    [256]string
-	count   [256]int
-	buckets [256]lazyBucket
-}
-
-type lazyBucket struct {
-	once  sync.Once
-	items []stored // sorted by id
-	err   error
-}
-
-// bucket reads, decodes and checks bucket b once.
-func (src *lazySource) bucket(b byte) ([]stored, error) {
-	lb := &src.buckets[b]
-	lb.once.Do(func() { lb.items, lb.err = src.decode(b) })
-	return lb.items, lb.err
-}
-
-// mustBucket is bucket for State methods that cannot return an error.
-func (src *lazySource) mustBucket(b byte) []stored {
-	items, err := src.bucket(b)
-	if err != nil {
-		panic(fmt.Sprintf("reconciler: %v (Preload or Load the state to get this as an error)", err))
-	}
-	return items
-}
-
-// find returns instance id of bucket b.
-func (src *lazySource) find(b byte, id string) (stored, bool) {
-	items := src.mustBucket(b)
-	i, ok := searchItems(items, id)
-	if !ok {
-		return stored{}, false
-	}
-	return items[i], true
-}
-
-func (src *lazySource) decode(b byte) ([]stored, error) {
-	path := BucketPath(b)
-	data, err := src.read(path)
-	if err != nil {
-		return nil, fmt.Errorf("restore snapshot: %s: %w", path, err)
-	}
-	var insts []*Instance
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&insts); err != nil {
-		return nil, fmt.Errorf("restore snapshot: %s: %w", path, err)
-	}
-	if len(insts) != src.count[b] {
-		return nil, fmt.Errorf("restore snapshot: %s holds %d instances, the head says %d", path, len(insts), src.count[b])
-	}
-	items := make([]stored, len(insts))
-	for i, in := range insts {
-		switch {
-		case in == nil || in.ID == "":
-			return nil, fmt.Errorf("restore snapshot: %s: instance %d has no id", path, i)
-		case bucketOf(in.ID) != b:
-			return nil, fmt.Errorf("restore snapshot: %s: instance %q belongs to another bucket", path, in.ID)
-		case i > 0 && in.ID <= insts[i-1].ID:
-			return nil, fmt.Errorf("restore snapshot: %s: instances are not sorted by id at %q", path, in.ID)
-		}
-		// A null keys map reads as empty, as Apply keeps it.
-		keys := keysOf(in.Keys)
-		in.Keys = nil
-		items[i] = newStored(in, keys)
-	}
-	if got := hashBucket(items); got != src.want[b] {
-		return nil, fmt.Errorf("restore snapshot: %s hashes to %s, the head says %s", path, got, src.want[b])
-	}
-	return items, nil
 }

@@ -78,9 +78,10 @@ type State struct {
 	groups  [16]*group
 	clock   Stamp
 	entries uint64
-	// lazy holds the buckets of a restored snapshot that have not been
-	// read yet; unloaded marks which of them have no items yet.
-	lazy     *lazySource
+	// head is what the snapshot this State was restored from recorded
+	// about its buckets; unloaded marks the buckets not restored yet
+	// (their items are nil). See restore.go.
+	head     *restoredHead
 	unloaded bucketSet
 }
 
@@ -92,9 +93,9 @@ type group struct {
 
 // bucket is the instances whose id hashes to one bucket number.
 type bucket struct {
-	// hash is hashBucket(items), or the recorded hash while unloaded.
+	// hash is hashBucket(items), or the recorded hash while not restored.
 	hash  string
-	items []stored // sorted by id; nil while unloaded
+	items []stored // sorted by id; nil while not restored
 }
 
 // stored is what a bucket holds for one instance: the instance without its
@@ -261,7 +262,7 @@ func (s State) Len() int {
 	n := 0
 	for b := range 256 {
 		if s.unloaded.has(byte(b)) {
-			n += s.lazy.count[b]
+			n += s.head.count[b]
 		} else {
 			n += len(s.bucket(byte(b)).items)
 		}
@@ -280,61 +281,68 @@ func searchItems(items []stored, id string) (int, bool) {
 }
 
 // lookup returns the named instance of bucket b (which must be
-// bucketOf(id)) as stored, reading the bucket from a restored snapshot if
-// it is not loaded yet.
-func (s State) lookup(b byte, id string) (stored, bool) {
+// bucketOf(id)) as stored, or a *MissingBucketError when b was not
+// restored from the snapshot s came from.
+func (s State) lookup(b byte, id string) (stored, bool, error) {
 	if s.unloaded.has(b) {
-		return s.lazy.find(b, id)
+		return stored{}, false, &MissingBucketError{Bucket: b, Instance: id}
 	}
 	items := s.bucket(b).items
 	i, ok := searchItems(items, id)
 	if !ok {
-		return stored{}, false
+		return stored{}, false, nil
 	}
-	return items[i], true
+	return items[i], true, nil
 }
 
-// Instance returns a copy of the named instance.
-func (s State) Instance(id string) (*Instance, bool) {
-	st, ok := s.lookup(bucketOf(id), id)
+// Instance returns a copy of the named instance, and whether it exists.
+// When its bucket was not restored from the snapshot s came from, it
+// returns a *MissingBucketError (see Missing and WithBuckets).
+func (s State) Instance(id string) (*Instance, bool, error) {
+	st, ok, err := s.lookup(bucketOf(id), id)
 	if !ok {
-		return nil, false
+		return nil, false, err
 	}
-	return st.instance(), true
+	return st.instance(), true, nil
 }
 
 // InstanceHash returns the hash of the named instance, or BaseStateNone if
-// it does not exist. Proposals put this value in base_state.
-func (s State) InstanceHash(id string) string {
-	st, ok := s.lookup(bucketOf(id), id)
-	if !ok {
-		return schemas.BaseStateNone
+// it does not exist. Proposals put this value in base_state. When its
+// bucket was not restored, it returns a *MissingBucketError.
+func (s State) InstanceHash(id string) (string, error) {
+	st, ok, err := s.lookup(bucketOf(id), id)
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
+		return schemas.BaseStateNone, nil
 	}
-	return st.hash
+	return st.hash, nil
 }
 
-// Instances returns copies of every instance, sorted by id.
-func (s State) Instances() []*Instance {
+// Instances returns copies of every instance, sorted by id. When a bucket
+// was not restored, it returns a *MissingBucketError for the first one
+// (Unrestored lists them all).
+func (s State) Instances() ([]*Instance, error) {
+	if missing := s.Unrestored(); len(missing) > 0 {
+		return nil, &MissingBucketError{Bucket: missing[0]}
+	}
 	out := make([]*Instance, 0, s.Len())
 	for b := range 256 {
-		items := s.bucket(byte(b)).items
-		if s.unloaded.has(byte(b)) {
-			items = s.lazy.mustBucket(byte(b))
-		}
-		for _, st := range items {
+		for _, st := range s.bucket(byte(b)).items {
 			out = append(out, st.instance())
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	return out, nil
 }
 
 // with returns a copy of s with st stored in bucket b (bucketOf of its
 // id), replacing any instance with the same id, and the bucket and its
 // group rehashed. It copies one bucket's items and one group; the cost
-// does not grow with the number of instances beyond a 1/256 share.
+// does not grow with the number of instances beyond a 1/256 share. Bucket
+// b must be restored (lookup succeeded).
 func (s State) with(b byte, st stored) State {
-	s = s.materialize(b)
 	old := s.group(int(b >> 4))
 	prev := old.buckets[b&15].items
 	i, found := searchItems(prev, st.inst.ID)

@@ -38,17 +38,19 @@ type GateResult struct {
 
 // Gate judges a proposal against a state. It is pure: it runs Apply on a
 // copy of the state and never writes. hlc is the timestamp the entry would
-// carry; signatures are judged again at its time (see Pending.holdAt).
-func Gate(s core.State, p Pending, hlc core.HLC) GateResult {
+// carry; signatures are judged again at its time (see Pending.holdAt). The
+// error means s lacks the snapshot bucket of p's instance (restore
+// p.Needs(s) first, see Engine.RestoreBuckets); it is not a verdict.
+func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) {
 	p = p.holdAt(hlc)
 	r := GateResult{Pending: p}
 	switch {
 	case p.Merged:
 		r.Verdict, r.Reason = VerdictMerged, "already applied: the branch head is on main"
-		return r
+		return r, nil
 	case len(p.Problems) > 0:
 		r.Verdict, r.Reason = VerdictRefused, strings.Join(p.Problems, "; ")
-		return r
+		return r, nil
 	}
 	r.Entry = core.Entry{
 		Kind: core.KindTransition, HLC: hlc, Signer: p.Proposer, CoAuthors: p.CoAuthors, IdemKey: p.Proposal.IdemKey,
@@ -58,7 +60,10 @@ func Gate(s core.State, p Pending, hlc core.HLC) GateResult {
 	if p.IsRules() {
 		r.Entry.Kind, r.Entry.Rules = core.KindRules, p.Rules
 	}
-	_, r.Outcome = core.Apply(s, r.Entry)
+	var err error
+	if _, r.Outcome, err = core.Apply(s, r.Entry); err != nil {
+		return r, fmt.Errorf("gate %s: %w", p.Branch, err)
+	}
 	r.Reason = r.Outcome.Reason
 	switch r.Outcome.Status {
 	case core.StatusApplied:
@@ -70,26 +75,27 @@ func Gate(s core.State, p Pending, hlc core.HLC) GateResult {
 		if r.Outcome.Policy != nil && r.Outcome.Status == core.StatusRefused {
 			reject := r.Entry
 			reject.Kind = core.KindReject
-			if _, out := core.Apply(s, reject); out.Status == core.StatusRejected {
+			_, out, err := core.Apply(s, reject)
+			if err != nil {
+				return r, fmt.Errorf("gate %s: %w", p.Branch, err)
+			}
+			if out.Status == core.StatusRejected {
 				r.Entry, r.Outcome, r.Verdict = reject, out, VerdictRejected
 				r.Reason = "rejected: " + out.Policy.Description
 			}
 		}
 	}
-	return r
+	return r, nil
 }
 
-// Preload reads from s's checkpoint what Gate(s, p, …) will need (the
-// bucket of p's instance), so that a checkpoint that does not read is an
-// error here rather than a panic in Gate.
-func (p Pending) Preload(s core.State) error {
+// Needs returns the snapshot buckets Gate(s, p, …) needs that s has not
+// restored (the bucket of p's instance): restore them with
+// Engine.RestoreBuckets before calling Gate.
+func (p Pending) Needs(s core.State) []byte {
 	if p.Proposal == nil {
 		return nil
 	}
-	if err := s.Preload(p.Proposal.Instance); err != nil {
-		return fmt.Errorf("load state: %w", err)
-	}
-	return nil
+	return s.Missing(p.Proposal.Instance)
 }
 
 // ChangedFiles lists every path the proposal adds, changes or removes,

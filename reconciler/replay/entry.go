@@ -179,7 +179,10 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 			return Verified{}, s, p.tamper("%v", p.laterErr)
 		}
 	}
-	next, out := core.Apply(s, rec.Entry)
+	next, out, err := core.Apply(s, rec.Entry)
+	if err != nil {
+		return Verified{}, s, p.tamper("%v", err)
+	}
 	want := core.StatusApplied
 	if rec.Entry.Kind == core.KindReject {
 		want = core.StatusRejected

@@ -162,9 +162,11 @@ func (r *replayer) step(run *foldRun, st *stepState, p *prepared, pl *pipeline) 
 			return err
 		}
 	}
-	if err := preload(st.state, p, run.checkpoint); err != nil {
+	restored, err := r.restoreFor(st.state, p, run.checkpoint)
+	if err != nil {
 		return err
 	}
+	st.state = restored
 	ent, next, err := r.apply(p, st)
 	if err != nil {
 		return err

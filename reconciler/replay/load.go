@@ -12,13 +12,11 @@ import (
 
 // restore rebuilds the checkpoint's state and checks that the reconciler
 // signed it, as restoreCheckpoint does. Only the snapshot's head is read
-// here: the state reads a bucket of instances from the checkpoint commit
-// the first time it needs one (see core.RestoreLazy), so restoring
-// costs the same at any length of history.
+// here (core.RestoreHead): the buckets of instances are read from the
+// checkpoint commit and restored by whoever needs them next
+// (RestoreBuckets), so restoring costs the same at any length of history.
 func (e *Replayer) restore(cp gitstore.Checkpoint, read *objectReader) (core.State, error) {
-	s, err := core.RestoreLazy(cp.Head, func(path string) ([]byte, error) {
-		return e.Store.ReadCheckpointFile(cp, path)
-	})
+	s, err := core.RestoreHead(cp.Head)
 	if err != nil {
 		return s, fmt.Errorf("checkpoint %s: %w", shortHash(cp.Commit.String()), err)
 	}

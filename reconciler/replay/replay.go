@@ -337,9 +337,11 @@ func (v *Checker) Entry(s core.State, c *object.Commit, index int) (Verified, co
 			st.parentTree = pc.TreeHash
 		}
 	}
-	if err := preload(s, p, v.checkpoint); err != nil {
+	s, err := v.r.restoreFor(s, p, v.checkpoint)
+	if err != nil {
 		return Verified{}, s, err
 	}
+	st.state = s
 	ent, next, err := v.r.apply(p, &st)
 	if err != nil {
 		return Verified{}, s, err
@@ -350,17 +352,19 @@ func (v *Checker) Entry(s core.State, c *object.Commit, index int) (Verified, co
 	return ent, next, nil
 }
 
-// preload reads, from the checkpoint a state was restored from, the bucket
-// of the instance entry p applies to, so a checkpoint that does not read
-// is an error naming that checkpoint rather than a panic in Apply.
-func preload(s core.State, p *prepared, checkpoint plumbing.Hash) error {
-	if p.readErr != nil || p.early != nil || p.rec.Entry.Proposal == nil {
-		return nil
+// restoreFor returns s with the snapshot buckets entry p needs restored
+// from the checkpoint s was restored from (core.State.Needs), so that a
+// checkpoint that does not read is a TamperError naming that checkpoint
+// before Apply runs.
+func (r *replayer) restoreFor(s core.State, p *prepared, checkpoint plumbing.Hash) (core.State, error) {
+	if p.readErr != nil || p.early != nil {
+		return s, nil
 	}
-	if err := s.Preload(p.rec.Entry.Proposal.Instance); err != nil {
-		return &TamperError{Commit: checkpoint, Index: p.index, Reason: "checkpoint: " + err.Error()}
+	next, err := RestoreBuckets(r.engine.Store, s, checkpoint, s.Needs(p.rec.Entry))
+	if err != nil {
+		return s, &TamperError{Commit: checkpoint, Index: p.index, Reason: "checkpoint: " + err.Error()}
 	}
-	return nil
+	return next, nil
 }
 
 // guessRing is the key ring most entries of a whole-history replay are

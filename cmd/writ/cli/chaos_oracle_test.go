@@ -33,7 +33,10 @@ func oracleState(t testing.TB, g *gitEnv, repo string) (string, int) {
 		if e.Kind == core.KindGenesis || e.Kind == core.KindRules {
 			e.Rules = oracleRules(t, g, repo, commit)
 		}
-		next, o := core.Apply(st, e)
+		next, o, err := core.Apply(st, e)
+		if err != nil {
+			t.Fatalf("oracle: entry %d (%s): %v", n, commit, err)
+		}
 		if o.Status != core.StatusApplied && o.Status != core.StatusRejected {
 			t.Fatalf("oracle: entry %d (%s, %s) is %s: %s", n, commit, e.Kind, o.Status, o.Reason)
 		}

@@ -124,11 +124,17 @@ func forgeRulesEntry(t *testing.T, repo, name string, files map[string][]byte) p
 	if p.Rules, err = intake.LoadRulesChanged(store, res.Head, p.Files, p.Deleted); err != nil {
 		t.Fatal(err)
 	}
-	g := reconciler.Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, res.State.Clock().HLC.Wall+1000))
+	g, err := reconciler.Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, res.State.Clock().HLC.Wall+1000))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if g.Verdict != reconciler.VerdictReady {
 		t.Fatalf("the forged change is not ready: %s: %s", g.Verdict, g.Reason)
 	}
-	next, out := core.Apply(res.State, g.Entry)
+	next, out, err := core.Apply(res.State, g.Entry)
+	if err != nil {
+		t.Fatal(err)
+	}
 	msg, err := wal.Encode(wal.Record{Entry: g.Entry, ProposalPath: p.Path, ProposalHead: p.Head.String(),
 		RulesHash: next.RulesHash(), Guards: out.Guards, Summary: out.Reason, StatePre: res.State.Hash(), StatePost: next.Hash(),
 		InstancePre: out.InstancePre, InstancePost: out.InstancePost})

@@ -63,10 +63,14 @@ func (a *app) printGate(e *reconciler.Engine, name string, exit, asJSON bool) er
 	if err != nil {
 		return err
 	}
-	if err := p.Preload(res.State); err != nil {
+	state, err := e.RestoreBuckets(res.State, res.Checkpoint, p.Needs(res.State))
+	if err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	g, err := reconciler.Gate(state, p, core.NextHLC(state.Clock().HLC, a.now().UnixMilli()))
+	if err != nil {
 		return err
 	}
-	g := reconciler.Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, a.now().UnixMilli()))
 	if asJSON {
 		enc := json.NewEncoder(a.out)
 		enc.SetIndent("", "  ")

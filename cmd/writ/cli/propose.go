@@ -124,10 +124,15 @@ func (a *app) defaultWorkflow(e *reconciler.Engine, instance string) (string, er
 	if err != nil {
 		return "", err
 	}
-	if err := res.State.Preload(instance); err != nil {
+	state, err := e.RestoreBuckets(res.State, res.Checkpoint, res.State.Missing(instance))
+	if err != nil {
 		return "", fmt.Errorf("load state: %w", err)
 	}
-	if in, ok := res.State.Instance(instance); ok {
+	in, ok, err := state.Instance(instance)
+	if err != nil {
+		return "", fmt.Errorf("load state: %w", err)
+	}
+	if ok {
 		return in.Workflow, nil
 	}
 	wfs := res.State.Rules().Workflows

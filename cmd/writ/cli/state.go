@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/writ-dev/writ/cmd/writ/internal/index"
 	"github.com/writ-dev/writ/reconciler/core"
 )
 
@@ -31,7 +32,13 @@ instance index.`,
 			if err != nil {
 				return err
 			}
-			idx, err := core.NewIndex(res.State)
+			// Every instance is listed: restore every bucket of the
+			// checkpoint the state came from.
+			state, err := e.RestoreBuckets(res.State, res.Checkpoint, res.State.Unrestored())
+			if err != nil {
+				return fmt.Errorf("load state: %w", err)
+			}
+			idx, err := index.New(state)
 			if err != nil {
 				return err
 			}
@@ -54,7 +61,11 @@ instance index.`,
 				if inState != "" && in.State != inState {
 					continue
 				}
-				rows = append(rows, row{in, res.State.InstanceHash(in.ID)})
+				hash, err := state.InstanceHash(in.ID)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, row{in, hash})
 			}
 			if asJSON {
 				enc := json.NewEncoder(a.out)

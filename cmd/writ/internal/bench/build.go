@@ -328,8 +328,13 @@ func (b *builder) commit(identity string, tree plumbing.Hash, parents []plumbing
 // entry proposes, decides and applies one step, as propose, approve and
 // reconcile would.
 func (b *builder) entry(st step) error {
+	// b.state was folded from genesis, so it holds every bucket.
+	base, err := b.state.InstanceHash(st.instance)
+	if err != nil {
+		return err
+	}
 	p := schemas.Proposal{Instance: st.instance, Workflow: "release", Transition: st.transition,
-		BaseState: b.state.InstanceHash(st.instance), Inputs: st.inputs, Owner: st.owner, Justification: st.justification}
+		BaseState: base, Inputs: st.inputs, Owner: st.owner, Justification: st.justification}
 	p.IdemKey = reconciler.DeriveIdemKey(p)
 	branch := schemas.ProposalBranch(p.Instance, p.Transition+"-"+strings.TrimPrefix(p.IdemKey, "k-")[:8])
 	path, err := schemas.ProposalPathOfBranch(branch)
@@ -378,11 +383,17 @@ func (b *builder) entry(st step) error {
 		pend.Head = h
 		b.decisions++
 	}
-	g := reconciler.Gate(b.state, pend, core.NextHLC(b.state.Clock().HLC, b.now().UnixMilli()))
+	g, err := reconciler.Gate(b.state, pend, core.NextHLC(b.state.Clock().HLC, b.now().UnixMilli()))
+	if err != nil {
+		return err
+	}
 	if g.Verdict != st.want {
 		return fmt.Errorf("gate says %s (%s), want %s", g.Verdict, g.Reason, st.want)
 	}
-	next, out := core.Apply(b.state, g.Entry)
+	next, out, err := core.Apply(b.state, g.Entry)
+	if err != nil {
+		return err
+	}
 	if !out.Status.Changed() {
 		return fmt.Errorf("gate said %s but apply says %s: %s", g.Verdict, out.Status, out.Reason)
 	}

@@ -1,10 +1,16 @@
-package core
+// Package index is the in-memory instance index behind `writ state
+// --workflow/--state`: a go-memdb database built from a core.State. It is
+// a cache of one state for one query command, never an input to
+// core.Apply, so it lives next to its user, not in the core.
+package index
 
 import (
 	"fmt"
 	"sort"
 
 	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/writ-dev/writ/reconciler/core"
 )
 
 // instancesTable is the go-memdb table of instances.
@@ -32,17 +38,20 @@ type Index struct {
 	db *memdb.MemDB
 }
 
-// NewIndex builds an index of every instance in s.
-func NewIndex(s State) (*Index, error) {
+// New builds an index of every instance in s. Every bucket of s must be
+// restored (s.Unrestored() empty); otherwise the error is the
+// *core.MissingBucketError of the first one.
+func New(s core.State) (*Index, error) {
 	db, err := memdb.NewMemDB(indexSchema)
 	if err != nil {
 		return nil, fmt.Errorf("instance index: %w", err)
 	}
-	if s, err = s.Load(); err != nil {
+	all, err := s.Instances()
+	if err != nil {
 		return nil, fmt.Errorf("instance index: %w", err)
 	}
 	txn := db.Txn(true)
-	for _, in := range s.Instances() {
+	for _, in := range all {
 		if err := txn.Insert(instancesTable, in); err != nil {
 			txn.Abort()
 			return nil, fmt.Errorf("instance index: insert %s: %w", in.ID, err)
@@ -54,32 +63,32 @@ func NewIndex(s State) (*Index, error) {
 
 // By returns the instances whose field (one of "workflow", "state",
 // "owner", "id") equals value, sorted by id.
-func (x *Index) By(field, value string) ([]*Instance, error) {
+func (x *Index) By(field, value string) ([]*core.Instance, error) {
 	it, err := x.db.Txn(false).Get(instancesTable, field, value)
 	if err != nil {
 		return nil, fmt.Errorf("instance index: query %s=%q: %w", field, value, err)
 	}
-	var out []*Instance
+	var out []*core.Instance
 	for obj := it.Next(); obj != nil; obj = it.Next() {
-		out = append(out, obj.(*Instance))
+		out = append(out, obj.(*core.Instance))
 	}
 	sortInstances(out)
 	return out, nil
 }
 
 // All returns every indexed instance, sorted by id.
-func (x *Index) All() ([]*Instance, error) {
+func (x *Index) All() ([]*core.Instance, error) {
 	it, err := x.db.Txn(false).Get(instancesTable, "id")
 	if err != nil {
 		return nil, fmt.Errorf("instance index: %w", err)
 	}
-	var out []*Instance
+	var out []*core.Instance
 	for obj := it.Next(); obj != nil; obj = it.Next() {
-		out = append(out, obj.(*Instance))
+		out = append(out, obj.(*core.Instance))
 	}
 	return out, nil
 }
 
-func sortInstances(list []*Instance) {
+func sortInstances(list []*core.Instance) {
 	sort.Slice(list, func(i, j int) bool { return list[i].ID < list[j].ID })
 }

@@ -1,0 +1,244 @@
+package core
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Restoring a snapshot is explicit, in the manner of raft handing its
+// state machine the snapshot in Restore: RestoreHead rebuilds a state from
+// the head file alone, with every non-empty bucket recorded (its hash and
+// size) but not restored; the caller reads the bucket files a call needs
+// (Needs, Missing, SnapshotNeeds, Unrestored name them) and installs them
+// with WithBuckets. The core never reads anything itself: a call that
+// needs a bucket that was not restored returns a *MissingBucketError.
+
+// MissingBucketError means a state restored from a snapshot head lacks a
+// bucket that a call needs. Read the file BucketPath(Bucket) of the
+// snapshot the state was restored from and pass it to State.WithBuckets,
+// then call again.
+type MissingBucketError struct {
+	// Bucket is the bucket that was not restored.
+	Bucket byte
+	// Instance is the instance that was looked up in it, "" when the
+	// call needed the whole bucket (Instances, SnapshotSince).
+	Instance string
+}
+
+func (e *MissingBucketError) Error() string {
+	if e.Instance != "" {
+		return fmt.Sprintf("instance %q is in snapshot bucket %s, which was not restored: read it from the checkpoint and pass it to State.WithBuckets first",
+			e.Instance, BucketPath(e.Bucket))
+	}
+	return fmt.Sprintf("snapshot bucket %s was not restored: read it from the checkpoint and pass it to State.WithBuckets first", BucketPath(e.Bucket))
+}
+
+// restoredHead is what a snapshot's head recorded about each bucket. It is
+// fixed once RestoreHead built it and shared by every State derived from
+// the restored one.
+type restoredHead struct {
+	want  [256]string
+	count [256]int
+}
+
+// bucketSet is a set of bucket numbers.
+type bucketSet [4]uint64
+
+func (bs *bucketSet) has(b byte) bool { return bs[b>>6]&(1<<(b&63)) != 0 }
+func (bs *bucketSet) set(b byte)      { bs[b>>6] |= 1 << (b & 63) }
+func (bs *bucketSet) clear(b byte)    { bs[b>>6] &^= 1 << (b & 63) }
+
+// Restore rebuilds a state from all of its snapshot's files, restoring
+// every bucket, and checks it against the hash the snapshot recorded.
+func Restore(files SnapshotFiles) (State, error) {
+	s, err := RestoreHead(files[SnapshotHead])
+	if err != nil {
+		return s, err
+	}
+	if s, err = s.WithBuckets(files); err != nil {
+		return s, err
+	}
+	if missing := s.Unrestored(); len(missing) > 0 {
+		return s, fmt.Errorf("restore snapshot: no file %s", BucketPath(missing[0]))
+	}
+	return s, nil
+}
+
+// RestoreHead rebuilds a state from a snapshot's head file and checks that
+// the rules, clock, entry count and bucket hashes it records give the
+// state hash it records. No bucket is restored: Hash, Len, Rules, Clock
+// and Entries answer at once; a call that needs the instances of a bucket
+// returns a *MissingBucketError until WithBuckets installed it.
+func RestoreHead(head []byte) (State, error) {
+	if head == nil {
+		return State{}, fmt.Errorf("restore snapshot: %w: no %s", ErrSnapshotFormat, SnapshotHead)
+	}
+	var version struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal(head, &version); err == nil && version.Version != snapshotVersion {
+		return State{}, fmt.Errorf("restore snapshot: %w: version %d, want %d", ErrSnapshotFormat, version.Version, snapshotVersion)
+	}
+	var h snapshotHead
+	dec := json.NewDecoder(bytes.NewReader(head))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		return State{}, fmt.Errorf("restore snapshot: %s: %w", SnapshotHead, err)
+	}
+	if h.Version != snapshotVersion {
+		return State{}, fmt.Errorf("restore snapshot: version %d, want %d", h.Version, snapshotVersion)
+	}
+	s := NewState()
+	if h.Rules != nil {
+		hash, err := HashRules(h.Rules)
+		if err != nil {
+			return State{}, fmt.Errorf("restore snapshot: %w", err)
+		}
+		s.rules, s.rulesHash = h.Rules, hash
+	}
+	s.clock, s.entries = h.Clock, h.Entries
+	rh := &restoredHead{}
+	for name, info := range h.Buckets {
+		raw, err := hex.DecodeString(name)
+		if err != nil || len(raw) != 1 || name != strings.ToLower(name) {
+			return State{}, fmt.Errorf("restore snapshot: bucket %q is not two hex digits", name)
+		}
+		if info.Instances < 1 || !strings.HasPrefix(info.Hash, "sha256:") || info.Hash == emptyBucket {
+			return State{}, fmt.Errorf("restore snapshot: bucket %s: bad hash %q or size %d", name, info.Hash, info.Instances)
+		}
+		b := raw[0]
+		rh.want[b], rh.count[b] = info.Hash, info.Instances
+		s.unloaded.set(b)
+	}
+	for g := range s.groups {
+		grp := *emptyGroup
+		for i := range grp.buckets {
+			if b := byte(g<<4 | i); s.unloaded.has(b) {
+				grp.buckets[i] = &bucket{hash: rh.want[b]}
+			}
+		}
+		grp.hash = grp.sum()
+		s.groups[g] = &grp
+	}
+	if got := s.Hash(); got != h.Hash {
+		return State{}, fmt.Errorf("restore snapshot: rebuilt state hashes to %s, snapshot says %s", got, h.Hash)
+	}
+	if s.unloaded != (bucketSet{}) {
+		s.head = rh
+	}
+	return s, nil
+}
+
+// Missing returns, sorted and once each, the buckets that hold the named
+// instances and were not restored yet: the files (BucketPath) to read
+// before asking s about those instances.
+func (s State) Missing(ids ...string) []byte {
+	var set bucketSet
+	for _, id := range ids {
+		if b := bucketOf(id); s.unloaded.has(b) {
+			set.set(b)
+		}
+	}
+	return set.list()
+}
+
+// Needs returns the buckets Apply(s, e) needs that were not restored yet:
+// the bucket of the instance a transition or reject entry names. Genesis
+// and rules entries need none.
+func (s State) Needs(e Entry) []byte {
+	if (e.Kind != KindTransition && e.Kind != KindReject) || e.Proposal == nil {
+		return nil
+	}
+	return s.Missing(e.Proposal.Instance)
+}
+
+// Unrestored returns every bucket that was not restored yet, sorted.
+func (s State) Unrestored() []byte {
+	return s.unloaded.list()
+}
+
+// WithBuckets returns s with the bucket files given installed: files maps
+// BucketPath(b) to the bytes of that file in the snapshot s was restored
+// from. Each file is decoded and checked against the hash and size the
+// head recorded; the first that does not check is returned as an error
+// naming its path. Files of buckets s already holds, or that the head
+// recorded as empty, and other paths are ignored. s itself is not
+// changed.
+func (s State) WithBuckets(files SnapshotFiles) (State, error) {
+	for _, b := range s.Unrestored() {
+		data, ok := files[BucketPath(b)]
+		if !ok {
+			continue
+		}
+		items, err := s.head.decode(b, data)
+		if err != nil {
+			return s, err
+		}
+		s = s.install(b, items)
+	}
+	return s, nil
+}
+
+// install puts the restored items of bucket b into the instance tree.
+func (s State) install(b byte, items []stored) State {
+	g := *s.group(int(b >> 4))
+	// The items hash to the recorded bucket hash, so no hash changes.
+	g.buckets[b&15] = &bucket{hash: g.buckets[b&15].hash, items: items}
+	s.groups[b>>4] = &g
+	s.unloaded.clear(b)
+	if s.unloaded == (bucketSet{}) {
+		s.head = nil
+	}
+	return s
+}
+
+// list returns the set's members in order.
+func (bs *bucketSet) list() []byte {
+	if *bs == (bucketSet{}) {
+		return nil
+	}
+	var out []byte
+	for b := range 256 {
+		if bs.has(byte(b)) {
+			out = append(out, byte(b))
+		}
+	}
+	return out
+}
+
+// decode decodes bucket file data of bucket b and checks it against what
+// the head recorded.
+func (rh *restoredHead) decode(b byte, data []byte) ([]stored, error) {
+	path := BucketPath(b)
+	var insts []*Instance
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&insts); err != nil {
+		return nil, fmt.Errorf("restore snapshot: %s: %w", path, err)
+	}
+	if len(insts) != rh.count[b] {
+		return nil, fmt.Errorf("restore snapshot: %s holds %d instances, the head says %d", path, len(insts), rh.count[b])
+	}
+	items := make([]stored, len(insts))
+	for i, in := range insts {
+		switch {
+		case in == nil || in.ID == "":
+			return nil, fmt.Errorf("restore snapshot: %s: instance %d has no id", path, i)
+		case bucketOf(in.ID) != b:
+			return nil, fmt.Errorf("restore snapshot: %s: instance %q belongs to another bucket", path, in.ID)
+		case i > 0 && in.ID <= insts[i-1].ID:
+			return nil, fmt.Errorf("restore snapshot: %s: instances are not sorted by id at %q", path, in.ID)
+		}
+		// A null keys map reads as empty, as Apply keeps it.
+		keys := keysOf(in.Keys)
+		in.Keys = nil
+		items[i] = newStored(in, keys)
+	}
+	if got := hashBucket(items); got != rh.want[b] {
+		return nil, fmt.Errorf("restore snapshot: %s hashes to %s, the head says %s", path, got, rh.want[b])
+	}
+	return items, nil
+}
