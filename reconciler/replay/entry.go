@@ -195,10 +195,12 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 
 // proposal checks a merged proposal against its own signed commits: the
 // subject commit is signed by the proposer and holds exactly the recorded
-// bytes, and every decision is a commit signed by its decider, or a GitHub
-// review the reconciler attests by signing the entry. Signatures are
-// judged at the entry's clock, the time the reconciler attests it judged
-// them (see verifyNow), never at the dates the signers wrote. (The second
+// bytes, and every decision is a decision commit the gate would count
+// (intake.VerifyDecision, the one decision verifier) that agrees with the
+// entry's subject (intake.CheckDecisionSubject), or a GitHub review the
+// reconciler attests by signing the entry. Signatures are judged at the
+// entry's clock, the time the reconciler attests it judged them (see
+// intake.VerifyNow), never at the dates the signers wrote. (The second
 // parent and the merge's tree are checked apart.)
 func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 	rec := p.rec
@@ -257,20 +259,30 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		if err != nil {
 			return fmt.Errorf("decision by %s: commit %s: %w", d.Identity, d.Ref, err)
 		}
-		got, _, err := intake.ParseDecision(dc.Message)
+		got, _, err := intake.VerifyDecision(r.decisionCommit(dc), ring, seen)
 		if err != nil {
-			return fmt.Errorf("decision commit %s: %w", shortHash(d.Ref), err)
+			return fmt.Errorf("decision commit %s by %s: %w", shortHash(d.Ref), d.Identity, err)
 		}
-		sig, err := dc.verify(ring, seen)
-		if err != nil {
-			return fmt.Errorf("decision %w", err) // "decision commit <id>: ...": verify names the commit
+		if got != d {
+			return fmt.Errorf("decision commit %s (signed by %s) does not match the recorded %s by %s", shortHash(d.Ref), got.Identity, d.Verdict, d.Identity)
 		}
-		got.Ref = d.Ref
-		if sig.Identity != d.Identity || got != d {
-			return fmt.Errorf("decision commit %s (signed by %s) does not match the recorded %s by %s", shortHash(d.Ref), sig.Identity, d.Verdict, d.Identity)
+		if err := intake.CheckDecisionSubject(d, rec.Entry.Subject); err != nil {
+			return fmt.Errorf("decision commit %s by %s: %w", shortHash(d.Ref), d.Identity, err)
 		}
 	}
 	return nil
+}
+
+// decisionCommit is c as the decision verifier reads it, its first
+// parent's tree read through the replay's reader.
+func (r *replayer) decisionCommit(c *commitView) intake.DecisionCommit {
+	dc := intake.DecisionCommit{Hash: c.Hash, Message: c.Message, Parents: c.Parents, Tree: c.Tree, Verify: c.verify}
+	if len(c.Parents) > 0 {
+		if parent, err := r.read.commit(c.Parents[0]); err == nil {
+			dc.ParentTree = parent.Tree
+		}
+	}
+	return dc
 }
 
 // proposalFile returns the proposal file at the subject commit. When the

@@ -81,7 +81,7 @@ func (e *TamperError) Unwrap() error { return ErrTampered }
 // against their own signed commits, its tree must be its first parent's
 // plus the proposal file, what it merged must be what was approved (its
 // second parent descends from the proposal commit; a rules entry's rules
-// files are that commit's and hash to Writ-Content: see replay_merged.go),
+// files are that commit's and hash to Writ-Content: see merged.go),
 // it must apply, and the state hashes it records must match the replayed
 // ones. The first failure, in log order, stops the
 // replay with a *TamperError (or an error wrapping ErrRewritten).
