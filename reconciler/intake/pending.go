@@ -11,7 +11,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/gitstore/gitobj"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
@@ -383,7 +382,7 @@ func CheckProposal(rules *schemas.Bundle, path string, raw []byte) (*schemas.Pro
 // directory, and nil otherwise.
 func (e *Reader) notRegularAt(commit plumbing.Hash, path string) error {
 	mode, err := e.Store.FileMode(commit, path)
-	if err != nil || mode == gitobj.ModeDir {
+	if err != nil || mode == gitstore.ModeDir {
 		return nil
 	}
 	return gitstore.RegularFile(path, mode)
