@@ -33,10 +33,13 @@
 // proposal branch's commits, and BranchCommitsUntil does so without reading
 // main's history when the caller can recognise main's commits; IsAncestor
 // answers reachability. Every object
-// read, go-git's included, goes first through the gitobj subpackage, which
+// read, go-git's included, goes first through internal/gitobj, which
 // bisects mapped pack indexes instead of decoding them (go-git's first
-// read from a pack of a million objects costs tens of milliseconds); see
-// Objects. Decoding a commit still costs microseconds, so hot paths read
+// read from a pack of a million objects costs tens of milliseconds).
+// Replay's reads use it through FastReader (commits from raw bytes, first
+// parents from git's commit-graph) and TreeCheck (an entry's tree against
+// its first parent's, compared as raw tree objects); nothing outside
+// gitstore touches gitobj or the go-git repository. Decoding a commit still costs microseconds, so hot paths read
 // blobs by known path and keep what replay needs in the commit itself.
 //
 // Reads of what others push are bounded (limits.go): ReadFile refuses a

@@ -7,11 +7,14 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"github.com/writ-dev/writ/gitstore/gitobj"
+	"github.com/writ-dev/writ/gitstore/internal/gitobj"
 )
 
 // ModeFile is the mode of a regular, non-executable file in a git tree.
 const ModeFile = gitobj.ModeFile
+
+// ModeDir is the mode of a directory (a subtree) in a git tree.
+const ModeDir = gitobj.ModeDir
 
 // Entry is one non-directory entry of a tree: its full path, its mode as
 // git writes it ("100644", "100755", "120000", "160000") and its object.

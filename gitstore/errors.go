@@ -3,7 +3,7 @@ package gitstore
 import (
 	"errors"
 
-	"github.com/writ-dev/writ/gitstore/gitobj"
+	"github.com/writ-dev/writ/gitstore/internal/gitobj"
 )
 
 // Sentinel errors of the gitstore package. They are always returned wrapped

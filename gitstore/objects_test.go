@@ -16,7 +16,7 @@ import (
 func TestObjectsLooseAndPacked(t *testing.T) {
 	g := gittest.New(t)
 	s := newStore(t)
-	if s.Objects() == nil {
+	if s.raw == nil {
 		t.Fatal("no raw object reader")
 	}
 	hs := chain(t, s, 20)
@@ -47,7 +47,7 @@ func TestObjectsLooseAndPacked(t *testing.T) {
 		if _, err := s.Commit(missing); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("Commit of a missing object: %v, want ErrNotFound", err)
 		}
-		storer := s.Repository().Storer
+		storer := s.repo.Storer
 		if err := storer.HasEncodedObject(missing); err != plumbing.ErrObjectNotFound {
 			t.Fatalf("HasEncodedObject(missing) = %v", err)
 		}

@@ -14,7 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
-	"github.com/writ-dev/writ/gitstore/gitobj"
+	"github.com/writ-dev/writ/gitstore/internal/gitobj"
 )
 
 // Well-known refs of a control repo.
@@ -32,7 +32,7 @@ const defaultLockTimeout = 5 * time.Second
 
 // Store is a control repository on disk, read and written through go-git.
 //
-// Object reads go through a gitobj.Store (see Objects) before go-git.
+// Object reads go through a gitobj.Store (internal/gitobj) before go-git.
 //
 // Concurrency: a Store is safe for concurrent use by multiple goroutines.
 // go-git's object storage is not, so every object read or write is
@@ -106,22 +106,11 @@ func wrapRepo(dir string, repo *git.Repository) (*Store, error) {
 	return s, nil
 }
 
-// Objects returns the Store's raw object reader, or nil when the
-// repository's layout is one it cannot index (go-git then reads every
-// object). It is safe for concurrent use and needs no Store lock; the
-// Store owns it, so callers must not Close it.
-func (s *Store) Objects() *gitobj.Store { return s.raw }
-
 // Dir returns the directory the Store was opened with.
 func (s *Store) Dir() string { return s.dir }
 
 // GitDir returns the repository's git directory (".git" of a worktree).
 func (s *Store) GitDir() string { return s.gitDir }
-
-// Repository returns the underlying go-git repository. Access through it
-// bypasses the Store's mutex: only use it when no other goroutine uses the
-// Store.
-func (s *Store) Repository() *git.Repository { return s.repo }
 
 // Ref returns the commit a ref points to, resolving symbolic refs such as
 // HEAD. A missing ref (or an unborn branch) gives ErrNoRef.

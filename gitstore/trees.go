@@ -9,7 +9,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
-	"github.com/writ-dev/writ/gitstore/gitobj"
+	"github.com/writ-dev/writ/gitstore/internal/gitobj"
 )
 
 // emptyTree is the tree of no entries (a zero commit's tree).

@@ -340,7 +340,7 @@ func TestSignedWriteCommit(t *testing.T) {
 func TestEmptyTreeBase(t *testing.T) {
 	s := newStore(t)
 	c1 := mustCommit(t, s, 1, nil, map[string]string{"old/a": "1", "b": "2"})
-	if ok, _ := s.Objects().Has(emptyTreeHash); ok {
+	if ok, _ := s.raw.Has(emptyTreeHash); ok {
 		t.Fatal("the empty tree is stored: the test shows nothing")
 	}
 	h, err := s.WriteCommit(CommitRequest{Parents: []plumbing.Hash{c1}, BaseTree: emptyTreeHash,

@@ -134,17 +134,9 @@ func (e *Engine) configureGit(rules *schemas.Bundle) error {
 	if err := os.WriteFile(path, []byte(allowed), 0o644); err != nil {
 		return fmt.Errorf("write allowed signers: %w", err)
 	}
-	repo := e.Store.Repository()
-	cfg, err := repo.Config()
-	if err != nil {
-		return fmt.Errorf("read git config: %w", err)
-	}
-	cfg.Raw.Section("gpg").SetOption("format", "ssh")
-	cfg.Raw.Section("gpg").Subsection("ssh").SetOption("allowedSignersFile", path)
-	if err := repo.SetConfig(cfg); err != nil {
-		return fmt.Errorf("write git config: %w", err)
-	}
-	return nil
+	return e.Store.SetConfig(
+		gitstore.ConfigOption{Section: "gpg", Key: "format", Value: "ssh"},
+		gitstore.ConfigOption{Section: "gpg", Subsection: "ssh", Key: "allowedSignersFile", Value: path})
 }
 
 // readTemplate reads the rules files of a template (writ.yaml and

@@ -32,7 +32,7 @@ type remoteSetup struct {
 // addOrigin points a Store's "origin" remote at url.
 func addOrigin(t *testing.T, s *gitstore.Store, url string) {
 	t.Helper()
-	if _, err := s.Repository().CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url},
+	if err := s.AddRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url},
 		Fetch: []config.RefSpec{"+refs/heads/*:refs/remotes/origin/*"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestRemoteRewrittenMainIsRefused(t *testing.T) {
 		}
 	}
 	// A human accepts the rewrite: the dropped proposal is applied again.
-	if err := a.Store.Repository().Storer.RemoveReference("refs/remotes/origin/main"); err != nil {
+	if err := a.Store.DeleteRef("refs/remotes/origin/main"); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := a.ReconcileWith(context.Background(), opts)

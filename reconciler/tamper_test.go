@@ -57,7 +57,7 @@ func replaceHead(t *testing.T, e *Engine, head *object.Commit, req gitstore.Comm
 	if err := e.Store.CompareAndSwap(gitstore.MainRef, head.Hash, h); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Store.Repository().Storer.RemoveReference(plumbing.ReferenceName(gitstore.CheckpointRef)); err != nil {
+	if err := e.Store.DeleteRef(gitstore.CheckpointRef); err != nil {
 		t.Fatal(err)
 	}
 	return h

@@ -89,7 +89,7 @@ func releaseWith(t *testing.T, extra string) fs.FS {
 
 func addRemote(t *testing.T, s *gitstore.Store, url string) {
 	t.Helper()
-	if _, err := s.Repository().CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url},
+	if err := s.AddRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url},
 		Fetch: []config.RefSpec{"+refs/heads/*:refs/remotes/origin/*"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -20,10 +19,8 @@ func (p *Pending) dropContradictions() {
 	}
 	kept := p.Decisions[:0:0]
 	for _, d := range p.Decisions {
-		if d.Commit == p.Subject.Commit && d.Content != "" && d.Content != p.Subject.Content {
-			p.Ignored = append(p.Ignored, Ignored{Commit: d.Ref, Identity: d.Identity, Reason: fmt.Sprintf(
-				"names proposal commit %s but content %s, not that commit's content %s: decide again (writ approve)",
-				shortHash(d.Commit), d.Content, p.Subject.Content)})
+		if err := CheckDecisionSubject(d, p.Subject); err != nil {
+			p.Ignored = append(p.Ignored, Ignored{Commit: d.Ref, Identity: d.Identity, Reason: err.Error()})
 			continue
 		}
 		kept = append(kept, d)

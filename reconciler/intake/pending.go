@@ -11,7 +11,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/gitstore/gitobj"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
@@ -225,9 +224,8 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	touched := map[string]bool{}
 	for i, c := range walked.commits {
 		short := shortHash(c.Hash.String())
-		d, isDecision, derr := wal.ParseDecisionMessage(c.Message)
-		if isDecision {
-			p.addDecision(ring, e.now(), c, d, derr)
+		if d, isDecision, _ := wal.ParseDecisionMessage(c.Message); isDecision {
+			p.addDecision(ring, e.now(), c, d)
 			continue
 		}
 		v, err := VerifyNow(c, ring, e.now())
@@ -308,36 +306,16 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	return p
 }
 
-// addDecision verifies a decision commit and records it or the reason it
-// is ignored.
-func (p *Pending) addDecision(ring *signing.KeyRing, now time.Time, c *object.Commit, d policies.Decision, perr error) {
-	ign := func(reason string) {
-		p.Ignored = append(p.Ignored, Ignored{Commit: c.Hash.String(), Identity: d.Identity, Reason: reason})
-	}
-	if perr != nil {
-		ign("malformed decision: " + perr.Error())
-		return
-	}
-	v, err := VerifyNow(c, ring, now)
+// addDecision verifies a decision commit with the one decision verifier
+// (VerifyDecision) and records it or the reason it is ignored. d is what
+// its message says (for the identity an ignored decision claims).
+func (p *Pending) addDecision(ring *signing.KeyRing, now time.Time, c *object.Commit, d policies.Decision) {
+	got, v, err := VerifyDecision(CommitOf(c), ring, now)
 	if err != nil {
-		ign(fmt.Sprintf("signature: %v (%s)", err, SignatureHint(err)))
+		p.Ignored = append(p.Ignored, Ignored{Commit: c.Hash.String(), Identity: d.Identity, Reason: err.Error()})
 		return
 	}
-	if v.Identity != d.Identity {
-		ign(fmt.Sprintf("signed by %s but claims to be %s", v.Identity, d.Identity))
-		return
-	}
-	if c.NumParents() != 1 {
-		ign("a decision commit has exactly one parent")
-		return
-	}
-	parent, err := c.Parent(0)
-	if err != nil || parent.TreeHash != c.TreeHash {
-		ign("a decision commit may not change files")
-		return
-	}
-	d.Ref = c.Hash.String()
-	p.Decisions = append(p.Decisions, d)
+	p.Decisions = append(p.Decisions, got)
 	p.signed(c, v)
 }
 
@@ -397,7 +375,7 @@ func CheckProposal(rules *schemas.Bundle, path string, raw []byte) (*schemas.Pro
 // directory, and nil otherwise.
 func (e *Reader) notRegularAt(commit plumbing.Hash, path string) error {
 	mode, err := e.Store.FileMode(commit, path)
-	if err != nil || mode == gitobj.ModeDir {
+	if err != nil || mode == gitstore.ModeDir {
 		return nil
 	}
 	return gitstore.RegularFile(path, mode)

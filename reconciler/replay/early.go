@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 )
 
@@ -20,7 +21,7 @@ import (
 // are the guessed ones — the same key ring gives the same answer. Work
 // not finished when the walk ends is left to the workers, as before.
 type earlySigs struct {
-	read    *objectReader
+	read    *gitstore.FastReader
 	ring    *ringRef
 	queue   chan plumbing.Hash
 	done    atomic.Bool
@@ -37,7 +38,7 @@ type earlySig struct {
 
 // startEarlySigs starts verifying against ring on all cores but one (the
 // walk's); nil when there is only one core or no usable ring.
-func startEarlySigs(read *objectReader, ring *ringRef) *earlySigs {
+func startEarlySigs(read *gitstore.FastReader, ring *ringRef) *earlySigs {
 	n := runtime.GOMAXPROCS(0) - 1
 	if n < 1 || ring == nil || ring.err != nil {
 		return nil
@@ -51,11 +52,11 @@ func startEarlySigs(read *objectReader, ring *ringRef) *earlySigs {
 				if es.done.Load() {
 					continue // the walk ended: leave the rest to the fold
 				}
-				c, err := read.commit(h)
+				c, err := read.Commit(h)
 				if err != nil {
 					continue // the fold reads it again and reports
 				}
-				signer, err := c.verify(ring.ring, time.Time{})
+				signer, err := verify(c, ring.ring, time.Time{})
 				es.results.Store(h, earlySig{ring: ring, signer: signer, err: err})
 			}
 		}()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
@@ -20,7 +21,7 @@ import (
 // sequence.
 type prepared struct {
 	index int
-	c     *commitView
+	c     *gitstore.CommitView
 	rec   wal.Record
 	// readErr: the commit could not be read (not a tamper error).
 	readErr error
@@ -33,8 +34,8 @@ type prepared struct {
 	ring    *ringRef
 	signer  signing.Verified
 	sigErr  error
-	headErr error     // the second parent is the recorded proposal head
-	tree    treeFacts // the merge's tree along the proposal path
+	headErr error                 // the second parent is the recorded proposal head
+	tree    gitstore.ProposalTree // the merge's trees along the proposal path
 	// laterErr: the proposal commit, its file and the decisions.
 	laterErr error
 }
@@ -46,15 +47,15 @@ func (p *prepared) tamper(format string, args ...any) error {
 // prepare reads commit h and runs the stateless checks of entry index,
 // verifying signatures against ring.
 func (r *replayer) prepare(h plumbing.Hash, index int, ring *ringRef) *prepared {
-	c, err := r.read.commit(h)
+	c, err := r.read.Commit(h)
 	if err != nil {
-		return &prepared{index: index, c: &commitView{Hash: h}, readErr: fmt.Errorf("read commit %s: %w", h, err)}
+		return &prepared{index: index, c: &gitstore.CommitView{Hash: h}, readErr: fmt.Errorf("read commit %s: %w", h, err)}
 	}
 	return r.prepareView(c, index, ring)
 }
 
 // prepareView runs the stateless checks of entry index on commit c.
-func (r *replayer) prepareView(c *commitView, index int, ring *ringRef) *prepared {
+func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef) *prepared {
 	p := &prepared{index: index, c: c}
 	rec, err := wal.Decode(c.Message)
 	if err != nil {
@@ -102,7 +103,7 @@ func (r *replayer) prepareView(c *commitView, index int, ring *ringRef) *prepare
 			p.headErr = r.checkMergedHead(p)
 		}
 		if rec.Entry.Kind != core.KindRules {
-			p.tree = r.treeFacts(c, rec.ProposalPath)
+			p.tree = r.trees.Read(c.Tree, rec.ProposalPath)
 		}
 	}
 	r.verifySignatures(p, ring)
@@ -120,7 +121,7 @@ func (r *replayer) verifySignatures(p *prepared, ring *ringRef) {
 	if sig, ok := r.early.take(p.c.Hash, ring); ok {
 		p.signer, p.sigErr = sig.signer, sig.err
 	} else {
-		p.signer, p.sigErr = p.c.verify(ring.ring, time.Time{})
+		p.signer, p.sigErr = verify(p.c, ring.ring, time.Time{})
 	}
 	if p.rec.Entry.Kind != core.KindGenesis {
 		p.laterErr = r.proposal(p, ring.ring)
@@ -166,11 +167,11 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 		if p.headErr != nil {
 			return Verified{}, s, p.tamper("%v", p.headErr)
 		}
-		trusted := p.tree.ok
+		trusted := p.tree.OK()
 		if err := r.checkTree(p, st.parentTree); err != nil {
 			return Verified{}, s, p.tamper("%v", err)
 		}
-		if trusted && !p.tree.ok {
+		if trusted && !p.tree.OK() {
 			// The proposal checks used the merge's tree as the worker read
 			// it, which the fold could not confirm: check again without.
 			p.laterErr = r.proposal(p, p.ring.ring)
@@ -193,24 +194,26 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 	if rec.InstancePost != out.InstancePost {
 		return Verified{}, s, p.tamper("%s is %s, replay gives %s", wal.KeyInstancePost, rec.InstancePost, out.InstancePost)
 	}
-	return Verified{Commit: p.c.Hash, Author: p.c.author(), Signer: p.signer, Record: rec, Outcome: out}, next, nil
+	return Verified{Commit: p.c.Hash, Author: p.c.Author(), Signer: p.signer, Record: rec, Outcome: out}, next, nil
 }
 
 // proposal checks a merged proposal against its own signed commits: the
 // subject commit is signed by the proposer and holds exactly the recorded
-// bytes, and every decision is a commit signed by its decider, or a GitHub
-// review the reconciler attests by signing the entry. Signatures are
-// judged at the entry's clock, the time the reconciler attests it judged
-// them (see verifyNow), never at the dates the signers wrote. (The second
+// bytes, and every decision is a decision commit the gate would count
+// (intake.VerifyDecision, the one decision verifier) that agrees with the
+// entry's subject (intake.CheckDecisionSubject), or a GitHub review the
+// reconciler attests by signing the entry. Signatures are judged at the
+// entry's clock, the time the reconciler attests it judged them (see
+// intake.VerifyNow), never at the dates the signers wrote. (The second
 // parent and the merge's tree are checked apart.)
 func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 	rec := p.rec
 	seen := intake.EntryTime(rec.Entry.HLC)
-	subject, err := r.read.commit(plumbing.NewHash(rec.Entry.Subject.Commit))
+	subject, err := r.read.Commit(plumbing.NewHash(rec.Entry.Subject.Commit))
 	if err != nil {
 		return fmt.Errorf("proposal commit %s: %w", rec.Entry.Subject.Commit, err)
 	}
-	who, err := subject.verify(ring, seen)
+	who, err := verify(subject, ring, seen)
 	if err != nil {
 		return fmt.Errorf("proposal %w", err) // "proposal commit <id>: ...": verify names the commit
 	}
@@ -256,38 +259,48 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 			}
 			continue
 		}
-		dc, err := r.read.commit(plumbing.NewHash(d.Ref))
+		dc, err := r.read.Commit(plumbing.NewHash(d.Ref))
 		if err != nil {
 			return fmt.Errorf("decision by %s: commit %s: %w", d.Identity, d.Ref, err)
 		}
-		got, _, err := wal.ParseDecisionMessage(dc.Message)
+		got, _, err := intake.VerifyDecision(r.decisionCommit(dc), ring, seen)
 		if err != nil {
-			return fmt.Errorf("decision commit %s: %w", shortHash(d.Ref), err)
+			return fmt.Errorf("decision commit %s by %s: %w", shortHash(d.Ref), d.Identity, err)
 		}
-		sig, err := dc.verify(ring, seen)
-		if err != nil {
-			return fmt.Errorf("decision %w", err) // "decision commit <id>: ...": verify names the commit
+		if got != d {
+			return fmt.Errorf("decision commit %s (signed by %s) does not match the recorded %s by %s", shortHash(d.Ref), got.Identity, d.Verdict, d.Identity)
 		}
-		got.Ref = d.Ref
-		if sig.Identity != d.Identity || got != d {
-			return fmt.Errorf("decision commit %s (signed by %s) does not match the recorded %s by %s", shortHash(d.Ref), sig.Identity, d.Verdict, d.Identity)
+		if err := intake.CheckDecisionSubject(d, rec.Entry.Subject); err != nil {
+			return fmt.Errorf("decision commit %s by %s: %w", shortHash(d.Ref), d.Identity, err)
 		}
 	}
 	return nil
 }
 
+// decisionCommit is c as the decision verifier reads it, its first
+// parent's tree read through the replay's reader.
+func (r *replayer) decisionCommit(c *gitstore.CommitView) intake.DecisionCommit {
+	dc := intake.DecisionCommit{Hash: c.Hash, Message: c.Message, Parents: c.Parents, Tree: c.Tree, Verify: func(ring *signing.KeyRing, seen time.Time) (signing.Verified, error) { return verify(c, ring, seen) }}
+	if len(c.Parents) > 0 {
+		if parent, err := r.read.Commit(c.Parents[0]); err == nil {
+			dc.ParentTree = parent.Tree
+		}
+	}
+	return dc
+}
+
 // proposalFile returns the proposal file at the subject commit. When the
 // subject's tree is the merge's (the proposal was made on the main it was
 // merged into), the blob found for the tree check is it.
-func (r *replayer) proposalFile(subject *commitView, path string, p *prepared) ([]byte, error) {
-	if f := p.tree; f.ok && subject.Tree == p.c.Tree {
-		if b, ok := r.read.blob(f.blob); ok {
+func (r *replayer) proposalFile(subject *gitstore.CommitView, path string, p *prepared) ([]byte, error) {
+	if f := p.tree; f.OK() && subject.Tree == p.c.Tree {
+		if b, ok := r.read.Blob(f.Blob()); ok {
 			return b, nil
 		}
 	}
 	if dirs, file, ok := splitPath(path); ok {
-		if _, blob, ok := r.read.lookup(subject.Tree, dirs, file); ok {
-			if b, ok := r.read.blob(blob); ok {
+		if blob, ok := r.read.Lookup(subject.Tree, dirs, file); ok {
+			if b, ok := r.read.Blob(blob); ok {
 				return b, nil
 			}
 		}
@@ -303,11 +316,11 @@ func (r *replayer) proposalFile(subject *commitView, path string, p *prepared) (
 // proposal file: the reconciler may not merge other bytes under its name.
 func (r *replayer) sameFile(p *prepared, signed []byte) error {
 	var merged []byte
-	if f := p.tree; f.ok {
-		if plumbing.ComputeHash(plumbing.BlobObject, signed) == f.blob {
+	if f := p.tree; f.OK() {
+		if plumbing.ComputeHash(plumbing.BlobObject, signed) == f.Blob() {
 			return nil
 		}
-		merged, _ = r.read.blob(f.blob)
+		merged, _ = r.read.Blob(f.Blob())
 	} else if b, err := r.engine.Store.ReadFile(p.c.Hash, p.rec.ProposalPath); err == nil {
 		merged = b
 	}

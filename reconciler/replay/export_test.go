@@ -31,12 +31,12 @@ func (es *earlySigs) finish() {
 // only for the key ring it was verified with, and gives exactly what
 // verifying it then gives.
 func CheckEarlySignatures(t *testing.T, store *gitstore.Store) {
-	read := openReader(store)
+	read := store.FastReader()
 	tip, err := store.Ref(gitstore.MainRef)
 	if err != nil {
 		t.Fatal(err)
 	}
-	chain, err := read.firstParents(tip, plumbing.ZeroHash)
+	chain, err := read.FirstParents(tip, plumbing.ZeroHash)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,32 +86,28 @@ func CheckEarlySignatures(t *testing.T, store *gitstore.Store) {
 // raw bytes gives signing.VerifyCommit's result, error text included, for
 // every commit of store, with the identities of rules and with none.
 func CheckRawVerify(t *testing.T, store *gitstore.Store, rules *schemas.Bundle) {
-	read := openReader(store)
+	read := store.FastReader()
 	rings := map[string]*signing.KeyRing{}
 	full, err := signing.NewKeyRing(rules.Config.Identities)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rings["full"], rings["empty"] = full, &signing.KeyRing{}
-	iter, err := store.Repository().CommitObjects()
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	err = iter.ForEach(func(c *object.Commit) error {
-		v, err := read.commit(c.Hash)
-		if err != nil || v.raw == nil {
+	err = store.ForEachCommit(func(c *object.Commit) error {
+		v, err := read.Commit(c.Hash)
+		if err != nil || !v.IsRaw() {
 			t.Fatalf("commit %s: not read raw: %v", c.Hash, err)
 		}
 		for name, ring := range rings {
 			want, werr := signing.VerifyCommit(c, ring)
-			got, gerr := v.verify(ring, time.Time{})
+			got, gerr := verify(v, ring, time.Time{})
 			if want != got || fmt.Sprint(werr) != fmt.Sprint(gerr) {
 				t.Fatalf("commit %s, %s ring: raw %+v %v, VerifyCommit %+v %v", c.Hash, name, got, gerr, want, werr)
 			}
 			seen := c.Committer.When.Add(time.Hour)
 			want, werr = signing.VerifyCommitSeen(c, ring, seen)
-			got, gerr = v.verify(ring, seen)
+			got, gerr = verify(v, ring, seen)
 			if want != got || fmt.Sprint(werr) != fmt.Sprint(gerr) {
 				t.Fatalf("commit %s, %s ring, seen: raw %+v %v, VerifyCommitSeen %+v %v", c.Hash, name, got, gerr, want, werr)
 			}

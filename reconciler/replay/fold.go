@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
@@ -23,18 +24,17 @@ const replayWindow = 64
 const progressEvery = 64
 
 // replayer holds what one replay shares between its goroutines: the object
-// reader, the key rings by rules hash, and (for the fold only) the cache of
-// main's trees.
+// reader, the key rings by rules hash, and the tree check (its reads
+// shared, its cache of main's trees the fold's only).
 type replayer struct {
 	engine  *Replayer
-	read    *objectReader
+	read    *gitstore.FastReader
 	ringMu  sync.Mutex
 	rings   map[string]*ringRef
 	current atomic.Pointer[ringRef] // the rules in force at the fold's position
-	trees   treeCache
+	trees   *gitstore.TreeCheck
 	early   *earlySigs // entry signatures verified during the walk, or nil
 	stats   Stats      // kept by the fold
-	hints   entryHints // where treeFacts last found each instance
 }
 
 // Stats counts how the fold checked entries, for tests and
@@ -63,8 +63,8 @@ type ringRef struct {
 // noRules is the ring before genesis: it verifies nothing.
 var noRules = &ringRef{err: fmt.Errorf("no rules in force")}
 
-func newReplayer(e *Replayer, read *objectReader) *replayer {
-	return &replayer{engine: e, read: read, rings: map[string]*ringRef{}, trees: treeCache{inst: map[string]cachedTree{}}}
+func newReplayer(e *Replayer, read *gitstore.FastReader) *replayer {
+	return &replayer{engine: e, read: read, rings: map[string]*ringRef{}, trees: read.NewTreeCheck()}
 }
 
 // ringFor returns the key ring of a rule set, built once per rules hash.

@@ -15,7 +15,7 @@ import (
 // here (core.RestoreHead): the buckets of instances are read from the
 // checkpoint commit and restored by whoever needs them next
 // (RestoreBuckets), so restoring costs the same at any length of history.
-func (e *Replayer) restore(cp gitstore.Checkpoint, read *objectReader) (core.State, error) {
+func (e *Replayer) restore(cp gitstore.Checkpoint, read *gitstore.FastReader) (core.State, error) {
 	s, err := core.RestoreHead(cp.Head)
 	if err != nil {
 		return s, fmt.Errorf("checkpoint %s: %w", shortHash(cp.Commit.String()), err)
@@ -28,11 +28,11 @@ func (e *Replayer) restore(cp gitstore.Checkpoint, read *objectReader) (core.Sta
 	if err != nil {
 		return s, fmt.Errorf("checkpoint key ring: %w", err)
 	}
-	c, err := read.commit(cp.Commit)
+	c, err := read.Commit(cp.Commit)
 	if err != nil {
 		return s, fmt.Errorf("checkpoint commit: %w", err)
 	}
-	v, err := c.verify(ring, time.Time{})
+	v, err := verify(c, ring, time.Time{})
 	if err != nil {
 		return s, &TamperError{Commit: cp.Commit, Reason: "checkpoint signature: " + err.Error()}
 	}
@@ -45,6 +45,6 @@ func (e *Replayer) restore(cp gitstore.Checkpoint, read *objectReader) (core.Sta
 
 // loadRules loads the rules in commit c's tree. Its errors do not name
 // the commit: the entry's TamperError does.
-func (r *replayer) loadRules(c *commitView) (*schemas.Bundle, error) {
+func (r *replayer) loadRules(c *gitstore.CommitView) (*schemas.Bundle, error) {
 	return intake.LoadRulesAs(r.engine.Store, c.Hash, "rules")
 }

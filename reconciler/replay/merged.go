@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
@@ -41,7 +42,7 @@ func (r *replayer) descends(head, subject plumbing.Hash) (bool, error) {
 	seen := map[plumbing.Hash]bool{head: true}
 	queue := []plumbing.Hash{head}
 	for n := 0; len(queue) > 0 && n < maxSubjectWalk; n++ {
-		c, err := r.read.commit(queue[0])
+		c, err := r.read.Commit(queue[0])
 		if err != nil {
 			return false, fmt.Errorf("read commit %s: %w", queue[0], err)
 		}
@@ -107,7 +108,7 @@ func checkRulesPaths(changed []string, proposalPath string) error {
 // written before rule changes were hashed whole records the proposal
 // file's hash instead; the first check alone then ties its rules to the
 // signed proposal commit.
-func (r *replayer) checkRulesMerge(p *prepared, subject *commitView, raw []byte) error {
+func (r *replayer) checkRulesMerge(p *prepared, subject *gitstore.CommitView, raw []byte) error {
 	store := r.engine.Store
 	diff, err := store.ChangedEntries(subject.Hash, p.c.Hash, schemas.RulesRoots()...)
 	if err != nil {

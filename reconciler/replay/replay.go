@@ -81,7 +81,7 @@ func (e *TamperError) Unwrap() error { return ErrTampered }
 // against their own signed commits, its tree must be its first parent's
 // plus the proposal file, what it merged must be what was approved (its
 // second parent descends from the proposal commit; a rules entry's rules
-// files are that commit's and hash to Writ-Content: see replay_merged.go),
+// files are that commit's and hash to Writ-Content: see merged.go),
 // it must apply, and the state hashes it records must match the replayed
 // ones. The first failure, in log order, stops the
 // replay with a *TamperError (or an error wrapping ErrRewritten).
@@ -118,7 +118,7 @@ func (e *Replayer) replayWith(opts Options) (*Result, *replayer, error) {
 		return nil, nil, fmt.Errorf("main has no commits: not a writ control repo (run writ init)")
 	}
 	res := &Result{State: core.NewState(), Head: head}
-	read := openReader(e.Store)
+	read := e.Store.FastReader()
 	var cp gitstore.Checkpoint
 	err := gitstore.ErrNoRef
 	if !opts.IgnoreCheckpoint {
@@ -152,7 +152,7 @@ func (e *Replayer) replayWith(opts Options) (*Result, *replayer, error) {
 	if hasCheckpoint && opts.FromCheckpoint {
 		// Only the entries after the checkpoint: cost grows with new
 		// entries, not with history.
-		if run.chain, err = read.firstParents(head, cp.At); errors.Is(err, gitstore.ErrNotOnChain) {
+		if run.chain, err = read.FirstParents(head, cp.At); errors.Is(err, gitstore.ErrNotOnChain) {
 			return nil, nil, rewritten(cp)
 		} else if err != nil {
 			return nil, nil, fmt.Errorf("walk main: %w", err)
@@ -170,7 +170,7 @@ func (e *Replayer) replayWith(opts Options) (*Result, *replayer, error) {
 		// a chain taken from the commit-graph is proven (see recheckChain):
 		// walk the commits themselves then.
 		useGraph := opts.OnEntry == nil && !opts.noGraph
-		run.chain, run.fromGraph, err = read.firstParentsVisit(head, plumbing.ZeroHash, r.early.offer, useGraph)
+		run.chain, run.fromGraph, err = read.FirstParentsVisit(head, plumbing.ZeroHash, r.early.offer, useGraph)
 		r.early.stop()
 		r.stats.FromGraph = run.fromGraph
 		if err != nil {
@@ -181,7 +181,7 @@ func (e *Replayer) replayWith(opts Options) (*Result, *replayer, error) {
 			if run.cpIndex < 0 && run.fromGraph {
 				// The commit-graph is a cache: before calling main
 				// rewritten, walk the commits themselves.
-				if run.chain, _, err = read.firstParentsVisit(head, plumbing.ZeroHash, nil, false); err != nil {
+				if run.chain, _, err = read.FirstParentsVisit(head, plumbing.ZeroHash, nil, false); err != nil {
 					return nil, nil, fmt.Errorf("walk main: %w", err)
 				}
 				run.fromGraph, run.cpIndex = false, slices.Index(run.chain, cp.At)
@@ -253,8 +253,8 @@ var errRestart = errors.New("replay again without the commit-graph")
 // (nil), folding and collecting nothing twice; otherwise the replay starts
 // again without the graph (errRestart: nothing was reported, since the
 // graph is not used with OnEntry).
-func (r *replayer) recheckChain(run *foldRun, read *objectReader, head plumbing.Hash, failure error, cp gitstore.Checkpoint, hasCheckpoint bool) error {
-	truth, _, err := read.firstParentsVisit(head, plumbing.ZeroHash, nil, false)
+func (r *replayer) recheckChain(run *foldRun, read *gitstore.FastReader, head plumbing.Hash, failure error, cp gitstore.Checkpoint, hasCheckpoint bool) error {
+	truth, _, err := read.FirstParentsVisit(head, plumbing.ZeroHash, nil, false)
 	if err != nil {
 		return fmt.Errorf("walk main: %w", err)
 	}
@@ -305,7 +305,7 @@ func rewritten(cp gitstore.Checkpoint) error {
 // RestoreCheckpoint rebuilds the checkpoint's state and checks that the
 // reconciler signed it.
 func (e *Replayer) RestoreCheckpoint(cp gitstore.Checkpoint) (core.State, error) {
-	return e.restore(cp, openReader(e.Store))
+	return e.restore(cp, e.Store.FastReader())
 }
 
 // Checker verifies entries one at a time, on the calling goroutine, with
@@ -328,9 +328,9 @@ func (e *Replayer) Checker(checkpoint plumbing.Hash) *Checker {
 // the state after it.
 func (v *Checker) Entry(s core.State, c *object.Commit, index int) (Verified, core.State, error) {
 	if v.r == nil {
-		v.r = newReplayer(v.engine, &objectReader{store: v.engine.Store})
+		v.r = newReplayer(v.engine, v.engine.Store.PlainReader())
 	}
-	p := v.r.prepareView(viewOf(c), index, v.r.ringFor(s.Rules(), s.RulesHash()))
+	p := v.r.prepareView(gitstore.ViewOf(c), index, v.r.ringFor(s.Rules(), s.RulesHash()))
 	st := stepState{state: s, hash: s.Hash()}
 	if len(c.ParentHashes) > 0 {
 		if pc, err := v.engine.Store.Commit(c.ParentHashes[0]); err == nil {
@@ -374,7 +374,7 @@ func (r *replayer) guessRing(snapshot core.State, head plumbing.Hash) *ringRef {
 	if rules := snapshot.Rules(); rules != nil {
 		return r.ringFor(rules, snapshot.RulesHash())
 	}
-	c, err := r.read.commit(head)
+	c, err := r.read.Commit(head)
 	if err != nil {
 		return nil
 	}

@@ -51,7 +51,7 @@ func (e *Replayer) mainHead() (plumbing.Hash, error) {
 // the root) to from, oldest first; gitstore.ErrNotOnChain when stop is not
 // on from's first-parent history.
 func (e *Replayer) FirstParents(from, stop plumbing.Hash) ([]plumbing.Hash, error) {
-	return openReader(e.Store).firstParents(from, stop)
+	return e.Store.FastReader().FirstParents(from, stop)
 }
 
 func shortHash(h string) string {

@@ -30,7 +30,7 @@ func (c *ghTick) Now() time.Time { c.t = c.t.Add(time.Second); return c.t }
 
 func ghOrigin(t *testing.T, s *gitstore.Store, url string) {
 	t.Helper()
-	if _, err := s.Repository().CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url},
+	if err := s.AddRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url},
 		Fetch: []config.RefSpec{"+refs/heads/*:refs/remotes/origin/*"}}); err != nil {
 		t.Fatal(err)
 	}

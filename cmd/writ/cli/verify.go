@@ -44,11 +44,11 @@ the commit and the reason.`,
 			var after plumbing.Hash
 			printing := since == ""
 			if since != "" {
-				h, err := e.Store.Repository().ResolveRevision(plumbing.Revision(since))
+				h, err := e.Store.ResolveRevision(since)
 				if err != nil {
 					return fmt.Errorf("--since %s: %w", since, err)
 				}
-				after = *h
+				after = h
 			}
 			found := since == ""
 			res, err := e.Replay(reconciler.ReplayOptions{OnEntry: func(i int, v reconciler.Verified) {

@@ -135,7 +135,7 @@ func RewriteHead(t *testing.T, e *reconciler.Engine, head *object.Commit, messag
 	if err := e.Store.CompareAndSwap(gitstore.MainRef, head.Hash, h); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Store.Repository().Storer.RemoveReference(plumbing.ReferenceName(gitstore.CheckpointRef)); err != nil {
+	if err := e.Store.DeleteRef(gitstore.CheckpointRef); err != nil {
 		t.Fatal(err)
 	}
 	return h

@@ -25,7 +25,7 @@ type mainTree struct {
 
 // readMainTree reads the genesis tree, which has no proposals yet.
 func readMainTree(store *gitstore.Store, head plumbing.Hash) (*mainTree, error) {
-	c, err := store.Repository().CommitObject(head)
+	c, err := store.Commit(head)
 	if err != nil {
 		return nil, err
 	}

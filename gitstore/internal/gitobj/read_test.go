@@ -12,7 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/klauspost/compress/zlib"
 
-	"github.com/writ-dev/writ/gitstore/gitobj"
+	"github.com/writ-dev/writ/gitstore/internal/gitobj"
 	"github.com/writ-dev/writ/gitstore/internal/gittest"
 )
 

@@ -1,31 +1,28 @@
-package replay
+package gitstore
 
 import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
-	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/gitstore/gitobj"
-	"github.com/writ-dev/writ/gitstore/signing"
+	"github.com/writ-dev/writ/gitstore/internal/gitobj"
 )
 
-// objectReader reads what replay needs from the repository: the fast raw
+// FastReader reads what replay needs from the repository: the fast raw
 // reader for the common case, the Store (go-git) for anything else, so
 // every error a read can give is the Store's own. Safe for concurrent use.
-type objectReader struct {
-	store *gitstore.Store
+type FastReader struct {
+	store *Store
 	raw   *gitobj.Store
 }
 
-// commitView is a commit as replay uses it: the headers it checks, the
+// CommitView is a commit as replay uses it: the headers it checks, the
 // message, and what its signature covers. Exactly one of raw and full is
 // set.
-type commitView struct {
+type CommitView struct {
 	Hash    plumbing.Hash
 	Tree    plumbing.Hash
 	Parents []plumbing.Hash
@@ -34,12 +31,13 @@ type commitView struct {
 	full    *object.Commit
 }
 
-// commit reads and parses commit h.
-func (r *objectReader) commit(h plumbing.Hash) (*commitView, error) {
+// Commit reads and parses commit h: from its raw bytes when it can, else
+// through the Store (whose errors it then gives).
+func (r *FastReader) Commit(h plumbing.Hash) (*CommitView, error) {
 	if r.raw != nil {
-		if b, err := r.raw.ReadLimited(h, plumbing.CommitObject, gitstore.MaxCommitSize); err == nil {
+		if b, err := r.raw.ReadLimited(h, plumbing.CommitObject, MaxCommitSize); err == nil {
 			if c, err := gitobj.ParseCommit(b); err == nil {
-				return &commitView{Hash: h, Tree: c.Tree, Parents: c.Parents, Message: c.Message, raw: c}, nil
+				return &CommitView{Hash: h, Tree: c.Tree, Parents: c.Parents, Message: c.Message, raw: c}, nil
 			}
 		}
 	}
@@ -47,15 +45,15 @@ func (r *objectReader) commit(h plumbing.Hash) (*commitView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return viewOf(c), nil
+	return ViewOf(c), nil
 }
 
-func viewOf(c *object.Commit) *commitView {
-	return &commitView{Hash: c.Hash, Tree: c.TreeHash, Parents: c.ParentHashes, Message: c.Message, full: c}
+func ViewOf(c *object.Commit) *CommitView {
+	return &CommitView{Hash: c.Hash, Tree: c.TreeHash, Parents: c.ParentHashes, Message: c.Message, full: c}
 }
 
-// author decodes the commit's author.
-func (c *commitView) author() object.Signature {
+// Author decodes the commit's author.
+func (c *CommitView) Author() object.Signature {
 	if c.full != nil {
 		return c.full.Author
 	}
@@ -64,31 +62,25 @@ func (c *commitView) author() object.Signature {
 	return s
 }
 
-// verify checks the commit's signature against ring exactly as
-// signing.VerifyCommitSeen(c, ring, seen) does: the payload is the object
-// without its gpgsig header, the claimed signing time the committer time,
-// seen (zero: none) the time the caller attests, and errors name the
-// commit.
-func (c *commitView) verify(ring *signing.KeyRing, seen time.Time) (signing.Verified, error) {
-	if c.full != nil {
-		return signing.VerifyCommitSeen(c.full, ring, seen)
+// Decoded returns the commit as go-git decoded it, or nil when it was
+// read from its raw bytes (then Signed gives what its signature covers).
+func (c *CommitView) Decoded() *object.Commit { return c.full }
+
+// Signed returns, for a commit read from its raw bytes, what its
+// signature covers (the object without its gpgsig header), the signature
+// ("" when unsigned) and the committer, whose time is the claimed signing
+// time. ok is false for a commit go-git decoded (see Decoded).
+func (c *CommitView) Signed() (payload []byte, signature string, committer object.Signature, ok bool) {
+	if c.raw == nil {
+		return nil, "", object.Signature{}, false
 	}
-	short := c.Hash.String()[:12]
-	if c.raw.Signature == "" {
-		return signing.Verified{}, fmt.Errorf("commit %s: %w", short, signing.ErrUnsigned)
-	}
-	var committer object.Signature
 	committer.Decode(c.raw.Committer)
-	v, err := signing.VerifyPayloadTimes(c.raw.Payload(), c.raw.Signature, ring, signing.Times{Claimed: committer.When, Seen: seen})
-	if err != nil {
-		return signing.Verified{}, fmt.Errorf("commit %s: %w", short, err)
-	}
-	return v, nil
+	return c.raw.Payload(), c.raw.Signature, committer, true
 }
 
 // tree reads and parses tree h; ok is false when the fast reader cannot
 // (the caller then takes the Store's slower path).
-func (r *objectReader) tree(h plumbing.Hash) (*gitobj.Tree, bool) {
+func (r *FastReader) tree(h plumbing.Hash) (*gitobj.Tree, bool) {
 	if r.raw == nil {
 		return nil, false
 	}
@@ -101,7 +93,7 @@ func (r *objectReader) tree(h plumbing.Hash) (*gitobj.Tree, bool) {
 }
 
 // rawTree reads tree h through the fast reader without parsing it.
-func (r *objectReader) rawTree(h plumbing.Hash) ([]byte, bool) {
+func (r *FastReader) rawTree(h plumbing.Hash) ([]byte, bool) {
 	if r.raw == nil {
 		return nil, false
 	}
@@ -109,20 +101,25 @@ func (r *objectReader) rawTree(h plumbing.Hash) ([]byte, bool) {
 	return b, err == nil
 }
 
-// blob reads blob h, a proposal file, through the fast reader; one over
-// gitstore.MaxFileSize is left to the Store's read, which says so.
-func (r *objectReader) blob(h plumbing.Hash) ([]byte, bool) {
+// Blob reads blob h, a proposal file, through the fast reader; one over
+// MaxFileSize is left to the Store's read, which says so.
+func (r *FastReader) Blob(h plumbing.Hash) ([]byte, bool) {
 	if r.raw == nil {
 		return nil, false
 	}
-	b, err := r.raw.ReadLimited(h, plumbing.BlobObject, gitstore.MaxFileSize)
+	b, err := r.raw.ReadLimited(h, plumbing.BlobObject, MaxFileSize)
 	return b, err == nil
 }
 
-// lookup walks a slash-separated path of directories and a final file
-// (mode 100644) down from tree root, returning the trees on the way and the
-// file's blob.
-func (r *objectReader) lookup(root plumbing.Hash, dirs []string, file string) ([]*gitobj.Tree, plumbing.Hash, bool) {
+// Lookup walks directories dirs and a final file (mode 100644) down from
+// tree root through the fast reader, returning the file's blob; ok is false
+// when it cannot (the caller then reads through the Store).
+func (r *FastReader) Lookup(root plumbing.Hash, dirs []string, file string) (plumbing.Hash, bool) {
+	_, h, ok := r.lookup(root, dirs, file)
+	return h, ok
+}
+
+func (r *FastReader) lookup(root plumbing.Hash, dirs []string, file string) ([]*gitobj.Tree, plumbing.Hash, bool) {
 	trees := make([]*gitobj.Tree, 0, len(dirs)+1)
 	h := root
 	for i := 0; i <= len(dirs); i++ {
@@ -144,22 +141,22 @@ func (r *objectReader) lookup(root plumbing.Hash, dirs []string, file string) ([
 	return trees, h, true
 }
 
-// firstParents returns the first-parent chain from `from` back to, but
+// FirstParents returns the first-parent chain from `from` back to, but
 // excluding, `stop`, oldest first (a zero stop walks to the root). A stop
-// that is not on the chain gives an error wrapping gitstore.ErrNotOnChain.
+// that is not on the chain gives an error wrapping ErrNotOnChain.
 // It reads only each commit's headers.
-func (r *objectReader) firstParents(from, stop plumbing.Hash) ([]plumbing.Hash, error) {
-	chain, _, err := r.firstParentsVisit(from, stop, nil, false)
+func (r *FastReader) FirstParents(from, stop plumbing.Hash) ([]plumbing.Hash, error) {
+	chain, _, err := r.FirstParentsVisit(from, stop, nil, false)
 	return chain, err
 }
 
-// firstParentsVisit is firstParents, also calling visit (when not nil)
+// FirstParentsVisit is FirstParents, also calling visit (when not nil)
 // with each commit as the walk passes it, newest first. With useGraph it
 // takes each commit's first parent from the repository's commit-graph
 // where that holds the commit (reading no object), and says whether it
 // did: the chain is then a hint that the caller must check against the
-// commits (the fold does; see foldRun.fromGraph).
-func (r *objectReader) firstParentsVisit(from, stop plumbing.Hash, visit func(plumbing.Hash), useGraph bool) ([]plumbing.Hash, bool, error) {
+// commits (replay's fold does).
+func (r *FastReader) FirstParentsVisit(from, stop plumbing.Hash, visit func(plumbing.Hash), useGraph bool) ([]plumbing.Hash, bool, error) {
 	var chain []plumbing.Hash
 	fromGraph := false
 	// Commit names are hashes of their content, so parents read from the
@@ -171,12 +168,12 @@ func (r *objectReader) firstParentsVisit(from, stop plumbing.Hash, visit func(pl
 	}
 	for h := from; h != stop; {
 		if h.IsZero() {
-			return nil, false, fmt.Errorf("walk first parent from %s: stop %s: %w", from, stop, gitstore.ErrNotOnChain)
+			return nil, false, fmt.Errorf("walk first parent from %s: stop %s: %w", from, stop, ErrNotOnChain)
 		}
 		parent, hinted := plumbing.ZeroHash, false
 		if seen != nil {
 			if _, again := seen[h]; again {
-				return r.firstParentsVisit(from, stop, nil, false)
+				return r.FirstParentsVisit(from, stop, nil, false)
 			}
 			seen[h] = struct{}{}
 			parent, hinted = r.raw.FirstParentHint(h)
@@ -202,7 +199,7 @@ func (r *objectReader) firstParentsVisit(from, stop plumbing.Hash, visit func(pl
 
 // firstParent returns the first parent of commit h (zero for a root
 // commit), reading only its header when it can.
-func (r *objectReader) firstParent(h plumbing.Hash) (plumbing.Hash, error) {
+func (r *FastReader) firstParent(h plumbing.Hash) (plumbing.Hash, error) {
 	if r.raw != nil {
 		// The object's type is checked when the entry itself is read.
 		if b, err := r.raw.ReadPrefix(h, 94); err == nil {
@@ -230,9 +227,17 @@ func (r *objectReader) firstParent(h plumbing.Hash) (plumbing.Hash, error) {
 	return c.ParentHashes[0], nil
 }
 
-// openReader uses the Store's fast reader, shared with the Store's own
+// FastReader returns the Store's fast reader, shared with the Store's own
 // reads (and its cache of delta bases with them); without one (an unusual
-// layout) every read goes through the Store.
-func openReader(store *gitstore.Store) *objectReader {
-	return &objectReader{store: store, raw: store.Objects()}
+// layout) every read goes through go-git.
+func (s *Store) FastReader() *FastReader {
+	return &FastReader{store: s, raw: s.raw}
 }
+
+// IsRaw reports whether the commit was read from its raw bytes (not
+// through go-git).
+func (c *CommitView) IsRaw() bool { return c.raw != nil }
+
+// PlainReader is a FastReader that reads every object through go-git (the
+// Store's own reads), as when the Store has no fast reader.
+func (s *Store) PlainReader() *FastReader { return &FastReader{store: s} }

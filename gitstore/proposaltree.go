@@ -1,0 +1,212 @@
+package gitstore
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/gitstore/internal/gitobj"
+)
+
+// A WAL entry may only add its proposal file: its tree must be its first
+// parent's plus proposals/<instance>/<name>.yaml. A tree diff of the two
+// (Store.ChangedFiles) says so, but it reads and decodes both trees along
+// the path on every entry, and proposals/ grows with the log. TreeCheck
+// checks the same thing by comparing raw tree objects: replay's workers
+// read the merge's three trees along the path (Read), and its fold
+// compares each with the first parent's (AddsOnly), which it still holds
+// from the entry before (only the instance's own tree may have to be
+// read). Both trees are parsed and
+// sorted, so "identical bytes except one entry" is exactly "the diff is
+// that entry". Whatever this does not recognise falls back to the diff.
+
+// ProposalTree is the merge's trees along the proposal path, read ahead by a
+// worker; ok is false when they could not be read or the path is not
+// <dir>/<instance>/<file>. <dir> (proposals/) grows with the log, so
+// Read does not parse it: it finds the instance's entry by its bytes,
+// a hint AddsOnly then checks against the parent's parsed tree.
+type ProposalTree struct {
+	ok                  bool
+	dir, instance, file string
+	root, inst          *gitobj.Tree
+	propsRaw            []byte
+	propsHash, instHash plumbing.Hash
+	blob                plumbing.Hash
+}
+
+// OK reports whether the trees were read; a ProposalTree that is not OK
+// proves nothing.
+func (f ProposalTree) OK() bool { return f.ok }
+
+// Blob is the proposal file's blob in the merge's tree.
+func (f ProposalTree) Blob() plumbing.Hash { return f.blob }
+
+// TreeCheck checks WAL entries' trees against their first parents' by
+// comparing raw tree objects (see above). Read is safe for concurrent use;
+// AddsOnly is called by one goroutine, in log order, and keeps the first
+// parent's trees from the entry before.
+type TreeCheck struct {
+	read  *FastReader
+	hints entryHints    // where Read last found each instance
+	trees proposalTrees // main's trees as of the last tree checked
+}
+
+// NewTreeCheck returns a TreeCheck reading through r.
+func (r *FastReader) NewTreeCheck() *TreeCheck {
+	return &TreeCheck{read: r, trees: proposalTrees{inst: map[string]cachedProposalTree{}}}
+}
+
+// Read reads, ahead of AddsOnly, the trees of root tree tree along path
+// (<dir>/<instance>/<file>, as proposals/<instance>/<name>.yaml).
+func (tc *TreeCheck) Read(tree plumbing.Hash, path string) ProposalTree {
+	parts := strings.Split(path, "/")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return ProposalTree{}
+	}
+	dirs, file := parts[:2], parts[2]
+	f := ProposalTree{dir: dirs[0], instance: dirs[1], file: file}
+	var ok bool
+	if f.root, ok = tc.read.tree(tree); !ok {
+		return ProposalTree{}
+	}
+	i, found := f.root.Lookup(dirs[0], true)
+	if !found {
+		return ProposalTree{}
+	}
+	f.propsHash = f.root.Hash(i)
+	if f.propsRaw, ok = tc.read.rawTree(f.propsHash); !ok {
+		return ProposalTree{}
+	}
+	// The entry "40000 <instance>\0<object>".
+	var buf [128]byte
+	entry := append(append(append(buf[:0], gitobj.ModeDir+" "...), f.instance...), 0)
+	at := tc.hints.find(f.propsRaw, f.instance, entry)
+	if at < 0 || len(f.propsRaw) < at+len(entry)+20 {
+		return ProposalTree{}
+	}
+	copy(f.instHash[:], f.propsRaw[at+len(entry):])
+	if f.inst, ok = tc.read.tree(f.instHash); !ok {
+		return ProposalTree{}
+	}
+	j, found := f.inst.Lookup(file, false)
+	if !found || f.inst.Mode(j) != gitobj.ModeFile {
+		return ProposalTree{}
+	}
+	f.blob, f.ok = f.inst.Hash(j), true
+	return f
+}
+
+// entryHints remembers, per instance, where its entry was in the last
+// proposals/ tree searched. Entries only move when an instance sorting
+// before it is added, so the offset is nearly always right, and finding
+// the entry costs one comparison instead of a scan of a tree that grows
+// with the log. Safe for concurrent use.
+//
+// The bytes found are a hint either way: a match could in principle lie
+// inside another entry's object id (20 bytes of SHA-1, so only if
+// constructed against SHA-1), but the fold checks the whole tree against
+// the parent's (Splice) and falls back to a diff when the hint was wrong.
+type entryHints struct {
+	mu sync.Mutex
+	at map[string]int
+}
+
+// find returns the offset of entry, the entry of instance, in raw, or -1.
+func (h *entryHints) find(raw []byte, instance string, entry []byte) int {
+	h.mu.Lock()
+	at, ok := h.at[instance]
+	h.mu.Unlock()
+	if ok && at+len(entry) <= len(raw) && bytes.Equal(raw[at:at+len(entry)], entry) {
+		return at
+	}
+	if at = bytes.Index(raw, entry); at >= 0 {
+		h.mu.Lock()
+		if h.at == nil {
+			h.at = map[string]int{}
+		}
+		h.at[strings.Clone(instance)] = at
+		h.mu.Unlock()
+	}
+	return at
+}
+
+// cachedProposalTree is a parsed tree and its name.
+type cachedProposalTree struct {
+	hash plumbing.Hash
+	tree *gitobj.Tree
+}
+
+// proposalTrees holds main's trees along the proposal paths as of one commit
+// tree: the root, proposals/, and the last version of every instance's
+// directory seen (checked by name before use).
+type proposalTrees struct {
+	tree  plumbing.Hash // the root tree described; zero: none
+	dir   string        // the directory props is (proposals)
+	root  *gitobj.Tree
+	props *gitobj.Tree // nil: no proposals directory
+	inst  map[string]cachedProposalTree
+}
+
+// AddsOnly reports whether root tree tree, whose trees along the proposal
+// path f holds (Read), is parentTree plus exactly the proposal file. False
+// means "not shown", not "tampered": the caller falls back to a diff.
+func (c *TreeCheck) AddsOnly(f *ProposalTree, parentTree, tree plumbing.Hash) bool {
+	if !f.ok {
+		return false
+	}
+	if parentTree.IsZero() {
+		return false
+	}
+	read, dir, tc := c.read, f.dir, &c.trees
+	if (tc.tree != parentTree || tc.dir != dir) && !tc.load(read, parentTree, dir) {
+		return false
+	}
+	if h, ok := gitobj.ChangedOne(tc.root, f.root, dir, gitobj.ModeDir); !ok || h != f.propsHash {
+		return false
+	}
+	var old *gitobj.Tree
+	if tc.props != nil {
+		if j, found := tc.props.Lookup(f.instance, true); found {
+			h := tc.props.Hash(j)
+			if ct, ok := tc.inst[f.instance]; ok && ct.hash == h {
+				old = ct.tree
+			} else if old, ok = read.tree(h); !ok {
+				return false
+			}
+		}
+	}
+	if h, ok := gitobj.ChangedOne(old, f.inst, f.file, gitobj.ModeFile); !ok || h != f.blob {
+		return false
+	}
+	// proposals/ is the largest tree and changes on every entry: the
+	// cache's version becomes the merge's in place.
+	props, h, ok := tc.props.SpliceInPlace(f.propsRaw, f.instance, gitobj.ModeDir)
+	if !ok || h != f.instHash {
+		if ok {
+			tc.tree, tc.props = plumbing.ZeroHash, nil // consumed: reload next time
+		}
+		return false
+	}
+	tc.tree, tc.root, tc.props = tree, f.root, props
+	tc.inst[f.instance] = cachedProposalTree{hash: f.instHash, tree: f.inst}
+	return true
+}
+
+// load makes the cache describe root tree h.
+func (tc *proposalTrees) load(read *FastReader, h plumbing.Hash, dir string) bool {
+	tc.tree = plumbing.ZeroHash
+	root, ok := read.tree(h)
+	if !ok {
+		return false
+	}
+	var props *gitobj.Tree
+	if i, found := root.Lookup(dir, true); found {
+		if props, ok = read.tree(root.Hash(i)); !ok {
+			return false
+		}
+	}
+	tc.tree, tc.dir, tc.root, tc.props = h, dir, root, props
+	return true
+}
