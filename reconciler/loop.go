@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
@@ -41,7 +42,8 @@ type step struct {
 //     at most ReconcileOptions.MaxProposals of them per round.
 //   - verify: each candidate read and its signatures verified (intake),
 //     plus what the Source records outside git; lazily, so a
-//     batch costs what it reads.
+//     batch costs what it reads. A candidate that cannot be read (its
+//     source failed on it) waits with the reason; the others go on.
 //   - gate: each proposal judged against the state its entry would land
 //     on (intake.Gate), once the snapshot buckets it needs are restored
 //     from the checkpoint (the core never reads them itself).
@@ -307,6 +309,16 @@ func (r *run) verify(ctx context.Context) error {
 		return fmt.Errorf("key ring: %w", err)
 	}
 	view := r.view()
+	// unjudged makes a candidate that could not be read in this run wait,
+	// with the reason, so that it never stops the others; a run whose
+	// context ended stops.
+	unjudged := func(c intake.Candidate, p intake.Pending, err error) proposal {
+		if ctx.Err() != nil {
+			r.iterErr = ctx.Err()
+		}
+		c.Waiting = fmt.Sprintf("not judged in this run (the next run judges it again): %v", err)
+		return proposal{cand: c, pending: p}
+	}
 	read := func(c intake.Candidate) proposal {
 		p := intake.Pending{Branch: c.Name, Head: c.Head}
 		switch {
@@ -315,8 +327,7 @@ func (r *run) verify(ctx context.Context) error {
 		case c.FromCommits:
 			got, err := reader.PendingFromCommits(rules, r.head, c.Name, c.Head)
 			if err != nil {
-				r.iterErr = fmt.Errorf("%s: %w", c.Name, err)
-				return proposal{cand: c, pending: p}
+				return unjudged(c, p, err)
 			}
 			p = got
 		default:
@@ -330,8 +341,7 @@ func (r *run) verify(ctx context.Context) error {
 		if p.Path != "" && len(p.Problems) == 0 && !p.Merged {
 			out, err := r.src.Outside(ctx, view, c, p)
 			if err != nil {
-				r.iterErr = fmt.Errorf("%s: %w", c.Name, err)
-				return proposal{cand: c, pending: p}
+				return unjudged(c, intake.Pending{Branch: c.Name, Head: c.Head, Path: p.Path}, err)
 			}
 			p.Decisions = append(p.Decisions, out.Decisions...)
 			p.Grants = append(p.Grants, out.Grants...)
@@ -441,12 +451,16 @@ func (r *run) apply(_ context.Context) error {
 
 // publish moves main to the last entry by compare-and-swap: the local main,
 // and with a remote a compare-and-swap push of it. A push that loses puts
-// the local main back, so nothing unpublished stays on it.
+// the local main back, so nothing unpublished stays on it. Before anything
+// moves, every new entry is verified as replay will verify it (checkBatch).
 func (r *run) publish(ctx context.Context) error {
 	if len(r.batch) == 0 {
 		return nil
 	}
 	e, rep := r.e, r.rep
+	if err := r.checkBatch(); err != nil {
+		return err
+	}
 	if err := e.Store.CompareAndSwap(gitstore.MainRef, r.base, r.nextHead); err != nil {
 		return fmt.Errorf("publish %d entries: %w", len(r.batch), err)
 	}
@@ -504,4 +518,26 @@ func (r *run) report(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkBatch verifies the entries of the batch exactly as replay will
+// (signed by the reconciler identity writ.yaml names, with the key it
+// registers; trailers; state hashes; what was merged is what was
+// approved), so that a misconfigured key or a bug never publishes an entry
+// every later replay would refuse. The error names the entry and says
+// nothing was published.
+func (r *run) checkBatch() error {
+	commits := make([]*object.Commit, len(r.batch))
+	for i, a := range r.batch {
+		c, err := r.e.Store.Commit(a.Commit)
+		if err != nil {
+			return fmt.Errorf("read back entry %s: %w", shortHash(a.Commit.String()), err)
+		}
+		commits[i] = c
+	}
+	if _, err := r.e.verifyNewer(r.state, r.restoredFrom, commits); err != nil {
+		id := r.state.Rules().Config.Reconciler.Identity
+		return fmt.Errorf("nothing published: replay would refuse the entries this run wrote (is the key signing as %s the one writ.yaml registers for it?): %w", id, err)
+	}
+	return nil
 }
