@@ -70,7 +70,7 @@ func forgeCounting(t *testing.T, e *Engine, branch string) {
 		p.Decisions = append(p.Decisions, d)
 	}
 	p.Ignored = nil
-	if applied := applyThroughLoop(t, e, res, p).Applied; len(applied) != 1 {
+	if applied := forgeThroughLoop(t, e, res, p).Applied; len(applied) != 1 {
 		t.Fatalf("forge: %d entries", len(applied))
 	}
 }

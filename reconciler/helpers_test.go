@@ -118,10 +118,11 @@ func (e *Engine) replay(opts ReplayOptions) (*ReplayResult, replay.Stats, error)
 	return e.replayer().ReplayStats(opts)
 }
 
-// applyThroughLoop runs the loop's gate, apply and publish steps on the
-// given proposals, as read (and perhaps changed by a forger) at res, and
-// returns the report: the real apply path, without a Source.
-func applyThroughLoop(t *testing.T, e *Engine, res *ReplayResult, ps ...Pending) *ReconcileReport {
+// forgeThroughLoop is what a holder of the reconciler's key alone can do:
+// run the loop's gate and apply steps on proposals it read (and perhaps
+// changed), and move main to the entries without the publish step's check
+// that replay would accept them.
+func forgeThroughLoop(t *testing.T, e *Engine, res *ReplayResult, ps ...Pending) *ReconcileReport {
 	t.Helper()
 	ctx := context.Background()
 	r := &run{e: e, opts: &ReconcileOptions{}, rep: &ReconcileReport{}, loaded: true, restoredFrom: res.Checkpoint,
@@ -133,10 +134,16 @@ func applyThroughLoop(t *testing.T, e *Engine, res *ReplayResult, ps ...Pending)
 			}
 		}
 	}
-	for _, step := range []func(*run, context.Context) error{(*run).gate, (*run).apply, (*run).publish} {
+	for _, step := range []func(*run, context.Context) error{(*run).gate, (*run).apply} {
 		if err := step(r, ctx); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if len(r.batch) > 0 {
+		if err := e.Store.CompareAndSwap(gitstore.MainRef, r.base, r.nextHead); err != nil {
+			t.Fatal(err)
+		}
+		r.rep.Applied = append(r.rep.Applied, r.batch...)
 	}
 	return r.rep
 }

@@ -22,7 +22,7 @@ func forge(t *testing.T, e *Engine, name string, mutate func(p *Pending)) plumbi
 		t.Fatalf("pending %s: %v %v", name, err, p.Problems)
 	}
 	mutate(&p)
-	rep := applyThroughLoop(t, e, res, p)
+	rep := forgeThroughLoop(t, e, res, p)
 	applied := rep.Applied
 	if len(applied) != 1 {
 		t.Fatalf("the forged entry was not written: skipped %+v", rep.Skipped)

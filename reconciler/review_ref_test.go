@@ -9,7 +9,8 @@ import (
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
-// applyWithReviews applies web-1's ship proposal with approvals from alice
+// applyWithReviews writes (as a holder of the reconciler key could, without
+// the publish check) web-1's ship proposal with approvals from alice
 // and bob recorded as GitHub reviews whose refs are refs[0] and refs[1].
 func applyWithReviews(t *testing.T, refs ...string) *Engine {
 	t.Helper()
@@ -28,7 +29,7 @@ func applyWithReviews(t *testing.T, refs ...string) *Engine {
 	if g.Verdict != VerdictReady {
 		t.Fatalf("gate: %s: %s", g.Verdict, g.Reason)
 	}
-	applied := applyThroughLoop(t, e, res, p).Applied
+	applied := forgeThroughLoop(t, e, res, p).Applied
 	if len(applied) != 1 {
 		t.Fatalf("applied %d entries, want 1", len(applied))
 	}

@@ -255,7 +255,7 @@ func forgeAt(t *testing.T, e *Engine, clock *fakeClock, when time.Time, name str
 	p = Pending{Branch: p.Branch, Head: p.Head, Path: p.Path, Proposal: p.Proposal, Proposer: p.Proposer,
 		Subject: p.Subject, Decisions: p.Decisions, Ignored: p.Ignored, Problems: p.Problems, Merged: p.Merged,
 		Files: p.Files, Deleted: p.Deleted, Rules: p.Rules, Grants: p.Grants}
-	if applied := applyThroughLoop(t, e, res, p).Applied; len(applied) != 1 {
+	if applied := forgeThroughLoop(t, e, res, p).Applied; len(applied) != 1 {
 		t.Fatalf("forge: %d entries", len(applied))
 	}
 }
