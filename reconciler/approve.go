@@ -34,13 +34,20 @@ type ApproveRequest struct {
 // no rule sets allow_author; an override by an author), saying why in the
 // policy's words. Eligibility by role or name is not checked here: the
 // gate decides what counts and says why.
+// It is Load, then ApproveWith.
 func (e *Engine) Approve(req ApproveRequest) (plumbing.Hash, error) {
-	res, err := e.Replay(ReplayOptions{FromCheckpoint: true})
+	l, err := e.Load()
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("load state: %w", err)
 	}
-	rules := res.State.Rules()
-	p, err := e.Pending(rules, res.Head, req.Proposal)
+	return e.ApproveWith(l, req)
+}
+
+// ApproveWith is Approve against what the command loaded: the proposal is
+// read against l.Head and judged by l's rules.
+func (e *Engine) ApproveWith(l *Loaded, req ApproveRequest) (plumbing.Hash, error) {
+	rules := l.Rules
+	p, err := e.PendingWith(l, req.Proposal)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

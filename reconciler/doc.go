@@ -23,4 +23,9 @@
 // reconciler/intake's, commit messages reconciler/wal's. The package also
 // writes proposals and decisions (Propose, ProposeRules, Approve) and
 // genesis (Init).
+//
+// A command (propose, approve, gate) loads once (Engine.Load: the state,
+// the rules in force and their key ring, as Loaded) and passes that to
+// every step it takes (ProposeWith, ProposeRulesWith, ApproveWith,
+// PendingWith).
 package reconciler

@@ -46,10 +46,12 @@ type step struct {
 //     source failed on it) waits with the reason; the others go on.
 //   - gate: each proposal judged against the state its entry would land
 //     on (intake.Gate), once the snapshot buckets it needs are restored
-//     from the checkpoint (the core never reads them itself).
+//     from the checkpoint (the core never reads them itself). The gate
+//     runs Apply once and keeps the state it gives.
 //   - apply: for each ready or rejected proposal its source does not hold
 //     back, one signed entry on top of the last, up to
-//     ReconcileOptions.Batch.
+//     ReconcileOptions.Batch; the state after it is the gate's, not
+//     applied again.
 //   - publish: main moved by compare-and-swap to the last entry: locally,
 //     and with a remote by a compare-and-swap push. A lost race (the
 //     error wraps gitstore.ErrRefMoved) starts the round again at fetch.
@@ -415,12 +417,14 @@ func (r *run) apply(_ context.Context) error {
 			rep.Held = append(rep.Held, outcome.Held{Gate: g, Reason: item.cand.Hold})
 			continue
 		}
-		next, out, err := core.Apply(r.next, g.Entry)
-		if err != nil {
-			return fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
+		// The gate applied the entry to decide (core.Judge); its result is
+		// the entry's, provided the entry lands on the state the gate
+		// judged.
+		if base := r.next.Hash(); g.Base != base {
+			return fmt.Errorf("proposal %s: gated on state %s, but its entry would land on %s", g.Pending.Branch, g.Base, base)
 		}
+		next, out := g.Next, g.Outcome
 		if !out.Status.Changed() {
-			// Gate and Apply ran on the same state; they cannot disagree.
 			return fmt.Errorf("proposal %s: gate said %s but apply says %s: %s", g.Pending.Branch, g.Verdict, out.Status, out.Reason)
 		}
 		msg, err := wal.Encode(record(g, out, r.next, next))
@@ -442,7 +446,6 @@ func (r *run) apply(_ context.Context) error {
 		if err := r.opts.crash(CrashAfterCommitBeforeCAS); err != nil {
 			return err
 		}
-		g.Outcome = out
 		r.batch = append(r.batch, outcome.Applied{Commit: commit, Gate: g})
 		r.next, r.nextHead = next, commit
 	}

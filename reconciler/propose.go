@@ -37,19 +37,26 @@ type Proposed struct {
 
 // Propose writes a signed proposal commit on a new branch
 // proposals/<instance>/<name> forked from main. The proposal is validated
-// first; a bad one is refused and nothing is written.
+// first; a bad one is refused and nothing is written. It is Load, then
+// ProposeWith.
 func (e *Engine) Propose(req ProposeRequest) (*Proposed, error) {
-	res, err := e.Replay(ReplayOptions{FromCheckpoint: true})
+	l, err := e.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
-	rules := res.State.Rules()
+	return e.ProposeWith(l, req)
+}
+
+// ProposeWith is Propose against what the command loaded: the branch
+// forks from l.Head and the proposal is judged by l's rules.
+func (e *Engine) ProposeWith(l *Loaded, req ProposeRequest) (*Proposed, error) {
+	rules := l.Rules
 	if _, ok := rules.Identity(req.As); !ok {
 		return nil, fmt.Errorf("%w: %q is not an identity in writ.yaml", ErrRefused, req.As)
 	}
 	p := req.Proposal
 	if p.BaseState == "" {
-		state, err := e.RestoreBuckets(res.State, res.Checkpoint, res.State.Missing(p.Instance))
+		state, err := e.RestoreLoaded(l, l.State.Missing(p.Instance))
 		if err != nil {
 			return nil, fmt.Errorf("load state: %w", err)
 		}
@@ -65,7 +72,7 @@ func (e *Engine) Propose(req ProposeRequest) (*Proposed, error) {
 		key := strings.TrimPrefix(p.IdemKey, "k-")
 		name = p.Transition + "-" + key[:min(8, len(key))]
 	}
-	return e.writeProposal(rules, res.Head, proposalBranch{
+	return e.writeProposal(rules, l.Head, proposalBranch{
 		As: req.As, Branch: schemas.ProposalBranch(p.Instance, name), Proposal: p,
 	})
 }

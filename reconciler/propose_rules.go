@@ -29,12 +29,19 @@ type ProposeRulesRequest struct {
 // proposals/rules/<name>.yaml, whose base_state is the rules hash in force.
 // The changed rules must validate; otherwise nothing is written. The change
 // is judged later by the governance policy of the rules in force before it.
+// It is Load, then ProposeRulesWith.
 func (e *Engine) ProposeRules(req ProposeRulesRequest) (*Proposed, error) {
-	res, err := e.Replay(ReplayOptions{FromCheckpoint: true})
+	l, err := e.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load state: %w", err)
 	}
-	rules := res.State.Rules()
+	return e.ProposeRulesWith(l, req)
+}
+
+// ProposeRulesWith is ProposeRules against what the command loaded: the
+// branch forks from l.Head and base_state is l's rules hash.
+func (e *Engine) ProposeRulesWith(l *Loaded, req ProposeRulesRequest) (*Proposed, error) {
+	rules := l.Rules
 	if _, ok := rules.Identity(req.As); !ok {
 		return nil, fmt.Errorf("%w: %q is not an identity in writ.yaml", ErrRefused, req.As)
 	}
@@ -48,7 +55,7 @@ func (e *Engine) ProposeRules(req ProposeRulesRequest) (*Proposed, error) {
 	changed = append(changed, req.Deleted...)
 	sort.Strings(changed)
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00", res.State.RulesHash())
+	fmt.Fprintf(h, "%s\x00", l.State.RulesHash())
 	for _, f := range changed {
 		if !schemas.IsRulesPath(f) {
 			return nil, fmt.Errorf("%w: %s is not a rules file (writ.yaml, workflows/, policies/, trust/)", ErrRefused, f)
@@ -56,12 +63,12 @@ func (e *Engine) ProposeRules(req ProposeRulesRequest) (*Proposed, error) {
 		fmt.Fprintf(h, "%s\x00%x\x00", f, sha256.Sum256(req.Files[f]))
 	}
 	p := schemas.Proposal{Instance: schemas.RulesInstance, Workflow: schemas.RulesInstance, Transition: schemas.RulesTransition,
-		BaseState: res.State.RulesHash(), IdemKey: "k-" + hex.EncodeToString(h.Sum(nil)[:8]), Justification: req.Justification}
+		BaseState: l.State.RulesHash(), IdemKey: "k-" + hex.EncodeToString(h.Sum(nil)[:8]), Justification: req.Justification}
 	name := req.Name
 	if name == "" {
 		name = "change-" + p.IdemKey[2:10]
 	}
-	return e.writeProposal(rules, res.Head, proposalBranch{
+	return e.writeProposal(rules, l.Head, proposalBranch{
 		As: req.As, Branch: schemas.ProposalBranch(schemas.RulesInstance, name), Proposal: p,
 		Files: req.Files, Deleted: req.Deleted,
 		// The changed rules must validate as a whole before anyone is

@@ -26,7 +26,7 @@ func Apply(s State, e Entry) (State, Outcome, error) {
 		next, out := applyRules(s, e)
 		return next, out, nil
 	case KindTransition, KindReject:
-		next, out, err := applyTransition(s, e)
+		next, out, err := applyTransition(s, e, false)
 		if err != nil {
 			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
 		}
@@ -135,7 +135,13 @@ type transitionContext struct {
 	who  schemas.Identity
 }
 
-func applyTransition(s State, e Entry) (State, Outcome, error) {
+// applyTransition applies a transition or reject entry. With
+// rejectBlocked (Judge), a transition its policy blocks is recorded as a
+// rejection when it can be: e becomes a reject entry from there on. The
+// policy's result needs no second evaluation: it is blocked and no
+// override stands, so Overridable changed nothing in it (an override that
+// is not allowed fails an earlier check first; see policies).
+func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, error) {
 	p := e.Proposal
 	switch {
 	case s.rules == nil:
@@ -208,6 +214,8 @@ func applyTransition(s State, e Entry) (State, Outcome, error) {
 				out.Status, out.Reason = StatusRefused, "reject entry without a rejection by an eligible approver: policy is "+string(res.Status)
 				return s, out, nil
 			}
+		} else if rejectBlocked && res.Status == policies.StatusBlocked && ctx.inst != nil {
+			e.Kind = KindReject
 		} else if res.Status != policies.StatusSatisfied {
 			out.Status = StatusWaiting
 			if res.Status == policies.StatusBlocked {

@@ -9,7 +9,9 @@
 // applies: an entry is applied, recorded as a rejection, or leaves the state
 // untouched with an Outcome that says why (duplicate, stale, waiting for a
 // human, refused by a guard). Its error is not a verdict on the entry: it
-// says the state lacks a bucket of instances it needs (below).
+// says the state lacks a bucket of instances it needs (below). Judge is
+// Apply as the gate asks it: a transition an eligible approver rejected is
+// judged, in the same pass, as the reject entry it becomes.
 //
 // The guards of a transition or reject entry run in this order
 // (GuardOrder): hlc, identity, workflow, transition, capability, from,

@@ -4,7 +4,8 @@
 //
 // Contracts:
 //   - It never writes: a Reader only reads the store; Gate is pure (it runs
-//     core.Apply on a copy of the state).
+//     core.Judge, one Apply, on a copy of the state, and returns the state
+//     after the entry so that applying it needs no second Apply).
 //   - Every commit not yet in the WAL is verified at the reconciler's clock
 //     (Reader.Now, VerifyNow), never at the date its signer chose; Gate
 //     judges the same signatures again at the entry's time (holdAt), which

@@ -34,16 +34,24 @@ type GateResult struct {
 	// says about it against the current state.
 	Entry   core.Entry
 	Outcome core.Outcome
+	// Next is the state after Entry, as Apply gave it, when the verdict is
+	// ready or rejected (the zero State otherwise); Base is the hash of the
+	// state the gate judged. Applying the entry is taking Next: it needs no
+	// second Apply, and holds only on a state whose hash is Base.
+	Next core.State
+	Base string
 }
 
-// Gate judges a proposal against a state. It is pure: it runs Apply on a
-// copy of the state and never writes. hlc is the timestamp the entry would
-// carry; signatures are judged again at its time (see Pending.holdAt). The
-// error means s lacks the snapshot bucket of p's instance (restore
-// p.Needs(s) first, see Engine.RestoreBuckets); it is not a verdict.
+// Gate judges a proposal against a state. It is pure: it runs Apply once
+// (core.Judge: a transition an eligible approver rejected is judged as
+// the rejection it becomes) on a copy of the state and never writes. hlc
+// is the timestamp the entry would carry; signatures are judged again at
+// its time (see Pending.holdAt). The error means s lacks the snapshot
+// bucket of p's instance (restore p.Needs(s) first, see
+// Engine.RestoreBuckets); it is not a verdict.
 func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) {
 	p = p.holdAt(hlc)
-	r := GateResult{Pending: p}
+	r := GateResult{Pending: p, Base: s.Hash()}
 	switch {
 	case p.Merged:
 		r.Verdict, r.Reason = VerdictMerged, "already applied: the branch head is on main"
@@ -60,30 +68,21 @@ func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) {
 	if p.IsRules() {
 		r.Entry.Kind, r.Entry.Rules = core.KindRules, p.Rules
 	}
-	var err error
-	if _, r.Outcome, err = core.Apply(s, r.Entry); err != nil {
+	entry, next, out, err := core.Judge(s, r.Entry)
+	if err != nil {
 		return r, fmt.Errorf("gate %s: %w", p.Branch, err)
 	}
-	r.Reason = r.Outcome.Reason
-	switch r.Outcome.Status {
+	r.Entry, r.Outcome, r.Reason = entry, out, out.Reason
+	switch out.Status {
 	case core.StatusApplied:
-		r.Verdict = VerdictReady
+		r.Verdict, r.Next = VerdictReady, next
+	case core.StatusRejected:
+		r.Verdict, r.Next = VerdictRejected, next
+		r.Reason = "rejected: " + out.Policy.Description
 	case core.StatusWaiting:
 		r.Verdict = VerdictWaiting
 	default:
 		r.Verdict = VerdictRefused
-		if r.Outcome.Policy != nil && r.Outcome.Status == core.StatusRefused {
-			reject := r.Entry
-			reject.Kind = core.KindReject
-			_, out, err := core.Apply(s, reject)
-			if err != nil {
-				return r, fmt.Errorf("gate %s: %w", p.Branch, err)
-			}
-			if out.Status == core.StatusRejected {
-				r.Entry, r.Outcome, r.Verdict = reject, out, VerdictRejected
-				r.Reason = "rejected: " + out.Policy.Description
-			}
-		}
 	}
 	return r, nil
 }

@@ -97,19 +97,39 @@ func (e *Reader) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pendi
 // Pending reads one proposal branch by name ("<instance>/<name>" or
 // "proposals/<instance>/<name>").
 func (e *Reader) Pending(rules *schemas.Bundle, main plumbing.Hash, name string) (Pending, error) {
+	branch, head, err := e.pendingHead(name)
+	if err != nil {
+		return Pending{}, err
+	}
+	ring, err := RingOf(rules)
+	if err != nil {
+		return Pending{}, err
+	}
+	return e.ReadPending(rules, ring, main, branch, head), nil
+}
+
+// PendingWithRing is Pending with the key ring of rules already built
+// (RingOf(rules)), for a caller that reads several things against the
+// same rules.
+func (e *Reader) PendingWithRing(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, name string) (Pending, error) {
+	branch, head, err := e.pendingHead(name)
+	if err != nil {
+		return Pending{}, err
+	}
+	return e.ReadPending(rules, ring, main, branch, head), nil
+}
+
+// pendingHead resolves a proposal name to its branch and the branch head.
+func (e *Reader) pendingHead(name string) (string, plumbing.Hash, error) {
 	if !strings.HasPrefix(name, schemas.ProposalBranchPrefix) {
 		name = schemas.ProposalBranchPrefix + name
 	}
 	name = strings.TrimSuffix(name, schemas.ProposalSuffix)
 	head, err := e.Store.Ref("refs/heads/" + name)
 	if err != nil {
-		return Pending{}, fmt.Errorf("proposal %s: %w", name, err)
+		return "", plumbing.ZeroHash, fmt.Errorf("proposal %s: %w", name, err)
 	}
-	ring, err := RingOf(rules)
-	if err != nil {
-		return Pending{}, err
-	}
-	return e.ReadPending(rules, ring, main, name, head), nil
+	return name, head, nil
 }
 
 func (e *Reader) ReadPending(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch string, head plumbing.Hash) Pending {

@@ -34,7 +34,13 @@ Afterwards the gate's verdict is printed.`,
 			if err != nil {
 				return err
 			}
-			commit, err := e.Approve(req)
+			// One load for the decision and the gate after it: a decision
+			// moves the proposal branch, not main.
+			l, err := e.Load()
+			if err != nil {
+				return &exitError{code: ExitRefused, err: fmt.Errorf("load state: %w", err)}
+			}
+			commit, err := e.ApproveWith(l, req)
 			if err != nil {
 				return &exitError{code: ExitRefused, err: err}
 			}
@@ -49,7 +55,7 @@ Afterwards the gate's verdict is printed.`,
 			if a.quiet {
 				return nil
 			}
-			return a.printGate(e, req.Proposal, false, false)
+			return a.printGate(e, l, req.Proposal, false, false)
 		},
 	}
 	f := cmd.Flags()

@@ -32,7 +32,11 @@ applied), 1 error.`,
 			if err != nil {
 				return err
 			}
-			return a.printGate(e, args[0], true, asJSON)
+			l, err := e.Load()
+			if err != nil {
+				return err
+			}
+			return a.printGate(e, l, args[0], true, asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the verdict as JSON")
@@ -52,18 +56,15 @@ type gateJSON struct {
 	Problems []string             `json:"problems,omitempty"`
 }
 
-// printGate evaluates and prints one proposal, as JSON or as text. With
-// exit set, the verdict becomes the exit code.
-func (a *app) printGate(e *reconciler.Engine, name string, exit, asJSON bool) error {
-	res, err := a.state(e)
+// printGate evaluates and prints one proposal against what the command
+// loaded, as JSON or as text. With exit set, the verdict becomes the exit
+// code.
+func (a *app) printGate(e *reconciler.Engine, l *reconciler.Loaded, name string, exit, asJSON bool) error {
+	p, err := e.PendingWith(l, name)
 	if err != nil {
 		return err
 	}
-	p, err := e.Pending(res.State.Rules(), res.Head, name)
-	if err != nil {
-		return err
-	}
-	state, err := e.RestoreBuckets(res.State, res.Checkpoint, p.Needs(res.State))
+	state, err := e.RestoreLoaded(l, p.Needs(l.State))
 	if err != nil {
 		return fmt.Errorf("load state: %w", err)
 	}

@@ -82,14 +82,23 @@ nobody can grant themselves rights in the same change.`,
 			if err != nil {
 				return err
 			}
+			// One load for the default workflow, the proposal and the gate
+			// after it: a proposal is a branch, main does not move.
+			l, err := e.Load()
+			if err != nil {
+				if req.Proposal.Workflow == "" {
+					return err // as the default workflow's lookup said it
+				}
+				return fmt.Errorf("load state: %w", err)
+			}
 			if req.Proposal.Workflow == "" {
-				wf, err := a.defaultWorkflow(e, req.Proposal.Instance)
+				wf, err := a.defaultWorkflow(e, l, req.Proposal.Instance)
 				if err != nil {
 					return err
 				}
 				req.Proposal.Workflow = wf
 			}
-			got, err := e.Propose(req)
+			got, err := e.ProposeWith(l, req)
 			if err != nil {
 				return err
 			}
@@ -98,7 +107,7 @@ nobody can grant themselves rights in the same change.`,
 			if a.quiet {
 				return nil
 			}
-			return a.printGate(e, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix), false, false)
+			return a.printGate(e, l, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix), false, false)
 		},
 	}
 	f := cmd.Flags()
@@ -119,12 +128,8 @@ nobody can grant themselves rights in the same change.`,
 }
 
 // defaultWorkflow is the instance's workflow, or the only one there is.
-func (a *app) defaultWorkflow(e *reconciler.Engine, instance string) (string, error) {
-	res, err := a.state(e)
-	if err != nil {
-		return "", err
-	}
-	state, err := e.RestoreBuckets(res.State, res.Checkpoint, res.State.Missing(instance))
+func (a *app) defaultWorkflow(e *reconciler.Engine, l *reconciler.Loaded, instance string) (string, error) {
+	state, err := e.RestoreLoaded(l, l.State.Missing(instance))
 	if err != nil {
 		return "", fmt.Errorf("load state: %w", err)
 	}
@@ -135,7 +140,7 @@ func (a *app) defaultWorkflow(e *reconciler.Engine, instance string) (string, er
 	if ok {
 		return in.Workflow, nil
 	}
-	wfs := res.State.Rules().Workflows
+	wfs := l.Rules.Workflows
 	if len(wfs) == 1 {
 		return wfs[0].Name, nil
 	}
@@ -174,7 +179,12 @@ func (a *app) proposeRules(as, name, justification string) error {
 	if err != nil {
 		return err
 	}
-	got, err := e.ProposeRules(reconciler.ProposeRulesRequest{As: as, Name: name, Justification: justification, Files: files, Deleted: deleted})
+	// One load for the proposal and the gate after it.
+	l, err := e.Load()
+	if err != nil {
+		return &exitError{code: ExitRefused, err: fmt.Errorf("load state: %w", err)}
+	}
+	got, err := e.ProposeRulesWith(l, reconciler.ProposeRulesRequest{As: as, Name: name, Justification: justification, Files: files, Deleted: deleted})
 	if err != nil {
 		return &exitError{code: ExitRefused, err: err}
 	}
@@ -182,5 +192,5 @@ func (a *app) proposeRules(as, name, justification string) error {
 	if a.quiet {
 		return nil
 	}
-	return a.printGate(e, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix), false, false)
+	return a.printGate(e, l, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix), false, false)
 }

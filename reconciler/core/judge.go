@@ -1,0 +1,36 @@
+package core
+
+import "fmt"
+
+// Judge is Apply for an entry a proposal would become, as the gate asks
+// it: a transition that its approval policy blocks (an eligible approver
+// rejected it and no override stands) on an instance that exists is
+// recorded as a rejection instead. Judge returns the entry it judged (e,
+// or e with Kind KindReject) with Apply's state and outcome for that
+// entry, in one pass, where applying the transition and then the
+// rejection would take two. That is, for a transition entry e:
+//
+//	next, out, err := Apply(s, e)
+//	if out.Status == StatusRefused && out.Policy != nil {
+//		reject := e; reject.Kind = KindReject
+//		if n, o, _ := Apply(s, reject); o.Status == StatusRejected {
+//			e, next, out = reject, n, o
+//		}
+//	}
+//
+// Other entries are Apply(s, e) unchanged. Like Apply it is pure, and its
+// error means s lacks a bucket Apply needs.
+func Judge(s State, e Entry) (Entry, State, Outcome, error) {
+	if e.Kind != KindTransition {
+		next, out, err := Apply(s, e)
+		return e, next, out, err
+	}
+	next, out, err := applyTransition(s, e, true)
+	if err != nil {
+		return e, s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
+	}
+	if out.Status == StatusRejected {
+		e.Kind = KindReject
+	}
+	return e, next, out, nil
+}
