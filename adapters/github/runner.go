@@ -448,6 +448,10 @@ func proposalReport(p PullResult) ProposalReport {
 	case p.Applied:
 		rep.Verdict = string(intake.VerdictMerged)
 		rep.Reason = fmt.Sprintf("applied as WAL entry %s on main: %s", short(p.Entry.String()), g.Reason)
+	case p.Held != "" && g.Verdict == intake.VerdictReady:
+		// Judged ready but never applied: not a green check.
+		rep.Verdict = VerdictHeld
+		rep.Reason = fmt.Sprintf("%s; not applied: %s", g.Reason, p.Held)
 	case p.Held != "":
 		rep.Reason = fmt.Sprintf("%s; not applied: %s", g.Reason, p.Held)
 	}

@@ -362,7 +362,10 @@ func TestRunForkIsJudgedNotApplied(t *testing.T) {
 		t.Fatalf("%s (applied %v, held %q): %s", p.Gate.Verdict, p.Applied, p.Held, p.Gate.Reason)
 	}
 	w.unchanged(t)
-	w.check(t)
+	// Judged, not applied: neutral, never a green check on a fork.
+	if c := w.check(t); c.Conclusion != "neutral" || !strings.Contains(c.Title, "held") || !strings.Contains(c.Title, "fork") {
+		t.Fatalf("check run of a held fork: %q %q, want neutral and held", c.Conclusion, c.Title)
+	}
 }
 
 func TestRunChangesRequestedIsNotApplied(t *testing.T) {
