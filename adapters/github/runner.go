@@ -155,6 +155,8 @@ func (s *PullRequests) readFacts(ctx context.Context, note func(string)) error {
 			note(fmt.Sprintf("pull request #%d is %s: not judged", n, f.State))
 		case f.BaseRef != s.base():
 			note(fmt.Sprintf("pull request #%d targets %s, not %s: not judged", n, f.BaseRef, s.base()))
+		case !governed(f.Files):
+			note(fmt.Sprintf("pull request #%d changes no proposal and no rules file: left alone", n))
 		default:
 			s.facts = append(s.facts, f)
 		}
@@ -187,6 +189,22 @@ func (s *PullRequests) pullNumbers(ctx context.Context) ([]int, error) {
 }
 
 func pullName(n int) string { return "pull/" + strconv.Itoa(n) }
+
+// governed reports whether a pull request that changes files touches
+// anything writ judges: a proposal file or a rules file (schemas' layout).
+// A pull request GitHub lists no files for is judged (and refused if it
+// proposes nothing).
+func governed(files []string) bool {
+	if len(files) == 0 {
+		return true
+	}
+	for _, f := range files {
+		if strings.HasPrefix(f, schemas.ProposalsDir+"/") || schemas.IsRulesPath(f) {
+			return true
+		}
+	}
+	return false
+}
 
 // Candidates names each pull request's head as fetched: waiting when the
 // remote has no head for it yet or it moved while the run read it; held
