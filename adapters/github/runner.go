@@ -107,7 +107,8 @@ func (s *PullRequests) repository() string {
 
 // Refspecs reads, at the first call, every pull request the event is
 // about (the event's for pull_request(_target) and pull_request_review,
-// every open one into Base for push, schedule and workflow_dispatch) and
+// the completed run's for workflow_run, every open one into Base for push,
+// schedule, workflow_dispatch and a workflow_run that names none) and
 // their facts; any failure returns the error with nothing written. Each
 // call then lists the remote's refs and asks for each pull request's
 // refs/pull/<n>/head, fetched into PullRef(n).
@@ -174,18 +175,37 @@ func (s *PullRequests) pullNumbers(ctx context.Context) ([]int, error) {
 			return nil, fmt.Errorf("%w: %s event without a pull request", ErrMalformedEvent, ev.Name)
 		}
 		return []int{ev.PullRequest.Number}, nil
+	case EventWorkflowRun:
+		if ev.WorkflowRun != nil && len(ev.WorkflowRun.PullRequests) > 0 {
+			return append([]int(nil), ev.WorkflowRun.PullRequests...), nil
+		}
+		return s.openPulls(ctx)
 	case EventPush, EventSchedule, EventWorkflowDispatch:
-		open, err := s.Client.ListOpenPullRequests(ctx, s.base())
-		if err != nil {
-			return nil, fmt.Errorf("github run: %w", err)
-		}
-		out := make([]int, 0, len(open))
-		for _, p := range open {
-			out = append(out, p.Number)
-		}
-		return out, nil
+		return s.openPulls(ctx)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnsupportedEvent, ev.Name)
+}
+
+// openPulls lists the open pull requests into Base.
+func (s *PullRequests) openPulls(ctx context.Context) ([]int, error) {
+	open, err := s.Client.ListOpenPullRequests(ctx, s.base())
+	if err != nil {
+		return nil, fmt.Errorf("github run: %w", err)
+	}
+	out := make([]int, 0, len(open))
+	for _, p := range open {
+		out = append(out, p.Number)
+	}
+	return out, nil
+}
+
+// JudgeOnly reports whether an event's run judges without applying: a
+// pull_request or pull_request_review run executes the workflow file of
+// the pull request's own branch, which its author controls, so it never
+// writes main; the default branch's workflow (push, workflow_run after the
+// judge run, schedule, workflow_dispatch, pull_request_target) applies.
+func JudgeOnly(event string) bool {
+	return event == EventPullRequest || event == EventPullRequestReview
 }
 
 func pullName(n int) string { return "pull/" + strconv.Itoa(n) }
@@ -232,6 +252,8 @@ func (s *PullRequests) Candidates(_ context.Context, v intake.View) ([]intake.Ca
 			c.Hold = "the pull request is a draft"
 		case s.ReadOnly:
 			c.Hold = "this run may not push (read-only); a run with a write token applies it"
+		case JudgeOnly(s.Event.Name):
+			c.Hold = "judged in a " + s.Event.Name + " run, which runs the pull request's own workflow file; the default branch's workflow (workflow_run, push, schedule) applies it"
 		}
 		out = append(out, c)
 	}
