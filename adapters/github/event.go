@@ -21,9 +21,14 @@ const (
 	EventPush              = "push"
 	EventSchedule          = "schedule"
 	EventWorkflowDispatch  = "workflow_dispatch"
+	// EventWorkflowRun is a run of the default branch's workflow started
+	// when another workflow (the judge of pull requests) completed: it
+	// runs with the default branch's workflow file and secrets, so it may
+	// apply.
+	EventWorkflowRun = "workflow_run"
 )
 
-var eventNames = []string{EventPullRequest, EventPullRequestReview, EventPullRequestTarget, EventPush, EventSchedule, EventWorkflowDispatch}
+var eventNames = []string{EventPullRequest, EventPullRequestReview, EventPullRequestTarget, EventPush, EventSchedule, EventWorkflowDispatch, EventWorkflowRun}
 
 // maxEventBytes is GitHub's cap on a webhook payload (25 MB).
 const maxEventBytes = 25 << 20
@@ -53,6 +58,19 @@ type Event struct {
 	Dispatch *DispatchEvent
 	// Schedule is the cron line of a schedule event.
 	Schedule string
+	// WorkflowRun is set for workflow_run.
+	WorkflowRun *WorkflowRunEvent
+}
+
+// WorkflowRunEvent is the run whose completion started a workflow_run
+// event.
+type WorkflowRunEvent struct {
+	// Name is the completed workflow's name, Event the event that started
+	// it, HeadBranch its branch, Conclusion how it ended.
+	Name, Event, HeadBranch, Conclusion string
+	// PullRequests are the numbers of the pull requests it ran for (empty
+	// for a fork's, which GitHub does not list).
+	PullRequests []int
 }
 
 // PullRequestEvent is the pull request an event is about, as the event
@@ -189,9 +207,14 @@ func ParseEvent(name string, payload []byte) (Event, error) {
 		}
 	case EventWorkflowDispatch:
 		ev.Dispatch = &DispatchEvent{Ref: c.str("ref", raw.Ref), Inputs: raw.Inputs}
-		if raw.Workflow != nil {
-			ev.Dispatch.Workflow = *raw.Workflow
+		if len(raw.Workflow) > 0 && string(raw.Workflow) != "null" {
+			if err := json.Unmarshal(raw.Workflow, &ev.Dispatch.Workflow); err != nil {
+				c.add("workflow", "want a string")
+			}
 		}
+	case EventWorkflowRun:
+		ev.Action = c.str("action", raw.Action)
+		ev.WorkflowRun = c.workflowRun(raw.WorkflowRun)
 	case EventSchedule:
 		ev.Schedule = c.str("schedule", raw.Schedule)
 	}
@@ -199,6 +222,20 @@ func ParseEvent(name string, payload []byte) (Event, error) {
 		return Event{}, fmt.Errorf("%w: %s event: %w", ErrMalformedEvent, name, err)
 	}
 	return ev, nil
+}
+
+// workflowRun checks a workflow_run payload's run.
+func (c *fieldCheck) workflowRun(r *rawWorkflowRun) *WorkflowRunEvent {
+	if r == nil {
+		c.missing("workflow_run")
+		return nil
+	}
+	out := &WorkflowRunEvent{Name: c.str("workflow_run.name", r.Name), Event: c.str("workflow_run.event", r.Event)}
+	out.HeadBranch, out.Conclusion = deref(r.HeadBranch), deref(r.Conclusion)
+	for i, p := range r.PullRequests {
+		out.PullRequests = append(out.PullRequests, c.positive(fmt.Sprintf("workflow_run.pull_requests[%d].number", i), p.Number))
+	}
+	return out
 }
 
 var (

@@ -1,6 +1,7 @@
 package github
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -51,8 +52,20 @@ type (
 		Deleted     *bool          `json:"deleted"`
 		Forced      *bool          `json:"forced"`
 		Inputs      map[string]any `json:"inputs"`
-		Workflow    *string        `json:"workflow"`
-		Schedule    *string        `json:"schedule"`
+		// Workflow is a string for workflow_dispatch, an object for
+		// workflow_run: decoded by the event that has it.
+		Workflow    json.RawMessage `json:"workflow"`
+		Schedule    *string         `json:"schedule"`
+		WorkflowRun *rawWorkflowRun `json:"workflow_run"`
+	}
+	rawWorkflowRun struct {
+		Name         *string `json:"name"`
+		Event        *string `json:"event"`
+		HeadBranch   *string `json:"head_branch"`
+		Conclusion   *string `json:"conclusion"`
+		PullRequests []struct {
+			Number *int `json:"number"`
+		} `json:"pull_requests"`
 	}
 )
 

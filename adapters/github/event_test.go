@@ -67,6 +67,13 @@ func TestParseEventRealPayloads(t *testing.T) {
 				t.Fatalf("%+v", ev.Dispatch)
 			}
 		}},
+		{"workflow_run.completed.json", github.EventWorkflowRun, func(t *testing.T, ev github.Event) {
+			r := ev.WorkflowRun
+			if ev.Action != "completed" || r == nil || r.Name != "Manually triggered workflow" || r.Event != "workflow_dispatch" ||
+				r.HeadBranch != "main" || len(r.PullRequests) != 0 || ev.Repository != "Codertocat/Hello-World" {
+				t.Fatalf("%+v %+v", ev, r)
+			}
+		}},
 		{"schedule.json", github.EventSchedule, func(t *testing.T, ev github.Event) {
 			if ev.Schedule != "*/15 * * * *" || ev.Repository != "" {
 				t.Fatalf("%+v", ev)

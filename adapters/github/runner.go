@@ -107,7 +107,8 @@ func (s *PullRequests) repository() string {
 
 // Refspecs reads, at the first call, every pull request the event is
 // about (the event's for pull_request(_target) and pull_request_review,
-// every open one into Base for push, schedule and workflow_dispatch) and
+// the completed run's for workflow_run, every open one into Base for push,
+// schedule, workflow_dispatch and a workflow_run that names none) and
 // their facts; any failure returns the error with nothing written. Each
 // call then lists the remote's refs and asks for each pull request's
 // refs/pull/<n>/head, fetched into PullRef(n).
@@ -155,6 +156,8 @@ func (s *PullRequests) readFacts(ctx context.Context, note func(string)) error {
 			note(fmt.Sprintf("pull request #%d is %s: not judged", n, f.State))
 		case f.BaseRef != s.base():
 			note(fmt.Sprintf("pull request #%d targets %s, not %s: not judged", n, f.BaseRef, s.base()))
+		case !governed(f.Files):
+			note(fmt.Sprintf("pull request #%d changes no proposal and no rules file: left alone", n))
 		default:
 			s.facts = append(s.facts, f)
 		}
@@ -172,21 +175,56 @@ func (s *PullRequests) pullNumbers(ctx context.Context) ([]int, error) {
 			return nil, fmt.Errorf("%w: %s event without a pull request", ErrMalformedEvent, ev.Name)
 		}
 		return []int{ev.PullRequest.Number}, nil
+	case EventWorkflowRun:
+		if ev.WorkflowRun != nil && len(ev.WorkflowRun.PullRequests) > 0 {
+			return append([]int(nil), ev.WorkflowRun.PullRequests...), nil
+		}
+		return s.openPulls(ctx)
 	case EventPush, EventSchedule, EventWorkflowDispatch:
-		open, err := s.Client.ListOpenPullRequests(ctx, s.base())
-		if err != nil {
-			return nil, fmt.Errorf("github run: %w", err)
-		}
-		out := make([]int, 0, len(open))
-		for _, p := range open {
-			out = append(out, p.Number)
-		}
-		return out, nil
+		return s.openPulls(ctx)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnsupportedEvent, ev.Name)
 }
 
+// openPulls lists the open pull requests into Base.
+func (s *PullRequests) openPulls(ctx context.Context) ([]int, error) {
+	open, err := s.Client.ListOpenPullRequests(ctx, s.base())
+	if err != nil {
+		return nil, fmt.Errorf("github run: %w", err)
+	}
+	out := make([]int, 0, len(open))
+	for _, p := range open {
+		out = append(out, p.Number)
+	}
+	return out, nil
+}
+
+// JudgeOnly reports whether an event's run judges without applying: a
+// pull_request or pull_request_review run executes the workflow file of
+// the pull request's own branch, which its author controls, so it never
+// writes main; the default branch's workflow (push, workflow_run after the
+// judge run, schedule, workflow_dispatch, pull_request_target) applies.
+func JudgeOnly(event string) bool {
+	return event == EventPullRequest || event == EventPullRequestReview
+}
+
 func pullName(n int) string { return "pull/" + strconv.Itoa(n) }
+
+// governed reports whether a pull request that changes files touches
+// anything writ judges: a proposal file or a rules file (schemas' layout).
+// A pull request GitHub lists no files for is judged (and refused if it
+// proposes nothing).
+func governed(files []string) bool {
+	if len(files) == 0 {
+		return true
+	}
+	for _, f := range files {
+		if strings.HasPrefix(f, schemas.ProposalsDir+"/") || schemas.IsRulesPath(f) {
+			return true
+		}
+	}
+	return false
+}
 
 // Candidates names each pull request's head as fetched: waiting when the
 // remote has no head for it yet or it moved while the run read it; held
@@ -214,6 +252,8 @@ func (s *PullRequests) Candidates(_ context.Context, v intake.View) ([]intake.Ca
 			c.Hold = "the pull request is a draft"
 		case s.ReadOnly:
 			c.Hold = "this run may not push (read-only); a run with a write token applies it"
+		case JudgeOnly(s.Event.Name):
+			c.Hold = "judged in a " + s.Event.Name + " run, which runs the pull request's own workflow file; the default branch's workflow (workflow_run, push, schedule) applies it"
 		}
 		out = append(out, c)
 	}
@@ -448,6 +488,10 @@ func proposalReport(p PullResult) ProposalReport {
 	case p.Applied:
 		rep.Verdict = string(intake.VerdictMerged)
 		rep.Reason = fmt.Sprintf("applied as WAL entry %s on main: %s", short(p.Entry.String()), g.Reason)
+	case p.Held != "" && g.Verdict == intake.VerdictReady:
+		// Judged ready but never applied: not a green check.
+		rep.Verdict = VerdictHeld
+		rep.Reason = fmt.Sprintf("%s; not applied: %s", g.Reason, p.Held)
 	case p.Held != "":
 		rep.Reason = fmt.Sprintf("%s; not applied: %s", g.Reason, p.Held)
 	}

@@ -220,7 +220,23 @@ func newRunner(e *reconciler.Engine, client *github.Client, ev github.Event) run
 
 func (w *world) runner(ev github.Event) runner { return newRunner(w.clone, w.client, ev) }
 
+// prEvent is the default branch's run that applies after the judge run of
+// a review on the pull request (workflow_run naming it).
 func (w *world) prEvent() github.Event {
+	return github.Event{Name: github.EventWorkflowRun, Action: "completed",
+		WorkflowRun: &github.WorkflowRunEvent{Name: "writ judge", Event: github.EventPullRequestReview, PullRequests: []int{w.pr}}}
+}
+
+// applyRun is the default branch's workflow_run after the judge run of
+// pull request n.
+func applyRun(n int) github.Event {
+	return github.Event{Name: github.EventWorkflowRun, Action: "completed", Repository: owner + "/" + repo,
+		WorkflowRun: &github.WorkflowRunEvent{Name: "writ judge", Event: github.EventPullRequest, PullRequests: []int{n}}}
+}
+
+// reviewEvent is the judge run of a review: the pull request's own
+// workflow file, judged only.
+func (w *world) reviewEvent() github.Event {
 	return github.Event{Name: github.EventPullRequestReview, Action: "submitted",
 		PullRequest: &github.PullRequestEvent{Number: w.pr, HeadSHA: w.head}}
 }
@@ -362,7 +378,10 @@ func TestRunForkIsJudgedNotApplied(t *testing.T) {
 		t.Fatalf("%s (applied %v, held %q): %s", p.Gate.Verdict, p.Applied, p.Held, p.Gate.Reason)
 	}
 	w.unchanged(t)
-	w.check(t)
+	// Judged, not applied: neutral, never a green check on a fork.
+	if c := w.check(t); c.Conclusion != "neutral" || !strings.Contains(c.Title, "held") || !strings.Contains(c.Title, "fork") {
+		t.Fatalf("check run of a held fork: %q %q, want neutral and held", c.Conclusion, c.Title)
+	}
 }
 
 func TestRunChangesRequestedIsNotApplied(t *testing.T) {
@@ -538,8 +557,7 @@ func TestRunTwoPullRequestsRaceForMain(t *testing.T) {
 		t.Fatal(err)
 	}
 	runners := []runner{w.runner(w.prEvent()), newRunner(w.newClone(t), client2,
-		github.Event{Name: github.EventPullRequest, Action: "opened", Repository: owner + "/" + repo,
-			PullRequest: &github.PullRequestEvent{Number: 2, HeadSHA: second.Commit.String()}})}
+		applyRun(2))}
 	type result struct {
 		rep *github.RunReport
 		err error
@@ -594,8 +612,7 @@ func TestRunGovernancePullRequest(t *testing.T) {
 	}
 	w.gh.AddPull(githubtest.Pull{Number: 3, Author: "alice-gh", HeadSHA: change.Commit.String(), HeadRef: change.Branch,
 		BaseSHA: w.main.String(), BaseRef: "main", Files: []string{change.Path, "policies/release-approval.yaml"}})
-	event := github.Event{Name: github.EventPullRequestReview, Action: "submitted", Repository: owner + "/" + repo,
-		PullRequest: &github.PullRequestEvent{Number: 3, HeadSHA: change.Commit.String()}}
+	event := applyRun(3)
 	review := func(login string, minute int) {
 		w.gh.AddReview(3, githubtest.Review{Login: login, State: "APPROVED", CommitID: change.Commit.String(),
 			SubmittedAt: start.Add(time.Duration(minute) * time.Minute)})
@@ -755,8 +772,7 @@ func pushRulePull(t *testing.T, w *world, change *reconciler.Proposed, files map
 		t.Fatal(err)
 	}
 	w.gh.Push(3, change.Commit.String(), next.String())
-	return next, github.Event{Name: github.EventPullRequest, Action: "synchronize", Repository: owner + "/" + repo,
-		PullRequest: &github.PullRequestEvent{Number: 3, HeadSHA: next.String()}}
+	return next, applyRun(3)
 }
 
 // TestRunRuleChangeReviewsBindToTheWholeChange: a review approves the
@@ -803,4 +819,49 @@ func TestRunRuleChangeReviewsKeptOnIdenticalContent(t *testing.T) {
 		t.Fatalf("reviews of identical content: %s: %s", p.Gate.Verdict, p.Gate.Reason)
 	}
 	w.verify(t)
+}
+
+// TestRunLeavesOtherPullRequestsAlone: a pull request that changes no
+// proposal and no rules file (documentation, say) is not judged: no check
+// run on its head, a note in the run's report; the proposal pull request
+// next to it is judged as usual.
+func TestRunLeavesOtherPullRequestsAlone(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	docs := strings.Repeat("d", 40)
+	w.gh.AddPull(githubtest.Pull{Number: 2, Author: "alice-gh", HeadSHA: docs, HeadRef: "docs", BaseSHA: w.main.String(),
+		BaseRef: "main", Files: []string{"README.md", "docs/setup.md"}})
+	rep := w.run(t, github.Event{Name: github.EventSchedule, Schedule: "*/5 * * * *"})
+	if rep.Pulls[0].Number != w.pr {
+		t.Fatalf("judged #%d, want #%d", rep.Pulls[0].Number, w.pr)
+	}
+	if runs := w.gh.CheckRuns(docs); len(runs) != 0 {
+		t.Fatalf("check runs on the documentation pull request: %+v", runs)
+	}
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "pull request #2 changes no proposal and no rules file") {
+		t.Fatalf("notes %q do not say why #2 was left alone", rep.Notes)
+	}
+}
+
+// TestRunReviewEventOnlyJudges: a pull_request_review run executes the
+// pull request's own workflow file, so it judges, publishes, and never
+// writes main, even for a ready proposal; the default branch's
+// workflow_run after it applies.
+func TestRunReviewEventOnlyJudges(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("bob-gh", "APPROVED", w.head, 2)
+	rep := w.run(t, w.reviewEvent())
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != intake.VerdictReady || !strings.Contains(p.Held, "default branch's workflow") {
+		t.Fatalf("review run: %s applied=%v held=%q", p.Gate.Verdict, p.Applied, p.Held)
+	}
+	w.unchanged(t)
+	if c := w.check(t); c.Conclusion != "neutral" {
+		t.Fatalf("check after the judge run: %q %q", c.Conclusion, c.Title)
+	}
+	if rep := w.run(t, w.prEvent()); !rep.Pulls[0].Applied {
+		t.Fatalf("workflow_run did not apply: %s", rep.Pulls[0].Gate.Reason)
+	}
+	if c := w.check(t); c.Conclusion != "success" {
+		t.Fatalf("check after the apply run: %q %q", c.Conclusion, c.Title)
+	}
 }
