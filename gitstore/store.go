@@ -54,6 +54,10 @@ type Store struct {
 	raw   *gitobj.Store // nil: go-git reads and writes every object
 	loose *looseWriter  // set on first write when raw is set
 	trees treeCache     // parsed trees by hash
+
+	authMu  sync.Mutex  // guards creds and secrets
+	creds   Credentials // see SetCredentials
+	secrets []string    // never printed: see redact.go
 }
 
 // Init creates a non-bare repository in dir (which may exist but must not

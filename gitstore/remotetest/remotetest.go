@@ -46,6 +46,8 @@ type Server struct {
 	down  atomic.Bool
 	// limit bounds each git http-backend run (a time.Duration).
 	limit atomic.Int64
+	// auth holds the tokens the server demands (see RequireToken).
+	auth tokenAuth
 }
 
 // lockedBuffer collects git's stderr from concurrent requests.
@@ -114,6 +116,9 @@ func New(t testing.TB) *Server {
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.down.Load() {
 			http.Error(w, "remotetest: server down", http.StatusServiceUnavailable)
+			return
+		}
+		if !s.authorize(w, r) {
 			return
 		}
 		switch {
