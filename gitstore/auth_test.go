@@ -198,6 +198,11 @@ func TestShallowCheckout(t *testing.T) {
 	if _, err := s.Commit(hs[3]); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("before the fetch, the parent of the head should be missing: %v", err)
 	}
+	// Before the fetch a walk stops at the boundary and says what to do.
+	if _, err := s.FirstParentLog(hs[4], plumbing.ZeroHash); !errors.Is(err, ErrShallow) || !errors.Is(err, ErrNotFound) ||
+		!strings.Contains(err.Error(), "fetch-depth: 0") || !strings.Contains(err.Error(), "git fetch --unshallow") {
+		t.Fatalf("walking a shallow clone: want ErrShallow saying what to do, got %v", err)
+	}
 	if err := s.Fetch(ctx, "origin", "refs/heads/main:refs/remotes/origin/main"); err != nil {
 		t.Fatalf("fetch: %v", err)
 	}

@@ -13,10 +13,10 @@ import (
 // fetches all the history below its boundary (`git fetch --unshallow`).
 const infiniteDepth = 0x7fffffff
 
-// ErrShallow means the repository is a shallow clone (its .git/shallow
-// lists commits whose parents it lacks) and the history writ needs could
-// not be fetched. Fetch deepens a shallow clone by itself; this error
-// says what to set instead (actions/checkout's fetch-depth: 0).
+// ErrShallow means a read reached past the history of a shallow clone
+// (its .git/shallow lists commits whose parents it lacks). Fetch deepens a
+// shallow clone by itself; the error says what to do otherwise
+// (actions/checkout's fetch-depth: 0). It comes with ErrNotFound.
 var ErrShallow = errors.New("shallow clone")
 
 // Shallow returns the commits the repository's .git/shallow lists as the
@@ -66,4 +66,18 @@ func (s *Store) unshallowLocked(before []plumbing.Hash) error {
 		return fmt.Errorf("unshallow: %w", err)
 	}
 	return nil
+}
+
+// shallowHelp says how to get the history a shallow clone lacks.
+const shallowHelp = "the clone is shallow (.git/shallow marks where its history stops, as actions/checkout leaves it " +
+	"with its default fetch-depth: 1) and lacks this commit: `writ reconcile --remote <remote>` deepens it by itself; " +
+	"otherwise run `git fetch --unshallow <remote>` or check out with fetch-depth: 0"
+
+// missingCommitLocked is the error for a commit the repository lacks: in a
+// shallow clone it wraps ErrShallow too and says what to do.
+func (s *Store) missingCommitLocked(h plumbing.Hash) error {
+	if sh, err := s.repo.Storer.Shallow(); err == nil && len(sh) > 0 {
+		return fmt.Errorf("commit %s: %w: %w: %s", short(h), ErrNotFound, ErrShallow, shallowHelp)
+	}
+	return fmt.Errorf("commit %s: %w", short(h), ErrNotFound)
 }

@@ -137,7 +137,8 @@ func (s *Store) Ref(name string) (plumbing.Hash, error) {
 	return ref.Hash(), nil
 }
 
-// Commit decodes the commit object h. A missing object gives ErrNotFound;
+// Commit decodes the commit object h. A missing object gives ErrNotFound
+// (and ErrShallow, with what to do, in a shallow clone);
 // a commit over MaxCommitSize is refused from its header, without being
 // read (a *TooLargeError).
 func (s *Store) Commit(h plumbing.Hash) (*object.Commit, error) {
@@ -155,7 +156,7 @@ func (s *Store) commitLocked(h plumbing.Hash) (*object.Commit, error) {
 	c, err := object.GetCommit(s.repo.Storer, h)
 	if err != nil {
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
-			return nil, fmt.Errorf("commit %s: %w", short(h), ErrNotFound)
+			return nil, s.missingCommitLocked(h)
 		}
 		return nil, fmt.Errorf("commit %s: %w", short(h), err)
 	}

@@ -100,3 +100,23 @@ func TestReconcileAuth(t *testing.T) {
 		})
 	}
 }
+
+// TestShallowReplaySaysWhatToSet: a command that reads main without a
+// remote, in a depth-1 checkout, fails saying what to set instead of
+// "commit not found" alone.
+func TestShallowReplaySaysWhatToSet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the writ binary against a git server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	f := newRemoteFixture(t, 2)
+	if r := f.reconcile(ctx, f.clone("first"), nil); r.code != ExitOK {
+		t.Fatalf("reconcile: %s", r)
+	}
+	dir := remotetest.Checkout(t, f.srv.URL, remotetest.CheckoutOptions{FetchDepth: 1})
+	r := f.run(ctx, nil, "--repo", dir, "replay")
+	if r.code != ExitFailure || !strings.Contains(r.err, "fetch-depth: 0") || !strings.Contains(r.err, "git fetch --unshallow") {
+		t.Fatalf("replay in a shallow checkout: want exit %d saying what to set, got %s", ExitFailure, r)
+	}
+}
