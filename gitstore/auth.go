@@ -67,7 +67,8 @@ func (s *Store) SetCredentials(c Credentials) {
 // shows a secret.
 type remoteAuth struct {
 	headers []header
-	from    string // where the Authorization header came from; "" when none is sent
+	from    string   // where the Authorization header came from; "" when none is sent
+	skipped []string // git config files not read, with why
 }
 
 var _ githttp.AuthMethod = (*remoteAuth)(nil)
@@ -148,11 +149,8 @@ func (s *Store) resolveAuth(rawURL string, ep *transport.Endpoint) (*remoteAuth,
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	entries, err := gitConfig(s.gitDir, getenv)
-	if err != nil {
-		return nil, fmt.Errorf("credentials: %w", err)
-	}
-	a := &remoteAuth{}
+	entries, skipped := gitConfig(s.gitDir, getenv)
+	a := &remoteAuth{skipped: skipped}
 	for _, h := range extraHeaders(entries, rawURL) {
 		s.noteSecrets(headerSecrets(h)...)
 		if isAuthorization(h.name) {
@@ -236,10 +234,13 @@ const authHelp = "give credentials as git has them in GitHub Actions: check out 
 // remote's own words are kept, redacted.
 func (s *Store) remoteErr(where string, auth transport.AuthMethod, err error) error {
 	from := ""
+	said := strings.TrimSpace(s.redact(err.Error()))
 	if a, ok := auth.(*remoteAuth); ok && a != nil {
 		from = a.from
+		if len(a.skipped) > 0 {
+			said += "; git config files not read: " + s.redact(strings.Join(a.skipped, ", "))
+		}
 	}
-	said := strings.TrimSpace(s.redact(err.Error()))
 	switch {
 	case errors.Is(err, transport.ErrAuthenticationRequired) && from == "":
 		return fmt.Errorf("%s: %w: the remote requires credentials and none were found for it; %s (the remote said: %s)", where, ErrAuth, authHelp, said)

@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -34,8 +35,10 @@ const maxIncludeDepth = 10
 // actions/checkout v6 persists its credentials: an includeIf in the
 // repository's config naming a file of its own); other includeIf
 // conditions are not followed. A missing file is skipped, as git skips it;
-// one that does not parse is an error naming it.
-func gitConfig(gitDir string, getenv func(string) string) ([]configEntry, error) {
+// one that cannot be read or parsed is skipped too and named in skipped
+// (never with its content), so that a file go-git's parser does not
+// accept costs its own entries, not all remote traffic.
+func gitConfig(gitDir string, getenv func(string) string) (entries []configEntry, skipped []string) {
 	var files []string
 	if !configBool(getenv("GIT_CONFIG_NOSYSTEM")) {
 		if f := getenv("GIT_CONFIG_SYSTEM"); f != "" {
@@ -62,9 +65,7 @@ func gitConfig(gitDir string, getenv func(string) string) ([]configEntry, error)
 	files = append(files, filepath.Join(gitDir, "config"))
 	r := configReader{gitDir: gitDir, home: home}
 	for _, f := range files {
-		if err := r.read(f, 0); err != nil {
-			return nil, err
-		}
+		r.read(f, 0)
 	}
 	n, _ := strconv.Atoi(getenv("GIT_CONFIG_COUNT"))
 	for i := 0; i < n && i < 1000; i++ {
@@ -76,7 +77,7 @@ func gitConfig(gitDir string, getenv func(string) string) ([]configEntry, error)
 		e.value, e.file = getenv(fmt.Sprintf("GIT_CONFIG_VALUE_%d", i)), "$GIT_CONFIG_KEY_"+strconv.Itoa(i)
 		r.out = append(r.out, e)
 	}
-	return r.out, nil
+	return r.out, r.skipped
 }
 
 // splitConfigKey splits "section.sub.section.key" as git does: the
@@ -97,18 +98,21 @@ func splitConfigKey(k string) (configEntry, bool) {
 type configReader struct {
 	gitDir, home string
 	out          []configEntry
+	skipped      []string // files not read, with why
 }
 
 // read appends the entries of file, following includes in place.
-func (r *configReader) read(file string, depth int) error {
+func (r *configReader) read(file string, depth int) {
 	if depth > maxIncludeDepth {
-		return fmt.Errorf("git config %s: includes nested deeper than %d", file, maxIncludeDepth)
+		r.skipped = append(r.skipped, fmt.Sprintf("%s (includes nested deeper than %d)", file, maxIncludeDepth))
+		return
 	}
 	data, err := os.ReadFile(file)
 	if os.IsNotExist(err) {
-		return nil
+		return
 	} else if err != nil {
-		return fmt.Errorf("git config %s: %w", file, err)
+		r.skipped = append(r.skipped, fmt.Sprintf("%s (%v)", file, errors.Unwrap(err)))
+		return
 	}
 	type include struct {
 		at   int // entries of file before it
@@ -129,18 +133,16 @@ func (r *configReader) read(file string, depth int) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("git config %s: %w", file, err)
+		r.skipped = append(r.skipped, file+" (does not parse as git config)")
+		return
 	}
 	at := 0
 	for _, inc := range includes {
 		r.out = append(r.out, entries[at:inc.at]...)
 		at = inc.at
-		if err := r.read(inc.path, depth+1); err != nil {
-			return err
-		}
+		r.read(inc.path, depth+1)
 	}
 	r.out = append(r.out, entries[at:]...)
-	return nil
 }
 
 // includes reports whether a "path" entry is an include to follow:

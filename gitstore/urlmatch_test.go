@@ -71,7 +71,8 @@ func TestExtraHeaderMatchesGit(t *testing.T) {
 // TestGitConfigIncludes reads the headers through the files git reads:
 // includeIf "gitdir:" (as actions/checkout v6 persists credentials),
 // include.path, a non-matching includeIf, GIT_CONFIG_COUNT, and an empty
-// value that clears the list.
+// value that clears the list; a file that does not parse is skipped and
+// named.
 func TestGitConfigIncludes(t *testing.T) {
 	dir := t.TempDir()
 	gitDir := filepath.Join(dir, "repo", ".git")
@@ -94,9 +95,10 @@ func TestGitConfigIncludes(t *testing.T) {
 		"[includeIf \"gitdir:/nowhere/.git\"]\n\tpath = "+other+"\n")
 	env := map[string]string{"GIT_CONFIG_NOSYSTEM": "1", "HOME": dir,
 		"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.https://github.com/o.extraheader", "GIT_CONFIG_VALUE_0": "X-Env: 1"}
-	entries, err := gitConfig(gitDir, func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
+	write(".gitconfig", "[unclosed\n\textraheader = X-Secret: s3cr3t\n") // a global file git would refuse
+	entries, skipped := gitConfig(gitDir, func(k string) string { return env[k] })
+	if len(skipped) != 1 || !strings.Contains(skipped[0], ".gitconfig (does not parse") || strings.Contains(skipped[0], "s3cr3t") {
+		t.Fatalf("skipped = %q, want the global file named without its content", skipped)
 	}
 	var got []string
 	for _, h := range extraHeaders(entries, "https://github.com/o/r.git") {
@@ -108,10 +110,7 @@ func TestGitConfigIncludes(t *testing.T) {
 	}
 	env["GIT_CONFIG_COUNT"] = "2"
 	env["GIT_CONFIG_KEY_1"], env["GIT_CONFIG_VALUE_1"] = "http.https://github.com/o/r.git.extraheader", ""
-	entries, err = gitConfig(gitDir, func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries, _ = gitConfig(gitDir, func(k string) string { return env[k] })
 	if hs := extraHeaders(entries, "https://github.com/o/r.git"); len(hs) != 0 {
 		t.Fatalf("an empty value must clear the headers, got %v", hs)
 	}
