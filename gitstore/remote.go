@@ -105,16 +105,18 @@ func (s *Store) Fetch(ctx context.Context, remote string, refspecs ...string) (e
 
 // fetch runs go-git's fetch, all refspecs forced, with pruning.
 func (s *Store) fetch(ctx context.Context, remote string, specs []config.RefSpec) error {
+	s.mu.Lock()
+	rem, err := s.repo.Remote(remote)
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", remote, err)
+	}
 	_, ep, auth, err := s.remoteClient(remote)
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", remote, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rem, err := s.repo.Remote(remote)
-	if err != nil {
-		return fmt.Errorf("fetch %s: %w", remote, err)
-	}
 	where := fmt.Sprintf("fetch %s (%s)", remote, redactedEndpoint(ep))
 	shallow, err := s.repo.Storer.Shallow()
 	if err != nil {
