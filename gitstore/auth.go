@@ -217,12 +217,6 @@ func tokenSecrets(token string) []string {
 	return []string{token, basicToken(token)[len("Basic "):], url.PathEscape(token), url.QueryEscape(token)}
 }
 
-// ErrAuth means the remote demanded credentials writ did not have, refused
-// the ones it sent (HTTP 401), or refused them the operation (HTTP 403).
-// Retrying does not help: a human must give credentials (see Credentials).
-// The error says where the credentials came from, never what they are.
-var ErrAuth = errors.New("remote refused access")
-
 // authHelp says how to give writ credentials.
 const authHelp = "give credentials as git has them in GitHub Actions: check out with actions/checkout " +
 	"(persist-credentials: true, its default: writ reads the http.<url>.extraheader it leaves in git config), " +

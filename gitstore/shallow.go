@@ -1,7 +1,6 @@
 package gitstore
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,12 +11,6 @@ import (
 // infiniteDepth is git's INFINITE_DEPTH: deepening a shallow clone by it
 // fetches all the history below its boundary (`git fetch --unshallow`).
 const infiniteDepth = 0x7fffffff
-
-// ErrShallow means a read reached past the history of a shallow clone
-// (its .git/shallow lists commits whose parents it lacks). Fetch deepens a
-// shallow clone by itself; the error says what to do otherwise
-// (actions/checkout's fetch-depth: 0). It comes with ErrNotFound.
-var ErrShallow = errors.New("shallow clone")
 
 // Shallow returns the commits the repository's .git/shallow lists as the
 // boundary of a shallow clone (their parents are missing), nil for a

@@ -4,8 +4,10 @@
 // and a push's compare-and-swap is checked by receive-pack under git's ref
 // lock, exactly as on a git host. ServeDaemon serves the same repository
 // with `git daemon` too, and Proxy relays TCP connections to either while
-// delaying, cutting and resetting them. It is test support and is not used
-// in production.
+// delaying, cutting and resetting them. RequireToken makes the server
+// demand credentials as GitHub does, and Checkout clones it as
+// actions/checkout does (its token persisted as an extraheader, shallow or
+// not). It is test support and is not used in production.
 package remotetest
 
 import (
