@@ -48,6 +48,19 @@
 // inflating it or the delta bases it is rebuilt from (a *TooLargeError,
 // ErrTooLarge).
 //
+// # Remotes
+//
+// Fetch, RemoteRefs, PushCAS and PushCheckpoint talk to a remote with
+// go-git. Over http(s) they authenticate as git does in GitHub Actions
+// (auth.go, one place for every remote operation): the
+// http.<url>.extraheader of git config, matched to the remote's URL as git
+// matches it (urlmatch.go) and read through include and includeIf
+// "gitdir:" files (gitconfig.go), which is where actions/checkout leaves
+// its token; or a token given as Credentials. A refusal is ErrAuth, which
+// says where the credentials came from and how to give them, and no error
+// holds a secret (redact.go). A shallow clone is deepened by the first
+// fetch (shallow.go).
+//
 // # Concurrency
 //
 // A Store is safe for concurrent use. Object access is serialised by a

@@ -50,4 +50,18 @@ var (
 	// ErrBadCheckpoint means the checkpoint ref points at a commit that is
 	// not a well-formed checkpoint.
 	ErrBadCheckpoint = errors.New("bad checkpoint")
+
+	// ErrAuth means the remote demanded credentials writ did not have,
+	// refused the ones it sent (HTTP 401), or refused them the operation
+	// (HTTP 403). Retrying does not help: a human must give credentials
+	// (see Credentials). The error says where the credentials came from,
+	// never what they are.
+	ErrAuth = errors.New("remote refused access")
+
+	// ErrShallow means a read reached past the history of a shallow clone
+	// (its .git/shallow lists commits whose parents it lacks). Fetch
+	// deepens a shallow clone by itself; the error says what to do
+	// otherwise (actions/checkout's fetch-depth: 0). It comes with
+	// ErrNotFound.
+	ErrShallow = errors.New("shallow clone")
 )

@@ -17,7 +17,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/transport"
-	"github.com/go-git/go-git/v5/plumbing/transport/client"
 
 	"github.com/writ-dev/writ/gitstore/internal/gitobj"
 )
@@ -45,8 +44,18 @@ var (
 // the remote no longer has are deleted (pruned). Tags get no local refs. A
 // non-glob source the remote lacks gives ErrNoRef; a ref that moved on the
 // server during the fetch (stateless HTTP: "not our ref") gives
-// ErrRefMoved; network, server and protocol failures give ErrRemote.
-func (s *Store) Fetch(ctx context.Context, remote string, refspecs ...string) error {
+// ErrRefMoved; network, server and protocol failures give ErrRemote; a
+// remote that refuses the credentials (see Credentials) gives ErrAuth.
+//
+// In a shallow clone (.git/shallow, as actions/checkout leaves with its
+// default fetch-depth: 1) Fetch deepens the history to the full depth, as
+// `git fetch --unshallow` does, and drops the boundary commits whose
+// parents it now has from .git/shallow, so later reads find every commit.
+//
+// The errors of Fetch, RemoteRefs, PushCAS and PushCheckpoint never hold
+// a token, header value or URL password: they are redacted ("***").
+func (s *Store) Fetch(ctx context.Context, remote string, refspecs ...string) (err error) {
+	defer func() { err = s.scrub(err) }()
 	// go-git's Prune reverses refspecs with their "+" and then prunes
 	// every forced destination, and its fast-forward verdict is lost
 	// with NoTags; so go-git fetches everything forced, and Fetch checks
@@ -97,25 +106,47 @@ func (s *Store) Fetch(ctx context.Context, remote string, refspecs ...string) er
 // fetch runs go-git's fetch, all refspecs forced, with pruning.
 func (s *Store) fetch(ctx context.Context, remote string, specs []config.RefSpec) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	rem, err := s.repo.Remote(remote)
+	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", remote, err)
 	}
-	err = rem.FetchContext(ctx, &git.FetchOptions{RemoteName: remote, RefSpecs: specs, Tags: git.NoTags, Force: true, Prune: true})
+	_, ep, auth, err := s.remoteClient(remote)
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", remote, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	where := fmt.Sprintf("fetch %s (%s)", remote, redactedEndpoint(ep))
+	shallow, err := s.repo.Storer.Shallow()
+	if err != nil {
+		return fmt.Errorf("%s: read the shallow list: %w", where, err)
+	}
+	opts := &git.FetchOptions{RemoteName: remote, RefSpecs: specs, Tags: git.NoTags, Force: true, Prune: true, Auth: auth}
+	if len(shallow) > 0 {
+		// A shallow clone (actions/checkout's default, fetch-depth: 1):
+		// deepen to the whole history, as `git fetch --unshallow`.
+		opts.Depth = infiniteDepth
+	}
+	err = rem.FetchContext(ctx, opts)
+	if len(shallow) > 0 && (err == nil || errors.Is(err, git.NoErrAlreadyUpToDate)) {
+		if err := s.unshallowLocked(shallow); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+	}
 	var noMatch git.NoMatchingRefSpecError
 	switch {
 	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
 		return nil
 	case errors.As(err, &noMatch):
-		return fmt.Errorf("fetch %s: %w: %v", remote, ErrNoRef, err)
+		return fmt.Errorf("%s: %w: %s", where, ErrNoRef, s.redact(err.Error()))
 	case strings.Contains(err.Error(), "not our ref"):
 		// Over stateless HTTP the server advertises its refs in one
 		// request and checks the wants in the next; a ref that moved in
 		// between is "not our ref". Read again.
-		return fmt.Errorf("fetch %s: %w: a ref moved during the fetch: %v", remote, ErrRefMoved, err)
+		return fmt.Errorf("%s: %w: a ref moved during the fetch: %s", where, ErrRefMoved, s.redact(err.Error()))
 	}
-	return fmt.Errorf("fetch %s: %w: %v", remote, ErrRemote, err)
+	return s.remoteErr(where, auth, err)
 }
 
 // localRefsUnder returns the local refs that are destinations of specs:
@@ -163,28 +194,29 @@ func (s *Store) localRefsUnder(specs []config.RefSpec) (map[string]plumbing.Hash
 // RemoteRefs lists the refs the named remote advertises (`git ls-remote`),
 // symbolic refs such as HEAD left out. Failures give ErrRemote.
 func (s *Store) RemoteRefs(ctx context.Context, remote string) (map[string]plumbing.Hash, error) {
-	cl, ep, err := s.remoteClient(remote)
+	cl, ep, auth, err := s.remoteClient(remote)
 	if err != nil {
 		return nil, err
 	}
-	where := fmt.Sprintf("list %s (%s)", remote, ep)
-	sess, err := cl.NewUploadPackSession(ep, nil)
+	where := fmt.Sprintf("list %s (%s)", remote, redactedEndpoint(ep))
+	sess, err := cl.NewUploadPackSession(ep, auth)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", where, ErrRemote, err)
+		return nil, s.remoteErr(where, auth, err)
 	}
 	defer sess.Close()
-	_, adv, err := advertised(ctx, sess, where)
-	return adv, err
+	_, adv, err := s.advertised(ctx, sess, where, auth)
+	return adv, s.scrub(err)
 }
 
 // advertised reads the refs a session's remote advertises, as sent and as
-// a map (an empty repository advertises none). Failures wrap ErrRemote.
-func advertised(ctx context.Context, sess interface {
+// a map (an empty repository advertises none). Failures wrap ErrRemote, or
+// ErrAuth when the remote refuses the credentials.
+func (s *Store) advertised(ctx context.Context, sess interface {
 	AdvertisedReferencesContext(context.Context) (*packp.AdvRefs, error)
-}, where string) (*packp.AdvRefs, map[string]plumbing.Hash, error) {
+}, where string, auth transport.AuthMethod) (*packp.AdvRefs, map[string]plumbing.Hash, error) {
 	ar, err := sess.AdvertisedReferencesContext(ctx)
 	if err != nil && !errors.Is(err, transport.ErrEmptyRemoteRepository) {
-		return nil, nil, fmt.Errorf("%s: %w: %v", where, ErrRemote, err)
+		return nil, nil, s.remoteErr(where, auth, err)
 	}
 	adv, err := advRefs(ar)
 	if err != nil {
@@ -212,7 +244,8 @@ func advertised(ctx context.Context, sess interface {
 // from new but not from old (less those the remote advertises) and, per
 // commit, the trees and blobs that differ from its first parent's. new and
 // a non-zero old must exist locally.
-func (s *Store) PushCAS(ctx context.Context, remote, ref string, old, new plumbing.Hash) error {
+func (s *Store) PushCAS(ctx context.Context, remote, ref string, old, new plumbing.Hash) (err error) {
+	defer func() { err = s.scrub(err) }()
 	if err := validateRefName(ref); err != nil {
 		return err
 	}
@@ -268,7 +301,8 @@ func (s *Store) PushCAS(ctx context.Context, remote, ref string, old, new plumbi
 // returns an error wrapping ErrRefMoved, as it does when another writer
 // moved the remote checkpoint during the push. A remote that already holds
 // the checkpoint is success; failures to talk to it wrap ErrRemote.
-func (s *Store) PushCheckpoint(ctx context.Context, remote string) error {
+func (s *Store) PushCheckpoint(ctx context.Context, remote string) (err error) {
+	defer func() { err = s.scrub(err) }()
 	cp, err := s.ReadCheckpoint()
 	if err != nil {
 		return fmt.Errorf("push checkpoint: %w", err)
@@ -305,22 +339,23 @@ type pushSession struct {
 	adv   map[string]plumbing.Hash
 	ref   string
 	where string
+	auth  transport.AuthMethod
 }
 
 // openPush opens a push session to the named remote and reads the refs it
 // advertises.
 func (s *Store) openPush(ctx context.Context, remote, ref string) (*pushSession, error) {
-	cl, ep, err := s.remoteClient(remote)
+	cl, ep, auth, err := s.remoteClient(remote)
 	if err != nil {
 		return nil, err
 	}
-	p := &pushSession{ref: ref, where: fmt.Sprintf("push %s to %s (%s)", ref, remote, ep)}
-	sess, err := cl.NewReceivePackSession(ep, nil)
+	p := &pushSession{ref: ref, auth: auth, where: fmt.Sprintf("push %s to %s (%s)", ref, remote, redactedEndpoint(ep))}
+	sess, err := cl.NewReceivePackSession(ep, auth)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", p.where, ErrRemote, err)
+		return nil, s.remoteErr(p.where, auth, err)
 	}
 	p.sess = sess
-	if p.ar, p.adv, err = advertised(ctx, sess, p.where); err != nil {
+	if p.ar, p.adv, err = s.advertised(ctx, sess, p.where, auth); err != nil {
 		sess.Close()
 		return nil, err
 	}
@@ -348,8 +383,10 @@ func (p *pushSession) send(ctx context.Context, s *Store, old, new, base plumbin
 	req.Packfile = io.NopCloser(bytes.NewReader(pack))
 	report, err := p.sess.ReceivePack(ctx, req)
 	if report == nil {
-		if err != nil {
-			return fmt.Errorf("%s: %w: %w: %v", p.where, ErrRemote, errInTransit, err)
+		if err != nil && isAuthRefusal(err) {
+			return s.remoteErr(p.where, p.auth, err)
+		} else if err != nil {
+			return fmt.Errorf("%s: %w: %w: %s", p.where, ErrRemote, errInTransit, s.redact(err.Error()))
 		}
 		return nil // a server without report-status accepted the pack
 	}
@@ -388,30 +425,6 @@ func refRace(status string) bool {
 		}
 	}
 	return false
-}
-
-// remoteClient returns the transport and endpoint of the named remote's
-// first URL.
-func (s *Store) remoteClient(remote string) (transport.Transport, *transport.Endpoint, error) {
-	s.mu.Lock()
-	rem, err := s.repo.Remote(remote)
-	s.mu.Unlock()
-	if err != nil {
-		return nil, nil, fmt.Errorf("remote %q: %w", remote, err)
-	}
-	urls := rem.Config().URLs
-	if len(urls) == 0 {
-		return nil, nil, fmt.Errorf("remote %q has no URL", remote)
-	}
-	ep, err := transport.NewEndpoint(urls[0])
-	if err != nil {
-		return nil, nil, fmt.Errorf("remote %q: %w", remote, err)
-	}
-	cl, err := client.NewClient(ep)
-	if err != nil {
-		return nil, nil, fmt.Errorf("remote %q: %w", remote, err)
-	}
-	return cl, ep, nil
 }
 
 // advRefs flattens an advertisement (nil for an empty repository).

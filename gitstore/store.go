@@ -54,6 +54,10 @@ type Store struct {
 	raw   *gitobj.Store // nil: go-git reads and writes every object
 	loose *looseWriter  // set on first write when raw is set
 	trees treeCache     // parsed trees by hash
+
+	authMu  sync.Mutex  // guards creds and secrets
+	creds   Credentials // see SetCredentials
+	secrets []string    // never printed: see redact.go
 }
 
 // Init creates a non-bare repository in dir (which may exist but must not
@@ -133,7 +137,8 @@ func (s *Store) Ref(name string) (plumbing.Hash, error) {
 	return ref.Hash(), nil
 }
 
-// Commit decodes the commit object h. A missing object gives ErrNotFound;
+// Commit decodes the commit object h. A missing object gives ErrNotFound
+// (and ErrShallow, with what to do, in a shallow clone);
 // a commit over MaxCommitSize is refused from its header, without being
 // read (a *TooLargeError).
 func (s *Store) Commit(h plumbing.Hash) (*object.Commit, error) {
@@ -151,7 +156,7 @@ func (s *Store) commitLocked(h plumbing.Hash) (*object.Commit, error) {
 	c, err := object.GetCommit(s.repo.Storer, h)
 	if err != nil {
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
-			return nil, fmt.Errorf("commit %s: %w", short(h), ErrNotFound)
+			return nil, s.missingCommitLocked(h)
 		}
 		return nil, fmt.Errorf("commit %s: %w", short(h), err)
 	}

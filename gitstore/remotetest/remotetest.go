@@ -4,8 +4,10 @@
 // and a push's compare-and-swap is checked by receive-pack under git's ref
 // lock, exactly as on a git host. ServeDaemon serves the same repository
 // with `git daemon` too, and Proxy relays TCP connections to either while
-// delaying, cutting and resetting them. It is test support and is not used
-// in production.
+// delaying, cutting and resetting them. RequireToken makes the server
+// demand credentials as GitHub does, and Checkout clones it as
+// actions/checkout does (its token persisted as an extraheader, shallow or
+// not). It is test support and is not used in production.
 package remotetest
 
 import (
@@ -46,6 +48,8 @@ type Server struct {
 	down  atomic.Bool
 	// limit bounds each git http-backend run (a time.Duration).
 	limit atomic.Int64
+	// auth holds the tokens the server demands (see RequireToken).
+	auth tokenAuth
 }
 
 // lockedBuffer collects git's stderr from concurrent requests.
@@ -114,6 +118,9 @@ func New(t testing.TB) *Server {
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.down.Load() {
 			http.Error(w, "remotetest: server down", http.StatusServiceUnavailable)
+			return
+		}
+		if !s.authorize(w, r) {
 			return
 		}
 		switch {

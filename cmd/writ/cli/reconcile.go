@@ -50,6 +50,14 @@ end the checkpoint is written, and pushed while the remote's main is the
 commit it covers. A remote main that no longer extends the last one seen
 is refused.
 
+Over http(s) the remote is authenticated as git is in GitHub Actions: by
+$WRIT_GIT_TOKEN if set (HTTP Basic x-access-token:<token>), else by the
+http.<url>.extraheader that actions/checkout leaves in git config, else by
+a password in the remote's URL, else by $GITHUB_TOKEN for https remotes
+on $GITHUB_SERVER_URL's host (github.com). Tokens never appear in output.
+A shallow clone (checkout's default fetch-depth: 1) is deepened by the
+first fetch.
+
 With --github (in GitHub Actions; needs --remote) proposals arrive as pull
 requests and approvals as reviews: reconcile reads the event
 ($GITHUB_EVENT_NAME, $GITHUB_EVENT_PATH), judges the event's pull request

@@ -114,6 +114,7 @@ func (a *app) engine() (*reconciler.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open control repo %s: %w", a.repo, err)
 	}
+	store.SetCredentials(gitCredentials(os.Getenv))
 	e := &reconciler.Engine{Store: store, Keys: a.keyDir(store.GitDir()), Now: a.now}
 	if a.keylessEnabled() {
 		if err := a.withKeyless(e); err != nil {
