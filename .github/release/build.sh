@@ -9,11 +9,11 @@
 #   SHA256SUMS.sig         SSH signature of SHA256SUMS (namespace "file"),
 #                          when WRIT_RELEASE_SIGNING_KEY names a private key
 #
-# The same commit and Go toolchain give the same bytes on any machine: the
-# build runs in a fresh clone (so -buildvcs stamps the commit, which Go does
-# not do in a git worktree), with -trimpath, a fixed GOFLAGS, no cgo and the
-# version, commit and date (the commit's time, never the wall clock) set by
-# -ldflags -X. Verify with:
+# The same commit gives the same bytes on any machine: the build uses the
+# Go version go.mod names (GOTOOLCHAIN), runs in a fresh clone (so
+# -buildvcs stamps the commit, which Go does not do in a git worktree),
+# with -trimpath, a fixed GOFLAGS, no cgo and the version, commit and date
+# (the commit's time, never the wall clock) set by -ldflags -X. Verify with:
 #
 #   sha256sum -c SHA256SUMS    # or: shasum -a 256 -c SHA256SUMS
 #   ssh-keygen -Y verify -f allowed_signers -I release@writ -n file \
@@ -53,6 +53,10 @@ trap 'rm -rf "$src"' EXIT
 git clone -q --no-checkout "$root" "$src/writ"
 git -C "$src/writ" -c advice.detachedHead=false checkout -q "$commit"
 
+# The toolchain is part of the input: exactly the go.mod's Go version (the
+# go command uses the local one when it matches, else fetches that one).
+gover=$(awk '$1 == "go" { print $2; exit }' "$src/writ/go.mod")
+export GOTOOLCHAIN=go$gover
 pkg=github.com/writ-dev/writ/cmd/writ/internal/buildinfo
 ldflags="-s -w -buildid= -X $pkg.version=$version -X $pkg.commit=$commit -X $pkg.date=$date"
 files=()
@@ -60,7 +64,7 @@ for target in $targets; do
 	goos=${target%/*}
 	goarch=${target#*/}
 	name=writ_${goos}_${goarch}
-	echo "build.sh: $name ($version, $commit, $date)" >&2
+	echo "build.sh: $name ($version, $commit, $date, go$gover)" >&2
 	(cd "$src/writ" && env CGO_ENABLED=0 GOOS="$goos" GOARCH="$goarch" GOFLAGS=-mod=readonly \
 		GOAMD64=v1 GOARM64=v8.0 \
 		go build -trimpath -buildvcs=true -ldflags "$ldflags" -o "$outdir/$name" ./cmd/writ)
