@@ -93,7 +93,7 @@ fi
 [ "$got" = "$want" ] || fail "$asset: sha256 $got, but SHA256SUMS says $want: refusing it"
 
 chmod +x "$tmp/$asset"
-reported=$("$tmp/$asset" version | head -n 1)
+reported=$("$tmp/$asset" version 2>&1 | head -n 1) || fail "$asset does not run: $reported"
 [ "$reported" = "writ $version" ] || fail "$asset reports \"$reported\", want \"writ $version\""
 mkdir -p "$dir"
 mv "$tmp/$asset" "$dir/writ"

@@ -20,10 +20,16 @@ type server struct {
 
 func serveRelease(t *testing.T, r *release, tamper func(name string, body []byte) ([]byte, int)) *server {
 	t.Helper()
+	return serveReleaseAs(t, r, r.version, tamper)
+}
+
+// serveReleaseAs serves r's assets as those of release tag.
+func serveReleaseAs(t *testing.T, r *release, tag string, tamper func(name string, body []byte) ([]byte, int)) *server {
+	t.Helper()
 	s := &server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.requests.Add(1)
-		name, ok := strings.CutPrefix(req.URL.Path, "/download/"+r.version+"/")
+		name, ok := strings.CutPrefix(req.URL.Path, "/download/"+tag+"/")
 		if !ok || strings.Contains(name, "/") {
 			http.NotFound(w, req)
 			return
@@ -82,6 +88,7 @@ func TestInstall(t *testing.T) {
 		version   string
 		pubKey    string
 		tamper    func(string, []byte) ([]byte, int)
+		servedAs  string // the tag the server serves r's assets under (default r.version)
 		installed bool   // installed=true and the binary runs
 		fails     string // install.sh exits 1 with this on stderr
 		noNetwork bool
@@ -114,13 +121,19 @@ func TestInstall(t *testing.T) {
 		{name: "server error", version: r.version,
 			tamper: func(string, []byte) ([]byte, int) { return []byte("oops"), http.StatusBadGateway },
 			fails:  "HTTP 502"},
+		{name: "another release's binary under this tag", version: "v0.9.9", servedAs: "v0.9.9",
+			fails: `reports "writ v0.9.0", want "writ v0.9.9"`},
 		{name: "no such release: build from source", version: "v9.9.9"},
 		{name: "a branch ref: build from source", version: "main", noNetwork: true},
 		{name: "a commit ref: build from source", version: r.commit, noNetwork: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := serveRelease(t, r, tt.tamper)
+			tag := tt.servedAs
+			if tag == "" {
+				tag = r.version
+			}
+			s := serveReleaseAs(t, r, tag, tt.tamper)
 			res := install(t, s.URL+"/download", tt.version, tt.pubKey)
 			_, statErr := os.Stat(res.bin)
 			switch {
