@@ -70,6 +70,13 @@ func (a *app) reconcileGitHub(ctx context.Context, e *reconciler.Engine, opts re
 			fmt.Fprintln(a.err, "writ: note:", n)
 		}
 		a.printGitHubReport(ev, rep)
+		if werr := writeGitHubStep(getenv, ev, rep, err); werr != nil {
+			if err != nil {
+				fmt.Fprintln(a.err, "writ:", werr)
+			} else {
+				err = werr
+			}
+		}
 	}
 	return err
 }

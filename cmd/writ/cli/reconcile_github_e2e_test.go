@@ -123,6 +123,9 @@ func TestReconcileGitHubApplies(t *testing.T) {
 	t.Setenv("GITHUB_API_URL", gh.URL)
 	t.Setenv("GITHUB_TOKEN", "ghs_test")
 	t.Setenv("WRIT_KEYLESS", "")
+	stepOutput, stepSummary := filepath.Join(t.TempDir(), "output"), filepath.Join(t.TempDir(), "summary")
+	t.Setenv("GITHUB_OUTPUT", stepOutput)
+	t.Setenv("GITHUB_STEP_SUMMARY", stepSummary)
 	r := writWant(t, ExitOK, "reconcile", "--repo", cloneDir, "--keys", keys.Dir, "--github", "--remote", "origin")
 	if !strings.Contains(r.out, "applied #3 "+ship.Path) {
 		t.Fatalf("want #3 applied, got %s", r)
@@ -134,6 +137,7 @@ func TestReconcileGitHubApplies(t *testing.T) {
 	if refs[gitstore.MainRef] == main {
 		t.Fatalf("remote main did not move:\n%s", r)
 	}
+	checkStepOutputs(t, stepOutput, stepSummary, 3, ship.Path, refs[gitstore.MainRef])
 	if runs := gh.CheckRuns(ship.Commit.String()); len(runs) != 1 || runs[0].Conclusion != "success" {
 		t.Fatalf("check runs %+v", runs)
 	}

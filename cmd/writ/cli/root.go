@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/writ-dev/writ/adapters/local"
+	"github.com/writ-dev/writ/cmd/writ/internal/buildinfo"
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler"
@@ -96,7 +97,11 @@ every entry on any clone.`,
 		a.initCommand(), a.validateCommand(), a.proposeCommand(), a.approveCommand(),
 		a.gateCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
 		a.stateCommand(), a.allowedSignersCommand(), a.demoCommand(), a.benchCommand(), a.verifyCommand(),
+		a.versionCommand(),
 	)
+	// writ --version prints what writ version prints.
+	root.Version = buildinfo.Read().String()
+	root.SetVersionTemplate("{{.Version}}")
 	return root
 }
 
