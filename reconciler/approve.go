@@ -9,6 +9,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -112,7 +113,7 @@ func (e *Engine) ApproveWith(l *Loaded, req ApproveRequest) (plumbing.Hash, erro
 // excluded is policies.Excluded for a decision by identity on p under the
 // policy in force (none: a policy without rules, under which no author
 // counts).
-func excluded(rules *schemas.Bundle, p Pending, identity string, verdict policies.Verdict) string {
+func excluded(rules *schemas.Bundle, p intake.Pending, identity string, verdict policies.Verdict) string {
 	f := policies.Facts{Identities: rules.Config.Identities, Author: p.Proposer, CoAuthors: p.CoAuthors}
 	if pol, ok := core.PolicyOf(rules, p.Proposal, p.IsRules()); ok {
 		f.Policy = *pol

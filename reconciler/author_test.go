@@ -7,6 +7,7 @@ import (
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -73,7 +74,7 @@ func TestAllowAuthorEndToEnd(t *testing.T) {
 	// explains why it does not count.
 	appendDecision(t, e, ship.Branch, "alice", policies.VerdictApprove, "")
 	g := gateNow(t, e, ship.Branch)
-	if g.Verdict != VerdictWaiting || !strings.Contains(strings.Join(notCountedIn(g.Outcome.Policy), "\n"), "alice: "+policies.ReasonAuthor) {
+	if g.Verdict != intake.VerdictWaiting || !strings.Contains(strings.Join(notCountedIn(g.Outcome.Policy), "\n"), "alice: "+policies.ReasonAuthor) {
 		t.Fatalf("ship with alice's own approval: %s (%s); not counted %v", g.Verdict, g.Reason, notCountedIn(g.Outcome.Policy))
 	}
 

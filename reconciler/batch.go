@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -9,6 +10,6 @@ import (
 // whose entry applied with outcome out, taking pre to post. Tools that write
 // many entries without a reconcile per entry (the bench builder) use it so
 // their entries carry exactly the trailers Reconcile writes.
-func EntryRecord(g GateResult, out core.Outcome, pre, post core.State) wal.Record {
+func EntryRecord(g intake.GateResult, out core.Outcome, pre, post core.State) wal.Record {
 	return record(g, out, pre, post)
 }

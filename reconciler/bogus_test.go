@@ -9,6 +9,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -57,7 +58,7 @@ func appendDecisionOn(t *testing.T, e *Engine, branch, who string, verdict polic
 }
 
 // gateNow judges a proposal branch against main.
-func gateNow(t *testing.T, e *Engine, branch string) GateResult {
+func gateNow(t *testing.T, e *Engine, branch string) intake.GateResult {
 	t.Helper()
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	p, err := e.Pending(res.State.Rules(), res.Head, branch)
@@ -73,7 +74,7 @@ func gateNow(t *testing.T, e *Engine, branch string) GateResult {
 
 // wantIgnored fails unless the gate lists a decision by who as ignored
 // with a reason containing reason.
-func wantIgnored(t *testing.T, g GateResult, who, reason string) {
+func wantIgnored(t *testing.T, g intake.GateResult, who, reason string) {
 	t.Helper()
 	for _, ig := range g.Ignored() {
 		if ig.Identity == who && strings.Contains(ig.Reason, reason) {
@@ -92,13 +93,13 @@ func TestBogusDecisionsNeverChangeAVerdict(t *testing.T) {
 	e, _ := newRepo(t)
 	ship := toShippable(t, e)
 	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
-	if g := gateNow(t, e, name); g.Verdict != VerdictWaiting {
+	if g := gateNow(t, e, name); g.Verdict != intake.VerdictWaiting {
 		t.Fatalf("before: %s: %s", g.Verdict, g.Reason)
 	}
 
 	appendDecision(t, e, name, "bob", policies.VerdictOverride, "I say so")
 	g := gateNow(t, e, name)
-	if g.Verdict != VerdictWaiting {
+	if g.Verdict != intake.VerdictWaiting {
 		t.Fatalf("a bogus override changed the verdict: %s: %s", g.Verdict, g.Reason)
 	}
 	wantIgnored(t, g, "bob", "lacks capability override")
@@ -108,7 +109,7 @@ func TestBogusDecisionsNeverChangeAVerdict(t *testing.T) {
 
 	appendDecision(t, e, name, "carol", policies.VerdictReject, "not on my watch")
 	g = gateNow(t, e, name)
-	if g.Verdict != VerdictWaiting {
+	if g.Verdict != intake.VerdictWaiting {
 		t.Fatalf("a rejection by an ineligible identity changed the verdict: %s: %s", g.Verdict, g.Reason)
 	}
 	wantIgnored(t, g, "carol", "not in role sre")
@@ -119,7 +120,7 @@ func TestBogusDecisionsNeverChangeAVerdict(t *testing.T) {
 	approveAs(t, e, "alice", name)
 	approveAs(t, e, "bob", name)
 	g = gateNow(t, e, name)
-	if g.Verdict != VerdictReady || g.Outcome.Override != "" {
+	if g.Verdict != intake.VerdictReady || g.Outcome.Override != "" {
 		t.Fatalf("with two approvals: %s (override %q): %s", g.Verdict, g.Outcome.Override, g.Reason)
 	}
 	rep := reconcile(t, e, 1)

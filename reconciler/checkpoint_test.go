@@ -9,6 +9,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -67,7 +68,7 @@ func TestCheckpointRewritesOnlyChangedBuckets(t *testing.T) {
 // A state restored from a checkpoint holds only the snapshot's head: gating
 // a proposal on an instance whose bucket was not restored is an error that
 // names the instance and the bucket file, not a panic; restoring the
-// bucket the proposal needs (Pending.Needs, RestoreBuckets) makes it gate.
+// bucket the proposal needs (intake.Pending.Needs, RestoreBuckets) makes it gate.
 func TestGateNeedsRestoredBucket(t *testing.T) {
 	e, _ := newRepo(t)
 	propose(t, e, "deploy-agent", "create", nil)
@@ -82,7 +83,7 @@ func TestGateNeedsRestoredBucket(t *testing.T) {
 	if need := p.Needs(res.State); len(need) != 1 || core.BucketPath(need[0]) != path {
 		t.Fatalf("Needs = %v, want web-1's bucket %s", need, path)
 	}
-	_, err := Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, 1<<50))
+	_, err := intake.Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, 1<<50))
 	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `"web-1"`) {
 		t.Fatalf("gate without the bucket: %v, want an error naming web-1 and %s", err, path)
 	}
@@ -90,7 +91,7 @@ func TestGateNeedsRestoredBucket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := mustGate(t, state, p, core.NextHLC(state.Clock().HLC, 1<<50)); g.Verdict != VerdictReady {
+	if g := mustGate(t, state, p, core.NextHLC(state.Clock().HLC, 1<<50)); g.Verdict != intake.VerdictReady {
 		t.Fatalf("gate after restoring: %s %s", g.Verdict, g.Reason)
 	}
 	if _, err := e.RestoreBuckets(res.State, plumbing.ZeroHash, p.Needs(res.State)); err == nil || !strings.Contains(err.Error(), path) {
@@ -99,13 +100,13 @@ func TestGateNeedsRestoredBucket(t *testing.T) {
 }
 
 // onlyPending returns the one proposal not merged yet.
-func onlyPending(t *testing.T, e *Engine, res *ReplayResult) Pending {
+func onlyPending(t *testing.T, e *Engine, res *ReplayResult) intake.Pending {
 	t.Helper()
 	all, err := e.ListPending(res.State.Rules(), res.Head)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var open []Pending
+	var open []intake.Pending
 	for _, p := range all {
 		if !p.Merged {
 			open = append(open, p)

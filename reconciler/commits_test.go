@@ -10,6 +10,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -35,7 +36,7 @@ func TestPendingFromCommits(t *testing.T) {
 	if len(p.Problems) != 0 || p.Proposer != "deploy-agent" || p.Path != "proposals/web-7/create.yaml" {
 		t.Fatalf("pending = %+v", p)
 	}
-	if g := gateOn(t, e, res, p, core.HLC{Wall: 1 << 50}); g.Verdict != VerdictReady {
+	if g := gateOn(t, e, res, p, core.HLC{Wall: 1 << 50}); g.Verdict != intake.VerdictReady {
 		t.Fatalf("gate: %s %s", g.Verdict, g.Reason)
 	}
 	two := write(map[string][]byte{"proposals/web-7/create.yaml": good, "proposals/web-8/create.yaml": good})

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -21,7 +22,7 @@ func TestDecisionContradictingItsCommitIsIgnored(t *testing.T) {
 	approveAs(t, e, "bob", name)
 
 	g := gateNow(t, e, name)
-	if g.Verdict != VerdictWaiting {
+	if g.Verdict != intake.VerdictWaiting {
 		t.Fatalf("verdict %s (%s), want waiting: alice's approval names content other than the commit's", g.Verdict, g.Reason)
 	}
 	wantIgnored(t, g, "alice", bogus)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -15,7 +16,7 @@ import (
 // writeDecision writes bob's approval of the proposal on branch as a
 // decision commit shaped by req (parents, files), signed with bob's key,
 // naming content ("": the proposal's content), and moves the branch to it.
-func writeDecision(t *testing.T, e *Engine, branch, content string, shape func(p Pending, req *gitstore.CommitRequest)) {
+func writeDecision(t *testing.T, e *Engine, branch, content string, shape func(p intake.Pending, req *gitstore.CommitRequest)) {
 	t.Helper()
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	p, err := e.Pending(res.State.Rules(), res.Head, branch)
@@ -84,19 +85,19 @@ func TestDecisionVerifiedAlikeByGateAndReplay(t *testing.T) {
 	tests := []struct {
 		name    string
 		content string
-		shape   func(t *testing.T, e *Engine, p Pending, req *gitstore.CommitRequest)
+		shape   func(t *testing.T, e *Engine, p intake.Pending, req *gitstore.CommitRequest)
 		reason  string
 	}{
 		{
 			name: "changes a file",
-			shape: func(t *testing.T, e *Engine, p Pending, req *gitstore.CommitRequest) {
+			shape: func(t *testing.T, e *Engine, p intake.Pending, req *gitstore.CommitRequest) {
 				req.Files = map[string][]byte{"notes.txt": []byte("bob was here\n")}
 			},
 			reason: "a decision commit may not change files",
 		},
 		{
 			name: "two parents",
-			shape: func(t *testing.T, e *Engine, p Pending, req *gitstore.CommitRequest) {
+			shape: func(t *testing.T, e *Engine, p intake.Pending, req *gitstore.CommitRequest) {
 				main, err := e.mainHead()
 				if err != nil {
 					t.Fatal(err)
@@ -112,7 +113,7 @@ func TestDecisionVerifiedAlikeByGateAndReplay(t *testing.T) {
 		{
 			name:    "contradicts its commit's content",
 			content: "sha256:" + strings.Repeat("0", 64),
-			shape: func(t *testing.T, e *Engine, p Pending, req *gitstore.CommitRequest) {
+			shape: func(t *testing.T, e *Engine, p intake.Pending, req *gitstore.CommitRequest) {
 				c, err := e.Store.Commit(p.Head)
 				if err != nil {
 					t.Fatal(err)
@@ -128,10 +129,10 @@ func TestDecisionVerifiedAlikeByGateAndReplay(t *testing.T) {
 			ship := toShippable(t, e)
 			name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 			approveAs(t, e, "alice", name)
-			writeDecision(t, e, name, tt.content, func(p Pending, req *gitstore.CommitRequest) { tt.shape(t, e, p, req) })
+			writeDecision(t, e, name, tt.content, func(p intake.Pending, req *gitstore.CommitRequest) { tt.shape(t, e, p, req) })
 			g := gateNow(t, e, name)
 			wantIgnored(t, g, "bob", tt.reason)
-			if g.Verdict != VerdictWaiting {
+			if g.Verdict != intake.VerdictWaiting {
 				t.Fatalf("gate: %s (%s), want waiting on bob's approval", g.Verdict, g.Reason)
 			}
 			forgeCounting(t, e, name)

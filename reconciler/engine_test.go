@@ -9,6 +9,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -23,7 +24,7 @@ func TestHumanInTheLoopEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := gateOn(t, e, res, p, core.HLC{Wall: 1 << 50}); g.Verdict != VerdictWaiting {
+	if g := gateOn(t, e, res, p, core.HLC{Wall: 1 << 50}); g.Verdict != intake.VerdictWaiting {
 		t.Fatalf("ship without approvals: %s (%s)", g.Verdict, g.Reason)
 	}
 	approveAs(t, e, "alice", name)
@@ -86,7 +87,7 @@ func TestApprovalOnOlderContentDoesNotCount(t *testing.T) {
 	}
 	p, _ = e.Pending(res.State.Rules(), res.Head, name)
 	g := gateOn(t, e, res, p, core.HLC{Wall: 1 << 50})
-	if g.Verdict != VerdictWaiting || !strings.Contains(g.Reason, "older commit") {
+	if g.Verdict != intake.VerdictWaiting || !strings.Contains(g.Reason, "older commit") {
 		t.Fatalf("after an edit: %s (%s)", g.Verdict, g.Reason)
 	}
 	reconcile(t, e, 0)
@@ -119,7 +120,7 @@ func TestForgedDecisionIsIgnored(t *testing.T) {
 	if len(p.Ignored) != 1 || !strings.Contains(p.Ignored[0].Reason, "signed by bob but claims to be alice") {
 		t.Fatalf("ignored = %+v", p.Ignored)
 	}
-	if g := gateOn(t, e, res, p, core.HLC{Wall: 1 << 50}); g.Verdict != VerdictWaiting {
+	if g := gateOn(t, e, res, p, core.HLC{Wall: 1 << 50}); g.Verdict != intake.VerdictWaiting {
 		t.Fatalf("forged decision counted: %s", g.Verdict)
 	}
 }
@@ -177,7 +178,7 @@ func TestBadProposalDoesNotBlockOthers(t *testing.T) {
 	}
 	propose(t, e, "deploy-agent", "create", nil)
 	rep := reconcile(t, e, 1)
-	if len(rep.Skipped) != 1 || rep.Skipped[0].Verdict != VerdictRefused || !strings.Contains(rep.Skipped[0].Reason, "proposals/web-9/bad.yaml:3") {
+	if len(rep.Skipped) != 1 || rep.Skipped[0].Verdict != intake.VerdictRefused || !strings.Contains(rep.Skipped[0].Reason, "proposals/web-9/bad.yaml:3") {
 		t.Fatalf("bad proposal: %+v", rep.Skipped)
 	}
 }

@@ -122,7 +122,7 @@ func (e *Engine) replay(opts ReplayOptions) (*ReplayResult, replay.Stats, error)
 // run the loop's gate and apply steps on proposals it read (and perhaps
 // changed), and move main to the entries without the publish step's check
 // that replay would accept them.
-func forgeThroughLoop(t *testing.T, e *Engine, res *ReplayResult, ps ...Pending) *ReconcileReport {
+func forgeThroughLoop(t *testing.T, e *Engine, res *ReplayResult, ps ...intake.Pending) *ReconcileReport {
 	t.Helper()
 	ctx := context.Background()
 	r := &run{e: e, opts: &ReconcileOptions{}, rep: &ReconcileReport{}, loaded: true, restoredFrom: res.Checkpoint,
@@ -159,11 +159,11 @@ func instanceOf(t testing.TB, s core.State, id string) (*core.Instance, bool) {
 	return in, ok
 }
 
-// mustGate is Gate for a state that holds the buckets p needs: an error
+// mustGate is intake.Gate for a state that holds the buckets p needs: an error
 // fails the test.
-func mustGate(t testing.TB, s core.State, p Pending, hlc core.HLC) GateResult {
+func mustGate(t testing.TB, s core.State, p intake.Pending, hlc core.HLC) intake.GateResult {
 	t.Helper()
-	g, err := Gate(s, p, hlc)
+	g, err := intake.Gate(s, p, hlc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func mustGate(t testing.TB, s core.State, p Pending, hlc core.HLC) GateResult {
 
 // gateOn gates p on res's state as the loop does: the snapshot buckets p
 // needs are restored from res's checkpoint first.
-func gateOn(t testing.TB, e *Engine, res *ReplayResult, p Pending, hlc core.HLC) GateResult {
+func gateOn(t testing.TB, e *Engine, res *ReplayResult, p intake.Pending, hlc core.HLC) intake.GateResult {
 	t.Helper()
 	state, err := e.RestoreBuckets(res.State, res.Checkpoint, p.Needs(res.State))
 	if err != nil {

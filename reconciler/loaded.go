@@ -71,9 +71,9 @@ func (e *Engine) RestoreLoaded(l *Loaded, buckets []byte) (core.State, error) {
 // PendingWith reads one proposal branch by name ("<instance>/<name>" or
 // "proposals/<instance>/<name>") against the loaded main, rules and key
 // ring (intake.Reader.PendingWithRing).
-func (e *Engine) PendingWith(l *Loaded, name string) (Pending, error) {
+func (e *Engine) PendingWith(l *Loaded, name string) (intake.Pending, error) {
 	if l.Ring == nil {
-		// Before genesis: Pending reports the missing rules as it did.
+		// Before genesis: intake.Pending reports the missing rules as it did.
 		return e.Pending(l.Rules, l.Head, name)
 	}
 	return e.reader().PendingWithRing(l.Rules, l.Ring, l.Head, name)

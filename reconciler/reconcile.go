@@ -10,6 +10,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
@@ -104,7 +105,7 @@ func (e *Engine) ReconcileWith(ctx context.Context, opts ReconcileOptions) (*Rec
 }
 
 // record assembles the WAL record of an applied gate result.
-func record(g GateResult, out core.Outcome, pre, post core.State) wal.Record {
+func record(g intake.GateResult, out core.Outcome, pre, post core.State) wal.Record {
 	r := wal.Record{
 		Entry:        g.Entry,
 		ProposalPath: g.Pending.Path,

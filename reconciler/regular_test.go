@@ -176,7 +176,7 @@ func TestNonRegularProposalFilesAreRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			g := gateOn(t, e, res, pend, core.NextHLC(res.State.Clock().HLC, 1<<50))
-			if g.Verdict != VerdictRefused || !strings.Contains(g.Reason, tt.want) {
+			if g.Verdict != intake.VerdictRefused || !strings.Contains(g.Reason, tt.want) {
 				t.Fatalf("gate: %s: %s; want refused saying %q", g.Verdict, g.Reason, tt.want)
 			}
 			if rep := reconcile(t, e, 0); len(rep.Skipped) != 1 {

@@ -14,7 +14,7 @@ import (
 // reconciler's key alone could: the real apply path, signed with the
 // reconciler's key, after mutate has changed what the reconciler read.
 // It returns the forged entry.
-func forge(t *testing.T, e *Engine, name string, mutate func(p *Pending)) plumbing.Hash {
+func forge(t *testing.T, e *Engine, name string, mutate func(p *intake.Pending)) plumbing.Hash {
 	t.Helper()
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	p, err := e.Pending(res.State.Rules(), res.Head, name)
@@ -39,33 +39,33 @@ func TestReplayRefusesRulesNobodyApproved(t *testing.T) {
 		name string
 		// mutate changes what the forger's reconciler read; main is the
 		// main it writes on.
-		mutate func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending)
+		mutate func(t *testing.T, e *Engine, main plumbing.Hash, p *intake.Pending)
 		reason []string
 	}{
 		{
 			name: "writ.yaml other than approved",
-			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending) {
+			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *intake.Pending) {
 				p.Files[schemas.ConfigFile] = grantOverride(t, e)
 			},
 			reason: []string{schemas.ConfigFile, "approved proposal commit"},
 		},
 		{
 			name: "part of the approved change left out",
-			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending) {
+			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *intake.Pending) {
 				delete(p.Files, "policies/release-approval.yaml")
 			},
 			reason: []string{"policies/release-approval.yaml", "approved proposal commit"},
 		},
 		{
 			name: "a file outside the rules",
-			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending) {
+			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *intake.Pending) {
 				p.Files["notes/x.txt"] = []byte("x")
 			},
 			reason: []string{"notes/x.txt", "may only change rules files"},
 		},
 		{
 			name: "content other than the change merged",
-			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *Pending) {
+			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *intake.Pending) {
 				p.Subject.Content = "sha256:" + strings.Repeat("0", 64)
 			},
 			reason: []string{"Writ-Content is sha256:000", "the change merged"},
@@ -79,7 +79,7 @@ func TestReplayRefusesRulesNobodyApproved(t *testing.T) {
 			approveAs(t, e, "alice", name)
 			approveAs(t, e, "bob", name)
 			main := mustReplay(t, e, ReplayOptions{FromCheckpoint: true}).Head
-			bad := forge(t, e, name, func(p *Pending) {
+			bad := forge(t, e, name, func(p *intake.Pending) {
 				tt.mutate(t, e, main, p)
 				rules, err := intake.LoadRulesChanged(e.Store, main, p.Files, p.Deleted)
 				if err != nil {
@@ -110,7 +110,7 @@ func TestReplayRefusesASecondParentOffTheSubject(t *testing.T) {
 	name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
 	approveAs(t, e, "alice", name)
 	approveAs(t, e, "bob", name)
-	bad := forge(t, e, name, func(p *Pending) { p.Head = genesis })
+	bad := forge(t, e, name, func(p *intake.Pending) { p.Head = genesis })
 	_, err := e.Replay(ReplayOptions{})
 	te := wantTamper(t, err, "does not descend from the proposal commit "+shortHash(ship.Commit.String()))
 	if te.Commit != bad {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -26,7 +27,7 @@ func applyWithReviews(t *testing.T, refs ...string) *Engine {
 			Commit: p.Subject.Commit, Content: p.Subject.Content, Ref: refs[i]})
 	}
 	g := gateOn(t, e, res, p, core.NextHLC(res.State.Clock().HLC, e.now().UnixMilli()))
-	if g.Verdict != VerdictReady {
+	if g.Verdict != intake.VerdictReady {
 		t.Fatalf("gate: %s: %s", g.Verdict, g.Reason)
 	}
 	applied := forgeThroughLoop(t, e, res, p).Applied

@@ -45,7 +45,7 @@ func TestOneFailingProposalNeverStopsTheOthers(t *testing.T) {
 	if len(rep.Applied) != 1 || rep.Applied[0].Gate.Pending.Branch != branches[1] {
 		t.Fatalf("applied %+v, want only %s", rep.Applied, branches[1])
 	}
-	if len(rep.Skipped) != 1 || rep.Skipped[0].Pending.Branch != branches[0] || rep.Skipped[0].Verdict != VerdictWaiting ||
+	if len(rep.Skipped) != 1 || rep.Skipped[0].Pending.Branch != branches[0] || rep.Skipped[0].Verdict != intake.VerdictWaiting ||
 		!strings.Contains(rep.Skipped[0].Reason, "502 Bad Gateway") {
 		t.Fatalf("skipped %+v, want %s waiting with the source's error", rep.Skipped, branches[0])
 	}

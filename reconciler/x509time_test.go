@@ -18,6 +18,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -228,11 +229,11 @@ func TestX509ValidityAtTheEntrysTime(t *testing.T) {
 	if err != nil || len(pend.Problems) > 0 {
 		t.Fatalf("pending: %v %v", err, pend.Problems)
 	}
-	if g := gateOn(t, e, res, pend, core.HLC{Wall: expires.Add(-time.Minute).UnixMilli()}); g.Verdict != VerdictReady {
+	if g := gateOn(t, e, res, pend, core.HLC{Wall: expires.Add(-time.Minute).UnixMilli()}); g.Verdict != intake.VerdictReady {
 		t.Fatalf("before expiry: %s: %s", g.Verdict, g.Reason)
 	}
 	g := gateOn(t, e, res, pend, core.HLC{Wall: expires.Add(time.Minute).UnixMilli()})
-	if g.Verdict != VerdictRefused || !strings.Contains(g.Reason, "expired at "+expires.Format(time.RFC3339)) {
+	if g.Verdict != intake.VerdictRefused || !strings.Contains(g.Reason, "expired at "+expires.Format(time.RFC3339)) {
 		t.Fatalf("after expiry: %s: %s", g.Verdict, g.Reason)
 	}
 }
@@ -243,7 +244,7 @@ func TestX509ValidityAtTheEntrysTime(t *testing.T) {
 func forgeAt(t *testing.T, e *Engine, clock *fakeClock, when time.Time, name string) {
 	t.Helper()
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
-	var p Pending
+	var p intake.Pending
 	at(clock, when, func() {
 		var err error
 		if p, err = e.Pending(res.State.Rules(), res.Head, name); err != nil || len(p.Problems) > 0 {
@@ -251,8 +252,8 @@ func forgeAt(t *testing.T, e *Engine, clock *fakeClock, when time.Time, name str
 		}
 	})
 	// The forger does not ask how the signatures verified when read: a
-	// Pending with the same fields and no such record.
-	p = Pending{Branch: p.Branch, Head: p.Head, Path: p.Path, Proposal: p.Proposal, Proposer: p.Proposer,
+	// intake.Pending with the same fields and no such record.
+	p = intake.Pending{Branch: p.Branch, Head: p.Head, Path: p.Path, Proposal: p.Proposal, Proposer: p.Proposer,
 		Subject: p.Subject, Decisions: p.Decisions, Ignored: p.Ignored, Problems: p.Problems, Merged: p.Merged,
 		Files: p.Files, Deleted: p.Deleted, Rules: p.Rules, Grants: p.Grants}
 	if applied := forgeThroughLoop(t, e, res, p).Applied; len(applied) != 1 {

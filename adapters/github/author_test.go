@@ -9,7 +9,7 @@ import (
 
 	"github.com/writ-dev/writ/adapters/github/githubtest"
 	"github.com/writ-dev/writ/policies"
-	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // releaseAllowingAuthors is releaseWithLogins whose sre-pair rule sets
@@ -87,7 +87,7 @@ func TestRunAuthorReview(t *testing.T) {
 				t.Fatalf("alice's review is not a decision: %+v", p.Gate.Pending.Decisions)
 			}
 			if !tt.apply {
-				if p.Applied || p.Gate.Verdict != reconciler.VerdictWaiting {
+				if p.Applied || p.Gate.Verdict != intake.VerdictWaiting {
 					t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 				}
 				w.unchanged(t)

@@ -124,11 +124,11 @@ func forgeRulesEntry(t *testing.T, repo, name string, files map[string][]byte) p
 	if p.Rules, err = intake.LoadRulesChanged(store, res.Head, p.Files, p.Deleted); err != nil {
 		t.Fatal(err)
 	}
-	g, err := reconciler.Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, res.State.Clock().HLC.Wall+1000))
+	g, err := intake.Gate(res.State, p, core.NextHLC(res.State.Clock().HLC, res.State.Clock().HLC.Wall+1000))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.Verdict != reconciler.VerdictReady {
+	if g.Verdict != intake.VerdictReady {
 		t.Fatalf("the forged change is not ready: %s: %s", g.Verdict, g.Reason)
 	}
 	next, out, err := core.Apply(res.State, g.Entry)

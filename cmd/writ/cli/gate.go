@@ -11,6 +11,7 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 func (a *app) gateCommand() *cobra.Command {
@@ -45,15 +46,15 @@ applied), 1 error.`,
 
 // gateJSON is the --json form of a gate result.
 type gateJSON struct {
-	Proposal string               `json:"proposal"`
-	Verdict  reconciler.Verdict   `json:"verdict"`
-	Reason   string               `json:"reason"`
-	Proposer string               `json:"proposer,omitempty"`
-	Subject  policies.Subject     `json:"subject"`
-	Guards   []core.GuardResult   `json:"guards"`
-	Policy   *policies.Result     `json:"policy,omitempty"`
-	Ignored  []reconciler.Ignored `json:"ignored_decisions,omitempty"`
-	Problems []string             `json:"problems,omitempty"`
+	Proposal string             `json:"proposal"`
+	Verdict  intake.Verdict     `json:"verdict"`
+	Reason   string             `json:"reason"`
+	Proposer string             `json:"proposer,omitempty"`
+	Subject  policies.Subject   `json:"subject"`
+	Guards   []core.GuardResult `json:"guards"`
+	Policy   *policies.Result   `json:"policy,omitempty"`
+	Ignored  []intake.Ignored   `json:"ignored_decisions,omitempty"`
+	Problems []string           `json:"problems,omitempty"`
 }
 
 // printGate evaluates and prints one proposal against what the command
@@ -68,7 +69,7 @@ func (a *app) printGate(e *reconciler.Engine, l *reconciler.Loaded, name string,
 	if err != nil {
 		return fmt.Errorf("load state: %w", err)
 	}
-	g, err := reconciler.Gate(state, p, core.NextHLC(state.Clock().HLC, a.now().UnixMilli()))
+	g, err := intake.Gate(state, p, core.NextHLC(state.Clock().HLC, a.now().UnixMilli()))
 	if err != nil {
 		return err
 	}
@@ -86,9 +87,9 @@ func (a *app) printGate(e *reconciler.Engine, l *reconciler.Loaded, name string,
 		return nil
 	}
 	switch g.Verdict {
-	case reconciler.VerdictReady:
+	case intake.VerdictReady:
 		return nil
-	case reconciler.VerdictWaiting:
+	case intake.VerdictWaiting:
 		return &exitError{code: ExitWaiting}
 	default:
 		return &exitError{code: ExitRefused}
@@ -96,7 +97,7 @@ func (a *app) printGate(e *reconciler.Engine, l *reconciler.Loaded, name string,
 }
 
 // renderGate prints a gate result as an indented explanation.
-func renderGate(w io.Writer, g reconciler.GateResult) {
+func renderGate(w io.Writer, g intake.GateResult) {
 	p := g.Pending
 	fmt.Fprintf(w, "gate %s: %s\n", p.Branch, strings.ToUpper(string(g.Verdict)))
 	fmt.Fprintf(w, "  why: %s\n", g.Reason)

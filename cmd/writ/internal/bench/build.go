@@ -20,6 +20,7 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -366,7 +367,7 @@ func (b *builder) entry(st step) error {
 	if err != nil {
 		return fmt.Errorf("proposal commit: %w", err)
 	}
-	pend := reconciler.Pending{Branch: branch, Head: subject, Path: path, Files: map[string][]byte{path: raw}, Proposal: &prop, Proposer: st.proposer,
+	pend := intake.Pending{Branch: branch, Head: subject, Path: path, Files: map[string][]byte{path: raw}, Proposal: &prop, Proposer: st.proposer,
 		Subject: policies.Subject{Commit: subject.String(), Content: schemas.HashBytes(raw)}}
 	for _, d := range st.decisions {
 		d.Commit, d.Content = pend.Subject.Commit, pend.Subject.Content
@@ -383,7 +384,7 @@ func (b *builder) entry(st step) error {
 		pend.Head = h
 		b.decisions++
 	}
-	g, err := reconciler.Gate(b.state, pend, core.NextHLC(b.state.Clock().HLC, b.now().UnixMilli()))
+	g, err := intake.Gate(b.state, pend, core.NextHLC(b.state.Clock().HLC, b.now().UnixMilli()))
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/writ-dev/writ/policies"
-	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // step is one entry the builder writes: a proposal, its decisions and the
@@ -16,7 +16,7 @@ type step struct {
 	proposer             string
 	inputs               map[string]any
 	decisions            []policies.Decision
-	want                 reconciler.Verdict
+	want                 intake.Verdict
 }
 
 // lane is one instance in flight and where it is in its life.
@@ -59,7 +59,7 @@ func (w *workload) newLane() lane {
 func (w *workload) next(core.State) step {
 	l := &w.lanes[w.turn]
 	n := w.instances
-	st := step{instance: l.instance, transition: w.script[l.pos], proposer: "deploy-agent", want: reconciler.VerdictReady}
+	st := step{instance: l.instance, transition: w.script[l.pos], proposer: "deploy-agent", want: intake.VerdictReady}
 	switch st.transition {
 	case "create":
 		st.owner = fmt.Sprintf("team-%d", n%7)
@@ -72,7 +72,7 @@ func (w *workload) next(core.State) step {
 		st.justification = "all checks green"
 		if w.spec.RejectEvery > 0 && !l.rejected && w.ships%w.spec.RejectEvery == w.spec.RejectEvery-1 {
 			st.decisions = []policies.Decision{{Identity: "bob", Verdict: policies.VerdictReject, Justification: "rollback plan missing"}}
-			st.want = reconciler.VerdictRejected
+			st.want = intake.VerdictRejected
 		} else {
 			st.decisions = []policies.Decision{
 				{Identity: "alice", Verdict: policies.VerdictApprove, Justification: "change ticket reviewed"},
@@ -88,7 +88,7 @@ func (w *workload) done(st step) {
 	l := &w.lanes[w.turn]
 	w.turn = (w.turn + 1) % len(w.lanes)
 	switch {
-	case st.want == reconciler.VerdictRejected:
+	case st.want == intake.VerdictRejected:
 		l.rejected = true
 		w.rejects++
 		return // the same lane proposes ship again on its next turn
