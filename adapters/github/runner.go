@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -49,11 +51,13 @@ type PullRequests struct {
 	// that may not push): every pull request is held.
 	ReadOnly bool
 
-	read    bool
-	facts   []PullRequestFacts
-	ignored map[int][]Ignored
-	grants  map[string][]core.RoleGrant // read once per rules hash
-	last    *RunReport
+	read  bool
+	facts []PullRequestFacts
+	// unreadTeams are the role_teams the token may not read (403).
+	unreadTeams []string
+	ignored     map[int][]Ignored
+	grants      map[string][]core.RoleGrant // read once per rules hash
+	last        *RunReport
 }
 
 // PullResult is what a run made of one pull request.
@@ -301,6 +305,10 @@ func (s *PullRequests) Outside(ctx context.Context, v intake.View, c intake.Cand
 // publishes nothing (the next run judges again).
 func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 	last := &RunReport{Applied: r.Applied, Main: r.Head, Races: r.Races, Notes: r.Notes}
+	teamNote := s.unreadTeamsNote()
+	if teamNote != "" {
+		last.Notes = append(append([]string(nil), last.Notes...), teamNote)
+	}
 	s.last = last
 	if r.Err != nil || !s.read {
 		return nil
@@ -318,6 +326,9 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 	var errs []error
 	for _, p := range last.Pulls {
 		report := proposalReport(p)
+		if teamNote != "" {
+			report.Explanation += teamNote + "\n"
+		}
 		out := RenderCheck(repo, p.HeadSHA, []ProposalReport{report})
 		if _, err := s.Client.PublishCheck(ctx, p.HeadSHA, check, out.Conclusion, out.Title, out.Summary, out.Text); err != nil {
 			if p.Fork && forbidden(err) {
@@ -519,6 +530,23 @@ func proposalReport(p PullResult) ProposalReport {
 	return rep
 }
 
+// noteTeam records a team whose members the token may not read.
+func (s *PullRequests) noteTeam(team string) {
+	if !slices.Contains(s.unreadTeams, team) {
+		s.unreadTeams = append(s.unreadTeams, team)
+	}
+}
+
+// unreadTeamsNote says which teams could not be read and what token can.
+func (s *PullRequests) unreadTeamsNote() string {
+	if len(s.unreadTeams) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("team membership of %s not read: GitHub refused (403); the token needs the organisation's members:read "+
+		"permission (a GitHub App token with Members: read; GITHUB_TOKEN never has it), so those teams' members count only as writ.yaml names them",
+		strings.Join(s.unreadTeams, ", "))
+}
+
 // teamGrants reads the members of every team writ.yaml maps to a role
 // (github.role_teams) and returns, in a stable order, a grant for each
 // identity whose GitHub login is a member and who does not hold the role
@@ -536,9 +564,24 @@ func (s *PullRequests) teamGrants(ctx context.Context, rules *schemas.Bundle, ru
 	for _, ts := range gh.RoleTeams {
 		teams = append(teams, ts...)
 	}
-	members, err := s.Client.Teams(ctx, teams)
-	if err != nil {
-		return nil, fmt.Errorf("team membership: %w", err)
+	sort.Strings(teams)
+	members := map[string][]string{}
+	for _, team := range teams {
+		if _, done := members[team]; done {
+			continue
+		}
+		got, err := s.Client.Teams(ctx, []string{team})
+		switch {
+		case forbidden(err):
+			// Not an outage: the token may not read the organisation's
+			// teams. The team's members count as writ.yaml alone says.
+			s.noteTeam(team)
+			members[team] = nil
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("team membership: %w", err)
+		}
+		members[team] = got[team]
 	}
 	ids := rules.Config.Identities
 	var out []core.RoleGrant

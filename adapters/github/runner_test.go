@@ -865,3 +865,28 @@ func TestRunReviewEventOnlyJudges(t *testing.T) {
 		t.Fatalf("check after the apply run: %q %q", c.Conclusion, c.Title)
 	}
 }
+
+// TestRunTeamLookupForbiddenIsANote: GITHUB_TOKEN may not read an
+// organisation's team members (403). That is not an outage: the run goes
+// on without the grants, says so in a note and in the pull request's
+// check, and an approval that needed the team does not count.
+func TestRunTeamLookupForbiddenIsANote(t *testing.T) {
+	w := newWorldWith(t, githubtest.Pull{}, "\ngithub:\n  role_teams:\n    sre: [acme/sre]\n")
+	w.gh.SetTeam("acme", "sre", "carol-gh", "alice-gh")
+	w.gh.Inject(githubtest.Fault{Path: "/orgs/acme/teams/sre/members", Status: 403, Times: 100,
+		Body: `{"message":"Resource not accessible by integration"}`})
+	w.review("alice-gh", "APPROVED", w.head, 1)
+	w.review("carol-gh", "APPROVED", w.head, 2)
+	rep := w.run(t, w.prEvent())
+	p := rep.Pulls[0]
+	if p.Applied || p.Gate.Verdict != intake.VerdictWaiting {
+		t.Fatalf("without the team, carol's approval counted: %s applied=%v: %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
+	}
+	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, "acme/sre") || !strings.Contains(notes, "members:read") {
+		t.Fatalf("notes %q do not say the team lookup was refused and which permission it needs", notes)
+	}
+	if c := w.check(t); !strings.Contains(c.Text+c.Summary, "acme/sre") {
+		t.Fatalf("the check does not say the team lookup was refused: %s", c.Text)
+	}
+	w.unchanged(t)
+}
