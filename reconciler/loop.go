@@ -436,8 +436,8 @@ func (r *run) apply(_ context.Context) error {
 			Files:     g.Pending.Files,
 			Delete:    g.Pending.Deleted,
 			Message:   msg,
-			Author:    e.signature(r.state.Rules(), reconcilerID),
-			Committer: e.signature(r.state.Rules(), reconcilerID),
+			Author:    e.signature(r.next.Rules(), reconcilerID),
+			Committer: e.signature(r.next.Rules(), reconcilerID),
 			Signer:    signer,
 		})
 		if err != nil {
