@@ -40,13 +40,20 @@ func LoadSSHSigner(path string) (*SSHSigner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load ssh key: %w", err)
 	}
-	s, err := ssh.ParsePrivateKey(b)
+	return ParseSSHSigner(b, path)
+}
+
+// ParseSSHSigner parses an unencrypted private key in the forms
+// LoadSSHSigner reads; source names where it came from (a file, an
+// environment variable) in errors, which never quote the key's bytes.
+func ParseSSHSigner(pem []byte, source string) (*SSHSigner, error) {
+	s, err := ssh.ParsePrivateKey(pem)
 	if err != nil {
 		var pm *ssh.PassphraseMissingError
 		if errors.As(err, &pm) {
-			return nil, fmt.Errorf("load ssh key %s: passphrase-protected keys are not supported: %w", path, err)
+			return nil, fmt.Errorf("load ssh key %s: passphrase-protected keys are not supported: %w", source, err)
 		}
-		return nil, fmt.Errorf("load ssh key %s: %w", path, err)
+		return nil, fmt.Errorf("load ssh key %s: %w", source, err)
 	}
 	return NewSSHSigner(s), nil
 }

@@ -123,7 +123,13 @@ func TestExampleApplyWorkflowRunsOnlyFromMain(t *testing.T) {
 				if app == "" || s.With["token"] != want {
 					t.Errorf("job %s: %s token %q, want the App token %s", name, s.Uses, s.With["token"], want)
 				}
-				writ = writ || strings.HasPrefix(s.Uses, "writ-dev/writ@")
+				if strings.HasPrefix(s.Uses, "writ-dev/writ@") {
+					writ = true
+					key := s.With["reconciler-key"]
+					if (key == "") == (s.With["keyless"] != "true") || (key != "" && !strings.HasPrefix(key, "${{ secrets.")) {
+						t.Errorf("job %s signs with reconciler-key %q, keyless %q: want one, the key from a secret", name, key, s.With["keyless"])
+					}
+				}
 			}
 		}
 		if !writ {

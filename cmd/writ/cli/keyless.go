@@ -22,22 +22,32 @@ func (a *app) keylessEnabled() bool {
 // keyless: an ephemeral key certified by Fulcio for the GitHub Actions
 // workflow's OIDC identity. Every other identity keeps its local key.
 func (a *app) withKeyless(e *reconciler.Engine) error {
-	main, err := e.Store.Ref(gitstore.MainRef)
-	if err != nil {
-		return fmt.Errorf("--keyless: read main: %w", err)
-	}
-	raw, err := e.Store.ReadFile(main, schemas.ConfigFile)
+	identity, err := reconcilerIdentity(e)
 	if err != nil {
 		return fmt.Errorf("--keyless: %w", err)
-	}
-	cfg, problems := schemas.LoadConfig(schemas.ConfigFile, raw)
-	if len(problems) > 0 {
-		return fmt.Errorf("--keyless: %w", problems)
 	}
 	signer, err := signing.NewKeylessSigner(&signing.HTTPFulcio{URL: a.fulcioURL}, actions.TokenSource{}, signing.KeylessOptions{Now: a.now})
 	if err != nil {
 		return fmt.Errorf("--keyless: %w", err)
 	}
-	e.Keys = keyless.Keys{Reconciler: cfg.Reconciler.Identity, Keyless: signer, Fallback: e.Keys}
+	e.Keys = keyless.Keys{Reconciler: identity, Keyless: signer, Fallback: e.Keys}
 	return nil
+}
+
+// reconcilerIdentity returns the reconciler identity writ.yaml on main
+// names.
+func reconcilerIdentity(e *reconciler.Engine) (string, error) {
+	main, err := e.Store.Ref(gitstore.MainRef)
+	if err != nil {
+		return "", fmt.Errorf("read main: %w", err)
+	}
+	raw, err := e.Store.ReadFile(main, schemas.ConfigFile)
+	if err != nil {
+		return "", err
+	}
+	cfg, problems := schemas.LoadConfig(schemas.ConfigFile, raw)
+	if len(problems) > 0 {
+		return "", problems
+	}
+	return cfg.Reconciler.Identity, nil
 }

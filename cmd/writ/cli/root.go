@@ -121,8 +121,17 @@ func (a *app) engine() (*reconciler.Engine, error) {
 	}
 	store.SetCredentials(gitCredentials(os.Getenv))
 	e := &reconciler.Engine{Store: store, Keys: a.keyDir(store.GitDir()), Now: a.now}
+	key := os.Getenv(reconcilerKeyEnv)
+	if a.keylessEnabled() && key != "" {
+		return nil, fmt.Errorf("both --keyless (or WRIT_KEYLESS) and $%s are set: the reconciler signs one way; unset one", reconcilerKeyEnv)
+	}
 	if a.keylessEnabled() {
 		if err := a.withKeyless(e); err != nil {
+			return nil, err
+		}
+	}
+	if key != "" {
+		if err := withReconcilerKey(e, []byte(key)); err != nil {
 			return nil, err
 		}
 	}
