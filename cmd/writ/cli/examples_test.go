@@ -218,4 +218,36 @@ func TestExampleRulesetIsWhatGitHubAccepts(t *testing.T) {
 	if len(rs.Bypass) != 1 || rs.Bypass[0].ActorType != "Integration" || rs.Bypass[0].BypassMode != "always" {
 		t.Errorf("ruleset bypass %+v, want exactly one GitHub App (Integration, always)", rs.Bypass)
 	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !readmeHoldsJSON(string(readme), b) {
+		t.Error("README.md does not show .github/examples/ruleset.json as it is")
+	}
+}
+
+// readmeHoldsJSON reports whether one of the README's ```json blocks is the
+// same JSON value as want.
+func readmeHoldsJSON(readme string, want []byte) bool {
+	var w any
+	if json.Unmarshal(want, &w) != nil {
+		return false
+	}
+	wantJSON, _ := json.Marshal(w)
+	parts := strings.Split(readme, "```json\n")
+	for _, p := range parts[1:] {
+		block, _, ok := strings.Cut(p, "```")
+		if !ok {
+			continue
+		}
+		var g any
+		if json.Unmarshal([]byte(block), &g) != nil {
+			continue
+		}
+		if got, _ := json.Marshal(g); bytes.Equal(got, wantJSON) {
+			return true
+		}
+	}
+	return false
 }
