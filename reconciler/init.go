@@ -36,18 +36,29 @@ const AllowedSignersFile = "writ/allowed_signers"
 // signed genesis entry as main's first commit, writes a checkpoint, and
 // configures the repository so stock `git log --show-signature` and `git
 // verify-commit` check signatures against writ.yaml's keys.
-func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) {
+//
+// At most one InitOptions may be given; KeepSigners keeps the template's
+// declared signers (see InitOptions).
+func (e *Engine) Init(template fs.FS, keys KeyGenerator, opts ...InitOptions) (plumbing.Hash, error) {
+	var opt InitOptions
+	if len(opts) > 0 {
+		opt = opts[0]
+	}
 	files, err := readTemplate(template)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	// Judge the template as the user wrote it, so problems point into
-	// their files; its signers are about to be replaced, so their problems
-	// do not count. Nothing is written before this passes.
-	if _, problems := schemas.LoadBundle(mapFSOf(files)); len(withoutSigners(problems)) > 0 {
-		return plumbing.ZeroHash, fmt.Errorf("template rules do not validate: %w", withoutSigners(problems))
+	plan, err := planSigners(files[schemas.ConfigFile], opt)
+	if err != nil {
+		return plumbing.ZeroHash, err
 	}
-	cfg, err := withFreshKeys(files[schemas.ConfigFile], keys)
+	// Judge the template as the user wrote it, so problems point into
+	// their files; signers about to be replaced or added do not count.
+	// Nothing is written before this passes.
+	if _, problems := schemas.LoadBundle(mapFSOf(files)); len(plan.judged(problems, opt)) > 0 {
+		return plumbing.ZeroHash, fmt.Errorf("template rules do not validate: %w", plan.judged(problems, opt))
+	}
+	cfg, err := withKeys(files[schemas.ConfigFile], keys, plan)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -164,48 +175,6 @@ func withoutSigners(problems schemas.Problems) schemas.Problems {
 		out = append(out, p)
 	}
 	return out
-}
-
-// withFreshKeys rewrites writ.yaml so every identity has exactly one
-// signer: a new SSH key. Comments are kept; yaml.v3 normalises the layout.
-func withFreshKeys(cfg []byte, keys KeyGenerator) ([]byte, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(cfg, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", schemas.ConfigFile, err)
-	}
-	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: not a mapping", schemas.ConfigFile)
-	}
-	ids := mappingValue(doc.Content[0], "identities")
-	if ids == nil || ids.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("%s: no identities list", schemas.ConfigFile)
-	}
-	for _, id := range ids.Content {
-		name := mappingValue(id, "name")
-		if name == nil {
-			return nil, fmt.Errorf("%s:%d: identity without a name", schemas.ConfigFile, id.Line)
-		}
-		pub, err := keys.Generate(name.Value)
-		if err != nil {
-			return nil, fmt.Errorf("key for %s: %w", name.Value, err)
-		}
-		signers := &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{{
-			Kind: yaml.MappingNode, Content: []*yaml.Node{
-				{Kind: yaml.ScalarNode, Value: "name"}, {Kind: yaml.ScalarNode, Value: "local"},
-				{Kind: yaml.ScalarNode, Value: "ssh"},
-				{Kind: yaml.ScalarNode, Value: strings.TrimSpace(pub), Style: yaml.DoubleQuotedStyle},
-			}}}}
-		if v := mappingValue(id, "signers"); v != nil {
-			*v = *signers
-		} else {
-			id.Content = append(id.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "signers"}, signers)
-		}
-	}
-	out, err := yaml.Marshal(&doc)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", schemas.ConfigFile, err)
-	}
-	return out, nil
 }
 
 func mappingValue(m *yaml.Node, key string) *yaml.Node {
