@@ -106,7 +106,10 @@ after-push-before-checkpoint, after-apply-before-report.`,
 				return fmt.Errorf("--no-apply needs --github")
 			}
 			opts.Reporters = append(opts.Reporters, cliReporter{a: a, remote: opts.Remote, rounds: opts.Rounds})
-			_, err = e.ReconcileWith(ctx, opts)
+			rep, err := e.ReconcileWith(ctx, opts)
+			if rep != nil && rep.Err == nil {
+				a.refreshAllowedSigners(e, rep.State)
+			}
 			return err
 		},
 	}

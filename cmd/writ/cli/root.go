@@ -19,6 +19,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/core"
 )
 
 // Exit codes shared by every command.
@@ -140,7 +141,24 @@ func (a *app) engine() (*reconciler.Engine, error) {
 
 // state loads the verified state at main (checkpoint plus newer entries).
 func (a *app) state(e *reconciler.Engine) (*reconciler.ReplayResult, error) {
-	return e.Replay(reconciler.ReplayOptions{FromCheckpoint: true})
+	res, err := e.Replay(reconciler.ReplayOptions{FromCheckpoint: true})
+	if err == nil {
+		a.refreshAllowedSigners(e, res.State)
+	}
+	return res, err
+}
+
+// refreshAllowedSigners keeps the allowed-signers file init configured for
+// stock git in step with the verified rules in force; a failure is a note,
+// never a failed command.
+func (a *app) refreshAllowedSigners(e *reconciler.Engine, st core.State) {
+	changed, err := e.RefreshAllowedSigners(st.Rules())
+	switch {
+	case err != nil:
+		fmt.Fprintln(a.err, "writ: note: git's allowed-signers file was not refreshed:", err)
+	case changed && !a.quiet:
+		fmt.Fprintln(a.err, "writ: note: refreshed git's allowed-signers file from the rules in force")
+	}
 }
 
 func short(h string) string {
