@@ -32,6 +32,7 @@ the same as a JSON array.`,
 			if err != nil {
 				return err
 			}
+			a.refreshAllowedSigners(e, res.State)
 			entries := make([]auditEntry, 0, len(res.Entries))
 			for _, v := range res.Entries {
 				entries = append(entries, toAudit(v))

@@ -44,6 +44,7 @@ the reason. Progress is shown on a terminal (not in CI or with --quiet).`,
 			if err != nil {
 				return err
 			}
+			a.refreshAllowedSigners(e, res.State)
 			if !a.quiet {
 				fmt.Fprintf(a.out, "verified %d entries on main up to %s\n", res.Replayed, short(res.Head.String()))
 				if !res.CheckpointAt.IsZero() {
