@@ -58,6 +58,9 @@ type PullRequests struct {
 	ignored     map[int][]Ignored
 	grants      map[string][]core.RoleGrant // read once per rules hash
 	last        *RunReport
+	// published are the pull requests this value published on: a second
+	// Report looks their check and comment up.
+	published map[int]bool
 }
 
 // PullResult is what a run made of one pull request.
@@ -146,15 +149,12 @@ func (s *PullRequests) Refspecs(ctx context.Context, remote string, note func(st
 // a note) the closed ones and those into another branch.
 func (s *PullRequests) readFacts(ctx context.Context, note func(string)) error {
 	s.Client.StartEvent()
-	numbers, err := s.pullNumbers(ctx)
+	all, err := s.pullFacts(ctx)
 	if err != nil {
 		return err
 	}
-	for _, n := range numbers {
-		f, err := s.Client.PullRequest(ctx, n)
-		if err != nil {
-			return fmt.Errorf("github run: %w", err)
-		}
+	for _, f := range all {
+		n := f.Number
 		switch {
 		case f.State != "open" || f.Merged:
 			note(fmt.Sprintf("pull request #%d is %s: not judged", n, f.State))
@@ -170,8 +170,33 @@ func (s *PullRequests) readFacts(ctx context.Context, note func(string)) error {
 	return nil
 }
 
-// pullNumbers lists the pull requests an event is about.
-func (s *PullRequests) pullNumbers(ctx context.Context) ([]int, error) {
+// pullFacts reads the facts of the pull requests an event is about: those
+// the event names, one by one (Client.PullRequest), or every open one into
+// Base from the listings (Client.ListedPullRequest: no pulls/get and no
+// commit listing per pull request; Candidates compares the listed head
+// with the fetched one).
+func (s *PullRequests) pullFacts(ctx context.Context) ([]PullRequestFacts, error) {
+	numbers, err := s.pullNumbers()
+	if err != nil {
+		return nil, err
+	}
+	if numbers == nil {
+		return s.openPullFacts(ctx)
+	}
+	out := make([]PullRequestFacts, 0, len(numbers))
+	for _, n := range numbers {
+		f, err := s.Client.PullRequest(ctx, n)
+		if err != nil {
+			return nil, fmt.Errorf("github run: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// pullNumbers lists the pull requests an event names; nil (and no error)
+// for an event about every open pull request.
+func (s *PullRequests) pullNumbers() ([]int, error) {
 	ev := s.Event
 	switch ev.Name {
 	case EventPullRequest, EventPullRequestTarget, EventPullRequestReview:
@@ -183,24 +208,48 @@ func (s *PullRequests) pullNumbers(ctx context.Context) ([]int, error) {
 		if ev.WorkflowRun != nil && len(ev.WorkflowRun.PullRequests) > 0 {
 			return append([]int(nil), ev.WorkflowRun.PullRequests...), nil
 		}
-		return s.openPulls(ctx)
+		return nil, nil
 	case EventPush, EventSchedule, EventWorkflowDispatch:
-		return s.openPulls(ctx)
+		return nil, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnsupportedEvent, ev.Name)
 }
 
-// openPulls lists the open pull requests into Base.
-func (s *PullRequests) openPulls(ctx context.Context) ([]int, error) {
+// openPullFacts reads every open pull request into Base from the
+// listings: the pull requests, the open issues (for comment counts, so a
+// pull request writ never published on costs no lookups when published),
+// then each one's files and reviews.
+func (s *PullRequests) openPullFacts(ctx context.Context) ([]PullRequestFacts, error) {
 	open, err := s.Client.ListOpenPullRequests(ctx, s.base())
-	if err != nil {
-		return nil, fmt.Errorf("github run: %w", err)
+	if err != nil || len(open) == 0 {
+		return nil, wrapRun(err)
 	}
-	out := make([]int, 0, len(open))
+	// Open issues are listed with the pull requests; a few pages more
+	// than the pull requests need is the most that pays for itself.
+	counts, err := s.Client.CommentCounts(ctx, len(open)/perPage+2)
+	if err != nil {
+		return nil, wrapRun(err)
+	}
+	out := make([]PullRequestFacts, 0, len(open))
 	for _, p := range open {
-		out = append(out, p.Number)
+		comments, ok := counts[p.Number]
+		if !ok {
+			comments = -1
+		}
+		f, err := s.Client.ListedPullRequest(ctx, p, comments)
+		if err != nil {
+			return nil, wrapRun(err)
+		}
+		out = append(out, f)
 	}
 	return out, nil
+}
+
+func wrapRun(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("github run: %w", err)
 }
 
 // JudgeOnly reports whether an event's run judges without applying: a
@@ -330,7 +379,13 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 			report.Explanation += teamNote + "\n"
 		}
 		out := RenderCheck(repo, p.HeadSHA, []ProposalReport{report})
-		if _, err := s.Client.PublishCheck(ctx, p.HeadSHA, check, out.Conclusion, out.Title, out.Summary, out.Text); err != nil {
+		// A pull request without comments has no plan comment, so writ
+		// published nothing there: create both without looking them up.
+		publishCheck, publishPlan := s.Client.PublishCheck, s.Client.UpsertPlanComment
+		if f, _ := s.factsOf(pullName(p.Number)); f.Comments == 0 && !s.published[p.Number] {
+			publishCheck, publishPlan = s.Client.PublishFirstCheck, s.Client.CreatePlanComment
+		}
+		if _, err := publishCheck(ctx, p.HeadSHA, check, out.Conclusion, out.Title, out.Summary, out.Text); err != nil {
 			if p.Fork && forbidden(err) {
 				// A fork's pull_request run gets a read-only token: the
 				// verdict is in the run's log, not on the pull request.
@@ -341,7 +396,11 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
 			continue
 		}
-		if _, err := s.Client.UpsertPlanComment(ctx, p.Number, RenderPlan(repo, p.HeadSHA, []ProposalReport{report})); err != nil {
+		if s.published == nil {
+			s.published = map[int]bool{}
+		}
+		s.published[p.Number] = true
+		if _, err := publishPlan(ctx, p.Number, RenderPlan(repo, p.HeadSHA, []ProposalReport{report})); err != nil {
 			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
 		}
 	}

@@ -56,6 +56,7 @@ func (s *Server) getPull(r *http.Request) reply {
 	set(o, "merged", p.Merged)
 	set(o, "commits", len(p.Commits))
 	set(o, "changed_files", len(p.Files))
+	set(o, "comments", len(s.state.comments[p.Number]))
 	return reply{status: http.StatusOK, body: o}
 }
 
