@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -244,4 +245,30 @@ func (r *scaleRepo) measure(tb testing.TB, events int) callBudget {
 		tb.Fatalf("nothing changed, yet the last event wrote: %+v", srv.Writes())
 	}
 	return b
+}
+
+// A run over every open pull request reads heads from the listing, not
+// from a commit listing: a head that moves between the listing and the
+// fetch is caught by comparing the two, and that pull request waits for
+// the next run (its check says so) while the others are judged.
+func TestScheduledRunHeadMovedWaits(t *testing.T) {
+	r := newScaleRepo(t, 2)
+	srv := githubtest.New(t, owner, repo, githubtest.NewClock(start).Now)
+	moved := r.pulls[0]
+	moved.HeadSHA = githubtest.SHA("pushed after the listing")
+	srv.AddPull(moved)
+	srv.AddPull(r.pulls[1])
+	_, rep := r.run(t, srv, scheduleEvent(), "", 1)
+	if len(rep.Pulls) != 2 || len(rep.Applied) != 0 {
+		t.Fatalf("judged %d, applied %d; want 2 judged, none applied", len(rep.Pulls), len(rep.Applied))
+	}
+	if p := rep.Pulls[0]; p.Number != 1 || p.Gate.Verdict != "waiting" || !strings.Contains(p.Gate.Reason, "the head moved while this run read it") {
+		t.Fatalf("#1: %s: %s", p.Gate.Verdict, p.Gate.Reason)
+	}
+	if p := rep.Pulls[1]; p.Number != 2 || p.Gate.Pending.Path == "" || !strings.Contains(p.Gate.Reason, "needs 2 more approvals") {
+		t.Fatalf("#2: %s: %s", p.Gate.Verdict, p.Gate.Reason)
+	}
+	if runs := srv.CheckRuns(moved.HeadSHA); len(runs) != 1 || runs[0].Conclusion != "" {
+		t.Fatalf("check on the moved head: %+v; want one, in progress", runs)
+	}
 }
