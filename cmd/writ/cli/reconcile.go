@@ -119,7 +119,7 @@ after-push-before-checkpoint, after-apply-before-report.`,
 	cmd.Flags().IntVar(&opts.Retries, "retries", reconciler.DefaultRetries, "lost races in a row before giving up")
 	cmd.Flags().BoolVar(&gh.enabled, "github", false, "GitHub Actions mode: pull requests propose, reviews approve (needs --remote)")
 	cmd.Flags().BoolVar(&gh.noApply, "no-apply", false, "with --github: judge and publish, apply nothing")
-	cmd.Flags().StringVar(&gh.cache, "github-cache", "", "with --github: directory of the ETag cache kept across runs (default $"+GitHubCacheEnv+", else $RUNNER_TEMP/writ-github-cache, else the user cache dir; \"none\": no cache file)")
+	cmd.Flags().StringVar(&gh.cache, "github-cache", "", "with --github: directory of the ETag cache kept across runs (default $"+GitHubCacheEnv+", else $RUNNER_TEMP/writ-github-cache; \"none\": no cache file)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long; 0: never")
 	return cmd
 }

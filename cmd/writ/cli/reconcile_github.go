@@ -27,8 +27,8 @@ const GitHubCacheEnv = "WRIT_GITHUB_CACHE"
 
 // githubCacheDir is where the ETag cache lives: --github-cache, else
 // $WRIT_GITHUB_CACHE, else $RUNNER_TEMP/writ-github-cache in GitHub
-// Actions, else the user cache directory's writ/github; "" when the flag
-// or variable says "none".
+// Actions; "" (no cache file) outside Actions or when the flag or variable
+// says "none".
 func githubCacheDir(flag string, getenv func(string) string) string {
 	dir := flag
 	if dir == "" {
@@ -41,9 +41,6 @@ func githubCacheDir(flag string, getenv func(string) string) string {
 		return dir
 	case getenv("RUNNER_TEMP") != "":
 		return filepath.Join(getenv("RUNNER_TEMP"), "writ-github-cache")
-	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "writ", "github")
 	}
 	return ""
 }
