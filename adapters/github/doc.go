@@ -14,6 +14,7 @@
 //	clock.go                Clock, the only source of time
 //	paginate.go             one pagination loop used by every list call
 //	facts.go                PullRequestFacts: the PR, its files, commits and reviews at one head
+//	runner.go, runner_read.go  PullRequests, the loop's Source and Reporter; which pull requests a run reads
 //	pulls.go                the open pull request and issue listings, and facts read from them
 //	content.go              the proposal's bytes and content hash at a commit
 //	decisions.go            Decisions: reviews → policies.Decision (pure)
