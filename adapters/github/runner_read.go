@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // pullFacts reads the facts of the pull requests an event is about: those
@@ -30,7 +31,8 @@ func (s *PullRequests) pullFacts(ctx context.Context) ([]PullRequestFacts, error
 }
 
 // pullNumbers lists the pull requests an event names; nil (and no error)
-// for an event about every open pull request.
+// for an event about every open pull request, or (a fork's judge run) the
+// one at a head.
 func (s *PullRequests) pullNumbers() ([]int, error) {
 	ev := s.Event
 	switch ev.Name {
@@ -56,8 +58,16 @@ func (s *PullRequests) pullNumbers() ([]int, error) {
 // then each one's files and reviews.
 func (s *PullRequests) openPullFacts(ctx context.Context) ([]PullRequestFacts, error) {
 	open, err := s.Client.ListOpenPullRequests(ctx, s.base())
-	if err != nil || len(open) == 0 {
+	if err != nil {
 		return nil, wrapRun(err)
+	}
+	if sha := s.judgedHead(); sha != "" {
+		// The judge run of a fork's pull request, which GitHub does not
+		// name: only the pull request at that head is about it.
+		open = slices.DeleteFunc(open, func(p OpenPullRequest) bool { return p.HeadSHA != sha })
+	}
+	if len(open) == 0 {
+		return nil, nil
 	}
 	// Open issues are listed with the pull requests; a few pages more
 	// than the pull requests need is the most that pays for itself.
@@ -78,6 +88,21 @@ func (s *PullRequests) openPullFacts(ctx context.Context) ([]PullRequestFacts, e
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// judgedHead is the head commit of the judge run a workflow_run event
+// follows, when that run was about a pull request (GitHub names none for a
+// fork's); "" otherwise.
+func (s *PullRequests) judgedHead() string {
+	wr := s.Event.WorkflowRun
+	if s.Event.Name != EventWorkflowRun || wr == nil || len(wr.PullRequests) > 0 {
+		return ""
+	}
+	switch wr.Event {
+	case EventPullRequest, EventPullRequestReview, EventPullRequestTarget:
+		return wr.HeadSHA
+	}
+	return ""
 }
 
 func wrapRun(err error) error {

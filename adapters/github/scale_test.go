@@ -272,3 +272,24 @@ func TestScheduledRunHeadMovedWaits(t *testing.T) {
 		t.Fatalf("check on the moved head: %+v; want one, in progress", runs)
 	}
 }
+
+// The apply run after a fork's judge run (workflow_run naming no pull
+// request, since GitHub names none for a fork) reads only the pull request
+// at the judged head, not every open one.
+func TestWorkflowRunOfForkReadsOnePullRequest(t *testing.T) {
+	r := newScaleRepo(t, 3)
+	srv := r.github(t)
+	ev := github.Event{Name: github.EventWorkflowRun, Action: "completed",
+		WorkflowRun: &github.WorkflowRunEvent{Name: "writ judge", Event: github.EventPullRequest, HeadSHA: r.pulls[1].HeadSHA}}
+	counted, rep := r.run(t, srv, ev, "", 1)
+	if len(rep.Pulls) != 1 || rep.Pulls[0].Number != 2 {
+		t.Fatalf("judged %d pull requests; want #2 only", len(rep.Pulls))
+	}
+	// The two listings, #2's files and reviews, its check and comment.
+	if counted != 6 {
+		t.Fatalf("%d counted calls, want 6: %+v", counted, srv.Calls())
+	}
+	if len(srv.CheckRuns(r.pulls[0].HeadSHA))+len(srv.CheckRuns(r.pulls[2].HeadSHA)) != 0 {
+		t.Fatal("published on pull requests the event is not about")
+	}
+}
