@@ -10,7 +10,8 @@ import (
 // TestCallsPerEvent measures the API calls of one pull request event, as
 // runEvent makes them (read everything, then publish the check and the
 // plan), and pins them: a change that adds calls must change this test.
-// Each GitHub Actions event is a new process with an empty ETag cache; a
+// Each GitHub Actions event here is a new process with an empty ETag cache
+// (no cache file loaded; TestCacheAcrossProcesses loads one); a
 // long-running server keeps its cache and pays 304s.
 func TestCallsPerEvent(t *testing.T) {
 	ctx := context.Background()

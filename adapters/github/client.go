@@ -13,7 +13,7 @@ import (
 // Defaults for Config's zero values.
 const (
 	DefaultAPIURL     = "https://api.github.com/"
-	DefaultBudget     = 60
+	DefaultBudget     = 1000
 	DefaultMaxWait    = 2 * time.Minute
 	DefaultMaxRetries = 3
 )
@@ -29,8 +29,11 @@ type Config struct {
 	// `token_env:`, typically GITHUB_TOKEN). Empty means unauthenticated,
 	// for tests and public reads only.
 	TokenEnv string
-	// Budget is the most HTTP calls one event may make (retries and 304s
-	// included); default DefaultBudget. A call beyond it fails with
+	// Budget is the most calls one event (one run) may make that GitHub
+	// counts against the rate limit (retries included; a 304 to an
+	// authorized request is free, as on GitHub, though at most
+	// 10×Budget calls are made in all); default DefaultBudget, the
+	// hourly allowance of GITHUB_TOKEN. A call beyond it fails with
 	// ErrBudgetExceeded without reaching the network.
 	Budget int
 	// MaxWait bounds the total rate-limit and retry backoff of one event;
@@ -69,7 +72,8 @@ func (c Config) Validate() error {
 // Client reads facts from and publishes results to one control repository
 // on GitHub. It is safe for concurrent use, but its call budget and wait
 // budget are per event: call StartEvent before each event. Its ETag cache
-// lives as long as the Client.
+// lives as long as the Client, and across processes through LoadCache and
+// SaveCache.
 type Client struct {
 	gh     *gh.Client
 	owner  string
@@ -78,6 +82,7 @@ type Client struct {
 	budget int
 	meter  *meter
 	limit  *limitTransport
+	etag   *etagTransport
 }
 
 // New builds a Client. getenv (os.Getenv in production) is consulted for
@@ -114,8 +119,8 @@ func New(cfg Config, getenv func(string) string) (*Client, error) {
 		cfg.MaxRetries = 0
 	}
 	m := &meter{budget: cfg.Budget}
-	limit := &limitTransport{clock: cfg.Clock, meter: m, maxWait: cfg.MaxWait, maxRetries: cfg.MaxRetries,
-		next: &etagTransport{meter: m, next: &meterTransport{meter: m, next: cfg.Transport}}}
+	etag := &etagTransport{meter: m, cache: &etagCache{}, next: &meterTransport{meter: m, next: cfg.Transport}}
+	limit := &limitTransport{clock: cfg.Clock, meter: m, maxWait: cfg.MaxWait, maxRetries: cfg.MaxRetries, next: etag}
 	client := gh.NewClient(&http.Client{Transport: &authTransport{token: token, next: limit}})
 	if cfg.APIURL != "" {
 		base := cfg.APIURL
@@ -129,7 +134,7 @@ func New(cfg Config, getenv func(string) string) (*Client, error) {
 		client.BaseURL = u
 	}
 	owner, repo, _ := strings.Cut(cfg.Repository, "/")
-	return &Client{gh: client, owner: owner, repo: repo, clock: cfg.Clock, budget: cfg.Budget, meter: m, limit: limit}, nil
+	return &Client{gh: client, owner: owner, repo: repo, clock: cfg.Clock, budget: cfg.Budget, meter: m, limit: limit, etag: etag}, nil
 }
 
 // StartEvent begins a new event: the call counter and the wait budget

@@ -127,13 +127,13 @@ func TestETagReuse(t *testing.T) {
 	if s := e.client.Stats(); s.Calls != 4 || s.NotModified != 3 || len(third.Reviews) != 2 {
 		t.Fatalf("third read: %+v, %d reviews", s, len(third.Reviews))
 	}
-	// Another token never gets the first token's cache entries.
+	// A new client (a new process, no cache file loaded) starts cold.
 	other := e.newClient(t, func(c *github.Config) { c.TokenEnv = "" })
 	if _, err := other.PullRequest(ctx, prNumber); err != nil {
 		t.Fatal(err)
 	}
 	if s := other.Stats(); s.NotModified != 0 {
-		t.Fatalf("unauthenticated client used a cached entry: %+v", s)
+		t.Fatalf("a new client used a cached entry: %+v", s)
 	}
 }
 

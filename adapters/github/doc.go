@@ -9,10 +9,13 @@
 //	event.go, event_raw.go  GITHUB_EVENT_NAME/GITHUB_EVENT_PATH → Event, with errors that name the field
 //	client.go               Client over go-github v62: Config, token from token_env, per-event Stats
 //	transport.go            the http.RoundTripper stack: auth → backoff → ETag cache → call budget
+//	cache.go                the ETag cache, kept across runs in a file (LoadCache, SaveCache; bounded, validated)
 //	ratelimit.go            primary/secondary rate-limit and 5xx backoff within a wait budget
 //	clock.go                Clock, the only source of time
 //	paginate.go             one pagination loop used by every list call
 //	facts.go                PullRequestFacts: the PR, its files, commits and reviews at one head
+//	runner.go, runner_read.go  PullRequests, the loop's Source and Reporter; which pull requests a run reads
+//	pulls.go                the open pull request and issue listings, and facts read from them
 //	content.go              the proposal's bytes and content hash at a commit
 //	decisions.go            Decisions: reviews → policies.Decision (pure)
 //	teams.go                TeamMembers, Teams, and WithTeamRoles (pure)
@@ -37,6 +40,11 @@
 //
 // Secrets: the token is read from the environment variable that
 // Config.TokenEnv names, is only ever placed in the Authorization header,
-// and is never logged, put in an error or used as a cache key (the ETag
-// cache keys on a SHA-256 prefix of the header).
+// and is never logged, put in an error, used as a cache key or written to
+// the cache file (the ETag cache keys on the method and URL).
+//
+// Calls: Stats.Counted counts what GitHub counts against the rate limit (a
+// 304 to an authorized conditional request is free); the budget applies
+// to it. TestGitHubCallBudget pins the calls of a scheduled run and of an
+// event, cold and warm.
 package github

@@ -24,6 +24,9 @@ var (
 	// ErrBudgetExceeded: the event would make more API calls than its
 	// budget allows. No call beyond the budget is made.
 	ErrBudgetExceeded = errors.New("GitHub API call budget exceeded")
+	// ErrCache: the ETag cache file could not be read or written, or is
+	// not a cache file writ wrote; the run goes on with a cold cache.
+	ErrCache = errors.New("GitHub ETag cache")
 	// ErrRateLimited: GitHub's primary or secondary rate limit holds for
 	// longer than the wait budget allows. Retry later.
 	ErrRateLimited = errors.New("GitHub rate limit")

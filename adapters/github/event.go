@@ -71,6 +71,9 @@ type WorkflowRunEvent struct {
 	// PullRequests are the numbers of the pull requests it ran for (empty
 	// for a fork's, which GitHub does not list).
 	PullRequests []int
+	// HeadSHA is the commit it ran on, when the payload has a valid one:
+	// a fork's pull request is found by it.
+	HeadSHA string
 }
 
 // PullRequestEvent is the pull request an event is about, as the event
@@ -232,6 +235,9 @@ func (c *fieldCheck) workflowRun(r *rawWorkflowRun) *WorkflowRunEvent {
 	}
 	out := &WorkflowRunEvent{Name: c.str("workflow_run.name", r.Name), Event: c.str("workflow_run.event", r.Event)}
 	out.HeadBranch, out.Conclusion = deref(r.HeadBranch), deref(r.Conclusion)
+	if sha := deref(r.HeadSHA); shaRe.MatchString(sha) {
+		out.HeadSHA = sha
+	}
 	for i, p := range r.PullRequests {
 		out.PullRequests = append(out.PullRequests, c.positive(fmt.Sprintf("workflow_run.pull_requests[%d].number", i), p.Number))
 	}

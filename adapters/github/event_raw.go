@@ -62,6 +62,7 @@ type (
 		Name         *string `json:"name"`
 		Event        *string `json:"event"`
 		HeadBranch   *string `json:"head_branch"`
+		HeadSHA      *string `json:"head_sha"`
 		Conclusion   *string `json:"conclusion"`
 		PullRequests []struct {
 			Number *int `json:"number"`

@@ -70,7 +70,7 @@ func TestParseEventRealPayloads(t *testing.T) {
 		{"workflow_run.completed.json", github.EventWorkflowRun, func(t *testing.T, ev github.Event) {
 			r := ev.WorkflowRun
 			if ev.Action != "completed" || r == nil || r.Name != "Manually triggered workflow" || r.Event != "workflow_dispatch" ||
-				r.HeadBranch != "main" || len(r.PullRequests) != 0 || ev.Repository != "Codertocat/Hello-World" {
+				r.HeadBranch != "main" || r.HeadSHA != "5779607b49aab1200488439f02372c57b4f75444" || len(r.PullRequests) != 0 || ev.Repository != "Codertocat/Hello-World" {
 				t.Fatalf("%+v %+v", ev, r)
 			}
 		}},

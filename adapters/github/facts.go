@@ -46,6 +46,9 @@ type PullRequestFacts struct {
 	Commits []string
 	// Reviews are every submitted review, in submission order.
 	Reviews []Review
+	// Comments is how many issue comments the pull request has (none:
+	// writ has never published its plan comment there); -1 when unknown.
+	Comments int
 }
 
 // Review is one submitted pull request review.
@@ -85,6 +88,10 @@ func (c *Client) PullRequest(ctx context.Context, number int) (PullRequestFacts,
 		State:    pr.GetState(),
 		Draft:    pr.GetDraft(),
 		Merged:   pr.GetMerged(),
+		Comments: -1,
+	}
+	if pr.Comments != nil {
+		f.Comments = pr.GetComments()
 	}
 	headRepo := pr.GetHead().GetRepo().GetFullName()
 	f.Fork = headRepo == "" || !strings.EqualFold(headRepo, pr.GetBase().GetRepo().GetFullName())
@@ -98,19 +105,9 @@ func (c *Client) PullRequest(ctx context.Context, number int) (PullRequestFacts,
 		return PullRequestFacts{}, fmt.Errorf("pull request #%d: %w: %d files, GitHub lists at most %d", number, ErrTruncated, pr.GetChangedFiles(), maxPullFiles)
 	}
 
-	files, err := paginate(fmt.Sprintf("list files of #%d", number), func(o gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
-		return c.gh.PullRequests.ListFiles(ctx, c.owner, c.repo, number, &o)
-	})
-	if err != nil {
+	if err := c.readFiles(ctx, &f); err != nil {
 		return PullRequestFacts{}, err
 	}
-	for _, file := range files {
-		f.Files = append(f.Files, file.GetFilename())
-		if prev := file.GetPreviousFilename(); prev != "" {
-			f.Files = append(f.Files, prev)
-		}
-	}
-	sort.Strings(f.Files)
 
 	commits, err := paginate(fmt.Sprintf("list commits of #%d", number), func(o gh.ListOptions) ([]*gh.RepositoryCommit, *gh.Response, error) {
 		return c.gh.PullRequests.ListCommits(ctx, c.owner, c.repo, number, &o)
@@ -129,11 +126,39 @@ func (c *Client) PullRequest(ctx context.Context, number int) (PullRequestFacts,
 		return PullRequestFacts{}, fmt.Errorf("pull request #%d: %w: head was %s, the commit list ends at %s", number, ErrHeadMoved, f.HeadSHA, last)
 	}
 
-	reviews, err := paginate(fmt.Sprintf("list reviews of #%d", number), func(o gh.ListOptions) ([]*gh.PullRequestReview, *gh.Response, error) {
-		return c.gh.PullRequests.ListReviews(ctx, c.owner, c.repo, number, &o)
+	if err := c.readReviews(ctx, &f); err != nil {
+		return PullRequestFacts{}, err
+	}
+	return f, nil
+}
+
+// readFiles lists every page of a pull request's files into f.Files
+// (a rename's old name too), sorted.
+func (c *Client) readFiles(ctx context.Context, f *PullRequestFacts) error {
+	files, err := paginate(fmt.Sprintf("list files of #%d", f.Number), func(o gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
+		return c.gh.PullRequests.ListFiles(ctx, c.owner, c.repo, f.Number, &o)
 	})
 	if err != nil {
-		return PullRequestFacts{}, err
+		return err
+	}
+	for _, file := range files {
+		f.Files = append(f.Files, file.GetFilename())
+		if prev := file.GetPreviousFilename(); prev != "" {
+			f.Files = append(f.Files, prev)
+		}
+	}
+	sort.Strings(f.Files)
+	return nil
+}
+
+// readReviews lists every page of a pull request's submitted reviews into
+// f.Reviews, in submission order.
+func (c *Client) readReviews(ctx context.Context, f *PullRequestFacts) error {
+	reviews, err := paginate(fmt.Sprintf("list reviews of #%d", f.Number), func(o gh.ListOptions) ([]*gh.PullRequestReview, *gh.Response, error) {
+		return c.gh.PullRequests.ListReviews(ctx, c.owner, c.repo, f.Number, &o)
+	})
+	if err != nil {
+		return err
 	}
 	for _, r := range reviews {
 		if r.GetState() == "PENDING" {
@@ -146,7 +171,7 @@ func (c *Client) PullRequest(ctx context.Context, number int) (PullRequestFacts,
 		})
 	}
 	sortReviews(f.Reviews)
-	return f, nil
+	return nil
 }
 
 // sortReviews orders reviews by submission time, then id (GitHub's ids

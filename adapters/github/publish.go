@@ -41,6 +41,20 @@ func CheckName(repository string) string { return "writ/" + repository }
 // Check runs need a GitHub App token (GITHUB_TOKEN in Actions is one, with
 // checks: write); a personal access token gets 403.
 func (c *Client) PublishCheck(ctx context.Context, sha, name, conclusion, title, summary, text string) (int64, error) {
+	return c.publishCheck(ctx, sha, name, conclusion, title, summary, text, true)
+}
+
+// PublishFirstCheck is PublishCheck on a head where writ has published
+// nothing (the run knows its pull request has no comment, so no plan
+// comment, which writ writes after the check): it creates the run without
+// listing the head's check runs. If writ did publish there after all (a
+// check whose plan comment failed), GitHub shows the newest run of a name
+// and PublishCheck edits the newest. Calls: one write.
+func (c *Client) PublishFirstCheck(ctx context.Context, sha, name, conclusion, title, summary, text string) (int64, error) {
+	return c.publishCheck(ctx, sha, name, conclusion, title, summary, text, false)
+}
+
+func (c *Client) publishCheck(ctx context.Context, sha, name, conclusion, title, summary, text string, lookup bool) (int64, error) {
 	if !shaRe.MatchString(sha) {
 		return 0, fmt.Errorf("publish check %q: head %q is not a commit sha", name, sha)
 	}
@@ -59,17 +73,20 @@ func (c *Client) PublishCheck(ctx context.Context, sha, name, conclusion, title,
 		Summary: gh.String(truncate(summary, maxCheckField)),
 		Text:    gh.String(truncate(text, maxCheckField)),
 	}
-	runs, err := paginate(fmt.Sprintf("list check runs %q on %s", name, short(sha)), func(o gh.ListOptions) ([]*gh.CheckRun, *gh.Response, error) {
-		res, resp, err := c.gh.Checks.ListCheckRunsForRef(ctx, c.owner, c.repo, sha, &gh.ListCheckRunsOptions{CheckName: gh.String(name), ListOptions: o})
-		if res == nil {
-			return nil, resp, err
+	var existing *gh.CheckRun
+	if lookup {
+		runs, err := paginate(fmt.Sprintf("list check runs %q on %s", name, short(sha)), func(o gh.ListOptions) ([]*gh.CheckRun, *gh.Response, error) {
+			res, resp, err := c.gh.Checks.ListCheckRunsForRef(ctx, c.owner, c.repo, sha, &gh.ListCheckRunsOptions{CheckName: gh.String(name), ListOptions: o})
+			if res == nil {
+				return nil, resp, err
+			}
+			return res.CheckRuns, resp, err
+		})
+		if err != nil {
+			return 0, err
 		}
-		return res.CheckRuns, resp, err
-	})
-	if err != nil {
-		return 0, err
+		existing = findRun(runs, name, sha)
 	}
-	existing := findRun(runs, name, sha)
 	var completedAt *gh.Timestamp
 	if status == checkStatusDone {
 		completedAt = &gh.Timestamp{Time: c.clock.Now().UTC()}
@@ -100,16 +117,21 @@ func (c *Client) PublishCheck(ctx context.Context, sha, name, conclusion, title,
 }
 
 // findRun picks writ's run among a ref's check runs: by external_id first,
-// then by name, on the same head.
+// then by name, on the same head; of several, the newest (the highest id),
+// which is the one GitHub shows.
 func findRun(runs []*gh.CheckRun, name, sha string) *gh.CheckRun {
 	for _, byExternal := range []bool{true, false} {
+		var found *gh.CheckRun
 		for _, r := range runs {
 			if r.GetHeadSHA() != "" && r.GetHeadSHA() != sha {
 				continue
 			}
-			if (byExternal && r.GetExternalID() == name) || (!byExternal && r.GetName() == name) {
-				return r
+			if ((byExternal && r.GetExternalID() == name) || (!byExternal && r.GetName() == name)) && (found == nil || r.GetID() > found.GetID()) {
+				found = r
 			}
+		}
+		if found != nil {
+			return found
 		}
 	}
 	return nil
@@ -128,15 +150,30 @@ func sameRun(r *gh.CheckRun, status, conclusion string, out *gh.CheckRunOutput) 
 // if it lacks it, and is truncated to GitHub's limit. Returns the comment
 // id. Calls: one per page of comments, plus at most one write.
 func (c *Client) UpsertPlanComment(ctx context.Context, pr int, body string) (int64, error) {
+	return c.upsertPlanComment(ctx, pr, body, true)
+}
+
+// CreatePlanComment is UpsertPlanComment on a pull request the run knows
+// has no comment at all: it creates the plan comment without listing.
+// Calls: one write.
+func (c *Client) CreatePlanComment(ctx context.Context, pr int, body string) (int64, error) {
+	return c.upsertPlanComment(ctx, pr, body, false)
+}
+
+func (c *Client) upsertPlanComment(ctx context.Context, pr int, body string, lookup bool) (int64, error) {
 	if !strings.HasPrefix(body, PlanMarker) {
 		body = PlanMarker + "\n" + body
 	}
 	body = truncate(body, maxCommentBody)
-	comments, err := paginate(fmt.Sprintf("list comments of #%d", pr), func(o gh.ListOptions) ([]*gh.IssueComment, *gh.Response, error) {
-		return c.gh.Issues.ListComments(ctx, c.owner, c.repo, pr, &gh.IssueListCommentsOptions{ListOptions: o})
-	})
-	if err != nil {
-		return 0, err
+	var comments []*gh.IssueComment
+	if lookup {
+		var err error
+		comments, err = paginate(fmt.Sprintf("list comments of #%d", pr), func(o gh.ListOptions) ([]*gh.IssueComment, *gh.Response, error) {
+			return c.gh.Issues.ListComments(ctx, c.owner, c.repo, pr, &gh.IssueListCommentsOptions{ListOptions: o})
+		})
+		if err != nil {
+			return 0, err
+		}
 	}
 	for _, cm := range comments {
 		if !strings.HasPrefix(strings.TrimSpace(cm.GetBody()), PlanMarker) {

@@ -58,6 +58,9 @@ type PullRequests struct {
 	ignored     map[int][]Ignored
 	grants      map[string][]core.RoleGrant // read once per rules hash
 	last        *RunReport
+	// published are the pull requests this value published on: a second
+	// Report looks their check and comment up.
+	published map[int]bool
 }
 
 // PullResult is what a run made of one pull request.
@@ -146,15 +149,12 @@ func (s *PullRequests) Refspecs(ctx context.Context, remote string, note func(st
 // a note) the closed ones and those into another branch.
 func (s *PullRequests) readFacts(ctx context.Context, note func(string)) error {
 	s.Client.StartEvent()
-	numbers, err := s.pullNumbers(ctx)
+	all, err := s.pullFacts(ctx)
 	if err != nil {
 		return err
 	}
-	for _, n := range numbers {
-		f, err := s.Client.PullRequest(ctx, n)
-		if err != nil {
-			return fmt.Errorf("github run: %w", err)
-		}
+	for _, f := range all {
+		n := f.Number
 		switch {
 		case f.State != "open" || f.Merged:
 			note(fmt.Sprintf("pull request #%d is %s: not judged", n, f.State))
@@ -168,39 +168,6 @@ func (s *PullRequests) readFacts(ctx context.Context, note func(string)) error {
 	}
 	s.read, s.ignored = true, map[int][]Ignored{}
 	return nil
-}
-
-// pullNumbers lists the pull requests an event is about.
-func (s *PullRequests) pullNumbers(ctx context.Context) ([]int, error) {
-	ev := s.Event
-	switch ev.Name {
-	case EventPullRequest, EventPullRequestTarget, EventPullRequestReview:
-		if ev.PullRequest == nil || ev.PullRequest.Number <= 0 {
-			return nil, fmt.Errorf("%w: %s event without a pull request", ErrMalformedEvent, ev.Name)
-		}
-		return []int{ev.PullRequest.Number}, nil
-	case EventWorkflowRun:
-		if ev.WorkflowRun != nil && len(ev.WorkflowRun.PullRequests) > 0 {
-			return append([]int(nil), ev.WorkflowRun.PullRequests...), nil
-		}
-		return s.openPulls(ctx)
-	case EventPush, EventSchedule, EventWorkflowDispatch:
-		return s.openPulls(ctx)
-	}
-	return nil, fmt.Errorf("%w %q", ErrUnsupportedEvent, ev.Name)
-}
-
-// openPulls lists the open pull requests into Base.
-func (s *PullRequests) openPulls(ctx context.Context) ([]int, error) {
-	open, err := s.Client.ListOpenPullRequests(ctx, s.base())
-	if err != nil {
-		return nil, fmt.Errorf("github run: %w", err)
-	}
-	out := make([]int, 0, len(open))
-	for _, p := range open {
-		out = append(out, p.Number)
-	}
-	return out, nil
 }
 
 // JudgeOnly reports whether an event's run judges without applying: a
@@ -330,7 +297,13 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 			report.Explanation += teamNote + "\n"
 		}
 		out := RenderCheck(repo, p.HeadSHA, []ProposalReport{report})
-		if _, err := s.Client.PublishCheck(ctx, p.HeadSHA, check, out.Conclusion, out.Title, out.Summary, out.Text); err != nil {
+		// A pull request without comments has no plan comment, so writ
+		// published nothing there: create both without looking them up.
+		publishCheck, publishPlan := s.Client.PublishCheck, s.Client.UpsertPlanComment
+		if f, _ := s.factsOf(pullName(p.Number)); f.Comments == 0 && !s.published[p.Number] {
+			publishCheck, publishPlan = s.Client.PublishFirstCheck, s.Client.CreatePlanComment
+		}
+		if _, err := publishCheck(ctx, p.HeadSHA, check, out.Conclusion, out.Title, out.Summary, out.Text); err != nil {
 			if p.Fork && forbidden(err) {
 				// A fork's pull_request run gets a read-only token: the
 				// verdict is in the run's log, not on the pull request.
@@ -341,7 +314,11 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
 			continue
 		}
-		if _, err := s.Client.UpsertPlanComment(ctx, p.Number, RenderPlan(repo, p.HeadSHA, []ProposalReport{report})); err != nil {
+		if s.published == nil {
+			s.published = map[int]bool{}
+		}
+		s.published[p.Number] = true
+		if _, err := publishPlan(ctx, p.Number, RenderPlan(repo, p.HeadSHA, []ProposalReport{report})); err != nil {
 			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
 		}
 	}
@@ -511,7 +488,14 @@ func proposalReport(p PullResult) ProposalReport {
 		if !gr.Passed {
 			status = "fail"
 		}
-		rep.Guards = append(rep.Guards, fmt.Sprintf("%s %s: %s", gr.Name, status, gr.Detail))
+		detail := gr.Detail
+		if gr.Name == core.GuardClock && gr.Passed && !p.Applied {
+			// The stamp of an entry not written comes from this run's
+			// clock: shown, it would change (and rewrite) every check on
+			// every run.
+			detail = "the entry's stamp follows the last entry's"
+		}
+		rep.Guards = append(rep.Guards, fmt.Sprintf("%s %s: %s", gr.Name, status, detail))
 	}
 	if g.Outcome.Policy != nil {
 		var b strings.Builder

@@ -87,7 +87,7 @@ func releaseWith(t *testing.T, extra string) fs.FS {
 	return m
 }
 
-func addRemote(t *testing.T, s *gitstore.Store, url string) {
+func addRemote(t testing.TB, s *gitstore.Store, url string) {
 	t.Helper()
 	if err := s.AddRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url},
 		Fetch: []config.RefSpec{"+refs/heads/*:refs/remotes/origin/*"}}); err != nil {

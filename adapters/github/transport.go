@@ -2,8 +2,6 @@ package github
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,17 +17,19 @@ import (
 //	meterTransport    counts every real HTTP round trip and refuses calls beyond the budget
 //	base              http.DefaultTransport, or Config.Transport
 //
-// Auth is outside the cache so the cache key can include (a hash of) the
-// credentials; the meter is innermost so that a retry and a 304 count as
-// the calls they are.
+// The cache key never includes the credentials (see etagTransport); the
+// meter is innermost so that a retry and a 304 count as the calls they
+// are, and a 304 to an authorized request as free, as GitHub counts it.
 
 // Stats counts one event's traffic. Calls is every HTTP round trip made
-// (retries and 304s included); NotModified how many of them GitHub
-// answered 304 and the cache served; Writes the POST/PATCH/PUT/DELETE among
-// Calls; Retries the repeats after a rate limit or a 5xx; Waited the total
-// backoff.
+// (retries and 304s included); Counted those GitHub counts against the
+// rate limit (all but a 304 to an authorized request); NotModified how
+// many of Calls GitHub answered 304 and the cache served; Writes the
+// POST/PATCH/PUT/DELETE among Calls; Retries the repeats after a rate
+// limit or a 5xx; Waited the total backoff.
 type Stats struct {
 	Calls       int
+	Counted     int
 	NotModified int
 	Writes      int
 	Retries     int
@@ -76,20 +76,31 @@ type meterTransport struct {
 	meter *meter
 }
 
-// RoundTrip counts the call, or refuses it past the budget.
+// freeCallsPerBudget bounds the calls GitHub does not count (304s to
+// authorized requests): at most this many per unit of budget, so a
+// runaway loop of free calls still ends.
+const freeCallsPerBudget = 10
+
+// RoundTrip counts the call, or refuses it past the budget: Budget
+// counted calls, or freeCallsPerBudget times as many calls in all.
 func (t *meterTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	m := t.meter
 	m.mu.Lock()
-	if m.budget > 0 && m.stats.Calls >= m.budget {
+	if m.budget > 0 && (m.stats.Counted >= m.budget || m.stats.Calls >= freeCallsPerBudget*m.budget) {
 		m.mu.Unlock()
-		return nil, fmt.Errorf("%w: %d calls used, %s %s not made", ErrBudgetExceeded, m.budget, req.Method, req.URL.Path)
+		return nil, fmt.Errorf("%w: %d counted calls (%d in all) used, %s %s not made", ErrBudgetExceeded, m.stats.Counted, m.stats.Calls, req.Method, req.URL.Path)
 	}
 	m.stats.Calls++
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		m.stats.Writes++
 	}
 	m.mu.Unlock()
-	return t.next.RoundTrip(req)
+	resp, err := t.next.RoundTrip(req)
+	if err == nil && resp.StatusCode == http.StatusNotModified && req.Header.Get("Authorization") != "" {
+		return resp, nil // GitHub does not count it
+	}
+	m.update(func(s *Stats) { s.Counted++ })
+	return resp, err
 }
 
 // authTransport adds the token. It clones the request, as a RoundTripper
@@ -110,46 +121,31 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // etagTransport makes GETs conditional. A 200 with an ETag is kept (body
-// and headers, up to maxCachedBody); the next identical GET sends
-// If-None-Match, and a 304 is answered from the cache as a 200 marked
-// X-From-Cache (go-github then leaves its rate-limit bookkeeping alone).
-// Keys are method, URL and a SHA-256 of the Authorization header, so two
-// tokens never share an entry and no token is stored. At most maxEntries
-// are kept; the oldest is dropped first.
+// and the headers writ reads, up to maxCachedBody) in an etagCache; the
+// next GET of the same URL sends If-None-Match, and a 304 is answered from
+// the cache as a 200 marked X-From-Cache (go-github then leaves its
+// rate-limit bookkeeping alone). The key is the method and URL, never the
+// token: a cached body is only ever served when GitHub has just answered
+// 304 to its ETag for this request and this token, so an entry another
+// token (an earlier run's) stored is safe to offer. The cache can be
+// persisted across runs (Client.LoadCache, Client.SaveCache).
 type etagTransport struct {
 	next  http.RoundTripper
 	meter *meter
-
-	mu      sync.Mutex
-	entries map[string]*cached
-	order   []string
+	cache *etagCache
 }
-
-type cached struct {
-	etag   string
-	header http.Header
-	body   []byte
-}
-
-const (
-	maxEntries    = 1024
-	maxCachedBody = 4 << 20
-)
 
 // RoundTrip makes a GET conditional and answers a 304 from the cache.
 func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Method != http.MethodGet {
 		return t.next.RoundTrip(req)
 	}
-	sum := sha256.Sum256([]byte(req.Header.Get("Authorization")))
-	key := req.Method + " " + req.URL.String() + " " + hex.EncodeToString(sum[:8])
-	t.mu.Lock()
-	entry := t.entries[key]
-	t.mu.Unlock()
+	key := cacheKey(req)
+	entry := t.cache.get(key)
 	out := req
 	if entry != nil {
 		out = req.Clone(req.Context())
-		out.Header.Set("If-None-Match", entry.etag)
+		out.Header.Set("If-None-Match", entry.ETag)
 	}
 	resp, err := t.next.RoundTrip(out)
 	if err != nil {
@@ -168,32 +164,19 @@ func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		if len(body) <= maxCachedBody {
-			t.store(key, &cached{etag: resp.Header.Get("ETag"), header: resp.Header.Clone(), body: body})
+			t.cache.put(key, newCached(resp.Header, body))
 		}
 	}
 	return resp, nil
 }
 
-func (t *etagTransport) store(key string, c *cached) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.entries == nil {
-		t.entries = map[string]*cached{}
-	}
-	if _, ok := t.entries[key]; !ok {
-		t.order = append(t.order, key)
-	}
-	t.entries[key] = c
-	for len(t.order) > maxEntries {
-		delete(t.entries, t.order[0])
-		t.order = t.order[1:]
-	}
-}
-
 // response rebuilds the cached 200 for req, with the fresh rate-limit
 // headers of the 304 that confirmed it.
 func (c *cached) response(req *http.Request, fresh http.Header) *http.Response {
-	h := c.header.Clone()
+	h := http.Header{}
+	for k, v := range c.Header {
+		h.Set(k, v)
+	}
 	for _, k := range []string{"X-Ratelimit-Limit", "X-Ratelimit-Remaining", "X-Ratelimit-Reset", "X-Ratelimit-Used", "X-Ratelimit-Resource"} {
 		if v := fresh.Get(k); v != "" {
 			h.Set(k, v)
@@ -202,7 +185,7 @@ func (c *cached) response(req *http.Request, fresh http.Header) *http.Response {
 	h.Set("X-From-Cache", "1")
 	return &http.Response{
 		Status: "200 OK", StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: h, Body: io.NopCloser(bytes.NewReader(c.body)), ContentLength: int64(len(c.body)), Request: req,
+		Header: h, Body: io.NopCloser(bytes.NewReader(c.Body)), ContentLength: int64(len(c.Body)), Request: req,
 	}
 }
 

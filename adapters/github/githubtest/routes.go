@@ -20,6 +20,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+repoPath+"/pulls/{number}/reviews", s.handle("pulls/list-reviews", s.listReviews))
 	mux.HandleFunc("GET /orgs/{org}/teams/{slug}/members", s.handle("teams/list-members-in-org", s.listMembers))
 	mux.HandleFunc("GET "+repoPath+"/contents/{path...}", s.handle("repos/get-content", s.getContent))
+	mux.HandleFunc("GET "+repoPath+"/issues", s.handle("issues/list-for-repo", s.listIssues))
 	mux.HandleFunc("GET "+repoPath+"/issues/{number}/comments", s.handle("issues/list-comments", s.listComments))
 	mux.HandleFunc("POST "+repoPath+"/issues/{number}/comments", s.handle("issues/create-comment", s.createComment))
 	mux.HandleFunc("PATCH "+repoPath+"/issues/comments/{id}", s.handle("issues/update-comment", s.updateComment))
@@ -51,14 +52,22 @@ func (s *Server) getPull(r *http.Request) reply {
 	if p == nil {
 		return reply{status: http.StatusNotFound, body: notFound}
 	}
-	o := s.ops["pulls/get"].item()
+	o := s.pullJSON("pulls/get", p)
+	set(o, "merged", p.Merged)
+	set(o, "commits", len(p.Commits))
+	set(o, "changed_files", len(p.Files))
+	set(o, "comments", len(s.state.comments[p.Number]))
+	return reply{status: http.StatusOK, body: o}
+}
+
+// pullJSON is a pull request as op's example shapes it, with the fields
+// writ reads set from p. Callers hold s.mu.
+func (s *Server) pullJSON(op string, p *Pull) map[string]any {
+	o := s.ops[op].item()
 	full := s.owner + "/" + s.repo
 	set(o, "number", p.Number)
 	set(o, "state", p.State)
 	set(o, "draft", p.Draft)
-	set(o, "merged", p.Merged)
-	set(o, "commits", len(p.Commits))
-	set(o, "changed_files", len(p.Files))
 	set(o, "url", "https://api.github.com/repos/"+full+"/pulls/"+strconv.Itoa(p.Number))
 	setUser(o, "user", p.Author, p.AuthorID)
 	set(o, "head.sha", p.HeadSHA)
@@ -76,13 +85,11 @@ func (s *Server) getPull(r *http.Request) reply {
 	// the fake's pull requests request no one.
 	set(o, "requested_teams", []any{})
 	set(o, "requested_reviewers", []any{})
-	return reply{status: http.StatusOK, body: o}
+	return o
 }
 
 // listPulls lists pull requests (?state=open by default, ?base=<branch>),
-// ascending by number. The fixture has no schema for pulls/list, so its
-// items are the pulls/get example with the fields writ reads set; they are
-// not validated.
+// ascending by number.
 func (s *Server) listPulls(r *http.Request) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -90,28 +97,56 @@ func (s *Server) listPulls(r *http.Request) reply {
 	if state == "" {
 		state = "open"
 	}
-	var numbers []int
-	for n, p := range s.state.pulls {
+	items := []any{}
+	for _, n := range s.numbers() {
+		p := s.state.pulls[n]
 		if (state == "all" || p.State == state) && (base == "" || p.BaseRef == base) {
-			numbers = append(numbers, n)
+			items = append(items, s.pullJSON("pulls/list", p))
 		}
 	}
-	sort.Ints(numbers)
+	return reply{status: http.StatusOK, items: items}
+}
+
+// listIssues lists the repository's issues, which on GitHub include its
+// pull requests (?state=open by default), each with its comment count.
+// The fake's only issues are its pull requests.
+func (s *Server) listIssues(r *http.Request) reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	state := r.URL.Query().Get("state")
+	if state == "" {
+		state = "open"
+	}
+	full := s.owner + "/" + s.repo
 	items := []any{}
-	for _, n := range numbers {
+	for _, n := range s.numbers() {
 		p := s.state.pulls[n]
-		o := s.ops["pulls/get"].item()
+		if state != "all" && p.State != state {
+			continue
+		}
+		o := s.ops["issues/list-for-repo"].item()
 		set(o, "number", p.Number)
 		set(o, "state", p.State)
-		set(o, "draft", p.Draft)
+		set(o, "comments", len(s.state.comments[n]))
 		setUser(o, "user", p.Author, p.AuthorID)
-		set(o, "head.sha", p.HeadSHA)
-		set(o, "head.ref", p.HeadRef)
-		set(o, "base.sha", p.BaseSHA)
-		set(o, "base.ref", p.BaseRef)
+		set(o, "pull_request", map[string]any{
+			"url":      "https://api.github.com/repos/" + full + "/pulls/" + strconv.Itoa(n),
+			"html_url": "https://github.com/" + full + "/pull/" + strconv.Itoa(n),
+			"diff_url": nil, "patch_url": nil,
+		})
 		items = append(items, o)
 	}
 	return reply{status: http.StatusOK, items: items}
+}
+
+// numbers returns the pull request numbers, ascending. Callers hold s.mu.
+func (s *Server) numbers() []int {
+	out := make([]int, 0, len(s.state.pulls))
+	for n := range s.state.pulls {
+		out = append(out, n)
+	}
+	sort.Ints(out)
+	return out
 }
 
 func (s *Server) listFiles(r *http.Request) reply {

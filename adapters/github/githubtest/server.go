@@ -36,6 +36,9 @@ type Call struct {
 	Authorization string
 	// Conditional is true when the request carried If-None-Match.
 	Conditional bool
+	// Counted is false only for a 304 Not Modified to an authorized
+	// request, which GitHub does not count against the rate limit.
+	Counted bool
 }
 
 // Fault is an answer injected instead of the real one, for the next Times
@@ -176,16 +179,16 @@ type route func(r *http.Request) reply
 // rate-limit headers, pagination, ETag/304, schema validation, recording.
 func (s *Server) handle(op string, fn route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		status := s.serve(w, r, op, fn)
+		status := s.serve(&rateWriter{ResponseWriter: w, s: s, authorized: r.Header.Get("Authorization") != ""}, r, op, fn)
 		s.mu.Lock()
 		s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Op: op, Status: status,
-			Authorization: r.Header.Get("Authorization"), Conditional: r.Header.Get("If-None-Match") != ""})
+			Authorization: r.Header.Get("Authorization"), Conditional: r.Header.Get("If-None-Match") != "",
+			Counted: counted(status, r.Header.Get("Authorization") != "")})
 		s.mu.Unlock()
 	}
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, op string, fn route) int {
-	s.rateHeaders(w.Header())
 	if f := s.fault(r); f != nil {
 		for k, vs := range f.Header {
 			w.Header()[k] = vs
@@ -247,26 +250,65 @@ func writeJSON(w http.ResponseWriter, status int, body any) int {
 	return status
 }
 
+// Counted returns how many of the recorded requests GitHub would count
+// against the rate limit: all but the 304s to authorized requests.
+func (s *Server) Counted() int {
+	n := 0
+	for _, c := range s.Calls() {
+		if c.Counted {
+			n++
+		}
+	}
+	return n
+}
+
+// counted reports whether GitHub counts a response against the primary
+// rate limit: a 304 Not Modified to a request that carried an
+// Authorization header is free ("conditional requests"), all else counts.
+func counted(status int, authorized bool) bool {
+	return status != http.StatusNotModified || !authorized
+}
+
+// rateWriter sets the X-RateLimit-* headers as the status is written, so
+// that a free 304 leaves Remaining where it was.
+type rateWriter struct {
+	http.ResponseWriter
+	s          *Server
+	authorized bool
+}
+
+// WriteHeader sets the rate-limit headers for status, then writes it.
+func (w *rateWriter) WriteHeader(status int) {
+	w.s.rateHeaders(w.Header(), counted(status, w.authorized))
+	w.ResponseWriter.WriteHeader(status)
+}
+
 // rateHeaders reports the primary limit as GitHub does: 5000 calls per
-// hour-long window, Remaining counting down after each call, a fresh
-// window once the reset time has passed.
-func (s *Server) rateHeaders(h http.Header) {
+// hour-long window, Remaining counting down after each counted call, a
+// fresh window once the reset time has passed.
+func (s *Server) rateHeaders(h http.Header, count bool) {
 	now := s.now()
 	s.mu.Lock()
 	if s.resetAt.IsZero() || !now.Before(s.resetAt) {
 		s.remaining, s.resetAt = 5000, now.Add(time.Hour)
 	}
-	if s.remaining > 0 {
+	if count && s.remaining > 0 {
 		s.remaining--
 	}
 	remaining, reset := s.remaining, s.resetAt
 	s.mu.Unlock()
-	h.Set("X-RateLimit-Limit", "5000")
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-	h.Set("X-RateLimit-Used", strconv.Itoa(5000-remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
-	h.Set("X-RateLimit-Resource", "core")
-	h.Set("X-GitHub-Api-Version-Selected", "2022-11-28")
+	// An injected fault's own headers (a rate limit's Remaining: 0) win.
+	def := func(k, v string) {
+		if h.Get(k) == "" {
+			h.Set(k, v)
+		}
+	}
+	def("X-RateLimit-Limit", "5000")
+	def("X-RateLimit-Remaining", strconv.Itoa(remaining))
+	def("X-RateLimit-Used", strconv.Itoa(5000-remaining))
+	def("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+	def("X-RateLimit-Resource", "core")
+	def("X-GitHub-Api-Version-Selected", "2022-11-28")
 }
 
 func (s *Server) fault(r *http.Request) *Fault {

@@ -23,6 +23,8 @@ type actionYAML struct {
 			If   string
 			Uses string
 			Run  string
+			Env  map[string]string
+			With map[string]string
 		}
 	}
 }
@@ -53,10 +55,11 @@ func TestActionYAML(t *testing.T) {
 		t.Errorf("install step: %v", err)
 	}
 	for _, s := range a.Runs.Steps[1:] {
-		if (s.Uses != "" || strings.Contains(s.Run, "go build")) && s.If != "steps.install.outputs.installed != 'true'" {
+		if (strings.HasPrefix(s.Uses, "actions/setup-go") || strings.Contains(s.Run, "go build")) && s.If != "steps.install.outputs.installed != 'true'" {
 			t.Errorf("step %q runs even when the release was installed (if: %q)", s.Name+s.Uses, s.If)
 		}
 	}
+	checkActionCache(t, a)
 	rep, _ := sampleRunReport()
 	written, err := githubOutputs(rep)
 	if err != nil {
@@ -77,5 +80,42 @@ func TestActionYAML(t *testing.T) {
 	slices.Sort(declared)
 	if want := []string{"applied", "applied-count", "main", "verdicts"}; !slices.Equal(declared, want) {
 		t.Errorf("action.yml declares reconcile outputs %v, want %v", declared, want)
+	}
+}
+
+// checkActionCache: the ETag cache directory writ reconcile uses is
+// restored before it runs and saved after it (even after a failure), with
+// a key per repository and restore-keys that find the newest cache.
+func checkActionCache(t *testing.T, a actionYAML) {
+	t.Helper()
+	const dir = "${{ runner.temp }}/writ-github-cache"
+	step := map[string]int{}
+	for i, s := range a.Runs.Steps {
+		switch {
+		case strings.HasPrefix(s.Uses, "actions/cache/restore@"):
+			step["restore"] = i
+		case strings.HasPrefix(s.Uses, "actions/cache/save@"):
+			step["save"] = i
+			if !strings.HasPrefix(s.If, "always()") {
+				t.Errorf("cache save step runs only on success (if: %q)", s.If)
+			}
+		case s.ID == "reconcile":
+			step["reconcile"] = i
+			if env := s.Env[GitHubCacheEnv]; !strings.Contains(env, "'{0}/writ-github-cache', runner.temp") {
+				t.Errorf("reconcile step's %s = %q, not the cached directory", GitHubCacheEnv, env)
+			}
+		}
+	}
+	if len(step) != 3 || !(step["restore"] < step["reconcile"] && step["reconcile"] < step["save"]) {
+		t.Fatalf("cache steps %v: want restore, reconcile, save in that order", step)
+	}
+	restore, save := a.Runs.Steps[step["restore"]].With, a.Runs.Steps[step["save"]].With
+	prefix := "writ-github-api-${{ github.repository }}-"
+	if restore["path"] != dir || save["path"] != dir || restore["key"] != save["key"] ||
+		!strings.HasPrefix(save["key"], prefix) || restore["restore-keys"] != prefix {
+		t.Errorf("cache steps: restore %v, save %v; want path %s, one key per run under %q, restore-keys %q", restore, save, dir, prefix, prefix)
+	}
+	if in, ok := a.Inputs["cache"]; !ok || in.Default != "true" {
+		t.Errorf("input cache: %+v", in)
 	}
 }

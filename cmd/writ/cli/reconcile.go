@@ -67,7 +67,10 @@ publishes a check run per head and a plan comment per pull request. The
 token comes from the variable writ.yaml's github.token_env names (default
 GITHUB_TOKEN); the API from github.api_url, else $GITHUB_API_URL. Pull
 requests from forks are judged, never applied; --no-apply judges and
-publishes only. A malformed event fails before anything is written.
+publishes only. A malformed event fails before anything is written. GET
+responses are kept with their ETags in a cache file (--github-cache) so the
+next run asks conditionally and an unchanged answer (304) costs no rate
+limit; a bad cache file is ignored with a note.
 
 $WRIT_CRASH_AT=<point> (tests only) kills the process at that point with
 exit code 86; points: after-commit-before-cas, after-commit-before-push,
@@ -119,6 +122,7 @@ after-push-before-checkpoint, after-apply-before-report.`,
 	cmd.Flags().IntVar(&opts.Retries, "retries", reconciler.DefaultRetries, "lost races in a row before giving up")
 	cmd.Flags().BoolVar(&gh.enabled, "github", false, "GitHub Actions mode: pull requests propose, reviews approve (needs --remote)")
 	cmd.Flags().BoolVar(&gh.noApply, "no-apply", false, "with --github: judge and publish, apply nothing")
+	cmd.Flags().StringVar(&gh.cache, "github-cache", "", "with --github: directory of the ETag cache kept across runs (default $"+GitHubCacheEnv+", else $RUNNER_TEMP/writ-github-cache; \"none\": no cache file)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long; 0: never")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/writ-dev/writ/adapters/github"
 	"github.com/writ-dev/writ/reconciler"
@@ -14,7 +15,34 @@ import (
 type githubOptions struct {
 	enabled bool
 	noApply bool
-	getenv  func(string) string
+	// cache is --github-cache: the ETag cache directory ("" for the
+	// default, "none" for no cache file).
+	cache  string
+	getenv func(string) string
+}
+
+// GitHubCacheEnv names the ETag cache directory when --github-cache is not
+// given.
+const GitHubCacheEnv = "WRIT_GITHUB_CACHE"
+
+// githubCacheDir is where the ETag cache lives: --github-cache, else
+// $WRIT_GITHUB_CACHE, else $RUNNER_TEMP/writ-github-cache in GitHub
+// Actions; "" (no cache file) outside Actions or when the flag or variable
+// says "none".
+func githubCacheDir(flag string, getenv func(string) string) string {
+	dir := flag
+	if dir == "" {
+		dir = getenv(GitHubCacheEnv)
+	}
+	switch {
+	case dir == "none":
+		return ""
+	case dir != "":
+		return dir
+	case getenv("RUNNER_TEMP") != "":
+		return filepath.Join(getenv("RUNNER_TEMP"), "writ-github-cache")
+	}
+	return ""
 }
 
 // githubClientConfig builds the GitHub client's configuration from the
@@ -56,15 +84,36 @@ func (a *app) reconcileGitHub(ctx context.Context, e *reconciler.Engine, opts re
 	if err != nil {
 		return fmt.Errorf("load state from %s: %w", remote, err)
 	}
-	client, err := github.New(githubClientConfig(st.State.Rules().Config.GitHub, ev.Repository, getenv), getenv)
+	cfg := githubClientConfig(st.State.Rules().Config.GitHub, ev.Repository, getenv)
+	client, err := github.New(cfg, getenv)
 	if err != nil {
 		return err
+	}
+	// The ETag cache is only a cache: trouble reading or writing it is a
+	// note, never a failure.
+	var cachePath string
+	if dir := githubCacheDir(o.cache, getenv); dir != "" {
+		cachePath = github.CachePath(dir, cfg.APIURL, ev.Repository)
+		if cerr := client.LoadCache(cachePath); cerr != nil {
+			fmt.Fprintln(a.err, "writ: note:", cerr, "(starting with an empty cache)")
+		}
+		defer func() {
+			if cerr := client.SaveCache(cachePath); cerr != nil {
+				fmt.Fprintln(a.err, "writ: note:", cerr)
+			}
+		}()
 	}
 	pulls := &github.PullRequests{Client: client, Store: e.Store, Event: ev, ReadOnly: o.noApply}
 	var _ reconciler.Source = pulls
 	var _ reconciler.Reporter = pulls
 	opts.Source, opts.Reporters = pulls, []reconciler.Reporter{pulls}
 	_, err = e.ReconcileWith(ctx, opts)
+	defer func() {
+		if !a.quiet {
+			st := client.Stats()
+			fmt.Fprintf(a.out, "github api: %d calls, %d counted against the rate limit, %d answered 304 from the cache\n", st.Calls, st.Counted, st.NotModified)
+		}
+	}()
 	if rep := pulls.Last(); rep != nil {
 		for _, n := range rep.Notes {
 			fmt.Fprintln(a.err, "writ: note:", n)

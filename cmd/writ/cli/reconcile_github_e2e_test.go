@@ -122,6 +122,8 @@ func TestReconcileGitHubApplies(t *testing.T) {
 	t.Setenv("GITHUB_REPOSITORY", "octo-org/octo-repo")
 	t.Setenv("GITHUB_API_URL", gh.URL)
 	t.Setenv("GITHUB_TOKEN", "ghs_test")
+	cacheDir := filepath.Join(t.TempDir(), "etags")
+	t.Setenv("WRIT_GITHUB_CACHE", cacheDir)
 	t.Setenv("WRIT_KEYLESS", "")
 	stepOutput, stepSummary := filepath.Join(t.TempDir(), "output"), filepath.Join(t.TempDir(), "summary")
 	t.Setenv("GITHUB_OUTPUT", stepOutput)
@@ -152,5 +154,36 @@ func TestReconcileGitHubApplies(t *testing.T) {
 	}
 	if strings.Count(v.out, "reconciler's word") != 1 {
 		t.Fatalf("entries with signed decisions only are flagged too:\n%s", v.out)
+	}
+
+	// The ETag cache outlives the process: a second run (a new token, as
+	// every Actions run gets) asks conditionally and GitHub answers 304
+	// for what did not change. The cache file holds no token.
+	files, err := filepath.Glob(filepath.Join(cacheDir, "etags-*.json"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("cache files %v %v; want one", files, err)
+	}
+	t.Setenv("GITHUB_TOKEN", "ghs_second")
+	gh.ResetCalls()
+	r = writWant(t, ExitOK, "reconcile", "--repo", cloneDir, "--keys", keys.Dir, "--github", "--remote", "origin")
+	free := 0
+	for _, c := range gh.Calls() {
+		if !c.Counted {
+			free++
+		}
+	}
+	if free == 0 || !strings.Contains(r.out, "github api: ") {
+		t.Fatalf("second run made no free conditional request (%d calls):\n%s", len(gh.Calls()), r)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil || strings.Contains(string(data), "ghs_") {
+		t.Fatalf("cache file holds a token (%v)", err)
+	}
+	if err := os.WriteFile(files[0], []byte("{broken"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = writWant(t, ExitOK, "reconcile", "--repo", cloneDir, "--keys", keys.Dir, "--github", "--remote", "origin")
+	if !strings.Contains(r.err, "writ: note: GitHub ETag cache: "+files[0]) {
+		t.Fatalf("a broken cache file is not a note:\n%s", r)
 	}
 }
