@@ -344,6 +344,9 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 		if _, err := s.Client.UpsertPlanComment(ctx, p.Number, RenderPlan(repo, p.HeadSHA, []ProposalReport{report})); err != nil {
 			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
 		}
+		if err := s.closeRejected(ctx, p); err != nil {
+			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("github run: publish: %w", err)

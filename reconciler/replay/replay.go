@@ -46,6 +46,10 @@ type Verified struct {
 	Signer  signing.Verified
 	Record  wal.Record
 	Outcome core.Outcome
+	// Attested is true for a reject entry whose proposal commits (kept
+	// under refs/writ/rejected/) are not in the repository: the rejection
+	// rests on the reconciler's signature, as a GitHub review does.
+	Attested bool
 }
 
 // Result is the state at main's head and what was checked.
