@@ -325,7 +325,7 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 	}
 	var errs []error
 	for _, p := range last.Pulls {
-		report := proposalReport(p)
+		report := withPlan(proposalReport(p), p, r.State.Rules())
 		if teamNote != "" {
 			report.Explanation += teamNote + "\n"
 		}
