@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/wal"
 )
 
 // RejectMarker starts the comment writ leaves on a pull request whose
@@ -129,4 +132,52 @@ func (s *PullRequests) closeRejected(ctx context.Context, p PullResult) error {
 		}
 	}
 	return s.Client.CloseRejected(ctx, p.Number, RenderRejection(g.Pending.Path, p.Entry.String(), state, Rejections(g.Outcome.Policy)))
+}
+
+// maxRejectWalk bounds how many entries of main a run reads back to find
+// the reject entry of a pull request that is still open.
+const maxRejectWalk = 1000
+
+// rejectedEarlier finds, for a pull request whose proposal is already on
+// main (merged verdict) but which is still open, the reject entry that put
+// it there, reading main's entries newest first (at most maxRejectWalk):
+// a run that recorded the rejection but failed to close the pull request
+// leaves it so. ok is false when the entry is a transition, or is not
+// found within the bound.
+func (s *PullRequests) rejectedEarlier(main plumbing.Hash, path string) (entry plumbing.Hash, rec wal.Record, ok bool) {
+	h := main
+	for i := 0; i < maxRejectWalk && !h.IsZero(); i++ {
+		c, err := s.Store.Commit(h)
+		if err != nil {
+			return plumbing.ZeroHash, wal.Record{}, false
+		}
+		if r, err := wal.Decode(c.Message); err == nil && r.ProposalPath == path {
+			return h, r, r.Entry.Kind == core.KindReject
+		}
+		if len(c.ParentHashes) == 0 {
+			break
+		}
+		h = c.ParentHashes[0]
+	}
+	return plumbing.ZeroHash, wal.Record{}, false
+}
+
+// closeRejectedEarlier closes a still-open pull request whose rejection an
+// earlier run recorded, with the same comment, naming the rejections the
+// entry records.
+func (s *PullRequests) closeRejectedEarlier(ctx context.Context, main plumbing.Hash, p PullResult) error {
+	if p.Applied || p.Gate.Verdict != intake.VerdictMerged || p.Gate.Pending.Path == "" {
+		return nil
+	}
+	entry, rec, ok := s.rejectedEarlier(main, p.Gate.Pending.Path)
+	if !ok {
+		return nil
+	}
+	var rs []Rejection
+	for _, d := range rec.Entry.Decisions {
+		if d.Verdict == policies.VerdictReject {
+			rs = append(rs, Rejection{Identity: d.Identity, Role: rec.Roles[d.Identity], Reason: d.Justification})
+		}
+	}
+	return s.Client.CloseRejected(ctx, p.Number, RenderRejection(p.Gate.Pending.Path, entry.String(), "", rs))
 }

@@ -119,3 +119,52 @@ func TestRunRejectClosesPullRequestNotMerged(t *testing.T) {
 		t.Fatalf("plain clone: last entry %s attested %v, want the reject entry on the reconciler's word", l.Commit, l.Attested)
 	}
 }
+
+// TestRunClosesARejectionLeftOpen: the run that recorded the rejection
+// could not close the pull request (GitHub refused the update); the next
+// run finds the pull request open with its proposal rejected on main and
+// closes it, without a second comment.
+func TestRunClosesARejectionLeftOpen(t *testing.T) {
+	for _, tt := range []struct{ name, method, path string }{
+		{"close refused", "PATCH", "/pulls/1"},
+		{"comment refused", "POST", "/issues/1/comments"},
+	} {
+		t.Run(tt.name, func(t *testing.T) { closesLeftOpen(t, tt.method, tt.path) })
+	}
+}
+
+func closesLeftOpen(t *testing.T, method, path string) {
+	w := newWorld(t, githubtest.Pull{})
+	w.gh.AddReview(w.pr, githubtest.Review{Login: "alice-gh", State: "CHANGES_REQUESTED", CommitID: w.head,
+		Body: "wrong ticket", SubmittedAt: start.Add(60e9)})
+	w.gh.Inject(githubtest.Fault{Method: method, Path: "/repos/" + owner + "/" + repo + path, Status: 422, Times: 1,
+		Body: `{"message":"Validation Failed","documentation_url":"https://docs.github.com/rest"}`})
+	if _, err := w.runner(w.prEvent()).Run(context.Background()); err == nil {
+		t.Fatal("the run hid GitHub's refusal to close the pull request")
+	}
+	if main := w.remoteMain(t); main == w.main {
+		t.Fatal("the rejection was not recorded")
+	}
+	if st := w.gh.Pull(w.pr).State; st != "open" {
+		t.Fatalf("pull request %s after a refused close", st)
+	}
+	rep := w.run(t, w.prEvent())
+	if v := rep.Pulls[0].Gate.Verdict; v != intake.VerdictMerged {
+		t.Fatalf("second run: %s, want merged (already on main)", v)
+	}
+	if pull := w.gh.Pull(w.pr); pull.State != "closed" || pull.Merged {
+		t.Fatalf("pull request %s merged %v, want closed", pull.State, pull.Merged)
+	}
+	n := 0
+	for _, c := range w.gh.Comments(w.pr) {
+		if strings.HasPrefix(c.Body, github.RejectMarker) {
+			n++
+			if !strings.Contains(c.Body, "alice") || !strings.Contains(c.Body, "wrong ticket") {
+				t.Fatalf("rejection comment %q does not name alice and why", c.Body)
+			}
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d rejection comments, want 1", n)
+	}
+}

@@ -330,6 +330,14 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 			report.Explanation += teamNote + "\n"
 		}
 		out := RenderCheck(repo, p.HeadSHA, []ProposalReport{report})
+		// First, so that no later failure leaves a rejected pull request
+		// open: once open with its proposal on main, no run closes it.
+		if err := s.closeRejected(ctx, p); err != nil {
+			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
+		}
+		if err := s.closeRejectedEarlier(ctx, r.Head, p); err != nil {
+			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
+		}
 		if _, err := s.Client.PublishCheck(ctx, p.HeadSHA, check, out.Conclusion, out.Title, out.Summary, out.Text); err != nil {
 			if p.Fork && forbidden(err) {
 				// A fork's pull_request run gets a read-only token: the
@@ -342,9 +350,6 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 			continue
 		}
 		if _, err := s.Client.UpsertPlanComment(ctx, p.Number, RenderPlan(repo, p.HeadSHA, []ProposalReport{report})); err != nil {
-			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
-		}
-		if err := s.closeRejected(ctx, p); err != nil {
 			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
 		}
 	}
