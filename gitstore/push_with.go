@@ -78,7 +78,27 @@ func (s *Store) PushCASWith(ctx context.Context, remote, ref string, old, new pl
 			tips = append(tips, also[name])
 		}
 	}
-	return p.sendAll(ctx, s, cmds, tips, old)
+	err = p.sendAll(ctx, s, cmds, tips, old)
+	if err == nil || !errors.Is(err, errInTransit) {
+		return err
+	}
+	// Lost in transit: ask again what main holds (as PushCAS does).
+	now, lerr := s.RemoteRefs(ctx, remote)
+	if lerr != nil {
+		return fmt.Errorf("%w (and listing the remote failed: %v)", err, lerr)
+	}
+	switch cur := now[ref]; {
+	case cur == new:
+		for _, name := range names {
+			if now[name] != also[name] {
+				return fmt.Errorf("%s: %w: %s not on the remote after a push whose answer was lost", p.where, ErrEvidence, name)
+			}
+		}
+		return nil
+	case cur != old:
+		return fmt.Errorf("%s: %w: expected %s, found %s", p.where, ErrRefMoved, describe(old), describe(cur))
+	}
+	return err
 }
 
 // ErrEvidence means a push moved main but the remote refused a ref pushed

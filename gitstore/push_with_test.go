@@ -46,6 +46,18 @@ func TestPushCASWith(t *testing.T) {
 		t.Fatalf("repeat: %v", err)
 	}
 
+	// The answer is lost, but the push landed: success.
+	c2b := mustCommit(t, a, 6, []plumbing.Hash{c2}, map[string]string{"lost": "answer"})
+	const evLost = "refs/writ/rejected/x/lost"
+	srv.DropAnswers(1)
+	if err := a.PushCASWith(ctx, "origin", MainRef, c2, c2b, map[string]plumbing.Hash{evLost: side}); err != nil {
+		t.Fatalf("a push whose answer was lost: %v", err)
+	}
+	if remoteRef(t, g, srv, MainRef) != c2b.String() || remoteRef(t, g, srv, evLost) != side.String() {
+		t.Fatal("the push whose answer was lost did not land whole")
+	}
+	c2 = c2b
+
 	// A stray value of the evidence ref: refused, main stays.
 	c3 := mustCommit(t, a, 4, []plumbing.Hash{c2}, map[string]string{"h": "3"})
 	err := a.PushCASWith(ctx, "origin", MainRef, c2, c3, map[string]plumbing.Hash{ev: c1})
