@@ -53,7 +53,8 @@ type step struct {
 //     ReconcileOptions.Batch; the state after it is the gate's, not
 //     applied again.
 //   - publish: main moved by compare-and-swap to the last entry: locally,
-//     and with a remote by a compare-and-swap push. A lost race (the
+//     and with a remote by a compare-and-swap push, which also creates the
+//     refs that keep rejected proposals' commits (rejectedRefs) atomically. A lost race (the
 //     error wraps gitstore.ErrRefMoved) starts the round again at fetch.
 //   - checkpoint: a signed snapshot of the state at main (pushed when the
 //     remote's main is still that commit).
