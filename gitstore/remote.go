@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/transport"
@@ -448,9 +449,18 @@ func advRefs(ar *packp.AdvRefs) (map[string]plumbing.Hash, error) {
 // packFor encodes a packfile with what the remote needs to accept new when
 // it already has base (zero: nothing) and the advertised refs.
 func (s *Store) packFor(new, base plumbing.Hash, adv map[string]plumbing.Hash) ([]byte, error) {
-	commits, err := s.BranchCommits(new, base)
-	if err != nil {
-		return nil, fmt.Errorf("objects to push: %w", err)
+	return s.packForTips([]plumbing.Hash{new}, base, adv)
+}
+
+// packForTips is packFor for several new commits at once, in one pack.
+func (s *Store) packForTips(tips []plumbing.Hash, base plumbing.Hash, adv map[string]plumbing.Hash) ([]byte, error) {
+	var commits []*object.Commit
+	for _, tip := range tips {
+		cs, err := s.BranchCommits(tip, base)
+		if err != nil {
+			return nil, fmt.Errorf("objects to push: %w", err)
+		}
+		commits = append(commits, cs...)
 	}
 	has := make(map[plumbing.Hash]bool, len(adv))
 	for _, h := range adv {
@@ -460,10 +470,12 @@ func (s *Store) packFor(new, base plumbing.Hash, adv map[string]plumbing.Hash) (
 	defer s.mu.Unlock()
 	seen := map[plumbing.Hash]bool{}
 	var objs []plumbing.Hash
+	var err error
 	for _, c := range commits {
-		if has[c.Hash] {
+		if has[c.Hash] || seen[c.Hash] {
 			continue
 		}
+		seen[c.Hash] = true
 		objs = append(objs, c.Hash)
 		var parentTree plumbing.Hash
 		if len(c.ParentHashes) > 0 {

@@ -17,7 +17,8 @@ import (
 // CommitRequest describes one commit for WriteCommit.
 type CommitRequest struct {
 	// Parents in order; for a WAL entry, Parents[0] is the previous main and
-	// Parents[1] the proposal's head. Every parent must exist.
+	// Parents[1] the proposal's head (a reject entry has only Parents[0]).
+	// Every parent must exist.
 	Parents []plumbing.Hash
 	// BaseTree is the tree the changes apply to. Zero means the tree of
 	// Parents[0], or the empty tree when there are no parents. The empty

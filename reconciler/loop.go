@@ -53,7 +53,8 @@ type step struct {
 //     ReconcileOptions.Batch; the state after it is the gate's, not
 //     applied again.
 //   - publish: main moved by compare-and-swap to the last entry: locally,
-//     and with a remote by a compare-and-swap push. A lost race (the
+//     and with a remote by a compare-and-swap push, which also creates the
+//     refs that keep rejected proposals' commits (rejectedRefs) atomically. A lost race (the
 //     error wraps gitstore.ErrRefMoved) starts the round again at fetch.
 //   - checkpoint: a signed snapshot of the state at main (pushed when the
 //     remote's main is still that commit).
@@ -432,7 +433,7 @@ func (r *run) apply(_ context.Context) error {
 			return fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
 		}
 		commit, err := e.Store.WriteCommit(gitstore.CommitRequest{
-			Parents:   []plumbing.Hash{r.nextHead, g.Pending.Head},
+			Parents:   entryParents(r.nextHead, g),
 			Files:     g.Pending.Files,
 			Delete:    g.Pending.Deleted,
 			Message:   msg,
@@ -464,14 +465,25 @@ func (r *run) publish(ctx context.Context) error {
 	if err := r.checkBatch(); err != nil {
 		return err
 	}
+	rejected, err := rejectedRefs(r.batch)
+	if err != nil {
+		return err
+	}
 	if err := e.Store.CompareAndSwap(gitstore.MainRef, r.base, r.nextHead); err != nil {
 		return fmt.Errorf("publish %d entries: %w", len(r.batch), err)
+	}
+	if err := e.keepRejected(rejected); err != nil {
+		rep.Note(err.Error())
 	}
 	if remote := r.opts.Remote; remote != "" {
 		if err := r.opts.crash(CrashAfterCommitBeforePush); err != nil {
 			return err
 		}
-		if err := e.Store.PushCAS(ctx, remote, gitstore.MainRef, r.base, r.nextHead); err != nil {
+		// The rejected proposals' commits go with main, in one push.
+		err := e.Store.PushCASWith(ctx, remote, gitstore.MainRef, r.base, r.nextHead, rejected)
+		if errors.Is(err, gitstore.ErrEvidence) {
+			rep.Note(fmt.Sprintf("main published, but not every rejected proposal's commits (replay takes those rejections on the reconciler's word): %v", err))
+		} else if err != nil {
 			_ = e.Store.CompareAndSwap(gitstore.MainRef, r.nextHead, r.base)
 			return fmt.Errorf("publish %d entries to %s: %w", len(r.batch), remote, err)
 		}

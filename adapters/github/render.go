@@ -27,9 +27,24 @@ type ProposalReport struct {
 	// Change is the state change applying it would make ("web-1: approved
 	// → released"); empty if none.
 	Change string
+	// Before and After are the instance's state before and after applying
+	// it, regions included ("verifying (security: scanning, tests:
+	// passed)"); empty when unknown. Before is "(none)" for an instance the
+	// proposal creates.
+	Before, After string
+	// Needed are the approvals still needed, one line per unsatisfied rule;
+	// empty when none are.
+	Needed []string
 	// Notifications are the notifications applying it would send, one line
 	// each.
 	Notifications []string
+	// NotifyNote says what the workflow declares about notifications, shown
+	// when Notifications is empty ("workflow release declares no
+	// notifications").
+	NotifyNote string
+	// Chart is the workflow's statechart in Mermaid (stateDiagram-v2) with
+	// the current and next state highlighted; empty for none.
+	Chart string
 }
 
 // CheckOutput is a rendered check run. An empty Conclusion means in
@@ -160,21 +175,7 @@ func RenderPlan(repository, head string, reports []ProposalReport) string {
 	}
 	for i, r := range rs {
 		var s strings.Builder
-		fmt.Fprintf(&s, "#### %s: %s\n\n", codeSpan(r.Path), escapeText(r.Verdict))
-		change := "no state change"
-		if r.Change != "" {
-			change = escapeText(oneLine(r.Change))
-		}
-		fmt.Fprintf(&s, "- **state change:** %s\n", change)
-		if len(r.Notifications) == 0 {
-			s.WriteString("- **notifies:** nobody\n")
-		} else {
-			s.WriteString("- **notifies:**\n")
-			for _, n := range r.Notifications {
-				fmt.Fprintf(&s, "  - %s\n", escapeText(oneLine(n)))
-			}
-		}
-		s.WriteString("\n")
+		planSection(&s, r)
 		if b.Len()+s.Len() > maxCommentBody-200 {
 			fmt.Fprintf(&b, "… %d more proposals not shown.\n", len(rs)-i)
 			break

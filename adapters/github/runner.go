@@ -292,11 +292,19 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 	}
 	var errs []error
 	for _, p := range last.Pulls {
-		report := proposalReport(p)
+		report := withPlan(proposalReport(p), p, r.State.Rules())
 		if teamNote != "" {
 			report.Explanation += teamNote + "\n"
 		}
 		out := RenderCheck(repo, p.HeadSHA, []ProposalReport{report})
+		// First, so that no later failure leaves a rejected pull request
+		// open: once open with its proposal on main, no run closes it.
+		if err := s.closeRejected(ctx, p); err != nil {
+			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
+		}
+		if err := s.closeRejectedEarlier(ctx, r.Head, p); err != nil {
+			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
+		}
 		// A pull request without comments has no plan comment, so writ
 		// published nothing there: create both without looking them up.
 		publishCheck, publishPlan := s.Client.PublishCheck, s.Client.UpsertPlanComment

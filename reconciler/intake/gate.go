@@ -40,6 +40,11 @@ type GateResult struct {
 	// second Apply, and holds only on a state whose hash is Base.
 	Next core.State
 	Base string
+	// Plan is what the entry does to its instance by the workflow (before
+	// and after, regions included), whatever the verdict: the move a
+	// waiting proposal makes once approved, none for a rejection; nil for
+	// a rule change or a proposal the gate could not read.
+	Plan *core.Plan
 }
 
 // Gate judges a proposal against a state. It is pure: it runs Apply once
@@ -73,6 +78,11 @@ func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) {
 		return r, fmt.Errorf("gate %s: %w", p.Branch, err)
 	}
 	r.Entry, r.Outcome, r.Reason = entry, out, out.Reason
+	if plan, ok, err := core.PlanOf(s, entry); err != nil {
+		return r, fmt.Errorf("gate %s: %w", p.Branch, err)
+	} else if ok {
+		r.Plan = &plan
+	}
 	switch out.Status {
 	case core.StatusApplied:
 		r.Verdict, r.Next = VerdictReady, next

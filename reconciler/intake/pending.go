@@ -155,12 +155,16 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 	}
 	// What the branch itself changed, commit by commit: a tree diff against
 	// main would also show what main gained since the branch forked.
-	commits, err := e.Store.BranchCommitsUntil(head, main, onMain(rules, ring))
+	isEntry := onMain(rules, ring)
+	commits, err := e.Store.BranchCommitsUntil(head, main, isEntry)
 	if err != nil {
 		return Pending{}, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(commits) == 0 && !main.IsZero() {
 		return Pending{Branch: name, Head: head, Merged: true}, nil
+	}
+	if commits, err = e.dropUpdateMerges(commits, main, isEntry); err != nil {
+		return Pending{}, fmt.Errorf("%s: %w", name, err)
 	}
 	walked := &branchWalk{commits: commits}
 	seen := map[string]bool{}
@@ -233,8 +237,12 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		}
 	}
 	if walked == nil {
-		commits, err := e.Store.BranchCommitsUntil(head, main, onMain(rules, ring))
+		isEntry := onMain(rules, ring)
+		commits, err := e.Store.BranchCommitsUntil(head, main, isEntry)
 		if err != nil {
+			return problem("branch %s: %v", branch, err)
+		}
+		if commits, err = e.dropUpdateMerges(commits, main, isEntry); err != nil {
 			return problem("branch %s: %v", branch, err)
 		}
 		walked = &branchWalk{commits: commits}

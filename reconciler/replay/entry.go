@@ -9,6 +9,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/signing"
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
@@ -34,8 +35,11 @@ type prepared struct {
 	ring    *ringRef
 	signer  signing.Verified
 	sigErr  error
-	headErr error                 // the second parent is the recorded proposal head
-	tree    gitstore.ProposalTree // the merge's trees along the proposal path
+	headErr error // the second parent is the recorded proposal head
+	// attested: a one-parent reject entry whose proposal commits are not
+	// in the repository; it rests on the reconciler's word (reject.go).
+	attested bool
+	tree     gitstore.ProposalTree // the merge's trees along the proposal path
 	// laterErr: the proposal commit, its file and the decisions.
 	laterErr error
 }
@@ -70,8 +74,8 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 		p.early = p.tamper("the genesis entry must have no parents")
 	case index > 0 && rec.Entry.Kind == core.KindGenesis:
 		p.early = p.tamper("a second genesis entry")
-	case index > 0 && len(c.Parents) != 2:
-		p.early = p.tamper("has %d parents; every WAL entry after genesis merges a proposal (2 parents)", len(c.Parents))
+	case index > 0 && len(c.Parents) != 2 && !isOneParentReject(c, rec):
+		p.early = p.tamper("has %d parents; every WAL entry after genesis merges a proposal (2 parents), but a reject entry, which has 1", len(c.Parents))
 	}
 	if p.early != nil {
 		return p
@@ -97,7 +101,9 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 		}
 	}
 	if rec.Entry.Kind != core.KindGenesis {
-		if rec.ProposalHead == "" || c.Parents[1].String() != rec.ProposalHead {
+		if isOneParentReject(c, rec) {
+			p.headErr = r.checkRejectedHead(p)
+		} else if rec.ProposalHead == "" || c.Parents[1].String() != rec.ProposalHead {
 			p.headErr = fmt.Errorf("%s names head %s, but the second parent is %s", wal.KeyProposal, rec.ProposalHead, c.Parents[1])
 		} else {
 			p.headErr = r.checkMergedHead(p)
@@ -124,8 +130,17 @@ func (r *replayer) verifySignatures(p *prepared, ring *ringRef) {
 		p.signer, p.sigErr = verify(p.c, ring.ring, time.Time{})
 	}
 	if p.rec.Entry.Kind != core.KindGenesis {
-		p.laterErr = r.proposal(p, ring.ring)
+		p.laterErr = r.checkProposal(p, ring.ring)
 	}
+}
+
+// checkProposal checks the entry's proposal against its signed commits,
+// or, for a rejection whose commits are absent, what the entry carries.
+func (r *replayer) checkProposal(p *prepared, ring *signing.KeyRing) error {
+	if p.attested {
+		return r.attestedReject(p, ring)
+	}
+	return r.proposal(p, ring)
 }
 
 // apply runs the checks that depend on the state, in the order of a
@@ -174,7 +189,7 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 		if trusted && !p.tree.OK() {
 			// The proposal checks used the merge's tree as the worker read
 			// it, which the fold could not confirm: check again without.
-			p.laterErr = r.proposal(p, p.ring.ring)
+			p.laterErr = r.checkProposal(p, p.ring.ring)
 		}
 		if p.laterErr != nil {
 			return Verified{}, s, p.tamper("%v", p.laterErr)
@@ -194,7 +209,7 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 	if rec.InstancePost != out.InstancePost {
 		return Verified{}, s, p.tamper("%s is %s, replay gives %s", wal.KeyInstancePost, rec.InstancePost, out.InstancePost)
 	}
-	return Verified{Commit: p.c.Hash, Author: p.c.Author(), Signer: p.signer, Record: rec, Outcome: out}, next, nil
+	return Verified{Commit: p.c.Hash, Author: p.c.Author(), Signer: p.signer, Record: rec, Outcome: out, Attested: p.attested}, next, nil
 }
 
 // proposal checks a merged proposal against its own signed commits: the
@@ -235,18 +250,8 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		} else if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
 			return fmt.Errorf("%s is %s, but the proposal file hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, h)
 		}
-		// A file writ wrote is the YAML rendering of the proposal: then it
-		// loads as the message's proposal, and loading it is skipped.
-		if !schemas.ProposalIsYAML(raw, rec.Entry.Proposal) {
-			parsed, problems := schemas.LoadProposal(rec.ProposalPath, raw)
-			if len(problems) > 0 {
-				return fmt.Errorf("proposal file: %w", problems)
-			}
-			a, _ := schemas.CanonicalJSON(parsed)
-			b, _ := schemas.CanonicalJSON(rec.Entry.Proposal)
-			if string(a) != string(b) {
-				return fmt.Errorf("the proposal in the message differs from the signed proposal file")
-			}
+		if err := r.sameProposal(raw, rec); err != nil {
+			return err
 		}
 	}
 	for _, d := range rec.Entry.Decisions {
@@ -263,16 +268,44 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		if err != nil {
 			return fmt.Errorf("decision by %s: commit %s: %w", d.Identity, d.Ref, err)
 		}
-		got, _, err := intake.VerifyDecision(r.decisionCommit(dc), ring, seen)
-		if err != nil {
-			return fmt.Errorf("decision commit %s by %s: %w", shortHash(d.Ref), d.Identity, err)
+		if err := r.checkDecisionCommit(dc, d, rec, ring); err != nil {
+			return err
 		}
-		if got != d {
-			return fmt.Errorf("decision commit %s (signed by %s) does not match the recorded %s by %s", shortHash(d.Ref), got.Identity, d.Verdict, d.Identity)
-		}
-		if err := intake.CheckDecisionSubject(d, rec.Entry.Subject); err != nil {
-			return fmt.Errorf("decision commit %s by %s: %w", shortHash(d.Ref), d.Identity, err)
-		}
+	}
+	return nil
+}
+
+// checkDecisionCommit checks that decision commit dc is the decision d the
+// entry rec records, one the gate would count, about the entry's subject.
+func (r *replayer) checkDecisionCommit(dc *gitstore.CommitView, d policies.Decision, rec wal.Record, ring *signing.KeyRing) error {
+	got, _, err := intake.VerifyDecision(r.decisionCommit(dc), ring, intake.EntryTime(rec.Entry.HLC))
+	if err != nil {
+		return fmt.Errorf("decision commit %s by %s: %w", shortHash(d.Ref), d.Identity, err)
+	}
+	if got != d {
+		return fmt.Errorf("decision commit %s (signed by %s) does not match the recorded %s by %s", shortHash(d.Ref), got.Identity, d.Verdict, d.Identity)
+	}
+	if err := intake.CheckDecisionSubject(d, rec.Entry.Subject); err != nil {
+		return fmt.Errorf("decision commit %s by %s: %w", shortHash(d.Ref), d.Identity, err)
+	}
+	return nil
+}
+
+// sameProposal checks that the proposal file raw loads as the proposal
+// the entry's message carries. A file writ wrote is the YAML rendering of
+// the proposal: then it is, and loading it is skipped.
+func (r *replayer) sameProposal(raw []byte, rec wal.Record) error {
+	if schemas.ProposalIsYAML(raw, rec.Entry.Proposal) {
+		return nil
+	}
+	parsed, problems := schemas.LoadProposal(rec.ProposalPath, raw)
+	if len(problems) > 0 {
+		return fmt.Errorf("proposal file: %w", problems)
+	}
+	a, _ := schemas.CanonicalJSON(parsed)
+	b, _ := schemas.CanonicalJSON(rec.Entry.Proposal)
+	if string(a) != string(b) {
+		return fmt.Errorf("the proposal in the message differs from the signed proposal file")
 	}
 	return nil
 }

@@ -46,6 +46,10 @@ type Verified struct {
 	Signer  signing.Verified
 	Record  wal.Record
 	Outcome core.Outcome
+	// Attested is true for a reject entry whose proposal commits (kept
+	// under refs/writ/rejected/) are not in the repository: the rejection
+	// rests on the reconciler's signature, as a GitHub review does.
+	Attested bool
 }
 
 // Result is the state at main's head and what was checked.
@@ -80,7 +84,8 @@ func (e *TamperError) Unwrap() error { return ErrTampered }
 // force), its trailers must decode, its proposal and decisions must verify
 // against their own signed commits, its tree must be its first parent's
 // plus the proposal file, what it merged must be what was approved (its
-// second parent descends from the proposal commit; a rules entry's rules
+// second parent descends from the proposal commit, or for a one-parent
+// reject entry its kept head does when present: see reject.go; a rules entry's rules
 // files are that commit's and hash to Writ-Content: see merged.go),
 // it must apply, and the state hashes it records must match the replayed
 // ones. The first failure, in log order, stops the

@@ -48,7 +48,8 @@ const proposalLine = "Proposal: "
 type Record struct {
 	Entry core.Entry
 	// ProposalPath is the proposal file's path in the tree, and
-	// ProposalHead the proposal branch head merged as the second parent.
+	// ProposalHead the proposal branch head merged as the second parent
+	// (a reject entry has one parent and only names it).
 	ProposalPath string
 	ProposalHead string
 	// RulesHash is the rules hash a genesis or rules entry installs.

@@ -15,6 +15,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+repoPath+"/pulls", s.handle("pulls/list", s.listPulls))
 	mux.HandleFunc("GET "+repoPath+"/pulls/{number}", s.handle("pulls/get", s.getPull))
+	mux.HandleFunc("PATCH "+repoPath+"/pulls/{number}", s.handle("pulls/update", s.updatePull))
 	mux.HandleFunc("GET "+repoPath+"/pulls/{number}/files", s.handle("pulls/list-files", s.listFiles))
 	mux.HandleFunc("GET "+repoPath+"/pulls/{number}/commits", s.handle("pulls/list-commits", s.listCommits))
 	mux.HandleFunc("GET "+repoPath+"/pulls/{number}/reviews", s.handle("pulls/list-reviews", s.listReviews))

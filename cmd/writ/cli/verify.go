@@ -56,7 +56,7 @@ the commit and the reason.`,
 					who := v.Record.Entry.Signer
 					fmt.Fprintf(a.out, "%s entry %d %-10s signed by %s (%s %s, %s) proposer %s: ok%s\n",
 						short(v.Commit.String()), i, v.Record.Entry.Kind, v.Signer.Identity, v.Signer.Format, v.Signer.Signer,
-						v.Signer.Fingerprint, who, onReconcilersWord(v.Record.Entry.Decisions))
+						v.Signer.Fingerprint, who, onReconcilersWord(v.Record.Entry.Decisions)+attestedRejection(v))
 				}
 				if v.Commit == after {
 					printing, found = true, true
@@ -75,6 +75,15 @@ the commit and the reason.`,
 	}
 	cmd.Flags().StringVar(&since, "since", "", "print only entries after this revision (still checks all)")
 	return cmd
+}
+
+// attestedRejection says when a rejection rests on the reconciler's word
+// because its proposal's commits (refs/writ/rejected/) were not fetched.
+func attestedRejection(v reconciler.Verified) string {
+	if !v.Attested {
+		return ""
+	}
+	return fmt.Sprintf("; rejection on the reconciler's word (proposal commits not here: fetch refs/writ/rejected/ to verify them; head %s)", short(v.Record.ProposalHead))
 }
 
 // onReconcilersWord describes, for verify's line, the decisions of an entry

@@ -1,0 +1,101 @@
+package intake
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/wal"
+)
+
+// Update merges. GitHub's "Update branch" button merges the base branch
+// into a pull request's branch: a merge commit whose first parent is the
+// branch's head and whose second is main's, written (and signed, if at
+// all) by GitHub, not by the proposer. Like policy-bot's
+// ignore_update_merges, the judge ignores such a commit: the proposal is
+// the content its proposer signed, and the merge adds only what main
+// already holds, so it neither voids approvals bound to that content nor
+// needs the proposer's signature. The subject stays the proposer's last
+// commit, and applying the proposal merges the branch's head as usual.
+//
+// A merge is an update merge only when all of these hold, else it is
+// judged as any other commit of the branch (and refused, being unsigned
+// by the proposer or changing other files):
+//   - it has exactly two parents and is not a decision commit;
+//   - its second parent is a WAL entry that the reconciler signed and that
+//     is on main's first-parent history (onMain, then a walk of main);
+//   - no path of its tree differs from both parents: every file comes
+//     unchanged from the branch or from main (a clean merge, nothing of
+//     its own).
+
+// dropUpdateMerges returns commits without their update merges into main
+// (the branch's commits as BranchCommitsUntil gives them).
+func (e *Reader) dropUpdateMerges(commits []*object.Commit, main plumbing.Hash, isEntry func(*object.Commit) bool) ([]*object.Commit, error) {
+	var out []*object.Commit
+	for i, c := range commits {
+		ok, err := e.isUpdateMerge(c, main, isEntry)
+		if err != nil {
+			return nil, fmt.Errorf("commit %s: %w", shortHash(c.Hash.String()), err)
+		}
+		if ok {
+			if out == nil {
+				out = append(make([]*object.Commit, 0, len(commits)-1), commits[:i]...)
+			}
+			continue
+		}
+		if out != nil {
+			out = append(out, c)
+		}
+	}
+	if out == nil {
+		return commits, nil
+	}
+	return out, nil
+}
+
+// isUpdateMerge reports whether c is a merge of main into the branch (see
+// the rules above).
+func (e *Reader) isUpdateMerge(c *object.Commit, main plumbing.Hash, isEntry func(*object.Commit) bool) (bool, error) {
+	if len(c.ParentHashes) != 2 || main.IsZero() {
+		return false, nil
+	}
+	if _, isDecision, _ := wal.ParseDecisionMessage(c.Message); isDecision {
+		return false, nil
+	}
+	branch, base := c.ParentHashes[0], c.ParentHashes[1]
+	bc, err := e.Store.Commit(base)
+	if err != nil {
+		return false, nil // not here, so not main's
+	}
+	if !isEntry(bc) {
+		return false, nil
+	}
+	if base != main {
+		if _, err := e.Store.FirstParentLog(main, base); errors.Is(err, gitstore.ErrNotOnChain) {
+			return false, nil
+		} else if err != nil {
+			return false, err
+		}
+	}
+	fromBranch, err := e.Store.ChangedFiles(branch, c.Hash)
+	if err != nil {
+		return false, err
+	}
+	fromMain, err := e.Store.ChangedFiles(base, c.Hash)
+	if err != nil {
+		return false, err
+	}
+	own := map[string]bool{}
+	for _, f := range fromBranch {
+		own[f] = true
+	}
+	for _, f := range fromMain {
+		if own[f] {
+			return false, nil // differs from both sides: the merge's own change
+		}
+	}
+	return true, nil
+}
