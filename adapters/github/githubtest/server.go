@@ -179,12 +179,19 @@ type route func(r *http.Request) reply
 // rate-limit headers, pagination, ETag/304, schema validation, recording.
 func (s *Server) handle(op string, fn route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		status := s.serve(&rateWriter{ResponseWriter: w, s: s, authorized: r.Header.Get("Authorization") != ""}, r, op, fn)
-		s.mu.Lock()
-		s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Op: op, Status: status,
-			Authorization: r.Header.Get("Authorization"), Conditional: r.Header.Get("If-None-Match") != "",
-			Counted: counted(status, r.Header.Get("Authorization") != "")})
-		s.mu.Unlock()
+		auth := r.Header.Get("Authorization")
+		rw := &rateWriter{ResponseWriter: w, s: s, authorized: auth != ""}
+		// The call is recorded as its status is written, before the client
+		// can read the answer: a test that reads Calls after a response
+		// always sees the call that made it.
+		rw.record = func(status int) {
+			s.mu.Lock()
+			s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Op: op, Status: status,
+				Authorization: auth, Conditional: r.Header.Get("If-None-Match") != "",
+				Counted: counted(status, auth != "")})
+			s.mu.Unlock()
+		}
+		s.serve(rw, r, op, fn)
 	}
 }
 
@@ -275,12 +282,31 @@ type rateWriter struct {
 	http.ResponseWriter
 	s          *Server
 	authorized bool
+	record     func(status int) // called once, as the status is written
+	wrote      bool
 }
 
-// WriteHeader sets the rate-limit headers for status, then writes it.
+// WriteHeader records the call and sets the rate-limit headers for status,
+// then writes it.
 func (w *rateWriter) WriteHeader(status int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	if w.record != nil {
+		w.record(status)
+	}
 	w.s.rateHeaders(w.Header(), counted(status, w.authorized))
 	w.ResponseWriter.WriteHeader(status)
+}
+
+// Write writes the status 200 first when no status was written, as
+// net/http does.
+func (w *rateWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // rateHeaders reports the primary limit as GitHub does: 5000 calls per
