@@ -31,7 +31,7 @@ func splitPath(path string) ([]string, string, bool) {
 }
 
 // checkTree fails unless the entry's tree is its first parent's plus the
-// proposal file (rules entries may change the rules too), every file it
+// proposal file (rules entries may change governed paths too), every file it
 // adds or changes being a regular file. When the raw
 // comparison could not show it, the worker's tree facts are unproven:
 // they are dropped.
@@ -47,9 +47,10 @@ func (r *replayer) checkTree(p *prepared, parentTree plumbing.Hash) error {
 		return fmt.Errorf("diff against main: %w", err)
 	}
 	if rec.Entry.Kind == core.KindRules {
-		return checkRulesPaths(changed, rec.ProposalPath)
-	}
-	if len(changed) != 1 || changed[0] != rec.ProposalPath {
+		if err := checkRulesPaths(changed, rec.ProposalPath); err != nil {
+			return err
+		}
+	} else if len(changed) != 1 || changed[0] != rec.ProposalPath {
 		return fmt.Errorf("changes %v; a WAL entry may only add %s", changed, rec.ProposalPath)
 	}
 	if err := intake.RegularFiles(r.engine.Store, p.c.Hash, rec.ProposalPath, changed); err != nil {
