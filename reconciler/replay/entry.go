@@ -93,6 +93,10 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 		}
 		p.rec.Entry.Rules, p.newRulesHash = newRules, h
 		if rec.Entry.Kind == core.KindGenesis {
+			if err := r.checkGenesisFiles(c); err != nil {
+				p.early = p.tamper("%v", err)
+				return p
+			}
 			ring = r.ringFor(newRules, h)
 		}
 	}

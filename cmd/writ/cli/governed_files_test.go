@@ -241,3 +241,85 @@ func TestInstanceProposalTouchingReadmeRefused(t *testing.T) {
 		t.Fatal("writ reconcile merged README.md with an instance proposal")
 	}
 }
+
+// A genesis entry holding a symlink (README.md -> writ.yaml), signed with
+// the reconciler's key: replay refuses it, naming the file and its kind.
+// main holds only regular files.
+func TestReplayRefusesGenesisSymlink(t *testing.T) {
+	t.Parallel()
+	g := newGit(t)
+	repo := newControlRepo(t)
+	wt := filepath.Join(t.TempDir(), "wt")
+	g.run(repo, "worktree", "add", "-q", "--detach", wt, "main")
+	if err := os.Symlink("writ.yaml", filepath.Join(wt, "README.md")); err != nil {
+		t.Fatal(err)
+	}
+	g.run(wt, "add", "README.md")
+	g.run(wt, append(signWith(keyPath(repo, "writ-bot")), "commit", "-q", "-S", "--amend", "-C", "HEAD")...)
+	forged := strings.TrimSpace(g.run(wt, "rev-parse", "HEAD"))
+	g.run(repo, "worktree", "remove", "--force", wt)
+	g.run(repo, "update-ref", "refs/heads/main", forged)
+	if mode := g.run(repo, "ls-tree", "main", "README.md"); !strings.HasPrefix(mode, "120000 ") {
+		t.Fatalf("the forged genesis holds %q, want a symlink", mode)
+	}
+
+	clone := filepath.Join(t.TempDir(), "clone")
+	g.run(t.TempDir(), "clone", "-q", repo, clone)
+	r := runWrit("--repo", clone, "replay")
+	if r.code == ExitOK {
+		t.Fatalf("replay accepted a genesis with a symlink: %s", r)
+	}
+	for _, want := range []string{"README.md", "symlink"} {
+		if !strings.Contains(r.out+r.err, want) {
+			t.Fatalf("replay's refusal does not say %q: %s", want, r)
+		}
+	}
+}
+
+// A rule change whose branch adds an ordinary file that is not a regular,
+// non-executable file is refused, naming the file and what it is.
+func TestGovernedChangeRefusesIrregularFiles(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		add  func(t *testing.T, wt string)
+		want []string
+	}{
+		{name: "symlink", add: func(t *testing.T, wt string) {
+			if err := os.Symlink("writ.yaml", filepath.Join(wt, "CODEOWNERS")); err != nil {
+				t.Fatal(err)
+			}
+		}, want: []string{"CODEOWNERS", "symlink"}},
+		{name: "executable", add: func(t *testing.T, wt string) {
+			writeFile(t, wt, "scripts/deploy.sh", "#!/bin/sh\n")
+			if err := os.Chmod(filepath.Join(wt, "scripts", "deploy.sh"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, want: []string{"scripts/deploy.sh", "executable"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := newGit(t)
+			repo := newControlRepo(t)
+			writeFile(t, repo, "README.md", "docs\n")
+			writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--rules", "--as", "carol", "--name", "docs", "--justification", "docs")
+			wt := filepath.Join(t.TempDir(), "wt")
+			g.run(repo, "worktree", "add", "-q", wt, "proposals/rules/docs")
+			tt.add(t, wt)
+			g.run(wt, "add", "-A")
+			g.run(wt, append(signWith(keyPath(repo, "carol")), "commit", "-q", "-S", "-m", "add a file")...)
+			g.run(repo, "worktree", "remove", "--force", wt)
+			code, gate := gateVerdict(t, repo, "rules/docs")
+			why := gate.Reason + strings.Join(gate.Problems, "\n")
+			if code == ExitOK || gate.Verdict != "refused" {
+				t.Fatalf("gate: exit %d %+v", code, gate)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(why, w) {
+					t.Fatalf("the refusal does not say %q: %+v", w, gate)
+				}
+			}
+		})
+	}
+}
