@@ -183,6 +183,7 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 		if p.laterErr != nil {
 			return Verified{}, s, p.tamper("%v", p.laterErr)
 		}
+		rec = p.rec // a rules entry's changed files, from checkTree
 	}
 	next, out, err := core.Apply(s, rec.Entry)
 	if err != nil {
