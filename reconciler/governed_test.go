@@ -105,3 +105,54 @@ func TestGovernanceRuleNamedForPaths(t *testing.T) {
 		t.Fatalf("replay judged ci-owners as %+v, want satisfied (the change touches .github/)", rule)
 	}
 }
+
+// Two changes of ordinary files proposed on the same main: the rules hash
+// does not move when the first lands, so the second is not stale, yet it
+// is never merged over the first: a branch that edits README.md from an
+// older version is refused, and so is one that holds the older README.md
+// without touching it. Each says to rebase.
+func TestOrdinaryFileChangesDoNotUndoEachOther(t *testing.T) {
+	tests := []struct {
+		name   string
+		second map[string][]byte
+		want   string
+	}{
+		{name: "edits the same file", second: map[string][]byte{"README.md": []byte("second\n")},
+			want: "changes README.md from an older version than main's"},
+		{name: "holds the older file", second: map[string][]byte{"CODEOWNERS": []byte("* @sre\n")},
+			want: "holds README.md as main held them"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _ := newRepo(t)
+			first, err := e.ProposeRules(ProposeRulesRequest{As: "carol", Name: "first", Files: map[string][]byte{"README.md": []byte("first\n")}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			second, err := e.ProposeRules(ProposeRulesRequest{As: "carol", Name: "second", Files: tt.second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []*Proposed{first, second} {
+				name := strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix)
+				approveAs(t, e, "alice", name)
+				approveAs(t, e, "bob", name)
+			}
+			rep := reconcile(t, e, 1)
+			if got := rep.Applied[0].Gate.Pending.Branch; got != first.Branch {
+				t.Fatalf("applied %s, want %s", got, first.Branch)
+			}
+			res := mustReplay(t, e, ReplayOptions{})
+			if b, err := e.Store.ReadFile(res.Head, "README.md"); err != nil || string(b) != "first\n" {
+				t.Fatalf("main:README.md is %q (%v)", b, err)
+			}
+			p, err := e.Pending(res.State.Rules(), res.Head, strings.TrimPrefix(second.Branch, schemas.ProposalBranchPrefix))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if why := strings.Join(p.Problems, "\n"); !strings.Contains(why, tt.want) || !strings.Contains(why, "rebase") {
+				t.Fatalf("the second change's problems %q do not say %q and to rebase", why, tt.want)
+			}
+		})
+	}
+}

@@ -121,8 +121,8 @@ func (e *Reader) ContentAt(main, commit plumbing.Hash, path string) (string, err
 // branch whose subject holds other governed files than main's in files it
 // did not touch (it was made before a rule change landed),
 // unless it is stale anyway (its base_state is not the rules in force):
-// its merge would hold rules its approvers' commit does not, which replay
-// refuses. So does a branch that edits a rules file which one of its fork
+// its merge would hold files its approvers' commit does not, which replay
+// refuses. So does a branch that edits a governed file which one of its fork
 // points (forks: where the branch grew from main) holds otherwise than
 // main: its version would silently undo a later change to that file.
 func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool, forks []plumbing.Hash) Pending {

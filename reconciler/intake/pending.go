@@ -48,7 +48,8 @@ type Pending struct {
 	// Files are the paths the branch adds or changes, with their bytes at
 	// the subject commit; Deleted the paths it removes. For an instance
 	// proposal that is only the proposal file; a rule change may also touch
-	// writ.yaml, workflows/, policies/ and trust/.
+	// any governed path (schemas.IsGovernedPath): the rules and ordinary
+	// files.
 	Files   map[string][]byte
 	Deleted []string
 	// Rules are the rules a rule change would put in force.
