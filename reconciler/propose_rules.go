@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"sort"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -128,4 +130,44 @@ func (e *Engine) RulesChanges(read func(path string) ([]byte, error), list func(
 	}
 	sort.Strings(deleted)
 	return changed, deleted, nil
+}
+
+// GovernedInWorktree reads the governed files of the repository's working
+// tree fsys, as `writ propose --rules` compares them with main
+// (schemas.ReadGovernedExcept), leaving out what git ignores there
+// (Store.IgnoreMatcher) unless main holds it: like `git add -A`, an
+// ignored file (an editor's swap file, a build output) is never proposed,
+// and a tracked one is never taken for deleted.
+func (e *Engine) GovernedInWorktree(fsys fs.FS) (map[string][]byte, error) {
+	head, err := e.mainHead()
+	if err != nil {
+		return nil, err
+	}
+	onMain, err := intake.ChangedGoverned(e.Store, plumbing.ZeroHash, head)
+	if err != nil {
+		return nil, err
+	}
+	tracked := make(map[string]bool, len(onMain))
+	for _, en := range onMain {
+		tracked[en.Path] = true
+	}
+	ignored, err := e.Store.IgnoreMatcher()
+	if err != nil {
+		return nil, err
+	}
+	skip := func(p string, isDir bool) bool {
+		if !ignored(p, isDir) {
+			return false
+		}
+		if !isDir {
+			return !tracked[p]
+		}
+		for _, en := range onMain {
+			if strings.HasPrefix(en.Path, p+"/") {
+				return false
+			}
+		}
+		return true
+	}
+	return schemas.ReadGovernedExcept(fsys, skip)
 }

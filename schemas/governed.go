@@ -45,20 +45,46 @@ func IsGovernedPath(p string) bool {
 // or a file over MaxFileSize is reported in the returned Problems, naming
 // its path, and nothing is returned.
 func ReadGoverned(fsys fs.FS) (map[string][]byte, error) {
+	return ReadGovernedExcept(fsys, nil)
+}
+
+// ReadGovernedExcept is ReadGoverned leaving out every path skip accepts
+// (isDir: a directory, left out with everything below it), unread and
+// unjudged. A nil skip leaves out nothing.
+func ReadGovernedExcept(fsys fs.FS, skip func(path string, isDir bool) bool) (map[string][]byte, error) {
 	roots, err := governedRoots(fsys)
 	if err != nil {
 		return nil, err
 	}
 	fsys = regularFS{fsys}
 	out := map[string][]byte{}
-	problems := walkFiles(fsys, roots, func(p string, _ fs.DirEntry) *Problem {
-		data, pr, ok := readFile(fsys, p)
-		if !ok {
-			return &pr
+	var problems Problems
+	for _, root := range roots {
+		err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+			switch {
+			case skip != nil && skip(p, d != nil && d.IsDir()):
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			case err != nil:
+				problems = append(problems, openProblem(p, err, "cannot read"))
+				return nil
+			case d.IsDir():
+				return nil
+			}
+			data, pr, ok := readFile(fsys, p)
+			if !ok {
+				problems = append(problems, pr)
+				return nil
+			}
+			out[p] = data
+			return nil
+		})
+		if err != nil { // the callbacks return none but SkipDir; kept for safety
+			problems = append(problems, fileProblem(root, "cannot walk: %v", err))
 		}
-		out[p] = data
-		return nil
-	})
+	}
 	if len(problems) > 0 {
 		return nil, finish(problems)
 	}

@@ -323,3 +323,29 @@ func TestGovernedChangeRefusesIrregularFiles(t *testing.T) {
 		})
 	}
 }
+
+// propose --rules leaves out what .gitignore ignores (an executable build
+// output, a swap file, an ignored new file), but never a file main holds:
+// an ignored README.md that main tracks is proposed when edited, and a
+// tracked file is never taken for deleted.
+func TestProposeRulesHonoursGitignore(t *testing.T) {
+	t.Parallel()
+	g := newGit(t)
+	tmpl := templateWith(t, map[string]string{"README.md": "v1\n", "docs/old.md": "old\n"})
+	repo := filepath.Join(t.TempDir(), "control")
+	writWant(t, ExitOK, "init", "-q", "--template", tmpl, repo)
+	writeFile(t, repo, ".gitignore", "*.md\n*.swp\nbuild/\n")
+	writeFile(t, repo, "README.md", "v2\n")
+	writeFile(t, repo, "docs/new.md", "ignored\n")
+	writeFile(t, repo, "notes.swp", "swap\n")
+	writeFile(t, repo, "build/writ", "\x7fELF")
+	if err := os.Chmod(filepath.Join(repo, "build", "writ"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--rules", "--as", "carol", "--name", "ignore", "--justification", "x")
+	changed := g.run(repo, "diff", "--name-status", "main", "proposals/rules/ignore")
+	want := "A\t.gitignore\nM\tREADME.md\nA\tproposals/rules/ignore.yaml\n"
+	if changed != want {
+		t.Fatalf("the rule change holds:\n%s\nwant:\n%s", changed, want)
+	}
+}

@@ -37,8 +37,9 @@ With --file, the proposal's fields come from a YAML file instead of flags.
 
 With --rules, propose a change to the governed files instead: every file
 outside proposals/ and .git (writ.yaml, workflows/, policies/, trust/ and
-ordinary files such as README.md, CODEOWNERS, docs/ or .github/workflows/)
-as edited in the working tree of --repo is compared with main (only
+ordinary files such as README.md, CODEOWNERS, docs/ or .github/workflows/;
+not what .gitignore ignores, unless main holds it) as edited in the working
+tree of --repo is compared with main (only
 regular, non-executable files: a symlink there is refused, never followed),
 and the differences go on a branch proposals/rules/<name> with
 proposals/rules/<name>.yaml (base_state: the rules hash in force). The change
@@ -159,14 +160,15 @@ func (a *app) proposeRules(as, name, justification string) error {
 		return err
 	}
 	// Every governed path (the rules and ordinary files, all but
-	// proposals/ and .git), read inside the repository only (os.Root) and
-	// only as regular files: a symlink is refused, never followed.
+	// proposals/, .git and what git ignores), read inside the repository
+	// only (os.Root) and only as regular files: a symlink is refused,
+	// never followed.
 	root, err := os.OpenRoot(e.Store.Dir())
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	local, err := schemas.ReadGoverned(root.FS())
+	local, err := e.GovernedInWorktree(root.FS())
 	if err != nil {
 		return fmt.Errorf("governed files in the working tree: %w", err)
 	}
