@@ -58,6 +58,13 @@ func (s *Store) EntryAt(commit plumbing.Hash, path string) (Entry, error) {
 // where to has none. Identical subtrees are skipped by hash, so the cost
 // grows with the change below roots, not with the tree.
 func (s *Store) ChangedEntries(from, to plumbing.Hash, roots ...string) ([]Entry, error) {
+	return s.ChangedEntriesWhere(from, to, func(name string) bool { return slices.Contains(roots, name) })
+}
+
+// ChangedEntriesWhere is ChangedEntries below every top-level name keep
+// accepts (keep is called once per differing top-level name, and must be
+// pure).
+func (s *Store) ChangedEntriesWhere(from, to plumbing.Hash, keep func(name string) bool) ([]Entry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.commitTreeLocked(from)
@@ -76,7 +83,7 @@ func (s *Store) ChangedEntries(from, to plumbing.Hash, roots ...string) ([]Entry
 		} else {
 			name = b.Name(bi)
 		}
-		if !slices.Contains(roots, name) {
+		if !keep(name) {
 			return nil
 		}
 		return s.diffEntriesLocked("", a, b, ai, bi, &out)

@@ -62,3 +62,29 @@ func TestChangedEntries(t *testing.T) {
 		t.Fatalf("EntryAt of a directory: %v", err)
 	}
 }
+
+// ChangedEntriesWhere selects top-level names by a predicate: every name
+// but proposals/ here, as a rule change compares governed paths.
+func TestChangedEntriesWhere(t *testing.T) {
+	s := newStore(t)
+	base := mustCommit(t, s, 0, nil, map[string]string{
+		"writ.yaml": "v1", "proposals/x/p.yaml": "p", "README.md": "r1", ".github/workflows/w.yml": "w1",
+	})
+	next := mustCommit(t, s, 1, []plumbing.Hash{base}, map[string]string{
+		"writ.yaml": "v2", "proposals/x/q.yaml": "q", ".github/workflows/w.yml": "w2", "docs/x.md": "x",
+	}, "README.md")
+	blob := func(s string) plumbing.Hash { return plumbing.ComputeHash(plumbing.BlobObject, []byte(s)) }
+	got, err := s.ChangedEntriesWhere(base, next, func(name string) bool { return name != "proposals" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Entry{
+		{Path: ".github/workflows/w.yml", Mode: ModeFile, Hash: blob("w2")},
+		{Path: "README.md"},
+		{Path: "docs/x.md", Mode: ModeFile, Hash: blob("x")},
+		{Path: "writ.yaml", Mode: ModeFile, Hash: blob("v2")},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+}

@@ -30,33 +30,58 @@ type KeyGenerator interface {
 // relative to the git directory.
 const AllowedSignersFile = "writ/allowed_signers"
 
-// Init creates a control repo in the Store from a template holding
-// writ.yaml, workflows/, policies/ and trust/: it gives every identity a fresh SSH
-// key (replacing the template's signers), validates the rules, writes the
-// signed genesis entry as main's first commit, writes a checkpoint, and
-// configures the repository so stock `git log --show-signature` and `git
-// verify-commit` check signatures against writ.yaml's keys.
-//
-// At most one InitOptions may be given; KeepSigners keeps the template's
-// declared signers (see InitOptions).
-func (e *Engine) Init(template fs.FS, keys KeyGenerator, opts ...InitOptions) (plumbing.Hash, error) {
-	var opt InitOptions
-	if len(opts) > 0 {
-		opt = opts[0]
-	}
+// ActionWorkflowsDir is where a control repo keeps its GitHub Actions
+// workflows: ordinary governed files, changed only by a rule change.
+const ActionWorkflowsDir = ".github/workflows"
+
+// InitOptions are what Init adds to a template.
+type InitOptions struct {
+	// ActionWorkflows are GitHub Actions workflow files, keyed by file
+	// name, that genesis holds under .github/workflows/ when the template
+	// has no file there (a template with its own workflows keeps them
+	// alone). Nil adds none.
+	ActionWorkflows map[string][]byte
+	// KeepSigners keeps the signers the template declares, so that a team
+	// starts with the keys its people already sign with (SSH, OpenPGP,
+	// x509, gitsign). Only identities that declare no signer get a fresh
+	// SSH key; the reconciler always gets one added (named "local": it
+	// signs the genesis entry here), beside any it declares. Without it,
+	// every identity's signers are replaced by a fresh key (the demo).
+	KeepSigners bool
+}
+
+// Init is InitWith with no options: genesis holds the template's governed
+// files and nothing more.
+func (e *Engine) Init(template fs.FS, keys KeyGenerator) (plumbing.Hash, error) {
+	return e.InitWith(template, keys, InitOptions{})
+}
+
+// InitWith creates a control repo in the Store from a template holding
+// writ.yaml, workflows/, policies/ and trust/, and any ordinary files
+// (README.md, CODEOWNERS, docs/, .github/): every governed file of the
+// template (schemas.ReadGoverned: all but proposals/ and .git, regular
+// files only) goes into genesis, plus opts.ActionWorkflows. It gives every
+// identity a fresh SSH key (replacing the template's signers), validates
+// the rules, writes the signed genesis entry as main's first commit,
+// writes a checkpoint, and configures the repository so stock `git log
+// --show-signature` and `git verify-commit` check signatures against
+// writ.yaml's keys. With opts.KeepSigners the template's declared signers
+// are kept (see InitOptions).
+func (e *Engine) InitWith(template fs.FS, keys KeyGenerator, opts InitOptions) (plumbing.Hash, error) {
 	files, err := readTemplate(template)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	plan, err := planSigners(files[schemas.ConfigFile], opt)
+	addActionWorkflows(files, opts.ActionWorkflows)
+	plan, err := planSigners(files[schemas.ConfigFile], opts)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
 	// Judge the template as the user wrote it, so problems point into
 	// their files; signers about to be replaced or added do not count.
 	// Nothing is written before this passes.
-	if _, problems := schemas.LoadBundle(mapFSOf(files)); len(plan.judged(problems, opt)) > 0 {
-		return plumbing.ZeroHash, fmt.Errorf("template rules do not validate: %w", plan.judged(problems, opt))
+	if _, problems := schemas.LoadBundle(mapFSOf(files)); len(plan.judged(problems, opts)) > 0 {
+		return plumbing.ZeroHash, fmt.Errorf("template rules do not validate: %w", plan.judged(problems, opts))
 	}
 	cfg, err := withKeys(files[schemas.ConfigFile], keys, plan)
 	if err != nil {
@@ -150,11 +175,12 @@ func (e *Engine) configureGit(rules *schemas.Bundle) error {
 		gitstore.ConfigOption{Section: "gpg", Subsection: "ssh", Key: "allowedSignersFile", Value: path})
 }
 
-// readTemplate reads the rules files of a template (writ.yaml and
-// workflows/, policies/, trust/), only as regular files: a symlink or an
-// executable there is refused by path (see schemas.ReadRules).
+// readTemplate reads the governed files of a template (the rules,
+// writ.yaml and workflows/, policies/, trust/, and ordinary files; not
+// proposals/ or .git), only as regular files: a symlink or an executable
+// is refused by path (see schemas.ReadGoverned).
 func readTemplate(template fs.FS) (map[string][]byte, error) {
-	files, err := schemas.ReadRules(template)
+	files, err := schemas.ReadGoverned(template)
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
@@ -162,6 +188,19 @@ func readTemplate(template fs.FS) (map[string][]byte, error) {
 		return nil, fmt.Errorf("template has no %s", schemas.ConfigFile)
 	}
 	return files, nil
+}
+
+// addActionWorkflows adds workflows under .github/workflows/ to files,
+// unless files hold a file there already.
+func addActionWorkflows(files map[string][]byte, workflows map[string][]byte) {
+	for p := range files {
+		if strings.HasPrefix(p, ActionWorkflowsDir+"/") {
+			return
+		}
+	}
+	for name, b := range workflows {
+		files[ActionWorkflowsDir+"/"+name] = b
+	}
 }
 
 // withoutSigners drops the problems of identities' signers, which Init

@@ -9,17 +9,6 @@ import (
 	"github.com/writ-dev/writ/schemas"
 )
 
-// InitOptions tunes Init.
-type InitOptions struct {
-	// KeepSigners keeps the signers the template declares, so that a team
-	// starts with the keys its people already sign with (SSH, OpenPGP,
-	// x509, gitsign). Only identities that declare no signer get a fresh
-	// SSH key; the reconciler always gets one added (named "local": it
-	// signs the genesis entry here), beside any it declares. Without it,
-	// every identity's signers are replaced by a fresh key (the demo).
-	KeepSigners bool
-}
-
 // signerPlan says, per identity of a template's writ.yaml, whether Init
 // keeps its signers, and which identity is the reconciler.
 type signerPlan struct {

@@ -418,6 +418,10 @@ func (r *run) apply(_ context.Context) error {
 			rep.Held = append(rep.Held, outcome.Held{Gate: g, Reason: item.cand.Hold})
 			continue
 		}
+		if r.laterRuleChange(g) {
+			r.more = true // judged again in the next round, on the new main
+			break
+		}
 		// The gate applied the entry to decide (core.Judge); its result is
 		// the entry's, provided the entry lands on the state the gate
 		// judged.

@@ -57,11 +57,20 @@ func TestReplayRefusesRulesNobodyApproved(t *testing.T) {
 			reason: []string{"policies/release-approval.yaml", "approved proposal commit"},
 		},
 		{
-			name: "a file outside the rules",
+			// An ordinary file is governed: one the approved commit does
+			// not hold was not approved.
+			name: "an ordinary file nobody approved",
 			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *intake.Pending) {
 				p.Files["notes/x.txt"] = []byte("x")
 			},
-			reason: []string{"notes/x.txt", "may only change rules files"},
+			reason: []string{"notes/x.txt", "approved proposal commit"},
+		},
+		{
+			name: "another proposal file",
+			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *intake.Pending) {
+				p.Files["proposals/web-1/x.yaml"] = []byte("x")
+			},
+			reason: []string{"proposals/web-1/x.yaml", "may only change governed paths"},
 		},
 		{
 			name: "content other than the change merged",

@@ -37,10 +37,12 @@
 //
 // The control repo's layout is defined here once and every package uses
 // it: ConfigFile (writ.yaml), WorkflowsDir, PoliciesDir, TrustDir and
-// ProposalsDir; RulesDirs and IsRulesPath say which paths are rules (a
-// change to them is a governance change, proposed as
-// proposals/rules/<name>.yaml, IsRulesProposal); ReadRules reads exactly
-// those paths. A proposal lives at ProposalFile(instance, name) =
+// ProposalsDir; RulesDirs and IsRulesPath say which paths are rules;
+// IsGovernedPath says which paths are governed: every path outside
+// proposals/, the rules and ordinary files (README.md, .github/). A change
+// to a governed path is a governance change, proposed as
+// proposals/rules/<name>.yaml (IsRulesProposal). ReadRules reads exactly
+// the rules paths, ReadGoverned every governed file. A proposal lives at ProposalFile(instance, name) =
 // proposals/<instance>/<name>.yaml and is proposed on the branch
 // ProposalBranch(instance, name) = proposals/<instance>/<name> (under
 // refs/heads/); ParseProposalPath is the one parser of a proposal's path

@@ -161,7 +161,7 @@ func (s *PullRequests) readFacts(ctx context.Context, note func(string)) error {
 		case f.BaseRef != s.base():
 			note(fmt.Sprintf("pull request #%d targets %s, not %s: not judged", n, f.BaseRef, s.base()))
 		case !governed(f.Files):
-			note(fmt.Sprintf("pull request #%d changes no proposal and no rules file: left alone", n))
+			note(fmt.Sprintf("pull request #%d changes no proposal and no governed file: left alone", n))
 		default:
 			s.facts = append(s.facts, f)
 		}
@@ -182,7 +182,10 @@ func JudgeOnly(event string) bool {
 func pullName(n int) string { return "pull/" + strconv.Itoa(n) }
 
 // governed reports whether a pull request that changes files touches
-// anything writ judges: a proposal file or a rules file (schemas' layout).
+// anything writ judges: a proposal file or a governed path (the rules and
+// ordinary files, schemas.IsGovernedPath). main is written by the
+// reconciler alone, so a pull request that changes README.md without a
+// proposal is judged too, and refused with a reason that says to add one.
 // A pull request GitHub lists no files for is judged (and refused if it
 // proposes nothing).
 func governed(files []string) bool {
@@ -190,7 +193,7 @@ func governed(files []string) bool {
 		return true
 	}
 	for _, f := range files {
-		if strings.HasPrefix(f, schemas.ProposalsDir+"/") || schemas.IsRulesPath(f) {
+		if strings.HasPrefix(f, schemas.ProposalsDir+"/") || schemas.IsGovernedPath(f) {
 			return true
 		}
 	}

@@ -821,27 +821,6 @@ func TestRunRuleChangeReviewsKeptOnIdenticalContent(t *testing.T) {
 	w.verify(t)
 }
 
-// TestRunLeavesOtherPullRequestsAlone: a pull request that changes no
-// proposal and no rules file (documentation, say) is not judged: no check
-// run on its head, a note in the run's report; the proposal pull request
-// next to it is judged as usual.
-func TestRunLeavesOtherPullRequestsAlone(t *testing.T) {
-	w := newWorld(t, githubtest.Pull{})
-	docs := strings.Repeat("d", 40)
-	w.gh.AddPull(githubtest.Pull{Number: 2, Author: "alice-gh", HeadSHA: docs, HeadRef: "docs", BaseSHA: w.main.String(),
-		BaseRef: "main", Files: []string{"README.md", "docs/setup.md"}})
-	rep := w.run(t, github.Event{Name: github.EventSchedule, Schedule: "*/5 * * * *"})
-	if rep.Pulls[0].Number != w.pr {
-		t.Fatalf("judged #%d, want #%d", rep.Pulls[0].Number, w.pr)
-	}
-	if runs := w.gh.CheckRuns(docs); len(runs) != 0 {
-		t.Fatalf("check runs on the documentation pull request: %+v", runs)
-	}
-	if !strings.Contains(strings.Join(rep.Notes, "\n"), "pull request #2 changes no proposal and no rules file") {
-		t.Fatalf("notes %q do not say why #2 was left alone", rep.Notes)
-	}
-}
-
 // TestRunReviewEventOnlyJudges: a pull_request_review run executes the
 // pull request's own workflow file, so it judges, publishes, and never
 // writes main, even for a ready proposal; the default branch's

@@ -21,24 +21,31 @@ import (
 // every WAL entry ever written keeps its meaning).
 //
 // A rule change puts more than its proposal file on main, so its content
-// is the whole change: every rules path (writ.yaml, workflows/, policies/,
-// trust/) whose tree entry at the proposal commit differs from main's, plus
-// the proposal file. Its content hash is ChangeHash of those entries. Any
-// later commit that changes one of them, or adds another, changes the hash
-// and so voids every approval given before it; a rebase that leaves them
-// identical keeps the approvals. The merge puts exactly those entries on
-// main; a branch whose commit differs from main in rules files it did not
-// touch (made before a rules change landed) is refused rather than merged
-// (readRulesChange). So the merged rules are the approved commit's, and
-// replay checks exactly that, and recomputes the hash from the entry's tree
-// diff against its first parent (checkRulesMerge).
+// is the whole change: every governed path (schemas.IsGovernedPath: the
+// rules, writ.yaml, workflows/, policies/, trust/, and ordinary files such
+// as README.md or .github/workflows/) whose tree entry at the proposal
+// commit differs from main's, plus the proposal file. Its content hash is
+// ChangeHash of those entries. Any later commit that changes one of them,
+// or adds another, changes the hash and so voids every approval given
+// before it; a rebase that leaves them identical keeps the approvals. The
+// merge puts exactly those entries on main; a branch whose commit differs
+// from main in governed files it did not touch (made before a rule change
+// landed) is refused rather than merged (readRulesChange). So the merged
+// files are the approved commit's, and replay checks exactly that, and
+// recomputes the hash from the entry's tree diff against its first parent
+// (checkRulesMerge).
+//
+// Before ordinary files were governed, a rule change could touch rules
+// paths only and main held nothing else outside proposals/, so the
+// governed paths of every entry written then differ exactly where its
+// rules paths did: its hash is unchanged.
 
-// rulesRoots are the top-level names that hold the rules (IsRulesPath).
-var rulesRoots = schemas.RulesRoots()
-
-// RulesRoots returns the top-level names that hold the rules, for
-// gitstore.Store.ChangedEntries.
-func RulesRoots() []string { return append([]string(nil), rulesRoots...) }
+// ChangedGoverned returns, sorted by path, the governed entries
+// (schemas.IsGovernedRoot) whose mode or object differs between the trees
+// of from and to, as gitstore.Store.ChangedEntriesWhere gives them.
+func ChangedGoverned(store *gitstore.Store, from, to plumbing.Hash) ([]gitstore.Entry, error) {
+	return store.ChangedEntriesWhere(from, to, schemas.IsGovernedRoot)
+}
 
 // changeDomain starts the bytes ChangeHash hashes, so that a change's hash
 // can never equal the hash of a file's bytes.
@@ -69,11 +76,11 @@ func ChangeHash(entries []gitstore.Entry) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// rulesChange returns the entries a rule change whose proposal file is path
-// would put on a main at base when merged from commit: the rules paths
+// RulesChange returns the entries a rule change whose proposal file is path
+// would put on a main at base when merged from commit: the governed paths
 // where commit's tree differs from base's, then the proposal file.
 func RulesChange(store *gitstore.Store, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
-	entries, err := store.ChangedEntries(base, commit, RulesRoots()...)
+	entries, err := ChangedGoverned(store, base, commit)
 	if err != nil {
 		return nil, err
 	}
@@ -105,16 +112,17 @@ func (e *Reader) ContentAt(main, commit plumbing.Hash, path string) (string, err
 }
 
 // readRulesChange reads the change a rule change's subject commit makes to
-// main into p: Files and Deleted (main's rules plus exactly the rules
-// files the branch's commits touched, as the subject holds them: what its
-// merge puts on main), the content hash approvals bind to, and the rules
-// the change puts in force. A changed path that is not a rules file or not
-// a regular file, a change of no rules, and rules that do not validate
-// refuse it. So does a branch whose subject holds other rules than main's
-// in files it did not touch (it was made before a rules change landed),
+// main into p: Files and Deleted (main's governed files plus exactly the
+// governed files the branch's commits touched, as the subject holds them:
+// what its merge puts on main), the content hash approvals bind to, and
+// the rules the change puts in force (the rules in force, when it changes
+// ordinary files only). A changed path that is not a regular file, a
+// change of nothing, and rules that do not validate refuse it. So does a
+// branch whose subject holds other governed files than main's in files it
+// did not touch (it was made before a rule change landed),
 // unless it is stale anyway (its base_state is not the rules in force):
-// its merge would hold rules its approvers' commit does not, which replay
-// refuses. So does a branch that edits a rules file which one of its fork
+// its merge would hold files its approvers' commit does not, which replay
+// refuses. So does a branch that edits a governed file which one of its fork
 // points (forks: where the branch grew from main) holds otherwise than
 // main: its version would silently undo a later change to that file.
 func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool, forks []plumbing.Hash) Pending {
@@ -137,7 +145,7 @@ func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 	fresh := herr != nil || p.Proposal.BaseState == inForce
 	if len(behind) > 0 && fresh {
 		p.Problems = append(p.Problems, fmt.Sprintf(
-			"commit %s holds %s as main held them before a later rules change, and the branch does not change them; "+
+			"commit %s holds %s as main held them before a later rule change, and the branch does not change them; "+
 				"its merge would not hold the rules of the approved commit: rebase the branch on main", at, strings.Join(behind, ", ")))
 		return p
 	}
@@ -162,14 +170,11 @@ func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 		case en.Path == p.Path:
 			p.Files[en.Path] = raw
 			continue
-		case !schemas.IsRulesPath(en.Path):
-			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %s is not a rules file (writ.yaml, workflows/, policies/, trust/)", at, en.Path))
-			continue
 		case en.Deleted():
 			p.Deleted = append(p.Deleted, en.Path)
 			continue
 		case en.Mode != gitstore.ModeFile:
-			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %s has mode %s; a rules file must be a regular file (mode %s)", at, en.Path, en.Mode, gitstore.ModeFile))
+			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %s has mode %s; a governed file must be a regular, non-executable file (mode %s)", at, en.Path, en.Mode, gitstore.ModeFile))
 			continue
 		}
 		b, err := e.Store.ReadFile(subject, en.Path)
@@ -185,7 +190,7 @@ func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 	case len(p.Problems) > 0:
 		return p
 	case len(p.Files)+len(p.Deleted) < 2:
-		p.Problems = append(p.Problems, fmt.Sprintf("rule change %s changes no rules", p.Branch))
+		p.Problems = append(p.Problems, fmt.Sprintf("rule change %s changes no governed file (anything outside proposals/: the rules or an ordinary file)", p.Branch))
 		return p
 	}
 	// The rules main will hold once the change is merged.

@@ -31,7 +31,7 @@ func forkPoints(commits []*object.Commit) []plumbing.Hash {
 	return forks
 }
 
-// editedOnOlderRules returns the rules files among changed that a rule
+// editedOnOlderRules returns the governed files among changed that a rule
 // change's branch edited while main held another version of them than it
 // holds now: files a fork point of the branch holds differently from main.
 // Merged as they are, they would undo the later change to them, which the
@@ -41,7 +41,7 @@ func (e *Reader) editedOnOlderRules(main plumbing.Hash, forks []plumbing.Hash, c
 	var stale []string
 	seen := map[string]bool{}
 	for _, f := range forks {
-		differ, err := e.Store.ChangedEntries(main, f, RulesRoots()...)
+		differ, err := ChangedGoverned(e.Store, main, f)
 		if err != nil {
 			return nil, fmt.Errorf("fork point %s of the branch: %w", shortHash(f.String()), err)
 		}

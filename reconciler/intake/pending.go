@@ -48,7 +48,8 @@ type Pending struct {
 	// Files are the paths the branch adds or changes, with their bytes at
 	// the subject commit; Deleted the paths it removes. For an instance
 	// proposal that is only the proposal file; a rule change may also touch
-	// writ.yaml, workflows/, policies/ and trust/.
+	// any governed path (schemas.IsGovernedPath): the rules and ordinary
+	// files.
 	Files   map[string][]byte
 	Deleted []string
 	// Rules are the rules a rule change would put in force.
@@ -186,6 +187,12 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 		}
 	}
 	sort.Strings(paths)
+	if len(paths) == 0 {
+		return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf(
+			"%s adds no proposal file; main changes only through a proposal: add %s/<instance>/<name>.yaml, "+
+				"or, to change the rules or ordinary files (README.md, .github/, docs), a rule change %s/%s/<name>.yaml (writ propose --rules)",
+			name, schemas.ProposalsDir, schemas.ProposalsDir, schemas.RulesInstance)}}, nil
+	}
 	if len(paths) != 1 {
 		return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf(
 			"%s changes %d files under proposals/ (%s); a proposal adds exactly one proposals/<instance>/<name>.yaml",
@@ -276,12 +283,14 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		for _, f := range changed {
 			switch {
 			case f == path:
-			case rulesChange && schemas.IsRulesPath(f):
+			case rulesChange && schemas.IsGovernedPath(f):
 			case e.notRegularAt(c.Hash, f) != nil:
 				// trust -> /etc: say what it is, not only where.
 				return problem("commit %s: %v", short, e.notRegularAt(c.Hash, f))
 			case rulesChange:
-				return problem("commit %s changes %s; a rule change may only change %s, writ.yaml, workflows/, policies/ and trust/", short, f, path)
+				return problem("commit %s changes %s; a rule change may change only %s and governed paths (anything outside %s/)", short, f, path, schemas.ProposalsDir)
+			case schemas.IsGovernedPath(f):
+				return problem("commit %s changes %s; an instance proposal may change only %s: propose a change to %s as a rule change (proposals/rules/<name>.yaml, writ propose --rules), judged by governance", short, f, path, f)
 			default:
 				return problem("commit %s changes %s; a proposal branch may only change %s", short, f, path)
 			}

@@ -97,6 +97,10 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 		}
 		p.rec.Entry.Rules, p.newRulesHash = newRules, h
 		if rec.Entry.Kind == core.KindGenesis {
+			if err := r.checkGenesisFiles(c); err != nil {
+				p.early = p.tamper("%v", err)
+				return p
+			}
 			ring = r.ringFor(newRules, h)
 		}
 	}
@@ -194,6 +198,7 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 		if p.laterErr != nil {
 			return Verified{}, s, p.tamper("%v", p.laterErr)
 		}
+		rec = p.rec // a rules entry's changed files, from checkTree
 	}
 	next, out, err := core.Apply(s, rec.Entry)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
@@ -47,4 +49,21 @@ func (e *Replayer) restore(cp gitstore.Checkpoint, read *gitstore.FastReader) (c
 // the commit: the entry's TamperError does.
 func (r *replayer) loadRules(c *gitstore.CommitView) (*schemas.Bundle, error) {
 	return intake.LoadRulesAs(r.engine.Store, c.Hash, "rules")
+}
+
+// checkGenesisFiles fails unless every governed file of the genesis commit
+// c (the rules and ordinary files such as README.md or .github/) is a
+// regular, non-executable file, as writ init writes them. It reads the
+// tree once, at the first entry only.
+func (r *replayer) checkGenesisFiles(c *gitstore.CommitView) error {
+	entries, err := intake.ChangedGoverned(r.engine.Store, plumbing.ZeroHash, c.Hash)
+	if err != nil {
+		return fmt.Errorf("genesis files: %w", err)
+	}
+	for _, en := range entries {
+		if err := gitstore.RegularFile(en.Path, en.Mode); err != nil {
+			return fmt.Errorf("genesis holds %w; main holds only regular files", err)
+		}
+	}
+	return nil
 }

@@ -22,8 +22,8 @@ import (
 //   - the proposal file on main is that commit's (sameFile), and its bytes
 //     hash to the content the entry records (Writ-Content) and the
 //     approvals bind to;
-//   - a rules entry changes only rules files and its proposal file, its
-//     rules files on main are exactly those of the proposal commit, and
+//   - a rules entry changes only governed paths and its proposal file, its
+//     governed files on main are exactly those of the proposal commit, and
 //     the whole change, recomputed from the entry's tree diff against its
 //     first parent, hashes to Writ-Content (checkRulesMerge).
 
@@ -79,7 +79,8 @@ func (r *replayer) checkMergedHead(p *prepared) error {
 }
 
 // checkRulesPaths fails unless a rules entry's diff against its first
-// parent (changed) holds its proposal file and otherwise only rules files.
+// parent (changed) holds its proposal file and otherwise only governed
+// paths (schemas.IsGovernedPath: the rules and ordinary files).
 func checkRulesPaths(changed []string, proposalPath string) error {
 	found := false
 	var other []string
@@ -87,14 +88,14 @@ func checkRulesPaths(changed []string, proposalPath string) error {
 		switch {
 		case f == proposalPath:
 			found = true
-		case !schemas.IsRulesPath(f):
+		case !schemas.IsGovernedPath(f):
 			other = append(other, f)
 		}
 	}
 	switch {
 	case len(other) > 0:
-		return fmt.Errorf("changes %s; a rules entry may only change rules files (writ.yaml, workflows/, policies/, trust/) and add %s",
-			strings.Join(other, ", "), proposalPath)
+		return fmt.Errorf("changes %s; a rules entry may only change governed paths (anything outside %s/) and add %s",
+			strings.Join(other, ", "), schemas.ProposalsDir, proposalPath)
 	case !found:
 		return fmt.Errorf("does not add %s", proposalPath)
 	}
@@ -102,15 +103,15 @@ func checkRulesPaths(changed []string, proposalPath string) error {
 }
 
 // checkRulesMerge checks what a rules entry merged against the proposal
-// commit subject, whose proposal file is raw: the rules files on main are
-// exactly the subject's, and Writ-Content is the content hash of the
+// commit subject, whose proposal file is raw: the governed files on main
+// (the rules and ordinary files) are exactly the subject's, and Writ-Content is the content hash of the
 // change the entry's tree makes to its first parent (intake.ChangeHash). An entry
 // written before rule changes were hashed whole records the proposal
 // file's hash instead; the first check alone then ties its rules to the
 // signed proposal commit.
 func (r *replayer) checkRulesMerge(p *prepared, subject *gitstore.CommitView, raw []byte) error {
 	store := r.engine.Store
-	diff, err := store.ChangedEntries(subject.Hash, p.c.Hash, schemas.RulesRoots()...)
+	diff, err := intake.ChangedGoverned(store, subject.Hash, p.c.Hash)
 	if err != nil {
 		return fmt.Errorf("compare the merged rules with the proposal commit %s: %w", shortHash(subject.Hash.String()), err)
 	}
@@ -119,7 +120,7 @@ func (r *replayer) checkRulesMerge(p *prepared, subject *gitstore.CommitView, ra
 		for i, d := range diff {
 			paths[i] = d.Path
 		}
-		return fmt.Errorf("%s on main differs from the approved proposal commit %s: a rules entry may merge only the rules that were approved",
+		return fmt.Errorf("%s on main differs from the approved proposal commit %s: a rules entry may merge only the governed files that were approved",
 			strings.Join(paths, ", "), shortHash(subject.Hash.String()))
 	}
 	content := p.rec.Entry.Subject.Content
@@ -131,7 +132,7 @@ func (r *replayer) checkRulesMerge(p *prepared, subject *gitstore.CommitView, ra
 		return fmt.Errorf("the change merged: %w", err)
 	}
 	if h := intake.ChangeHash(change); h != content {
-		return fmt.Errorf("%s is %s, but the change merged (rules files and %s) hashes to %s", wal.KeyContent, content, p.rec.ProposalPath, h)
+		return fmt.Errorf("%s is %s, but the change merged (governed files and %s) hashes to %s", wal.KeyContent, content, p.rec.ProposalPath, h)
 	}
 	return nil
 }

@@ -31,8 +31,9 @@ func splitPath(path string) ([]string, string, bool) {
 }
 
 // checkTree fails unless the entry's tree is its first parent's plus the
-// proposal file (rules entries may change the rules too), every file it
-// adds or changes being a regular file. When the raw
+// proposal file (rules entries may change governed paths too), every file it
+// adds or changes being a regular file; a rules entry's ChangedFiles are
+// set to that diff. When the raw
 // comparison could not show it, the worker's tree facts are unproven:
 // they are dropped.
 func (r *replayer) checkTree(p *prepared, parentTree plumbing.Hash) error {
@@ -47,9 +48,14 @@ func (r *replayer) checkTree(p *prepared, parentTree plumbing.Hash) error {
 		return fmt.Errorf("diff against main: %w", err)
 	}
 	if rec.Entry.Kind == core.KindRules {
-		return checkRulesPaths(changed, rec.ProposalPath)
-	}
-	if len(changed) != 1 || changed[0] != rec.ProposalPath {
+		if err := checkRulesPaths(changed, rec.ProposalPath); err != nil {
+			return err
+		}
+		// The governance policy's changed_files predicates judge what the
+		// gate judged: every path the change adds, changes or removes
+		// (intake.Pending.ChangedFiles), which is this diff.
+		p.rec.Entry.ChangedFiles = changed
+	} else if len(changed) != 1 || changed[0] != rec.ProposalPath {
 		return fmt.Errorf("changes %v; a WAL entry may only add %s", changed, rec.ProposalPath)
 	}
 	if err := intake.RegularFiles(r.engine.Store, p.c.Hash, rec.ProposalPath, changed); err != nil {

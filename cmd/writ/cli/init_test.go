@@ -44,7 +44,8 @@ func TestInit(t *testing.T) {
 		}
 	}
 	tree := strings.Fields(g.run(dir, "ls-tree", "-r", "--name-only", "main"))
-	want := []string{"policies/governance.yaml", "policies/release-approval.yaml", "workflows/release.yaml", "writ.yaml"}
+	want := []string{".github/workflows/writ-apply.yml", ".github/workflows/writ-judge.yml",
+		"policies/governance.yaml", "policies/release-approval.yaml", "workflows/release.yaml", "writ.yaml"}
 	if !slices.Equal(tree, want) {
 		t.Errorf("genesis tree: %v, want %v", tree, want)
 	}

@@ -35,10 +35,13 @@ Afterwards the gate's verdict is printed.
 
 With --file, the proposal's fields come from a YAML file instead of flags.
 
-With --rules, propose a change to the rules instead: writ.yaml and every
-file under workflows/, policies/ and trust/ (the rules paths validate reads)
-as edited in the working tree of --repo are compared with main (only
-regular files: a symlink there is refused, never followed), and the differences go on a branch proposals/rules/<name> with
+With --rules, propose a change to the governed files instead: every file
+outside proposals/ and .git (writ.yaml, workflows/, policies/, trust/ and
+ordinary files such as README.md, CODEOWNERS, docs/ or .github/workflows/;
+not what .gitignore ignores, unless main holds it) as edited in the working
+tree of --repo is compared with main (only
+regular, non-executable files: a symlink there is refused, never followed),
+and the differences go on a branch proposals/rules/<name> with
 proposals/rules/<name>.yaml (base_state: the rules hash in force). The change
 is judged by the governance policy of the rules in force before it, so
 nobody can grant themselves rights in the same change.`,
@@ -123,7 +126,7 @@ nobody can grant themselves rights in the same change.`,
 	f.StringArrayVar(&inputs, "input", nil, "input key=value (value parsed as YAML); repeatable")
 	f.StringVar(&req.Name, "name", "", "proposal name (default <transition>-<key>)")
 	f.StringVar(&file, "file", "", "read the proposal from a YAML file")
-	f.BoolVar(&rules, "rules", false, "propose the working tree's changes to writ.yaml, workflows/, policies/ and trust/")
+	f.BoolVar(&rules, "rules", false, "propose the working tree's changes to governed files: the rules (writ.yaml, workflows/, policies/, trust/) and ordinary files outside proposals/")
 	return cmd
 }
 
@@ -156,17 +159,18 @@ func (a *app) proposeRules(as, name, justification string) error {
 	if err != nil {
 		return err
 	}
-	// Every rules path validate accepts, read inside the repository only
-	// (os.Root) and only as regular files: a symlink is refused, never
-	// followed.
+	// Every governed path (the rules and ordinary files, all but
+	// proposals/, .git and what git ignores), read inside the repository
+	// only (os.Root) and only as regular files: a symlink is refused,
+	// never followed.
 	root, err := os.OpenRoot(e.Store.Dir())
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	local, err := schemas.ReadRules(root.FS())
+	local, err := e.GovernedInWorktree(root.FS())
 	if err != nil {
-		return fmt.Errorf("rules in the working tree: %w", err)
+		return fmt.Errorf("governed files in the working tree: %w", err)
 	}
 	read := func(p string) ([]byte, error) {
 		if b, ok := local[p]; ok {
