@@ -19,7 +19,8 @@ func (a *app) templateCommand() *cobra.Command {
 		Use:   "template DIR",
 		Short: "Write the built-in example rules to DIR, to edit before writ init --template DIR",
 		Long: `template writes the files writ init would put in a new control repo from
-its built-in release example (writ.yaml, workflows/, policies/) into DIR, which
+its built-in release example (writ.yaml, workflows/, policies/ and any other
+governed file it holds) into DIR, which
 must not exist or be empty. Edit them (identities, their GitHub logins and
 signers, policies), then run writ init CONTROL --template DIR --keep-signers.`,
 		Args: cobra.ExactArgs(1),
@@ -30,7 +31,7 @@ signers, policies), then run writ init CONTROL --template DIR --keep-signers.`,
 }
 
 func (a *app) runTemplate(dir string) error {
-	files, err := schemas.ReadRules(fixtures.Release())
+	files, err := schemas.ReadGoverned(fixtures.Release())
 	if err != nil {
 		return fmt.Errorf("built-in template: %w", err)
 	}
