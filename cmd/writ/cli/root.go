@@ -27,6 +27,10 @@ const (
 	ExitFailure = 1 // an error, an invalid repo, a WAL that does not verify
 	ExitWaiting = 2 // gate: a human still has to decide
 	ExitRefused = 3 // gate: refused, rejected, stale or duplicate
+	// ExitForeign: main holds commits writ did not write after its last
+	// verified entry (reconcile applies nothing but their recovery; replay
+	// and log name them). See the README's "Recovery from a foreign commit".
+	ExitForeign = 4
 )
 
 // exitError carries a specific exit code out of a command.
@@ -71,6 +75,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ee.code
 	}
 	fmt.Fprintln(stderr, "writ:", err)
+	if errors.Is(err, reconciler.ErrForeign) {
+		return ExitForeign
+	}
 	return ExitFailure
 }
 
@@ -130,8 +137,15 @@ func (a *app) engine() (*reconciler.Engine, error) {
 }
 
 // state loads the verified state at main (checkpoint plus newer entries).
+// state is the verified state at main: with foreign commits after the
+// last verified entry, that entry's state, and a warning naming them.
 func (a *app) state(e *reconciler.Engine) (*reconciler.ReplayResult, error) {
-	return e.Replay(reconciler.ReplayOptions{FromCheckpoint: true})
+	res, err := e.Replay(reconciler.ReplayOptions{FromCheckpoint: true})
+	if errors.Is(err, reconciler.ErrForeign) && res != nil {
+		a.warnForeign(err)
+		return res, nil
+	}
+	return res, err
 }
 
 func short(h string) string {
