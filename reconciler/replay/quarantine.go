@@ -203,3 +203,11 @@ func shortList(hs []string) string {
 	}
 	return "[" + strings.Join(out, " ") + "]"
 }
+
+// FirstReason is why the first foreign commit does not verify as an entry.
+func (e *ForeignError) FirstReason() string {
+	if e.first == nil {
+		return ""
+	}
+	return e.first.Reason
+}

@@ -161,3 +161,91 @@ func TestForeignCommitRecovery(t *testing.T) {
 		})
 	}
 }
+
+// localRecovery makes a local control repo whose main holds two foreign
+// commits after its last verified entry and then their approved recovery;
+// it returns the repo and the foreign commits, oldest first.
+func localRecovery(t *testing.T, g *gitEnv) (string, []string) {
+	t.Helper()
+	repo := newControlRepo(t)
+	writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--as", "deploy-agent", "--instance", "web-1", "--transition", "create", "--owner", "web-team")
+	writWant(t, ExitOK, "--repo", repo, "reconcile", "-q")
+	g.run(repo, "reset", "-q", "--hard", "main")
+	var foreign []string
+	for _, name := range []string{"ONE.md", "TWO.md"} {
+		if err := os.WriteFile(filepath.Join(repo, name), []byte(name+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		g.run(repo, "add", name)
+		g.run(repo, "commit", "-q", "-m", "add "+name)
+		foreign = append(foreign, strings.TrimSpace(g.run(repo, "rev-parse", "HEAD")))
+	}
+	writWant(t, ExitForeign, "--repo", repo, "reconcile")
+	writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--recover", "--as", "alice", "--name", "recover-1")
+	for _, who := range []string{"bob", "carol"} {
+		writWant(t, ExitOK, "--repo", repo, "approve", "-q", "--as", who, "rules/recover-1")
+	}
+	writWant(t, ExitOK, "--repo", repo, "reconcile", "-q")
+	writWant(t, ExitOK, "--repo", repo, "replay")
+	return repo, foreign
+}
+
+// TestRecoveryEntryTampering: a recover entry that omits one of the
+// foreign commits, or whose tree keeps a foreign commit's change instead
+// of restoring the last verified tree, is refused by replay even when
+// signed with the reconciler's key: it is one more foreign commit (exit
+// ExitForeign, named with the reason). The control re-signs the genuine
+// entry unchanged and replays.
+func TestRecoveryEntryTampering(t *testing.T) {
+	t.Parallel()
+	g := newGit(t)
+	src, foreign := localRecovery(t, g)
+	tests := []struct {
+		name string
+		// forge returns the message and tree of the replacement entry.
+		forge func(t *testing.T, repo, msg string) (string, string)
+		why   string
+	}{
+		{"control: re-signed unchanged", func(t *testing.T, repo, msg string) (string, string) {
+			return msg, strings.TrimSpace(g.run(repo, "rev-parse", "main^{tree}"))
+		}, ""},
+		{"omits a foreign commit", func(t *testing.T, repo, msg string) (string, string) {
+			cut := strings.Replace(msg, "Writ-Quarantine: "+foreign[0]+"\n", "", 1)
+			if cut == msg {
+				t.Fatalf("no Writ-Quarantine: %s in\n%s", foreign[0], msg)
+			}
+			return cut, strings.TrimSpace(g.run(repo, "rev-parse", "main^{tree}"))
+		}, "quarantines [" + foreign[1][:7] + "], but the commits after the last verified entry"},
+		{"keeps a foreign change", func(t *testing.T, repo, msg string) (string, string) {
+			// The foreign head's tree plus the recovery proposal.
+			index := filepath.Join(t.TempDir(), "index")
+			blob := strings.TrimSpace(g.run(repo, "rev-parse", "main:proposals/rules/recover-1.yaml"))
+			env := &gitEnv{t: t, env: append(append([]string(nil), g.env...), "GIT_INDEX_FILE="+index)}
+			env.run(repo, "read-tree", foreign[1])
+			env.run(repo, "update-index", "--add", "--cacheinfo", "100644,"+blob+",proposals/rules/recover-1.yaml")
+			return msg, strings.TrimSpace(env.run(repo, "write-tree"))
+		}, "does not restore the verified tree"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			repo := copyRepo(t, src)
+			msg := g.run(repo, "log", "-1", "--format=%B", "main")
+			msg, tree := tt.forge(t, repo, strings.TrimRight(msg, "\n")+"\n")
+			args := append(signWith(keyPath(repo, "writ-bot")), "commit-tree", "-S", "-p", "main^1", "-p", "main^2", tree)
+			forged := strings.TrimSpace(g.runInput(repo, msg, args...))
+			g.run(repo, "update-ref", "refs/heads/main", forged)
+			g.run(repo, "update-ref", "-d", "refs/writ/checkpoint")
+			r := runWrit("--repo", repo, "replay")
+			if tt.why == "" {
+				if r.code != ExitOK {
+					t.Fatalf("the re-signed recovery does not replay: %s", r)
+				}
+				return
+			}
+			if r.code != ExitForeign || !strings.Contains(r.err, forged[:7]) || !strings.Contains(r.err, tt.why) {
+				t.Fatalf("replay: want exit %d naming %s and saying %q, got %s", ExitForeign, forged[:7], tt.why, r)
+			}
+		})
+	}
+}
