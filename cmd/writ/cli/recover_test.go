@@ -130,20 +130,12 @@ func TestForeignCommitRecovery(t *testing.T) {
 			if strings.Contains(g.run(fresh, "ls-tree", "-r", "--name-only", "main"), "HOTFIX.md") {
 				t.Error("the foreign commit's file is on main after the recovery")
 			}
-			writWant(t, ExitOK, "--repo", fresh, "replay")
-			var log []struct {
-				Commit      string `json:"commit"`
-				Kind        string `json:"kind"`
-				Instance    string `json:"instance"`
-				Quarantined []struct {
-					Commit string `json:"commit"`
-					Author string `json:"author"`
-				} `json:"quarantined"`
+			full := lastLine(writWant(t, ExitOK, "--repo", fresh, "replay").out)
+			g.run(fresh, "fetch", "-q", "origin", "refs/writ/checkpoint:refs/writ/checkpoint")
+			if cp := lastLine(writWant(t, ExitOK, "--repo", fresh, "replay", "--from-checkpoint").out); cp != full {
+				t.Fatalf("replay from the checkpoint %q, from the first commit %q", cp, full)
 			}
-			out := writWant(t, ExitOK, "--repo", fresh, "log", "--json").out
-			if err := json.Unmarshal([]byte(out), &log); err != nil {
-				t.Fatal(err)
-			}
+			log := readLogQuarantine(t, fresh)
 			rec := log[len(log)-2]
 			if rec.Kind != "recover" || rec.Commit != recovery || len(rec.Quarantined) != 1 ||
 				rec.Quarantined[0].Commit != foreign || rec.Quarantined[0].Author != "Mallory Human <mallory@example.com>" {
@@ -248,4 +240,68 @@ func TestRecoveryEntryTampering(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSecondForeignCommitNeedsAnotherRecovery: after a recovery, a new
+// foreign commit is refused again (the first recovery does not cover it)
+// and needs a recovery of its own, which names only it; replay from the
+// checkpoint and from the first commit then agree.
+func TestSecondForeignCommitNeedsAnotherRecovery(t *testing.T) {
+	t.Parallel()
+	g := newGit(t)
+	src, first := localRecovery(t, g)
+	repo := copyRepo(t, src)
+	if err := os.WriteFile(filepath.Join(repo, "THREE.md"), []byte("three\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g.run(repo, "add", "THREE.md")
+	g.run(repo, "commit", "-q", "-m", "add THREE.md")
+	second := strings.TrimSpace(g.run(repo, "rev-parse", "HEAD"))
+	r := writWant(t, ExitForeign, "--repo", repo, "reconcile")
+	if !strings.Contains(r.err, "main holds 1 commit(s)") || !strings.Contains(r.err, second[:7]) || strings.Contains(r.err, first[0][:7]) {
+		t.Fatalf("reconcile: want only the new commit %s named, got %s", second[:7], r)
+	}
+	writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--recover", "--as", "alice", "--name", "recover-2")
+	for _, who := range []string{"bob", "carol"} {
+		writWant(t, ExitOK, "--repo", repo, "approve", "-q", "--as", who, "rules/recover-2")
+	}
+	writWant(t, ExitOK, "--repo", repo, "reconcile", "-q")
+	full := lastLine(writWant(t, ExitOK, "--repo", repo, "replay").out)
+	fromCheckpoint := lastLine(writWant(t, ExitOK, "--repo", repo, "replay", "--from-checkpoint").out)
+	if full != fromCheckpoint || full != "state "+readState(t, repo).State {
+		t.Fatalf("replay %q, from the checkpoint %q, state %q: want one state", full, fromCheckpoint, readState(t, repo).State)
+	}
+	var recovered [][]string
+	for _, en := range readLogQuarantine(t, repo) {
+		if en.Kind == "recover" {
+			var q []string
+			for _, f := range en.Quarantined {
+				q = append(q, f.Commit)
+			}
+			recovered = append(recovered, q)
+		}
+	}
+	if len(recovered) != 2 || strings.Join(recovered[0], " ") != strings.Join(first, " ") || strings.Join(recovered[1], " ") != second {
+		t.Fatalf("recover entries quarantine %v, want %v then [%s]", recovered, first, second)
+	}
+}
+
+// quarantineEntry is the part of `writ log --json` about recoveries.
+type quarantineEntry struct {
+	Commit      string `json:"commit"`
+	Kind        string `json:"kind"`
+	Instance    string `json:"instance"`
+	Quarantined []struct {
+		Commit string `json:"commit"`
+		Author string `json:"author"`
+	} `json:"quarantined"`
+}
+
+func readLogQuarantine(t *testing.T, repo string) []quarantineEntry {
+	t.Helper()
+	var log []quarantineEntry
+	if err := json.Unmarshal([]byte(writWant(t, ExitOK, "--repo", repo, "log", "--json").out), &log); err != nil {
+		t.Fatal(err)
+	}
+	return log
 }
