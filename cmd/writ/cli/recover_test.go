@@ -89,6 +89,9 @@ func TestForeignCommitRecovery(t *testing.T) {
 				t.Fatalf("state does not serve the last verified state: %s (%d instances), want %s (%d)",
 					got.State, len(got.Instances), verified.State, len(verified.Instances))
 			}
+			if v := runWrit("--repo", a, "verify"); v.code != ExitForeign || !strings.Contains(v.err, foreign[:7]) {
+				t.Fatalf("verify: want exit %d naming %s, got %s", ExitForeign, foreign[:7], v)
+			}
 			rp := runWrit("--repo", a, "replay")
 			if rp.code != ExitForeign || !strings.Contains(rp.err, foreign) || !strings.Contains(rp.out, verified.State) {
 				t.Fatalf("replay: want exit %d naming %s after the verified state %s, got %s", ExitForeign, foreign, verified.State, rp)
