@@ -105,6 +105,7 @@ names every quarantined commit; the log then resumes.`,
 				}
 				return fmt.Errorf("load state: %w", err)
 			}
+			a.noteForeign(l)
 			if req.Proposal.Workflow == "" {
 				wf, err := a.defaultWorkflow(e, l, req.Proposal.Instance)
 				if err != nil {

@@ -15,6 +15,15 @@ func (a *app) warnForeign(err error) {
 	fmt.Fprintln(a.err, "writ: warning:", err)
 }
 
+// noteForeign says on stderr, when main holds foreign commits, that the
+// command works against the last verified entry.
+func (a *app) noteForeign(l *reconciler.Loaded) {
+	if l.Foreign != nil && !a.quiet {
+		fmt.Fprintf(a.err, "writ: note: main holds %d commit(s) that writ did not write after %s; working against that last verified entry (nothing applies until their recovery: writ propose --recover)\n",
+			len(l.Foreign.Commits), short(l.Head.String()))
+	}
+}
+
 // proposeRecover proposes the recovery of the foreign commits on main
 // (`writ propose --recover`): a signed proposal on a branch forked from
 // the last verified entry, naming every foreign commit, judged by the
