@@ -264,7 +264,11 @@ func TestSecondForeignCommitNeedsAnotherRecovery(t *testing.T) {
 	if !strings.Contains(r.err, "main holds 1 commit(s)") || !strings.Contains(r.err, second[:7]) || strings.Contains(r.err, first[0][:7]) {
 		t.Fatalf("reconcile: want only the new commit %s named, got %s", second[:7], r)
 	}
-	writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--recover", "--as", "alice", "--name", "recover-2")
+	// A recovery must name exactly the foreign commits.
+	if r := runWrit("--repo", repo, "propose", "-q", "--recover", "--as", "alice", "--quarantine", first[0]); r.code != ExitRefused || !strings.Contains(r.err, second) {
+		t.Fatalf("propose --recover naming another commit: want exit %d naming %s, got %s", ExitRefused, second, r)
+	}
+	writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--recover", "--as", "alice", "--name", "recover-2", "--quarantine", second)
 	for _, who := range []string{"bob", "carol"} {
 		writWant(t, ExitOK, "--repo", repo, "approve", "-q", "--as", who, "rules/recover-2")
 	}
