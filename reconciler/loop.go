@@ -37,7 +37,10 @@ type step struct {
 //     checkpoint is one of the things fetched.
 //   - load: the verified state at main: the checkpoint plus the entries
 //     after it on the first run; after that only the entries that arrived
-//     since the last round, each verified.
+//     since the last round, each verified. When main holds commits writ
+//     did not write after its last verified entry, the state is that
+//     entry's, and apply writes nothing but their recovery, on top of them
+//     (recover.go); the run then ends with their *ForeignError.
 //   - read proposals: the Source's candidates, from the proposal cursor on,
 //     at most ReconcileOptions.MaxProposals of them per round.
 //   - verify: each candidate read and its signatures verified (intake),
