@@ -61,6 +61,9 @@ var (
 	ErrTampered = replay.ErrTampered
 	// ErrRewritten: the checkpoint is no longer on main's history.
 	ErrRewritten = replay.ErrRewritten
+	// ErrForeign: main holds commits writ did not write after its last
+	// verified entry (a *ForeignError says which); see recover.go.
+	ErrForeign = replay.ErrForeign
 	// ErrNotReady: the proposal cannot be applied now.
 	ErrNotReady = errors.New("proposal not ready")
 	// ErrRefused: the request is refused (wrong identity, author approving

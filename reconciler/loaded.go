@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -31,17 +32,27 @@ type Loaded struct {
 	// Rules are the rules in force (State.Rules()); Ring their key ring.
 	Rules *schemas.Bundle
 	Ring  *signing.KeyRing
+	// Foreign, when not nil, says that main holds commits writ did not
+	// write after Head, the last verified entry: State is Head's, every
+	// step works against it, and only a recovery entry moves main on.
+	Foreign *ForeignError
 }
 
 // Load loads the verified state at main from the checkpoint plus newer
 // entries, and builds the key ring of the rules in force. Its error is
-// Replay's, or the key ring's wrapped with "key ring".
+// Replay's, or the key ring's wrapped with "key ring". Foreign commits at
+// main's head are no error: the result is then the last verified entry's,
+// with Foreign saying what follows it.
 func (e *Engine) Load() (*Loaded, error) {
 	res, err := e.Replay(ReplayOptions{FromCheckpoint: true})
+	var foreign *ForeignError
+	if errors.As(err, &foreign) && res != nil {
+		err = nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	l := &Loaded{State: res.State, Head: res.Head, Checkpoint: res.Checkpoint, Rules: res.State.Rules()}
+	l := &Loaded{State: res.State, Head: res.Head, Checkpoint: res.Checkpoint, Rules: res.State.Rules(), Foreign: foreign}
 	if l.Rules == nil {
 		// No rules yet (an empty main): nothing to verify against.
 		return l, nil

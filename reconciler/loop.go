@@ -37,7 +37,10 @@ type step struct {
 //     checkpoint is one of the things fetched.
 //   - load: the verified state at main: the checkpoint plus the entries
 //     after it on the first run; after that only the entries that arrived
-//     since the last round, each verified.
+//     since the last round, each verified. When main holds commits writ
+//     did not write after its last verified entry, the state is that
+//     entry's, and apply writes nothing but their recovery, on top of them
+//     (recover.go); the run then ends with their *ForeignError.
 //   - read proposals: the Source's candidates, from the proposal cursor on,
 //     at most ReconcileOptions.MaxProposals of them per round.
 //   - verify: each candidate read and its signatures verified (intake),
@@ -121,6 +124,11 @@ type run struct {
 	// onMain holds the proposal files in head's tree (remote runs): a
 	// proposal whose file is there is merged, known without reading it.
 	onMain map[string]bool
+	// foreign, when not nil, says main (at foreignTip) holds commits writ
+	// did not write after head, the last verified entry: nothing applies
+	// but their recovery (see recover.go).
+	foreign    *ForeignError
+	foreignTip plumbing.Hash
 
 	// The round: base is main as fetched (the old value of every
 	// compare-and-swap); candidates what the source listed; proposals,
@@ -136,6 +144,8 @@ type run struct {
 	nextHead   plumbing.Hash
 	batch      []outcome.Applied
 	more       bool
+	// recovers: the batch holds the recovery of r.foreign.
+	recovers bool
 	// iterErr is the first error of the lazy verify and gate steps (a
 	// source that failed, state that could not be restored); apply
 	// returns it.
@@ -192,7 +202,11 @@ func (r *run) drive(ctx context.Context) error {
 			i++
 		}
 	}
-	r.rep.State, r.rep.Head, r.rep.Err = r.state, r.head, err
+	if err == nil && r.foreign != nil {
+		// Loudly: the run applied nothing, and says why.
+		err = r.foreign
+	}
+	r.rep.State, r.rep.Head, r.rep.Err, r.rep.Foreign = r.state, r.head, err, r.foreign
 	r.e.followMain(r.start, r.rep)
 	if rerr := r.report(ctx); rerr != nil && err == nil {
 		err = rerr
@@ -222,24 +236,31 @@ func (r *run) load(_ context.Context) error {
 	if err := r.catchUp(); err != nil {
 		return fmt.Errorf("load state: %w", err)
 	}
-	r.next, r.nextHead, r.batch, r.more, r.iterErr = r.state, r.head, nil, false, nil
+	r.next, r.nextHead, r.batch, r.more, r.recovers, r.iterErr = r.state, r.head, nil, false, false, nil
 	r.rep.Skipped, r.rep.Merged, r.rep.Held = r.rep.Skipped[:0], r.rep.Merged[:0], r.rep.Held[:0]
 	return nil
 }
 
 func (r *run) catchUp() error {
 	e := r.e
-	if r.loaded && r.head == r.base {
+	switch {
+	case r.loaded && r.foreign == nil && r.head == r.base:
 		return nil
-	}
-	if r.loaded {
+	case r.loaded && r.foreign != nil && r.foreignTip == r.base:
+		return nil // the same foreign commits as before
+	case r.loaded && r.foreign == nil:
 		newer, err := e.Store.FirstParentLog(r.base, r.head)
 		if err == nil {
 			state := r.state
-			if state, err = e.verifyNewer(state, r.restoredFrom, newer); err != nil {
+			state, err = e.verifyNewer(state, r.restoredFrom, newer, nil)
+			if err == nil {
+				return r.moveTo(state, r.base)
+			}
+			if !errors.Is(err, ErrTampered) {
 				return err
 			}
-			return r.moveTo(state, r.base)
+			// A commit that does not verify: load again, which tells a
+			// foreign commit from a damaged log.
 		} else if !errors.Is(err, gitstore.ErrNotOnChain) {
 			return err
 		}
@@ -250,6 +271,10 @@ func (r *run) catchUp() error {
 		res, err = e.loadRemoteState(r.opts.Remote, r.base, r.rep)
 	} else {
 		res, err = e.Replay(ReplayOptions{FromCheckpoint: true})
+	}
+	var foreign *ForeignError
+	if errors.As(err, &foreign) && res != nil {
+		err = nil
 	}
 	if err != nil {
 		return err
@@ -265,6 +290,12 @@ func (r *run) catchUp() error {
 		}
 	}
 	r.loaded, r.state, r.head, r.checkpointAt, r.restoredFrom = true, res.State, res.Head, res.CheckpointAt, res.Checkpoint
+	r.foreign, r.foreignTip = foreign, plumbing.ZeroHash
+	if foreign != nil {
+		// main stays where it is: a recovery is written on top of it.
+		r.foreignTip = r.base
+		return nil
+	}
 	r.base = res.Head
 	return nil
 }
@@ -418,6 +449,11 @@ func (r *run) apply(_ context.Context) error {
 			rep.Held = append(rep.Held, outcome.Held{Gate: g, Reason: item.cand.Hold})
 			continue
 		}
+		recovery, hold := r.recoveryOf(g)
+		if hold != "" {
+			rep.Held = append(rep.Held, outcome.Held{Gate: g, Reason: hold})
+			continue
+		}
 		if r.laterRuleChange(g) {
 			r.more = true // judged again in the next round, on the new main
 			break
@@ -436,7 +472,7 @@ func (r *run) apply(_ context.Context) error {
 		if err != nil {
 			return fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
 		}
-		commit, err := e.Store.WriteCommit(gitstore.CommitRequest{
+		req := gitstore.CommitRequest{
 			Parents:   entryParents(r.nextHead, g),
 			Files:     g.Pending.Files,
 			Delete:    g.Pending.Deleted,
@@ -444,15 +480,27 @@ func (r *run) apply(_ context.Context) error {
 			Author:    e.signature(r.next.Rules(), reconcilerID),
 			Committer: e.signature(r.next.Rules(), reconcilerID),
 			Signer:    signer,
-		})
+		}
+		if recovery {
+			// On top of the foreign commits, restoring the verified tree.
+			if req.BaseTree, err = r.verifiedTree(); err != nil {
+				return fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
+			}
+			req.Parents[0] = r.base
+		}
+		commit, err := e.Store.WriteCommit(req)
 		if err != nil {
 			return fmt.Errorf("proposal %s: write entry: %w", g.Pending.Branch, err)
 		}
+		r.recovers = r.recovers || recovery
 		if err := r.opts.crash(CrashAfterCommitBeforeCAS); err != nil {
 			return err
 		}
 		r.batch = append(r.batch, outcome.Applied{Commit: commit, Gate: g})
 		r.next, r.nextHead = next, commit
+	}
+	if r.recovers && len(rep.Held) > 0 {
+		r.more = true // held for the foreign commits: they may apply now
 	}
 	return r.iterErr
 }
@@ -500,6 +548,9 @@ func (r *run) publish(ctx context.Context) error {
 	rep.Applied = append(rep.Applied, r.batch...)
 	if err := r.moveTo(r.next, r.nextHead); err != nil {
 		return err
+	}
+	if r.recovers {
+		r.foreign, r.foreignTip, r.recovers = nil, plumbing.ZeroHash, false
 	}
 	r.batch = nil
 	return r.opts.crash(CrashAfterPushBeforeCheckpoint)
@@ -554,7 +605,11 @@ func (r *run) checkBatch() error {
 		}
 		commits[i] = c
 	}
-	if _, err := r.e.verifyNewer(r.state, r.restoredFrom, commits); err != nil {
+	var foreign *ForeignError
+	if r.recovers {
+		foreign = r.foreign
+	}
+	if _, err := r.e.verifyNewer(r.state, r.restoredFrom, commits, foreign); err != nil {
 		id := r.state.Rules().Config.Reconciler.Identity
 		return fmt.Errorf("nothing published: replay would refuse the entries this run wrote (is the key signing as %s the one writ.yaml registers for it?): %w", id, err)
 	}

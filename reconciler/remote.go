@@ -103,11 +103,11 @@ func (e *Engine) loadRemoteState(remote string, main plumbing.Hash, rep *Reconci
 	// (written before a push that never happened). Not fatal here: the
 	// remote's main is the log; replay it all and rewrite the checkpoint.
 	res, err = e.replayIgnoringCheckpoint(main)
-	if err != nil {
+	if err != nil && (res == nil || !errors.Is(err, ErrForeign)) {
 		return nil, err
 	}
 	rep.Notes = append(rep.Notes, "the local checkpoint covered an entry that is not on the remote's main; replayed main from the start and rewrote the checkpoint")
-	return res, nil
+	return res, err
 }
 
 // adoptRemoteCheckpoint makes the fetched remote checkpoint the local one
@@ -249,8 +249,14 @@ func (e *Engine) followMain(start plumbing.Hash, rep *ReconcileReport) {
 
 // verifyNewer verifies the entries newer (main's first-parent commits
 // after the state's head, oldest first) and folds them into state.
-func (e *Engine) verifyNewer(state core.State, restoredFrom plumbing.Hash, newer []*object.Commit) (core.State, error) {
+//
+// With foreign not nil, the first of newer must be the recovery of the
+// foreign commits it names (state is then its last verified entry's).
+func (e *Engine) verifyNewer(state core.State, restoredFrom plumbing.Hash, newer []*object.Commit, foreign *ForeignError) (core.State, error) {
 	v := e.replayer().Checker(restoredFrom)
+	if foreign != nil {
+		v.AfterForeign(foreign)
+	}
 	base := int(state.Entries())
 	var err error
 	for i, c := range newer {

@@ -17,6 +17,10 @@ type (
 	Verified = replay.Verified
 	// TamperError is replay.TamperError.
 	TamperError = replay.TamperError
+	// ForeignError is replay.ForeignError.
+	ForeignError = replay.ForeignError
+	// Foreign is replay.Foreign.
+	Foreign = replay.Foreign
 )
 
 // replayer is the replay side of the engine: the same store, progress

@@ -32,8 +32,8 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 			c.at(At("instance"), "workflow %q is reserved for rule changes, whose instance is %q", RulesInstance, RulesInstance)
 		case p.Workflow != RulesInstance:
 			c.at(At("workflow"), "instance %q is reserved for rule changes: workflow must be %q", RulesInstance, RulesInstance)
-		case p.Transition != RulesTransition:
-			c.at(At("transition"), "a rule change has transition %q", RulesTransition)
+		case p.Transition != RulesTransition && p.Transition != RecoverTransition:
+			c.at(At("transition"), "a rule change has transition %q (%q: a recovery from foreign commits)", RulesTransition, RecoverTransition)
 		case p.BaseState == BaseStateNone:
 			c.at(At("base_state"), "a rule change names the rules hash it is based on (sha256:...)")
 		}

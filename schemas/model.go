@@ -348,6 +348,14 @@ const BaseStateNone = "none"
 const (
 	RulesInstance   = "rules"
 	RulesTransition = "change"
+	// RecoverTransition is a governance proposal that resumes the log after
+	// commits writ did not write: it lives at proposals/rules/<name>.yaml
+	// too, its base_state is the rules hash in force, and its inputs name
+	// the quarantined commits (RecoverInput). It changes no rules file.
+	RecoverTransition = "recover"
+	// RecoverInput is the input of a recovery proposal that lists the full
+	// hashes of the commits it quarantines, oldest first.
+	RecoverInput = "quarantine"
 )
 
 // Evidence points at something that supports a proposal.

@@ -272,7 +272,10 @@ func (s *PullRequests) Outside(ctx context.Context, v intake.View, c intake.Cand
 
 // Report publishes one check run per head and one plan comment per pull
 // request, and keeps what it published for Last. A run that failed
-// publishes nothing (the next run judges again).
+// publishes nothing (the next run judges again), except a run refused for
+// commits on main that writ did not write (r.Foreign): a failing check on
+// main's head names them (RenderForeign), and the pull requests are
+// published as judged (all held but their recovery).
 func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 	last := &RunReport{Applied: r.Applied, Main: r.Head, Races: r.Races, Notes: r.Notes}
 	teamNote := s.unreadTeamsNote()
@@ -280,8 +283,16 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 		last.Notes = append(append([]string(nil), last.Notes...), teamNote)
 	}
 	s.last = last
-	if r.Err != nil || !s.read {
-		return nil
+	var errs []error
+	if r.Foreign != nil {
+		// main holds commits writ did not write: say so on main's head,
+		// and judge the pull requests as usual (all held but a recovery).
+		if err := s.reportForeign(ctx, r.Foreign, last); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if (r.Err != nil && r.Err != error(r.Foreign)) || !s.read {
+		return errors.Join(errs...)
 	}
 	for _, f := range s.facts {
 		if p, ok := s.result(f, r); ok {
@@ -293,7 +304,6 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 	if check == "" {
 		check = CheckName(repo)
 	}
-	var errs []error
 	for _, p := range last.Pulls {
 		report := withPlan(proposalReport(p), p, r.State.Rules())
 		if teamNote != "" {

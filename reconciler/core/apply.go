@@ -25,6 +25,9 @@ func Apply(s State, e Entry) (State, Outcome, error) {
 	case KindGenesis, KindRules:
 		next, out := applyRules(s, e)
 		return next, out, nil
+	case KindRecover:
+		next, out := applyRecover(s, e)
+		return next, out, nil
 	case KindTransition, KindReject:
 		next, out, err := applyTransition(s, e, false)
 		if err != nil {
@@ -91,28 +94,7 @@ func applyRules(s State, e Entry) (State, Outcome) {
 		}
 		// Governance: judged by the rules in force before the change, so
 		// nobody grants themselves rights in the same change.
-		old := s.rules
-		if _, ok := old.Identity(e.Signer); !ok {
-			out.Status, out.Reason = StatusRefused, fmt.Sprintf("proposer %q is not an identity in writ.yaml", e.Signer)
-			return s, out
-		}
-		pol, ok := old.Policy(old.Config.Governance.Policy)
-		if !ok {
-			out.Status, out.Reason = StatusRefused, fmt.Sprintf("governance policy %q does not exist", old.Config.Governance.Policy)
-			return s, out
-		}
-		res := policies.Evaluate(policies.Facts{
-			Policy: *pol, Identities: withGrants(old, e.Grants), Author: e.Signer, CoAuthors: e.CoAuthors,
-			Subject: e.Subject, Inputs: e.Proposal.Inputs, Materiality: schemas.MaterialityHigh,
-			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
-		})
-		out.Policy = &res
-		if res.Status != policies.StatusSatisfied {
-			out.Status = StatusWaiting
-			if res.Status == policies.StatusBlocked {
-				out.Status = StatusRefused
-			}
-			out.Reason = "governance policy " + pol.Name + ": " + res.Description
+		if !governed(s, e, &out) {
 			return s, out
 		}
 	}

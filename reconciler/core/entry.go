@@ -20,6 +20,11 @@ const (
 	// KindReject records that an eligible approver rejected a proposal: its
 	// idem_key is consumed and the instance does not move.
 	KindReject EntryKind = "reject"
+	// KindRecover resumes the log after commits on main that writ did not
+	// write: approved under the governance policy like a rules entry, it
+	// names the commits it quarantines (Quarantine) and changes no rules
+	// and no instance; see applyRecover.
+	KindRecover EntryKind = "recover"
 )
 
 // Entry is one WAL entry as data: everything Apply needs, nothing it must
@@ -55,6 +60,9 @@ type Entry struct {
 	// grant only if the rules map that role to that team
 	// (github.role_teams), so the reconciler cannot invent roles.
 	Grants []RoleGrant `json:"grants,omitempty"`
+	// Quarantine are the full hashes of the commits a recover entry
+	// quarantines, oldest first (recover entries only).
+	Quarantine []string `json:"quarantine,omitempty"`
 }
 
 // RoleGrant gives an identity a role for one entry's policy evaluation,

@@ -93,8 +93,8 @@ func RulesChange(store *gitstore.Store, base, commit plumbing.Hash, path string)
 
 // ContentAt returns the content hash an approval of the proposal at path,
 // made on commit, binds to, as judged against main: the proposal file's
-// hash for an instance proposal, ChangeHash of the whole change for a rule
-// change. A proposal file that does not exist at commit gives an error
+// hash for an instance proposal or a recovery, ChangeHash of the whole
+// change for a rule change. A proposal file that does not exist at commit gives an error
 // wrapping gitstore.ErrNotFound.
 func (e *Reader) ContentAt(main, commit plumbing.Hash, path string) (string, error) {
 	if !schemas.IsRulesProposal(path) {
@@ -102,6 +102,10 @@ func (e *Reader) ContentAt(main, commit plumbing.Hash, path string) (string, err
 		if err != nil {
 			return "", err
 		}
+		return schemas.HashBytes(raw), nil
+	}
+	if raw, err := e.Store.ReadFile(commit, path); err == nil && isRecoveryFile(path, raw) {
+		// A recovery's content is its proposal file (see recover.go).
 		return schemas.HashBytes(raw), nil
 	}
 	entries, err := RulesChange(e.Store, main, commit, path)

@@ -70,8 +70,11 @@ func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) {
 		Proposal: p.Proposal, Subject: p.Subject, Decisions: p.Decisions, ChangedFiles: p.ChangedFiles(),
 		Grants: p.Grants,
 	}
-	if p.IsRules() {
+	switch {
+	case p.IsRules():
 		r.Entry.Kind, r.Entry.Rules = core.KindRules, p.Rules
+	case p.IsRecovery():
+		r.Entry.Kind, r.Entry.Quarantine = core.KindRecover, p.Quarantine
 	}
 	entry, next, out, err := core.Judge(s, r.Entry)
 	if err != nil {

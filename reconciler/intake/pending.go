@@ -58,6 +58,9 @@ type Pending struct {
 	// membership) that the entry records; Apply honours only those the
 	// rules map (github.role_teams).
 	Grants []core.RoleGrant
+	// Quarantine are the commits a recovery proposal quarantines, oldest
+	// first (empty for every other proposal).
+	Quarantine []string
 
 	// signedBy is how each proposal commit and each counted decision
 	// commit verified when read (at the reconciler's clock), by commit
@@ -321,6 +324,11 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		return p
 	}
 	p.Proposal = prop
+	if schemas.IsRecovery(prop) {
+		p = e.readRecovery(p, raw, touched)
+		p.dropContradictions()
+		return p
+	}
 	if rulesChange {
 		p = e.readRulesChange(p, rules, main, subject.Hash, raw, touched, forkPoints(walked.commits))
 		p.dropContradictions()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/replay"
 )
 
 // Applied is one WAL entry a reconcile wrote and published.
@@ -62,6 +63,11 @@ type Report struct {
 	// Err is why the run stopped early (nil: it ran to the end). Entries
 	// in Applied are published even then.
 	Err error
+	// Foreign, when not nil, says that main holds commits writ did not
+	// write after Head, its last verified entry: each commit with its
+	// author and subject. The run applied nothing but their recovery, and
+	// Err is Foreign (errors.Is(Err, replay.ErrForeign)).
+	Foreign *replay.ForeignError
 }
 
 // Note records a note.

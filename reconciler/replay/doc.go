@@ -6,6 +6,11 @@
 //   - It never writes. A Replayer reads the store; the first entry that
 //     does not verify stops the replay with a *TamperError (errors.Is
 //     ErrTampered), a checkpoint off main's history with ErrRewritten.
+//     After the genesis entry, a commit that does not verify is foreign:
+//     it and the commits after it are held apart until a recover entry
+//     quarantines them (quarantine.go); left at the head, they end the
+//     replay with a *ForeignError (errors.Is ErrForeign and ErrTampered)
+//     and the Result of the last verified entry.
 //   - Every entry is checked as if one by one, in log order: its signature
 //     is the reconciler identity's under the rules in force, its trailers
 //     decode, its proposal and decisions verify against their own signed

@@ -187,7 +187,11 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 			return Verified{}, s, p.tamper("%v", p.headErr)
 		}
 		trusted := p.tree.OK()
-		if err := r.checkTree(p, st.parentTree); err != nil {
+		check := func() error { return r.checkTree(p, st.parentTree) }
+		if rec.Entry.Kind == core.KindRecover {
+			check = func() error { return r.checkRecovery(p, st.q) }
+		}
+		if err := check(); err != nil {
 			return Verified{}, s, p.tamper("%v", err)
 		}
 		if trusted && !p.tree.OK() {
@@ -214,7 +218,11 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 	if rec.InstancePost != out.InstancePost {
 		return Verified{}, s, p.tamper("%s is %s, replay gives %s", wal.KeyInstancePost, rec.InstancePost, out.InstancePost)
 	}
-	return Verified{Commit: p.c.Hash, Author: p.c.Author(), Signer: p.signer, Record: rec, Outcome: out, Attested: p.attested}, next, nil
+	v := Verified{Commit: p.c.Hash, Author: p.c.Author(), Signer: p.signer, Record: rec, Outcome: out, Attested: p.attested}
+	if rec.Entry.Kind == core.KindRecover {
+		v.Quarantined = st.q.quarantined()
+	}
+	return v, next, nil
 }
 
 // proposal checks a merged proposal against its own signed commits: the

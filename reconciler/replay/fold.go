@@ -113,6 +113,8 @@ type stepState struct {
 	state      core.State
 	hash       string
 	parentTree plumbing.Hash
+	// q holds the foreign commits after the last entry folded (nil: none).
+	q *quarantine
 }
 
 // fold verifies and applies run.chain in order. Stateless checks run on
@@ -146,11 +148,20 @@ func (r *replayer) fold(run *foldRun) error {
 			return pl.first(err)
 		}
 	}
-	if err := pl.first(nil); err != nil {
+	if err := pl.first(st.foreign()); err != nil {
 		return err
 	}
 	r.progress(len(run.chain), len(run.chain))
 	return nil
+}
+
+// foreign is the *ForeignError of the foreign commits left at the fold's
+// position, or nil.
+func (st *stepState) foreign() error {
+	if st.q == nil {
+		return nil
+	}
+	return st.q.err()
 }
 
 // step checks one prepared entry against the fold's state, applies it and
@@ -162,16 +173,34 @@ func (r *replayer) step(run *foldRun, st *stepState, p *prepared, pl *pipeline) 
 			return err
 		}
 	}
+	ci := p.index - run.base
+	if st.q != nil && !isRecover(p) {
+		// After a foreign commit nothing applies until a recovery.
+		if ci == run.cpIndex {
+			return &TamperError{Commit: run.checkpoint, Index: p.index, Reason: "the checkpoint covers a commit after a foreign commit"}
+		}
+		st.q.commits = append(st.q.commits, foreignOf(p.c, ""))
+		return nil
+	}
 	restored, err := r.restoreFor(st.state, p, run.checkpoint)
 	if err != nil {
 		return err
 	}
 	st.state = restored
 	ent, next, err := r.apply(p, st)
-	if err != nil {
+	switch {
+	case err != nil && st.q != nil:
+		// A recover entry that does not verify is one more foreign commit.
+		st.q.commits = append(st.q.commits, foreignOf(p.c, err.Error()))
+		return nil
+	case err != nil:
+		if q := startQuarantine(p, err); q != nil && ci != run.cpIndex {
+			st.q = q
+			return nil
+		}
 		return err
 	}
-	ci := p.index - run.base
+	st.q = nil
 	if pl == nil || ci == run.cpIndex {
 		h := next.Hash()
 		if h != p.rec.StatePost {

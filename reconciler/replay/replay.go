@@ -50,6 +50,9 @@ type Verified struct {
 	// under refs/writ/rejected/) are not in the repository: the rejection
 	// rests on the reconciler's signature, as a GitHub review does.
 	Attested bool
+	// Quarantined are the foreign commits a recover entry quarantined,
+	// oldest first (recover entries only).
+	Quarantined []Foreign
 }
 
 // Result is the state at main's head and what was checked.
@@ -89,7 +92,12 @@ func (e *TamperError) Unwrap() error { return ErrTampered }
 // files are that commit's and hash to Writ-Content: see merged.go),
 // it must apply, and the state hashes it records must match the replayed
 // ones. The first failure, in log order, stops the
-// replay with a *TamperError (or an error wrapping ErrRewritten).
+// replay with a *TamperError (or an error wrapping ErrRewritten), except
+// a commit after the first entry that does not verify: it and the commits
+// after it are foreign (see quarantine.go) and stop applying until a
+// recover entry quarantines them; foreign commits left at the head end
+// the replay with a *ForeignError and the Result of the last verified
+// entry (its State and Head), the only error returned with a Result.
 //
 // The checks that do not depend on the state (reading commits and trees,
 // decoding trailers, every signature, the proposal file) run on all cores,
@@ -202,15 +210,27 @@ func (e *Replayer) replayWith(opts Options) (*Result, *replayer, error) {
 			return res, r, nil
 		}
 		if !run.fromGraph {
-			return nil, r, err
+			return partial(res, err), r, err
 		}
 		if err := r.recheckChain(&run, read, head, err, cp, hasCheckpoint); errors.Is(err, errRestart) {
 			opts.noGraph = true
 			return e.replayWith(opts)
 		} else if err != nil {
-			return nil, r, err
+			return partial(res, err), r, err
 		}
 	}
+}
+
+// partial returns what a replay that failed with err still verified: for
+// a *ForeignError, res with the state and head of the last verified entry;
+// otherwise nil.
+func partial(res *Result, err error) *Result {
+	var fe *ForeignError
+	if !errors.As(err, &fe) {
+		return nil
+	}
+	res.Head = fe.Verified
+	return res
 }
 
 // offChain reports that the chain the fold was given, taken in part from
@@ -321,6 +341,15 @@ type Checker struct {
 	// checkpoint is the checkpoint commit the states it is given were
 	// restored from (zero: none), named when one of its buckets fails.
 	checkpoint plumbing.Hash
+	// q are the foreign commits the next entry must recover (nil: none).
+	q *quarantine
+}
+
+// AfterForeign tells the checker that the next entry follows the foreign
+// commits fe names, on the state of fe's last verified entry: it verifies
+// only as their recovery (see quarantine.go).
+func (v *Checker) AfterForeign(fe *ForeignError) {
+	v.q = &quarantine{verified: fe.Verified, index: fe.Index, commits: slices.Clone(fe.Commits), first: fe.first}
 }
 
 // Checker returns a Checker for states restored from the checkpoint
@@ -336,7 +365,10 @@ func (v *Checker) Entry(s core.State, c *object.Commit, index int) (Verified, co
 		v.r = newReplayer(v.engine, v.engine.Store.PlainReader())
 	}
 	p := v.r.prepareView(gitstore.ViewOf(c), index, v.r.ringFor(s.Rules(), s.RulesHash()))
-	st := stepState{state: s, hash: s.Hash()}
+	st := stepState{state: s, hash: s.Hash(), q: v.q}
+	if v.q != nil && !isRecover(p) {
+		return Verified{}, s, p.tamper("follows %d foreign commit(s) but is not a recover entry", len(v.q.commits))
+	}
 	if len(c.ParentHashes) > 0 {
 		if pc, err := v.engine.Store.Commit(c.ParentHashes[0]); err == nil {
 			st.parentTree = pc.TreeHash
@@ -354,6 +386,7 @@ func (v *Checker) Entry(s core.State, c *object.Commit, index int) (Verified, co
 	if h := next.Hash(); h != p.rec.StatePost {
 		return Verified{}, s, p.tamper("%s is %s, replay gives %s", wal.KeyStatePost, p.rec.StatePost, h)
 	}
+	v.q = nil
 	return ent, next, nil
 }
 

@@ -27,6 +27,10 @@ var (
 	ErrTampered = errors.New("wal does not verify")
 	// ErrRewritten: the checkpoint is no longer on main's history.
 	ErrRewritten = errors.New("history rewritten")
+	// ErrForeign: main's first-parent history holds, after its last
+	// verified entry, commits that no recovery entry quarantines (see
+	// ForeignError).
+	ErrForeign = errors.New("main holds commits writ did not write")
 )
 
 func (e *Replayer) setVerified(cp gitstore.Checkpoint) {

@@ -38,6 +38,9 @@ const (
 	KeyInstancePost = "Writ-Instance-Post"
 	KeyStatePre     = "Writ-State-Pre"
 	KeyStatePost    = "Writ-State-Post"
+	// KeyQuarantine names one commit a recover entry quarantines (full
+	// hash), once per commit, oldest first; no other entry carries it.
+	KeyQuarantine = "Writ-Quarantine"
 )
 
 // proposalLine prefixes the body line holding the proposal JSON.
@@ -80,7 +83,7 @@ func Encode(r Record) (string, error) {
 	switch e.Kind {
 	case core.KindGenesis:
 		subject = fmt.Sprintf("writ: %s %s", e.Kind, short(r.RulesHash))
-	case core.KindTransition, core.KindReject, core.KindRules:
+	case core.KindTransition, core.KindReject, core.KindRules, core.KindRecover:
 		p := e.Proposal
 		if p == nil {
 			return "", fmt.Errorf("encode %s entry: no proposal", e.Kind)
@@ -90,6 +93,8 @@ func Encode(r Record) (string, error) {
 			subject = fmt.Sprintf("writ: reject %s %s", p.Transition, p.Instance)
 		case core.KindRules:
 			subject = fmt.Sprintf("writ: rules %s", short(r.RulesHash))
+		case core.KindRecover:
+			subject = fmt.Sprintf("writ: recover, quarantine %d commit(s)", len(e.Quarantine))
 		default:
 			subject = fmt.Sprintf("writ: %s %s", p.Transition, p.Instance)
 		}
@@ -121,6 +126,12 @@ func Encode(r Record) (string, error) {
 	}
 	if e.Subject.Content != "" {
 		add(KeyContent, e.Subject.Content)
+	}
+	if err := checkQuarantine(e.Kind, e.Quarantine); err != nil {
+		return "", fmt.Errorf("encode: %w", err)
+	}
+	for _, h := range e.Quarantine {
+		add(KeyQuarantine, h)
 	}
 	for _, d := range e.Decisions {
 		add(KeyApproval, formatDecision(d, r.Roles[d.Identity]))
@@ -286,6 +297,8 @@ func Decode(msg string) (Record, error) {
 				return Record{}, err
 			}
 			r.Entry.CoAuthors = append(r.Entry.CoAuthors, t.Value)
+		case KeyQuarantine:
+			r.Entry.Quarantine = append(r.Entry.Quarantine, t.Value)
 		case KeyGuard:
 			name, rest, spaced := strings.Cut(t.Value, " ")
 			verdict, detail, hasDetail := strings.Cut(rest, " ")
@@ -352,9 +365,12 @@ func Decode(msg string) (Record, error) {
 			return Record{}, fmt.Errorf("wal message: %s entry without %s", kind, KeyRules)
 		}
 	}
+	if err := checkQuarantine(r.Entry.Kind, r.Entry.Quarantine); err != nil {
+		return Record{}, err
+	}
 	switch r.Entry.Kind {
 	case core.KindGenesis:
-	case core.KindTransition, core.KindReject, core.KindRules:
+	case core.KindTransition, core.KindReject, core.KindRules, core.KindRecover:
 		p, err := decodeProposal(body)
 		if err != nil {
 			return Record{}, err

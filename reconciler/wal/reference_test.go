@@ -44,6 +44,8 @@ func referenceDecode(msg string) (Record, error) {
 				return Record{}, err
 			}
 			r.Entry.CoAuthors = append(r.Entry.CoAuthors, t.Value)
+		case KeyQuarantine:
+			r.Entry.Quarantine = append(r.Entry.Quarantine, t.Value)
 		case KeyGuard:
 			parts := strings.SplitN(t.Value, " ", 3)
 			if len(parts) < 2 || (parts[1] != "pass" && parts[1] != "fail") {
@@ -111,9 +113,12 @@ func referenceDecode(msg string) (Record, error) {
 			return Record{}, fmt.Errorf("wal message: %s entry without %s", kind, KeyRules)
 		}
 	}
+	if err := checkQuarantine(r.Entry.Kind, r.Entry.Quarantine); err != nil {
+		return Record{}, err
+	}
 	switch r.Entry.Kind {
 	case core.KindGenesis:
-	case core.KindTransition, core.KindReject, core.KindRules:
+	case core.KindTransition, core.KindReject, core.KindRules, core.KindRecover:
 		p, err := referenceDecodeProposal(body)
 		if err != nil {
 			return Record{}, err
@@ -205,6 +210,7 @@ func decodeSeeds(t testing.TB) []string {
 		}
 		seeds = append(seeds, msg)
 	}
+	seeds = append(seeds, recoverSeeds(t)...)
 	// Proposal lines with every kind of value and escape, and lines that
 	// are valid JSON but not canonical.
 	tricky := sampleRecord()

@@ -40,6 +40,7 @@ Afterwards the gate's verdict is printed.`,
 			if err != nil {
 				return &exitError{code: ExitRefused, err: fmt.Errorf("load state: %w", err)}
 			}
+			a.noteForeign(l)
 			commit, err := e.ApproveWith(l, req)
 			if err != nil {
 				return &exitError{code: ExitRefused, err: err}

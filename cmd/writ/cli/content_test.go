@@ -88,7 +88,9 @@ func TestVerifyRefusesRulesNobodyApproved(t *testing.T) {
 	forged := forgeRulesEntry(t, repo, "rules/relax", map[string][]byte{"writ.yaml": []byte(granted)})
 
 	r := runWrit("--repo", repo, "verify")
-	if r.code != ExitFailure || !strings.Contains(r.out, "FAILED") {
+	// The forged entry is the last commit: a foreign commit after the
+	// last verified entry (exit ExitForeign).
+	if r.code != ExitForeign || !strings.Contains(r.out, "FAILED") {
 		t.Fatalf("verify of a forged rules entry: %s", r)
 	}
 	for _, want := range []string{forged.String(), "writ.yaml", "approved"} {

@@ -37,6 +37,7 @@ applied), 1 error.`,
 			if err != nil {
 				return err
 			}
+			a.noteForeign(l)
 			return a.printGate(e, l, args[0], true, asJSON)
 		},
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,7 +30,8 @@ the same as a JSON array.`,
 				return err
 			}
 			res, err := e.Replay(reconciler.ReplayOptions{Collect: true})
-			if err != nil {
+			foreign := errors.Is(err, reconciler.ErrForeign) && res != nil
+			if err != nil && !foreign {
 				return err
 			}
 			a.refreshAllowedSigners(e, res.State)
@@ -40,10 +42,17 @@ the same as a JSON array.`,
 			if asJSON {
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(entries)
+				if jerr := enc.Encode(entries); jerr != nil {
+					return jerr
+				}
+				return err // nil, or the foreign commits after the trail
 			}
 			for _, en := range entries {
 				printAudit(a, en)
+			}
+			if foreign {
+				// The trail up to the last verified entry, then why it stops.
+				return err
 			}
 			return nil
 		},
@@ -74,6 +83,16 @@ type auditEntry struct {
 	StatePre     string             `json:"state_pre"`
 	StatePost    string             `json:"state_post"`
 	RulesHash    string             `json:"rules,omitempty"`
+	// Quarantined are the foreign commits a recover entry quarantined.
+	Quarantined []auditForeign `json:"quarantined,omitempty"`
+}
+
+// auditForeign is a commit a recover entry quarantined.
+type auditForeign struct {
+	Commit  string `json:"commit"`
+	Author  string `json:"author"`
+	Subject string `json:"subject"`
+	Parents int    `json:"parents"`
 }
 
 type auditDecision struct {
@@ -95,6 +114,9 @@ func toAudit(v reconciler.Verified) auditEntry {
 	}
 	if p := r.Entry.Proposal; p != nil {
 		en.Instance, en.Transition = p.Instance, p.Transition
+	}
+	for _, f := range v.Quarantined {
+		en.Quarantined = append(en.Quarantined, auditForeign{Commit: f.Commit.String(), Author: f.Author, Subject: f.Subject, Parents: f.Parents})
 	}
 	for _, d := range r.Entry.Decisions {
 		en.Decisions = append(en.Decisions, auditDecision{Identity: d.Identity, Verdict: d.Verdict, Role: r.Roles[d.Identity],
@@ -127,6 +149,9 @@ func printAudit(a *app, en auditEntry) {
 	}
 	if en.Override != "" {
 		fmt.Fprintf(a.out, "  OVERRIDE (break-glass) by %s\n", en.Override)
+	}
+	for _, f := range en.Quarantined {
+		fmt.Fprintf(a.out, "  QUARANTINED %s by %s %q (not written by writ; its changes are not in the state)\n", f.Commit, f.Author, f.Subject)
 	}
 	for _, g := range en.Guards {
 		mark := "pass"

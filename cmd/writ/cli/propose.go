@@ -22,6 +22,9 @@ func (a *app) proposeCommand() *cobra.Command {
 		file   string
 		mat    string
 		rules  bool
+		// recovery from foreign commits
+		recovery   bool
+		quarantine []string
 	)
 	cmd := &cobra.Command{
 		Use:   "propose --as IDENTITY --instance ID --transition NAME [flags]",
@@ -44,9 +47,20 @@ regular, non-executable files: a symlink there is refused, never followed),
 and the differences go on a branch proposals/rules/<name> with
 proposals/rules/<name>.yaml (base_state: the rules hash in force). The change
 is judged by the governance policy of the rules in force before it, so
-nobody can grant themselves rights in the same change.`,
+nobody can grant themselves rights in the same change.
+
+With --recover, propose the recovery of commits on main that writ did not
+write (reconcile exits 4 naming them): proposals/rules/<name>.yaml with
+transition recover and the foreign commits as inputs.quarantine, on a
+branch forked from the last verified entry. Once the governance policy is
+satisfied, reconcile writes a recover entry on top of the foreign commits
+(a fast-forward, no force-push) that restores the last verified tree and
+names every quarantined commit; the log then resumes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if recovery {
+				return a.proposeRecover(req.As, req.Name, req.Proposal.Justification, quarantine)
+			}
 			if rules {
 				return a.proposeRules(req.As, req.Name, req.Proposal.Justification)
 			}
@@ -94,6 +108,7 @@ nobody can grant themselves rights in the same change.`,
 				}
 				return fmt.Errorf("load state: %w", err)
 			}
+			a.noteForeign(l)
 			if req.Proposal.Workflow == "" {
 				wf, err := a.defaultWorkflow(e, l, req.Proposal.Instance)
 				if err != nil {
@@ -127,6 +142,8 @@ nobody can grant themselves rights in the same change.`,
 	f.StringVar(&req.Name, "name", "", "proposal name (default <transition>-<key>)")
 	f.StringVar(&file, "file", "", "read the proposal from a YAML file")
 	f.BoolVar(&rules, "rules", false, "propose the working tree's changes to governed files: the rules (writ.yaml, workflows/, policies/, trust/) and ordinary files outside proposals/")
+	f.BoolVar(&recovery, "recover", false, "propose the recovery of the commits on main that writ did not write (judged by the governance policy)")
+	f.StringSliceVar(&quarantine, "quarantine", nil, "with --recover: the full hashes of the foreign commits, oldest first (default: every one found)")
 	return cmd
 }
 

@@ -58,6 +58,14 @@ on $GITHUB_SERVER_URL's host (github.com). Tokens never appear in output.
 A shallow clone (checkout's default fetch-depth: 1) is deepened by the
 first fetch.
 
+A commit on main that writ did not write (a direct push, a merge button)
+is refused: reconcile applies nothing but its recovery and exits 4, naming
+each such commit, its author and subject (with --github, also in a failing
+check run on main's head). To resume, propose the recovery (writ propose
+--recover) and have the governance policy approve it: reconcile then writes
+a recover entry on top of those commits (a fast-forward) that restores the
+last verified tree.
+
 With --github (in GitHub Actions; needs --remote) proposals arrive as pull
 requests and approvals as reviews: reconcile reads the event
 ($GITHUB_EVENT_NAME, $GITHUB_EVENT_PATH), judges the event's pull request

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -24,9 +25,13 @@ Writ-State-Pre and Writ-State-Post. It also checks that the checkpoint is on
 main's history and agrees with the replayed state. The last line is
 "state sha256:<hex>"; a clone replays to the identical hash.
 
-A commit the reconciler did not write, an edited trailer, a rewritten
-history or a signature that does not verify exits 1 naming the commit and
-the reason. Progress is shown on a terminal (not in CI or with --quiet).`,
+A commit the reconciler did not write (a direct push, a merge button),
+an edited trailer or a signature that does not verify after the last
+verified entry exits 4 naming each such commit, its author and the
+reason, after printing the last verified state; a recover entry that
+quarantines them makes the history verify again (see propose --recover).
+A rewritten history or a damaged genesis exits 1 naming the commit and the
+reason. Progress is shown on a terminal (not in CI or with --quiet).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
@@ -41,6 +46,13 @@ the reason. Progress is shown on a terminal (not in CI or with --quiet).`,
 				defer func() { _ = bar.Finish() }()
 			}
 			res, err := e.Replay(reconciler.ReplayOptions{FromCheckpoint: fromCheckpoint})
+			if errors.Is(err, reconciler.ErrForeign) && res != nil {
+				// The quarantine, not a generic tamper: what verified, then
+				// the foreign commits (exit ExitForeign).
+				fmt.Fprintf(a.out, "verified %d entries on main up to %s, the last verified entry, whose state is %s\n",
+					res.Replayed, short(res.Head.String()), res.State.Hash())
+				return err
+			}
 			if err != nil {
 				return err
 			}

@@ -28,6 +28,10 @@ const (
 	ExitFailure = 1 // an error, an invalid repo, a WAL that does not verify
 	ExitWaiting = 2 // gate: a human still has to decide
 	ExitRefused = 3 // gate: refused, rejected, stale or duplicate
+	// ExitForeign: main holds commits writ did not write after its last
+	// verified entry (reconcile applies nothing but their recovery; replay
+	// and log name them). See the README's "Recovery from a foreign commit".
+	ExitForeign = 4
 )
 
 // exitError carries a specific exit code out of a command.
@@ -72,6 +76,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ee.code
 	}
 	fmt.Fprintln(stderr, "writ:", err)
+	if errors.Is(err, reconciler.ErrForeign) {
+		return ExitForeign
+	}
 	return ExitFailure
 }
 
@@ -139,9 +146,14 @@ func (a *app) engine() (*reconciler.Engine, error) {
 	return e, nil
 }
 
-// state loads the verified state at main (checkpoint plus newer entries).
+// state is the verified state at main: with foreign commits after the
+// last verified entry, that entry's state, and a warning naming them.
 func (a *app) state(e *reconciler.Engine) (*reconciler.ReplayResult, error) {
 	res, err := e.Replay(reconciler.ReplayOptions{FromCheckpoint: true})
+	if errors.Is(err, reconciler.ErrForeign) && res != nil {
+		a.warnForeign(err)
+		err = nil
+	}
 	if err == nil {
 		a.refreshAllowedSigners(e, res.State)
 	}

@@ -18,6 +18,9 @@ func TestTamperDetection(t *testing.T) {
 		// none).
 		tamper func(t *testing.T, g *gitEnv, repo string) string
 		why    *regexp.Regexp
+		// foreign: the damage is a commit after the last verified entry,
+		// which is quarantined (ExitForeign) rather than a broken log.
+		foreign bool
 	}{
 		{
 			name: "foreign commit on main",
@@ -27,7 +30,8 @@ func TestTamperDetection(t *testing.T) {
 				g.run(repo, args...)
 				return strings.TrimSpace(g.run(repo, "rev-parse", "main"))
 			},
-			why: regexp.MustCompile(`not a WAL entry written by the reconciler`),
+			why:     regexp.MustCompile(`not a WAL entry written by the reconciler`),
+			foreign: true,
 		},
 		{
 			name: "entry forged by alice",
@@ -42,7 +46,8 @@ func TestTamperDetection(t *testing.T) {
 				g.run(repo, "update-ref", "-d", "refs/writ/checkpoint")
 				return forged
 			},
-			why: regexp.MustCompile(`signed by alice, not by the reconciler`),
+			why:     regexp.MustCompile(`signed by alice, not by the reconciler`),
+			foreign: true,
 		},
 		{
 			name: "history rewritten",
@@ -71,7 +76,8 @@ func TestTamperDetection(t *testing.T) {
 				g.run(repo, "update-ref", "-d", "refs/writ/checkpoint")
 				return c
 			},
-			why: regexp.MustCompile(`signature`),
+			why:     regexp.MustCompile(`signature`),
+			foreign: true,
 		},
 		{
 			name: "checkpoint deleted only (control: still verifies)",
@@ -97,8 +103,12 @@ func TestTamperDetection(t *testing.T) {
 				}
 				return
 			}
-			if r.code != ExitFailure {
-				t.Fatalf("replay of a tampered repo: want exit 1, got %s", r)
+			wantCode := ExitFailure
+			if tt.foreign {
+				wantCode = ExitForeign
+			}
+			if r.code != wantCode {
+				t.Fatalf("replay of a tampered repo: want exit %d, got %s", wantCode, r)
 			}
 			if commit != "" && !strings.Contains(r.err, commit) {
 				t.Errorf("replay error does not name commit %s: %q", commit, r.err)
@@ -106,8 +116,22 @@ func TestTamperDetection(t *testing.T) {
 			if !tt.why.MatchString(r.err) {
 				t.Errorf("replay error does not say why (%s): %q", tt.why, r.err)
 			}
-			if strings.Contains(r.out, "state sha256:") {
+			if !tt.foreign && strings.Contains(r.out, "state sha256:") {
 				t.Errorf("a failed replay printed a state: %q", r.out)
+			}
+			if tt.foreign {
+				// Quarantined: reconcile applies nothing and exits
+				// ExitForeign; state serves the last verified state.
+				if r := runWrit("--repo", repo, "reconcile"); r.code != ExitForeign || !tt.why.MatchString(r.err) || !strings.Contains(r.err, commit) {
+					t.Errorf("reconcile: want exit %d naming %s and matching %s, got %s", ExitForeign, commit, tt.why, r)
+				}
+				if r := runWrit("--repo", repo, "state"); r.code != ExitOK || !tt.why.MatchString(r.err) || !strings.Contains(r.out, "state sha256:") {
+					t.Errorf("state: want the last verified state and a warning matching %s, got %s", tt.why, r)
+				}
+				if got := strings.TrimSpace(g.run(repo, "rev-parse", "main")); got != head {
+					t.Errorf("main moved from %s to %s", head, got)
+				}
+				return
 			}
 
 			// Nothing builds on a log that does not verify.

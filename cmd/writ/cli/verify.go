@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -64,7 +65,11 @@ the commit and the reason.`,
 			}})
 			if err != nil {
 				fmt.Fprintf(a.out, "FAILED: %v\n", err)
-				return &exitError{code: ExitFailure, err: err}
+				code := ExitFailure
+				if errors.Is(err, reconciler.ErrForeign) {
+					code = ExitForeign
+				}
+				return &exitError{code: code, err: err}
 			}
 			if !found {
 				return fmt.Errorf("--since %s: %s is not an entry on main's first-parent history", since, short(after.String()))

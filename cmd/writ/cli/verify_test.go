@@ -33,7 +33,7 @@ func TestVerify(t *testing.T) {
 	g.run(dir, "commit", "-q", "--allow-empty", "-m", "sneaky")
 	bad := strings.TrimSpace(g.run(dir, "rev-parse", "main"))
 	r = runWrit("--repo", dir, "verify")
-	if r.code != ExitFailure || !strings.Contains(r.out, "FAILED") || !strings.Contains(r.err, bad) {
+	if r.code != ExitForeign || !strings.Contains(r.out, "FAILED") || !strings.Contains(r.err, bad) {
 		t.Fatalf("verify with a foreign commit: %s", r)
 	}
 }
