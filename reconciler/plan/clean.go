@@ -18,6 +18,7 @@ func Clean(s string) string { return clean(s, false) }
 func cleanKeepTabs(s string) string { return clean(s, true) }
 
 func clean(s string, keepTabs bool) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	safe := true
 	for _, r := range s {
 		if unsafeRune(r, keepTabs) {

@@ -109,6 +109,9 @@ func (v View) details(b *strings.Builder) {
 			what = "governance policy"
 		}
 		fmt.Fprintf(b, "  judged by: %s %s, version %s, of the rules in force %s\n", what, Clean(j.Policy), j.Version, j.Rules)
+		if j.Description != "" {
+			fmt.Fprintf(b, "    %s\n", Clean(j.Description))
+		}
 	}
 	switch {
 	case len(v.Needs) > 0:
