@@ -14,8 +14,9 @@ import (
 // Invalid UTF-8 bytes become U+FFFD. It is pure.
 func Clean(s string) string { return clean(s, false) }
 
-// cleanKeepTabs is Clean that keeps tabs (diff lines of source files).
-func cleanKeepTabs(s string) string { return clean(s, true) }
+// CleanKeepTabs is Clean that keeps tabs (a line of a source file or of
+// a diff).
+func CleanKeepTabs(s string) string { return clean(s, true) }
 
 func clean(s string, keepTabs bool) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")

@@ -31,7 +31,7 @@ func TestClean(t *testing.T) {
 			}
 		})
 	}
-	if got := cleanKeepTabs("a\tb\x1b"); got != `a`+"\t"+`b\x1b` {
+	if got := CleanKeepTabs("a\tb\x1b"); got != `a`+"\t"+`b\x1b` {
 		t.Errorf("cleanKeepTabs: %q", got)
 	}
 	if got := cleanLines("one\r\ntwo\rthree\u2028four\n"); strings.Join(got, "|") != "one|two|three|four" {

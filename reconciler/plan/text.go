@@ -149,7 +149,7 @@ func writeFile(b *strings.Builder, f FileDiff) {
 	}
 	for _, l := range strings.Split(strings.TrimRight(f.Diff, "\n"), "\n") {
 		if l != "" {
-			fmt.Fprintf(b, "      %s\n", cleanKeepTabs(l))
+			fmt.Fprintf(b, "      %s\n", CleanKeepTabs(l))
 		}
 	}
 	if f.Truncated {
