@@ -44,7 +44,8 @@ type ProposalReport struct {
 	NotifyNote string
 	// Chart is the workflow's statechart in Mermaid (stateDiagram-v2) with
 	// the current and next state highlighted; empty for none.
-	Chart string // Justification, Evidence ("name: uri (digest)") and Inputs ("name =
+	Chart string
+	// Justification, Evidence ("name: uri (digest)") and Inputs ("name =
 	// canonical JSON value") are the proposal's own words, unescaped.
 	Justification string
 	Evidence      []string
