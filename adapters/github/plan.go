@@ -58,14 +58,7 @@ func withPlan(rep ProposalReport, p PullResult, rules *schemas.Bundle, rulesHash
 		return rep
 	}
 	if wf, ok := rules.Workflow(plan.Workflow); ok {
-		h := chart.Highlight{}
-		if plan.Before != nil {
-			h.Current, h.CurrentRegions = plan.Before.State, plan.Before.Regions
-		}
-		if plan.After != nil && g.Entry.Kind != core.KindReject {
-			h.Next, h.NextRegions = plan.After.State, plan.After.Regions
-		}
-		rep.Chart = chart.Mermaid(wf, h)
+		rep.Chart = chart.Mermaid(wf, writplan.HighlightOf(plan, g.Entry.Kind != core.KindReject))
 	}
 	return rep
 }
