@@ -246,18 +246,19 @@ func (s *svgChart) arrows(b *strings.Builder) {
 		k := seen[[2]string{e.from, e.to}]
 		seen[[2]string{e.from, e.to}] = k + 1
 		to := s.boxes[e.to]
-		var path string
+		var path, anchor string
 		var lx, ly int
 		if e.from == "" {
 			x := to.cx() + k*12
 			fmt.Fprintf(b, `<circle cx="%d" cy="%d" r="6" fill="#24292f"/>`+"\n", x, to.y-28)
 			path = fmt.Sprintf("M%d,%d L%d,%d", x, to.y-22, x, to.y)
-			lx, ly = x+6, to.y-10
+			lx, ly, anchor = x+6, to.y-10, "start"
 		} else {
-			path, lx, ly = route(s.boxes[e.from], to, k)
+			path, lx, ly, anchor = route(s.boxes[e.from], to, k)
 		}
 		fmt.Fprintf(b, `<path class="transition" d="%s" fill="none" stroke="#57606a" stroke-width="1.2" marker-end="url(#arrow)"/>`+"\n", path)
-		fmt.Fprintf(&labels, `<text class="transition-label" x="%d" y="%d" font-size="10" fill="#24292f">%s</text>`+"\n", lx, ly, xmlEscape(e.label))
+		fmt.Fprintf(&labels, `<text class="transition-label" x="%d" y="%d" text-anchor="%s" font-size="10" fill="#24292f" stroke="#ffffff" stroke-width="3" paint-order="stroke">%s</text>`+"\n",
+			lx, ly, anchor, xmlEscape(e.label))
 	}
 	for _, r := range s.regions {
 		in := s.boxes[r.initial]
@@ -268,12 +269,14 @@ func (s *svgChart) arrows(b *strings.Builder) {
 }
 
 // route is the path of the k-th arrow from a to b, and where its label
-// goes: straight down to a later row, else a curve on the right.
-func route(a, b box, k int) (string, int, int) {
+// goes and how it is anchored: straight down to a later row, labelled
+// two thirds of the way (arrows that fan out from one state keep their
+// labels apart), else a curve on the right, labelled at its bulge.
+func route(a, b box, k int) (string, int, int, string) {
 	off := k * 12
 	if b.y >= a.y+a.h {
 		x1, y1, x2, y2 := a.cx()+off, a.y+a.h, b.cx()+off, b.y
-		return fmt.Sprintf("M%d,%d L%d,%d", x1, y1, x2, y2), (x1+x2)/2 + 4, (y1+y2)/2 + 4
+		return fmt.Sprintf("M%d,%d L%d,%d", x1, y1, x2, y2), x1 + 2*(x2-x1)/3, y1 + 2*(y2-y1)/3 + 4, "middle"
 	}
 	x1, y1 := a.x+a.w, a.y+a.h/3
 	x2, y2 := b.x+b.w, b.y+b.h/2
@@ -281,7 +284,7 @@ func route(a, b box, k int) (string, int, int) {
 		y2 = a.y + 2*a.h/3
 	}
 	cx := max(x1, x2) + 40 + 2*off
-	return fmt.Sprintf("M%d,%d C%d,%d %d,%d %d,%d", x1, y1, cx, y1, cx, y2, x2, y2), (6*cx+x1+x2)/8 + 4, (y1+y2)/2 + 4
+	return fmt.Sprintf("M%d,%d C%d,%d %d,%d %d,%d", x1, y1, cx, y1, cx, y2, x2, y2), (6*cx+x1+x2)/8 + 4, (y1+y2)/2 + 4, "start"
 }
 
 // xmlEscape escapes s for XML text and attribute values.
