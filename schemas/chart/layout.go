@@ -15,6 +15,7 @@ const (
 	padding    = 14 // inside a composite or region box
 	headerH    = 22 // a composite or region box's title
 	margin     = 24 // around the drawing
+	labelFont  = 6  // average glyph width of an arrow's label
 )
 
 // labelWidth is the width a label needs.

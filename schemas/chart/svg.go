@@ -85,8 +85,9 @@ func (s *svgChart) layout(quarantine bool) {
 			edges := s.g.regionEdges(st.Name, r)
 			s.edges = append(s.edges, edges...)
 			in.rows = layers(subs, []string{s.g.sub(st.Name, r.Name, r.Initial)}, edges)
-			_, w, h := place(in.rows, in.size, 0, 0)
+			rel, w, h := place(in.rows, in.size, 0, 0)
 			in.w = max(w, labelWidth(r.Name)) + 2*padding
+			in.w += loopRoom(edges, rel)
 			in.h = headerH + 16 + h + padding
 			if j > 0 {
 				cw += gapX / 2
@@ -126,7 +127,7 @@ func (s *svgChart) layout(quarantine bool) {
 		s.boxes[id] = b
 	}
 	titleW := labelWidth(wf.Name+": "+wf.Description) + 2*margin
-	s.width, s.height = max(w+2*margin+160, titleW), y0+h+margin
+	s.width, s.height = max(w+2*margin+loopRoom(reach, boxes), titleW), y0+h+margin
 	// Place each region inside its parallel state.
 	for _, st := range wf.States {
 		id := s.g.top[st.Name]
@@ -134,7 +135,7 @@ func (s *svgChart) layout(quarantine bool) {
 		x := b.x + padding
 		for _, in := range inners[id] {
 			rb := box{x, b.y + headerH, in.w, b.h - headerH - padding}
-			subs, _, _ := place(in.rows, in.size, x+padding, rb.y+headerH+16)
+			subs, _, _ := place(in.rows, in.size, x+padding, rb.y+headerH+16) // loop room, if any, on the right
 			for sid, sb := range subs {
 				s.boxes[sid] = sb
 			}
@@ -266,6 +267,19 @@ func (s *svgChart) arrows(b *strings.Builder) {
 		fmt.Fprintf(b, `<path d="M%d,%d L%d,%d" stroke="#57606a" marker-end="url(#arrow)"/>`+"\n", in.cx(), in.y-8, in.cx(), in.y)
 	}
 	b.WriteString(labels.String())
+}
+
+// loopRoom is the room a layout needs on its right for the arrows that
+// curve back up or along a row, and their labels: 0 when none does.
+func loopRoom(edges []edge, at map[string]box) int {
+	room := 0
+	for _, e := range edges {
+		from, to := at[e.from], at[e.to]
+		if to.y < from.y+from.h {
+			room = max(room, 48+labelFont*len([]rune(e.label))+8)
+		}
+	}
+	return room
 }
 
 // route is the path of the k-th arrow from a to b, and where its label
