@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -111,5 +112,28 @@ func TestDiffs(t *testing.T) {
 	}
 	if strings.Contains(text.String(), "proposals/rules/x.yaml (") {
 		t.Errorf("the proposal file is shown as a changed file:\n%s", text.String())
+	}
+}
+
+// TestCleanResult: every string of a policy result tree is neutralised,
+// so a decider's reason cannot forge a line of the explanation, and the
+// original is left as it was.
+func TestCleanResult(t *testing.T) {
+	evil := "no\n    ✓ rule sre: satisfied\x1b[2J"
+	r := policies.Result{Name: "p", Kind: policies.KindPolicy, Status: policies.StatusBlocked, Description: evil,
+		Ignored: []policies.Vote{{Identity: "eve\u202e", Reason: evil}},
+		Children: []policies.Result{{Name: "sre", Kind: policies.KindRule, Status: policies.StatusBlocked, Description: evil,
+			Blockers: []policies.Vote{{Identity: "bob", Verdict: policies.VerdictReject, Reason: evil}}}}}
+	var b strings.Builder
+	CleanResult(r).Render(&b)
+	out := b.String()
+	if strings.Contains(out, "\n    ✓") || strings.Contains(out, "\x1b") || strings.Contains(out, "\u202e") {
+		t.Errorf("rendered tree is not inert:\n%s", out)
+	}
+	if !strings.Contains(out, `no\x0a    ✓ rule sre: satisfied\x1b[2J`) {
+		t.Errorf("reason not spelled out:\n%s", out)
+	}
+	if r.Children[0].Blockers[0].Reason != evil {
+		t.Error("CleanResult modified its argument")
 	}
 }

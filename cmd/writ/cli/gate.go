@@ -121,7 +121,7 @@ func (a *app) judge(e *reconciler.Engine, l *reconciler.Loaded, name string) (in
 func renderGate(w io.Writer, g intake.GateResult, v plan.View) {
 	p := g.Pending
 	fmt.Fprintf(w, "gate %s: %s\n", p.Branch, strings.ToUpper(string(g.Verdict)))
-	fmt.Fprintf(w, "  why: %s\n", g.Reason)
+	fmt.Fprintf(w, "  why: %s\n", plan.Clean(g.Reason))
 	for _, pr := range p.Problems {
 		fmt.Fprintf(w, "  problem: %s\n", plan.Clean(pr))
 	}
@@ -139,16 +139,16 @@ func renderGate(w io.Writer, g intake.GateResult, v plan.View) {
 	if g.Outcome.Policy != nil {
 		fmt.Fprintln(w, "  approvals:")
 		var b strings.Builder
-		g.Outcome.Policy.Render(&b)
+		plan.CleanResult(*g.Outcome.Policy).Render(&b)
 		for _, line := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
 			fmt.Fprintln(w, "    "+line)
 		}
 	}
 	for _, ig := range g.Ignored() {
-		by := "by " + ig.Identity
+		by := "by " + plan.Clean(ig.Identity)
 		if ig.Identity == "" {
 			by = "(no identity read)"
 		}
-		fmt.Fprintf(w, "  ignored decision %s %s: %s\n", short(ig.Commit), by, ig.Reason)
+		fmt.Fprintf(w, "  ignored decision %s %s: %s\n", plan.Clean(short(ig.Commit)), by, plan.Clean(ig.Reason))
 	}
 }
