@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 )
 
@@ -117,6 +118,10 @@ func (v View) details(b *strings.Builder) {
 	case len(v.Needs) > 0:
 		b.WriteString("  still needed:\n")
 		for _, n := range v.Needs {
+			if n.Status == policies.StatusBlocked {
+				fmt.Fprintf(b, "    - rule %s (blocked): %s\n", Clean(n.Rule), Clean(n.Description))
+				continue
+			}
 			fmt.Fprintf(b, "    - rule %s (%s, %d more): %s\n", Clean(n.Rule), n.Status, n.Needed, Clean(n.Description))
 		}
 	case v.Judge != nil && (v.Verdict == "ready" || v.Verdict == "rejected"):
