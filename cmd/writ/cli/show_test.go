@@ -131,6 +131,13 @@ func TestShowTransition(t *testing.T) {
 	if gv.Verdict != "waiting" || gv.Plan.Justification != hostile || gv.Plan.Judge.Version != v.Judge.Version {
 		t.Errorf("gate --json plan: %+v", gv)
 	}
+
+	// Once an eligible approver rejects it, the instance does not move,
+	// and the rule says it is blocked.
+	writWant(t, ExitOK, "--repo", repo, "approve", "web-1/ship", "--as", "bob", "--reject", "--justification", "not today")
+	r = writWant(t, ExitOK, "--repo", repo, "show", "web-1/ship")
+	wantAll(t, "show of a rejected proposal", r.out, "proposal proposals/web-1/ship: REJECTED",
+		"state: none: rejected, web-1 stays in approved", "after:  approved", "- rule sre-pair (blocked): rejected by bob (sre)")
 }
 
 // policyVersion is the version writ shows for a policy: the hash of its
