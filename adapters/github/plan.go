@@ -9,16 +9,29 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
+	writplan "github.com/writ-dev/writ/reconciler/plan"
 	"github.com/writ-dev/writ/schemas"
 	"github.com/writ-dev/writ/schemas/chart"
 )
 
 // withPlan fills the plan comment's part of a pull request's report from
 // what the loop computed (the gate's Plan, guards and policy result) and
-// the workflow in rules: the instance before and after, the approvals
-// still needed, the notifications, and the statechart. It judges nothing.
-func withPlan(rep ProposalReport, p PullResult, rules *schemas.Bundle) ProposalReport {
+// the workflow in rules (the rules in force, whose hash is rulesHash):
+// the proposal's justification, evidence and inputs, the judging policy,
+// for a rules change the diff of every changed file against old (their
+// bytes on main, intake.MainFiles), the instance before and after, the
+// approvals still needed, the notifications, and the statechart. It
+// judges nothing.
+func withPlan(rep ProposalReport, p PullResult, rules *schemas.Bundle, rulesHash string, old map[string][]byte) ProposalReport {
 	g := p.Gate
+	v := writplan.Build(writplan.Input{Gate: g, Rules: rules, RulesHash: rulesHash, Old: old})
+	if p.Applied || g.Verdict == intake.VerdictMerged {
+		// main already holds it: the rules in force and main's files are
+		// its own, so neither a judge nor a diff against them would say
+		// what was decided.
+		v.Judge, v.Files = nil, nil
+	}
+	rep = withWhy(rep, v)
 	plan := g.Plan
 	if plan == nil {
 		return rep
@@ -45,14 +58,7 @@ func withPlan(rep ProposalReport, p PullResult, rules *schemas.Bundle) ProposalR
 		return rep
 	}
 	if wf, ok := rules.Workflow(plan.Workflow); ok {
-		h := chart.Highlight{}
-		if plan.Before != nil {
-			h.Current, h.CurrentRegions = plan.Before.State, plan.Before.Regions
-		}
-		if plan.After != nil && g.Entry.Kind != core.KindReject {
-			h.Next, h.NextRegions = plan.After.State, plan.After.Regions
-		}
-		rep.Chart = chart.Mermaid(wf, h)
+		rep.Chart = chart.Mermaid(wf, writplan.HighlightOf(plan, g.Entry.Kind != core.KindReject))
 	}
 	return rep
 }
@@ -119,4 +125,41 @@ func stillNeeded(r *policies.Result) []string {
 		out = []string{fmt.Sprintf("policy %s (%s): %s", r.Name, r.Status, r.Description)}
 	}
 	return out
+}
+
+// withWhy copies into rep the parts of what an approver sees (the plan
+// package's View) that the plan comment shows beside the move.
+func withWhy(rep ProposalReport, v writplan.View) ProposalReport {
+	rep.Justification = v.Justification
+	for _, e := range v.Evidence {
+		line := e.Name
+		if e.URI != "" {
+			line += ": " + e.URI
+		}
+		if e.Digest != "" {
+			line += " (" + e.Digest + ")"
+		}
+		rep.Evidence = append(rep.Evidence, line)
+	}
+	for _, in := range v.Inputs {
+		rep.Inputs = append(rep.Inputs, in.Name+" = "+in.Value)
+	}
+	if j := v.Judge; j != nil {
+		what := "policy"
+		if j.Governance {
+			what = "governance policy"
+		}
+		rep.Judge = fmt.Sprintf("%s %s, version %s, of the rules in force %s", what, j.Policy, j.Version, j.Rules)
+	}
+	for _, f := range v.Files {
+		fc := FileChange{Path: f.Path, Change: f.Change, Diff: f.Diff}
+		switch {
+		case f.Binary:
+			fc.Note = fmt.Sprintf("binary file (%d → %d bytes): no diff shown", f.OldSize, f.NewSize)
+		case f.Truncated:
+			fc.Note = fmt.Sprintf("diff truncated: %d of %d lines shown", strings.Count(f.Diff, "\n"), f.Lines)
+		}
+		rep.Files = append(rep.Files, fc)
+	}
+	return rep
 }

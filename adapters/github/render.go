@@ -45,6 +45,25 @@ type ProposalReport struct {
 	// Chart is the workflow's statechart in Mermaid (stateDiagram-v2) with
 	// the current and next state highlighted; empty for none.
 	Chart string
+	// Justification, Evidence ("name: uri (digest)") and Inputs ("name =
+	// canonical JSON value") are the proposal's own words, unescaped.
+	Justification string
+	Evidence      []string
+	Inputs        []string
+	// Judge names the policy that judges the proposal in the rules in
+	// force, with its version (for a rules change: the governance policy
+	// of the rules before it); empty when none does.
+	Judge string
+	// Files are the changed governed files of a rules change, each with
+	// its unified diff against main.
+	Files []FileChange
+}
+
+// FileChange is one changed file of a rules change: its path, how it
+// changes (added, modified, deleted), its unified diff, and a note when
+// the diff is cut or not shown.
+type FileChange struct {
+	Path, Change, Diff, Note string
 }
 
 // CheckOutput is a rendered check run. An empty Conclusion means in

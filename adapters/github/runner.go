@@ -305,7 +305,11 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 		check = CheckName(repo)
 	}
 	for _, p := range last.Pulls {
-		report := withPlan(proposalReport(p), p, r.State.Rules())
+		old, oerr := intake.MainFiles(s.Store, r.Head, p.Gate.Pending)
+		if oerr != nil {
+			errs = append(errs, fmt.Errorf("pull request #%d: diff of the rules change: %w", p.Number, oerr))
+		}
+		report := withPlan(proposalReport(p), p, r.State.Rules(), r.State.RulesHash(), old)
 		if teamNote != "" {
 			report.Explanation += teamNote + "\n"
 		}

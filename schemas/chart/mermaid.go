@@ -1,8 +1,9 @@
 // Package chart draws a workflow's statechart. It is pure and
 // deterministic: the same workflow and highlight give the same bytes (the
 // workflow's declaration order decides every order; no map is ranged
-// over). Mermaid is the one format today; other renderers of the same
-// model (dot, svg) belong here too.
+// over). Three renderers draw the same nodes, ids, edges and highlight:
+// Mermaid (for GitHub comments), DOT (Graphviz) and SVG, laid out here in
+// Go with no external tool.
 package chart
 
 import (

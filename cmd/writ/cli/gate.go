@@ -12,6 +12,7 @@ import (
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/plan"
 )
 
 func (a *app) gateCommand() *cobra.Command {
@@ -56,33 +57,29 @@ type gateJSON struct {
 	Policy   *policies.Result   `json:"policy,omitempty"`
 	Ignored  []intake.Ignored   `json:"ignored_decisions,omitempty"`
 	Problems []string           `json:"problems,omitempty"`
+	// Plan is what an approver sees (the same as `writ show --json`).
+	Plan *plan.View `json:"plan,omitempty"`
 }
 
 // printGate evaluates and prints one proposal against what the command
 // loaded, as JSON or as text. With exit set, the verdict becomes the exit
 // code.
 func (a *app) printGate(e *reconciler.Engine, l *reconciler.Loaded, name string, exit, asJSON bool) error {
-	p, err := e.PendingWith(l, name)
+	g, view, err := a.judge(e, l, name)
 	if err != nil {
 		return err
 	}
-	state, err := e.RestoreLoaded(l, p.Needs(l.State))
-	if err != nil {
-		return fmt.Errorf("load state: %w", err)
-	}
-	g, err := intake.Gate(state, p, core.NextHLC(state.Clock().HLC, a.now().UnixMilli()))
-	if err != nil {
-		return err
-	}
+	p := g.Pending
 	if asJSON {
 		enc := json.NewEncoder(a.out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(gateJSON{Proposal: p.Branch, Verdict: g.Verdict, Reason: g.Reason, Proposer: p.Proposer,
-			Subject: p.Subject, Guards: g.Outcome.Guards, Policy: g.Outcome.Policy, Ignored: g.Ignored(), Problems: p.Problems}); err != nil {
+			Subject: p.Subject, Guards: g.Outcome.Guards, Policy: g.Outcome.Policy, Ignored: g.Ignored(), Problems: p.Problems,
+			Plan: &view}); err != nil {
 			return err
 		}
 	} else {
-		renderGate(a.out, g)
+		renderGate(a.out, g, view)
 	}
 	if !exit {
 		return nil
@@ -97,18 +94,38 @@ func (a *app) printGate(e *reconciler.Engine, l *reconciler.Loaded, name string,
 	}
 }
 
-// renderGate prints a gate result as an indented explanation.
-func renderGate(w io.Writer, g intake.GateResult) {
+// judge gates one proposal against what the command loaded and builds
+// what an approver sees of it.
+func (a *app) judge(e *reconciler.Engine, l *reconciler.Loaded, name string) (intake.GateResult, plan.View, error) {
+	p, err := e.PendingWith(l, name)
+	if err != nil {
+		return intake.GateResult{}, plan.View{}, err
+	}
+	state, err := e.RestoreLoaded(l, p.Needs(l.State))
+	if err != nil {
+		return intake.GateResult{}, plan.View{}, fmt.Errorf("load state: %w", err)
+	}
+	g, err := intake.Gate(state, p, core.NextHLC(state.Clock().HLC, a.now().UnixMilli()))
+	if err != nil {
+		return g, plan.View{}, err
+	}
+	in, err := e.ShowInput(l, g)
+	if err != nil {
+		return g, plan.View{}, err
+	}
+	return g, plan.Build(in), nil
+}
+
+// renderGate prints a gate result as an indented explanation, with what
+// is being decided (v.Details) before the guards.
+func renderGate(w io.Writer, g intake.GateResult, v plan.View) {
 	p := g.Pending
 	fmt.Fprintf(w, "gate %s: %s\n", p.Branch, strings.ToUpper(string(g.Verdict)))
-	fmt.Fprintf(w, "  why: %s\n", g.Reason)
-	if p.Proposal != nil {
-		fmt.Fprintf(w, "  proposal: %s/%s on instance %s by %s (commit %s)\n",
-			p.Proposal.Workflow, p.Proposal.Transition, p.Proposal.Instance, p.Proposer, short(p.Subject.Commit))
-	}
+	fmt.Fprintf(w, "  why: %s\n", plan.Clean(g.Reason))
 	for _, pr := range p.Problems {
-		fmt.Fprintf(w, "  problem: %s\n", pr)
+		fmt.Fprintf(w, "  problem: %s\n", plan.Clean(pr))
 	}
+	v.Details(w)
 	if len(g.Outcome.Guards) > 0 {
 		fmt.Fprintln(w, "  guards:")
 		for _, gr := range g.Outcome.Guards {
@@ -122,16 +139,16 @@ func renderGate(w io.Writer, g intake.GateResult) {
 	if g.Outcome.Policy != nil {
 		fmt.Fprintln(w, "  approvals:")
 		var b strings.Builder
-		g.Outcome.Policy.Render(&b)
+		plan.CleanResult(*g.Outcome.Policy).Render(&b)
 		for _, line := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
 			fmt.Fprintln(w, "    "+line)
 		}
 	}
 	for _, ig := range g.Ignored() {
-		by := "by " + ig.Identity
+		by := "by " + plan.Clean(ig.Identity)
 		if ig.Identity == "" {
 			by = "(no identity read)"
 		}
-		fmt.Fprintf(w, "  ignored decision %s %s: %s\n", short(ig.Commit), by, ig.Reason)
+		fmt.Fprintf(w, "  ignored decision %s %s: %s\n", plan.Clean(short(ig.Commit)), by, plan.Clean(ig.Reason))
 	}
 }

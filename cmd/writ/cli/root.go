@@ -103,7 +103,7 @@ every entry on any clone.`,
 	root.PersistentFlags().StringVar(&a.fulcioURL, "fulcio-url", signing.PublicFulcioURL, "Fulcio instance for --keyless")
 	root.AddCommand(
 		a.initCommand(), a.validateCommand(), a.proposeCommand(), a.approveCommand(),
-		a.gateCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
+		a.gateCommand(), a.showCommand(), a.graphCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
 		a.stateCommand(), a.allowedSignersCommand(), a.demoCommand(), a.benchCommand(), a.verifyCommand(),
 		a.versionCommand(), a.templateCommand(),
 	)
