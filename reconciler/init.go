@@ -48,6 +48,13 @@ type InitOptions struct {
 	// signs the genesis entry here), beside any it declares. Without it,
 	// every identity's signers are replaced by a fresh key (the demo).
 	KeepSigners bool
+	// OwnKeys is real use: every signer the template declares is kept
+	// (as with KeepSigners) and the only key made is the reconciler's, so
+	// no person's private key is ever written by Init. An identity other
+	// than the reconciler that declares no signer is an error naming it:
+	// give it its own public key, or add it later with a governed rules
+	// change (writ identity add).
+	OwnKeys bool
 }
 
 // Init is InitWith with no options: genesis holds the template's governed
