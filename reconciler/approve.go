@@ -104,6 +104,9 @@ func (e *Engine) ApproveWith(l *Loaded, req ApproveRequest) (plumbing.Hash, erro
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("write decision: %w", err)
 	}
+	if err := e.checkSignedBy(rules, commit, req.As); err != nil {
+		return plumbing.ZeroHash, err
+	}
 	if err := e.Store.CompareAndSwap("refs/heads/"+p.Branch, p.Head, commit); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("record decision on %s: %w", p.Branch, err)
 	}

@@ -50,9 +50,11 @@ type app struct {
 	quiet     bool
 	keyless   bool
 	fulcioURL string
-	out       io.Writer
-	err       io.Writer
-	now       func() time.Time
+	// signing: how a person signs (approve, propose); see personSigning.
+	signing personSigning
+	out     io.Writer
+	err     io.Writer
+	now     func() time.Time
 }
 
 // Main runs writ with args and returns the process exit code. Control
@@ -143,6 +145,7 @@ func (a *app) engine() (*reconciler.Engine, error) {
 			return nil, err
 		}
 	}
+	a.signing.wrap(e)
 	return e, nil
 }
 
