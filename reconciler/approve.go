@@ -110,6 +110,9 @@ func (e *Engine) ApproveWith(l *Loaded, req ApproveRequest) (plumbing.Hash, erro
 	if err := e.Store.CompareAndSwap("refs/heads/"+p.Branch, p.Head, commit); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("record decision on %s: %w", p.Branch, err)
 	}
+	if err := e.keepDecision(rules, p.Branch, commit); err != nil {
+		return plumbing.ZeroHash, err
+	}
 	return commit, nil
 }
 
