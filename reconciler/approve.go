@@ -104,8 +104,14 @@ func (e *Engine) ApproveWith(l *Loaded, req ApproveRequest) (plumbing.Hash, erro
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("write decision: %w", err)
 	}
+	if err := e.checkSignedBy(rules, commit, req.As); err != nil {
+		return plumbing.ZeroHash, err
+	}
 	if err := e.Store.CompareAndSwap("refs/heads/"+p.Branch, p.Head, commit); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("record decision on %s: %w", p.Branch, err)
+	}
+	if err := e.keepDecision(rules, p.Branch, commit); err != nil {
+		return plumbing.ZeroHash, err
 	}
 	return commit, nil
 }

@@ -48,6 +48,13 @@ type InitOptions struct {
 	// signs the genesis entry here), beside any it declares. Without it,
 	// every identity's signers are replaced by a fresh key (the demo).
 	KeepSigners bool
+	// OwnKeys is real use: every signer the template declares is kept
+	// (as with KeepSigners) and the only key made is the reconciler's, so
+	// no person's private key is ever written by Init. An identity other
+	// than the reconciler that declares no signer is an error naming it:
+	// give it its own public key, or add it later with a governed rules
+	// change (writ identity add).
+	OwnKeys bool
 }
 
 // Init is InitWith with no options: genesis holds the template's governed
@@ -142,7 +149,7 @@ func (e *Engine) InitWith(template fs.FS, keys KeyGenerator, opts InitOptions) (
 	if err := e.checkpoint(post, plumbing.ZeroHash, commit); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	if err := e.configureGit(rules); err != nil {
+	if err := e.configureGit(rules, !opts.OwnKeys); err != nil {
 		return plumbing.ZeroHash, err
 	}
 	if err := e.Store.SyncWorktree(plumbing.ZeroHash, commit); err != nil {
@@ -151,9 +158,11 @@ func (e *Engine) InitWith(template fs.FS, keys KeyGenerator, opts InitOptions) (
 	return commit, nil
 }
 
-// configureGit points stock git at writ's keys: gpg.format=ssh and an
-// allowed-signers file exported from writ.yaml.
-func (e *Engine) configureGit(rules *schemas.Bundle) error {
+// configureGit points stock git at writ's keys: an allowed-signers file
+// exported from writ.yaml, and with sshFormat gpg.format=ssh (for the
+// convenience keys; with people's own keys their own git configuration
+// says how they sign, and the repository must not override it).
+func (e *Engine) configureGit(rules *schemas.Bundle, sshFormat bool) error {
 	allowed, err := signing.AllowedSigners(rules.Config.Identities)
 	if err != nil {
 		return err
@@ -170,9 +179,11 @@ func (e *Engine) configureGit(rules *schemas.Bundle) error {
 	if err := os.WriteFile(path, []byte(allowed), 0o644); err != nil {
 		return fmt.Errorf("write allowed signers: %w", err)
 	}
-	return e.Store.SetConfig(
-		gitstore.ConfigOption{Section: "gpg", Key: "format", Value: "ssh"},
-		gitstore.ConfigOption{Section: "gpg", Subsection: "ssh", Key: "allowedSignersFile", Value: path})
+	opts := []gitstore.ConfigOption{{Section: "gpg", Subsection: "ssh", Key: "allowedSignersFile", Value: path}}
+	if sshFormat {
+		opts = append(opts, gitstore.ConfigOption{Section: "gpg", Key: "format", Value: "ssh"})
+	}
+	return e.Store.SetConfig(opts...)
 }
 
 // readTemplate reads the governed files of a template (the rules,

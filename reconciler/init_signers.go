@@ -20,6 +20,7 @@ type signerPlan struct {
 // planSigners reads which identities declare signers.
 func planSigners(cfg []byte, opt InitOptions) (signerPlan, error) {
 	plan := signerPlan{keep: map[string]bool{}, missing: map[int]bool{}}
+	keep := opt.KeepSigners || opt.OwnKeys
 	var doc yaml.Node
 	if err := yaml.Unmarshal(cfg, &doc); err != nil {
 		return plan, fmt.Errorf("%s: %w", schemas.ConfigFile, err)
@@ -42,8 +43,13 @@ func planSigners(cfg []byte, opt InitOptions) (signerPlan, error) {
 		declared := signers != nil && signers.Kind == yaml.SequenceNode && len(signers.Content) > 0
 		if !declared {
 			plan.missing[i] = true
+			if opt.OwnKeys && name != nil && name.Value != plan.reconciler {
+				return plan, fmt.Errorf("%s:%d: identity %s declares no signer, and init makes a key for the reconciler only: "+
+					"give it the public key its person signs with (signers: ssh, pgp, x509 or keyless), or remove it and add it later with writ identity add; "+
+					"--demo-keys makes throwaway keys for every identity instead", schemas.ConfigFile, id.Line, name.Value)
+			}
 		}
-		if opt.KeepSigners && declared && name != nil {
+		if keep && declared && name != nil {
 			plan.keep[name.Value] = true
 		}
 	}
@@ -54,7 +60,7 @@ func planSigners(cfg []byte, opt InitOptions) (signerPlan, error) {
 // signers of identities that declare none (they get a key), and without
 // KeepSigners every problem of any identity's signers (they are replaced).
 func (p signerPlan) judged(problems schemas.Problems, opt InitOptions) schemas.Problems {
-	if !opt.KeepSigners {
+	if !opt.KeepSigners && !opt.OwnKeys {
 		problems = withoutSigners(problems)
 	}
 	var out schemas.Problems

@@ -468,6 +468,9 @@ func (r *run) apply(_ context.Context) error {
 		if !out.Status.Changed() {
 			return fmt.Errorf("proposal %s: gate said %s but apply says %s: %s", g.Pending.Branch, g.Verdict, out.Status, out.Reason)
 		}
+		if g.Pending.Head, err = e.withKeptDecisions(g.Pending, r.next.Rules(), signer); err != nil {
+			return fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
+		}
 		msg, err := wal.Encode(record(g, out, r.next, next))
 		if err != nil {
 			return fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)

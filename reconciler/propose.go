@@ -125,6 +125,9 @@ func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b prop
 	if err != nil {
 		return nil, fmt.Errorf("write proposal commit: %w", err)
 	}
+	if err := e.checkSignedBy(rules, commit, b.As); err != nil {
+		return nil, err
+	}
 	if b.Check != nil {
 		if err := b.Check(commit); err != nil {
 			return nil, err

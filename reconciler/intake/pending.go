@@ -61,6 +61,12 @@ type Pending struct {
 	// Quarantine are the commits a recovery proposal quarantines, oldest
 	// first (empty for every other proposal).
 	Quarantine []string
+	// DecisionsKept is the tip of the proposal's decision ref
+	// (wal.DecisionRef) when a decision that counts was read from there
+	// and not from the branch (the branch was rebased): the entry that
+	// applies the proposal must keep it reachable from main, so that
+	// replay on a clone can read those decision commits.
+	DecisionsKept plumbing.Hash
 
 	// signedBy is how each proposal commit and each counted decision
 	// commit verified when read (at the reconciler's clock), by commit
@@ -302,6 +308,7 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		p.signed(c, v)
 		subject = c
 	}
+	e.keptDecisions(&p, ring)
 	if subject == nil {
 		return problem("branch %s has no proposal commit", branch)
 	}

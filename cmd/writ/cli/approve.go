@@ -64,5 +64,6 @@ Afterwards the gate's verdict is printed.`,
 	f.BoolVar(&req.Reject, "reject", false, "reject instead of approve")
 	f.BoolVar(&req.Override, "override", false, "break-glass: apply without the policy being satisfied (needs the override capability and --justification; flagged in the audit trail)")
 	f.StringVar(&req.Justification, "justification", "", "why (required with --reject)")
+	a.signingFlags(cmd)
 	return cmd
 }

@@ -62,7 +62,7 @@ func TestInitTemplateKeepsOrdinaryFilesAndReplays(t *testing.T) {
 	g := newGit(t)
 	tmpl := templateWith(t, ordinaryFiles)
 	repo := filepath.Join(t.TempDir(), "control")
-	writWant(t, ExitOK, "init", "-q", "--template", tmpl, repo)
+	writWant(t, ExitOK, "init", "-q", "--demo-keys", "--template", tmpl, repo)
 	for name, body := range ordinaryFiles {
 		if got := g.run(repo, "show", "main:"+name); got != body {
 			t.Errorf("main:%s is %q, want %q", name, got, body)
@@ -333,7 +333,7 @@ func TestProposeRulesHonoursGitignore(t *testing.T) {
 	g := newGit(t)
 	tmpl := templateWith(t, map[string]string{"README.md": "v1\n", "docs/old.md": "old\n"})
 	repo := filepath.Join(t.TempDir(), "control")
-	writWant(t, ExitOK, "init", "-q", "--template", tmpl, repo)
+	writWant(t, ExitOK, "init", "-q", "--demo-keys", "--template", tmpl, repo)
 	writeFile(t, repo, ".gitignore", "*.md\n*.swp\nbuild/\n")
 	writeFile(t, repo, "README.md", "v2\n")
 	writeFile(t, repo, "docs/new.md", "ignored\n")

@@ -69,11 +69,11 @@ func TestInitKeepSigners(t *testing.T) {
 		"deploy-agent": nil,
 	})
 
-	// Without --keep-signers alice's key is replaced, as for the demo.
+	// With --demo-keys alice's key is replaced, as for the demo.
 	demo := filepath.Join(t.TempDir(), "demo")
-	writWant(t, ExitOK, "init", "-q", demo, "--template", tmpl)
+	writWant(t, ExitOK, "init", "-q", demo, "--template", tmpl, "--demo-keys")
 	if cfg := g.run(demo, "show", "main:writ.yaml"); strings.Contains(cfg, alicePub) {
-		t.Fatal("init without --keep-signers kept alice's declared key")
+		t.Fatal("init --demo-keys kept alice's declared key")
 	}
 
 	repo := filepath.Join(t.TempDir(), "control")

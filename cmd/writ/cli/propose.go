@@ -144,6 +144,7 @@ names every quarantined commit; the log then resumes.`,
 	f.BoolVar(&rules, "rules", false, "propose the working tree's changes to governed files: the rules (writ.yaml, workflows/, policies/, trust/) and ordinary files outside proposals/")
 	f.BoolVar(&recovery, "recover", false, "propose the recovery of the commits on main that writ did not write (judged by the governance policy)")
 	f.StringSliceVar(&quarantine, "quarantine", nil, "with --recover: the full hashes of the foreign commits, oldest first (default: every one found)")
+	a.signingFlags(cmd)
 	return cmd
 }
 

@@ -50,9 +50,11 @@ type app struct {
 	quiet     bool
 	keyless   bool
 	fulcioURL string
-	out       io.Writer
-	err       io.Writer
-	now       func() time.Time
+	// signing: how a person signs (approve, propose); see personSigning.
+	signing personSigning
+	out     io.Writer
+	err     io.Writer
+	now     func() time.Time
 }
 
 // Main runs writ with args and returns the process exit code. Control
@@ -105,7 +107,7 @@ every entry on any clone.`,
 		a.initCommand(), a.validateCommand(), a.proposeCommand(), a.approveCommand(),
 		a.gateCommand(), a.showCommand(), a.graphCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
 		a.stateCommand(), a.allowedSignersCommand(), a.demoCommand(), a.benchCommand(), a.verifyCommand(),
-		a.versionCommand(), a.templateCommand(),
+		a.versionCommand(), a.templateCommand(), a.identityCommand(),
 	)
 	// writ --version prints what writ version prints.
 	root.Version = buildinfo.Read().String()
@@ -143,6 +145,7 @@ func (a *app) engine() (*reconciler.Engine, error) {
 			return nil, err
 		}
 	}
+	a.signing.wrap(e)
 	return e, nil
 }
 

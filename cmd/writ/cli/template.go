@@ -22,7 +22,8 @@ func (a *app) templateCommand() *cobra.Command {
 its built-in release example (writ.yaml, workflows/, policies/ and any other
 governed file it holds) into DIR, which
 must not exist or be empty. Edit them (identities, their GitHub logins and
-signers, policies), then run writ init CONTROL --template DIR --keep-signers.`,
+signers, policies), then run writ init CONTROL --template DIR (init keeps every declared signer
+and makes the reconciler's key only).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runTemplate(args[0])
@@ -57,7 +58,7 @@ func (a *app) runTemplate(dir string) error {
 		}
 	}
 	if !a.quiet {
-		fmt.Fprintf(a.out, "wrote %d files to %s; edit them, then: writ init CONTROL --template %s --keep-signers\n", len(paths), dir, dir)
+		fmt.Fprintf(a.out, "wrote %d files to %s; edit them, then: writ init CONTROL --template %s\n", len(paths), dir, dir)
 	}
 	return nil
 }
