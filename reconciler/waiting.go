@@ -24,9 +24,10 @@ type Waiting struct {
 	Proposer   string         `json:"proposer"`
 	// Since is when the proposal's content was last committed (its
 	// subject commit's committer time); Age is now minus Since, rounded
-	// to the second.
-	Since time.Time     `json:"since"`
-	Age   time.Duration `json:"age_ns"`
+	// to the second (AgeSeconds in JSON).
+	Since      time.Time     `json:"since"`
+	Age        time.Duration `json:"-"`
+	AgeSeconds int64         `json:"age_seconds"`
 	// Reason is the gate's explanation.
 	Reason string `json:"reason"`
 	// Needs are the policy rules still short of approvals, each with
@@ -87,6 +88,7 @@ func (e *Engine) ListWaiting(l *Loaded, now time.Time) ([]Waiting, error) {
 		if c, err := e.Store.Commit(at); err == nil {
 			w.Since = c.Committer.When.UTC()
 			w.Age = now.Sub(w.Since).Round(time.Second)
+			w.AgeSeconds = int64(w.Age / time.Second)
 		}
 		if g.Outcome.Policy != nil {
 			w.Needs = needsOf(l.Rules, *g.Outcome.Policy, p.Proposer)
