@@ -121,7 +121,10 @@ func TestRefusedRuleChangeDoesNotCallItsApprovalsContradictory(t *testing.T) {
 
 	approveAs(t, e, "alice", strings.TrimPrefix(rv.Branch, schemas.ProposalBranchPrefix))
 	approveAs(t, e, "carol", strings.TrimPrefix(rv.Branch, schemas.ProposalBranchPrefix))
-	reconcile(t, e, 1)
+	// Kept: the refused change is read again below.
+	if rep, err := e.ReconcileWith(t.Context(), ReconcileOptions{KeepBranches: true}); err != nil || len(rep.Applied) != 1 {
+		t.Fatalf("reconcile: %v", err)
+	}
 
 	res = mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	pend, err := e.Pending(res.State.Rules(), res.Head, name)

@@ -61,6 +61,9 @@ type step struct {
 //     error wraps gitstore.ErrRefMoved) starts the round again at fetch.
 //   - checkpoint: a signed snapshot of the state at main (pushed when the
 //     remote's main is still that commit).
+//   - prune: a local run deletes the proposal branches whose proposal is
+//     closed (applied, rejected, stale, duplicate), each only if it still
+//     points at the head judged (prune.go).
 //   - report: every Reporter is told what the run did.
 //
 // fetch to publish form a round; the driver repeats it after a lost race
@@ -75,6 +78,7 @@ var steps = []step{
 	{"apply", (*run).apply},
 	{"publish", (*run).publish},
 	{"checkpoint", (*run).checkpoint},
+	{"prune", (*run).prune},
 	{"report", (*run).report},
 }
 

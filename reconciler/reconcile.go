@@ -54,6 +54,9 @@ type ReconcileOptions struct {
 	Source Source
 	// Reporters are told what the run did, in order, at its end.
 	Reporters []Reporter
+	// KeepBranches stops the prune step: a local run then leaves closed
+	// proposal branches in place (see prune).
+	KeepBranches bool
 }
 
 // AppliedEntry is one WAL entry a reconcile wrote.

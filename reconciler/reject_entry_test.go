@@ -40,10 +40,8 @@ func TestRejectEntryKeepsProposalOffMain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	head, err := e.Store.Ref("refs/heads/" + ship.Branch)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// reconcile pruned the branch: its head is the one the entry judged.
+	head := rep.Applied[0].Gate.Pending.Head
 	if c.NumParents() != 1 {
 		t.Fatalf("reject entry has parents %v, want one (main)", c.ParentHashes)
 	}
@@ -125,15 +123,11 @@ func TestRejectEntryForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, ship, rep := rejectShip(t)
-			entry := rep.Applied[0].Commit
-			head, err := e.Store.Ref("refs/heads/" + ship.Branch)
-			if err != nil {
-				t.Fatal(err)
-			}
+			e, _, rep := rejectShip(t)
+			entry, head := rep.Applied[0].Commit, rep.Applied[0].Gate.Pending.Head
 			c, _ := e.Store.Commit(entry)
 			tt.rewrite(t, e, entry, head, c.ParentHashes[0])
-			_, err = e.Replay(ReplayOptions{IgnoreCheckpoint: true})
+			_, err := e.Replay(ReplayOptions{IgnoreCheckpoint: true})
 			if tt.tamper == "" {
 				if err != nil {
 					t.Fatalf("replay: %v", err)

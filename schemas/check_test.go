@@ -90,6 +90,12 @@ func TestSemanticChecks(t *testing.T) {
 			want{wfFile, 20, 12, "transitions[1].from[0]", `join: true needs every from state to be parallel, but "p" has no regions`}},
 		{"unreachable region state", map[string]string{wfFile: wf("deploy", parallel("t", "u"), strings.Replace(parallelSteps, "  - name: t-done\n    region: t\n    from: [a]\n    to: b\n", "", 1))},
 			want{wfFile, 7, 21, "states[1].regions[0].states[1]", `state "b" of region "t" is unreachable from its initial state "a"`}},
+		{"on_reject to an unknown state", map[string]string{wfFile: wf("deploy", twoStates, twoSteps+"    policy: governance\n    on_reject: limbo\n")},
+			want{wfFile, 13, 16, "transitions[1].on_reject", `unknown state "limbo" (states: pending, done)`}},
+		{"on_reject without a policy", map[string]string{wfFile: wf("deploy", twoStates, twoSteps+"    on_reject: pending\n")},
+			want{wfFile, 12, 16, "transitions[1].on_reject", "on_reject needs policy"}},
+		{"on_reject on a region transition", map[string]string{wfFile: wf("deploy", parallel("t", "u"), strings.Replace(parallelSteps, "    region: t\n    from: [a]\n    to: b\n", "    region: t\n    from: [a]\n    to: b\n    on_reject: a\n", 1))},
+			want{wfFile, 26, 16, "transitions[2].on_reject", "on_reject applies to transitions between top-level states"}},
 		{"invalid guard regexp", map[string]string{wfFile: wf("deploy", twoStates, twoSteps+"    guards:\n      - input: ref\n        matches: \"(\"\n")},
 			want{wfFile, 14, 18, "transitions[1].guards[0].matches", "invalid regular expression"}},
 

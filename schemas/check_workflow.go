@@ -109,6 +109,17 @@ func (c *checker) checkStateTransition(w *Workflow, t *Transition, tp Path, stat
 	case !ok:
 		c.at(child(tp, "to"), "unknown state %q (%s)", t.To, knownList("states", names))
 	}
+	if t.OnReject == "" {
+		return
+	}
+	switch _, ok := states[t.OnReject]; {
+	case t.Policy == "":
+		c.at(child(tp, "on_reject"), "on_reject needs policy: only a transition an approval policy judges can be rejected")
+	case t.OnReject == QuarantinedState:
+		c.at(child(tp, "on_reject"), "only the built-in quarantine transition enters the %q state", QuarantinedState)
+	case !ok:
+		c.at(child(tp, "on_reject"), "unknown state %q (%s)", t.OnReject, knownList("states", names))
+	}
 }
 
 func (c *checker) checkRegionTransition(w *Workflow, t *Transition, tp Path, regions map[string][]regionRef, names []string) {
@@ -122,6 +133,9 @@ func (c *checker) checkRegionTransition(w *Workflow, t *Transition, tp Path, reg
 	}
 	if t.Join {
 		c.at(child(tp, "join"), "join applies to transitions between top-level states, not to region transitions")
+	}
+	if t.OnReject != "" {
+		c.at(child(tp, "on_reject"), "on_reject applies to transitions between top-level states, not to region transitions")
 	}
 	var subs []string
 	for _, ref := range refs {

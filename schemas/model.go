@@ -274,6 +274,11 @@ type Transition struct {
 	Policy      string      `yaml:"policy,omitempty" json:"policy,omitempty"`
 	Materiality Materiality `yaml:"materiality,omitempty" json:"materiality,omitempty"`
 	Guards      []Condition `yaml:"guards,omitempty" json:"guards,omitempty"`
+	// OnReject, when set, is the top-level state a rejection of this
+	// transition moves the instance to (its regions, if any, start at
+	// their initial states): a human "no" becomes a state transition.
+	// Empty: a rejection leaves the instance where it is.
+	OnReject string `yaml:"on_reject,omitempty" json:"on_reject,omitempty"`
 }
 
 // Condition tests one proposal input. Exactly one of Equals, In, Matches or

@@ -46,6 +46,8 @@ func withPlan(rep ProposalReport, p PullResult, rules *schemas.Bundle, rulesHash
 	switch {
 	case g.Verdict == intake.VerdictRefused || g.Verdict == intake.VerdictMerged:
 		// Nothing will change: say what was judged, not a move.
+	case g.Entry.Kind == core.KindReject && plan.Before != nil && plan.After != nil && plan.After.State != plan.Before.State:
+		rep.Change = fmt.Sprintf("rejected, on_reject: %s (%s): %s → %s", plan.Instance, plan.Workflow, stateOf(plan.Before), describeInstance(plan.After))
 	case g.Entry.Kind == core.KindReject && plan.Before != nil:
 		rep.Change = fmt.Sprintf("none: rejected, %s stays in %s", plan.Instance, plan.Before.State)
 	case plan.After != nil:

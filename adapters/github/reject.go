@@ -96,7 +96,7 @@ func RenderRejection(path, entry, instanceState string, rejections []Rejection) 
 	fmt.Fprintf(&b, "### writ rejected %s\n\n", codeSpan(path))
 	fmt.Fprintf(&b, "Recorded as reject entry `%s` on main: the proposal's idem\\_key is consumed", short(entry))
 	if instanceState != "" {
-		fmt.Fprintf(&b, " and the instance stays in %s", codeSpan(instanceState))
+		fmt.Fprintf(&b, " and the instance is in %s", codeSpan(instanceState))
 	}
 	b.WriteString(". This pull request is closed, not merged; its commits are kept as evidence.\n\n")
 	if len(rejections) == 0 {

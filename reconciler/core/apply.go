@@ -220,6 +220,10 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 	if e.Kind == KindReject {
 		moved, how = ctx.inst.clone(), StatusRejected
 		out.Status, out.Reason = StatusRejected, "rejected by an eligible approver; instance stays in "+moved.State
+		if to := ctx.tr.OnReject; to != "" {
+			moved = rejectMove(ctx, p)
+			out.Reason = "rejected by an eligible approver; on_reject: " + ctx.inst.State + " → " + moved.State
+		}
 	} else {
 		moved = move(ctx, p)
 		out.Status, out.Reason = StatusApplied, describeMove(ctx, moved)

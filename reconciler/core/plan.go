@@ -17,8 +17,9 @@ type Plan struct {
 	// Before is the instance as it is; nil when the transition would
 	// create it.
 	Before *Instance
-	// After is the instance once the entry is applied: Before itself for a
-	// rejection (the instance does not move); nil when the workflow allows
+	// After is the instance once the entry is applied: for a rejection
+	// Before itself, or the instance in the transition's on_reject state;
+	// nil when the workflow allows
 	// no such move from Before (the entry would be refused).
 	After *Instance
 }
@@ -54,6 +55,9 @@ func PlanOf(s State, e Entry) (plan Plan, ok bool, err error) {
 	}
 	if e.Kind == KindReject {
 		plan.After = plan.Before
+		if tr.OnReject != "" && plan.Before != nil {
+			plan.After = rejectMove(transitionContext{wf: wf, tr: tr, inst: plan.Before}, p)
+		}
 		return plan, true, nil
 	}
 	if movable(wf, tr, plan.Before) {

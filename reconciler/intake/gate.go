@@ -94,6 +94,11 @@ func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) {
 		r.Reason = "rejected: " + out.Policy.Description
 	case core.StatusWaiting:
 		r.Verdict = VerdictWaiting
+	case core.StatusStale:
+		r.Verdict = VerdictRefused
+		if hint := RefreshHint(p); hint != "" {
+			r.Reason += "; " + hint
+		}
 	default:
 		r.Verdict = VerdictRefused
 	}

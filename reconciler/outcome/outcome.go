@@ -28,6 +28,13 @@ type Held struct {
 	Reason string
 }
 
+// Pruned is a proposal branch a reconcile deleted, and why.
+type Pruned struct {
+	Branch string
+	Head   plumbing.Hash
+	Reason string
+}
+
 // Report says what a reconcile did and why the rest waits.
 type Report struct {
 	// Applied are the entries this reconcile published (on a remote: that
@@ -53,6 +60,11 @@ type Report struct {
 	// the cap of proposals per round; the next round or run reads them
 	// first.
 	Deferred []string
+	// Pruned are the local proposal branches the run deleted because
+	// their proposal is closed: applied or rejected on main, or refused
+	// for good (stale, duplicate); each with the head it pointed at, so
+	// `git branch NAME HEAD` brings it back.
+	Pruned []Pruned
 	// Notes are repairs and non-fatal trouble worth telling a human: a
 	// local main reset to the remote's, a checkpoint rebuilt, a checkpoint
 	// not pushed, a pull request not judged.

@@ -95,6 +95,7 @@ repo takes several minutes to build the first time).`,
 	f.IntVar(&opts.Repeat, "repeat", 3, "run every timing this many times and keep the fastest")
 	f.IntVar(&opts.Sample, "sample", 1000, "commits `git log --show-signature` verifies before extrapolating")
 	f.IntVar(&opts.Incremental, "incremental", 5, "one-entry propose + reconcile rounds to time")
+	f.IntVar(&opts.Branches, "branches", 0, "closed proposal branches to time reconciles with (0: one per ten entries; -1: skip)")
 	return cmd
 }
 

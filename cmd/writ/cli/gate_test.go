@@ -40,7 +40,8 @@ func TestGateExitCodes(t *testing.T) {
 	if n := len(readLog(t, repo)); n != 1 {
 		t.Fatalf("gate wrote to main: %d entries", n)
 	}
-	r = w(ExitOK, "reconcile")
+	// Kept, so that the gate can judge the branch once merged.
+	r = w(ExitOK, "reconcile", "--keep-branches")
 	if !strings.Contains(r.out, "applied proposals/web-1/create") {
 		t.Errorf("reconcile: %s", r)
 	}
@@ -141,7 +142,8 @@ func TestGateStaleProposal(t *testing.T) {
 	w(ExitOK, "propose", "-q", "--as", "deploy-agent", "--instance", "web-2", "--transition", "cancel", "--name", "cancel")
 	w(ExitOK, "gate", "web-2/verify")
 	w(ExitOK, "gate", "web-2/cancel")
-	r := w(ExitOK, "reconcile")
+	// Kept, so that the gate can judge the stale branch afterwards.
+	r := w(ExitOK, "reconcile", "--keep-branches")
 	if strings.Count(r.out, "applied ") != 1 {
 		t.Fatalf("reconcile of two proposals from one base: want exactly one applied, got %s", r)
 	}

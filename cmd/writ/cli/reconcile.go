@@ -38,7 +38,10 @@ with trailers recording proposer, approvals, guards and pre/post state
 hashes. A proposal rejected by an eligible approver is recorded as a reject
 entry. main moves only by compare-and-swap; when another writer moved it,
 reconcile re-reads and re-evaluates. It prints what it applied and why the
-rest waits, then writes a checkpoint.
+rest waits, then writes a checkpoint. A local run then prunes the proposal
+branches whose proposal is closed (applied, rejected, stale, duplicate),
+printing each with its reason and head (git branch NAME HEAD restores it);
+--keep-branches keeps them.
 
 With --remote NAME (e.g. origin, in a clone) the remote holds the truth:
 each round fetches its main, proposal branches and checkpoint, resets the
@@ -132,6 +135,7 @@ after-push-before-checkpoint, after-apply-before-report.`,
 	cmd.Flags().BoolVar(&gh.noApply, "no-apply", false, "with --github: judge and publish, apply nothing")
 	cmd.Flags().StringVar(&gh.cache, "github-cache", "", "with --github: directory of the ETag cache kept across runs (default $"+GitHubCacheEnv+", else $RUNNER_TEMP/writ-github-cache; \"none\": no cache file)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long; 0: never")
+	cmd.Flags().BoolVar(&opts.KeepBranches, "keep-branches", false, "keep the proposal branches of closed proposals (default: a local run prunes them)")
 	return cmd
 }
 
@@ -164,6 +168,7 @@ func (c cliReporter) Report(_ context.Context, rep *outcome.Report) error {
 	for _, g := range rep.Skipped {
 		fmt.Fprintf(a.out, "%s %s: %s\n", g.Verdict, g.Pending.Branch, g.Reason)
 	}
+	printPruned(a, rep)
 	if c.remote != "" && len(rep.Merged) > 0 && !a.quiet {
 		fmt.Fprintf(a.out, "already on main: %d proposals\n", len(rep.Merged))
 	}

@@ -107,7 +107,7 @@ every entry on any clone.`,
 		a.initCommand(), a.validateCommand(), a.proposeCommand(), a.approveCommand(),
 		a.gateCommand(), a.showCommand(), a.graphCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
 		a.stateCommand(), a.allowedSignersCommand(), a.demoCommand(), a.benchCommand(), a.verifyCommand(),
-		a.versionCommand(), a.templateCommand(), a.identityCommand(),
+		a.versionCommand(), a.templateCommand(), a.identityCommand(), a.pendingCommand(),
 	)
 	// writ --version prints what writ version prints.
 	root.Version = buildinfo.Read().String()

@@ -96,11 +96,16 @@ func TestRunMeasuresEverything(t *testing.T) {
 	if rep.PeakRSS <= 0 {
 		t.Logf("peak RSS not measured: %s", rep.RSSSource)
 	}
+	// Closed proposal branches: one per ten entries by default, all
+	// pruned by one reconcile, then no-op and one-entry reconciles.
+	if b := rep.Branches; b == nil || b.Count != 20 || b.Pruned != b.Count || b.NoopKept <= 0 || b.Noop <= 0 || b.OneEntry <= 0 {
+		t.Fatalf("branches %+v", rep.Branches)
+	}
 	var out bytes.Buffer
 	if err := WriteTable(&out, []*Report{rep}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "201") || !strings.Contains(out.String(), "target") {
+	if !strings.Contains(out.String(), "201") || !strings.Contains(out.String(), "target") || !strings.Contains(out.String(), "closed branches") {
 		t.Fatalf("table:\n%s", out.String())
 	}
 	t.Logf("\n%s", out.String())

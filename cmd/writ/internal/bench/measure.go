@@ -31,6 +31,10 @@ type Options struct {
 	Sample int
 	// Incremental is how many one-entry reconciles to time (default 5).
 	Incremental int
+	// Branches is how many closed proposal branches measureBranches adds
+	// to a copy of the repo (0: one per ten entries; negative: skip that
+	// measurement). At most one per proposal on main.
+	Branches int
 	// ReplayCommand, when set, returns the command that replays the repo
 	// in a child process (`writ replay --repo DIR --quiet`): its peak RSS
 	// is what Report.PeakRSS says. Without it, Run measures this process's
@@ -97,6 +101,9 @@ type Report struct {
 	LoadBefore float64 `json:"load_before"`
 	LoadAfter  float64 `json:"load_after"`
 	StateHash  string  `json:"state_hash"`
+	// Branches are the reconciles timed with closed proposal branches
+	// present; nil when skipped.
+	Branches *Branches `json:"branches,omitempty"`
 }
 
 // Targets of issue 3: the limits the report is judged by.
@@ -132,6 +139,9 @@ func Run(repo *Repo, opts Options) (*Report, error) {
 	}
 	if err := measureIncremental(repo, opts, rep); err != nil {
 		return nil, err
+	}
+	if err := measureBranches(repo, opts, rep); err != nil {
+		return nil, fmt.Errorf("bench with branches: %w", err)
 	}
 	rep.LoadAfter = loadAvg()
 	return rep, nil

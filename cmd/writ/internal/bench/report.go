@@ -30,12 +30,17 @@ func WriteTable(w io.Writer, reports []*Report) error {
 	fmt.Fprintf(w, "* `git log --show-signature` on the newest %d commits, extrapolated to all commits; speedup = that / replay;\n", r0.ShowSignatureSample)
 	fmt.Fprintf(w, "propose, reconcile: median of %d one-entry rounds on top of the repo (checkpoint at head); peak RSS: %s.\n", r0.Incremental, r0.RSSSource)
 	fmt.Fprintf(w, "Timings are the fastest of %d runs (replay and its two baselines in interleaved rounds); 1-minute load average %.1f before, %.1f after.\n\n", r0.Repeat, r0.LoadBefore, r0.LoadAfter)
+	writeBranches(w, reports)
 	for _, r := range reports {
 		var checks []string
 		checks = append(checks, verdict(r.Ratio() <= TargetRatio, "replay %.2f× (read+verify), target ≤ %.1f×", r.Ratio(), TargetRatio))
 		checks = append(checks, verdict(r.Speedup() >= TargetSpeedup, "%.0f× faster than git log --show-signature, target ≥ %d×", r.Speedup(), TargetSpeedup))
 		checks = append(checks, verdict(r.ReconcileMax < TargetReconcile, "reconcile %s (max %s), target < %s", ms(r.Reconcile), ms(r.ReconcileMax), ms(TargetReconcile)))
 		checks = append(checks, verdict(r.PeakRSS < TargetPeakRSS, "peak RSS %s, target < %s at 100,000 entries", mb(r.PeakRSS), mb(TargetPeakRSS)))
+		if b := r.Branches; b != nil {
+			checks = append(checks, verdict(b.Noop < TargetNoopReconcile, "no-op reconcile %s with %s closed branches, target < %s", ms(b.Noop), group(b.Count), ms(TargetNoopReconcile)))
+			checks = append(checks, verdict(b.OneEntryMax < TargetOneEntryWithPruned, "one-entry reconcile %s (max %s) with them, target < %s", ms(b.OneEntry), ms(b.OneEntryMax), ms(TargetOneEntryWithPruned)))
+		}
 		fmt.Fprintf(w, "%s entries: %s\n", group(r.Entries), strings.Join(checks, "; "))
 	}
 	return nil

@@ -1,0 +1,54 @@
+package gitstore
+
+import (
+	"os/exec"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// TestDeleteRefs deletes loose and packed refs by compare-and-delete and
+// checks the result with the git client: a ref that moved stays, a packed
+// ref deleted does not come back from packed-refs, others are untouched.
+func TestDeleteRefs(t *testing.T) {
+	s := newStore(t)
+	a := mustCommit(t, s, 1, nil, nil)
+	b := mustCommit(t, s, 2, []plumbing.Hash{a}, nil)
+	for _, n := range []string{"p/packed", "p/packed-moved", "p/both", "keep"} {
+		mustCAS(t, s, "refs/heads/"+n, plumbing.ZeroHash, a)
+	}
+	if out, err := exec.Command("git", "-C", s.GitDir(), "pack-refs", "--all").CombinedOutput(); err != nil {
+		t.Fatalf("git pack-refs: %v\n%s", err, out)
+	}
+	mustCAS(t, s, "refs/heads/p/both", a, b) // loose b over packed a
+	mustCAS(t, s, "refs/heads/p/loose", plumbing.ZeroHash, a)
+	mustCAS(t, s, "refs/heads/p/loose-moved", plumbing.ZeroHash, b)
+	got, err := s.DeleteRefs(map[string]plumbing.Hash{
+		"refs/heads/p/packed":       a,
+		"refs/heads/p/packed-moved": b, // holds a: stays
+		"refs/heads/p/both":         b,
+		"refs/heads/p/loose":        a,
+		"refs/heads/p/loose-moved":  a, // holds b: stays
+		"refs/heads/p/absent":       a,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"refs/heads/p/both", "refs/heads/p/loose", "refs/heads/p/packed"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("deleted %v, want %v", got, want)
+	}
+	out, err := exec.Command("git", "-C", s.GitDir(), "for-each-ref", "--format=%(refname) %(objectname)").CombinedOutput()
+	if err != nil {
+		t.Fatalf("git for-each-ref: %v\n%s", err, out)
+	}
+	wantRefs := "refs/heads/keep " + a.String() + "\nrefs/heads/p/loose-moved " + b.String() + "\nrefs/heads/p/packed-moved " + a.String()
+	if strings.TrimSpace(string(out)) != wantRefs {
+		t.Errorf("refs after delete:\n%s\nwant:\n%s", out, wantRefs)
+	}
+	if all, _ := s.Branches("p/"); len(all) != 2 {
+		t.Errorf("Branches(p/) = %v, want the two that moved", all)
+	}
+}

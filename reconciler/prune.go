@@ -1,0 +1,82 @@
+package reconciler
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/outcome"
+	"github.com/writ-dev/writ/reconciler/replay"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// prune deletes, in a local run (no remote, ReconcileOptions.KeepBranches
+// unset), the proposal branches whose proposal this run found closed:
+//
+//   - applied or rejected by an entry of this run, or by an earlier one
+//     (merged: the proposal file is on main). An applied proposal's
+//     commits stay reachable from main, a rejected one's from its
+//     replay.RejectedRef;
+//   - refused for good: stale (its base_state is no longer the
+//     instance's or the rules' hash) or duplicate (its idem_key is
+//     consumed). Nothing can make such a proposal apply; the reason says
+//     how to propose it afresh, and the head named in the report brings
+//     the branch back (git branch NAME HEAD).
+//
+// A branch that waits, or is refused for a reason its proposer can fix
+// (a bad signature, a guard), stays. A branch is deleted only if it still
+// points at the head the run judged (gitstore.Store.DeleteRefs), so a
+// proposer who pushed meanwhile keeps their work. Deleting costs one
+// packed-refs rewrite per run, and the next runs no longer list those
+// branches: what a reconcile reads follows the open proposals, not the
+// history. Failing to prune is a note, never an error.
+func (r *run) prune(_ context.Context) error {
+	if r.opts.Remote != "" || r.opts.KeepBranches || r.rep.Err != nil {
+		return nil
+	}
+	rep := r.rep
+	why := map[string]outcome.Pruned{}
+	add := func(g intake.GateResult, reason string) {
+		b := g.Pending.Branch
+		if !strings.HasPrefix(b, schemas.ProposalBranchPrefix) || g.Pending.Head.IsZero() {
+			return
+		}
+		why["refs/heads/"+b] = outcome.Pruned{Branch: b, Head: g.Pending.Head, Reason: reason}
+	}
+	for _, a := range rep.Applied {
+		if a.Gate.Entry.Kind == core.KindReject {
+			ref, _ := replay.RejectedRef(a.Gate.Pending.Path)
+			add(a.Gate, fmt.Sprintf("rejected by entry %s (its commits are kept under %s)", shortHash(a.Commit.String()), ref))
+			continue
+		}
+		add(a.Gate, "applied by entry "+shortHash(a.Commit.String()))
+	}
+	for _, g := range rep.Merged {
+		add(g, "closed by an earlier entry: its proposal file is on main")
+	}
+	for _, g := range rep.Skipped {
+		switch g.Outcome.Status {
+		case core.StatusStale, core.StatusDuplicate:
+			add(g, string(g.Outcome.Status)+": "+g.Reason)
+		}
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	refs := make(map[string]plumbing.Hash, len(why))
+	for ref, p := range why {
+		refs[ref] = p.Head
+	}
+	deleted, err := r.e.Store.DeleteRefs(refs)
+	for _, ref := range deleted {
+		rep.Pruned = append(rep.Pruned, why[ref])
+	}
+	if err != nil {
+		rep.Note("proposal branches not pruned (the next run tries again): " + err.Error())
+	}
+	return nil
+}
