@@ -3,6 +3,7 @@ package reconciler
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -131,7 +132,11 @@ func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b prop
 		}
 	}
 	if err := e.Store.CompareAndSwap("refs/heads/"+b.Branch, plumbing.ZeroHash, commit); err != nil {
-		return nil, fmt.Errorf("create branch %s (does a proposal of that name exist?): %w", b.Branch, err)
+		if errors.Is(err, gitstore.ErrRefMoved) {
+			return nil, fmt.Errorf("%w: proposal name in use: branch %s exists already; choose another name (--name), or, if that proposal is dead, delete its branch first (git branch -D %s): %w",
+				ErrRefused, b.Branch, b.Branch, err)
+		}
+		return nil, fmt.Errorf("create branch %s: %w", b.Branch, err)
 	}
 	return &Proposed{Branch: b.Branch, Path: path, Commit: commit, Proposal: b.Proposal}, nil
 }

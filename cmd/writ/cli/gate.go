@@ -87,14 +87,10 @@ func (a *app) printGate(e *reconciler.Engine, l *reconciler.Loaded, name string,
 	if !exit {
 		return nil
 	}
-	switch g.Verdict {
-	case intake.VerdictReady:
-		return nil
-	case intake.VerdictWaiting:
-		return &exitError{code: ExitWaiting}
-	default:
-		return &exitError{code: ExitRefused}
+	if code := verdictCode(g.Verdict); code != ExitOK {
+		return &exitError{code: code}
 	}
+	return nil
 }
 
 // renderGate prints a gate result as an indented explanation.

@@ -22,27 +22,6 @@ import (
 	"github.com/writ-dev/writ/reconciler/core"
 )
 
-// Exit codes shared by every command.
-const (
-	ExitOK      = 0
-	ExitFailure = 1 // an error, an invalid repo, a WAL that does not verify
-	ExitWaiting = 2 // gate: a human still has to decide
-	ExitRefused = 3 // gate: refused, rejected, stale or duplicate
-	// ExitForeign: main holds commits writ did not write after its last
-	// verified entry (reconcile applies nothing but their recovery; replay
-	// and log name them). See the README's "Recovery from a foreign commit".
-	ExitForeign = 4
-)
-
-// exitError carries a specific exit code out of a command.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
 // app holds the global flags and the output streams.
 type app struct {
 	repo      string
@@ -68,18 +47,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(stderr, "writ:", ee.err)
-		}
-		return ee.code
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintln(stderr, "writ:", msg)
 	}
-	fmt.Fprintln(stderr, "writ:", err)
-	if errors.Is(err, reconciler.ErrForeign) {
-		return ExitForeign
-	}
-	return ExitFailure
+	return exitCode(err)
 }
 
 func (a *app) rootCommand() *cobra.Command {
