@@ -53,6 +53,13 @@ Afterwards the gate's verdict is printed.`,
 				verb = "OVERRIDE recorded on"
 			}
 			fmt.Fprintf(a.out, "%s %s as %s: decision commit %s\n", verb, req.Proposal, req.As, short(commit.String()))
+			if req.Reject {
+				// The verdict is now "rejected", as the decider wanted.
+				if a.quiet {
+					return nil
+				}
+				return a.printGate(e, l, req.Proposal, false, false)
+			}
 			return a.gateAfterWrite(e, l, req.Proposal)
 		},
 	}
