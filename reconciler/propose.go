@@ -100,10 +100,13 @@ func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b prop
 	if err != nil {
 		return nil, err
 	}
-	raw, err := yaml.Marshal(&b.Proposal)
+	body, err := yaml.Marshal(&b.Proposal)
 	if err != nil {
 		return nil, fmt.Errorf("encode proposal: %w", err)
 	}
+	// A comment first, for editors; replay reads the file as the same
+	// proposal (schemas.ProposalIsYAML allows the line).
+	raw := append([]byte(schemas.Modeline(schemas.KindProposal, e.SchemaRef)), body...)
 	if _, problems := intake.CheckProposal(rules, path, raw); len(problems) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrRefused, problems)
 	}

@@ -76,8 +76,9 @@ every entry on any clone.`,
 		a.initCommand(), a.validateCommand(), a.proposeCommand(), a.approveCommand(),
 		a.gateCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
 		a.stateCommand(), a.allowedSignersCommand(), a.demoCommand(), a.benchCommand(), a.verifyCommand(),
-		a.versionCommand(), a.templateCommand(),
+		a.versionCommand(), a.templateCommand(), a.schemaCommand(),
 	)
+	onlyOwnGlobals(root)
 	// writ --version prints what writ version prints.
 	root.Version = buildinfo.Read().String()
 	root.SetVersionTemplate("{{.Version}}")
@@ -99,7 +100,7 @@ func (a *app) engine() (*reconciler.Engine, error) {
 		return nil, fmt.Errorf("open control repo %s: %w", a.repo, err)
 	}
 	store.SetCredentials(gitCredentials(os.Getenv))
-	e := &reconciler.Engine{Store: store, Keys: a.keyDir(store.GitDir()), Now: a.now}
+	e := &reconciler.Engine{Store: store, Keys: a.keyDir(store.GitDir()), Now: a.now, SchemaRef: schemaRef()}
 	key := os.Getenv(reconcilerKeyEnv)
 	if a.keylessEnabled() && key != "" {
 		return nil, fmt.Errorf("both --keyless (or WRIT_KEYLESS) and $%s are set: the reconciler signs one way; unset one", reconcilerKeyEnv)
