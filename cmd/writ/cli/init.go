@@ -62,7 +62,7 @@ func (a *app) runInit(dir, template string, actions, keepSigners bool) error {
 		return err
 	}
 	keys := a.keyDir(store.GitDir())
-	e := &reconciler.Engine{Store: store, Keys: keys, Now: a.now}
+	e := &reconciler.Engine{Store: store, Keys: keys, Now: a.now, SchemaRef: schemaRef()}
 	opts := reconciler.InitOptions{KeepSigners: keepSigners}
 	if actions {
 		opts.ActionWorkflows = fixtures.ActionWorkflows()

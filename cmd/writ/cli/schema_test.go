@@ -104,8 +104,16 @@ func TestFilesCarryTheSchemaLine(t *testing.T) {
 			t.Errorf("template %s starts %q, want %q", file, firstLine(string(b)), want)
 		}
 	}
+	// writ init rewrites writ.yaml (fresh keys): it gets the line too.
+	plain := newControlRepo(t)
+	if cfg := g.run(plain, "show", "main:writ.yaml"); !strings.HasPrefix(cfg, "# yaml-language-server: $schema=https://raw.githubusercontent.com/writ-dev/writ/main/schemas/config.schema.json\n") {
+		t.Errorf("writ init's writ.yaml starts %q", firstLine(cfg))
+	}
 	repo := filepath.Join(t.TempDir(), "control")
 	writWant(t, ExitOK, "init", "-q", repo, "--template", dir)
+	if cfg := g.run(repo, "show", "main:writ.yaml"); strings.Count(cfg, "yaml-language-server") != 1 {
+		t.Errorf("writ init --template: writ.yaml should keep exactly one yaml-language-server line:\n%s", cfg)
+	}
 	writWant(t, ExitOK, "--repo", repo, "validate")
 
 	writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--as", "deploy-agent", "--instance", "web-1",
