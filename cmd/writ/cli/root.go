@@ -61,7 +61,12 @@ func (a *app) rootCommand() *cobra.Command {
 control repo. Proposals arrive as signed branches; humans approve them; the
 reconciler applies ready proposals as signed merge commits on main, which is
 the write-ahead log. git log is the audit trail, and writ replay re-verifies
-every entry on any clone.`,
+every entry on any clone.
+
+Exit codes, for every command: 0 ok (gate: ready), 1 error, 2 waiting for
+a human, 3 refused or not applicable, 4 main holds commits writ did not
+write. writ schema prints the JSON Schemas of the files and of every
+--json output.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
