@@ -34,6 +34,10 @@ type Engine struct {
 	Now func() time.Time
 	// Progress, when set, is told how far a long replay has got.
 	Progress func(done, total int)
+	// SchemaRef is the ref of writ's repository (a release tag; "" means
+	// main) whose schema the yaml-language-server line of each proposal
+	// file it writes names (schemas.Modeline).
+	SchemaRef string
 
 	// verified is the checkpoint this engine last restored (its head and
 	// signature checked) or wrote; a new checkpoint is written as a change

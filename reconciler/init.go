@@ -94,7 +94,8 @@ func (e *Engine) InitWith(template fs.FS, keys KeyGenerator, opts InitOptions) (
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	files[schemas.ConfigFile] = cfg
+	// writ.yaml is rewritten anyway: it gets the line naming its schema.
+	files[schemas.ConfigFile] = schemas.WithModeline(schemas.ConfigFile, cfg, e.SchemaRef)
 	mapFS := mapFSOf(files)
 	rules, problems := schemas.LoadBundle(mapFS)
 	if len(problems) > 0 {

@@ -3,6 +3,7 @@ package reconciler
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -99,10 +100,13 @@ func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b prop
 	if err != nil {
 		return nil, err
 	}
-	raw, err := yaml.Marshal(&b.Proposal)
+	body, err := yaml.Marshal(&b.Proposal)
 	if err != nil {
 		return nil, fmt.Errorf("encode proposal: %w", err)
 	}
+	// A comment first, for editors; replay reads the file as the same
+	// proposal (schemas.ProposalIsYAML allows the line).
+	raw := append([]byte(schemas.Modeline(schemas.KindProposal, e.SchemaRef)), body...)
 	if _, problems := intake.CheckProposal(rules, path, raw); len(problems) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrRefused, problems)
 	}
@@ -134,7 +138,11 @@ func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b prop
 		}
 	}
 	if err := e.Store.CompareAndSwap("refs/heads/"+b.Branch, plumbing.ZeroHash, commit); err != nil {
-		return nil, fmt.Errorf("create branch %s (does a proposal of that name exist?): %w", b.Branch, err)
+		if errors.Is(err, gitstore.ErrRefMoved) {
+			return nil, fmt.Errorf("%w: proposal name in use: branch %s exists already; choose another name (--name), or, if that proposal is dead, delete its branch first (git branch -D %s): %w",
+				ErrRefused, b.Branch, b.Branch, err)
+		}
+		return nil, fmt.Errorf("create branch %s: %w", b.Branch, err)
 	}
 	return &Proposed{Branch: b.Branch, Path: path, Commit: commit, Proposal: b.Proposal}, nil
 }

@@ -27,7 +27,8 @@ import (
 //     how to propose it afresh, and the head named in the report brings
 //     the branch back (git branch NAME HEAD).
 //
-// A branch that waits, or is refused for a reason its proposer can fix
+// Nothing is pruned while main holds foreign commits (a run that ends
+// with a *ForeignError). A branch that waits, or is refused for a reason its proposer can fix
 // (a bad signature, a guard), stays. A branch is deleted only if it still
 // points at the head the run judged (gitstore.Store.DeleteRefs), so a
 // proposer who pushed meanwhile keeps their work. Deleting costs one
@@ -35,7 +36,9 @@ import (
 // branches: what a reconcile reads follows the open proposals, not the
 // history. Failing to prune is a note, never an error.
 func (r *run) prune(_ context.Context) error {
-	if r.opts.Remote != "" || r.opts.KeepBranches || r.rep.Err != nil {
+	// While main holds commits writ did not write, the run applies nothing
+	// but their recovery, and deletes nothing either.
+	if r.opts.Remote != "" || r.opts.KeepBranches || r.rep.Err != nil || r.foreign != nil {
 		return nil
 	}
 	rep := r.rep

@@ -15,11 +15,14 @@ import (
 // It recognises only simple proposals: every string, input key and input
 // value is a one-line plain YAML scalar of ASCII letters, digits, single
 // spaces and a few punctuation marks, which reads back as that very string.
+// A first line as Modeline writes it (a comment) is allowed.
 // False means "not shown", never "different": load data the full way then.
 func ProposalIsYAML(data []byte, p *Proposal) bool {
 	if p == nil || len(data) > MaxFileSize {
 		return false
 	}
+	// The yaml-language-server line writ puts first is a comment.
+	data, _ = cutModeline(data)
 	m := yamlMatch{data: data, ok: true}
 	m.field("", "instance", p.Instance)
 	m.field("", "workflow", p.Workflow)

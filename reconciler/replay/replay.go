@@ -323,8 +323,10 @@ func (r *replayer) recheckChain(run *foldRun, read *gitstore.FastReader, head pl
 }
 
 func rewritten(cp gitstore.Checkpoint) error {
-	return fmt.Errorf("%w: checkpoint %s covers commit %s, which is not on main's first-parent history",
-		ErrRewritten, shortHash(cp.Commit.String()), cp.At)
+	return fmt.Errorf("%w: checkpoint %s covers commit %s, which is not on main's first-parent history; "+
+		"to recover, restore main to a history that holds %s (from a clone, or the reflog: git reflog main), "+
+		"or, if the rewrite was deliberate, delete the checkpoint (git update-ref -d %s) so replay verifies main from its first commit",
+		ErrRewritten, shortHash(cp.Commit.String()), cp.At, shortHash(cp.At.String()), gitstore.CheckpointRef)
 }
 
 // RestoreCheckpoint rebuilds the checkpoint's state and checks that the

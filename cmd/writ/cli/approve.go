@@ -38,12 +38,12 @@ Afterwards the gate's verdict is printed.`,
 			// moves the proposal branch, not main.
 			l, err := e.Load()
 			if err != nil {
-				return &exitError{code: ExitRefused, err: fmt.Errorf("load state: %w", err)}
+				return fmt.Errorf("load state: %w", err)
 			}
 			a.noteForeign(l)
 			commit, err := e.ApproveWith(l, req)
 			if err != nil {
-				return &exitError{code: ExitRefused, err: err}
+				return err // ExitRefused when refused, ExitFailure else (a missing proposal, as in gate)
 			}
 			verb := "approved"
 			switch {
@@ -53,10 +53,14 @@ Afterwards the gate's verdict is printed.`,
 				verb = "OVERRIDE recorded on"
 			}
 			fmt.Fprintf(a.out, "%s %s as %s: decision commit %s\n", verb, req.Proposal, req.As, short(commit.String()))
-			if a.quiet {
-				return nil
+			if req.Reject {
+				// The verdict is now "rejected", as the decider wanted.
+				if a.quiet {
+					return nil
+				}
+				return a.printGate(e, l, req.Proposal, false, false)
 			}
-			return a.printGate(e, l, req.Proposal, false, false)
+			return a.gateAfterWrite(e, l, req.Proposal)
 		},
 	}
 	f := cmd.Flags()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -100,7 +101,7 @@ func (a *app) runDemo(dir string) error {
 		if st.args[0] != "init" {
 			args = append([]string{"--repo", dir}, args...)
 		}
-		if a.keys != "" {
+		if a.keys != "" && slices.Contains(commandGlobals[st.args[0]], "keys") {
 			args = append([]string{"--keys", a.keys}, args...)
 		}
 		fmt.Fprintf(a.out, "$ writ %s\n", strings.Join(quoteArgs(st.args), " "))

@@ -84,14 +84,10 @@ func (a *app) printGate(e *reconciler.Engine, l *reconciler.Loaded, name string,
 	if !exit {
 		return nil
 	}
-	switch g.Verdict {
-	case intake.VerdictReady:
-		return nil
-	case intake.VerdictWaiting:
-		return &exitError{code: ExitWaiting}
-	default:
-		return &exitError{code: ExitRefused}
+	if code := verdictCode(g.Verdict); code != ExitOK {
+		return &exitError{code: code}
 	}
+	return nil
 }
 
 // judge gates one proposal against what the command loaded and builds

@@ -55,8 +55,9 @@ func TestGateExitCodes(t *testing.T) {
 		t.Errorf("gate of a missing proposal: want exit 1, got %s", r)
 	}
 
-	// carol may approve but not propose: refused.
-	w(ExitOK, "propose", "-q", "--as", "carol", "--instance", "web-3", "--transition", "create",
+	// carol may approve but not propose: refused (propose writes the
+	// branch and exits 3, as its gate says).
+	w(ExitRefused, "propose", "-q", "--as", "carol", "--instance", "web-3", "--transition", "create",
 		"--owner", "x", "--name", "create")
 	r = w(ExitRefused, "gate", "web-3/create")
 	if !strings.Contains(r.out, "REFUSED") || !strings.Contains(r.out, "capability") {

@@ -17,6 +17,12 @@ func (a *app) identityCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "identity",
 		Short: "Propose changes to the identities in writ.yaml",
+		Args:  cobra.NoArgs,
+		// Runnable, so that a flag it does not take is refused like
+		// anywhere else; alone it names its subcommands.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return fmt.Errorf("writ identity needs a subcommand: add (see writ identity --help)")
+		},
 	}
 	cmd.AddCommand(a.identityAddCommand())
 	return cmd

@@ -77,7 +77,7 @@ func (a *app) runInit(dir, template string, actions bool, opts reconciler.InitOp
 		return err
 	}
 	keys := a.keyDir(store.GitDir())
-	e := &reconciler.Engine{Store: store, Keys: keys, Now: a.now}
+	e := &reconciler.Engine{Store: store, Keys: keys, Now: a.now, SchemaRef: schemaRef()}
 	made := &recordingKeys{KeyGenerator: keys}
 	if actions {
 		opts.ActionWorkflows = fixtures.ActionWorkflows()

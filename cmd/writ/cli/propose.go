@@ -122,10 +122,7 @@ names every quarantined commit; the log then resumes.`,
 			}
 			fmt.Fprintf(a.out, "proposed %s/%s on %s: branch %s, commit %s signed by %s\n",
 				got.Proposal.Instance, got.Proposal.Transition, got.Proposal.Workflow, got.Branch, short(got.Commit.String()), req.As)
-			if a.quiet {
-				return nil
-			}
-			return a.printGate(e, l, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix), false, false)
+			return a.gateAfterWrite(e, l, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix))
 		},
 	}
 	f := cmd.Flags()
@@ -211,8 +208,5 @@ func (a *app) proposeRules(as, name, justification string) error {
 		return &exitError{code: ExitRefused, err: err}
 	}
 	fmt.Fprintf(a.out, "proposed a rule change: branch %s, commit %s signed by %s\n", got.Branch, short(got.Commit.String()), as)
-	if a.quiet {
-		return nil
-	}
-	return a.printGate(e, l, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix), false, false)
+	return a.gateAfterWrite(e, l, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix))
 }

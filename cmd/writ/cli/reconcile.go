@@ -27,6 +27,7 @@ func (a *app) reconcileCommand() *cobra.Command {
 		opts    reconciler.ReconcileOptions
 		timeout time.Duration
 		gh      githubOptions
+		asJSON  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "reconcile",
@@ -83,6 +84,11 @@ responses are kept with their ETags in a cache file (--github-cache) so the
 next run asks conditionally and an unchanged answer (304) costs no rate
 limit; a bad cache file is ignored with a note.
 
+--json prints what was applied and why the rest waits as one object (writ
+schema output/reconcile; its applied elements are those of the Action's
+applied output, with the proposal and why), with the same exit code; with
+--github the outputs go to $GITHUB_OUTPUT instead.
+
 $WRIT_CRASH_AT=<point> (tests only) kills the process at that point with
 exit code 86; points: after-commit-before-cas, after-commit-before-push,
 after-push-before-checkpoint, after-apply-before-report.`,
@@ -114,12 +120,15 @@ after-push-before-checkpoint, after-apply-before-report.`,
 				defer cancel()
 			}
 			if gh.enabled {
+				if asJSON {
+					return fmt.Errorf("--json does not go with --github: the run's outputs go to $GITHUB_OUTPUT")
+				}
 				return a.reconcileGitHub(ctx, e, opts, gh)
 			}
 			if gh.noApply {
 				return fmt.Errorf("--no-apply needs --github")
 			}
-			opts.Reporters = append(opts.Reporters, cliReporter{a: a, remote: opts.Remote, rounds: opts.Rounds})
+			opts.Reporters = append(opts.Reporters, cliReporter{a: a, remote: opts.Remote, rounds: opts.Rounds, json: asJSON})
 			rep, err := e.ReconcileWith(ctx, opts)
 			if rep != nil && rep.Err == nil {
 				a.refreshAllowedSigners(e, rep.State)
@@ -134,6 +143,7 @@ after-push-before-checkpoint, after-apply-before-report.`,
 	cmd.Flags().BoolVar(&gh.enabled, "github", false, "GitHub Actions mode: pull requests propose, reviews approve (needs --remote)")
 	cmd.Flags().BoolVar(&gh.noApply, "no-apply", false, "with --github: judge and publish, apply nothing")
 	cmd.Flags().StringVar(&gh.cache, "github-cache", "", "with --github: directory of the ETag cache kept across runs (default $"+GitHubCacheEnv+", else $RUNNER_TEMP/writ-github-cache; \"none\": no cache file)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long; 0: never")
 	cmd.Flags().BoolVar(&opts.KeepBranches, "keep-branches", false, "keep the proposal branches of closed proposals (default: a local run prunes them)")
 	return cmd
@@ -145,6 +155,7 @@ type cliReporter struct {
 	a      *app
 	remote string
 	rounds int
+	json   bool
 }
 
 var _ reconciler.Reporter = cliReporter{}
@@ -153,6 +164,9 @@ var _ reconciler.Reporter = cliReporter{}
 // entry and per proposal left alone, then main and the state hash.
 func (c cliReporter) Report(_ context.Context, rep *outcome.Report) error {
 	a := c.a
+	if c.json {
+		return a.printJSON(toReconcileJSON(rep))
+	}
 	for _, n := range rep.Notes {
 		fmt.Fprintln(a.err, "writ: note:", n)
 	}

@@ -55,8 +55,5 @@ func (a *app) proposeRecover(as, name, justification string, quarantine []string
 	}
 	fmt.Fprintf(a.out, "it needs the approvals of the governance policy %s (writ approve %s), then writ reconcile\n",
 		l.Rules.Config.Governance.Policy, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix))
-	if a.quiet {
-		return nil
-	}
-	return a.printGate(e, l, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix), false, false)
+	return a.gateAfterWrite(e, l, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix))
 }

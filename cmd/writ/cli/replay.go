@@ -13,7 +13,7 @@ import (
 )
 
 func (a *app) replayCommand() *cobra.Command {
-	var fromCheckpoint bool
+	var fromCheckpoint, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "replay",
 		Short: "Verify and re-apply every WAL entry; print the state hash",
@@ -31,7 +31,9 @@ verified entry exits 4 naming each such commit, its author and the
 reason, after printing the last verified state; a recover entry that
 quarantines them makes the history verify again (see propose --recover).
 A rewritten history or a damaged genesis exits 1 naming the commit and the
-reason. Progress is shown on a terminal (not in CI or with --quiet).`,
+reason. Progress is shown on a terminal (not in CI or with --quiet).
+--json prints the result as one object (writ schema output/replay), the
+foreign commits included, with the same exit code.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
@@ -46,6 +48,15 @@ reason. Progress is shown on a terminal (not in CI or with --quiet).`,
 				defer func() { _ = bar.Finish() }()
 			}
 			res, err := e.Replay(reconciler.ReplayOptions{FromCheckpoint: fromCheckpoint})
+			if asJSON && res != nil && (err == nil || errors.Is(err, reconciler.ErrForeign)) {
+				if jerr := a.printJSON(toReplayJSON(res, err)); jerr != nil {
+					return jerr
+				}
+				if err == nil {
+					a.refreshAllowedSigners(e, res.State)
+				}
+				return err
+			}
 			if errors.Is(err, reconciler.ErrForeign) && res != nil {
 				// The quarantine, not a generic tamper: what verified, then
 				// the foreign commits (exit ExitForeign).
@@ -68,6 +79,7 @@ reason. Progress is shown on a terminal (not in CI or with --quiet).`,
 		},
 	}
 	cmd.Flags().BoolVar(&fromCheckpoint, "from-checkpoint", false, "start from the checkpoint snapshot instead of the first commit")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
 

@@ -22,27 +22,6 @@ import (
 	"github.com/writ-dev/writ/reconciler/core"
 )
 
-// Exit codes shared by every command.
-const (
-	ExitOK      = 0
-	ExitFailure = 1 // an error, an invalid repo, a WAL that does not verify
-	ExitWaiting = 2 // gate: a human still has to decide
-	ExitRefused = 3 // gate: refused, rejected, stale or duplicate
-	// ExitForeign: main holds commits writ did not write after its last
-	// verified entry (reconcile applies nothing but their recovery; replay
-	// and log name them). See the README's "Recovery from a foreign commit".
-	ExitForeign = 4
-)
-
-// exitError carries a specific exit code out of a command.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
 // app holds the global flags and the output streams.
 type app struct {
 	repo      string
@@ -70,18 +49,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(stderr, "writ:", ee.err)
-		}
-		return ee.code
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintln(stderr, "writ:", msg)
 	}
-	fmt.Fprintln(stderr, "writ:", err)
-	if errors.Is(err, reconciler.ErrForeign) {
-		return ExitForeign
-	}
-	return ExitFailure
+	return exitCode(err)
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -92,7 +63,12 @@ func (a *app) rootCommand() *cobra.Command {
 control repo. Proposals arrive as signed branches; humans approve them; the
 reconciler applies ready proposals as signed merge commits on main, which is
 the write-ahead log. git log is the audit trail, and writ replay re-verifies
-every entry on any clone.`,
+every entry on any clone.
+
+Exit codes, for every command: 0 ok (gate: ready), 1 error, 2 waiting for
+a human, 3 refused or not applicable, 4 main holds commits writ did not
+write. writ schema prints the JSON Schemas of the files and of every
+--json output.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -107,8 +83,9 @@ every entry on any clone.`,
 		a.initCommand(), a.validateCommand(), a.proposeCommand(), a.approveCommand(),
 		a.gateCommand(), a.showCommand(), a.graphCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
 		a.stateCommand(), a.allowedSignersCommand(), a.demoCommand(), a.benchCommand(), a.verifyCommand(),
-		a.versionCommand(), a.templateCommand(), a.identityCommand(), a.pendingCommand(),
+		a.versionCommand(), a.templateCommand(), a.identityCommand(), a.pendingCommand(), a.schemaCommand(),
 	)
+	onlyOwnGlobals(root)
 	// writ --version prints what writ version prints.
 	root.Version = buildinfo.Read().String()
 	root.SetVersionTemplate("{{.Version}}")
@@ -130,7 +107,7 @@ func (a *app) engine() (*reconciler.Engine, error) {
 		return nil, fmt.Errorf("open control repo %s: %w", a.repo, err)
 	}
 	store.SetCredentials(gitCredentials(os.Getenv))
-	e := &reconciler.Engine{Store: store, Keys: a.keyDir(store.GitDir()), Now: a.now}
+	e := &reconciler.Engine{Store: store, Keys: a.keyDir(store.GitDir()), Now: a.now, SchemaRef: schemaRef()}
 	key := os.Getenv(reconcilerKeyEnv)
 	if a.keylessEnabled() && key != "" {
 		return nil, fmt.Errorf("both --keyless (or WRIT_KEYLESS) and $%s are set: the reconciler signs one way; unset one", reconcilerKeyEnv)

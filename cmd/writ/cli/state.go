@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/writ-dev/writ/cmd/writ/internal/index"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/schemas"
 )
 
 func (a *app) stateCommand() *cobra.Command {
@@ -19,9 +21,11 @@ func (a *app) stateCommand() *cobra.Command {
 		Use:   "state",
 		Short: "List instances and their states",
 		Long: `state prints every instance with its workflow, state (and region
-sub-states), version and instance hash (the base_state a proposal must name),
-then the repository state hash. --workflow and --state filter through the
-instance index.`,
+sub-states), version, owner and instance hash (the base_state a proposal
+must name) under a header, then the repository state hash. --workflow and
+--state filter through the instance index; a workflow or state the rules in
+force do not name (and no instance is in) is an error listing the known
+ones. --json prints the same as one object (writ schema output/state).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
@@ -67,13 +71,27 @@ instance index.`,
 				}
 				rows = append(rows, row{in, hash})
 			}
+			if len(rows) == 0 {
+				if err := knownFilter(res.State.Rules(), workflow, inState); err != nil {
+					return err
+				}
+			}
 			if asJSON {
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(map[string]any{"state": res.State.Hash(), "main": res.Head.String(), "instances": rows})
 			}
+			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "INSTANCE\tWORKFLOW\tSTATE\tVERSION\tOWNER\tHASH")
 			for _, r := range rows {
-				fmt.Fprintf(a.out, "%-20s %-12s %-14s v%-3d %s%s\n", r.ID, r.Workflow, r.State, r.Version, r.Hash, regions(r.Regions))
+				owner := r.Owner
+				if owner == "" {
+					owner = "-"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\tv%d\t%s\t%s%s\n", r.ID, r.Workflow, r.State, r.Version, owner, r.Hash, regions(r.Regions))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
 			}
 			fmt.Fprintf(a.out, "state %s (%d instances, %d entries)\n", res.State.Hash(), res.State.Len(), res.State.Entries())
 			return nil
@@ -99,4 +117,34 @@ func regions(m map[string]string) string {
 		parts[i] = k + "=" + m[k]
 	}
 	return "  [" + strings.Join(parts, " ") + "]"
+}
+
+// knownFilter is nil when the filters name a workflow and a state the
+// rules declare, else an error listing the known ones. A state is known
+// when a workflow (the filtered one, if any) declares it, or it is the
+// built-in "quarantined".
+func knownFilter(rules *schemas.Bundle, workflow, state string) error {
+	if rules == nil {
+		return nil
+	}
+	var workflows, states []string
+	wfKnown, stateKnown := workflow == "", state == "" || state == "quarantined"
+	for _, wf := range rules.Workflows {
+		workflows = append(workflows, wf.Name)
+		if workflow != "" && wf.Name != workflow {
+			continue
+		}
+		wfKnown = wfKnown || wf.Name == workflow
+		for _, st := range wf.States {
+			states = append(states, st.Name)
+			stateKnown = stateKnown || st.Name == state
+		}
+	}
+	switch {
+	case !wfKnown:
+		return fmt.Errorf("--workflow %s: no such workflow in the rules in force (workflows: %s)", workflow, strings.Join(workflows, ", "))
+	case !stateKnown:
+		return fmt.Errorf("--state %s: no workflow declares that state (states: %s)", state, strings.Join(append(states, "quarantined"), ", "))
+	}
+	return nil
 }

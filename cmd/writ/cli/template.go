@@ -23,7 +23,9 @@ its built-in release example (writ.yaml, workflows/, policies/ and any other
 governed file it holds) into DIR, which
 must not exist or be empty. Edit them (identities, their GitHub logins and
 signers, policies), then run writ init CONTROL --template DIR (init keeps every declared signer
-and makes the reconciler's key only).`,
+and makes the reconciler's key only). writ.yaml, workflows/ and policies/
+start with a yaml-language-server line naming their JSON Schema (see writ
+schema), so editors complete and check them.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runTemplate(args[0])
@@ -53,7 +55,8 @@ func (a *app) runTemplate(dir string) error {
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 			return fmt.Errorf("template: %w", err)
 		}
-		if err := os.WriteFile(out, files[p], 0o644); err != nil {
+		// Rule files get a first line naming their schema, for editors.
+		if err := os.WriteFile(out, schemas.WithModeline(p, files[p], schemaRef()), 0o644); err != nil {
 			return fmt.Errorf("template: %w", err)
 		}
 	}

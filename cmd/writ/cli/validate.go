@@ -10,7 +10,8 @@ import (
 )
 
 func (a *app) validateCommand() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check every control-repo file; one line per problem",
 		Long: `validate checks writ.yaml, workflows/*.yaml, policies/*.yaml and every
@@ -22,7 +23,8 @@ file or a directory, inside or outside the repository) or an executable
 file there is reported with its path and kind, and never followed or read.
 It prints one line per problem as path:line:col: field: message (path:
 field: message for a problem with the whole file) and exits 1 if there is
-any, 0 otherwise.`,
+any, 0 otherwise. --json prints {"valid", "problems"} instead (writ schema
+output/validate), with the same exit code.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// os.Root keeps every read inside the repository, whatever
@@ -33,6 +35,15 @@ any, 0 otherwise.`,
 			}
 			defer root.Close()
 			problems := schemas.ValidateRepo(root.FS())
+			if asJSON {
+				if err := a.printJSON(toValidateJSON(problems)); err != nil {
+					return err
+				}
+				if len(problems) > 0 {
+					return &exitError{code: ExitFailure, err: fmt.Errorf("%d problem(s)", len(problems))}
+				}
+				return nil
+			}
 			for _, p := range problems {
 				fmt.Fprintln(a.out, p.String())
 			}
@@ -45,4 +56,6 @@ any, 0 otherwise.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the problems as JSON")
+	return cmd
 }

@@ -16,6 +16,7 @@ import (
 
 func (a *app) verifyCommand() *cobra.Command {
 	var since string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "verify [--since REV]",
 		Short: "Check signatures and authorization of WAL entries, one line per commit",
@@ -28,7 +29,8 @@ the first commit). An entry whose decisions came from GitHub reviews says
 so: "decisions: 1 signed, 2 on the reconciler's word (GitHub reviews 11,
 12)". A review carries no signature of its own; only the reconciler's
 signature on the entry attests it. It exits 1 at the first failure, naming
-the commit and the reason.`,
+the commit and the reason. --json prints the same as one object (writ schema
+output/verify), with the same exit code.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
@@ -52,8 +54,11 @@ the commit and the reason.`,
 				after = h
 			}
 			found := since == ""
+			out := verifyJSON{Entries: []verifyEntryJSON{}}
 			res, err := e.Replay(reconciler.ReplayOptions{OnEntry: func(i int, v reconciler.Verified) {
-				if printing {
+				if printing && asJSON {
+					out.Entries = append(out.Entries, toVerifyEntry(i, v))
+				} else if printing {
 					who := v.Record.Entry.Signer
 					fmt.Fprintf(a.out, "%s entry %d %-10s signed by %s (%s %s, %s) proposer %s: ok%s\n",
 						short(v.Commit.String()), i, v.Record.Entry.Kind, v.Signer.Identity, v.Signer.Format, v.Signer.Signer,
@@ -63,8 +68,20 @@ the commit and the reason.`,
 					printing, found = true, true
 				}
 			}})
+			if asJSON {
+				if err != nil {
+					out.Error = err.Error()
+				} else if found {
+					out.Verified, out.State = true, res.State.Hash()
+				}
+				if jerr := a.printJSON(out); jerr != nil {
+					return jerr
+				}
+			}
 			if err != nil {
-				fmt.Fprintf(a.out, "FAILED: %v\n", err)
+				if !asJSON {
+					fmt.Fprintf(a.out, "FAILED: %v\n", err)
+				}
 				code := ExitFailure
 				if errors.Is(err, reconciler.ErrForeign) {
 					code = ExitForeign
@@ -74,11 +91,14 @@ the commit and the reason.`,
 			if !found {
 				return fmt.Errorf("--since %s: %s is not an entry on main's first-parent history", since, short(after.String()))
 			}
-			fmt.Fprintf(a.out, "verified %d entries; state %s\n", res.Replayed, res.State.Hash())
+			if !asJSON {
+				fmt.Fprintf(a.out, "verified %d entries; state %s\n", res.Replayed, res.State.Hash())
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&since, "since", "", "print only entries after this revision (still checks all)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as JSON")
 	return cmd
 }
 
@@ -104,4 +124,15 @@ func onReconcilersWord(decisions []policies.Decision) string {
 	}
 	return fmt.Sprintf("; decisions: %d signed, %d on the reconciler's word (GitHub reviews %s)",
 		len(decisions)-len(reviews), len(reviews), strings.Join(ids, ", "))
+}
+
+// toVerifyEntry is one entry of `writ verify --json`.
+func toVerifyEntry(i int, v reconciler.Verified) verifyEntryJSON {
+	en := verifyEntryJSON{Commit: v.Commit.String(), Index: i, Kind: string(v.Record.Entry.Kind), Proposer: v.Record.Entry.Signer,
+		AttestedRejection: v.Attested}
+	en.Signer.Identity, en.Signer.Format, en.Signer.Signer, en.Signer.Fingerprint = v.Signer.Identity, string(v.Signer.Format), v.Signer.Signer, v.Signer.Fingerprint
+	for _, r := range wal.OnReconcilersWord(v.Record.Entry.Decisions) {
+		en.Reviews = append(en.Reviews, r.ReviewID)
+	}
+	return en
 }

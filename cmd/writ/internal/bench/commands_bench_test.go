@@ -36,7 +36,10 @@ func BenchmarkCommands(b *testing.B) {
 	}
 	writ := func(b *testing.B, args ...string) string {
 		var out, errOut bytes.Buffer
-		args = append([]string{"--repo", dir, "--keys", r.Keys}, args...)
+		if args[0] == "propose" || args[0] == "approve" { // the commands that sign take --keys
+			args = append([]string{"--keys", r.Keys}, args...)
+		}
+		args = append([]string{"--repo", dir}, args...)
 		if code := cli.Main(args, &out, &errOut); code != cli.ExitOK {
 			b.Fatalf("writ %s: exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
 		}
