@@ -41,18 +41,8 @@ func (s *Store) PushCASWith(ctx context.Context, remote, ref string, old, new pl
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	if err := validateRefName(ref); err != nil {
+	if err := s.checkFastForward(remote, ref, old, new); err != nil {
 		return err
-	}
-	if new.IsZero() {
-		return fmt.Errorf("push %s to %s: new value is the zero hash (deleting refs is not supported)", ref, remote)
-	}
-	if !old.IsZero() {
-		if ok, err := s.IsAncestor(old, new); err != nil {
-			return fmt.Errorf("push %s to %s: %w", ref, remote, err)
-		} else if !ok {
-			return fmt.Errorf("push %s to %s: %w: %s does not descend from %s, and a push never forces", ref, remote, ErrNonFastForward, short(new), short(old))
-		}
 	}
 	p, err := s.openPush(ctx, remote, ref)
 	if err != nil {

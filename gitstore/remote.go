@@ -247,18 +247,8 @@ func (s *Store) advertised(ctx context.Context, sess interface {
 // a non-zero old must exist locally.
 func (s *Store) PushCAS(ctx context.Context, remote, ref string, old, new plumbing.Hash) (err error) {
 	defer func() { err = s.scrub(err) }()
-	if err := validateRefName(ref); err != nil {
+	if err := s.checkFastForward(remote, ref, old, new); err != nil {
 		return err
-	}
-	if new.IsZero() {
-		return fmt.Errorf("push %s to %s: new value is the zero hash (deleting refs is not supported)", ref, remote)
-	}
-	if !old.IsZero() {
-		if ok, err := s.IsAncestor(old, new); err != nil {
-			return fmt.Errorf("push %s to %s: %w", ref, remote, err)
-		} else if !ok {
-			return fmt.Errorf("push %s to %s: %w: %s does not descend from %s, and a push never forces", ref, remote, ErrNonFastForward, short(new), short(old))
-		}
 	}
 	p, err := s.openPush(ctx, remote, ref)
 	if err != nil {
@@ -292,6 +282,27 @@ func (s *Store) PushCAS(ctx context.Context, remote, ref string, old, new plumbi
 		return serr
 	}
 	return err
+}
+
+// checkFastForward checks, before anything is sent, what a compare-and-swap
+// push of ref from old to new needs: a valid ref name, a commit to push
+// (deleting is not supported) and, when old is set, new descending from
+// old, since a push never forces.
+func (s *Store) checkFastForward(remote, ref string, old, new plumbing.Hash) error {
+	if err := validateRefName(ref); err != nil {
+		return err
+	}
+	if new.IsZero() {
+		return fmt.Errorf("push %s to %s: new value is the zero hash (deleting refs is not supported)", ref, remote)
+	}
+	if !old.IsZero() {
+		if ok, err := s.IsAncestor(old, new); err != nil {
+			return fmt.Errorf("push %s to %s: %w", ref, remote, err)
+		} else if !ok {
+			return fmt.Errorf("push %s to %s: %w: %s does not descend from %s, and a push never forces", ref, remote, ErrNonFastForward, short(new), short(old))
+		}
+	}
+	return nil
 }
 
 // PushCheckpoint publishes the local checkpoint as the remote's
