@@ -38,7 +38,19 @@ type Decision struct {
 	Ref string `json:"ref,omitempty"`
 	// Justification is the decider's free-text reason.
 	Justification string `json:"justification,omitempty"`
+	// Plan is the digest of the plan the decider was shown,
+	// "sha256:<hex>" (core.PlanContext.Digest): the proposal content, the
+	// state it moves from and the versions of the workflow and policy that
+	// judge it. An approval or override whose Plan is set counts only while
+	// the plan judged now (Facts.Plan) has that digest. Empty for decisions
+	// that record no plan (a GitHub review, decisions written before plans
+	// were recorded): they bind by Commit and Content alone.
+	Plan string `json:"plan,omitempty"`
 }
+
+// sawPlan reports whether the decision was made on the plan judged now:
+// it records none, or the same digest.
+func (d Decision) sawPlan(plan string) bool { return d.Plan == "" || d.Plan == plan }
 
 // covers reports whether the decision was made on what is judged now: the
 // same commit, or the same non-empty content hash.
@@ -74,6 +86,9 @@ type Facts struct {
 	CoAuthors []string `json:"co_authors,omitempty"`
 	// Subject is the proposal head being judged.
 	Subject Subject `json:"subject"`
+	// Plan is the digest of the plan being judged (core.PlanContext); an
+	// approval or override that records another plan does not count.
+	Plan string `json:"plan,omitempty"`
 	// Inputs are the proposal inputs as decoded from YAML or JSON.
 	Inputs map[string]any `json:"inputs,omitempty"`
 	// Materiality is the proposal's materiality; empty ranks as low.

@@ -21,6 +21,7 @@ const (
 	ReasonOverrideCapability  = "lacks capability " + CapabilityOverride
 	ReasonOverrideNoWhy       = "override has no justification"
 	ReasonOverrideOlderCommit = "overrode an older commit"
+	ReasonOverrideOtherPlan   = "overrode another plan: the instance, workflow or policy changed since"
 	ReasonOverrideNotNeeded   = "not needed: the policy is satisfied"
 )
 
@@ -73,6 +74,8 @@ func overrideReason(f *Facts, ix *index, d Decision) string {
 		return ReasonOverrideNoWhy
 	case !d.covers(f.Subject):
 		return ReasonOverrideOlderCommit
+	case !d.sawPlan(f.Plan):
+		return ReasonOverrideOtherPlan
 	case !f.Overridable:
 		return ReasonOverrideNotAllowed
 	}

@@ -39,7 +39,11 @@ const (
 	ReasonAgent           = "agent cannot approve"
 	ReasonAuthor          = "author cannot approve (rule sets no allow_author)"
 	ReasonOlderCommit     = "approved an older commit"
-	ReasonSuperseded      = "superseded by a later decision"
+	// ReasonOtherPlan: the approval records the digest of a plan other
+	// than the one judged now (the instance, the workflow or the policy
+	// changed since the decider looked).
+	ReasonOtherPlan  = "approved another plan: the instance, workflow or policy changed since; decide again"
+	ReasonSuperseded = "superseded by a later decision"
 	// ReasonDuplicateIdentity: the name is defined more than once in
 	// writ.yaml, so which definition applies would depend on order.
 	ReasonDuplicateIdentity = "identity defined more than once"

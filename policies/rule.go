@@ -144,6 +144,8 @@ func judge(rule schemas.Rule, f *Facts, ix *index, i int, d Decision) (role, rea
 		return "", notEligible(rule)
 	case d.Verdict == VerdictApprove && !d.covers(f.Subject):
 		return role, ReasonOlderCommit
+	case d.Verdict == VerdictApprove && !d.sawPlan(f.Plan):
+		return role, ReasonOtherPlan
 	case ix.latest[d.Identity] != i:
 		return role, ReasonSuperseded
 	}

@@ -328,3 +328,68 @@ func TestDuplicateIdentityIsNotTrusted(t *testing.T) {
 		t.Fatalf("got %s %+v", got.Status, got.NotCounted)
 	}
 }
+
+// TestApprovalBindsToThePlanShown: an approval or override that records
+// the digest of the plan its decider was shown counts only on that plan;
+// one that records none binds by commit and content alone, and a
+// rejection blocks whatever plan it saw.
+func TestApprovalBindsToThePlanShown(t *testing.T) {
+	const shown, now = "sha256:aaaa", "sha256:bbbb"
+	withPlan := func(d Decision, plan string) Decision { d.Plan = plan; return d }
+	one := []schemas.Rule{{Name: "sre", Count: 1, Roles: []string{"sre"}}}
+	tests := []struct {
+		name     string
+		decision Decision
+		plan     string
+		status   Status
+		reason   string
+	}{
+		{"same plan counts", withPlan(approve("alice", head, content), shown), shown, StatusSatisfied, ""},
+		{"another plan does not count", withPlan(approve("alice", head, content), shown), now, StatusPending, ReasonOtherPlan},
+		{"no plan recorded binds by content", approve("alice", head, content), now, StatusSatisfied, ""},
+		{"a rejection on another plan still blocks", withPlan(reject("alice", head, "no"), shown), now, StatusBlocked, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := facts(one, tt.decision)
+			f.Plan = tt.plan
+			got := Evaluate(f)
+			if got.Status != tt.status {
+				t.Fatalf("status = %s, want %s (%s)", got.Status, tt.status, got.Description)
+			}
+			if tt.reason != "" {
+				nc := got.Children[0].NotCounted
+				if len(nc) != 1 || nc[0].Reason != tt.reason {
+					t.Fatalf("not counted = %+v, want %q", nc, tt.reason)
+				}
+			}
+		})
+	}
+	t.Run("an override of another plan does not stand", func(t *testing.T) {
+		f := facts([]schemas.Rule{{Name: "sre", Count: 2, Roles: []string{"sre"}}},
+			withPlan(override("alice", head, "outage"), shown))
+		f.Plan, f.Overridable = shown, true
+		for i := range f.Identities {
+			if f.Identities[i].Name == "alice" {
+				f.Identities[i].Capabilities = []string{CapabilityOverride}
+			}
+		}
+		if got := Evaluate(f); got.Override == nil {
+			t.Fatalf("control: the override must stand on the plan it saw")
+		}
+		f.Decisions[0].Plan = shown
+		f.Plan = now
+		if got := Evaluate(f); got.Override != nil || !hasReason(got.Ignored, ReasonOverrideOtherPlan) {
+			t.Fatalf("override = %+v, ignored = %+v", got.Override, got.Ignored)
+		}
+	})
+}
+
+func hasReason(votes []Vote, reason string) bool {
+	for _, v := range votes {
+		if v.Reason == reason {
+			return true
+		}
+	}
+	return false
+}

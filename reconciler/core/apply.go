@@ -181,7 +181,7 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 		// does not count is listed in res.Ignored and changes nothing.
 		res := policies.Evaluate(policies.Facts{
 			Policy: *pol, Identities: withGrants(s.rules, e.Grants), Author: e.Signer, CoAuthors: e.CoAuthors,
-			Subject: e.Subject, Inputs: p.Inputs,
+			Subject: e.Subject, Plan: planDigest(s, e), Inputs: p.Inputs,
 			Materiality:  ctx.tr.Materiality.Max(p.Materiality),
 			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
 			Overridable: e.Kind == KindTransition,

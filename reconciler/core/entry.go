@@ -119,4 +119,8 @@ type Outcome struct {
 	// InstancePre and InstancePost are the instance hashes around the entry.
 	InstancePre  string `json:"instance_pre,omitempty"`
 	InstancePost string `json:"instance_post,omitempty"`
+	// Plan is the digest of the plan a decider of the entry is shown
+	// (PlanContext): set by Judge, which the gate calls, so that a decision
+	// records what its decider saw; Apply leaves it empty.
+	Plan string `json:"plan,omitempty"`
 }

@@ -20,9 +20,15 @@ import "fmt"
 //
 // Other entries are Apply(s, e) unchanged. Like Apply it is pure, and its
 // error means s lacks a bucket Apply needs.
+//
+// Judge's outcome also carries the digest of the plan a decider of e is
+// shown (Outcome.Plan, PlanContextOf the entry in s), which a decision
+// then records.
 func Judge(s State, e Entry) (Entry, State, Outcome, error) {
+	plan := PlanContextOf(s.rules, s.rulesHash, e.Kind, e.Proposal, e.Subject.Content).Digest()
 	if e.Kind != KindTransition {
 		next, out, err := Apply(s, e)
+		out.Plan = plan
 		return e, next, out, err
 	}
 	next, out, err := applyTransition(s, e, true)
@@ -32,5 +38,6 @@ func Judge(s State, e Entry) (Entry, State, Outcome, error) {
 	if out.Status == StatusRejected {
 		e.Kind = KindReject
 	}
+	out.Plan = plan
 	return e, next, out, nil
 }

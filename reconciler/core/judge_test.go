@@ -49,6 +49,11 @@ func TestJudgeIsApplyThenReject(t *testing.T) {
 				if err != nil {
 					t.Fatalf("round %d entry %d %s: %v", round, i, v.name, err)
 				}
+				// Judge adds the plan a decider is shown; Apply does not.
+				if want := PlanContextOf(s.rules, s.rulesHash, j.Kind, j.Proposal, j.Subject.Content).Digest(); gotOut.Plan != want || want == "" {
+					t.Fatalf("round %d entry %d: Judge's plan %q, want %q", round, i, gotOut.Plan, want)
+				}
+				gotOut.Plan = ""
 				if !reflect.DeepEqual(gotEntry, wantEntry) || !reflect.DeepEqual(gotOut, wantOut) || gotNext.Hash() != wantNext.Hash() {
 					t.Fatalf("round %d entry %d (%s %s) %s:\nJudge:  %s %+v %s\ntwice:  %s %+v %s", round, i, e.Kind, e.IdemKey, v.name,
 						gotEntry.Kind, gotOut, gotNext.Hash(), wantEntry.Kind, wantOut, wantNext.Hash())

@@ -73,7 +73,7 @@ func governed(s State, e Entry, out *Outcome) bool {
 	}
 	res := policies.Evaluate(policies.Facts{
 		Policy: *pol, Identities: withGrants(old, e.Grants), Author: e.Signer, CoAuthors: e.CoAuthors,
-		Subject: e.Subject, Inputs: e.Proposal.Inputs, Materiality: schemas.MaterialityHigh,
+		Subject: e.Subject, Plan: planDigest(s, e), Inputs: e.Proposal.Inputs, Materiality: schemas.MaterialityHigh,
 		ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
 	})
 	out.Policy = &res
