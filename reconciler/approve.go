@@ -25,6 +25,11 @@ type ApproveRequest struct {
 	Override bool
 	// Justification is required for a rejection and an override.
 	Justification string
+	// Plan, when set, is the digest of the plan the decider looked at
+	// (`writ show` prints it): the decision is refused, nothing written,
+	// unless it is still the plan of the proposal. Either way the decision
+	// records the digest of the plan it decides on.
+	Plan string
 }
 
 // Approve appends a signed decision commit to the proposal branch. It
@@ -34,7 +39,9 @@ type ApproveRequest struct {
 // (policies.Excluded: an agent; the proposal's author or a co-author where
 // no rule sets allow_author; an override by an author), saying why in the
 // policy's words. Eligibility by role or name is not checked here: the
-// gate decides what counts and says why.
+// gate decides what counts and says why. The decision records the digest
+// of the plan it decides on (policies.Decision.Plan), and is refused when
+// req.Plan names another.
 // It is Load, then ApproveWith.
 func (e *Engine) Approve(req ApproveRequest) (plumbing.Hash, error) {
 	l, err := e.Load()
@@ -83,8 +90,13 @@ func (e *Engine) ApproveWith(l *Loaded, req ApproveRequest) (plumbing.Hash, erro
 	case req.Override && !who.HasCapability(core.CapabilityOverride):
 		return plumbing.ZeroHash, fmt.Errorf("%w: %s lacks capability %s", ErrRefused, req.As, core.CapabilityOverride)
 	}
+	plan := p.PlanDigest(rules, l.State.RulesHash())
+	if req.Plan != "" && req.Plan != plan {
+		return plumbing.ZeroHash, fmt.Errorf("%w: the plan of %s is now %s, not the %s you were shown: the proposal, its instance, or the workflow or policy judging it changed since; run `writ show %s` again and decide on what it shows; nothing written",
+			ErrRefused, p.Branch, plan, req.Plan, req.Proposal)
+	}
 	d := policies.Decision{Identity: req.As, Verdict: verdict, Commit: p.Subject.Commit, Content: p.Subject.Content,
-		Justification: oneLine(req.Justification)}
+		Justification: oneLine(req.Justification), Plan: plan}
 	msg, err := wal.DecisionMessage(p.Path, d)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -129,3 +141,14 @@ func excluded(rules *schemas.Bundle, p intake.Pending, identity string, verdict 
 
 // oneLine collapses whitespace so a justification fits one trailer value.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// DecisionAt reads the decision commit c writes: ok is false when c is not
+// a well-formed decision commit.
+func (e *Engine) DecisionAt(c plumbing.Hash) (policies.Decision, bool) {
+	commit, err := e.Store.Commit(c)
+	if err != nil {
+		return policies.Decision{}, false
+	}
+	d, ok, err := wal.ParseDecisionMessage(commit.Message)
+	return d, ok && err == nil
+}

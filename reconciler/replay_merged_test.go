@@ -76,6 +76,12 @@ func TestReplayRefusesRulesNobodyApproved(t *testing.T) {
 			name: "content other than the change merged",
 			mutate: func(t *testing.T, e *Engine, main plumbing.Hash, p *intake.Pending) {
 				p.Subject.Content = "sha256:" + strings.Repeat("0", 64)
+				// The approvals record the plan of the real content, which
+				// the forger's own gate would not count on this one: it
+				// drops the plans, so that replay must catch the content.
+				for i := range p.Decisions {
+					p.Decisions[i].Plan = ""
+				}
 			},
 			reason: []string{"Writ-Content is sha256:000", "the change merged"},
 		},

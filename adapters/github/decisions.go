@@ -135,7 +135,8 @@ func Decisions(reviews []Review, identityOf func(login string) (identity string,
 	var out []placed
 	add := func(p *pending, verdict policies.Verdict, why string, seq int) {
 		r := p.review
-		d := policies.Decision{Identity: p.identity, Verdict: verdict, Commit: r.CommitID, Ref: ref(r), Justification: why}
+		d := policies.Decision{Identity: p.identity, Verdict: verdict, Commit: r.CommitID, Ref: ref(r), Justification: why,
+			Plan: ReviewPlan(r.Body)}
 		if content, err := contentAt(r.CommitID); err == nil {
 			d.Content = content
 		}
@@ -219,4 +220,43 @@ func OverrideJustification(body string) (string, bool) {
 		return "", false
 	}
 	return oneLine(rest), true
+}
+
+// PlanTrailer is the line a reviewer adds to a review's body to bind it to
+// the plan the plan comment showed: "Writ-Plan: sha256:<hex>", the digest
+// the comment prints (core.PlanContext). A review that names a plan counts
+// only while that is the plan; one that names none binds by its commit.
+const PlanTrailer = "Writ-Plan:"
+
+// ReviewPlan returns the plan digest a review body names on a line of its
+// own ("Writ-Plan: sha256:<64 hex>", the key in any case), "" when it
+// names none or a malformed one. A body naming two different plans names
+// none that can count: it returns the first, which the policy compares
+// like any other.
+func ReviewPlan(body string) string {
+	for _, line := range strings.Split(body, "\n") {
+		line = strings.TrimSpace(line)
+		if len(line) < len(PlanTrailer) || !strings.EqualFold(line[:len(PlanTrailer)], PlanTrailer) {
+			continue
+		}
+		v := strings.TrimSpace(line[len(PlanTrailer):])
+		if isDigest(v) {
+			return v
+		}
+	}
+	return ""
+}
+
+// isDigest reports whether v is "sha256:" and 64 lowercase hex digits.
+func isDigest(v string) bool {
+	hex, ok := strings.CutPrefix(v, "sha256:")
+	if !ok || len(hex) != 64 {
+		return false
+	}
+	for _, c := range hex {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

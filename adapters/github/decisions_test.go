@@ -3,6 +3,7 @@ package github_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +92,18 @@ func TestDecisions(t *testing.T) {
 			contentAt:   same,
 			want:        []policies.Decision{{Identity: "carol", Verdict: policies.VerdictReject, Commit: shaHead, Content: hashA, Ref: "review:1", Justification: "wrong ticket"}},
 			wantIgnored: []string{"review:2 commented without approving or requesting changes"},
+		},
+		{
+			name: "an approval naming the plan shown binds to it; a malformed one names none",
+			reviews: []github.Review{
+				{ID: 1, UserLogin: "alice-gh", State: "APPROVED", CommitID: shaHead, Body: "LGTM\n  writ-plan:  sha256:" + strings.Repeat("ab", 32) + " \n", SubmittedAt: t0},
+				{ID: 2, UserLogin: "bob-gh", State: "APPROVED", CommitID: shaHead, Body: "Writ-Plan: sha256:" + strings.Repeat("AB", 32), SubmittedAt: t0.Add(time.Second)},
+			},
+			contentAt: same,
+			want: []policies.Decision{
+				{Identity: "alice", Verdict: policies.VerdictApprove, Commit: shaHead, Content: hashA, Ref: "review:1", Plan: "sha256:" + strings.Repeat("ab", 32)},
+				{Identity: "bob", Verdict: policies.VerdictApprove, Commit: shaHead, Content: hashA, Ref: "review:2"},
+			},
 		},
 		{
 			name:        "changes requested, dismissed, approved again",

@@ -29,7 +29,7 @@ func withPlan(rep ProposalReport, p PullResult, rules *schemas.Bundle, rulesHash
 		// main already holds it: the rules in force and main's files are
 		// its own, so neither a judge nor a diff against them would say
 		// what was decided.
-		v.Judge, v.Files = nil, nil
+		v.Judge, v.Files, v.Plan = nil, nil, ""
 	}
 	rep = withWhy(rep, v)
 	plan := g.Plan
@@ -146,6 +146,7 @@ func withWhy(rep ProposalReport, v writplan.View) ProposalReport {
 	for _, in := range v.Inputs {
 		rep.Inputs = append(rep.Inputs, in.Name+" = "+in.Value)
 	}
+	rep.Plan = v.Plan
 	if j := v.Judge; j != nil {
 		what := "policy"
 		if j.Governance {

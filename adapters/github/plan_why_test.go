@@ -3,6 +3,7 @@ package github_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/writ-dev/writ/adapters/github"
 	"github.com/writ-dev/writ/adapters/github/githubtest"
@@ -54,6 +55,38 @@ func TestRenderPlanWhyIsInert(t *testing.T) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("plan comment lacks %q:\n%s", want, body)
+		}
+	}
+}
+
+// TestReviewBindsToThePlanComment: the plan comment prints the plan's
+// digest; a review that names it with a Writ-Plan line counts and the
+// entry records it, one that names another plan does not count.
+func TestReviewBindsToThePlanComment(t *testing.T) {
+	w := newWorld(t, githubtest.Pull{})
+	w.run(t, w.reviewEvent())
+	body := planComment(t, w)
+	_, after, ok := strings.Cut(body, "- **plan:** `")
+	digest, _, _ := strings.Cut(after, "`")
+	if !ok || !strings.HasPrefix(digest, "sha256:") || !strings.Contains(body, "`Writ-Plan: "+digest+"`") {
+		t.Fatalf("the plan comment shows no plan digest:\n%s", body)
+	}
+	other := "sha256:" + strings.Repeat("0", 64)
+	w.gh.AddReview(w.pr, githubtest.Review{Login: "alice-gh", State: "APPROVED", CommitID: w.head, Body: "ok\nWrit-Plan: " + other, SubmittedAt: start.Add(time.Minute)})
+	w.gh.AddReview(w.pr, githubtest.Review{Login: "bob-gh", State: "APPROVED", CommitID: w.head, Body: "Writ-Plan: " + digest, SubmittedAt: start.Add(2 * time.Minute)})
+	rep := w.run(t, w.prEvent())
+	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != "waiting" || !strings.Contains(p.Gate.Reason, "1 more approval") {
+		t.Fatalf("with alice's review on another plan: applied %v, %s: %s", p.Applied, p.Gate.Verdict, p.Gate.Reason)
+	}
+	w.gh.AddReview(w.pr, githubtest.Review{Login: "alice-gh", State: "APPROVED", CommitID: w.head, Body: "Writ-Plan: " + digest, SubmittedAt: start.Add(3 * time.Minute)})
+	rep = w.run(t, w.prEvent())
+	if p := rep.Pulls[0]; !p.Applied {
+		t.Fatalf("not applied: %s: %s", p.Gate.Verdict, p.Gate.Reason)
+	}
+	last := w.verify(t).Entries
+	for _, d := range last[len(last)-1].Record.Entry.Decisions {
+		if d.Plan != digest {
+			t.Fatalf("decision %+v does not record the plan %s", d, digest)
 		}
 	}
 }

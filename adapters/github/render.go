@@ -57,6 +57,9 @@ type ProposalReport struct {
 	// Files are the changed governed files of a rules change, each with
 	// its unified diff against main.
 	Files []FileChange
+	// Plan is the digest of the plan shown (plan.View.Plan), which a
+	// review binds to with a "Writ-Plan:" line; empty once applied.
+	Plan string
 }
 
 // FileChange is one changed file of a rules change: its path, how it

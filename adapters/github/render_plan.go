@@ -50,6 +50,10 @@ func planSection(s *strings.Builder, r ProposalReport) {
 	default:
 		s.WriteString("- **notifies:** nobody\n")
 	}
+	if r.Plan != "" {
+		fmt.Fprintf(s, "- **plan:** %s (to approve exactly this plan, put the line %s in your review)\n",
+			codeSpan(r.Plan), codeSpan(PlanTrailer+" "+r.Plan))
+	}
 	s.WriteString("\n")
 	filesSection(s, r)
 	if chart := strings.TrimRight(r.Chart, "\n"); chart != "" && !strings.Contains(chart, "```") {

@@ -45,6 +45,7 @@ var reports = map[string][]github.ProposalReport{
 		Before: "approved", After: "released",
 		Needed:        []string{"rule sre-pair (pending): 1 of 2 approvals from role sre"},
 		Notifications: []string{"slack #releases: web-1 ship waiting for role sre", "jira REL-12: comment"},
+		Plan:          "sha256:7d6f0c1e3b9a8f5e2d4c6b8a0f1e3d5c7b9a1f3e5d7c9b0a2f4e6d8c0b1a3f5e",
 		Chart:         "stateDiagram-v2\n    state \"approved\" as s2\n    state \"released\" as s3\n    s2 --> s3: ship\n    classDef current fill:#fff4c2\n    classDef next fill:#dafbe1\n    class s2 current\n    class s3 next\n",
 	}},
 	"mixed": {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // Verdict is what the gate says about one proposal.
@@ -66,15 +67,15 @@ func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) {
 		return r, nil
 	}
 	r.Entry = core.Entry{
-		Kind: core.KindTransition, HLC: hlc, Signer: p.Proposer, CoAuthors: p.CoAuthors, IdemKey: p.Proposal.IdemKey,
+		Kind: p.EntryKind(), HLC: hlc, Signer: p.Proposer, CoAuthors: p.CoAuthors, IdemKey: p.Proposal.IdemKey,
 		Proposal: p.Proposal, Subject: p.Subject, Decisions: p.Decisions, ChangedFiles: p.ChangedFiles(),
 		Grants: p.Grants,
 	}
-	switch {
-	case p.IsRules():
-		r.Entry.Kind, r.Entry.Rules = core.KindRules, p.Rules
-	case p.IsRecovery():
-		r.Entry.Kind, r.Entry.Quarantine = core.KindRecover, p.Quarantine
+	switch r.Entry.Kind {
+	case core.KindRules:
+		r.Entry.Rules = p.Rules
+	case core.KindRecover:
+		r.Entry.Quarantine = p.Quarantine
 	}
 	entry, next, out, err := core.Judge(s, r.Entry)
 	if err != nil {
@@ -139,4 +140,24 @@ func (g GateResult) Ignored() []Ignored {
 		}
 	}
 	return out
+}
+
+// EntryKind is the kind of WAL entry p becomes when it applies: a rules
+// change, a recovery or a transition (which the gate may judge a
+// rejection).
+func (p Pending) EntryKind() core.EntryKind {
+	switch {
+	case p.IsRules():
+		return core.KindRules
+	case p.IsRecovery():
+		return core.KindRecover
+	}
+	return core.KindTransition
+}
+
+// PlanDigest is the digest of the plan a decider of p is shown under the
+// rules in force, whose hash is rulesHash: what a decision on p records
+// (core.PlanContextOf; the gate reports the same as Outcome.Plan).
+func (p Pending) PlanDigest(rules *schemas.Bundle, rulesHash string) string {
+	return core.PlanContextOf(rules, rulesHash, p.EntryKind(), p.Proposal, p.Subject.Content).Digest()
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // Text writes the whole view for a terminal: a header with the verdict
@@ -23,6 +24,10 @@ func (v View) Text(w io.Writer) {
 	if len(v.Guards) > 0 {
 		b.WriteString("  guards:\n")
 		writeGuards(&b, v.Guards, "    ")
+	}
+	if v.Plan != "" && v.Verdict == "waiting" {
+		fmt.Fprintf(&b, "  to decide on exactly this plan: writ approve %s --as YOU --plan %s (or --reject)\n",
+			Clean(strings.TrimPrefix(v.Proposal, schemas.ProposalBranchPrefix)), v.Plan)
 	}
 	_, _ = io.WriteString(w, b.String())
 }
@@ -132,6 +137,9 @@ func (v View) details(b *strings.Builder) {
 		for _, f := range v.Files {
 			writeFile(b, f)
 		}
+	}
+	if v.Plan != "" {
+		fmt.Fprintf(b, "  plan: %s\n", v.Plan)
 	}
 }
 

@@ -76,6 +76,11 @@ type View struct {
 	// diffs, in path order.
 	Files    []FileDiff `json:"files,omitempty"`
 	Problems []string   `json:"problems,omitempty"`
+	// Plan is the digest of this plan (core.PlanContext: the proposal's
+	// content, the state it moves from, the workflow and policy versions):
+	// what a decision on it records, and what `writ approve --plan` checks.
+	// Empty when the gate judged nothing (an applied or refused proposal).
+	Plan string `json:"plan,omitempty"`
 }
 
 // Signer is how a commit's signature verified.
@@ -123,7 +128,7 @@ func Build(in Input) View {
 	g := in.Gate
 	p := g.Pending
 	v := View{Proposal: p.Branch, Path: p.Path, Kind: KindTransition, Verdict: g.Verdict, Reason: g.Reason,
-		Proposer: p.Proposer, Commit: p.Subject.Commit, Guards: g.Outcome.Guards, Problems: p.Problems}
+		Proposer: p.Proposer, Commit: p.Subject.Commit, Guards: g.Outcome.Guards, Problems: p.Problems, Plan: g.Outcome.Plan}
 	switch {
 	case p.IsRules():
 		v.Kind = KindRules

@@ -175,6 +175,9 @@ func formatDecision(d policies.Decision, role string) string {
 	if d.Ref != "" {
 		s += " ref=" + d.Ref
 	}
+	if d.Plan != "" {
+		s += " plan=" + d.Plan
+	}
 	if d.Justification != "" {
 		s += " justification=" + strconv.Quote(oneLine(d.Justification))
 	}
@@ -457,6 +460,8 @@ func parseDecision(s string) (policies.Decision, string, error) {
 			d.Ref = val
 		case "justification":
 			d.Justification = val
+		case "plan":
+			d.Plan = val
 		default:
 			return d, "", fmt.Errorf("unknown field %q", key)
 		}

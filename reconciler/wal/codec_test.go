@@ -19,7 +19,7 @@ func sampleRecord() Record {
 			Signer: "deploy-agent", IdemKey: "k-1", Proposal: p,
 			Subject: policies.Subject{Commit: strings.Repeat("c", 40), Content: "sha256:" + strings.Repeat("d", 64)},
 			Decisions: []policies.Decision{
-				{Identity: "alice", Verdict: policies.VerdictApprove, Commit: strings.Repeat("c", 40), Content: "sha256:" + strings.Repeat("d", 64), Ref: strings.Repeat("e", 40), Justification: `looks "fine"`},
+				{Identity: "alice", Verdict: policies.VerdictApprove, Commit: strings.Repeat("c", 40), Content: "sha256:" + strings.Repeat("d", 64), Ref: strings.Repeat("e", 40), Justification: `looks "fine"`, Plan: "sha256:" + strings.Repeat("5", 64)},
 				{Identity: "bob", Verdict: policies.VerdictApprove, Commit: strings.Repeat("c", 40), Ref: strings.Repeat("f", 40)},
 			},
 			ChangedFiles: []string{"proposals/web-1/ship.yaml"},

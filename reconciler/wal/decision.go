@@ -14,24 +14,37 @@ const (
 	KeyDecisionIdentity = "Writ-Identity"
 	KeyDecisionSubject  = "Writ-Subject"
 	KeyDecisionContent  = "Writ-Content"
+	// KeyDecisionPlan is the digest of the plan the decider was shown
+	// (policies.Decision.Plan); absent from decisions written before
+	// plans were recorded.
+	KeyDecisionPlan = "Writ-Plan"
 )
 
 // DecisionMessage renders the commit message of a local decision commit
 // on the proposal whose file is proposalPath: the subject
 // "writ: <verdict> <proposalPath>", d's justification as the body, and the
 // trailers Writ-Decision, Writ-Identity, Writ-Subject (the proposal commit
-// decided on) and Writ-Content (its content hash). It fails when a value
+// decided on), Writ-Content (its content hash) and, when d records one,
+// Writ-Plan (the digest of the plan shown). It fails when a value
 // cannot be a trailer (empty or multi-line; ErrInvalidTrailer).
 func DecisionMessage(proposalPath string, d policies.Decision) (string, error) {
 	return FormatMessage(
 		fmt.Sprintf("writ: %s %s", d.Verdict, proposalPath),
 		d.Justification,
-		[]Trailer{
+		append([]Trailer{
 			{Key: KeyDecision, Value: string(d.Verdict)},
 			{Key: KeyDecisionIdentity, Value: d.Identity},
 			{Key: KeyDecisionSubject, Value: d.Commit},
 			{Key: KeyDecisionContent, Value: d.Content},
-		})
+		}, planTrailer(d)...))
+}
+
+// planTrailer is the Writ-Plan trailer of d, none when d records no plan.
+func planTrailer(d policies.Decision) []Trailer {
+	if d.Plan == "" {
+		return nil
+	}
+	return []Trailer{{Key: KeyDecisionPlan, Value: d.Plan}}
 }
 
 // ParseDecisionMessage reads a decision commit message. ok is false (and
@@ -47,7 +60,7 @@ func ParseDecisionMessage(msg string) (d policies.Decision, ok bool, err error) 
 	}
 	one := map[string]string{}
 	for _, t := range trailers {
-		if _, dup := one[t.Key]; dup && (t.Key == KeyDecision || t.Key == KeyDecisionIdentity || t.Key == KeyDecisionSubject || t.Key == KeyDecisionContent) {
+		if _, dup := one[t.Key]; dup && (t.Key == KeyDecision || t.Key == KeyDecisionIdentity || t.Key == KeyDecisionSubject || t.Key == KeyDecisionContent || t.Key == KeyDecisionPlan) {
 			return d, true, fmt.Errorf("trailer %s appears more than once", t.Key)
 		}
 		one[t.Key] = t.Value
@@ -57,7 +70,7 @@ func ParseDecisionMessage(msg string) (d policies.Decision, ok bool, err error) 
 		return d, false, nil
 	}
 	d = policies.Decision{Identity: one[KeyDecisionIdentity], Verdict: policies.Verdict(v),
-		Commit: one[KeyDecisionSubject], Content: one[KeyDecisionContent], Justification: oneLine(body)}
+		Commit: one[KeyDecisionSubject], Content: one[KeyDecisionContent], Justification: oneLine(body), Plan: one[KeyDecisionPlan]}
 	switch {
 	case d.Verdict != policies.VerdictApprove && d.Verdict != policies.VerdictReject && d.Verdict != policies.VerdictOverride:
 		return d, true, fmt.Errorf("%s %q is not approve, reject or override", KeyDecision, v)

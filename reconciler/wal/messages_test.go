@@ -68,6 +68,18 @@ func TestDecisionMessage(t *testing.T) {
 	if !ok || err != nil || got != d {
 		t.Fatalf("ParseDecisionMessage = %+v, %v, %v; want %+v", got, ok, err, d)
 	}
+	// The plan the decider was shown is one more trailer, read back.
+	d.Plan = "sha256:" + strings.Repeat("b", 64)
+	msg, err = DecisionMessage("proposals/web-1/ship.yaml", d)
+	if err != nil || !strings.HasSuffix(msg, "\nWrit-Content: sha256:00\nWrit-Plan: "+d.Plan+"\n") {
+		t.Fatalf("DecisionMessage with a plan = %q, %v", msg, err)
+	}
+	if got, ok, err := ParseDecisionMessage(msg); !ok || err != nil || got != d {
+		t.Fatalf("ParseDecisionMessage = %+v, %v, %v; want %+v", got, ok, err, d)
+	}
+	if _, _, err := ParseDecisionMessage(msg + "Writ-Plan: sha256:00\n"); err == nil {
+		t.Fatal("a repeated Writ-Plan trailer parses")
+	}
 	for _, tt := range []struct {
 		msg string
 		ok  bool

@@ -23,6 +23,11 @@ never overrides). A rejection needs --justification.
 --override is break-glass: a human with the override capability lets the
 transition apply although its policy is not satisfied (guards still apply);
 it needs --justification and the WAL entry flags it (Writ-Override).
+The decision also records the digest of the plan it decides on (what
+` + "`writ show`" + ` prints: the proposal, the state it moves from, the workflow
+and policy versions); an approval counts only while that is still the plan.
+--plan DIGEST, copied from ` + "`writ show`" + `, refuses to record anything if the
+plan changed since you looked.
 Afterwards the gate's verdict is printed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -53,6 +58,9 @@ Afterwards the gate's verdict is printed.`,
 				verb = "OVERRIDE recorded on"
 			}
 			fmt.Fprintf(a.out, "%s %s as %s: decision commit %s\n", verb, req.Proposal, req.As, short(commit.String()))
+			if d, ok := e.DecisionAt(commit); ok && d.Plan != "" {
+				fmt.Fprintf(a.out, "  on plan %s (what `writ show %s` showed; the entry on main records it)\n", d.Plan, req.Proposal)
+			}
 			if req.Reject {
 				// The verdict is now "rejected", as the decider wanted.
 				if a.quiet {
@@ -68,6 +76,7 @@ Afterwards the gate's verdict is printed.`,
 	f.BoolVar(&req.Reject, "reject", false, "reject instead of approve")
 	f.BoolVar(&req.Override, "override", false, "break-glass: apply without the policy being satisfied (needs the override capability and --justification; flagged in the audit trail)")
 	f.StringVar(&req.Justification, "justification", "", "why (required with --reject)")
+	f.StringVar(&req.Plan, "plan", "", "digest of the plan you were shown (`writ show` prints it): refuse unless it is still the plan")
 	a.signingFlags(cmd)
 	return cmd
 }

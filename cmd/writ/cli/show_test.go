@@ -253,3 +253,45 @@ func TestShowUnknownProposal(t *testing.T) {
 		t.Errorf("show of a missing proposal: want exit 1, got %s", r)
 	}
 }
+
+// TestApproveOnThePlanShown: writ show prints the plan's digest and how
+// to decide on exactly it; writ approve --plan with that digest records
+// it, one with any other digest is refused (exit 3) and writes nothing,
+// and the entry on main records the plan per decision.
+func TestApproveOnThePlanShown(t *testing.T) {
+	t.Parallel()
+	repo := newControlRepo(t)
+	proposeShip(t, repo, "web-2")
+	out := writWant(t, ExitOK, "--repo", repo, "show", "web-2/ship").out
+	var digest string
+	for _, l := range strings.Split(out, "\n") {
+		if d, ok := strings.CutPrefix(strings.TrimSpace(l), "plan: "); ok {
+			digest = d
+		}
+	}
+	if !strings.HasPrefix(digest, "sha256:") {
+		t.Fatalf("writ show prints no plan digest:\n%s", out)
+	}
+	wantAll(t, "show", out, "writ approve web-2/ship --as YOU --plan "+digest)
+	var view struct {
+		Plan string `json:"plan"`
+	}
+	if err := json.Unmarshal([]byte(writWant(t, ExitOK, "--repo", repo, "show", "--json", "web-2/ship").out), &view); err != nil || view.Plan != digest {
+		t.Fatalf("show --json plan %q (%v), want %q", view.Plan, err, digest)
+	}
+	other := "sha256:" + strings.Repeat("0", 64)
+	refused := writWant(t, ExitRefused, "--repo", repo, "approve", "web-2/ship", "--as", "alice", "--plan", other).err
+	wantAll(t, "approve --plan (stale)", refused, "not the "+other, "nothing written")
+	if strings.Contains(writWant(t, ExitWaiting, "--repo", repo, "gate", "web-2/ship").out, "1 of 2") {
+		t.Fatal("a refused approval was recorded")
+	}
+	for _, who := range []string{"alice", "bob", "carol"} {
+		wantAll(t, "approve", writWant(t, ExitOK, "--repo", repo, "approve", "web-2/ship", "--as", who, "--plan", digest).out, "on plan "+digest)
+	}
+	writWant(t, ExitOK, "--repo", repo, "reconcile")
+	msg := newGit(t).run(repo, "log", "-1", "--format=%B", "main")
+	if n := strings.Count(msg, "plan="+digest); n != 3 {
+		t.Fatalf("the entry records the plan %d times, want once per decision (3):\n%s", n, msg)
+	}
+	writWant(t, ExitOK, "--repo", repo, "replay")
+}
