@@ -105,6 +105,7 @@ func applyRules(s State, e Entry) (State, Outcome) {
 	next := advance(s, e)
 	next.rules = e.Rules
 	next.rulesHash = hash
+	next.versions = newVersionMemo()
 	out.Status, out.Reason = StatusApplied, "rules "+next.rulesHash+" in force"
 	return next, out
 }

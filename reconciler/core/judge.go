@@ -25,7 +25,7 @@ import "fmt"
 // shown (Outcome.Plan, PlanContextOf the entry in s), which a decision
 // then records.
 func Judge(s State, e Entry) (Entry, State, Outcome, error) {
-	plan := PlanContextOf(s.rules, s.rulesHash, e.Kind, e.Proposal, e.Subject.Content).Digest()
+	plan := planContextIn(s, e).Digest()
 	if e.Kind != KindTransition {
 		next, out, err := Apply(s, e)
 		out.Plan = plan

@@ -112,3 +112,23 @@ func TestPlanContextOfRulesChange(t *testing.T) {
 		t.Fatalf("a rejection is shown the transition's plan, got kind %s", rej.Kind)
 	}
 }
+
+// TestPlanDigestIsCanonical: Digest hashes the context's canonical JSON,
+// whatever its strings hold.
+func TestPlanDigestIsCanonical(t *testing.T) {
+	for _, c := range []PlanContext{
+		{},
+		{Kind: KindTransition, Content: "sha256:aa", Base: "none", Instance: "web-1", Workflow: "release@sha256:bb", Policy: "p@sha256:cc"},
+		{Kind: KindRules, Content: "sha256:aa", Base: "sha256:dd", Rules: "sha256:dd", Policy: "governance@sha256:ee"},
+		{Kind: "x<y>&z", Instance: "\u2028\"\\\x00\xff", Workflow: "é"},
+		{Instance: "a\xff\xfeb\xe2\x82", Policy: "\xc3"},
+	} {
+		b, err := schemas.CanonicalJSON(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := c.Digest(), schemas.HashBytes(b); got != want {
+			t.Errorf("Digest(%+v) = %s, want the hash of %s: %s", c, got, b, want)
+		}
+	}
+}

@@ -97,7 +97,7 @@ func RestoreHead(head []byte) (State, error) {
 		if err != nil {
 			return State{}, fmt.Errorf("restore snapshot: %w", err)
 		}
-		s.rules, s.rulesHash = h.Rules, hash
+		s.rules, s.rulesHash, s.versions = h.Rules, hash, newVersionMemo()
 	}
 	s.clock, s.entries = h.Clock, h.Entries
 	rh := &restoredHead{}

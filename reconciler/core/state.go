@@ -72,6 +72,8 @@ func (in *Instance) Hash() string {
 type State struct {
 	rules     *schemas.Bundle
 	rulesHash string
+	// versions remembers the versions of rules' workflows and policies.
+	versions *versionMemo
 	// groups is a two-level Merkle tree of the instances: 16 groups of 16
 	// buckets. Groups and buckets are never changed once a State holds
 	// them; a change copies its bucket and group and shares the rest.
