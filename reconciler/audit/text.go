@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/plan"
 )
 
@@ -24,6 +25,10 @@ func (en Entry) Text(w io.Writer) {
 	fmt.Fprintf(&b, "  %s: %s\n", en.Kind, c(en.Summary))
 	fmt.Fprintf(&b, "  commit %s  hlc %s  idem_key %s\n", en.Commit, en.HLC, c(en.IdemKey))
 	switch {
+	case en.Kind == core.KindRules && en.Proposal != "":
+		fmt.Fprintf(&b, "  rules change: %s\n", c(en.Proposal))
+	case en.Kind == core.KindRecover && en.Proposal != "":
+		fmt.Fprintf(&b, "  recovery: %s\n", c(en.Proposal))
 	case en.Transition != "" && en.Workflow != "":
 		fmt.Fprintf(&b, "  transition: %s on instance %s (workflow %s)\n", c(en.Transition), c(en.Instance), c(en.Workflow))
 	case en.Proposal != "":

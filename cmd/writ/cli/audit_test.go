@@ -262,6 +262,7 @@ func TestShowRulesEntry(t *testing.T) {
 	r := writWant(t, ExitOK, "--repo", repo, "show", "main")
 	wantAll(t, "show of a rules entry", r.out,
 		"  rules: ",
+		"\n  rules change: proposals/rules/weaker.yaml\n",
 		"proposer: alice  (proposals/rules/weaker.yaml, signed commit ",
 		"    | fewer approvals",
 		"judged by: governance policy governance, version "+before,
@@ -344,4 +345,29 @@ func entriesIn(out string) int {
 		}
 	}
 	return n
+}
+
+// TestShowRecoverEntry: show ENTRY of a recovery names what it
+// quarantined and who approved it under the governance policy; the
+// foreign commit itself is no entry (exit 4, saying why).
+func TestShowRecoverEntry(t *testing.T) {
+	t.Parallel()
+	g := newGit(t)
+	repo := newControlRepo(t)
+	writeFile(t, repo, "HOTFIX.md", "x\n")
+	g.run(repo, "add", "HOTFIX.md")
+	g.run(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", "hotfix")
+	foreign := strings.TrimSpace(g.run(repo, "rev-parse", "HEAD"))
+	writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--recover", "--as", "alice", "--name", "r1")
+	writWant(t, ExitOK, "--repo", repo, "approve", "-q", "--as", "bob", "rules/r1")
+	writWant(t, ExitOK, "--repo", repo, "approve", "-q", "--as", "carol", "rules/r1")
+	writWant(t, ExitOK, "--repo", repo, "reconcile", "-q")
+	r := writWant(t, ExitOK, "--repo", repo, "show", "main")
+	wantAll(t, "show of a recover entry", r.out, "\n  recovery: proposals/rules/r1.yaml\n", "proposer: alice",
+		"judged by: governance policy governance", "APPROVE: bob (sre)", "APPROVE: carol (security)",
+		"QUARANTINED "+foreign+" by ", "    proposal proposals/rules/r1: WAITING")
+	validateOutput(t, "show", writWant(t, ExitOK, "--repo", repo, "show", "--json", "main").out)
+	if f := runWrit("--repo", repo, "show", foreign[:12]); f.code != ExitForeign || !strings.Contains(f.err, "entry "+foreign+" does not verify") {
+		t.Errorf("show of the foreign commit: want exit %d saying it does not verify, got %s", ExitForeign, f)
+	}
 }
