@@ -29,9 +29,7 @@ func (en Entry) Text(w io.Writer) {
 		fmt.Fprintf(&b, "  rules change: %s\n", c(en.Proposal))
 	case en.Kind == core.KindRecover && en.Proposal != "":
 		fmt.Fprintf(&b, "  recovery: %s\n", c(en.Proposal))
-	case en.Transition != "" && en.Workflow != "":
-		fmt.Fprintf(&b, "  transition: %s on instance %s (workflow %s)\n", c(en.Transition), c(en.Instance), c(en.Workflow))
-	case en.Proposal != "":
+	case en.Before == nil && en.After == nil && en.Proposal != "":
 		fmt.Fprintf(&b, "  proposal: %s\n", c(en.Proposal))
 	}
 	fmt.Fprintf(&b, "  proposer: %s", c(en.Proposer))
@@ -55,8 +53,14 @@ func (en Entry) Text(w io.Writer) {
 	if en.Proposal != "" {
 		writeWords(&b, en)
 	}
-	if en.Before != nil || en.After != nil {
-		fmt.Fprintf(&b, "  instance %s: %s → %s\n", c(en.Instance), c(en.Before.String()), c(en.After.String()))
+	switch {
+	case en.Before == nil && en.After == nil:
+	case en.Kind == core.KindReject:
+		fmt.Fprintf(&b, "  instance %s (workflow %s): %s → %s, %s rejected\n", c(en.Instance), c(en.Workflow),
+			c(en.Before.String()), c(en.After.String()), c(en.Transition))
+	default:
+		fmt.Fprintf(&b, "  instance %s (workflow %s): %s → %s by %s\n", c(en.Instance), c(en.Workflow),
+			c(en.Before.String()), c(en.After.String()), c(en.Transition))
 	}
 	if en.InstancePre != "" || en.InstancePost != "" {
 		fmt.Fprintf(&b, "    instance hash %s → %s\n", orNone(en.InstancePre), orNone(en.InstancePost))

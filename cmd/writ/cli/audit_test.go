@@ -62,11 +62,10 @@ func TestShowEntryExplainsItFromAClone(t *testing.T) {
 	wantAll(t, "show ENTRY", r.out,
 		"entry "+entry[:12], "signed by writ-bot",
 		"commit "+entry,
-		"transition: ship on instance web-1 (workflow release)",
 		"proposer: deploy-agent  (proposals/web-1/ship.yaml, signed commit "+subject[:12]+", ssh SHA256:",
 		"    | all checks green\\x1b[2J",
 		`input change_ticket = "CHG-7"`, `input environment = "staging"`,
-		"instance web-1: approved → released",
+		"instance web-1 (workflow release): approved → released by ship",
 		"guard from pass: ship may fire from approved",
 		"judged by: policy release-approval, version "+version+", of the rules in force "+rules,
 		"plan: sha256:",
@@ -102,8 +101,7 @@ func TestShowEntryExplainsItFromAClone(t *testing.T) {
 
 	// An earlier entry: the create, with no policy and no decision.
 	create := writWant(t, ExitOK, "--repo", clone, "show", "main~5")
-	wantAll(t, "show main~5", create.out, "transition: create on instance web-1 (workflow release)",
-		"instance web-1: (none) → ", "its plan (re-rendered from this repository: plan sha256:")
+	wantAll(t, "show main~5", create.out, "instance web-1 (workflow release): (none) → draft by create", "its plan (re-rendered from this repository: plan sha256:")
 	if strings.Contains(create.out, "APPROVE") {
 		t.Errorf("show main~5 lists a decision:\n%s", create.out)
 	}
@@ -191,7 +189,7 @@ func TestLogInstance(t *testing.T) {
 	}
 	wantAll(t, "log --instance", out, "entry "+entry[:12], "APPROVE: alice (sre)", "    justification: ticket reviewed",
 		"judged by: policy release-approval, version "+policyVersion(t, repo, "release-approval"),
-		"instance web-1: approved → released")
+		"instance web-1 (workflow release): approved → released by ship")
 	all := writWant(t, ExitOK, "--repo", repo, "log").out
 	wantAll(t, "log", all, "APPROVE: alice (sre)", "    justification: ticket reviewed", "web-2", "genesis")
 	for _, o := range []string{out, all} {
@@ -370,4 +368,22 @@ func TestShowRecoverEntry(t *testing.T) {
 	if f := runWrit("--repo", repo, "show", foreign[:12]); f.code != ExitForeign || !strings.Contains(f.err, "entry "+foreign+" does not verify") {
 		t.Errorf("show of the foreign commit: want exit %d saying it does not verify, got %s", ExitForeign, f)
 	}
+}
+
+// TestShowRejectEntry: show ENTRY of a rejection names the REJECT, its
+// justification, the instance that stays, and the plan the rejecter saw
+// (the transition's).
+func TestShowRejectEntry(t *testing.T) {
+	t.Parallel()
+	repo := newControlRepo(t)
+	walkToApproved(t, repo, "web-1")
+	writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--as", "deploy-agent", "--instance", "web-1",
+		"--transition", "ship", "--name", "ship", "--input", "change_ticket=CHG-7", "--input", "environment=staging")
+	writWant(t, ExitOK, "--repo", repo, "approve", "-q", "web-1/ship", "--as", "bob", "--reject", "--justification", "not today")
+	writWant(t, ExitOK, "--repo", repo, "reconcile", "-q")
+	r := writWant(t, ExitOK, "--repo", repo, "show", "main")
+	wantAll(t, "show of a reject entry", r.out, "  reject: ", "REJECT: bob (sre)", "    justification: not today",
+		"instance web-1 (workflow release): approved → approved, ship rejected",
+		"    proposal proposals/web-1/ship: WAITING", "      state: approved → released by ship")
+	validateOutput(t, "show", writWant(t, ExitOK, "--repo", repo, "show", "--json", "main").out)
 }
