@@ -387,3 +387,69 @@ func TestShowRejectEntry(t *testing.T) {
 		"    proposal proposals/web-1/ship: WAITING", "      state: approved → released by ship")
 	validateOutput(t, "show", writWant(t, ExitOK, "--repo", repo, "show", "--json", "main").out)
 }
+
+// TestShowEntryReRendersWhatTheApproverSaw: the plan show ENTRY
+// re-renders is, line for line, what `writ show P` printed to the first
+// approver before any decision, but for the hlc guard's stamp (the gate
+// judges at its own clock, the entry at its): for a transition and for a
+// rules change with its diffs.
+func TestShowEntryReRendersWhatTheApproverSaw(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		proposal string
+		propose  func(t *testing.T, repo string)
+		approver []string
+	}{
+		{"transition", "web-1/ship", func(t *testing.T, repo string) {
+			walkToApproved(t, repo, "web-1")
+			writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--as", "deploy-agent", "--instance", "web-1",
+				"--transition", "ship", "--name", "ship", "--input", "change_ticket=CHG-7", "--input", "environment=staging",
+				"--justification", "line one\nline two")
+		}, []string{"alice", "bob"}},
+		{"rules change", "rules/weaker", func(t *testing.T, repo string) {
+			path := filepath.Join(repo, "policies", "governance.yaml")
+			old, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, repo, "policies/governance.yaml", strings.Replace(string(old), "count: 2", "count: 1", 1))
+			writeFile(t, repo, "RUNBOOK.md", "# Runbook\n")
+			writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--rules", "--as", "alice", "--name", "weaker")
+		}, []string{"bob", "carol"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			repo := newControlRepo(t)
+			tt.propose(t, repo)
+			saw := writWant(t, ExitOK, "--repo", repo, "show", tt.proposal).out
+			for _, who := range tt.approver {
+				writWant(t, ExitOK, "--repo", repo, "approve", "-q", tt.proposal, "--as", who)
+			}
+			writWant(t, ExitOK, "--repo", repo, "reconcile", "-q")
+			out := writWant(t, ExitOK, "--repo", repo, "show", "main").out
+			_, shown, ok := strings.Cut(out, "what the deciders were shown")
+			if !ok {
+				t.Fatalf("show main has no re-rendered plan:\n%s", out)
+			}
+			_, shown, _ = strings.Cut(shown, "\n")
+			var got []string
+			for _, l := range strings.Split(strings.TrimRight(shown, "\n"), "\n") {
+				got = append(got, strings.TrimPrefix(l, "    "))
+			}
+			want := strings.Split(strings.TrimRight(saw, "\n"), "\n")
+			if len(got) != len(want) {
+				t.Fatalf("re-rendered plan has %d lines, writ show printed %d:\n%s\nwant:\n%s", len(got), len(want), strings.Join(got, "\n"), saw)
+			}
+			for i := range want {
+				if strings.HasPrefix(strings.TrimSpace(want[i]), "✓ hlc: stamp ") && strings.HasPrefix(strings.TrimSpace(got[i]), "✓ hlc: stamp ") {
+					continue
+				}
+				if got[i] != want[i] {
+					t.Errorf("line %d: re-rendered %q, writ show printed %q", i+1, got[i], want[i])
+				}
+			}
+		})
+	}
+}
