@@ -42,7 +42,9 @@ history: a full or abbreviated hash, main~2. An argument that names both is
 refused as ambiguous: give the entry's full hash. Text a proposer or decider
 chose is printed inert: control characters and escapes are spelled out.
 
-It writes nothing. Exit codes: 0 shown (whatever the verdict), 1 error.`,
+It writes nothing. Exit codes: 0 shown (whatever the verdict), 1 error (no
+such proposal or entry, an ambiguous name, a WAL that does not verify), 4
+ENTRY is, or follows, a commit writ did not write.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
