@@ -26,7 +26,8 @@ verdict (APPROVE, REJECT, OVERRIDE), who, in which role, on which commit
 and content, its justification, where it is recorded, and the digest of the
 plan its decider was shown, compared with the entry's plan recomputed from
 the repository. --instance ID keeps only the entries that move (or reject
-a move of) that instance. --json prints the same as a JSON array.`,
+a move of) that instance (--instance rules: the rules changes and
+recoveries). --json prints the same as a JSON array.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
