@@ -32,10 +32,12 @@ type prepared struct {
 	// installs (rec.Entry.Rules).
 	newRulesHash string
 	// ring is the key ring the signature checks below used.
-	ring    *ringRef
-	signer  signing.Verified
-	sigErr  error
-	headErr error // the second parent is the recorded proposal head
+	ring   *ringRef
+	signer signing.Verified
+	sigErr error
+	// proposer is how the proposal's subject commit verified.
+	proposer signing.Verified
+	headErr  error // the second parent is the recorded proposal head
 	// attested: a one-parent reject entry whose proposal commits are not
 	// in the repository; it rests on the reconciler's word (reject.go).
 	attested bool
@@ -123,7 +125,7 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 // verifySignatures runs the checks that depend on the key ring: the
 // entry's signature, the proposal commit and the decisions.
 func (r *replayer) verifySignatures(p *prepared, ring *ringRef) {
-	p.ring, p.signer, p.sigErr, p.laterErr = ring, signing.Verified{}, nil, nil
+	p.ring, p.signer, p.sigErr, p.laterErr, p.proposer = ring, signing.Verified{}, nil, nil, signing.Verified{}
 	if ring.err != nil {
 		p.sigErr = ring.err
 		return
@@ -218,7 +220,7 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 	if rec.InstancePost != out.InstancePost {
 		return Verified{}, s, p.tamper("%s is %s, replay gives %s", wal.KeyInstancePost, rec.InstancePost, out.InstancePost)
 	}
-	v := Verified{Commit: p.c.Hash, Author: p.c.Author(), Signer: p.signer, Record: rec, Outcome: out, Attested: p.attested}
+	v := Verified{Commit: p.c.Hash, Author: p.c.Author(), Signer: p.signer, Proposer: p.proposer, Record: rec, Outcome: out, Attested: p.attested}
 	if rec.Entry.Kind == core.KindRecover {
 		v.Quarantined = st.q.quarantined()
 	}
@@ -248,6 +250,7 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 	if who.Identity != rec.Entry.Signer {
 		return fmt.Errorf("proposal commit %s is signed by %s, but %s names %s", shortHash(rec.Entry.Subject.Commit), who.Identity, wal.KeyProposer, rec.Entry.Signer)
 	}
+	p.proposer = who
 	if rec.Entry.Proposal != nil {
 		raw, err := r.proposalFile(subject, rec.ProposalPath, p)
 		if err != nil {

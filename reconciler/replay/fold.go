@@ -97,6 +97,7 @@ type foldRun struct {
 	checkpoint plumbing.Hash
 	collect    bool
 	onEntry    func(int, Verified)
+	onApply    func(core.State, Verified)
 	// parentTree is the tree of the entry before chain[start], when known.
 	parentTree plumbing.Hash
 	// start is the chain index the fold begins at (entries before it are
@@ -187,6 +188,7 @@ func (r *replayer) step(run *foldRun, st *stepState, p *prepared, pl *pipeline) 
 		return err
 	}
 	st.state = restored
+	before := restored
 	ent, next, err := r.apply(p, st)
 	switch {
 	case err != nil && st.q != nil:
@@ -221,6 +223,9 @@ func (r *replayer) step(run *foldRun, st *stepState, p *prepared, pl *pipeline) 
 	}
 	if run.onEntry != nil {
 		run.onEntry(p.index, ent)
+	}
+	if run.onApply != nil {
+		run.onApply(before, ent)
 	}
 	if k := p.rec.Entry.Kind; k == core.KindGenesis || k == core.KindRules {
 		r.current.Store(r.ringFor(next.Rules(), next.RulesHash()))

@@ -27,6 +27,13 @@ type Options struct {
 	// The state-hash checks of the newest few entries may still fail
 	// after the call; Replay's error then names that entry.
 	OnEntry func(index int, v Verified)
+	// OnApply, when set, is called in log order with each verified entry
+	// and the state before it (rules in force, instances), for callers
+	// that explain an entry against what it judged (`writ show ENTRY`,
+	// `writ log --instance`). Like OnEntry, it makes the walk read the
+	// commits themselves, never git's commit-graph, so that an entry is
+	// reported once; the state must not be modified.
+	OnApply func(before core.State, v Verified)
 
 	// Head, when set, is replayed instead of the local main (a fetched
 	// remote main); IgnoreCheckpoint replays it all without reading or
@@ -41,11 +48,15 @@ type Options struct {
 
 // Verified is one WAL entry that passed replay.
 type Verified struct {
-	Commit  plumbing.Hash
-	Author  object.Signature
-	Signer  signing.Verified
-	Record  wal.Record
-	Outcome core.Outcome
+	Commit plumbing.Hash
+	Author object.Signature
+	Signer signing.Verified
+	// Proposer is how the proposal's subject commit verified (its
+	// signer, format and key); zero for genesis and for an attested
+	// reject entry, whose proposal commits are absent.
+	Proposer signing.Verified
+	Record   wal.Record
+	Outcome  core.Outcome
 	// Attested is true for a reject entry whose proposal commits (kept
 	// under refs/writ/rejected/) are not in the repository: the rejection
 	// rests on the reconciler's signature, as a GitHub review does.
@@ -161,7 +172,7 @@ func (e *Replayer) replayWith(opts Options) (*Result, *replayer, error) {
 		}
 	}
 	r := newReplayer(e, read)
-	run := foldRun{res: res, collect: opts.Collect, onEntry: opts.OnEntry, cpIndex: -1, snapshot: snapshot, checkpoint: cp.Commit}
+	run := foldRun{res: res, collect: opts.Collect, onEntry: opts.OnEntry, onApply: opts.OnApply, cpIndex: -1, snapshot: snapshot, checkpoint: cp.Commit}
 	if hasCheckpoint && opts.FromCheckpoint {
 		// Only the entries after the checkpoint: cost grows with new
 		// entries, not with history.
@@ -182,7 +193,7 @@ func (e *Replayer) replayWith(opts Options) (*Result, *replayer, error) {
 		// With OnEntry, entries are reported as the fold reaches them, before
 		// a chain taken from the commit-graph is proven (see recheckChain):
 		// walk the commits themselves then.
-		useGraph := opts.OnEntry == nil && !opts.noGraph
+		useGraph := opts.OnEntry == nil && opts.OnApply == nil && !opts.noGraph
 		run.chain, run.fromGraph, err = read.FirstParentsVisit(head, plumbing.ZeroHash, r.early.offer, useGraph)
 		r.early.stop()
 		r.stats.FromGraph = run.fromGraph
