@@ -294,4 +294,10 @@ func TestApproveOnThePlanShown(t *testing.T) {
 		t.Fatalf("the entry records the plan %d times, want once per decision (3):\n%s", n, msg)
 	}
 	writWant(t, ExitOK, "--repo", repo, "replay")
+	// The entry answers, from the log, what each decider was shown.
+	entry := writWant(t, ExitOK, "--repo", repo, "show", "main").out
+	if n := strings.Count(entry, digest+" — matches this entry's plan"); n != 3 {
+		t.Fatalf("show ENTRY: %d decisions match the plan, want 3:\n%s", n, entry)
+	}
+	wantAll(t, "show ENTRY", entry, "plan: "+digest)
 }
