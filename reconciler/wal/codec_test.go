@@ -65,7 +65,7 @@ func TestWithdrawRoundTrip(t *testing.T) {
 	r.Entry.Kind = core.KindWithdraw
 	r.Entry.Decisions = []policies.Decision{{Identity: "deploy-agent", Verdict: policies.VerdictWithdraw,
 		Commit: strings.Repeat("c", 40), Content: r.Entry.Subject.Content, Ref: strings.Repeat("e", 40), Justification: "superseded by k-2"}}
-	r.Entry.Proposal.Inputs = nil
+	r.Entry.Proposal.Inputs = map[string]any{"n": json.Number("3")}
 	r.Guards = r.Guards[:1]
 	r.Roles = map[string]string{}
 	msg, err := Encode(r)
