@@ -67,7 +67,7 @@ func TestWithdrawRoundTrip(t *testing.T) {
 		Commit: strings.Repeat("c", 40), Content: r.Entry.Subject.Content, Ref: strings.Repeat("e", 40), Justification: "superseded by k-2"}}
 	r.Entry.Proposal.Inputs = map[string]any{"n": json.Number("3")}
 	r.Guards = r.Guards[:1]
-	r.Roles = map[string]string{}
+	r.Roles = nil
 	msg, err := Encode(r)
 	if err != nil {
 		t.Fatal(err)
