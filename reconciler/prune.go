@@ -17,10 +17,11 @@ import (
 // prune deletes, in a local run (no remote, ReconcileOptions.KeepBranches
 // unset), the proposal branches whose proposal this run found closed:
 //
-//   - applied or rejected by an entry of this run, or by an earlier one
-//     (merged: the proposal file is on main). An applied proposal's
-//     commits stay reachable from main, a rejected one's from its
-//     replay.RejectedRef;
+//   - applied, rejected or withdrawn by an entry of this run, or by an
+//     earlier one (merged: the proposal file is on main). An applied
+//     proposal's commits stay reachable from main, a rejected or withdrawn
+//     one's from its replay.ClosedRef (its decisions, the withdrawal
+//     included, are on its head);
 //   - refused for good: stale (its base_state is no longer the
 //     instance's or the rules' hash) or duplicate (its idem_key is
 //     consumed). Nothing can make such a proposal apply; the reason says
@@ -51,9 +52,10 @@ func (r *run) prune(_ context.Context) error {
 		why["refs/heads/"+b] = outcome.Pruned{Branch: b, Head: g.Pending.Head, Reason: reason}
 	}
 	for _, a := range rep.Applied {
-		if a.Gate.Entry.Kind == core.KindReject {
-			ref, _ := replay.RejectedRef(a.Gate.Pending.Path)
-			add(a.Gate, fmt.Sprintf("rejected by entry %s (its commits are kept under %s)", shortHash(a.Commit.String()), ref))
+		if k := a.Gate.Entry.Kind; k.Closes() {
+			ref, _ := replay.ClosedRef(k, a.Gate.Pending.Path)
+			verb := map[core.EntryKind]string{core.KindReject: "rejected", core.KindWithdraw: "withdrawn"}[k]
+			add(a.Gate, fmt.Sprintf("%s by entry %s (its commits are kept under %s)", verb, shortHash(a.Commit.String()), ref))
 			continue
 		}
 		add(a.Gate, "applied by entry "+shortHash(a.Commit.String()))

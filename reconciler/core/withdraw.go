@@ -27,8 +27,11 @@ import (
 // (version and updated clock advance, as a rejection's do), and a key
 // already consumed is a duplicate. A proposal that would create its
 // instance, a rule change and a recovery consume nothing in the state:
-// the proposal file the entry adds to main closes them. base_state is not
-// checked: a stale proposal may be withdrawn too.
+// the proposal file the entry adds to main closes them. An instance
+// proposal's base_state is not checked: a stale one may be withdrawn too.
+// A rule change or recovery must be based on the rules in force (stale
+// otherwise, and pruned as such): what its deciders bound to is the change
+// it makes to main, which replay recomputes against main.
 func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 	p := e.Proposal
 	switch {
@@ -64,6 +67,11 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 	out.Guards = []GuardResult{g}
 	if !ok {
 		out.Status, out.Reason = StatusRefused, g.Detail
+		return s, out, nil
+	}
+	if p.Instance == schemas.RulesInstance && p.BaseState != s.rulesHash {
+		out.Status = StatusStale
+		out.Reason = fmt.Sprintf("base_state %s is not the rules in force %s: the change can no longer apply, nothing to withdraw", p.BaseState, s.rulesHash)
 		return s, out, nil
 	}
 	by, ok := withdrawnBy(s, e, &out)

@@ -34,6 +34,8 @@ func TestApplyWithdraw(t *testing.T) {
 	cancel := b.transition(s, "alice", "r2", "cancel")
 	create := b.transition(s, "alice", "r3", "create")
 	rules := rulesEntry(s, b, "alice")
+	staleRules := rulesEntry(s, b, "alice")
+	staleRules.Proposal.BaseState = "sha256:00"
 	onOther := withdrawal("agent")
 	onOther.Commit, onOther.Content = "bad", "sha256:bb"
 
@@ -62,6 +64,7 @@ func TestApplyWithdraw(t *testing.T) {
 		{"a creating proposal", s, asWithdraw(create, withdrawal("alice")), StatusWithdrawn, "its proposer alice"},
 		{"a rules proposal", s, asWithdraw(rules, withdrawal("alice")), StatusWithdrawn, "its proposer alice"},
 		{"a rules proposal by someone else", s, asWithdraw(rules, withdrawal("bob")), StatusRefused, "does not count"},
+		{"a stale rules proposal", mustApply(t, s, asWithdraw(cancel, withdrawal("alice")), StatusWithdrawn), asWithdraw(staleRules, withdrawal("alice")), StatusStale, "nothing to withdraw"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
