@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/writ-dev/writ/schemas"
 )
 
 // Restoring a snapshot is explicit, in the manner of raft handing its
@@ -149,7 +151,8 @@ func (s State) Missing(ids ...string) []byte {
 // the bucket of the instance a transition, reject or withdraw entry
 // names. Genesis and rules entries need none.
 func (s State) Needs(e Entry) []byte {
-	if (e.Kind != KindTransition && e.Kind != KindReject && e.Kind != KindWithdraw) || e.Proposal == nil {
+	if (e.Kind != KindTransition && e.Kind != KindReject && e.Kind != KindWithdraw) || e.Proposal == nil ||
+		e.Proposal.Instance == schemas.RulesInstance {
 		return nil
 	}
 	return s.Missing(e.Proposal.Instance)
