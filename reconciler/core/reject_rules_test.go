@@ -84,7 +84,11 @@ func TestApplyRefusesUnfoundedRuleRejections(t *testing.T) {
 		{"approved", asReject(rulesEntry(s, b, "alice", approve("bob"), approve("carol"))), StatusRefused, "governance policy approves"},
 		{"an agent's rejection", asReject(rulesEntry(s, b, "alice", rejection("agent"))), StatusRefused, "without a rejection"},
 		{"unknown proposer", asReject(rulesEntry(s, b, "mallory", rejection("bob"))), StatusRefused, "not an identity"},
-		{"carrying rules", func() Entry { e := asReject(rulesEntry(s, b, "alice", rejection("bob"))); e.Rules = testRules(); return e }(), StatusRefused, "carries rules"},
+		{"carrying rules", func() Entry {
+			e := asReject(rulesEntry(s, b, "alice", rejection("bob")))
+			e.Rules = testRules()
+			return e
+		}(), StatusRefused, "carries rules"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
