@@ -68,13 +68,21 @@ func TestWithdrawClosesAProposalOnMain(t *testing.T) {
 	writWant(t, ExitFailure, "--repo", repo, "withdraw", "--as", "deploy-agent", "--justification", "again", "web-1/ship") // no such proposal
 
 	want := lastLine(writWant(t, ExitOK, "--repo", repo, "replay").out)
-	clone := replayClone(t, g, repo)
+	// --no-local: only what main and the branches reach, as from a server.
+	clone := filepath.Join(t.TempDir(), "clone")
+	g.run(t.TempDir(), "clone", "-q", "--no-local", repo, clone)
 	if got := lastLine(writWant(t, ExitOK, "--repo", clone, "replay").out); got != want {
 		t.Fatalf("clone replays to %s, want %s", got, want)
+	}
+	if r := writWant(t, ExitOK, "--repo", clone, "verify"); !strings.Contains(r.out, "withdrawal on the reconciler's word") {
+		t.Fatalf("verify on a clone without refs/writ/withdrawn/:\n%s", r)
 	}
 	g.run(clone, "fetch", "-q", "origin", "refs/writ/withdrawn/*:refs/writ/withdrawn/*")
 	if got := lastLine(writWant(t, ExitOK, "--repo", clone, "replay").out); got != want {
 		t.Fatalf("clone with the withdrawn commits replays to %s, want %s", got, want)
+	}
+	if r := writWant(t, ExitOK, "--repo", clone, "verify"); strings.Contains(r.out, "reconciler's word") {
+		t.Fatalf("verify with the withdrawn commits still rests on the reconciler's word:\n%s", r)
 	}
 }
 
