@@ -11,6 +11,7 @@ import (
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
 	"github.com/writ-dev/writ/reconciler/replay"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -83,5 +84,29 @@ func (r *run) prune(_ context.Context) error {
 	if err != nil {
 		rep.Note("proposal branches not pruned (the next run tries again): " + err.Error())
 	}
+	r.pruneDecisionRefs(deleted)
 	return nil
+}
+
+// pruneDecisionRefs deletes the decision refs (wal.DecisionRef) of the
+// proposal branches just pruned (refs "refs/heads/<branch>"). Every
+// decision an entry counted is reachable without them: from main for an
+// applied proposal (its head, or the keep commit the entry merged), from
+// the replay.ClosedRef of a rejected or withdrawn one (which points at
+// the same head). A proposal later opened under the same name starts
+// without the old decisions. Failing is a note, as for branches.
+func (r *run) pruneDecisionRefs(pruned []string) {
+	refs := map[string]plumbing.Hash{}
+	for _, ref := range pruned {
+		d := wal.DecisionRef(strings.TrimPrefix(ref, "refs/heads/"))
+		if tip, err := r.e.Store.Ref(d); err == nil {
+			refs[d] = tip
+		}
+	}
+	if len(refs) == 0 {
+		return
+	}
+	if _, err := r.e.Store.DeleteRefs(refs); err != nil {
+		r.rep.Note("decision refs not pruned: " + err.Error())
+	}
 }

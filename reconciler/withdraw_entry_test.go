@@ -149,3 +149,53 @@ func TestWithdrawRefusesWhoCouldNeverCount(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneDecisionRefs: pruning a closed proposal's branch deletes its
+// decision ref too (applied, rejected and withdrawn alike); every counted
+// decision stays reachable, so replay, after a gc, still verifies.
+func TestPruneDecisionRefs(t *testing.T) {
+	for _, close := range []string{"approve", "reject", "withdraw"} {
+		t.Run(close, func(t *testing.T) {
+			e, _ := newRepo(t)
+			ship := toShippable(t, e)
+			name := strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix)
+			var err error
+			switch close {
+			case "approve":
+				_, err = e.Approve(ApproveRequest{As: "alice", Proposal: name})
+				if err == nil {
+					_, err = e.Approve(ApproveRequest{As: "bob", Proposal: name})
+				}
+			case "reject":
+				_, err = e.Approve(ApproveRequest{As: "alice", Proposal: name, Reject: true, Justification: "no"})
+			case "withdraw":
+				_, err = e.Withdraw(WithdrawRequest{As: "deploy-agent", Proposal: name, Justification: "not needed"})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := wal.DecisionRef(ship.Branch)
+			if _, err := e.Store.Ref(ref); err != nil {
+				t.Fatalf("no decision ref %s before the reconcile: %v", ref, err)
+			}
+			rep := reconcile(t, e, 1)
+			if len(rep.Pruned) != 1 {
+				t.Fatalf("pruned %+v", rep.Pruned)
+			}
+			if _, err := e.Store.Ref(ref); !errors.Is(err, gitstore.ErrNoRef) {
+				t.Fatalf("decision ref %s not pruned with its branch (%v)", ref, err)
+			}
+			gitExec(t, e, nil, nil, "reflog", "expire", "--expire=now", "--all")
+			gitExec(t, e, nil, nil, "gc", "-q", "--prune=now")
+			store, err := gitstore.Open(e.Store.Dir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh := &Engine{Store: store, Keys: e.Keys, Now: e.Now}
+			res := mustReplay(t, fresh, ReplayOptions{Collect: true, IgnoreCheckpoint: true})
+			if last := res.Entries[len(res.Entries)-1]; last.Attested {
+				t.Fatal("after the prune the entry rests on the reconciler's word")
+			}
+		})
+	}
+}
