@@ -95,6 +95,10 @@ func TestWithdrawEntryForms(t *testing.T) {
 				return strings.Replace(m, wal.KeyKind+": withdraw", wal.KeyKind+": transition", 1)
 			}, c.ParentHashes[0])
 		}, "has 1 parents"},
+		{"two-parent withdraw entry: GitHub would show it merged", func(t *testing.T, e *Engine, entry, head, _ plumbing.Hash) {
+			c, _ := e.Store.Commit(entry)
+			rewriteEntry(t, e, entry, nil, c.ParentHashes[0], head)
+		}, "a withdraw entry has one parent"},
 		{"evidence that does not hold the proposal commit", func(t *testing.T, e *Engine, entry, head, other plumbing.Hash) {
 			c, _ := e.Store.Commit(entry)
 			rewriteEntry(t, e, entry, func(m string) string {

@@ -74,6 +74,9 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 		p.early = p.tamper("the genesis entry must have no parents")
 	case index > 0 && rec.Entry.Kind == core.KindGenesis:
 		p.early = p.tamper("a second genesis entry")
+	case index > 0 && rec.Entry.Kind == core.KindWithdraw && len(c.Parents) != 1:
+		// No older form: a merge would make the withdrawn head part of main.
+		p.early = p.tamper("a withdraw entry has one parent (main), this one has %d", len(c.Parents))
 	case index > 0 && len(c.Parents) != 2 && !isOneParentReject(c, rec):
 		p.early = p.tamper("has %d parents; every WAL entry after genesis merges a proposal (2 parents), but a reject or withdraw entry, which has 1", len(c.Parents))
 	}
