@@ -38,6 +38,14 @@ import (
 // without moving the instance; it cannot apply a transition this way, and
 // an entry whose evidence is present and does not verify is refused.
 // Entries written before, with two parents, replay as merges.
+//
+// A withdraw entry (core.KindWithdraw) is written and verified the same
+// way, its evidence under refs/writ/withdrawn/, and has no two-parent
+// form. A reject or withdraw entry may close a rule change or recovery
+// too: it adds only proposals/rules/<name>.yaml to main, and its
+// Writ-Content, the hash of the whole change, is recomputed from the
+// proposal commit when it is present (checkClosedRulesContent) and rests
+// on the decisions' signatures when it is not.
 
 // RejectedRef is where the reconciler keeps the signed commits of a
 // rejected proposal at path (proposals/<instance>/<name>.yaml):
