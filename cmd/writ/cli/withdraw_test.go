@@ -40,9 +40,9 @@ func TestWithdrawClosesAProposalOnMain(t *testing.T) {
 		t.Fatalf("withdraw by alice alone: %s", r)
 	}
 
-	r = writWant(t, ExitOK, "--repo", repo, "withdraw", "--as", "deploy-agent", "--justification", "superseded by a smaller change", "web-1/ship")
-	if !strings.Contains(r.out, "withdrawn") || !strings.Contains(r.out, "its proposer deploy-agent") {
-		t.Fatalf("withdraw by the proposer:\n%s", r)
+	r = writWant(t, ExitOK, "--repo", repo, "withdraw", "--json", "--as", "deploy-agent", "--justification", "superseded by a smaller change", "web-1/ship")
+	if v, _ := validateOutput(t, "gate", r.out).(map[string]any); v["verdict"] != "withdrawn" || !strings.Contains(v["reason"].(string), "its proposer deploy-agent") {
+		t.Fatalf("withdraw --json by the proposer:\n%s", r)
 	}
 	r = writWant(t, ExitOK, "--repo", repo, "reconcile")
 	if !strings.Contains(r.out, "pruned proposals/web-1/ship") || !strings.Contains(r.out, "withdrawn by entry") {
