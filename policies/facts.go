@@ -18,6 +18,11 @@ const (
 	// flags it); any other is listed in Result.Ignored with its reason and
 	// changes nothing.
 	VerdictOverride Verdict = "override"
+	// VerdictWithdraw asks to close a proposal without applying it. No
+	// rule counts it (Evaluate lists it as not counted); the reducer
+	// judges it (core.KindWithdraw): by the proposer, or by withdrawals
+	// that satisfy the governance policy.
+	VerdictWithdraw Verdict = "withdraw"
 )
 
 // Decision is one human decision, as data. It is the evaluator's only notion

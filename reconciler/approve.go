@@ -6,7 +6,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
@@ -97,35 +96,7 @@ func (e *Engine) ApproveWith(l *Loaded, req ApproveRequest) (plumbing.Hash, erro
 	}
 	d := policies.Decision{Identity: req.As, Verdict: verdict, Commit: p.Subject.Commit, Content: p.Subject.Content,
 		Justification: oneLine(req.Justification), Plan: plan}
-	msg, err := wal.DecisionMessage(p.Path, d)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	signer, err := e.Keys.Signer(req.As)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	head, err := e.Store.Commit(p.Head)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	commit, err := e.Store.WriteCommit(gitstore.CommitRequest{
-		Parents: []plumbing.Hash{p.Head}, BaseTree: head.TreeHash, Message: msg,
-		Author: e.signature(rules, req.As), Committer: e.signature(rules, req.As), Signer: signer,
-	})
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("write decision: %w", err)
-	}
-	if err := e.checkSignedBy(rules, commit, req.As); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if err := e.Store.CompareAndSwap("refs/heads/"+p.Branch, p.Head, commit); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("record decision on %s: %w", p.Branch, err)
-	}
-	if err := e.keepDecision(rules, p.Branch, commit); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return commit, nil
+	return e.recordDecision(rules, p, d)
 }
 
 // excluded is policies.Excluded for a decision by identity on p under the

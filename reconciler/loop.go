@@ -425,7 +425,7 @@ func (r *run) gate(_ context.Context) error {
 	return nil
 }
 
-// apply writes one signed entry per ready or rejected proposal on top of
+// apply writes one signed entry per ready, rejected or withdrawn proposal on top of
 // the last, up to opts.Batch; main does not move yet.
 func (r *run) apply(_ context.Context) error {
 	e, rep := r.e, r.rep
@@ -441,7 +441,7 @@ func (r *run) apply(_ context.Context) error {
 			break
 		}
 		switch g.Verdict {
-		case intake.VerdictReady, intake.VerdictRejected:
+		case intake.VerdictReady, intake.VerdictRejected, intake.VerdictWithdrawn:
 		case intake.VerdictMerged:
 			rep.Merged = append(rep.Merged, g)
 			continue
@@ -479,10 +479,11 @@ func (r *run) apply(_ context.Context) error {
 		if err != nil {
 			return fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
 		}
+		files, deleted := entryFiles(g)
 		req := gitstore.CommitRequest{
 			Parents:   entryParents(r.nextHead, g),
-			Files:     g.Pending.Files,
-			Delete:    g.Pending.Deleted,
+			Files:     files,
+			Delete:    deleted,
 			Message:   msg,
 			Author:    e.signature(r.next.Rules(), reconcilerID),
 			Committer: e.signature(r.next.Rules(), reconcilerID),

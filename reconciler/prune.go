@@ -11,16 +11,18 @@ import (
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
 	"github.com/writ-dev/writ/reconciler/replay"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
 // prune deletes, in a local run (no remote, ReconcileOptions.KeepBranches
 // unset), the proposal branches whose proposal this run found closed:
 //
-//   - applied or rejected by an entry of this run, or by an earlier one
-//     (merged: the proposal file is on main). An applied proposal's
-//     commits stay reachable from main, a rejected one's from its
-//     replay.RejectedRef;
+//   - applied, rejected or withdrawn by an entry of this run, or by an
+//     earlier one (merged: the proposal file is on main). An applied
+//     proposal's commits stay reachable from main, a rejected or withdrawn
+//     one's from its replay.ClosedRef (its decisions, the withdrawal
+//     included, are on its head);
 //   - refused for good: stale (its base_state is no longer the
 //     instance's or the rules' hash) or duplicate (its idem_key is
 //     consumed). Nothing can make such a proposal apply; the reason says
@@ -51,9 +53,10 @@ func (r *run) prune(_ context.Context) error {
 		why["refs/heads/"+b] = outcome.Pruned{Branch: b, Head: g.Pending.Head, Reason: reason}
 	}
 	for _, a := range rep.Applied {
-		if a.Gate.Entry.Kind == core.KindReject {
-			ref, _ := replay.RejectedRef(a.Gate.Pending.Path)
-			add(a.Gate, fmt.Sprintf("rejected by entry %s (its commits are kept under %s)", shortHash(a.Commit.String()), ref))
+		if k := a.Gate.Entry.Kind; k.Closes() {
+			ref, _ := replay.ClosedRef(k, a.Gate.Pending.Path)
+			verb := map[core.EntryKind]string{core.KindReject: "rejected", core.KindWithdraw: "withdrawn"}[k]
+			add(a.Gate, fmt.Sprintf("%s by entry %s (its commits are kept under %s)", verb, shortHash(a.Commit.String()), ref))
 			continue
 		}
 		add(a.Gate, "applied by entry "+shortHash(a.Commit.String()))
@@ -81,5 +84,29 @@ func (r *run) prune(_ context.Context) error {
 	if err != nil {
 		rep.Note("proposal branches not pruned (the next run tries again): " + err.Error())
 	}
+	r.pruneDecisionRefs(deleted)
 	return nil
+}
+
+// pruneDecisionRefs deletes the decision refs (wal.DecisionRef) of the
+// proposal branches just pruned (refs "refs/heads/<branch>"). Every
+// decision an entry counted is reachable without them: from main for an
+// applied proposal (its head, or the keep commit the entry merged), from
+// the replay.ClosedRef of a rejected or withdrawn one (which points at
+// the same head). A proposal later opened under the same name starts
+// without the old decisions. Failing is a note, as for branches.
+func (r *run) pruneDecisionRefs(pruned []string) {
+	refs := map[string]plumbing.Hash{}
+	for _, ref := range pruned {
+		d := wal.DecisionRef(strings.TrimPrefix(ref, "refs/heads/"))
+		if tip, err := r.e.Store.Ref(d); err == nil {
+			refs[d] = tip
+		}
+	}
+	if len(refs) == 0 {
+		return
+	}
+	if _, err := r.e.Store.DeleteRefs(refs); err != nil {
+		r.rep.Note("decision refs not pruned: " + err.Error())
+	}
 }

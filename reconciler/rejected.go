@@ -7,7 +7,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
 	"github.com/writ-dev/writ/reconciler/replay"
@@ -15,27 +14,43 @@ import (
 
 // entryParents returns the parents of the entry a gate result becomes:
 // main and the proposal's head for an applied proposal (its signed
-// commits stay reachable from main), main alone for a rejection, so that
-// a rejected proposal's head never becomes part of main (a forge would
-// show its pull request merged). A rejection's commits are kept under
-// replay.RejectedRef instead (rejectedRefs).
+// commits stay reachable from main), main alone for a rejection or a
+// withdrawal (core.EntryKind.Closes), so that such a proposal's head never
+// becomes part of main (a forge would show its pull request merged). Its
+// commits are kept under replay.ClosedRef instead (rejectedRefs).
 func entryParents(main plumbing.Hash, g intake.GateResult) []plumbing.Hash {
-	if g.Entry.Kind == core.KindReject {
+	if g.Entry.Kind.Closes() {
 		return []plumbing.Hash{main}
 	}
 	return []plumbing.Hash{main, g.Pending.Head}
 }
 
-// rejectedRefs returns, for the reject entries of a batch, the refs that
-// keep their proposals' commits: replay.RejectedRef(path) → head.
+// entryFiles returns the files the entry a gate result becomes adds to and
+// deletes from main: everything the proposal changes when it applies, only
+// its proposal file when the entry closes it (reject, withdraw), so that
+// a rule change that is closed changes no rules on main.
+func entryFiles(g intake.GateResult) (map[string][]byte, []string) {
+	if !g.Entry.Kind.Closes() {
+		return g.Pending.Files, g.Pending.Deleted
+	}
+	raw, ok := g.Pending.Files[g.Pending.Path]
+	if !ok {
+		return nil, nil
+	}
+	return map[string][]byte{g.Pending.Path: raw}, nil
+}
+
+// rejectedRefs returns, for the reject and withdraw entries of a batch,
+// the refs that keep their proposals' commits: replay.ClosedRef(kind,
+// path) → head.
 func rejectedRefs(batch []outcome.Applied) (map[string]plumbing.Hash, error) {
 	var out map[string]plumbing.Hash
 	for _, a := range batch {
 		g := a.Gate
-		if g.Entry.Kind != core.KindReject {
+		if !g.Entry.Kind.Closes() {
 			continue
 		}
-		ref, err := replay.RejectedRef(g.Pending.Path)
+		ref, err := replay.ClosedRef(g.Entry.Kind, g.Pending.Path)
 		if err != nil {
 			return nil, err
 		}

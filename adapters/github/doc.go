@@ -20,6 +20,8 @@
 //	decisions.go            Decisions: reviews → policies.Decision (pure)
 //	teams.go                TeamMembers, Teams, and WithTeamRoles (pure)
 //	publish.go              PublishCheck and UpsertPlanComment: edit in place, never repeat
+//	reject.go               CloseWith, CloseRejected: close a pull request with one marked comment; rejections
+//	close.go                withdrawn, stale and duplicate pull requests closed with their reason (never merged)
 //	render.go               Markdown for the check run and the plan comment (pure, golden-tested)
 //	errors.go               sentinel errors and Retryable
 //

@@ -50,6 +50,8 @@ func withPlan(rep ProposalReport, p PullResult, rules *schemas.Bundle, rulesHash
 		rep.Change = fmt.Sprintf("rejected, on_reject: %s (%s): %s → %s", plan.Instance, plan.Workflow, stateOf(plan.Before), describeInstance(plan.After))
 	case g.Entry.Kind == core.KindReject && plan.Before != nil:
 		rep.Change = fmt.Sprintf("none: rejected, %s stays in %s", plan.Instance, plan.Before.State)
+	case g.Entry.Kind == core.KindWithdraw:
+		rep.Change = "none: withdrawn"
 	case plan.After != nil:
 		rep.Change = fmt.Sprintf("%s (%s): %s → %s by %s", plan.Instance, plan.Workflow, stateOf(plan.Before), describeInstance(plan.After), plan.Transition)
 	}
@@ -72,6 +74,8 @@ func gitHubEffects(p PullResult) []string {
 	switch {
 	case p.Applied && p.Gate.Verdict == intake.VerdictRejected:
 		return []string{n + ": closed, with a comment naming who rejected it and why"}
+	case p.Applied && p.Gate.Verdict == intake.VerdictWithdrawn:
+		return []string{n + ": closed, with a comment naming who withdrew it and why"}
 	case p.Applied:
 		return []string{n + ": shown merged, its head being part of main"}
 	case p.Gate.Verdict == intake.VerdictRejected && p.Held == "":

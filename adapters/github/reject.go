@@ -20,15 +20,22 @@ import (
 const RejectMarker = "<!-- writ:rejected -->"
 
 // CloseRejected tells a pull request that its proposal was rejected and
-// closes it: it posts body (RejectMarker prepended if missing) unless a
-// comment starting with the marker is there already (every page), then
-// sets the pull request's state to closed. The reject entry on main does
-// not contain the pull request's head, so GitHub shows it closed, not
-// merged. Calls: one per page of comments, at most one comment, one
-// update.
+// closes it: it is CloseWith(RejectMarker, body). The reject entry on main
+// does not contain the pull request's head, so GitHub shows it closed, not
+// merged.
 func (c *Client) CloseRejected(ctx context.Context, pr int, body string) error {
-	if !strings.HasPrefix(body, RejectMarker) {
-		body = RejectMarker + "\n" + body
+	return c.CloseWith(ctx, pr, RejectMarker, body)
+}
+
+// CloseWith tells a pull request why writ closed it and closes it: it
+// posts body (marker prepended if missing) unless a comment starting with
+// marker is there already (every page), then sets the pull request's state
+// to closed. So however many runs see the pull request, it gets one such
+// comment. Calls: one per page of comments, at most one comment, one
+// update.
+func (c *Client) CloseWith(ctx context.Context, pr int, marker, body string) error {
+	if !strings.HasPrefix(body, marker) {
+		body = marker + "\n" + body
 	}
 	body = truncate(body, maxCommentBody)
 	comments, err := paginate(fmt.Sprintf("list comments of #%d", pr), func(o gh.ListOptions) ([]*gh.IssueComment, *gh.Response, error) {
@@ -39,18 +46,19 @@ func (c *Client) CloseRejected(ctx context.Context, pr int, body string) error {
 	}
 	found := false
 	for _, cm := range comments {
-		if strings.HasPrefix(strings.TrimSpace(cm.GetBody()), RejectMarker) {
+		if strings.HasPrefix(strings.TrimSpace(cm.GetBody()), marker) {
 			found = true
 			break
 		}
 	}
+	what := strings.TrimSuffix(strings.TrimPrefix(marker, "<!-- writ:"), " -->")
 	if !found {
 		if _, _, err := c.gh.Issues.CreateComment(ctx, c.owner, c.repo, pr, &gh.IssueComment{Body: gh.String(body)}); err != nil {
-			return apiError(fmt.Sprintf("comment the rejection on #%d", pr), err)
+			return apiError(fmt.Sprintf("comment why #%d is closed (%s)", pr, what), err)
 		}
 	}
 	if _, _, err := c.gh.PullRequests.Edit(ctx, c.owner, c.repo, pr, &gh.PullRequest{State: gh.String("closed")}); err != nil {
-		return apiError(fmt.Sprintf("close rejected pull request #%d", pr), err)
+		return apiError(fmt.Sprintf("close %s pull request #%d", what, pr), err)
 	}
 	return nil
 }
@@ -139,11 +147,11 @@ func (s *PullRequests) closeRejected(ctx context.Context, p PullResult) error {
 const maxRejectWalk = 1000
 
 // rejectedEarlier finds, for a pull request whose proposal is already on
-// main (merged verdict) but which is still open, the reject entry that put
-// it there, reading main's entries newest first (at most maxRejectWalk):
-// a run that recorded the rejection but failed to close the pull request
-// leaves it so. ok is false when the entry is a transition, or is not
-// found within the bound.
+// main (merged verdict) but which is still open, the reject or withdraw
+// entry that put it there, reading main's entries newest first (at most
+// maxRejectWalk): a run that recorded it but failed to close the pull
+// request leaves it so. ok is false when the entry is a transition, or is
+// not found within the bound.
 func (s *PullRequests) rejectedEarlier(main plumbing.Hash, path string) (entry plumbing.Hash, rec wal.Record, ok bool) {
 	h := main
 	for i := 0; i < maxRejectWalk && !h.IsZero(); i++ {
@@ -152,7 +160,7 @@ func (s *PullRequests) rejectedEarlier(main plumbing.Hash, path string) (entry p
 			return plumbing.ZeroHash, wal.Record{}, false
 		}
 		if r, err := wal.Decode(c.Message); err == nil && r.ProposalPath == path {
-			return h, r, r.Entry.Kind == core.KindReject
+			return h, r, r.Entry.Kind.Closes()
 		}
 		if len(c.ParentHashes) == 0 {
 			break
@@ -162,9 +170,9 @@ func (s *PullRequests) rejectedEarlier(main plumbing.Hash, path string) (entry p
 	return plumbing.ZeroHash, wal.Record{}, false
 }
 
-// closeRejectedEarlier closes a still-open pull request whose rejection an
-// earlier run recorded, with the same comment, naming the rejections the
-// entry records.
+// closeRejectedEarlier closes a still-open pull request whose rejection
+// or withdrawal an earlier run recorded, with the same comment, naming the
+// rejections or withdrawals the entry records.
 func (s *PullRequests) closeRejectedEarlier(ctx context.Context, main plumbing.Hash, p PullResult) error {
 	if p.Applied || p.Gate.Verdict != intake.VerdictMerged || p.Gate.Pending.Path == "" {
 		return nil
@@ -172,6 +180,9 @@ func (s *PullRequests) closeRejectedEarlier(ctx context.Context, main plumbing.H
 	entry, rec, ok := s.rejectedEarlier(main, p.Gate.Pending.Path)
 	if !ok {
 		return nil
+	}
+	if rec.Entry.Kind == core.KindWithdraw {
+		return s.Client.CloseWith(ctx, p.Number, WithdrawMarker, RenderWithdrawal(p.Gate.Pending.Path, entry.String(), withdrawals(rec.Entry.Decisions, rec.Roles)))
 	}
 	var rs []Rejection
 	for _, d := range rec.Entry.Decisions {

@@ -80,7 +80,7 @@ type CheckOutput struct {
 
 // verdictRank orders verdicts from best to worst; the check run shows the
 // worst. An unknown verdict ranks with waiting.
-var verdictRank = map[string]int{"merged": 0, "ready": 1, VerdictHeld: 2, "waiting": 3, "rejected": 4, "refused": 5}
+var verdictRank = map[string]int{"merged": 0, "ready": 1, VerdictHeld: 2, "waiting": 3, "withdrawn": 4, "rejected": 4, "refused": 5}
 
 // VerdictHeld is the check run's verdict for a proposal judged ready that
 // writ will not apply from this pull request (a fork's, a draft, a
@@ -96,8 +96,8 @@ func rank(v string) int {
 
 // Conclusion maps a gate verdict to a check run conclusion: ready and
 // merged succeed, rejected and refused fail, waiting is "" (the run stays
-// in progress until a human acts), and anything else (held included) is
-// neutral.
+// in progress until a human acts), and anything else (held and withdrawn
+// included) is neutral.
 func Conclusion(verdict string) string {
 	switch verdict {
 	case "ready", "merged":

@@ -322,6 +322,12 @@ func (s *PullRequests) Report(ctx context.Context, r *outcome.Report) error {
 		if err := s.closeRejectedEarlier(ctx, r.Head, p); err != nil {
 			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
 		}
+		if err := s.closeWithdrawn(ctx, p); err != nil {
+			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
+		}
+		if err := s.closeRefusedForGood(ctx, p, r.Foreign != nil); err != nil {
+			errs = append(errs, fmt.Errorf("pull request #%d: %w", p.Number, err))
+		}
 		// A pull request without comments has no plan comment, so writ
 		// published nothing there: create both without looking them up.
 		publishCheck, publishPlan := s.Client.PublishCheck, s.Client.UpsertPlanComment
@@ -498,6 +504,8 @@ func proposalReport(p PullResult) ProposalReport {
 	switch {
 	case p.Applied && g.Verdict == intake.VerdictRejected:
 		rep.Reason = fmt.Sprintf("recorded as reject entry %s on main: %s", short(p.Entry.String()), g.Reason)
+	case p.Applied && g.Verdict == intake.VerdictWithdrawn:
+		rep.Reason = fmt.Sprintf("recorded as withdraw entry %s on main: %s", short(p.Entry.String()), g.Reason)
 	case p.Applied:
 		rep.Verdict = string(intake.VerdictMerged)
 		rep.Reason = fmt.Sprintf("applied as WAL entry %s on main: %s", short(p.Entry.String()), g.Reason)

@@ -28,7 +28,19 @@ func Apply(s State, e Entry) (State, Outcome, error) {
 	case KindRecover:
 		next, out := applyRecover(s, e)
 		return next, out, nil
-	case KindTransition, KindReject:
+	case KindWithdraw:
+		next, out, err := applyWithdraw(s, e)
+		if err != nil {
+			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
+		}
+		return next, out, nil
+	case KindReject:
+		if e.Proposal != nil && e.Proposal.Instance == schemas.RulesInstance {
+			next, out := applyGovernedReject(s, e)
+			return next, out, nil
+		}
+		fallthrough
+	case KindTransition:
 		next, out, err := applyTransition(s, e, false)
 		if err != nil {
 			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)

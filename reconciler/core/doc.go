@@ -6,12 +6,16 @@
 // logical clock; identities, approvals and rules enter as data. Given the
 // same entries in the same order, every machine computes byte-identical
 // states and the same State.Hash. Apply never panics and never partially
-// applies: an entry is applied, recorded as a rejection, or leaves the state
+// applies: an entry is applied, recorded as a rejection or a withdrawal
+// (KindWithdraw: by the proposer, or withdrawals that satisfy the
+// governance policy; withdraw.go), or leaves the state
 // untouched with an Outcome that says why (duplicate, stale, waiting for a
 // human, refused by a guard). Its error is not a verdict on the entry: it
 // says the state lacks a bucket of instances it needs (below). Judge is
 // Apply as the gate asks it: a transition an eligible approver rejected is
-// judged, in the same pass, as the reject entry it becomes.
+// judged, in the same pass, as the reject entry it becomes; so is a rule
+// change or recovery an eligible governance approver rejected
+// (reject_rules.go).
 //
 // The guards of a transition or reject entry run in this order
 // (GuardOrder): hlc, identity, workflow, transition, capability, from,

@@ -25,7 +25,17 @@ const (
 	// names the commits it quarantines (Quarantine) and changes no rules
 	// and no instance; see applyRecover.
 	KindRecover EntryKind = "recover"
+	// KindWithdraw records that a proposal was withdrawn before it was
+	// decided: by its proposer, or by withdrawals that satisfy the
+	// governance policy (see applyWithdraw). Its idem_key is consumed and
+	// the instance does not move.
+	KindWithdraw EntryKind = "withdraw"
 )
+
+// Closes reports whether an entry of kind k closes a proposal without
+// applying it (reject, withdraw). Such an entry is written with main as
+// its only parent, so that the proposal's head never becomes part of main.
+func (k EntryKind) Closes() bool { return k == KindReject || k == KindWithdraw }
 
 // Entry is one WAL entry as data: everything Apply needs, nothing it must
 // fetch. The git layer turns commits into Entries and back.
@@ -85,6 +95,8 @@ const (
 	StatusApplied Status = "applied"
 	// StatusRejected: a rejection was recorded; the idem_key is consumed.
 	StatusRejected Status = "rejected"
+	// StatusWithdrawn: a withdrawal was recorded; the idem_key is consumed.
+	StatusWithdrawn Status = "withdrawn"
 	// StatusDuplicate: the idem_key was already consumed; nothing changed.
 	StatusDuplicate Status = "duplicate"
 	// StatusStale: base_state is not the instance's current hash.
@@ -96,7 +108,9 @@ const (
 )
 
 // Changed reports whether the status means the state moved.
-func (s Status) Changed() bool { return s == StatusApplied || s == StatusRejected }
+func (s Status) Changed() bool {
+	return s == StatusApplied || s == StatusRejected || s == StatusWithdrawn
+}
 
 // GuardResult is the outcome of one guard.
 type GuardResult struct {

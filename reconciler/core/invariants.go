@@ -25,7 +25,7 @@ func CheckInvariants(prev State, e Entry, out Outcome, next State) error {
 	if next.entries != prev.entries+1 {
 		return fmt.Errorf("entry count went from %d to %d", prev.entries, next.entries)
 	}
-	if e.Proposal == nil || (e.Kind != KindTransition && e.Kind != KindReject) {
+	if e.Proposal == nil || (e.Kind != KindTransition && e.Kind != KindReject) || e.Proposal.Instance == schemas.RulesInstance {
 		return nil
 	}
 	id := e.Proposal.Instance

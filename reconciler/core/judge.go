@@ -1,6 +1,10 @@
 package core
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/writ-dev/writ/policies"
+)
 
 // Judge is Apply for an entry a proposal would become, as the gate asks
 // it: a transition that its approval policy blocks (an eligible approver
@@ -18,6 +22,12 @@ import "fmt"
 //		}
 //	}
 //
+// A rules or recover entry that the governance policy blocks (an eligible
+// governance approver rejected it) is likewise recorded as a rejection
+// when Apply accepts that rejection: e with Kind KindReject, without its
+// rules or commits to quarantine, its changed files only the proposal file
+// the rejection puts on main (so the rejection blocks under the whole
+// change, as judged, and under what replay sees).
 // Other entries are Apply(s, e) unchanged. Like Apply it is pure, and its
 // error means s lacks a bucket Apply needs.
 //
@@ -26,6 +36,21 @@ import "fmt"
 // then records.
 func Judge(s State, e Entry) (Entry, State, Outcome, error) {
 	plan := planContextIn(s, e).Digest()
+	if e.Kind == KindRules || e.Kind == KindRecover {
+		next, out, err := Apply(s, e)
+		out.Plan = plan
+		if err != nil || out.Status != StatusRefused || out.Policy == nil || out.Policy.Status != policies.StatusBlocked {
+			return e, next, out, err
+		}
+		reject := e
+		reject.Kind, reject.Rules, reject.Quarantine = KindReject, nil, nil
+		reject.ChangedFiles = closedChangedFiles(e.ChangedFiles)
+		if n, o, err := Apply(s, reject); err == nil && o.Status == StatusRejected {
+			o.Plan = plan
+			return reject, n, o, nil
+		}
+		return e, next, out, nil
+	}
 	if e.Kind != KindTransition {
 		next, out, err := Apply(s, e)
 		out.Plan = plan

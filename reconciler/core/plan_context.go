@@ -67,9 +67,10 @@ func (c PlanContext) Digest() string {
 
 // PlanContextOf returns the context of the plan a decider of an entry of
 // kind kind, for proposal p with content hash content, is shown under
-// rules, whose hash is rulesHash. A reject entry is judged on the plan of
-// the transition it rejects; rules and recover entries by the governance
-// policy. A workflow, transition or policy p names that does not exist is
+// rules, whose hash is rulesHash. A reject or withdraw entry is judged on
+// the plan of the proposal it closes: a transition's, or for a rules
+// change or a recovery (workflow "rules") the governed one; rules and
+// recover entries by the governance policy. A workflow, transition or policy p names that does not exist is
 // left out (Apply refuses such a proposal). It is pure.
 func PlanContextOf(rules *schemas.Bundle, rulesHash string, kind EntryKind, p *schemas.Proposal, content string) PlanContext {
 	return planContext(rules, rulesHash, kind, p, content, VersionOf)
@@ -81,6 +82,13 @@ func planContext(rules *schemas.Bundle, rulesHash string, kind EntryKind, p *sch
 	c := PlanContext{Kind: KindTransition, Content: content}
 	if p != nil {
 		c.Base = p.BaseState
+	}
+	if (kind == KindReject || kind == KindWithdraw) && p != nil && p.Workflow == schemas.RulesInstance {
+		// Closing a rules change or a recovery: its plan is the governed one.
+		kind = KindRules
+		if p.Transition == schemas.RecoverTransition {
+			kind = KindRecover
+		}
 	}
 	governed := kind == KindRules || kind == KindRecover
 	if governed {

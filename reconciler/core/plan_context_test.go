@@ -107,9 +107,14 @@ func TestPlanContextOfRulesChange(t *testing.T) {
 	if other.Digest() == c.Digest() {
 		t.Fatal("the digest does not change with the rules in force")
 	}
-	rej := PlanContextOf(s.rules, s.RulesHash(), KindReject, e.Proposal, e.Subject.Content)
-	if rej.Kind != KindTransition {
-		t.Fatalf("a rejection is shown the transition's plan, got kind %s", rej.Kind)
+	for _, k := range []EntryKind{KindReject, KindWithdraw} {
+		if closed := PlanContextOf(s.rules, s.RulesHash(), k, e.Proposal, e.Subject.Content); closed != c {
+			t.Fatalf("a %s entry of a rules change is judged on another plan: %+v, want %+v", k, closed, c)
+		}
+	}
+	tr := b.transition(s, "agent", "r1", "create")
+	if rej := PlanContextOf(s.rules, s.RulesHash(), KindReject, tr.Proposal, tr.Subject.Content); rej.Kind != KindTransition || rej.Workflow == "" {
+		t.Fatalf("a rejection of a transition is shown the transition's plan, got %+v", rej)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/writ-dev/writ/schemas"
 )
 
 // Restoring a snapshot is explicit, in the manner of raft handing its
@@ -146,10 +148,11 @@ func (s State) Missing(ids ...string) []byte {
 }
 
 // Needs returns the buckets Apply(s, e) needs that were not restored yet:
-// the bucket of the instance a transition or reject entry names. Genesis
-// and rules entries need none.
+// the bucket of the instance a transition, reject or withdraw entry
+// names. Genesis and rules entries need none.
 func (s State) Needs(e Entry) []byte {
-	if (e.Kind != KindTransition && e.Kind != KindReject) || e.Proposal == nil {
+	if (e.Kind != KindTransition && e.Kind != KindReject && e.Kind != KindWithdraw) || e.Proposal == nil ||
+		e.Proposal.Instance == schemas.RulesInstance {
 		return nil
 	}
 	return s.Missing(e.Proposal.Instance)

@@ -19,8 +19,8 @@ import (
 // directly (see Hash).
 type Instance struct {
 	ID string `json:"id"`
-	// Keys maps every consumed idem_key to how it was consumed ("applied" or
-	// "rejected"). A key is never consumed twice.
+	// Keys maps every consumed idem_key to how it was consumed ("applied",
+	// "rejected" or "withdrawn"). A key is never consumed twice.
 	Keys  map[string]string `json:"keys"`
 	Owner string            `json:"owner,omitempty"`
 	// Regions holds, while State is parallel, the current sub-state of each

@@ -20,6 +20,9 @@ const (
 	VerdictWaiting Verdict = "waiting"
 	// VerdictRejected: an eligible approver rejected; reconcile records it.
 	VerdictRejected Verdict = "rejected"
+	// VerdictWithdrawn: its proposer, or governance, withdrew it; reconcile
+	// records it (core.KindWithdraw).
+	VerdictWithdrawn Verdict = "withdrawn"
 	// VerdictRefused: invalid, unsigned, unauthorized, stale or duplicate.
 	VerdictRefused Verdict = "refused"
 	// VerdictMerged: already on main.
@@ -76,6 +79,9 @@ func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) {
 		r.Entry.Rules = p.Rules
 	case core.KindRecover:
 		r.Entry.Quarantine = p.Quarantine
+	}
+	if w, ok, err := gateWithdraw(s, &r); err != nil || ok {
+		return w, err
 	}
 	entry, next, out, err := core.Judge(s, r.Entry)
 	if err != nil {

@@ -76,8 +76,11 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 		p.early = p.tamper("the genesis entry must have no parents")
 	case index > 0 && rec.Entry.Kind == core.KindGenesis:
 		p.early = p.tamper("a second genesis entry")
+	case index > 0 && rec.Entry.Kind == core.KindWithdraw && len(c.Parents) != 1:
+		// No older form: a merge would make the withdrawn head part of main.
+		p.early = p.tamper("a withdraw entry has one parent (main), this one has %d", len(c.Parents))
 	case index > 0 && len(c.Parents) != 2 && !isOneParentReject(c, rec):
-		p.early = p.tamper("has %d parents; every WAL entry after genesis merges a proposal (2 parents), but a reject entry, which has 1", len(c.Parents))
+		p.early = p.tamper("has %d parents; every WAL entry after genesis merges a proposal (2 parents), but a reject or withdraw entry, which has 1", len(c.Parents))
 	}
 	if p.early != nil {
 		return p
@@ -211,8 +214,11 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 		return Verified{}, s, p.tamper("%v", err)
 	}
 	want := core.StatusApplied
-	if rec.Entry.Kind == core.KindReject {
+	switch rec.Entry.Kind {
+	case core.KindReject:
 		want = core.StatusRejected
+	case core.KindWithdraw:
+		want = core.StatusWithdrawn
 	}
 	if out.Status != want {
 		return Verified{}, s, p.tamper("does not apply: %s: %s", out.Status, out.Reason)
@@ -261,6 +267,10 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		}
 		if rec.Entry.Kind == core.KindRules {
 			if err := r.checkRulesMerge(p, subject, raw); err != nil {
+				return err
+			}
+		} else if rec.Entry.Kind.Closes() && schemas.IsRulesProposal(rec.ProposalPath) {
+			if err := r.checkClosedRulesContent(p, subject, raw); err != nil {
 				return err
 			}
 		} else if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {

@@ -38,22 +38,42 @@ import (
 // without moving the instance; it cannot apply a transition this way, and
 // an entry whose evidence is present and does not verify is refused.
 // Entries written before, with two parents, replay as merges.
+//
+// A withdraw entry (core.KindWithdraw) is written and verified the same
+// way, its evidence under refs/writ/withdrawn/, and has no two-parent
+// form. A reject or withdraw entry may close a rule change or recovery
+// too: it adds only proposals/rules/<name>.yaml to main, and its
+// Writ-Content, the hash of the whole change, is recomputed from the
+// proposal commit when it is present (checkClosedRulesContent) and rests
+// on the decisions' signatures when it is not.
 
 // RejectedRef is where the reconciler keeps the signed commits of a
 // rejected proposal at path (proposals/<instance>/<name>.yaml):
 // refs/writ/rejected/<instance>/<name>.
-func RejectedRef(path string) (string, error) {
+func RejectedRef(path string) (string, error) { return ClosedRef(core.KindReject, path) }
+
+// ClosedRef is where the reconciler keeps the signed commits of a
+// proposal at path that an entry of kind (core.EntryKind.Closes) closed:
+// refs/writ/rejected/<instance>/<name> for a rejection,
+// refs/writ/withdrawn/<instance>/<name> for a withdrawal. A withdraw
+// entry is written and replayed exactly like a one-parent reject entry
+// (see the comment at the top), its evidence under that ref.
+func ClosedRef(kind core.EntryKind, path string) (string, error) {
+	dir := map[core.EntryKind]string{core.KindReject: "rejected", core.KindWithdraw: "withdrawn"}[kind]
+	if dir == "" {
+		return "", fmt.Errorf("closed ref of %s: a %s entry closes no proposal", path, kind)
+	}
 	instance, name, _, err := schemas.ParseProposalPath(path)
 	if err != nil {
-		return "", fmt.Errorf("rejected ref of %s: %w", path, err)
+		return "", fmt.Errorf("%s ref of %s: %w", dir, path, err)
 	}
-	return "refs/writ/rejected/" + instance + "/" + name, nil
+	return "refs/writ/" + dir + "/" + instance + "/" + name, nil
 }
 
-// isOneParentReject reports whether c is a reject entry in the one-parent
-// form.
+// isOneParentReject reports whether c is an entry that closes a proposal
+// (reject, withdraw) in the one-parent form.
 func isOneParentReject(c *gitstore.CommitView, rec wal.Record) bool {
-	return rec.Entry.Kind == core.KindReject && len(c.Parents) == 1
+	return rec.Entry.Kind.Closes() && len(c.Parents) == 1
 }
 
 // checkRejectedHead is checkMergedHead for a one-parent reject entry: the
@@ -69,9 +89,6 @@ func (r *replayer) checkRejectedHead(p *prepared) error {
 	subject := plumbing.NewHash(rec.Entry.Subject.Commit)
 	if subject.String() != rec.Entry.Subject.Commit {
 		return fmt.Errorf("%s %q is not a commit hash", wal.KeySubject, rec.Entry.Subject.Commit)
-	}
-	if schemas.IsRulesProposal(rec.ProposalPath) {
-		return fmt.Errorf("a reject entry for the rule change %s: rule changes are never recorded as rejected", rec.ProposalPath)
 	}
 	if _, err := r.read.Commit(head); absent(err) {
 		p.attested = true
@@ -101,7 +118,9 @@ func (r *replayer) attestedReject(p *prepared, ring *signing.KeyRing) error {
 	if err != nil {
 		return err
 	}
-	if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
+	// A rule change's content is its whole change, which only its absent
+	// commits hold: there the decisions' signatures bind it.
+	if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content && !schemas.IsRulesProposal(rec.ProposalPath) {
 		return fmt.Errorf("%s is %s, but the %s on main hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, rec.ProposalPath, h)
 	}
 	if err := r.sameProposal(raw, rec); err != nil {
@@ -127,6 +146,28 @@ func (r *replayer) attestedReject(p *prepared, ring *signing.KeyRing) error {
 		if err := r.checkDecisionCommit(dc, d, rec, ring); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkClosedRulesContent checks the content of a rule change (or a
+// recovery) that a reject or withdraw entry closed: a recovery's content
+// is its proposal file's hash, a rule change's the hash of the whole
+// change its subject commit makes to main before the entry (what its
+// deciders bound to, intake.Reader.ContentAt; the entry was judged on a
+// fresh change, whose touched files are all it changes).
+func (r *replayer) checkClosedRulesContent(p *prepared, subject *gitstore.CommitView, raw []byte) error {
+	content := p.rec.Entry.Subject.Content
+	if content == schemas.HashBytes(raw) {
+		return nil
+	}
+	change, err := intake.RulesChange(r.engine.Store, p.c.Parents[0], subject.Hash, p.rec.ProposalPath)
+	if err != nil {
+		return fmt.Errorf("the change of the closed rule change %s: %w", shortHash(subject.Hash.String()), err)
+	}
+	if h := intake.ChangeHash(change); h != content {
+		return fmt.Errorf("%s is %s, but the change of the proposal commit %s (governed files and %s) hashes to %s",
+			wal.KeyContent, content, shortHash(subject.Hash.String()), p.rec.ProposalPath, h)
 	}
 	return nil
 }

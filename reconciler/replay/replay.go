@@ -53,13 +53,14 @@ type Verified struct {
 	Signer signing.Verified
 	// Proposer is how the proposal's subject commit verified (its
 	// signer, format and key); zero for genesis and for an attested
-	// reject entry, whose proposal commits are absent.
+	// reject or withdraw entry, whose proposal commits are absent.
 	Proposer signing.Verified
 	Record   wal.Record
 	Outcome  core.Outcome
-	// Attested is true for a reject entry whose proposal commits (kept
-	// under refs/writ/rejected/) are not in the repository: the rejection
-	// rests on the reconciler's signature, as a GitHub review does.
+	// Attested is true for a reject or withdraw entry whose proposal
+	// commits (kept under refs/writ/rejected/ or refs/writ/withdrawn/) are
+	// not in the repository: it rests on the reconciler's signature, as a
+	// GitHub review does.
 	Attested bool
 	// Quarantined are the foreign commits a recover entry quarantined,
 	// oldest first (recover entries only).

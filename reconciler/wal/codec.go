@@ -83,14 +83,14 @@ func Encode(r Record) (string, error) {
 	switch e.Kind {
 	case core.KindGenesis:
 		subject = fmt.Sprintf("writ: %s %s", e.Kind, short(r.RulesHash))
-	case core.KindTransition, core.KindReject, core.KindRules, core.KindRecover:
+	case core.KindTransition, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw:
 		p := e.Proposal
 		if p == nil {
 			return "", fmt.Errorf("encode %s entry: no proposal", e.Kind)
 		}
 		switch e.Kind {
-		case core.KindReject:
-			subject = fmt.Sprintf("writ: reject %s %s", p.Transition, p.Instance)
+		case core.KindReject, core.KindWithdraw:
+			subject = fmt.Sprintf("writ: %s %s %s", e.Kind, p.Transition, p.Instance)
 		case core.KindRules:
 			subject = fmt.Sprintf("writ: rules %s", short(r.RulesHash))
 		case core.KindRecover:
@@ -373,7 +373,7 @@ func Decode(msg string) (Record, error) {
 	}
 	switch r.Entry.Kind {
 	case core.KindGenesis:
-	case core.KindTransition, core.KindReject, core.KindRules, core.KindRecover:
+	case core.KindTransition, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw:
 		p, err := decodeProposal(body)
 		if err != nil {
 			return Record{}, err
@@ -467,9 +467,9 @@ func parseDecision(s string) (policies.Decision, string, error) {
 		}
 	}
 	switch d.Verdict {
-	case policies.VerdictApprove, policies.VerdictReject, policies.VerdictOverride:
+	case policies.VerdictApprove, policies.VerdictReject, policies.VerdictOverride, policies.VerdictWithdraw:
 	default:
-		return d, "", fmt.Errorf("verdict %q is not approve, reject or override", d.Verdict)
+		return d, "", fmt.Errorf("verdict %q is not approve, reject, override or withdraw", d.Verdict)
 	}
 	return d, role, nil
 }

@@ -58,6 +58,41 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestWithdrawRoundTrip: a withdraw entry and its withdraw decision
+// encode and decode unchanged, under the subject "writ: withdraw …".
+func TestWithdrawRoundTrip(t *testing.T) {
+	r := sampleRecord()
+	r.Entry.Kind = core.KindWithdraw
+	r.Entry.Decisions = []policies.Decision{{Identity: "deploy-agent", Verdict: policies.VerdictWithdraw,
+		Commit: strings.Repeat("c", 40), Content: r.Entry.Subject.Content, Ref: strings.Repeat("e", 40), Justification: "superseded by k-2"}}
+	r.Entry.Proposal.Inputs = map[string]any{"n": json.Number("3")}
+	r.Guards = r.Guards[:1]
+	r.Roles = nil
+	msg, err := Encode(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(msg, "writ: withdraw ship web-1\n") {
+		t.Fatalf("subject of %q", msg)
+	}
+	got, err := Decode(msg)
+	if err != nil {
+		t.Fatalf("decode: %v\n%s", err, msg)
+	}
+	if !reflect.DeepEqual(got, r) {
+		t.Fatalf("round trip differs:\n got %+v\nwant %+v", got, r)
+	}
+	d := r.Entry.Decisions[0]
+	dm, err := DecisionMessage(r.ProposalPath, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Ref = ""
+	if back, ok, err := ParseDecisionMessage(dm); !ok || err != nil || back != d {
+		t.Fatalf("ParseDecisionMessage(%q) = %+v, %v, %v", dm, back, ok, err)
+	}
+}
+
 func TestDecodeRefuses(t *testing.T) {
 	good, err := Encode(sampleRecord())
 	if err != nil {

@@ -51,7 +51,7 @@ func planTrailer(d policies.Decision) []Trailer {
 // err nil) when the message is not a decision at all: it does not parse
 // or has no Writ-Decision trailer. ok is true with an error when it is a
 // decision but a malformed one: a decision trailer repeated, a verdict
-// other than approve, reject or override, or no identity or subject. The
+// other than approve, reject, override or withdraw, or no identity or subject. The
 // justification is the body folded to one line.
 func ParseDecisionMessage(msg string) (d policies.Decision, ok bool, err error) {
 	_, body, trailers, err := ParseMessage(msg)
@@ -72,8 +72,9 @@ func ParseDecisionMessage(msg string) (d policies.Decision, ok bool, err error) 
 	d = policies.Decision{Identity: one[KeyDecisionIdentity], Verdict: policies.Verdict(v),
 		Commit: one[KeyDecisionSubject], Content: one[KeyDecisionContent], Justification: oneLine(body), Plan: one[KeyDecisionPlan]}
 	switch {
-	case d.Verdict != policies.VerdictApprove && d.Verdict != policies.VerdictReject && d.Verdict != policies.VerdictOverride:
-		return d, true, fmt.Errorf("%s %q is not approve, reject or override", KeyDecision, v)
+	case d.Verdict != policies.VerdictApprove && d.Verdict != policies.VerdictReject && d.Verdict != policies.VerdictOverride &&
+		d.Verdict != policies.VerdictWithdraw:
+		return d, true, fmt.Errorf("%s %q is not approve, reject, override or withdraw", KeyDecision, v)
 	case d.Identity == "":
 		return d, true, fmt.Errorf("missing %s", KeyDecisionIdentity)
 	case d.Commit == "":

@@ -17,7 +17,7 @@
 //     errors that name the trailer.
 //   - Decision commits (DecisionMessage, ParseDecisionMessage): the empty,
 //     signed commit on a proposal branch that records one approval,
-//     rejection or override, with Writ-Decision, Writ-Identity,
+//     rejection, override or withdrawal, with Writ-Decision, Writ-Identity,
 //     Writ-Subject and Writ-Content.
 //   - Proposal commits (ProposalMessage): "propose: <transition>
 //     <instance>" and the justification; no trailers.

@@ -87,7 +87,7 @@ func TestDecisionMessage(t *testing.T) {
 	}{
 		{"propose: ship web-1\n", false, ""},
 		{"a\nb", false, ""},
-		{"s\n\nWrit-Decision: maybe\nWrit-Identity: a\nWrit-Subject: x\n", true, `Writ-Decision "maybe" is not approve, reject or override`},
+		{"s\n\nWrit-Decision: maybe\nWrit-Identity: a\nWrit-Subject: x\n", true, `Writ-Decision "maybe" is not approve, reject, override or withdraw`},
 		{"s\n\nWrit-Decision: approve\nWrit-Subject: x\n", true, "missing Writ-Identity"},
 		{"s\n\nWrit-Decision: approve\nWrit-Identity: a\n", true, "missing Writ-Subject"},
 		{"s\n\nWrit-Decision: approve\nWrit-Identity: a\nWrit-Identity: b\nWrit-Subject: x\n", true, "trailer Writ-Identity appears more than once"},

@@ -19,6 +19,7 @@ var commandGlobals = map[string][]string{
 	"validate":        {"repo", "quiet"},
 	"propose":         {"repo", "keys", "quiet"},
 	"approve":         {"repo", "keys", "quiet"},
+	"withdraw":        {"repo", "keys", "quiet"},
 	"gate":            {"repo", "quiet"},
 	"show":            {"repo", "quiet"},
 	"graph":           {"repo", "quiet"},

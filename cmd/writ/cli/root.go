@@ -80,7 +80,7 @@ write. writ schema prints the JSON Schemas of the files and of every
 		"sign as the reconciler keyless, with the GitHub Actions OIDC identity certified by Fulcio (also WRIT_KEYLESS=true)")
 	root.PersistentFlags().StringVar(&a.fulcioURL, "fulcio-url", signing.PublicFulcioURL, "Fulcio instance for --keyless")
 	root.AddCommand(
-		a.initCommand(), a.validateCommand(), a.proposeCommand(), a.approveCommand(),
+		a.initCommand(), a.validateCommand(), a.proposeCommand(), a.approveCommand(), a.withdrawCommand(),
 		a.gateCommand(), a.showCommand(), a.graphCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
 		a.stateCommand(), a.allowedSignersCommand(), a.demoCommand(), a.benchCommand(), a.verifyCommand(),
 		a.versionCommand(), a.templateCommand(), a.identityCommand(), a.pendingCommand(), a.schemaCommand(),

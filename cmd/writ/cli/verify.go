@@ -11,6 +11,7 @@ import (
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -102,13 +103,18 @@ output/verify), with the same exit code.`,
 	return cmd
 }
 
-// attestedRejection says when a rejection rests on the reconciler's word
-// because its proposal's commits (refs/writ/rejected/) were not fetched.
+// attestedRejection says when a rejection or withdrawal rests on the
+// reconciler's word because its proposal's commits (refs/writ/rejected/,
+// refs/writ/withdrawn/) were not fetched.
 func attestedRejection(v reconciler.Verified) string {
 	if !v.Attested {
 		return ""
 	}
-	return fmt.Sprintf("; rejection on the reconciler's word (proposal commits not here: fetch refs/writ/rejected/ to verify them; head %s)", short(v.Record.ProposalHead))
+	what, ref := "rejection", "refs/writ/rejected/"
+	if v.Record.Entry.Kind == core.KindWithdraw {
+		what, ref = "withdrawal", "refs/writ/withdrawn/"
+	}
+	return fmt.Sprintf("; %s on the reconciler's word (proposal commits not here: fetch %s to verify them; head %s)", what, ref, short(v.Record.ProposalHead))
 }
 
 // onReconcilersWord describes, for verify's line, the decisions of an entry
