@@ -7,6 +7,7 @@ import (
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -24,10 +25,6 @@ func (v View) Text(w io.Writer) {
 	if len(v.Guards) > 0 {
 		b.WriteString("  guards:\n")
 		writeGuards(&b, v.Guards, "    ")
-	}
-	if v.Plan != "" && v.Verdict == "waiting" {
-		fmt.Fprintf(&b, "  to decide on exactly this plan: writ approve %s --as YOU --plan %s (or --reject)\n",
-			Clean(strings.TrimPrefix(v.Proposal, schemas.ProposalBranchPrefix)), v.Plan)
 	}
 	_, _ = io.WriteString(w, b.String())
 }
@@ -185,4 +182,14 @@ func shortHash(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+// DecideHint writes, for a waiting proposal, the command that decides on
+// exactly this plan (`writ approve P --plan DIGEST`); nothing otherwise.
+func (v View) DecideHint(w io.Writer) {
+	if v.Plan == "" || v.Verdict != intake.VerdictWaiting {
+		return
+	}
+	fmt.Fprintf(w, "  to decide on exactly this plan: writ approve %s --as YOU --plan %s (or --reject)\n",
+		Clean(strings.TrimPrefix(v.Proposal, schemas.ProposalBranchPrefix)), v.Plan)
 }

@@ -424,6 +424,12 @@ func TestShowEntryReRendersWhatTheApproverSaw(t *testing.T) {
 			repo := newControlRepo(t)
 			tt.propose(t, repo)
 			saw := writWant(t, ExitOK, "--repo", repo, "show", tt.proposal).out
+			// The last line is show's hint how to decide on this plan,
+			// not part of the plan.
+			saw, hint, _ := strings.Cut(saw, "  to decide on exactly this plan: ")
+			if hint == "" {
+				t.Fatalf("writ show of a waiting proposal gives no hint to decide on its plan:\n%s", saw)
+			}
 			for _, who := range tt.approver {
 				writWant(t, ExitOK, "--repo", repo, "approve", "-q", tt.proposal, "--as", who)
 			}

@@ -73,6 +73,7 @@ ENTRY is, or follows, a commit writ did not write.`,
 				return enc.Encode(view)
 			}
 			view.Text(a.out)
+			view.DecideHint(a.out)
 			return nil
 		},
 	}
