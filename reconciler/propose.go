@@ -100,6 +100,18 @@ func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b prop
 	if err != nil {
 		return nil, err
 	}
+	// Every entry adds its proposal file to main, so a file there means
+	// the name was used by a proposal that is closed (applied, rejected
+	// or withdrawn): a branch under it would be judged closed too.
+	if !main.IsZero() {
+		switch _, err := e.Store.ReadFile(main, path); {
+		case err == nil:
+			return nil, fmt.Errorf("%w: proposal name in use: %s is already on main (its proposal was applied, rejected or withdrawn: `git log main -- %s` names the entry); a name is used once, choose another name (--name); nothing written",
+				ErrRefused, path, path)
+		case !errors.Is(err, gitstore.ErrNotFound):
+			return nil, fmt.Errorf("read %s on main: %w", path, err)
+		}
+	}
 	body, err := yaml.Marshal(&b.Proposal)
 	if err != nil {
 		return nil, fmt.Errorf("encode proposal: %w", err)

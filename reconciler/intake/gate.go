@@ -63,7 +63,7 @@ func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) {
 	r := GateResult{Pending: p, Base: s.Hash()}
 	switch {
 	case p.Merged:
-		r.Verdict, r.Reason = VerdictMerged, "already applied: the branch head is on main"
+		r.Verdict, r.Reason = VerdictMerged, "closed: "+p.Path+" is already on main (applied, rejected or withdrawn; a proposal name is used once: propose under another name)"
 		return r, nil
 	case len(p.Problems) > 0:
 		r.Verdict, r.Reason = VerdictRefused, strings.Join(p.Problems, "; ")
