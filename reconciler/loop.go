@@ -342,6 +342,9 @@ func (r *run) readProposals(ctx context.Context) error {
 func (r *run) verify(ctx context.Context) error {
 	rules := r.state.Rules()
 	reader := r.e.reader()
+	if remote := r.opts.Remote; remote != "" {
+		reader.DecisionRef = func(branch string) string { return trackingDecisionRef(remote, branch) }
+	}
 	ring, err := intake.RingOf(rules)
 	if err != nil {
 		return fmt.Errorf("key ring: %w", err)
@@ -503,7 +506,7 @@ func (r *run) apply(_ context.Context) error {
 		if err := r.opts.crash(CrashAfterCommitBeforeCAS); err != nil {
 			return err
 		}
-		r.batch = append(r.batch, outcome.Applied{Commit: commit, Gate: g})
+		r.batch = append(r.batch, outcome.Applied{Commit: commit, Gate: g, BranchHead: item.cand.Head})
 		r.next, r.nextHead = next, commit
 	}
 	if r.recovers && len(rep.Held) > 0 {
