@@ -25,6 +25,10 @@ type ApproveRequest struct {
 	Override bool
 	// Justification is required for a rejection and an override.
 	Justification string
+
+	// join are decision tips the decision ref must hold too (the
+	// remote's, when ApproveAndPush publishes the decision).
+	join []plumbing.Hash
 }
 
 // Approve appends a signed decision commit to the proposal branch. It
@@ -110,7 +114,7 @@ func (e *Engine) ApproveWith(l *Loaded, req ApproveRequest) (plumbing.Hash, erro
 	if err := e.Store.CompareAndSwap("refs/heads/"+p.Branch, p.Head, commit); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("record decision on %s: %w", p.Branch, err)
 	}
-	if err := e.keepDecision(rules, p.Branch, commit); err != nil {
+	if _, err := e.keepDecision(rules, p.Branch, commit, req.join...); err != nil {
 		return plumbing.ZeroHash, err
 	}
 	return commit, nil
