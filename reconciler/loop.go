@@ -61,9 +61,10 @@ type step struct {
 //     error wraps gitstore.ErrRefMoved) starts the round again at fetch.
 //   - checkpoint: a signed snapshot of the state at main (pushed when the
 //     remote's main is still that commit).
-//   - prune: a local run deletes the proposal branches whose proposal is
-//     closed (applied, rejected, stale, duplicate), each only if it still
-//     points at the head judged (prune.go).
+//   - prune: the proposal branches whose proposal is closed (applied,
+//     rejected, stale, duplicate) are deleted with their decision refs,
+//     locally or on the remote, each only if it still points at what was
+//     judged (prune.go).
 //   - report: every Reporter is told what the run did.
 //
 // fetch to publish form a round; the driver repeats it after a lost race

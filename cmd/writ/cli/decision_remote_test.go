@@ -106,7 +106,7 @@ func TestDecisionsThroughARemote(t *testing.T) {
 	if !strings.Contains(r.out, "applied proposals/web-1/ship") {
 		t.Fatalf("reconcile --remote did not apply web-1/ship with the decisions of the decision ref:\n%s", r)
 	}
-	if !strings.Contains(r.out, "pruned proposals/web-1/ship") {
+	if !strings.Contains(r.out, "pruned proposals/web-1/ship on origin (was ") {
 		t.Fatalf("reconcile --remote does not report pruning web-1/ship:\n%s", r)
 	}
 	if b, d := onServer(branch), onServer(kept); b != "" || d != "" {
