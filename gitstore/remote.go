@@ -129,7 +129,12 @@ func (s *Store) fetch(ctx context.Context, remote string, specs []config.RefSpec
 		// deepen to the whole history, as `git fetch --unshallow`.
 		opts.Depth = infiniteDepth
 	}
+	// go-git writes the pack, then sets the refs through the storage,
+	// whose sync must flush the pack first; a failed fetch may have
+	// written a pack too.
+	s.durable.fetchStarted()
 	err = rem.FetchContext(ctx, opts)
+	s.durable.fetchEnded()
 	if len(shallow) > 0 && (err == nil || errors.Is(err, git.NoErrAlreadyUpToDate)) {
 		if err := s.unshallowLocked(shallow); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
