@@ -54,9 +54,11 @@ func (e *Engine) ApproveAndPush(ctx context.Context, l *Loaded, req ApproveReque
 	}
 	theirs, kept := adv[refs[0]], adv[refs[1]]
 	if theirs != p.Head {
-		return plumbing.ZeroHash, fmt.Errorf("%w: %s on %s is %s, but your %s is %s: you would decide on another proposal than the one the remote holds; "+
-			"run `git fetch %s && git branch -f %s %s/%s`, look at it again (writ show %s) and decide again; nothing written",
-			ErrRefused, p.Branch, remote, describeHash(theirs), p.Branch, describeHash(p.Head), remote, p.Branch, remote, p.Branch, req.Proposal)
+		return plumbing.ZeroHash, fmt.Errorf("%w: %s on %s is %s, but your %s is %s, so you would decide on another branch than the one the remote holds; nothing written. "+
+			"If yours only adds decisions you recorded without --push, publish them first (%s); "+
+			"else run `git fetch %s && git branch -f %s %s/%s`, look at it again (writ show %s) and decide again",
+			ErrRefused, p.Branch, remote, describeHash(theirs), p.Branch, describeHash(p.Head), PushDecisionHint(remote, p.Branch),
+			remote, p.Branch, remote, p.Branch, req.Proposal)
 	}
 	if !kept.IsZero() {
 		if _, err := e.Store.Commit(kept); err != nil {

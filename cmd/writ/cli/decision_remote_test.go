@@ -15,7 +15,8 @@ import (
 // web-1/ship with --push, and bob approves without it and runs the git push
 // approve prints. Main moves on; in clone 2 the proposer rebases the branch
 // onto it (the decision commits on the branch lose their deciders'
-// signatures) and force-pushes it. In clone 3 `writ reconcile --remote
+// signatures) and force-pushes it; approve --push in clone 1, whose branch
+// is now behind, refuses and writes nothing. In clone 3 `writ reconcile --remote
 // origin` fetches the branch and the decision ref, counts both approvals
 // from the decision ref, applies the transition, and prunes the branch and
 // the decision ref on the server. A fresh clone replays the entry, which
@@ -98,6 +99,15 @@ func TestDecisionsThroughARemote(t *testing.T) {
 	}
 	if onServer(kept) != bob {
 		t.Fatal("the rebase touched the decision ref")
+	}
+	// Clone 1 still holds the branch as it was before the rebase: --push
+	// refuses to decide on it, writing nothing, and says how to catch up.
+	r = runWrit("--repo", c1, "--keys", keys, "approve", "web-1/ship", "--as", "carol", "--push")
+	if r.code != ExitRefused || !strings.Contains(r.err, "nothing written") || !strings.Contains(r.err, "git fetch origin") {
+		t.Fatalf("approve --push on a branch the remote rewrote: want exit %d naming the fix, got %s", ExitRefused, r)
+	}
+	if now := strings.TrimSpace(g.run(c1, "rev-parse", "proposals/web-1/ship")); now != bob || onServer(branch) != rebased {
+		t.Fatal("a refused approve --push wrote or pushed something")
 	}
 
 	// Clone 3: the reconciler counts both decisions and applies.
