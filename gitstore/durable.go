@@ -30,12 +30,12 @@ import (
 type objectSyncer struct {
 	objectsDir string
 
-	mu      sync.Mutex
-	files   []string        // object files not yet flushed
-	dirs    map[string]bool // directories with entries not yet flushed
-	packs   map[string]bool // pack files already flushed
-	fetching bool           // a fetch is running: every sync flushes new packs
-	fetched  bool           // a fetch may have written packs since the last sync
+	mu       sync.Mutex
+	files    []string        // object files not yet flushed
+	dirs     map[string]bool // directories with entries not yet flushed
+	packs    map[string]bool // pack files already flushed
+	fetching bool            // a fetch is running: every sync flushes new packs
+	fetched  bool            // a fetch may have written packs since the last sync
 }
 
 func newObjectSyncer(objectsDir string) *objectSyncer {
