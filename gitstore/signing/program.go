@@ -149,8 +149,9 @@ func expandHome(path string) string {
 // user.signingkey, and the program for the format) with the real git, so
 // repository, global and system configuration all count as they do for
 // `git commit -S`. key, when not empty, replaces user.signingkey; without
-// either, openpgp and x509 sign with the committer's "Name <email>" as the
-// key, as git does (gitsign ignores the key), and ssh is an error; a key
+// either, a gpg.format of openpgp or x509 signs with the committer's
+// "Name <email>" as the key, as git does (gitsign ignores the key), and
+// ssh or no gpg.format at all is an error; a key
 // that is a file holding an OpenSSH key (private or public) is signed with
 // as gpg.format=ssh whatever git's gpg.format says. gitsign is
 // gpg.format=x509 with gpg.x509.program=gitsign.
@@ -162,7 +163,8 @@ func ProgramSignerFromGit(dir, key string) (ProgramSigner, error) {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	p := ProgramSigner{Format: Format(get("gpg.format")), Key: key, Dir: dir}
+	configured := get("gpg.format")
+	p := ProgramSigner{Format: Format(configured), Key: key, Dir: dir}
 	if isSSHKeyFile(key) {
 		p.Format = FormatSSH
 	}
@@ -184,10 +186,12 @@ func ProgramSignerFromGit(dir, key string) (ProgramSigner, error) {
 	default:
 		return p, fmt.Errorf("%w: git's gpg.format is %q: want ssh, openpgp or x509", ErrProgramSign, p.Format)
 	}
-	if p.Key == "" && p.Format != FormatSSH {
+	if p.Key == "" && configured != "" && p.Format != FormatSSH {
 		// As git does without user.signingkey (get_signing_key): the
 		// committer's "Name <email>", which gpg and gpgsm look up and
-		// gitsign ignores, so a gitsign setup needs no signing key.
+		// gitsign ignores, so a gitsign setup needs no signing key. Only
+		// when gpg.format says how to sign: a git never set up to sign
+		// gets the error below, not gpg's "No secret key".
 		p.Key = committerKey(dir)
 	}
 	if p.Key == "" {

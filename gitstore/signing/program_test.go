@@ -72,6 +72,9 @@ func TestProgramSignerFromGit(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if _, err := ProgramSignerFromGit(repo, ""); !errors.Is(err, ErrProgramSign) || !strings.Contains(err.Error(), "user.signingkey") {
+		t.Errorf("no signing configured: %v", err)
+	}
 	g.Run(repo, "config", "gpg.format", "ssh")
 	if _, err := ProgramSignerFromGit(repo, ""); !errors.Is(err, ErrProgramSign) || !strings.Contains(err.Error(), "user.signingkey") {
 		t.Errorf("no signing key configured for ssh: %v", err)
