@@ -19,7 +19,9 @@ import (
 // exists is left alone and not listed: whoever moved it keeps it.
 //
 // Each loose ref is checked and removed under its own lock (lockRef),
-// one at a time; packed-refs is then rewritten once, under git's
+// one at a time, with the directories it leaves empty (as git removes
+// them: a pruned refs/heads/proposals/<instance>/ leaves nothing for later
+// listings to walk); packed-refs is then rewritten once, under git's
 // "packed-refs.lock", without the deleted names, so deleting n refs
 // costs one rewrite, not n. A packed value is dropped only for a ref
 // whose loose value was deleted here (it is older, and would otherwise
@@ -87,20 +89,23 @@ func containsName(list []string, n string) bool {
 }
 
 // deleteLoose removes the loose ref file at path under the ref's lock if
-// it holds want; false when it holds something else.
+// it holds want, and the directories that leaves empty; false when it
+// holds something else.
 func (s *Store) deleteLoose(ref, path string, want plumbing.Hash) (bool, error) {
 	l, err := s.lockRef(ref)
 	if err != nil {
 		return false, err
 	}
-	defer l.unlock()
 	r := readLooseRef(path, plumbing.ReferenceName(ref))
 	if r == nil || r.Type() != plumbing.HashReference || r.Hash() != want {
+		l.unlock()
 		return false, nil
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		l.unlock()
 		return false, fmt.Errorf("delete %s: %w", ref, err)
 	}
+	l.unlockPruning(s.gitDir)
 	return true, nil
 }
 

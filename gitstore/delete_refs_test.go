@@ -1,7 +1,9 @@
 package gitstore
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -50,5 +52,41 @@ func TestDeleteRefs(t *testing.T) {
 	}
 	if all, _ := s.Branches("p/"); len(all) != 2 {
 		t.Errorf("Branches(p/) = %v, want the two that moved", all)
+	}
+}
+
+// TestDeleteRefsRemovesEmptyDirectories: as git does, deleting a loose ref
+// removes the directories it leaves empty (up to refs/heads/, which
+// stays), so pruned proposal branches leave nothing a later listing walks;
+// a directory that still holds a ref stays, and a ref can be created
+// again in a removed directory.
+func TestDeleteRefsRemovesEmptyDirectories(t *testing.T) {
+	s := newStore(t)
+	a := mustCommit(t, s, 1, nil, nil)
+	for _, n := range []string{"proposals/web-1/ship", "proposals/web-2/create", "proposals/web-2/ship"} {
+		mustCAS(t, s, "refs/heads/"+n, plumbing.ZeroHash, a)
+	}
+	if _, err := s.DeleteRefs(map[string]plumbing.Hash{"refs/heads/proposals/web-1/ship": a, "refs/heads/proposals/web-2/ship": a}); err != nil {
+		t.Fatal(err)
+	}
+	dir := func(rel string) bool {
+		_, err := os.Stat(filepath.Join(s.GitDir(), filepath.FromSlash(rel)))
+		return err == nil
+	}
+	if dir("refs/heads/proposals/web-1") {
+		t.Error("refs/heads/proposals/web-1 is left behind, empty")
+	}
+	if !dir("refs/heads/proposals/web-2") || !dir("refs/heads") {
+		t.Error("a directory that still holds a ref (or refs/heads) was removed")
+	}
+	if _, err := s.DeleteRefs(map[string]plumbing.Hash{"refs/heads/proposals/web-2/create": a}); err != nil {
+		t.Fatal(err)
+	}
+	if dir("refs/heads/proposals") || !dir("refs/heads") {
+		t.Error("after the last proposal branch: refs/heads/proposals should go, refs/heads stay")
+	}
+	mustCAS(t, s, "refs/heads/proposals/web-1/ship", plumbing.ZeroHash, a)
+	if b, _ := s.Branches("proposals/"); len(b) != 1 {
+		t.Errorf("Branches(proposals/) = %v after creating one again", b)
 	}
 }

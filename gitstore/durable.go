@@ -19,15 +19,23 @@ import (
 // received their names, before the next ref update. An object whose name
 // survived a power loss but whose content did not is an empty file, which
 // the Store writes again rather than trusting (storeLocked). Packs written
-// by a fetch (go-git does not sync them) are fsynced by sync too. It is
-// safe for concurrent use and takes no Store mutex.
+// by a fetch (go-git does not sync them) are fsynced by the next sync
+// after the fetch, with every other pack this Store has not flushed yet
+// (one left unflushed by a writ process killed after its fetch included).
+// A Store that has not fetched flushes no pack: the packs it finds were
+// written by git, which fsyncs its packs, or by an earlier writ fetch,
+// flushed then before any ref named their objects; so a local reconcile
+// never pays for the size or number of the repository's packs. It is safe
+// for concurrent use and takes no Store mutex.
 type objectSyncer struct {
 	objectsDir string
 
-	mu    sync.Mutex
-	files []string        // object files not yet flushed
-	dirs  map[string]bool // directories with entries not yet flushed
-	packs map[string]bool // pack files already flushed
+	mu       sync.Mutex
+	files    []string        // object files not yet flushed
+	dirs     map[string]bool // directories with entries not yet flushed
+	packs    map[string]bool // pack files already flushed
+	fetching bool            // a fetch is running: every sync flushes new packs
+	fetched  bool            // a fetch may have written packs since the last sync
 }
 
 func newObjectSyncer(objectsDir string) *objectSyncer {
@@ -47,26 +55,30 @@ func (y *objectSyncer) wrote(file string, newDir bool) {
 	}
 }
 
-// sync flushes what objects written so far need: their directories, and
-// any pack (with its index) not flushed yet. Call it before writing a ref.
+// fetchStarted records that a fetch runs: until fetchEnded, and once
+// after it, sync flushes the packs it finds unflushed (a fetch writes its
+// pack, then sets refs through the storage, and may fail half-way).
+func (y *objectSyncer) fetchStarted() {
+	y.mu.Lock()
+	defer y.mu.Unlock()
+	y.fetching = true
+}
+
+// fetchEnded ends what fetchStarted began.
+func (y *objectSyncer) fetchEnded() {
+	y.mu.Lock()
+	defer y.mu.Unlock()
+	y.fetching, y.fetched = false, true
+}
+
+// sync flushes what objects written so far need: their directories, and,
+// after a fetch, any pack (with its index) not flushed yet. Call it before
+// writing a ref.
 func (y *objectSyncer) sync() error {
 	y.mu.Lock()
 	defer y.mu.Unlock()
-	packDir := filepath.Join(y.objectsDir, "pack")
-	entries, err := os.ReadDir(packDir)
-	if err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("sync objects: %w", err)
-	}
-	for _, e := range entries {
-		n := e.Name()
-		if y.packs[n] || !(strings.HasSuffix(n, ".pack") || strings.HasSuffix(n, ".idx") || strings.HasSuffix(n, ".rev")) {
-			continue
-		}
-		if err := syncFile(filepath.Join(packDir, n)); err != nil {
-			return fmt.Errorf("sync objects: %w", err)
-		}
-		y.packs[n] = true
-		y.dirs[packDir] = true
+	if err := y.syncPacksLocked(); err != nil {
+		return err
 	}
 	if err := syncFiles(y.files); err != nil {
 		return fmt.Errorf("sync objects: %w", err)
@@ -85,6 +97,31 @@ func (y *objectSyncer) sync() error {
 		}
 		delete(y.dirs, d)
 	}
+	return nil
+}
+
+// syncPacksLocked flushes, after a fetch, the packs not flushed yet.
+func (y *objectSyncer) syncPacksLocked() error {
+	if !y.fetched && !y.fetching {
+		return nil
+	}
+	packDir := filepath.Join(y.objectsDir, "pack")
+	entries, err := os.ReadDir(packDir)
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("sync objects: %w", err)
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if y.packs[n] || !(strings.HasSuffix(n, ".pack") || strings.HasSuffix(n, ".idx") || strings.HasSuffix(n, ".rev")) {
+			continue
+		}
+		if err := syncFile(filepath.Join(packDir, n)); err != nil {
+			return fmt.Errorf("sync objects: %w", err)
+		}
+		y.packs[n] = true
+		y.dirs[packDir] = true
+	}
+	y.fetched = false
 	return nil
 }
 

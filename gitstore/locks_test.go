@@ -231,6 +231,25 @@ func TestObjectsDurableBeforeRef(t *testing.T) {
 	}
 }
 
+// TestNoFetchNoPackFlush: a Store that has not fetched flushes no pack
+// before a ref update: the packs it finds were written (and flushed) by
+// git or by an earlier fetch, so a local write never pays for them.
+func TestNoFetchNoPackFlush(t *testing.T) {
+	s := newStore(t)
+	c1 := mustCommit(t, s, 1, nil, map[string]string{"f": "1"})
+	mustCAS(t, s, MainRef, plumbing.ZeroHash, c1)
+	if out, err := exec.Command("git", "-C", s.GitDir(), "repack", "-a", "-d", "-q").CombinedOutput(); err != nil {
+		t.Fatalf("git repack: %v\n%s", err, out)
+	}
+	c2 := mustCommit(t, s, 2, []plumbing.Hash{c1}, map[string]string{"f": "2"})
+	mustCAS(t, s, MainRef, c1, c2)
+	s.durable.mu.Lock()
+	defer s.durable.mu.Unlock()
+	if len(s.durable.packs) != 0 {
+		t.Errorf("a ref update without a fetch flushed packs %v", s.durable.packs)
+	}
+}
+
 // TestEmptyLooseObjectRewritten: an object whose name survived a power
 // loss without its content (an empty file) is written again, not trusted.
 func TestEmptyLooseObjectRewritten(t *testing.T) {

@@ -57,9 +57,6 @@ type refLock struct {
 // mutex, so go-git may call it through the storage while holding one.
 func (s *Store) lockRef(ref string) (*refLock, error) {
 	path := filepath.Join(s.gitDir, filepath.FromSlash(ref))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("update %s: %w", ref, err)
-	}
 	lockPath := path + ".lock"
 	deadline := time.Now().Add(s.lockTimeout)
 	wait := 100 * time.Microsecond
@@ -69,6 +66,12 @@ func (s *Store) lockRef(ref string) (*refLock, error) {
 			return nil, fmt.Errorf("update %s: %w", ref, err)
 		}
 		if w != nil {
+			// Under the writer lock: no writ writer removes an empty
+			// directory (unlockPruning) between this and the lock file.
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				w.Close()
+				return nil, fmt.Errorf("update %s: %w", ref, err)
+			}
 			f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 			if err == nil {
 				return &refLock{ref: ref, path: path, file: f, writer: w}, nil
@@ -204,5 +207,27 @@ func (l *refLock) commit(value string, flush bool) error {
 func (l *refLock) unlock() {
 	l.file.Close()
 	os.Remove(l.file.Name())
+	l.writer.Close()
+}
+
+// unlockPruning is unlock after deleting the ref: it also removes the
+// directories the ref leaves empty, up to but not including refs/<kind>/
+// (refs/heads/proposals/web-1/ after proposals/web-1/ship), as git does,
+// so that deleted refs leave nothing for later listings to walk. It runs
+// before the writer lock is released, so no writ writer is between
+// creating such a directory and its lock file (lockRef).
+func (l *refLock) unlockPruning(gitDir string) {
+	l.file.Close()
+	os.Remove(l.file.Name())
+	keep := filepath.Join(gitDir, "refs")
+	for dir := filepath.Dir(l.path); ; dir = filepath.Dir(dir) {
+		rel, err := filepath.Rel(keep, dir)
+		if err != nil || !strings.Contains(filepath.ToSlash(rel), "/") || strings.HasPrefix(rel, "..") {
+			break // refs/ and refs/<kind>/ stay
+		}
+		if os.Remove(dir) != nil {
+			break // not empty (or gone)
+		}
+	}
 	l.writer.Close()
 }

@@ -3,7 +3,6 @@ package gitstore
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -119,25 +118,18 @@ func (s *Store) Branches(prefix string) ([]Branch, error) {
 
 // refsUnder lists the hash refs named root+prefix*, loose and packed,
 // named without root, sorted by name.
+// Only the directory of root+prefix is read (and packed-refs), so what a
+// listing costs follows the refs listed, not every ref of the repository.
 func (s *Store) refsUnder(root, prefix string) ([]Branch, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	iter, err := s.repo.Storer.IterReferences()
+	refs, err := listRefsUnder(s.gitDir, root+prefix)
 	if err != nil {
 		return nil, err
 	}
-	defer iter.Close()
 	var out []Branch
-	err = iter.ForEach(func(r *plumbing.Reference) error {
-		n := r.Name().String()
-		if r.Type() == plumbing.HashReference && strings.HasPrefix(n, root+prefix) {
-			out = append(out, Branch{Name: strings.TrimPrefix(n, root), Hash: r.Hash()})
+	for _, r := range refs {
+		if r.Type() == plumbing.HashReference {
+			out = append(out, Branch{Name: strings.TrimPrefix(r.Name().String(), root), Hash: r.Hash()})
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }

@@ -112,12 +112,29 @@ func (o *objectStorage) writeRef(r, old *plumbing.Reference) error {
 // ref hides its packed value. Lock files and broken loose refs are
 // skipped.
 func listRefs(gitDir string) ([]*plumbing.Reference, error) {
+	refs, err := listRefsUnder(gitDir, "refs/")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*plumbing.Reference, 0, len(refs)+1)
+	if head := readLooseRef(filepath.Join(gitDir, "HEAD"), plumbing.HEAD); head != nil {
+		out = append(out, head)
+	}
+	return append(out, refs...), nil
+}
+
+// listRefsUnder reads the refs whose names start with prefix (which starts
+// with "refs/"), sorted by name: the loose ones in prefix's directory
+// only, so a listing of refs/heads/proposals/ never walks refs/writ/ or
+// refs/remotes/, and the packed ones; a loose ref hides its packed value.
+// Lock files and broken loose refs are skipped.
+func listRefsUnder(gitDir, prefix string) ([]*plumbing.Reference, error) {
 	seen := map[plumbing.ReferenceName]*plumbing.Reference{}
-	root := filepath.Join(gitDir, "refs")
+	root := filepath.Join(gitDir, filepath.FromSlash(prefix[:strings.LastIndexByte(prefix, '/')+1]))
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return nil // removed meanwhile
+				return nil // removed meanwhile, or no such directory
 			}
 			return err
 		}
@@ -129,6 +146,9 @@ func listRefs(gitDir string) ([]*plumbing.Reference, error) {
 			return err
 		}
 		name := plumbing.ReferenceName(filepath.ToSlash(rel))
+		if !strings.HasPrefix(name.String(), prefix) {
+			return nil
+		}
 		if r := readLooseRef(path, name); r != nil {
 			seen[name] = r
 		}
@@ -149,9 +169,12 @@ func listRefs(gitDir string) ([]*plumbing.Reference, error) {
 			continue
 		}
 		h, n, ok := strings.Cut(line, " ")
+		if !ok || !strings.HasPrefix(n, prefix) {
+			continue
+		}
 		hash, valid := parseHash(h)
 		name := plumbing.ReferenceName(n)
-		if !ok || !valid || seen[name] != nil {
+		if !valid || seen[name] != nil {
 			continue
 		}
 		seen[name] = plumbing.NewHashReference(name, hash)
@@ -159,15 +182,12 @@ func listRefs(gitDir string) ([]*plumbing.Reference, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("list refs: packed-refs: %w", err)
 	}
-	out := make([]*plumbing.Reference, 0, len(seen)+1)
-	if head := readLooseRef(filepath.Join(gitDir, "HEAD"), plumbing.HEAD); head != nil {
-		out = append(out, head)
-	}
 	names := make([]string, 0, len(seen))
 	for n := range seen {
 		names = append(names, n.String())
 	}
 	sort.Strings(names)
+	out := make([]*plumbing.Reference, 0, len(names))
 	for _, n := range names {
 		out = append(out, seen[plumbing.ReferenceName(n)])
 	}

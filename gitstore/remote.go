@@ -129,7 +129,12 @@ func (s *Store) fetch(ctx context.Context, remote string, specs []config.RefSpec
 		// deepen to the whole history, as `git fetch --unshallow`.
 		opts.Depth = infiniteDepth
 	}
+	// go-git writes the pack, then sets the refs through the storage,
+	// whose sync must flush the pack first; a failed fetch may have
+	// written a pack too.
+	s.durable.fetchStarted()
 	err = rem.FetchContext(ctx, opts)
+	s.durable.fetchEnded()
 	if len(shallow) > 0 && (err == nil || errors.Is(err, git.NoErrAlreadyUpToDate)) {
 		if err := s.unshallowLocked(shallow); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
@@ -465,9 +470,18 @@ func (s *Store) packFor(new, base plumbing.Hash, adv map[string]plumbing.Hash) (
 
 // packForTips is packFor for several new commits at once, in one pack.
 func (s *Store) packForTips(tips []plumbing.Hash, base plumbing.Hash, adv map[string]plumbing.Hash) ([]byte, error) {
+	bases := make([]plumbing.Hash, len(tips))
+	for i := range bases {
+		bases[i] = base
+	}
+	return s.packForEach(tips, bases, adv)
+}
+
+// packForEach is packForTips with a base per tip (bases[i] for tips[i]).
+func (s *Store) packForEach(tips, bases []plumbing.Hash, adv map[string]plumbing.Hash) ([]byte, error) {
 	var commits []*object.Commit
-	for _, tip := range tips {
-		cs, err := s.BranchCommits(tip, base)
+	for i, tip := range tips {
+		cs, err := s.BranchCommits(tip, bases[i])
 		if err != nil {
 			return nil, fmt.Errorf("objects to push: %w", err)
 		}

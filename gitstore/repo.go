@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -51,6 +52,22 @@ func (s *Store) AddRemote(cfg *config.RemoteConfig) error {
 		return fmt.Errorf("add remote %s: %w", cfg.Name, err)
 	}
 	return nil
+}
+
+// RemoteNames lists the remotes of the repository's config, sorted.
+func (s *Store) RemoteNames() ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cfg, err := s.repo.Config()
+	if err != nil {
+		return nil, fmt.Errorf("read git config: %w", err)
+	}
+	names := make([]string, 0, len(cfg.Remotes))
+	for n := range cfg.Remotes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
 }
 
 // ConfigOption is one option of the repository's git config:

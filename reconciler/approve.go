@@ -29,6 +29,10 @@ type ApproveRequest struct {
 	// unless it is still the plan of the proposal. Either way the decision
 	// records the digest of the plan it decides on.
 	Plan string
+
+	// join are decision tips the decision ref must hold too (the
+	// remote's, when ApproveAndPush publishes the decision).
+	join []plumbing.Hash
 }
 
 // Approve appends a signed decision commit to the proposal branch. It
@@ -96,7 +100,7 @@ func (e *Engine) ApproveWith(l *Loaded, req ApproveRequest) (plumbing.Hash, erro
 	}
 	d := policies.Decision{Identity: req.As, Verdict: verdict, Commit: p.Subject.Commit, Content: p.Subject.Content,
 		Justification: oneLine(req.Justification), Plan: plan}
-	return e.recordDecision(rules, p, d)
+	return e.recordDecision(rules, p, d, req.join...)
 }
 
 // excluded is policies.Excluded for a decision by identity on p under the

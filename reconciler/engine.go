@@ -73,6 +73,10 @@ var (
 	// ErrRefused: the request is refused (wrong identity, author approving
 	// their own proposal, and so on).
 	ErrRefused = errors.New("refused")
+	// ErrNotPublished: a decision was recorded locally but could not be
+	// pushed to the remote (ApproveAndPush); the error says how to publish
+	// it.
+	ErrNotPublished = errors.New("decision recorded locally, not published")
 )
 
 func (e *Engine) now() time.Time {

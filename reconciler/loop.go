@@ -61,9 +61,10 @@ type step struct {
 //     error wraps gitstore.ErrRefMoved) starts the round again at fetch.
 //   - checkpoint: a signed snapshot of the state at main (pushed when the
 //     remote's main is still that commit).
-//   - prune: a local run deletes the proposal branches whose proposal is
-//     closed (applied, rejected, stale, duplicate), each only if it still
-//     points at the head judged (prune.go).
+//   - prune: the proposal branches whose proposal is closed (applied,
+//     rejected, stale, duplicate) are deleted with their decision refs,
+//     locally or on the remote, each only if it still points at what was
+//     judged (prune.go).
 //   - report: every Reporter is told what the run did.
 //
 // fetch to publish form a round; the driver repeats it after a lost race
@@ -342,6 +343,9 @@ func (r *run) readProposals(ctx context.Context) error {
 func (r *run) verify(ctx context.Context) error {
 	rules := r.state.Rules()
 	reader := r.e.reader()
+	if remote := r.opts.Remote; remote != "" {
+		reader.DecisionRef = func(branch string) string { return trackingDecisionRef(remote, branch) }
+	}
 	ring, err := intake.RingOf(rules)
 	if err != nil {
 		return fmt.Errorf("key ring: %w", err)
@@ -504,7 +508,7 @@ func (r *run) apply(_ context.Context) error {
 		if err := r.opts.crash(CrashAfterCommitBeforeCAS); err != nil {
 			return err
 		}
-		r.batch = append(r.batch, outcome.Applied{Commit: commit, Gate: g})
+		r.batch = append(r.batch, outcome.Applied{Commit: commit, Gate: g, BranchHead: item.cand.Head})
 		r.next, r.nextHead = next, commit
 	}
 	if r.recovers && len(rep.Held) > 0 {

@@ -8,21 +8,25 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/writ-dev/writ/reconciler/core"
-	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
 	"github.com/writ-dev/writ/reconciler/replay"
 	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
-// prune deletes, in a local run (no remote, ReconcileOptions.KeepBranches
-// unset), the proposal branches whose proposal this run found closed:
+// prune deletes the proposal branches whose proposal this run found
+// closed, each with its decision ref (wal.DecisionRef), unless
+// ReconcileOptions.KeepBranches is set. In a local run they are deleted in
+// the local repository; in a run against a remote whose proposals are the
+// remote's branches (BranchSource), on the remote (pruneRemote). Closed
+// means:
 //
 //   - applied, rejected or withdrawn by an entry of this run, or by an
 //     earlier one (merged: the proposal file is on main). An applied
-//     proposal's commits stay reachable from main, a rejected or withdrawn
-//     one's from its replay.ClosedRef (its decisions, the withdrawal
-//     included, are on its head);
+//     proposal's commits, and the decisions of its decision ref that
+//     counted, stay reachable from main; a rejected or withdrawn one's
+//     from its replay.ClosedRef (its decisions, the withdrawal included,
+//     are on its head);
 //   - refused for good: stale (its base_state is no longer the
 //     instance's or the rules' hash) or duplicate (its idem_key is
 //     consumed). Nothing can make such a proposal apply; the reason says
@@ -30,83 +34,121 @@ import (
 //     the branch back (git branch NAME HEAD).
 //
 // Nothing is pruned while main holds foreign commits (a run that ends
-// with a *ForeignError). A branch that waits, or is refused for a reason its proposer can fix
-// (a bad signature, a guard), stays. A branch is deleted only if it still
-// points at the head the run judged (gitstore.Store.DeleteRefs), so a
-// proposer who pushed meanwhile keeps their work. Deleting costs one
-// packed-refs rewrite per run, and the next runs no longer list those
+// with a *ForeignError), nor after a run that failed. A branch that waits,
+// or is refused for a reason its proposer can fix (a bad signature, a
+// guard), stays, and so does its decision ref. A branch is deleted only
+// if it still points at the head the run judged, and its decision ref
+// only with it and only if it still holds the tip the run read
+// (gitstore.Store.DeleteRefs locally, gitstore.Store.PushRefs on a
+// remote), so a proposer who pushed meanwhile keeps their work and a
+// decision pushed meanwhile is kept. Deleting costs one packed-refs
+// rewrite (or one push) per run, and the next runs no longer list those
 // branches: what a reconcile reads follows the open proposals, not the
 // history. Failing to prune is a note, never an error.
-func (r *run) prune(_ context.Context) error {
+func (r *run) prune(ctx context.Context) error {
 	// While main holds commits writ did not write, the run applies nothing
 	// but their recovery, and deletes nothing either.
-	if r.opts.Remote != "" || r.opts.KeepBranches || r.rep.Err != nil || r.foreign != nil {
+	if r.opts.KeepBranches || r.rep.Err != nil || r.foreign != nil {
 		return nil
 	}
+	remote := r.opts.Remote
+	if _, branches := r.src.(BranchSource); remote != "" && !branches {
+		return nil // a forge's source closes its own pull requests
+	}
+	why := r.closed()
+	if len(why) == 0 {
+		return nil
+	}
+	if remote != "" {
+		r.pruneRemote(ctx, remote, why)
+		return nil
+	}
+	r.pruneLocal(why)
+	return nil
+}
+
+// closed lists the proposals this run found closed, by branch ref, each
+// with the head judged and the decision ref's tip as read (locally, or as
+// fetched from the remote).
+func (r *run) closed() map[string]outcome.Pruned {
 	rep := r.rep
 	why := map[string]outcome.Pruned{}
-	add := func(g intake.GateResult, reason string) {
-		b := g.Pending.Branch
-		if !strings.HasPrefix(b, schemas.ProposalBranchPrefix) || g.Pending.Head.IsZero() {
+	add := func(b string, head plumbing.Hash, reason string) {
+		if !strings.HasPrefix(b, schemas.ProposalBranchPrefix) || head.IsZero() {
 			return
 		}
-		why["refs/heads/"+b] = outcome.Pruned{Branch: b, Head: g.Pending.Head, Reason: reason}
+		p := outcome.Pruned{Branch: b, Head: head, Remote: r.opts.Remote, Reason: reason}
+		if h, err := r.e.Store.Ref(r.decisionRef(b)); err == nil {
+			p.Decisions = h
+		}
+		why["refs/heads/"+b] = p
 	}
 	for _, a := range rep.Applied {
+		head := a.BranchHead
+		if head.IsZero() {
+			head = a.Gate.Pending.Head
+		}
 		if k := a.Gate.Entry.Kind; k.Closes() {
 			ref, _ := replay.ClosedRef(k, a.Gate.Pending.Path)
 			verb := map[core.EntryKind]string{core.KindReject: "rejected", core.KindWithdraw: "withdrawn"}[k]
-			add(a.Gate, fmt.Sprintf("%s by entry %s (its commits are kept under %s)", verb, shortHash(a.Commit.String()), ref))
+			add(a.Gate.Pending.Branch, head, fmt.Sprintf("%s by entry %s (its commits are kept under %s)", verb, shortHash(a.Commit.String()), ref))
 			continue
 		}
-		add(a.Gate, "applied by entry "+shortHash(a.Commit.String()))
+		add(a.Gate.Pending.Branch, head, "applied by entry "+shortHash(a.Commit.String()))
 	}
 	for _, g := range rep.Merged {
-		add(g, "closed by an earlier entry: its proposal file is on main")
+		add(g.Pending.Branch, g.Pending.Head, "closed by an earlier entry: its proposal file is on main")
 	}
 	for _, g := range rep.Skipped {
 		switch g.Outcome.Status {
 		case core.StatusStale, core.StatusDuplicate:
-			add(g, string(g.Outcome.Status)+": "+g.Reason)
+			add(g.Pending.Branch, g.Pending.Head, string(g.Outcome.Status)+": "+g.Reason)
 		}
 	}
-	if len(why) == 0 {
-		return nil
+	return why
+}
+
+// decisionRef is where this run reads the decision ref of the proposal on
+// branch: the local one, or the remote's as fetched.
+func (r *run) decisionRef(branch string) string {
+	if r.opts.Remote != "" {
+		return trackingDecisionRef(r.opts.Remote, branch)
 	}
+	return wal.DecisionRef(branch)
+}
+
+// pruneLocal deletes the branches of why, then the decision refs of those
+// it deleted.
+func (r *run) pruneLocal(why map[string]outcome.Pruned) {
 	refs := make(map[string]plumbing.Hash, len(why))
 	for ref, p := range why {
 		refs[ref] = p.Head
 	}
 	deleted, err := r.e.Store.DeleteRefs(refs)
-	for _, ref := range deleted {
-		rep.Pruned = append(rep.Pruned, why[ref])
-	}
 	if err != nil {
-		rep.Note("proposal branches not pruned (the next run tries again): " + err.Error())
+		r.rep.Note("proposal branches not pruned (the next run tries again): " + err.Error())
 	}
-	r.pruneDecisionRefs(deleted)
-	return nil
-}
-
-// pruneDecisionRefs deletes the decision refs (wal.DecisionRef) of the
-// proposal branches just pruned (refs "refs/heads/<branch>"). Every
-// decision an entry counted is reachable without them: from main for an
-// applied proposal (its head, or the keep commit the entry merged), from
-// the replay.ClosedRef of a rejected or withdrawn one (which points at
-// the same head). A proposal later opened under the same name starts
-// without the old decisions. Failing is a note, as for branches.
-func (r *run) pruneDecisionRefs(pruned []string) {
-	refs := map[string]plumbing.Hash{}
-	for _, ref := range pruned {
-		d := wal.DecisionRef(strings.TrimPrefix(ref, "refs/heads/"))
-		if tip, err := r.e.Store.Ref(d); err == nil {
-			refs[d] = tip
+	kept := map[string]plumbing.Hash{}
+	for _, ref := range deleted {
+		if p := why[ref]; !p.Decisions.IsZero() {
+			kept[wal.DecisionRef(p.Branch)] = p.Decisions
 		}
 	}
-	if len(refs) == 0 {
-		return
+	gone := map[string]bool{}
+	if len(kept) > 0 {
+		names, err := r.e.Store.DeleteRefs(kept)
+		if err != nil {
+			r.rep.Note("decision refs of pruned proposals not deleted: " + err.Error())
+		}
+		for _, n := range names {
+			gone[n] = true
+		}
 	}
-	if _, err := r.e.Store.DeleteRefs(refs); err != nil {
-		r.rep.Note("decision refs not pruned: " + err.Error())
+	for _, ref := range deleted {
+		p := why[ref]
+		if !gone[wal.DecisionRef(p.Branch)] {
+			p.Decisions = plumbing.ZeroHash
+		}
+		r.rep.Pruned = append(r.rep.Pruned, p)
 	}
 }

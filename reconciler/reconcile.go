@@ -54,8 +54,9 @@ type ReconcileOptions struct {
 	Source Source
 	// Reporters are told what the run did, in order, at its end.
 	Reporters []Reporter
-	// KeepBranches stops the prune step: a local run then leaves closed
-	// proposal branches in place (see prune).
+	// KeepBranches stops the prune step: closed proposals' branches and
+	// decision refs then stay in place, locally and on the remote (see
+	// prune).
 	KeepBranches bool
 }
 

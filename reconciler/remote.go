@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -21,9 +22,18 @@ func trackingMain(remote string) string { return "refs/remotes/" + remote + "/ma
 
 func trackingCheckpoint(remote string) string { return "refs/writ/remotes/" + remote + "/checkpoint" }
 
+// trackingDecisionRef is where a run against remote finds the remote's
+// decision ref of the proposal on branch (fetched by the refs/writ/*
+// refspec below).
+func trackingDecisionRef(remote, branch string) string {
+	return "refs/writ/remotes/" + remote + "/" + strings.TrimPrefix(wal.DecisionRef(branch), "refs/writ/")
+}
+
 // remoteRefspecs are what each round fetches: main only fast-forwards (a
 // rewrite is refused), proposal branches and the checkpoint follow the
-// remote, deleted ones are pruned.
+// remote, deleted ones are pruned. The last one brings the decision refs
+// (wal.DecisionRef): decisions pushed by their deciders count, and survive
+// a rebase of the branch on the remote.
 func remoteRefspecs(remote string) []string {
 	return []string{
 		gitstore.MainRef + ":" + trackingMain(remote),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/gitstore/remotetest"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -148,6 +150,13 @@ func TestRemoteReconcile(t *testing.T) {
 	if len(rep.Applied) != 3 || rep.Pushes != 1 || rep.Races != 0 {
 		t.Fatalf("applied %d in %d pushes, %d races; notes %v", len(rep.Applied), rep.Pushes, rep.Races, rep.Notes)
 	}
+	// The applied proposals' branches are pruned on the server.
+	if len(rep.Pruned) != 3 || rep.Pruned[0].Remote != "origin" {
+		t.Fatalf("pruned %+v, want the 3 applied branches on origin; notes %v", rep.Pruned, rep.Notes)
+	}
+	if left := remoteProposalRefs(t, r); len(left) != 0 {
+		t.Fatalf("after the run the server still holds %v", left)
+	}
 	if got := r.remoteMain(t); got != rep.Head {
 		t.Fatalf("remote main %s, reconciler head %s", got, rep.Head)
 	}
@@ -164,10 +173,13 @@ func TestRemoteReconcile(t *testing.T) {
 	if res := mustReplay(t, b, ReplayOptions{FromCheckpoint: true}); res.Replayed != 0 || res.State.Hash() != rep.State.Hash() {
 		t.Fatalf("fresh clone: replayed %d after the checkpoint, state %s want %s", res.Replayed, res.State.Hash(), rep.State.Hash())
 	}
-	// Again: nothing to do; the merged branches are reported as merged.
+	// Again: nothing to do, and no branch left to read.
 	rep, err = a.ReconcileWith(context.Background(), ReconcileOptions{Remote: "origin"})
-	if err != nil || len(rep.Applied) != 0 || len(rep.Merged) != 3 {
-		t.Fatalf("second run: %v, applied %d, merged %d", err, len(rep.Applied), len(rep.Merged))
+	if err != nil || len(rep.Applied) != 0 || len(rep.Merged) != 0 || len(rep.Pruned) != 0 {
+		t.Fatalf("second run: %v, applied %d, merged %d, pruned %d", err, len(rep.Applied), len(rep.Merged), len(rep.Pruned))
+	}
+	if b, _ := a.Store.RemoteBranches("origin", schemas.ProposalBranchPrefix); len(b) != 0 {
+		t.Fatalf("tracking refs of pruned branches left: %v", b)
 	}
 	r.verifyRemote(t, 3)
 }
@@ -273,7 +285,9 @@ func TestRemoteRewrittenMainIsRefused(t *testing.T) {
 	r := newRemote(t)
 	r.propose(t, "web-1", "web-2")
 	a := r.clone(t)
-	opts := ReconcileOptions{Remote: "origin"}
+	// The branches stay, so that the entry the rewrite drops can apply
+	// again once a human accepts it.
+	opts := ReconcileOptions{Remote: "origin", KeepBranches: true}
 	if _, err := a.ReconcileWith(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -451,4 +465,22 @@ func TestRemoteCheckpointWithBadBucketIgnored(t *testing.T) {
 	if rep.State.Hash() != res.State.Hash() {
 		t.Fatalf("state %s, want %s", rep.State.Hash(), res.State.Hash())
 	}
+}
+
+// remoteProposalRefs lists the server's proposal branches and decision
+// refs.
+func remoteProposalRefs(t *testing.T, r *remoteSetup) []string {
+	t.Helper()
+	refs, err := r.seed.Store.RemoteRefs(context.Background(), "origin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for name := range refs {
+		if strings.HasPrefix(name, "refs/heads/"+schemas.ProposalBranchPrefix) || strings.HasPrefix(name, wal.DecisionRefPrefix) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

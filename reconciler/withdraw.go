@@ -88,7 +88,7 @@ func governanceExcluded(rules *schemas.Bundle, p intake.Pending, identity string
 // recordDecision writes decision d as a signed decision commit on p's
 // branch (by compare-and-swap from the head read) and keeps it under the
 // proposal's decision ref.
-func (e *Engine) recordDecision(rules *schemas.Bundle, p intake.Pending, d policies.Decision) (plumbing.Hash, error) {
+func (e *Engine) recordDecision(rules *schemas.Bundle, p intake.Pending, d policies.Decision, join ...plumbing.Hash) (plumbing.Hash, error) {
 	msg, err := wal.DecisionMessage(p.Path, d)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -114,7 +114,7 @@ func (e *Engine) recordDecision(rules *schemas.Bundle, p intake.Pending, d polic
 	if err := e.Store.CompareAndSwap("refs/heads/"+p.Branch, p.Head, commit); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("record %s decision on %s: %w", d.Verdict, p.Branch, err)
 	}
-	if err := e.keepDecision(rules, p.Branch, commit); err != nil {
+	if _, err := e.keepDecision(rules, p.Branch, commit, join...); err != nil {
 		return plumbing.ZeroHash, err
 	}
 	return commit, nil

@@ -148,7 +148,10 @@ func expandHome(path string) string {
 // ProgramSignerFromGit reads how git in dir signs commits (gpg.format,
 // user.signingkey, and the program for the format) with the real git, so
 // repository, global and system configuration all count as they do for
-// `git commit -S`. key, when not empty, replaces user.signingkey; a key
+// `git commit -S`. key, when not empty, replaces user.signingkey; without
+// either, a gpg.format of openpgp or x509 signs with the committer's
+// "Name <email>" as the key, as git does (gitsign ignores the key), and
+// ssh or no gpg.format at all is an error; a key
 // that is a file holding an OpenSSH key (private or public) is signed with
 // as gpg.format=ssh whatever git's gpg.format says. gitsign is
 // gpg.format=x509 with gpg.x509.program=gitsign.
@@ -160,7 +163,8 @@ func ProgramSignerFromGit(dir, key string) (ProgramSigner, error) {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	p := ProgramSigner{Format: Format(get("gpg.format")), Key: key, Dir: dir}
+	configured := get("gpg.format")
+	p := ProgramSigner{Format: Format(configured), Key: key, Dir: dir}
 	if isSSHKeyFile(key) {
 		p.Format = FormatSSH
 	}
@@ -182,10 +186,33 @@ func ProgramSignerFromGit(dir, key string) (ProgramSigner, error) {
 	default:
 		return p, fmt.Errorf("%w: git's gpg.format is %q: want ssh, openpgp or x509", ErrProgramSign, p.Format)
 	}
+	if p.Key == "" && configured != "" && p.Format != FormatSSH {
+		// As git does without user.signingkey (get_signing_key): the
+		// committer's "Name <email>", which gpg and gpgsm look up and
+		// gitsign ignores, so a gitsign setup needs no signing key. Only
+		// when gpg.format says how to sign: a git never set up to sign
+		// gets the error below, not gpg's "No secret key".
+		p.Key = committerKey(dir)
+	}
 	if p.Key == "" {
 		return p, fmt.Errorf("%w: git in %s has no user.signingkey (gpg.format %s): set it (git config user.signingkey KEY) or give --key", ErrProgramSign, dir, p.Format)
 	}
 	return p, nil
+}
+
+// committerKey is the committer identity git in dir would sign with when
+// no signing key is set ("Name <email>", `git var GIT_COMMITTER_IDENT`
+// without its date), or "" when git has none.
+func committerKey(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "var", "GIT_COMMITTER_IDENT").Output()
+	if err != nil {
+		return ""
+	}
+	ident := strings.TrimSpace(string(out))
+	if i := strings.LastIndexByte(ident, '>'); i >= 0 {
+		return ident[:i+1]
+	}
+	return ""
 }
 
 // isSSHKeyFile reports whether path names a file holding an OpenSSH

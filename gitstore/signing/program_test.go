@@ -73,7 +73,19 @@ func TestProgramSignerFromGit(t *testing.T) {
 	}
 
 	if _, err := ProgramSignerFromGit(repo, ""); !errors.Is(err, ErrProgramSign) || !strings.Contains(err.Error(), "user.signingkey") {
-		t.Errorf("no signing key configured: %v", err)
+		t.Errorf("no signing configured: %v", err)
+	}
+	g.Run(repo, "config", "gpg.format", "ssh")
+	if _, err := ProgramSignerFromGit(repo, ""); !errors.Is(err, ErrProgramSign) || !strings.Contains(err.Error(), "user.signingkey") {
+		t.Errorf("no signing key configured for ssh: %v", err)
+	}
+	// x509 without a signing key (gitsign's setup): the committer's
+	// identity, as git passes it.
+	g.Run(repo, "config", "gpg.format", "x509")
+	g.Run(repo, "config", "user.name", "Dave Example")
+	g.Run(repo, "config", "user.email", "dave@example.com")
+	if p, err := ProgramSignerFromGit(repo, ""); err != nil || p.Key != "Dave Example <dave@example.com>" {
+		t.Errorf("x509 without user.signingkey: %+v, %v; want the committer's identity as the key", p, err)
 	}
 	g.Run(repo, "config", "gpg.format", "smime")
 	if _, err := ProgramSignerFromGit(repo, "ABC"); !errors.Is(err, ErrProgramSign) || !strings.Contains(err.Error(), `"smime"`) {

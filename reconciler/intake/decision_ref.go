@@ -11,7 +11,7 @@ import (
 const maxKeptWalk = 1024
 
 // keptDecisions adds to p the decision commits its decision ref
-// (wal.DecisionRef) holds that the branch walk did not see: decisions made
+// (wal.DecisionRef, or as Reader.DecisionRef says) holds that the branch walk did not see: decisions made
 // before the branch was rebased. Each is verified by VerifyDecision like
 // any other; whether it counts is the policy's (a decision covers the
 // proposal when it names the same commit or the same content, so a rebase
@@ -20,7 +20,7 @@ const maxKeptWalk = 1024
 // proposal commit below them. When one is added, p.DecisionsKept is the
 // ref's tip.
 func (e *Reader) keptDecisions(p *Pending, ring *signing.KeyRing) {
-	tip, err := e.Store.Ref(wal.DecisionRef(p.Branch))
+	tip, err := e.Store.Ref(e.decisionRef(p.Branch))
 	if err != nil {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/wal"
 )
 
 // Reader reads proposals and their decisions from a control repo's
@@ -14,6 +15,18 @@ type Reader struct {
 	Store *gitstore.Store
 	// Now reads the clock; it defaults to time.Now.
 	Now func() time.Time
+	// DecisionRef names the ref that keeps the decisions of the proposal
+	// on branch; nil means wal.DecisionRef, the local one. A run against
+	// a remote reads the remote's, as fetched.
+	DecisionRef func(branch string) string
+}
+
+// decisionRef is the ref keptDecisions reads for branch.
+func (e *Reader) decisionRef(branch string) string {
+	if e.DecisionRef != nil {
+		return e.DecisionRef(branch)
+	}
+	return wal.DecisionRef(branch)
 }
 
 func (e *Reader) now() time.Time {

@@ -17,8 +17,12 @@ import (
 type Applied struct {
 	Commit plumbing.Hash
 	// Gate is the verdict the entry was written from, with the Outcome
-	// of applying it.
+	// of applying it. Its Pending.Head is the commit the entry merges:
+	// the branch head, or the keep commit that holds decisions read from
+	// the decision ref as well (see BranchHead).
 	Gate intake.GateResult
+	// BranchHead is the proposal branch's head as the run read it.
+	BranchHead plumbing.Hash
 }
 
 // Held is a proposal that was ready (or rejected) but that its source
@@ -32,6 +36,13 @@ type Held struct {
 type Pruned struct {
 	Branch string
 	Head   plumbing.Hash
+	// Decisions is the tip of the proposal's decision ref
+	// (wal.DecisionRef), deleted with the branch; zero when there was
+	// none.
+	Decisions plumbing.Hash
+	// Remote names the remote the refs were deleted on; empty: the local
+	// repository.
+	Remote string
 	Reason string
 }
 
@@ -60,7 +71,8 @@ type Report struct {
 	// the cap of proposals per round; the next round or run reads them
 	// first.
 	Deferred []string
-	// Pruned are the local proposal branches the run deleted because
+	// Pruned are the proposal branches (local, or on the remote of a run
+	// against one) the run deleted, with their decision refs, because
 	// their proposal is closed: applied or rejected on main, or refused
 	// for good (stale, duplicate); each with the head it pointed at, so
 	// `git branch NAME HEAD` brings it back.

@@ -2,7 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
 	"github.com/writ-dev/writ/reconciler"
@@ -10,8 +13,10 @@ import (
 
 func (a *app) approveCommand() *cobra.Command {
 	var req reconciler.ApproveRequest
+	var push bool
+	var remote string
 	cmd := &cobra.Command{
-		Use:   "approve PROPOSAL --as IDENTITY [--reject --justification TEXT]",
+		Use:   "approve PROPOSAL --as IDENTITY [--reject --justification TEXT] [--push [--remote NAME]]",
 		Short: "Record a signed approval (or rejection) on a proposal",
 		Long: `approve appends a decision commit, signed with the decider's key, to the
 proposal branch proposals/<PROPOSAL>. The decision names the exact proposal
@@ -28,7 +33,15 @@ The decision also records the digest of the plan it decides on (what
 and policy versions); an approval counts only while that is still the plan.
 --plan DIGEST, copied from ` + "`writ show`" + `, refuses to record anything if the
 plan changed since you looked.
-Afterwards the gate's verdict is printed.`,
+Afterwards the gate's verdict is printed.
+The decision is recorded in the local repository, on the branch and under
+refs/writ/decisions/<PROPOSAL> (which keeps it when the proposer rebases the
+branch). In a shared control repo, --push publishes it: it checks that the
+remote's branch is the one you decide on (else nothing is written), then
+pushes the branch and the decision ref together by compare-and-swap, so a
+reconciler working against the remote (writ reconcile --remote) counts it.
+Without --push, when the repository has a remote, approve prints the git push
+that publishes the decision.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if req.As == "" {
@@ -46,9 +59,17 @@ Afterwards the gate's verdict is printed.`,
 				return fmt.Errorf("load state: %w", err)
 			}
 			a.noteForeign(l)
-			commit, err := e.ApproveWith(l, req)
+			var commit plumbing.Hash
+			if push {
+				if remote, err = a.decisionRemote(e, remote); err != nil {
+					return err
+				}
+				commit, err = e.ApproveAndPush(cmd.Context(), l, req, remote)
+			} else {
+				commit, err = e.ApproveWith(l, req)
+			}
 			if err != nil {
-				return err // ExitRefused when refused, ExitFailure else (a missing proposal, as in gate)
+				return err // ExitRefused when refused, ExitFailure else (a missing proposal, as in gate; not pushed)
 			}
 			verb := "approved"
 			switch {
@@ -61,6 +82,7 @@ Afterwards the gate's verdict is printed.`,
 			if d, ok := e.DecisionAt(commit); ok && d.Plan != "" {
 				fmt.Fprintf(a.out, "  on plan %s (what `writ show %s` showed; the entry on main records it)\n", d.Plan, req.Proposal)
 			}
+			a.printPublished(e, req.Proposal, push, remote)
 			if req.Reject {
 				// The verdict is now "rejected", as the decider wanted.
 				if a.quiet {
@@ -77,6 +99,52 @@ Afterwards the gate's verdict is printed.`,
 	f.BoolVar(&req.Override, "override", false, "break-glass: apply without the policy being satisfied (needs the override capability and --justification; flagged in the audit trail)")
 	f.StringVar(&req.Justification, "justification", "", "why (required with --reject)")
 	f.StringVar(&req.Plan, "plan", "", "digest of the plan you were shown (`writ show` prints it): refuse unless it is still the plan")
+	f.BoolVar(&push, "push", false, "publish the decision: push the proposal branch and its decision ref to the remote by compare-and-swap")
+	f.StringVar(&remote, "remote", "", "the remote --push publishes to (default: origin, or the only remote)")
 	a.signingFlags(cmd)
 	return cmd
+}
+
+// decisionRemote is the remote approve --push publishes to: the one named,
+// else origin, else the repository's only remote.
+func (a *app) decisionRemote(e *reconciler.Engine, named string) (string, error) {
+	names, err := e.Store.RemoteNames()
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case named != "" && slices.Contains(names, named):
+		return named, nil
+	case named != "":
+		return "", fmt.Errorf("--remote %s: no such remote (git remote -v lists them: %v)", named, names)
+	case slices.Contains(names, "origin"):
+		return "origin", nil
+	case len(names) == 1:
+		return names[0], nil
+	case len(names) == 0:
+		return "", fmt.Errorf("--push: the repository has no remote to publish to (git remote add NAME URL)")
+	}
+	return "", fmt.Errorf("--push: the repository has several remotes %v and none is origin: choose one with --remote NAME", names)
+}
+
+// printPublished says where the decision on proposal went: pushed to
+// remote, or, when the repository has a remote, the git push that
+// publishes it (a reconciler working against the remote counts only what
+// was pushed there).
+func (a *app) printPublished(e *reconciler.Engine, proposal string, pushed bool, remote string) {
+	if a.quiet {
+		return
+	}
+	branch := "proposals/" + strings.TrimPrefix(proposal, "proposals/")
+	refs := reconciler.DecisionRefs(branch)
+	if pushed {
+		fmt.Fprintf(a.out, "pushed %s and %s to %s\n", refs[0], refs[1], remote)
+		return
+	}
+	remote, err := a.decisionRemote(e, "")
+	if err != nil {
+		return // no remote, or no obvious one: nothing to publish to
+	}
+	fmt.Fprintf(a.out, "recorded locally; to publish it to %s (where a reconciler counts it): %s, or approve with --push\n",
+		remote, reconciler.PushDecisionHint(remote, branch))
 }

@@ -312,8 +312,40 @@ func chaosVerify(t *testing.T, f *remoteFixture, clones []string, prop *chaosPro
 			verdicts[strings.SplitN(judged[b], ":", 2)[0]]++
 		}
 	}
-	if len(onServer) != len(prop.pushed) {
-		t.Errorf("%d proposal branches on the server, the proposer pushed %d", len(onServer), len(prop.pushed))
+	// Every pushed proposal that is no longer on the server was pruned by
+	// a reconciler: it must be closed for good on the final main, as the
+	// gate judges the proposer's copy of it there (merged: applied or
+	// rejected; stale; duplicate), never waiting, ready or refused for a
+	// reason its proposer could fix.
+	kept := map[string]bool{}
+	for _, b := range onServer {
+		kept[b] = true
+	}
+	pruned := 0
+	if len(onServer) < len(prop.pushed) {
+		f.g.run(f.seed, "fetch", "-q", "origin", "+refs/heads/main:refs/remotes/origin/main")
+		f.g.run(f.seed, "update-ref", "refs/heads/main", "refs/remotes/origin/main")
+	}
+	for b := range prop.pushed {
+		if kept[b] {
+			continue
+		}
+		pruned++
+		if n := applied[b+".yaml"]; n > 1 {
+			t.Errorf("%s applied %d times", b, n)
+		} else if n == 1 {
+			verdicts["applied"]++
+			continue
+		}
+		_, g := gateVerdict(t, f.seed, strings.TrimPrefix(b, "proposals/"))
+		closed := g.Verdict == "merged" || strings.Contains(g.Reason, "base_state") || strings.Contains(g.Reason, "idem_key")
+		if !closed {
+			t.Errorf("%s was pruned from the server but is not closed for good on main: %s: %s", b, g.Verdict, g.Reason)
+		}
+		verdicts["pruned "+g.Verdict]++
+	}
+	if len(onServer)+pruned != len(prop.pushed) {
+		t.Errorf("%d proposal branches on the server and %d pruned, the proposer pushed %d", len(onServer), pruned, len(prop.pushed))
 	}
 	kinds := map[string]int{}
 	for _, en := range entries {

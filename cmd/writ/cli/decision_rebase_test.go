@@ -10,9 +10,9 @@ import (
 // rebased copies carry the proposer's signature, not alice's). alice's
 // approval still counts, because it binds to content the rebased branch
 // still proposes and is kept under refs/writ/decisions/; bob approves,
-// reconcile releases web-1, and a clone replays the entry (the kept
-// decision is reachable from main). A rebase that changes the content
-// voids the approval.
+// reconcile releases web-1 and prunes the branch and the decision ref, and
+// a clone replays the entry (the kept decision is reachable from main). A
+// rebase that changes the content voids the approval.
 func TestDecisionsSurviveARebase(t *testing.T) {
 	t.Parallel()
 	g := newGit(t)
@@ -52,6 +52,11 @@ func TestDecisionsSurviveARebase(t *testing.T) {
 		writWant(t, ExitOK, "--repo", repo, "reconcile", "-q")
 		if got := instanceState(t, repo, "web-1"); got != "released" {
 			t.Fatalf("web-1 is %q, want released", got)
+		}
+		// Applied: the branch and its decision ref are pruned (the kept
+		// decisions are reachable from main through the entry).
+		if left := strings.TrimSpace(g.run(repo, "for-each-ref", "refs/heads/proposals/web-1/", "refs/writ/decisions/web-1/")); left != "" {
+			t.Fatalf("after the apply the repository still holds:\n%s", left)
 		}
 		replayClone(t, g, repo)
 	}

@@ -18,6 +18,14 @@ import (
 var sharedDir string
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(fakeGitsignEnv); dir != "" {
+		// Run as the gitsign-like signing program (gitsign_fake_test.go).
+		if err := runFakeGitsign(dir, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "writ-cli-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

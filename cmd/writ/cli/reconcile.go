@@ -145,7 +145,7 @@ after-push-before-checkpoint, after-apply-before-report.`,
 	cmd.Flags().StringVar(&gh.cache, "github-cache", "", "with --github: directory of the ETag cache kept across runs (default $"+GitHubCacheEnv+", else $RUNNER_TEMP/writ-github-cache; \"none\": no cache file)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up after this long; 0: never")
-	cmd.Flags().BoolVar(&opts.KeepBranches, "keep-branches", false, "keep the proposal branches of closed proposals (default: a local run prunes them)")
+	cmd.Flags().BoolVar(&opts.KeepBranches, "keep-branches", false, "keep the proposal branches and decision refs of closed proposals (default: pruned, locally or with --remote on the remote)")
 	return cmd
 }
 

@@ -83,9 +83,13 @@ func TestRemoteCrash(t *testing.T) {
 			if tt.localAhead && !strings.Contains(r.err, "never pushed") {
 				t.Errorf("next run does not say it dropped the unpushed entries:\n%s", r)
 			}
-			// And the one after only reports the proposals as applied.
+			// It pruned the three closed proposals on the server (also those
+			// the crashed run published), so the one after has nothing to read.
+			if n := strings.Count(r.out, "pruned proposals/"); n != 3 || !strings.Contains(r.out, " on origin (was ") {
+				t.Fatalf("next run pruned %d proposals on origin, want 3:\n%s", n, r)
+			}
 			r = f.reconcile(ctx, clone, nil)
-			if e, _, _, _ := summary(r.out); r.code != ExitOK || e != 0 || !strings.Contains(r.out, "already on main: 3 proposals") {
+			if e, _, _, _ := summary(r.out); r.code != ExitOK || e != 0 || !strings.Contains(r.out, "nothing to do: no open proposals") {
 				t.Fatalf("third run: %s", r)
 			}
 			writWant(t, ExitOK, "--repo", clone, "replay")

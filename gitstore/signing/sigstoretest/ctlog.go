@@ -30,6 +30,12 @@ func NewCTLog() (*CTLog, error) {
 	if err != nil {
 		return nil, err
 	}
+	return CTLogWithKey(k)
+}
+
+// CTLogWithKey makes a log that signs with k: the same log as the one
+// that made k, in another process (a signing program a test runs).
+func CTLogWithKey(k *ecdsa.PrivateKey) (*CTLog, error) {
 	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
 	if err != nil {
 		return nil, err

@@ -22,7 +22,8 @@ import (
 // -bench.entries entries whose checkpoint is at main's head: the cost of
 // one command, loading the state included. Each propose creates a new
 // instance (create needs no approval); each approve is alice's approval of
-// a proposal made outside the timer; gate judges one proposal. Besides
+// a proposal made outside the timer; each reconcile applies one such
+// proposal (the one-entry reconcile); gate judges one proposal. Besides
 // wall time, each reports the CPU time of the timed part (cpu-ns/op: user
 // plus system time of the process), which a busy shared machine disturbs
 // less than wall time; propose and approve wait mostly on fsync. Run with
@@ -36,7 +37,7 @@ func BenchmarkCommands(b *testing.B) {
 	}
 	writ := func(b *testing.B, args ...string) string {
 		var out, errOut bytes.Buffer
-		if args[0] == "propose" || args[0] == "approve" { // the commands that sign take --keys
+		if args[0] == "propose" || args[0] == "approve" || args[0] == "reconcile" { // the commands that sign take --keys
 			args = append([]string{"--keys", r.Keys}, args...)
 		}
 		args = append([]string{"--repo", dir}, args...)
@@ -74,6 +75,22 @@ func BenchmarkCommands(b *testing.B) {
 			t := cpuTime(b)
 			if out := writ(b, "approve", name, "--as", "alice"); !strings.Contains(out, "approved "+name) {
 				b.Fatalf("approve %s:\n%s", name, out)
+			}
+			cpu += cpuTime(b) - t
+		}
+		reportCPU(b, cpu)
+	})
+	b.Run("reconcile", func(b *testing.B) {
+		// One ready proposal made outside the timer, and the reconcile
+		// that applies it: `writ bench`'s one-entry reconcile.
+		var cpu time.Duration
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			name := propose(b)
+			b.StartTimer()
+			t := cpuTime(b)
+			if out := writ(b, "reconcile"); !strings.Contains(out, "applied proposals/"+name) {
+				b.Fatalf("reconcile:\n%s", out)
 			}
 			cpu += cpuTime(b) - t
 		}
