@@ -27,8 +27,8 @@ type ShowTarget struct {
 }
 
 // ResolveShow decides what arg names. A proposal is named by its branch:
-// INSTANCE/NAME or proposals/INSTANCE/NAME (a slash in it, a local
-// proposal branch of that name existing). A WAL entry is any revision git
+// INSTANCE/NAME or proposals/INSTANCE/NAME (a slash in it, a proposal
+// branch of that name existing: local, or on a remote in a clone). A WAL entry is any revision git
 // resolves (a full or abbreviated hash, main~2, a tag) to a commit on
 // main's first-parent history. An argument that names both is refused
 // with ErrAmbiguous (give the entry's full hash, or the proposal as
@@ -37,11 +37,7 @@ type ShowTarget struct {
 func (e *Engine) ResolveShow(arg string) (ShowTarget, error) {
 	proposal := false
 	if strings.Contains(arg, "/") {
-		branch := strings.TrimSuffix(arg, schemas.ProposalSuffix)
-		if !strings.HasPrefix(branch, schemas.ProposalBranchPrefix) {
-			branch = schemas.ProposalBranchPrefix + branch
-		}
-		_, err := e.Store.Ref("refs/heads/" + branch)
+		_, err := e.reader().ProposalRef(arg)
 		proposal = err == nil
 	}
 	entry, entryErr := e.EntryCommit(arg)

@@ -30,3 +30,10 @@ func (e *Engine) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 func (e *Engine) ContentAt(main, commit plumbing.Hash, path string) (string, error) {
 	return e.reader().ContentAt(main, commit, path)
 }
+
+// ProposalRef is intake.Reader.ProposalRef at the engine's store: where a
+// proposal named on the command line is read (its local branch, or in a
+// clone the remote's).
+func (e *Engine) ProposalRef(name string) (intake.ProposalRef, error) {
+	return e.reader().ProposalRef(name)
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
@@ -48,7 +49,8 @@ type Need struct {
 	From []string `json:"from"`
 }
 
-// ListWaiting gates every local proposal branch against the loaded state,
+// ListWaiting gates every proposal branch against the loaded state (the
+// local ones and, in a clone, the remote's that have no local branch),
 // as reconcile would, and returns those waiting for a human or ready,
 // oldest first (then by branch). Merged, refused and rejected proposals
 // are left out: reconcile closes them. now measures ages. It writes
@@ -57,9 +59,9 @@ func (e *Engine) ListWaiting(l *Loaded, now time.Time) ([]Waiting, error) {
 	if l.Rules == nil {
 		return nil, nil
 	}
-	branches, err := e.Store.Branches(schemas.ProposalBranchPrefix)
+	branches, err := e.proposalBranchesHere()
 	if err != nil {
-		return nil, fmt.Errorf("list proposal branches: %w", err)
+		return nil, err
 	}
 	reader := e.reader()
 	var out []Waiting
@@ -166,4 +168,41 @@ func eligible(rules *schemas.Bundle, pol *schemas.Policy, n policies.Result, aut
 	}
 	sort.Strings(out)
 	return out
+}
+
+// proposalBranchesHere lists the local proposal branches and the
+// remote-tracking ones (origin/proposals/…) that no local branch shadows,
+// as a fresh clone has them, one per proposal (gitstore.TrackedBranch's
+// choice), sorted by name.
+func (e *Engine) proposalBranchesHere() ([]gitstore.Branch, error) {
+	local, err := e.Store.Branches(schemas.ProposalBranchPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("list proposal branches: %w", err)
+	}
+	tracked, err := e.Store.TrackedBranches(schemas.ProposalBranchPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("list proposal branches: %w", err)
+	}
+	have := make(map[string]bool, len(local))
+	for _, b := range local {
+		have[b.Name] = true
+	}
+	// One per branch: the only remote's, or origin's among several.
+	byBranch := map[string][]gitstore.Tracked{}
+	for _, t := range tracked {
+		if !have[t.Branch] {
+			byBranch[t.Branch] = append(byBranch[t.Branch], t)
+		}
+	}
+	out := local
+	for branch, ts := range byBranch {
+		for _, t := range ts {
+			if len(ts) == 1 || t.Remote == "origin" {
+				out = append(out, gitstore.Branch{Name: branch, Hash: t.Hash})
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }

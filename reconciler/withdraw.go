@@ -86,8 +86,9 @@ func governanceExcluded(rules *schemas.Bundle, p intake.Pending, identity string
 }
 
 // recordDecision writes decision d as a signed decision commit on p's
-// branch (by compare-and-swap from the head read) and keeps it under the
-// proposal's decision ref.
+// branch (by compare-and-swap from the head read; when p was read from a
+// remote-tracking branch, it creates the local branch) and keeps it under
+// the proposal's decision ref.
 func (e *Engine) recordDecision(rules *schemas.Bundle, p intake.Pending, d policies.Decision, join ...plumbing.Hash) (plumbing.Hash, error) {
 	msg, err := wal.DecisionMessage(p.Path, d)
 	if err != nil {
@@ -111,7 +112,13 @@ func (e *Engine) recordDecision(rules *schemas.Bundle, p intake.Pending, d polic
 	if err := e.checkSignedBy(rules, commit, d.Identity); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	if err := e.Store.CompareAndSwap("refs/heads/"+p.Branch, p.Head, commit); err != nil {
+	// Read from a remote-tracking branch (a clone): the decision sets up
+	// the local branch, as git switch would, from nothing.
+	from := p.Head
+	if p.Tracking != "" {
+		from = plumbing.ZeroHash
+	}
+	if err := e.Store.CompareAndSwap("refs/heads/"+p.Branch, from, commit); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("record %s decision on %s: %w", d.Verdict, p.Branch, err)
 	}
 	if _, err := e.keepDecision(rules, p.Branch, commit, join...); err != nil {

@@ -23,6 +23,10 @@ import (
 type Pending struct {
 	Branch string
 	Head   plumbing.Hash
+	// Tracking is the remote-tracking ref the proposal was read from
+	// (refs/remotes/origin/proposals/…) when there is no local branch of
+	// that name, as in a fresh clone; empty when read from the local branch.
+	Tracking string
 	// Path is the proposal file (its bytes at the subject commit are
 	// Files[Path]).
 	Path     string
@@ -107,39 +111,61 @@ func (e *Reader) ListPending(rules *schemas.Bundle, main plumbing.Hash) ([]Pendi
 // Pending reads one proposal branch by name ("<instance>/<name>" or
 // "proposals/<instance>/<name>").
 func (e *Reader) Pending(rules *schemas.Bundle, main plumbing.Hash, name string) (Pending, error) {
-	branch, head, err := e.pendingHead(name)
-	if err != nil {
-		return Pending{}, err
-	}
 	ring, err := RingOf(rules)
 	if err != nil {
 		return Pending{}, err
 	}
-	return e.ReadPending(rules, ring, main, branch, head), nil
+	return e.PendingWithRing(rules, ring, main, name)
 }
 
 // PendingWithRing is Pending with the key ring of rules already built
 // (RingOf(rules)), for a caller that reads several things against the
 // same rules.
 func (e *Reader) PendingWithRing(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, name string) (Pending, error) {
-	branch, head, err := e.pendingHead(name)
+	ref, err := e.ProposalRef(name)
 	if err != nil {
 		return Pending{}, err
 	}
-	return e.ReadPending(rules, ring, main, branch, head), nil
+	p := e.ReadPending(rules, ring, main, ref.Branch, ref.Head)
+	p.Tracking = ref.Tracking
+	return p, nil
 }
 
-// pendingHead resolves a proposal name to its branch and the branch head.
-func (e *Reader) pendingHead(name string) (string, plumbing.Hash, error) {
+// ProposalRef is where a proposal named on the command line is read.
+type ProposalRef struct {
+	// Branch is the proposal branch, "proposals/<instance>/<name>".
+	Branch string
+	Head   plumbing.Hash
+	// Tracking is the remote-tracking ref Head was read from when there
+	// is no local branch (Pending.Tracking).
+	Tracking string
+}
+
+// ProposalRef resolves a proposal name ("<instance>/<name>" or
+// "proposals/<instance>/<name>", ".yaml" allowed) to its local branch or,
+// when there is none (a fresh clone), to the remote-tracking branch git
+// switch would pick (gitstore.Store.TrackedBranch). The error wraps
+// gitstore.ErrNoRef when neither exists.
+func (e *Reader) ProposalRef(name string) (ProposalRef, error) {
 	if !strings.HasPrefix(name, schemas.ProposalBranchPrefix) {
 		name = schemas.ProposalBranchPrefix + name
 	}
 	name = strings.TrimSuffix(name, schemas.ProposalSuffix)
 	head, err := e.Store.Ref("refs/heads/" + name)
-	if err != nil {
-		return "", plumbing.ZeroHash, fmt.Errorf("proposal %s: %w", name, err)
+	if err == nil {
+		return ProposalRef{Branch: name, Head: head}, nil
 	}
-	return name, head, nil
+	if !errors.Is(err, gitstore.ErrNoRef) {
+		return ProposalRef{}, fmt.Errorf("proposal %s: %w", name, err)
+	}
+	t, terr := e.Store.TrackedBranch(name)
+	if terr != nil {
+		if errors.Is(terr, gitstore.ErrNoRef) {
+			return ProposalRef{}, fmt.Errorf("proposal %s: no branch %s here or on a remote (git fetch first?): %w", name, name, err)
+		}
+		return ProposalRef{}, fmt.Errorf("proposal %s: %w", name, terr)
+	}
+	return ProposalRef{Branch: name, Head: t.Hash, Tracking: t.Ref}, nil
 }
 
 func (e *Reader) ReadPending(rules *schemas.Bundle, ring *signing.KeyRing, main plumbing.Hash, branch string, head plumbing.Hash) Pending {

@@ -59,6 +59,9 @@ that publishes the decision.`,
 				return fmt.Errorf("load state: %w", err)
 			}
 			a.noteForeign(l)
+			// In a clone the proposal may be only the remote's branch: the
+			// decision then sets up the local branch from it.
+			tracked, _ := e.ProposalRef(req.Proposal)
 			var commit plumbing.Hash
 			if push {
 				if remote, err = a.decisionRemote(e, remote); err != nil {
@@ -77,6 +80,9 @@ that publishes the decision.`,
 				verb = "rejected"
 			case req.Override:
 				verb = "OVERRIDE recorded on"
+			}
+			if tracked.Tracking != "" {
+				fmt.Fprintf(a.out, "set up branch %s from %s (there was no local branch)\n", tracked.Branch, strings.TrimPrefix(tracked.Tracking, "refs/remotes/"))
 			}
 			fmt.Fprintf(a.out, "%s %s as %s: decision commit %s\n", verb, req.Proposal, req.As, short(commit.String()))
 			if d, ok := e.DecisionAt(commit); ok && d.Plan != "" {

@@ -63,7 +63,7 @@ ENTRY is, or follows, a commit writ did not write.`,
 				return err
 			}
 			a.noteForeign(l)
-			_, view, err := a.judge(e, l, args[0])
+			g, view, err := a.judge(e, l, args[0])
 			if err != nil {
 				return err
 			}
@@ -73,6 +73,9 @@ ENTRY is, or follows, a commit writ did not write.`,
 				return enc.Encode(view)
 			}
 			view.Text(a.out)
+			if t := g.Pending.Tracking; t != "" {
+				fmt.Fprintf(a.out, "  read from %s: there is no local branch (writ approve sets one up)\n", strings.TrimPrefix(t, "refs/remotes/"))
+			}
 			view.DecideHint(a.out)
 			return nil
 		},
