@@ -116,6 +116,22 @@ func (s *Store) Branches(prefix string) ([]Branch, error) {
 	return out, nil
 }
 
+// RefsUnder returns the hash refs whose full name starts with prefix
+// (for example "refs/writ/decisions/"), loose and packed, by full name.
+// It reads the directory of prefix and packed-refs once, where a Ref per
+// name would scan packed-refs each time.
+func (s *Store) RefsUnder(prefix string) (map[string]plumbing.Hash, error) {
+	refs, err := s.refsUnder("", prefix)
+	if err != nil {
+		return nil, fmt.Errorf("refs %q: %w", prefix, err)
+	}
+	out := make(map[string]plumbing.Hash, len(refs))
+	for _, r := range refs {
+		out[r.Name] = r.Hash
+	}
+	return out, nil
+}
+
 // refsUnder lists the hash refs named root+prefix*, loose and packed,
 // named without root, sorted by name.
 // Only the directory of root+prefix is read (and packed-refs), so what a

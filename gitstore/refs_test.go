@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -212,5 +213,43 @@ func TestBranches(t *testing.T) {
 	}
 	if all, _ := s.Branches(""); len(all) != 4 {
 		t.Errorf("Branches(\"\") = %v", all)
+	}
+}
+
+// TestRefsUnderAndTrackedBranches: RefsUnder lists loose and packed refs
+// under a prefix by full name; TrackedBranch picks the only remote's
+// branch, origin's among several, and names the remotes otherwise.
+func TestRefsUnderAndTrackedBranches(t *testing.T) {
+	s := newStore(t)
+	c := mustCommit(t, s, 1, nil, nil)
+	for _, r := range []string{"refs/writ/decisions/i-1/a", "refs/writ/decisions/i-2/b", "refs/writ/rejected/i-1/a",
+		"refs/remotes/origin/proposals/i-1/a", "refs/remotes/up/proposals/i-1/a", "refs/remotes/up/proposals/i-3/c",
+		"refs/remotes/a/proposals/i-4/d", "refs/remotes/b/proposals/i-4/d"} {
+		mustCAS(t, s, r, plumbing.ZeroHash, c)
+	}
+	if err := exec.Command("git", "-C", s.GitDir(), "pack-refs", "--all").Run(); err != nil {
+		t.Fatal(err)
+	}
+	mustCAS(t, s, "refs/writ/decisions/i-3/c", plumbing.ZeroHash, c) // loose, beside the packed ones
+	got, err := s.RefsUnder("refs/writ/decisions/")
+	if err != nil || len(got) != 3 || got["refs/writ/decisions/i-1/a"] != c || got["refs/writ/decisions/i-3/c"] != c {
+		t.Fatalf("RefsUnder = %v, %v", got, err)
+	}
+	for _, tt := range []struct{ branch, want, err string }{
+		{"proposals/i-1/a", "refs/remotes/origin/proposals/i-1/a", ""},
+		{"proposals/i-3/c", "refs/remotes/up/proposals/i-3/c", ""},
+		{"proposals/i-4/d", "", "several remotes (a, b)"},
+		{"proposals/i-9/z", "", "no such ref"},
+	} {
+		tr, err := s.TrackedBranch(tt.branch)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("TrackedBranch(%s) = %v, %v; want error %q", tt.branch, tr, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || tr.Ref != tt.want || tr.Hash != c {
+			t.Errorf("TrackedBranch(%s) = %+v, %v; want %s", tt.branch, tr, err, tt.want)
+		}
 	}
 }

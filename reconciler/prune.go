@@ -73,14 +73,20 @@ func (r *run) prune(ctx context.Context) error {
 func (r *run) closed() map[string]outcome.Pruned {
 	rep := r.rep
 	why := map[string]outcome.Pruned{}
+	// The decision refs are listed once: a lookup per closed branch would
+	// scan packed-refs each time, quadratic in the branches pruned.
+	var tips map[string]plumbing.Hash
 	add := func(b string, head plumbing.Hash, reason string) {
 		if !strings.HasPrefix(b, schemas.ProposalBranchPrefix) || head.IsZero() {
 			return
 		}
-		p := outcome.Pruned{Branch: b, Head: head, Remote: r.opts.Remote, Reason: reason}
-		if h, err := r.e.Store.Ref(r.decisionRef(b)); err == nil {
-			p.Decisions = h
+		if tips == nil {
+			var err error
+			if tips, err = r.e.Store.RefsUnder(r.decisionRef(schemas.ProposalBranchPrefix)); err != nil {
+				tips = map[string]plumbing.Hash{} // none read: none deleted with the branches
+			}
 		}
+		p := outcome.Pruned{Branch: b, Head: head, Remote: r.opts.Remote, Reason: reason, Decisions: tips[r.decisionRef(b)]}
 		why["refs/heads/"+b] = p
 	}
 	for _, a := range rep.Applied {
