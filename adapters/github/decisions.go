@@ -230,22 +230,30 @@ const PlanTrailer = "Writ-Plan:"
 
 // ReviewPlan returns the plan digest a review body names on a line of its
 // own ("Writ-Plan: sha256:<64 hex>", the key in any case), "" when it
-// names none or a malformed one. A body naming two different plans names
-// none that can count: it returns the first, which the policy compares
-// like any other.
+// names none. A body whose Writ-Plan line is malformed, or that names two
+// different plans, gets NoPlan, which no plan ever has: the reviewer meant
+// to bind the review to a plan, so it must not count on whatever plan is
+// judged.
 func ReviewPlan(body string) string {
+	plan := ""
 	for _, line := range strings.Split(body, "\n") {
 		line = strings.TrimSpace(line)
 		if len(line) < len(PlanTrailer) || !strings.EqualFold(line[:len(PlanTrailer)], PlanTrailer) {
 			continue
 		}
 		v := strings.TrimSpace(line[len(PlanTrailer):])
-		if isDigest(v) {
-			return v
+		switch {
+		case !isDigest(v), plan != "" && plan != v:
+			return NoPlan
 		}
+		plan = v
 	}
-	return ""
+	return plan
 }
+
+// NoPlan is the plan a review with a malformed or contradictory Writ-Plan
+// line is bound to: a well-formed digest no plan has.
+var NoPlan = "sha256:" + strings.Repeat("0", 64)
 
 // isDigest reports whether v is "sha256:" and 64 lowercase hex digits.
 func isDigest(v string) bool {

@@ -94,15 +94,17 @@ func TestDecisions(t *testing.T) {
 			wantIgnored: []string{"review:2 commented without approving or requesting changes"},
 		},
 		{
-			name: "an approval naming the plan shown binds to it; a malformed one names none",
+			name: "an approval naming the plan shown binds to it; a malformed plan line binds to no plan; none binds by commit",
 			reviews: []github.Review{
 				{ID: 1, UserLogin: "alice-gh", State: "APPROVED", CommitID: shaHead, Body: "LGTM\n  writ-plan:  sha256:" + strings.Repeat("ab", 32) + " \n", SubmittedAt: t0},
 				{ID: 2, UserLogin: "bob-gh", State: "APPROVED", CommitID: shaHead, Body: "Writ-Plan: sha256:" + strings.Repeat("AB", 32), SubmittedAt: t0.Add(time.Second)},
+				{ID: 3, UserLogin: "carol-gh", State: "APPROVED", CommitID: shaHead, Body: "lgtm", SubmittedAt: t0.Add(2 * time.Second)},
 			},
 			contentAt: same,
 			want: []policies.Decision{
 				{Identity: "alice", Verdict: policies.VerdictApprove, Commit: shaHead, Content: hashA, Ref: "review:1", Plan: "sha256:" + strings.Repeat("ab", 32)},
-				{Identity: "bob", Verdict: policies.VerdictApprove, Commit: shaHead, Content: hashA, Ref: "review:2"},
+				{Identity: "bob", Verdict: policies.VerdictApprove, Commit: shaHead, Content: hashA, Ref: "review:2", Plan: github.NoPlan},
+				{Identity: "carol", Verdict: policies.VerdictApprove, Commit: shaHead, Content: hashA, Ref: "review:3"},
 			},
 		},
 		{

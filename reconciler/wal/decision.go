@@ -2,6 +2,8 @@ package wal
 
 import (
 	"fmt"
+	"strings"
+	"unicode"
 
 	"github.com/writ-dev/writ/policies"
 )
@@ -26,8 +28,12 @@ const (
 // trailers Writ-Decision, Writ-Identity, Writ-Subject (the proposal commit
 // decided on), Writ-Content (its content hash) and, when d records one,
 // Writ-Plan (the digest of the plan shown). It fails when a value
-// cannot be a trailer (empty or multi-line; ErrInvalidTrailer).
+// cannot be a trailer (empty or multi-line) or is not what its trailer
+// holds (checkDecisionValues; ErrInvalidTrailer).
 func DecisionMessage(proposalPath string, d policies.Decision) (string, error) {
+	if err := checkDecisionValues(d); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalidTrailer, err)
+	}
 	return FormatMessage(
 		fmt.Sprintf("writ: %s %s", d.Verdict, proposalPath),
 		d.Justification,
@@ -80,5 +86,46 @@ func ParseDecisionMessage(msg string) (d policies.Decision, ok bool, err error) 
 	case d.Commit == "":
 		return d, true, fmt.Errorf("missing %s", KeyDecisionSubject)
 	}
+	if err := checkDecisionValues(d); err != nil {
+		return d, true, err
+	}
 	return d, true, nil
+}
+
+// checkDecisionValues refuses a decision whose values are not what their
+// trailers hold: an identity with white space, a subject that is not a
+// commit hash (40 lowercase hex digits, not all zero), a content or plan that is
+// not "sha256:" and 64 lowercase hex digits. A decision is recorded in the
+// WAL on one line of space-separated key=value fields (see
+// formatDecision), so a value with a space could make it read back as
+// another decision; a decision commit that carries one is malformed and
+// counts nowhere.
+func checkDecisionValues(d policies.Decision) error {
+	switch {
+	case strings.IndexFunc(d.Identity, unicode.IsSpace) >= 0 || strings.Contains(d.Identity, "="):
+		return fmt.Errorf("%s %q is not an identity name", KeyDecisionIdentity, d.Identity)
+	case !isCommitHash(d.Commit):
+		return fmt.Errorf("%s %q is not a commit hash", KeyDecisionSubject, d.Commit)
+	case d.Content != "" && !IsDigest(d.Content):
+		return fmt.Errorf("%s %q is not sha256:<64 hex digits>", KeyDecisionContent, d.Content)
+	case d.Plan != "" && !IsDigest(d.Plan):
+		return fmt.Errorf("%s %q is not sha256:<64 hex digits>", KeyDecisionPlan, d.Plan)
+	}
+	return nil
+}
+
+// IsDigest reports whether v is "sha256:" and 64 lowercase hex digits,
+// the form of every content, state and plan hash writ records.
+func IsDigest(v string) bool {
+	h, ok := strings.CutPrefix(v, "sha256:")
+	return ok && len(h) == 64 && isLowerHex(h)
+}
+
+func isLowerHex(v string) bool {
+	for _, c := range v {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

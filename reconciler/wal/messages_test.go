@@ -55,12 +55,13 @@ func TestProposalMessage(t *testing.T) {
 
 func TestDecisionMessage(t *testing.T) {
 	commit := strings.Repeat("a", 40)
-	d := policies.Decision{Identity: "alice", Verdict: policies.VerdictReject, Commit: commit, Content: "sha256:00", Justification: "not yet"}
+	content := "sha256:" + strings.Repeat("0", 64)
+	d := policies.Decision{Identity: "alice", Verdict: policies.VerdictReject, Commit: commit, Content: content, Justification: "not yet"}
 	msg, err := DecisionMessage("proposals/web-1/ship.yaml", d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "writ: reject proposals/web-1/ship.yaml\n\nnot yet\n\nWrit-Decision: reject\nWrit-Identity: alice\nWrit-Subject: " + commit + "\nWrit-Content: sha256:00\n"
+	want := "writ: reject proposals/web-1/ship.yaml\n\nnot yet\n\nWrit-Decision: reject\nWrit-Identity: alice\nWrit-Subject: " + commit + "\nWrit-Content: " + content + "\n"
 	if msg != want {
 		t.Fatalf("DecisionMessage = %q, want %q", msg, want)
 	}
@@ -71,7 +72,7 @@ func TestDecisionMessage(t *testing.T) {
 	// The plan the decider was shown is one more trailer, read back.
 	d.Plan = "sha256:" + strings.Repeat("b", 64)
 	msg, err = DecisionMessage("proposals/web-1/ship.yaml", d)
-	if err != nil || !strings.HasSuffix(msg, "\nWrit-Content: sha256:00\nWrit-Plan: "+d.Plan+"\n") {
+	if err != nil || !strings.HasSuffix(msg, "\nWrit-Content: "+content+"\nWrit-Plan: "+d.Plan+"\n") {
 		t.Fatalf("DecisionMessage with a plan = %q, %v", msg, err)
 	}
 	if got, ok, err := ParseDecisionMessage(msg); !ok || err != nil || got != d {
@@ -79,6 +80,29 @@ func TestDecisionMessage(t *testing.T) {
 	}
 	if _, _, err := ParseDecisionMessage(msg + "Writ-Plan: sha256:00\n"); err == nil {
 		t.Fatal("a repeated Writ-Plan trailer parses")
+	}
+	// Values that are not what their trailer holds are malformed, and
+	// writ never writes them: one with a space would read back from the
+	// WAL's one-line decision as another decision.
+	for _, bad := range []policies.Decision{
+		{Identity: "alice", Verdict: policies.VerdictApprove, Commit: commit, Plan: "sha256:00 ref=" + commit},
+		{Identity: "alice", Verdict: policies.VerdictApprove, Commit: commit, Content: "sha256:" + strings.Repeat("A", 64)},
+		{Identity: "alice", Verdict: policies.VerdictApprove, Commit: commit[:39] + " "},
+		{Identity: "alice role=x", Verdict: policies.VerdictApprove, Commit: commit},
+	} {
+		if _, err := DecisionMessage("proposals/web-1/ship.yaml", bad); err == nil {
+			t.Errorf("DecisionMessage(%+v) wrote a malformed decision", bad)
+		}
+		raw := "writ: approve x\n\nWrit-Decision: approve\nWrit-Identity: " + bad.Identity + "\nWrit-Subject: " + bad.Commit + "\n"
+		if bad.Content != "" {
+			raw += "Writ-Content: " + bad.Content + "\n"
+		}
+		if bad.Plan != "" {
+			raw += "Writ-Plan: " + bad.Plan + "\n"
+		}
+		if _, ok, err := ParseDecisionMessage(raw); !ok || err == nil {
+			t.Errorf("ParseDecisionMessage(%q) = %v, %v; want a malformed decision", raw, ok, err)
+		}
 	}
 	for _, tt := range []struct {
 		msg string
