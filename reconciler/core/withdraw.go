@@ -45,6 +45,7 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 		return s, refuse("proposal names no instance"), nil
 	}
 	var cur stored
+	var inst *Instance
 	exists := false
 	out := Outcome{}
 	if p.Instance != schemas.RulesInstance {
@@ -55,7 +56,7 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 		}
 		out.InstancePre = schemas.BaseStateNone
 		if exists {
-			out.InstancePre = cur.hash
+			inst, out.InstancePre = cur.inst, cur.hash
 			if how, done := cur.keys.find(p.IdemKey); done {
 				out.Status = StatusDuplicate
 				out.Reason = fmt.Sprintf("idem_key %q was already %s on instance %s; nothing to do", p.IdemKey, how, p.Instance)
@@ -67,6 +68,9 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 	out.Guards = []GuardResult{g}
 	if !ok {
 		out.Status, out.Reason = StatusRefused, g.Detail
+		return s, out, nil
+	}
+	if p.Instance != schemas.RulesInstance && !validProposer(s, inst, e, &out) {
 		return s, out, nil
 	}
 	if p.Instance == schemas.RulesInstance && p.BaseState != s.rulesHash {
@@ -133,16 +137,24 @@ func withdrawnBy(s State, e Entry, out *Outcome) (string, bool) {
 		out.Status, out.Reason = StatusRefused, fmt.Sprintf("withdrawal by %s: governance policy %q does not exist", names(others), name)
 		return "", false
 	}
+	ids := withGrants(s.rules, e.Grants)
 	res := policies.Evaluate(policies.Facts{
-		Policy: *pol, Identities: withGrants(s.rules, e.Grants), Author: e.Signer, CoAuthors: e.CoAuthors,
+		Policy: *pol, Identities: ids, Author: e.Signer, CoAuthors: e.CoAuthors,
 		Subject: e.Subject, Inputs: e.Proposal.Inputs, Materiality: schemas.MaterialityHigh,
 		ChangedFiles: e.ChangedFiles, Decisions: others,
 	})
 	out.Policy = &res
+	why := countedHumans(s.rules, ids, res)
 	if res.Status != policies.StatusSatisfied {
+		why = res.Description
+		if why == "" {
+			why = "the policy is " + string(res.Status)
+		}
+	}
+	if why != "" {
 		out.Status = StatusRefused
-		out.Reason = fmt.Sprintf("withdrawal by %s does not count: only the proposer %s, or withdrawals that satisfy the governance policy %s, may withdraw: %s",
-			names(others), e.Signer, pol.Name, res.Description)
+		out.Reason = fmt.Sprintf("withdrawal by %s does not count: only the proposer %s, or humans whose withdrawals count as approvals that satisfy the governance policy %s, may withdraw: %s",
+			names(others), e.Signer, pol.Name, why)
 		return "", false
 	}
 	return "the governance policy " + pol.Name + " (" + names(others) + ")", true
