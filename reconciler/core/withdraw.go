@@ -11,15 +11,25 @@ import (
 // applyWithdraw applies a withdraw entry: it closes e.Proposal without
 // applying it. Who may withdraw is decided here and nowhere else:
 //
+//   - first, the proposal must be one its proposer could have made (see
+//     validProposer): for an instance, e.Signer is an identity holding
+//     propose:<workflow> (override too for a release), the workflow is
+//     the instance's and has the transition; for a rule change or
+//     recovery, e.Signer is an identity. Otherwise the entry is refused
+//     and nothing is consumed, so nobody closes another proposal's
+//     idem_key by proposing with it and withdrawing;
 //   - the proposer themself (e.Signer, the identity that signed the
 //     proposal, human or agent): a withdraw decision by e.Signer on the
 //     proposal's subject (its commit or content) suffices;
 //   - otherwise governance: the withdraw decisions by others, counted as
 //     approvals, must satisfy the governance policy of the rules in force,
-//     with the proposer as author. So an agent never withdraws what
-//     someone else proposed (no policy counts an agent), a co-author counts
-//     only where a rule allows the author, and the reconciler never
-//     withdraws on its own (the entry needs signed decisions it records).
+//     with the proposer as author, with at least one counted approval
+//     and every counted decider a human other than the reconciler
+//     identity (countedHumans): a policy none of whose rules applies is
+//     satisfied with no approval, and that withdraws nothing. So an agent
+//     never withdraws what someone else proposed, a co-author counts only
+//     where a rule allows the author, and the reconciler never withdraws
+//     on its own (the entry needs signed decisions it records).
 //
 // A withdrawal on another commit with other content counts for nothing.
 // The entry changes no rules and moves no instance. When the proposal's
