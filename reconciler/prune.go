@@ -31,7 +31,10 @@ import (
 //     instance's or the rules' hash) or duplicate (its idem_key is
 //     consumed). Nothing can make such a proposal apply; the reason says
 //     how to propose it afresh, and the head named in the report brings
-//     the branch back (git branch NAME HEAD).
+//     the branch back (git branch NAME HEAD);
+//   - withdrawn by its proposer, who could not have made it (the gate
+//     refuses the withdrawal on a guard such as capability): no entry
+//     records it and no idem_key is consumed.
 //
 // Nothing is pruned while main holds foreign commits (a run that ends
 // with a *ForeignError), nor after a run that failed. A branch that waits,
@@ -109,6 +112,10 @@ func (r *run) closed() map[string]outcome.Pruned {
 		switch g.Outcome.Status {
 		case core.StatusStale, core.StatusDuplicate:
 			add(g.Pending.Branch, g.Pending.Head, string(g.Outcome.Status)+": "+g.Reason)
+		case core.StatusRefused:
+			if g.Entry.Kind == core.KindWithdraw {
+				add(g.Pending.Branch, g.Pending.Head, "refused: "+g.Reason)
+			}
 		}
 	}
 	return why

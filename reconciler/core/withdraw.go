@@ -11,15 +11,25 @@ import (
 // applyWithdraw applies a withdraw entry: it closes e.Proposal without
 // applying it. Who may withdraw is decided here and nowhere else:
 //
+//   - first, the proposal must be one its proposer could have made (see
+//     validProposer): for an instance, e.Signer is an identity holding
+//     propose:<workflow> (override too for a release), the workflow is
+//     the instance's and has the transition; for a rule change or
+//     recovery, e.Signer is an identity. Otherwise the entry is refused
+//     and nothing is consumed, so nobody closes another proposal's
+//     idem_key by proposing with it and withdrawing;
 //   - the proposer themself (e.Signer, the identity that signed the
 //     proposal, human or agent): a withdraw decision by e.Signer on the
 //     proposal's subject (its commit or content) suffices;
 //   - otherwise governance: the withdraw decisions by others, counted as
 //     approvals, must satisfy the governance policy of the rules in force,
-//     with the proposer as author. So an agent never withdraws what
-//     someone else proposed (no policy counts an agent), a co-author counts
-//     only where a rule allows the author, and the reconciler never
-//     withdraws on its own (the entry needs signed decisions it records).
+//     with the proposer as author, with at least one counted approval
+//     and every counted decider a human other than the reconciler
+//     identity (countedHumans): a policy none of whose rules applies is
+//     satisfied with no approval, and that withdraws nothing. So an agent
+//     never withdraws what someone else proposed, a co-author counts only
+//     where a rule allows the author, and the reconciler never withdraws
+//     on its own (the entry needs signed decisions it records).
 //
 // A withdrawal on another commit with other content counts for nothing.
 // The entry changes no rules and moves no instance. When the proposal's
@@ -45,6 +55,7 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 		return s, refuse("proposal names no instance"), nil
 	}
 	var cur stored
+	var inst *Instance
 	exists := false
 	out := Outcome{}
 	if p.Instance != schemas.RulesInstance {
@@ -55,7 +66,7 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 		}
 		out.InstancePre = schemas.BaseStateNone
 		if exists {
-			out.InstancePre = cur.hash
+			inst, out.InstancePre = cur.inst, cur.hash
 			if how, done := cur.keys.find(p.IdemKey); done {
 				out.Status = StatusDuplicate
 				out.Reason = fmt.Sprintf("idem_key %q was already %s on instance %s; nothing to do", p.IdemKey, how, p.Instance)
@@ -67,6 +78,9 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 	out.Guards = []GuardResult{g}
 	if !ok {
 		out.Status, out.Reason = StatusRefused, g.Detail
+		return s, out, nil
+	}
+	if p.Instance != schemas.RulesInstance && !validProposer(s, inst, e, &out) {
 		return s, out, nil
 	}
 	if p.Instance == schemas.RulesInstance && p.BaseState != s.rulesHash {
@@ -133,16 +147,24 @@ func withdrawnBy(s State, e Entry, out *Outcome) (string, bool) {
 		out.Status, out.Reason = StatusRefused, fmt.Sprintf("withdrawal by %s: governance policy %q does not exist", names(others), name)
 		return "", false
 	}
+	ids := withGrants(s.rules, e.Grants)
 	res := policies.Evaluate(policies.Facts{
-		Policy: *pol, Identities: withGrants(s.rules, e.Grants), Author: e.Signer, CoAuthors: e.CoAuthors,
+		Policy: *pol, Identities: ids, Author: e.Signer, CoAuthors: e.CoAuthors,
 		Subject: e.Subject, Inputs: e.Proposal.Inputs, Materiality: schemas.MaterialityHigh,
 		ChangedFiles: e.ChangedFiles, Decisions: others,
 	})
 	out.Policy = &res
+	why := countedHumans(s.rules, ids, res)
 	if res.Status != policies.StatusSatisfied {
+		why = res.Description
+		if why == "" {
+			why = "the policy is " + string(res.Status)
+		}
+	}
+	if why != "" {
 		out.Status = StatusRefused
-		out.Reason = fmt.Sprintf("withdrawal by %s does not count: only the proposer %s, or withdrawals that satisfy the governance policy %s, may withdraw: %s",
-			names(others), e.Signer, pol.Name, res.Description)
+		out.Reason = fmt.Sprintf("withdrawal by %s does not count: only the proposer %s, or humans whose withdrawals count as approvals that satisfy the governance policy %s, may withdraw: %s",
+			names(others), e.Signer, pol.Name, why)
 		return "", false
 	}
 	return "the governance policy " + pol.Name + " (" + names(others) + ")", true

@@ -13,7 +13,11 @@ import (
 // core's applyWithdraw for who may), it returns the withdrawn (or
 // duplicate) result and true. Otherwise the withdrawals are taken out of
 // r's entry and listed in r.Pending.Ignored with the reason, and the
-// proposal is judged as if they did not exist (false). Pure, like Gate.
+// proposal is judged as if they did not exist (false). A proposal its
+// proposer withdrew but could not have made (core refuses the withdrawal
+// on a guard: identity, workflow, transition, capability) is refused with
+// that reason (true): reconcile records nothing and prunes it. Pure, like
+// Gate.
 func gateWithdraw(s core.State, r *GateResult) (GateResult, bool, error) {
 	var ws, rest []policies.Decision
 	for _, d := range r.Entry.Decisions {
@@ -43,10 +47,40 @@ func gateWithdraw(s core.State, r *GateResult) (GateResult, bool, error) {
 	case core.StatusDuplicate:
 		w.Verdict = VerdictRefused
 		return w, true, nil
+	case core.StatusRefused:
+		// Its proposer withdrew a proposal they may not make: it is
+		// refused for its own problems, and closed without an entry.
+		if failedGuard(out) && byProposer(ws, r.Entry) {
+			w.Verdict = VerdictRefused
+			return w, true, nil
+		}
 	}
 	r.Entry.Decisions = rest
 	for _, d := range ws {
 		r.Pending.Ignored = append(r.Pending.Ignored, Ignored{Commit: d.Ref, Identity: d.Identity, Reason: "withdraw: " + out.Reason})
 	}
 	return *r, false, nil
+}
+
+// failedGuard reports whether out failed one of the guards Apply runs on
+// the withdrawn proposal itself (identity, workflow, transition,
+// capability), as opposed to a withdrawal that does not count.
+func failedGuard(out core.Outcome) bool {
+	for _, g := range out.Guards {
+		if !g.Passed && g.Name != core.GuardClock {
+			return true
+		}
+	}
+	return false
+}
+
+// byProposer reports whether one of ws is e's proposer's withdrawal of
+// e's subject.
+func byProposer(ws []policies.Decision, e core.Entry) bool {
+	for _, d := range ws {
+		if d.Identity == e.Signer && (d.Commit == e.Subject.Commit || (d.Content != "" && d.Content == e.Subject.Content)) {
+			return true
+		}
+	}
+	return false
 }
