@@ -32,14 +32,22 @@ import (
 // which holds the file on main; every decision commit verifies) whenever
 // the head commit is in the repository. When it is not (a clone without
 // refs/writ/), the rejection rests on the reconciler's word, as a GitHub
-// review does: what the entry itself carries is still checked (the file on
-// main hashes to Writ-Content and is the proposal in the message; review
-// references are well formed; a decision commit that is present verifies),
-// and Verified.Attested says so. The reconciler's key alone can therefore
-// record a rejection of a proposal nobody rejected, consuming its idem_key
-// without moving the instance; it cannot apply a transition this way, and
-// an entry whose evidence is present and does not verify is refused.
-// Entries written before, with two parents, replay as merges.
+// review does, and Verified.Attested says so; but the head is a value the
+// entry itself names, so whatever evidence is present must still agree:
+//   - an evidence ref of the proposal (ClosedRef, either kind) that is
+//     present must name the recorded head (checkClosedRefs);
+//   - a proposal commit (Writ-Subject) that is present must verify as for
+//     any entry: its proposer signed it and it holds the file on main
+//     (checkSubject); when it is absent, the file on main hashes to
+//     Writ-Content and is the proposal in the message;
+//   - a decision commit that is present verifies; review references are
+//     well formed.
+// The reconciler's key alone can therefore record, on a clone that lacks
+// the evidence, a rejection of a proposal nobody rejected, consuming its
+// idem_key without moving the instance; it cannot apply a transition this
+// way, and an entry whose evidence is present and does not verify, or
+// contradicts it, is refused. Entries written before, with two parents,
+// replay as merges.
 //
 // A withdraw entry (core.KindWithdraw) is written and verified the same
 // way, its evidence under refs/writ/withdrawn/, and has no two-parent
