@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	"context"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/replay"
 	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // closedEntry is a reject or withdraw entry at main's head, as a test of
@@ -186,5 +188,66 @@ func TestReplayAttestsClosingWithoutEvidence(t *testing.T) {
 			_, err := e.Replay(ReplayOptions{IgnoreCheckpoint: true})
 			wantTamper(t, err, "is signed by deploy-agent")
 		})
+	}
+}
+
+// TestRemoteLostRaceLeavesNoStaleEvidence: a reconciler whose push of a
+// withdrawal loses the race leaves no evidence ref of its own behind. The
+// winner judged another head (the proposer withdrew again meanwhile); a
+// stale local ref naming the loser's head would contradict the winner's
+// entry, and replay would refuse the log.
+func TestRemoteLostRaceLeavesNoStaleEvidence(t *testing.T) {
+	r := newRemote(t)
+	r.propose(t, "web-1")
+	if _, err := r.seed.ReconcileWith(context.Background(), ReconcileOptions{Remote: "origin"}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.seed.Propose(ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
+		Instance: "web-1", Workflow: "release", Transition: "verify"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.seed.Store.PushCAS(context.Background(), "origin", "refs/heads/"+p.Branch, plumbing.ZeroHash, p.Commit); err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(p.Branch, "proposals/")
+	withdraw := func(old plumbing.Hash, why string) plumbing.Hash {
+		h, err := r.seed.Withdraw(WithdrawRequest{As: "deploy-agent", Proposal: name, Justification: why})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.seed.Store.PushCAS(context.Background(), "origin", "refs/heads/"+p.Branch, old, h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	first := withdraw(p.Commit, "not needed")
+	ref, err := replay.ClosedRef(core.KindWithdraw, p.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := r.clone(t), r.clone(t)
+	var second plumbing.Hash
+	rep, err := a.ReconcileWith(context.Background(), ReconcileOptions{Remote: "origin",
+		Crash: func(cp CrashPoint) error {
+			if cp == CrashAfterCommitBeforePush && second.IsZero() {
+				second = withdraw(first, "not needed, really")
+				if _, err := b.ReconcileWith(context.Background(), ReconcileOptions{Remote: "origin"}); err != nil {
+					t.Errorf("b: %v", err)
+				}
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatalf("a after losing the race: %v", err)
+	}
+	if rep.Races != 1 || len(rep.Applied) != 0 {
+		t.Fatalf("a: %d races, applied %d; want one lost race and nothing applied", rep.Races, len(rep.Applied))
+	}
+	if _, err := a.Replay(ReplayOptions{IgnoreCheckpoint: true}); err != nil {
+		t.Errorf("replay of a's repository: %v", err)
+	}
+	if got, err := a.Store.Ref(ref); err == nil && got != second {
+		t.Fatalf("a's %s = %s after losing the race, want absent or the winner's head %s", ref, got, second)
 	}
 }

@@ -64,21 +64,53 @@ func rejectedRefs(batch []outcome.Applied) (map[string]plumbing.Hash, error) {
 
 // keepRejected points the local refs of refs at their commits, so that
 // the local repository keeps the rejected proposals' commits whatever
-// happens to their branches.
-func (e *Engine) keepRejected(refs map[string]plumbing.Hash) error {
+// happens to their branches. It returns what each ref held before (the
+// zero hash: absent), for unkeepRejected.
+func (e *Engine) keepRejected(refs map[string]plumbing.Hash) (map[string]plumbing.Hash, error) {
+	prev := make(map[string]plumbing.Hash, len(refs))
 	for ref, head := range refs {
 		cur, err := e.Store.Ref(ref)
 		switch {
 		case errors.Is(err, gitstore.ErrNoRef):
 			cur = plumbing.ZeroHash
 		case err != nil:
-			return fmt.Errorf("keep rejected proposal %s: %w", ref, err)
+			return prev, fmt.Errorf("keep rejected proposal %s: %w", ref, err)
 		case cur == head:
 			continue
 		}
 		if err := e.Store.CompareAndSwap(ref, cur, head); err != nil {
-			return fmt.Errorf("keep rejected proposal %s: %w", ref, err)
+			return prev, fmt.Errorf("keep rejected proposal %s: %w", ref, err)
 		}
+		prev[ref] = cur
+	}
+	return prev, nil
+}
+
+// unkeepRejected puts back the refs keepRejected moved (prev, what they
+// held before; refs, what it set) when their entries were not published:
+// an evidence ref names the head its entry judged, and replay refuses an
+// entry that a present evidence ref contradicts, so a ref left by a push
+// that lost the race would contradict the winner's entry for the same
+// proposal. A ref moved since is left alone. Failing is a note.
+func (e *Engine) unkeepRejected(prev, refs map[string]plumbing.Hash) error {
+	created := map[string]plumbing.Hash{}
+	var errs []error
+	for ref, old := range prev {
+		if old.IsZero() {
+			created[ref] = refs[ref]
+			continue
+		}
+		if err := e.Store.CompareAndSwap(ref, refs[ref], old); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(created) > 0 {
+		if _, err := e.Store.DeleteRefs(created); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("put back the evidence refs of an unpublished batch (delete them if they name another head than main's entries): %w", err)
 	}
 	return nil
 }

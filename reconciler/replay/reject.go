@@ -141,8 +141,9 @@ func (r *replayer) checkClosedRefs(path string, head plumbing.Hash) error {
 			continue // no such ref: the reconciler could not have written one
 		}
 		if got, ok := refs[ref]; ok && got != head {
-			return fmt.Errorf("%s holds %s, but %s names head %s: the evidence of the proposal's closing contradicts the entry",
-				ref, got, wal.KeyProposal, head)
+			return fmt.Errorf("%s holds %s, but %s names head %s: the evidence of the proposal's closing contradicts the entry "+
+				"(if that ref is a leftover of a reconcile that never published, set it to the remote's or delete it: git update-ref -d %s)",
+				ref, got, wal.KeyProposal, head, ref)
 		}
 	}
 	return nil
