@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"context"
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -249,5 +250,68 @@ func TestRemoteLostRaceLeavesNoStaleEvidence(t *testing.T) {
 	}
 	if got, err := a.Store.Ref(ref); err == nil && got != second {
 		t.Fatalf("a's %s = %s after losing the race, want absent or the winner's head %s", ref, got, second)
+	}
+}
+
+// TestRemoteCrashLeavesNoStaleEvidence: a reconciler that stops after
+// writing a withdrawal locally, before pushing it, follows the remote's
+// evidence ref on its next run: the winner judged another head, which a
+// ref left naming the unpublished entry's head would contradict.
+func TestRemoteCrashLeavesNoStaleEvidence(t *testing.T) {
+	r := newRemote(t)
+	r.propose(t, "web-1")
+	ctx := context.Background()
+	if _, err := r.seed.ReconcileWith(ctx, ReconcileOptions{Remote: "origin"}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.seed.Propose(ProposeRequest{As: "deploy-agent", Proposal: schemas.Proposal{
+		Instance: "web-1", Workflow: "release", Transition: "verify"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.seed.Store.PushCAS(ctx, "origin", "refs/heads/"+p.Branch, plumbing.ZeroHash, p.Commit); err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(p.Branch, "proposals/")
+	withdraw := func(old plumbing.Hash, why string) plumbing.Hash {
+		h, err := r.seed.Withdraw(WithdrawRequest{As: "deploy-agent", Proposal: name, Justification: why})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.seed.Store.PushCAS(ctx, "origin", "refs/heads/"+p.Branch, old, h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	first := withdraw(p.Commit, "not needed")
+	ref, err := replay.ClosedRef(core.KindWithdraw, p.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := r.clone(t), r.clone(t)
+	_, err = a.ReconcileWith(ctx, ReconcileOptions{Remote: "origin", Crash: func(cp CrashPoint) error {
+		if cp == CrashAfterCommitBeforePush {
+			return errStop
+		}
+		return nil
+	}})
+	if !errors.Is(err, errStop) {
+		t.Fatalf("a: %v, want the crash", err)
+	}
+	if got, _ := a.Store.Ref(ref); got != first {
+		t.Fatalf("a's %s = %s before pushing, want %s", ref, got, first)
+	}
+	second := withdraw(first, "not needed, really")
+	if _, err := b.ReconcileWith(ctx, ReconcileOptions{Remote: "origin"}); err != nil {
+		t.Fatalf("b: %v", err)
+	}
+	if _, err := a.ReconcileWith(ctx, ReconcileOptions{Remote: "origin"}); err != nil {
+		t.Fatalf("a after the crash: %v", err)
+	}
+	if _, err := a.Replay(ReplayOptions{IgnoreCheckpoint: true}); err != nil {
+		t.Errorf("replay of a's repository: %v", err)
+	}
+	if got, err := a.Store.Ref(ref); err != nil || got != second {
+		t.Fatalf("a's %s = %s (%v) after the crash, want the remote's %s", ref, got, err, second)
 	}
 }

@@ -3,6 +3,7 @@ package reconciler
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -111,6 +112,46 @@ func (e *Engine) unkeepRejected(prev, refs map[string]plumbing.Hash) error {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("put back the evidence refs of an unpublished batch (delete them if they name another head than main's entries): %w", err)
+	}
+	return nil
+}
+
+// followRemoteEvidence points each local evidence ref (refs/writ/rejected/,
+// refs/writ/withdrawn/) that the remote also holds, at another commit, at
+// the remote's (fetched under refs/writ/remotes/<remote>/): the remote's
+// evidence refs name the heads of the entries on its main and are never
+// moved, while a local one that differs was left by a run that stopped
+// before it published (see unkeepRejected) and would contradict the
+// remote's entry. Local refs the remote lacks are left alone. Failing is
+// a note.
+func (e *Engine) followRemoteEvidence(remote string) error {
+	var errs []error
+	for _, dir := range []string{"rejected/", "withdrawn/"} {
+		tracking := "refs/writ/remotes/" + remote + "/" + dir
+		theirs, err := e.Store.RefsUnder(tracking)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if len(theirs) == 0 {
+			continue
+		}
+		ours, err := e.Store.RefsUnder("refs/writ/" + dir)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for name, h := range theirs {
+			local := "refs/writ/" + dir + strings.TrimPrefix(name, tracking)
+			if cur, ok := ours[local]; ok && cur != h {
+				if err := e.Store.CompareAndSwap(local, cur, h); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("follow the evidence refs of remote %s: %w", remote, err)
 	}
 	return nil
 }
