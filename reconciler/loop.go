@@ -536,7 +536,8 @@ func (r *run) publish(ctx context.Context) error {
 	if err := e.Store.CompareAndSwap(gitstore.MainRef, r.base, r.nextHead); err != nil {
 		return fmt.Errorf("publish %d entries: %w", len(r.batch), err)
 	}
-	if err := e.keepRejected(rejected); err != nil {
+	kept, err := e.keepRejected(rejected)
+	if err != nil {
 		rep.Note(err.Error())
 	}
 	if remote := r.opts.Remote; remote != "" {
@@ -549,6 +550,9 @@ func (r *run) publish(ctx context.Context) error {
 			rep.Note(fmt.Sprintf("main published, but not every rejected proposal's commits (replay takes those rejections on the reconciler's word): %v", err))
 		} else if err != nil {
 			_ = e.Store.CompareAndSwap(gitstore.MainRef, r.nextHead, r.base)
+			if err := e.unkeepRejected(kept, rejected); err != nil {
+				rep.Note(err.Error())
+			}
 			return fmt.Errorf("publish %d entries to %s: %w", len(r.batch), remote, err)
 		}
 		rep.Pushes++

@@ -88,7 +88,9 @@ func TestRejectedRuleChangeTampered(t *testing.T) {
 			}, c.ParentHashes[0])
 		}, "does not match the recorded reject by alice"},
 		{"a rejection by the author, evidence absent", func(t *testing.T, e *Engine, entry, head, _ plumbing.Hash) {
-			// The head is bob's decision commit: make both absent.
+			// The head is bob's decision commit: make both absent, and
+			// the ref that keeps them (present, it would contradict).
+			gitExec(t, e, nil, nil, "update-ref", "-d", "refs/writ/rejected/rules/relax")
 			c, _ := e.Store.Commit(entry)
 			rewriteEntry(t, e, entry, func(m string) string {
 				m = strings.Replace(m, ": bob verdict=reject", ": alice verdict=reject", 1)

@@ -75,6 +75,9 @@ func (e *Engine) fetchRemote(ctx context.Context, remote string, rep *ReconcileR
 		}
 		return plumbing.ZeroHash, rewritten()
 	}
+	if err := e.followRemoteEvidence(remote); err != nil {
+		rep.Notes = append(rep.Notes, err.Error())
+	}
 	local, err := e.mainHead()
 	if err != nil {
 		return plumbing.ZeroHash, err

@@ -243,13 +243,24 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 // intake.VerifyNow), never at the dates the signers wrote. (The second
 // parent and the merge's tree are checked apart.)
 func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
-	rec := p.rec
-	seen := intake.EntryTime(rec.Entry.HLC)
-	subject, err := r.read.Commit(plumbing.NewHash(rec.Entry.Subject.Commit))
+	subject, err := r.read.Commit(plumbing.NewHash(p.rec.Entry.Subject.Commit))
 	if err != nil {
-		return fmt.Errorf("proposal commit %s: %w", rec.Entry.Subject.Commit, err)
+		return fmt.Errorf("proposal commit %s: %w", p.rec.Entry.Subject.Commit, err)
 	}
-	who, err := verify(subject, ring, seen)
+	if err := r.checkSubject(p, subject, ring); err != nil {
+		return err
+	}
+	return r.checkDecisions(p, ring, false)
+}
+
+// checkSubject checks the entry's proposal commit subject: its proposer
+// signed it (at the entry's clock) and it holds exactly the proposal file
+// the entry adds to main, whose bytes (or, for a rule change, whose whole
+// change) hash to Writ-Content and load as the proposal in the message.
+// It sets p.proposer.
+func (r *replayer) checkSubject(p *prepared, subject *gitstore.CommitView, ring *signing.KeyRing) error {
+	rec := p.rec
+	who, err := verify(subject, ring, intake.EntryTime(rec.Entry.HLC))
 	if err != nil {
 		return fmt.Errorf("proposal %w", err) // "proposal commit <id>: ...": verify names the commit
 	}
@@ -257,29 +268,37 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 		return fmt.Errorf("proposal commit %s is signed by %s, but %s names %s", shortHash(rec.Entry.Subject.Commit), who.Identity, wal.KeyProposer, rec.Entry.Signer)
 	}
 	p.proposer = who
-	if rec.Entry.Proposal != nil {
-		raw, err := r.proposalFile(subject, rec.ProposalPath, p)
-		if err != nil {
-			return err
-		}
-		if err := r.sameFile(p, raw); err != nil {
-			return err
-		}
-		if rec.Entry.Kind == core.KindRules {
-			if err := r.checkRulesMerge(p, subject, raw); err != nil {
-				return err
-			}
-		} else if rec.Entry.Kind.Closes() && schemas.IsRulesProposal(rec.ProposalPath) {
-			if err := r.checkClosedRulesContent(p, subject, raw); err != nil {
-				return err
-			}
-		} else if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
-			return fmt.Errorf("%s is %s, but the proposal file hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, h)
-		}
-		if err := r.sameProposal(raw, rec); err != nil {
-			return err
-		}
+	if rec.Entry.Proposal == nil {
+		return nil
 	}
+	raw, err := r.proposalFile(subject, rec.ProposalPath, p)
+	if err != nil {
+		return err
+	}
+	if err := r.sameFile(p, raw); err != nil {
+		return err
+	}
+	if rec.Entry.Kind == core.KindRules {
+		if err := r.checkRulesMerge(p, subject, raw); err != nil {
+			return err
+		}
+	} else if rec.Entry.Kind.Closes() && schemas.IsRulesProposal(rec.ProposalPath) {
+		if err := r.checkClosedRulesContent(p, subject, raw); err != nil {
+			return err
+		}
+	} else if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
+		return fmt.Errorf("%s is %s, but the proposal file hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, h)
+	}
+	return r.sameProposal(raw, rec)
+}
+
+// checkDecisions checks every decision the entry records: a decision
+// commit verifies and is the decision recorded (checkDecisionCommit); a
+// GitHub review reference is well formed. When attested (a closing entry
+// whose head is absent), a decision commit that is absent too is taken on
+// the reconciler's word; one that is present must still verify.
+func (r *replayer) checkDecisions(p *prepared, ring *signing.KeyRing, attested bool) error {
+	rec := p.rec
 	for _, d := range rec.Entry.Decisions {
 		if wal.IsReviewRef(d.Ref) {
 			// A pull-request review: no decision commit exists. The
@@ -290,7 +309,14 @@ func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
 			}
 			continue
 		}
-		dc, err := r.read.Commit(plumbing.NewHash(d.Ref))
+		h := plumbing.NewHash(d.Ref)
+		if attested && h.String() != d.Ref {
+			return fmt.Errorf("decision by %s: ref %q is neither a commit hash nor a review reference", d.Identity, d.Ref)
+		}
+		dc, err := r.read.Commit(h)
+		if attested && absent(err) {
+			continue // absent with the proposal's head: on the reconciler's word
+		}
 		if err != nil {
 			return fmt.Errorf("decision by %s: commit %s: %w", d.Identity, d.Ref, err)
 		}

@@ -34,6 +34,7 @@ type replayer struct {
 	current atomic.Pointer[ringRef] // the rules in force at the fold's position
 	trees   *gitstore.TreeCheck
 	early   *earlySigs // entry signatures verified during the walk, or nil
+	closed  closedRefs // the evidence refs of closed proposals, read once
 	stats   Stats      // kept by the fold
 }
 

@@ -3,6 +3,8 @@ package replay
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -30,14 +32,22 @@ import (
 // which holds the file on main; every decision commit verifies) whenever
 // the head commit is in the repository. When it is not (a clone without
 // refs/writ/), the rejection rests on the reconciler's word, as a GitHub
-// review does: what the entry itself carries is still checked (the file on
-// main hashes to Writ-Content and is the proposal in the message; review
-// references are well formed; a decision commit that is present verifies),
-// and Verified.Attested says so. The reconciler's key alone can therefore
-// record a rejection of a proposal nobody rejected, consuming its idem_key
-// without moving the instance; it cannot apply a transition this way, and
-// an entry whose evidence is present and does not verify is refused.
-// Entries written before, with two parents, replay as merges.
+// review does, and Verified.Attested says so; but the head is a value the
+// entry itself names, so whatever evidence is present must still agree:
+//   - an evidence ref of the proposal (ClosedRef, either kind) that is
+//     present must name the recorded head (checkClosedRefs);
+//   - a proposal commit (Writ-Subject) that is present must verify as for
+//     any entry: its proposer signed it and it holds the file on main
+//     (checkSubject); when it is absent, the file on main hashes to
+//     Writ-Content and is the proposal in the message;
+//   - a decision commit that is present verifies; review references are
+//     well formed.
+// The reconciler's key alone can therefore record, on a clone that lacks
+// the evidence, a rejection of a proposal nobody rejected, consuming its
+// idem_key without moving the instance; it cannot apply a transition this
+// way, and an entry whose evidence is present and does not verify, or
+// contradicts it, is refused. Entries written before, with two parents,
+// replay as merges.
 //
 // A withdraw entry (core.KindWithdraw) is written and verified the same
 // way, its evidence under refs/writ/withdrawn/, and has no two-parent
@@ -76,10 +86,13 @@ func isOneParentReject(c *gitstore.CommitView, rec wal.Record) bool {
 	return rec.Entry.Kind.Closes() && len(c.Parents) == 1
 }
 
-// checkRejectedHead is checkMergedHead for a one-parent reject entry: the
-// recorded head must be a commit hash; when the repository has it, it must
-// descend from the proposal commit, and when it does not, the entry is
-// marked attested.
+// checkRejectedHead is checkMergedHead for a one-parent reject or
+// withdraw entry: the recorded head and subject must be commit hashes;
+// when the repository has the head, it must descend from the proposal
+// commit, and when it does not, the entry is marked attested. Either way
+// the evidence refs of its proposal that are present must name that head
+// (checkClosedRefs): a head nobody has is no way around evidence that is
+// here.
 func (r *replayer) checkRejectedHead(p *prepared) error {
 	rec := p.rec
 	head := plumbing.NewHash(rec.ProposalHead)
@@ -91,6 +104,10 @@ func (r *replayer) checkRejectedHead(p *prepared) error {
 		return fmt.Errorf("%s %q is not a commit hash", wal.KeySubject, rec.Entry.Subject.Commit)
 	}
 	if _, err := r.read.Commit(head); absent(err) {
+		// On the reconciler's word, unless the evidence says otherwise.
+		if err := r.checkClosedRefs(rec.ProposalPath, head); err != nil {
+			return err
+		}
 		p.attested = true
 		return nil
 	} else if err != nil {
@@ -104,16 +121,88 @@ func (r *replayer) checkRejectedHead(p *prepared) error {
 		return fmt.Errorf("the rejected proposal %s does not descend from the proposal commit %s (%s)",
 			shortHash(rec.ProposalHead), shortHash(subject.String()), wal.KeySubject)
 	}
+	return r.checkClosedRefs(rec.ProposalPath, head)
+}
+
+// checkClosedRefs fails when an evidence ref of the proposal at path
+// (ClosedRef, of either kind) is in the repository and names another
+// commit than head, the head the entry records: the reconciler sets that
+// ref to the head it judged, with the entry, and a proposal name is used
+// once, so such a ref contradicts the entry. An absent ref proves nothing
+// (a plain clone has none).
+func (r *replayer) checkClosedRefs(path string, head plumbing.Hash) error {
+	refs, err := r.closed.load(r.engine.Store)
+	if err != nil {
+		return err
+	}
+	for _, kind := range []core.EntryKind{core.KindReject, core.KindWithdraw} {
+		ref, err := ClosedRef(kind, path)
+		if err != nil {
+			continue // no such ref: the reconciler could not have written one
+		}
+		if got, ok := refs[ref]; ok && got != head {
+			return fmt.Errorf("%s holds %s, but %s names head %s: the evidence of the proposal's closing contradicts the entry "+
+				"(if that ref is a leftover of a reconcile that never published, set it to the remote's or delete it: git update-ref -d %s)",
+				ref, got, wal.KeyProposal, head, ref)
+		}
+	}
 	return nil
 }
 
-// attestedReject checks what a one-parent reject entry whose proposal
-// commits are absent carries by itself (see the comment at the top).
+// closedRefs is the evidence refs of closed proposals
+// (refs/writ/rejected/, refs/writ/withdrawn/), listed once per replay, on
+// first use.
+type closedRefs struct {
+	once sync.Once
+	refs map[string]plumbing.Hash
+	err  error
+}
+
+func (c *closedRefs) load(store *gitstore.Store) (map[string]plumbing.Hash, error) {
+	c.once.Do(func() {
+		c.refs = map[string]plumbing.Hash{}
+		for _, prefix := range []string{"refs/writ/rejected/", "refs/writ/withdrawn/"} {
+			refs, err := store.RefsUnder(prefix)
+			if err != nil {
+				c.err = fmt.Errorf("list the evidence of closed proposals: %w", err)
+				return
+			}
+			maps.Copy(c.refs, refs)
+		}
+	})
+	return c.refs, c.err
+}
+
+// attestedReject checks a one-parent reject or withdraw entry whose head
+// is absent (see the comment at the top): the proposal commit, when
+// present, as for any entry (checkSubject); when absent, what the entry
+// carries by itself. Then the decisions, those present verifying.
 func (r *replayer) attestedReject(p *prepared, ring *signing.KeyRing) error {
 	rec := p.rec
 	if rec.Entry.Proposal == nil {
 		return fmt.Errorf("reject entry without a proposal")
 	}
+	subject, err := r.read.Commit(plumbing.NewHash(rec.Entry.Subject.Commit))
+	switch {
+	case err == nil:
+		if err := r.checkSubject(p, subject, ring); err != nil {
+			return err
+		}
+	case absent(err):
+		if err := r.attestedContent(p); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("proposal commit %s: %w", rec.Entry.Subject.Commit, err)
+	}
+	return r.checkDecisions(p, ring, true)
+}
+
+// attestedContent checks what an entry whose proposal commit is absent
+// carries by itself: the proposal file on main hashes to Writ-Content and
+// is the proposal in the message.
+func (r *replayer) attestedContent(p *prepared) error {
+	rec := p.rec
 	raw, err := r.mergedFile(p)
 	if err != nil {
 		return err
@@ -123,31 +212,7 @@ func (r *replayer) attestedReject(p *prepared, ring *signing.KeyRing) error {
 	if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content && !schemas.IsRulesProposal(rec.ProposalPath) {
 		return fmt.Errorf("%s is %s, but the %s on main hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, rec.ProposalPath, h)
 	}
-	if err := r.sameProposal(raw, rec); err != nil {
-		return err
-	}
-	for _, d := range rec.Entry.Decisions {
-		if wal.IsReviewRef(d.Ref) {
-			if err := intake.CheckReviewDecision(d.Identity, string(d.Verdict), d.Commit, d.Ref); err != nil {
-				return err
-			}
-			continue
-		}
-		h := plumbing.NewHash(d.Ref)
-		if h.String() != d.Ref {
-			return fmt.Errorf("decision by %s: ref %q is neither a commit hash nor a review reference", d.Identity, d.Ref)
-		}
-		dc, err := r.read.Commit(h)
-		if absent(err) {
-			continue // absent with the proposal: on the reconciler's word
-		} else if err != nil {
-			return fmt.Errorf("decision by %s: commit %s: %w", d.Identity, d.Ref, err)
-		}
-		if err := r.checkDecisionCommit(dc, d, rec, ring); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.sameProposal(raw, rec)
 }
 
 // checkClosedRulesContent checks the content of a rule change (or a

@@ -53,14 +53,16 @@ type Verified struct {
 	Signer signing.Verified
 	// Proposer is how the proposal's subject commit verified (its
 	// signer, format and key); zero for genesis and for an attested
-	// reject or withdraw entry, whose proposal commits are absent.
+	// reject or withdraw entry whose proposal commit is absent.
 	Proposer signing.Verified
 	Record   wal.Record
 	Outcome  core.Outcome
-	// Attested is true for a reject or withdraw entry whose proposal
-	// commits (kept under refs/writ/rejected/ or refs/writ/withdrawn/) are
-	// not in the repository: it rests on the reconciler's signature, as a
-	// GitHub review does.
+	// Attested is true for a reject or withdraw entry whose proposal head
+	// (kept under refs/writ/rejected/ or refs/writ/withdrawn/) is not in
+	// the repository: it rests on the reconciler's signature, as a GitHub
+	// review does. Such an entry is refused, not attested, when evidence
+	// that is present disagrees: an evidence ref naming another head, a
+	// proposal commit or a decision commit that does not verify.
 	Attested bool
 	// Quarantined are the foreign commits a recover entry quarantined,
 	// oldest first (recover entries only).
