@@ -203,3 +203,23 @@ func TestPruneDecisionRefs(t *testing.T) {
 		})
 	}
 }
+
+// TestWithdrawACreatingProposal: withdrawing a proposal that would create
+// its instance writes a withdraw entry (the instance still does not
+// exist, before and after), and the log replays.
+func TestWithdrawACreatingProposal(t *testing.T) {
+	e, _ := newRepo(t)
+	p := propose(t, e, "deploy-agent", "create", nil)
+	name := strings.TrimPrefix(p.Branch, schemas.ProposalBranchPrefix)
+	if _, err := e.Withdraw(WithdrawRequest{As: "deploy-agent", Proposal: name, Justification: "not needed after all"}); err != nil {
+		t.Fatal(err)
+	}
+	rep := reconcile(t, e, 1)
+	out := rep.Applied[0].Gate.Outcome
+	if k := rep.Applied[0].Gate.Entry.Kind; k != core.KindWithdraw || out.InstancePre != schemas.BaseStateNone || out.InstancePost != schemas.BaseStateNone {
+		t.Fatalf("entry %s, instance %q → %q; want a withdraw entry with no instance before or after", k, out.InstancePre, out.InstancePost)
+	}
+	if _, ok := instanceOf(t, mustReplay(t, e, ReplayOptions{}).State, "web-1"); ok {
+		t.Fatal("withdrawing a creating proposal created the instance")
+	}
+}

@@ -95,6 +95,9 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 	next := advance(s, e)
 	out.Status, out.Reason = StatusWithdrawn, "withdrawn by "+by
 	if !exists {
+		if out.InstancePre != "" {
+			out.InstancePost = schemas.BaseStateNone // never created, and still not
+		}
 		return next, out, nil
 	}
 	moved := cur.inst.clone()
