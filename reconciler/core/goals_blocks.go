@@ -1,0 +1,187 @@
+package core
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/writ-dev/writ/schemas"
+)
+
+// blockIdentityDomain separates block ids from task ids and every other
+// hash writ records.
+const blockIdentityDomain = "writ/block/v1"
+
+// BlockID returns the id of the claim "task blocked waits for task
+// prerequisite": "sha256:<hex>" of the canonical JSON of
+// {"blocked":blocked,"domain":"writ/block/v1","prerequisite":prerequisite}.
+// The declarer is not part of it, so two identities declaring the same
+// block make one block with two declarers. Pure; never fails (both are
+// strings).
+func BlockID(blocked, prerequisite string) string {
+	b, err := schemas.CanonicalJSON(map[string]string{"blocked": blocked, "domain": blockIdentityDomain, "prerequisite": prerequisite})
+	if err != nil { // strings always encode; keep the function total anyway
+		return ""
+	}
+	return schemas.HashBytes(b)
+}
+
+// BlockClaim is one declaration: Declarer says Blocked waits for
+// Prerequisite. ID is BlockID(Blocked, Prerequisite).
+type BlockClaim struct {
+	ID           string `json:"id"`
+	Blocked      string `json:"blocked"`
+	Prerequisite string `json:"prerequisite"`
+	Declarer     string `json:"declarer"`
+}
+
+// BlockVote is one confirmation or refutation of block Block by Identity.
+type BlockVote struct {
+	Block    string `json:"block"`
+	Identity string `json:"identity"`
+}
+
+// RemovalReason says why a block left the active set.
+type RemovalReason string
+
+// The reasons a block is removed.
+const (
+	// Resolved: the prerequisite was done and the block lifted.
+	Resolved RemovalReason = "resolved"
+	// Dismissed: the claim was refuted (the blocked task was completed).
+	Dismissed RemovalReason = "dismissed"
+)
+
+// BlockRemoval records that block Block was removed, and why.
+type BlockRemoval struct {
+	Block  string        `json:"block"`
+	Reason RemovalReason `json:"reason"`
+}
+
+// BlockSet is the block state of a lineage as a two-phase set: Added
+// holds the declared claims, Removed the resolved or dismissed block ids,
+// and a block is active when it was added and never removed. Beside the
+// two phases it keeps the confirmations and refutations, each a grow-only
+// set of (block, identity), so the quorum is counted from sets and not
+// from the order events arrived in.
+//
+// Every set is a sorted slice without duplicates, and every method
+// returns a new value sharing nothing mutable with the receiver, so a
+// BlockSet can be kept, compared and merged freely. Events about a block
+// not declared yet (a confirmation, a removal) are kept: another branch
+// may carry the declaration, and the merge of all branches must not
+// depend on which arrived first. The zero value is the empty set. No
+// method panics, whatever its input.
+type BlockSet struct {
+	added     []BlockClaim   // sorted by (ID, Declarer)
+	removed   []BlockRemoval // sorted by (Block, Reason)
+	confirmed []BlockVote    // sorted by (Block, Identity)
+	refuted   []BlockVote    // sorted by (Block, Identity)
+}
+
+func cmpClaim(a, b BlockClaim) int {
+	return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(a.Declarer, b.Declarer))
+}
+
+func cmpRemoval(a, b BlockRemoval) int {
+	return cmp.Or(cmp.Compare(a.Block, b.Block), cmp.Compare(a.Reason, b.Reason))
+}
+
+func cmpVote(a, b BlockVote) int {
+	return cmp.Or(cmp.Compare(a.Block, b.Block), cmp.Compare(a.Identity, b.Identity))
+}
+
+// insertSorted returns a new slice with x added to sorted s, or s itself
+// when x is already there (s is never written).
+func insertSorted[T any](s []T, x T, c func(T, T) int) []T {
+	i, found := slices.BinarySearchFunc(s, x, c)
+	if found {
+		return s
+	}
+	out := make([]T, 0, len(s)+1)
+	out = append(out, s[:i]...)
+	out = append(out, x)
+	return append(out, s[i:]...)
+}
+
+// unionSorted returns the sorted union of two sorted, duplicate-free
+// slices in a new slice.
+func unionSorted[T any](a, b []T, c func(T, T) int) []T {
+	out := make([]T, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch d := c(a[i], b[j]); {
+		case d < 0:
+			out = append(out, a[i])
+			i++
+		case d > 0:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i, j = i+1, j+1
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// Declare returns the set with the claim "blocked waits for prerequisite,
+// says declarer" added, and the block's id. Declaring a block again (by
+// anyone) is idempotent for its state; declaring a removed block keeps it
+// removed (a stale branch cannot revive it). An empty task id or declarer
+// is refused with ErrBlockEvent and the set returned unchanged.
+func (s BlockSet) Declare(blocked, prerequisite, declarer string) (BlockSet, string, error) {
+	if blocked == "" || prerequisite == "" || declarer == "" {
+		return s, "", fmt.Errorf("%w: declare needs the blocked task, the prerequisite task and the declarer (got %q, %q, %q)", ErrBlockEvent, blocked, prerequisite, declarer)
+	}
+	id := BlockID(blocked, prerequisite)
+	s.added = insertSorted(s.added, BlockClaim{ID: id, Blocked: blocked, Prerequisite: prerequisite, Declarer: declarer}, cmpClaim)
+	return s, id, nil
+}
+
+// Remove returns the set with block id removed for reason (Resolved or
+// Dismissed); removal is permanent. Any other reason, or an empty id, is
+// refused with ErrBlockEvent and the set returned unchanged.
+func (s BlockSet) Remove(id string, reason RemovalReason) (BlockSet, error) {
+	if id == "" || (reason != Resolved && reason != Dismissed) {
+		return s, fmt.Errorf("%w: remove needs a block id and a reason %q or %q (got %q, %q)", ErrBlockEvent, Resolved, Dismissed, id, reason)
+	}
+	s.removed = insertSorted(s.removed, BlockRemoval{Block: id, Reason: reason}, cmpRemoval)
+	return s, nil
+}
+
+// Confirm returns the set with identity's confirmation of block id. It
+// records even a confirmation that will not count (the declarer's own,
+// one on a removed block) so that the result does not depend on event
+// order; Confirmations counts only those that do. CheckConfirm is the
+// guard to refuse one at apply time.
+func (s BlockSet) Confirm(id, identity string) (BlockSet, error) {
+	if id == "" || identity == "" {
+		return s, fmt.Errorf("%w: confirm needs a block id and an identity (got %q, %q)", ErrBlockEvent, id, identity)
+	}
+	s.confirmed = insertSorted(s.confirmed, BlockVote{Block: id, Identity: identity}, cmpVote)
+	return s, nil
+}
+
+// Refute returns the set with identity's refutation of block id (the
+// identity says it completed the blocked task).
+func (s BlockSet) Refute(id, identity string) (BlockSet, error) {
+	if id == "" || identity == "" {
+		return s, fmt.Errorf("%w: refute needs a block id and an identity (got %q, %q)", ErrBlockEvent, id, identity)
+	}
+	s.refuted = insertSorted(s.refuted, BlockVote{Block: id, Identity: identity}, cmpVote)
+	return s, nil
+}
+
+// Merge returns the union of s and o, phase by phase: the join of the
+// 2P-set. It is commutative, associative and idempotent, so branches
+// merged in any order and any grouping give one state and one Hash.
+func (s BlockSet) Merge(o BlockSet) BlockSet {
+	return BlockSet{
+		added:     unionSorted(s.added, o.added, cmpClaim),
+		removed:   unionSorted(s.removed, o.removed, cmpRemoval),
+		confirmed: unionSorted(s.confirmed, o.confirmed, cmpVote),
+		refuted:   unionSorted(s.refuted, o.refuted, cmpVote),
+	}
+}
