@@ -44,6 +44,13 @@
 // needs a bucket that was not restored returns a *MissingBucketError
 // naming it.
 //
+// Goals' pure data (goals_task.go, goals_blocks*.go, goals_safety.go)
+// is not wired into State or Apply yet: TaskID (SHA-256 of a task's type,
+// payload and origin), BlockSet (the block state as a two-phase set whose
+// merge is commutative, associative and idempotent, with confirmations
+// and refutations counted from distinct identities), CheckDepth and the
+// prerequisite-cycle checks FindCycle and CheckPrerequisite.
+//
 // The package imports nothing that does I/O (TestCoreDoesNoIO). The loop
 // that reads and writes git, and restores buckets from the checkpoint,
 // lives in reconciler; the commit-message codec of WAL entries in
