@@ -57,11 +57,11 @@ func span[T any](s []T, id string, key func(T) string) []T {
 }
 
 func (s BlockSet) claims(id string) []BlockClaim {
-	return span(s.added, id, func(c BlockClaim) string { return c.ID })
+	return span(s.bucket(id).added, id, func(c BlockClaim) string { return c.ID })
 }
 
 func (s BlockSet) removals(id string) []BlockRemoval {
-	return span(s.removed, id, func(r BlockRemoval) string { return r.Block })
+	return span(s.bucket(id).removed, id, func(r BlockRemoval) string { return r.Block })
 }
 
 func votes(v []BlockVote, id string) []BlockVote {
@@ -90,11 +90,14 @@ func (s BlockSet) Removed(id string) bool { return len(s.removals(id)) > 0 }
 // Status.
 func (s BlockSet) Active() []string {
 	var out []string
-	for i, c := range s.added {
-		if (i == 0 || s.added[i-1].ID != c.ID) && !s.Removed(c.ID) {
-			out = append(out, c.ID)
+	for _, b := range s.filled() {
+		for i, c := range b.added {
+			if (i == 0 || b.added[i-1].ID != c.ID) && !s.Removed(c.ID) {
+				out = append(out, c.ID)
+			}
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
@@ -117,7 +120,7 @@ func (s BlockSet) Open(q BlockQuorum) []string {
 func (s BlockSet) Confirmations(id string) []string {
 	decl := s.Declarers(id)
 	var out []string
-	for _, v := range votes(s.confirmed, id) {
+	for _, v := range votes(s.bucket(id).confirmed, id) {
 		if _, self := slices.BinarySearch(decl, v.Identity); !self {
 			out = append(out, v.Identity)
 		}
@@ -129,7 +132,7 @@ func (s BlockSet) Confirmations(id string) []string {
 // once.
 func (s BlockSet) Refutations(id string) []string {
 	var out []string
-	for _, v := range votes(s.refuted, id) {
+	for _, v := range votes(s.bucket(id).refuted, id) {
 		out = append(out, v.Identity)
 	}
 	return out
@@ -192,19 +195,32 @@ type blockSetJSON struct {
 // {"added":[…],"confirmed":[…],"refuted":[…],"removed":[…]}, each list
 // sorted: equal sets give equal bytes.
 func (s BlockSet) MarshalJSON() ([]byte, error) {
-	return schemas.CanonicalJSON(blockSetJSON{
-		Added:     orEmpty(s.added),
-		Removed:   orEmpty(s.removed),
-		Confirmed: orEmpty(s.confirmed),
-		Refuted:   orEmpty(s.refuted),
-	})
+	j := blockSetJSON{Added: []BlockClaim{}, Removed: []BlockRemoval{}, Confirmed: []BlockVote{}, Refuted: []BlockVote{}}
+	for _, b := range s.filled() {
+		j.Added = append(j.Added, b.added...)
+		j.Removed = append(j.Removed, b.removed...)
+		j.Confirmed = append(j.Confirmed, b.confirmed...)
+		j.Refuted = append(j.Refuted, b.refuted...)
+	}
+	slices.SortFunc(j.Added, cmpClaim)
+	slices.SortFunc(j.Removed, cmpRemoval)
+	slices.SortFunc(j.Confirmed, cmpVote)
+	slices.SortFunc(j.Refuted, cmpVote)
+	return schemas.CanonicalJSON(j)
 }
 
-func orEmpty[T any](s []T) []T {
-	if s == nil {
-		return []T{}
+// filled returns the set's non-empty buckets in bucket order.
+func (s BlockSet) filled() []*blockBucket {
+	if s.buckets == nil {
+		return nil
 	}
-	return s
+	var out []*blockBucket
+	for _, b := range s.buckets {
+		if b != nil {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // Hash returns "sha256:<hex>" of the set's canonical JSON (MarshalJSON):
@@ -219,6 +235,18 @@ func (s BlockSet) Hash() string {
 
 // Equal reports whether s and o hold the same events.
 func (s BlockSet) Equal(o BlockSet) bool {
-	return slices.Equal(s.added, o.added) && slices.Equal(s.removed, o.removed) &&
-		slices.Equal(s.confirmed, o.confirmed) && slices.Equal(s.refuted, o.refuted)
+	for i := range blockBuckets {
+		var a, b blockBucket
+		if s.buckets != nil && s.buckets[i] != nil {
+			a = *s.buckets[i]
+		}
+		if o.buckets != nil && o.buckets[i] != nil {
+			b = *o.buckets[i]
+		}
+		if !slices.Equal(a.added, b.added) || !slices.Equal(a.removed, b.removed) ||
+			!slices.Equal(a.confirmed, b.confirmed) || !slices.Equal(a.refuted, b.refuted) {
+			return false
+		}
+	}
+	return true
 }
