@@ -32,14 +32,15 @@ type bundleState struct {
 	failedWorkflows, failedPolicies map[string]bool
 }
 
-// LoadBundle reads writ.yaml, workflows/*.yaml and policies/*.yaml (.yml
-// too) from fsys, checks each file against its schema and on its own, then
-// checks the files against each other: unique workflow and policy names,
-// known policies, roles and identities, and rules that can be satisfied.
+// LoadBundle reads writ.yaml, workflows/*.yaml, policies/*.yaml and
+// goals/*.yaml (.yml too) from fsys, checks each file against its schema
+// and on its own, then checks the files against each other: unique
+// workflow, policy and goal names, known policies, roles and identities,
+// rules that can be satisfied, and goal capabilities some identity holds.
 //
 // One bad file never hides another: all problems from all files are
 // returned, sorted. The bundle is always non-nil and holds whatever
-// decoded, with workflows and policies sorted by name; callers must not
+// decoded, with workflows, policies and goals sorted by name; callers must not
 // act on it when there are problems. LoadBundle only reads fsys, and only
 // regular, non-executable files: a symlink (the file or a directory above
 // it) or an executable is reported with its path and kind and never read.
@@ -72,9 +73,14 @@ func loadBundle(fsys fs.FS) (*Bundle, *bundleState, Problems) {
 	policies, ps := loadDir(fsys, PoliciesDir, KindPolicy, checkPolicy, st.failedPolicies)
 	problems = append(problems, ps...)
 
+	goals, ps := loadDir(fsys, GoalsDir, KindGoal, checkGoal, map[string]bool{})
+	problems = append(problems, ps...)
+
 	workflows, ps = uniqueFiles("workflow", workflows, func(w *Workflow) string { return w.Name })
 	problems = append(problems, ps...)
 	policies, ps = uniqueFiles("policy", policies, func(p *Policy) string { return p.Name })
+	problems = append(problems, ps...)
+	goals, ps = uniqueFiles("goal", goals, func(g *Goal) string { return g.Name })
 	problems = append(problems, ps...)
 
 	var policyNames []string
@@ -92,7 +98,14 @@ func loadBundle(fsys fs.FS) (*Bundle, *bundleState, Problems) {
 		b.Workflows = append(b.Workflows, *w.v)
 		problems = append(problems, checkWorkflowPolicies(w.v, w.pos, policyNames, known)...)
 	}
+	for _, g := range goals {
+		b.Goals = append(b.Goals, *g.v)
+		problems = append(problems, checkGoalPolicy(g.v, g.pos, policyNames, known)...)
+	}
 	if st.configOK {
+		for _, g := range goals {
+			problems = append(problems, checkGoalAgainstConfig(g.v, g.pos, &b.Config)...)
+		}
 		if g := b.Config.Governance.Policy; !slices.Contains(known, g) {
 			problems = append(problems, cfgPos.Problemf(At("governance", "policy"),
 				"unknown policy %q (%s)", g, knownList("policies", policyNames)))
@@ -103,6 +116,7 @@ func loadBundle(fsys fs.FS) (*Bundle, *bundleState, Problems) {
 	}
 	slices.SortStableFunc(b.Workflows, func(x, y Workflow) int { return strings.Compare(x.Name, y.Name) })
 	slices.SortStableFunc(b.Policies, func(x, y Policy) int { return strings.Compare(x.Name, y.Name) })
+	slices.SortStableFunc(b.Goals, func(x, y Goal) int { return strings.Compare(x.Name, y.Name) })
 	return b, st, finish(problems)
 }
 

@@ -15,6 +15,9 @@ func checkConfig(cfg *Config, pos *Positions) Problems {
 		return cfg.Identities[i].Name, At("identities", i, "name")
 	})
 	for i, id := range cfg.Identities {
+		if pos.has(At("identities", i, "trust_level")) {
+			c.trustLevel(At("identities", i, "trust_level"), id.TrustLevel)
+		}
 		for j, role := range id.Roles {
 			if _, ok := roles[role]; !ok {
 				c.at(At("identities", i, "roles", j), "unknown role %q (%s)", role, knownList("roles", cfg.Roles))

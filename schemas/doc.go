@@ -1,6 +1,7 @@
-// Package schemas defines the four kinds of file in a writ control repo and
+// Package schemas defines the kinds of file in a writ control repo and
 // loads them: writ.yaml (Config), workflows/*.yaml (Workflow),
-// policies/*.yaml (Policy) and proposals/<instance>/<name>.yaml (Proposal).
+// policies/*.yaml (Policy), goals/*.yaml (Goal) and
+// proposals/<instance>/<name>.yaml (Proposal).
 //
 // # Loading
 //
@@ -23,7 +24,7 @@
 //     Numbers in free-form values (proposal inputs, condition operands)
 //     become json.Number in their shortest form, matching CanonicalJSON.
 //
-// Decode runs these steps. LoadConfig, LoadWorkflow and LoadPolicy add the
+// Decode runs these steps. LoadConfig, LoadWorkflow, LoadPolicy and LoadGoal add the
 // semantic checks that need only the one file (unique names, known states,
 // reachability, signers: keys that parse and are of an accepted type, each
 // key claimed once, anchored patterns that compile, RFC 3339 revoked_at,
@@ -36,7 +37,7 @@
 // # Layout
 //
 // The control repo's layout is defined here once and every package uses
-// it: ConfigFile (writ.yaml), WorkflowsDir, PoliciesDir, TrustDir and
+// it: ConfigFile (writ.yaml), WorkflowsDir, PoliciesDir, GoalsDir, TrustDir and
 // ProposalsDir; RulesDirs and IsRulesPath say which paths are rules;
 // IsGovernedPath says which paths are governed: every path outside
 // proposals/, the rules and ordinary files (README.md, .github/). A change

@@ -7,13 +7,14 @@ import (
 	"testing"
 )
 
-// FuzzLoad feeds arbitrary bytes to every loader, as every kind. Loading
+// FuzzLoad feeds arbitrary bytes to every loader, as every kind (goals too). Loading
 // must never panic, and every problem must name its file and a line (0
 // only for whole-file problems).
 func FuzzLoad(f *testing.F) {
 	for _, s := range miniRepo {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(goalYAML))
 	for _, root := range []string{releaseRepo, "../fixtures/invalid"} {
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && isYAML(p) {
@@ -45,6 +46,17 @@ func FuzzLoad(f *testing.F) {
 		check(ps)
 		_, ps = LoadPolicy(file, data)
 		check(ps)
+		g, ps := LoadGoal(file, data)
+		check(ps)
+		if g != nil {
+			b, _ := LoadBundle(repo(map[string]string{"goals/f.yaml": string(data)}))
+			if len(b.Goals) != 1 {
+				t.Fatalf("a goal LoadGoal accepts is not in the bundle")
+			}
+			if _, err := CanonicalJSON(g); err != nil {
+				t.Fatalf("loaded goal does not encode: %v", err)
+			}
+		}
 		var p Proposal
 		pos, ps := Decode(KindProposal, file, data, &p)
 		check(ps)

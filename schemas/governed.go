@@ -9,7 +9,7 @@ import (
 // A control repo's main holds two kinds of paths. Everything under
 // ProposalsDir is the proposals the log merged, one file per entry. Every
 // other path is governed: the rules (IsRulesPath: writ.yaml, workflows/,
-// policies/, trust/) and ordinary files such as README.md, CODEOWNERS,
+// policies/, goals/, trust/) and ordinary files such as README.md, CODEOWNERS,
 // docs/ or .github/workflows/. Genesis may hold governed paths of both
 // kinds, and a governed path changes only through a rule change (a
 // proposal at proposals/rules/<name>.yaml, judged by the governance policy

@@ -21,8 +21,8 @@ const MaxFileSize = 1 << 20
 // Decode loads one file of kind k. It parses data as a single YAML
 // document, converts it to JSON values, validates that against the kind's
 // JSON Schema and, only when all of that succeeds, decodes it into out,
-// which must point to the kind's Go type (*Config, *Workflow, *Policy or
-// *Proposal). Numbers inside free-form values (proposal inputs, condition
+// which must point to the kind's Go type (*Config, *Workflow, *Policy,
+// *Goal or *Proposal). Numbers inside free-form values (proposal inputs, condition
 // values) decode as json.Number.
 //
 // It returns where every key and value was written, for checks that run

@@ -191,7 +191,7 @@ func TestSchemasCompileAndShareDefinitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defs := map[Kind]map[string]any{}
-	for _, k := range []Kind{KindConfig, KindWorkflow, KindPolicy, KindProposal} {
+	for _, k := range []Kind{KindConfig, KindWorkflow, KindPolicy, KindProposal, KindGoal} {
 		b, ok := Schema(k)
 		if !ok {
 			t.Fatalf("no schema for %s", k)
@@ -207,7 +207,7 @@ func TestSchemasCompileAndShareDefinitions(t *testing.T) {
 	}
 	// Definitions copied between schemas must not drift apart.
 	for _, name := range []string{"name"} {
-		for _, k := range []Kind{KindWorkflow, KindPolicy, KindProposal} {
+		for _, k := range []Kind{KindWorkflow, KindPolicy, KindProposal, KindGoal} {
 			if !reflect.DeepEqual(defs[KindConfig][name], defs[k][name]) {
 				t.Errorf("$defs/%s differs between config and %s", name, k)
 			}

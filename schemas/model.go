@@ -2,7 +2,8 @@ package schemas
 
 import "sort"
 
-// This file holds the Go types of the four control-repo kinds. They are the
+// This file holds the Go types of the control-repo kinds (goals are in
+// goal.go). They are the
 // shared vocabulary of writ: the loader fills them from YAML, the policy
 // evaluator and the reducer read them. Every slice is ordered as written in
 // the file, so nothing downstream depends on map iteration order.
@@ -16,6 +17,7 @@ const (
 	KindWorkflow Kind = "workflow" // workflows/*.yaml
 	KindPolicy   Kind = "policy"   // policies/*.yaml
 	KindProposal Kind = "proposal" // proposals/<instance>/<name>.yaml
+	KindGoal     Kind = "goal"     // goals/*.yaml
 )
 
 // Materiality ranks how much a transition matters. Policies can require
@@ -133,7 +135,11 @@ type Identity struct {
 	Roles        []string `yaml:"roles,omitempty" json:"roles,omitempty"`
 	Capabilities []string `yaml:"capabilities,omitempty" json:"capabilities,omitempty"`
 	Trust        string   `yaml:"trust,omitempty" json:"trust,omitempty"`
-	Signers      []Signer `yaml:"signers" json:"signers"`
+	// TrustLevel ranks how far the identity is trusted, 1 (least) to 10;
+	// 0 means unset (the file sets none), which meets no minimum level.
+	// Omitted when unset, so rules hashes from before trust levels stand.
+	TrustLevel int      `yaml:"trust_level,omitempty" json:"trust_level,omitempty"`
+	Signers    []Signer `yaml:"signers" json:"signers"`
 }
 
 // HasRole reports whether the identity holds the role.
@@ -371,11 +377,14 @@ type Evidence struct {
 }
 
 // Bundle is the whole rule set of a control repo at one commit: writ.yaml,
-// every workflow and every policy, each list sorted by name.
+// every workflow, policy and goal, each list sorted by name.
 type Bundle struct {
 	Config    Config     `json:"config"`
 	Workflows []Workflow `json:"workflows"`
 	Policies  []Policy   `json:"policies"`
+	// Goals holds every goal, sorted by name; omitted when there is none,
+	// so the rules hash of a repo without goals/ is what it always was.
+	Goals []Goal `json:"goals,omitempty"`
 	// TrustFiles holds the bytes of every trust file writ.yaml names
 	// (the sigstore trusted root, TSA roots, x509 CAs), by path, so the rules
 	// hash covers them and a key ring can be built from the rules alone.

@@ -31,7 +31,7 @@ func Modeline(k Kind, ref string) string {
 }
 
 // KindOfPath is the kind of the control-repo file at the slash-separated
-// path p: writ.yaml, workflows/*.yaml, policies/*.yaml and
+// path p: writ.yaml, workflows/*.yaml, policies/*.yaml, goals/*.yaml and
 // proposals/**.yaml (.yml too); ok is false for any other file.
 func KindOfPath(p string) (Kind, bool) {
 	ext := path.Ext(p)
@@ -46,6 +46,8 @@ func KindOfPath(p string) (Kind, bool) {
 		return KindWorkflow, true
 	case dir == PoliciesDir && path.Dir(p) == PoliciesDir:
 		return KindPolicy, true
+	case dir == GoalsDir && path.Dir(p) == GoalsDir:
+		return KindGoal, true
 	case dir == ProposalsDir && strings.Count(p, "/") == 2:
 		return KindProposal, true
 	}

@@ -23,6 +23,7 @@ func TestModeline(t *testing.T) {
 	}{
 		{"writ.yaml", KindConfig, true}, {"workflows/a.yaml", KindWorkflow, true}, {"policies/b.yml", KindPolicy, true},
 		{"proposals/web-1/ship.yaml", KindProposal, true}, {"proposals/rules/x.yaml", KindProposal, true},
+		{"goals/patch.yaml", KindGoal, true}, {"goals/sub/patch.yaml", "", false},
 		{"README.md", "", false}, {"docs/writ.yaml", "", false}, {"workflows/sub/a.yaml", "", false}, {".github/workflows/x.yml", "", false},
 	} {
 		k, ok := KindOfPath(tt.path)

@@ -41,7 +41,7 @@ func OutputSchemas() []string {
 }
 
 // SchemaDoc returns the embedded schema a `writ schema` name names: an
-// input kind (config, workflow, policy, proposal) or output/<command>.
+// input kind (config, workflow, policy, proposal, goal) or output/<command>.
 func SchemaDoc(name string) (doc []byte, ok bool) {
 	if cmd, found := strings.CutPrefix(name, OutputSchemaPrefix); found {
 		return OutputSchema(cmd)
@@ -51,7 +51,7 @@ func SchemaDoc(name string) (doc []byte, ok bool) {
 
 // SchemaNames lists every name SchemaDoc knows, input kinds first.
 func SchemaNames() []string {
-	names := []string{string(KindConfig), string(KindWorkflow), string(KindPolicy), string(KindProposal)}
+	names := []string{string(KindConfig), string(KindWorkflow), string(KindPolicy), string(KindProposal), string(KindGoal)}
 	for _, c := range OutputSchemas() {
 		names = append(names, OutputSchemaPrefix+c)
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 // ReadRules reads the rules files of a working tree: writ.yaml and every
-// file under RulesDirs (workflows/, policies/, trust/, recursively), keyed by
+// file under RulesDirs (workflows/, policies/, goals/, trust/, recursively), keyed by
 // slash-separated path. These are exactly the paths IsRulesPath accepts, so
 // a rules change proposed from a working tree carries everything validation
 // reads. Only regular, non-executable files inside fsys are read: a symlink

@@ -12,7 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-//go:embed config.schema.json workflow.schema.json policy.schema.json proposal.schema.json
+//go:embed config.schema.json workflow.schema.json policy.schema.json proposal.schema.json goal.schema.json
 var schemaFS embed.FS
 
 // schemaFile names the embedded JSON Schema of each kind.
@@ -21,6 +21,7 @@ var schemaFile = map[Kind]string{
 	KindWorkflow: "workflow.schema.json",
 	KindPolicy:   "policy.schema.json",
 	KindProposal: "proposal.schema.json",
+	KindGoal:     "goal.schema.json",
 }
 
 // schemaBase is the prefix of every schema's $id.

@@ -16,8 +16,9 @@ func (a *app) schemaCommand() *cobra.Command {
 		Short: "Print an embedded JSON Schema: a control-repo file's, or a command's --json output",
 		Long: `schema prints the JSON Schema (draft 2020-12) embedded in writ for KIND:
 config (writ.yaml), workflow (workflows/*.yaml), policy (policies/*.yaml),
-proposal (proposals/<instance>/<name>.yaml), or output/<command> for the
-output of writ <command> --json. Without KIND it lists the kinds.
+goal (goals/*.yaml), proposal (proposals/<instance>/<name>.yaml), or
+output/<command> for the output of writ <command> --json. Without KIND it
+lists the kinds.
 
 The files writ writes (writ template, writ init, writ propose) start with
 a line for editors that use the YAML language server:

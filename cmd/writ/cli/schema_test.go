@@ -59,7 +59,7 @@ func TestSchemaCommandPrintsTheEmbeddedSchemas(t *testing.T) {
 	t.Parallel()
 	r := writWant(t, ExitOK, "schema")
 	names := strings.Fields(r.out)
-	for _, want := range []string{"config", "workflow", "policy", "proposal", "output/gate", "output/reconcile", "output/validate", "output/replay", "output/verify", "output/state", "output/log", "output/version"} {
+	for _, want := range []string{"config", "workflow", "policy", "proposal", "goal", "output/gate", "output/reconcile", "output/validate", "output/replay", "output/verify", "output/state", "output/log", "output/version"} {
 		if !strings.Contains(" "+strings.Join(names, " ")+" ", " "+want+" ") {
 			t.Errorf("writ schema does not list %s: %q", want, r.out)
 		}

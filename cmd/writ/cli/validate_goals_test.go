@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestValidateGoals: writ validate reads goals/*.yaml as rules. The goals
+// example validates; each mistake in a goal is reported at its
+// path:line:col with the field, as for every kind.
+func TestValidateGoals(t *testing.T) {
+	t.Parallel()
+	src := filepath.Join("..", "..", "..", "fixtures", "controlrepos", "goals")
+	writWant(t, ExitOK, "--repo", src, "validate")
+
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"max_depth out of range", "max_depth: 8", "max_depth: 65",
+			"goals/patch-cve.yaml:11:12: max_depth: max_depth 65 is out of range: use 1 to 64"},
+		{"unknown policy", "policy: release-approval", "policy: goal-approval",
+			`goals/patch-cve.yaml:26:9: policy: unknown policy "goal-approval" (policies: governance, release-approval)`},
+		{"bad window", "window: 1d", "window: 1 day",
+			`goals/patch-cve.yaml:17:11: quorum.window: invalid duration "1 day"`},
+		{"min zero", "min: 2", "min: 0",
+			"goals/patch-cve.yaml:14:8: quorum.min: min is 0; it must be at least 1"},
+		{"quorum out of reach", "min: 2\n  max: 3", "min: 5\n  max: 5",
+			"goals/patch-cve.yaml:13:3: quorum: the quorum needs 5 confirmations from distinct identities but only 3 may confirm (identities: bob, scanner-a, scanner-b)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			repo := copyRepo(t, src)
+			file := filepath.Join(repo, "goals", "patch-cve.yaml")
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), tt.old) {
+				t.Fatalf("the goals example holds no %q", tt.old)
+			}
+			if err := os.WriteFile(file, []byte(strings.Replace(string(b), tt.old, tt.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := writWant(t, ExitFailure, "--repo", repo, "validate")
+			if !strings.Contains(r.out, tt.want) {
+				t.Errorf("want a line %q, got %s", tt.want, r)
+			}
+		})
+	}
+}
