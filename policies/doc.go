@@ -37,7 +37,10 @@
 //	not in role sre or security           (roles joined by " or ")
 //	not in role sre and not named by the rule
 //	not named by the rule                 (rule lists identities only)
+//	trust level 5 is below the rule's minimum 7
+//	                                      (min_trust_level; "trust level unset, …" without one)
 //	approved an older commit              (approvals only)
+//	approved another plan: …              (approvals only; Decision.Plan)
 //	superseded by a later decision
 //
 // An approval binds to what the approver saw: it counts when it was made on
@@ -46,7 +49,8 @@
 // keeps it. Only the latest decision of each identity counts, so a person
 // counts at most once per rule. A latest rejection by an eligible approver,
 // on any commit, blocks the rule; a rejection by anyone else is listed as
-// not counted and blocks nothing.
+// not counted and blocks nothing; so does one by a human below the rule's
+// min_trust_level.
 //
 // # Overrides and ignored decisions
 //

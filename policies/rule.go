@@ -142,6 +142,8 @@ func judge(rule schemas.Rule, f *Facts, ix *index, i int, d Decision) (role, rea
 	switch {
 	case !eligible:
 		return "", notEligible(rule)
+	case id.TrustLevel < rule.MinTrustLevel:
+		return role, belowTrust(rule, id)
 	case d.Verdict == VerdictApprove && !d.covers(f.Subject):
 		return role, ReasonOlderCommit
 	case d.Verdict == VerdictApprove && !d.sawPlan(f.Plan):
@@ -206,4 +208,13 @@ func approvals(n int) string {
 		return "approval"
 	}
 	return "approvals"
+}
+
+// belowTrust is the reason a human eligible by role or name does not count
+// under a rule with a minimum trust level they do not reach.
+func belowTrust(rule schemas.Rule, id schemas.Identity) string {
+	if id.TrustLevel == 0 {
+		return fmt.Sprintf("trust level unset, the rule needs at least %d", rule.MinTrustLevel)
+	}
+	return fmt.Sprintf("trust level %d is below the rule's minimum %d", id.TrustLevel, rule.MinTrustLevel)
 }

@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -77,7 +78,7 @@ func eligibleApprovers(cfg *Config, r *Rule) []string {
 		for _, role := range r.Roles {
 			ok = ok || id.HasRole(role)
 		}
-		if ok {
+		if ok && id.TrustLevel >= r.MinTrustLevel {
 			out = append(out, id.Name)
 		}
 	}
@@ -106,11 +107,20 @@ func checkPolicyAgainstConfig(p *Policy, pos *Positions, cfg *Config) Problems {
 		}
 		switch eligible := eligibleApprovers(cfg, r); {
 		case len(eligible) == 0:
-			c.at(At("rules", i, "count"), "rule %q can never be satisfied: no human identity is eligible to approve", r.Name)
+			c.at(At("rules", i, "count"), "rule %q can never be satisfied: no human identity is eligible to approve%s", r.Name, trustNote(r))
 		case r.Count > len(eligible):
-			c.at(At("rules", i, "count"), "rule %q can never be satisfied: it needs %d approvals but only %d human identities are eligible (%s)",
-				r.Name, r.Count, len(eligible), strings.Join(eligible, ", "))
+			c.at(At("rules", i, "count"), "rule %q can never be satisfied: it needs %d approvals but only %d human identities are eligible (%s)%s",
+				r.Name, r.Count, len(eligible), strings.Join(eligible, ", "), trustNote(r))
 		}
 	}
 	return c.problems
+}
+
+// trustNote says, for a rule with a minimum trust level, that it counts
+// only identities at that level or above.
+func trustNote(r *Rule) string {
+	if r.MinTrustLevel == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" at trust_level %d or above", r.MinTrustLevel)
 }

@@ -114,6 +114,10 @@ func TestSemanticChecks(t *testing.T) {
 			want{polFile, 9, 13, "require.all[1].rule", `unknown rule "nope"`}},
 		{"unsatisfiable count", map[string]string{polFile: strings.Replace(miniRepo[polFile], "count: 2", "count: 3", 1)},
 			want{polFile, 4, 12, "rules[0].count", "can never be satisfied: it needs 3 approvals but only 2 human identities are eligible (alice, bob)"}},
+		{"a minimum trust level nobody reaches", map[string]string{polFile: miniRepo[polFile] + "    min_trust_level: 7\n"},
+			want{polFile, 4, 12, "rules[0].count", "can never be satisfied: no human identity is eligible to approve at trust_level 7 or above"}},
+		{"a minimum trust level out of range", map[string]string{polFile: miniRepo[polFile] + "    min_trust_level: 11\n"},
+			want{polFile, 6, 22, "rules[0].min_trust_level", ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -315,6 +315,9 @@ type Rule struct {
 	Identities  []string   `yaml:"identities,omitempty" json:"identities,omitempty"`
 	AllowAuthor bool       `yaml:"allow_author,omitempty" json:"allow_author,omitempty"`
 	If          *Predicate `yaml:"if,omitempty" json:"if,omitempty"`
+	// MinTrustLevel, when set (1–10), counts only humans whose
+	// trust_level reaches it; an identity without one meets no minimum.
+	MinTrustLevel int `yaml:"min_trust_level,omitempty" json:"min_trust_level,omitempty"`
 }
 
 // Predicate decides whether a rule applies to a proposal. All set parts
