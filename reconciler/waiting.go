@@ -162,7 +162,7 @@ func eligible(rules *schemas.Bundle, pol *schemas.Policy, n policies.Result, aut
 		for _, name := range rule.Identities {
 			ok = ok || name == id.Name
 		}
-		if ok {
+		if ok && id.TrustLevel >= rule.MinTrustLevel {
 			out = append(out, id.Name)
 		}
 	}
