@@ -205,7 +205,7 @@ func surelyValidProposal(p *Proposal) bool {
 	if !schemaName(p.Instance) || !schemaName(p.Workflow) || !schemaName(p.Transition) {
 		return false
 	}
-	if p.BaseState != "none" && !isSHA256Hash(p.BaseState) {
+	if p.BaseState != "none" && !IsSHA256Hash(p.BaseState) {
 		return false
 	}
 	// idem_key: 1–256 characters, no whitespace; owner: absent or 1–256
@@ -239,8 +239,10 @@ func schemaName(s string) bool {
 	return true
 }
 
-// isSHA256Hash is "sha256:" and 64 lowercase hex digits.
-func isSHA256Hash(s string) bool {
+// IsSHA256Hash reports whether s is "sha256:" and 64 lowercase hex
+// digits: the form of every content, state, rules and plan hash writ
+// records (HashBytes).
+func IsSHA256Hash(s string) bool {
 	hex, ok := strings.CutPrefix(s, "sha256:")
 	if !ok || len(hex) != 64 {
 		return false

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // Ignored is a review that is not a decision, and why: a comment, a
@@ -243,7 +244,7 @@ func ReviewPlan(body string) string {
 		}
 		v := strings.TrimSpace(line[len(PlanTrailer):])
 		switch {
-		case !isDigest(v), plan != "" && plan != v:
+		case !schemas.IsSHA256Hash(v), plan != "" && plan != v:
 			return NoPlan
 		}
 		plan = v
@@ -254,17 +255,3 @@ func ReviewPlan(body string) string {
 // NoPlan is the plan a review with a malformed or contradictory Writ-Plan
 // line is bound to: a well-formed digest no plan has.
 var NoPlan = "sha256:" + strings.Repeat("0", 64)
-
-// isDigest reports whether v is "sha256:" and 64 lowercase hex digits.
-func isDigest(v string) bool {
-	hex, ok := strings.CutPrefix(v, "sha256:")
-	if !ok || len(hex) != 64 {
-		return false
-	}
-	for _, c := range hex {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}

@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // Trailers of a local decision commit: an empty, signed commit on the
@@ -106,26 +107,10 @@ func checkDecisionValues(d policies.Decision) error {
 		return fmt.Errorf("%s %q is not an identity name", KeyDecisionIdentity, d.Identity)
 	case !isCommitHash(d.Commit):
 		return fmt.Errorf("%s %q is not a commit hash", KeyDecisionSubject, d.Commit)
-	case d.Content != "" && !IsDigest(d.Content):
+	case d.Content != "" && !schemas.IsSHA256Hash(d.Content):
 		return fmt.Errorf("%s %q is not sha256:<64 hex digits>", KeyDecisionContent, d.Content)
-	case d.Plan != "" && !IsDigest(d.Plan):
+	case d.Plan != "" && !schemas.IsSHA256Hash(d.Plan):
 		return fmt.Errorf("%s %q is not sha256:<64 hex digits>", KeyDecisionPlan, d.Plan)
 	}
 	return nil
-}
-
-// IsDigest reports whether v is "sha256:" and 64 lowercase hex digits,
-// the form of every content, state and plan hash writ records.
-func IsDigest(v string) bool {
-	h, ok := strings.CutPrefix(v, "sha256:")
-	return ok && len(h) == 64 && isLowerHex(h)
-}
-
-func isLowerHex(v string) bool {
-	for _, c := range v {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
