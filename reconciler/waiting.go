@@ -152,17 +152,7 @@ func eligible(rules *schemas.Bundle, pol *schemas.Policy, n policies.Result, aut
 	}
 	var out []string
 	for _, id := range rules.Config.Identities {
-		if id.Kind != schemas.IdentityHuman || counted[id.Name] || (id.Name == author && !rule.AllowAuthor) {
-			continue
-		}
-		ok := len(rule.Roles) == 0 && len(rule.Identities) == 0
-		for _, r := range rule.Roles {
-			ok = ok || id.HasRole(r)
-		}
-		for _, name := range rule.Identities {
-			ok = ok || name == id.Name
-		}
-		if ok && id.TrustLevel >= rule.MinTrustLevel {
+		if rule.Admits(id) && !counted[id.Name] && (id.Name != author || rule.AllowAuthor) {
 			out = append(out, id.Name)
 		}
 	}

@@ -71,14 +71,7 @@ func identityNames(cfg *Config) []string {
 func eligibleApprovers(cfg *Config, r *Rule) []string {
 	var out []string
 	for _, id := range cfg.Identities {
-		if id.Kind != IdentityHuman {
-			continue
-		}
-		ok := len(r.Roles) == 0 && len(r.Identities) == 0 || contains(r.Identities, id.Name)
-		for _, role := range r.Roles {
-			ok = ok || id.HasRole(role)
-		}
-		if ok && id.TrustLevel >= r.MinTrustLevel {
+		if r.Admits(id) {
 			out = append(out, id.Name)
 		}
 	}

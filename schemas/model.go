@@ -320,6 +320,25 @@ type Rule struct {
 	MinTrustLevel int `yaml:"min_trust_level,omitempty" json:"min_trust_level,omitempty"`
 }
 
+// Admits reports whether the rule may count id's approval by who id is: a
+// human holding one of the rule's roles or named by it (any human when the
+// rule names neither), at the rule's min_trust_level or above. Who the
+// author is, and what was decided, are policies.Evaluate's business.
+func (r *Rule) Admits(id Identity) bool {
+	if id.Kind != IdentityHuman || id.TrustLevel < r.MinTrustLevel {
+		return false
+	}
+	if len(r.Roles) == 0 && len(r.Identities) == 0 || contains(r.Identities, id.Name) {
+		return true
+	}
+	for _, role := range r.Roles {
+		if id.HasRole(role) {
+			return true
+		}
+	}
+	return false
+}
+
 // Predicate decides whether a rule applies to a proposal. All set parts
 // must hold; a rule whose predicate fails is skipped (and says why).
 type Predicate struct {
