@@ -6,10 +6,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/intake"
-	"github.com/writ-dev/writ/reconciler/wal"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -83,46 +81,4 @@ func governanceExcluded(rules *schemas.Bundle, p intake.Pending, identity string
 		f.Policy = *pol
 	}
 	return policies.Excluded(&f, identity, policies.VerdictApprove)
-}
-
-// recordDecision writes decision d as a signed decision commit on p's
-// branch (by compare-and-swap from the head read; when p was read from a
-// remote-tracking branch, it creates the local branch) and keeps it under
-// the proposal's decision ref.
-func (e *Engine) recordDecision(rules *schemas.Bundle, p intake.Pending, d policies.Decision, join ...plumbing.Hash) (plumbing.Hash, error) {
-	msg, err := wal.DecisionMessage(p.Path, d)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	signer, err := e.Keys.Signer(d.Identity)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	head, err := e.Store.Commit(p.Head)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	commit, err := e.Store.WriteCommit(gitstore.CommitRequest{
-		Parents: []plumbing.Hash{p.Head}, BaseTree: head.TreeHash, Message: msg,
-		Author: e.signature(rules, d.Identity), Committer: e.signature(rules, d.Identity), Signer: signer,
-	})
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("write %s decision: %w", d.Verdict, err)
-	}
-	if err := e.checkSignedBy(rules, commit, d.Identity); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	// Read from a remote-tracking branch (a clone): the decision sets up
-	// the local branch, as git switch would, from nothing.
-	from := p.Head
-	if p.Tracking != "" {
-		from = plumbing.ZeroHash
-	}
-	if err := e.Store.CompareAndSwap("refs/heads/"+p.Branch, from, commit); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("record %s decision on %s: %w", d.Verdict, p.Branch, err)
-	}
-	if _, err := e.keepDecision(rules, p.Branch, commit, join...); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return commit, nil
 }

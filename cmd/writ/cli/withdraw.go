@@ -24,8 +24,10 @@ idem_key is consumed as "withdrawn", the instance does not move, no rule
 changes, and the branch is pruned (its commits are kept under
 refs/writ/withdrawn/). Who may withdraw: the proposer alone; anybody else only
 as one of the withdrawals that together satisfy the governance policy of the
-rules in force (agents and the reconciler never count). A withdrawal that could
-never count is refused and nothing is written. Afterwards the gate's verdict is
+rules in force (agents and the reconciler never count). A proposal its
+proposer could not have made (without propose:<workflow>, on another
+workflow's instance) is not withdrawn: it is refused and pruned without an
+entry. A withdrawal that could never count is refused and nothing is written. Afterwards the gate's verdict is
 printed (withdrawn, or why the withdrawal does not count yet); --json prints
 it as writ gate --json does. Exit codes: 0 withdrawn, 2 waiting for more
 governance withdrawals, 3 refused.`,
