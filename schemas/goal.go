@@ -54,6 +54,40 @@ type Goal struct {
 	// Policy, when set, names a policy in policies/ whose approval a
 	// declaration or a resolution of a block needs before it counts.
 	Policy string `yaml:"policy,omitempty" json:"policy,omitempty"`
+	// MinTrustLevel, per action, is the lowest trust level (1-10) an
+	// identity needs for its action to count; nil or 0: no minimum.
+	MinTrustLevel *GoalTrustLevels `yaml:"min_trust_level,omitempty" json:"min_trust_level,omitempty"`
+}
+
+// GoalTrustLevels is a minimum trust level per goal action; 0: none.
+type GoalTrustLevels struct {
+	Attempt int `yaml:"attempt,omitempty" json:"attempt,omitempty"`
+	Declare int `yaml:"declare,omitempty" json:"declare,omitempty"`
+	Confirm int `yaml:"confirm,omitempty" json:"confirm,omitempty"`
+	Refute  int `yaml:"refute,omitempty" json:"refute,omitempty"`
+	Resolve int `yaml:"resolve,omitempty" json:"resolve,omitempty"`
+}
+
+// MinTrust returns the lowest trust level action a needs on goal g, 0
+// when the goal sets none.
+func (g *Goal) MinTrust(a GoalAction) int {
+	t := g.MinTrustLevel
+	if t == nil {
+		return 0
+	}
+	switch a {
+	case ActionAttempt:
+		return t.Attempt
+	case ActionDeclare:
+		return t.Declare
+	case ActionConfirm:
+		return t.Confirm
+	case ActionRefute:
+		return t.Refute
+	case ActionResolve:
+		return t.Resolve
+	}
+	return 0
 }
 
 // Task is a unit of work: a type and a free-form payload. Its id is
