@@ -34,6 +34,12 @@ func Apply(s State, e Entry) (State, Outcome, error) {
 			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
 		}
 		return next, out, nil
+	case KindGoal:
+		next, out, err := applyGoal(s, e)
+		if err != nil {
+			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
+		}
+		return next, out, nil
 	case KindReject:
 		if e.Proposal != nil && e.Proposal.Instance == schemas.RulesInstance {
 			next, out := applyGovernedReject(s, e)
@@ -147,6 +153,8 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 		return s, refuse("entry idem_key %q does not match proposal idem_key %q", e.IdemKey, p.IdemKey), nil
 	case p.Instance == "":
 		return s, refuse("proposal names no instance"), nil
+	case IsGoalAction(s.rules, p):
+		return s, refuse("%q is a goal: its actions are goal entries, not %s entries", p.Workflow, e.Kind), nil
 	}
 	// The bucket and the stored instance are looked up once per entry.
 	b := bucketOf(p.Instance)

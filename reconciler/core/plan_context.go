@@ -98,6 +98,8 @@ func planContext(rules *schemas.Bundle, rulesHash string, kind EntryKind, p *sch
 		if rules != nil {
 			if wf, ok := rules.Workflow(p.Workflow); ok {
 				c.Workflow = wf.Name + "@" + version(wf)
+			} else if g, ok := rules.Goal(p.Workflow); ok {
+				c.Kind, c.Workflow = KindGoal, g.Name+"@"+version(g)
 			}
 		}
 	}

@@ -13,6 +13,12 @@ func PolicyOf(rules *schemas.Bundle, p *schemas.Proposal, rulesChange bool) (*sc
 		return nil, false
 	}
 	name := rules.Config.Governance.Policy
+	if g, ok := rules.Goal(p.Workflow); ok && !rulesChange {
+		if p.Transition != schemas.GoalDeclareBlock && p.Transition != schemas.GoalResolveBlock || g.Policy == "" {
+			return nil, false
+		}
+		return rules.Policy(g.Policy)
+	}
 	if !rulesChange {
 		wf, ok := rules.Workflow(p.Workflow)
 		if !ok {

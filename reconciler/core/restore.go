@@ -216,7 +216,7 @@ func (bs *bucketSet) list() []byte {
 // the head recorded.
 func (rh *restoredHead) decode(b byte, data []byte) ([]stored, error) {
 	path := BucketPath(b)
-	var insts []*Instance
+	var insts []snapshotItem
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&insts); err != nil {
@@ -228,7 +228,7 @@ func (rh *restoredHead) decode(b byte, data []byte) ([]stored, error) {
 	items := make([]stored, len(insts))
 	for i, in := range insts {
 		switch {
-		case in == nil || in.ID == "":
+		case in.Instance == nil || in.ID == "":
 			return nil, fmt.Errorf("restore snapshot: %s: instance %d has no id", path, i)
 		case bucketOf(in.ID) != b:
 			return nil, fmt.Errorf("restore snapshot: %s: instance %q belongs to another bucket", path, in.ID)
@@ -236,9 +236,11 @@ func (rh *restoredHead) decode(b byte, data []byte) ([]stored, error) {
 			return nil, fmt.Errorf("restore snapshot: %s: instances are not sorted by id at %q", path, in.ID)
 		}
 		// A null keys map reads as empty, as Apply keeps it.
-		keys := keysOf(in.Keys)
-		in.Keys = nil
-		items[i] = newStored(in, keys)
+		st, err := storedOf(in)
+		if err != nil {
+			return nil, fmt.Errorf("restore snapshot: %s: %w", path, err)
+		}
+		items[i] = st
 	}
 	if got := hashBucket(items); got != rh.want[b] {
 		return nil, fmt.Errorf("restore snapshot: %s hashes to %s, the head says %s", path, got, rh.want[b])

@@ -124,16 +124,16 @@ func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string
 	return files, deleted, nil
 }
 
-// bucketInstances returns copies of the instances of bucket b, sorted by
-// id.
-func (s State) bucketInstances(b byte) ([]*Instance, error) {
+// bucketInstances returns the items of bucket b's file: copies of its
+// instances (with their lineages), sorted by id.
+func (s State) bucketInstances(b byte) ([]snapshotItem, error) {
 	if s.unloaded.has(b) {
 		return nil, &MissingBucketError{Bucket: b}
 	}
 	items := s.bucket(b).items
-	out := make([]*Instance, len(items))
+	out := make([]snapshotItem, len(items))
 	for i, st := range items {
-		out[i] = st.instance()
+		out[i] = snapshotItemOf(st)
 	}
 	return out, nil
 }

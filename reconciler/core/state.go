@@ -108,6 +108,9 @@ type stored struct {
 	inst *Instance
 	keys idemKeys
 	hash string
+	// goal is the lineage of a goal's instance record, nil for a workflow
+	// instance; hash then covers it (newGoalStored).
+	goal *lineage
 }
 
 // newStored returns in (whose Keys it ignores) with keys, hashed.

@@ -74,6 +74,9 @@ func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) {
 		Proposal: p.Proposal, Subject: p.Subject, Decisions: p.Decisions, ChangedFiles: p.ChangedFiles(),
 		Grants: p.Grants,
 	}
+	if r.Entry.Kind == core.KindTransition && core.IsGoalAction(s.Rules(), p.Proposal) {
+		r.Entry.Kind = core.KindGoal
+	}
 	switch r.Entry.Kind {
 	case core.KindRules:
 		r.Entry.Rules = p.Rules

@@ -83,7 +83,7 @@ func Encode(r Record) (string, error) {
 	switch e.Kind {
 	case core.KindGenesis:
 		subject = fmt.Sprintf("writ: %s %s", e.Kind, short(r.RulesHash))
-	case core.KindTransition, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw:
+	case core.KindTransition, core.KindGoal, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw:
 		p := e.Proposal
 		if p == nil {
 			return "", fmt.Errorf("encode %s entry: no proposal", e.Kind)
@@ -373,7 +373,7 @@ func Decode(msg string) (Record, error) {
 	}
 	switch r.Entry.Kind {
 	case core.KindGenesis:
-	case core.KindTransition, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw:
+	case core.KindTransition, core.KindGoal, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw:
 		p, err := decodeProposal(body)
 		if err != nil {
 			return Record{}, err

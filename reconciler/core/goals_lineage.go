@@ -1,0 +1,166 @@
+package core
+
+import (
+	"encoding/json"
+	"slices"
+
+	"github.com/writ-dev/writ/schemas"
+)
+
+// lineage is the state of one goal lineage beside its instance record
+// (stored.goal): its tasks, the block 2P-set, and the facts about blocks
+// that depend on the order of entries (when a claim was first declared,
+// who resolved it, which votes did not count). A lineage is never changed
+// once a State holds it: every change builds a new one sharing the rest.
+type lineage struct {
+	goal         string
+	startedBy    string
+	started      HLC
+	terminal     string
+	ended        HLC // zero while active
+	lastProgress HLC
+	completed    int
+	tasks        table[goalTask]
+	blocks       BlockSet
+	blockTree    *hashTree // bucket hashes of blocks
+	facts        table[blockFacts]
+}
+
+// done reports whether the terminal task completed.
+func (l *lineage) done() bool { return !l.ended.IsZero() }
+
+// goalTask is one task of a lineage.
+type goalTask struct {
+	id      string
+	typ     string
+	payload json.RawMessage // canonical JSON of the payload, "null" for none
+	depth   int
+	// parents are the tasks this one is a prerequisite of (a member's: its
+	// barrier), sorted.
+	parents    []string
+	declaredBy []string // sorted
+	// blockedBy are the blocks that name this task as blocked; claimedBy
+	// the blocks that name it as the prerequisite. Both sorted.
+	blockedBy []string
+	claimedBy []string
+	completed *Completion
+	members   []string // a barrier's members, sorted
+	done      int      // members complete
+	hash      [32]byte
+}
+
+func (t goalTask) key() string      { return t.id }
+func (t goalTask) digest() [32]byte { return t.hash }
+
+// sealed returns t with its digest computed.
+func (t goalTask) sealed() goalTask {
+	f := fields(nil).str(t.id).str(t.typ).str(string(t.payload)).num(int64(t.depth)).
+		strs(t.parents).strs(t.declaredBy).strs(t.blockedBy).strs(t.claimedBy).strs(t.members).num(int64(t.done))
+	if c := t.completed; c != nil {
+		f = f.str("completed").str(c.By).hlc(c.At)
+		if c.Barrier {
+			f = f.str("barrier")
+		}
+		f = f.num(int64(len(c.Evidence)))
+		for _, ev := range c.Evidence {
+			f = f.str(ev.Name).str(ev.URI).str(ev.Digest)
+		}
+	}
+	t.hash = f.sum()
+	return t
+}
+
+// blockFacts are what the reducer knows about a block beyond the 2P-set:
+// the clock of its first declaration (the quorum window's start), who
+// resolved it, and the votes that were recorded but did not count.
+type blockFacts struct {
+	id         string
+	declaredAt HLC
+	resolvedBy string
+	ignored    []IgnoredVote
+	hash       [32]byte
+}
+
+func (b blockFacts) key() string      { return b.id }
+func (b blockFacts) digest() [32]byte { return b.hash }
+
+func (b blockFacts) sealed() blockFacts {
+	f := fields(nil).str(b.id).hlc(b.declaredAt).str(b.resolvedBy).num(int64(len(b.ignored)))
+	for _, v := range b.ignored {
+		f = f.str(v.Identity).str(v.Action).str(v.Reason)
+	}
+	b.hash = f.sum()
+	return b
+}
+
+// bucketDigest hashes bucket i of the set: every event in it, each
+// string length-prefixed.
+func (s BlockSet) bucketDigest(i int) [32]byte {
+	if s.buckets == nil || s.buckets[i] == nil {
+		return [32]byte{}
+	}
+	b := s.buckets[i]
+	f := fields(nil).num(int64(len(b.added)))
+	for _, c := range b.added {
+		f = f.str(c.ID).str(c.Blocked).str(c.Prerequisite).str(c.Declarer)
+	}
+	f = f.num(int64(len(b.removed)))
+	for _, r := range b.removed {
+		f = f.str(r.Block).str(string(r.Reason))
+	}
+	f = f.num(int64(len(b.confirmed)))
+	for _, v := range b.confirmed {
+		f = f.str(v.Block).str(v.Identity)
+	}
+	f = f.num(int64(len(b.refuted)))
+	for _, v := range b.refuted {
+		f = f.str(v.Block).str(v.Identity)
+	}
+	return f.sum()
+}
+
+// withBlocks returns l with blocks set to bs after an event about block
+// id, the block tree rehashed where id lives.
+func (l lineage) withBlocks(bs BlockSet, id string) lineage {
+	l.blocks = bs
+	i := blockBucketOf(id)
+	l.blockTree = l.blockTree.set(i, bs.bucketDigest(i))
+	return l
+}
+
+// hash returns the lineage's hash given the hash of its instance record:
+// the instance (goal, owner, state, keys, version), the lineage's own
+// facts and the roots of its three tables.
+func (l *lineage) hash(instanceHash string) string {
+	tr, br, fr := l.tasks.tree.rootOf(), l.blockTree.rootOf(), l.facts.tree.rootOf()
+	f := fields([]byte("writ-lineage/v1\n")).str(instanceHash).str(l.goal).str(l.startedBy).hlc(l.started).
+		str(l.terminal).hlc(l.ended).hlc(l.lastProgress).num(int64(l.completed)).
+		str(string(tr[:])).str(string(br[:])).str(string(fr[:]))
+	sum := f.sum()
+	return schemas.HashBytes(sum[:])
+}
+
+// task returns the task with id.
+func (l *lineage) task(id string) (goalTask, bool) { return l.tasks.get(id) }
+
+// factsOf returns the facts of block id (zero facts with the id when none).
+func (l *lineage) factsOf(id string) blockFacts {
+	if f, ok := l.facts.get(id); ok {
+		return f
+	}
+	return blockFacts{id: id}
+}
+
+// insertString returns sorted ss with s added (a new slice; ss is not
+// changed), and whether it was added.
+func insertString(ss []string, s string) ([]string, bool) {
+	i, found := slices.BinarySearch(ss, s)
+	if found {
+		return ss, false
+	}
+	out := make([]string, len(ss)+1)
+	copy(out, ss[:i])
+	out[i] = s
+	copy(out[i+1:], ss[i:])
+	return out, true
+}

@@ -1,0 +1,113 @@
+package core
+
+import (
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/writ-dev/writ/schemas"
+)
+
+// Lineages returns a view of every lineage, sorted by id, with statuses
+// derived at the state's clock (the last entry's). When a bucket was not
+// restored from the snapshot s came from, it returns a
+// *MissingBucketError.
+func (s State) Lineages() ([]LineageView, error) {
+	if missing := s.Unrestored(); len(missing) > 0 {
+		return nil, &MissingBucketError{Bucket: missing[0]}
+	}
+	var out []LineageView
+	for b := range 256 {
+		for _, st := range s.bucket(byte(b)).items {
+			if st.goal != nil {
+				out = append(out, s.viewOf(st))
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// Lineage returns a view of lineage id, and whether it exists.
+func (s State) Lineage(id string) (LineageView, bool, error) {
+	st, ok, err := s.lookup(bucketOf(id), id)
+	if err != nil || !ok || st.goal == nil {
+		return LineageView{}, false, err
+	}
+	return s.viewOf(st), true, nil
+}
+
+// viewOf builds the view of a lineage's record. A lineage whose goal the
+// rules no longer declare is read under the default quorum.
+func (s State) viewOf(st stored) LineageView {
+	l := st.goal
+	g := &schemas.Goal{Name: l.goal}
+	if s.rules != nil {
+		if found, ok := s.rules.Goal(l.goal); ok {
+			g = found
+		}
+	}
+	now := s.clock.HLC
+	v := LineageView{ID: st.inst.ID, Goal: l.goal, Owner: st.inst.Owner, StartedBy: l.startedBy, Started: l.started,
+		Terminal: l.terminal, Done: l.done(), LastProgress: l.lastProgress, Completed: l.completed, Hash: st.hash,
+		Tasks: []TaskView{}, Blocks: []BlockView{}}
+	if v.Done {
+		ended := l.ended
+		v.Ended = &ended
+	}
+	for _, t := range l.tasks.all() {
+		tv := TaskView{ID: t.id, Type: t.typ, Depth: t.depth, Status: l.taskStatusAt(g, t, now),
+			Parents: slices.Clone(t.parents), DeclaredBy: slices.Clone(t.declaredBy), Members: slices.Clone(t.members), MembersDone: t.done}
+		if len(t.payload) > 0 && string(t.payload) != "null" {
+			_ = json.Unmarshal(t.payload, &tv.Payload)
+		}
+		if t.completed != nil {
+			c := *t.completed
+			c.Evidence = slices.Clone(c.Evidence)
+			tv.Completed = &c
+		}
+		v.Tasks = append(v.Tasks, tv)
+	}
+	slices.SortStableFunc(v.Tasks, func(a, b TaskView) int {
+		switch {
+		case a.ID == l.terminal:
+			return -1
+		case b.ID == l.terminal:
+			return 1
+		case a.Depth != b.Depth:
+			return a.Depth - b.Depth
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	seen := map[string]bool{}
+	for _, t := range l.tasks.all() {
+		for _, id := range t.blockedBy {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			v.Blocks = append(v.Blocks, l.blockView(g, id, now))
+		}
+	}
+	slices.SortFunc(v.Blocks, func(a, b BlockView) int { return strings.Compare(a.ID, b.ID) })
+	return v
+}
+
+// blockView builds the view of block id.
+func (l *lineage) blockView(g *schemas.Goal, id string, now HLC) BlockView {
+	st, shortfall := l.blockStatusAt(g, id, now)
+	f := l.factsOf(id)
+	bv := BlockView{ID: id, Status: st, DeclaredAt: f.declaredAt, DeclaredBy: l.blocks.Declarers(id),
+		ConfirmedBy: l.blocks.Confirmations(id), RefutedBy: l.blocks.Refutations(id),
+		Ignored: slices.Clone(f.ignored), ResolvedBy: f.resolvedBy, Shortfall: shortfall}
+	if c := l.blocks.Claims(id); len(c) > 0 {
+		bv.Blocked, bv.Prerequisite = c[0].Blocked, c[0].Prerequisite
+	}
+	for _, p := range []*[]string{&bv.DeclaredBy, &bv.ConfirmedBy, &bv.RefutedBy} {
+		if *p == nil {
+			*p = []string{}
+		}
+	}
+	return bv
+}

@@ -1,0 +1,169 @@
+package core
+
+import (
+	"crypto/sha256"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A lineage keeps its tasks and its block facts in tables: 256 buckets
+// (by blockBucketOf of the key) copied on write, each with a cached hash,
+// folded as 16 groups of 16 into one root. Changing one record copies its
+// bucket and the hash tree (a few kilobytes), never the whole table, and
+// rehashes one bucket, one group and the root: the cost of a goal entry
+// does not grow with the size of its lineage.
+
+// hashTree is the Merkle tree over a table's 256 bucket hashes (all zero
+// for an empty bucket). A tree is never changed once shared: set returns
+// a new one.
+type hashTree struct {
+	leaves [256][32]byte
+	groups [16][32]byte
+	root   [32]byte
+}
+
+// set returns a copy of t (nil: the empty tree) with leaf i replaced.
+func (t *hashTree) set(i int, h [32]byte) *hashTree {
+	var n hashTree
+	if t != nil {
+		n = *t
+	}
+	n.leaves[i] = h
+	g := i >> 4
+	n.groups[g] = sha256.Sum256(flatten(n.leaves[g*16 : g*16+16]))
+	n.root = sha256.Sum256(flatten(n.groups[:]))
+	return &n
+}
+
+// rootOf returns t's root, all zero for the empty tree.
+func (t *hashTree) rootOf() [32]byte {
+	if t == nil {
+		return [32]byte{}
+	}
+	return t.root
+}
+
+func flatten(hs [][32]byte) []byte {
+	b := make([]byte, 0, 32*len(hs))
+	for _, h := range hs {
+		b = append(b, h[:]...)
+	}
+	return b
+}
+
+// record is what a table holds: a keyed value with a digest of its
+// content (the hash of an unambiguous encoding).
+type record interface {
+	key() string
+	digest() [32]byte
+}
+
+// table is an immutable map of records by key, sorted within buckets.
+type table[T record] struct {
+	buckets *[256][]T
+	tree    *hashTree
+}
+
+func (t table[T]) bucket(i int) []T {
+	if t.buckets == nil {
+		return nil
+	}
+	return t.buckets[i]
+}
+
+func (t table[T]) search(items []T, key string) (int, bool) {
+	return slices.BinarySearchFunc(items, key, func(x T, k string) int { return strings.Compare(x.key(), k) })
+}
+
+// get returns the record with key, if any.
+func (t table[T]) get(key string) (T, bool) {
+	items := t.bucket(blockBucketOf(key))
+	if i, ok := t.search(items, key); ok {
+		return items[i], true
+	}
+	var zero T
+	return zero, false
+}
+
+// put returns the table with x stored under x.key(), replacing any record
+// with that key; t is not changed.
+func (t table[T]) put(x T) table[T] {
+	i := blockBucketOf(x.key())
+	prev := t.bucket(i)
+	j, found := t.search(prev, x.key())
+	var items []T
+	if found {
+		items = slices.Clone(prev)
+	} else {
+		items = make([]T, len(prev)+1)
+		copy(items, prev[:j])
+		copy(items[j+1:], prev[j:])
+	}
+	items[j] = x
+	var bs [256][]T
+	if t.buckets != nil {
+		bs = *t.buckets
+	}
+	bs[i] = items
+	h := sha256.New()
+	for _, it := range items {
+		d := it.digest()
+		h.Write(d[:])
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return table[T]{buckets: &bs, tree: t.tree.set(i, sum)}
+}
+
+// all returns every record, sorted by key.
+func (t table[T]) all() []T {
+	var out []T
+	if t.buckets == nil {
+		return out
+	}
+	for _, b := range t.buckets {
+		out = append(out, b...)
+	}
+	slices.SortFunc(out, func(a, b T) int { return strings.Compare(a.key(), b.key()) })
+	return out
+}
+
+// size returns the number of records.
+func (t table[T]) size() int {
+	n := 0
+	if t.buckets != nil {
+		for _, b := range t.buckets {
+			n += len(b)
+		}
+	}
+	return n
+}
+
+// fields encodes strings unambiguously (each length-prefixed) for a
+// record's digest.
+type fields []byte
+
+func (f fields) str(s string) fields {
+	f = strconv.AppendInt(f, int64(len(s)), 10)
+	f = append(f, ':')
+	return append(f, s...)
+}
+
+func (f fields) strs(ss []string) fields {
+	f = strconv.AppendInt(f, int64(len(ss)), 10)
+	f = append(f, '[')
+	for _, s := range ss {
+		f = f.str(s)
+	}
+	return f
+}
+
+func (f fields) num(n int64) fields {
+	f = strconv.AppendInt(f, n, 10)
+	return append(f, ';')
+}
+
+func (f fields) hlc(h HLC) fields { return f.num(h.Wall).num(int64(h.Logical)) }
+
+func (f fields) sum() [32]byte { return sha256.Sum256(f) }
