@@ -14,7 +14,7 @@ import (
 )
 
 func (a *app) initCommand() *cobra.Command {
-	var template string
+	var template, example string
 	var keepSigners, demoKeys, noActions bool
 	cmd := &cobra.Command{
 		Use:   "init DIR",
@@ -47,18 +47,29 @@ convenience keys for identities without one.`,
 			if template != "" && !demoKeys && !keepSigners {
 				opts.OwnKeys = true
 			}
-			return a.runInit(args[0], template, !noActions, opts)
+			if template != "" && example != "" {
+				return fmt.Errorf("--template and --example both name what to start from: give one")
+			}
+			return a.runInit(args[0], template, example, !noActions, opts)
 		},
 	}
 	cmd.Flags().StringVar(&template, "template", "", "directory with writ.yaml, workflows/, policies/, trust/ and any ordinary files such as .github/ (default: built-in release example)")
+	cmd.Flags().StringVar(&example, "example", "", "start from a built-in example instead of --template: release (the default) or goals (release plus a goal and the agents that work toward it)")
 	cmd.Flags().BoolVar(&noActions, "no-actions", false, "do not add the example GitHub Actions workflows to .github/workflows/")
 	cmd.Flags().BoolVar(&keepSigners, "keep-signers", false, "keep the signers the template declares; convenience keys for identities without one (and one added for the reconciler)")
 	cmd.Flags().BoolVar(&demoKeys, "demo-keys", false, "make a throwaway key for every identity, replacing declared signers (the default without --template; for trying writ out only)")
 	return cmd
 }
 
-func (a *app) runInit(dir, template string, actions bool, opts reconciler.InitOptions) error {
+func (a *app) runInit(dir, template, example string, actions bool, opts reconciler.InitOptions) error {
 	tmpl := fixtures.Release()
+	switch example {
+	case "", "release":
+	case "goals":
+		tmpl = fixtures.Goals()
+	default:
+		return fmt.Errorf("--example %q: the built-in examples are release and goals", example)
+	}
 	if template != "" {
 		// os.Root keeps every read inside the template; the reader
 		// refuses links outright.

@@ -51,6 +51,10 @@ type Spec struct {
 	// bounds the builder's memory, not the result (the finished repo is
 	// repacked into one pack).
 	PackEvery int `json:"pack_every"`
+	// Goals, when positive, builds one goal lineage of that many
+	// prerequisite tasks from the goals example instead of release
+	// instances (see GoalSpec); Entries is then 2 + 5*Goals.
+	Goals int `json:"goals,omitempty"`
 }
 
 // DefaultSpec returns the spec `writ bench` uses for a size: 16 instances
@@ -79,6 +83,9 @@ func (s Spec) Validate() error {
 
 // key names the spec in a cache directory.
 func (s Spec) key() string {
+	if s.Goals > 0 {
+		return fmt.Sprintf("goal-%d-v%d", s.Goals, builderVersion)
+	}
 	return fmt.Sprintf("wal-%d-l%d-r%d-j%d-v%d", s.Entries, s.Lanes, s.Loops, s.RejectEvery, builderVersion)
 }
 
@@ -188,11 +195,23 @@ func Build(dir string, spec Spec, progress Progress) (*Repo, error) {
 	}
 	start := time.Now()
 	r := &Repo{Dir: filepath.Join(dir, "control.git"), Keys: filepath.Join(dir, "keys"), Spec: spec, Version: builderVersion}
-	b, err := newBuilder(r)
+	b, err := newBuilder(r, spec.Goals > 0)
 	if err != nil {
 		return nil, err
 	}
-	w := newWorkload(spec)
+	var w interface {
+		next(core.State) step
+		done(step)
+	}
+	release := newWorkload(spec)
+	w = release
+	if spec.Goals > 0 {
+		gw, err := newGoalWorkload(spec)
+		if err != nil {
+			return nil, err
+		}
+		w = gw
+	}
 	for i := 0; i < spec.Entries; i++ {
 		st := w.next(b.state)
 		if err := b.entry(st); err != nil {
@@ -211,7 +230,10 @@ func Build(dir string, spec Spec, progress Progress) (*Repo, error) {
 	if err := b.finish(); err != nil {
 		return nil, err
 	}
-	r.Instances, r.Ships, r.Rejects, r.Decisions = w.instances, w.ships, w.rejects, b.decisions
+	r.Instances, r.Ships, r.Rejects, r.Decisions = release.instances, release.ships, release.rejects, b.decisions
+	if spec.Goals > 0 {
+		r.Instances, r.Ships, r.Rejects = 1, 0, 0
+	}
 	r.StateHash = b.state.Hash()
 	r.BuildSeconds = time.Since(start).Seconds()
 	return r, nil
@@ -234,7 +256,7 @@ type builder struct {
 	pack      *packBuf
 }
 
-func newBuilder(r *Repo) (*builder, error) {
+func newBuilder(r *Repo, goals bool) (*builder, error) {
 	if _, err := git.PlainInitWithOptions(r.Dir, &git.PlainInitOptions{
 		Bare:        true,
 		InitOptions: git.InitOptions{DefaultBranch: plumbing.ReferenceName(gitstore.MainRef)},
@@ -248,7 +270,11 @@ func newBuilder(r *Repo) (*builder, error) {
 	b := &builder{repo: r, store: store, keys: local.KeyDir{Dir: r.Keys}, signers: map[string]git.Signer{},
 		clock: time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC), pack: newPackBuf()}
 	e := &reconciler.Engine{Store: store, Keys: b.keys, Now: b.now}
-	if _, err := e.Init(fixtures.Release(), b.keys); err != nil {
+	example := fixtures.Release()
+	if goals {
+		example = fixtures.Goals()
+	}
+	if _, err := e.Init(example, b.keys); err != nil {
 		return nil, fmt.Errorf("bench build: init control repo: %w", err)
 	}
 	res, err := e.Replay(reconciler.ReplayOptions{})
@@ -334,8 +360,12 @@ func (b *builder) entry(st step) error {
 	if err != nil {
 		return err
 	}
-	p := schemas.Proposal{Instance: st.instance, Workflow: "release", Transition: st.transition,
-		BaseState: base, Inputs: st.inputs, Owner: st.owner, Justification: st.justification}
+	workflow := st.workflow
+	if workflow == "" {
+		workflow = "release"
+	}
+	p := schemas.Proposal{Instance: st.instance, Workflow: workflow, Transition: st.transition,
+		BaseState: base, Inputs: st.inputs, Owner: st.owner, Justification: st.justification, Evidence: st.evidence}
 	p.IdemKey = reconciler.DeriveIdemKey(p)
 	branch := schemas.ProposalBranch(p.Instance, p.Transition+"-"+strings.TrimPrefix(p.IdemKey, "k-")[:8])
 	path, err := schemas.ProposalPathOfBranch(branch)

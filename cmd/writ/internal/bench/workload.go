@@ -6,11 +6,15 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // step is one entry the builder writes: a proposal, its decisions and the
 // verdict the gate must give.
 type step struct {
+	// workflow is "release" when empty; a goal's name for a goal action.
+	workflow             string
+	evidence             []schemas.Evidence
 	instance, transition string
 	owner, justification string
 	proposer             string
