@@ -84,6 +84,7 @@ func describePolicy(root node) string {
 	case StatusPending:
 		parts := []string{"needs " + root.need}
 		parts = append(parts, staleHints(r)...)
+		parts = append(parts, quorumHints(r)...)
 		return strings.Join(append(parts, overrideHints(r)...), "; ")
 	default:
 		return strings.Join(append(blockReasons(r), overrideHints(r)...), "; ")
