@@ -28,6 +28,9 @@
 // below it may still block by rejecting). While such a rule waits, the
 // policy's Description names each approval its level kept from counting
 // ("alice's approval did not count: trust level 3 is below the quorum's 8").
+// A quorum that LoadPolicy would refuse (an unknown mode, any without a
+// trust level, a negative min) fails closed: the rule is blocked and says
+// why.
 //
 // The eligible approvers of a rule are humans that hold one of its Roles or
 // are named in its Identities; with both lists empty, any human. Each

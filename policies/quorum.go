@@ -2,7 +2,6 @@ package policies
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/writ-dev/writ/schemas"
 )
@@ -15,26 +14,33 @@ import (
 // the quorum says whose approval satisfies the rule, the rule's roles,
 // names and min_trust_level say who decides.
 
+// quorumBroken says why the rule's quorum cannot be judged, "" when it
+// can (or the rule has none): an unknown mode, an any quorum without a
+// trust level in range, a min below 1. LoadPolicy refuses all of these;
+// a Go value that has one fails closed.
+func quorumBroken(rule schemas.Rule) string {
+	q := rule.Quorum
+	switch {
+	case q == nil:
+		return ""
+	case q.Mode != "" && q.Mode != schemas.QuorumSingle && q.Mode != schemas.QuorumMulti && q.Mode != schemas.QuorumAny:
+		return fmt.Sprintf("quorum mode %q is unknown (allowed: single, multi, any)", q.Mode)
+	case q.Mode == schemas.QuorumAny && (q.TrustLevel < schemas.MinTrustLevel || q.TrustLevel > schemas.MaxTrustLevel):
+		return fmt.Sprintf("quorum mode any needs a trust_level from %d to %d", schemas.MinTrustLevel, schemas.MaxTrustLevel)
+	case q.Min < 0:
+		return fmt.Sprintf("quorum min %d is below 1", q.Min)
+	}
+	return ""
+}
+
 // belowQuorum is the reason an eligible human's approval does not count
 // under an any quorum whose trust level they do not reach:
 // "trust level 3 is below the quorum's 8".
 func belowQuorum(level int, id schemas.Identity) string {
 	if id.TrustLevel == 0 {
-		return fmt.Sprintf("trust level unset, %s %d", quorumNeeds, level)
+		return fmt.Sprintf("trust level unset, the quorum needs at least %d", level)
 	}
-	return fmt.Sprintf("trust level %d is below %s%d", id.TrustLevel, quorumOf, level)
-}
-
-// The words that mark a reason as belowQuorum's, for quorumHints.
-const (
-	quorumNeeds = "the quorum needs at least"
-	quorumOf    = "the quorum's "
-)
-
-// isBelowQuorum reports whether reason was written by belowQuorum.
-func isBelowQuorum(reason string) bool {
-	return strings.HasPrefix(reason, "trust level ") &&
-		(strings.Contains(reason, ", "+quorumNeeds+" ") || strings.Contains(reason, " is below "+quorumOf))
+	return fmt.Sprintf("trust level %d is below the quorum's %d", id.TrustLevel, level)
 }
 
 // quorumText is what an any quorum adds to the rule's "from" phrase:
@@ -49,7 +55,7 @@ func quorumText(rule schemas.Rule) string {
 // quorumHints says, once per identity and in tree order, whose approval in
 // a pending rule did not count because of an any quorum's trust level:
 // "alice's approval did not count: trust level 3 is below the quorum's 8".
-func quorumHints(r Result) []string {
+func (e *evaluator) quorumHints(r Result) []string {
 	seen := map[string]bool{}
 	var hints []string
 	var walk func(n Result)
@@ -57,10 +63,12 @@ func quorumHints(r Result) []string {
 		if n.Status != StatusPending {
 			return
 		}
-		for _, v := range n.NotCounted {
-			if v.Verdict == VerdictApprove && isBelowQuorum(v.Reason) && !seen[v.Identity] {
-				seen[v.Identity] = true
-				hints = append(hints, v.Identity+"'s approval did not count: "+v.Reason)
+		if rule, ok := e.ruleNamed(n); ok && rule.QuorumTrustLevel() > 0 {
+			for _, v := range n.NotCounted {
+				if v.Verdict == VerdictApprove && !seen[v.Identity] && v.Reason == belowQuorum(rule.QuorumTrustLevel(), e.ix.ids[v.Identity]) {
+					seen[v.Identity] = true
+					hints = append(hints, v.Identity+"'s approval did not count: "+v.Reason)
+				}
 			}
 		}
 		for _, c := range n.Children {
@@ -69,4 +77,18 @@ func quorumHints(r Result) []string {
 	}
 	walk(r)
 	return hints
+}
+
+// ruleNamed returns the rule a rule node judged (the first of its name, as
+// evaluator.rule evaluates it).
+func (e *evaluator) ruleNamed(n Result) (schemas.Rule, bool) {
+	if n.Kind != KindRule {
+		return schemas.Rule{}, false
+	}
+	for _, r := range e.facts.Policy.Rules {
+		if r.Name == n.Name {
+			return r, true
+		}
+	}
+	return schemas.Rule{}, false
 }

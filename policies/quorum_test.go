@@ -183,6 +183,29 @@ func TestRuleQuorum(t *testing.T) {
 	}
 }
 
+// TestRuleQuorumBroken: a quorum LoadPolicy would refuse, reaching
+// Evaluate as a Go value, fails closed: the rule is blocked and says why.
+func TestRuleQuorumBroken(t *testing.T) {
+	tests := []struct {
+		name string
+		q    schemas.Quorum
+		why  string
+	}{
+		{"unknown mode", schemas.Quorum{Mode: "most"}, `quorum mode "most" is unknown (allowed: single, multi, any)`},
+		{"any without a trust level", schemas.Quorum{Mode: schemas.QuorumAny}, "quorum mode any needs a trust_level from 1 to 10"},
+		{"a negative min", schemas.Quorum{Min: -1}, "quorum min -1 is below 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rule := schemas.Rule{Name: "senior", Roles: []string{"sre"}, Quorum: &tt.q}
+			got := Evaluate(withTrustLevels(facts([]schemas.Rule{rule}, approve("bob", head, content))))
+			if r := got.Children[0]; got.Status != StatusBlocked || r.Status != StatusBlocked || r.Description != tt.why {
+				t.Fatalf("policy %s, rule %s (%s); want blocked: %s", got.Status, r.Status, r.Description, tt.why)
+			}
+		})
+	}
+}
+
 // TestQuorumHintOnlyWhenPending: a trust-level shortfall under an any
 // quorum is worth a hint only while the rule still waits.
 func TestQuorumHintOnlyWhenPending(t *testing.T) {

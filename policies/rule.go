@@ -48,6 +48,9 @@ func knownVerdict(v Verdict) bool { return v == VerdictApprove || v == VerdictRe
 // evalRule judges one rule: whether it applies, which decisions count, which
 // block, and what is still needed. It is pure.
 func evalRule(rule schemas.Rule, f *Facts, ix *index) node {
+	if why := quorumBroken(rule); why != "" {
+		return broken(KindRule, rule.Name, why)
+	}
 	res := Result{Name: rule.Name, Kind: KindRule}
 	pred := evalPredicate(rule.If, f)
 	if !pred.applies {
