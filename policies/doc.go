@@ -22,6 +22,16 @@
 // its Description says why. A predicate that cannot be evaluated (an invalid
 // regexp or glob) fails closed: the rule applies and says so.
 //
+// A rule needs Count approvals, or as many as its Quorum says: one for
+// single, Min (default 2) for multi, and for any one approval by an
+// eligible human whose trust level reaches the quorum's (an eligible human
+// below it may still block by rejecting). While such a rule waits, the
+// policy's Description names each approval its level kept from counting
+// ("alice's approval did not count: trust level 3 is below the quorum's 8").
+// A quorum that LoadPolicy would refuse (an unknown mode, any without a
+// trust level, a negative min) fails closed: the rule is blocked and says
+// why.
+//
 // The eligible approvers of a rule are humans that hold one of its Roles or
 // are named in its Identities; with both lists empty, any human. Each
 // decision that does not count is listed with the first reason that applies,
@@ -39,6 +49,8 @@
 //	not named by the rule                 (rule lists identities only)
 //	trust level 5 is below the rule's minimum 7
 //	                                      (min_trust_level; "trust level unset, …" without one)
+//	trust level 3 is below the quorum's 8 (approvals only, under an any quorum;
+//	                                      "trust level unset, the quorum needs at least 8")
 //	approved an older commit              (approvals only)
 //	approved another plan: …              (approvals only; Decision.Plan)
 //	superseded by a later decision

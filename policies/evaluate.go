@@ -38,7 +38,7 @@ func Evaluate(f Facts) Result {
 	root.res.Override, root.res.Ignored = judgeOverrides(&f, e.ix, root.res.Status)
 	root.res.Ignored = append(root.res.Ignored, e.unused()...)
 	sortVotes(root.res.Ignored)
-	root.res.Description = describePolicy(root)
+	root.res.Description = describePolicy(root, e.quorumHints(root.res))
 	return root.res
 }
 
@@ -67,8 +67,9 @@ func sortVotes(votes []Vote) {
 }
 
 // describePolicy writes the root's one-line summary: who approved, what is
-// still needed (with stale approvals worth re-requesting), or what blocks.
-func describePolicy(root node) string {
+// still needed (with stale approvals worth re-requesting, then the
+// quorumHints given), or what blocks.
+func describePolicy(root node, quorumHints []string) string {
 	r := root.res
 	switch r.Status {
 	case StatusSatisfied:
@@ -84,6 +85,7 @@ func describePolicy(root node) string {
 	case StatusPending:
 		parts := []string{"needs " + root.need}
 		parts = append(parts, staleHints(r)...)
+		parts = append(parts, quorumHints...)
 		return strings.Join(append(parts, overrideHints(r)...), "; ")
 	default:
 		return strings.Join(append(blockReasons(r), overrideHints(r)...), "; ")

@@ -28,10 +28,16 @@ func TestRender(t *testing.T) {
 	blocked := releaseFacts()
 	blocked.Decisions = append(blocked.Decisions, reject("erin", old, "change freeze until Monday"), reject("carol", head, ""))
 
+	senior := withTrustLevels(facts([]schemas.Rule{
+		{Name: "senior-sre", Roles: []string{"sre"}, Quorum: &schemas.Quorum{Mode: schemas.QuorumAny, TrustLevel: 8}},
+	}, approve("alice", head, content), approve("erin", head, content)))
+	senior.Policy.Name = "release-approval"
+
 	tests := []struct {
 		name  string
 		facts Facts
 	}{
+		{name: "quorum_any", facts: senior},
 		{name: "pending", facts: pending},
 		{name: "stale", facts: stale},
 		{name: "satisfied", facts: releaseFacts()},

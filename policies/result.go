@@ -78,7 +78,8 @@ type Result struct {
 	Status      Status `json:"status"`
 	Description string `json:"description"`
 	// Needed is how many more approvals would satisfy the node: for a rule
-	// Count minus counted approvals, for "all" the sum over its unsatisfied
+	// the approvals it needs (Count, or as its quorum says) minus those
+	// counted, for "all" the sum over its unsatisfied
 	// children, for "any" the cheapest unsatisfied child. Zero when
 	// satisfied or skipped.
 	Needed int `json:"needed"`

@@ -48,6 +48,9 @@ func knownVerdict(v Verdict) bool { return v == VerdictApprove || v == VerdictRe
 // evalRule judges one rule: whether it applies, which decisions count, which
 // block, and what is still needed. It is pure.
 func evalRule(rule schemas.Rule, f *Facts, ix *index) node {
+	if why := quorumBroken(rule); why != "" {
+		return broken(KindRule, rule.Name, why)
+	}
 	res := Result{Name: rule.Name, Kind: KindRule}
 	pred := evalPredicate(rule.If, f)
 	if !pred.applies {
@@ -85,9 +88,9 @@ func evalRule(rule schemas.Rule, f *Facts, ix *index) node {
 		sort.SliceStable(votes, func(i, j int) bool { return votes[i].Identity < votes[j].Identity })
 	}
 
-	counted := len(res.Counted)
-	res.Needed = max(0, rule.Count-counted)
-	from := eligibleText(rule)
+	counted, needs := len(res.Counted), rule.Approvals()
+	res.Needed = max(0, needs-counted)
+	from := eligibleText(rule) + quorumText(rule)
 	switch {
 	case len(res.Blockers) > 0:
 		res.Status = StatusBlocked
@@ -96,15 +99,15 @@ func evalRule(rule schemas.Rule, f *Facts, ix *index) node {
 			names[i] = fmt.Sprintf("%s (%s)", b.Identity, b.Role)
 		}
 		res.Description = "rejected by " + strings.Join(names, ", ")
-	case counted > rule.Count:
+	case counted > needs:
 		res.Status = StatusSatisfied
-		res.Description = fmt.Sprintf("%d %s from %s (%d needed)", counted, approvals(counted), from, rule.Count)
-	case counted == rule.Count:
+		res.Description = fmt.Sprintf("%d %s from %s (%d needed)", counted, approvals(counted), from, needs)
+	case counted == needs:
 		res.Status = StatusSatisfied
-		res.Description = fmt.Sprintf("%d of %d %s from %s", counted, rule.Count, approvals(rule.Count), from)
+		res.Description = fmt.Sprintf("%d of %d %s from %s", counted, needs, approvals(needs), from)
 	default:
 		res.Status = StatusPending
-		res.Description = fmt.Sprintf("%d of %d %s from %s", counted, rule.Count, approvals(rule.Count), from)
+		res.Description = fmt.Sprintf("%d of %d %s from %s", counted, needs, approvals(needs), from)
 	}
 	if pred.invalid != "" {
 		res.Description += "; applies because its condition cannot be evaluated: " + pred.invalid
@@ -144,6 +147,8 @@ func judge(rule schemas.Rule, f *Facts, ix *index, i int, d Decision) (role, rea
 		return "", notEligible(rule)
 	case id.TrustLevel < rule.MinTrustLevel:
 		return role, belowTrust(rule, id)
+	case d.Verdict == VerdictApprove && id.TrustLevel < rule.QuorumTrustLevel():
+		return role, belowQuorum(rule.QuorumTrustLevel(), id)
 	case d.Verdict == VerdictApprove && !d.covers(f.Subject):
 		return role, ReasonOlderCommit
 	case d.Verdict == VerdictApprove && !d.sawPlan(f.Plan):

@@ -98,22 +98,26 @@ func checkPolicyAgainstConfig(p *Policy, pos *Positions, cfg *Config) Problems {
 				c.at(At("rules", i, "identities", j), "identity %q is an agent; agents never count as approvers", name)
 			}
 		}
+		needs := At("rules", i, "count")
+		if r.Quorum != nil {
+			needs = At("rules", i, "quorum")
+		}
 		switch eligible := eligibleApprovers(cfg, r); {
 		case len(eligible) == 0:
-			c.at(At("rules", i, "count"), "rule %q can never be satisfied: no human identity is eligible to approve%s", r.Name, trustNote(r))
-		case r.Count > len(eligible):
-			c.at(At("rules", i, "count"), "rule %q can never be satisfied: it needs %d approvals but only %d human identities are eligible (%s)%s",
-				r.Name, r.Count, len(eligible), strings.Join(eligible, ", "), trustNote(r))
+			c.at(needs, "rule %q can never be satisfied: no human identity is eligible to approve%s", r.Name, trustNote(r))
+		case r.Approvals() > len(eligible):
+			c.at(needs, "rule %q can never be satisfied: it needs %d approvals but only %d human identities are eligible (%s)%s",
+				r.Name, r.Approvals(), len(eligible), strings.Join(eligible, ", "), trustNote(r))
 		}
 	}
 	return c.problems
 }
 
-// trustNote says, for a rule with a minimum trust level, that it counts
-// only identities at that level or above.
+// trustNote says, for a rule with a minimum trust level or an any quorum,
+// that it counts only approvals at that level or above.
 func trustNote(r *Rule) string {
-	if r.MinTrustLevel == 0 {
+	if r.ApprovalTrustLevel() == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" at trust_level %d or above", r.MinTrustLevel)
+	return fmt.Sprintf(" at trust_level %d or above", r.ApprovalTrustLevel())
 }

@@ -306,11 +306,20 @@ type Policy struct {
 	Require *Requirement `yaml:"require,omitempty" json:"require,omitempty"`
 }
 
-// Rule asks for Count approvals from identities holding one of Roles or
-// named in Identities (either list may be empty; both empty means any human).
+// Rule asks for approvals from identities holding one of Roles or named in
+// Identities (either list may be empty; both empty means any human): Count
+// of them, or as many as its Quorum says (exactly one of the two is set;
+// LoadPolicy checks it).
 type Rule struct {
-	Name        string     `yaml:"name" json:"name"`
-	Count       int        `yaml:"count" json:"count"`
+	Name  string `yaml:"name" json:"name"`
+	Count int    `yaml:"count" json:"count"`
+	// Quorum, set instead of Count, counts approvals in the vocabulary of
+	// goal quorums: single (one approval), multi (Min approvals from
+	// distinct humans, DefaultQuorumMin when unset) or any (one approval
+	// from a human whose trust level is at least TrustLevel). Only Mode,
+	// Min and TrustLevel apply to approvals; LoadPolicy refuses the other
+	// fields. Omitted when unset, so rules hashes of count rules stand.
+	Quorum      *Quorum    `yaml:"quorum,omitempty" json:"quorum,omitempty"`
 	Roles       []string   `yaml:"roles,omitempty" json:"roles,omitempty"`
 	Identities  []string   `yaml:"identities,omitempty" json:"identities,omitempty"`
 	AllowAuthor bool       `yaml:"allow_author,omitempty" json:"allow_author,omitempty"`
@@ -320,12 +329,45 @@ type Rule struct {
 	MinTrustLevel int `yaml:"min_trust_level,omitempty" json:"min_trust_level,omitempty"`
 }
 
+// Approvals returns how many approvals from distinct eligible humans
+// satisfy the rule: Count, or for a quorum 1 (single and any) or Min
+// (multi, DefaultQuorumMin when unset).
+func (r *Rule) Approvals() int {
+	if r.Quorum == nil {
+		return r.Count
+	}
+	switch r.Quorum.Mode {
+	case QuorumSingle, QuorumAny:
+		return 1
+	}
+	if r.Quorum.Min == 0 {
+		return DefaultQuorumMin
+	}
+	return r.Quorum.Min
+}
+
+// QuorumTrustLevel returns the trust level an any quorum asks of the
+// approval that satisfies the rule; 0 for every other rule.
+func (r *Rule) QuorumTrustLevel() int {
+	if r.Quorum == nil || r.Quorum.Mode != QuorumAny {
+		return 0
+	}
+	return r.Quorum.TrustLevel
+}
+
+// ApprovalTrustLevel returns the lowest trust level whose approval the
+// rule counts: the higher of its min_trust_level and its any quorum's
+// trust_level (0: any level, unset included).
+func (r *Rule) ApprovalTrustLevel() int {
+	return max(r.MinTrustLevel, r.QuorumTrustLevel())
+}
+
 // Admits reports whether the rule may count id's approval by who id is: a
 // human holding one of the rule's roles or named by it (any human when the
-// rule names neither), at the rule's min_trust_level or above. Who the
+// rule names neither), at the rule's ApprovalTrustLevel or above. Who the
 // author is, and what was decided, are policies.Evaluate's business.
 func (r *Rule) Admits(id Identity) bool {
-	if id.Kind != IdentityHuman || id.TrustLevel < r.MinTrustLevel {
+	if id.Kind != IdentityHuman || id.TrustLevel < r.ApprovalTrustLevel() {
 		return false
 	}
 	if len(r.Roles) == 0 && len(r.Identities) == 0 || contains(r.Identities, id.Name) {
