@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 )
@@ -40,6 +41,9 @@ func checkGoal(g *Goal, pos *Positions) Problems {
 		c.checkQuorum(g.Quorum)
 	}
 	for _, a := range GoalActions() {
+		if at := At("min_trust_level", string(a)); c.pos.has(at) {
+			c.trustLevel(at, g.MinTrust(a))
+		}
 		caps := g.Capabilities.For(a)
 		c.uniqueNames("capability", len(caps), func(i int) (string, Path) {
 			return caps[i], At("capabilities", string(a), i)
@@ -147,17 +151,24 @@ func checkGoalAgainstConfig(g *Goal, pos *Positions, cfg *Config) Problems {
 			}
 		}
 	}
-	var confirmers []Identity
-	for _, id := range cfg.Identities {
-		for _, cp := range g.Capabilities.Confirm {
-			if id.HasCapability(cp) {
-				confirmers = append(confirmers, id)
-				break
-			}
+	for _, a := range GoalActions() {
+		minimum := g.MinTrust(a)
+		if minimum < MinTrustLevel || minimum > MaxTrustLevel {
+			continue // none, or reported by checkGoal
+		}
+		may := mayAct(g, a, cfg, 0)
+		if len(may) > 0 && len(mayAct(g, a, cfg, minimum)) == 0 {
+			c.at(At("min_trust_level", string(a)), "no identity that may %s (%s) has trust_level %d or more: nobody could ever %s; lower min_trust_level.%s or raise an identity's trust_level in %s",
+				a, namesOf(may), minimum, a, a, ConfigFile)
 		}
 	}
+	confirmers := mayAct(g, ActionConfirm, cfg, g.MinTrust(ActionConfirm))
 	if len(confirmers) == 0 {
-		return c.problems // reported above, per capability
+		return c.problems // reported above, per capability or per minimum
+	}
+	atLevel := ""
+	if m := g.MinTrust(ActionConfirm); m > 0 {
+		atLevel = fmt.Sprintf(" at trust_level %d or above", m)
 	}
 	q := g.QuorumOrDefault()
 	quorumAt := At("quorum")
@@ -167,8 +178,8 @@ func checkGoalAgainstConfig(g *Goal, pos *Positions, cfg *Config) Problems {
 	switch q.Mode {
 	case QuorumMulti:
 		if q.OnShort != OnShortProceedDegraded && q.Min > len(confirmers) && q.Min >= 1 {
-			c.at(quorumAt, "the quorum needs %d confirmations from distinct identities but only %d may confirm (%s): no block could ever be confirmed",
-				q.Min, len(confirmers), namesOf(confirmers))
+			c.at(quorumAt, "the quorum needs %d confirmations from distinct identities but only %d may confirm%s (%s): no block could ever be confirmed",
+				q.Min, len(confirmers), atLevel, namesOf(confirmers))
 		}
 	case QuorumAny:
 		if q.TrustLevel < MinTrustLevel || q.TrustLevel > MaxTrustLevel {
@@ -181,6 +192,24 @@ func checkGoalAgainstConfig(g *Goal, pos *Positions, cfg *Config) Problems {
 		}
 	}
 	return c.problems
+}
+
+// mayAct returns the identities of cfg that carry a capability allowing
+// action a on goal g and have trust_level at least minimum (0: any).
+func mayAct(g *Goal, a GoalAction, cfg *Config, minimum int) []Identity {
+	var out []Identity
+	for _, id := range cfg.Identities {
+		if id.TrustLevel < minimum {
+			continue
+		}
+		for _, cp := range g.Capabilities.For(a) {
+			if id.HasCapability(cp) {
+				out = append(out, id)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // namesOf joins the names of identities for a message.
