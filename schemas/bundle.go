@@ -35,7 +35,8 @@ type bundleState struct {
 // LoadBundle reads writ.yaml, workflows/*.yaml, policies/*.yaml and
 // goals/*.yaml (.yml too) from fsys, checks each file against its schema
 // and on its own, then checks the files against each other: unique
-// workflow, policy and goal names, known policies, roles and identities,
+// workflow, policy and goal names (goals and workflows share one
+// namespace), known policies, roles and identities,
 // rules that can be satisfied, and goal capabilities some identity holds.
 //
 // One bad file never hides another: all problems from all files are
@@ -82,6 +83,7 @@ func loadBundle(fsys fs.FS) (*Bundle, *bundleState, Problems) {
 	problems = append(problems, ps...)
 	goals, ps = uniqueFiles("goal", goals, func(g *Goal) string { return g.Name })
 	problems = append(problems, ps...)
+	problems = append(problems, checkGoalNames(goals, workflows)...)
 
 	var policyNames []string
 	for _, p := range policies {

@@ -33,6 +33,9 @@ func LoadGoal(file string, data []byte) (*Goal, Problems) {
 // checkGoal runs the checks that need only the goal itself.
 func checkGoal(g *Goal, pos *Positions) Problems {
 	c := &checker{pos: pos}
+	if g.Name == RulesInstance {
+		c.at(At("name"), "goal name %q is reserved for rule changes; rename the goal", g.Name)
+	}
 	if pos.has(At("max_depth")) && (g.MaxDepth < 1 || g.MaxDepth > MaxGoalDepth) {
 		c.at(At("max_depth"), "max_depth %d is out of range: use 1 to %d (default %d)", g.MaxDepth, MaxGoalDepth, DefaultMaxDepth)
 	}
@@ -117,6 +120,23 @@ func (c *checker) trustLevel(path Path, n int) {
 	if n < MinTrustLevel || n > MaxTrustLevel {
 		c.at(path, "trust_level %d is out of range: use %d to %d", n, MinTrustLevel, MaxTrustLevel)
 	}
+}
+
+// checkGoalNames reports every goal whose name is also a workflow's: a
+// proposal's workflow field names a workflow or a goal, so the two share
+// one namespace. The problem is at the goal's name.
+func checkGoalNames(goals []loaded[Goal], workflows []loaded[Workflow]) Problems {
+	var problems Problems
+	for _, g := range goals {
+		for _, w := range workflows {
+			if w.v.Name == g.v.Name {
+				problems = append(problems, g.pos.Problemf(At("name"),
+					"goal name %q is also the name of a workflow (%s): names of goals and workflows share one namespace, since a proposal's workflow field names either; rename the goal or the workflow",
+					g.v.Name, where(w.pos, At("name"), g.pos)))
+			}
+		}
+	}
+	return problems
 }
 
 // checkGoalPolicy checks that the policy a goal names exists. Names in

@@ -171,6 +171,10 @@ func TestGoalSemanticChecks(t *testing.T) {
 			want{goalFile, 25, 12, "min_trust_level.resolve", "no identity that may resolve (identities: alice) has trust_level 8 or more: nobody could ever resolve"}},
 		{"min_trust_level leaves the quorum out of reach", goalRepo(edit(t, "on_short: proceed-degraded", "on_short: wait", "confirm: 3", "confirm: 5")),
 			want{goalFile, 9, 3, "quorum", "the quorum needs 2 confirmations from distinct identities but only 1 may confirm at trust_level 5 or above (identities: alice)"}},
+		{"goal named like a workflow", goalRepo(edit(t, "name: patch-cve", "name: deploy")),
+			want{goalFile, 1, 7, "name", `goal name "deploy" is also the name of a workflow (workflows/deploy.yaml:1:7): names of goals and workflows share one namespace, since a proposal's workflow field names either; rename the goal or the workflow`}},
+		{"goal named rules", goalRepo(edit(t, "name: patch-cve", "name: rules")),
+			want{goalFile, 1, 7, "name", `goal name "rules" is reserved for rule changes; rename the goal`}},
 		{"trust_level out of range in writ.yaml", map[string]string{"writ.yaml": strings.Replace(goalCfg, "trust_level: 3", "trust_level: 0", 1), goalFile: goalYAML},
 			want{"writ.yaml", 20, 18, "identities[1].trust_level", "trust_level 0 is out of range: use 1 to 10"}},
 	}
