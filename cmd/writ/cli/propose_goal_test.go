@@ -83,6 +83,17 @@ func TestProposeGoalAction(t *testing.T) {
 		t.Errorf("the proposal from flags:\n%s", got)
 	}
 
+	// Inputs from --input flags, parsed as YAML: a declare-block names the
+	// lineage hash it saw and the task that waits.
+	hash := "sha256:" + strings.Repeat("ab", 32)
+	written(t, runWrit("--repo", repo, "propose", "--as", "deploy-agent", "--instance", "l-1", "--workflow", "patch-cve",
+		"--transition", "declare-block", "--base-state", hash, "--name", "openssl",
+		"--input", "task="+hash, "--input", `prerequisite={type: upgrade-openssl, payload: {version: "3.0.14"}}`))
+	signed(t, "proposals/l-1/openssl")
+	if got := g.run(repo, "show", "proposals/l-1/openssl:proposals/l-1/openssl.yaml"); !strings.Contains(got, "type: upgrade-openssl") || !strings.Contains(got, "task: "+hash) {
+		t.Errorf("the declare-block from flags:\n%s", got)
+	}
+
 	// A malformed goal action is refused before anything is written.
 	bad := strings.Replace(start, "idem_key: l-1-start\n", "idem_key: l-3-start\ninputs:\n  task: sha256:abc\n", 1)
 	bad = strings.Replace(bad, "instance: l-1", "instance: l-3", 1)
