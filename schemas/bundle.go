@@ -27,15 +27,17 @@ type loaded[T any] struct {
 // bundleState is what LoadBundle learned beyond the Bundle itself.
 type bundleState struct {
 	configOK bool
-	// failed holds the file-name stems of workflows and policies that did
-	// not decode, so references to them are not also reported as unknown.
-	failedWorkflows, failedPolicies map[string]bool
+	// failed holds the file-name stems of workflows, policies and goals
+	// that did not decode, so references to them are not also reported as
+	// unknown.
+	failedWorkflows, failedPolicies, failedGoals map[string]bool
 }
 
 // LoadBundle reads writ.yaml, workflows/*.yaml, policies/*.yaml and
 // goals/*.yaml (.yml too) from fsys, checks each file against its schema
 // and on its own, then checks the files against each other: unique
-// workflow, policy and goal names, known policies, roles and identities,
+// workflow, policy and goal names (goals and workflows share one
+// namespace), known policies, roles and identities,
 // rules that can be satisfied, and goal capabilities some identity holds.
 //
 // One bad file never hides another: all problems from all files are
@@ -52,7 +54,7 @@ func LoadBundle(fsys fs.FS) (*Bundle, Problems) {
 func loadBundle(fsys fs.FS) (*Bundle, *bundleState, Problems) {
 	fsys = regularFS{fsys}
 	var problems Problems
-	st := &bundleState{failedWorkflows: map[string]bool{}, failedPolicies: map[string]bool{}}
+	st := &bundleState{failedWorkflows: map[string]bool{}, failedPolicies: map[string]bool{}, failedGoals: map[string]bool{}}
 	b := &Bundle{}
 
 	var cfgPos *Positions
@@ -73,7 +75,7 @@ func loadBundle(fsys fs.FS) (*Bundle, *bundleState, Problems) {
 	policies, ps := loadDir(fsys, PoliciesDir, KindPolicy, checkPolicy, st.failedPolicies)
 	problems = append(problems, ps...)
 
-	goals, ps := loadDir(fsys, GoalsDir, KindGoal, checkGoal, map[string]bool{})
+	goals, ps := loadDir(fsys, GoalsDir, KindGoal, checkGoal, st.failedGoals)
 	problems = append(problems, ps...)
 
 	workflows, ps = uniqueFiles("workflow", workflows, func(w *Workflow) string { return w.Name })
@@ -82,6 +84,7 @@ func loadBundle(fsys fs.FS) (*Bundle, *bundleState, Problems) {
 	problems = append(problems, ps...)
 	goals, ps = uniqueFiles("goal", goals, func(g *Goal) string { return g.Name })
 	problems = append(problems, ps...)
+	problems = append(problems, checkGoalNames(goals, workflows)...)
 
 	var policyNames []string
 	for _, p := range policies {
@@ -243,8 +246,10 @@ func ValidateRepo(fsys fs.FS) Problems {
 			continue
 		}
 		bundle := b
-		if _, ok := b.Workflow(prop.Workflow); !ok && st.failedWorkflows[prop.Workflow] {
-			bundle = nil // its workflow is broken and already reported
+		_, isWorkflow := b.Workflow(prop.Workflow)
+		_, isGoal := b.Goal(prop.Workflow)
+		if !isWorkflow && !isGoal && (st.failedWorkflows[prop.Workflow] || st.failedGoals[prop.Workflow]) {
+			bundle = nil // its workflow or goal is broken and already reported
 		}
 		problems = append(problems, CheckProposal(bundle, file, &prop, pos)...)
 	}

@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 )
@@ -32,6 +33,9 @@ func LoadGoal(file string, data []byte) (*Goal, Problems) {
 // checkGoal runs the checks that need only the goal itself.
 func checkGoal(g *Goal, pos *Positions) Problems {
 	c := &checker{pos: pos}
+	if g.Name == RulesInstance {
+		c.at(At("name"), "goal name %q is reserved for rule changes; rename the goal", g.Name)
+	}
 	if pos.has(At("max_depth")) && (g.MaxDepth < 1 || g.MaxDepth > MaxGoalDepth) {
 		c.at(At("max_depth"), "max_depth %d is out of range: use 1 to %d (default %d)", g.MaxDepth, MaxGoalDepth, DefaultMaxDepth)
 	}
@@ -40,6 +44,9 @@ func checkGoal(g *Goal, pos *Positions) Problems {
 		c.checkQuorum(g.Quorum)
 	}
 	for _, a := range GoalActions() {
+		if at := At("min_trust_level", string(a)); c.pos.has(at) {
+			c.trustLevel(at, g.MinTrust(a))
+		}
 		caps := g.Capabilities.For(a)
 		c.uniqueNames("capability", len(caps), func(i int) (string, Path) {
 			return caps[i], At("capabilities", string(a), i)
@@ -115,6 +122,23 @@ func (c *checker) trustLevel(path Path, n int) {
 	}
 }
 
+// checkGoalNames reports every goal whose name is also a workflow's: a
+// proposal's workflow field names a workflow or a goal, so the two share
+// one namespace. The problem is at the goal's name.
+func checkGoalNames(goals []loaded[Goal], workflows []loaded[Workflow]) Problems {
+	var problems Problems
+	for _, g := range goals {
+		for _, w := range workflows {
+			if w.v.Name == g.v.Name {
+				problems = append(problems, g.pos.Problemf(At("name"),
+					"goal name %q is also the name of a workflow (%s): names of goals and workflows share one namespace, since a proposal's workflow field names either; rename the goal or the workflow",
+					g.v.Name, where(w.pos, At("name"), g.pos)))
+			}
+		}
+	}
+	return problems
+}
+
 // checkGoalPolicy checks that the policy a goal names exists. Names in
 // known but not in policies (files that failed to load) pass silently.
 func checkGoalPolicy(g *Goal, pos *Positions, policies, known []string) Problems {
@@ -147,17 +171,24 @@ func checkGoalAgainstConfig(g *Goal, pos *Positions, cfg *Config) Problems {
 			}
 		}
 	}
-	var confirmers []Identity
-	for _, id := range cfg.Identities {
-		for _, cp := range g.Capabilities.Confirm {
-			if id.HasCapability(cp) {
-				confirmers = append(confirmers, id)
-				break
-			}
+	for _, a := range GoalActions() {
+		minimum := g.MinTrust(a)
+		if minimum < MinTrustLevel || minimum > MaxTrustLevel {
+			continue // none, or reported by checkGoal
+		}
+		may := mayAct(g, a, cfg, 0)
+		if len(may) > 0 && len(mayAct(g, a, cfg, minimum)) == 0 {
+			c.at(At("min_trust_level", string(a)), "no identity that may %s (%s) has trust_level %d or more: nobody could ever %s; lower min_trust_level.%s or raise an identity's trust_level in %s",
+				a, namesOf(may), minimum, a, a, ConfigFile)
 		}
 	}
+	confirmers := mayAct(g, ActionConfirm, cfg, g.MinTrust(ActionConfirm))
 	if len(confirmers) == 0 {
-		return c.problems // reported above, per capability
+		return c.problems // reported above, per capability or per minimum
+	}
+	atLevel := ""
+	if m := g.MinTrust(ActionConfirm); m > 0 {
+		atLevel = fmt.Sprintf(" at trust_level %d or above", m)
 	}
 	q := g.QuorumOrDefault()
 	quorumAt := At("quorum")
@@ -167,8 +198,8 @@ func checkGoalAgainstConfig(g *Goal, pos *Positions, cfg *Config) Problems {
 	switch q.Mode {
 	case QuorumMulti:
 		if q.OnShort != OnShortProceedDegraded && q.Min > len(confirmers) && q.Min >= 1 {
-			c.at(quorumAt, "the quorum needs %d confirmations from distinct identities but only %d may confirm (%s): no block could ever be confirmed",
-				q.Min, len(confirmers), namesOf(confirmers))
+			c.at(quorumAt, "the quorum needs %d confirmations from distinct identities but only %d may confirm%s (%s): no block could ever be confirmed",
+				q.Min, len(confirmers), atLevel, namesOf(confirmers))
 		}
 	case QuorumAny:
 		if q.TrustLevel < MinTrustLevel || q.TrustLevel > MaxTrustLevel {
@@ -181,6 +212,24 @@ func checkGoalAgainstConfig(g *Goal, pos *Positions, cfg *Config) Problems {
 		}
 	}
 	return c.problems
+}
+
+// mayAct returns the identities of cfg that carry a capability allowing
+// action a on goal g and have trust_level at least minimum (0: any).
+func mayAct(g *Goal, a GoalAction, cfg *Config, minimum int) []Identity {
+	var out []Identity
+	for _, id := range cfg.Identities {
+		if id.TrustLevel < minimum {
+			continue
+		}
+		for _, cp := range g.Capabilities.For(a) {
+			if id.HasCapability(cp) {
+				out = append(out, id)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // namesOf joins the names of identities for a message.

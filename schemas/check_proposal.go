@@ -4,7 +4,11 @@ package schemas
 // exists, its transition exists in that workflow (or is the built-in
 // quarantine or release), base_state is "none" exactly when the transition
 // creates the instance, and, when file is "proposals/<instance>/<name>.yaml",
-// the proposal's instance matches the directory.
+// the proposal's instance matches the directory. When the workflow field
+// names a goal instead, the proposal is a goal action (goal_proposal.go):
+// its transition is one of GoalTransitions, base_state is "none" exactly
+// for start, and its inputs and evidence are what the action needs and
+// nothing else.
 //
 // pos, from Decode, positions the problems; it may be nil, in which case
 // problems carry the file and field but line and column 0. CheckProposal is
@@ -41,11 +45,23 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 	}
 	w, ok := b.Workflow(p.Workflow)
 	if !ok {
+		if g, ok := b.Goal(p.Workflow); ok {
+			c.checkGoalAction(g, p)
+			return finish(c.problems)
+		}
 		names := make([]string, len(b.Workflows))
 		for i, w := range b.Workflows {
 			names[i] = w.Name
 		}
-		c.at(At("workflow"), "unknown workflow %q (%s)", p.Workflow, knownList("workflows", names))
+		known := knownList("workflows", names)
+		if len(b.Goals) > 0 {
+			goals := make([]string, len(b.Goals))
+			for i, g := range b.Goals {
+				goals[i] = g.Name
+			}
+			known += "; " + knownList("goals", goals)
+		}
+		c.at(At("workflow"), "unknown workflow %q (%s)", p.Workflow, known)
 		return finish(c.problems)
 	}
 	creates := false

@@ -30,9 +30,10 @@
 // key claimed once, anchored patterns that compile, RFC 3339 revoked_at,
 // keyless signers backed by trust roots, ...). LoadBundle loads a whole
 // rule set and adds the checks across files (known policies, roles and
-// identities, satisfiable rules, and the trust files writ.yaml names:
-// present, holding certificates or a public key); ValidateRepo also checks
-// every proposal with CheckProposal.
+// identities, satisfiable rules, goal names apart from workflow names, and
+// the trust files writ.yaml names: present, holding certificates or a
+// public key); ValidateRepo also checks every proposal with CheckProposal,
+// a goal action (a proposal whose workflow names a goal) included.
 //
 // # Layout
 //

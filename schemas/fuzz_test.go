@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// FuzzLoad feeds arbitrary bytes to every loader, as every kind (goals too). Loading
-// must never panic, and every problem must name its file and a line (0
-// only for whole-file problems).
+// FuzzLoad feeds arbitrary bytes to every loader, as every kind (goals and
+// goal actions too). Loading must never panic, and every problem must name
+// its file and a line (0 only for whole-file problems).
 func FuzzLoad(f *testing.F) {
 	for _, s := range miniRepo {
 		f.Add([]byte(s))
@@ -25,6 +25,9 @@ func FuzzLoad(f *testing.F) {
 			return nil
 		})
 	}
+	f.Add([]byte(goalAction("start", "none", "")))
+	f.Add([]byte(goalAction("declare-block", "sha256:"+sixtyFourHex, "inputs:\n  task: "+goalTask+"\n  prerequisite: {type: t, payload: {a: 1}, members: [{type: m}, {type: n, payload: {}}, 3]}\n")))
+	f.Add([]byte(goalAction("refute-block", "sha256:"+sixtyFourHex, "inputs: {block: x, extra: [1]}\nevidence: [{name: ci}]\n")))
 	f.Add([]byte("a: &x [*x]\n"))
 	f.Add([]byte("require: {all: [{any: [a, {rule: b}]}]}\n"))
 	f.Add([]byte("inputs: {x: !!binary aGk=, y: 2001-12-14t21:59:43.10-05:00, z: -.inf}\n"))
@@ -62,6 +65,9 @@ func FuzzLoad(f *testing.F) {
 		check(ps)
 		if len(ps) == 0 {
 			b, _ := LoadBundle(repo(nil))
+			check(CheckProposal(b, file, &p, pos))
+			// With a goal, proposals naming it are goal actions.
+			b, _ = LoadBundle(repo(goalRepo(goalYAML)))
 			check(CheckProposal(b, file, &p, pos))
 			if _, err := CanonicalJSON(p); err != nil {
 				t.Fatalf("loaded proposal does not encode: %v", err)

@@ -33,6 +33,9 @@ capabilities:
   refute: [refute-block]
   resolve: [resolve-block]
 policy: governance
+min_trust_level:
+  confirm: 3
+  resolve: 7
 `
 
 // goalCfg is miniRepo's writ.yaml with the goal capabilities and trust
@@ -142,7 +145,7 @@ func TestGoalSemanticChecks(t *testing.T) {
 		{"capability nobody carries", goalRepo(edit(t, "resolve: [resolve-block]", "resolve: [resolve-blocks]")),
 			want{goalFile, 21, 13, "capabilities.resolve[0]", `no identity in writ.yaml carries capability "resolve-blocks", so it lets nobody resolve`}},
 		{"multi quorum out of reach", goalRepo(edit(t, "min: 2", "min: 3", "max: 3", "max: 4", "on_short: proceed-degraded", "on_short: wait")),
-			want{goalFile, 9, 3, "quorum", "the quorum needs 3 confirmations from distinct identities but only 2 may confirm (identities: alice, bob)"}},
+			want{goalFile, 9, 3, "quorum", "the quorum needs 3 confirmations from distinct identities but only 2 may confirm at trust_level 3 or above (identities: alice, bob)"}},
 		{"default quorum out of reach", map[string]string{"writ.yaml": strings.Replace(goalCfg, "capabilities: [confirm-block, refute-block]", "capabilities: [refute-block]", 1),
 			goalFile: "name: g\nowner: o\nterminal:\n  type: t\ncapabilities:\n  attempt: [attempt-goal]\n  declare: [declare-block]\n  confirm: [confirm-block]\n  refute: [refute-block]\n  resolve: [resolve-block]\n"},
 			want{goalFile, 1, 7, "name", "needs 2 confirmations from distinct identities but only 1 may confirm"}},
@@ -156,6 +159,22 @@ func TestGoalSemanticChecks(t *testing.T) {
 			want{goalFile, 9, 9, "quorum.mode", "single"}},
 		{"missing terminal", goalRepo(edit(t, "terminal:\n  type: patch-cve\n  payload:\n    cve: CVE-2026-1234\n", "")),
 			want{goalFile, 1, 1, "(root)", `missing required field "terminal"`}},
+		{"min_trust_level zero", goalRepo(edit(t, "confirm: 3", "confirm: 0")),
+			want{goalFile, 24, 12, "min_trust_level.confirm", "trust_level 0 is out of range: use 1 to 10"}},
+		{"min_trust_level too high", goalRepo(edit(t, "resolve: 7", "resolve: 11")),
+			want{goalFile, 25, 12, "min_trust_level.resolve", "trust_level 11 is out of range: use 1 to 10"}},
+		{"min_trust_level unknown action", goalRepo(edit(t, "  confirm: 3\n", "  confrim: 3\n")),
+			want{goalFile, 24, 3, "min_trust_level.confrim", `unknown field "confrim" (did you mean "confirm"?)`}},
+		{"min_trust_level not a number", goalRepo(edit(t, "resolve: 7", "resolve: high")),
+			want{goalFile, 25, 12, "min_trust_level.resolve", "integer"}},
+		{"min_trust_level out of reach", goalRepo(edit(t, "resolve: 7", "resolve: 8")),
+			want{goalFile, 25, 12, "min_trust_level.resolve", "no identity that may resolve (identities: alice) has trust_level 8 or more: nobody could ever resolve"}},
+		{"min_trust_level leaves the quorum out of reach", goalRepo(edit(t, "on_short: proceed-degraded", "on_short: wait", "confirm: 3", "confirm: 5")),
+			want{goalFile, 9, 3, "quorum", "the quorum needs 2 confirmations from distinct identities but only 1 may confirm at trust_level 5 or above (identities: alice)"}},
+		{"goal named like a workflow", goalRepo(edit(t, "name: patch-cve", "name: deploy")),
+			want{goalFile, 1, 7, "name", `goal name "deploy" is also the name of a workflow (workflows/deploy.yaml:1:7): names of goals and workflows share one namespace, since a proposal's workflow field names either; rename the goal or the workflow`}},
+		{"goal named rules", goalRepo(edit(t, "name: patch-cve", "name: rules")),
+			want{goalFile, 1, 7, "name", `goal name "rules" is reserved for rule changes; rename the goal`}},
 		{"trust_level out of range in writ.yaml", map[string]string{"writ.yaml": strings.Replace(goalCfg, "trust_level: 3", "trust_level: 0", 1), goalFile: goalYAML},
 			want{"writ.yaml", 20, 18, "identities[1].trust_level", "trust_level 0 is out of range: use 1 to 10"}},
 	}
@@ -196,6 +215,14 @@ func TestGoalRoundTrip(t *testing.T) {
 	g, _ := LoadGoal(goalFile, []byte(goalYAML))
 	if g.Terminal.Payload["cve"] != "CVE-2026-1234" || g.Depth() != 8 || g.Policy != "governance" {
 		t.Errorf("loaded goal lost fields: %+v", g)
+	}
+	for a, want := range map[GoalAction]int{ActionAttempt: 0, ActionDeclare: 0, ActionConfirm: 3, ActionRefute: 0, ActionResolve: 7} {
+		if got := g.MinTrust(a); got != want {
+			t.Errorf("MinTrust(%s) = %d, want %d", a, got, want)
+		}
+		if got := (&Goal{}).MinTrust(a); got != 0 {
+			t.Errorf("a goal without min_trust_level: MinTrust(%s) = %d, want 0", a, got)
+		}
 	}
 	if q := g.QuorumOrDefault(); q != (Quorum{Mode: QuorumMulti, Min: 2, Max: 3, OnShort: OnShortProceedDegraded, Window: "30m", Refutations: 1}) {
 		t.Errorf("quorum = %+v", q)

@@ -128,7 +128,7 @@ names every quarantined commit; the log then resumes.`,
 	f := cmd.Flags()
 	f.StringVar(&req.As, "as", "", "proposing identity (its key signs the commit)")
 	f.StringVar(&req.Proposal.Instance, "instance", "", "instance id")
-	f.StringVar(&req.Proposal.Workflow, "workflow", "", "workflow (default: the instance's, or the only workflow)")
+	f.StringVar(&req.Proposal.Workflow, "workflow", "", "workflow, or the goal of a goal action (default: the instance's, or the only workflow)")
 	f.StringVar(&req.Proposal.Transition, "transition", "", "transition name")
 	f.StringVar(&req.Proposal.BaseState, "base-state", "", "instance hash the proposal is based on (default: current)")
 	f.StringVar(&req.Proposal.IdemKey, "idem-key", "", "idempotency key (default: derived from the request)")

@@ -27,7 +27,15 @@ func TestValidateGoals(t *testing.T) {
 		{"min zero", "min: 2", "min: 0",
 			"goals/patch-cve.yaml:14:8: quorum.min: min is 0; it must be at least 1"},
 		{"quorum out of reach", "min: 2\n  max: 3", "min: 5\n  max: 5",
-			"goals/patch-cve.yaml:13:3: quorum: the quorum needs 5 confirmations from distinct identities but only 3 may confirm (identities: bob, scanner-a, scanner-b)"},
+			"goals/patch-cve.yaml:13:3: quorum: the quorum needs 5 confirmations from distinct identities but only 3 may confirm at trust_level 3 or above (identities: bob, scanner-a, scanner-b)"},
+		{"goal named like a workflow", "name: patch-cve-2026-1234", "name: release",
+			`goals/patch-cve.yaml:3:7: name: goal name "release" is also the name of a workflow (workflows/release.yaml:`},
+		{"min_trust_level out of range", "confirm: 3", "confirm: 0",
+			"goals/patch-cve.yaml:30:12: min_trust_level.confirm: trust_level 0 is out of range: use 1 to 10"},
+		{"min_trust_level out of reach", "resolve: 7", "resolve: 10",
+			"goals/patch-cve.yaml:31:12: min_trust_level.resolve: no identity that may resolve (identities: alice) has trust_level 10 or more"},
+		{"min_trust_level shrinks the quorum", "confirm: 3", "confirm: 7",
+			"goals/patch-cve.yaml:13:3: quorum: the quorum needs 2 confirmations from distinct identities but only 1 may confirm at trust_level 7 or above (identities: bob)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cveGoal is a goal whose actions the identities of `writ init` may take.
+const cveGoal = "name: patch-cve\nowner: platform\nterminal:\n  type: patch-cve\n  payload: {cve: CVE-2026-1234}\n" +
+	"quorum:\n  min: 2\n  window: 1d\n  on_short: fail\n" +
+	"capabilities:\n  attempt: [\"propose:release\"]\n  declare: [\"propose:release\"]\n  confirm: [approve]\n  refute: [approve]\n  resolve: [override]\n"
+
+// addGoal lands goal as goals/<name>.yaml on main through a governed rules
+// change approved by alice and bob.
+func addGoal(t *testing.T, g *gitEnv, repo, name, goal string) {
+	t.Helper()
+	dir := filepath.Join(repo, "goals")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(goal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writWant(t, ExitOK, "--repo", repo, "propose", "-q", "--rules", "--as", "carol", "--name", "goal-"+name, "--justification", "add goal "+name)
+	for _, who := range []string{"alice", "bob"} {
+		writWant(t, ExitOK, "--repo", repo, "approve", "-q", "rules/goal-"+name, "--as", who)
+	}
+	writWant(t, ExitOK, "--repo", repo, "reconcile", "-q")
+	if _, _, err := g.exec(repo, "", "cat-file", "-e", "main:goals/"+name+".yaml"); err != nil {
+		t.Fatalf("goal %s did not land on main", name)
+	}
+}
+
+// TestProposeGoalAction: writ propose writes a goal action like any
+// proposal: from --file or from flags, on branch proposals/<lineage>/<name>,
+// the file as asked, in one commit signed by the proposer that stock git
+// verifies. (Whether the gate admits it is the reducer's business.) A
+// malformed goal action is refused and nothing is written.
+func TestProposeGoalAction(t *testing.T) {
+	t.Parallel()
+	g := newGit(t)
+	repo := newControlRepo(t)
+	addGoal(t, g, repo, "patch-cve", cveGoal)
+
+	written := func(t *testing.T, r writResult) {
+		t.Helper()
+		if r.code != ExitOK && !(r.code == ExitRefused && strings.Contains(r.err, "is written but its gate refuses it")) {
+			t.Fatalf("propose: want the proposal written, got %s", r)
+		}
+	}
+	signed := func(t *testing.T, branch string) {
+		t.Helper()
+		out, errOut, err := g.exec(repo, "", "verify-commit", branch)
+		if err != nil || !strings.Contains(errOut, `Good "git" signature for deploy-agent`) {
+			t.Fatalf("git verify-commit %s: %v\nstdout:\n%s\nstderr:\n%s", branch, err, out, errOut)
+		}
+		if parent, main := g.run(repo, "rev-parse", branch+"^"), g.run(repo, "rev-parse", "main"); parent != main {
+			t.Errorf("%s forks from %s, not from main %s", branch, parent, main)
+		}
+	}
+
+	file := filepath.Join(t.TempDir(), "start.yaml")
+	start := "instance: l-1\nworkflow: patch-cve\ntransition: start\nbase_state: none\nidem_key: l-1-start\njustification: the CVE is out\n"
+	if err := os.WriteFile(file, []byte(start), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	written(t, runWrit("--repo", repo, "propose", "--as", "deploy-agent", "--name", "start", "--file", file))
+	signed(t, "proposals/l-1/start")
+	got := g.run(repo, "show", "proposals/l-1/start:proposals/l-1/start.yaml")
+	for _, want := range []string{"instance: l-1\n", "workflow: patch-cve\n", "transition: start\n", "base_state: none\n", "idem_key: l-1-start\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the proposal file lacks %q:\n%s", want, got)
+		}
+	}
+
+	// From flags, base_state and idem_key derived: a lineage that does not
+	// exist yet is "none".
+	written(t, runWrit("--repo", repo, "propose", "--as", "deploy-agent", "--instance", "l-2", "--workflow", "patch-cve", "--transition", "start", "--name", "start"))
+	signed(t, "proposals/l-2/start")
+	if got := g.run(repo, "show", "proposals/l-2/start:proposals/l-2/start.yaml"); !strings.Contains(got, "base_state: none\n") || !strings.Contains(got, "workflow: patch-cve\n") {
+		t.Errorf("the proposal from flags:\n%s", got)
+	}
+
+	// Inputs from --input flags, parsed as YAML: a declare-block names the
+	// lineage hash it saw and the task that waits.
+	hash := "sha256:" + strings.Repeat("ab", 32)
+	written(t, runWrit("--repo", repo, "propose", "--as", "deploy-agent", "--instance", "l-1", "--workflow", "patch-cve",
+		"--transition", "declare-block", "--base-state", hash, "--name", "openssl",
+		"--input", "task="+hash, "--input", `prerequisite={type: upgrade-openssl, payload: {version: "3.0.14"}}`))
+	signed(t, "proposals/l-1/openssl")
+	if got := g.run(repo, "show", "proposals/l-1/openssl:proposals/l-1/openssl.yaml"); !strings.Contains(got, "type: upgrade-openssl") || !strings.Contains(got, "task: "+hash) {
+		t.Errorf("the declare-block from flags:\n%s", got)
+	}
+
+	// A malformed goal action is refused before anything is written.
+	bad := strings.Replace(start, "idem_key: l-1-start\n", "idem_key: l-3-start\ninputs:\n  task: sha256:abc\n", 1)
+	bad = strings.Replace(bad, "instance: l-1", "instance: l-3", 1)
+	if err := os.WriteFile(file, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := writWant(t, ExitRefused, "--repo", repo, "propose", "--as", "deploy-agent", "--name", "start", "--file", file)
+	if !strings.Contains(r.err, `inputs.task: unknown input "task" for goal action start`) {
+		t.Errorf("want the unknown input named, got %s", r)
+	}
+	if out, _, err := g.exec(repo, "", "rev-parse", "--verify", "-q", "refs/heads/proposals/l-3/start"); err == nil {
+		t.Fatalf("a branch was written for the refused goal action: %s", out)
+	}
+	writWant(t, ExitOK, "--repo", repo, "validate")
+}
