@@ -13,6 +13,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -67,6 +68,12 @@ func (e *Engine) ProposeWith(l *Loaded, req ProposeRequest) (*Proposed, error) {
 	}
 	if p.IdemKey == "" {
 		p.IdemKey = DeriveIdemKey(p)
+		if core.IsGoalAction(rules, &p) {
+			// Two identities' votes on one block ask for the same thing
+			// but are two events: the key names who asks, too.
+			p.IdemKey = DeriveIdemKey(schemas.Proposal{Instance: p.Instance, Workflow: p.Workflow, Transition: p.Transition,
+				BaseState: p.BaseState, Inputs: map[string]any{"proposal": p.Inputs, "proposer": req.As}})
+		}
 	}
 	name := req.Name
 	if name == "" {

@@ -72,7 +72,7 @@ func applyGoal(s State, e Entry) (State, Outcome, error) {
 	r.cur, r.out.InstancePre = cur, schemas.BaseStateNone
 	if exists {
 		r.out.InstancePre, r.keys = cur.hash, cur.keys
-		if how, done := cur.keys.find(p.IdemKey); done {
+		if how, done := cur.keys.find(goalKey(e)); done {
 			r.out.Status = StatusDuplicate
 			r.out.Reason = fmt.Sprintf("idem_key %q was already %s on lineage %s; nothing to do", p.IdemKey, how, p.Instance)
 			return s, r.out, nil
@@ -222,10 +222,16 @@ func (r *goalRun) commit() State {
 	in.Version++
 	in.Updated = r.e.HLC
 	lin := r.lin
-	st := newGoalStored(in, r.keys.with(r.p.IdemKey, string(StatusApplied)), &lin)
+	st := newGoalStored(in, r.keys.with(goalKey(r.e), string(StatusApplied)), &lin)
 	r.out.Status, r.out.InstancePost = StatusApplied, st.hash
 	return next.with(r.b, st)
 }
+
+// goalKey is the key a goal entry consumes in its lineage: the idem_key
+// as its proposer's, "<signer>/<idem_key>". A proposal is applied once,
+// and no identity can spend another's key: one agent copying the key of
+// another's vote (or of a declaration) cannot turn it into a duplicate.
+func goalKey(e Entry) string { return e.Signer + "/" + e.IdemKey }
 
 // newGoalStored returns a lineage's record: its instance, keys and
 // lineage, hashed together.

@@ -382,3 +382,24 @@ func mustJSONAny(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestGoalKeysAreTheProposers: two identities' votes with one idem_key
+// are two events; one identity's repeat is a duplicate.
+func TestGoalKeysAreTheProposers(t *testing.T) {
+	g := newGoalLog(t, goalRules(nil, 0))
+	g.act("a1", schemas.GoalStart, nil, StatusApplied)
+	terminal := g.view().Terminal
+	g.act("a1", schemas.GoalDeclareBlock, map[string]any{"task": terminal, "prerequisite": pre("p", nil)}, StatusApplied)
+	b := BlockID(terminal, taskOf(t, "p", nil))
+	vote := func(who string, want Status) {
+		g.wall += 1000
+		p := &schemas.Proposal{Instance: "L1", Workflow: "patch", Transition: schemas.GoalConfirmBlock, BaseState: "sha256:" + strings.Repeat("1", 64), IdemKey: "same-key", Inputs: map[string]any{"block": b}}
+		g.apply(Entry{Kind: KindGoal, HLC: HLC{Wall: g.wall}, Signer: who, IdemKey: "same-key", Proposal: p}, want)
+	}
+	vote("a2", StatusApplied)
+	vote("a4", StatusApplied)
+	vote("a4", StatusDuplicate)
+	if st := g.block(b).Status; st != BlockConfirmed {
+		t.Fatalf("two votes with one key: %s", st)
+	}
+}
