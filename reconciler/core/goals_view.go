@@ -68,10 +68,10 @@ type BlockView struct {
 	DeclaredBy []string `json:"declared_by"`
 	// ConfirmedBy are the identities whose confirmation counts, sorted;
 	// Ignored are confirmations that did not count, with why.
-	ConfirmedBy []string       `json:"confirmed_by"`
-	RefutedBy   []string       `json:"refuted_by"`
-	Ignored     []IgnoredVote  `json:"ignored,omitempty"`
-	ResolvedBy  string         `json:"resolved_by,omitempty"`
+	ConfirmedBy []string      `json:"confirmed_by"`
+	RefutedBy   []string      `json:"refuted_by"`
+	Ignored     []IgnoredVote `json:"ignored,omitempty"`
+	ResolvedBy  string        `json:"resolved_by,omitempty"`
 	// Shortfall is how many confirmations a multi quorum lacked when its
 	// window closed and on_short proceed-degraded confirmed it anyway.
 	Shortfall int `json:"shortfall,omitempty"`
