@@ -27,7 +27,7 @@ func TestValidateGoals(t *testing.T) {
 		{"min zero", "min: 2", "min: 0",
 			"goals/patch-cve.yaml:14:8: quorum.min: min is 0; it must be at least 1"},
 		{"quorum out of reach", "min: 2\n  max: 3", "min: 5\n  max: 5",
-			"goals/patch-cve.yaml:13:3: quorum: the quorum needs 5 confirmations from distinct identities but only 3 may confirm at trust_level 3 or above (identities: bob, scanner-a, scanner-b)"},
+			"goals/patch-cve.yaml:13:3: quorum: the quorum needs 5 confirmations from distinct identities but only 4 may confirm at trust_level 3 or above (identities: bob, scanner-a, scanner-b, scanner-c)"},
 		{"goal named like a workflow", "name: patch-cve-2026-1234", "name: release",
 			`goals/patch-cve.yaml:3:7: name: goal name "release" is also the name of a workflow (workflows/release.yaml:`},
 		{"min_trust_level out of range", "confirm: 3", "confirm: 0",
