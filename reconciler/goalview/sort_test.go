@@ -1,0 +1,14 @@
+package goalview_test
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/writ-dev/writ/reconciler/core"
+)
+
+func sortStrings(s []string) { slices.Sort(s) }
+
+func sortBlocks(bs []core.BlockView) {
+	slices.SortFunc(bs, func(a, b core.BlockView) int { return strings.Compare(a.ID, b.ID) })
+}
