@@ -112,14 +112,18 @@ func stall(v core.LineageView, goals []schemas.Goal, now core.HLC) (Finding, boo
 		}
 	}
 	slices.Sort(waiting)
-	detail := fmt.Sprintf("no task completed and no block changed for %s (the goal's stall_after is %s), since %s", FormatDuration(idle), goals[i].StallAfter, since)
+	detail := fmt.Sprintf("no task completed and no block changed for %s (the goal's stall_after is %s), since %s", FormatDuration(idle), goals[i].StallAfter, clockText(since))
 	if depth >= 0 {
 		detail += fmt.Sprintf("; the deepest actionable task is %s", ShortID(task))
 	} else {
 		detail += "; no task is actionable"
 	}
 	if len(waiting) > 0 {
-		detail += fmt.Sprintf("; %d %s still wait for a quorum", len(waiting), plural(len(waiting), "claimed block"))
+		verb := "wait"
+		if len(waiting) == 1 {
+			verb = "waits"
+		}
+		detail += fmt.Sprintf("; %d %s still %s for a quorum", len(waiting), plural(len(waiting), "claimed block"), verb)
 	}
 	return Finding{Kind: KindStall, Task: task, Blocks: nonNil(waiting), Detail: detail}, true
 }
@@ -227,4 +231,11 @@ func FormatDuration(d time.Duration) string {
 		}
 	}
 	return b.String()
+}
+
+// clockText is an entry clock as a UTC time and its HLC, as a detail
+// says it: "2026-12-06T12:00:00Z (clock 1796558400000.0)". Converting
+// reads no clock.
+func clockText(h core.HLC) string {
+	return fmt.Sprintf("%s (clock %s)", time.UnixMilli(h.Wall).UTC().Format(time.RFC3339), h)
 }
