@@ -146,3 +146,51 @@ func sortByID(lines []string) {
 		}
 	}
 }
+
+// TestTreeIncompleteLineage: a lineage whose terminal task or a block's
+// prerequisite is not among its tasks, or with a task no block reaches,
+// still prints every task, marking what it cannot name.
+func TestTreeIncompleteLineage(t *testing.T) {
+	v := sample(t)
+	v.ID = "odd"
+	orphan := v.Tasks[len(v.Tasks)-1]
+	ghost := hash("a task nobody listed")
+	v.Blocks = append(v.Blocks, core.BlockView{ID: hash("to a ghost"), Blocked: v.Terminal, Prerequisite: ghost, Status: core.BlockClaimed, DeclaredBy: []string{"zed"}})
+	sortBlocks(v.Blocks)
+	// The barrier forgets its last member: nothing reaches it.
+	for i := range v.Tasks {
+		if len(v.Tasks[i].Members) > 0 {
+			v.Tasks[i].Members = slicesWithout(v.Tasks[i].Members, orphan.ID)
+		}
+	}
+	got := render(t, []core.LineageView{v})
+	want := []string{
+		short(ghost) + " (unknown task) · block " + short(hash("to a ghost")) + " claimed, declared by zed, confirmed by nobody\n",
+		"not reached from the terminal task:\n" + short(orphan.ID) + " test ",
+	}
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("missing %q in\n%s", w, got)
+		}
+	}
+	v.Terminal = hash("no such terminal")
+	got = render(t, []core.LineageView{v})
+	if !strings.HasPrefix(strings.SplitN(got, "\n", 3)[1], short(v.Terminal)+" (unknown task)") {
+		t.Errorf("an unknown terminal task is not marked:\n%s", got)
+	}
+	for _, task := range v.Tasks {
+		if !strings.Contains(got, short(task.ID)) {
+			t.Errorf("task %s is not printed:\n%s", short(task.ID), got)
+		}
+	}
+}
+
+func slicesWithout(s []string, x string) []string {
+	var out []string
+	for _, y := range s {
+		if y != x {
+			out = append(out, y)
+		}
+	}
+	return out
+}

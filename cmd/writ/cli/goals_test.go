@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/goalview"
 )
 
@@ -67,5 +68,47 @@ func TestScanExit(t *testing.T) {
 	var ee *exitError
 	if !errors.As(err, &ee) || exitCode(err) != ExitWaiting || err.Error() != "" {
 		t.Errorf("findings: %v (exit %d), want exit %d and no message", err, exitCode(err), ExitWaiting)
+	}
+}
+
+// TestPrintFindings: scan's text names each finding's kind, lineage,
+// task and blocks, its detail and the suggested proposal, indented, with
+// untrusted text spelled out; without findings it says how many lineages
+// it looked at.
+func TestPrintFindings(t *testing.T) {
+	t.Parallel()
+	task := "sha256:" + strings.Repeat("ab", 32)
+	blk := "sha256:" + strings.Repeat("cd", 32)
+	views := []core.LineageView{{ID: "rel-1"}, {ID: "rel-2"}}
+	tests := []struct {
+		name     string
+		views    []core.LineageView
+		findings []goalview.Finding
+		want     string
+	}{
+		{"no lineages", nil, nil, "no lineages\n"},
+		{"nothing found", views, nil, "nothing found in 2 lineages\n"},
+		{"findings", views, []goalview.Finding{
+			{Lineage: "rel-1", Kind: goalview.KindStall, Task: task, Blocks: []string{}, Detail: "no task completed\x1b[2J", Suggest: "instance: rel-1\ninputs:\n    task: x\n"},
+			{Lineage: "rel-2", Kind: goalview.KindConflict, Task: task, Blocks: []string{blk, blk}, Detail: "incompatible", Suggest: "instance: rel-2\n"},
+		}, "STALL in lineage rel-1, task abababababab\n" +
+			"  no task completed\\x1b[2J\n" +
+			"  suggested declare-block (scan proposes nothing; propose it to make it count):\n" +
+			"    instance: rel-1\n    inputs:\n        task: x\n" +
+			"\n" +
+			"CONFLICT in lineage rel-2, task abababababab\n" +
+			"  blocks: cdcdcdcdcdcd, cdcdcdcdcdcd\n" +
+			"  incompatible\n" +
+			"  suggested declare-block (scan proposes nothing; propose it to make it count):\n" +
+			"    instance: rel-2\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			(&app{out: &b}).printFindings(tt.views, tt.findings)
+			if b.String() != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", b.String(), tt.want)
+			}
+		})
 	}
 }
