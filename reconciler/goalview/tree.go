@@ -3,6 +3,7 @@ package goalview
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/writ-dev/writ/reconciler/core"
@@ -20,7 +21,10 @@ import (
 // "n/m members done"), then the block leading to it: status, a degraded
 // confirmation's shortfall, declared, confirmed, refuted and resolved by.
 // Votes that did not count follow on their own lines with the reason. A
-// task reached twice is expanded once and then marked "(shown above)".
+// task reached twice is expanded once and then marked "(shown above)";
+// tasks the terminal task does not reach (and blocked tasks the lineage
+// does not list, "(unknown task)") follow under "not reached from the
+// terminal task:", so nothing the view holds is hidden.
 // Untrusted text is neutralised (plan.Clean). Tree is pure and
 // deterministic; it returns the writer's error.
 func Tree(w io.Writer, views []core.LineageView) error {
@@ -57,17 +61,28 @@ func writeLineage(b *strings.Builder, v core.LineageView) {
 	t := &treeWriter{b: b, byID: byID, children: children(v, byID), shown: map[string]bool{}}
 	t.task(v.Terminal, nil, "", "")
 	// Tasks the terminal does not reach (none, in a lineage the reducer
-	// built) are listed, not hidden.
-	first := true
+	// built), then blocked tasks no task lists, are listed, not hidden.
+	rest := make([]string, 0, len(v.Tasks))
 	for _, task := range v.Tasks {
-		if t.shown[task.ID] {
+		rest = append(rest, task.ID)
+	}
+	var unlisted []string
+	for id := range t.children {
+		if byID[id] == nil {
+			unlisted = append(unlisted, id)
+		}
+	}
+	slices.Sort(unlisted)
+	first := true
+	for _, id := range append(rest, unlisted...) {
+		if t.shown[id] {
 			continue
 		}
 		if first {
 			b.WriteString("not reached from the terminal task:\n")
 			first = false
 		}
-		t.task(task.ID, nil, "", "")
+		t.task(id, nil, "", "")
 	}
 }
 

@@ -173,6 +173,14 @@ func TestTreeIncompleteLineage(t *testing.T) {
 			t.Errorf("missing %q in\n%s", w, got)
 		}
 	}
+	// A block on a task nobody lists is printed with it.
+	lost := hash("a blocked task nobody listed")
+	v.Blocks = append(v.Blocks, core.BlockView{ID: hash("from a ghost"), Blocked: lost, Prerequisite: v.Terminal, Status: core.BlockClaimed, DeclaredBy: []string{"zed"}})
+	sortBlocks(v.Blocks)
+	got = render(t, []core.LineageView{v})
+	if w := short(lost) + " (unknown task)\n└─ " + short(v.Terminal) + " deploy"; !strings.Contains(got, w) {
+		t.Errorf("missing %q in\n%s", w, got)
+	}
 	v.Terminal = hash("no such terminal")
 	got = render(t, []core.LineageView{v})
 	if !strings.HasPrefix(strings.SplitN(got, "\n", 3)[1], short(v.Terminal)+" (unknown task)") {
