@@ -16,7 +16,7 @@ import (
 func (a *app) graphCommand() *cobra.Command {
 	var instance, next, proposal, format, goal string
 	cmd := &cobra.Command{
-		Use:   "graph WORKFLOW | graph --goal ID",
+		Use:   "graph (WORKFLOW | --goal ID)",
 		Short: "Draw a workflow's statechart or a goal lineage (mermaid, dot or svg)",
 		Long: `graph draws WORKFLOW of the rules in force as a statechart: states,
 parallel regions, and transitions labelled with their names.
@@ -33,8 +33,8 @@ the name of a goal that has exactly one lineage): one node per task,
 labelled with its type and short id and coloured by status (complete
 green, actionable blue, blocked yellow, proposed and dismissed grey and
 dashed), one arrow per block from the waiting task to its prerequisite,
-labelled with the block's status (dashed while only claimed), and an arrow
-"member" from a barrier to each member.
+labelled with the block's status (dashed unless confirmed or resolved),
+and an arrow "member" from a barrier to each member.
 
 Examples:
   writ graph release --instance web-1 --format svg > web-1.svg
