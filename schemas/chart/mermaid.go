@@ -3,7 +3,9 @@
 // workflow's declaration order decides every order; no map is ranged
 // over). Three renderers draw the same nodes, ids, edges and highlight:
 // Mermaid (for GitHub comments), DOT (Graphviz) and SVG, laid out here in
-// Go with no external tool.
+// Go with no external tool. Diagram draws any other small directed graph
+// (a goal lineage's tasks and blocks) with the same three formats, layout
+// and escaping.
 package chart
 
 import (

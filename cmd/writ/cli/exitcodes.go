@@ -15,7 +15,8 @@ import (
 //	1 ExitFailure  an error: bad usage, no such repo or proposal, I/O, a
 //	               remote that fails, an invalid control repo (validate),
 //	               a WAL that does not verify or a rewritten history
-//	2 ExitWaiting  a human still has to decide (gate)
+//	2 ExitWaiting  a human still has to decide (gate), or look at what
+//	               scan found (a stall, a conflict, an ambiguity)
 //	3 ExitRefused  refused or not applicable: writ judged the request and
 //	               says no (an invalid, unsigned, unauthorized, stale,
 //	               duplicate, rejected or applied proposal; a decision no

@@ -24,6 +24,8 @@ var commandGlobals = map[string][]string{
 	"show":            {"repo", "quiet"},
 	"graph":           {"repo", "quiet"},
 	"pending":         {"repo", "quiet"},
+	"goals":           {"repo", "quiet"},
+	"scan":            {"repo", "quiet"},
 	"identity":        {"repo", "keys", "quiet"},
 	"reconcile":       {"repo", "keys", "quiet", "keyless", "fulcio-url"},
 	"replay":          {"repo", "quiet"},

@@ -8,7 +8,7 @@ import (
 
 // subcommands is every command writ documents.
 var subcommands = []string{"init", "validate", "propose", "approve", "gate", "reconcile", "replay",
-	"log", "state", "allowed-signers", "demo", "version", "show", "graph", "schema", "pending", "template"}
+	"log", "state", "allowed-signers", "demo", "version", "show", "graph", "schema", "pending", "template", "goals", "scan"}
 
 func TestHelpText(t *testing.T) {
 	t.Parallel()

@@ -1,0 +1,145 @@
+package goalview
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/plan"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// maxPayload is how many characters of a task's payload the tree and the
+// graph show before cutting it with "…".
+const maxPayload = 60
+
+// ShortID is a task or block id as the views print it: the first 12 hex
+// digits of its sha256 ("sha256:" dropped); an id of another form is
+// returned cleaned and unchanged.
+func ShortID(id string) string {
+	h, ok := strings.CutPrefix(id, "sha256:")
+	if !ok {
+		return plan.Clean(id)
+	}
+	if len(h) > 12 {
+		h = h[:12]
+	}
+	return plan.Clean(h)
+}
+
+// Payload is a task's payload as one short line: its canonical JSON, cut
+// after maxPayload characters with "…"; "" for an empty payload, and
+// "(no JSON form)" for one that has none.
+func Payload(p map[string]any) string {
+	if len(p) == 0 {
+		return ""
+	}
+	b, err := schemas.CanonicalJSON(p)
+	if err != nil {
+		return "(no JSON form)"
+	}
+	s := []rune(plan.Clean(string(b)))
+	if len(s) > maxPayload {
+		return string(s[:maxPayload-1]) + "…"
+	}
+	return string(s)
+}
+
+// Find returns the lineage id names: the lineage with that id, else the
+// only lineage of the goal named id. It is an error, listing the ids,
+// when none or several match.
+func Find(views []core.LineageView, id string) (core.LineageView, error) {
+	var ofGoal []core.LineageView
+	for _, v := range views {
+		if v.ID == id {
+			return v, nil
+		}
+		if v.Goal == id {
+			ofGoal = append(ofGoal, v)
+		}
+	}
+	switch len(ofGoal) {
+	case 1:
+		return ofGoal[0], nil
+	case 0:
+		ids := make([]string, 0, len(views))
+		for _, v := range views {
+			ids = append(ids, v.ID)
+		}
+		if len(ids) == 0 {
+			return core.LineageView{}, fmt.Errorf("no lineage %q: there are no lineages (a start proposal on a goal begins one)", id)
+		}
+		return core.LineageView{}, fmt.Errorf("no lineage %q and no goal of that name with a lineage (lineages: %s)", id, strings.Join(ids, ", "))
+	}
+	ids := make([]string, 0, len(ofGoal))
+	for _, v := range ofGoal {
+		ids = append(ids, v.ID)
+	}
+	return core.LineageView{}, fmt.Errorf("goal %s has %d lineages (%s): name one by its id", id, len(ids), strings.Join(ids, ", "))
+}
+
+// open reports whether a block still holds: claimed or confirmed.
+func open(b core.BlockView) bool {
+	return b.Status == core.BlockClaimed || b.Status == core.BlockConfirmed
+}
+
+// tasks indexes a lineage's tasks by id.
+func tasks(v core.LineageView) map[string]*core.TaskView {
+	out := make(map[string]*core.TaskView, len(v.Tasks))
+	for i := range v.Tasks {
+		out[v.Tasks[i].ID] = &v.Tasks[i]
+	}
+	return out
+}
+
+// child is one prerequisite of a task: the task and the block that
+// declared it, or a barrier's member (block nil).
+type child struct {
+	task  string
+	block *core.BlockView
+}
+
+// children returns, per task id, its prerequisites: the blocks whose
+// Blocked is the task, then a barrier's members no block names, ordered
+// by task type, task id and block id.
+func children(v core.LineageView, byID map[string]*core.TaskView) map[string][]child {
+	out := map[string][]child{}
+	for i := range v.Blocks {
+		b := &v.Blocks[i]
+		out[b.Blocked] = append(out[b.Blocked], child{task: b.Prerequisite, block: b})
+	}
+	for _, t := range v.Tasks {
+		for _, m := range t.Members {
+			if !slices.ContainsFunc(out[t.ID], func(c child) bool { return c.task == m }) {
+				out[t.ID] = append(out[t.ID], child{task: m})
+			}
+		}
+	}
+	typeOf := func(id string) string {
+		if t := byID[id]; t != nil {
+			return t.Type
+		}
+		return ""
+	}
+	for id, cs := range out {
+		slices.SortStableFunc(cs, func(a, b child) int {
+			if c := strings.Compare(typeOf(a.task), typeOf(b.task)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(a.task, b.task); c != 0 {
+				return c
+			}
+			return strings.Compare(blockID(a.block), blockID(b.block))
+		})
+		out[id] = cs
+	}
+	return out
+}
+
+func blockID(b *core.BlockView) string {
+	if b == nil {
+		return ""
+	}
+	return b.ID
+}

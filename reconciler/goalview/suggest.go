@@ -1,0 +1,72 @@
+package goalview
+
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/schemas"
+)
+
+// The task types a suggestion declares as the missing prerequisite.
+const (
+	// SuggestStallType: someone must find out why the lineage stopped
+	// moving and unblock it.
+	SuggestStallType = "unstall"
+	// SuggestConflictType: someone must choose between the conflicting
+	// next steps before the task goes on.
+	SuggestConflictType = "choose-next-step"
+	// SuggestAmbiguityType: someone must settle the blocks still open on
+	// a done lineage.
+	SuggestAmbiguityType = "settle-open-blocks"
+)
+
+// suggest is the declare-block proposal f suggests on lineage v, as YAML
+// (schemas.Proposal): instance the lineage, workflow its goal, base_state
+// its hash, inputs.task the finding's task and inputs.prerequisite a task
+// whose type says what is missing and whose payload names the finding
+// (the stall's since, or the blocks involved), so scanning the same log
+// twice suggests the same task; idem_key is derived from all of that, the
+// justification is the finding's detail. "" if it cannot be encoded
+// (never, for the strings it holds).
+func suggest(v core.LineageView, f Finding) string {
+	payload := map[string]any{"finding": string(f.Kind)}
+	typ := SuggestStallType
+	switch f.Kind {
+	case KindStall:
+		since := v.LastProgress
+		if since.Compare(v.Started) < 0 {
+			since = v.Started
+		}
+		payload["since"] = since.String()
+	case KindConflict:
+		typ = SuggestConflictType
+		payload["blocks"] = f.Blocks
+	case KindAmbiguity:
+		typ = SuggestAmbiguityType
+		payload["blocks"] = f.Blocks
+	}
+	prereq := map[string]any{"type": typ, "payload": payload}
+	key, err := schemas.CanonicalJSON(map[string]any{"lineage": v.ID, "task": f.Task, "prerequisite": prereq})
+	if err != nil {
+		return ""
+	}
+	p := schemas.Proposal{
+		Instance:   v.ID,
+		Workflow:   v.Goal,
+		Transition: schemas.GoalDeclareBlock,
+		BaseState:  v.Hash,
+		IdemKey:    "scan-" + string(f.Kind) + "-" + ShortID(schemas.HashBytes(key)),
+		Inputs: map[string]any{
+			schemas.GoalInputTask:         f.Task,
+			schemas.GoalInputPrerequisite: prereq,
+		},
+		Justification: "writ scan: " + f.Detail,
+	}
+	out, err := yaml.Marshal(&p)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(string(out), "\n") + "\n"
+}

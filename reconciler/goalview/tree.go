@@ -1,0 +1,198 @@
+package goalview
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/plan"
+)
+
+// Tree writes each lineage of views as an indented tree for a human
+// approver, lineages separated by a blank line, or "no lineages" when
+// there is none. A lineage starts with a header line (id, goal, who
+// started it, active or done, complete tasks); then the terminal task at
+// the root and, under each task, its prerequisites (the blocks whose
+// Blocked is it; a barrier's members under the barrier), ordered by task
+// type and id. A task line holds its short id (ShortID), type, payload
+// (Payload), depth and status (with who completed it, and a barrier's
+// "n/m members done"), then the block leading to it: status, a degraded
+// confirmation's shortfall, declared, confirmed, refuted and resolved by.
+// Votes that did not count follow on their own lines with the reason. A
+// task reached twice is expanded once and then marked "(shown above)";
+// tasks the terminal task does not reach (and blocked tasks the lineage
+// does not list, "(unknown task)") follow under "not reached from the
+// terminal task:", so nothing the view holds is hidden.
+// Untrusted text is neutralised (plan.Clean). Tree is pure and
+// deterministic; it returns the writer's error.
+func Tree(w io.Writer, views []core.LineageView) error {
+	var b strings.Builder
+	if len(views) == 0 {
+		b.WriteString("no lineages\n")
+	}
+	for i, v := range views {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		writeLineage(&b, v)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// treeWriter writes one lineage.
+type treeWriter struct {
+	b        *strings.Builder
+	byID     map[string]*core.TaskView
+	children map[string][]child
+	shown    map[string]bool
+}
+
+func writeLineage(b *strings.Builder, v core.LineageView) {
+	state := "active"
+	if v.Done {
+		state = "done"
+	}
+	fmt.Fprintf(b, "lineage %s: goal %s, started by %s, %s, %d/%d tasks complete\n",
+		plan.Clean(v.ID), plan.Clean(v.Goal), plan.Clean(v.StartedBy), state, v.Completed, len(v.Tasks))
+	byID := tasks(v)
+	t := &treeWriter{b: b, byID: byID, children: children(v, byID), shown: map[string]bool{}}
+	t.task(v.Terminal, nil, "", "")
+	// Tasks the terminal does not reach (none, in a lineage the reducer
+	// built), then blocked tasks no task lists, are listed, not hidden.
+	rest := make([]string, 0, len(v.Tasks))
+	for _, task := range v.Tasks {
+		rest = append(rest, task.ID)
+	}
+	var unlisted []string
+	for id := range t.children {
+		if byID[id] == nil {
+			unlisted = append(unlisted, id)
+		}
+	}
+	slices.Sort(unlisted)
+	first := true
+	for _, id := range append(rest, unlisted...) {
+		if t.shown[id] {
+			continue
+		}
+		if first {
+			b.WriteString("not reached from the terminal task:\n")
+			first = false
+		}
+		t.task(id, nil, "", "")
+	}
+}
+
+// task writes the line of task id (reached through block, nil for a root
+// or a barrier member), then its prerequisites. lead is the tree drawing
+// before the line, pad what goes before its children's lines.
+func (t *treeWriter) task(id string, block *core.BlockView, lead, pad string) {
+	tv := t.byID[id]
+	var line strings.Builder
+	line.WriteString(ShortID(id))
+	if tv == nil {
+		line.WriteString(" (unknown task)")
+	} else {
+		fmt.Fprintf(&line, " %s", plan.Clean(tv.Type))
+		if p := Payload(tv.Payload); p != "" {
+			fmt.Fprintf(&line, " %s", p)
+		}
+		fmt.Fprintf(&line, " · depth %d · %s", tv.Depth, tv.Status)
+		if c := tv.Completed; c != nil && c.By != "" {
+			fmt.Fprintf(&line, " by %s", plan.Clean(c.By))
+		}
+		if len(tv.Members) > 0 {
+			fmt.Fprintf(&line, " · barrier %d/%d members done", tv.MembersDone, len(tv.Members))
+		}
+	}
+	if block != nil {
+		fmt.Fprintf(&line, " · %s", blockText(*block))
+	}
+	again := t.shown[id]
+	if again && len(t.children[id]) > 0 {
+		line.WriteString(" (shown above)")
+	}
+	fmt.Fprintf(t.b, "%s%s\n", lead, line.String())
+	if block != nil {
+		for _, iv := range block.Ignored {
+			fmt.Fprintf(t.b, "%s  ! %s\n", pad, ignoredText(iv))
+		}
+	}
+	if again {
+		return
+	}
+	t.shown[id] = true
+	cs := t.children[id]
+	for i, c := range cs {
+		branch, next := "├─ ", "│  "
+		if i == len(cs)-1 {
+			branch, next = "└─ ", "   "
+		}
+		t.task(c.task, c.block, pad+branch, pad+next)
+	}
+}
+
+// blockText is the block part of a task line: "block <status>[ (degraded:
+// n confirmations short)], declared by …, confirmed by …[, refuted by …]
+// [, resolved by …]".
+func blockText(b core.BlockView) string {
+	var s strings.Builder
+	fmt.Fprintf(&s, "block %s %s", ShortID(b.ID), b.Status)
+	if b.Shortfall > 0 {
+		fmt.Fprintf(&s, " (degraded: %d %s short)", b.Shortfall, plural(b.Shortfall, "confirmation"))
+	}
+	fmt.Fprintf(&s, ", declared by %s, confirmed by %s", names(b.DeclaredBy), names(b.ConfirmedBy))
+	if len(b.RefutedBy) > 0 {
+		fmt.Fprintf(&s, ", refuted by %s", names(b.RefutedBy))
+	}
+	if b.ResolvedBy != "" {
+		fmt.Fprintf(&s, ", resolved by %s", plan.Clean(b.ResolvedBy))
+	}
+	return s.String()
+}
+
+// ignoredText is "<identity>'s <vote> did not count: <reason>".
+func ignoredText(v core.IgnoredVote) string {
+	return fmt.Sprintf("%s's %s did not count: %s", plan.Clean(v.Identity), voteNoun(v.Action), plan.Clean(v.Reason))
+}
+
+// voteNoun names the vote an action casts ("confirm-block" and "confirm":
+// confirmation).
+func voteNoun(action string) string {
+	a := strings.TrimSuffix(action, "-block")
+	switch a {
+	case "confirm":
+		return "confirmation"
+	case "refute":
+		return "refutation"
+	case "resolve":
+		return "resolution"
+	case "declare":
+		return "declaration"
+	case "complete":
+		return "completion"
+	}
+	return plan.Clean(action)
+}
+
+// names is a list of identities, "nobody" when empty.
+func names(ids []string) string {
+	if len(ids) == 0 {
+		return "nobody"
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = plan.Clean(id)
+	}
+	return strings.Join(out, ", ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
