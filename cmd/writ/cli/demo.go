@@ -12,6 +12,7 @@ import (
 
 func (a *app) demoCommand() *cobra.Command {
 	var dir string
+	var goals bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole flow on a fresh local control repo",
@@ -22,7 +23,14 @@ materiality: applies without a human) and walks it through verification,
 then proposes shipping it (high materiality: two approvals from role sre).
 The gate shows it waiting; alice approves; the author's own approval is
 refused; bob approves; reconcile applies it; replay verifies the log; log
-prints the audit trail. No network, no server.`,
+prints the audit trail. No network, no server.
+
+With --goals, demo runs goal regression instead: three agents attempt a
+terminal task (patch a CVE on the web fleet), each declares what blocks it;
+two declarations reach their quorum, one claim is refuted; the
+prerequisites complete bottom-up (one through a fan-in barrier), a human
+resolves the blocks, the terminal task completes, writ goals shows the
+finished tree, and replay on a clone gives the same state hash.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			keep := dir != ""
@@ -34,7 +42,11 @@ prints the audit trail. No network, no server.`,
 				defer os.RemoveAll(tmp)
 				dir = filepath.Join(tmp, "control")
 			}
-			if err := a.runDemo(dir); err != nil {
+			run := a.runDemo
+			if goals {
+				run = a.runGoalsDemo
+			}
+			if err := run(dir); err != nil {
 				return err
 			}
 			if keep {
@@ -44,6 +56,7 @@ prints the audit trail. No network, no server.`,
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "build the control repo here and keep it")
+	cmd.Flags().BoolVar(&goals, "goals", false, "run the goals demo: agents, blocks, a quorum, a fan-in barrier")
 	return cmd
 }
 
@@ -90,6 +103,17 @@ func (a *app) runDemo(dir string) error {
 		demoStep{"The instances and their states.", []string{"state"}, ExitOK},
 		demoStep{"The audit trail: who proposed, who approved on which commit, guards, state hashes.", []string{"log"}, ExitOK},
 	)
+	if err := a.runDemoSteps(dir, steps); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.out, "\ndemo finished: every step behaved as expected")
+	return nil
+}
+
+// runDemoSteps runs steps in order against the control repo in dir,
+// printing each command and its output; a step whose exit code is not the
+// one it wants stops the demo.
+func (a *app) runDemoSteps(dir string, steps []demoStep) error {
 	for _, st := range steps {
 		if st.say != "" {
 			fmt.Fprintf(a.out, "\n# %s\n", st.say)
@@ -109,7 +133,6 @@ func (a *app) runDemo(dir string) error {
 			return fmt.Errorf("demo step `writ %s` exited %d, want %d", strings.Join(st.args, " "), code, st.want)
 		}
 	}
-	fmt.Fprintln(a.out, "\ndemo finished: every step behaved as expected")
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -19,6 +21,8 @@ func (a *app) proposeCommand() *cobra.Command {
 	var (
 		req    reconciler.ProposeRequest
 		inputs []string
+		// evidence, NAME=URI each
+		evidence []string
 		file   string
 		mat    string
 		rules  bool
@@ -92,6 +96,13 @@ names every quarantined commit; the log then resumes.`,
 				}
 				req.Proposal.Inputs[k] = val
 			}
+			for _, nu := range evidence {
+				name, uri, _ := strings.Cut(nu, "=")
+				if name == "" {
+					return fmt.Errorf("--evidence %q: want name=uri (the uri may be empty: name=)", nu)
+				}
+				req.Proposal.Evidence = append(req.Proposal.Evidence, schemas.Evidence{Name: name, URI: uri})
+			}
 			if req.As == "" || req.Proposal.Instance == "" || req.Proposal.Transition == "" {
 				return fmt.Errorf("--as, --instance and --transition are required (or --file)")
 			}
@@ -122,7 +133,17 @@ names every quarantined commit; the log then resumes.`,
 			}
 			fmt.Fprintf(a.out, "proposed %s/%s on %s: branch %s, commit %s signed by %s\n",
 				got.Proposal.Instance, got.Proposal.Transition, got.Proposal.Workflow, got.Branch, short(got.Commit.String()), req.As)
-			return a.gateAfterWrite(e, l, strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix))
+			name := strings.TrimPrefix(got.Branch, schemas.ProposalBranchPrefix)
+			err = a.gateAfterWrite(e, l, name)
+			var ee *exitError
+			if errors.As(err, &ee) && ee.code == ExitRefused && core.IsGoalAction(l.Rules, &got.Proposal) {
+				// A goal action's gate depends on the lineage as it stands:
+				// a confirmation of a block declared in the same batch, or a
+				// completion whose block is resolved later, applies then.
+				return &exitError{code: ExitRefused, err: fmt.Errorf(
+					"proposals/%s is written but the lineage does not allow it now (writ gate %s says why); reconcile judges it again each run and applies it once the lineage does", name, name)}
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -136,6 +157,7 @@ names every quarantined commit; the log then resumes.`,
 	f.StringVar(&req.Proposal.Justification, "justification", "", "why")
 	f.StringVar(&mat, "materiality", "", "raise materiality: low, medium or high")
 	f.StringArrayVar(&inputs, "input", nil, "input key=value (value parsed as YAML); repeatable")
+	f.StringArrayVar(&evidence, "evidence", nil, "evidence name=uri: what shows the work was done (a goal's complete and refute-block need one); repeatable")
 	f.StringVar(&req.Name, "name", "", "proposal name (default <transition>-<key>)")
 	f.StringVar(&file, "file", "", "read the proposal from a YAML file")
 	f.BoolVar(&rules, "rules", false, "propose the working tree's changes to governed files: the rules (writ.yaml, workflows/, policies/, trust/) and ordinary files outside proposals/")

@@ -46,7 +46,7 @@ func TestProposeGoalAction(t *testing.T) {
 
 	written := func(t *testing.T, r writResult) {
 		t.Helper()
-		if r.code != ExitOK && !(r.code == ExitRefused && strings.Contains(r.err, "is written but its gate refuses it")) {
+		if r.code != ExitOK && !(r.code == ExitRefused && strings.Contains(r.err, "is written but the lineage does not allow it now")) {
 			t.Fatalf("propose: want the proposal written, got %s", r)
 		}
 	}
