@@ -97,6 +97,9 @@ func (v View) details(b *strings.Builder) {
 			fmt.Fprintf(b, "    %s = %s\n", Clean(in.Name), Clean(in.Value))
 		}
 	}
+	if v.Kind == KindGoal {
+		fmt.Fprintf(b, "  lineage: %s, goal %s (writ goals --lineage %s shows its tree)\n", Clean(v.Instance), Clean(v.Workflow), Clean(v.Instance))
+	}
 	if v.Kind == KindTransition && (v.Before != nil || v.After != nil || v.Transition != "") {
 		fmt.Fprintf(b, "  state: %s\n", Clean(v.move()))
 		fmt.Fprintf(b, "    before: %s\n", Clean(v.Before.String()))

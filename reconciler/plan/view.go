@@ -32,6 +32,9 @@ const (
 	KindTransition = "transition"
 	KindRules      = "rules"
 	KindRecover    = "recover"
+	// KindGoal: a goal action on a lineage (it moves no workflow state;
+	// its reason says what it does to the lineage).
+	KindGoal = "goal"
 )
 
 // View is what an approver sees of one proposal. Every string is the raw
@@ -134,6 +137,8 @@ func Build(in Input) View {
 		v.Kind = KindRules
 	case p.IsRecovery():
 		v.Kind = KindRecover
+	case core.IsGoalAction(in.Rules, p.Proposal):
+		v.Kind = KindGoal
 	}
 	if sv, ok := p.SignerOf(p.Subject.Commit); ok {
 		v.Signer = signerOf(sv)

@@ -46,6 +46,10 @@ func TestDemoGoals(t *testing.T) {
 		}
 		at += i + len(s)
 	}
+	// Goal entries read back in every JSON form their schemas describe.
+	validateOutput(t, "show", writWant(t, ExitOK, "--repo", dir, "show", "--json", "main").out)
+	validateOutput(t, "log", writWant(t, ExitOK, "--repo", dir, "log", "--json").out)
+	validateOutput(t, "state", writWant(t, ExitOK, "--repo", dir, "state", "--json").out)
 	g := runWrit("--repo", dir, "goals", "--json")
 	if g.code != ExitOK {
 		t.Fatalf("writ goals --json: %s", g)
