@@ -23,9 +23,9 @@ func (a *app) proposeCommand() *cobra.Command {
 		inputs []string
 		// evidence, NAME=URI each
 		evidence []string
-		file   string
-		mat    string
-		rules  bool
+		file     string
+		mat      string
+		rules    bool
 		// recovery from foreign commits
 		recovery   bool
 		quarantine []string
