@@ -20,6 +20,7 @@ func (a *app) benchCommand() *cobra.Command {
 		sizes, cacheDir string
 		asJSON, child   bool
 		opts            bench.Options
+		goals           int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -41,7 +42,14 @@ each figure compares with its target; --json prints the figures.
 
 Progress is shown on a terminal (not in CI or with --quiet). The full
 benchmark is: writ bench --sizes 1000,10000,100000 (the 100,000-entry
-repo takes several minutes to build the first time).`,
+repo takes several minutes to build the first time).
+
+With --goals N it measures a goal lineage instead: one lineage of the goals
+example grown to N prerequisite tasks (each declared, confirmed by two
+identities, completed and its block resolved: 5 signed entries, 4 block
+events per task) and back to its terminal task; replay against reading
+plus verifying the same log, and writ goals (open, restore, draw the
+tree). The issue's figure is writ bench --goals 10000.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ns, err := parseSizes(sizes)
@@ -65,6 +73,24 @@ repo takes several minutes to build the first time).`,
 			steps := a.benchProgress()
 			defer steps.finish()
 			opts.Progress = steps.update
+			if goals > 0 {
+				repo, err := bench.Open(cacheDir, bench.GoalSpec(goals), steps.update)
+				if err != nil {
+					return err
+				}
+				steps.finish()
+				rep, err := bench.RunGoals(repo, opts)
+				steps.finish()
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					enc := json.NewEncoder(a.out)
+					enc.SetIndent("", "  ")
+					return enc.Encode([]*bench.GoalReport{rep})
+				}
+				return bench.WriteGoalTable(a.out, []*bench.GoalReport{rep})
+			}
 			var reports []*bench.Report
 			for _, n := range ns {
 				repo, err := bench.Open(cacheDir, bench.DefaultSpec(n), steps.update)
@@ -95,6 +121,7 @@ repo takes several minutes to build the first time).`,
 	f.IntVar(&opts.Repeat, "repeat", 3, "run every timing this many times and keep the fastest")
 	f.IntVar(&opts.Sample, "sample", 1000, "commits `git log --show-signature` verifies before extrapolating")
 	f.IntVar(&opts.Incremental, "incremental", 5, "one-entry propose + reconcile rounds to time")
+	f.IntVar(&goals, "goals", 0, "measure one goal lineage of this many prerequisite tasks instead (the issue's size: 10000)")
 	f.IntVar(&opts.Branches, "branches", 0, "closed proposal branches to time reconciles with (0: one per ten entries; -1: skip)")
 	return cmd
 }

@@ -110,3 +110,30 @@ func TestRunMeasuresEverything(t *testing.T) {
 	}
 	t.Logf("\n%s", out.String())
 }
+
+// TestGoalLineageBuildsAndMeasures builds a small goal lineage the way
+// `writ bench --goals` does, replays it to the builder's state, and
+// measures it: every task and block event is a real signed entry.
+func TestGoalLineageBuildsAndMeasures(t *testing.T) {
+	spec := GoalSpec(25)
+	spec.PackEvery = 40
+	r, err := Build(t.TempDir(), spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := RunGoals(r, Options{Repeat: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Entries != spec.Entries+1 || rep.StateHash != r.StateHash || rep.Tasks != 25 || rep.Goals <= 0 || rep.Replay <= 0 {
+		t.Fatalf("report %+v, want %d entries to %s", rep, spec.Entries+1, r.StateHash)
+	}
+	var out bytes.Buffer
+	if err := WriteGoalTable(&out, []*GoalReport{rep}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "writ goals") || !strings.Contains(out.String(), "target") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+	t.Logf("\n%s", out.String())
+}
