@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -402,4 +403,39 @@ func TestGoalKeysAreTheProposers(t *testing.T) {
 	if st := g.block(b).Status; st != BlockConfirmed {
 		t.Fatalf("two votes with one key: %s", st)
 	}
+}
+
+// TestGoalPolicyGatesDeclarationsAndResolutions: with policy set, a
+// declaration and a resolution wait for the policy's human approval; the
+// other actions do not.
+func TestGoalPolicyGatesDeclarationsAndResolutions(t *testing.T) {
+	rules := goalRules(&schemas.Quorum{Mode: schemas.QuorumSingle}, 0)
+	rules.Config.Identities = append(rules.Config.Identities, schemas.Identity{Name: "olga", Kind: schemas.IdentityHuman, Capabilities: []string{"approve"}})
+	rules.Policies = append(rules.Policies, schemas.Policy{Name: "human-says", Rules: []schemas.Rule{{Name: "one-human", Count: 1}}})
+	rules.Goals[0].Policy = "human-says"
+	g := newGoalLog(t, rules)
+	g.act("a1", schemas.GoalStart, nil, StatusApplied)
+	terminal := g.view().Terminal
+	declare := func(decisions ...policies.Decision) (Entry, Outcome) {
+		g.n++
+		g.wall += 1000
+		p := &schemas.Proposal{Instance: "L1", Workflow: "patch", Transition: schemas.GoalDeclareBlock, BaseState: "sha256:" + strings.Repeat("2", 64), IdemKey: "declare-p",
+			Inputs: map[string]any{"task": terminal, "prerequisite": pre("p", nil)}}
+		e := Entry{Kind: KindGoal, HLC: HLC{Wall: g.wall}, Signer: "a1", IdemKey: "declare-p", Proposal: p,
+			Subject: policies.Subject{Commit: "c0ffee", Content: "sha256:aa"}, Decisions: decisions}
+		_, out, err := Apply(g.s, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e, out
+	}
+	if _, out := declare(); out.Status != StatusWaiting || out.Policy == nil || !strings.Contains(out.Reason, "human-says") {
+		t.Fatalf("declaration without approval: %s (%s)", out.Status, out.Reason)
+	}
+	e, _ := declare(approve("olga"))
+	g.apply(e, StatusApplied)
+	b := BlockID(terminal, taskOf(t, "p", nil))
+	g.act("a2", schemas.GoalConfirmBlock, map[string]any{"block": b}, StatusApplied) // votes need no human
+	g.act("a2", schemas.GoalComplete, map[string]any{"task": taskOf(t, "p", nil)}, StatusApplied)
+	g.act("human", schemas.GoalResolveBlock, map[string]any{"block": b}, StatusWaiting)
 }
