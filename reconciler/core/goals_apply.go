@@ -40,7 +40,6 @@ type goalRun struct {
 	out  Outcome
 	b    byte
 	cur  stored
-	keys idemKeys
 }
 
 // applyGoal applies a goal entry. Like applyTransition it checks the
@@ -71,8 +70,11 @@ func applyGoal(s State, e Entry) (State, Outcome, error) {
 	}
 	r.cur, r.out.InstancePre = cur, schemas.BaseStateNone
 	if exists {
-		r.out.InstancePre, r.keys = cur.hash, cur.keys
-		if how, done := cur.keys.find(goalKey(e)); done {
+		r.out.InstancePre = cur.hash
+		if cur.goal == nil {
+			// Not a lineage: check refuses it below; its keys are not ours.
+		} else if k, done := cur.goal.keys.get(goalKey(e)); done {
+			how := k.how
 			r.out.Status = StatusDuplicate
 			r.out.Reason = fmt.Sprintf("idem_key %q was already %s on lineage %s; nothing to do", p.IdemKey, how, p.Instance)
 			return s, r.out, nil
@@ -222,7 +224,8 @@ func (r *goalRun) commit() State {
 	in.Version++
 	in.Updated = r.e.HLC
 	lin := r.lin
-	st := newGoalStored(in, r.keys.with(goalKey(r.e), string(StatusApplied)), &lin)
+	lin.keys = lin.keys.put(consumedKey{id: goalKey(r.e), how: string(StatusApplied)}.sealed())
+	st := newGoalStored(in, &lin)
 	r.out.Status, r.out.InstancePost = StatusApplied, st.hash
 	return next.with(r.b, st)
 }
@@ -233,8 +236,12 @@ func (r *goalRun) commit() State {
 // another's vote (or of a declaration) cannot turn it into a duplicate.
 func goalKey(e Entry) string { return e.Signer + "/" + e.IdemKey }
 
-// newGoalStored returns a lineage's record: its instance, keys and
-// lineage, hashed together.
-func newGoalStored(in *Instance, keys idemKeys, lin *lineage) stored {
-	return stored{inst: in, keys: keys, goal: lin, hash: lin.hash(hashStored(in, keys))}
+// newGoalStored returns a lineage's record: its instance and lineage,
+// hashed together. A lineage keeps its consumed keys in its own table
+// (lineage.keys), not in the instance's keys: it consumes one per action,
+// tens of thousands in a long lineage, and a table changes and hashes one
+// bucket per entry where the instance's sorted list would be copied and
+// hashed whole.
+func newGoalStored(in *Instance, lin *lineage) stored {
+	return stored{inst: in, goal: lin, hash: lin.hash(hashStored(in, nil))}
 }

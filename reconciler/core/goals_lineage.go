@@ -24,6 +24,23 @@ type lineage struct {
 	blocks       BlockSet
 	blockTree    *hashTree // bucket hashes of blocks
 	facts        table[blockFacts]
+	// keys are the idem_keys consumed on the lineage, by proposer
+	// (goalKey), and how.
+	keys table[consumedKey]
+}
+
+// consumedKey is one idem_key a lineage consumed.
+type consumedKey struct {
+	id, how string
+	hash    [32]byte
+}
+
+func (k consumedKey) key() string      { return k.id }
+func (k consumedKey) digest() [32]byte { return k.hash }
+
+func (k consumedKey) sealed() consumedKey {
+	k.hash = fields(nil).str(k.id).str(k.how).sum()
+	return k
 }
 
 // done reports whether the terminal task completed.
@@ -132,10 +149,10 @@ func (l lineage) withBlocks(bs BlockSet, id string) lineage {
 // the instance (goal, owner, state, keys, version), the lineage's own
 // facts and the roots of its three tables.
 func (l *lineage) hash(instanceHash string) string {
-	tr, br, fr := l.tasks.tree.rootOf(), l.blockTree.rootOf(), l.facts.tree.rootOf()
+	tr, br, fr, kr := l.tasks.tree.rootOf(), l.blockTree.rootOf(), l.facts.tree.rootOf(), l.keys.tree.rootOf()
 	f := fields([]byte("writ-lineage/v1\n")).str(instanceHash).str(l.goal).str(l.startedBy).hlc(l.started).
 		str(l.terminal).hlc(l.ended).hlc(l.lastProgress).num(int64(l.completed)).
-		str(string(tr[:])).str(string(br[:])).str(string(fr[:]))
+		str(string(tr[:])).str(string(br[:])).str(string(fr[:])).str(string(kr[:]))
 	sum := f.sum()
 	return schemas.HashBytes(sum[:])
 }

@@ -29,6 +29,8 @@ type lineageJSON struct {
 	Tasks        []taskJSON   `json:"tasks"`
 	Blocks       blockSetJSON `json:"blocks"`
 	Facts        []factsJSON  `json:"facts"`
+	// Keys maps each consumed "<signer>/<idem_key>" to how it was consumed.
+	Keys map[string]string `json:"keys"`
 }
 
 type taskJSON struct {
@@ -71,6 +73,10 @@ func snapshotItemOf(st stored) snapshotItem {
 	}
 	for _, f := range l.facts.all() {
 		j.Facts = append(j.Facts, factsJSON{ID: f.id, DeclaredAt: f.declaredAt, ResolvedBy: f.resolvedBy, Ignored: f.ignored})
+	}
+	j.Keys = map[string]string{}
+	for _, k := range l.keys.all() {
+		j.Keys[k.id] = k.how
 	}
 	it.Lineage = j
 	return it
@@ -130,5 +136,11 @@ func storedOf(it snapshotItem) (stored, error) {
 	for _, f := range j.Facts {
 		l.facts = l.facts.put(blockFacts{id: f.ID, declaredAt: f.DeclaredAt, resolvedBy: f.ResolvedBy, ignored: f.Ignored}.sealed())
 	}
-	return newGoalStored(in, keys, l), nil
+	if len(keys) > 0 {
+		return stored{}, fmt.Errorf("lineage %s: its instance record holds keys; a lineage keeps them under lineage.keys", in.ID)
+	}
+	for k, how := range j.Keys {
+		l.keys = l.keys.put(consumedKey{id: k, how: how}.sealed())
+	}
+	return newGoalStored(in, l), nil
 }
