@@ -41,6 +41,13 @@ func Apply(s State, e Entry) (State, Outcome, error) {
 		}
 		return next, out, nil
 	case KindReject:
+		if IsGoalAction(s.rules, e.Proposal) {
+			next, out, err := applyGoal(s, e)
+			if err != nil {
+				return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
+			}
+			return next, out, nil
+		}
 		if e.Proposal != nil && e.Proposal.Instance == schemas.RulesInstance {
 			next, out := applyGovernedReject(s, e)
 			return next, out, nil
@@ -164,6 +171,11 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 	}
 	var inst *Instance
 	out := Outcome{InstancePre: schemas.BaseStateNone}
+	if exists && cur.goal != nil {
+		// A goal's lineage moves by goal entries only, whatever workflow
+		// the rules may since have named like its goal.
+		return s, refuse("instance %s is a lineage of goal %q: it moves by goal actions only", p.Instance, cur.inst.Workflow), nil
+	}
 	if exists {
 		inst, out.InstancePre = cur.inst, cur.hash
 		if how, done := cur.keys.find(p.IdemKey); done {

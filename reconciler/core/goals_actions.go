@@ -10,9 +10,17 @@ import (
 // The goal actions, each a method of goalRun returning "" when it applied
 // to r.lin, or why it is refused (r.lin then does not matter).
 
-// maxMembers bounds a barrier's members, so one proposal cannot cost
-// unbounded time or memory.
-const maxMembers = 1000
+// Bounds that keep every goal entry's cost independent of the lineage's
+// size: a task record is rewritten and rehashed whole when it changes, so
+// its lists are capped.
+const (
+	// maxMembers bounds a barrier's members (one proposal's worth).
+	maxMembers = 1000
+	// maxParents bounds the tasks one task may be a prerequisite of.
+	maxParents = 64
+	// maxBlocksPerTask bounds the blocks declared on one waiting task.
+	maxBlocksPerTask = 256
+)
 
 // start begins the lineage; its first task is the goal's terminal task.
 func (r *goalRun) start() string {
@@ -159,6 +167,9 @@ func (r *goalRun) declare() string {
 	if st := r.lin.taskStatusAt(r.g, blocked, r.e.HLC); st == TaskDismissed {
 		return fmt.Sprintf("task %s was dismissed (every claim that named it was refuted): nothing waits on it", short(blockedID))
 	}
+	if len(blocked.members) > 0 {
+		return fmt.Sprintf("task %s is a barrier: it waits for its members and completes with them; declare the block on the member that needs it", short(blockedID))
+	}
 	typ, _, raw, preID, why := r.taskInput(r.p.Inputs[schemas.GoalInputPrerequisite], schemas.GoalInputPrerequisite)
 	if why != "" {
 		return why
@@ -176,6 +187,14 @@ func (r *goalRun) declare() string {
 			}
 			if mid == preID || r.lin.cycleThrough(blockedID, mid) != nil {
 				return fmt.Sprintf("%v: member %s (%s) of barrier %s is the barrier itself or a task it would wait for", ErrPrerequisiteCycle, mt, short(mid), short(preID))
+			}
+			if _, exists := r.lin.task(mid); exists {
+				return fmt.Sprintf("member %s (%s) of barrier %s is already a task of the lineage: a barrier's members are new tasks (declare a block on an existing task instead)", mt, short(mid), short(preID))
+			}
+			for _, m := range members {
+				if m.id == mid {
+					return fmt.Sprintf("member %s (%s) is listed twice in barrier %s", mt, short(mid), short(preID))
+				}
 			}
 			members = append(members, goalTask{id: mid, typ: mt, payload: mraw})
 		}
@@ -200,11 +219,29 @@ func (r *goalRun) declare() string {
 	if slices.Contains(r.lin.blocks.Declarers(blockID), r.who.Name) {
 		return fmt.Sprintf("%s already declared block %s", r.who.Name, short(blockID))
 	}
+	// A voter cannot turn into a declarer: a declarer's confirmation does
+	// not count, so declaring a block one confirmed would withdraw that
+	// confirmation without a refutation.
+	if slices.Contains(r.lin.blocks.Confirmations(blockID), r.who.Name) || slices.Contains(r.lin.blocks.Refutations(blockID), r.who.Name) {
+		return fmt.Sprintf("%s already voted on block %s: a voter cannot also declare it", r.who.Name, short(blockID))
+	}
+	if len(blocked.blockedBy) >= maxBlocksPerTask && !slices.Contains(blocked.blockedBy, blockID) {
+		return fmt.Sprintf("task %s already has %d declared blocks, the most one task may have", short(blockedID), maxBlocksPerTask)
+	}
 	pre, exists := r.lin.task(preID)
 	if !exists {
 		pre = goalTask{id: preID, typ: typ, payload: raw, depth: depth}
-	} else if len(members) > 0 && !sameMembers(pre.members, members) {
-		return fmt.Sprintf("task %s already exists with other barrier members; declare the same members or another prerequisite", short(preID))
+	} else {
+		switch {
+		case len(members) > 0:
+			return fmt.Sprintf("task %s already exists: a barrier is declared once, with its members, as a new task", short(preID))
+		case pre.depth != depth:
+			// Depth is the distance from the terminal task on every path,
+			// so max_depth bounds every chain, not only the first one.
+			return fmt.Sprintf("task %s is at depth %d; it cannot also be a prerequisite at depth %d (declare a new task)", short(preID), pre.depth, depth)
+		case len(pre.parents) >= maxParents && !slices.Contains(pre.parents, blockedID):
+			return fmt.Sprintf("task %s is already a prerequisite of %d tasks, the most one task may be", short(preID), maxParents)
+		}
 	}
 	bs, _, err := r.lin.blocks.Declare(blockedID, preID, r.who.Name)
 	if err != nil {
@@ -223,9 +260,6 @@ func (r *goalRun) declare() string {
 			mt.parents, _ = insertString(mt.parents, preID)
 			mt.declaredBy, _ = insertString(mt.declaredBy, r.who.Name)
 			pre.members, _ = insertString(pre.members, m.id)
-			if mt.completed != nil {
-				pre.done++
-			}
 			r.lin.tasks = r.lin.tasks.put(mt.sealed())
 		}
 	}
@@ -234,22 +268,13 @@ func (r *goalRun) declare() string {
 	blocked.blockedBy, _ = insertString(blocked.blockedBy, blockID)
 	r.lin.tasks = r.lin.tasks.put(blocked.sealed())
 	if f := r.lin.factsOf(blockID); f.declaredAt.IsZero() {
-		f.declaredAt = r.e.HLC
+		f.declaredAt, f.quorum = r.e.HLC, r.g.QuorumOrDefault()
 		r.lin.facts = r.lin.facts.put(f.sealed())
 	}
 	r.lin.lastProgress = r.e.HLC
 	st, _ := r.lin.blockStatusAt(r.g, blockID, r.e.HLC)
 	r.out.Reason = fmt.Sprintf("declare-block: task %s waits for %s %s (block %s, %s)", short(blockedID), short(preID), typ, short(blockID), st)
 	return ""
-}
-
-func sameMembers(have []string, want []goalTask) bool {
-	ids := make([]string, len(want))
-	for i, m := range want {
-		ids[i] = m.id
-	}
-	slices.Sort(ids)
-	return slices.Equal(slices.Compact(ids), have)
 }
 
 // cycleThrough returns the cycle the edge blocked → prerequisite would
@@ -328,7 +353,7 @@ func (r *goalRun) vote(confirm bool) string {
 		return fmt.Sprintf("block %s was %s: nothing further about it is taken", short(id), st)
 	}
 	blocked, _ := r.lin.task(claims[0].Blocked)
-	q := r.g.QuorumOrDefault()
+	q := r.lin.quorumOf(r.g, r.lin.factsOf(id))
 	action := schemas.ActionRefute
 	if confirm {
 		action = schemas.ActionConfirm
@@ -356,6 +381,11 @@ func (r *goalRun) vote(confirm bool) string {
 	}
 	if ignored := r.ignoredBecause(action, q, id); ignored != "" {
 		f := r.lin.factsOf(id)
+		for _, v := range f.ignored {
+			if v.Identity == r.who.Name && v.Action == string(action) {
+				return fmt.Sprintf("%s's %s of block %s is already recorded as not counting: %s", r.who.Name, action, short(id), v.Reason)
+			}
+		}
 		f.ignored = append(slices.Clone(f.ignored), IgnoredVote{Identity: r.who.Name, Action: string(action), Reason: ignored})
 		r.lin.facts = r.lin.facts.put(f.sealed())
 		r.out.Reason = fmt.Sprintf("%s: recorded, does not count: %s", r.p.Transition, ignored)

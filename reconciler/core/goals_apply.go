@@ -31,15 +31,15 @@ func IsGoalAction(rules *schemas.Bundle, p *schemas.Proposal) bool {
 
 // goalRun is what applyGoal resolved about an entry.
 type goalRun struct {
-	s    State
-	e    Entry
-	p    *schemas.Proposal
-	g    *schemas.Goal
-	who  schemas.Identity
-	lin  lineage
-	out  Outcome
-	b    byte
-	cur  stored
+	s   State
+	e   Entry
+	p   *schemas.Proposal
+	g   *schemas.Goal
+	who schemas.Identity
+	lin lineage
+	out Outcome
+	b   byte
+	cur stored
 }
 
 // applyGoal applies a goal entry. Like applyTransition it checks the
@@ -92,6 +92,9 @@ func applyGoal(s State, e Entry) (State, Outcome, error) {
 	}
 	if exists {
 		r.lin = *cur.goal
+	}
+	if e.Kind == KindReject {
+		return r.reject()
 	}
 	var reason string
 	switch p.Transition {
@@ -195,7 +198,9 @@ func (r *goalRun) policy() bool {
 	}
 	res := policies.Evaluate(policies.Facts{
 		Policy: *pol, Identities: withGrants(r.s.rules, r.e.Grants), Author: r.e.Signer, CoAuthors: r.e.CoAuthors,
-		Subject: r.e.Subject, Plan: planDigest(r.s, r.e), Inputs: r.p.Inputs, Materiality: r.p.Materiality,
+		// A goal's policy judges at high materiality: the proposer does
+		// not choose whether a rule on materiality applies.
+		Subject: r.e.Subject, Plan: planDigest(r.s, r.e), Inputs: r.p.Inputs, Materiality: schemas.MaterialityHigh,
 		ChangedFiles: r.e.ChangedFiles, Decisions: r.e.Decisions,
 	})
 	r.out.Policy = &res
@@ -210,9 +215,38 @@ func (r *goalRun) policy() bool {
 	return false
 }
 
+// reject records that an eligible approver of the goal's policy rejected
+// a declaration or a resolution: the proposer's key is consumed as
+// "rejected" and the lineage does not move otherwise. It is refused unless
+// the policy is blocked by that rejection.
+func (r *goalRun) reject() (State, Outcome, error) {
+	if r.cur.goal == nil {
+		r.out.Status, r.out.Reason = StatusRefused, "cannot record a rejection for lineage "+r.p.Instance+" that does not exist"
+		return r.s, r.out, nil
+	}
+	if r.g.Policy == "" || (r.p.Transition != schemas.GoalDeclareBlock && r.p.Transition != schemas.GoalResolveBlock) {
+		r.out.Status, r.out.Reason = StatusRefused, "reject entry for a goal action that needs no approval"
+		return r.s, r.out, nil
+	}
+	if r.policy() || r.out.Policy == nil || r.out.Policy.Status != policies.StatusBlocked {
+		r.out.Status, r.out.Reason = StatusRefused, "reject entry without a rejection by an eligible approver"
+		return r.s, r.out, nil
+	}
+	next := r.commitAs(StatusRejected)
+	r.out.Status, r.out.Reason = StatusRejected, "rejected by an eligible approver of policy "+r.g.Policy+"; lineage "+r.p.Instance+" does not move"
+	return next, r.out, nil
+}
+
 // commit returns the state with the lineage and its instance record
 // written, the idem_key consumed.
 func (r *goalRun) commit() State {
+	next := r.commitAs(StatusApplied)
+	r.out.Status = StatusApplied
+	return next
+}
+
+// commitAs writes the lineage with the proposer's key consumed as how.
+func (r *goalRun) commitAs(how Status) State {
 	next := advance(r.s, r.e)
 	in := &Instance{ID: r.p.Instance, Workflow: r.g.Name, Owner: r.g.Owner, State: LineageActive}
 	if r.cur.inst != nil {
@@ -224,9 +258,9 @@ func (r *goalRun) commit() State {
 	in.Version++
 	in.Updated = r.e.HLC
 	lin := r.lin
-	lin.keys = lin.keys.put(consumedKey{id: goalKey(r.e), how: string(StatusApplied)}.sealed())
+	lin.keys = lin.keys.put(consumedKey{id: goalKey(r.e), how: string(how)}.sealed())
 	st := newGoalStored(in, &lin)
-	r.out.Status, r.out.InstancePost = StatusApplied, st.hash
+	r.out.InstancePost = st.hash
 	return next.with(r.b, st)
 }
 

@@ -93,6 +93,10 @@ func (t goalTask) sealed() goalTask {
 type blockFacts struct {
 	id         string
 	declaredAt HLC
+	// quorum is the goal's quorum (defaults filled in) when the block was
+	// first declared: it decides the block for good, so a later rules
+	// change cannot revive a claim its window already dismissed.
+	quorum     schemas.Quorum
 	resolvedBy string
 	ignored    []IgnoredVote
 	hash       [32]byte
@@ -102,7 +106,9 @@ func (b blockFacts) key() string      { return b.id }
 func (b blockFacts) digest() [32]byte { return b.hash }
 
 func (b blockFacts) sealed() blockFacts {
-	f := fields(nil).str(b.id).hlc(b.declaredAt).str(b.resolvedBy).num(int64(len(b.ignored)))
+	q := b.quorum
+	f := fields(nil).str(b.id).hlc(b.declaredAt).str(string(q.Mode)).num(int64(q.Min)).num(int64(q.Max)).str(string(q.OnShort)).
+		num(int64(q.TrustLevel)).num(int64(q.Refutations)).str(q.Window).str(b.resolvedBy).num(int64(len(b.ignored)))
 	for _, v := range b.ignored {
 		f = f.str(v.Identity).str(v.Action).str(v.Reason)
 	}

@@ -48,10 +48,11 @@ type taskJSON struct {
 }
 
 type factsJSON struct {
-	ID         string        `json:"id"`
-	DeclaredAt HLC           `json:"declared_at"`
-	ResolvedBy string        `json:"resolved_by,omitempty"`
-	Ignored    []IgnoredVote `json:"ignored,omitempty"`
+	ID         string          `json:"id"`
+	DeclaredAt HLC             `json:"declared_at"`
+	Quorum     *schemas.Quorum `json:"quorum,omitempty"`
+	ResolvedBy string          `json:"resolved_by,omitempty"`
+	Ignored    []IgnoredVote   `json:"ignored,omitempty"`
 }
 
 // snapshotItemOf returns the bucket file item of a record.
@@ -72,7 +73,12 @@ func snapshotItemOf(st stored) snapshotItem {
 		_ = json.Unmarshal(raw, &j.Blocks)
 	}
 	for _, f := range l.facts.all() {
-		j.Facts = append(j.Facts, factsJSON{ID: f.id, DeclaredAt: f.declaredAt, ResolvedBy: f.resolvedBy, Ignored: f.ignored})
+		fj := factsJSON{ID: f.id, DeclaredAt: f.declaredAt, ResolvedBy: f.resolvedBy, Ignored: f.ignored}
+		if f.quorum.Mode != "" {
+			q := f.quorum
+			fj.Quorum = &q
+		}
+		j.Facts = append(j.Facts, fj)
 	}
 	j.Keys = map[string]string{}
 	for _, k := range l.keys.all() {
@@ -134,7 +140,11 @@ func storedOf(it snapshotItem) (stored, error) {
 		}
 	}
 	for _, f := range j.Facts {
-		l.facts = l.facts.put(blockFacts{id: f.ID, declaredAt: f.DeclaredAt, resolvedBy: f.ResolvedBy, ignored: f.Ignored}.sealed())
+		bf := blockFacts{id: f.ID, declaredAt: f.DeclaredAt, resolvedBy: f.ResolvedBy, ignored: f.Ignored}
+		if f.Quorum != nil {
+			bf.quorum = *f.Quorum
+		}
+		l.facts = l.facts.put(bf.sealed())
 	}
 	if len(keys) > 0 {
 		return stored{}, fmt.Errorf("lineage %s: its instance record holds keys; a lineage keeps them under lineage.keys", in.ID)

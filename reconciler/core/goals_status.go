@@ -43,22 +43,38 @@ func windowClosed(q schemas.Quorum, from, now HLC) (bool, HLC) {
 // blockStatusAt returns where block id stands under goal g at clock now,
 // and the shortfall a proceed-degraded quorum confirmed it with.
 func (l *lineage) blockStatusAt(g *schemas.Goal, id string, now HLC) (BlockStatus, int) {
-	q := g.QuorumOrDefault()
+	f := l.factsOf(id)
+	q := l.quorumOf(g, f)
 	bq := quorumCounts(q)
 	st := l.blocks.Status(id, bq)
 	if st != BlockClaimed || q.Mode != schemas.QuorumMulti {
 		return st, 0
 	}
-	if closed, _ := windowClosed(q, l.factsOf(id).declaredAt, now); !closed {
+	if closed, _ := windowClosed(q, f.declaredAt, now); !closed {
 		return st, 0
 	}
 	switch q.OnShort {
 	case schemas.OnShortFail:
 		return BlockDismissed, 0
 	case schemas.OnShortProceedDegraded:
-		return BlockConfirmed, bq.Confirm - len(l.blocks.Confirmations(id))
+		// Degraded, not unconfirmed: at least one identity other than the
+		// declarers must have confirmed it, or waiting alone would confirm
+		// a claim.
+		if n := len(l.blocks.Confirmations(id)); n > 0 {
+			return BlockConfirmed, bq.Confirm - n
+		}
+		return BlockDismissed, 0
 	}
 	return st, 0
+}
+
+// quorumOf returns the quorum that decides a block: the one pinned when it
+// was declared, else (facts of an older kind: none) the goal's.
+func (l *lineage) quorumOf(g *schemas.Goal, f blockFacts) schemas.Quorum {
+	if f.quorum.Mode != "" {
+		return f.quorum
+	}
+	return g.QuorumOrDefault()
 }
 
 // maxWalk bounds the walk up through barriers: members of members of …;

@@ -51,6 +51,22 @@ func Judge(s State, e Entry) (Entry, State, Outcome, error) {
 		}
 		return e, next, out, nil
 	}
+	if e.Kind == KindGoal {
+		// A declaration or resolution its goal's policy blocks is recorded
+		// as a rejection, as a transition's is.
+		next, out, err := Apply(s, e)
+		out.Plan = plan
+		if err != nil || out.Status != StatusRefused || out.Policy == nil || out.Policy.Status != policies.StatusBlocked {
+			return e, next, out, err
+		}
+		reject := e
+		reject.Kind = KindReject
+		if n, o, err := Apply(s, reject); err == nil && o.Status == StatusRejected {
+			o.Plan = plan
+			return reject, n, o, nil
+		}
+		return e, next, out, nil
+	}
 	if e.Kind != KindTransition {
 		next, out, err := Apply(s, e)
 		out.Plan = plan

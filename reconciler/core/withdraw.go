@@ -65,7 +65,17 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 			return s, Outcome{}, err
 		}
 		out.InstancePre = schemas.BaseStateNone
-		if exists {
+		if exists && (cur.goal != nil) != IsGoalAction(s.rules, p) {
+			return s, refuse("instance %s and proposal %s disagree on whether it is a goal's lineage: nothing to withdraw", p.Instance, p.Workflow), nil
+		}
+		if exists && cur.goal != nil {
+			inst, out.InstancePre = cur.inst, cur.hash
+			if k, done := cur.goal.keys.get(goalKey(e)); done {
+				out.Status = StatusDuplicate
+				out.Reason = fmt.Sprintf("idem_key %q of %s was already %s on lineage %s; nothing to do", p.IdemKey, e.Signer, k.how, p.Instance)
+				return s, out, nil
+			}
+		} else if exists {
 			inst, out.InstancePre = cur.inst, cur.hash
 			if how, done := cur.keys.find(p.IdemKey); done {
 				out.Status = StatusDuplicate
@@ -80,7 +90,11 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 		out.Status, out.Reason = StatusRefused, g.Detail
 		return s, out, nil
 	}
-	if p.Instance != schemas.RulesInstance && !validProposer(s, inst, e, &out) {
+	if IsGoalAction(s.rules, p) {
+		if !validGoalProposer(s, cur, exists, e, &out) {
+			return s, out, nil
+		}
+	} else if p.Instance != schemas.RulesInstance && !validProposer(s, inst, e, &out) {
 		return s, out, nil
 	}
 	if p.Instance == schemas.RulesInstance && p.BaseState != s.rulesHash {
@@ -103,7 +117,14 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 	moved := cur.inst.clone()
 	moved.Version++
 	moved.Updated = e.HLC
-	st := newStored(moved, cur.keys.with(p.IdemKey, string(StatusWithdrawn)))
+	var st stored
+	if cur.goal != nil {
+		lin := *cur.goal
+		lin.keys = lin.keys.put(consumedKey{id: goalKey(e), how: string(StatusWithdrawn)}.sealed())
+		st = newGoalStored(moved, &lin)
+	} else {
+		st = newStored(moved, cur.keys.with(p.IdemKey, string(StatusWithdrawn)))
+	}
 	next = next.with(bucketOf(p.Instance), st)
 	out.InstancePost = st.hash
 	out.Reason += "; instance stays in " + moved.State

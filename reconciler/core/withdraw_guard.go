@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/schemas"
@@ -60,4 +61,37 @@ func countedHumans(rules *schemas.Bundle, ids []schemas.Identity, res policies.R
 		}
 	}
 	return ""
+}
+
+// validGoalProposer is validProposer for a goal action: e.Signer is an
+// identity holding a capability the goal requires for the action, and the
+// lineage (cur, when it exists) runs that goal. Like validProposer it
+// fills out with the refusal and returns false otherwise, so nobody closes
+// a key they could not have proposed with.
+func validGoalProposer(s State, cur stored, exists bool, e Entry, out *Outcome) bool {
+	p := e.Proposal
+	fail := func(format string, args ...any) bool {
+		out.Status, out.Reason = StatusRefused, "cannot withdraw a proposal its proposer may not make: "+fmt.Sprintf(format, args...)
+		return false
+	}
+	g, ok := s.rules.Goal(p.Workflow)
+	if !ok {
+		return fail("goal %q does not exist", p.Workflow)
+	}
+	action, ok := schemas.GoalActionOf(p.Transition)
+	if !ok {
+		return fail("goal %s has no action %q", g.Name, p.Transition)
+	}
+	who, ok := s.rules.Identity(e.Signer)
+	if !ok {
+		return fail("proposer %q is not an identity in writ.yaml", e.Signer)
+	}
+	if caps := g.Capabilities.For(action); !slices.ContainsFunc(caps, who.HasCapability) {
+		return fail("%s holds none of the capabilities goal %s requires to %s: %v", who.Name, g.Name, action, caps)
+	}
+	if exists && (cur.goal == nil || cur.inst.Workflow != g.Name) {
+		return fail("instance %s is not a lineage of goal %s", p.Instance, g.Name)
+	}
+	out.Guards = append(out.Guards, GuardResult{Name: GuardCapability, Passed: true, Detail: fmt.Sprintf("%s may %s on goal %s", who.Name, action, g.Name)})
+	return true
 }

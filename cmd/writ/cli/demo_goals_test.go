@@ -21,6 +21,9 @@ func TestDemoGoals(t *testing.T) {
 	out := r.out
 	steps := []string{
 		"--transition start",
+		"gate proposals/cve-2026-1234/needs-reboot: WAITING",
+		"needs 1 more approval from role sre",
+		"$ writ approve cve-2026-1234/needs-reboot --as alice",
 		"applied proposals/cve-2026-1234/needs-reboot",
 		"block confirmed",
 		"refute-block: block",
@@ -30,6 +33,7 @@ func TestDemoGoals(t *testing.T) {
 		"applied proposals/cve-2026-1234/web-2-done",
 		"refused proposals/cve-2026-1234/too-early: task",
 		"both complete and blocked",
+		"$ writ approve cve-2026-1234/resolve-fleet --as bob",
 		"applied proposals/cve-2026-1234/too-early",
 		"lineage cve-2026-1234 ends",
 		"done, 5/6 tasks complete",

@@ -20,8 +20,8 @@ func TestValidateGoals(t *testing.T) {
 	}{
 		{"max_depth out of range", "max_depth: 8", "max_depth: 65",
 			"goals/patch-cve.yaml:11:12: max_depth: max_depth 65 is out of range: use 1 to 64"},
-		{"unknown policy", "policy: release-approval", "policy: goal-approval",
-			`goals/patch-cve.yaml:26:9: policy: unknown policy "goal-approval" (policies: governance, release-approval)`},
+		{"unknown policy", "policy: goal-oversight", "policy: goal-approval",
+			`goals/patch-cve.yaml:26:9: policy: unknown policy "goal-approval" (policies: goal-oversight, governance, release-approval)`},
 		{"bad window", "window: 1d", "window: 1 day",
 			`goals/patch-cve.yaml:17:11: quorum.window: invalid duration "1 day"`},
 		{"min zero", "min: 2", "min: 0",

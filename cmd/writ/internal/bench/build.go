@@ -84,7 +84,7 @@ func (s Spec) Validate() error {
 // key names the spec in a cache directory.
 func (s Spec) key() string {
 	if s.Goals > 0 {
-		return fmt.Sprintf("goal-%d-v%d", s.Goals, builderVersion)
+		return fmt.Sprintf("goal-%d-g2-v%d", s.Goals, builderVersion)
 	}
 	return fmt.Sprintf("wal-%d-l%d-r%d-j%d-v%d", s.Entries, s.Lanes, s.Loops, s.RejectEvery, builderVersion)
 }

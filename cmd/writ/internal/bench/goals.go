@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
@@ -10,10 +11,11 @@ import (
 
 // The goal workload drives one lineage of the goals example
 // (fixtures.Goals) to a tree of Spec.Goals prerequisite tasks and back:
-// every task is declared (by one agent), confirmed by two identities, and
-// once its own prerequisites are done, completed and its block resolved
-// (by a human); last the terminal task completes. That is 5 entries per
-// task, 4 of them block events. Task k waits under task (k-1)/10 (0: the
+// every task is declared (by one agent, approved by an SRE under the
+// goal's policy), confirmed by two identities, and once its own
+// prerequisites are done, completed and its block resolved (by a human,
+// approved by another); last the terminal task completes. That is 5
+// entries per task, 4 of them block events, and 2 decision commits. Task k waits under task (k-1)/10 (0: the
 // terminal task), so the tree is wide and shallow, as a fleet's is.
 
 // goalName and goalLineage name what the goal workload works on.
@@ -69,6 +71,7 @@ func (w *goalWorkload) next(core.State) step {
 		case 0:
 			st.transition, st.proposer = schemas.GoalDeclareBlock, "scanner-a"
 			st.inputs = map[string]any{"task": parent, "prerequisite": map[string]any{"type": "fix", "payload": map[string]any{"n": k}}}
+			st.decisions = []policies.Decision{{Identity: "alice", Verdict: policies.VerdictApprove}} // goal-oversight
 		case 1:
 			st.transition, st.proposer = schemas.GoalConfirmBlock, "scanner-b"
 			st.inputs = map[string]any{"block": core.BlockID(parent, id)}
@@ -86,6 +89,7 @@ func (w *goalWorkload) next(core.State) step {
 		} else {
 			st.transition, st.proposer = schemas.GoalResolveBlock, "alice"
 			st.inputs = map[string]any{"block": core.BlockID(parent, id)}
+			st.decisions = []policies.Decision{{Identity: "bob", Verdict: policies.VerdictApprove}} // goal-oversight
 		}
 	default:
 		st.transition, st.proposer, st.evidence = schemas.GoalComplete, "scanner-a", w.evidence
