@@ -264,3 +264,67 @@ func (s BlockSet) Merge(o BlockSet) BlockSet {
 	}
 	return BlockSet{buckets: &table}
 }
+
+// blockSetOf builds the set holding every event of j at once, equal to
+// declaring, confirming, refuting and removing them one by one (each
+// bucket sorted and made duplicate-free once). A claim's id is recomputed
+// from its tasks, and an event with an empty field is refused with
+// ErrBlockEvent, as the one-by-one methods do. Restoring a snapshot uses
+// it.
+func blockSetOf(j blockSetJSON) (BlockSet, error) {
+	if len(j.Added)+len(j.Removed)+len(j.Confirmed)+len(j.Refuted) == 0 {
+		return BlockSet{}, nil
+	}
+	var table [blockBuckets]*blockBucket
+	at := func(id string) *blockBucket {
+		i := blockBucketOf(id)
+		if table[i] == nil {
+			table[i] = &blockBucket{}
+		}
+		return table[i]
+	}
+	for _, c := range j.Added {
+		if c.Blocked == "" || c.Prerequisite == "" || c.Declarer == "" {
+			return BlockSet{}, fmt.Errorf("%w: a claim lacks its blocked task, prerequisite or declarer", ErrBlockEvent)
+		}
+		c.ID = BlockID(c.Blocked, c.Prerequisite)
+		b := at(c.ID)
+		b.added = append(b.added, c)
+	}
+	for _, r := range j.Removed {
+		if r.Block == "" || (r.Reason != Resolved && r.Reason != Dismissed) {
+			return BlockSet{}, fmt.Errorf("%w: a removal lacks its block or a reason %q or %q", ErrBlockEvent, Resolved, Dismissed)
+		}
+		b := at(r.Block)
+		b.removed = append(b.removed, r)
+	}
+	for _, votes := range []struct {
+		list []BlockVote
+		into func(*blockBucket) *[]BlockVote
+	}{
+		{j.Confirmed, func(b *blockBucket) *[]BlockVote { return &b.confirmed }},
+		{j.Refuted, func(b *blockBucket) *[]BlockVote { return &b.refuted }},
+	} {
+		for _, v := range votes.list {
+			if v.Block == "" || v.Identity == "" {
+				return BlockSet{}, fmt.Errorf("%w: a vote lacks its block or identity", ErrBlockEvent)
+			}
+			p := votes.into(at(v.Block))
+			*p = append(*p, v)
+		}
+	}
+	for _, b := range table {
+		if b == nil {
+			continue
+		}
+		slices.SortFunc(b.added, cmpClaim)
+		b.added = slices.CompactFunc(b.added, func(x, y BlockClaim) bool { return cmpClaim(x, y) == 0 })
+		slices.SortFunc(b.removed, cmpRemoval)
+		b.removed = slices.CompactFunc(b.removed, func(x, y BlockRemoval) bool { return cmpRemoval(x, y) == 0 })
+		slices.SortFunc(b.confirmed, cmpVote)
+		b.confirmed = slices.CompactFunc(b.confirmed, func(x, y BlockVote) bool { return cmpVote(x, y) == 0 })
+		slices.SortFunc(b.refuted, cmpVote)
+		b.refuted = slices.CompactFunc(b.refuted, func(x, y BlockVote) bool { return cmpVote(x, y) == 0 })
+	}
+	return BlockSet{buckets: &table}, nil
+}

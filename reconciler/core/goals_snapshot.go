@@ -99,6 +99,7 @@ func storedOf(it snapshotItem) (stored, error) {
 	}
 	l := &lineage{goal: j.Goal, startedBy: j.StartedBy, started: j.Started, terminal: j.Terminal, ended: j.Ended,
 		lastProgress: j.LastProgress, completed: j.Completed}
+	tasks := make([]goalTask, 0, len(j.Tasks))
 	for _, t := range j.Tasks {
 		if !schemas.IsSHA256Hash(t.ID) {
 			return stored{}, fmt.Errorf("lineage %s: task id %q is not an id", in.ID, t.ID)
@@ -107,31 +108,14 @@ func storedOf(it snapshotItem) (stored, error) {
 		if len(payload) == 0 {
 			payload = json.RawMessage("null")
 		}
-		l.tasks = l.tasks.put(goalTask{id: t.ID, typ: t.Type, payload: payload, depth: t.Depth, parents: t.Parents,
+		tasks = append(tasks, goalTask{id: t.ID, typ: t.Type, payload: payload, depth: t.Depth, parents: t.Parents,
 			declaredBy: t.DeclaredBy, blockedBy: t.BlockedBy, claimedBy: t.ClaimedBy, completed: t.Completed,
 			members: t.Members, done: t.Done}.sealed())
 	}
-	var bs BlockSet
-	var err error
-	for _, c := range j.Blocks.Added {
-		if bs, _, err = bs.Declare(c.Blocked, c.Prerequisite, c.Declarer); err != nil {
-			return stored{}, fmt.Errorf("lineage %s: %w", in.ID, err)
-		}
-	}
-	for _, v := range j.Blocks.Confirmed {
-		if bs, err = bs.Confirm(v.Block, v.Identity); err != nil {
-			return stored{}, fmt.Errorf("lineage %s: %w", in.ID, err)
-		}
-	}
-	for _, v := range j.Blocks.Refuted {
-		if bs, err = bs.Refute(v.Block, v.Identity); err != nil {
-			return stored{}, fmt.Errorf("lineage %s: %w", in.ID, err)
-		}
-	}
-	for _, r := range j.Blocks.Removed {
-		if bs, err = bs.Remove(r.Block, r.Reason); err != nil {
-			return stored{}, fmt.Errorf("lineage %s: %w", in.ID, err)
-		}
+	l.tasks = tableOf(tasks)
+	bs, err := blockSetOf(j.Blocks)
+	if err != nil {
+		return stored{}, fmt.Errorf("lineage %s: %w", in.ID, err)
 	}
 	l.blocks = bs
 	for i := range blockBuckets {
@@ -139,18 +123,22 @@ func storedOf(it snapshotItem) (stored, error) {
 			l.blockTree = l.blockTree.set(i, d)
 		}
 	}
+	facts := make([]blockFacts, 0, len(j.Facts))
 	for _, f := range j.Facts {
 		bf := blockFacts{id: f.ID, declaredAt: f.DeclaredAt, resolvedBy: f.ResolvedBy, ignored: f.Ignored}
 		if f.Quorum != nil {
 			bf.quorum = *f.Quorum
 		}
-		l.facts = l.facts.put(bf.sealed())
+		facts = append(facts, bf.sealed())
 	}
+	l.facts = tableOf(facts)
 	if len(keys) > 0 {
 		return stored{}, fmt.Errorf("lineage %s: its instance record holds keys; a lineage keeps them under lineage.keys", in.ID)
 	}
+	consumed := make([]consumedKey, 0, len(j.Keys))
 	for k, how := range j.Keys {
-		l.keys = l.keys.put(consumedKey{id: k, how: how}.sealed())
+		consumed = append(consumed, consumedKey{id: k, how: how}.sealed())
 	}
+	l.keys = tableOf(consumed)
 	return newGoalStored(in, l), nil
 }

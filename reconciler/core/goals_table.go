@@ -167,3 +167,43 @@ func (f fields) num(n int64) fields {
 func (f fields) hlc(h HLC) fields { return f.num(h.Wall).num(int64(h.Logical)) }
 
 func (f fields) sum() [32]byte { return sha256.Sum256(f) }
+
+// tableOf builds a table holding items at once (of equal keys the first
+// is kept), equal to putting them one by one: each bucket is sorted and hashed once and the tree built once,
+// where putting the items one by one would copy the bucket array and the
+// tree per item. Restoring a snapshot uses it.
+func tableOf[T record](items []T) table[T] {
+	if len(items) == 0 {
+		return table[T]{}
+	}
+	var bs [256][]T
+	for _, it := range items {
+		i := blockBucketOf(it.key())
+		bs[i] = append(bs[i], it)
+	}
+	var tree hashTree
+	for i := range bs {
+		b := bs[i]
+		if len(b) == 0 {
+			continue
+		}
+		slices.SortStableFunc(b, func(x, y T) int { return strings.Compare(x.key(), y.key()) })
+		b = slices.CompactFunc(b, func(x, y T) bool { return x.key() == y.key() })
+		bs[i] = b
+		h := sha256.New()
+		for _, it := range b {
+			d := it.digest()
+			h.Write(d[:])
+		}
+		h.Sum(tree.leaves[i][:0])
+	}
+	for g := range tree.groups {
+		// A group no put ever touched stays all zero, as set leaves it.
+		leaves := tree.leaves[g*16 : g*16+16]
+		if slices.ContainsFunc(leaves, func(h [32]byte) bool { return h != [32]byte{} }) {
+			tree.groups[g] = sha256.Sum256(flatten(leaves))
+		}
+	}
+	tree.root = sha256.Sum256(flatten(tree.groups[:]))
+	return table[T]{buckets: &bs, tree: &tree}
+}
