@@ -121,13 +121,22 @@ func TestScan(t *testing.T) {
 func sorted(s ...string) []string { sortStrings(s); return s }
 
 // checkSuggest: the suggestion is a valid proposal file, a declare-block
-// on the finding's lineage, goal, hash and task, justified by the
-// finding's detail.
+// on the finding's lineage, goal, hash and task (for an ambiguity: a
+// refute-block of its first open block), justified by the finding's
+// detail.
 func checkSuggest(t *testing.T, v core.LineageView, f goalview.Finding) {
 	t.Helper()
 	p, problems := schemas.LoadProposal("proposals/"+v.ID+"/scan.yaml", []byte(f.Suggest))
 	if len(problems) > 0 {
 		t.Fatalf("the suggestion is not a valid proposal: %v\n%s", problems, f.Suggest)
+	}
+	if f.Kind == goalview.KindAmbiguity {
+		// An ended lineage takes no declarations: the open block is refuted.
+		if p.Instance != v.ID || p.Workflow != v.Goal || p.Transition != schemas.GoalRefuteBlock || p.BaseState != v.Hash ||
+			p.Inputs[schemas.GoalInputBlock] != f.Blocks[0] || len(p.Evidence) == 0 || p.Justification != "writ scan: "+f.Detail {
+			t.Errorf("ambiguity suggestion does not match the finding %+v:\n%s", f, f.Suggest)
+		}
+		return
 	}
 	pre, _ := p.Inputs[schemas.GoalInputPrerequisite].(map[string]any)
 	if p.Instance != v.ID || p.Workflow != v.Goal || p.Transition != schemas.GoalDeclareBlock || p.BaseState != v.Hash ||

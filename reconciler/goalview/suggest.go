@@ -17,9 +17,6 @@ const (
 	// SuggestConflictType: someone must choose between the conflicting
 	// next steps before the task goes on.
 	SuggestConflictType = "choose-next-step"
-	// SuggestAmbiguityType: someone must settle the blocks still open on
-	// a done lineage.
-	SuggestAmbiguityType = "settle-open-blocks"
 )
 
 // suggest is the declare-block proposal f suggests on lineage v, as YAML
@@ -43,9 +40,9 @@ func suggest(v core.LineageView, f Finding) string {
 	case KindConflict:
 		typ = SuggestConflictType
 		payload["blocks"] = f.Blocks
-	case KindAmbiguity:
-		typ = SuggestAmbiguityType
-		payload["blocks"] = f.Blocks
+	}
+	if f.Kind == KindAmbiguity && len(f.Blocks) > 0 {
+		return suggestRefute(v, f)
 	}
 	prereq := map[string]any{"type": typ, "payload": payload}
 	key, err := schemas.CanonicalJSON(map[string]any{"lineage": v.ID, "task": f.Task, "prerequisite": prereq})
@@ -62,6 +59,33 @@ func suggest(v core.LineageView, f Finding) string {
 			schemas.GoalInputTask:         f.Task,
 			schemas.GoalInputPrerequisite: prereq,
 		},
+		Justification: "writ scan: " + f.Detail,
+	}
+	out, err := yaml.Marshal(&p)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(string(out), "\n") + "\n"
+}
+
+// suggestRefute is the suggestion for an ambiguity: an ended lineage takes
+// no declarations, and a block still open when the terminal task completed
+// is exactly what a refutation says (the blocked task was done without its
+// prerequisite), so it suggests refuting the first open block, with the
+// terminal task's completion as the evidence to check and replace.
+func suggestRefute(v core.LineageView, f Finding) string {
+	key, err := schemas.CanonicalJSON(map[string]any{"lineage": v.ID, "refute": f.Blocks[0]})
+	if err != nil {
+		return ""
+	}
+	p := schemas.Proposal{
+		Instance:      v.ID,
+		Workflow:      v.Goal,
+		Transition:    schemas.GoalRefuteBlock,
+		BaseState:     v.Hash,
+		IdemKey:       "scan-" + string(f.Kind) + "-" + ShortID(schemas.HashBytes(key)),
+		Inputs:        map[string]any{schemas.GoalInputBlock: f.Blocks[0]},
+		Evidence:      []schemas.Evidence{{Name: "terminal task " + ShortID(v.Terminal) + " completed while this block was open"}},
 		Justification: "writ scan: " + f.Detail,
 	}
 	out, err := yaml.Marshal(&p)
