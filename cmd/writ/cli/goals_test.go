@@ -89,17 +89,17 @@ func TestPrintFindings(t *testing.T) {
 		{"no lineages", nil, nil, "no lineages\n"},
 		{"nothing found", views, nil, "nothing found in 2 lineages\n"},
 		{"findings", views, []goalview.Finding{
-			{Lineage: "rel-1", Kind: goalview.KindStall, Task: task, Blocks: []string{}, Detail: "no task completed\x1b[2J", Suggest: "instance: rel-1\ninputs:\n    task: x\n"},
+			{Lineage: "rel-1", Kind: goalview.KindStall, Task: task, Blocks: []string{}, Detail: "no task completed\x1b[2J", Suggest: "instance: rel-1\ntransition: declare-block\ninputs:\n    task: x\n"},
 			{Lineage: "rel-2", Kind: goalview.KindConflict, Task: task, Blocks: []string{blk, blk}, Detail: "incompatible", Suggest: "instance: rel-2\n"},
 		}, "STALL in lineage rel-1, task abababababab\n" +
 			"  no task completed\\x1b[2J\n" +
 			"  suggested declare-block (scan proposes nothing; propose it to make it count):\n" +
-			"    instance: rel-1\n    inputs:\n        task: x\n" +
+			"    instance: rel-1\n    transition: declare-block\n    inputs:\n        task: x\n" +
 			"\n" +
 			"CONFLICT in lineage rel-2, task abababababab\n" +
 			"  blocks: cdcdcdcdcdcd, cdcdcdcdcdcd\n" +
 			"  incompatible\n" +
-			"  suggested declare-block (scan proposes nothing; propose it to make it count):\n" +
+			"  suggested proposal (scan proposes nothing; propose it to make it count):\n" +
 			"    instance: rel-2\n"},
 	}
 	for _, tt := range tests {

@@ -27,10 +27,12 @@ func (a *app) scanCommand() *cobra.Command {
              were declared by disjoint sets of identities
   ambiguity  a done lineage with a block still claimed or confirmed
 
-Each finding carries the declare-block proposal an identity could make of
-it (the lineage, its hash as base_state, the task and a prerequisite naming
-the finding); scan has no authority and writes nothing, so a finding
-counts only once someone proposes it like any other declare-block.
+Each finding carries the proposal an identity could make of it: a
+declare-block for a stall or a conflict (the lineage, its hash as
+base_state, the task and a prerequisite naming the finding), a
+refute-block of the open block for an ambiguity (an ended lineage takes no
+declarations); scan has no authority and writes nothing, so a finding
+counts only once someone proposes it like any other goal action.
 
 Time is measured at the wall clock, or at --at (RFC 3339). --json prints
 the findings as one object (writ schema output/scan).
@@ -120,7 +122,7 @@ func (a *app) printFindings(views []core.LineageView, findings []goalview.Findin
 			fmt.Fprintf(a.out, "  blocks: %s\n", strings.Join(short, ", "))
 		}
 		fmt.Fprintf(a.out, "  %s\n", plan.Clean(f.Detail))
-		fmt.Fprintln(a.out, "  suggested declare-block (scan proposes nothing; propose it to make it count):")
+		fmt.Fprintf(a.out, "  suggested %s (scan proposes nothing; propose it to make it count):\n", suggestedAction(f.Suggest))
 		for _, l := range strings.Split(strings.TrimRight(f.Suggest, "\n"), "\n") {
 			fmt.Fprintf(a.out, "    %s\n", plan.CleanKeepTabs(l))
 		}
@@ -132,4 +134,15 @@ func plural(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// suggestedAction names the goal action a suggestion proposes (its
+// transition line), "proposal" when it cannot tell.
+func suggestedAction(suggest string) string {
+	for _, l := range strings.Split(suggest, "\n") {
+		if tr, ok := strings.CutPrefix(l, "transition: "); ok {
+			return plan.Clean(tr)
+		}
+	}
+	return "proposal"
 }
