@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/writ-dev/writ/schemas"
 )
@@ -248,24 +249,24 @@ func (r *goalRun) declare() string {
 		return err.Error()
 	}
 	r.lin = r.lin.withBlocks(bs, blockID)
-	pre.parents, _ = insertString(pre.parents, blockedID)
-	pre.declaredBy, _ = insertString(pre.declaredBy, r.who.Name)
-	pre.claimedBy, _ = insertString(pre.claimedBy, blockID)
+	pre.parents, _ = insertSorted(pre.parents, blockedID, strings.Compare)
+	pre.declaredBy, _ = insertSorted(pre.declaredBy, r.who.Name, strings.Compare)
+	pre.claimedBy, _ = insertSorted(pre.claimedBy, blockID, strings.Compare)
 	if !exists && len(members) > 0 {
 		for _, m := range members {
 			mt, ok := r.lin.task(m.id)
 			if !ok {
 				mt = goalTask{id: m.id, typ: m.typ, payload: m.payload, depth: depth + 1}
 			}
-			mt.parents, _ = insertString(mt.parents, preID)
-			mt.declaredBy, _ = insertString(mt.declaredBy, r.who.Name)
-			pre.members, _ = insertString(pre.members, m.id)
+			mt.parents, _ = insertSorted(mt.parents, preID, strings.Compare)
+			mt.declaredBy, _ = insertSorted(mt.declaredBy, r.who.Name, strings.Compare)
+			pre.members, _ = insertSorted(pre.members, m.id, strings.Compare)
 			r.lin.tasks = r.lin.tasks.put(mt.sealed())
 		}
 	}
 	r.lin.tasks = r.lin.tasks.put(pre.sealed())
 	blocked, _ = r.lin.task(blockedID)
-	blocked.blockedBy, _ = insertString(blocked.blockedBy, blockID)
+	blocked.blockedBy, _ = insertSorted(blocked.blockedBy, blockID, strings.Compare)
 	r.lin.tasks = r.lin.tasks.put(blocked.sealed())
 	if f := r.lin.factsOf(blockID); f.declaredAt.IsZero() {
 		f.declaredAt, f.quorum = r.e.HLC, r.g.QuorumOrDefault()
@@ -409,10 +410,10 @@ func (r *goalRun) vote(confirm bool) string {
 		r.lin = r.lin.withBlocks(bs, id)
 	}
 	r.lin.lastProgress = r.e.HLC
-	after, short := r.lin.blockStatusAt(r.g, id, r.e.HLC)
-	r.out.Reason = fmt.Sprintf("%s: block %s by %s; block %s", r.p.Transition, shortID(id), r.who.Name, after)
-	if short > 0 {
-		r.out.Reason += fmt.Sprintf(" (degraded: %d confirmation(s) short)", short)
+	after, shortfall := r.lin.blockStatusAt(r.g, id, r.e.HLC)
+	r.out.Reason = fmt.Sprintf("%s: block %s by %s; block %s", r.p.Transition, short(id), r.who.Name, after)
+	if shortfall > 0 {
+		r.out.Reason += fmt.Sprintf(" (degraded: %d confirmation(s) short)", shortfall)
 	}
 	return ""
 }
@@ -462,14 +463,12 @@ func (r *goalRun) resolveBlock() string {
 	f.resolvedBy = r.who.Name
 	r.lin.facts = r.lin.facts.put(f.sealed())
 	r.lin.lastProgress = r.e.HLC
-	r.out.Reason = fmt.Sprintf("resolve-block: block %s by %s; task %s no longer waits for %s", shortID(id), r.who.Name, short(claims[0].Blocked), short(pre.id))
+	r.out.Reason = fmt.Sprintf("resolve-block: block %s by %s; task %s no longer waits for %s", short(id), r.who.Name, short(claims[0].Blocked), short(pre.id))
 	return ""
 }
 
 // short abbreviates a "sha256:<hex>" id to its first 12 hex digits.
-func short(id string) string { return shortID(id) }
-
-func shortID(id string) string {
+func short(id string) string {
 	const p = "sha256:"
 	if len(id) >= len(p)+12 && id[:len(p)] == p {
 		return id[len(p) : len(p)+12]

@@ -2,7 +2,6 @@ package core
 
 import (
 	"encoding/json"
-	"slices"
 
 	"github.com/writ-dev/writ/schemas"
 )
@@ -172,18 +171,4 @@ func (l *lineage) factsOf(id string) blockFacts {
 		return f
 	}
 	return blockFacts{id: id}
-}
-
-// insertString returns sorted ss with s added (a new slice; ss is not
-// changed), and whether it was added.
-func insertString(ss []string, s string) ([]string, bool) {
-	i, found := slices.BinarySearch(ss, s)
-	if found {
-		return ss, false
-	}
-	out := make([]string, len(ss)+1)
-	copy(out, ss[:i])
-	out[i] = s
-	copy(out[i+1:], ss[i:])
-	return out, true
 }
