@@ -195,6 +195,11 @@ type blockSetJSON struct {
 // {"added":[…],"confirmed":[…],"refuted":[…],"removed":[…]}, each list
 // sorted: equal sets give equal bytes.
 func (s BlockSet) MarshalJSON() ([]byte, error) {
+	return schemas.CanonicalJSON(s.lists())
+}
+
+// lists returns the set's four lists, each sorted, empty ones as [].
+func (s BlockSet) lists() blockSetJSON {
 	j := blockSetJSON{Added: []BlockClaim{}, Removed: []BlockRemoval{}, Confirmed: []BlockVote{}, Refuted: []BlockVote{}}
 	for _, b := range s.filled() {
 		j.Added = append(j.Added, b.added...)
@@ -206,7 +211,7 @@ func (s BlockSet) MarshalJSON() ([]byte, error) {
 	slices.SortFunc(j.Removed, cmpRemoval)
 	slices.SortFunc(j.Confirmed, cmpVote)
 	slices.SortFunc(j.Refuted, cmpVote)
-	return schemas.CanonicalJSON(j)
+	return j
 }
 
 // filled returns the set's non-empty buckets in bucket order.

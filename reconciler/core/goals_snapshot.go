@@ -68,10 +68,7 @@ func snapshotItemOf(st stored) snapshotItem {
 		j.Tasks = append(j.Tasks, taskJSON{ID: t.id, Type: t.typ, Payload: t.payload, Depth: t.depth, Parents: t.parents,
 			DeclaredBy: t.declaredBy, BlockedBy: t.blockedBy, ClaimedBy: t.claimedBy, Completed: t.completed, Members: t.members, Done: t.done})
 	}
-	raw, err := l.blocks.MarshalJSON()
-	if err == nil {
-		_ = json.Unmarshal(raw, &j.Blocks)
-	}
+	j.Blocks = l.blocks.lists()
 	for _, f := range l.facts.all() {
 		fj := factsJSON{ID: f.id, DeclaredAt: f.declaredAt, ResolvedBy: f.resolvedBy, Ignored: f.ignored}
 		if f.quorum.Mode != "" {

@@ -106,6 +106,12 @@ func (t table[T]) put(x T) table[T] {
 		bs = *t.buckets
 	}
 	bs[i] = items
+	return table[T]{buckets: &bs, tree: t.tree.set(i, bucketSum(items))}
+}
+
+// bucketSum is a bucket's leaf in the hash tree: the hash of its records'
+// digests in key order.
+func bucketSum[T record](items []T) [32]byte {
 	h := sha256.New()
 	for _, it := range items {
 		d := it.digest()
@@ -113,7 +119,7 @@ func (t table[T]) put(x T) table[T] {
 	}
 	var sum [32]byte
 	h.Sum(sum[:0])
-	return table[T]{buckets: &bs, tree: t.tree.set(i, sum)}
+	return sum
 }
 
 // all returns every record, sorted by key.
@@ -190,12 +196,7 @@ func tableOf[T record](items []T) table[T] {
 		slices.SortStableFunc(b, func(x, y T) int { return strings.Compare(x.key(), y.key()) })
 		b = slices.CompactFunc(b, func(x, y T) bool { return x.key() == y.key() })
 		bs[i] = b
-		h := sha256.New()
-		for _, it := range b {
-			d := it.digest()
-			h.Write(d[:])
-		}
-		h.Sum(tree.leaves[i][:0])
+		tree.leaves[i] = bucketSum(b)
 	}
 	for g := range tree.groups {
 		// A group no put ever touched stays all zero, as set leaves it.
