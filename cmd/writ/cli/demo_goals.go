@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/goalview"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -98,7 +99,7 @@ func goalsDemoSteps(dir string) ([]demoStep, error) {
 	return []demoStep{
 		{"Create a control repo from the goals example: the release workflow plus goals/patch-cve-2026-1234.yaml, three scanner agents and humans with trust levels, fresh keys.",
 			[]string{"init", dir, "--example", "goals"}, ExitOK},
-		{"scanner-a starts a lineage of the goal. Its first task is the terminal task, patch-cve (id " + short12(terminal.id) + ": the SHA-256 of its type, payload and lineage).",
+		{"scanner-a starts a lineage of the goal. Its first task is the terminal task, patch-cve (id " + goalview.ShortID(terminal.id) + ": the SHA-256 of its type, payload and lineage).",
 			act("scanner-a", "start", schemas.GoalStart, "--justification", "CVE-2026-1234 is exploitable on the web fleet"), ExitOK},
 		reconcile,
 		{"Three agents attempt it; each fails in a structured way and names what is missing (declare-block).",
@@ -184,14 +185,4 @@ func (a *app) runGoalsDemo(dir string) error {
 	return nil
 }
 
-var (
-	stateLineRE = regexp.MustCompile(`(?m)^state (sha256:[0-9a-f]{64})`)
-	short12RE   = regexp.MustCompile(`^sha256:([0-9a-f]{12})`)
-)
-
-func short12(id string) string {
-	if m := short12RE.FindStringSubmatch(id); m != nil {
-		return m[1]
-	}
-	return id
-}
+var stateLineRE = regexp.MustCompile(`(?m)^state (sha256:[0-9a-f]{64})`)

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -42,14 +41,7 @@ func TestDemoGoals(t *testing.T) {
 		"same state on both",
 		"demo finished",
 	}
-	at := 0
-	for _, s := range steps {
-		i := strings.Index(out[at:], s)
-		if i < 0 {
-			t.Fatalf("demo output: %q missing (or out of order) after offset %d:\n%s", s, at, out)
-		}
-		at += i + len(s)
-	}
+	inOrder(t, out, steps)
 	// Goal entries read back in every JSON form their schemas describe.
 	validateOutput(t, "show", writWant(t, ExitOK, "--repo", dir, "show", "--json", "main").out)
 	validateOutput(t, "log", writWant(t, ExitOK, "--repo", dir, "log", "--json").out)

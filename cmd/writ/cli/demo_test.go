@@ -25,6 +25,19 @@ func demoState(t *testing.T, out string) string {
 	return ""
 }
 
+// inOrder fails the test unless out holds every step, in order.
+func inOrder(t *testing.T, out string, steps []string) {
+	t.Helper()
+	at := 0
+	for _, s := range steps {
+		i := strings.Index(out[at:], s)
+		if i < 0 {
+			t.Fatalf("demo output: %q missing (or out of order) after offset %d:\n%s", s, at, out)
+		}
+		at += i + len(s)
+	}
+}
+
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	r := runWrit("demo")
@@ -45,14 +58,7 @@ func TestDemo(t *testing.T) {
 		"$ writ log",
 		"demo finished",
 	}
-	at := 0
-	for _, s := range steps {
-		i := strings.Index(out[at:], s)
-		if i < 0 {
-			t.Fatalf("demo output: %q missing (or out of order) after offset %d:\n%s", s, at, out)
-		}
-		at += i + len(s)
-	}
+	inOrder(t, out, steps)
 	demoState(t, out)
 	if strings.Contains(out, "The control repo is in") {
 		t.Errorf("demo without --dir claims to leave a repo behind")
