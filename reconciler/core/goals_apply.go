@@ -155,15 +155,11 @@ func (r *goalRun) check(exists bool) string {
 	case p.Transition == schemas.GoalStart && p.BaseState != schemas.BaseStateNone:
 		return r.guard(GuardWorkflow, false, "start creates lineage %s, so base_state must be %q", p.Instance, schemas.BaseStateNone)
 	}
-	who, ok := r.s.rules.Identity(r.e.Signer)
-	if !ok {
-		return r.guard(GuardIdentity, false, "proposer %q is not an identity in writ.yaml", r.e.Signer)
+	who, guard, why := goalProposer(r.s.rules, r.g, action, r.e.Signer)
+	if why != "" {
+		return r.guard(guard, false, "%s", why)
 	}
 	r.who = who
-	caps := r.g.Capabilities.For(action)
-	if !slices.ContainsFunc(caps, who.HasCapability) {
-		return r.guard(GuardCapability, false, "%s holds none of the capabilities goal %s requires to %s: %v", who.Name, r.g.Name, action, caps)
-	}
 	// A vote below the minimum is recorded and does not count (see vote);
 	// any other action below it is refused.
 	if min := r.g.MinTrust(action); min > 0 && who.TrustLevel < min && action != schemas.ActionConfirm && action != schemas.ActionRefute {
@@ -174,6 +170,21 @@ func (r *goalRun) check(exists bool) string {
 		return r.guard(GuardFrom, false, "lineage %s ended when its terminal task completed at %s; only refutations and resolutions of its open blocks are taken", p.Instance, r.cur.goal.ended)
 	}
 	return ""
+}
+
+// goalProposer returns the identity signer is, or the guard it fails and
+// why: it is not an identity in writ.yaml, or holds none of the
+// capabilities goal g requires for action. Applying a goal action and
+// withdrawing one both ask it.
+func goalProposer(rules *schemas.Bundle, g *schemas.Goal, action schemas.GoalAction, signer string) (schemas.Identity, string, string) {
+	who, ok := rules.Identity(signer)
+	if !ok {
+		return who, GuardIdentity, fmt.Sprintf("proposer %q is not an identity in writ.yaml", signer)
+	}
+	if caps := g.Capabilities.For(action); !slices.ContainsFunc(caps, who.HasCapability) {
+		return who, GuardCapability, fmt.Sprintf("%s holds none of the capabilities goal %s requires to %s: %v", who.Name, g.Name, action, caps)
+	}
+	return who, "", ""
 }
 
 // trustShort explains why who's trust level does not reach min.

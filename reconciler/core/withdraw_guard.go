@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/schemas"
@@ -82,12 +81,9 @@ func validGoalProposer(s State, cur stored, exists bool, e Entry, out *Outcome) 
 	if !ok {
 		return fail("goal %s has no action %q", g.Name, p.Transition)
 	}
-	who, ok := s.rules.Identity(e.Signer)
-	if !ok {
-		return fail("proposer %q is not an identity in writ.yaml", e.Signer)
-	}
-	if caps := g.Capabilities.For(action); !slices.ContainsFunc(caps, who.HasCapability) {
-		return fail("%s holds none of the capabilities goal %s requires to %s: %v", who.Name, g.Name, action, caps)
+	who, _, why := goalProposer(s.rules, g, action, e.Signer)
+	if why != "" {
+		return fail("%s", why)
 	}
 	if exists && (cur.goal == nil || cur.inst.Workflow != g.Name) {
 		return fail("instance %s is not a lineage of goal %s", p.Instance, g.Name)
