@@ -56,7 +56,8 @@ func (s State) viewOf(st stored) LineageView {
 		ended := l.ended
 		v.Ended = &ended
 	}
-	for _, t := range l.tasks.all() {
+	tasks := l.tasks.all()
+	for _, t := range tasks {
 		tv := TaskView{ID: t.id, Type: t.typ, Depth: t.depth, Status: l.taskStatusAt(g, t, now),
 			Parents: slices.Clone(t.parents), DeclaredBy: slices.Clone(t.declaredBy), Members: slices.Clone(t.members), MembersDone: t.done}
 		if len(t.payload) > 0 && string(t.payload) != "null" {
@@ -81,7 +82,7 @@ func (s State) viewOf(st stored) LineageView {
 		return strings.Compare(a.ID, b.ID)
 	})
 	seen := map[string]bool{}
-	for _, t := range l.tasks.all() {
+	for _, t := range tasks {
 		for _, id := range t.blockedBy {
 			if seen[id] {
 				continue
