@@ -45,7 +45,11 @@ func render(e outbox.Effect, mention func(outbox.Actor) string) string {
 		for i, a := range e.Approvals {
 			approvals[i] = escape(a)
 		}
-		fmt.Fprintf(&b, "*Approvals so far:* %s\n", strings.Join(approvals, ", "))
+		label := "Approvals so far"
+		if e.Event == outbox.EventApplied {
+			label = "Approved by"
+		}
+		fmt.Fprintf(&b, "*%s:* %s\n", label, strings.Join(approvals, ", "))
 	}
 	if len(e.MustAct) > 0 {
 		actors := make([]string, len(e.MustAct))
