@@ -45,8 +45,10 @@ func (n *Notifier) upsertComment(ctx context.Context, issue, key, body string) (
 	}
 	var out comment
 	if id != "" {
+		// An edit on redelivery repeats what watchers were told already.
 		err = n.client.do(ctx, call{op: "update comment " + id, issue: issue, method: http.MethodPut,
-			path: issuePath(issue, "comment", id), in: commentBody{Body: body}}, &out)
+			path: issuePath(issue, "comment", id), query: url.Values{"notifyUsers": {"false"}},
+			in: commentBody{Body: body}}, &out)
 	} else {
 		err = n.client.do(ctx, call{op: "add comment", issue: issue, method: http.MethodPost,
 			path: issuePath(issue, "comment"), in: commentBody{Body: body}}, &out)

@@ -41,6 +41,11 @@ func TestRedeliveryAfterLostReceipt(t *testing.T) {
 			if first.Ref != second.Ref || second.Ref != "OPS-12/"+cs[0].ID {
 				t.Errorf("refs %q then %q, want both OPS-12/%s", first.Ref, second.Ref, cs[0].ID)
 			}
+			for _, r := range fake.Requests() {
+				if r.Method == "PUT" && r.Query != "notifyUsers=false" {
+					t.Errorf("the redelivery's edit notifies watchers again: %s?%s", r.Path, r.Query)
+				}
+			}
 			wantTransitions := 0
 			if event == outbox.EventApplied {
 				wantTransitions = 1

@@ -158,3 +158,38 @@ func TestMentions(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryRendering: a multi-line explanation is quoted verbatim in a
+// noformat block; a huge one is cut to fit Jira's limit on a comment, and
+// the comment still carries its marker.
+func TestSummaryRendering(t *testing.T) {
+	tests := []struct {
+		name    string
+		summary string
+		want    []string
+	}{
+		{"multi-line", "policy release: 1 of 2\n  - role security: missing\n  - {noformat} trick", []string{
+			"*What is missing:*\n{noformat}\npolicy release: 1 of 2\n  - role security: missing\n  - (noformat) trick\n{noformat}\n"}},
+		{"markup in one line", "needs *security* [now]", []string{`*What is missing:* needs \*security\* \[now\]`}},
+		{"huge", strings.Repeat("[x] missing approval from role security\n", 5000), []string{"\n…\n{noformat}"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake, n := setup(t)
+			e := effect(outbox.EventWaiting)
+			e.Summary = tt.summary
+			if _, err := deliver(t, n, e); err != nil {
+				t.Fatalf("Deliver: %v", err)
+			}
+			body := fake.Comments("OPS-12")[0].Body
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("comment lacks %q:\n%.600s", w, body)
+				}
+			}
+			if !strings.HasSuffix(body, "writ-effect: "+e.Key) {
+				t.Errorf("comment lost its marker")
+			}
+		})
+	}
+}

@@ -7,6 +7,10 @@ import (
 	"github.com/writ-dev/writ/reconciler/outbox"
 )
 
+// maxSummary bounds the explanation quoted in a comment, well inside
+// Jira's 32,767 characters for a comment body.
+const maxSummary = 8 << 10
+
 // render is the wiki-markup body of e's comment. Its last line is the
 // effect's marker. It only renders facts of e: who must act and what is
 // missing were decided before the effect existed.
@@ -66,12 +70,16 @@ func render(e outbox.Effect, mention func(outbox.Actor) string) string {
 		fmt.Fprintf(&b, "*%s:* %s\n", label, strings.Join(actors, ", "))
 	}
 	if e.Summary != "" {
-		if strings.Contains(e.Summary, "\n") {
+		summary := e.Summary
+		if len(summary) > maxSummary {
+			summary = strings.ToValidUTF8(summary[:maxSummary], "") + "\n…"
+		}
+		if strings.Contains(summary, "\n") {
 			b.WriteString("*What is missing:*\n{noformat}\n")
-			b.WriteString(strings.ReplaceAll(strings.TrimRight(e.Summary, "\n"), "{noformat}", "(noformat)"))
+			b.WriteString(strings.ReplaceAll(strings.TrimRight(summary, "\n"), "{noformat}", "(noformat)"))
 			b.WriteString("\n{noformat}\n")
 		} else {
-			fmt.Fprintf(&b, "*What is missing:* %s\n", escape(e.Summary))
+			fmt.Fprintf(&b, "*What is missing:* %s\n", escape(summary))
 		}
 	}
 	if e.Entry != "" {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The API description's ErrorCollection.
@@ -179,8 +180,15 @@ func readBody(w http.ResponseWriter, r *http.Request) (string, bool) {
 		writeJSON(w, http.StatusBadRequest, errorCollection{Errors: map[string]string{"comment": "Comment body can not be empty!"}})
 		return "", false
 	}
+	if utf8.RuneCountInString(*in.Body) > maxCommentBody {
+		writeJSON(w, http.StatusBadRequest, errorCollection{Errors: map[string]string{"comment": "The entered text is too long. It exceeds the allowed limit of 32,767 characters."}})
+		return "", false
+	}
 	return *in.Body, true
 }
+
+// maxCommentBody is Jira's limit on a comment body, in characters.
+const maxCommentBody = 32767
 
 // addCommentRoute answers POST …/comment: 201 with the Comment.
 func (s *Server) addCommentRoute(w http.ResponseWriter, r *http.Request) {
