@@ -177,3 +177,38 @@ func TestSlowJiraHonoursContext(t *testing.T) {
 		t.Fatalf("slow but in time: %v", err)
 	}
 }
+
+// TestConcurrentDeliveries: one notifier delivers effects for several
+// issues at once (the outbox's workers); each issue gets its comments and
+// its transition exactly once.
+func TestConcurrentDeliveries(t *testing.T) {
+	fake, n := setup(t)
+	keys := []string{"OPS-1", "OPS-2", "OPS-3", "OPS-4", "OPS-5", "OPS-6"}
+	for _, k := range keys {
+		fake.AddIssue(k, toDo, workflow...)
+	}
+	errs := make(chan error, len(keys))
+	for _, k := range keys {
+		go func() {
+			for _, ev := range []outbox.Event{outbox.EventWaiting, outbox.EventApproval, outbox.EventApplied} {
+				e := effect(ev)
+				e.Issue = k
+				if _, err := n.Deliver(context.Background(), e, nil); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range keys {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range keys {
+		if cs, st := fake.Comments(k), fake.Status(k); len(cs) != 3 || st != done || len(fake.TransitionsDone(k)) != 1 {
+			t.Errorf("%s: %d comments, status %s, transitions %v; want 3, Done, one", k, len(cs), st.Name, fake.TransitionsDone(k))
+		}
+	}
+}
