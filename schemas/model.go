@@ -285,6 +285,12 @@ type Transition struct {
 	// their initial states): a human "no" becomes a state transition.
 	// Empty: a rejection leaves the instance where it is.
 	OnReject string `yaml:"on_reject,omitempty" json:"on_reject,omitempty"`
+	// Windows, when set, allow the transition only inside one of them;
+	// Freeze forbids it inside any of them. Both are judged at the
+	// entry's clock; a break-glass override lets it through (see
+	// window.go). Omitted when unset, so rules hashes stand.
+	Windows []Window `yaml:"windows,omitempty" json:"windows,omitempty"`
+	Freeze  []Freeze `yaml:"freeze,omitempty" json:"freeze,omitempty"`
 }
 
 // Condition tests one proposal input. Exactly one of Equals, In, Matches or
