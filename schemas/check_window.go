@@ -1,10 +1,6 @@
 package schemas
 
-import (
-	"strings"
-
-	"github.com/writ-dev/writ/schemas/tzdb"
-)
+import "strings"
 
 // checkWindows checks a transition's windows and freezes: known days, each
 // once; hours HH:MM-HH:MM that do not cross midnight; zones of the
@@ -49,7 +45,7 @@ func (c *checker) checkWindows(t *Transition, tp Path) {
 
 // zone reports a zone the embedded time zone database does not know.
 func (c *checker) zone(path Path, name string) {
-	if _, err := tzdb.Load(name); err != nil {
+	if _, err := Zone(name); err != nil {
 		c.at(path, "%v", err)
 	}
 }

@@ -7,6 +7,13 @@ import (
 	"time"
 )
 
+// Zone returns the named IANA time zone ("Europe/Berlin", "UTC") from the
+// tz database embedded in writ (tz.go), never from the machine, so windows
+// and freezes judge an entry the same way on every clone. It is
+// deterministic and safe for concurrent use; it reads no file and no
+// environment. An unknown name is ErrUnknownZone.
+func Zone(name string) (*time.Location, error) { return loadZone(name) }
+
 // Window is a recurring time a transition may fire in: on Days (every day
 // when empty), between the wall-clock times of Hours ("09:00-17:00"; the
 // whole day when empty), in the IANA time zone Zone. Hours never cross

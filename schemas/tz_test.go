@@ -1,4 +1,4 @@
-package tzdb
+package schemas
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-func TestLoad(t *testing.T) {
+func TestZone(t *testing.T) {
 	tests := []struct {
 		zone   string
 		at     time.Time
@@ -23,7 +23,7 @@ func TestLoad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.zone, func(t *testing.T) {
-			loc, err := Load(tt.zone)
+			loc, err := Zone(tt.zone)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -33,20 +33,20 @@ func TestLoad(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{"", "Mars/Olympus", "europe/berlin", "../etc/passwd"} {
-		if _, err := Load(bad); !errors.Is(err, ErrUnknownZone) {
-			t.Errorf("Load(%q) = %v, want ErrUnknownZone", bad, err)
+		if _, err := Zone(bad); !errors.Is(err, ErrUnknownZone) {
+			t.Errorf("Zone(%q) = %v, want ErrUnknownZone", bad, err)
 		}
 	}
 }
 
-// TestLoadIgnoresTheMachine: a ZONEINFO that says Berlin is UTC changes
+// TestZoneIgnoresTheMachine: a ZONEINFO that says Berlin is UTC changes
 // nothing; the embedded database alone answers.
-func TestLoadIgnoresTheMachine(t *testing.T) {
+func TestZoneIgnoresTheMachine(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Load("UTC"); err != nil {
+	if _, err := Zone("UTC"); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := files["UTC"].Open()
+	rc, err := tzFiles["UTC"].Open()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,9 +55,9 @@ func TestLoadIgnoresTheMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	clear(cache)
-	mu.Unlock()
+	tzMu.Lock()
+	clear(tzCache)
+	tzMu.Unlock()
 	if err := os.MkdirAll(filepath.Join(dir, "Europe"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestLoadIgnoresTheMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("ZONEINFO", dir)
-	loc, err := Load("Europe/Berlin")
+	loc, err := Zone("Europe/Berlin")
 	if err != nil {
 		t.Fatal(err)
 	}
