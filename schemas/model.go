@@ -417,6 +417,14 @@ type Proposal struct {
 	Inputs        map[string]any `yaml:"inputs,omitempty" json:"inputs,omitempty"`
 	Evidence      []Evidence     `yaml:"evidence,omitempty" json:"evidence,omitempty"`
 	Justification string         `yaml:"justification,omitempty" json:"justification,omitempty"`
+	// Trigger is what started the work (a pull request, issue, incident,
+	// schedule or a person); the first applied proposal of an instance
+	// that carries one records it on the instance.
+	Trigger *Trigger `yaml:"trigger,omitempty" json:"trigger,omitempty"`
+	// Cost is what producing the proposal cost, per unit; the instance
+	// sums it over its applied and rejected proposals (see SumCosts).
+	// Both are omitted when unset, so proposal hashes stand.
+	Cost []Cost `yaml:"cost,omitempty" json:"cost,omitempty"`
 }
 
 // BaseStateNone is the base_state of a proposal that creates an instance.
