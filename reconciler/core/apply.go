@@ -310,6 +310,20 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 			out.Reason = "OVERRIDE by " + out.Override + ": " + out.Reason
 		}
 	}
+	if len(p.Cost) > 0 {
+		// What the proposal cost counts whether it applied or was
+		// rejected: the work was done either way.
+		sum, err := schemas.SumCosts(moved.Cost, p.Cost)
+		if err != nil {
+			out.Status, out.Reason = StatusRefused, "cost: "+err.Error()
+			return s, out, nil
+		}
+		moved.Cost = sum
+	}
+	if moved.Trigger == nil && p.Trigger != nil && e.Kind != KindReject {
+		tr := *p.Trigger
+		moved.Trigger = &tr
+	}
 	moved.Version++
 	moved.Updated = e.HLC
 	st := newStored(moved, cur.keys.with(p.IdemKey, string(how)))
