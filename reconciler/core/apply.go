@@ -205,17 +205,17 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 	}
 	// A transition's windows and freezes hold it (it waits) outside its
 	// time; a rejection is never held.
-	var clock windowVerdict
+	var clock schemas.WindowVerdict
 	held := false
-	if e.Kind == KindTransition && windowed(ctx.tr) {
-		clock = judgeWindows(ctx.tr, e.HLC)
+	if e.Kind == KindTransition && ctx.tr.Timed() {
+		clock = schemas.JudgeWindows(ctx.tr, e.HLC.Wall)
 		switch {
-		case clock.bad != "":
-			out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Detail: clock.bad})
-			out.Status, out.Reason = StatusRefused, GuardWindow+": "+clock.bad
+		case clock.Bad != "":
+			out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Detail: clock.Bad})
+			out.Status, out.Reason = StatusRefused, GuardWindow+": "+clock.Bad
 			return s, out, nil
-		case clock.open:
-			out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Passed: true, Detail: clock.detail})
+		case clock.Open:
+			out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Passed: true, Detail: clock.Detail})
 		default:
 			held = true
 		}
@@ -232,7 +232,7 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 	// overridden records the break-glass override that lifts the hold.
 	overridden := func(v *policies.Vote) {
 		out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Passed: true,
-			Detail: clock.detail + "; window overridden by " + v.Identity + ": " + v.Reason})
+			Detail: clock.Detail + "; window overridden by " + v.Identity + ": " + v.Reason})
 		out.Override = v.Identity
 		held = false
 	}
@@ -269,8 +269,8 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 			}
 			out.Reason = "policy " + pol.Name + ": " + res.Description
 			if held && res.Status != policies.StatusBlocked {
-				out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Detail: clock.detail})
-				out.Reason = GuardWindow + ": " + clock.detail + "; " + out.Reason
+				out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Detail: clock.Detail})
+				out.Reason = GuardWindow + ": " + clock.Detail + "; " + out.Reason
 			}
 			return s, out, nil
 		}
@@ -285,8 +285,8 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 		}
 	}
 	if held {
-		out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Detail: clock.detail})
-		out.Status, out.Reason = StatusWaiting, GuardWindow+": "+clock.detail
+		out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Detail: clock.Detail})
+		out.Status, out.Reason = StatusWaiting, GuardWindow+": "+clock.Detail
 		return s, out, nil
 	}
 	if ctx.inst == nil && e.Kind == KindReject {

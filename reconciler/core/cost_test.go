@@ -63,3 +63,30 @@ func TestCostAndTrigger(t *testing.T) {
 		t.Fatalf("17 units: %s %q", out.Status, out.Reason)
 	}
 }
+
+func TestCostByOwner(t *testing.T) {
+	in := func(owner string, cost ...schemas.Cost) *Instance { return &Instance{Owner: owner, Cost: cost} }
+	got, err := CostByOwner([]*Instance{
+		in("web-team", schemas.Cost{Amount: "12.5", Unit: "USD"}, schemas.Cost{Amount: "3400", Unit: "tokens"}),
+		in(""),
+		in("db-team", schemas.Cost{Amount: "0.1", Unit: "USD"}),
+		in("web-team", schemas.Cost{Amount: "0.75", Unit: "USD"}, schemas.Cost{Amount: "2", Unit: "gpu-hours"}),
+		in("db-team", schemas.Cost{Amount: "0.2", Unit: "USD"}),
+	})
+	want := []OwnerCost{
+		{Owner: "", Instances: 1},
+		{Owner: "db-team", Instances: 2, Cost: []schemas.Cost{{Amount: "0.3", Unit: "USD"}}},
+		{Owner: "web-team", Instances: 2, Cost: []schemas.Cost{{Amount: "13.25", Unit: "USD"}, {Amount: "2", Unit: "gpu-hours"}, {Amount: "3400", Unit: "tokens"}}},
+	}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("CostByOwner = %+v, %v\nwant %+v", got, err, want)
+	}
+	// More units than one instance may hold still sum per owner.
+	var many []*Instance
+	for _, u := range strings.Fields("a b c d e f g h i j k l m n o p q r") {
+		many = append(many, in("t", schemas.Cost{Amount: "1", Unit: u}))
+	}
+	if got, err := CostByOwner(many); err != nil || len(got[0].Cost) != 18 {
+		t.Fatalf("18 units over 18 instances: %v %v", got, err)
+	}
+}
