@@ -72,7 +72,7 @@ func ParseHours(s string) (start, end int, err error) {
 	case end == start:
 		return 0, 0, fmt.Errorf("hours %q: the window is empty (start equals end)", s)
 	case end < start:
-		return 0, 0, fmt.Errorf("hours %q cross midnight, which a window may not: write two windows, %s-24:00 and 00:00-%s on the following days", s, a, b)
+		return 0, 0, fmt.Errorf("hours %q cross midnight, which a window may not: write two windows: %s-24:00, and 00:00-%s on the days after", s, a, b)
 	}
 	return start, end, nil
 }

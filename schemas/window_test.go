@@ -23,7 +23,7 @@ func TestWindowChecks(t *testing.T) {
 		{"hours not a time", "    windows:\n      - hours: \"09:00-25:00\"\n        zone: UTC\n",
 			want{wfFile, 13, 16, "transitions[1].windows[0].hours", `"25:00" is not a time of day`}},
 		{"hours cross midnight", "    windows:\n      - hours: \"22:00-02:00\"\n        zone: UTC\n",
-			want{wfFile, 13, 16, "transitions[1].windows[0].hours", "cross midnight, which a window may not: write two windows, 22:00-24:00 and 00:00-02:00"}},
+			want{wfFile, 13, 16, "transitions[1].windows[0].hours", "cross midnight, which a window may not: write two windows: 22:00-24:00, and 00:00-02:00 on the days after"}},
 		{"hours empty", "    windows:\n      - hours: \"09:00-09:00\"\n        zone: UTC\n",
 			want{wfFile, 13, 16, "transitions[1].windows[0].hours", "the window is empty"}},
 		{"hours malformed", "    windows:\n      - hours: \"9-17\"\n        zone: UTC\n",
