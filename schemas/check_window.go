@@ -6,7 +6,7 @@ import "strings"
 // once; hours HH:MM-HH:MM that do not cross midnight; zones of the
 // embedded time zone database; freeze dates that exist, to not before
 // from.
-func (c *checker) checkWindows(t *Transition, tp Path) {
+func (c *checker) checkWindows(t Times, tp Path) {
 	for i, w := range t.Windows {
 		wp := child(child(tp, "windows"), i)
 		seen := map[string]int{}

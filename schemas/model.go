@@ -233,6 +233,10 @@ type Workflow struct {
 	Transitions []Transition `yaml:"transitions" json:"transitions"`
 	// Quarantine configures the built-in quarantine/release transitions.
 	Quarantine Quarantine `yaml:"quarantine,omitempty" json:"quarantine,omitempty"`
+	// Windows and Freeze hold every declared transition that has none of
+	// its own (TimesOf). Omitted when unset, so rules hashes stand.
+	Windows []Window `yaml:"windows,omitempty" json:"windows,omitempty"`
+	Freeze  []Freeze `yaml:"freeze,omitempty" json:"freeze,omitempty"`
 }
 
 // Quarantine names the policies for the built-in transitions. Every

@@ -28,8 +28,32 @@ type WindowVerdict struct {
 	Bad string
 }
 
-// Timed reports whether a transition declares windows or freezes.
-func (t *Transition) Timed() bool { return len(t.Windows) > 0 || len(t.Freeze) > 0 }
+// Times are the windows and freezes that hold one transition.
+type Times struct {
+	Windows []Window
+	Freeze  []Freeze
+}
+
+// Timed reports whether there are windows or freezes.
+func (t Times) Timed() bool { return len(t.Windows) > 0 || len(t.Freeze) > 0 }
+
+// TimesOf returns the windows and freezes that hold transition tr of w:
+// its own windows, or the workflow's when it declares none; likewise its
+// own freezes, or the workflow's. The built-in quarantine and release are
+// never held: they are how an instance is stopped and resumed.
+func (w *Workflow) TimesOf(tr *Transition) Times {
+	if tr.Name == QuarantineTransition || tr.Name == ReleaseTransition {
+		return Times{}
+	}
+	t := Times{Windows: tr.Windows, Freeze: tr.Freeze}
+	if len(t.Windows) == 0 {
+		t.Windows = w.Windows
+	}
+	if len(t.Freeze) == 0 {
+		t.Freeze = w.Freeze
+	}
+	return t
+}
 
 // interval is one occurrence of a window or freeze: [start, end).
 type interval struct{ start, end time.Time }
@@ -56,7 +80,7 @@ type freezeRule struct {
 
 // resolveTimeRules loads zones and parses hours and dates; the string is
 // the reason when it cannot.
-func resolveTimeRules(tr *Transition) (timeRules, string) {
+func resolveTimeRules(tr Times) (timeRules, string) {
 	var r timeRules
 	for _, w := range tr.Windows {
 		loc, err := Zone(w.Zone)
@@ -191,10 +215,11 @@ func (r timeRules) nextAllowed(t time.Time) (time.Time, *time.Location, bool) {
 	return time.Time{}, nil, false
 }
 
-// JudgeWindows judges a transition's windows and freezes at the instant
-// unixMilli (an entry's clock). It is pure and deterministic: zones come
-// from the tz database embedded in writ (Zone), never from the machine.
-func JudgeWindows(tr *Transition, unixMilli int64) WindowVerdict {
+// JudgeWindows judges a transition's windows and freezes (TimesOf) at the
+// instant unixMilli (an entry's clock). It is pure and deterministic:
+// zones come from the tz database embedded in writ (Zone), never from the
+// machine.
+func JudgeWindows(tr Times, unixMilli int64) WindowVerdict {
 	r, bad := resolveTimeRules(tr)
 	if bad != "" {
 		return WindowVerdict{Bad: bad}

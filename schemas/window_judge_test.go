@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -82,7 +83,7 @@ func TestJudgeWindows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tr := &Transition{Name: "ship", Windows: tt.windows, Freeze: tt.freeze}
+			tr := Times{Windows: tt.windows, Freeze: tt.freeze}
 			v := JudgeWindows(tr, utc(tt.at).UnixMilli())
 			if v.Bad != "" {
 				t.Fatal(v.Bad)
@@ -107,19 +108,19 @@ func TestJudgeWindows(t *testing.T) {
 func TestNextOpeningOracle(t *testing.T) {
 	sets := []struct {
 		name  string
-		tr    Transition
+		tr    Times
 		from  string
 		weeks int
 	}{
-		{"office Berlin over spring forward", Transition{Windows: []Window{officeBerlin, {Days: []string{"sun"}, Hours: "01:30-03:30", Zone: "Europe/Berlin"}}}, "2026-03-25T00:00:00Z", 1},
-		{"office Berlin over fall back", Transition{Windows: []Window{officeBerlin, {Days: []string{"sun"}, Hours: "02:00-02:30", Zone: "Europe/Berlin"}}}, "2026-10-21T00:00:00Z", 1},
-		{"New York and Kolkata with a freeze", Transition{
+		{"office Berlin over spring forward", Times{Windows: []Window{officeBerlin, {Days: []string{"sun"}, Hours: "01:30-03:30", Zone: "Europe/Berlin"}}}, "2026-03-25T00:00:00Z", 1},
+		{"office Berlin over fall back", Times{Windows: []Window{officeBerlin, {Days: []string{"sun"}, Hours: "02:00-02:30", Zone: "Europe/Berlin"}}}, "2026-10-21T00:00:00Z", 1},
+		{"New York and Kolkata with a freeze", Times{
 			Windows: []Window{{Days: []string{"fri"}, Hours: "16:00-24:00", Zone: "America/New_York"}, {Days: []string{"mon"}, Hours: "00:00-01:00", Zone: "Asia/Kolkata"}},
 			Freeze:  []Freeze{{From: "2026-11-06", To: "2026-11-09", Zone: "UTC"}}}, "2026-11-01T00:00:00Z", 2},
 	}
 	for _, set := range sets {
 		t.Run(set.name, func(t *testing.T) {
-			r, bad := resolveTimeRules(&set.tr)
+			r, bad := resolveTimeRules(set.tr)
 			if bad != "" {
 				t.Fatal(bad)
 			}
@@ -144,5 +145,36 @@ func TestNextOpeningOracle(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTimesOf: a transition's own windows and freezes, else its
+// workflow's, each key on its own; never for quarantine and release.
+func TestTimesOf(t *testing.T) {
+	wfWin := []Window{{Zone: "UTC", Hours: "08:00-18:00"}}
+	wfFreeze := []Freeze{yearEnd}
+	own := []Window{officeBerlin}
+	w := &Workflow{Windows: wfWin, Freeze: wfFreeze}
+	tests := []struct {
+		name string
+		tr   Transition
+		want Times
+	}{
+		{"none of its own", Transition{Name: "ship"}, Times{Windows: wfWin, Freeze: wfFreeze}},
+		{"its own windows, the workflow's freeze", Transition{Name: "ship", Windows: own}, Times{Windows: own, Freeze: wfFreeze}},
+		{"its own freeze", Transition{Name: "ship", Freeze: []Freeze{{From: "2026-01-01", To: "2026-01-01", Zone: "UTC"}}},
+			Times{Windows: wfWin, Freeze: []Freeze{{From: "2026-01-01", To: "2026-01-01", Zone: "UTC"}}}},
+		{"quarantine is never held", Transition{Name: QuarantineTransition}, Times{}},
+		{"release is never held", Transition{Name: ReleaseTransition}, Times{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := w.TimesOf(&tt.tr); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("TimesOf = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	if (&Workflow{}).TimesOf(&Transition{Name: "ship"}).Timed() {
+		t.Fatal("a workflow and transition without windows are timed")
 	}
 }

@@ -38,6 +38,8 @@ func TestWindowChecks(t *testing.T) {
 			want{wfFile, 13, 15, "transitions[1].freeze[0].from", `"2026-02-30" is not a date YYYY-MM-DD`}},
 		{"freeze unknown zone", "    freeze:\n      - from: 2026-12-20\n        to: 2027-01-04\n        zone: CEST\n",
 			want{wfFile, 15, 15, "transitions[1].freeze[0].zone", `unknown time zone "CEST"`}},
+		{"workflow-wide window with an unknown zone", "freeze:\n  - from: 2026-12-20\n    to: 2027-01-04\n    zone: Mars/Olympus\n",
+			want{wfFile, 15, 11, "freeze[0].zone", `unknown time zone "Mars/Olympus"`}},
 		{"freeze unknown field", "    freeze:\n      - from: 2026-12-20\n        to: 2027-01-04\n        zone: UTC\n        until: 2027-01-05\n",
 			want{wfFile, 16, 9, "transitions[1].freeze[0].until", ""}},
 	}

@@ -207,8 +207,8 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 	// time; a rejection is never held.
 	var clock schemas.WindowVerdict
 	held := false
-	if e.Kind == KindTransition && ctx.tr.Timed() {
-		clock = schemas.JudgeWindows(ctx.tr, e.HLC.Wall)
+	if times := ctx.wf.TimesOf(ctx.tr); e.Kind == KindTransition && times.Timed() {
+		clock = schemas.JudgeWindows(times, e.HLC.Wall)
 		switch {
 		case clock.Bad != "":
 			out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Detail: clock.Bad})

@@ -84,8 +84,9 @@ var guardTable = [...]struct {
 
 // GuardOrder returns the names of the guards in the order Apply runs
 // them on a transition or reject entry: the clock, the guards of
-// guardTable, the time windows and freezes (GuardWindow, transition
-// entries of a transition that declares them), then the approval policy.
+// guardTable, the time windows and freezes (GuardWindow, on transition
+// entries that windows or freezes hold: schemas.Workflow.TimesOf), then
+// the approval policy.
 func GuardOrder() []string {
 	out := make([]string, 0, len(guardTable)+3)
 	out = append(out, GuardClock)
