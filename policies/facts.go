@@ -107,6 +107,11 @@ type Facts struct {
 	// the policy (a transition); false for a rules change or a rejection,
 	// whose overrides are then all ignored.
 	Overridable bool `json:"overridable,omitempty"`
+	// Held says that a guard only a break-glass override lifts (a time
+	// window or freeze of the transition) holds the proposal now: an
+	// override that passes every check then stands (Result.Override)
+	// even when the policy is satisfied, instead of being "not needed".
+	Held bool `json:"held,omitempty"`
 }
 
 // isAuthor reports whether identity is the author or a co-author.

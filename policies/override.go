@@ -26,7 +26,8 @@ const (
 )
 
 // judgeOverrides decides which override, if any, stands in for a policy
-// whose status is status, and lists the others with their reason. The
+// whose status is status (or for a proposal a window or freeze holds,
+// Facts.Held, whatever its status), and lists the others with their reason. The
 // first override in decision order that passes every check stands; a later
 // valid one is listed as not needed. It is pure.
 func judgeOverrides(f *Facts, ix *index, status Status) (stands *Vote, ignored []Vote) {
@@ -38,7 +39,7 @@ func judgeOverrides(f *Facts, ix *index, status Status) (stands *Vote, ignored [
 		reason := overrideReason(f, ix, d)
 		switch {
 		case reason != "":
-		case status == StatusSatisfied:
+		case status == StatusSatisfied && !f.Held:
 			reason = ReasonOverrideNotNeeded
 		case stands != nil:
 			reason = "not needed: " + stands.Identity + "'s override stands"

@@ -95,3 +95,46 @@ func TestEvaluateOverrides(t *testing.T) {
 		})
 	}
 }
+
+// TestHeldOverride: while a window or freeze holds the proposal
+// (Facts.Held), a valid override stands even when the policy is satisfied;
+// an invalid one still does not, and the status stays the rules' own.
+func TestHeldOverride(t *testing.T) {
+	pair := []schemas.Rule{{Name: "sre-pair", Count: 2, Roles: []string{"sre"}}}
+	tests := []struct {
+		name      string
+		decisions []Decision
+		held      bool
+		status    Status
+		stands    string
+	}{
+		{"held and satisfied: the override stands", []Decision{approve("alice", head, ""), approve("bob", head, ""), override("erin", head, "INC-9")}, true, StatusSatisfied, "erin"},
+		{"not held and satisfied: not needed", []Decision{approve("alice", head, ""), approve("bob", head, ""), override("erin", head, "INC-9")}, false, StatusSatisfied, ""},
+		{"held and pending: stands", []Decision{override("erin", head, "INC-9")}, true, StatusPending, "erin"},
+		{"held, but no justification", []Decision{approve("alice", head, ""), approve("bob", head, ""), override("erin", head, "")}, true, StatusSatisfied, ""},
+		{"held, but by an identity without the capability", []Decision{approve("alice", head, ""), approve("bob", head, ""), override("bob", head, "x")}, true, StatusSatisfied, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := facts(pair, tt.decisions...)
+			for i := range f.Identities {
+				if f.Identities[i].Name == "erin" {
+					f.Identities[i].Capabilities = append(f.Identities[i].Capabilities, CapabilityOverride)
+				}
+			}
+			f.Overridable, f.Held = true, tt.held
+			r := Evaluate(f)
+			if r.Status != tt.status {
+				t.Fatalf("status %s, want %s", r.Status, tt.status)
+			}
+			if got := ""; r.Override != nil {
+				got = r.Override.Identity
+				if got != tt.stands {
+					t.Fatalf("override by %s stands, want %q", got, tt.stands)
+				}
+			} else if tt.stands != "" {
+				t.Fatalf("no override stands, want %s's", tt.stands)
+			}
+		})
+	}
+}

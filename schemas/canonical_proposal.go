@@ -21,6 +21,10 @@ const maxCanonicalDepth = 64
 // exactly as the generic path would (a type other than those JSON decodes
 // to, invalid UTF-8, an invalid json.Number, deep nesting).
 func appendCanonicalProposal(dst []byte, p *Proposal) (_ []byte, ok bool) {
+	if p.Trigger != nil || len(p.Cost) > 0 {
+		// Rare fields: the generic path writes them.
+		return nil, false
+	}
 	// Keys in sorted order; omitempty fields only when set.
 	dst = append(dst, `{"base_state":`...)
 	if dst, ok = appendCanonicalString(dst, p.BaseState); !ok {

@@ -25,6 +25,9 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 	if dir, _, _, err := ParseProposalPath(file); err == nil && dir != p.Instance {
 		c.at(At("instance"), "instance %q does not match the directory it is in (proposals/%s/)", p.Instance, dir)
 	}
+	c.uniqueNames("cost unit", len(p.Cost), func(i int) (string, Path) {
+		return p.Cost[i].Unit, At("cost", i, "unit")
+	})
 	if b == nil {
 		return finish(c.problems)
 	}

@@ -64,7 +64,9 @@ func checkWorkflow(w *Workflow, pos *Positions) Problems {
 		for k := range t.Guards {
 			c.checkCondition(&t.Guards[k], At("transitions", i, "guards", k))
 		}
+		c.checkWindows(Times{Windows: t.Windows, Freeze: t.Freeze}, tp)
 	}
+	c.checkWindows(Times{Windows: w.Windows, Freeze: w.Freeze}, nil)
 	if creating == 0 {
 		c.at(At("transitions"), "no transition creates an instance; add one without from")
 	} else {

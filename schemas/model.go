@@ -233,6 +233,10 @@ type Workflow struct {
 	Transitions []Transition `yaml:"transitions" json:"transitions"`
 	// Quarantine configures the built-in quarantine/release transitions.
 	Quarantine Quarantine `yaml:"quarantine,omitempty" json:"quarantine,omitempty"`
+	// Windows and Freeze hold every declared transition that has none of
+	// its own (TimesOf). Omitted when unset, so rules hashes stand.
+	Windows []Window `yaml:"windows,omitempty" json:"windows,omitempty"`
+	Freeze  []Freeze `yaml:"freeze,omitempty" json:"freeze,omitempty"`
 }
 
 // Quarantine names the policies for the built-in transitions. Every
@@ -285,6 +289,12 @@ type Transition struct {
 	// their initial states): a human "no" becomes a state transition.
 	// Empty: a rejection leaves the instance where it is.
 	OnReject string `yaml:"on_reject,omitempty" json:"on_reject,omitempty"`
+	// Windows, when set, allow the transition only inside one of them;
+	// Freeze forbids it inside any of them. Both are judged at the
+	// entry's clock; a break-glass override lets it through (see
+	// window.go). Omitted when unset, so rules hashes stand.
+	Windows []Window `yaml:"windows,omitempty" json:"windows,omitempty"`
+	Freeze  []Freeze `yaml:"freeze,omitempty" json:"freeze,omitempty"`
 }
 
 // Condition tests one proposal input. Exactly one of Equals, In, Matches or
@@ -411,6 +421,14 @@ type Proposal struct {
 	Inputs        map[string]any `yaml:"inputs,omitempty" json:"inputs,omitempty"`
 	Evidence      []Evidence     `yaml:"evidence,omitempty" json:"evidence,omitempty"`
 	Justification string         `yaml:"justification,omitempty" json:"justification,omitempty"`
+	// Trigger is what started the work (a pull request, issue, incident,
+	// schedule or a person); the first applied proposal of an instance
+	// that carries one records it on the instance.
+	Trigger *Trigger `yaml:"trigger,omitempty" json:"trigger,omitempty"`
+	// Cost is what producing the proposal cost, per unit; the instance
+	// sums it over its applied and rejected proposals (see SumCosts).
+	// Both are omitted when unset, so proposal hashes stand.
+	Cost []Cost `yaml:"cost,omitempty" json:"cost,omitempty"`
 }
 
 // BaseStateNone is the base_state of a proposal that creates an instance.

@@ -18,7 +18,7 @@ import (
 // A first line as Modeline writes it (a comment) is allowed.
 // False means "not shown", never "different": load data the full way then.
 func ProposalIsYAML(data []byte, p *Proposal) bool {
-	if p == nil || len(data) > MaxFileSize {
+	if p == nil || len(data) > MaxFileSize || p.Trigger != nil || len(p.Cost) > 0 {
 		return false
 	}
 	// The yaml-language-server line writ puts first is a comment.
@@ -199,7 +199,7 @@ func schemaValidSimpleProposal(p *Proposal) bool {
 // It must never say true where the schema says no (TestSurelyValidProposal
 // holds it to the schema).
 func surelyValidProposal(p *Proposal) bool {
-	if len(p.Evidence) > 0 {
+	if len(p.Evidence) > 0 || p.Trigger != nil || len(p.Cost) > 0 {
 		return false
 	}
 	if !schemaName(p.Instance) || !schemaName(p.Workflow) || !schemaName(p.Transition) {

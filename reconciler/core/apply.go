@@ -203,6 +203,39 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 		out.Status, out.Reason = StatusRefused, reason
 		return s, out, nil
 	}
+	// A transition's windows and freezes hold it (it waits) outside its
+	// time; a rejection is never held.
+	var clock schemas.WindowVerdict
+	held := false
+	if times := ctx.wf.TimesOf(ctx.tr); e.Kind == KindTransition && times.Timed() {
+		clock = schemas.JudgeWindows(times, e.HLC.Wall)
+		switch {
+		case clock.Bad != "":
+			out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Detail: clock.Bad})
+			out.Status, out.Reason = StatusRefused, GuardWindow+": "+clock.Bad
+			return s, out, nil
+		case clock.Open:
+			out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Passed: true, Detail: clock.Detail})
+		default:
+			held = true
+		}
+	}
+	facts := func(pol *schemas.Policy) policies.Facts {
+		return policies.Facts{
+			Policy: *pol, Identities: withGrants(s.rules, e.Grants), Author: e.Signer, CoAuthors: e.CoAuthors,
+			Subject: e.Subject, Plan: planDigest(s, e), Inputs: p.Inputs,
+			Materiality:  ctx.tr.Materiality.Max(p.Materiality),
+			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
+			Overridable: e.Kind == KindTransition, Held: held,
+		}
+	}
+	// overridden records the break-glass override that lifts the hold.
+	overridden := func(v *policies.Vote) {
+		out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Passed: true,
+			Detail: clock.Detail + "; window overridden by " + v.Identity + ": " + v.Reason})
+		out.Override = v.Identity
+		held = false
+	}
 	policyName := policyFor(ctx.wf, ctx.tr)
 	if policyName != "" {
 		pol, ok := s.rules.Policy(policyName)
@@ -212,14 +245,11 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 		}
 		// The policy judges every decision, overrides included: one that
 		// does not count is listed in res.Ignored and changes nothing.
-		res := policies.Evaluate(policies.Facts{
-			Policy: *pol, Identities: withGrants(s.rules, e.Grants), Author: e.Signer, CoAuthors: e.CoAuthors,
-			Subject: e.Subject, Plan: planDigest(s, e), Inputs: p.Inputs,
-			Materiality:  ctx.tr.Materiality.Max(p.Materiality),
-			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
-			Overridable: e.Kind == KindTransition,
-		})
+		res := policies.Evaluate(facts(pol))
 		out.Policy = &res
+		if held && res.Override != nil {
+			overridden(res.Override)
+		}
 		if e.Kind == KindTransition && res.Status != policies.StatusSatisfied && res.Override != nil {
 			out.Guards = append(out.Guards, GuardResult{Name: "override", Passed: true,
 				Detail: fmt.Sprintf("break-glass by %s: %s", res.Override.Identity, res.Override.Reason)})
@@ -231,16 +261,32 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 			}
 		} else if rejectBlocked && res.Status == policies.StatusBlocked && ctx.inst != nil {
 			e.Kind = KindReject
+			held = false
 		} else if res.Status != policies.StatusSatisfied {
 			out.Status = StatusWaiting
 			if res.Status == policies.StatusBlocked {
 				out.Status = StatusRefused
 			}
 			out.Reason = "policy " + pol.Name + ": " + res.Description
+			if held && res.Status != policies.StatusBlocked {
+				out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Detail: clock.Detail})
+				out.Reason = GuardWindow + ": " + clock.Detail + "; " + out.Reason
+			}
 			return s, out, nil
 		}
 	} else if e.Kind == KindReject {
 		out.Status, out.Reason = StatusRefused, "reject entry for a transition that has no approval policy"
+		return s, out, nil
+	} else if held {
+		// No policy judges the transition, but an override may still lift
+		// its window: the overrides are judged as a policy without rules.
+		if res := policies.Evaluate(facts(&schemas.Policy{})); res.Override != nil {
+			overridden(res.Override)
+		}
+	}
+	if held {
+		out.Guards = append(out.Guards, GuardResult{Name: GuardWindow, Detail: clock.Detail})
+		out.Status, out.Reason = StatusWaiting, GuardWindow+": "+clock.Detail
 		return s, out, nil
 	}
 	if ctx.inst == nil && e.Kind == KindReject {
@@ -263,6 +309,20 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 		if out.Override != "" {
 			out.Reason = "OVERRIDE by " + out.Override + ": " + out.Reason
 		}
+	}
+	if len(p.Cost) > 0 {
+		// What the proposal cost counts whether it applied or was
+		// rejected: the work was done either way.
+		sum, err := schemas.SumCosts(moved.Cost, p.Cost)
+		if err != nil {
+			out.Status, out.Reason = StatusRefused, "cost: "+err.Error()
+			return s, out, nil
+		}
+		moved.Cost = sum
+	}
+	if moved.Trigger == nil && p.Trigger != nil && e.Kind != KindReject {
+		tr := *p.Trigger
+		moved.Trigger = &tr
 	}
 	moved.Version++
 	moved.Updated = e.HLC

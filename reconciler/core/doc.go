@@ -19,8 +19,10 @@
 //
 // The guards of a transition or reject entry run in this order
 // (GuardOrder): hlc, identity, workflow, transition, capability, from,
-// join, input, policy. The order is written once, in guardTable
-// (guards.go), bracketed by the clock and the approval policy; a stale
+// join, input, window, policy. The order is written once, in guardTable
+// (guards.go), bracketed by the clock and, after the time windows and
+// freezes (apply.go: outside them a proposal waits unless a break-glass
+// override stands), the approval policy; a stale
 // base_state, checked after the clock, is a Stale status rather than a
 // guard. Every guard that ran is reported in Outcome.Guards, so the audit
 // trail records which passed ("quarantine" for a failure of the source

@@ -84,14 +84,16 @@ var guardTable = [...]struct {
 
 // GuardOrder returns the names of the guards in the order Apply runs
 // them on a transition or reject entry: the clock, the guards of
-// guardTable, then the approval policy.
+// guardTable, the time windows and freezes (GuardWindow, on transition
+// entries that windows or freezes hold: schemas.Workflow.TimesOf), then
+// the approval policy.
 func GuardOrder() []string {
-	out := make([]string, 0, len(guardTable)+2)
+	out := make([]string, 0, len(guardTable)+3)
 	out = append(out, GuardClock)
 	for _, g := range guardTable {
 		out = append(out, g.name)
 	}
-	return append(out, GuardPolicy)
+	return append(out, GuardWindow, GuardPolicy)
 }
 
 // guardRun is what the guards of one entry share: the rules, the instance

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // guardKind maps a reported guard name to its entry in GuardOrder.
@@ -71,6 +72,20 @@ func TestGuardsRunInGuardOrder(t *testing.T) {
 		next, out := full(s, e)
 		if out.Status != StatusApplied {
 			t.Fatalf("%s: %s %s", tr, out.Status, out.Reason)
+		}
+		check(e, out)
+		s = next
+	}
+	// A transition with a window: judged after its inputs, before its
+	// policy.
+	windowed := testRules()
+	windowed.Workflows[0].Transitions[7].Windows = []schemas.Window{{Zone: "UTC"}}
+	s, _ = full(NewState(), Entry{Kind: KindGenesis, HLC: HLC{Wall: 1}, Signer: "writ-bot", IdemKey: "genesis", Rules: windowed})
+	for _, tr := range []string{"create", "verify", "tests-pass", "security-clear", "approve-release", "ship"} {
+		e := b.transition(s, "agent", "r2", tr, approve("alice"), approve("bob"))
+		next, out := full(s, e)
+		if out.Status != StatusApplied {
+			t.Fatalf("%s with a window: %s %s", tr, out.Status, out.Reason)
 		}
 		check(e, out)
 		s = next

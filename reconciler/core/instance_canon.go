@@ -72,7 +72,22 @@ func (sc *canonScratch) release() {
 // appendInstanceHead writes the canonical JSON of in up to the value of
 // "keys".
 func appendInstanceHead(dst []byte, in *Instance) []byte {
-	dst = append(dst, `{"id":`...)
+	dst = append(dst, '{')
+	if len(in.Cost) > 0 {
+		dst = append(dst, `"cost":[`...)
+		for i, c := range in.Cost {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"amount":`...)
+			dst = schemas.AppendJSONString(dst, c.Amount)
+			dst = append(dst, `,"unit":`...)
+			dst = schemas.AppendJSONString(dst, c.Unit)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, "],"...)
+	}
+	dst = append(dst, `"id":`...)
 	dst = schemas.AppendJSONString(dst, in.ID)
 	return append(dst, `,"keys":`...)
 }
@@ -101,6 +116,19 @@ func appendInstanceTail(dst []byte, keys []string, in *Instance) ([]byte, []stri
 	}
 	dst = append(dst, `,"state":`...)
 	dst = schemas.AppendJSONString(dst, in.State)
+	if tr := in.Trigger; tr != nil {
+		dst = append(dst, `,"trigger":{"kind":`...)
+		dst = schemas.AppendJSONString(dst, string(tr.Kind))
+		if tr.Ref != "" {
+			dst = append(dst, `,"ref":`...)
+			dst = schemas.AppendJSONString(dst, tr.Ref)
+		}
+		if tr.URL != "" {
+			dst = append(dst, `,"url":`...)
+			dst = schemas.AppendJSONString(dst, tr.URL)
+		}
+		dst = append(dst, '}')
+	}
 	// HLC.MarshalJSON's form.
 	dst = append(dst, `,"updated":{"logical":`...)
 	dst = strconv.AppendUint(dst, uint64(in.Updated.Logical), 10)

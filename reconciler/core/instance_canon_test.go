@@ -75,6 +75,12 @@ func TestInstanceJSON(t *testing.T) {
 		in   *Instance
 	}{
 		{"plain", base()},
+		{"cost and trigger", with(func(in *Instance) {
+			in.Cost = []schemas.Cost{{Amount: "12.5", Unit: "USD"}, {Amount: "3400", Unit: "tokens"}}
+			in.Trigger = &schemas.Trigger{Kind: schemas.TriggerPullRequest, Ref: "acme/web#12", URL: "https://github.example/acme/web/pull/12?a=1&b=<2>"}
+		})},
+		{"trigger kind alone", with(func(in *Instance) { in.Trigger = &schemas.Trigger{Kind: schemas.TriggerManual} })},
+		{"cost alone, escaped", with(func(in *Instance) { in.Cost = []schemas.Cost{{Amount: "1", Unit: "u\"\u2028"}} })},
 		{"zero", &Instance{}},
 		{"nil keys", with(func(in *Instance) { in.Keys = nil })},
 		{"empty keys", with(func(in *Instance) { in.Keys = map[string]string{} })},

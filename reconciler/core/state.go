@@ -18,7 +18,11 @@ import (
 // order of their JSON names, so encoding/json writes canonical JSON
 // directly (see Hash).
 type Instance struct {
-	ID string `json:"id"`
+	// Cost sums the cost of the proposals applied to or rejected on this
+	// instance, one amount per unit, sorted by unit, each amount canonical
+	// (schemas.SumCosts). Omitted when none, so older hashes stand.
+	Cost []schemas.Cost `json:"cost,omitempty"`
+	ID   string         `json:"id"`
 	// Keys maps every consumed idem_key to how it was consumed ("applied",
 	// "rejected" or "withdrawn"). A key is never consumed twice.
 	Keys  map[string]string `json:"keys"`
@@ -30,6 +34,9 @@ type Instance struct {
 	Resume *Resume `json:"resume,omitempty"`
 	// State is the current top-level state.
 	State string `json:"state"`
+	// Trigger is what started the instance: the trigger of the first
+	// applied proposal that named one; never replaced. Omitted when none.
+	Trigger *schemas.Trigger `json:"trigger,omitempty"`
 	// Updated is the HLC of the last entry applied to this instance.
 	Updated HLC `json:"updated"`
 	// Version counts the entries applied to this instance.
@@ -48,6 +55,11 @@ func (in *Instance) clone() *Instance {
 	c := *in
 	c.Regions = maps.Clone(in.Regions)
 	c.Keys = maps.Clone(in.Keys)
+	c.Cost = slices.Clone(in.Cost)
+	if in.Trigger != nil {
+		tr := *in.Trigger
+		c.Trigger = &tr
+	}
 	if in.Resume != nil {
 		r := Resume{State: in.Resume.State, Regions: maps.Clone(in.Resume.Regions)}
 		c.Resume = &r

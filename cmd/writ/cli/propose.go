@@ -29,6 +29,9 @@ func (a *app) proposeCommand() *cobra.Command {
 		// recovery from foreign commits
 		recovery   bool
 		quarantine []string
+		// trigger (KIND=REF) and its URL; cost, UNIT=AMOUNT each
+		trigger, triggerURL string
+		cost                []string
 	)
 	cmd := &cobra.Command{
 		Use:   "propose --as IDENTITY --instance ID --transition NAME [flags]",
@@ -103,6 +106,16 @@ names every quarantined commit; the log then resumes.`,
 				}
 				req.Proposal.Evidence = append(req.Proposal.Evidence, schemas.Evidence{Name: name, URI: uri})
 			}
+			if tr, err := triggerFlag(trigger, triggerURL); err != nil {
+				return err
+			} else if tr != nil {
+				req.Proposal.Trigger = tr
+			}
+			if c, err := costFlags(cost); err != nil {
+				return err
+			} else if c != nil {
+				req.Proposal.Cost = append(req.Proposal.Cost, c...)
+			}
 			if req.As == "" || req.Proposal.Instance == "" || req.Proposal.Transition == "" {
 				return fmt.Errorf("--as, --instance and --transition are required (or --file)")
 			}
@@ -158,6 +171,9 @@ names every quarantined commit; the log then resumes.`,
 	f.StringVar(&mat, "materiality", "", "raise materiality: low, medium or high")
 	f.StringArrayVar(&inputs, "input", nil, "input key=value (value parsed as YAML); repeatable")
 	f.StringArrayVar(&evidence, "evidence", nil, "evidence name=uri: what shows the work was done (a goal's complete and refute-block need one); repeatable")
+	f.StringVar(&trigger, "trigger", "", "what started the work, KIND=REF (pull_request, issue, incident, schedule or manual), such as incident=INC-7; the instance keeps the first one applied")
+	f.StringVar(&triggerURL, "trigger-url", "", "with --trigger: a link to it")
+	f.StringArrayVar(&cost, "cost", nil, "what the work cost, UNIT=AMOUNT (an exact decimal, such as USD=12.50 or tokens=3400); summed per unit on the instance; repeatable")
 	f.StringVar(&req.Name, "name", "", "proposal name (default <transition>-<key>)")
 	f.StringVar(&file, "file", "", "read the proposal from a YAML file")
 	f.BoolVar(&rules, "rules", false, "propose the working tree's changes to governed files: the rules (writ.yaml, workflows/, policies/, trust/) and ordinary files outside proposals/")

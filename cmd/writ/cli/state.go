@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -16,7 +17,7 @@ import (
 
 func (a *app) stateCommand() *cobra.Command {
 	var asJSON bool
-	var workflow, inState string
+	var workflow, inState, owner string
 	cmd := &cobra.Command{
 		Use:   "state",
 		Short: "List instances and their states",
@@ -25,7 +26,11 @@ sub-states), version, owner and instance hash (the base_state a proposal
 must name) under a header, then the repository state hash. --workflow and
 --state filter through the instance index; a workflow or state the rules in
 force do not name (and no instance is in) is an error listing the known
-ones. --json prints the same as one object (writ schema output/state).`,
+ones. --owner keeps the instances of one owning team. Instances that record
+what their proposals cost are summed per owner and unit, exactly, after the
+table. --json prints the same as one object (writ schema output/state): each
+instance with its trigger and cost, and "owners", the per-owner sums over
+the instances listed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
@@ -46,12 +51,15 @@ ones. --json prints the same as one object (writ schema output/state).`,
 			if err != nil {
 				return err
 			}
-			list, err := idx.All()
+			all, err := idx.All()
+			list := all
 			switch {
 			case workflow != "":
 				list, err = idx.By("workflow", workflow)
 			case inState != "":
 				list, err = idx.By("state", inState)
+			case owner != "":
+				list, err = idx.By("owner", owner)
 			}
 			if err != nil {
 				return err
@@ -62,7 +70,7 @@ ones. --json prints the same as one object (writ schema output/state).`,
 			}
 			rows := make([]row, 0, len(list))
 			for _, in := range list {
-				if inState != "" && in.State != inState {
+				if inState != "" && in.State != inState || owner != "" && in.Owner != owner {
 					continue
 				}
 				hash, err := state.InstanceHash(in.ID)
@@ -75,11 +83,22 @@ ones. --json prints the same as one object (writ schema output/state).`,
 				if err := knownFilter(res.State.Rules(), workflow, inState); err != nil {
 					return err
 				}
+				if err := knownOwner(all, owner); err != nil {
+					return err
+				}
+			}
+			listed := make([]*core.Instance, len(rows))
+			for i, r := range rows {
+				listed[i] = r.Instance
+			}
+			owners, err := core.CostByOwner(listed)
+			if err != nil {
+				return err
 			}
 			if asJSON {
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"state": res.State.Hash(), "main": res.Head.String(), "instances": rows})
+				return enc.Encode(map[string]any{"state": res.State.Hash(), "main": res.Head.String(), "instances": rows, "owners": owners})
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "INSTANCE\tWORKFLOW\tSTATE\tVERSION\tOWNER\tHASH")
@@ -93,6 +112,11 @@ ones. --json prints the same as one object (writ schema output/state).`,
 			if err := tw.Flush(); err != nil {
 				return err
 			}
+			for _, oc := range owners {
+				if len(oc.Cost) > 0 {
+					fmt.Fprintf(a.out, "cost of %s: %s\n", ownerName(oc.Owner), costText(oc.Cost))
+				}
+			}
 			fmt.Fprintf(a.out, "state %s (%d instances, %d entries)\n", res.State.Hash(), res.State.Len(), res.State.Entries())
 			return nil
 		},
@@ -100,7 +124,47 @@ ones. --json prints the same as one object (writ schema output/state).`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&workflow, "workflow", "", "only instances of this workflow")
 	cmd.Flags().StringVar(&inState, "state", "", "only instances in this state")
+	cmd.Flags().StringVar(&owner, "owner", "", "only instances of this owning team")
 	return cmd
+}
+
+// knownOwner is nil when owner is empty or some instance has it, else an
+// error listing the owners there are.
+func knownOwner(all []*core.Instance, owner string) error {
+	if owner == "" {
+		return nil
+	}
+	var owners []string
+	for _, in := range all {
+		if in.Owner == owner {
+			return nil
+		}
+		if in.Owner != "" && !slices.Contains(owners, in.Owner) {
+			owners = append(owners, in.Owner)
+		}
+	}
+	sort.Strings(owners)
+	if len(owners) == 0 {
+		return fmt.Errorf("--owner %s: no instance has an owner", owner)
+	}
+	return fmt.Errorf("--owner %s: no instance has this owner (owners: %s)", owner, strings.Join(owners, ", "))
+}
+
+// ownerName is an owner as the table writes it.
+func ownerName(owner string) string {
+	if owner == "" {
+		return "instances without an owner"
+	}
+	return owner
+}
+
+// costText writes costs as "13.35 USD, 3400 tokens".
+func costText(cs []schemas.Cost) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = c.Amount + " " + c.Unit
+	}
+	return strings.Join(parts, ", ")
 }
 
 func regions(m map[string]string) string {
