@@ -1,0 +1,193 @@
+package core
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/writ-dev/writ/schemas"
+)
+
+// bigLineage drives lineage L1 as the goal bench does, at n prerequisite
+// tasks: every task declared under task (k-1)/10 by a1, confirmed by a2
+// and a4 (and by a3, whose vote is recorded but does not count, on every
+// seventh), then completed from the leaves up and its block resolved,
+// but for a few leaves (and so their ancestors) left open; when none is
+// open the terminal task completes too. Up to 6 entries a task.
+func bigLineage(tb testing.TB, n int) *goalLog {
+	g := newGoalLog(&testing.T{}, goalRules(nil, 0))
+	if t, ok := tb.(*testing.T); ok {
+		g.t = t
+	}
+	g.act("a1", schemas.GoalStart, nil, StatusApplied)
+	terminal := g.view().Terminal
+	task := func(k int) (id, parent string) {
+		if k == 0 {
+			return terminal, ""
+		}
+		id, _ = TaskID("fix", map[string]any{"n": k}, "L1")
+		parent, _ = TaskID("fix", map[string]any{"n": (k - 1) / 10}, "L1")
+		if (k-1)/10 == 0 {
+			parent = terminal
+		}
+		return id, parent
+	}
+	for k := 1; k <= n; k++ {
+		_, parent := task(k)
+		id, _ := task(k)
+		g.act("a1", schemas.GoalDeclareBlock, map[string]any{"task": parent, "prerequisite": pre("fix", map[string]any{"n": k})}, StatusApplied)
+		b := BlockID(parent, id)
+		g.act("a2", schemas.GoalConfirmBlock, map[string]any{"block": b}, StatusApplied)
+		if k%7 == 0 {
+			g.act("a3", schemas.GoalConfirmBlock, map[string]any{"block": b}, StatusApplied)
+		}
+		g.act("a4", schemas.GoalConfirmBlock, map[string]any{"block": b}, StatusApplied)
+	}
+	open := make([]bool, n+1)
+	for k := n; k >= 1; k-- {
+		id, parent := task(k)
+		if open[k] || ((k%97 == 3 || k == n-1) && 10*k+1 > n) {
+			open[(k-1)/10] = true // left open: blocked and actionable tasks stay in the view
+			continue
+		}
+		g.act("a1", schemas.GoalComplete, map[string]any{"task": id}, StatusApplied)
+		g.act("human", schemas.GoalResolveBlock, map[string]any{"block": BlockID(parent, id)}, StatusApplied)
+	}
+	if !open[0] {
+		g.act("a1", schemas.GoalComplete, map[string]any{"task": terminal}, StatusApplied)
+	}
+	return g
+}
+
+// v2Dir holds a snapshot written by writ before lineages had their own
+// file (snapshot version 2: each lineage as JSON inside its bucket file).
+const v2Dir = "testdata/snapshot-v2-goal"
+
+// readSnapshotDir reads every file under dir as snapshot files.
+func readSnapshotDir(t *testing.T, dir string) SnapshotFiles {
+	t.Helper()
+	files := SnapshotFiles{}
+	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() || filepath.Base(p) == "view.json" {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = data
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestRestoresVersion2Snapshot: a checkpoint written in the previous
+// format (every lineage as JSON in its bucket file) still restores, to the
+// state hash and the lineage view it was written with, and the snapshot
+// taken of it is written in this version's format and restores the same.
+func TestRestoresVersion2Snapshot(t *testing.T) {
+	if os.Getenv("WRIT_WRITE_V2_FIXTURE") != "" {
+		writeV2Fixture(t)
+	}
+	files := readSnapshotDir(t, v2Dir)
+	want, err := os.ReadFile(filepath.Join(v2Dir, "view.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var head struct {
+		Version int    `json:"version"`
+		Hash    string `json:"hash"`
+	}
+	if err := json.Unmarshal(files[SnapshotHead], &head); err != nil || head.Version != 2 {
+		t.Fatalf("fixture head: version %d, %v", head.Version, err)
+	}
+	s, err := Restore(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Hash() != head.Hash {
+		t.Fatalf("restored %s, the v2 head says %s", s.Hash(), head.Hash)
+	}
+	v, ok, err := s.Lineage("L1")
+	if err != nil || !ok {
+		t.Fatalf("lineage L1: %v %v", ok, err)
+	}
+	if got := mustJSONAny(t, v); got != string(want) {
+		t.Fatalf("restored view differs from the one written with the fixture:\n%s\n%s", got, want)
+	}
+	again, err := s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Restore(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Hash() != head.Hash || mustJSONAny(t, mustLineage(t, r, "L1")) != string(want) {
+		t.Fatalf("the re-written snapshot restores to %s", r.Hash())
+	}
+}
+
+func mustLineage(t *testing.T, s State, id string) LineageView {
+	t.Helper()
+	v, ok, err := s.Lineage(id)
+	if err != nil || !ok {
+		t.Fatalf("lineage %s: %v %v", id, ok, err)
+	}
+	return v
+}
+
+// writeV2Fixture writes v2Dir with the writ of the day (run once, with
+// the version 2 writer, to make the fixture).
+func writeV2Fixture(t *testing.T) {
+	g := bigLineage(t, 40)
+	files, err := g.s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, data := range files {
+		full := filepath.Join(v2Dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(v2Dir, "view.json"), []byte(mustJSONAny(t, g.view())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkGoalsViewRestore measures what `writ goals` does in the core
+// on a lineage of n tasks: restore the lineage's bucket from its snapshot
+// files (decode, rebuild, check the hash) and build its view.
+func BenchmarkGoalsViewRestore(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		g := bigLineage(b, n)
+		files, err := g.s.Snapshot()
+		if err != nil {
+			b.Fatal(err)
+		}
+		size := 0
+		for _, f := range files {
+			size += len(f)
+		}
+		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
+			b.ReportMetric(float64(size), "snapshot-bytes")
+			for b.Loop() {
+				s, err := Restore(files)
+				if err != nil {
+					b.Fatal(err)
+				}
+				views, err := s.Lineages()
+				if err != nil || len(views) != 1 || len(views[0].Tasks) != n+1 {
+					b.Fatalf("%d views, %v", len(views), err)
+				}
+			}
+		})
+	}
+}
