@@ -38,8 +38,16 @@ func (k consumedKey) key() string      { return k.id }
 func (k consumedKey) digest() [32]byte { return k.hash }
 
 func (k consumedKey) sealed() consumedKey {
-	k.hash = fields(nil).str(k.id).str(k.how).sum()
+	k, _ = k.sealedIn(nil)
 	return k
+}
+
+// sealedIn is sealed encoding into buf's space, and returns it for the
+// next record (restoring a lineage seals thousands).
+func (k consumedKey) sealedIn(buf fields) (consumedKey, fields) {
+	f := buf[:0].str(k.id).str(k.how)
+	k.hash = f.sum()
+	return k, f
 }
 
 // done reports whether the terminal task completed.
@@ -70,7 +78,13 @@ func (t goalTask) digest() [32]byte { return t.hash }
 
 // sealed returns t with its digest computed.
 func (t goalTask) sealed() goalTask {
-	f := fields(nil).str(t.id).str(t.typ).str(string(t.payload)).num(int64(t.depth)).
+	t, _ = t.sealedIn(nil)
+	return t
+}
+
+// sealedIn is sealed encoding into buf's space, and returns it.
+func (t goalTask) sealedIn(buf fields) (goalTask, fields) {
+	f := buf[:0].str(t.id).str(t.typ).str(string(t.payload)).num(int64(t.depth)).
 		strs(t.parents).strs(t.declaredBy).strs(t.blockedBy).strs(t.claimedBy).strs(t.members).num(int64(t.done))
 	if c := t.completed; c != nil {
 		f = f.str("completed").str(c.By).hlc(c.At)
@@ -83,7 +97,7 @@ func (t goalTask) sealed() goalTask {
 		}
 	}
 	t.hash = f.sum()
-	return t
+	return t, f
 }
 
 // blockFacts are what the reducer knows about a block beyond the 2P-set:
@@ -105,14 +119,20 @@ func (b blockFacts) key() string      { return b.id }
 func (b blockFacts) digest() [32]byte { return b.hash }
 
 func (b blockFacts) sealed() blockFacts {
+	b, _ = b.sealedIn(nil)
+	return b
+}
+
+// sealedIn is sealed encoding into buf's space, and returns it.
+func (b blockFacts) sealedIn(buf fields) (blockFacts, fields) {
 	q := b.quorum
-	f := fields(nil).str(b.id).hlc(b.declaredAt).str(string(q.Mode)).num(int64(q.Min)).num(int64(q.Max)).str(string(q.OnShort)).
+	f := buf[:0].str(b.id).hlc(b.declaredAt).str(string(q.Mode)).num(int64(q.Min)).num(int64(q.Max)).str(string(q.OnShort)).
 		num(int64(q.TrustLevel)).num(int64(q.Refutations)).str(q.Window).str(b.resolvedBy).num(int64(len(b.ignored)))
 	for _, v := range b.ignored {
 		f = f.str(v.Identity).str(v.Action).str(v.Reason)
 	}
 	b.hash = f.sum()
-	return b
+	return b, f
 }
 
 // bucketDigest hashes bucket i of the set: every event in it, each

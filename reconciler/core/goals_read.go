@@ -51,17 +51,22 @@ func (s State) viewOf(st stored) LineageView {
 	now := s.clock.HLC
 	v := LineageView{ID: st.inst.ID, Goal: l.goal, Owner: st.inst.Owner, StartedBy: l.startedBy, Started: l.started,
 		Terminal: l.terminal, Done: l.done(), LastProgress: l.lastProgress, Completed: l.completed, Hash: st.hash,
-		Tasks: []TaskView{}, Blocks: []BlockView{}}
+		Blocks: []BlockView{}}
 	if v.Done {
 		ended := l.ended
 		v.Ended = &ended
 	}
-	tasks := l.tasks.all()
+	// Tasks in bucket order: the view sorts them its own way below, and
+	// blocks by id.
+	tasks := l.tasks.unsorted()
+	v.Tasks = make([]TaskView, 0, len(tasks))
 	for _, t := range tasks {
 		tv := TaskView{ID: t.id, Type: t.typ, Depth: t.depth, Status: l.taskStatusAt(g, t, now),
 			Parents: slices.Clone(t.parents), DeclaredBy: slices.Clone(t.declaredBy), Members: slices.Clone(t.members), MembersDone: t.done}
 		if len(t.payload) > 0 && string(t.payload) != "null" {
-			_ = json.Unmarshal(t.payload, &tv.Payload)
+			if json.Unmarshal(t.payload, &tv.Payload) == nil && len(tv.Payload) > 0 {
+				tv.payloadJSON = string(t.payload)
+			}
 		}
 		if t.completed != nil {
 			c := *t.completed
@@ -81,7 +86,7 @@ func (s State) viewOf(st stored) LineageView {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(tasks))
 	for _, t := range tasks {
 		for _, id := range t.blockedBy {
 			if seen[id] {

@@ -122,6 +122,7 @@ func storedOf(it snapshotItem, lin *lineageParts) (stored, error) {
 func lineageOf(p *lineageParts) (*lineage, error) {
 	l := &lineage{goal: p.goal, startedBy: p.startedBy, started: p.started, terminal: p.terminal, ended: p.ended,
 		lastProgress: p.lastProgress, completed: p.completed}
+	var buf fields // each record's digest input, reused
 	for i := range p.tasks {
 		t := &p.tasks[i]
 		if !schemas.IsSHA256Hash(t.id) {
@@ -130,7 +131,7 @@ func lineageOf(p *lineageParts) (*lineage, error) {
 		if len(t.payload) == 0 {
 			t.payload = json.RawMessage("null")
 		}
-		*t = t.sealed()
+		*t, buf = t.sealedIn(buf)
 	}
 	l.tasks = tableOf(p.tasks)
 	bs, err := blockSetOf(p.blocks)
@@ -138,17 +139,17 @@ func lineageOf(p *lineageParts) (*lineage, error) {
 		return nil, err
 	}
 	l.blocks = bs
+	var leaves [256][32]byte
 	for i := range blockBuckets {
-		if d := bs.bucketDigest(i); d != ([32]byte{}) {
-			l.blockTree = l.blockTree.set(i, d)
-		}
+		leaves[i] = bs.bucketDigest(i)
 	}
+	l.blockTree = treeOf(&leaves)
 	for i := range p.facts {
-		p.facts[i] = p.facts[i].sealed()
+		p.facts[i], buf = p.facts[i].sealedIn(buf)
 	}
 	l.facts = tableOf(p.facts)
 	for i := range p.keys {
-		p.keys[i] = p.keys[i].sealed()
+		p.keys[i], buf = p.keys[i].sealedIn(buf)
 	}
 	l.keys = tableOf(p.keys)
 	return l, nil

@@ -97,7 +97,7 @@ func (t *treeWriter) task(id string, block *core.BlockView, lead, pad string) {
 		line.WriteString(" (unknown task)")
 	} else {
 		fmt.Fprintf(&line, " %s", plan.Clean(tv.Type))
-		if p := Payload(tv.Payload); p != "" {
+		if p := taskPayload(tv); p != "" {
 			fmt.Fprintf(&line, " %s", p)
 		}
 		fmt.Fprintf(&line, " · depth %d · %s", tv.Depth, tv.Status)
