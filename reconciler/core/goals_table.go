@@ -189,10 +189,22 @@ func tableOf[T record](items []T) table[T] {
 	if len(items) == 0 {
 		return table[T]{}
 	}
+	// Each bucket gets its exact share of one array: no bucket grows.
+	at := make([]uint8, len(items))
+	var counts [256]int
+	for k, it := range items {
+		at[k] = uint8(blockBucketOf(it.key()))
+		counts[at[k]]++
+	}
+	all := make([]T, len(items))
 	var bs [256][]T
-	for _, it := range items {
-		i := blockBucketOf(it.key())
-		bs[i] = append(bs[i], it)
+	off := 0
+	for i, n := range counts {
+		bs[i] = all[off : off : off+n]
+		off += n
+	}
+	for k, it := range items {
+		bs[at[k]] = append(bs[at[k]], it)
 	}
 	var leaves [256][32]byte
 	for i := range bs {
