@@ -102,13 +102,13 @@ func (s State) viewOf(st stored) LineageView {
 
 // blockView builds the view of block id.
 func (l *lineage) blockView(g *schemas.Goal, id string, now HLC) BlockView {
-	st, shortfall := l.blockStatusAt(g, id, now)
-	f := l.factsOf(id)
-	bv := BlockView{ID: id, Status: st, DeclaredAt: f.declaredAt, DeclaredBy: l.blocks.Declarers(id),
-		ConfirmedBy: l.blocks.Confirmations(id), RefutedBy: l.blocks.Refutations(id),
+	f, ev := l.factsOf(id), l.blocks.events(id)
+	st, shortfall := l.blockStatusOf(g, f, ev, now)
+	bv := BlockView{ID: id, Status: st, DeclaredAt: f.declaredAt, DeclaredBy: ev.declarers(),
+		ConfirmedBy: ev.confirmations(), RefutedBy: ev.refutations(),
 		Ignored: slices.Clone(f.ignored), ResolvedBy: f.resolvedBy, Shortfall: shortfall}
-	if c := l.blocks.Claims(id); len(c) > 0 {
-		bv.Blocked, bv.Prerequisite = c[0].Blocked, c[0].Prerequisite
+	if len(ev.claims) > 0 {
+		bv.Blocked, bv.Prerequisite = ev.claims[0].Blocked, ev.claims[0].Prerequisite
 	}
 	for _, p := range []*[]string{&bv.DeclaredBy, &bv.ConfirmedBy, &bv.RefutedBy} {
 		if *p == nil {
