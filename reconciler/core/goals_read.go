@@ -50,18 +50,37 @@ func (s State) viewOf(st stored) LineageView {
 	}
 	now := s.clock.HLC
 	v := LineageView{ID: st.inst.ID, Goal: l.goal, Owner: st.inst.Owner, StartedBy: l.startedBy, Started: l.started,
-		Terminal: l.terminal, Done: l.done(), LastProgress: l.lastProgress, Completed: l.completed, Hash: st.hash,
-		Blocks: []BlockView{}}
+		Terminal: l.terminal, Done: l.done(), LastProgress: l.lastProgress, Completed: l.completed, Hash: st.hash}
 	if v.Done {
 		ended := l.ended
 		v.Ended = &ended
 	}
-	// Tasks in bucket order: the view sorts them its own way below, and
-	// blocks by id.
+	// Tasks terminal first, then by depth and id: sorted as indexes into
+	// the table's records (a view is ten times their size to move).
 	tasks := l.tasks.unsorted()
+	order := make([]int32, len(tasks))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := &tasks[i], &tasks[j]
+		switch {
+		case a.id == b.id:
+			return 0
+		case a.id == l.terminal:
+			return -1
+		case b.id == l.terminal:
+			return 1
+		case a.depth != b.depth:
+			return a.depth - b.depth
+		}
+		return strings.Compare(a.id, b.id)
+	})
 	v.Tasks = make([]TaskView, 0, len(tasks))
-	for _, t := range tasks {
-		tv := TaskView{ID: t.id, Type: t.typ, Depth: t.depth, Status: l.taskStatusAt(g, t, now),
+	var blocks []string
+	for _, i := range order {
+		t := &tasks[i]
+		tv := TaskView{ID: t.id, Type: t.typ, Depth: t.depth, Status: l.taskStatusAt(g, *t, now),
 			Parents: slices.Clone(t.parents), DeclaredBy: slices.Clone(t.declaredBy), Members: slices.Clone(t.members), MembersDone: t.done}
 		if len(t.payload) > 0 && string(t.payload) != "null" {
 			if json.Unmarshal(t.payload, &tv.Payload) == nil && len(tv.Payload) > 0 {
@@ -74,29 +93,15 @@ func (s State) viewOf(st stored) LineageView {
 			tv.Completed = &c
 		}
 		v.Tasks = append(v.Tasks, tv)
+		blocks = append(blocks, t.blockedBy...)
 	}
-	slices.SortStableFunc(v.Tasks, func(a, b TaskView) int {
-		switch {
-		case a.ID == l.terminal:
-			return -1
-		case b.ID == l.terminal:
-			return 1
-		case a.Depth != b.Depth:
-			return a.Depth - b.Depth
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	seen := make(map[string]bool, len(tasks))
-	for _, t := range tasks {
-		for _, id := range t.blockedBy {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			v.Blocks = append(v.Blocks, l.blockView(g, id, now))
-		}
+	// Every block a task lists, once, by id.
+	slices.Sort(blocks)
+	blocks = slices.Compact(blocks)
+	v.Blocks = make([]BlockView, 0, len(blocks))
+	for _, id := range blocks {
+		v.Blocks = append(v.Blocks, l.blockView(g, id, now))
 	}
-	slices.SortFunc(v.Blocks, func(a, b BlockView) int { return strings.Compare(a.ID, b.ID) })
 	return v
 }
 
