@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/writ-dev/writ/schemas"
 )
@@ -17,8 +18,10 @@ import (
 // per field. The layout, integers as varints (encoding/binary):
 //
 //	"writ-lineages/v1\n"
-//	uvarint n, n uvarint lengths, then the n strings' bytes back to back:
-//	   every string the lineages hold, once, in order of first use
+//	uvarint n, n uvarint sizes, then the n strings' bytes back to back:
+//	   every string the lineages hold, once, in order of first use; a
+//	   size is 2×length for a string kept as it is, 1 for an id
+//	   ("sha256:" and 64 lowercase hex digits) kept as its 32 bytes
 //	uvarint count, then per lineage, sorted by instance id: the instance
 //	   id, then the lineage (encodeLineage), every string as the uvarint
 //	   index of its entry in the table
@@ -86,12 +89,37 @@ func encodeLineages(items []stored) []byte {
 	out = append(out, lineageMagic...)
 	out = binary.AppendUvarint(out, uint64(len(w.table)))
 	for _, s := range w.table {
-		out = binary.AppendUvarint(out, uint64(len(s)))
+		if isID(s) {
+			out = binary.AppendUvarint(out, 1)
+		} else {
+			out = binary.AppendUvarint(out, 2*uint64(len(s)))
+		}
 	}
 	for _, s := range w.table {
-		out = append(out, s...)
+		if isID(s) {
+			out, _ = hex.AppendDecode(out, []byte(s[len(idPrefix):]))
+		} else {
+			out = append(out, s...)
+		}
 	}
 	return append(out, w.body...)
+}
+
+// idPrefix begins every task and block id.
+const idPrefix = "sha256:"
+
+// isID reports whether s is "sha256:" and 64 lowercase hex digits: the
+// lineage file keeps it as 32 bytes.
+func isID(s string) bool {
+	if len(s) != len(idPrefix)+64 || s[:len(idPrefix)] != idPrefix {
+		return false
+	}
+	for i := len(idPrefix); i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // lineage writes l: its own fields, then its tasks, block events, block
@@ -285,25 +313,51 @@ func decodeLineages(data []byte) (ids []string, parts []lineageParts, err error)
 	}
 	r := &binReader{data: data[len(lineageMagic):]}
 	n := r.count()
-	lens := make([]uint64, n)
-	total := uint64(0)
-	for i := range lens {
-		lens[i] = r.num()
-		total += lens[i]
-		if total > uint64(len(r.data)) {
+	sizes := make([]uint64, n)
+	stored, text := uint64(0), uint64(0) // bytes in the file, and as strings
+	for i := range sizes {
+		sizes[i] = r.num()
+		switch {
+		case sizes[i] == 1:
+			stored, text = stored+32, text+uint64(len(idPrefix))+64
+		case sizes[i]%2 == 0:
+			stored, text = stored+sizes[i]/2, text+sizes[i]/2
+		default:
+			r.fail("string %d has size %d, neither even nor 1", i, sizes[i])
+		}
+		if stored > uint64(len(r.data)) {
 			r.fail("string table of more than the %d bytes left", len(r.data))
-			break
+		}
+		if r.err != nil {
+			return nil, nil, r.err
 		}
 	}
-	if r.err != nil {
-		return nil, nil, r.err
+	// Every string in one allocation, the ids spelled out again.
+	var all strings.Builder
+	all.Grow(int(text))
+	raw := r.data[:stored]
+	for _, size := range sizes {
+		if size == 1 {
+			all.WriteString(idPrefix)
+			var h [64]byte
+			hex.Encode(h[:], raw[:32])
+			all.Write(h[:])
+			raw = raw[32:]
+		} else {
+			all.Write(raw[:size/2])
+			raw = raw[size/2:]
+		}
 	}
-	all := string(r.data[:total]) // one allocation for every string
-	r.data = r.data[total:]
+	r.data = r.data[stored:]
 	r.table = make([]string, n)
-	off := uint64(0)
-	for i, l := range lens {
-		r.table[i] = all[off : off+l]
+	off := 0
+	str := all.String()
+	for i, size := range sizes {
+		l := int(size / 2)
+		if size == 1 {
+			l = len(idPrefix) + 64
+		}
+		r.table[i] = str[off : off+l]
 		off += l
 	}
 	count := r.count()

@@ -52,11 +52,22 @@ func lineageRecord(t *testing.T, s State) stored {
 // file of several lineages keeps each apart.
 func TestLineageFileRoundTrip(t *testing.T) {
 	var all []stored
-	for _, name := range []string{"fan-in", "one", "started", "tree"} {
-		st := lineageRecord(t, lineageStates(t)[name])
+	for _, name := range []string{"fan-in", "odd-ids", "one", "started", "tree"} {
+		st := lineageRecord(t, lineageStates(t)[strings.Replace(name, "odd-ids", "tree", 1)])
 		in := st.inst.clone()
 		in.ID = "L-" + name
 		st.inst = in
+		if name == "odd-ids" {
+			// Strings that are almost ids stay text; ids take 32 bytes.
+			l := *st.goal
+			for _, k := range []string{"sha256:" + strings.Repeat("AB", 32), "sha256:" + strings.Repeat("ab", 31), "sha256:" + strings.Repeat("0", 64)} {
+				l.keys = l.keys.put(consumedKey{id: k, how: "applied"}.sealed())
+			}
+			st.goal = &l
+			if data := encodeLineages([]stored{st}); !bytes.Contains(data, []byte(strings.Repeat("AB", 32))) || bytes.Contains(data, []byte(strings.Repeat("0", 64))) {
+				t.Fatal("an id is not kept as bytes, or a string that is not one is not kept as it is")
+			}
+		}
 		all = append(all, st)
 		for _, items := range [][]stored{{st}, all} {
 			data := encodeLineages(items)
