@@ -290,10 +290,11 @@ func (s BlockSet) Merge(o BlockSet) BlockSet {
 
 // blockSetOf builds the set holding every event of j at once, equal to
 // declaring, confirming, refuting and removing them one by one (each
-// bucket sorted and made duplicate-free once). A claim's id is recomputed
-// from its tasks, and an event with an empty field is refused with
-// ErrBlockEvent, as the one-by-one methods do. Restoring a snapshot uses
-// it.
+// bucket sorted and made duplicate-free once). An event with an empty
+// field is refused with ErrBlockEvent, as the one-by-one methods do.
+// Restoring a snapshot uses it: a claim's id is taken as the snapshot
+// holds it, not recomputed (BlockID) for every block, since the bucket
+// hash restore checks covers it, and Declare computed it.
 func blockSetOf(j blockSetJSON) (BlockSet, error) {
 	if len(j.Added)+len(j.Removed)+len(j.Confirmed)+len(j.Refuted) == 0 {
 		return BlockSet{}, nil
@@ -307,10 +308,9 @@ func blockSetOf(j blockSetJSON) (BlockSet, error) {
 		return table[i]
 	}
 	for _, c := range j.Added {
-		if c.Blocked == "" || c.Prerequisite == "" || c.Declarer == "" {
-			return BlockSet{}, fmt.Errorf("%w: a claim lacks its blocked task, prerequisite or declarer", ErrBlockEvent)
+		if c.ID == "" || c.Blocked == "" || c.Prerequisite == "" || c.Declarer == "" {
+			return BlockSet{}, fmt.Errorf("%w: a claim lacks its id, blocked task, prerequisite or declarer", ErrBlockEvent)
 		}
-		c.ID = BlockID(c.Blocked, c.Prerequisite)
 		b := at(c.ID)
 		b.added = append(b.added, c)
 	}

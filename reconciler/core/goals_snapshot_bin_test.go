@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"encoding/hex"
 
 	"reflect"
 	"strings"
@@ -146,6 +147,11 @@ func TestRestoreRefusesABadLineageFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The fan-in's one block, as the file keeps it (32 bytes), and another.
+	terminal := mustLineage(t, s, "L1").Terminal
+	blockRaw, _ := hex.DecodeString(strings.TrimPrefix(BlockID(terminal, taskOf(t, "patch-fleet", nil)), "sha256:"))
+	otherRaw := bytes.Clone(blockRaw)
+	otherRaw[0] ^= 1
 	for name, tc := range map[string]struct {
 		data []byte
 		want string
@@ -156,6 +162,7 @@ func TestRestoreRefusesABadLineageFile(t *testing.T) {
 		"header":    {append([]byte("writ-lineages/v9\n"), good[len(lineageMagic):]...), "not a lineage file"},
 		"other":     {other[LineagePath(b)], "hashes to"},
 		"type":      {bytes.Replace(good, []byte("patch-node"), []byte("patch-nodf"), 1), "hashes to"},
+		"block id":  {bytes.Replace(good, blockRaw, otherRaw, 1), "hashes to"},
 	} {
 		bad := SnapshotFiles{}
 		for p, d := range files {
