@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -190,5 +191,46 @@ func BenchmarkGoalsViewRestore(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestGoalAppliesOnPartlyRestoredState: a goal entry on a state restored
+// from a snapshot head asks for its lineage's bucket; restored from the
+// files SnapshotPaths names (the bucket and its lineage file), the entry
+// applies as on the state the snapshot was taken of.
+func TestGoalAppliesOnPartlyRestoredState(t *testing.T) {
+	g := bigLineage(t, 3)
+	snap, err := g.s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := RestoreHead(snap[SnapshotHead])
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := TaskID("fix", map[string]any{"n": 2}, "L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.act("a1", schemas.GoalComplete, map[string]any{"task": task}, StatusApplied)
+	e := g.trail[len(g.trail)-1]
+	var missing *MissingBucketError
+	if _, _, err := Apply(part, e); !errors.As(err, &missing) || missing.Bucket != bucketOf("L1") {
+		t.Fatalf("apply on the head alone: %v, want the lineage's bucket missing", err)
+	}
+	paths := part.SnapshotPaths(missing.Bucket)
+	if len(paths) != 2 || paths[1] != LineagePath(missing.Bucket) {
+		t.Fatalf("SnapshotPaths = %v, want the bucket and its lineage file", paths)
+	}
+	files := SnapshotFiles{}
+	for _, p := range paths {
+		files[p] = snap[p]
+	}
+	if part, err = part.WithBuckets(files); err != nil {
+		t.Fatal(err)
+	}
+	next, out, err := Apply(part, e)
+	if err != nil || out.Status != StatusApplied || next.Hash() != g.s.Hash() {
+		t.Fatalf("after restoring: %v %s, hash %s, want %s", err, out.Status, next.Hash(), g.s.Hash())
 	}
 }
