@@ -10,11 +10,11 @@ import (
 )
 
 // Lineages returns a view of every lineage, sorted by id, with statuses
-// derived at the state's clock (the last entry's). When a bucket was not
-// restored from the snapshot s came from, it returns a
-// *MissingBucketError.
+// derived at the state's clock (the last entry's). When a bucket that may
+// hold a lineage (GoalBuckets) was not restored from the snapshot s came
+// from, it returns a *MissingBucketError.
 func (s State) Lineages() ([]LineageView, error) {
-	if missing := s.Unrestored(); len(missing) > 0 {
+	if missing := s.GoalBuckets(); len(missing) > 0 {
 		return nil, &MissingBucketError{Bucket: missing[0]}
 	}
 	var out []LineageView
@@ -29,8 +29,26 @@ func (s State) Lineages() ([]LineageView, error) {
 	return out, nil
 }
 
+// GoalBuckets returns, sorted, the buckets not restored yet that may hold
+// a goal's lineage: those the snapshot head records lineages in (a
+// version 2 head does not say: every bucket not restored). Restoring them
+// is enough for Lineages and Lineage; the others hold workflow instances
+// only.
+func (s State) GoalBuckets() []byte {
+	var set bucketSet
+	for _, b := range s.Unrestored() {
+		if s.head.version == snapshotVersionV2 || s.head.lineages[b] > 0 {
+			set.set(b)
+		}
+	}
+	return set.list()
+}
+
 // Lineage returns a view of lineage id, and whether it exists.
 func (s State) Lineage(id string) (LineageView, bool, error) {
+	if b := bucketOf(id); s.unloaded.has(b) && !slices.Contains(s.GoalBuckets(), b) {
+		return LineageView{}, false, nil // its bucket holds no lineage
+	}
 	st, ok, err := s.lookup(bucketOf(id), id)
 	if err != nil || !ok || st.goal == nil {
 		return LineageView{}, false, err

@@ -234,3 +234,69 @@ func TestGoalAppliesOnPartlyRestoredState(t *testing.T) {
 		t.Fatalf("after restoring: %v %s, hash %s, want %s", err, out.Status, next.Hash(), g.s.Hash())
 	}
 }
+
+// TestGoalViewsRestoreOnlyLineageBuckets: of a snapshot holding workflow
+// instances and a lineage, the goal views need only the buckets its head
+// records lineages in; a workflow instance's unrestored bucket is not a
+// lineage, and a version 2 head, which records none, needs every bucket.
+func TestGoalViewsRestoreOnlyLineageBuckets(t *testing.T) {
+	rules := testRules()
+	gr := goalRules(nil, 0)
+	rules.Goals = gr.Goals
+	for _, id := range gr.Config.Identities {
+		if id.Name != "writ-bot" {
+			rules.Config.Identities = append(rules.Config.Identities, id)
+		}
+	}
+	b := &builder{t: t, wall: 1}
+	s := mustApply(t, NewState(), Entry{Kind: KindGenesis, HLC: HLC{Wall: 1}, Signer: "writ-bot", IdemKey: "genesis", Rules: rules}, StatusApplied)
+	var workflows []string
+	for _, r := range []string{"r1", "r2", "r3", "r4", "r5"} {
+		s = mustApply(t, s, b.transition(s, "agent", r, "create"), StatusApplied)
+		if bucketOf(r) != bucketOf("L1") {
+			workflows = append(workflows, r)
+		}
+	}
+	g := &goalLog{t: t, s: s, wall: 1_000_000}
+	g.act("a1", schemas.GoalStart, nil, StatusApplied)
+	snap, err := g.s.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := RestoreHead(snap[SnapshotHead])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := part.GoalBuckets(); len(got) != 1 || got[0] != bucketOf("L1") || len(part.Unrestored()) < 2 {
+		t.Fatalf("GoalBuckets = %v of %v unrestored, want only L1's bucket", got, part.Unrestored())
+	}
+	if _, err := part.Lineages(); err == nil {
+		t.Fatal("Lineages answered without the lineage's bucket")
+	}
+	files := SnapshotFiles{}
+	for _, p := range part.SnapshotPaths(bucketOf("L1")) {
+		files[p] = snap[p]
+	}
+	if part, err = part.WithBuckets(files); err != nil {
+		t.Fatal(err)
+	}
+	views, err := part.Lineages()
+	if err != nil || len(views) != 1 || mustJSONAny(t, views[0]) != mustJSONAny(t, g.view()) {
+		t.Fatalf("lineages from the lineage's bucket alone: %d, %v", len(views), err)
+	}
+	for _, r := range workflows {
+		if _, ok, err := part.Lineage(r); ok || err != nil {
+			t.Fatalf("Lineage(%s) of an unrestored workflow bucket: %v %v, want none", r, ok, err)
+		}
+	}
+	if len(workflows) == 0 {
+		t.Fatal("every workflow instance shares the lineage's bucket: pick other ids")
+	}
+	v2, err := RestoreHead(readSnapshotDir(t, v2Dir)[SnapshotHead])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, all := v2.GoalBuckets(), v2.Unrestored(); len(got) != len(all) {
+		t.Fatalf("version 2 head: GoalBuckets %v, want every unrestored bucket %v", got, all)
+	}
+}

@@ -72,14 +72,16 @@ Examples:
 	return cmd
 }
 
-// goalState is the verified state at main with every bucket restored,
-// as writ state lists it: what the goal views read.
+// goalState is the verified state at main with every bucket that may hold
+// a goal's lineage restored (and checked, as writ state restores them):
+// what the goal views read. Buckets of workflow instances only are not
+// read.
 func (a *app) goalState(e *reconciler.Engine) (core.State, error) {
 	res, err := a.state(e)
 	if err != nil {
 		return core.State{}, err
 	}
-	state, err := e.RestoreBuckets(res.State, res.Checkpoint, res.State.Unrestored())
+	state, err := e.RestoreBuckets(res.State, res.Checkpoint, res.State.GoalBuckets())
 	if err != nil {
 		return core.State{}, fmt.Errorf("load state: %w", err)
 	}

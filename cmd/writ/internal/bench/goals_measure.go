@@ -87,7 +87,7 @@ func goalsOnce(repo *Repo) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bench goals: load state: %w", err)
 	}
-	st, err := e.RestoreBuckets(res.State, res.Checkpoint, res.State.Unrestored())
+	st, err := e.RestoreBuckets(res.State, res.Checkpoint, res.State.GoalBuckets())
 	if err != nil {
 		return 0, fmt.Errorf("bench goals: restore: %w", err)
 	}
