@@ -54,6 +54,9 @@ func FuzzApplyOnRestoredState(f *testing.F) {
 		for _, b := range part.Unrestored() {
 			if mask&(1<<(b%64)) != 0 {
 				some[BucketPath(b)] = snap[BucketPath(b)]
+				if lin, ok := snap[LineagePath(b)]; ok {
+					some[LineagePath(b)] = lin
+				}
 			}
 		}
 		if part, err = part.WithBuckets(some); err != nil {

@@ -19,11 +19,34 @@ const blockIdentityDomain = "writ/block/v1"
 // block make one block with two declarers. Pure; never fails (both are
 // strings).
 func BlockID(blocked, prerequisite string) string {
+	if plainJSON(blocked) && plainJSON(prerequisite) {
+		// The canonical JSON written directly: the same bytes, without
+		// a marshal and decode per block (restoring a lineage computes
+		// one per block).
+		b := make([]byte, 0, 64+len(blocked)+len(prerequisite))
+		b = append(b, `{"blocked":"`...)
+		b = append(b, blocked...)
+		b = append(b, `","domain":"`+blockIdentityDomain+`","prerequisite":"`...)
+		b = append(b, prerequisite...)
+		b = append(b, `"}`...)
+		return schemas.HashBytes(b)
+	}
 	b, err := schemas.CanonicalJSON(map[string]string{"blocked": blocked, "domain": blockIdentityDomain, "prerequisite": prerequisite})
 	if err != nil { // strings always encode; keep the function total anyway
 		return ""
 	}
 	return schemas.HashBytes(b)
+}
+
+// plainJSON reports whether s is printable ASCII without '"' or '\\':
+// JSON writes it as it is, between quotes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // BlockClaim is one declaration: Declarer says Blocked waits for
@@ -267,10 +290,11 @@ func (s BlockSet) Merge(o BlockSet) BlockSet {
 
 // blockSetOf builds the set holding every event of j at once, equal to
 // declaring, confirming, refuting and removing them one by one (each
-// bucket sorted and made duplicate-free once). A claim's id is recomputed
-// from its tasks, and an event with an empty field is refused with
-// ErrBlockEvent, as the one-by-one methods do. Restoring a snapshot uses
-// it.
+// bucket sorted and made duplicate-free once). An event with an empty
+// field is refused with ErrBlockEvent, as the one-by-one methods do.
+// Restoring a snapshot uses it: a claim's id is taken as the snapshot
+// holds it, not recomputed (BlockID) for every block, since the bucket
+// hash restore checks covers it, and Declare computed it.
 func blockSetOf(j blockSetJSON) (BlockSet, error) {
 	if len(j.Added)+len(j.Removed)+len(j.Confirmed)+len(j.Refuted) == 0 {
 		return BlockSet{}, nil
@@ -284,10 +308,9 @@ func blockSetOf(j blockSetJSON) (BlockSet, error) {
 		return table[i]
 	}
 	for _, c := range j.Added {
-		if c.Blocked == "" || c.Prerequisite == "" || c.Declarer == "" {
-			return BlockSet{}, fmt.Errorf("%w: a claim lacks its blocked task, prerequisite or declarer", ErrBlockEvent)
+		if c.ID == "" || c.Blocked == "" || c.Prerequisite == "" || c.Declarer == "" {
+			return BlockSet{}, fmt.Errorf("%w: a claim lacks its id, blocked task, prerequisite or declarer", ErrBlockEvent)
 		}
-		c.ID = BlockID(c.Blocked, c.Prerequisite)
 		b := at(c.ID)
 		b.added = append(b.added, c)
 	}

@@ -68,18 +68,63 @@ func votes(v []BlockVote, id string) []BlockVote {
 	return span(v, id, func(x BlockVote) string { return x.Block })
 }
 
+// blockEvents are the events about one block: the spans of its bucket's
+// lists that name it, found with one lookup.
+type blockEvents struct {
+	claims    []BlockClaim
+	removals  []BlockRemoval
+	confirmed []BlockVote
+	refuted   []BlockVote
+}
+
+// events returns the events about block id.
+func (s BlockSet) events(id string) blockEvents {
+	b := s.bucket(id)
+	return blockEvents{
+		claims:    span(b.added, id, func(c BlockClaim) string { return c.ID }),
+		removals:  span(b.removed, id, func(r BlockRemoval) string { return r.Block }),
+		confirmed: votes(b.confirmed, id),
+		refuted:   votes(b.refuted, id),
+	}
+}
+
+// declarers are the identities that declared the block, sorted.
+func (e blockEvents) declarers() []string {
+	var out []string
+	for _, c := range e.claims {
+		out = append(out, c.Declarer)
+	}
+	return out
+}
+
+// confirmations are the identities whose confirmation counts, sorted:
+// never a declarer (claims are sorted by declarer).
+func (e blockEvents) confirmations() []string {
+	var out []string
+	for _, v := range e.confirmed {
+		_, self := slices.BinarySearchFunc(e.claims, v.Identity, func(c BlockClaim, who string) int { return strings.Compare(c.Declarer, who) })
+		if !self {
+			out = append(out, v.Identity)
+		}
+	}
+	return out
+}
+
+// refutations are the identities that refuted the block, sorted.
+func (e blockEvents) refutations() []string {
+	var out []string
+	for _, v := range e.refuted {
+		out = append(out, v.Identity)
+	}
+	return out
+}
+
 // Claims returns the declarations of block id, sorted by declarer (a
 // copy).
 func (s BlockSet) Claims(id string) []BlockClaim { return slices.Clone(s.claims(id)) }
 
 // Declarers returns the identities that declared block id, sorted.
-func (s BlockSet) Declarers(id string) []string {
-	var out []string
-	for _, c := range s.claims(id) {
-		out = append(out, c.Declarer)
-	}
-	return out
-}
+func (s BlockSet) Declarers(id string) []string { return s.events(id).declarers() }
 
 // Removed reports whether block id was removed (resolved or dismissed):
 // once true, it stays true in every later or merged set.
@@ -117,49 +162,37 @@ func (s BlockSet) Open(q BlockQuorum) []string {
 // Confirmations returns the identities whose confirmation of block id
 // counts, sorted: each identity once, however often it confirmed, and
 // never a declarer of the block.
-func (s BlockSet) Confirmations(id string) []string {
-	decl := s.Declarers(id)
-	var out []string
-	for _, v := range votes(s.bucket(id).confirmed, id) {
-		if _, self := slices.BinarySearch(decl, v.Identity); !self {
-			out = append(out, v.Identity)
-		}
-	}
-	return out
-}
+func (s BlockSet) Confirmations(id string) []string { return s.events(id).confirmations() }
 
 // Refutations returns the identities that refuted block id, sorted, each
 // once.
-func (s BlockSet) Refutations(id string) []string {
-	var out []string
-	for _, v := range votes(s.bucket(id).refuted, id) {
-		out = append(out, v.Identity)
-	}
-	return out
-}
+func (s BlockSet) Refutations(id string) []string { return s.events(id).refutations() }
 
 // Status returns where block id stands under quorum q. Removal comes
 // first (resolved when any removal says so, else dismissed), then
 // refutations (q.Refute of them dismiss), then confirmations (q.Confirm
 // counted ones confirm). Every input that makes a block dismissed or
 // resolved only grows, so neither status is ever undone by more events.
-func (s BlockSet) Status(id string, q BlockQuorum) BlockStatus {
+func (s BlockSet) Status(id string, q BlockQuorum) BlockStatus { return s.events(id).status(q) }
+
+// status is Status of the block these events are about.
+func (e blockEvents) status(q BlockQuorum) BlockStatus {
 	q = q.norm()
-	if rs := s.removals(id); len(rs) > 0 {
-		for _, r := range rs {
+	if len(e.removals) > 0 {
+		for _, r := range e.removals {
 			if r.Reason == Resolved {
 				return BlockResolved
 			}
 		}
 		return BlockDismissed
 	}
-	if len(s.Refutations(id)) >= q.Refute {
+	if len(e.refuted) >= q.Refute {
 		return BlockDismissed
 	}
-	if len(s.claims(id)) == 0 {
+	if len(e.claims) == 0 {
 		return BlockUnknown
 	}
-	if len(s.Confirmations(id)) >= q.Confirm {
+	if len(e.confirmations()) >= q.Confirm {
 		return BlockConfirmed
 	}
 	return BlockClaimed

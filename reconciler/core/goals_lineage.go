@@ -1,6 +1,7 @@
 package core
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 
 	"github.com/writ-dev/writ/schemas"
@@ -38,8 +39,16 @@ func (k consumedKey) key() string      { return k.id }
 func (k consumedKey) digest() [32]byte { return k.hash }
 
 func (k consumedKey) sealed() consumedKey {
-	k.hash = fields(nil).str(k.id).str(k.how).sum()
+	k, _ = k.sealedIn(nil)
 	return k
+}
+
+// sealedIn is sealed encoding into buf's space, and returns it for the
+// next record (restoring a lineage seals thousands).
+func (k consumedKey) sealedIn(buf fields) (consumedKey, fields) {
+	f := buf[:0].str(k.id).str(k.how)
+	k.hash = f.sum()
+	return k, f
 }
 
 // done reports whether the terminal task completed.
@@ -70,7 +79,13 @@ func (t goalTask) digest() [32]byte { return t.hash }
 
 // sealed returns t with its digest computed.
 func (t goalTask) sealed() goalTask {
-	f := fields(nil).str(t.id).str(t.typ).str(string(t.payload)).num(int64(t.depth)).
+	t, _ = t.sealedIn(nil)
+	return t
+}
+
+// sealedIn is sealed encoding into buf's space, and returns it.
+func (t goalTask) sealedIn(buf fields) (goalTask, fields) {
+	f := buf[:0].str(t.id).str(t.typ).str(string(t.payload)).num(int64(t.depth)).
 		strs(t.parents).strs(t.declaredBy).strs(t.blockedBy).strs(t.claimedBy).strs(t.members).num(int64(t.done))
 	if c := t.completed; c != nil {
 		f = f.str("completed").str(c.By).hlc(c.At)
@@ -83,7 +98,7 @@ func (t goalTask) sealed() goalTask {
 		}
 	}
 	t.hash = f.sum()
-	return t
+	return t, f
 }
 
 // blockFacts are what the reducer knows about a block beyond the 2P-set:
@@ -105,40 +120,62 @@ func (b blockFacts) key() string      { return b.id }
 func (b blockFacts) digest() [32]byte { return b.hash }
 
 func (b blockFacts) sealed() blockFacts {
+	b, _ = b.sealedIn(nil)
+	return b
+}
+
+// sealedIn is sealed encoding into buf's space, and returns it.
+func (b blockFacts) sealedIn(buf fields) (blockFacts, fields) {
 	q := b.quorum
-	f := fields(nil).str(b.id).hlc(b.declaredAt).str(string(q.Mode)).num(int64(q.Min)).num(int64(q.Max)).str(string(q.OnShort)).
+	f := buf[:0].str(b.id).hlc(b.declaredAt).str(string(q.Mode)).num(int64(q.Min)).num(int64(q.Max)).str(string(q.OnShort)).
 		num(int64(q.TrustLevel)).num(int64(q.Refutations)).str(q.Window).str(b.resolvedBy).num(int64(len(b.ignored)))
 	for _, v := range b.ignored {
 		f = f.str(v.Identity).str(v.Action).str(v.Reason)
 	}
 	b.hash = f.sum()
-	return b
+	return b, f
 }
 
 // bucketDigest hashes bucket i of the set: every event in it, each
-// string length-prefixed.
+// string length-prefixed. The encoding is hashed as it is written, a few
+// kilobytes at a time.
 func (s BlockSet) bucketDigest(i int) [32]byte {
 	if s.buckets == nil || s.buckets[i] == nil {
 		return [32]byte{}
 	}
 	b := s.buckets[i]
-	f := fields(nil).num(int64(len(b.added)))
+	h := sha256.New()
+	f := make(fields, 0, 4096)
+	flush := func() {
+		if len(f) > 3072 {
+			h.Write(f)
+			f = f[:0]
+		}
+	}
+	f = f.num(int64(len(b.added)))
 	for _, c := range b.added {
 		f = f.str(c.ID).str(c.Blocked).str(c.Prerequisite).str(c.Declarer)
+		flush()
 	}
 	f = f.num(int64(len(b.removed)))
 	for _, r := range b.removed {
 		f = f.str(r.Block).str(string(r.Reason))
+		flush()
 	}
 	f = f.num(int64(len(b.confirmed)))
 	for _, v := range b.confirmed {
 		f = f.str(v.Block).str(v.Identity)
+		flush()
 	}
 	f = f.num(int64(len(b.refuted)))
 	for _, v := range b.refuted {
 		f = f.str(v.Block).str(v.Identity)
+		flush()
 	}
-	return f.sum()
+	h.Write(f)
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // withBlocks returns l with blocks set to bs after an event about block

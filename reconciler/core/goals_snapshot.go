@@ -55,87 +55,102 @@ type factsJSON struct {
 	Ignored    []IgnoredVote   `json:"ignored,omitempty"`
 }
 
-// snapshotItemOf returns the bucket file item of a record.
+// snapshotItemOf returns the bucket file item of a record: the instance
+// alone (a lineage goes to the bucket's lineage file, encodeLineages).
 func snapshotItemOf(st stored) snapshotItem {
-	it := snapshotItem{Instance: st.instance()}
-	l := st.goal
-	if l == nil {
-		return it
-	}
-	j := &lineageJSON{Goal: l.goal, StartedBy: l.startedBy, Started: l.started, Terminal: l.terminal, Ended: l.ended,
-		LastProgress: l.lastProgress, Completed: l.completed, Tasks: []taskJSON{}, Facts: []factsJSON{}}
-	for _, t := range l.tasks.all() {
-		j.Tasks = append(j.Tasks, taskJSON{ID: t.id, Type: t.typ, Payload: t.payload, Depth: t.depth, Parents: t.parents,
-			DeclaredBy: t.declaredBy, BlockedBy: t.blockedBy, ClaimedBy: t.claimedBy, Completed: t.completed, Members: t.members, Done: t.done})
-	}
-	j.Blocks = l.blocks.lists()
-	for _, f := range l.facts.all() {
-		fj := factsJSON{ID: f.id, DeclaredAt: f.declaredAt, ResolvedBy: f.resolvedBy, Ignored: f.ignored}
-		if f.quorum.Mode != "" {
-			q := f.quorum
-			fj.Quorum = &q
-		}
-		j.Facts = append(j.Facts, fj)
-	}
-	j.Keys = map[string]string{}
-	for _, k := range l.keys.all() {
-		j.Keys[k.id] = k.how
-	}
-	it.Lineage = j
-	return it
+	return snapshotItem{Instance: st.instance()}
 }
 
-// storedOf rebuilds the record of an item read from a bucket file.
-func storedOf(it snapshotItem) (stored, error) {
-	in := it.Instance
-	keys := keysOf(in.Keys)
-	in.Keys = nil
-	j := it.Lineage
-	if j == nil {
-		return newStored(in, keys), nil
-	}
-	l := &lineage{goal: j.Goal, startedBy: j.StartedBy, started: j.Started, terminal: j.Terminal, ended: j.Ended,
-		lastProgress: j.LastProgress, completed: j.Completed}
-	tasks := make([]goalTask, 0, len(j.Tasks))
+// lineageParts is a lineage as a snapshot holds it, before its tables are
+// built: what either format decodes to.
+type lineageParts struct {
+	goal, startedBy, terminal    string
+	started, ended, lastProgress HLC
+	completed                    int
+	tasks                        []goalTask
+	blocks                       blockSetJSON
+	facts                        []blockFacts
+	keys                         []consumedKey
+}
+
+// partsOfJSON converts a version 2 lineage.
+func partsOfJSON(j *lineageJSON) lineageParts {
+	p := lineageParts{goal: j.Goal, startedBy: j.StartedBy, started: j.Started, terminal: j.Terminal, ended: j.Ended,
+		lastProgress: j.LastProgress, completed: j.Completed, blocks: j.Blocks}
+	p.tasks = make([]goalTask, 0, len(j.Tasks))
 	for _, t := range j.Tasks {
-		if !schemas.IsSHA256Hash(t.ID) {
-			return stored{}, fmt.Errorf("lineage %s: task id %q is not an id", in.ID, t.ID)
-		}
-		payload := t.Payload
-		if len(payload) == 0 {
-			payload = json.RawMessage("null")
-		}
-		tasks = append(tasks, goalTask{id: t.ID, typ: t.Type, payload: payload, depth: t.Depth, parents: t.Parents,
+		p.tasks = append(p.tasks, goalTask{id: t.ID, typ: t.Type, payload: t.Payload, depth: t.Depth, parents: t.Parents,
 			declaredBy: t.DeclaredBy, blockedBy: t.BlockedBy, claimedBy: t.ClaimedBy, completed: t.Completed,
-			members: t.Members, done: t.Done}.sealed())
+			members: t.Members, done: t.Done})
 	}
-	l.tasks = tableOf(tasks)
-	bs, err := blockSetOf(j.Blocks)
-	if err != nil {
-		return stored{}, fmt.Errorf("lineage %s: %w", in.ID, err)
-	}
-	l.blocks = bs
-	for i := range blockBuckets {
-		if d := bs.bucketDigest(i); d != ([32]byte{}) {
-			l.blockTree = l.blockTree.set(i, d)
-		}
-	}
-	facts := make([]blockFacts, 0, len(j.Facts))
+	p.facts = make([]blockFacts, 0, len(j.Facts))
 	for _, f := range j.Facts {
 		bf := blockFacts{id: f.ID, declaredAt: f.DeclaredAt, resolvedBy: f.ResolvedBy, ignored: f.Ignored}
 		if f.Quorum != nil {
 			bf.quorum = *f.Quorum
 		}
-		facts = append(facts, bf.sealed())
+		p.facts = append(p.facts, bf)
 	}
-	l.facts = tableOf(facts)
+	p.keys = make([]consumedKey, 0, len(j.Keys))
+	for k, how := range j.Keys {
+		p.keys = append(p.keys, consumedKey{id: k, how: how})
+	}
+	return p
+}
+
+// storedOf rebuilds the record of an item read from a bucket file, with
+// its lineage (nil: not a goal's).
+func storedOf(it snapshotItem, lin *lineageParts) (stored, error) {
+	in := it.Instance
+	keys := keysOf(in.Keys)
+	in.Keys = nil
+	if lin == nil {
+		return newStored(in, keys), nil
+	}
 	if len(keys) > 0 {
 		return stored{}, fmt.Errorf("lineage %s: its instance record holds keys; a lineage keeps them under lineage.keys", in.ID)
 	}
-	consumed := make([]consumedKey, 0, len(j.Keys))
-	for k, how := range j.Keys {
-		consumed = append(consumed, consumedKey{id: k, how: how}.sealed())
+	l, err := lineageOf(lin)
+	if err != nil {
+		return stored{}, fmt.Errorf("lineage %s: %w", in.ID, err)
 	}
-	l.keys = tableOf(consumed)
 	return newGoalStored(in, l), nil
+}
+
+// lineageOf builds a lineage from its parts: every record sealed (its
+// digest computed from its fields), every table built at once.
+func lineageOf(p *lineageParts) (*lineage, error) {
+	l := &lineage{goal: p.goal, startedBy: p.startedBy, started: p.started, terminal: p.terminal, ended: p.ended,
+		lastProgress: p.lastProgress, completed: p.completed}
+	var buf fields // each record's digest input, reused
+	for i := range p.tasks {
+		t := &p.tasks[i]
+		if !schemas.IsSHA256Hash(t.id) {
+			return nil, fmt.Errorf("task id %q is not an id", t.id)
+		}
+		if len(t.payload) == 0 {
+			t.payload = json.RawMessage("null")
+		}
+		*t, buf = t.sealedIn(buf)
+	}
+	l.tasks = tableOf(p.tasks)
+	bs, err := blockSetOf(p.blocks)
+	if err != nil {
+		return nil, err
+	}
+	l.blocks = bs
+	var leaves [256][32]byte
+	for i := range blockBuckets {
+		leaves[i] = bs.bucketDigest(i)
+	}
+	l.blockTree = treeOf(&leaves)
+	for i := range p.facts {
+		p.facts[i], buf = p.facts[i].sealedIn(buf)
+	}
+	l.facts = tableOf(p.facts)
+	for i := range p.keys {
+		p.keys[i], buf = p.keys[i].sealedIn(buf)
+	}
+	l.keys = tableOf(p.keys)
+	return l, nil
 }

@@ -43,10 +43,14 @@ func windowClosed(q schemas.Quorum, from, now HLC) (bool, HLC) {
 // blockStatusAt returns where block id stands under goal g at clock now,
 // and the shortfall a proceed-degraded quorum confirmed it with.
 func (l *lineage) blockStatusAt(g *schemas.Goal, id string, now HLC) (BlockStatus, int) {
-	f := l.factsOf(id)
+	return l.blockStatusOf(g, l.factsOf(id), l.blocks.events(id), now)
+}
+
+// blockStatusOf is blockStatusAt of the block with facts f and events ev.
+func (l *lineage) blockStatusOf(g *schemas.Goal, f blockFacts, ev blockEvents, now HLC) (BlockStatus, int) {
 	q := l.quorumOf(g, f)
 	bq := quorumCounts(q)
-	st := l.blocks.Status(id, bq)
+	st := ev.status(bq)
 	if st != BlockClaimed || q.Mode != schemas.QuorumMulti {
 		return st, 0
 	}
@@ -60,7 +64,7 @@ func (l *lineage) blockStatusAt(g *schemas.Goal, id string, now HLC) (BlockStatu
 		// Degraded, not unconfirmed: at least one identity other than the
 		// declarers must have confirmed it, or waiting alone would confirm
 		// a claim.
-		if n := len(l.blocks.Confirmations(id)); n > 0 {
+		if n := len(ev.confirmations()); n > 0 {
 			return BlockConfirmed, bq.Confirm - n
 		}
 		return BlockDismissed, 0

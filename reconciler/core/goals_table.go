@@ -124,14 +124,21 @@ func bucketSum[T record](items []T) [32]byte {
 
 // all returns every record, sorted by key.
 func (t table[T]) all() []T {
-	var out []T
+	out := t.unsorted()
+	slices.SortFunc(out, func(a, b T) int { return strings.Compare(a.key(), b.key()) })
+	return out
+}
+
+// unsorted returns every record in a new slice, in bucket order: for a
+// caller that sorts them its own way.
+func (t table[T]) unsorted() []T {
 	if t.buckets == nil {
-		return out
+		return nil
 	}
+	out := make([]T, 0, t.size())
 	for _, b := range t.buckets {
 		out = append(out, b...)
 	}
-	slices.SortFunc(out, func(a, b T) int { return strings.Compare(a.key(), b.key()) })
 	return out
 }
 
@@ -182,12 +189,24 @@ func tableOf[T record](items []T) table[T] {
 	if len(items) == 0 {
 		return table[T]{}
 	}
-	var bs [256][]T
-	for _, it := range items {
-		i := blockBucketOf(it.key())
-		bs[i] = append(bs[i], it)
+	// Each bucket gets its exact share of one array: no bucket grows.
+	at := make([]uint8, len(items))
+	var counts [256]int
+	for k, it := range items {
+		at[k] = uint8(blockBucketOf(it.key()))
+		counts[at[k]]++
 	}
-	var tree hashTree
+	all := make([]T, len(items))
+	var bs [256][]T
+	off := 0
+	for i, n := range counts {
+		bs[i] = all[off : off : off+n]
+		off += n
+	}
+	for k, it := range items {
+		bs[at[k]] = append(bs[at[k]], it)
+	}
+	var leaves [256][32]byte
 	for i := range bs {
 		b := bs[i]
 		if len(b) == 0 {
@@ -196,15 +215,28 @@ func tableOf[T record](items []T) table[T] {
 		slices.SortStableFunc(b, func(x, y T) int { return strings.Compare(x.key(), y.key()) })
 		b = slices.CompactFunc(b, func(x, y T) bool { return x.key() == y.key() })
 		bs[i] = b
-		tree.leaves[i] = bucketSum(b)
+		leaves[i] = bucketSum(b)
 	}
+	return table[T]{buckets: &bs, tree: treeOf(&leaves)}
+}
+
+// treeOf returns the tree with these leaves, equal to setting each
+// non-zero leaf in turn on the empty tree (nil when every leaf is zero),
+// with each group and the root hashed once.
+func treeOf(leaves *[256][32]byte) *hashTree {
+	tree := hashTree{leaves: *leaves}
+	any := false
 	for g := range tree.groups {
 		// A group no put ever touched stays all zero, as set leaves it.
-		leaves := tree.leaves[g*16 : g*16+16]
-		if slices.ContainsFunc(leaves, func(h [32]byte) bool { return h != [32]byte{} }) {
-			tree.groups[g] = sha256.Sum256(flatten(leaves))
+		group := tree.leaves[g*16 : g*16+16]
+		if slices.ContainsFunc(group, func(h [32]byte) bool { return h != [32]byte{} }) {
+			tree.groups[g] = sha256.Sum256(flatten(group))
+			any = true
 		}
 	}
+	if !any {
+		return nil
+	}
 	tree.root = sha256.Sum256(flatten(tree.groups[:]))
-	return table[T]{buckets: &bs, tree: &tree}
+	return &tree
 }

@@ -53,7 +53,16 @@ type TaskView struct {
 	// complete ones (the fan-in counter).
 	Members     []string `json:"members,omitempty"`
 	MembersDone int      `json:"members_done,omitempty"`
+	// payloadJSON is the canonical JSON of the payload as the lineage
+	// holds it, "" for none.
+	payloadJSON string
 }
+
+// PayloadJSON returns the canonical JSON of the task's payload as the
+// lineage holds it (what its id was computed from), so a reader need not
+// encode Payload again; "" when the task has no payload or the view was
+// not built from a lineage (encode Payload then).
+func (t TaskView) PayloadJSON() string { return t.payloadJSON }
 
 // BlockView is a read-only copy of one block of a lineage: the claim
 // "Blocked waits for Prerequisite" and every vote on it.

@@ -42,8 +42,10 @@ func (e *MissingBucketError) Error() string {
 // fixed once RestoreHead built it and shared by every State derived from
 // the restored one.
 type restoredHead struct {
-	want  [256]string
-	count [256]int
+	version  int
+	want     [256]string
+	count    [256]int
+	lineages [256]int
 }
 
 // bucketSet is a set of bucket numbers.
@@ -81,7 +83,7 @@ func RestoreHead(head []byte) (State, error) {
 	var version struct {
 		Version int `json:"version"`
 	}
-	if err := json.Unmarshal(head, &version); err == nil && version.Version != snapshotVersion {
+	if err := json.Unmarshal(head, &version); err == nil && version.Version != snapshotVersion && version.Version != snapshotVersionV2 {
 		return State{}, fmt.Errorf("restore snapshot: %w: version %d, want %d", ErrSnapshotFormat, version.Version, snapshotVersion)
 	}
 	var h snapshotHead
@@ -90,7 +92,7 @@ func RestoreHead(head []byte) (State, error) {
 	if err := dec.Decode(&h); err != nil {
 		return State{}, fmt.Errorf("restore snapshot: %s: %w", SnapshotHead, err)
 	}
-	if h.Version != snapshotVersion {
+	if h.Version != snapshotVersion && h.Version != snapshotVersionV2 {
 		return State{}, fmt.Errorf("restore snapshot: version %d, want %d", h.Version, snapshotVersion)
 	}
 	s := NewState()
@@ -102,17 +104,18 @@ func RestoreHead(head []byte) (State, error) {
 		s.rules, s.rulesHash, s.versions = h.Rules, hash, newVersionMemo()
 	}
 	s.clock, s.entries = h.Clock, h.Entries
-	rh := &restoredHead{}
+	rh := &restoredHead{version: h.Version}
 	for name, info := range h.Buckets {
 		raw, err := hex.DecodeString(name)
 		if err != nil || len(raw) != 1 || name != strings.ToLower(name) {
 			return State{}, fmt.Errorf("restore snapshot: bucket %q is not two hex digits", name)
 		}
-		if info.Instances < 1 || !strings.HasPrefix(info.Hash, "sha256:") || info.Hash == emptyBucket {
-			return State{}, fmt.Errorf("restore snapshot: bucket %s: bad hash %q or size %d", name, info.Hash, info.Instances)
+		if info.Instances < 1 || !strings.HasPrefix(info.Hash, "sha256:") || info.Hash == emptyBucket ||
+			info.Lineages < 0 || info.Lineages > info.Instances || (info.Lineages > 0 && h.Version == snapshotVersionV2) {
+			return State{}, fmt.Errorf("restore snapshot: bucket %s: bad hash %q, size %d or lineages %d", name, info.Hash, info.Instances, info.Lineages)
 		}
 		b := raw[0]
-		rh.want[b], rh.count[b] = info.Hash, info.Instances
+		rh.want[b], rh.count[b], rh.lineages[b] = info.Hash, info.Instances, info.Lineages
 		s.unloaded.set(b)
 	}
 	for g := range s.groups {
@@ -159,14 +162,29 @@ func (s State) Needs(e Entry) []byte {
 	return s.Missing(e.Proposal.Instance)
 }
 
+// SnapshotPaths returns the files of the snapshot s was restored from
+// that hold bucket b: BucketPath(b), and LineagePath(b) when the bucket
+// holds a goal's lineage. Read them all and pass them to WithBuckets.
+// Nothing when b was restored already or is empty.
+func (s State) SnapshotPaths(b byte) []string {
+	if !s.unloaded.has(b) {
+		return nil
+	}
+	if s.head.lineages[b] > 0 {
+		return []string{BucketPath(b), LineagePath(b)}
+	}
+	return []string{BucketPath(b)}
+}
+
 // Unrestored returns every bucket that was not restored yet, sorted.
 func (s State) Unrestored() []byte {
 	return s.unloaded.list()
 }
 
 // WithBuckets returns s with the bucket files given installed: files maps
-// BucketPath(b) to the bytes of that file in the snapshot s was restored
-// from. Each file is decoded and checked against the hash and size the
+// each of SnapshotPaths(b) (BucketPath(b), and LineagePath(b) for a bucket
+// holding a lineage) to the bytes of that file in the snapshot s was
+// restored from. Each file is decoded and checked against the hash and size the
 // head recorded; the first that does not check is returned as an error
 // naming its path. Files of buckets s already holds, or that the head
 // recorded as empty, and other paths are ignored. s itself is not
@@ -177,7 +195,7 @@ func (s State) WithBuckets(files SnapshotFiles) (State, error) {
 		if !ok {
 			continue
 		}
-		items, err := s.head.decode(b, data)
+		items, err := s.head.decode(b, data, files[LineagePath(b)])
 		if err != nil {
 			return s, err
 		}
@@ -213,9 +231,9 @@ func (bs *bucketSet) list() []byte {
 	return out
 }
 
-// decode decodes bucket file data of bucket b and checks it against what
-// the head recorded.
-func (rh *restoredHead) decode(b byte, data []byte) ([]stored, error) {
+// decode decodes bucket file data of bucket b, with its lineage file
+// lins (version 3), and checks them against what the head recorded.
+func (rh *restoredHead) decode(b byte, data, lins []byte) ([]stored, error) {
 	path := BucketPath(b)
 	var insts []snapshotItem
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -225,6 +243,10 @@ func (rh *restoredHead) decode(b byte, data []byte) ([]stored, error) {
 	}
 	if len(insts) != rh.count[b] {
 		return nil, fmt.Errorf("restore snapshot: %s holds %d instances, the head says %d", path, len(insts), rh.count[b])
+	}
+	parts, err := rh.lineagesOf(b, insts, lins)
+	if err != nil {
+		return nil, err
 	}
 	items := make([]stored, len(insts))
 	for i, in := range insts {
@@ -237,7 +259,7 @@ func (rh *restoredHead) decode(b byte, data []byte) ([]stored, error) {
 			return nil, fmt.Errorf("restore snapshot: %s: instances are not sorted by id at %q", path, in.ID)
 		}
 		// A null keys map reads as empty, as Apply keeps it.
-		st, err := storedOf(in)
+		st, err := storedOf(in, parts[i])
 		if err != nil {
 			return nil, fmt.Errorf("restore snapshot: %s: %w", path, err)
 		}
@@ -247,4 +269,52 @@ func (rh *restoredHead) decode(b byte, data []byte) ([]stored, error) {
 		return nil, fmt.Errorf("restore snapshot: %s hashes to %s, the head says %s", path, got, rh.want[b])
 	}
 	return items, nil
+}
+
+// lineagesOf returns the lineage of each item of bucket b (nil for an
+// instance that is not a goal's): in version 2 from the items' JSON, in
+// version 3 from the bucket's lineage file, which must hold exactly the
+// number of lineages the head recorded, each of an item of the bucket.
+func (rh *restoredHead) lineagesOf(b byte, insts []snapshotItem, lins []byte) ([]*lineageParts, error) {
+	out := make([]*lineageParts, len(insts))
+	if rh.version == snapshotVersionV2 {
+		for i, in := range insts {
+			if in.Lineage != nil {
+				p := partsOfJSON(in.Lineage)
+				out[i] = &p
+			}
+		}
+		return out, nil
+	}
+	path := LineagePath(b)
+	for _, in := range insts {
+		if in.Lineage != nil {
+			return nil, fmt.Errorf("restore snapshot: %s: instance %q holds its lineage inline; a version %d snapshot keeps it in %s",
+				BucketPath(b), in.ID, snapshotVersion, path)
+		}
+	}
+	if rh.lineages[b] == 0 {
+		return out, nil
+	}
+	if lins == nil {
+		return nil, fmt.Errorf("restore snapshot: bucket %s holds %d lineages, but %s was not given", BucketPath(b), rh.lineages[b], path)
+	}
+	ids, parts, err := decodeLineages(lins)
+	if err != nil {
+		return nil, fmt.Errorf("restore snapshot: %s: %w", path, err)
+	}
+	if len(ids) != rh.lineages[b] {
+		return nil, fmt.Errorf("restore snapshot: %s holds %d lineages, the head says %d", path, len(ids), rh.lineages[b])
+	}
+	j := 0
+	for k, id := range ids {
+		for j < len(insts) && insts[j].Instance != nil && insts[j].ID < id {
+			j++
+		}
+		if j == len(insts) || insts[j].Instance == nil || insts[j].ID != id || out[j] != nil {
+			return nil, fmt.Errorf("restore snapshot: %s: lineage %q is not of an instance of %s, or not in order", path, id, BucketPath(b))
+		}
+		out[j] = &parts[k]
+	}
+	return out, nil
 }

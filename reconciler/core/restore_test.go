@@ -174,6 +174,9 @@ func TestApplyOnPartlyRestoredStatesNeverPanics(t *testing.T) {
 		for _, b := range part.Unrestored() {
 			if rng.Intn(2) == 0 {
 				some[BucketPath(b)] = snap[BucketPath(b)]
+				if lin, ok := snap[LineagePath(b)]; ok {
+					some[LineagePath(b)] = lin
+				}
 			}
 		}
 		if part, err = part.WithBuckets(some); err != nil {

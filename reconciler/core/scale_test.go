@@ -197,8 +197,10 @@ func replicaCounting(path string, seed int64) (string, int, map[Status]int, erro
 func bucketFiles(snap SnapshotFiles, buckets []byte) SnapshotFiles {
 	out := SnapshotFiles{}
 	for _, b := range buckets {
-		if data, ok := snap[BucketPath(b)]; ok {
-			out[BucketPath(b)] = data
+		for _, path := range []string{BucketPath(b), LineagePath(b)} {
+			if data, ok := snap[path]; ok {
+				out[path] = data
+			}
 		}
 	}
 	return out

@@ -17,6 +17,8 @@ import (
 //	                     the hash and size of every non-empty bucket
 //	buckets/<xx>.json    the instances of bucket xx (two hex digits), sorted
 //	                     by id, one JSON array
+//	lineages/<xx>.bin    the lineages of bucket xx's goal instances, when it
+//	                     holds any (goals_snapshot_bin.go)
 //
 // Restoring reads only head.json (RestoreHead); the caller restores a
 // bucket before the first call that needs one of its instances (see
@@ -26,8 +28,13 @@ import (
 // restoring, and of writing the next snapshot after a few entries, does
 // not grow with the number of instances or the length of the history.
 
-// snapshotVersion is the format version of a snapshot.
-const snapshotVersion = 2
+// snapshotVersion is the format version of a snapshot. Version 2 kept
+// each lineage as JSON inside its bucket file; it still restores (and the
+// next checkpoint is written in version 3).
+const (
+	snapshotVersion   = 3
+	snapshotVersionV2 = 2
+)
 
 // SnapshotHead is the path of a snapshot's head file.
 const SnapshotHead = "head.json"
@@ -55,6 +62,9 @@ type snapshotHead struct {
 type bucketInfo struct {
 	Hash      string `json:"hash"`
 	Instances int    `json:"instances"`
+	// Lineages counts the bucket's goal instances, whose lineages are in
+	// LineagePath (version 3).
+	Lineages int `json:"lineages,omitempty"`
 }
 
 // BucketOf returns the bucket that holds instance id: the first byte of
@@ -92,21 +102,24 @@ func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string
 			if existed {
 				deleted = append(deleted, BucketPath(b))
 			}
+			if was.Lineages > 0 {
+				deleted = append(deleted, LineagePath(b))
+			}
 			continue
 		}
 		if s.unloaded.has(b) {
 			// Not restored, so unchanged since the restore: written only
 			// if prev is another snapshot.
-			head.Buckets[name] = bucketInfo{Hash: hash, Instances: s.head.count[b]}
+			head.Buckets[name] = bucketInfo{Hash: hash, Instances: s.head.count[b], Lineages: s.head.lineages[b]}
 			if existed && was == head.Buckets[name] {
 				continue
 			}
 		}
-		insts, err := s.bucketInstances(b)
+		insts, goals, err := s.bucketInstances(b)
 		if err != nil {
 			return nil, nil, fmt.Errorf("snapshot: %w", err)
 		}
-		head.Buckets[name] = bucketInfo{Hash: hash, Instances: len(insts)}
+		head.Buckets[name] = bucketInfo{Hash: hash, Instances: len(insts), Lineages: len(goals)}
 		if existed && was == head.Buckets[name] {
 			continue
 		}
@@ -115,6 +128,12 @@ func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string
 			return nil, nil, fmt.Errorf("snapshot: bucket %s: %w", name, err)
 		}
 		files[BucketPath(b)] = data
+		switch {
+		case len(goals) > 0:
+			files[LineagePath(b)] = encodeLineages(goals)
+		case was.Lineages > 0:
+			deleted = append(deleted, LineagePath(b))
+		}
 	}
 	data, err := encodeJSON(head)
 	if err != nil {
@@ -124,18 +143,23 @@ func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string
 	return files, deleted, nil
 }
 
-// bucketInstances returns the items of bucket b's file: copies of its
-// instances (with their lineages), sorted by id.
-func (s State) bucketInstances(b byte) ([]snapshotItem, error) {
+// bucketInstances returns the items of bucket b's file, copies of its
+// instances sorted by id, and the records among them that hold a
+// lineage (for its lineage file).
+func (s State) bucketInstances(b byte) ([]snapshotItem, []stored, error) {
 	if s.unloaded.has(b) {
-		return nil, &MissingBucketError{Bucket: b}
+		return nil, nil, &MissingBucketError{Bucket: b}
 	}
 	items := s.bucket(b).items
 	out := make([]snapshotItem, len(items))
+	var goals []stored
 	for i, st := range items {
 		out[i] = snapshotItemOf(st)
+		if st.goal != nil {
+			goals = append(goals, st)
+		}
 	}
-	return out, nil
+	return out, goals, nil
 }
 
 // SnapshotNeeds returns the buckets that SnapshotSince(prev) must write
@@ -146,7 +170,7 @@ func (s State) SnapshotNeeds(prev []byte) []byte {
 	var set bucketSet
 	for _, b := range s.Unrestored() {
 		name := hex.EncodeToString([]byte{b})
-		if was, ok := old[name]; !ok || was != (bucketInfo{Hash: s.head.want[b], Instances: s.head.count[b]}) {
+		if was, ok := old[name]; !ok || was != (bucketInfo{Hash: s.head.want[b], Instances: s.head.count[b], Lineages: s.head.lineages[b]}) {
 			set.set(b)
 		}
 	}

@@ -39,7 +39,29 @@ func Payload(p map[string]any) string {
 	if err != nil {
 		return "(no JSON form)"
 	}
-	s := []rune(plan.Clean(string(b)))
+	return shortPayload(string(b))
+}
+
+// taskPayload is Payload of a task's payload, read from the canonical
+// JSON its view carries when it does (no encoding per task).
+func taskPayload(t *core.TaskView) string {
+	if len(t.Payload) == 0 {
+		return ""
+	}
+	if raw := t.PayloadJSON(); raw != "" {
+		return shortPayload(raw)
+	}
+	return Payload(t.Payload)
+}
+
+// shortPayload is canonical JSON cleaned and cut after maxPayload
+// characters with "…".
+func shortPayload(canonical string) string {
+	c := plan.Clean(canonical)
+	if len(c) <= maxPayload { // bytes: no more characters than that
+		return c
+	}
+	s := []rune(c)
 	if len(s) > maxPayload {
 		return string(s[:maxPayload-1]) + "…"
 	}

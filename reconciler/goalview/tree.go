@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/writ-dev/writ/reconciler/core"
@@ -29,6 +30,11 @@ import (
 // deterministic; it returns the writer's error.
 func Tree(w io.Writer, views []core.LineageView) error {
 	var b strings.Builder
+	size := 0
+	for _, v := range views {
+		size += 256 * (1 + len(v.Tasks)) // about a line a task
+	}
+	b.Grow(size)
 	if len(views) == 0 {
 		b.WriteString("no lineages\n")
 	}
@@ -91,34 +97,42 @@ func writeLineage(b *strings.Builder, v core.LineageView) {
 // before the line, pad what goes before its children's lines.
 func (t *treeWriter) task(id string, block *core.BlockView, lead, pad string) {
 	tv := t.byID[id]
-	var line strings.Builder
-	line.WriteString(ShortID(id))
+	b := t.b
+	b.WriteString(lead)
+	b.WriteString(ShortID(id))
 	if tv == nil {
-		line.WriteString(" (unknown task)")
+		b.WriteString(" (unknown task)")
 	} else {
-		fmt.Fprintf(&line, " %s", plan.Clean(tv.Type))
-		if p := Payload(tv.Payload); p != "" {
-			fmt.Fprintf(&line, " %s", p)
+		b.WriteByte(' ')
+		b.WriteString(plan.Clean(tv.Type))
+		if p := taskPayload(tv); p != "" {
+			b.WriteByte(' ')
+			b.WriteString(p)
 		}
-		fmt.Fprintf(&line, " · depth %d · %s", tv.Depth, tv.Status)
+		b.WriteString(" · depth ")
+		b.WriteString(strconv.Itoa(tv.Depth))
+		b.WriteString(" · ")
+		b.WriteString(string(tv.Status))
 		if c := tv.Completed; c != nil && c.By != "" {
-			fmt.Fprintf(&line, " by %s", plan.Clean(c.By))
+			b.WriteString(" by ")
+			b.WriteString(plan.Clean(c.By))
 		}
 		if len(tv.Members) > 0 {
-			fmt.Fprintf(&line, " · barrier %d/%d members done", tv.MembersDone, len(tv.Members))
+			fmt.Fprintf(b, " · barrier %d/%d members done", tv.MembersDone, len(tv.Members))
 		}
 	}
 	if block != nil {
-		fmt.Fprintf(&line, " · %s", blockText(*block))
+		b.WriteString(" · ")
+		writeBlock(b, *block)
 	}
 	again := t.shown[id]
 	if again && len(t.children[id]) > 0 {
-		line.WriteString(" (shown above)")
+		b.WriteString(" (shown above)")
 	}
-	fmt.Fprintf(t.b, "%s%s\n", lead, line.String())
+	b.WriteByte('\n')
 	if block != nil {
 		for _, iv := range block.Ignored {
-			fmt.Fprintf(t.b, "%s  ! %s\n", pad, ignoredText(iv))
+			fmt.Fprintf(b, "%s  ! %s\n", pad, ignoredText(iv))
 		}
 	}
 	if again {
@@ -135,23 +149,29 @@ func (t *treeWriter) task(id string, block *core.BlockView, lead, pad string) {
 	}
 }
 
-// blockText is the block part of a task line: "block <status>[ (degraded:
-// n confirmations short)], declared by …, confirmed by …[, refuted by …]
-// [, resolved by …]".
-func blockText(b core.BlockView) string {
-	var s strings.Builder
-	fmt.Fprintf(&s, "block %s %s", ShortID(b.ID), b.Status)
-	if b.Shortfall > 0 {
-		fmt.Fprintf(&s, " (degraded: %d %s short)", b.Shortfall, plural(b.Shortfall, "confirmation"))
+// writeBlock writes the block part of a task line: "block <status>[
+// (degraded: n confirmations short)], declared by …, confirmed by …[,
+// refuted by …][, resolved by …]".
+func writeBlock(s *strings.Builder, bv core.BlockView) {
+	s.WriteString("block ")
+	s.WriteString(ShortID(bv.ID))
+	s.WriteByte(' ')
+	s.WriteString(string(bv.Status))
+	if bv.Shortfall > 0 {
+		fmt.Fprintf(s, " (degraded: %d %s short)", bv.Shortfall, plural(bv.Shortfall, "confirmation"))
 	}
-	fmt.Fprintf(&s, ", declared by %s, confirmed by %s", names(b.DeclaredBy), names(b.ConfirmedBy))
-	if len(b.RefutedBy) > 0 {
-		fmt.Fprintf(&s, ", refuted by %s", names(b.RefutedBy))
+	s.WriteString(", declared by ")
+	s.WriteString(names(bv.DeclaredBy))
+	s.WriteString(", confirmed by ")
+	s.WriteString(names(bv.ConfirmedBy))
+	if len(bv.RefutedBy) > 0 {
+		s.WriteString(", refuted by ")
+		s.WriteString(names(bv.RefutedBy))
 	}
-	if b.ResolvedBy != "" {
-		fmt.Fprintf(&s, ", resolved by %s", plan.Clean(b.ResolvedBy))
+	if bv.ResolvedBy != "" {
+		s.WriteString(", resolved by ")
+		s.WriteString(plan.Clean(bv.ResolvedBy))
 	}
-	return s.String()
 }
 
 // ignoredText is "<identity>'s <vote> did not count: <reason>".

@@ -27,12 +27,13 @@ func RestoreBuckets(store *gitstore.Store, s core.State, from plumbing.Hash, buc
 	cp := gitstore.Checkpoint{Commit: from}
 	files := make(core.SnapshotFiles, len(buckets))
 	for _, b := range buckets {
-		path := core.BucketPath(b)
-		data, err := store.ReadCheckpointFile(cp, path)
-		if err != nil {
-			return s, fmt.Errorf("restore snapshot: %s: %w", path, err)
+		for _, path := range s.SnapshotPaths(b) {
+			data, err := store.ReadCheckpointFile(cp, path)
+			if err != nil {
+				return s, fmt.Errorf("restore snapshot: %s: %w", path, err)
+			}
+			files[path] = data
 		}
-		files[path] = data
 	}
 	next, err := s.WithBuckets(files)
 	if err != nil {
