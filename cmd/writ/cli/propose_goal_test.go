@@ -120,6 +120,17 @@ func TestProposeGoalAction(t *testing.T) {
 		t.Errorf("writ show l-1/openssl: want the branch %s shown, got %s", schemas.GoalProposalBranch("l-1", "openssl"), r)
 	}
 
+	// A decision on it goes to the sharded branch's decision ref, and the
+	// push that publishes it names that.
+	g.run(repo, "remote", "add", "origin", t.TempDir())
+	r = runWrit("--repo", repo, "approve", "l-1/openssl", "--as", "alice") // recorded; the gate then refuses it: l-1 has not started
+	if decision := "refs/writ/decisions/" + strings.TrimPrefix(schemas.GoalProposalBranch("l-1", "openssl"), "proposals/"); !strings.Contains(r.out, "git push --atomic origin refs/heads/"+schemas.GoalProposalBranch("l-1", "openssl")+" "+decision+",") {
+		t.Errorf("writ approve l-1/openssl: want the push of %s, got %s", decision, r)
+	}
+	if !strings.Contains(r.err, schemas.GoalProposalBranch("l-1", "openssl")+" is written but its gate refuses it") {
+		t.Errorf("writ approve l-1/openssl: want the gate's refusal to name the branch, got %s", r)
+	}
+
 	// A branch named like the shard is in the way of the sharded branch:
 	// refused, naming it, and nothing written.
 	shard := strings.TrimSuffix(schemas.GoalProposalBranch("l-1", "upgrade"), "/upgrade")
