@@ -202,6 +202,16 @@ func (e *Engine) branchFits(branch string) error {
 		case !errors.Is(err, gitstore.ErrNoRef):
 			return fmt.Errorf("read branch %s: %w", dir, err)
 		}
+		// A decision ref outlives its branch until a reconcile prunes
+		// both, and would stop the decisions on this one.
+		switch _, err := e.Store.Ref(wal.DecisionRef(dir)); {
+		case err == nil:
+			return fmt.Errorf("%w: branch %s cannot be created: the decision ref %s of an earlier proposal %s exists, and git cannot keep a ref and a directory of refs of one name; "+
+				"if that proposal is closed, delete it (git update-ref -d %s), or choose another name (--name); nothing written",
+				ErrRefused, branch, wal.DecisionRef(dir), dir, wal.DecisionRef(dir))
+		case !errors.Is(err, gitstore.ErrNoRef):
+			return fmt.Errorf("read %s: %w", wal.DecisionRef(dir), err)
+		}
 	}
 	under, err := e.Store.Branches(branch + "/")
 	if err != nil {

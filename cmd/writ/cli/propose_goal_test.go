@@ -142,5 +142,19 @@ func TestProposeGoalAction(t *testing.T) {
 		t.Errorf("want the branch in the way named, got %s", r)
 	}
 	g.run(repo, "branch", "-D", shard)
+	// So is a decision ref left by a proposal of that name.
+	decisionRef := "refs/writ/decisions/" + strings.TrimPrefix(shard, "proposals/")
+	g.run(repo, "update-ref", decisionRef, "main")
+	r = writWant(t, ExitRefused, "--repo", repo, "propose", "--as", "deploy-agent", "--instance", "l-1", "--workflow", "patch-cve",
+		"--transition", "declare-block", "--base-state", hash, "--name", "upgrade",
+		"--input", "task="+hash, "--input", `prerequisite={type: upgrade-libc}`)
+	if !strings.Contains(r.err, "the decision ref "+decisionRef+" of an earlier proposal "+shard+" exists") {
+		t.Errorf("want the decision ref in the way named, got %s", r)
+	}
+	g.run(repo, "update-ref", "-d", decisionRef)
+	written(t, runWrit("--repo", repo, "propose", "--as", "deploy-agent", "--instance", "l-1", "--workflow", "patch-cve",
+		"--transition", "declare-block", "--base-state", hash, "--name", "upgrade",
+		"--input", "task="+hash, "--input", `prerequisite={type: upgrade-libc}`))
+	signed(t, schemas.GoalProposalBranch("l-1", "upgrade"))
 	writWant(t, ExitOK, "--repo", repo, "validate")
 }
