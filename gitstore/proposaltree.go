@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"sync"
 
@@ -11,28 +12,32 @@ import (
 )
 
 // A WAL entry may only add its proposal file: its tree must be its first
-// parent's plus proposals/<instance>/<name>.yaml. A tree diff of the two
+// parent's plus proposals/<instance>/<name>.yaml, or for a goal action
+// proposals/<lineage>/<shard>/<name>.yaml. A tree diff of the two
 // (Store.ChangedFiles) says so, but it reads and decodes both trees along
 // the path on every entry, and proposals/ grows with the log. TreeCheck
 // checks the same thing by comparing raw tree objects: replay's workers
-// read the merge's three trees along the path (Read), and its fold
+// read the merge's trees along the path (Read), and its fold
 // compares each with the first parent's (AddsOnly), which it still holds
-// from the entry before (only the instance's own tree may have to be
-// read). Both trees are parsed and
+// from the entry before (only the instance's own tree, or its shard's,
+// may have to be read). Both trees are parsed and
 // sorted, so "identical bytes except one entry" is exactly "the diff is
 // that entry". Whatever this does not recognise falls back to the diff.
 
 // ProposalTree is the merge's trees along the proposal path, read ahead by a
-// worker; ok is false when they could not be read or the path is not
-// <dir>/<instance>/<file>. <dir> (proposals/) grows with the log, so
+// worker; ok is false when they could not be read or the path is neither
+// <dir>/<instance>/<file> nor <dir>/<instance>/<shard>/<file>. <dir>
+// (proposals/) grows with the log, so
 // Read does not parse it: it finds the instance's entry by its bytes,
 // a hint AddsOnly then checks against the parent's parsed tree.
 type ProposalTree struct {
 	ok                  bool
 	dir, instance, file string
-	root, inst          *gitobj.Tree
+	shard               string // "" for a flat path
+	root, inst, leaf    *gitobj.Tree
 	propsRaw            []byte
 	propsHash, instHash plumbing.Hash
+	shardHash           plumbing.Hash
 	blob                plumbing.Hash
 }
 
@@ -59,19 +64,23 @@ func (r *FastReader) NewTreeCheck() *TreeCheck {
 }
 
 // Read reads, ahead of AddsOnly, the trees of root tree tree along path
-// (<dir>/<instance>/<file>, as proposals/<instance>/<name>.yaml).
+// (<dir>/<instance>/<file>, as proposals/<instance>/<name>.yaml, or
+// <dir>/<instance>/<shard>/<file>, as a goal action's
+// proposals/<lineage>/<shard>/<name>.yaml).
 func (tc *TreeCheck) Read(tree plumbing.Hash, path string) ProposalTree {
 	parts := strings.Split(path, "/")
-	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+	if (len(parts) != 3 && len(parts) != 4) || slices.Contains(parts, "") {
 		return ProposalTree{}
 	}
-	dirs, file := parts[:2], parts[2]
-	f := ProposalTree{dir: dirs[0], instance: dirs[1], file: file}
+	f := ProposalTree{dir: parts[0], instance: parts[1], file: parts[len(parts)-1]}
+	if len(parts) == 4 {
+		f.shard = parts[2]
+	}
 	var ok bool
 	if f.root, ok = tc.read.tree(tree); !ok {
 		return ProposalTree{}
 	}
-	i, found := f.root.Lookup(dirs[0], true)
+	i, found := f.root.Lookup(f.dir, true)
 	if !found {
 		return ProposalTree{}
 	}
@@ -90,11 +99,22 @@ func (tc *TreeCheck) Read(tree plumbing.Hash, path string) ProposalTree {
 	if f.inst, ok = tc.read.tree(f.instHash); !ok {
 		return ProposalTree{}
 	}
-	j, found := f.inst.Lookup(file, false)
-	if !found || f.inst.Mode(j) != gitobj.ModeFile {
+	f.leaf = f.inst
+	if f.shard != "" {
+		k, found := f.inst.Lookup(f.shard, true)
+		if !found {
+			return ProposalTree{}
+		}
+		f.shardHash = f.inst.Hash(k)
+		if f.leaf, ok = tc.read.tree(f.shardHash); !ok {
+			return ProposalTree{}
+		}
+	}
+	j, found := f.leaf.Lookup(f.file, false)
+	if !found || f.leaf.Mode(j) != gitobj.ModeFile {
 		return ProposalTree{}
 	}
-	f.blob, f.ok = f.inst.Hash(j), true
+	f.blob, f.ok = f.leaf.Hash(j), true
 	return f
 }
 
@@ -140,13 +160,31 @@ type cachedProposalTree struct {
 
 // proposalTrees holds main's trees along the proposal paths as of one commit
 // tree: the root, proposals/, and the last version of every instance's
-// directory seen (checked by name before use).
+// directory and every shard directory seen (keyed "<instance>" and
+// "<instance>/<shard>", checked by object name before use).
 type proposalTrees struct {
 	tree  plumbing.Hash // the root tree described; zero: none
 	dir   string        // the directory props is (proposals)
 	root  *gitobj.Tree
 	props *gitobj.Tree // nil: no proposals directory
 	inst  map[string]cachedProposalTree
+}
+
+// subtree returns the directory named name in parent (nil: none, or no
+// parent), through the cache under key when it holds that object.
+func (tc *proposalTrees) subtree(read *FastReader, parent *gitobj.Tree, name, key string) (*gitobj.Tree, bool) {
+	if parent == nil {
+		return nil, true
+	}
+	j, found := parent.Lookup(name, true)
+	if !found {
+		return nil, true
+	}
+	h := parent.Hash(j)
+	if ct, ok := tc.inst[key]; ok && ct.hash == h {
+		return ct.tree, true
+	}
+	return read.tree(h)
 }
 
 // AddsOnly reports whether root tree tree, whose trees along the proposal
@@ -166,18 +204,22 @@ func (c *TreeCheck) AddsOnly(f *ProposalTree, parentTree, tree plumbing.Hash) bo
 	if h, ok := gitobj.ChangedOne(tc.root, f.root, dir, gitobj.ModeDir); !ok || h != f.propsHash {
 		return false
 	}
-	var old *gitobj.Tree
-	if tc.props != nil {
-		if j, found := tc.props.Lookup(f.instance, true); found {
-			h := tc.props.Hash(j)
-			if ct, ok := tc.inst[f.instance]; ok && ct.hash == h {
-				old = ct.tree
-			} else if old, ok = read.tree(h); !ok {
-				return false
-			}
+	old, ok := tc.subtree(read, tc.props, f.instance, f.instance)
+	if !ok {
+		return false
+	}
+	shardKey := f.instance + "/" + f.shard
+	if f.shard != "" {
+		// The instance's tree changes in its shard's entry only, and the
+		// shard's in the file's only.
+		if h, ok := gitobj.ChangedOne(old, f.inst, f.shard, gitobj.ModeDir); !ok || h != f.shardHash {
+			return false
+		}
+		if old, ok = tc.subtree(read, old, f.shard, shardKey); !ok {
+			return false
 		}
 	}
-	if h, ok := gitobj.ChangedOne(old, f.inst, f.file, gitobj.ModeFile); !ok || h != f.blob {
+	if h, ok := gitobj.ChangedOne(old, f.leaf, f.file, gitobj.ModeFile); !ok || h != f.blob {
 		return false
 	}
 	// proposals/ is the largest tree and changes on every entry: the
@@ -191,6 +233,9 @@ func (c *TreeCheck) AddsOnly(f *ProposalTree, parentTree, tree plumbing.Hash) bo
 	}
 	tc.tree, tc.root, tc.props = tree, f.root, props
 	tc.inst[f.instance] = cachedProposalTree{hash: f.instHash, tree: f.inst}
+	if f.shard != "" {
+		tc.inst[shardKey] = cachedProposalTree{hash: f.shardHash, tree: f.leaf}
+	}
 	return true
 }
 

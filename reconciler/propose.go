@@ -38,7 +38,8 @@ type Proposed struct {
 }
 
 // Propose writes a signed proposal commit on a new branch
-// proposals/<instance>/<name> forked from main. The proposal is validated
+// proposals/<instance>/<name> forked from main (a goal action's:
+// proposals/<lineage>/<shard>/<name>, schemas.ProposalBranchFor). The proposal is validated
 // first; a bad one is refused and nothing is written. It is Load, then
 // ProposeWith.
 func (e *Engine) Propose(req ProposeRequest) (*Proposed, error) {
@@ -81,7 +82,7 @@ func (e *Engine) ProposeWith(l *Loaded, req ProposeRequest) (*Proposed, error) {
 		name = p.Transition + "-" + key[:min(8, len(key))]
 	}
 	return e.writeProposal(rules, l.Head, proposalBranch{
-		As: req.As, Branch: schemas.ProposalBranch(p.Instance, name), Proposal: p,
+		As: req.As, Branch: schemas.ProposalBranchFor(p.Instance, name, core.IsGoalAction(rules, &p)), Proposal: p,
 	})
 }
 
@@ -109,15 +110,23 @@ func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b prop
 	}
 	// Every entry adds its proposal file to main, so a file there means
 	// the name was used by a proposal that is closed (applied, rejected
-	// or withdrawn): a branch under it would be judged closed too.
+	// or withdrawn): a branch under it would be judged closed too. A name
+	// is used once per instance, in either shape (a goal action's file is
+	// sharded; one written before that was not).
 	if !main.IsZero() {
-		switch _, err := e.Store.ReadFile(main, path); {
-		case err == nil:
-			return nil, fmt.Errorf("%w: proposal name in use: %s is already on main (its proposal was applied, rejected or withdrawn: `git log main -- %s` names the entry); a name is used once, choose another name (--name); nothing written",
-				ErrRefused, path, path)
-		case !errors.Is(err, gitstore.ErrNotFound):
-			return nil, fmt.Errorf("read %s on main: %w", path, err)
+		instance, name, _, _ := schemas.ParseProposalPath(path)
+		for _, used := range []string{schemas.ProposalFile(instance, name), schemas.GoalProposalFile(instance, name)} {
+			switch _, err := e.Store.ReadFile(main, used); {
+			case err == nil:
+				return nil, fmt.Errorf("%w: proposal name in use: %s is already on main (its proposal was applied, rejected or withdrawn: `git log main -- %s` names the entry); a name is used once, choose another name (--name); nothing written",
+					ErrRefused, used, used)
+			case !errors.Is(err, gitstore.ErrNotFound):
+				return nil, fmt.Errorf("read %s on main: %w", used, err)
+			}
 		}
+	}
+	if err := e.branchFits(b.Branch); err != nil {
+		return nil, err
 	}
 	body, err := yaml.Marshal(&b.Proposal)
 	if err != nil {
@@ -172,4 +181,45 @@ func DeriveIdemKey(p schemas.Proposal) string {
 	inputs, _ := schemas.CanonicalJSON(p.Inputs)
 	sum := sha256.Sum256([]byte(p.Instance + "\x00" + p.Workflow + "\x00" + p.Transition + "\x00" + p.BaseState + "\x00" + string(inputs)))
 	return "k-" + hex.EncodeToString(sum[:8])
+}
+
+// branchFits refuses a proposal branch that git could not create beside
+// the branches there are: a branch cannot also be a directory of branches.
+// Only a sharded goal action's branch, proposals/<lineage>/<shard>/<name>,
+// and a flat one named like a shard, proposals/<lineage>/<shard>, can
+// meet so (the flat one is refused by the rules on a lineage, but a
+// branch is whatever was pushed), and the error names the branch in the
+// way and how to move it.
+func (e *Engine) branchFits(branch string) error {
+	parts := strings.Split(strings.TrimPrefix(branch, schemas.ProposalBranchPrefix), "/")
+	for i := 1; i < len(parts); i++ {
+		dir := schemas.ProposalBranchPrefix + strings.Join(parts[:i], "/")
+		switch _, err := e.Store.Ref("refs/heads/" + dir); {
+		case err == nil:
+			return fmt.Errorf("%w: branch %s cannot be created: the branch %s exists, and git cannot keep a branch and a directory of branches of one name; "+
+				"if that proposal is dead, delete it (git branch -D %s), or choose another name (--name); nothing written",
+				ErrRefused, branch, dir, dir)
+		case !errors.Is(err, gitstore.ErrNoRef):
+			return fmt.Errorf("read branch %s: %w", dir, err)
+		}
+		// A decision ref outlives its branch until a reconcile prunes
+		// both, and would stop the decisions on this one.
+		switch _, err := e.Store.Ref(wal.DecisionRef(dir)); {
+		case err == nil:
+			return fmt.Errorf("%w: branch %s cannot be created: the decision ref %s of an earlier proposal %s exists, and git cannot keep a ref and a directory of refs of one name; "+
+				"if that proposal is closed, delete it (git update-ref -d %s), or choose another name (--name); nothing written",
+				ErrRefused, branch, wal.DecisionRef(dir), dir, wal.DecisionRef(dir))
+		case !errors.Is(err, gitstore.ErrNoRef):
+			return fmt.Errorf("read %s: %w", wal.DecisionRef(dir), err)
+		}
+	}
+	under, err := e.Store.Branches(branch + "/")
+	if err != nil {
+		return fmt.Errorf("list branches under %s: %w", branch, err)
+	}
+	if len(under) > 0 {
+		return fmt.Errorf("%w: branch %s cannot be created: branches under it exist (%s), and git cannot keep a branch and a directory of branches of one name; choose another name (--name); nothing written",
+			ErrRefused, branch, under[0].Name)
+	}
+	return nil
 }

@@ -257,7 +257,7 @@ func ValidateRepo(fsys fs.FS) Problems {
 }
 
 // proposalFiles lists the YAML files under proposals/, in path order, and
-// reports those not at proposals/<instance>/<name>.yaml.
+// reports those ParseProposalPath refuses.
 func proposalFiles(fsys fs.FS) ([]string, Problems) {
 	var files []string
 	var problems Problems
@@ -272,7 +272,7 @@ func proposalFiles(fsys fs.FS) ([]string, Problems) {
 			return nil
 		}
 		if _, _, _, err := ParseProposalPath(p); err != nil {
-			problems = append(problems, fileProblem(p, "misplaced proposal: proposals live at %s/<instance>/<name>.yaml", ProposalsDir))
+			problems = append(problems, fileProblem(p, "misplaced proposal: %v", err))
 			return nil
 		}
 		files = append(files, p)

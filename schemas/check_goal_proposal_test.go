@@ -17,7 +17,7 @@ func goalAction(transition, base, rest string) string {
 	return "instance: l-1\nworkflow: patch-cve\ntransition: " + transition + "\nbase_state: " + base + "\nidem_key: k\n" + rest
 }
 
-// checkGoalAction decodes src as proposals/l-1/a.yaml and checks it against
+// checkGoalAction decodes src as goalActionFile and checks it against
 // goalRepo's bundle (goal patch-cve and workflow deploy).
 func checkGoalAction(t *testing.T, src string) Problems {
 	t.Helper()
@@ -33,7 +33,8 @@ func checkGoalAction(t *testing.T, src string) Problems {
 	return CheckProposal(b, goalActionFile, &p, pos)
 }
 
-const goalActionFile = "proposals/l-1/a.yaml"
+// goalActionFile is where a goal action named a on lineage l-1 lives.
+var goalActionFile = GoalProposalFile("l-1", "a")
 
 func TestGoalActionsValid(t *testing.T) {
 	base := "sha256:" + sixtyFourHex
@@ -161,11 +162,11 @@ func TestGoalActionBundleChoice(t *testing.T) {
 // broken is not also reported as naming an unknown workflow.
 func TestValidateRepoGoalActions(t *testing.T) {
 	files := goalRepo(goalYAML)
-	files["proposals/l-1/start.yaml"] = goalAction("start", "none", "")
-	files["proposals/l-1/done.yaml"] = goalAction("complete", "sha256:"+sixtyFourHex, "inputs:\n  task: "+goalTask+"\n")
+	files[GoalProposalFile("l-1", "start")] = goalAction("start", "none", "")
+	files[GoalProposalFile("l-1", "done")] = goalAction("complete", "sha256:"+sixtyFourHex, "inputs:\n  task: "+goalTask+"\n")
 	ps := ValidateRepo(repo(files))
 	checkInvariants(t, ps)
-	expectProblem(t, ps, want{"proposals/l-1/done.yaml", 0, 0, "evidence", "complete needs evidence"})
+	expectProblem(t, ps, want{GoalProposalFile("l-1", "done"), 0, 0, "evidence", "complete needs evidence"})
 	if len(ps) != 1 {
 		t.Errorf("want only the missing evidence, got:\n%s", ps)
 	}
@@ -177,5 +178,51 @@ func TestValidateRepoGoalActions(t *testing.T) {
 		if strings.HasPrefix(p.File, "proposals/") && p.Field == "workflow" {
 			t.Errorf("a proposal on a broken goal is reported as unknown: %s", p)
 		}
+	}
+}
+
+// TestProposalLayout: against the rules, a goal action's file is sharded
+// and every other proposal's flat; the wrong shape is refused with the
+// file and the path it should be.
+func TestProposalLayout(t *testing.T) {
+	b, ps := LoadBundle(repo(goalRepo(goalYAML)))
+	if len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	start := &Proposal{Instance: "l-1", Workflow: "patch-cve", Transition: GoalStart, BaseState: BaseStateNone, IdemKey: "k"}
+	open := &Proposal{Instance: "d-1", Workflow: "deploy", Transition: "open", BaseState: BaseStateNone, IdemKey: "k"}
+	rules := &Proposal{Instance: RulesInstance, Workflow: RulesInstance, Transition: RulesTransition, BaseState: "sha256:" + sixtyFourHex, IdemKey: "k"}
+	unknown := &Proposal{Instance: "x-1", Workflow: "nope", Transition: "open", BaseState: BaseStateNone, IdemKey: "k"}
+	for _, tt := range []struct {
+		name, file string
+		p          *Proposal
+		err        string // "": no layout problem
+	}{
+		{"goal action sharded", GoalProposalFile("l-1", "go"), start, ""},
+		{"goal action flat", "proposals/l-1/go.yaml", start,
+			"a goal action's file is sharded by its name: move it to " + GoalProposalFile("l-1", "go") + " (on branch " + GoalProposalBranch("l-1", "go") + ")"},
+		{"transition flat", "proposals/d-1/go.yaml", open, ""},
+		{"transition sharded", GoalProposalFile("d-1", "go"), open,
+			"only a goal action's file is sharded: move it to proposals/d-1/go.yaml (on branch proposals/d-1/go)"},
+		{"rule change flat", "proposals/rules/go.yaml", rules, ""},
+		{"unknown workflow: no layout judged", GoalProposalFile("x-1", "go"), unknown, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var layout []string
+			for _, p := range CheckProposal(b, tt.file, tt.p, nil) {
+				if strings.Contains(p.Message, "misplaced proposal") {
+					if p.File != tt.file || p.Field != FieldFile {
+						t.Errorf("problem at %s %s, want %s %s", p.File, p.Field, tt.file, FieldFile)
+					}
+					layout = append(layout, p.Message)
+				}
+			}
+			switch {
+			case tt.err == "" && len(layout) > 0:
+				t.Errorf("CheckProposal(%s): %v, want no layout problem", tt.file, layout)
+			case tt.err != "" && (len(layout) != 1 || !strings.Contains(layout[0], tt.err)):
+				t.Errorf("CheckProposal(%s): %v, want one problem with %q", tt.file, layout, tt.err)
+			}
+		})
 	}
 }

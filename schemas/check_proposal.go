@@ -1,10 +1,14 @@
 package schemas
 
+import "strings"
+
 // CheckProposal checks one decoded proposal against a bundle: its workflow
 // exists, its transition exists in that workflow (or is the built-in
 // quarantine or release), base_state is "none" exactly when the transition
-// creates the instance, and, when file is "proposals/<instance>/<name>.yaml",
-// the proposal's instance matches the directory. When the workflow field
+// creates the instance, and, when file is a proposal path
+// (ParseProposalPath), the proposal's instance matches the directory and,
+// against a bundle, the file has the shape of what it proposes
+// (checkLayout). When the workflow field
 // names a goal instead, the proposal is a goal action (goal_proposal.go):
 // its transition is one of GoalTransitions, base_state is "none" exactly
 // for start, and its inputs and evidence are what the action needs and
@@ -22,14 +26,20 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 		pos = q
 	}
 	c := &checker{pos: pos}
-	if dir, _, _, err := ParseProposalPath(file); err == nil && dir != p.Instance {
+	dir, name, _, err := ParseProposalPath(file)
+	placed := err == nil
+	if placed && dir != p.Instance {
 		c.at(At("instance"), "instance %q does not match the directory it is in (proposals/%s/)", p.Instance, dir)
+		placed = false
 	}
 	c.uniqueNames("cost unit", len(p.Cost), func(i int) (string, Path) {
 		return p.Cost[i].Unit, At("cost", i, "unit")
 	})
 	if b == nil {
 		return finish(c.problems)
+	}
+	if placed {
+		c.checkLayout(b, file, name, p)
 	}
 	if p.Instance == RulesInstance || p.Workflow == RulesInstance {
 		// A governance proposal: it changes writ.yaml, workflows/ or
@@ -88,4 +98,27 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 		c.at(At("base_state"), "transition %q needs an existing instance: set base_state to its current state hash (sha256:...)", p.Transition)
 	}
 	return finish(c.problems)
+}
+
+// checkLayout checks that a proposal at file (a path ParseProposalPath
+// accepts, in p.Instance's directory, named name) has the shape of what it
+// proposes: a goal action's file is sharded, GoalProposalFile, and every
+// other proposal's flat, ProposalFile (ProposalPathFor). A proposal whose
+// workflow is unknown is left to the workflow check.
+func (c *checker) checkLayout(b *Bundle, file, name string, p *Proposal) {
+	_, goal := b.Goal(p.Workflow)
+	_, workflow := b.Workflow(p.Workflow)
+	if !goal && !workflow && p.Workflow != RulesInstance && p.Instance != RulesInstance {
+		return
+	}
+	want := ProposalPathFor(p.Instance, name, goal && p.Instance != RulesInstance)
+	if file == want {
+		return
+	}
+	what := "a goal action's file is sharded by its name"
+	if !goal {
+		what = "only a goal action's file is sharded"
+	}
+	c.problems = append(c.problems, fileProblem(file, "misplaced proposal: %s: move it to %s (on branch %s)",
+		what, want, strings.TrimSuffix(want, ProposalSuffix)))
 }

@@ -47,8 +47,18 @@
 // the rules paths, ReadGoverned every governed file. A proposal lives at ProposalFile(instance, name) =
 // proposals/<instance>/<name>.yaml and is proposed on the branch
 // ProposalBranch(instance, name) = proposals/<instance>/<name> (under
-// refs/heads/); ParseProposalPath is the one parser of a proposal's path
-// and ProposalPathOfBranch maps a branch to the file it must add.
+// refs/heads/). A goal action is sharded instead: GoalProposalFile(lineage,
+// name) = proposals/<lineage>/<shard>/<name>.yaml on the branch
+// GoalProposalBranch(lineage, name) = proposals/<lineage>/<shard>/<name>,
+// <shard> being ProposalShard(name), the first two hex digits of
+// SHA-256(name), so that a lineage's 50,000 actions spread over 256
+// directories and no tree an entry's replay reads grows with the lineage
+// (ProposalPathFor and ProposalBranchFor pick the shape). ParseProposalPath
+// is the one parser of a proposal's path, of both shapes (a wrong shard is
+// an error naming the right path), and ProposalPathOfBranch maps a branch to
+// the file it must add; CheckProposal refuses, against the rules, a goal
+// action in the flat shape and anything else in the sharded one, naming
+// the path it should be.
 //
 // # Guarantees
 //

@@ -1,8 +1,10 @@
 package schemas
 
 // A goal action is a proposal like any other, signed by its proposer and
-// judged on the one loop: it lives at proposals/<lineage>/<name>.yaml, its
-// instance is the lineage id, its workflow is the goal's name (goal and
+// judged on the one loop: it lives at proposals/<lineage>/<shard>/<name>.yaml
+// (GoalProposalFile: <shard> is the first two hex digits of SHA-256(name),
+// so that no directory grows with the lineage), its instance is the
+// lineage id, its workflow is the goal's name (goal and
 // workflow names share one namespace, so a name means one of them) and
 // its transition is the action:
 //

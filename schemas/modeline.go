@@ -32,7 +32,7 @@ func Modeline(k Kind, ref string) string {
 
 // KindOfPath is the kind of the control-repo file at the slash-separated
 // path p: writ.yaml, workflows/*.yaml, policies/*.yaml, goals/*.yaml and
-// proposals/**.yaml (.yml too); ok is false for any other file.
+// proposals/<instance>/*.yaml and proposals/<lineage>/<shard>/*.yaml (.yml too); ok is false for any other file.
 func KindOfPath(p string) (Kind, bool) {
 	ext := path.Ext(p)
 	if ext != ".yaml" && ext != ".yml" {
@@ -48,7 +48,7 @@ func KindOfPath(p string) (Kind, bool) {
 		return KindPolicy, true
 	case dir == GoalsDir && path.Dir(p) == GoalsDir:
 		return KindGoal, true
-	case dir == ProposalsDir && strings.Count(p, "/") == 2:
+	case dir == ProposalsDir && (strings.Count(p, "/") == 2 || strings.Count(p, "/") == 3): // flat or a goal action's shard
 		return KindProposal, true
 	}
 	return "", false

@@ -23,6 +23,7 @@ func TestModeline(t *testing.T) {
 	}{
 		{"writ.yaml", KindConfig, true}, {"workflows/a.yaml", KindWorkflow, true}, {"policies/b.yml", KindPolicy, true},
 		{"proposals/web-1/ship.yaml", KindProposal, true}, {"proposals/rules/x.yaml", KindProposal, true},
+		{"proposals/l-1/ab/x.yaml", KindProposal, true}, {"proposals/l-1/ab/cd/x.yaml", "", false},
 		{"goals/patch.yaml", KindGoal, true}, {"goals/sub/patch.yaml", "", false},
 		{"README.md", "", false}, {"docs/writ.yaml", "", false}, {"workflows/sub/a.yaml", "", false}, {".github/workflows/x.yml", "", false},
 	} {

@@ -9,7 +9,7 @@ func TestParseProposalPath(t *testing.T) {
 	for _, tt := range []struct {
 		path           string
 		instance, name string
-		rules          bool
+		rules, sharded bool
 		err            string // non-empty: the error contains it
 	}{
 		{path: "proposals/web-1/ship.yaml", instance: "web-1", name: "ship"},
@@ -20,8 +20,14 @@ func TestParseProposalPath(t *testing.T) {
 		{path: "proposals", err: "is not at"},
 		{path: "proposals/web-1", err: "is not at"},
 		{path: "proposals/web-1/", err: "does not end in .yaml"},
-		{path: "proposals/web-1/a/b.yaml", err: "is not at"},
-		{path: "proposals/rules/a/b.yaml", err: "is not at"},
+		{path: "proposals/web-1/a/b.yaml", err: `shard "a" is not the name's: the file of goal action "b" is proposals/web-1/` + ProposalShard("b") + "/b.yaml"},
+		{path: "proposals/l-1/" + ProposalShard("declare-1") + "/declare-1.yaml", instance: "l-1", name: "declare-1", sharded: true},
+		{path: "proposals/l-1/" + ProposalShard("a.b") + "/a.b.yaml", instance: "l-1", name: "a.b", sharded: true},
+		{path: "proposals/l-1/00/x.yaml", err: "is proposals/l-1/" + ProposalShard("x") + "/x.yaml"},
+		{path: "proposals/l-1//x.yaml", err: `shard "" is not the name's`},
+		{path: "proposals/l-1/" + ProposalShard("") + "/.yaml", err: `name "" is empty`},
+		{path: "proposals/rules/" + ProposalShard("b") + "/b.yaml", err: "a rule change is not sharded: it lives at proposals/rules/b.yaml"},
+		{path: "proposals/l-1/ab/cd/x.yaml", err: "is not at"},
 		{path: "/proposals/web-1/a.yaml", err: "is not at"},
 		{path: "proposals//a.yaml", err: `instance "" is empty`},
 		{path: "proposals/web-1/.yaml", err: `name "" is empty`},
@@ -46,11 +52,14 @@ func TestParseProposalPath(t *testing.T) {
 		if err != nil || instance != tt.instance || name != tt.name || rules != tt.rules {
 			t.Errorf("ParseProposalPath(%q) = %q, %q, %v, %v; want %q, %q, %v", tt.path, instance, name, rules, err, tt.instance, tt.name, tt.rules)
 		}
-		if got := ProposalFile(instance, name); got != tt.path {
-			t.Errorf("ProposalFile(%q, %q) = %q, want %q", instance, name, got, tt.path)
+		if got := ProposalPathFor(instance, name, tt.sharded); got != tt.path {
+			t.Errorf("ProposalPathFor(%q, %q, %v) = %q, want %q", instance, name, tt.sharded, got, tt.path)
 		}
-		if got, err := ProposalPathOfBranch(ProposalBranch(instance, name)); err != nil || got != tt.path {
-			t.Errorf("ProposalPathOfBranch(ProposalBranch(%q, %q)) = %q, %v; want %q", instance, name, got, err, tt.path)
+		if got, err := ProposalPathOfBranch(ProposalBranchFor(instance, name, tt.sharded)); err != nil || got != tt.path {
+			t.Errorf("ProposalPathOfBranch(ProposalBranchFor(%q, %q, %v)) = %q, %v; want %q", instance, name, tt.sharded, got, err, tt.path)
+		}
+		if IsGoalProposalPath(tt.path) != tt.sharded {
+			t.Errorf("IsGoalProposalPath(%q) = %v, want %v", tt.path, !tt.sharded, tt.sharded)
 		}
 		if IsRulesProposal(tt.path) != tt.rules {
 			t.Errorf("IsRulesProposal(%q) = %v, want %v", tt.path, !tt.rules, tt.rules)
@@ -59,23 +68,28 @@ func TestParseProposalPath(t *testing.T) {
 }
 
 func TestProposalPathOfBranch(t *testing.T) {
-	for _, tt := range []struct{ branch, want string }{
-		{"proposals/web-1/ship", "proposals/web-1/ship.yaml"},
-		{"proposals/rules/change-1", "proposals/rules/change-1.yaml"},
-		{"web-1/ship", ""},
-		{"refs/heads/proposals/web-1/ship", ""},
-		{"proposals/web-1", ""},
-		{"proposals/web-1/", ""},
-		{"proposals//ship", ""},
-		{"proposals/web-1/a/b", ""},
-		{"proposals/../ship", ""},
-		{"proposals/web-1/..", ""},
+	generic := func(b string) string {
+		return `branch "` + b + `": want proposals/<instance>/<name> (a goal action: proposals/<lineage>/<shard>/<name>)`
+	}
+	for _, tt := range []struct{ branch, want, err string }{
+		{branch: "proposals/web-1/ship", want: "proposals/web-1/ship.yaml"},
+		{branch: "proposals/rules/change-1", want: "proposals/rules/change-1.yaml"},
+		{branch: "proposals/l-1/" + ProposalShard("ship") + "/ship", want: "proposals/l-1/" + ProposalShard("ship") + "/ship.yaml"},
+		{branch: "proposals/l-1/00/x", err: `branch "proposals/l-1/00/x": "proposals/l-1/00/x.yaml": shard "00" is not the name's: the file of goal action "x" is proposals/l-1/` + ProposalShard("x") + "/x.yaml"},
+		{branch: "proposals/rules/" + ProposalShard("x") + "/x", err: "a rule change is not sharded: it lives at proposals/rules/x.yaml"},
+		{branch: "web-1/ship", err: generic("web-1/ship")},
+		{branch: "refs/heads/proposals/web-1/ship", err: generic("refs/heads/proposals/web-1/ship")},
+		{branch: "proposals/web-1", err: generic("proposals/web-1")},
+		{branch: "proposals/web-1/", err: generic("proposals/web-1/")},
+		{branch: "proposals//ship", err: generic("proposals//ship")},
+		{branch: "proposals/web-1/a/b/c", err: generic("proposals/web-1/a/b/c")},
+		{branch: "proposals/../ship", err: generic("proposals/../ship")},
+		{branch: "proposals/web-1/..", err: generic("proposals/web-1/..")},
 	} {
 		got, err := ProposalPathOfBranch(tt.branch)
-		if tt.want == "" {
-			want := `branch "` + tt.branch + `": want proposals/<instance>/<name>`
-			if err == nil || err.Error() != want {
-				t.Errorf("ProposalPathOfBranch(%q) = %q, %v; want error %q", tt.branch, got, err, want)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("ProposalPathOfBranch(%q) = %q, %v; want error %q", tt.branch, got, err, tt.err)
 			}
 			continue
 		}
@@ -90,9 +104,14 @@ func TestProposalPathOfBranch(t *testing.T) {
 // add) is misplaced, not validated as if it could count.
 func TestValidateRepoMisplacedProposals(t *testing.T) {
 	prop := "instance: web-1\nworkflow: deploy\ntransition: open\nbase_state: none\nidem_key: k-1\n"
-	for _, file := range []string{"proposals/web-1/ship.yml", "proposals/web-1/a/ship.yaml", "proposals/ship.yaml"} {
-		ps := ValidateRepo(repo(map[string]string{file: prop}))
-		expectProblem(t, ps, want{file: file, field: "(file)", message: "misplaced proposal: proposals live at proposals/<instance>/<name>.yaml"})
+	for _, tt := range []struct{ file, message string }{
+		{"proposals/web-1/ship.yml", `misplaced proposal: "proposals/web-1/ship.yml" does not end in .yaml`},
+		{"proposals/web-1/a/ship.yaml", `misplaced proposal: "proposals/web-1/a/ship.yaml": shard "a" is not the name's: the file of goal action "ship" is ` + GoalProposalFile("web-1", "ship")},
+		{"proposals/web-1/a/b/ship.yaml", `misplaced proposal: "proposals/web-1/a/b/ship.yaml" is not at proposals/<instance>/<name>.yaml (a goal action: proposals/<lineage>/<shard>/<name>.yaml)`},
+		{"proposals/ship.yaml", `misplaced proposal: "proposals/ship.yaml" is not at proposals/<instance>/<name>.yaml`},
+	} {
+		ps := ValidateRepo(repo(map[string]string{tt.file: prop}))
+		expectProblem(t, ps, want{file: tt.file, field: "(file)", message: tt.message})
 	}
 	if ps := ValidateRepo(repo(map[string]string{"proposals/web-1/ship.yaml": prop})); len(ps) > 0 {
 		t.Errorf("a well-placed proposal: %v", ps)

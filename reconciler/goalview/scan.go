@@ -33,7 +33,7 @@ func (k Kind) rank() int {
 }
 
 // Finding is one thing a scan saw in a lineage. Suggest is the
-// declare-block proposal (YAML, as proposals/<lineage>/<name>.yaml holds
+// declare-block proposal (YAML, as proposals/<lineage>/<shard>/<name>.yaml holds
 // it) an identity could make of it; the scan itself proposes nothing.
 type Finding struct {
 	Lineage string `json:"lineage"`

@@ -126,7 +126,7 @@ func sorted(s ...string) []string { sortStrings(s); return s }
 // detail.
 func checkSuggest(t *testing.T, v core.LineageView, f goalview.Finding) {
 	t.Helper()
-	p, problems := schemas.LoadProposal("proposals/"+v.ID+"/scan.yaml", []byte(f.Suggest))
+	p, problems := schemas.LoadProposal(schemas.GoalProposalFile(v.ID, "scan"), []byte(f.Suggest))
 	if len(problems) > 0 {
 		t.Fatalf("the suggestion is not a valid proposal: %v\n%s", problems, f.Suggest)
 	}

@@ -56,11 +56,11 @@ func TestAmbiguitySuggestionApplies(t *testing.T) {
 	if len(found) != 1 || found[0].Kind != goalview.KindAmbiguity {
 		t.Fatalf("findings %+v, want one ambiguity", found)
 	}
-	p, problems := schemas.LoadProposal("proposals/l/scan.yaml", []byte(found[0].Suggest))
+	p, problems := schemas.LoadProposal(schemas.GoalProposalFile("l", "scan"), []byte(found[0].Suggest))
 	if len(problems) > 0 {
 		t.Fatalf("suggestion: %v\n%s", problems, found[0].Suggest)
 	}
-	if ps := schemas.CheckProposal(rules, "proposals/l/scan.yaml", p, nil); len(ps) > 0 {
+	if ps := schemas.CheckProposal(rules, schemas.GoalProposalFile("l", "scan"), p, nil); len(ps) > 0 {
 		t.Fatalf("suggestion does not check: %v\n%s", ps, found[0].Suggest)
 	}
 	apply(core.Entry{Kind: core.KindGoal, Signer: "a2", IdemKey: p.IdemKey, Proposal: p}, core.StatusApplied)

@@ -133,7 +133,8 @@ func (e *Reader) PendingWithRing(rules *schemas.Bundle, ring *signing.KeyRing, m
 
 // ProposalRef is where a proposal named on the command line is read.
 type ProposalRef struct {
-	// Branch is the proposal branch, "proposals/<instance>/<name>".
+	// Branch is the proposal branch, "proposals/<instance>/<name>" (a goal
+	// action's: "proposals/<lineage>/<shard>/<name>").
 	Branch string
 	Head   plumbing.Hash
 	// Tracking is the remote-tracking ref Head was read from when there
@@ -142,15 +143,36 @@ type ProposalRef struct {
 }
 
 // ProposalRef resolves a proposal name ("<instance>/<name>" or
-// "proposals/<instance>/<name>", ".yaml" allowed) to its local branch or,
-// when there is none (a fresh clone), to the remote-tracking branch git
-// switch would pick (gitstore.Store.TrackedBranch). The error wraps
-// gitstore.ErrNoRef when neither exists.
+// "proposals/<instance>/<name>", ".yaml" allowed; a goal action's branch
+// "<lineage>/<shard>/<name>" too) to its local branch or, when there is
+// none (a fresh clone), to the remote-tracking branch git switch would
+// pick (gitstore.Store.TrackedBranch). "<lineage>/<name>" with no branch
+// of that name names the goal action's sharded branch
+// (schemas.GoalProposalBranch), so people and scripts name a goal action
+// without its shard. The error wraps gitstore.ErrNoRef when none exists.
 func (e *Reader) ProposalRef(name string) (ProposalRef, error) {
 	if !strings.HasPrefix(name, schemas.ProposalBranchPrefix) {
 		name = schemas.ProposalBranchPrefix + name
 	}
 	name = strings.TrimSuffix(name, schemas.ProposalSuffix)
+	ref, err := e.proposalRef(name)
+	if !errors.Is(err, gitstore.ErrNoRef) {
+		return ref, err
+	}
+	instance, short, flat := strings.Cut(strings.TrimPrefix(name, schemas.ProposalBranchPrefix), "/")
+	if !flat || strings.Contains(short, "/") || instance == schemas.RulesInstance {
+		return ref, err
+	}
+	sharded := schemas.GoalProposalBranch(instance, short)
+	if got, gerr := e.proposalRef(sharded); !errors.Is(gerr, gitstore.ErrNoRef) {
+		return got, gerr
+	}
+	return ProposalRef{}, fmt.Errorf("proposal %s: no branch %s (nor, for a goal action, %s) here or on a remote (git fetch first?): %w",
+		name, name, sharded, gitstore.ErrNoRef)
+}
+
+// proposalRef is ProposalRef of exactly the branch name.
+func (e *Reader) proposalRef(name string) (ProposalRef, error) {
 	head, err := e.Store.Ref("refs/heads/" + name)
 	if err == nil {
 		return ProposalRef{Branch: name, Head: head}, nil
@@ -230,12 +252,11 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 	}
 	if len(paths) != 1 {
 		return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf(
-			"%s changes %d files under proposals/ (%s); a proposal adds exactly one proposals/<instance>/<name>.yaml",
+			"%s changes %d files under proposals/ (%s); a proposal adds exactly one proposals/<instance>/<name>.yaml (a goal action: proposals/<lineage>/<shard>/<name>.yaml)",
 			name, len(paths), strings.Join(paths, ", "))}}, nil
 	}
 	if _, _, _, err := schemas.ParseProposalPath(paths[0]); err != nil {
-		return Pending{Branch: name, Head: head, Path: paths[0], Problems: []string{
-			fmt.Sprintf("%s is not at proposals/<instance>/<name>.yaml", paths[0])}}, nil
+		return Pending{Branch: name, Head: head, Path: paths[0], Problems: []string{err.Error()}}, nil
 	}
 	return e.readProposal(rules, ring, main, name, paths[0], head, walked), nil
 }

@@ -58,7 +58,8 @@ import (
 // on the decisions' signatures when it is not.
 
 // RejectedRef is where the reconciler keeps the signed commits of a
-// rejected proposal at path (proposals/<instance>/<name>.yaml):
+// rejected proposal at path (proposals/<instance>/<name>.yaml, or a goal
+// action's proposals/<lineage>/<shard>/<name>.yaml):
 // refs/writ/rejected/<instance>/<name>.
 func RejectedRef(path string) (string, error) { return ClosedRef(core.KindReject, path) }
 
@@ -67,7 +68,9 @@ func RejectedRef(path string) (string, error) { return ClosedRef(core.KindReject
 // refs/writ/rejected/<instance>/<name> for a rejection,
 // refs/writ/withdrawn/<instance>/<name> for a withdrawal. A withdraw
 // entry is written and replayed exactly like a one-parent reject entry
-// (see the comment at the top), its evidence under that ref.
+// (see the comment at the top), its evidence under that ref. The ref has
+// no shard: a name is used once per instance, and every closed ref of an
+// instance stays one level under it, so none is another's directory.
 func ClosedRef(kind core.EntryKind, path string) (string, error) {
 	dir := map[core.EntryKind]string{core.KindReject: "rejected", core.KindWithdraw: "withdrawn"}[kind]
 	if dir == "" {

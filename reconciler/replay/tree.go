@@ -2,6 +2,7 @@ package replay
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -12,7 +13,8 @@ import (
 )
 
 // A WAL entry may only add its proposal file: its tree must be its first
-// parent's plus proposals/<instance>/<name>.yaml. A tree diff of the two
+// parent's plus proposals/<instance>/<name>.yaml (a goal action's:
+// proposals/<lineage>/<shard>/<name>.yaml). A tree diff of the two
 // (Store.ChangedFiles) says so, but it reads and decodes both trees along
 // the path on every entry, and proposals/ grows with the log. Replay
 // checks the same thing through gitstore.TreeCheck, which compares raw
@@ -20,14 +22,16 @@ import (
 // and the fold compares each with the first parent's (AddsOnly). Whatever
 // that does not recognise falls back to the diff.
 
-// splitPath splits proposals/<instance>/<name>.yaml into its directories
-// and file name.
+// splitPath splits a proposal path ParseProposalPath accepts,
+// proposals/<instance>/<name>.yaml or a goal action's
+// proposals/<lineage>/<shard>/<name>.yaml, into its directories and file
+// name.
 func splitPath(path string) ([]string, string, bool) {
-	instance, name, _, err := schemas.ParseProposalPath(path)
-	if err != nil {
+	if _, _, _, err := schemas.ParseProposalPath(path); err != nil {
 		return nil, "", false
 	}
-	return []string{schemas.ProposalsDir, instance}, name + schemas.ProposalSuffix, true
+	dirs := strings.Split(path, "/")
+	return dirs[:len(dirs)-1], dirs[len(dirs)-1], true
 }
 
 // checkTree fails unless the entry's tree is its first parent's plus the

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/schemas"
 )
 
 func (a *app) approveCommand() *cobra.Command {
@@ -88,15 +89,21 @@ that publishes the decision.`,
 			if d, ok := e.DecisionAt(commit); ok && d.Plan != "" {
 				fmt.Fprintf(a.out, "  on plan %s (what `writ show %s` showed; the entry on main records it)\n", d.Plan, req.Proposal)
 			}
-			a.printPublished(e, req.Proposal, push, remote)
+			// The branch decided on: a goal action named <lineage>/<name>
+			// is on its sharded branch.
+			branch := tracked.Branch
+			if branch == "" {
+				branch = req.Proposal
+			}
+			a.printPublished(e, branch, push, remote)
 			if req.Reject {
 				// The verdict is now "rejected", as the decider wanted.
 				if a.quiet {
 					return nil
 				}
-				return a.printGate(e, l, req.Proposal, false, false)
+				return a.printGate(e, l, strings.TrimPrefix(branch, schemas.ProposalBranchPrefix), false, false)
 			}
-			return a.gateAfterWrite(e, l, req.Proposal)
+			return a.gateAfterWrite(e, l, strings.TrimPrefix(branch, schemas.ProposalBranchPrefix))
 		},
 	}
 	f := cmd.Flags()
@@ -133,7 +140,8 @@ func (a *app) decisionRemote(e *reconciler.Engine, named string) (string, error)
 	return "", fmt.Errorf("--push: the repository has several remotes %v and none is origin: choose one with --remote NAME", names)
 }
 
-// printPublished says where the decision on proposal went: pushed to
+// printPublished says where the decision on proposal (its branch, or
+// the name given when it was not found) went: pushed to
 // remote, or, when the repository has a remote, the git push that
 // publishes it (a reconciler working against the remote counts only what
 // was pushed there).

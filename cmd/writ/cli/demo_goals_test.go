@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"testing"
+
+	"github.com/writ-dev/writ/schemas"
 )
 
 // TestDemoGoals runs `writ demo --goals` and checks the story it tells
@@ -18,22 +20,26 @@ func TestDemoGoals(t *testing.T) {
 		t.Fatalf("writ demo --goals: %s", r)
 	}
 	out := r.out
+	// A goal action's branch is sharded; the lineage and name still name it.
+	branch := func(name string) string { return schemas.GoalProposalBranch("cve-2026-1234", name) }
 	steps := []string{
 		"--transition start",
-		"gate proposals/cve-2026-1234/needs-reboot: WAITING",
+		"branch " + branch("needs-reboot") + ",",
+		"$ writ gate cve-2026-1234/needs-reboot",
+		"gate " + branch("needs-reboot") + ": WAITING",
 		"needs 1 more approval from role sre",
 		"$ writ approve cve-2026-1234/needs-reboot --as alice",
-		"applied proposals/cve-2026-1234/needs-reboot",
+		"applied " + branch("needs-reboot") + ":",
 		"block confirmed",
 		"refute-block: block",
 		"block dismissed",
 		"depth 0 · blocked",
 		"lineage does not allow it now",
-		"applied proposals/cve-2026-1234/web-2-done",
-		"refused proposals/cve-2026-1234/too-early: task",
+		"applied " + branch("web-2-done") + ":",
+		"refused " + branch("too-early") + ": task",
 		"both complete and blocked",
 		"$ writ approve cve-2026-1234/resolve-fleet --as bob",
-		"applied proposals/cve-2026-1234/too-early",
+		"applied " + branch("too-early") + ":",
 		"lineage cve-2026-1234 ends",
 		"done, 5/6 tasks complete",
 		"barrier 2/2 members done",

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/writ-dev/writ/schemas"
 )
 
 // cveGoal is a goal whose actions the identities of `writ init` may take.
@@ -34,10 +36,13 @@ func addGoal(t *testing.T, g *gitEnv, repo, name, goal string) {
 }
 
 // TestProposeGoalAction: writ propose writes a goal action like any
-// proposal: from --file or from flags, on branch proposals/<lineage>/<name>,
-// the file as asked, in one commit signed by the proposer that stock git
-// verifies. (Whether the gate admits it is the reducer's business.) A
-// malformed goal action is refused and nothing is written.
+// proposal: from --file or from flags, on branch
+// proposals/<lineage>/<shard>/<name>, the file as asked at
+// proposals/<lineage>/<shard>/<name>.yaml, in one commit signed by the
+// proposer that stock git verifies; <lineage>/<name> names it. (Whether
+// the gate admits it is the reducer's business.) A malformed goal action
+// is refused and nothing is written, and so is one whose branch git could
+// not create beside a branch named like its shard.
 func TestProposeGoalAction(t *testing.T) {
 	t.Parallel()
 	g := newGit(t)
@@ -67,8 +72,11 @@ func TestProposeGoalAction(t *testing.T) {
 		t.Fatal(err)
 	}
 	written(t, runWrit("--repo", repo, "propose", "--as", "deploy-agent", "--name", "start", "--file", file))
-	signed(t, "proposals/l-1/start")
-	got := g.run(repo, "show", "proposals/l-1/start:proposals/l-1/start.yaml")
+	signed(t, schemas.GoalProposalBranch("l-1", "start"))
+	if files := g.run(repo, "diff", "--name-only", "main", schemas.GoalProposalBranch("l-1", "start")); files != schemas.GoalProposalFile("l-1", "start")+"\n" {
+		t.Errorf("the branch adds %q, want only %s", files, schemas.GoalProposalFile("l-1", "start"))
+	}
+	got := g.run(repo, "show", schemas.GoalProposalBranch("l-1", "start")+":"+schemas.GoalProposalFile("l-1", "start"))
 	for _, want := range []string{"instance: l-1\n", "workflow: patch-cve\n", "transition: start\n", "base_state: none\n", "idem_key: l-1-start\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the proposal file lacks %q:\n%s", want, got)
@@ -78,8 +86,8 @@ func TestProposeGoalAction(t *testing.T) {
 	// From flags, base_state and idem_key derived: a lineage that does not
 	// exist yet is "none".
 	written(t, runWrit("--repo", repo, "propose", "--as", "deploy-agent", "--instance", "l-2", "--workflow", "patch-cve", "--transition", "start", "--name", "start"))
-	signed(t, "proposals/l-2/start")
-	if got := g.run(repo, "show", "proposals/l-2/start:proposals/l-2/start.yaml"); !strings.Contains(got, "base_state: none\n") || !strings.Contains(got, "workflow: patch-cve\n") {
+	signed(t, schemas.GoalProposalBranch("l-2", "start"))
+	if got := g.run(repo, "show", schemas.GoalProposalBranch("l-2", "start")+":"+schemas.GoalProposalFile("l-2", "start")); !strings.Contains(got, "base_state: none\n") || !strings.Contains(got, "workflow: patch-cve\n") {
 		t.Errorf("the proposal from flags:\n%s", got)
 	}
 
@@ -89,8 +97,8 @@ func TestProposeGoalAction(t *testing.T) {
 	written(t, runWrit("--repo", repo, "propose", "--as", "deploy-agent", "--instance", "l-1", "--workflow", "patch-cve",
 		"--transition", "declare-block", "--base-state", hash, "--name", "openssl",
 		"--input", "task="+hash, "--input", `prerequisite={type: upgrade-openssl, payload: {version: "3.0.14"}}`))
-	signed(t, "proposals/l-1/openssl")
-	if got := g.run(repo, "show", "proposals/l-1/openssl:proposals/l-1/openssl.yaml"); !strings.Contains(got, "type: upgrade-openssl") || !strings.Contains(got, "task: "+hash) {
+	signed(t, schemas.GoalProposalBranch("l-1", "openssl"))
+	if got := g.run(repo, "show", schemas.GoalProposalBranch("l-1", "openssl")+":"+schemas.GoalProposalFile("l-1", "openssl")); !strings.Contains(got, "type: upgrade-openssl") || !strings.Contains(got, "task: "+hash) {
 		t.Errorf("the declare-block from flags:\n%s", got)
 	}
 
@@ -107,5 +115,46 @@ func TestProposeGoalAction(t *testing.T) {
 	if out, _, err := g.exec(repo, "", "rev-parse", "--verify", "-q", "refs/heads/proposals/l-3/start"); err == nil {
 		t.Fatalf("a branch was written for the refused goal action: %s", out)
 	}
+	// The lineage and the name, without the shard, name the goal action.
+	if r := runWrit("--repo", repo, "show", "l-1/openssl"); r.code != ExitOK || !strings.Contains(r.out, schemas.GoalProposalBranch("l-1", "openssl")) {
+		t.Errorf("writ show l-1/openssl: want the branch %s shown, got %s", schemas.GoalProposalBranch("l-1", "openssl"), r)
+	}
+
+	// A decision on it goes to the sharded branch's decision ref, and the
+	// push that publishes it names that.
+	g.run(repo, "remote", "add", "origin", t.TempDir())
+	r = runWrit("--repo", repo, "approve", "l-1/openssl", "--as", "alice") // recorded; the gate then refuses it: l-1 has not started
+	if decision := "refs/writ/decisions/" + strings.TrimPrefix(schemas.GoalProposalBranch("l-1", "openssl"), "proposals/"); !strings.Contains(r.out, "git push --atomic origin refs/heads/"+schemas.GoalProposalBranch("l-1", "openssl")+" "+decision+",") {
+		t.Errorf("writ approve l-1/openssl: want the push of %s, got %s", decision, r)
+	}
+	if !strings.Contains(r.err, schemas.GoalProposalBranch("l-1", "openssl")+" is written but its gate refuses it") {
+		t.Errorf("writ approve l-1/openssl: want the gate's refusal to name the branch, got %s", r)
+	}
+
+	// A branch named like the shard is in the way of the sharded branch:
+	// refused, naming it, and nothing written.
+	shard := strings.TrimSuffix(schemas.GoalProposalBranch("l-1", "upgrade"), "/upgrade")
+	g.run(repo, "branch", shard, "main")
+	r = writWant(t, ExitRefused, "--repo", repo, "propose", "--as", "deploy-agent", "--instance", "l-1", "--workflow", "patch-cve",
+		"--transition", "declare-block", "--base-state", hash, "--name", "upgrade",
+		"--input", "task="+hash, "--input", `prerequisite={type: upgrade-libc}`)
+	if !strings.Contains(r.err, "the branch "+shard+" exists") || !strings.Contains(r.err, "git branch -D "+shard) {
+		t.Errorf("want the branch in the way named, got %s", r)
+	}
+	g.run(repo, "branch", "-D", shard)
+	// So is a decision ref left by a proposal of that name.
+	decisionRef := "refs/writ/decisions/" + strings.TrimPrefix(shard, "proposals/")
+	g.run(repo, "update-ref", decisionRef, "main")
+	r = writWant(t, ExitRefused, "--repo", repo, "propose", "--as", "deploy-agent", "--instance", "l-1", "--workflow", "patch-cve",
+		"--transition", "declare-block", "--base-state", hash, "--name", "upgrade",
+		"--input", "task="+hash, "--input", `prerequisite={type: upgrade-libc}`)
+	if !strings.Contains(r.err, "the decision ref "+decisionRef+" of an earlier proposal "+shard+" exists") {
+		t.Errorf("want the decision ref in the way named, got %s", r)
+	}
+	g.run(repo, "update-ref", "-d", decisionRef)
+	written(t, runWrit("--repo", repo, "propose", "--as", "deploy-agent", "--instance", "l-1", "--workflow", "patch-cve",
+		"--transition", "declare-block", "--base-state", hash, "--name", "upgrade",
+		"--input", "task="+hash, "--input", `prerequisite={type: upgrade-libc}`))
+	signed(t, schemas.GoalProposalBranch("l-1", "upgrade"))
 	writWant(t, ExitOK, "--repo", repo, "validate")
 }

@@ -84,7 +84,8 @@ func (s Spec) Validate() error {
 // key names the spec in a cache directory.
 func (s Spec) key() string {
 	if s.Goals > 0 {
-		return fmt.Sprintf("goal-%d-g2-v%d", s.Goals, builderVersion)
+		// g3: goal actions' files are sharded (schemas.GoalProposalFile).
+		return fmt.Sprintf("goal-%d-g3-v%d", s.Goals, builderVersion)
 	}
 	return fmt.Sprintf("wal-%d-l%d-r%d-j%d-v%d", s.Entries, s.Lanes, s.Loops, s.RejectEvery, builderVersion)
 }
@@ -367,7 +368,7 @@ func (b *builder) entry(st step) error {
 	p := schemas.Proposal{Instance: st.instance, Workflow: workflow, Transition: st.transition,
 		BaseState: base, Inputs: st.inputs, Owner: st.owner, Justification: st.justification, Evidence: st.evidence}
 	p.IdemKey = reconciler.DeriveIdemKey(p)
-	branch := schemas.ProposalBranch(p.Instance, p.Transition+"-"+strings.TrimPrefix(p.IdemKey, "k-")[:8])
+	branch := schemas.ProposalBranchFor(p.Instance, p.Transition+"-"+strings.TrimPrefix(p.IdemKey, "k-")[:8], core.IsGoalAction(b.rules, &p))
 	path, err := schemas.ProposalPathOfBranch(branch)
 	if err != nil {
 		return err
@@ -385,7 +386,7 @@ func (b *builder) entry(st step) error {
 		return fmt.Errorf("proposal does not validate: %w", problems)
 	}
 	// The proposal commit and the entry both have main's tree plus the file.
-	tree, err := b.tree.add(b.pack, p.Instance, path, raw)
+	tree, err := b.tree.add(b.pack, path, raw)
 	if err != nil {
 		return err
 	}

@@ -7,9 +7,12 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // tinySpec is a repo small enough for every test run, with every kind of
@@ -136,4 +139,71 @@ func TestGoalLineageBuildsAndMeasures(t *testing.T) {
 		t.Fatalf("table:\n%s", out.String())
 	}
 	t.Logf("\n%s", out.String())
+}
+
+// maxShardEntries bounds a proposal directory of one lineage: 256 shards
+// in its directory, and in each shard about actions/256 files.
+const maxShardEntries = 256
+
+// TestGoalLineageIsSharded builds a lineage of a few hundred goal
+// actions and checks that no directory under proposals/ on main grows
+// with it: the lineage's directory holds at most 256 shards, each a few
+// files, every file where schemas.GoalProposalFile says; and replay takes
+// the repo.
+func TestGoalLineageIsSharded(t *testing.T) {
+	spec := GoalSpec(80) // 402 goal actions
+	spec.PackEvery = 200
+	r, err := Build(t.TempDir(), spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gitstore.Open(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Commit(plumbing.NewHash(r.Head))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := c.Tree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	props, err := root.Tree(schemas.ProposalsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, largest, most := 0, "", 0
+	var walk func(dir string, tr *object.Tree)
+	walk = func(dir string, tr *object.Tree) {
+		if len(tr.Entries) > most {
+			largest, most = dir, len(tr.Entries)
+		}
+		for _, e := range tr.Entries {
+			p := dir + "/" + e.Name
+			if e.Mode == filemode.Dir {
+				sub, err := tr.Tree(e.Name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				walk(p, sub)
+				continue
+			}
+			files++
+			if _, name, _, err := schemas.ParseProposalPath(p); err != nil || p != schemas.GoalProposalFile(goalLineage, name) {
+				t.Errorf("%s is not where a goal action's file goes (%v)", p, err)
+			}
+		}
+	}
+	walk(schemas.ProposalsDir, props)
+	if files != spec.Entries+1-1 { // every entry but genesis adds one file; the start is among them
+		t.Errorf("%d proposal files on main, want %d", files, spec.Entries)
+	}
+	if most > maxShardEntries {
+		t.Errorf("%s holds %d entries, more than %d: a lineage's directory grows with its actions", largest, most, maxShardEntries)
+	}
+	res, err := (&reconciler.Engine{Store: s}).Replay(reconciler.ReplayOptions{})
+	if err != nil || res.State.Hash() != r.StateHash {
+		t.Fatalf("replay: %v, state %v, want %s", err, res, r.StateHash)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -14,13 +15,14 @@ import (
 	"github.com/writ-dev/writ/schemas"
 )
 
-// mainTree is main's tree as the builder keeps it in memory: the root's
-// entries, proposals/ and every instance directory, each a sorted list, so
-// adding a proposal file rewrites three trees without reading any.
+// mainTree is main's tree as the builder keeps it in memory: the entries
+// of the root and of every directory under proposals/, each a sorted list
+// keyed by its path, so adding a proposal file rewrites the trees along
+// its path (three, or four for a goal action's sharded file) without
+// reading any.
 type mainTree struct {
-	root  []object.TreeEntry
-	props []object.TreeEntry            // proposals/<instance>
-	inst  map[string][]object.TreeEntry // proposals/<instance>/<file>
+	root []object.TreeEntry
+	dirs map[string][]object.TreeEntry // proposals/... -> its entries
 }
 
 // readMainTree reads the genesis tree, which has no proposals yet.
@@ -38,24 +40,25 @@ func readMainTree(store *gitstore.Store, head plumbing.Hash) (*mainTree, error) 
 			return nil, fmt.Errorf("genesis tree already has %s/", schemas.ProposalsDir)
 		}
 	}
-	return &mainTree{root: append([]object.TreeEntry(nil), t.Entries...), inst: map[string][]object.TreeEntry{}}, nil
+	return &mainTree{root: append([]object.TreeEntry(nil), t.Entries...), dirs: map[string][]object.TreeEntry{}}, nil
 }
 
-// add puts the file proposals/<instance>/<file> into the tree, stores the
-// blob and the three changed trees in p, and returns the new root tree.
-func (t *mainTree) add(p *packBuf, instance, path string, raw []byte) (plumbing.Hash, error) {
-	in, name, _, err := schemas.ParseProposalPath(path)
-	if err != nil || in != instance {
-		return plumbing.ZeroHash, fmt.Errorf("proposal path %q is not %s", path, schemas.ProposalFile(instance, "<name>"))
+// add puts the proposal file at path (a path schemas.ParseProposalPath
+// accepts) into the tree, stores the blob and the changed trees in p,
+// and returns the new root tree.
+func (t *mainTree) add(p *packBuf, path string, raw []byte) (plumbing.Hash, error) {
+	if _, _, _, err := schemas.ParseProposalPath(path); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("bench tree: %w", err)
 	}
-	file := name + schemas.ProposalSuffix
-	blob := p.add(plumbing.BlobObject, raw)
-	files := put(t.inst[instance], object.TreeEntry{Name: file, Mode: filemode.Regular, Hash: blob})
-	t.inst[instance] = files
-	dir := p.addTree(schemas.ProposalsDir+"/"+instance, encodeTree(files))
-	t.props = put(t.props, object.TreeEntry{Name: instance, Mode: filemode.Dir, Hash: dir})
-	props := p.addTree(schemas.ProposalsDir, encodeTree(t.props))
-	t.root = put(t.root, object.TreeEntry{Name: schemas.ProposalsDir, Mode: filemode.Dir, Hash: props})
+	parts := strings.Split(path, "/")
+	e := object.TreeEntry{Name: parts[len(parts)-1], Mode: filemode.Regular, Hash: p.add(plumbing.BlobObject, raw)}
+	for i := len(parts) - 1; i >= 1; i-- {
+		dir := strings.Join(parts[:i], "/")
+		entries := put(t.dirs[dir], e)
+		t.dirs[dir] = entries
+		e = object.TreeEntry{Name: parts[i-1], Mode: filemode.Dir, Hash: p.addTree(dir, encodeTree(entries))}
+	}
+	t.root = put(t.root, e)
 	return p.add(plumbing.TreeObject, encodeTree(t.root)), nil
 }
 
