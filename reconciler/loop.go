@@ -466,6 +466,10 @@ func (r *run) apply(_ context.Context) error {
 			r.more = true // judged again in the next round, on the new main
 			break
 		}
+		if r.nameInBatch(g.Pending.Path) {
+			r.more = true // judged again in the next round, which finds the name on main
+			continue
+		}
 		// The gate applied the entry to decide (core.Judge); its result is
 		// the entry's, provided the entry lands on the state the gate
 		// judged.
@@ -630,4 +634,23 @@ func (r *run) checkBatch() error {
 		return fmt.Errorf("nothing published: replay would refuse the entries this run wrote (is the key signing as %s the one writ.yaml registers for it?): %w", id, err)
 	}
 	return nil
+}
+
+// nameInBatch reports whether an entry of this run's batch already closes
+// or applies a proposal of the same instance and name as path in the other
+// shape (flat or sharded): a name is used once per instance, and the
+// evidence refs of closed proposals are named by instance and name alone
+// (replay.ClosedRef), so the second must wait for the next round's gate,
+// which refuses it.
+func (r *run) nameInBatch(path string) bool {
+	other, ok := schemas.OtherShapePath(path)
+	if !ok {
+		return false
+	}
+	for _, a := range r.batch {
+		if a.Gate.Pending.Path == other {
+			return true
+		}
+	}
+	return false
 }

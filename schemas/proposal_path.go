@@ -117,6 +117,23 @@ func ParseProposalPath(path string) (instance, name string, rules bool, err erro
 	return instance, name, instance == RulesInstance, nil
 }
 
+// OtherShapePath returns the path a proposal of the same instance and
+// name would have in the other shape (flat for a sharded path, sharded
+// for a flat one), and false for a path that is not a proposal's or is a
+// rule change's (never sharded). A name is used once per instance in
+// either shape: the evidence refs of a closed proposal (replay.ClosedRef)
+// are named by instance and name alone.
+func OtherShapePath(path string) (string, bool) {
+	instance, name, rules, err := ParseProposalPath(path)
+	if err != nil || rules {
+		return "", false
+	}
+	if IsGoalProposalPath(path) {
+		return ProposalFile(instance, name), true
+	}
+	return GoalProposalFile(instance, name), true
+}
+
 // IsGoalProposalPath reports whether path is a well-formed sharded
 // proposal path, proposals/<lineage>/<shard>/<name>.yaml: the shape of a
 // goal action's file.

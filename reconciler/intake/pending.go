@@ -298,6 +298,15 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		case !errors.Is(err, gitstore.ErrNotFound):
 			return problem("branch %s: %v", branch, err)
 		}
+		if other, ok := schemas.OtherShapePath(path); ok {
+			_, err := e.Store.ReadFile(main, other)
+			switch {
+			case err == nil:
+				return problem("the name of %s is already used on its instance: %s is on main (a proposal name is used once per instance, flat or sharded); propose under another name", path, other)
+			case !errors.Is(err, gitstore.ErrNotFound):
+				return problem("branch %s: %v", branch, err)
+			}
+		}
 	}
 	if walked == nil {
 		isEntry := onMain(rules, ring)
