@@ -45,7 +45,7 @@ func (f *fakeNotifier) Deliver(_ context.Context, e Effect, thread []Receipt) (R
 
 type retryErr struct{ d time.Duration }
 
-func (r retryErr) Error() string              { return "429 slow down" }
+func (r retryErr) Error() string             { return "429 slow down" }
 func (r retryErr) RetryAfter() time.Duration { return r.d }
 
 func TestBookSavesLoadsAndKeepsTheFirstRecordOfAKey(t *testing.T) {
