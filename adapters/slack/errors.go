@@ -2,7 +2,6 @@ package slack
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -36,7 +35,7 @@ var _ outbox.RetryAfter = retryAfterError{}
 
 func (n *Notifier) wrap(e outbox.Effect, err error) error {
 	d := &DeliveryError{Event: e.Event, Instance: e.Instance, Err: err}
-	d.text = fmt.Sprintf("slack %s %s: %s", e.Event, e.Instance, err)
+	d.text = "slack: " + err.Error()
 	if n.token != "" {
 		d.text = strings.ReplaceAll(d.text, n.token, "***")
 	}

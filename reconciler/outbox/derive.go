@@ -74,7 +74,7 @@ func Derive(r *outcome.Report, d Derivation) []Effect {
 			continue
 		}
 		base := baseEffect(g, d)
-		head := g.Pending.Head.String()
+		head := proposalHead(g.Pending)
 		base.Event, base.Subject = EventWaiting, head
 		base.Summary = g.Reason
 		base.Approvals = counted(*g.Outcome.Policy)
@@ -90,6 +90,17 @@ func Derive(r *outcome.Report, d Derivation) []Effect {
 		}
 	}
 	return out
+}
+
+// proposalHead is what a waiting proposal's effects are keyed by: the
+// last commit that changed the proposal's content (decision commits on
+// the branch do not change it, so an approval does not re-key the wait;
+// a new revision does), else the branch head.
+func proposalHead(p intake.Pending) string {
+	if p.Subject.Commit != "" {
+		return p.Subject.Commit
+	}
+	return p.Head.String()
 }
 
 // closingEvent maps an applied entry's outcome to its event.

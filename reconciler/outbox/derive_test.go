@@ -32,7 +32,7 @@ func TestDeriveFollowsAProposalThroughReconciles(t *testing.T) {
 		t.Fatalf("waiting: %d effects, want 1 (slack waiting): %+v", len(got), got)
 	}
 	w := got[0]
-	head := rep.Skipped[0].Pending.Head.String()
+	head := rep.Skipped[0].Pending.Subject.Commit
 	wantActors := []outbox.Actor{{Identity: "alice", Role: "sre", TargetID: "U0ALICE"}, {Identity: "bob", Role: "sre"}}
 	if w.Event != outbox.EventWaiting || w.Target != "slack" || w.Subject != head || w.Key != outbox.KeyOf(head, outbox.EventWaiting, "slack") ||
 		!reflect.DeepEqual(w.MustAct, wantActors) || w.Link != "https://example.test/"+ship.Branch || w.Instance != "web-1" ||
@@ -46,7 +46,7 @@ func TestDeriveFollowsAProposalThroughReconciles(t *testing.T) {
 	enginetest.ApproveAs(t, e, "alice", name)
 	rep = enginetest.Reconcile(t, e, 0)
 	got = outbox.Derive(rep, d)
-	head = rep.Skipped[0].Pending.Head.String()
+	head = rep.Skipped[0].Pending.Subject.Commit
 	if len(got) != 2 || got[1].Event != outbox.EventApproval || got[1].Key != outbox.KeyOf(head+"/alice", outbox.EventApproval, "slack") ||
 		!reflect.DeepEqual(got[1].Approvals, []string{"alice"}) || !reflect.DeepEqual(got[1].MustAct, []outbox.Actor{{Identity: "bob", Role: "sre"}}) {
 		t.Fatalf("after alice approved: %+v", got)
