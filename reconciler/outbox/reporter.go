@@ -78,15 +78,46 @@ func (o *Reporter) run(ctx context.Context, r *outcome.Report) error {
 		r.Note(fmt.Sprintf("outbox: %d of %d deliveries failed, %d effects pending (writ outbox lists them): %s",
 			res.Failed, res.Failed+res.Delivered, res.Pending, res.Errors[0]))
 	}
-	if o.Remote != "" && b.Head() != theirs && !b.Head().IsZero() {
-		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		err := o.Store.PushRefs(pctx, o.Remote, []gitstore.RefUpdate{{Name: Ref, Old: theirs, New: b.Head()}})
-		if err != nil {
+	if o.Remote != "" {
+		if err := Push(ctx, o.Store, o.Remote, theirs, b.Head()); err != nil {
 			r.Note("outbox not pushed (the next reconcile merges and pushes it): " + o.Deliverer.redact(err.Error()))
-		} else if err := o.Store.CompareAndSwap(TrackingRef(o.Remote), theirs, b.Head()); err != nil && !errors.Is(err, gitstore.ErrRefMoved) {
-			r.Note("outbox: " + err.Error())
 		}
+	}
+	return nil
+}
+
+// Fetch brings remote's outbox to TrackingRef(remote) and returns it
+// (zero when the remote has none yet). A reconcile fetches it with the
+// other refs/writ/* refs; `writ outbox retry --remote` calls this.
+func Fetch(ctx context.Context, s *gitstore.Store, remote string) (plumbing.Hash, error) {
+	err := s.Fetch(ctx, remote, "+"+Ref+":"+TrackingRef(remote))
+	if errors.Is(err, gitstore.ErrNoRef) {
+		return plumbing.ZeroHash, nil
+	} else if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("outbox: fetch %s from %s: %w", Ref, remote, err)
+	}
+	h, err := s.Ref(TrackingRef(remote))
+	if errors.Is(err, gitstore.ErrNoRef) {
+		return plumbing.ZeroHash, nil
+	}
+	return h, err
+}
+
+// Push moves remote's Ref from theirs (as fetched; zero: absent) to ours,
+// which must descend from it (Book.Merge makes it so), by compare-and-swap,
+// and records it as TrackingRef. Another writer's push in between makes it
+// fail with gitstore.ErrRefMoved: the next run merges both.
+func Push(ctx context.Context, s *gitstore.Store, remote string, theirs, ours plumbing.Hash) error {
+	if ours.IsZero() || ours == theirs {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := s.PushRefs(ctx, remote, []gitstore.RefUpdate{{Name: Ref, Old: theirs, New: ours}}); err != nil {
+		return err
+	}
+	if err := s.CompareAndSwap(TrackingRef(remote), theirs, ours); err != nil && !errors.Is(err, gitstore.ErrRefMoved) {
+		return err
 	}
 	return nil
 }

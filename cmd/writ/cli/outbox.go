@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
 	"github.com/writ-dev/writ/gitstore"
@@ -49,14 +50,19 @@ writ outbox retry makes effects due now and delivers them.
 }
 
 func (a *app) outboxRetryCommand() *cobra.Command {
-	return &cobra.Command{
+	var remote string
+	cmd := &cobra.Command{
 		Use:   "retry [KEY...]",
 		Short: "Deliver pending notifications now (all, or those whose keys or key prefixes are given)",
 		Long: `retry makes the pending effects with the given keys (a unique prefix of at
 least 8 hex digits is enough; none: all of them) due now and delivers them
 at once with the notifiers writ.yaml's notifications: configures, tokens
 from the environment. What fails again stays pending with its new error.
-It exits 1 when a key is not pending.`,
+It exits 1 when a key is not pending.
+
+With --remote NAME the remote's outbox (pushed there by reconciles run
+against it, such as the GitHub Action's) is fetched and merged first, and
+the result pushed back by compare-and-swap.`,
 		RunE: func(cmd *cobra.Command, keys []string) error {
 			e, err := a.engine()
 			if err != nil {
@@ -69,6 +75,15 @@ It exits 1 when a key is not pending.`,
 			b, err := outbox.Load(e.Store)
 			if err != nil {
 				return err
+			}
+			var theirs plumbing.Hash
+			if remote != "" {
+				if theirs, err = outbox.Fetch(cmd.Context(), e.Store, remote); err != nil {
+					return err
+				}
+				if err := b.Merge(theirs); err != nil {
+					return err
+				}
 			}
 			if missing := b.Retry(a.now(), keys); len(missing) > 0 {
 				return fmt.Errorf("not pending in the outbox: %s (writ outbox lists what is)", strings.Join(missing, ", "))
@@ -85,6 +100,11 @@ It exits 1 when a key is not pending.`,
 			if derr != nil {
 				return derr
 			}
+			if remote != "" {
+				if err := outbox.Push(cmd.Context(), e.Store, remote, theirs, b.Head()); err != nil {
+					return fmt.Errorf("outbox delivered but not pushed to %s (the next reconcile against it merges it): %w", remote, err)
+				}
+			}
 			for _, line := range r.Errors {
 				fmt.Fprintln(a.err, "writ: failed:", line)
 			}
@@ -94,6 +114,8 @@ It exits 1 when a key is not pending.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&remote, "remote", "", "merge the outbox of this git remote first and push the result back")
+	return cmd
 }
 
 // outboxJSON is `writ outbox --json`.

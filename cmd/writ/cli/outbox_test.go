@@ -9,6 +9,7 @@ import (
 
 	"github.com/writ-dev/writ/adapters/slack/slackfake"
 	"github.com/writ-dev/writ/fixtures"
+	"github.com/writ-dev/writ/gitstore/remotetest"
 )
 
 const slackTokenEnv = "WRIT_TEST_SLACK_TOKEN"
@@ -167,5 +168,55 @@ func scanForToken(t *testing.T, repo, token, outputs string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOutboxSurvivesToTheNextRunAgainstARemote: a run against a remote
+// whose Slack is down pushes its outbox (the effect pending) to the
+// remote; the next run, from a fresh clone as a GitHub Action's is,
+// fetches it and delivers the effect once.
+func TestOutboxSurvivesToTheNextRunAgainstARemote(t *testing.T) {
+	const token = "xoxb-remote-5555-TOKENVALUE"
+	t.Setenv(slackTokenEnv, token)
+	fake := slackfake.Start(token)
+	defer fake.Stop()
+	g := newGit(t)
+	srv := remotetest.New(t)
+	seed := notifyRepo(t, fake.URL())
+	keys := filepath.Join(seed, ".git", "writ", "keys")
+	g.run(seed, "remote", "add", "origin", srv.URL)
+	writWant(t, ExitOK, "--repo", seed, "propose", "-q", "--as", "deploy-agent", "--instance", "svc-1", "--transition", "create", "--owner", "web-team")
+	g.run(seed, "push", "-q", "origin", "main", "refs/writ/checkpoint", "refs/heads/proposals/*:refs/heads/proposals/*")
+
+	first := filepath.Join(t.TempDir(), "first")
+	g.run("", "clone", "-q", srv.URL, first)
+	fake.Inject(slackfake.Fault{Kind: "reset"})
+	r := writWant(t, ExitOK, "--repo", first, "--keys", keys, "reconcile", "--remote", "origin")
+	if !strings.Contains(r.err, "outbox: 1 of 1 deliveries failed") || len(fake.Messages()) != 0 {
+		t.Fatalf("first run: %s; messages %+v", r, fake.Messages())
+	}
+	if !strings.Contains(g.run(first, "ls-remote", "origin"), "refs/writ/outbox") {
+		t.Fatal("the outbox was not pushed")
+	}
+
+	// The next run, from a fresh clone, finds the effect pending (its
+	// next attempt is a backoff away; retry makes it due now).
+	next := filepath.Join(t.TempDir(), "next")
+	g.run("", "clone", "-q", srv.URL, next)
+	writWant(t, ExitOK, "--repo", next, "--keys", keys, "reconcile", "--remote", "origin")
+	if o := readOutbox(t, next); len(o.Pending) != 1 || o.Pending[0].Attempts != 1 || !strings.Contains(o.Pending[0].LastError, "connection reset") {
+		t.Fatalf("the next run's outbox: %+v", o)
+	}
+	writWant(t, ExitOK, "--repo", next, "outbox", "retry", "--remote", "origin")
+	msgs := fake.Messages()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "*svc-1* release → create: :white_check_mark: applied") {
+		t.Fatalf("next run: messages %+v", msgs)
+	}
+	writWant(t, ExitOK, "--repo", first, "--keys", keys, "reconcile", "--remote", "origin")
+	if len(fake.Messages()) != 1 {
+		t.Fatal("the first clone, behind on the outbox, posted again")
+	}
+	if o := readOutbox(t, first); len(o.Pending) != 0 || o.Done != 1 {
+		t.Fatalf("first clone's outbox after fetching: %+v", o)
 	}
 }
