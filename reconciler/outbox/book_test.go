@@ -66,8 +66,18 @@ func TestBookSavesLoadsAndKeepsTheFirstRecordOfAKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(again.Records(), b.Records()) {
-		t.Fatalf("loaded %+v, saved %+v", again.Records(), b.Records())
+	for _, r := range again.Records() {
+		if r.Subject != "" {
+			t.Fatalf("Load read the effect of %s, not only its state", r.Key)
+		}
+		if _, err := again.Effect(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, r := range again.Records() {
+		if want := b.Records()[i]; !reflect.DeepEqual(*r, *want) {
+			t.Fatalf("loaded %+v, saved %+v", *r, *want)
+		}
 	}
 	if added := again.Add(effects, t0.Add(time.Hour)); len(added) != 0 {
 		t.Fatalf("re-adding recorded effects added %d", len(added))
@@ -111,6 +121,12 @@ func TestSaveMergesAConcurrentWriter(t *testing.T) {
 	}
 	if ra, _ := z.Get(KeyOf("a", EventWaiting, "fake")); ra.State != StateDone {
 		t.Fatalf("the done record lost to a pending copy: %+v", ra)
+	}
+	for _, subject := range []string{"a", "b"} {
+		r, _ := z.Get(KeyOf(subject, EventWaiting, "fake"))
+		if e, err := z.Effect(r); err != nil || e.Subject != subject {
+			t.Fatalf("effect of %s after the merge: %+v, %v", subject, e, err)
+		}
 	}
 }
 

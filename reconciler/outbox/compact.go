@@ -88,8 +88,7 @@ func (b *Book) Compact(now time.Time, c Compaction) int {
 			continue
 		}
 		for _, r := range t.records {
-			delete(b.records, r.Key)
-			b.dirty[bucketOf(r.Key)] = true
+			b.remove(r)
 		}
 		done -= len(t.records)
 		removed += len(t.records)

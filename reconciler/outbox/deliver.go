@@ -86,7 +86,13 @@ func (d *Deliverer) Deliver(ctx context.Context, b *Book) (Result, error) {
 			d.fail(b, r, now, ErrNoNotifier, &res)
 			continue
 		}
-		rc, err := d.call(ctx, n, r, b.Thread(r.Thread, r.Target))
+		e, err := b.Effect(r)
+		if err != nil {
+			blocked[tk] = true
+			d.fail(b, r, now, err, &res)
+			continue
+		}
+		rc, err := d.call(ctx, n, e, b.Thread(r.Thread, r.Target))
 		if err != nil {
 			blocked[tk] = true
 			var ra RetryAfter
@@ -111,14 +117,14 @@ func (d *Deliverer) Deliver(ctx context.Context, b *Book) (Result, error) {
 }
 
 // call runs one delivery under the call budget.
-func (d *Deliverer) call(ctx context.Context, n Notifier, r *Record, thread []Receipt) (Receipt, error) {
+func (d *Deliverer) call(ctx context.Context, n Notifier, e Effect, thread []Receipt) (Receipt, error) {
 	cb := d.CallBudget
 	if cb <= 0 {
 		cb = DefaultCallBudget
 	}
 	ctx, cancel := context.WithTimeout(ctx, cb)
 	defer cancel()
-	return n.Deliver(ctx, r.Effect, thread)
+	return n.Deliver(ctx, e, thread)
 }
 
 // fail records a failed attempt.

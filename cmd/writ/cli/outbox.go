@@ -129,9 +129,7 @@ type outboxEntryJSON struct {
 	Target      string `json:"target"`
 	Event       string `json:"event"`
 	Instance    string `json:"instance"`
-	Transition  string `json:"transition,omitempty"`
 	Thread      string `json:"thread"`
-	Subject     string `json:"subject"`
 	Recorded    string `json:"recorded"`
 	Attempts    int    `json:"attempts"`
 	NextAttempt string `json:"next_attempt"`
@@ -142,8 +140,8 @@ func toOutboxJSON(b *outbox.Book) outboxJSON {
 	out := outboxJSON{Pending: []outboxEntryJSON{}}
 	for _, r := range b.Pending() {
 		out.Pending = append(out.Pending, outboxEntryJSON{
-			Key: r.Key, Target: r.Target, Event: string(r.Event), Instance: r.Instance, Transition: r.Transition,
-			Thread: r.Thread, Subject: r.Subject, Recorded: r.Recorded.UTC().Format(time.RFC3339),
+			Key: r.Key, Target: r.Target, Event: string(r.Event), Instance: r.Instance,
+			Thread: r.Thread, Recorded: r.Recorded.UTC().Format(time.RFC3339),
 			Attempts: r.Attempts, NextAttempt: r.NextAttempt.UTC().Format(time.RFC3339), LastError: r.LastError,
 		})
 	}
