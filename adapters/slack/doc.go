@@ -8,6 +8,7 @@
 // idempotency key in its metadata (event type "writ_effect"), so a
 // delivery repeated after a crash finds the message it made
 // (conversations.history, conversations.replies) and updates it instead of
-// posting again. It holds no rules: who must act and what happened come
+// posting again; on an attempt the outbox recorded as the first
+// (outbox.FirstAttempt) it skips that search. It holds no rules: who must act and what happened come
 // in the effect.
 package slack

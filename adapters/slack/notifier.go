@@ -89,12 +89,17 @@ func (n *Notifier) Deliver(ctx context.Context, e outbox.Effect, thread []outbox
 
 func (n *Notifier) deliver(ctx context.Context, e outbox.Effect, thread []outbox.Receipt) (outbox.Receipt, error) {
 	channel, root, ok := rootOf(thread)
+	first := outbox.FirstAttempt(ctx)
 	if !ok {
-		// No root delivered (or it was compacted): find one this thread
-		// made, or one this very effect made before a crash.
-		m, err := n.find(ctx, n.channel, "", func(p map[string]any) bool { return p["thread"] == e.Thread })
-		if err != nil {
-			return outbox.Receipt{}, err
+		// No root delivered: find one this very effect made before a
+		// crash, unless this is its first attempt.
+		var m *slack.Message
+		if !first {
+			var err error
+			m, err = n.find(ctx, n.channel, "", func(p map[string]any) bool { return p["thread"] == e.Thread })
+			if err != nil {
+				return outbox.Receipt{}, err
+			}
 		}
 		if m == nil {
 			ch, ts, err := n.api.PostMessageContext(ctx, n.channel, n.options(e, rootText(e))...)
@@ -116,12 +121,14 @@ func (n *Notifier) deliver(ctx context.Context, e outbox.Effect, thread []outbox
 	if !threaded(e.Event) {
 		return outbox.Receipt{Ref: channel + "/" + root}, nil
 	}
-	m, err := n.find(ctx, channel, root, func(p map[string]any) bool { return p["key"] == e.Key })
-	if err != nil {
-		return outbox.Receipt{}, err
-	}
-	if m != nil {
-		return outbox.Receipt{Ref: channel + "/" + root + "/" + m.Timestamp}, nil
+	if !first {
+		m, err := n.find(ctx, channel, root, func(p map[string]any) bool { return p["key"] == e.Key })
+		if err != nil {
+			return outbox.Receipt{}, err
+		}
+		if m != nil {
+			return outbox.Receipt{Ref: channel + "/" + root + "/" + m.Timestamp}, nil
+		}
 	}
 	_, ts, err := n.api.PostMessageContext(ctx, channel, append(n.options(e, replyText(e)), slack.MsgOptionTS(root))...)
 	if err != nil {

@@ -169,13 +169,23 @@ func TestCrashBetweenDeliveryAndDoneDoesNotDoublePost(t *testing.T) {
 		}
 		d := &outbox.Deliverer{Notifiers: map[string]outbox.Notifier{"slack": n}, Now: func() time.Time { return now },
 			AfterDeliver: func(*outbox.Record) error { return crash }}
+		// As the reporter does: the attempt is recorded as begun, then
+		// made (a first attempt: the notifier does not search).
+		d.Begin(b)
+		if err := b.Save(now, "begin"); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := d.Deliver(context.Background(), b); !errors.Is(err, crash) {
 			t.Fatalf("deliver: %v", err)
 		}
 		// The process died: the book in memory is lost. The next run
-		// loads what was saved and delivers again.
+		// loads what was saved and delivers again: a second attempt.
 		b, _ = outbox.Load(store)
 		d.AfterDeliver = nil
+		d.Begin(b)
+		if err := b.Save(now, "begin"); err != nil {
+			t.Fatal(err)
+		}
 		res, err := d.Deliver(context.Background(), b)
 		if err != nil || res.Delivered != 1 {
 			t.Fatalf("redeliver: %+v %v", res, err)
@@ -190,5 +200,27 @@ func TestCrashBetweenDeliveryAndDoneDoesNotDoublePost(t *testing.T) {
 	}
 	if fake.Calls("chat.postMessage") != 2 {
 		t.Fatalf("%d posts, want 2", fake.Calls("chat.postMessage"))
+	}
+}
+
+// TestAFirstAttemptDoesNotSearch: when the outbox says an attempt is the
+// first, the notifier posts without reading the channel's history; when
+// unsure, it searches.
+func TestAFirstAttemptDoesNotSearch(t *testing.T) {
+	fake, n := setup(t)
+	e := eff(outbox.EventApplied, "entry")
+	if _, err := n.Deliver(outbox.WithFirstAttempt(context.Background(), true), e, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.Calls("conversations.history"); got != 0 {
+		t.Fatalf("a first attempt read the history %d times", got)
+	}
+	e2 := eff(outbox.EventApplied, "other")
+	e2.Thread = "proposals/web-2/ship.yaml"
+	if _, err := n.Deliver(context.Background(), e2, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.Calls("conversations.history"); got != 1 {
+		t.Fatalf("a delivery that may be a repeat read the history %d times, want 1", got)
 	}
 }

@@ -265,3 +265,47 @@ func TestCompactRemovesOnlyOldClosedThreads(t *testing.T) {
 		t.Fatalf("saved compaction: %d records", again.Len())
 	}
 }
+
+// TestBeginMarksOnlyARecordedFirstAttempt: a delivery is a first attempt
+// only when Begin recorded it as the record's first; a retry, or a
+// delivery Begin did not mark, is not.
+func TestBeginMarksOnlyARecordedFirstAttempt(t *testing.T) {
+	s := newStore(t)
+	now := t0
+	var firsts []bool
+	fail := true
+	d := &Deliverer{Notifiers: map[string]Notifier{"fake": firstRecorder{&firsts, &fail}}, Now: func() time.Time { return now }}
+	b, _ := Load(s)
+	b.Add([]Effect{effect("a", EventApplied, "p/1")}, now)
+	if got := d.Begin(b); got != 1 {
+		t.Fatalf("Begin marked %d", got)
+	}
+	d.Deliver(context.Background(), b)
+	now = now.Add(time.Hour)
+	d.Begin(b)
+	fail = false
+	d.Deliver(context.Background(), b)
+	b.Add([]Effect{effect("b", EventApplied, "p/2")}, now)
+	d.begun = nil
+	d.Deliver(context.Background(), b)
+	if !reflect.DeepEqual(firsts, []bool{true, false, false}) {
+		t.Fatalf("first attempts %v, want [true false false]", firsts)
+	}
+	if r, _ := b.Get(KeyOf("a", EventApplied, "fake")); r.Started != 2 || r.Attempts != 1 {
+		t.Fatalf("record %+v", r)
+	}
+}
+
+type firstRecorder struct {
+	firsts *[]bool
+	fail   *bool
+}
+
+func (f firstRecorder) Target() string { return "fake" }
+func (f firstRecorder) Deliver(ctx context.Context, e Effect, _ []Receipt) (Receipt, error) {
+	*f.firsts = append(*f.firsts, FirstAttempt(ctx))
+	if *f.fail {
+		return Receipt{}, errors.New("down")
+	}
+	return Receipt{Ref: e.Subject}, nil
+}

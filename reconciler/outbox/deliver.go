@@ -41,6 +41,9 @@ type Deliverer struct {
 	// before the record is marked done; an error stops Deliver there
 	// without marking it (tests inject a crash).
 	AfterDeliver func(r *Record) error
+
+	// begun are the keys whose attempt Begin recorded as begun.
+	begun map[string]bool
 }
 
 // Result counts what one Deliver call did.
@@ -57,7 +60,8 @@ type Result struct {
 // A success marks the record done with its receipt; a failure counts an
 // attempt, records the error (redacted) and the next attempt's time. It
 // changes b only in memory: the caller saves it. The error is non-nil only
-// when AfterDeliver stopped it.
+// when AfterDeliver stopped it. A record Begin marked, and saved, as its
+// first attempt is delivered under FirstAttempt.
 func (d *Deliverer) Deliver(ctx context.Context, b *Book) (Result, error) {
 	budget := d.Budget
 	if budget <= 0 {
@@ -92,7 +96,7 @@ func (d *Deliverer) Deliver(ctx context.Context, b *Book) (Result, error) {
 			d.fail(b, r, now, err, &res)
 			continue
 		}
-		rc, err := d.call(ctx, n, e, b.Thread(r.Thread, r.Target))
+		rc, err := d.call(ctx, n, r, e, b.Thread(r.Thread, r.Target))
 		if err != nil {
 			blocked[tk] = true
 			var ra RetryAfter
@@ -117,14 +121,15 @@ func (d *Deliverer) Deliver(ctx context.Context, b *Book) (Result, error) {
 }
 
 // call runs one delivery under the call budget.
-func (d *Deliverer) call(ctx context.Context, n Notifier, e Effect, thread []Receipt) (Receipt, error) {
+func (d *Deliverer) call(ctx context.Context, n Notifier, r *Record, e Effect, thread []Receipt) (Receipt, error) {
 	cb := d.CallBudget
 	if cb <= 0 {
 		cb = DefaultCallBudget
 	}
 	ctx, cancel := context.WithTimeout(ctx, cb)
 	defer cancel()
-	return n.Deliver(ctx, e, thread)
+	first := d.begun[r.Key] && r.Started == 1
+	return n.Deliver(WithFirstAttempt(ctx, first), e, thread)
 }
 
 // fail records a failed attempt.

@@ -12,12 +12,12 @@ import (
 // fields, so that listing 10,000 effects parses plain text rather than
 // JSON:
 //
-//	key target event state seq attempts recorded next done instance thread last_error receipt
+//	key target event state seq attempts started recorded next done instance thread last_error receipt
 //
 // Times are Unix nanoseconds (0: none); instance, thread, last_error and
 // the receipt's Ref are Go-quoted strings. The effect itself (what a
 // notifier renders) is JSON, stored apart (see Book).
-const lineFields = 13
+const lineFields = 14
 
 // appendLine appends r's state line.
 func appendLine(buf []byte, r *Record) []byte {
@@ -28,7 +28,7 @@ func appendLine(buf []byte, r *Record) []byte {
 	buf = append(buf, r.Event...)
 	buf = append(buf, '\t')
 	buf = append(buf, r.State...)
-	for _, n := range []int64{int64(r.Seq), int64(r.Attempts), nanos(r.Recorded), nanos(r.NextAttempt), nanos(r.Done)} {
+	for _, n := range []int64{int64(r.Seq), int64(r.Attempts), int64(r.Started), nanos(r.Recorded), nanos(r.NextAttempt), nanos(r.Done)} {
 		buf = append(buf, '\t')
 		buf = strconv.AppendInt(buf, n, 10)
 	}
@@ -81,7 +81,7 @@ func parseLines(data []byte, name string, fn func(*Record)) error {
 		}
 		f[k] = line
 		r := &Record{Effect: Effect{Key: f[0], Target: f[1], Event: Event(f[2])}, State: State(f[3])}
-		var ints [5]int64
+		var ints [6]int64
 		for j := range ints {
 			v, err := strconv.ParseInt(f[4+j], 10, 64)
 			if err != nil {
@@ -89,13 +89,13 @@ func parseLines(data []byte, name string, fn func(*Record)) error {
 			}
 			ints[j] = v
 		}
-		r.Seq, r.Attempts = uint64(ints[0]), int(ints[1])
-		r.Recorded, r.NextAttempt, r.Done = fromNanos(ints[2]), fromNanos(ints[3]), fromNanos(ints[4])
+		r.Seq, r.Attempts, r.Started = uint64(ints[0]), int(ints[1]), int(ints[2])
+		r.Recorded, r.NextAttempt, r.Done = fromNanos(ints[3]), fromNanos(ints[4]), fromNanos(ints[5])
 		var strs [4]string
 		for j := range strs {
-			s, err := unquote(f[9+j])
+			s, err := unquote(f[10+j])
 			if err != nil {
-				return fmt.Errorf("%s line %d: field %d: %w", name, n, 10+j, err)
+				return fmt.Errorf("%s line %d: field %d: %w", name, n, 11+j, err)
 			}
 			strs[j] = s
 		}

@@ -32,6 +32,11 @@ type Record struct {
 	// Attempts counts the deliveries that failed (or whose outcome was
 	// lost); LastError is the last failure, with secrets redacted.
 	Attempts  int    `json:"attempts,omitempty"`
+	// Started counts the delivery attempts begun and recorded as begun
+	// before the notifier was called (Deliverer.Begin); it exceeds
+	// Attempts by the deliveries that succeeded or whose outcome a crash
+	// lost.
+	Started int `json:"started,omitempty"`
 	LastError string `json:"last_error,omitempty"`
 	// NextAttempt is the earliest time the next delivery may be tried.
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
@@ -55,7 +60,7 @@ func merge(a, b *Record) *Record {
 			return b
 		}
 		return a
-	case b.Attempts > a.Attempts:
+	case b.Attempts > a.Attempts || b.Attempts == a.Attempts && b.Started > a.Started:
 		return b
 	}
 	return a

@@ -61,7 +61,9 @@ func (o *Reporter) run(ctx context.Context, r *outcome.Report) error {
 		}
 	}
 	added := b.Add(Derive(r, o.Derivation), now)
-	// Durable before delivery: a crash from here on loses nothing.
+	o.Deliverer.Begin(b)
+	// Durable before delivery, with the attempts about to begin: a crash
+	// from here on loses nothing, and a repeated attempt is known to be one.
 	if err := b.Save(now, fmt.Sprintf("outbox: record %d effects", len(added))); err != nil {
 		return err
 	}

@@ -93,6 +93,10 @@ the result pushed back by compare-and-swap.`,
 				fmt.Fprintln(a.err, "writ: note:", n)
 			}
 			d := a.deliverer(built)
+			d.Begin(b)
+			if err := b.Save(a.now(), "outbox: retry"); err != nil {
+				return err
+			}
 			r, derr := d.Deliver(cmd.Context(), b)
 			if err := b.Save(a.now(), fmt.Sprintf("outbox: retry: %d delivered, %d failed, %d pending", r.Delivered, r.Failed, r.Pending)); err != nil {
 				return err
