@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,12 +19,15 @@ import (
 // Ref is the git ref that holds the outbox: a chain of unsigned commits,
 // separate from main and never part of it. A commit's tree holds
 //
-//	state/<first hex digit of the key>.tsv   one line per record: its delivery state (line.go)
-//	effects/<first two hex digits>.json      a JSON array of the effects, sorted by key
+//	state/<bucket>.tsv     one line per record: its delivery state (line.go)
+//	effects/<bucket>.json  a JSON array of the effects, sorted by key
 //
-// The state is what changes (attempts, errors, done) and what `writ
-// outbox` lists, so it is small text read in 16 files; an effect is
-// written once, when recorded, and read only to deliver it.
+// with the records spread over Buckets buckets by key. The state is what
+// changes (attempts, errors, done) and what `writ outbox` lists, so it is
+// plain text; an effect is written once, when recorded, and read only to
+// deliver it. Few files keep a save to about a dozen objects, which each
+// save makes durable (fsync) before it moves the ref: a few milliseconds
+// each on a busy disk, the outbox's main cost in a reconcile.
 const Ref = "refs/writ/outbox"
 
 const (
@@ -104,20 +108,23 @@ func (b *Book) readEffects(h plumbing.Hash, bucket string) ([]Effect, error) {
 	return es, nil
 }
 
-// stateOf and effectsOf name a key's state and effect files.
+// Buckets is how many state files, and effect files, the records are
+// spread over, by the first hex digit of their key.
+const Buckets = 4
+
+// stateOf and effectsOf name a key's state and effect files: "0" to "3".
 func stateOf(key string) string {
 	if key == "" {
 		return "0"
 	}
-	return strings.ToLower(key[:1])
+	d := strings.IndexByte("0123456789abcdef", key[0]|0x20)
+	if d < 0 {
+		d = 0
+	}
+	return strconv.Itoa(d * Buckets / 16)
 }
 
-func effectsOf(key string) string {
-	if len(key) < 2 {
-		return "00"
-	}
-	return strings.ToLower(key[:2])
-}
+func effectsOf(key string) string { return stateOf(key) }
 
 // put stores r, merged with a record of the same key already held.
 func (b *Book) put(r *Record, dirty bool) {

@@ -70,6 +70,8 @@ func TestBookSavesLoadsAndKeepsTheFirstRecordOfAKey(t *testing.T) {
 		if r.Subject != "" {
 			t.Fatalf("Load read the effect of %s, not only its state", r.Key)
 		}
+	}
+	for _, r := range again.Records() {
 		if _, err := again.Effect(r); err != nil {
 			t.Fatal(err)
 		}
