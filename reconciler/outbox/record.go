@@ -31,12 +31,12 @@ type Record struct {
 	Done     time.Time `json:"done,omitzero"`
 	// Attempts counts the deliveries that failed (or whose outcome was
 	// lost); LastError is the last failure, with secrets redacted.
-	Attempts  int    `json:"attempts,omitempty"`
+	Attempts int `json:"attempts,omitempty"`
 	// Started counts the delivery attempts begun and recorded as begun
 	// before the notifier was called (Deliverer.Begin); it exceeds
 	// Attempts by the deliveries that succeeded or whose outcome a crash
 	// lost.
-	Started int `json:"started,omitempty"`
+	Started   int    `json:"started,omitempty"`
 	LastError string `json:"last_error,omitempty"`
 	// NextAttempt is the earliest time the next delivery may be tried.
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
