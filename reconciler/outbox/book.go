@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,23 +15,59 @@ import (
 )
 
 // Ref is the git ref that holds the outbox: a chain of unsigned commits,
-// separate from main and never part of it. A commit's tree holds
+// separate from main and never part of it. A commit's tree holds, at its
+// root,
 //
-//	state/<bucket>.tsv     one line per record: its delivery state (line.go)
-//	effects/<bucket>.json  a JSON array of the effects, sorted by key
+//	state<-bucket>.tsv     one line per record: its delivery state (line.go)
+//	effects<-bucket>.json  a JSON array of the effects, sorted by key
 //
-// with the records spread over Buckets buckets by key. The state is what
-// changes (attempts, errors, done) and what `writ outbox` lists, so it is
-// plain text; an effect is written once, when recorded, and read only to
-// deliver it. Few files keep a save to about a dozen objects, which each
-// save makes durable (fsync) before it moves the ref: a few milliseconds
-// each on a busy disk, the outbox's main cost in a reconcile.
+// The state is what changes (attempts, errors, done) and what `writ
+// outbox` lists, so it is plain text; an effect is written once, when
+// recorded, and read only to deliver it. Each save makes every object it
+// writes durable (fsync) before it moves the ref, the outbox's main cost
+// in a reconcile, so files are few: one of each (no bucket) up to
+// PerFile records, else one per first hex digit of the key (state-a.tsv)
+// up to 16 x PerFile, else one per first two; a save that crosses a size
+// rewrites the layout. Compaction keeps the outbox small.
 const Ref = "refs/writ/outbox"
 
-const (
-	stateDir  = "state"
-	effectDir = "effects"
-)
+// PerFile bounds the records per file before the outbox splits into more
+// files: about 1,000 effects fit well under gitstore's 1 MiB read limit.
+const PerFile = 1000
+
+// widthFor is how many hex digits of the key name a file for n records.
+func widthFor(n int) int {
+	switch {
+	case n <= PerFile:
+		return 0
+	case n <= 16*PerFile:
+		return 1
+	}
+	return 2
+}
+
+// bucketName is the part of key that names its files at width w.
+func bucketName(key string, w int) string {
+	if len(key) < w {
+		return strings.Repeat("0", w)
+	}
+	return strings.ToLower(key[:w])
+}
+
+// statePath and effectPath name a bucket's two files.
+func statePath(name string) string {
+	if name == "" {
+		return "state.tsv"
+	}
+	return "state-" + name + ".tsv"
+}
+
+func effectPath(name string) string {
+	if name == "" {
+		return "effects.json"
+	}
+	return "effects-" + name + ".json"
+}
 
 // Book is the outbox as read from Ref at one commit, with the changes not
 // yet saved. Effects are read lazily (Effect). It is not safe for
@@ -51,12 +85,15 @@ type Book struct {
 	// merged are other outbox commits merged in, parents of the next
 	// save; their effect files are read for the records they brought.
 	merged []plumbing.Hash
+	// widths caches each commit's file width (widthAt).
+	widths map[plumbing.Hash]int
 }
 
 // Load reads the outbox at Ref (an empty book when the ref does not
 // exist).
 func Load(s *gitstore.Store) (*Book, error) {
-	b := &Book{store: s, records: map[string]*Record{}, full: map[string]bool{}, dirty: map[string]bool{}, dirtyFx: map[string]bool{}, nextSeq: 1}
+	b := &Book{store: s, records: map[string]*Record{}, full: map[string]bool{}, dirty: map[string]bool{}, dirtyFx: map[string]bool{},
+		nextSeq: 1, widths: map[plumbing.Hash]int{}}
 	h, err := s.Ref(Ref)
 	if errors.Is(err, gitstore.ErrNoRef) {
 		return b, nil
@@ -72,11 +109,14 @@ func Load(s *gitstore.Store) (*Book, error) {
 
 // read decodes the state of every record of the outbox commit h.
 func (b *Book) read(h plumbing.Hash, fn func(*Record)) error {
-	files, err := b.store.ListFiles(h, stateDir)
-	if err != nil && !errors.Is(err, gitstore.ErrNotFound) {
-		return fmt.Errorf("outbox: list %s at %s: %w", stateDir, h, err)
+	files, err := b.store.ListFiles(h, "")
+	if err != nil {
+		return fmt.Errorf("outbox: list %s at %s: %w", Ref, h, err)
 	}
 	for _, f := range files {
+		if !strings.HasPrefix(f, "state") || !strings.HasSuffix(f, ".tsv") {
+			continue
+		}
 		data, err := b.store.ReadFile(h, f)
 		if err != nil {
 			return fmt.Errorf("outbox: read %s at %s: %w", f, h, err)
@@ -88,13 +128,38 @@ func (b *Book) read(h plumbing.Hash, fn func(*Record)) error {
 	return nil
 }
 
-// readEffects decodes the effects file of bucket at commit h (none when
-// it has no such file).
-func (b *Book) readEffects(h plumbing.Hash, bucket string) ([]Effect, error) {
+// widthAt is the file width of outbox commit h: the length of its state
+// files' bucket names (0 for state.tsv, or when it has none).
+func (b *Book) widthAt(h plumbing.Hash) (int, error) {
+	if w, ok := b.widths[h]; ok {
+		return w, nil
+	}
+	files, err := b.store.ListFiles(h, "")
+	if err != nil {
+		return 0, fmt.Errorf("outbox: list %s at %s: %w", Ref, h, err)
+	}
+	w := 0
+	for _, f := range files {
+		if name, ok := strings.CutPrefix(f, "state-"); ok && strings.HasSuffix(name, ".tsv") {
+			w = len(strings.TrimSuffix(name, ".tsv"))
+			break
+		}
+	}
+	b.widths[h] = w
+	return w, nil
+}
+
+// readEffects decodes the effects file that holds key at commit h (none
+// when it has no such file).
+func (b *Book) readEffects(h plumbing.Hash, key string) ([]Effect, error) {
 	if h.IsZero() {
 		return nil, nil
 	}
-	p := path.Join(effectDir, bucket+".json")
+	w, err := b.widthAt(h)
+	if err != nil {
+		return nil, err
+	}
+	p := effectPath(bucketName(key, w))
 	data, err := b.store.ReadFile(h, p)
 	if errors.Is(err, gitstore.ErrNotFound) {
 		return nil, nil
@@ -108,23 +173,12 @@ func (b *Book) readEffects(h plumbing.Hash, bucket string) ([]Effect, error) {
 	return es, nil
 }
 
-// Buckets is how many state files, and effect files, the records are
-// spread over, by the first hex digit of their key.
-const Buckets = 4
+// stateOf and effectsOf name the fine bucket of a key's state and
+// effect (its first two hex digits): what changed is tracked per fine
+// bucket, and a file is written when one of its fine buckets changed.
+func stateOf(key string) string { return bucketName(key, 2) }
 
-// stateOf and effectsOf name a key's state and effect files: "0" to "3".
-func stateOf(key string) string {
-	if key == "" {
-		return "0"
-	}
-	d := strings.IndexByte("0123456789abcdef", key[0]|0x20)
-	if d < 0 {
-		d = 0
-	}
-	return strconv.Itoa(d * Buckets / 16)
-}
-
-func effectsOf(key string) string { return stateOf(key) }
+func effectsOf(key string) string { return bucketName(key, 2) }
 
 // put stores r, merged with a record of the same key already held.
 func (b *Book) put(r *Record, dirty bool) {
@@ -149,9 +203,8 @@ func (b *Book) Effect(r *Record) (Effect, error) {
 	if b.full[r.Key] {
 		return r.Effect, nil
 	}
-	bucket := effectsOf(r.Key)
 	for _, h := range append([]plumbing.Hash{b.head}, b.merged...) {
-		es, err := b.readEffects(h, bucket)
+		es, err := b.readEffects(h, r.Key)
 		if err != nil {
 			return Effect{}, err
 		}
@@ -165,7 +218,7 @@ func (b *Book) Effect(r *Record) (Effect, error) {
 			return r.Effect, nil
 		}
 	}
-	return Effect{}, fmt.Errorf("outbox: effect %s is in no %s file of %s", r.Key, effectDir, Ref)
+	return Effect{}, fmt.Errorf("outbox: effect %s is in no effects file of %s", r.Key, Ref)
 }
 
 // Head is the outbox commit the book was read from (zero: none yet).
@@ -345,55 +398,76 @@ func (b *Book) rebase(cur plumbing.Hash) error {
 
 // write builds the next outbox commit.
 func (b *Book) write(now time.Time, message string) (plumbing.Hash, error) {
-	files := map[string][]byte{}
-	var deleted []string
-	exists := func(p string) bool {
-		if b.head.IsZero() {
-			return false
+	w := widthFor(len(b.records))
+	hw, relayout := 0, false
+	var old []string
+	if !b.head.IsZero() {
+		var err error
+		if hw, err = b.widthAt(b.head); err != nil {
+			return plumbing.ZeroHash, err
 		}
-		_, err := b.store.ReadFile(b.head, p)
-		return err == nil
+		if old, err = b.store.ListFiles(b.head, ""); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("outbox: list %s at %s: %w", Ref, b.head, err)
+		}
+		relayout = hw != w
 	}
-	byState := map[string][]*Record{}
+	// The files to write: those with a changed fine bucket, or all of
+	// them when the width changes.
+	// A file is rewritten whole, with every record it holds.
+	stateFiles, effectFiles := map[string]bool{}, map[string]bool{}
+	for fine := range b.dirty {
+		stateFiles[fine[:w]] = true
+	}
+	for fine := range b.dirtyFx {
+		effectFiles[fine[:w]] = true
+	}
+	states, effects := map[string][]*Record{}, map[string][]*Record{}
 	for _, r := range b.records {
-		if bk := stateOf(r.Key); b.dirty[bk] {
-			byState[bk] = append(byState[bk], r)
+		name := bucketName(r.Key, w)
+		if relayout || stateFiles[name] {
+			states[name] = append(states[name], r)
+		}
+		if relayout || effectFiles[name] {
+			effects[name] = append(effects[name], r)
 		}
 	}
-	for _, bk := range sortedKeys(b.dirty) {
-		p := path.Join(stateDir, bk+".tsv")
-		rs := byState[bk]
-		if len(rs) == 0 {
-			if exists(p) {
-				deleted = append(deleted, p)
-			}
-			continue
-		}
+	files := map[string][]byte{}
+	for name, rs := range states {
 		sort.Slice(rs, func(i, j int) bool { return rs[i].Key < rs[j].Key })
 		var buf []byte
 		for _, r := range rs {
 			buf = appendLine(buf, r)
 		}
-		files[p] = buf
+		files[statePath(name)] = buf
 	}
-	for _, bk := range sortedKeys(b.dirtyFx) {
-		p := path.Join(effectDir, bk+".json")
-		es, err := b.effectsIn(bk)
-		if err != nil {
-			return plumbing.ZeroHash, err
-		}
-		if len(es) == 0 {
-			if exists(p) {
-				deleted = append(deleted, p)
+	for name, rs := range effects {
+		es := make([]Effect, 0, len(rs))
+		for _, r := range rs {
+			e, err := b.Effect(r)
+			if err != nil {
+				return plumbing.ZeroHash, err
 			}
-			continue
+			es = append(es, e)
 		}
+		sort.Slice(es, func(i, j int) bool { return es[i].Key < es[j].Key })
 		data, err := json.Marshal(es)
 		if err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("outbox: encode %s: %w", p, err)
+			return plumbing.ZeroHash, fmt.Errorf("outbox: encode %s: %w", effectPath(name), err)
 		}
-		files[p] = append(data, '\n')
+		files[effectPath(name)] = append(data, '\n')
 	}
+	// Files of the old layout, or of buckets left empty, go.
+	var deleted []string
+	for _, f := range old {
+		if _, kept := files[f]; kept {
+			continue
+		}
+		name, isState := bucketOfPath(f)
+		if relayout || b.emptied(name, w, isState) {
+			deleted = append(deleted, f)
+		}
+	}
+	sort.Strings(deleted)
 	sig := object.Signature{Name: "writ outbox", Email: "outbox@writ.invalid", When: now.UTC().Truncate(time.Second)}
 	req := gitstore.CommitRequest{Files: files, Delete: deleted, Message: message + "\n", Author: sig, Committer: sig}
 	if !b.head.IsZero() {
@@ -407,32 +481,48 @@ func (b *Book) write(now time.Time, message string) (plumbing.Hash, error) {
 	if len(req.Files) == 0 && len(req.Delete) == 0 && len(req.Parents) < 2 {
 		return b.head, nil
 	}
-	return b.store.WriteCommit(req)
+	h, err := b.store.WriteCommit(req)
+	if err == nil {
+		b.widths[h] = w
+	}
+	return h, err
 }
 
-// effectsIn returns the effects of the records in effect bucket bk, read
-// where needed, sorted by key.
-func (b *Book) effectsIn(bk string) ([]Effect, error) {
-	var es []Effect
-	for _, r := range b.records {
-		if effectsOf(r.Key) != bk {
-			continue
-		}
-		e, err := b.Effect(r)
-		if err != nil {
-			return nil, err
-		}
-		es = append(es, e)
+// bucketOfPath parses a file name of the layout.
+func bucketOfPath(f string) (name string, isState bool) {
+	switch {
+	case f == "state.tsv":
+		return "", true
+	case f == "effects.json":
+		return "", false
+	case strings.HasPrefix(f, "state-"):
+		return strings.TrimSuffix(strings.TrimPrefix(f, "state-"), ".tsv"), true
 	}
-	sort.Slice(es, func(i, j int) bool { return es[i].Key < es[j].Key })
-	return es, nil
+	return strings.TrimSuffix(strings.TrimPrefix(f, "effects-"), ".json"), false
 }
 
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// emptied reports whether the file of bucket name (width w) changed and
+// now holds no record.
+func (b *Book) emptied(name string, w int, isState bool) bool {
+	dirty := b.dirtyFx
+	if isState {
+		dirty = b.dirty
 	}
-	sort.Strings(out)
-	return out
+	changed := false
+	for fine := range dirty {
+		if strings.HasPrefix(fine, name) {
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return false
+	}
+	for key := range b.records {
+		if bucketName(key, w) == name {
+			return false
+		}
+	}
+	return true
 }
+

@@ -311,3 +311,65 @@ func (f firstRecorder) Deliver(ctx context.Context, e Effect, _ []Receipt) (Rece
 	}
 	return Receipt{Ref: e.Subject}, nil
 }
+
+// TestLayoutGrowsAndShrinks: past PerFile records the outbox splits into
+// one file per first hex digit, and back into one file when compaction
+// shrinks it; every record and effect reads back each time, and a file
+// rewritten for one change keeps the records it held.
+func TestLayoutGrowsAndShrinks(t *testing.T) {
+	s := newStore(t)
+	b, _ := Load(s)
+	var effects []Effect
+	for i := range PerFile + 200 {
+		effects = append(effects, effect(fmt.Sprint("s", i), EventApplied, fmt.Sprint("p/", i)))
+	}
+	b.Add(effects[:10], t0)
+	if err := b.Save(t0, "small"); err != nil {
+		t.Fatal(err)
+	}
+	b.Add(effects[10:], t0)
+	if err := b.Save(t0, "big"); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := s.ListFiles(b.Head(), "")
+	if len(files) != 32 || !strings.HasPrefix(files[0], "effects-") {
+		t.Fatalf("after growing: %d files %v", len(files), files[:min(len(files), 3)])
+	}
+	check := func(want int) {
+		t.Helper()
+		again, err := Load(s)
+		if err != nil || again.Len() != want {
+			t.Fatalf("loaded %d records, want %d: %v", again.Len(), want, err)
+		}
+		for _, r := range again.Records() {
+			if e, err := again.Effect(r); err != nil || e.Key != r.Key || e.Subject == "" {
+				t.Fatalf("effect of %s: %+v %v", r.Key, e, err)
+			}
+		}
+	}
+	check(PerFile + 200)
+	// One record marked done rewrites its state file only, whole.
+	r := b.Records()[0]
+	r.State, r.Done, r.Receipt = StateDone, t0, &Receipt{Ref: "x"}
+	b.Update(r)
+	if err := b.Save(t0, "one done"); err != nil {
+		t.Fatal(err)
+	}
+	check(PerFile + 200)
+	// Compaction shrinks it back to one file of each.
+	for _, r := range b.Records()[:300] {
+		r.Event, r.State, r.Done, r.Receipt = EventApplied, StateDone, t0.Add(-30*24*time.Hour), &Receipt{Ref: "x"}
+		b.Update(r)
+	}
+	if n := b.Compact(t0, Compaction{}); n != 300 {
+		t.Fatalf("compacted %d", n)
+	}
+	if err := b.Save(t0, "compact"); err != nil {
+		t.Fatal(err)
+	}
+	files, _ = s.ListFiles(b.Head(), "")
+	if !reflect.DeepEqual(files, []string{"effects.json", "state.tsv"}) {
+		t.Fatalf("after shrinking: %v", files)
+	}
+	check(PerFile - 100)
+}
