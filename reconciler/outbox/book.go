@@ -525,4 +525,3 @@ func (b *Book) emptied(name string, w int, isState bool) bool {
 	}
 	return true
 }
-
