@@ -43,7 +43,15 @@ type Notifier struct {
 	token   string
 }
 
-var _ outbox.Notifier = (*Notifier)(nil)
+var (
+	_ outbox.Notifier   = (*Notifier)(nil)
+	_ outbox.Concurrent = (*Notifier)(nil)
+)
+
+// Concurrency is how many deliveries (of different proposals) may run at
+// once: the Slack client is safe for concurrent use, and Slack's rate
+// limits are per method and minute, which a 429 reports.
+func (n *Notifier) Concurrency() int { return 4 }
 
 // New returns a Notifier for c; it fails when the channel or the token is
 // missing.

@@ -3,6 +3,7 @@ package slack_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -222,5 +223,47 @@ func TestAFirstAttemptDoesNotSearch(t *testing.T) {
 	}
 	if got := fake.Calls("conversations.history"); got != 1 {
 		t.Fatalf("a delivery that may be a repeat read the history %d times, want 1", got)
+	}
+}
+
+// TestConcurrentDeliveryKeepsEachThreadInOrder: the outbox delivers many
+// proposals' effects side by side, each proposal's in order: every
+// waiting message is a root, every applied one a reply under it, and no
+// effect is posted twice.
+func TestConcurrentDeliveryKeepsEachThreadInOrder(t *testing.T) {
+	fake, n := setup(t)
+	store, err := gitstore.Init(filepath.Join(t.TempDir(), "repo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	b, _ := outbox.Load(store)
+	const proposals = 24
+	for i := range proposals {
+		for _, ev := range []outbox.Event{outbox.EventWaiting, outbox.EventApplied} {
+			e := eff(ev, fmt.Sprint(ev, i))
+			e.Thread = fmt.Sprintf("proposals/svc-%d/ship.yaml", i)
+			b.Add([]outbox.Effect{e}, now)
+		}
+	}
+	d := &outbox.Deliverer{Notifiers: map[string]outbox.Notifier{"slack": n}, Now: func() time.Time { return now }}
+	d.Begin(b)
+	res, err := d.Deliver(context.Background(), b)
+	if err != nil || res.Delivered != 2*proposals || res.Pending != 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	roots := map[string]bool{}
+	for _, m := range fake.Messages() {
+		if m.ThreadTS == "" {
+			roots[m.TS] = true
+		}
+	}
+	for _, m := range fake.Messages() {
+		if m.ThreadTS != "" && !roots[m.ThreadTS] {
+			t.Fatalf("reply %+v under no root", m)
+		}
+	}
+	if len(roots) != proposals || len(fake.Messages()) != 2*proposals {
+		t.Fatalf("%d roots, %d messages", len(roots), len(fake.Messages()))
 	}
 }

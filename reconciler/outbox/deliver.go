@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -55,13 +57,16 @@ type Result struct {
 }
 
 // Deliver tries every pending record of b that is due at Now, in Seq
-// order, each once. A record whose thread has an earlier record pending
-// at the same target waits for it, so a thread's effects arrive in order.
-// A success marks the record done with its receipt; a failure counts an
-// attempt, records the error (redacted) and the next attempt's time. It
-// changes b only in memory: the caller saves it. The error is non-nil only
-// when AfterDeliver stopped it. A record Begin marked, and saved, as its
-// first attempt is delivered under FirstAttempt.
+// order, each once. The records of one thread at one target are delivered
+// in order, one at a time; a record whose thread has an earlier record
+// pending waits for it. Threads run side by side up to the target's
+// Concurrency (one for a notifier that does not implement Concurrent). A
+// success marks the record done with its receipt; a failure counts an
+// attempt, records the error (redacted) and the next attempt's time; a
+// target that asks to wait (RetryAfter) gets no more calls in this run.
+// It changes b only in memory: the caller saves it. The error is non-nil
+// only when AfterDeliver stopped it. A record Begin marked, and saved, as
+// its first attempt is delivered under FirstAttempt.
 func (d *Deliverer) Deliver(ctx context.Context, b *Book) (Result, error) {
 	budget := d.Budget
 	if budget <= 0 {
@@ -69,77 +74,146 @@ func (d *Deliverer) Deliver(ctx context.Context, b *Book) (Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
-	var res Result
-	blocked := map[[2]string]bool{}
-	throttled := map[string]bool{} // targets that asked us to wait
+	// One queue per thread and target, in the order of their first record.
+	var queues [][]*Record
+	index := map[[2]string]int{}
 	for _, r := range b.Pending() {
 		tk := [2]string{r.Target, r.Thread}
+		i, ok := index[tk]
+		if !ok {
+			i = len(queues)
+			index[tk] = i
+			queues = append(queues, nil)
+		}
+		queues[i] = append(queues[i], r)
+	}
+	run := &delivery{d: d, b: b, throttled: map[string]bool{}, sems: map[string]chan struct{}{}}
+	workers := 1
+	for name, n := range d.Notifiers {
+		c := 1
+		if cn, ok := n.(Concurrent); ok && cn.Concurrency() > 1 {
+			c = cn.Concurrency()
+		}
+		run.sems[name] = make(chan struct{}, c)
+		workers = max(workers, c)
+	}
+	next := make(chan []*Record)
+	var wg sync.WaitGroup
+	for range min(workers, max(len(queues), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for q := range next {
+				run.thread(ctx, q)
+			}
+		}()
+	}
+	for _, q := range queues {
+		next <- q
+	}
+	close(next)
+	wg.Wait()
+	sort.Slice(run.errs, func(i, j int) bool { return run.errs[i].seq < run.errs[j].seq })
+	for _, e := range run.errs {
+		run.res.Errors = append(run.res.Errors, e.line)
+	}
+	run.res.Pending = len(b.Pending())
+	return run.res, run.stop
+}
+
+// delivery is one Deliver call's shared state; mu guards all of it and
+// the book, and is not held while a notifier runs.
+type delivery struct {
+	d         *Deliverer
+	b         *Book
+	mu        sync.Mutex
+	res       Result
+	errs      []seqLine
+	throttled map[string]bool
+	sems      map[string]chan struct{}
+	stop      error
+}
+
+type seqLine struct {
+	seq  uint64
+	line string
+}
+
+// thread delivers one thread's records in order, stopping at the first
+// that is not due or fails.
+func (run *delivery) thread(ctx context.Context, q []*Record) {
+	d, b := run.d, run.b
+	run.mu.Lock()
+	defer run.mu.Unlock()
+	for i, r := range q {
 		now := d.Now().UTC()
-		switch {
-		case blocked[tk] || throttled[r.Target]:
-			res.NotDue++
-			continue
-		case r.NextAttempt.After(now) || ctx.Err() != nil:
-			blocked[tk] = true
-			res.NotDue++
-			continue
+		if run.stop != nil || run.throttled[r.Target] || r.NextAttempt.After(now) || ctx.Err() != nil {
+			run.res.NotDue += len(q) - i
+			return
 		}
 		n := d.Notifiers[r.Target]
 		if n == nil {
-			blocked[tk] = true
-			d.fail(b, r, now, ErrNoNotifier, &res)
-			continue
+			run.fail(r, now, ErrNoNotifier, len(q)-i-1)
+			return
 		}
 		e, err := b.Effect(r)
 		if err != nil {
-			blocked[tk] = true
-			d.fail(b, r, now, err, &res)
-			continue
+			run.fail(r, now, err, len(q)-i-1)
+			return
 		}
-		rc, err := d.call(ctx, n, r, e, b.Thread(r.Thread, r.Target))
+		thread := b.Thread(r.Thread, r.Target)
+		first := d.begun[r.Key] && r.Started == 1
+		sem := run.sems[r.Target]
+		run.mu.Unlock()
+		sem <- struct{}{}
+		rc, err := d.call(ctx, n, first, e, thread)
+		<-sem
+		run.mu.Lock()
 		if err != nil {
-			blocked[tk] = true
 			var ra RetryAfter
 			if errors.As(err, &ra) {
-				throttled[r.Target] = true
+				run.throttled[r.Target] = true
 			}
-			d.fail(b, r, d.Now().UTC(), err, &res)
-			continue
+			run.fail(r, d.Now().UTC(), err, len(q)-i-1)
+			return
 		}
 		if d.AfterDeliver != nil {
 			if err := d.AfterDeliver(r); err != nil {
-				return res, err
+				if run.stop == nil {
+					run.stop = err
+				}
+				return
 			}
 		}
 		rc.Key, rc.Target = r.Key, r.Target
 		r.State, r.Done, r.Receipt, r.NextAttempt, r.LastError = StateDone, d.Now().UTC(), &rc, time.Time{}, ""
 		b.Update(r)
-		res.Delivered++
+		run.res.Delivered++
 	}
-	res.Pending = len(b.Pending())
-	return res, nil
+}
+
+// fail records a failed attempt of r, and the rest records of its thread
+// that now wait behind it.
+func (run *delivery) fail(r *Record, now time.Time, err error, rest int) {
+	d := run.d
+	r.Attempts++
+	r.LastError = d.redact(err.Error())
+	r.NextAttempt = now.Add(d.Backoff(r.Attempts, err))
+	run.b.Update(r)
+	run.res.Failed++
+	run.res.NotDue += rest
+	run.errs = append(run.errs, seqLine{r.Seq, fmt.Sprintf("%s %s %s: %s", r.Target, r.Event, r.Instance, r.LastError)})
 }
 
 // call runs one delivery under the call budget.
-func (d *Deliverer) call(ctx context.Context, n Notifier, r *Record, e Effect, thread []Receipt) (Receipt, error) {
+func (d *Deliverer) call(ctx context.Context, n Notifier, first bool, e Effect, thread []Receipt) (Receipt, error) {
 	cb := d.CallBudget
 	if cb <= 0 {
 		cb = DefaultCallBudget
 	}
 	ctx, cancel := context.WithTimeout(ctx, cb)
 	defer cancel()
-	first := d.begun[r.Key] && r.Started == 1
 	return n.Deliver(WithFirstAttempt(ctx, first), e, thread)
-}
-
-// fail records a failed attempt.
-func (d *Deliverer) fail(b *Book, r *Record, now time.Time, err error, res *Result) {
-	r.Attempts++
-	r.LastError = d.redact(err.Error())
-	r.NextAttempt = now.Add(d.Backoff(r.Attempts, err))
-	b.Update(r)
-	res.Failed++
-	res.Errors = append(res.Errors, fmt.Sprintf("%s %s %s: %s", r.Target, r.Event, r.Instance, r.LastError))
 }
 
 // Backoff is the wait after the attempts-th failure err: exponential from
