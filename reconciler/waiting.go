@@ -135,28 +135,13 @@ func needsOf(rules *schemas.Bundle, res policies.Result, author string) []Need {
 	return out
 }
 
-// eligible lists the humans whose approval would count for rule node n.
+// eligible lists the humans whose approval would count for rule node n
+// (policies.Approvers, by name).
 func eligible(rules *schemas.Bundle, pol *schemas.Policy, n policies.Result, author string) []string {
-	var rule *schemas.Rule
-	for i := range pol.Rules {
-		if pol.Rules[i].Name == n.Name {
-			rule = &pol.Rules[i]
-		}
-	}
-	if rule == nil {
-		return nil
-	}
-	counted := map[string]bool{}
-	for _, v := range n.Counted {
-		counted[v.Identity] = true
-	}
 	var out []string
-	for _, id := range rules.Config.Identities {
-		if rule.Admits(id) && !counted[id.Name] && (id.Name != author || rule.AllowAuthor) {
-			out = append(out, id.Name)
-		}
+	for _, a := range policies.Approvers(pol, rules.Config.Identities, n, author) {
+		out = append(out, a.Identity)
 	}
-	sort.Strings(out)
 	return out
 }
 

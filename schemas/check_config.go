@@ -26,6 +26,7 @@ func checkConfig(cfg *Config, pos *Positions) Problems {
 		}
 	}
 	c.checkSigners(cfg)
+	c.checkNotifications(cfg)
 	logins := map[string]string{}
 	for i, id := range cfg.Identities {
 		if id.GitHub == "" {

@@ -85,6 +85,9 @@ type Config struct {
 	Trust *Trust `yaml:"trust,omitempty" json:"trust,omitempty"`
 	// GitHub configures the GitHub Action mode; nil means defaults.
 	GitHub *GitHubConfig `yaml:"github,omitempty" json:"github,omitempty"`
+	// Notifications names the Slack channel and Jira project told about
+	// proposals; nil: no notifications.
+	Notifications *Notifications `yaml:"notifications,omitempty" json:"notifications,omitempty"`
 }
 
 // Trust holds the trust roots for certificate-based signatures. Every path

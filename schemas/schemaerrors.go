@@ -88,6 +88,12 @@ func (s *schemaSet) leafProblems(pos *Positions, value any, e *jsonschema.Valida
 	case *kind.Const:
 		return one(fmt.Sprintf("must be %s, got %s", display(k.Want), display(k.Got)))
 	case *kind.Pattern:
+		if redact, _ := s.rawAt(e.SchemaURL)["x-redact"].(bool); redact {
+			// The field names a secret's variable; a value that does not
+			// fit may be the secret itself, so it is never echoed.
+			hint, _ := s.rawAt(e.SchemaURL)["x-hint"].(string)
+			return one("invalid value (not shown: it may be a secret): " + hint)
+		}
 		if hint, _ := s.rawAt(e.SchemaURL)["x-hint"].(string); hint != "" {
 			return one(fmt.Sprintf("invalid value %q: %s", k.Got, hint))
 		}

@@ -89,6 +89,13 @@ schema output/reconcile; its applied elements are those of the Action's
 applied output, with the proposal and why), with the same exit code; with
 --github the outputs go to $GITHUB_OUTPUT instead.
 
+With notifications: in writ.yaml, every run then records what it owes
+Slack (and Jira) in the outbox (refs/writ/outbox; with --remote pushed
+back to the remote) before delivering it within a bounded time; a target
+that is down leaves its effects pending (writ outbox lists them) and
+never changes the exit code. Tokens come only from the environment
+variables writ.yaml names.
+
 $WRIT_CRASH_AT=<point> (tests only) kills the process at that point with
 exit code 86; points: after-commit-before-cas, after-commit-before-push,
 after-push-before-checkpoint, after-apply-before-report.`,
@@ -128,7 +135,9 @@ after-push-before-checkpoint, after-apply-before-report.`,
 			if gh.noApply {
 				return fmt.Errorf("--no-apply needs --github")
 			}
-			opts.Reporters = append(opts.Reporters, cliReporter{a: a, remote: opts.Remote, rounds: opts.Rounds, json: asJSON})
+			// The outbox reports first, so that its notes are printed.
+			opts.Reporters = append(opts.Reporters, &notifyReporter{a: a, store: e.Store, remote: opts.Remote},
+				cliReporter{a: a, remote: opts.Remote, rounds: opts.Rounds, json: asJSON})
 			rep, err := e.ReconcileWith(ctx, opts)
 			if rep != nil && rep.Err == nil {
 				a.refreshAllowedSigners(e, rep.State)

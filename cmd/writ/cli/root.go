@@ -84,7 +84,7 @@ write. writ schema prints the JSON Schemas of the files and of every
 		a.gateCommand(), a.showCommand(), a.graphCommand(), a.reconcileCommand(), a.replayCommand(), a.logCommand(),
 		a.stateCommand(), a.allowedSignersCommand(), a.demoCommand(), a.benchCommand(), a.verifyCommand(),
 		a.versionCommand(), a.templateCommand(), a.identityCommand(), a.pendingCommand(), a.schemaCommand(),
-		a.goalsCommand(), a.scanCommand(),
+		a.goalsCommand(), a.scanCommand(), a.outboxCommand(),
 	)
 	onlyOwnGlobals(root)
 	// writ --version prints what writ version prints.

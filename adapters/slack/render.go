@@ -1,0 +1,102 @@
+package slack
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/writ-dev/writ/reconciler/outbox"
+)
+
+// status is the root's headline per event.
+var status = map[outbox.Event]string{
+	outbox.EventWaiting:   ":hourglass_flowing_sand: waiting for approval",
+	outbox.EventApproval:  ":hourglass_flowing_sand: waiting for approval",
+	outbox.EventEscalated: ":rotating_light: escalated",
+	outbox.EventTimedOut:  ":alarm_clock: timed out",
+	outbox.EventApplied:   ":white_check_mark: applied",
+	outbox.EventRejected:  ":x: rejected",
+	outbox.EventWithdrawn: ":leftwards_arrow_with_hook: withdrawn",
+}
+
+// rootText is the thread's root message as e leaves the proposal: what it
+// asks, where it stands, who must act, what counted so far, and links.
+func rootText(e outbox.Effect) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s* %s → %s: %s", esc(e.Instance), esc(e.Workflow), esc(e.Transition), status[e.Event])
+	if e.Proposer != "" {
+		fmt.Fprintf(&b, "\nProposed by %s.", esc(e.Proposer))
+	}
+	if waits(e.Event) && len(e.MustAct) > 0 {
+		fmt.Fprintf(&b, "\nMust act: %s.", actors(e.MustAct))
+	}
+	if len(e.Approvals) > 0 {
+		fmt.Fprintf(&b, "\nApproved by: %s.", esc(strings.Join(e.Approvals, ", ")))
+	}
+	if waits(e.Event) && e.Summary != "" {
+		fmt.Fprintf(&b, "\n> %s", esc(e.Summary))
+	}
+	b.WriteString(links(e))
+	return b.String()
+}
+
+// replyText is the threaded reply recording e.
+func replyText(e outbox.Effect) string {
+	s := status[e.Event]
+	if e.Entry != "" {
+		s += fmt.Sprintf(" (entry `%s`)", short(e.Entry))
+	}
+	if e.At != "" {
+		s += " at " + e.At
+	}
+	if e.Event == outbox.EventEscalated && len(e.MustAct) > 0 {
+		s += "\nNow also: " + actors(e.MustAct) + "."
+	}
+	return s
+}
+
+func waits(ev outbox.Event) bool {
+	return ev == outbox.EventWaiting || ev == outbox.EventApproval || ev == outbox.EventEscalated
+}
+
+// actors names who must act: <@member> when mapped, else the identity,
+// with the role that makes each eligible.
+func actors(as []outbox.Actor) string {
+	parts := make([]string, len(as))
+	for i, a := range as {
+		who := esc(a.Identity)
+		if a.TargetID != "" {
+			who = "<@" + a.TargetID + ">"
+		}
+		if a.Role != "" && a.Role != "identity" && a.Role != "human" {
+			who += " (" + esc(a.Role) + ")"
+		}
+		parts[i] = who
+	}
+	return strings.Join(parts, ", ")
+}
+
+func links(e outbox.Effect) string {
+	var ls []string
+	if e.Link != "" {
+		ls = append(ls, "<"+e.Link+"|pull request>")
+	}
+	if e.Issue != "" {
+		ls = append(ls, "issue "+esc(e.Issue))
+	}
+	if len(ls) == 0 {
+		return ""
+	}
+	return "\n" + strings.Join(ls, " · ")
+}
+
+// esc escapes Slack's control characters in text writ did not write.
+func esc(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
