@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/writ-dev/writ/adapters/jira"
 	"github.com/writ-dev/writ/adapters/slack"
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler"
@@ -56,20 +57,21 @@ func buildNotifications(cfg *schemas.Notifications, getenv func(string) string) 
 		if c.EmailEnv != "" {
 			email = getenv(c.EmailEnv)
 		}
-		// LEAD: wire adapters/jira here. Until then Jira is configured but
-		// not a target, so nothing is recorded for it. Replace the nil with
-		//   jira.New(jira.Config{BaseURL: c.BaseURL, Project: c.Project, Token: token, Email: email,
-		//       ApplyTransition: c.TransitionOnApply, Users: c.Users, HTTPClient: hc})
-		// (handling its error as for Slack) and keep the rest.
-		var jn outbox.Notifier
-		_ = email
-		if jn != nil {
-			n.targets = append(n.targets, outbox.Target{Name: jn.Target(), Users: c.Users, NeedsIssue: true})
-			if token == "" {
-				n.notes = append(n.notes, fmt.Sprintf("jira: $%s (notifications.jira.token_env) is not set: Jira effects stay pending", c.TokenEnv))
-			} else {
-				n.notifiers[jn.Target()] = jn
-				n.secrets = append(n.secrets, token, email)
+		n.targets = append(n.targets, outbox.Target{Name: jira.Target, Users: c.Users, NeedsIssue: true})
+		switch {
+		case token == "":
+			n.notes = append(n.notes, fmt.Sprintf("jira: $%s (notifications.jira.token_env) is not set: Jira effects stay pending", c.TokenEnv))
+		default:
+			jn, err := jira.New(jira.Config{BaseURL: c.BaseURL, Project: c.Project, Token: token, Email: email,
+				ApplyTransition: c.TransitionOnApply, Users: c.Users, HTTPClient: hc})
+			if err != nil {
+				n.notes = append(n.notes, err.Error())
+				break
+			}
+			n.notifiers[jira.Target] = jn
+			n.secrets = append(n.secrets, token)
+			if email != "" {
+				n.secrets = append(n.secrets, email)
 			}
 		}
 	}
