@@ -30,6 +30,9 @@ const (
 	// governance policy (see applyWithdraw). Its idem_key is consumed and
 	// the instance does not move.
 	KindWithdraw EntryKind = "withdraw"
+	// KindWait records that a proposal waits for a human, since the
+	// entry's clock; it closes nothing (see applyWait).
+	KindWait EntryKind = "wait"
 )
 
 // Closes reports whether an entry of kind k closes a proposal without
@@ -73,6 +76,9 @@ type Entry struct {
 	// Quarantine are the full hashes of the commits a recover entry
 	// quarantines, oldest first (recover entries only).
 	Quarantine []string `json:"quarantine,omitempty"`
+	// Path is the proposal file's path (wait entries only, whose wait it
+	// keys; see applyWait).
+	Path string `json:"path,omitempty"`
 }
 
 // RoleGrant gives an identity a role for one entry's policy evaluation,
@@ -97,6 +103,8 @@ const (
 	StatusRejected Status = "rejected"
 	// StatusWithdrawn: a withdrawal was recorded; the idem_key is consumed.
 	StatusWithdrawn Status = "withdrawn"
+	// StatusAwaiting: a wait was recorded; nothing is consumed.
+	StatusAwaiting Status = "awaiting"
 	// StatusDuplicate: the idem_key was already consumed; nothing changed.
 	StatusDuplicate Status = "duplicate"
 	// StatusStale: base_state is not the instance's current hash.
@@ -109,7 +117,7 @@ const (
 
 // Changed reports whether the status means the state moved.
 func (s Status) Changed() bool {
-	return s == StatusApplied || s == StatusRejected || s == StatusWithdrawn
+	return s == StatusApplied || s == StatusRejected || s == StatusWithdrawn || s == StatusAwaiting
 }
 
 // GuardResult is the outcome of one guard.

@@ -102,6 +102,10 @@ func RestoreHead(head []byte) (State, error) {
 		s.rules, s.rulesHash, s.versions = h.Rules, hash, newVersionMemo()
 	}
 	s.clock, s.entries = h.Clock, h.Entries
+	if err := checkWaits(h.Waits); err != nil {
+		return State{}, fmt.Errorf("restore snapshot: %s: %w", SnapshotHead, err)
+	}
+	s.waits = newWaitTable(h.Waits)
 	rh := &restoredHead{}
 	for name, info := range h.Buckets {
 		raw, err := hex.DecodeString(name)
