@@ -449,6 +449,12 @@ func (r *run) apply(_ context.Context) error {
 		case intake.VerdictMerged:
 			rep.Merged = append(rep.Merged, g)
 			continue
+		case intake.VerdictWaiting:
+			rep.Skipped = append(rep.Skipped, g)
+			if _, err := r.recordWait(item, signer, reconcilerID); err != nil {
+				return err
+			}
+			continue
 		default:
 			rep.Skipped = append(rep.Skipped, g)
 			continue
@@ -561,7 +567,7 @@ func (r *run) publish(ctx context.Context) error {
 			return fmt.Errorf("after push: %w", err)
 		}
 	}
-	rep.Applied = append(rep.Applied, r.batch...)
+	published(rep, r.batch)
 	if err := r.moveTo(r.next, r.nextHead); err != nil {
 		return err
 	}

@@ -153,10 +153,11 @@ func (s State) Missing(ids ...string) []byte {
 
 // Needs returns the buckets Apply(s, e) needs that were not restored yet:
 // the bucket of the instance a transition, goal, reject or withdraw entry
-// names (a goal's lineage is an instance record). Genesis and rules
+// names (a goal's lineage is an instance record), and that of a wait
+// entry's proposal (whose judging reads the instance). Genesis and rules
 // entries need none.
 func (s State) Needs(e Entry) []byte {
-	if (e.Kind != KindTransition && e.Kind != KindGoal && e.Kind != KindReject && e.Kind != KindWithdraw) || e.Proposal == nil ||
+	if (e.Kind != KindTransition && e.Kind != KindGoal && e.Kind != KindReject && e.Kind != KindWithdraw && e.Kind != KindWait) || e.Proposal == nil ||
 		e.Proposal.Instance == schemas.RulesInstance {
 		return nil
 	}

@@ -182,6 +182,13 @@ func TestWaitSnapshot(t *testing.T) {
 	if restored.Hash() != waited.Hash() || !reflect.DeepEqual(restored.Waits(), waited.Waits()) {
 		t.Fatalf("restored %s %v, want %s %v", restored.Hash(), restored.Waits(), waited.Hash(), waited.Waits())
 	}
+	head, err := RestoreHead(files[SnapshotHead])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := head.Needs(WaitEntry(ship, shipPath)), []byte{BucketOf("r1")}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("a wait entry on a restored head needs buckets %v, want %v", got, want)
+	}
 	b.wall++
 	ship.HLC, ship.Decisions = HLC{Wall: b.wall}, []policies.Decision{approve("alice"), approve("bob")}
 	a, b2 := mustApply(t, waited, ship, StatusApplied), mustApply(t, restored, ship, StatusApplied)
