@@ -43,7 +43,7 @@ func WaitingOf(w *core.Wait, now time.Time) *Waiting {
 	}
 	v := &Waiting{Since: WaitStart(*w), HLC: w.Since.String(), Policy: w.Policy, Rules: w.Rules}
 	if !now.IsZero() {
-		age := int64(now.Sub(v.Since) / time.Second)
+		age := int64(now.Sub(v.Since).Round(time.Second) / time.Second)
 		v.AgeSeconds = &age
 	}
 	return v
