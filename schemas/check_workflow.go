@@ -64,6 +64,7 @@ func checkWorkflow(w *Workflow, pos *Positions) Problems {
 		for k := range t.Guards {
 			c.checkCondition(&t.Guards[k], At("transitions", i, "guards", k))
 		}
+		c.checkTransitionTimeout(t, tp)
 	}
 	if creating == 0 {
 		c.at(At("transitions"), "no transition creates an instance; add one without from")
