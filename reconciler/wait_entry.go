@@ -8,6 +8,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
@@ -29,7 +30,7 @@ func (r *run) recordWait(item gated, signer git.Signer, reconcilerID string) (bo
 		return false, nil
 	}
 	if w, ok := r.next.WaitOf(g.Pending.Path); ok && w.Content == g.Entry.Subject.Content {
-		return false, nil // already recorded: nothing to do
+		return r.recordTimeout(item, w, signer, reconcilerID) // already recorded: timed out yet?
 	}
 	entry := core.WaitEntry(g.Entry, g.Pending.Path)
 	entry.HLC = core.NextHLC(r.next.Clock().HLC, r.e.now().UnixMilli())
@@ -49,22 +50,64 @@ func (r *run) recordWait(item gated, signer git.Signer, reconcilerID string) (bo
 	if err != nil {
 		return false, fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
 	}
+	return true, r.writeOne(item, wg, msg, signer, reconcilerID)
+}
+
+// recordTimeout writes, on top of the batch, the timeout entry of a
+// proposal whose recorded wait w has outlasted the timeout its transition
+// or policy declares (core.KindTimeout, on_timeout: reject), once the
+// engine's clock (Engine.Now) is past the deadline; nothing before, or
+// when nothing declares a timeout. Like a rejection the entry closes the
+// proposal: one parent, the proposal file added to main, its commits kept
+// under the rejected ref, published with the batch.
+func (r *run) recordTimeout(item gated, w core.Wait, signer git.Signer, reconcilerID string) (bool, error) {
+	g := item.gate
+	deadline, _, ok := core.Deadline(r.next.Rules(), w, g.Entry.Proposal.Workflow)
+	now := r.e.now().UnixMilli()
+	if !ok || now < deadline.Wall {
+		return false, nil
+	}
+	entry := core.TimeoutEntry(core.WaitEntry(g.Entry, g.Pending.Path), core.NextHLC(r.next.Clock().HLC, now))
+	next, out, err := core.Apply(r.next, entry)
+	if err != nil {
+		return false, fmt.Errorf("proposal %s: record its timeout: %w", g.Pending.Branch, err)
+	}
+	if out.Status != core.StatusRejected {
+		return false, nil
+	}
+	wg := g
+	wg.Entry, wg.Outcome, wg.Next, wg.Base, wg.Reason, wg.Verdict = entry, out, next, r.next.Hash(), out.Reason, intake.VerdictRejected
+	msg, err := wal.Encode(record(wg, out, r.next, next))
+	if err != nil {
+		return false, fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
+	}
+	return true, r.writeOne(item, wg, msg, signer, reconcilerID)
+}
+
+// writeOne writes the entry of wg (a wait or a timeout entry, one parent:
+// the batch's last entry) with message msg, and adds it to the batch.
+func (r *run) writeOne(item gated, wg intake.GateResult, msg string, signer git.Signer, reconcilerID string) error {
+	files, _ := entryFiles(wg)
+	if wg.Entry.Kind == core.KindWait {
+		files = nil // a wait adds nothing to main
+	}
 	commit, err := r.e.Store.WriteCommit(gitstore.CommitRequest{
 		Parents:   []plumbing.Hash{r.nextHead},
+		Files:     files,
 		Message:   msg,
 		Author:    r.e.signature(r.next.Rules(), reconcilerID),
 		Committer: r.e.signature(r.next.Rules(), reconcilerID),
 		Signer:    signer,
 	})
 	if err != nil {
-		return false, fmt.Errorf("proposal %s: write its wait entry: %w", g.Pending.Branch, err)
+		return fmt.Errorf("proposal %s: write its %s entry: %w", wg.Pending.Branch, wg.Entry.Kind, err)
 	}
 	if err := r.opts.crash(CrashAfterCommitBeforeCAS); err != nil {
-		return false, err
+		return err
 	}
 	r.batch = append(r.batch, outcome.Applied{Commit: commit, Gate: wg, BranchHead: item.cand.Head})
-	r.next, r.nextHead = next, commit
-	return true, nil
+	r.next, r.nextHead = wg.Next, commit
+	return nil
 }
 
 // published splits the published batch into the report's entries that

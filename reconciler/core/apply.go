@@ -34,6 +34,12 @@ func Apply(s State, e Entry) (State, Outcome, error) {
 			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
 		}
 		return next, out, nil
+	case KindTimeout:
+		next, out, err := applyTimeout(s, e)
+		if err != nil {
+			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
+		}
+		return next, out, nil
 	case KindWait:
 		next, out, err := applyWait(s, e)
 		if err != nil {

@@ -33,12 +33,16 @@ const (
 	// KindWait records that a proposal waits for a human, since the
 	// entry's clock; it closes nothing (see applyWait).
 	KindWait EntryKind = "wait"
+	// KindTimeout rejects a proposal whose recorded wait outlasted its
+	// declared timeout (on_timeout: reject); see applyTimeout.
+	KindTimeout EntryKind = "timeout"
 )
 
 // Closes reports whether an entry of kind k closes a proposal without
-// applying it (reject, withdraw). Such an entry is written with main as
-// its only parent, so that the proposal's head never becomes part of main.
-func (k EntryKind) Closes() bool { return k == KindReject || k == KindWithdraw }
+// applying it (reject, withdraw, timeout). Such an entry is written with
+// main as its only parent, so that the proposal's head never becomes part
+// of main.
+func (k EntryKind) Closes() bool { return k == KindReject || k == KindWithdraw || k == KindTimeout }
 
 // Entry is one WAL entry as data: everything Apply needs, nothing it must
 // fetch. The git layer turns commits into Entries and back.
@@ -76,8 +80,8 @@ type Entry struct {
 	// Quarantine are the full hashes of the commits a recover entry
 	// quarantines, oldest first (recover entries only).
 	Quarantine []string `json:"quarantine,omitempty"`
-	// Path is the proposal file's path (wait entries only, whose wait it
-	// keys; see applyWait).
+	// Path is the proposal file's path (wait and timeout entries only,
+	// whose wait it names; see applyWait).
 	Path string `json:"path,omitempty"`
 }
 

@@ -76,9 +76,9 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 		p.early = p.tamper("the genesis entry must have no parents")
 	case index > 0 && rec.Entry.Kind == core.KindGenesis:
 		p.early = p.tamper("a second genesis entry")
-	case index > 0 && rec.Entry.Kind == core.KindWithdraw && len(c.Parents) != 1:
+	case index > 0 && (rec.Entry.Kind == core.KindWithdraw || rec.Entry.Kind == core.KindTimeout) && len(c.Parents) != 1:
 		// No older form: a merge would make the withdrawn head part of main.
-		p.early = p.tamper("a withdraw entry has one parent (main), this one has %d", len(c.Parents))
+		p.early = p.tamper("a %s entry has one parent (main), this one has %d", rec.Entry.Kind, len(c.Parents))
 	case index > 0 && rec.Entry.Kind == core.KindWait && len(c.Parents) != 1:
 		// A merge would make the waiting proposal's head part of main.
 		p.early = p.tamper("a wait entry has one parent (main), this one has %d", len(c.Parents))
@@ -232,6 +232,8 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 		want = core.StatusWithdrawn
 	case core.KindWait:
 		want = core.StatusAwaiting
+	case core.KindTimeout:
+		want = core.StatusRejected
 	}
 	if out.Status != want {
 		return Verified{}, s, p.tamper("does not apply: %s: %s", out.Status, out.Reason)

@@ -69,7 +69,8 @@ func RejectedRef(path string) (string, error) { return ClosedRef(core.KindReject
 // entry is written and replayed exactly like a one-parent reject entry
 // (see the comment at the top), its evidence under that ref.
 func ClosedRef(kind core.EntryKind, path string) (string, error) {
-	dir := map[core.EntryKind]string{core.KindReject: "rejected", core.KindWithdraw: "withdrawn"}[kind]
+	// A timeout rejects: its commits are kept with the rejected ones.
+	dir := map[core.EntryKind]string{core.KindReject: "rejected", core.KindWithdraw: "withdrawn", core.KindTimeout: "rejected"}[kind]
 	if dir == "" {
 		return "", fmt.Errorf("closed ref of %s: a %s entry closes no proposal", path, kind)
 	}

@@ -33,8 +33,14 @@ func FormatWaitingFor(w core.Wait) []string {
 
 // checkWait checks the wait trailers of r: a wait entry names its proposal
 // (Writ-Proposal) and at least one Writ-Waiting-For, and no other entry
-// carries Writ-Waiting-For.
+// carries Writ-Waiting-For; a timeout entry names its proposal too (its
+// wait is keyed by the path).
 func checkWait(r Record) error {
+	if r.Entry.Kind == core.KindTimeout {
+		if r.ProposalPath == "" || r.Entry.Path != r.ProposalPath {
+			return fmt.Errorf("wal message: timeout entry for %q names %q in %s", r.Entry.Path, r.ProposalPath, KeyProposal)
+		}
+	}
 	if r.Entry.Kind != core.KindWait {
 		if len(r.WaitingFor) > 0 {
 			return fmt.Errorf("wal trailer %s on a %s entry: only a wait entry carries it", KeyWaitingFor, r.Entry.Kind)

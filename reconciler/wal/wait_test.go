@@ -80,3 +80,28 @@ func removeLine(msg, prefix string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestTimeoutRoundTrip: a timeout entry names its proposal's path, which
+// keys the wait it ends, and decodes to the same record.
+func TestTimeoutRoundTrip(t *testing.T) {
+	r := sampleRecord()
+	r.Entry.Kind, r.Entry.Decisions, r.Entry.Path, r.Roles = core.KindTimeout, nil, r.ProposalPath, nil
+	msg, err := Encode(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(msg, "writ: timeout ship web-1\n") {
+		t.Fatalf("subject: %s", msg)
+	}
+	got, err := Decode(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Entry.Kind != core.KindTimeout || got.Entry.Path != r.ProposalPath {
+		t.Fatalf("decoded %s for %q", got.Entry.Kind, got.Entry.Path)
+	}
+	r.Entry.Path = ""
+	if _, err := Encode(r); err == nil || !strings.Contains(err.Error(), "timeout entry") {
+		t.Fatalf("encode of a timeout entry without its path: %v", err)
+	}
+}
