@@ -42,6 +42,19 @@ func TestReconcileTimesOutAWait(t *testing.T) {
 	if rep := reconcile(t, e, 0); len(rep.Waited) != 1 {
 		t.Fatalf("reconcile wrote %d waits, want 1", len(rep.Waited))
 	}
+	l, err := e.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.ListWaiting(l, clock.t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Wait == nil || list[0].Wait.Deadline == nil ||
+		!list[0].Wait.Deadline.Equal(list[0].Wait.Since.Add(72*time.Hour)) || list[0].Wait.TimeoutBy != "transition ship" ||
+		!strings.Contains(list[0].Wait.String(), "; times out at ") {
+		t.Fatalf("pending does not say when the wait times out: %+v", list)
+	}
 	clock.t = clock.t.Add(71 * time.Hour)
 	if rep := reconcile(t, e, 0); len(rep.Waited) != 0 {
 		t.Fatalf("71h into a 3d timeout: %d waits written", len(rep.Waited))

@@ -62,7 +62,7 @@ func (r *run) recordWait(item gated, signer git.Signer, reconcilerID string) (bo
 // under the rejected ref, published with the batch.
 func (r *run) recordTimeout(item gated, w core.Wait, signer git.Signer, reconcilerID string) (bool, error) {
 	g := item.gate
-	deadline, _, ok := core.Deadline(r.next.Rules(), w, g.Entry.Proposal.Workflow)
+	deadline, _, ok := core.Deadline(r.next.Rules(), w)
 	now := r.e.now().UnixMilli()
 	if !ok || now < deadline.Wall {
 		return false, nil

@@ -94,7 +94,7 @@ func (e *Engine) ListWaiting(l *Loaded, now time.Time) ([]Waiting, error) {
 			at = h
 		}
 		if rec := plan.WaitOf(l.State, p.Path, p.Subject.Content); rec != nil {
-			w.Wait = plan.WaitingOf(rec, now)
+			w.Wait = plan.WaitingOf(rec, l.Rules, now)
 			w.Since = w.Wait.Since
 		} else if c, err := e.Store.Commit(at); err == nil {
 			w.Since = c.Committer.When.UTC()

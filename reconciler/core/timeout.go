@@ -29,8 +29,8 @@ import (
 // what declares the timeout ("transition ship", "policy release-approval");
 // ok is false when nothing declares one (or the workflow or transition is
 // gone). It is pure.
-func Deadline(rules *schemas.Bundle, w Wait, workflow string) (at HLC, by string, ok bool) {
-	d, _, by, ok := timeoutFor(rules, workflow, w.Transition)
+func Deadline(rules *schemas.Bundle, w Wait) (at HLC, by string, ok bool) {
+	d, _, by, ok := timeoutFor(rules, w.Workflow, w.Transition)
 	if !ok {
 		return HLC{}, "", false
 	}

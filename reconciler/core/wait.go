@@ -63,6 +63,7 @@ type Wait struct {
 	// Since is the clock of the wait entry: when the wait started.
 	Since      HLC    `json:"since"`
 	Transition string `json:"transition"`
+	Workflow   string `json:"workflow"`
 }
 
 // waitTable is the state's waits, sorted by Path. A table held by a State
@@ -198,7 +199,7 @@ func applyWait(s State, e Entry) (State, Outcome, error) {
 	w := Wait{
 		Base: out.InstancePre, Commit: e.Subject.Commit, Content: e.Subject.Content,
 		IdemKey: p.IdemKey, Instance: p.Instance, Path: e.Path, Policy: out.Policy.Name,
-		Proposer: e.Signer, Rules: UnmetRules(*out.Policy), Since: e.HLC, Transition: p.Transition,
+		Proposer: e.Signer, Rules: UnmetRules(*out.Policy), Since: e.HLC, Transition: p.Transition, Workflow: p.Workflow,
 	}
 	next := advance(s, e)
 	next.waits = next.waits.put(w)

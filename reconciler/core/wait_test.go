@@ -46,7 +46,7 @@ func TestWaitRecorded(t *testing.T) {
 	}
 	want := Wait{Base: hashIn(s, "r1"), Commit: "c0ffee", Content: "sha256:aa", IdemKey: ship.IdemKey, Instance: "r1",
 		Path: shipPath, Policy: "release-approval", Proposer: "agent", Rules: []string{"sre-pair needs 2"},
-		Since: waited.Clock().HLC, Transition: "ship"}
+		Since: waited.Clock().HLC, Transition: "ship", Workflow: "release"}
 	if !reflect.DeepEqual(ws[0], want) {
 		t.Fatalf("wait\n%+v\nwant\n%+v", ws[0], want)
 	}

@@ -161,7 +161,7 @@ func Build(in Input) View {
 	}
 	v.Needs = needsOf(g.Outcome.Policy)
 	if g.Verdict == intake.VerdictWaiting || g.Verdict == intake.VerdictReady {
-		v.Waiting = WaitingOf(in.Wait, in.Now)
+		v.Waiting = WaitingOf(in.Wait, in.Rules, in.Now)
 	}
 	if pol, ok := core.PolicyOf(in.Rules, p.Proposal, p.IsRules() || p.IsRecovery()); ok {
 		v.Judge = &Judge{Policy: pol.Name, Version: policyVersion(pol), Rules: in.RulesHash,

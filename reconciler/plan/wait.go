@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // Waiting is the recorded wait of the proposal shown: since when it has
@@ -22,6 +23,11 @@ type Waiting struct {
 	AgeSeconds *int64   `json:"age_seconds,omitempty"`
 	Policy     string   `json:"policy"`
 	Rules      []string `json:"rules,omitempty"`
+	// Deadline is when the wait times out (on_timeout: reject) and
+	// TimeoutBy what declares the timeout ("transition ship"); absent when
+	// nothing does.
+	Deadline  *time.Time `json:"deadline,omitempty"`
+	TimeoutBy string     `json:"timeout_by,omitempty"`
 }
 
 // WaitOf returns the wait recorded in s for the proposal a gate result
@@ -35,13 +41,18 @@ func WaitOf(s core.State, path, content string) *core.Wait {
 	return &w
 }
 
-// WaitingOf returns the view of a recorded wait (nil for nil); now (zero:
-// unknown) measures its age.
-func WaitingOf(w *core.Wait, now time.Time) *Waiting {
+// WaitingOf returns the view of a recorded wait (nil for nil), with its
+// deadline under rules (the rules in force); now (zero: unknown) measures
+// its age.
+func WaitingOf(w *core.Wait, rules *schemas.Bundle, now time.Time) *Waiting {
 	if w == nil {
 		return nil
 	}
 	v := &Waiting{Since: WaitStart(*w), HLC: w.Since.String(), Policy: w.Policy, Rules: w.Rules}
+	if at, by, ok := core.Deadline(rules, *w); ok {
+		t := at.Time()
+		v.Deadline, v.TimeoutBy = &t, by
+	}
 	if !now.IsZero() {
 		age := int64(now.Sub(v.Since).Round(time.Second) / time.Second)
 		v.AgeSeconds = &age
@@ -64,6 +75,9 @@ func (w Waiting) String() string {
 	fmt.Fprintf(&b, " for policy %s", w.Policy)
 	if len(w.Rules) > 0 {
 		b.WriteString(": " + strings.Join(w.Rules, ", "))
+	}
+	if w.Deadline != nil {
+		fmt.Fprintf(&b, "; times out at %s (timeout of %s, on_timeout: reject)", w.Deadline.Format(time.RFC3339), w.TimeoutBy)
 	}
 	return b.String()
 }
