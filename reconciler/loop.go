@@ -450,9 +450,12 @@ func (r *run) apply(_ context.Context) error {
 			rep.Merged = append(rep.Merged, g)
 			continue
 		case intake.VerdictWaiting:
-			rep.Skipped = append(rep.Skipped, g)
-			if _, err := r.recordWait(item, signer, reconcilerID); err != nil {
+			wrote, err := r.recordWait(item, signer, reconcilerID)
+			if err != nil {
 				return err
+			}
+			if !wrote || r.batch[len(r.batch)-1].Gate.Entry.Kind == core.KindWait {
+				rep.Skipped = append(rep.Skipped, g) // still waiting; a timeout closed the others
 			}
 			continue
 		default:

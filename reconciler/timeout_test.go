@@ -66,14 +66,14 @@ func TestReconcileTimesOutAWait(t *testing.T) {
 		!strings.Contains(got.Gate.Outcome.Reason, "longer than the 72h0m0s timeout of transition ship") {
 		t.Fatalf("applied a %s entry: %s: %s", got.Gate.Entry.Kind, got.Gate.Outcome.Status, got.Gate.Outcome.Reason)
 	}
-	if len(rep.State.Waits()) != 0 {
-		t.Fatalf("still waiting after the timeout: %v", rep.State.Waits())
+	if len(rep.State.Waits()) != 0 || len(rep.Skipped) != 0 {
+		t.Fatalf("still waiting after the timeout: %v; skipped %+v", rep.State.Waits(), rep.Skipped)
 	}
 	in, _ := instanceOf(t, rep.State, "web-1")
 	if in.State != "approved" || in.Keys[got.Gate.Entry.IdemKey] != "rejected" {
 		t.Fatalf("web-1 in %s with keys %v, want approved and the ship key rejected", in.State, in.Keys)
 	}
-	if len(rep.Pruned) != 1 || !strings.Contains(rep.Pruned[0].Reason, "rejected by timeout") {
+	if len(rep.Pruned) != 1 || !strings.Contains(rep.Pruned[0].Reason, "timed out (rejected) by entry") {
 		t.Fatalf("pruned %+v", rep.Pruned)
 	}
 	c, err := e.Store.Commit(got.Commit)
