@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/writ-dev/writ/schemas"
 )
@@ -30,15 +29,16 @@ import (
 // ok is false when nothing declares one (or the workflow or transition is
 // gone). It is pure.
 func Deadline(rules *schemas.Bundle, w Wait) (at HLC, by string, ok bool) {
-	d, _, by, ok := timeoutFor(rules, w.Workflow, w.Transition)
+	ms, _, by, ok := timeoutFor(rules, w.Workflow, w.Transition)
 	if !ok {
 		return HLC{}, "", false
 	}
-	return HLC{Wall: w.Since.Wall + d.Milliseconds()}, by, true
+	return HLC{Wall: w.Since.Wall + ms}, by, true
 }
 
-// timeoutFor resolves the timeout of transition name of workflow wf.
-func timeoutFor(rules *schemas.Bundle, workflow, name string) (time.Duration, string, string, bool) {
+// timeoutFor resolves the timeout of transition name of workflow wf, in
+// milliseconds, with its on_timeout and what declares it.
+func timeoutFor(rules *schemas.Bundle, workflow, name string) (int64, string, string, bool) {
 	if rules == nil {
 		return 0, "", "", false
 	}
@@ -54,7 +54,8 @@ func timeoutFor(rules *schemas.Bundle, workflow, name string) (time.Duration, st
 	if name := policyFor(wf, tr); name != "" {
 		pol, _ = rules.Policy(name)
 	}
-	return schemas.TimeoutOf(tr, pol)
+	d, on, by, ok := schemas.TimeoutOf(tr, pol)
+	return d.Milliseconds(), on, by, ok
 }
 
 // TimeoutEntry returns the timeout entry of the proposal whose wait entry
@@ -83,17 +84,17 @@ func applyTimeout(s State, e Entry) (State, Outcome, error) {
 	case w.Content != e.Subject.Content || w.IdemKey != p.IdemKey || w.Instance != p.Instance:
 		return s, refuse("the wait recorded for %s is for other content (%s, idem_key %q): this proposal never waited", e.Path, w.Content, w.IdemKey), nil
 	}
-	d, onTimeout, by, ok := timeoutFor(s.rules, p.Workflow, p.Transition)
+	ms, onTimeout, by, ok := timeoutFor(s.rules, p.Workflow, p.Transition)
 	switch {
 	case !ok:
 		return s, refuse("neither transition %s nor its policy declares a timeout", p.Transition), nil
 	case onTimeout != schemas.OnTimeoutReject:
 		return s, refuse("%s declares on_timeout %q, which this writ does not know", by, onTimeout), nil
 	}
-	deadline := HLC{Wall: w.Since.Wall + d.Milliseconds()}
+	deadline := HLC{Wall: w.Since.Wall + ms}
 	if e.HLC.Wall < deadline.Wall {
 		return s, refuse("not timed out: %s waits since %s, and the %s timeout of %s passes at %s, after the entry's clock %s",
-			e.Path, w.Since.Time().Format(time.RFC3339Nano), d, by, deadline.Time().Format(time.RFC3339Nano), e.HLC.Time().Format(time.RFC3339Nano)), nil
+			e.Path, w.Since.UTC(), formatMillis(ms), by, deadline.UTC(), e.HLC.UTC()), nil
 	}
 	t := e
 	t.Kind = KindTransition
@@ -112,7 +113,7 @@ func applyTimeout(s State, e Entry) (State, Outcome, error) {
 	}
 	out := judged
 	why := fmt.Sprintf("timed out: waited since %s, longer than the %s timeout of %s; on_timeout: reject",
-		w.Since.Time().Format(time.RFC3339Nano), d, by)
+		w.Since.UTC(), formatMillis(ms), by)
 	next := advance(s, e)
 	out.Status = StatusRejected
 	if !exists {

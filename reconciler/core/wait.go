@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/schemas"
@@ -204,7 +203,7 @@ func applyWait(s State, e Entry) (State, Outcome, error) {
 	next := advance(s, e)
 	next.waits = next.waits.put(w)
 	out.Status, out.InstancePost = StatusAwaiting, out.InstancePre
-	out.Reason = p.Transition + " on " + p.Instance + " waits for a human since " + e.HLC.Time().Format(time.RFC3339Nano) +
+	out.Reason = p.Transition + " on " + p.Instance + " waits for a human since " + e.HLC.UTC() +
 		" (hlc " + e.HLC.String() + "): policy " + w.Policy
 	if len(w.Rules) > 0 {
 		out.Reason += ": " + strings.Join(w.Rules, ", ")
@@ -243,7 +242,3 @@ func checkWaits(ws []Wait) error {
 	}
 	return nil
 }
-
-// Time is the wall-clock part of h as a UTC time (millisecond precision).
-// It reads no clock.
-func (h HLC) Time() time.Time { return time.UnixMilli(h.Wall).UTC() }

@@ -50,7 +50,7 @@ func WaitingOf(w *core.Wait, rules *schemas.Bundle, now time.Time) *Waiting {
 	}
 	v := &Waiting{Since: WaitStart(*w), HLC: w.Since.String(), Policy: w.Policy, Rules: w.Rules}
 	if at, by, ok := core.Deadline(rules, *w); ok {
-		t := at.Time()
+		t := hlcTime(at)
 		v.Deadline, v.TimeoutBy = &t, by
 	}
 	if !now.IsZero() {
@@ -62,7 +62,10 @@ func WaitingOf(w *core.Wait, rules *schemas.Bundle, now time.Time) *Waiting {
 
 // WaitStart is the time a wait started: its entry's clock, whose wall
 // part is Unix milliseconds.
-func WaitStart(w core.Wait) time.Time { return w.Since.Time() }
+func WaitStart(w core.Wait) time.Time { return hlcTime(w.Since) }
+
+// hlcTime is the wall-clock part of an HLC as a UTC time.
+func hlcTime(h core.HLC) time.Time { return time.UnixMilli(h.Wall).UTC() }
 
 // String is "waiting since <time> (<age>) for policy <p>: <rules>", the
 // age left out when unknown.
