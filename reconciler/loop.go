@@ -54,7 +54,9 @@ type step struct {
 //   - apply: for each ready or rejected proposal its source does not hold
 //     back, one signed entry on top of the last, up to
 //     ReconcileOptions.Batch; the state after it is the gate's, not
-//     applied again.
+//     applied again. A proposal that waits for a human and has no wait
+//     recorded for its content gets a wait entry, and one whose recorded
+//     wait outlasted its declared timeout a timeout entry (wait_entry.go).
 //   - publish: main moved by compare-and-swap to the last entry: locally,
 //     and with a remote by a compare-and-swap push, which also creates the
 //     refs that keep rejected proposals' commits (rejectedRefs) atomically. A lost race (the
