@@ -54,7 +54,9 @@ type step struct {
 //   - apply: for each ready or rejected proposal its source does not hold
 //     back, one signed entry on top of the last, up to
 //     ReconcileOptions.Batch; the state after it is the gate's, not
-//     applied again.
+//     applied again. A proposal that waits for a human and has no wait
+//     recorded for its content gets a wait entry, and one whose recorded
+//     wait outlasted its declared timeout a timeout entry (wait_entry.go).
 //   - publish: main moved by compare-and-swap to the last entry: locally,
 //     and with a remote by a compare-and-swap push, which also creates the
 //     refs that keep rejected proposals' commits (rejectedRefs) atomically. A lost race (the
@@ -449,6 +451,15 @@ func (r *run) apply(_ context.Context) error {
 		case intake.VerdictMerged:
 			rep.Merged = append(rep.Merged, g)
 			continue
+		case intake.VerdictWaiting:
+			wrote, err := r.recordWait(item, signer, reconcilerID)
+			if err != nil {
+				return err
+			}
+			if !wrote || r.batch[len(r.batch)-1].Gate.Entry.Kind == core.KindWait {
+				rep.Skipped = append(rep.Skipped, g) // still waiting; a timeout closed the others
+			}
+			continue
 		default:
 			rep.Skipped = append(rep.Skipped, g)
 			continue
@@ -565,7 +576,7 @@ func (r *run) publish(ctx context.Context) error {
 			return fmt.Errorf("after push: %w", err)
 		}
 	}
-	rep.Applied = append(rep.Applied, r.batch...)
+	published(rep, r.batch)
 	if err := r.moveTo(r.next, r.nextHead); err != nil {
 		return err
 	}

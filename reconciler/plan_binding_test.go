@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -73,7 +74,7 @@ func TestApprovalOfAnotherPlanDoesNotCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := gateOn(t, e, res, p, res.State.Clock().HLC)
+	g := gateOn(t, e, res, p, core.NextHLC(res.State.Clock().HLC, 0))
 	if g.Verdict != "waiting" || !notCountedFor(g.Outcome.Policy, "alice", policies.ReasonOtherPlan) {
 		t.Fatalf("verdict %s (%s); want alice's approval not counted: %s", g.Verdict, g.Reason, policies.ReasonOtherPlan)
 	}

@@ -99,7 +99,7 @@ func (r *run) closed() map[string]outcome.Pruned {
 		}
 		if k := a.Gate.Entry.Kind; k.Closes() {
 			ref, _ := replay.ClosedRef(k, a.Gate.Pending.Path)
-			verb := map[core.EntryKind]string{core.KindReject: "rejected", core.KindWithdraw: "withdrawn"}[k]
+			verb := map[core.EntryKind]string{core.KindReject: "rejected", core.KindWithdraw: "withdrawn", core.KindTimeout: "timed out (rejected)"}[k]
 			add(a.Gate.Pending.Branch, head, fmt.Sprintf("%s by entry %s (its commits are kept under %s)", verb, shortHash(a.Commit.String()), ref))
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/plan"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -23,12 +24,17 @@ type Waiting struct {
 	Workflow   string         `json:"workflow"`
 	Transition string         `json:"transition"`
 	Proposer   string         `json:"proposer"`
-	// Since is when the proposal's content was last committed (its
-	// subject commit's committer time); Age is now minus Since, rounded
-	// to the second (AgeSeconds in JSON).
+	// Since is when the proposal started waiting: the clock of its wait
+	// entry on main (Wait) when one is recorded for its content, else
+	// when its content was last committed (its subject commit's committer
+	// time). Age is now minus Since, rounded to the second (AgeSeconds in
+	// JSON).
 	Since      time.Time     `json:"since"`
 	Age        time.Duration `json:"-"`
 	AgeSeconds int64         `json:"age_seconds"`
+	// Wait is the proposal's recorded wait (a wait entry on main: since
+	// when, for which rules), nil until a reconcile records it.
+	Wait *plan.Waiting `json:"wait,omitempty"`
 	// Reason is the gate's explanation.
 	Reason string `json:"reason"`
 	// Needs are the policy rules still short of approvals, each with
@@ -87,8 +93,13 @@ func (e *Engine) ListWaiting(l *Loaded, now time.Time) ([]Waiting, error) {
 		if h, ok := parseHash(p.Subject.Commit); ok {
 			at = h
 		}
-		if c, err := e.Store.Commit(at); err == nil {
+		if rec := plan.WaitOf(l.State, p.Path, p.Subject.Content); rec != nil {
+			w.Wait = plan.WaitingOf(rec, l.Rules, now)
+			w.Since = w.Wait.Since
+		} else if c, err := e.Store.Commit(at); err == nil {
 			w.Since = c.Committer.When.UTC()
+		}
+		if !w.Since.IsZero() {
 			w.Age = now.Sub(w.Since).Round(time.Second)
 			w.AgeSeconds = int64(w.Age / time.Second)
 		}

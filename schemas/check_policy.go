@@ -29,6 +29,7 @@ func checkPolicy(p *Policy, pos *Positions) Problems {
 			}
 		}
 	}
+	c.checkTimeout(At(), p.Timeout, p.OnTimeout)
 	if p.Require != nil {
 		used := map[string]bool{}
 		c.checkRequirement(p.Require, At("require"), rules, names, used)

@@ -65,6 +65,7 @@ func checkWorkflow(w *Workflow, pos *Positions) Problems {
 			c.checkCondition(&t.Guards[k], At("transitions", i, "guards", k))
 		}
 		c.checkWindows(Times{Windows: t.Windows, Freeze: t.Freeze}, tp)
+		c.checkTransitionTimeout(t, tp)
 	}
 	c.checkWindows(Times{Windows: w.Windows, Freeze: w.Freeze}, nil)
 	if creating == 0 {

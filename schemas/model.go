@@ -298,6 +298,12 @@ type Transition struct {
 	// window.go). Omitted when unset, so rules hashes stand.
 	Windows []Window `yaml:"windows,omitempty" json:"windows,omitempty"`
 	Freeze  []Freeze `yaml:"freeze,omitempty" json:"freeze,omitempty"`
+	// Timeout, when set, is how long a proposal of this transition may
+	// wait for a human, measured from its recorded wait in entries' clock
+	// time (ParseDuration), and OnTimeout what then happens ("reject").
+	// Either needs the other; they override the policy's.
+	Timeout   string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	OnTimeout string `yaml:"on_timeout,omitempty" json:"on_timeout,omitempty"`
 }
 
 // Condition tests one proposal input. Exactly one of Equals, In, Matches or
@@ -317,6 +323,10 @@ type Policy struct {
 	Rules       []Rule `yaml:"rules" json:"rules"`
 	// Require combines rules by name; nil means every rule must pass.
 	Require *Requirement `yaml:"require,omitempty" json:"require,omitempty"`
+	// Timeout and OnTimeout are as a Transition's, for every transition
+	// this policy judges that declares none of its own.
+	Timeout   string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	OnTimeout string `yaml:"on_timeout,omitempty" json:"on_timeout,omitempty"`
 }
 
 // Rule asks for approvals from identities holding one of Roles or named in

@@ -90,7 +90,7 @@ func TestRunAuthorReview(t *testing.T) {
 				if p.Applied || p.Gate.Verdict != intake.VerdictWaiting {
 					t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 				}
-				w.unchanged(t)
+				w.waitRecorded(t)
 				if c := w.check(t); !strings.Contains(c.Text+c.Summary, "alice") || !strings.Contains(c.Text+c.Summary, policies.ReasonAuthor) {
 					t.Fatalf("check run does not say why alice does not count:\n%s\n%s", c.Summary, c.Text)
 				}

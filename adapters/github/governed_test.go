@@ -104,5 +104,5 @@ func TestRunJudgesPullRequestWithoutProposal(t *testing.T) {
 	if text := runs[0].Title + runs[0].Summary + runs[0].Text; !strings.Contains(text, "adds no proposal file") {
 		t.Fatalf("the check run does not say to add a proposal: %+v", runs[0])
 	}
-	w.unchanged(t)
+	w.waitRecorded(t)
 }

@@ -344,7 +344,7 @@ func TestRunWaitsForApprovalOnOlderContent(t *testing.T) {
 	if p := rep.Pulls[0]; p.Gate.Verdict != intake.VerdictWaiting || p.Applied {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
-	w.unchanged(t)
+	w.waitRecorded(t)
 	if c := w.check(t); c.Conclusion != "" || c.Status != "in_progress" {
 		t.Fatalf("check run %+v, want in progress", c)
 	}
@@ -365,7 +365,7 @@ func TestRunIgnoresSelfApproval(t *testing.T) {
 	if !slices.Equal(p.Gate.Entry.CoAuthors, []string{"alice"}) || !slices.Contains(why, "alice: "+policies.ReasonAuthor) {
 		t.Fatalf("co-authors %v, not counted %v; want alice's own review not counted as the author's", p.Gate.Entry.CoAuthors, why)
 	}
-	w.unchanged(t)
+	w.waitRecorded(t)
 }
 
 func TestRunForkIsJudgedNotApplied(t *testing.T) {
@@ -529,7 +529,7 @@ func TestRunTeamOutsideRoleTeamsDoesNotCount(t *testing.T) {
 	if p := rep.Pulls[0]; p.Applied || p.Gate.Verdict != intake.VerdictWaiting {
 		t.Fatalf("%s (applied %v): %s", p.Gate.Verdict, p.Applied, p.Gate.Reason)
 	}
-	w.unchanged(t)
+	w.waitRecorded(t)
 }
 
 // TestRunTwoPullRequestsRaceForMain: two reconcilers, each in its own
@@ -649,7 +649,7 @@ func TestRunOverrideReview(t *testing.T) {
 		// A bogus override never changes the verdict: still waiting.
 		t.Fatalf("after bob's override: %s: %s", p.Gate.Verdict, p.Gate.Reason)
 	}
-	w.unchanged(t)
+	w.waitRecorded(t)
 	w.gh.AddReview(w.pr, githubtest.Review{Login: "alice-gh", State: "COMMENTED", CommitID: w.head,
 		Body: "/writ override outage INC-7\nrolling forward", SubmittedAt: start.Add(2 * time.Minute)})
 	rep = w.run(t, w.prEvent())
@@ -867,5 +867,5 @@ func TestRunTeamLookupForbiddenIsANote(t *testing.T) {
 	if c := w.check(t); !strings.Contains(c.Text+c.Summary, "acme/sre") {
 		t.Fatalf("the check does not say the team lookup was refused: %s", c.Text)
 	}
-	w.unchanged(t)
+	w.waitRecorded(t)
 }

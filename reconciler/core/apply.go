@@ -34,6 +34,18 @@ func Apply(s State, e Entry) (State, Outcome, error) {
 			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
 		}
 		return next, out, nil
+	case KindTimeout:
+		next, out, err := applyTimeout(s, e)
+		if err != nil {
+			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
+		}
+		return next, out, nil
+	case KindWait:
+		next, out, err := applyWait(s, e)
+		if err != nil {
+			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
+		}
+		return next, out, nil
 	case KindGoal:
 		next, out, err := applyGoal(s, e)
 		if err != nil {
@@ -327,7 +339,7 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 	moved.Version++
 	moved.Updated = e.HLC
 	st := newStored(moved, cur.keys.with(p.IdemKey, string(how)))
-	next = next.with(b, st)
+	next = next.with(b, st).endWaits(p.Instance, p.IdemKey, out.InstancePre, st.hash)
 	out.InstancePost = st.hash
 	return next, out, nil
 }

@@ -30,12 +30,19 @@ const (
 	// governance policy (see applyWithdraw). Its idem_key is consumed and
 	// the instance does not move.
 	KindWithdraw EntryKind = "withdraw"
+	// KindWait records that a proposal waits for a human, since the
+	// entry's clock; it closes nothing (see applyWait).
+	KindWait EntryKind = "wait"
+	// KindTimeout rejects a proposal whose recorded wait outlasted its
+	// declared timeout (on_timeout: reject); see applyTimeout.
+	KindTimeout EntryKind = "timeout"
 )
 
 // Closes reports whether an entry of kind k closes a proposal without
-// applying it (reject, withdraw). Such an entry is written with main as
-// its only parent, so that the proposal's head never becomes part of main.
-func (k EntryKind) Closes() bool { return k == KindReject || k == KindWithdraw }
+// applying it (reject, withdraw, timeout). Such an entry is written with
+// main as its only parent, so that the proposal's head never becomes part
+// of main.
+func (k EntryKind) Closes() bool { return k == KindReject || k == KindWithdraw || k == KindTimeout }
 
 // Entry is one WAL entry as data: everything Apply needs, nothing it must
 // fetch. The git layer turns commits into Entries and back.
@@ -73,6 +80,9 @@ type Entry struct {
 	// Quarantine are the full hashes of the commits a recover entry
 	// quarantines, oldest first (recover entries only).
 	Quarantine []string `json:"quarantine,omitempty"`
+	// Path is the proposal file's path (wait and timeout entries only,
+	// whose wait it names; see applyWait).
+	Path string `json:"path,omitempty"`
 }
 
 // RoleGrant gives an identity a role for one entry's policy evaluation,
@@ -97,6 +107,8 @@ const (
 	StatusRejected Status = "rejected"
 	// StatusWithdrawn: a withdrawal was recorded; the idem_key is consumed.
 	StatusWithdrawn Status = "withdrawn"
+	// StatusAwaiting: a wait was recorded; nothing is consumed.
+	StatusAwaiting Status = "awaiting"
 	// StatusDuplicate: the idem_key was already consumed; nothing changed.
 	StatusDuplicate Status = "duplicate"
 	// StatusStale: base_state is not the instance's current hash.
@@ -109,7 +121,7 @@ const (
 
 // Changed reports whether the status means the state moved.
 func (s Status) Changed() bool {
-	return s == StatusApplied || s == StatusRejected || s == StatusWithdrawn
+	return s == StatusApplied || s == StatusRejected || s == StatusWithdrawn || s == StatusAwaiting
 }
 
 // GuardResult is the outcome of one guard.

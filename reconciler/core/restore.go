@@ -104,6 +104,10 @@ func RestoreHead(head []byte) (State, error) {
 		s.rules, s.rulesHash, s.versions = h.Rules, hash, newVersionMemo()
 	}
 	s.clock, s.entries = h.Clock, h.Entries
+	if err := checkWaits(h.Waits); err != nil {
+		return State{}, fmt.Errorf("restore snapshot: %s: %w", SnapshotHead, err)
+	}
+	s.waits = newWaitTable(h.Waits)
 	rh := &restoredHead{version: h.Version}
 	for name, info := range h.Buckets {
 		raw, err := hex.DecodeString(name)
@@ -152,10 +156,11 @@ func (s State) Missing(ids ...string) []byte {
 
 // Needs returns the buckets Apply(s, e) needs that were not restored yet:
 // the bucket of the instance a transition, goal, reject or withdraw entry
-// names (a goal's lineage is an instance record). Genesis and rules
+// names (a goal's lineage is an instance record), and that of a wait
+// entry's proposal (whose judging reads the instance). Genesis and rules
 // entries need none.
 func (s State) Needs(e Entry) []byte {
-	if (e.Kind != KindTransition && e.Kind != KindGoal && e.Kind != KindReject && e.Kind != KindWithdraw) || e.Proposal == nil ||
+	if (e.Kind != KindTransition && e.Kind != KindGoal && e.Kind != KindReject && e.Kind != KindWithdraw && e.Kind != KindWait && e.Kind != KindTimeout) || e.Proposal == nil ||
 		e.Proposal.Instance == schemas.RulesInstance {
 		return nil
 	}

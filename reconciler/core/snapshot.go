@@ -57,6 +57,10 @@ type snapshotHead struct {
 	// Buckets maps the hex index of every non-empty bucket to its hash
 	// and its number of instances.
 	Buckets map[string]bucketInfo `json:"buckets"`
+	// Waits are the recorded waits (wait.go), sorted by path; absent when
+	// there are none, so a state without waits writes the head it wrote
+	// before waits existed.
+	Waits []Wait `json:"waits,omitempty"`
 }
 
 type bucketInfo struct {
@@ -91,7 +95,7 @@ func (s State) Snapshot() (SnapshotFiles, error) {
 func (s State) SnapshotSince(prev []byte) (files SnapshotFiles, deleted []string, err error) {
 	old := prevBuckets(prev)
 	head := snapshotHead{Version: snapshotVersion, Hash: s.Hash(), Rules: s.rules, Clock: s.clock, Entries: s.entries,
-		Buckets: map[string]bucketInfo{}}
+		Buckets: map[string]bucketInfo{}, Waits: s.Waits()}
 	files = SnapshotFiles{}
 	for i := range 256 {
 		b := byte(i)

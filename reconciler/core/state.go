@@ -97,6 +97,9 @@ type State struct {
 	// (their items are nil). See restore.go.
 	head     *restoredHead
 	unloaded bucketSet
+	// waits are the proposals recorded as waiting for a human (wait.go);
+	// nil when none.
+	waits *waitTable
 }
 
 // group is 16 buckets (16g .. 16g+15) and the hash of their hashes.
@@ -437,5 +440,12 @@ func (s State) Hash() string {
 	b = append(b, "\nroot "...)
 	b = hex.AppendEncode(b, root[:])
 	b = append(b, '\n')
+	if s.waits != nil {
+		// Only with waits, so that a state without any hashes as it did
+		// before waits were recorded.
+		b = append(b, "waits "...)
+		b = append(b, s.waits.hash...)
+		b = append(b, '\n')
+	}
 	return schemas.HashBytes(b)
 }

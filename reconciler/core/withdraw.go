@@ -112,7 +112,7 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 		if out.InstancePre != "" {
 			out.InstancePost = schemas.BaseStateNone // never created, and still not
 		}
-		return next, out, nil
+		return next.endWaits(p.Instance, p.IdemKey, out.InstancePre, out.InstancePost), out, nil
 	}
 	moved := cur.inst.clone()
 	moved.Version++
@@ -125,7 +125,7 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 	} else {
 		st = newStored(moved, cur.keys.with(p.IdemKey, string(StatusWithdrawn)))
 	}
-	next = next.with(bucketOf(p.Instance), st)
+	next = next.with(bucketOf(p.Instance), st).endWaits(p.Instance, p.IdemKey, out.InstancePre, st.hash)
 	out.InstancePost = st.hash
 	out.Reason += "; instance stays in " + moved.State
 	return next, out, nil

@@ -51,6 +51,11 @@ type Report struct {
 	// Applied are the entries this reconcile published (on a remote: that
 	// it pushed), in log order.
 	Applied []Applied
+	// Waited are the wait entries this reconcile published (on a remote:
+	// that it pushed), in log order: each records that a proposal began
+	// to wait for a human (core.KindWait). Their proposals are in Skipped
+	// too, with the gate's explanation.
+	Waited []Applied
 	// Skipped are proposals left alone, with the gate's explanation.
 	Skipped []intake.GateResult
 	// Merged are open proposals whose proposal is already on main

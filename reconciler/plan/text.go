@@ -132,6 +132,9 @@ func (v View) details(b *strings.Builder) {
 	case v.Judge != nil && (v.Verdict == "ready" || v.Verdict == "rejected"):
 		b.WriteString("  still needed: nothing\n")
 	}
+	if v.Waiting != nil {
+		fmt.Fprintf(b, "  %s\n", Clean(v.Waiting.String()))
+	}
 	if len(v.Files) > 0 {
 		b.WriteString("  changed files:\n")
 		for _, f := range v.Files {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/writ-dev/writ/gitstore/signing"
 	"github.com/writ-dev/writ/policies"
@@ -25,6 +26,10 @@ type Input struct {
 	Old map[string][]byte
 	// MaxDiffLines caps the lines of each file's diff (0: DefaultMaxDiffLines).
 	MaxDiffLines int
+	// Wait is the proposal's recorded wait (WaitOf), nil when none; Now,
+	// when not zero, measures its age.
+	Wait *core.Wait
+	Now  time.Time
 }
 
 // Kinds of proposal a View shows.
@@ -84,6 +89,9 @@ type View struct {
 	// what a decision on it records, and what `writ approve --plan` checks.
 	// Empty when the gate judged nothing (an applied or refused proposal).
 	Plan string `json:"plan,omitempty"`
+	// Waiting is the proposal's recorded wait, when main records one for
+	// the content shown.
+	Waiting *Waiting `json:"waiting,omitempty"`
 }
 
 // Signer is how a commit's signature verified.
@@ -152,6 +160,9 @@ func Build(in Input) View {
 		v.Moves = pl.After != nil && g.Entry.Kind != core.KindReject
 	}
 	v.Needs = needsOf(g.Outcome.Policy)
+	if g.Verdict == intake.VerdictWaiting || g.Verdict == intake.VerdictReady {
+		v.Waiting = WaitingOf(in.Wait, in.Rules, in.Now)
+	}
 	if pol, ok := core.PolicyOf(in.Rules, p.Proposal, p.IsRules() || p.IsRecovery()); ok {
 		v.Judge = &Judge{Policy: pol.Name, Version: policyVersion(pol), Rules: in.RulesHash,
 			Description: pol.Description, Governance: p.IsRules() || p.IsRecovery()}

@@ -76,10 +76,13 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 		p.early = p.tamper("the genesis entry must have no parents")
 	case index > 0 && rec.Entry.Kind == core.KindGenesis:
 		p.early = p.tamper("a second genesis entry")
-	case index > 0 && rec.Entry.Kind == core.KindWithdraw && len(c.Parents) != 1:
+	case index > 0 && (rec.Entry.Kind == core.KindWithdraw || rec.Entry.Kind == core.KindTimeout) && len(c.Parents) != 1:
 		// No older form: a merge would make the withdrawn head part of main.
-		p.early = p.tamper("a withdraw entry has one parent (main), this one has %d", len(c.Parents))
-	case index > 0 && len(c.Parents) != 2 && !isOneParentReject(c, rec):
+		p.early = p.tamper("a %s entry has one parent (main), this one has %d", rec.Entry.Kind, len(c.Parents))
+	case index > 0 && rec.Entry.Kind == core.KindWait && len(c.Parents) != 1:
+		// A merge would make the waiting proposal's head part of main.
+		p.early = p.tamper("a wait entry has one parent (main), this one has %d", len(c.Parents))
+	case index > 0 && len(c.Parents) != 2 && !isOneParentReject(c, rec) && rec.Entry.Kind != core.KindWait:
 		p.early = p.tamper("has %d parents; every WAL entry after genesis merges a proposal (2 parents), but a reject or withdraw entry, which has 1", len(c.Parents))
 	}
 	if p.early != nil {
@@ -110,14 +113,16 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 		}
 	}
 	if rec.Entry.Kind != core.KindGenesis {
-		if isOneParentReject(c, rec) {
+		if rec.Entry.Kind == core.KindWait {
+			p.headErr = r.checkWaitHead(p)
+		} else if isOneParentReject(c, rec) {
 			p.headErr = r.checkRejectedHead(p)
 		} else if rec.ProposalHead == "" || c.Parents[1].String() != rec.ProposalHead {
 			p.headErr = fmt.Errorf("%s names head %s, but the second parent is %s", wal.KeyProposal, rec.ProposalHead, c.Parents[1])
 		} else {
 			p.headErr = r.checkMergedHead(p)
 		}
-		if rec.Entry.Kind != core.KindRules {
+		if rec.Entry.Kind != core.KindRules && rec.Entry.Kind != core.KindWait {
 			p.tree = r.trees.Read(c.Tree, rec.ProposalPath)
 		}
 	}
@@ -146,6 +151,9 @@ func (r *replayer) verifySignatures(p *prepared, ring *ringRef) {
 // checkProposal checks the entry's proposal against its signed commits,
 // or, for a rejection whose commits are absent, what the entry carries.
 func (r *replayer) checkProposal(p *prepared, ring *signing.KeyRing) error {
+	if p.rec.Entry.Kind == core.KindWait {
+		return r.checkWaitProposal(p, ring)
+	}
 	if p.attested {
 		return r.attestedReject(p, ring)
 	}
@@ -193,8 +201,11 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 		}
 		trusted := p.tree.OK()
 		check := func() error { return r.checkTree(p, st.parentTree) }
-		if rec.Entry.Kind == core.KindRecover {
+		switch rec.Entry.Kind {
+		case core.KindRecover:
 			check = func() error { return r.checkRecovery(p, st.q) }
+		case core.KindWait:
+			check = func() error { return r.checkWaitTree(p, st.parentTree) }
 		}
 		if err := check(); err != nil {
 			return Verified{}, s, p.tamper("%v", err)
@@ -219,9 +230,18 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 		want = core.StatusRejected
 	case core.KindWithdraw:
 		want = core.StatusWithdrawn
+	case core.KindWait:
+		want = core.StatusAwaiting
+	case core.KindTimeout:
+		want = core.StatusRejected
 	}
 	if out.Status != want {
 		return Verified{}, s, p.tamper("does not apply: %s: %s", out.Status, out.Reason)
+	}
+	if rec.Entry.Kind == core.KindWait {
+		if err := checkWaitingFor(rec, next); err != nil {
+			return Verified{}, s, p.tamper("%v", err)
+		}
 	}
 	if rec.InstancePost != out.InstancePost {
 		return Verified{}, s, p.tamper("%s is %s, replay gives %s", wal.KeyInstancePost, rec.InstancePost, out.InstancePost)

@@ -72,7 +72,8 @@ func RejectedRef(path string) (string, error) { return ClosedRef(core.KindReject
 // no shard: a name is used once per instance, and every closed ref of an
 // instance stays one level under it, so none is another's directory.
 func ClosedRef(kind core.EntryKind, path string) (string, error) {
-	dir := map[core.EntryKind]string{core.KindReject: "rejected", core.KindWithdraw: "withdrawn"}[kind]
+	// A timeout rejects: its commits are kept with the rejected ones.
+	dir := map[core.EntryKind]string{core.KindReject: "rejected", core.KindWithdraw: "withdrawn", core.KindTimeout: "rejected"}[kind]
 	if dir == "" {
 		return "", fmt.Errorf("closed ref of %s: a %s entry closes no proposal", path, kind)
 	}

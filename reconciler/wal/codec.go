@@ -41,6 +41,9 @@ const (
 	// KeyQuarantine names one commit a recover entry quarantines (full
 	// hash), once per commit, oldest first; no other entry carries it.
 	KeyQuarantine = "Writ-Quarantine"
+	// KeyWaitingFor names one rule a wait entry's proposal waits for
+	// (see wait.go); no other entry carries it.
+	KeyWaitingFor = "Writ-Waiting-For"
 )
 
 // proposalLine prefixes the body line holding the proposal JSON.
@@ -66,6 +69,9 @@ type Record struct {
 	// Override names the identity whose break-glass override applied the
 	// entry without a satisfied policy; it is flagged in the audit trail.
 	Override string
+	// WaitingFor are a wait entry's Writ-Waiting-For values, one per rule
+	// the proposal waits for (FormatWaitingFor).
+	WaitingFor []string
 	// Summary is a short human description of the change.
 	Summary                   string
 	StatePre, StatePost       string
@@ -83,13 +89,13 @@ func Encode(r Record) (string, error) {
 	switch e.Kind {
 	case core.KindGenesis:
 		subject = fmt.Sprintf("writ: %s %s", e.Kind, short(r.RulesHash))
-	case core.KindTransition, core.KindGoal, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw:
+	case core.KindTransition, core.KindGoal, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw, core.KindWait, core.KindTimeout:
 		p := e.Proposal
 		if p == nil {
 			return "", fmt.Errorf("encode %s entry: no proposal", e.Kind)
 		}
 		switch e.Kind {
-		case core.KindReject, core.KindWithdraw:
+		case core.KindReject, core.KindWithdraw, core.KindWait, core.KindTimeout:
 			subject = fmt.Sprintf("writ: %s %s %s", e.Kind, p.Transition, p.Instance)
 		case core.KindRules:
 			subject = fmt.Sprintf("writ: rules %s", short(r.RulesHash))
@@ -132,6 +138,12 @@ func Encode(r Record) (string, error) {
 	}
 	for _, h := range e.Quarantine {
 		add(KeyQuarantine, h)
+	}
+	if err := checkWait(r); err != nil {
+		return "", fmt.Errorf("encode: %w", err)
+	}
+	for _, w := range r.WaitingFor {
+		add(KeyWaitingFor, w)
 	}
 	for _, d := range e.Decisions {
 		add(KeyApproval, formatDecision(d, r.Roles[d.Identity]))
@@ -302,6 +314,8 @@ func Decode(msg string) (Record, error) {
 			r.Entry.CoAuthors = append(r.Entry.CoAuthors, t.Value)
 		case KeyQuarantine:
 			r.Entry.Quarantine = append(r.Entry.Quarantine, t.Value)
+		case KeyWaitingFor:
+			r.WaitingFor = append(r.WaitingFor, t.Value)
 		case KeyGuard:
 			name, rest, spaced := strings.Cut(t.Value, " ")
 			verdict, detail, hasDetail := strings.Cut(rest, " ")
@@ -373,7 +387,7 @@ func Decode(msg string) (Record, error) {
 	}
 	switch r.Entry.Kind {
 	case core.KindGenesis:
-	case core.KindTransition, core.KindGoal, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw:
+	case core.KindTransition, core.KindGoal, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw, core.KindWait, core.KindTimeout:
 		p, err := decodeProposal(body)
 		if err != nil {
 			return Record{}, err
@@ -385,8 +399,14 @@ func Decode(msg string) (Record, error) {
 			}
 		}
 		r.Entry.Proposal = p
+		if r.Entry.Kind == core.KindWait || r.Entry.Kind == core.KindTimeout {
+			r.Entry.Path = r.ProposalPath
+		}
 	default:
 		return Record{}, fmt.Errorf("wal trailer %s: unknown kind %q", KeyKind, kind)
+	}
+	if err := checkWait(r); err != nil {
+		return Record{}, err
 	}
 	summary, _, _ := strings.Cut(body, "\n\n")
 	r.Summary = strings.TrimSpace(summary)

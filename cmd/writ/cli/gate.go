@@ -109,6 +109,7 @@ func (a *app) judge(e *reconciler.Engine, l *reconciler.Loaded, name string) (in
 	if err != nil {
 		return g, plan.View{}, err
 	}
+	in.Now = a.now()
 	return g, plan.Build(in), nil
 }
 

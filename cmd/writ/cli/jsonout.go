@@ -101,14 +101,17 @@ type verifyEntryJSON struct {
 type reconcileJSON struct {
 	Applied []reconcileAppliedJSON `json:"applied"`
 	Skipped []reconcileSkippedJSON `json:"skipped"`
-	Merged  int                    `json:"merged"`
-	Pushes  int                    `json:"pushes"`
-	Races   int                    `json:"races"`
-	More    bool                   `json:"more"`
-	Notes   []string               `json:"notes"`
-	Main    string                 `json:"main,omitempty"`
-	State   string                 `json:"state,omitempty"`
-	Error   string                 `json:"error,omitempty"`
+	// Waited are the wait entries written: proposals recorded as waiting
+	// for a human.
+	Waited []reconcileAppliedJSON `json:"waited,omitempty"`
+	Merged int                    `json:"merged"`
+	Pushes int                    `json:"pushes"`
+	Races  int                    `json:"races"`
+	More   bool                   `json:"more"`
+	Notes  []string               `json:"notes"`
+	Main   string                 `json:"main,omitempty"`
+	State  string                 `json:"state,omitempty"`
+	Error  string                 `json:"error,omitempty"`
 }
 
 // reconcileAppliedJSON extends the Action's appliedOutput.
@@ -130,6 +133,10 @@ func toReconcileJSON(rep *outcome.Report) reconcileJSON {
 		Merged: len(rep.Merged), Pushes: rep.Pushes, Races: rep.Races, More: rep.More}
 	for _, ap := range rep.Applied {
 		out.Applied = append(out.Applied, reconcileAppliedJSON{appliedOutput: appliedOutput{Entry: ap.Commit.String(), Path: ap.Gate.Pending.Path},
+			Proposal: ap.Gate.Pending.Branch, Reason: ap.Gate.Outcome.Reason})
+	}
+	for _, ap := range rep.Waited {
+		out.Waited = append(out.Waited, reconcileAppliedJSON{appliedOutput: appliedOutput{Entry: ap.Commit.String(), Path: ap.Gate.Pending.Path},
 			Proposal: ap.Gate.Pending.Branch, Reason: ap.Gate.Outcome.Reason})
 	}
 	for _, g := range rep.Skipped {

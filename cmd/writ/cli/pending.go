@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 func (a *app) pendingCommand() *cobra.Command {
@@ -21,7 +22,9 @@ for the next reconcile. Oldest first, each with its age (since its content
 was last committed), the gate's reason and, per approval rule still short,
 how many approvals it needs and whose would count (humans holding a role
 the rule names or named by it; not the proposer unless the rule allows it;
-not those already counted). Proposals already on main, refused or rejected
+not those already counted). A proposal that reconcile recorded as waiting
+(a wait entry on main) says since when, by that entry's clock, and for
+which rules; its age counts from there. Proposals already on main, refused or rejected
 are left out: reconcile records or prunes them. Writes nothing.
 
 With --json the list is printed as a JSON array.`,
@@ -55,6 +58,12 @@ With --json the list is printed as a JSON array.`,
 			for _, w := range list {
 				fmt.Fprintf(a.out, "%s %s: %s/%s on %s by %s, %s old\n",
 					w.Verdict, w.Branch, w.Workflow, w.Transition, w.Instance, w.Proposer, w.Age)
+				switch {
+				case w.Wait != nil:
+					fmt.Fprintf(a.out, "  %s\n", w.Wait)
+				case w.Verdict == intake.VerdictWaiting:
+					fmt.Fprintln(a.out, "  not recorded as waiting yet: the next reconcile records it")
+				}
 				if len(w.Needs) == 0 {
 					fmt.Fprintf(a.out, "  %s\n", w.Reason)
 				}

@@ -188,6 +188,9 @@ func (c cliReporter) Report(_ context.Context, rep *outcome.Report) error {
 	for _, ap := range rep.Applied {
 		fmt.Fprintf(a.out, "applied %s: %s (entry %s)\n", ap.Gate.Pending.Branch, ap.Gate.Outcome.Reason, short(ap.Commit.String()))
 	}
+	for _, w := range rep.Waited {
+		fmt.Fprintf(a.out, "recorded %s as waiting: %s (entry %s)\n", w.Gate.Pending.Branch, w.Gate.Outcome.Reason, short(w.Commit.String()))
+	}
 	for _, g := range rep.Skipped {
 		fmt.Fprintf(a.out, "%s %s: %s\n", g.Verdict, g.Pending.Branch, g.Reason)
 	}

@@ -103,12 +103,15 @@ output/verify), with the same exit code.`,
 	return cmd
 }
 
-// attestedRejection says when a rejection or withdrawal rests on the
-// reconciler's word because its proposal's commits (refs/writ/rejected/,
-// refs/writ/withdrawn/) were not fetched.
+// attestedRejection says when a rejection, withdrawal or wait rests on
+// the reconciler's word because its proposal's commits (refs/writ/rejected/,
+// refs/writ/withdrawn/, the proposal branch) were not fetched.
 func attestedRejection(v reconciler.Verified) string {
 	if !v.Attested {
 		return ""
+	}
+	if v.Record.Entry.Kind == core.KindWait {
+		return fmt.Sprintf("; wait on the reconciler's word (the proposal commit %s is not here: fetch its branch to verify it)", short(v.Record.Entry.Subject.Commit))
 	}
 	what, ref := "rejection", "refs/writ/rejected/"
 	if v.Record.Entry.Kind == core.KindWithdraw {

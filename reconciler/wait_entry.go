@@ -1,0 +1,123 @@
+package reconciler
+
+import (
+	"fmt"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/outcome"
+	"github.com/writ-dev/writ/reconciler/wal"
+)
+
+// recordWait writes, on top of the batch, the wait entry of a proposal the
+// gate judged waiting for a human (core.KindWait): once per proposal
+// content, so a rerun, or a run after a crash, that finds the wait on main
+// writes none (the reducer answers StatusDuplicate), and a push of new
+// content records a new wait. It writes nothing for a candidate its source
+// holds back (a run that may not push, a fork, a draft) or did not judge,
+// while main holds foreign commits, or when the reducer does not record
+// the wait (a rule change, a goal action: waits are recorded for workflow
+// transitions only). The entry is published with the others of the batch
+// by one compare-and-swap.
+func (r *run) recordWait(item gated, signer git.Signer, reconcilerID string) (bool, error) {
+	g := item.gate
+	if item.cand.Hold != "" || item.cand.Waiting != "" || r.foreign != nil ||
+		g.Entry.Kind != core.KindTransition || g.Outcome.Status != core.StatusWaiting || g.Pending.Path == "" {
+		return false, nil
+	}
+	if w, ok := r.next.WaitOf(g.Pending.Path); ok && w.Content == g.Entry.Subject.Content {
+		return r.recordTimeout(item, w, signer, reconcilerID) // already recorded: timed out yet?
+	}
+	entry := core.WaitEntry(g.Entry, g.Pending.Path)
+	entry.HLC = core.NextHLC(r.next.Clock().HLC, r.e.now().UnixMilli())
+	next, out, err := core.Apply(r.next, entry)
+	if err != nil {
+		return false, fmt.Errorf("proposal %s: record its wait: %w", g.Pending.Branch, err)
+	}
+	if out.Status != core.StatusAwaiting {
+		return false, nil
+	}
+	wg := g
+	wg.Entry, wg.Outcome, wg.Next, wg.Base, wg.Reason = entry, out, next, r.next.Hash(), out.Reason
+	rec := record(wg, out, r.next, next)
+	w, _ := next.WaitOf(g.Pending.Path)
+	rec.WaitingFor = wal.FormatWaitingFor(w)
+	msg, err := wal.Encode(rec)
+	if err != nil {
+		return false, fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
+	}
+	return true, r.writeOne(item, wg, msg, signer, reconcilerID)
+}
+
+// recordTimeout writes, on top of the batch, the timeout entry of a
+// proposal whose recorded wait w has outlasted the timeout its transition
+// or policy declares (core.KindTimeout, on_timeout: reject), once the
+// engine's clock (Engine.Now) is past the deadline; nothing before, or
+// when nothing declares a timeout. Like a rejection the entry closes the
+// proposal: one parent, the proposal file added to main, its commits kept
+// under the rejected ref, published with the batch.
+func (r *run) recordTimeout(item gated, w core.Wait, signer git.Signer, reconcilerID string) (bool, error) {
+	g := item.gate
+	deadline, _, ok := core.Deadline(r.next.Rules(), w)
+	now := r.e.now().UnixMilli()
+	if !ok || now < deadline.Wall {
+		return false, nil
+	}
+	entry := core.TimeoutEntry(core.WaitEntry(g.Entry, g.Pending.Path), core.NextHLC(r.next.Clock().HLC, now))
+	next, out, err := core.Apply(r.next, entry)
+	if err != nil {
+		return false, fmt.Errorf("proposal %s: record its timeout: %w", g.Pending.Branch, err)
+	}
+	if out.Status != core.StatusRejected {
+		return false, nil
+	}
+	wg := g
+	wg.Entry, wg.Outcome, wg.Next, wg.Base, wg.Reason, wg.Verdict = entry, out, next, r.next.Hash(), out.Reason, intake.VerdictRejected
+	msg, err := wal.Encode(record(wg, out, r.next, next))
+	if err != nil {
+		return false, fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
+	}
+	return true, r.writeOne(item, wg, msg, signer, reconcilerID)
+}
+
+// writeOne writes the entry of wg (a wait or a timeout entry, one parent:
+// the batch's last entry) with message msg, and adds it to the batch.
+func (r *run) writeOne(item gated, wg intake.GateResult, msg string, signer git.Signer, reconcilerID string) error {
+	files, _ := entryFiles(wg)
+	if wg.Entry.Kind == core.KindWait {
+		files = nil // a wait adds nothing to main
+	}
+	commit, err := r.e.Store.WriteCommit(gitstore.CommitRequest{
+		Parents:   []plumbing.Hash{r.nextHead},
+		Files:     files,
+		Message:   msg,
+		Author:    r.e.signature(r.next.Rules(), reconcilerID),
+		Committer: r.e.signature(r.next.Rules(), reconcilerID),
+		Signer:    signer,
+	})
+	if err != nil {
+		return fmt.Errorf("proposal %s: write its %s entry: %w", wg.Pending.Branch, wg.Entry.Kind, err)
+	}
+	if err := r.opts.crash(CrashAfterCommitBeforeCAS); err != nil {
+		return err
+	}
+	r.batch = append(r.batch, outcome.Applied{Commit: commit, Gate: wg, BranchHead: item.cand.Head})
+	r.next, r.nextHead = wg.Next, commit
+	return nil
+}
+
+// published splits the published batch into the report's entries that
+// applied or closed a proposal (Applied) and its waits (Waited).
+func published(rep *outcome.Report, batch []outcome.Applied) {
+	for _, a := range batch {
+		if a.Gate.Entry.Kind == core.KindWait {
+			rep.Waited = append(rep.Waited, a)
+		} else {
+			rep.Applied = append(rep.Applied, a)
+		}
+	}
+}
