@@ -12,7 +12,8 @@ import "strings"
 // names a goal instead, the proposal is a goal action (goal_proposal.go):
 // its transition is one of GoalTransitions, base_state is "none" exactly
 // for start, and its inputs and evidence are what the action needs and
-// nothing else.
+// nothing else. Owner, trigger.ref and trigger.url hold no control or
+// format character (checkFreeText).
 //
 // pos, from Decode, positions the problems; it may be nil, in which case
 // problems carry the file and field but line and column 0. CheckProposal is
@@ -35,6 +36,7 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 	c.uniqueNames("cost unit", len(p.Cost), func(i int) (string, Path) {
 		return p.Cost[i].Unit, At("cost", i, "unit")
 	})
+	c.checkFreeText(p)
 	if b == nil {
 		return finish(c.problems)
 	}

@@ -141,25 +141,29 @@ func (c *client) apiError(cl call, resp *http.Response) error {
 	return e
 }
 
-// retryAfter parses a Retry-After value: seconds, or an HTTP date
-// (relative to now).
+// maxRetryAfter caps the wait a Retry-After header can ask for: a longer
+// one, in seconds or as a date, and a number of seconds too large to parse
+// all ask for maxRetryAfter. Jira's rate limits reset within minutes; a
+// larger value is a broken or hostile answer, and must not park the
+// effect for years (or overflow into a negative wait).
+const maxRetryAfter = time.Hour
+
+// retryAfter parses a Retry-After value: seconds (digits only), or an HTTP
+// date (relative to now), capped at maxRetryAfter.
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
-	if s, err := strconv.Atoi(v); err == nil {
-		if s < 0 {
-			return 0, false
+	if strings.Trim(v, "0123456789") == "" {
+		s, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || s > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true
 		}
 		return time.Duration(s) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
+		return min(max(t.Sub(now), 0), maxRetryAfter), true
 	}
 	return 0, false
 }

@@ -18,8 +18,9 @@ const (
 
 // comment is the part of Jira's Comment the notifier reads.
 type comment struct {
-	ID   string `json:"id"`
-	Body string `json:"body"`
+	ID     string   `json:"id"`
+	Body   string   `json:"body"`
+	Author *account `json:"author"`
 }
 
 // pageOfComments is Jira's PageOfComments.
@@ -62,9 +63,20 @@ func (n *Notifier) upsertComment(ctx context.Context, issue, key, body string) (
 	return out.ID, nil
 }
 
-// findComment lists issue's comments and returns the id of the one whose
-// marker line carries key, or "" when none does.
+// findComment lists issue's comments and returns the id of the one writ
+// wrote for key: its author is the notifier's own account (self) and its
+// last line is the marker of key. It returns "" when there is none. Anyone
+// who can comment can compute a key (it derives from public facts, such as
+// the proposal's head commit), so a comment by anyone else is never taken
+// for writ's, whatever it says.
+//
+// The listing reads at most maxCommentPages pages; Deliver's deadline
+// bounds the time it takes.
 func (n *Notifier) findComment(ctx context.Context, issue, key string) (string, error) {
+	me, err := n.self(ctx, issue)
+	if err != nil {
+		return "", err
+	}
 	want := markerLine(key)
 	start := 0
 	for range maxCommentPages {
@@ -75,7 +87,7 @@ func (n *Notifier) findComment(ctx context.Context, issue, key string) (string, 
 			return "", err
 		}
 		for _, c := range page.Comments {
-			if hasMarker(c.Body, want) && commentIDRE.MatchString(c.ID) {
+			if me.is(c.Author) && hasMarker(c.Body, want) && commentIDRE.MatchString(c.ID) {
 				return c.ID, nil
 			}
 		}
@@ -92,13 +104,14 @@ const markerPrefix = "writ-effect: "
 
 func markerLine(key string) string { return markerPrefix + key }
 
-// hasMarker reports whether body's last non-empty line is the marker (so
-// a human quoting a writ comment does not make theirs look like writ's).
+// hasMarker reports whether body's last non-empty line is exactly the
+// marker (trailing spaces aside), so that a comment quoting a writ marker
+// inside other text is not taken for the comment that carries it.
 func hasMarker(body, marker string) bool {
 	body = strings.TrimRight(strings.ReplaceAll(body, "\r\n", "\n"), " \n")
 	last := body
 	if i := strings.LastIndexByte(body, '\n'); i >= 0 {
 		last = body[i+1:]
 	}
-	return strings.Contains(last, marker)
+	return last == marker
 }

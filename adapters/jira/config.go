@@ -36,6 +36,10 @@ type Config struct {
 	// HTTPClient makes the calls; nil means a client with a 30-second
 	// timeout.
 	HTTPClient *http.Client
+	// DeliverTimeout bounds one Deliver (every call it makes, all pages
+	// of the comment listing included) when its context has no deadline;
+	// 0 means 5 minutes. A context deadline, when there is one, wins.
+	DeliverTimeout time.Duration
 }
 
 var (
@@ -44,8 +48,12 @@ var (
 	commentIDRE  = regexp.MustCompile(`^[0-9]{1,20}$`)
 )
 
-// defaultTimeout bounds one call when Config.HTTPClient is nil.
-const defaultTimeout = 30 * time.Second
+// defaultTimeout bounds one call when Config.HTTPClient is nil;
+// defaultDeliverTimeout bounds one Deliver when Config.DeliverTimeout is 0.
+const (
+	defaultTimeout        = 30 * time.Second
+	defaultDeliverTimeout = 5 * time.Minute
+)
 
 // validate checks c and returns the parsed base URL. Errors name the
 // writ.yaml field and never carry the token.

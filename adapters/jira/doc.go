@@ -9,15 +9,23 @@
 // markup strings, where version 3 (Cloud only) takes Atlassian Document
 // Format. The routes and payload shapes are those of Atlassian's published
 // description of the Jira platform REST API (getComments, addComment,
-// updateComment, getIssue, getTransitions, doTransition); jiratest serves
-// the same routes on 127.0.0.1 for tests.
+// updateComment, getIssue, getTransitions, doTransition, getCurrentUser);
+// jiratest serves the same routes on 127.0.0.1 for tests.
 //
 // Idempotency: every comment ends with a marker line carrying the effect's
 // key ("writ-effect: <key>"). Before posting, Deliver lists the issue's
 // comments; when one already carries the key (an earlier attempt reached
 // Jira before a crash lost its receipt), Deliver edits that comment instead
-// of adding a second. A transition the issue has already gone through is
-// not repeated and is not an error.
+// of adding a second. Only a comment the notifier's own account wrote
+// (learnt once from /myself: the account id on Cloud, the user key or name
+// on Server / Data Center) whose last line is exactly the marker counts:
+// keys derive from public facts, so anyone could write the marker. A
+// transition the issue has already gone through is not repeated and is not
+// an error.
+//
+// Bounds: Retry-After waits are capped at one hour; a Deliver whose
+// context has no deadline stops after Config.DeliverTimeout (5 minutes);
+// a comment listing reads at most 1,000 pages.
 //
 // The notifier holds no rules: who must act, what is missing and what
 // happened are facts of the effect; it only renders and sends them. The

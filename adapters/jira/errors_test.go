@@ -24,13 +24,16 @@ var failures = []struct {
 	status int
 	want   []string
 }{
-	{"429 with Retry-After", jiratest.Fault{Status: 429, RetryAfter: "7"}, "OPS-12", 7 * time.Second, 429, []string{"list comments on OPS-12", "HTTP 429", "retry after 7s"}},
+	{"429 with Retry-After", jiratest.Fault{Path: "/comment", Status: 429, RetryAfter: "7"}, "OPS-12", 7 * time.Second, 429, []string{"list comments on OPS-12", "HTTP 429", "retry after 7s"}},
 	{"429 on post", jiratest.Fault{Method: http.MethodPost, Status: 429, RetryAfter: "30"}, "OPS-12", 30 * time.Second, 429, []string{"add comment on OPS-12"}},
 	{"503 with Retry-After", jiratest.Fault{Status: 503, RetryAfter: "2"}, "OPS-12", 2 * time.Second, 503, []string{"HTTP 503"}},
 	{"429 without Retry-After", jiratest.Fault{Status: 429}, "OPS-12", 0, 429, []string{"rate limited"}},
 	{"500", jiratest.Fault{Status: 500}, "OPS-12", 0, 500, []string{"HTTP 500", "Jira failed; the outbox retries later"}},
 	{"502 on update", jiratest.Fault{Method: http.MethodPost, Status: 502}, "OPS-12", 0, 502, []string{"HTTP 502"}},
-	{"reset", jiratest.Fault{Reset: true}, "OPS-12", 0, 0, []string{"list comments on OPS-12"}},
+	// Twice: net/http retries a GET once when its reused connection resets.
+	{"reset", jiratest.Fault{Method: http.MethodGet, Path: "/comment", Reset: true, Times: 2}, "OPS-12", 0, 0, []string{"list comments on OPS-12"}},
+	{"429 on myself", jiratest.Fault{Path: "/myself", Status: 429, RetryAfter: "9"}, "OPS-12", 9 * time.Second, 429, []string{"get current user on OPS-12"}},
+	{"Retry-After beyond the cap", jiratest.Fault{Path: "/comment", Status: 429, RetryAfter: "9999999999"}, "OPS-12", time.Hour, 429, []string{"retry after 1h0m0s"}},
 	{"403", jiratest.Fault{Method: http.MethodPost, Status: 403}, "OPS-12", 0, 403, []string{"HTTP 403", "Add Comments"}},
 	{"issue not found", jiratest.Fault{}, "OPS-404", 0, 404, []string{"on OPS-404: HTTP 404", "Issue does not exist", "jira: evidence"}},
 }

@@ -19,6 +19,14 @@ func TestRetryAfterParse(t *testing.T) {
 		{"soon", 0, false},
 		{"Sun, 06 Dec 2026 12:00:30 GMT", 30 * time.Second, true},
 		{"Sun, 06 Dec 2026 11:00:00 GMT", 0, true},
+		// Absurd waits ask for the cap, never a negative or decades-long wait.
+		{"3600", time.Hour, true},
+		{"3601", maxRetryAfter, true},
+		{"9999999999", maxRetryAfter, true},
+		{"18446744073", maxRetryAfter, true},
+		{"99999999999999999999999999", maxRetryAfter, true},
+		{"Fri, 06 Dec 2286 12:00:00 GMT", maxRetryAfter, true},
+		{"+5", 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

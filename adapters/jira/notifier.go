@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
+	"time"
 
 	"github.com/writ-dev/writ/reconciler/outbox"
 )
@@ -13,14 +15,20 @@ import (
 const Target = "jira"
 
 // Notifier delivers outbox effects to Jira issues. It is safe for
-// concurrent use; it keeps no state between deliveries (Jira holds the
-// markers that make redelivery idempotent).
+// concurrent use. Jira holds the markers that make redelivery idempotent;
+// the only thing a Notifier remembers between deliveries is its own
+// account (self), learnt once.
 type Notifier struct {
 	client     *client
 	project    string
 	transition string
 	users      map[string]string
 	cloud      bool
+	// deliverTimeout bounds one Deliver whose context has no deadline.
+	deliverTimeout time.Duration
+
+	mu sync.Mutex
+	me *account // nil until self has asked Jira
 }
 
 var _ outbox.Notifier = (*Notifier)(nil)
@@ -36,6 +44,10 @@ func New(cfg Config) (*Notifier, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: defaultTimeout}
 	}
+	timeout := cfg.DeliverTimeout
+	if timeout <= 0 {
+		timeout = defaultDeliverTimeout
+	}
 	users := make(map[string]string, len(cfg.Users))
 	for k, v := range cfg.Users {
 		users[k] = v
@@ -46,6 +58,8 @@ func New(cfg Config) (*Notifier, error) {
 		transition: cfg.ApplyTransition,
 		users:      users,
 		cloud:      cfg.Email != "",
+
+		deliverTimeout: timeout,
 	}, nil
 }
 
@@ -62,6 +76,11 @@ func (n *Notifier) Target() string { return Target }
 // edits that comment instead of adding another; a transition the issue
 // already went through is not repeated. thread is not needed: each effect
 // is its own comment, found again by its key.
+//
+// A Deliver whose ctx has no deadline stops after Config.DeliverTimeout
+// (5 minutes by default), however slowly Jira answers or however many
+// pages of comments it claims: a hostile or broken endpoint cannot hold a
+// delivery for hours.
 //
 // Errors: a *RateLimitError (outbox.RetryAfter) when Jira asks for a
 // wait; an *APIError for other error statuses (5xx: retry; 4xx: says what
@@ -84,6 +103,11 @@ func (n *Notifier) Deliver(ctx context.Context, e outbox.Effect, thread []outbox
 	}
 	if n.project != "" && m[1] != n.project {
 		return receipt, nil
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, n.deliverTimeout)
+		defer cancel()
 	}
 	body := render(e, n.mention)
 	id, err := n.upsertComment(ctx, e.Issue, e.Key, body)

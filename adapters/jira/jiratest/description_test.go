@@ -40,6 +40,7 @@ func TestFakeServesTheDescription(t *testing.T) {
 		{"POST", "/rest/api/2/issue/OPS-1/transitions", "", `{"transition":{"id":"31"}}`, 400},
 		{"GET", "/rest/api/2/issue/OPS-9", "", "", 404},
 		{"POST", "/rest/api/2/issue/OPS-1/comment", "", `{"body":""}`, 400},
+		{"GET", "/rest/api/2/myself", "", "", 200},
 	}
 	seen := map[string]bool{}
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("bot@example.com:tok"))
@@ -74,8 +75,41 @@ func TestFakeServesTheDescription(t *testing.T) {
 			t.Errorf("described operation %s was not served", op)
 		}
 	}
-	if len(d.Operations()) != 7 {
-		t.Errorf("operations = %v, want the 7 the notifier calls", d.Operations())
+	if len(d.Operations()) != 8 {
+		t.Errorf("operations = %v, want the 8 the notifier calls", d.Operations())
+	}
+}
+
+// TestFakeServerUsersFollowTheDescription: a Server / Data Center fake
+// (bearer token) shows users by name and key; its /myself and its
+// comments' authors still match the description's User and UserDetails.
+func TestFakeServerUsersFollowTheDescription(t *testing.T) {
+	d, err := jiratest.LoadDescription()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := jiratest.New(jiratest.Options{Token: "pat"})
+	defer fake.Close()
+	fake.AddIssue("OPS-1", jiratest.Status{ID: "1", Name: "To Do"})
+	fake.AddComment("OPS-1", "by a person")
+	for _, path := range []string{"/rest/api/2/myself", "/rest/api/2/issue/OPS-1/comment"} {
+		req, _ := http.NewRequest("GET", fake.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer pat")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		if err := d.CheckResponse("GET", path, 200, body); err != nil {
+			t.Errorf("answer does not match the description: %v\n%s", err, body)
+		}
+		if !strings.Contains(string(body), `"key":"JIRAUSER`) || strings.Contains(string(body), "accountId") {
+			t.Errorf("GET %s: a Server user is a name and key, without accountId: %s", path, body)
+		}
 	}
 }
 

@@ -38,6 +38,7 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("PUT /rest/api/2/issue/{key}/comment/{id}", s.updateComment)
 	mux.HandleFunc("GET /rest/api/2/issue/{key}/transitions", s.getTransitions)
 	mux.HandleFunc("POST /rest/api/2/issue/{key}/transitions", s.doTransition)
+	mux.HandleFunc("GET /rest/api/2/myself", s.myself)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -118,12 +119,41 @@ func (s *Server) statusJSON(st Status) map[string]any {
 	}
 }
 
+// userJSON is u as Jira shows a comment's author (UserDetails): the
+// account id on Cloud, name and key on Server / Data Center.
+func userJSON(u User) map[string]any {
+	out := map[string]any{"displayName": u.DisplayName, "active": true}
+	for k, v := range map[string]string{"accountId": u.AccountID, "name": u.Name, "key": u.Key} {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 func (s *Server) commentJSON(is *issue, c *Comment) map[string]any {
-	author := map[string]any{"accountId": "5b10a2844c20165700ede21g", "displayName": "writ", "active": true}
+	author := userJSON(c.Author)
 	return map[string]any{
 		"self": s.self("/rest/api/2/issue/" + is.id + "/comment/" + c.ID), "id": c.ID,
 		"author": author, "updateAuthor": author, "body": c.Body, "created": c.Created, "updated": c.Updated,
 	}
+}
+
+// myself answers GET /rest/api/2/myself (getCurrentUser) with the bot's
+// User.
+func (s *Server) myself(w http.ResponseWriter, r *http.Request) {
+	out := userJSON(s.opts.Bot)
+	out["self"] = s.self("/rest/api/2/user?accountId=" + s.opts.Bot.AccountID)
+	if s.opts.Bot.AccountID == "" {
+		out["self"] = s.self("/rest/api/2/user?username=" + s.opts.Bot.Name)
+	} else {
+		out["accountType"] = "atlassian"
+	}
+	if s.opts.Email != "" {
+		out["emailAddress"] = s.opts.Email
+	}
+	out["timeZone"] = "Etc/UTC"
+	writeJSON(w, http.StatusOK, out)
 }
 
 // getIssue answers GET /rest/api/2/issue/{key} (IssueBean) with the
@@ -202,7 +232,7 @@ func (s *Server) addCommentRoute(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.commentJSON(is, s.addComment(is, body)))
+	writeJSON(w, http.StatusCreated, s.commentJSON(is, s.addComment(is, s.opts.Bot, body)))
 }
 
 func (s *Server) findComment(w http.ResponseWriter, r *http.Request) (*issue, *Comment) {

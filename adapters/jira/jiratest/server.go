@@ -1,11 +1,13 @@
 // Package jiratest is a fake Jira on 127.0.0.1 for tests: the REST API
 // version 2 routes writ's Jira notifier calls (getIssue, getComments,
-// addComment, getComment, updateComment, getTransitions, doTransition),
-// with the payload shapes of Atlassian's published description of the
-// Jira Cloud platform REST API (IssueBean, PageOfComments, Comment,
-// Transitions, IssueTransition, StatusDetails, IssueUpdateDetails,
-// ErrorCollection), version 2 flavour: a comment body is a wiki-markup
-// string. It checks authentication (basic email:token, or bearer) and
+// addComment, getComment, updateComment, getTransitions, doTransition,
+// getCurrentUser), with the payload shapes of Atlassian's published
+// description of the Jira Cloud platform REST API (IssueBean,
+// PageOfComments, Comment, Transitions, IssueTransition, StatusDetails,
+// IssueUpdateDetails, User, ErrorCollection), version 2 flavour: a comment
+// body is a wiki-markup string. Comments posted through the API are the
+// bot's (the account the credentials belong to, served by /myself);
+// AddComment and AddCommentBy post as other people. It checks authentication (basic email:token, or bearer) and
 // serves injected faults: error statuses with Retry-After, connection
 // resets and slow answers.
 package jiratest
@@ -29,6 +31,36 @@ type Options struct {
 	Token string
 	// PageSize caps maxResults of a comment listing; 0 means 50.
 	PageSize int
+	// Bot is the account the credentials belong to: the author of the
+	// comments posted through the API, and /myself's answer. Zero means
+	// DefaultBot(Email != "").
+	Bot User
+}
+
+// User is a Jira account as comments (author) and /myself show it: an
+// account id on Jira Cloud, a user name and key on Server / Data Center.
+type User struct {
+	AccountID   string
+	Name        string
+	Key         string
+	DisplayName string
+}
+
+// DefaultBot is the bot account of a fake Jira Cloud (cloud) or Server.
+func DefaultBot(cloud bool) User {
+	if cloud {
+		return User{AccountID: "5b10a2844c20165700ede21g", DisplayName: "writ"}
+	}
+	return User{Name: "writ-bot", Key: "JIRAUSER10100", DisplayName: "writ"}
+}
+
+// Person is the account AddComment posts as: someone other than the bot,
+// who may well call themselves "writ".
+func Person(cloud bool) User {
+	if cloud {
+		return User{AccountID: "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077", DisplayName: "writ"}
+	}
+	return User{Name: "mallory", Key: "JIRAUSER10200", DisplayName: "writ"}
 }
 
 // Status is a workflow status (StatusDetails).
@@ -52,6 +84,8 @@ type Comment struct {
 	Body    string
 	Created string
 	Updated string
+	// Author wrote the comment.
+	Author User
 	// Edits counts updateComment calls on it.
 	Edits int
 }
@@ -100,6 +134,9 @@ func New(opts Options) *Server {
 	if opts.PageSize <= 0 {
 		opts.PageSize = 50
 	}
+	if opts.Bot == (User{}) {
+		opts.Bot = DefaultBot(opts.Email != "")
+	}
 	s := &Server{
 		opts:   opts,
 		issues: map[string]*issue{},
@@ -123,16 +160,25 @@ func (s *Server) AddIssue(key string, st Status, workflow ...Transition) {
 	s.issues[key] = &issue{id: fmt.Sprint(s.nextID), key: key, status: st, workflow: workflow}
 }
 
-// AddComment adds a comment as a person would, and returns its id.
+// AddComment adds a comment as a person other than the bot would
+// (Person), and returns its id.
 func (s *Server) AddComment(key, body string) string {
+	return s.AddCommentBy(key, Person(s.opts.Email != ""), body)
+}
+
+// AddCommentBy adds a comment by author, and returns its id.
+func (s *Server) AddCommentBy(key string, author User, body string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	is := s.issues[key]
 	if is == nil {
 		panic("jiratest: AddComment on unknown issue " + key)
 	}
-	return s.addComment(is, body).ID
+	return s.addComment(is, author, body).ID
 }
+
+// Bot returns the account the credentials belong to.
+func (s *Server) Bot() User { return s.opts.Bot }
 
 // Comments returns copies of issue key's comments, oldest first.
 func (s *Server) Comments(key string) []Comment {
@@ -229,10 +275,10 @@ func (s *Server) now() string {
 	return s.clock.Format("2006-01-02T15:04:05.000-0700")
 }
 
-func (s *Server) addComment(is *issue, body string) *Comment {
+func (s *Server) addComment(is *issue, author User, body string) *Comment {
 	s.nextID++
 	now := s.now()
-	c := &Comment{ID: fmt.Sprint(s.nextID), Body: body, Created: now, Updated: now}
+	c := &Comment{ID: fmt.Sprint(s.nextID), Body: body, Created: now, Updated: now, Author: author}
 	is.comments = append(is.comments, c)
 	return c
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"unicode"
+	"unicode/utf8"
 )
 
 // printable is a writer that spells out control characters instead of
@@ -57,4 +59,43 @@ func isControl(p []byte, i int, b byte) bool {
 		return true
 	}
 	return false
+}
+
+// printableText returns s with every character that is not printable
+// spelled out: what unicode.IsPrint refuses (controls, tab and newline
+// included, format characters such as U+202E or U+200B, unassigned code
+// points) becomes \xNN below U+0080 and \uNNNN or \UNNNNNNNN above, as
+// printable spells controls; an invalid UTF-8 byte becomes \xNN. Use it
+// for one field of a line (a table cell, a name in a sentence), where the
+// printable writer's pass over the whole output still lets a tab move a
+// column and a bidi override reorder the line.
+func printableText(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	out := make([]byte, 0, len(s)+16)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			out = fmt.Appendf(out, `\x%02x`, s[i])
+		case r < 0x80 && !unicode.IsPrint(r):
+			out = fmt.Appendf(out, `\x%02x`, r)
+		case r <= 0xffff && !unicode.IsPrint(r):
+			out = fmt.Appendf(out, `\u%04x`, r)
+		case !unicode.IsPrint(r):
+			out = fmt.Appendf(out, `\U%08x`, r)
+		default:
+			out = append(out, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(out)
 }

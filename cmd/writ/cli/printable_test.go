@@ -24,3 +24,22 @@ func TestPrintableSpellsOutControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintableTextSpellsOutWhatIsNotPrintable(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"web-team", "web-team"},
+		{"équipe web ✓ 😀", "équipe web ✓ 😀"},
+		{"evil\x1b[1A\x1b[2Kcost of web-team: 0 USD", `evil\x1b[1A\x1b[2Kcost of web-team: 0 USD`},
+		{"web\tteam\nx\r", `web\x09team\x0ax\x0d`},
+		{"csi \u009b2K", `csi \u009b2K`},
+		{"team\u202eevil", `team\u202eevil`},
+		{"zero\u200bwidth\ufeff", `zero\u200bwidth\ufeff`},
+		{"tag \U000E0041", `tag \U000e0041`},
+		{"bad \xff utf-8", `bad \xff utf-8`},
+	}
+	for _, tt := range tests {
+		if got := printableText(tt.in); got != tt.want {
+			t.Errorf("printableText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

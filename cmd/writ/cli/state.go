@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -64,11 +65,7 @@ the instances listed.`,
 			if err != nil {
 				return err
 			}
-			type row struct {
-				*core.Instance
-				Hash string `json:"hash"`
-			}
-			rows := make([]row, 0, len(list))
+			rows := make([]stateRow, 0, len(list))
 			for _, in := range list {
 				if inState != "" && in.State != inState || owner != "" && in.Owner != owner {
 					continue
@@ -77,7 +74,7 @@ the instances listed.`,
 				if err != nil {
 					return err
 				}
-				rows = append(rows, row{in, hash})
+				rows = append(rows, stateRow{in, hash})
 			}
 			if len(rows) == 0 {
 				if err := knownFilter(res.State.Rules(), workflow, inState); err != nil {
@@ -100,22 +97,8 @@ the instances listed.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(map[string]any{"state": res.State.Hash(), "main": res.Head.String(), "instances": rows, "owners": owners})
 			}
-			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "INSTANCE\tWORKFLOW\tSTATE\tVERSION\tOWNER\tHASH")
-			for _, r := range rows {
-				owner := r.Owner
-				if owner == "" {
-					owner = "-"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\tv%d\t%s\t%s%s\n", r.ID, r.Workflow, r.State, r.Version, owner, r.Hash, regions(r.Regions))
-			}
-			if err := tw.Flush(); err != nil {
+			if err := writeStateTable(a.out, rows, owners); err != nil {
 				return err
-			}
-			for _, oc := range owners {
-				if len(oc.Cost) > 0 {
-					fmt.Fprintf(a.out, "cost of %s: %s\n", ownerName(oc.Owner), costText(oc.Cost))
-				}
 			}
 			fmt.Fprintf(a.out, "state %s (%d instances, %d entries)\n", res.State.Hash(), res.State.Len(), res.State.Entries())
 			return nil
@@ -126,6 +109,38 @@ the instances listed.`,
 	cmd.Flags().StringVar(&inState, "state", "", "only instances in this state")
 	cmd.Flags().StringVar(&owner, "owner", "", "only instances of this owning team")
 	return cmd
+}
+
+// stateRow is one instance as writ state lists it.
+type stateRow struct {
+	*core.Instance
+	Hash string `json:"hash"`
+}
+
+// writeStateTable writes the instance table and the "cost of <owner>:"
+// lines. The owner and the cost units come from proposals anyone who can
+// push a branch wrote: every character of theirs that is not printable is
+// spelled out (printableText), so that no tab, escape sequence or bidi
+// override can move a column or fake a cost line.
+func writeStateTable(w io.Writer, rows []stateRow, owners []core.OwnerCost) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSTANCE\tWORKFLOW\tSTATE\tVERSION\tOWNER\tHASH")
+	for _, r := range rows {
+		owner := printableText(r.Owner)
+		if owner == "" {
+			owner = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\tv%d\t%s\t%s%s\n", printableText(r.ID), printableText(r.Workflow), printableText(r.State), r.Version, owner, r.Hash, regions(r.Regions))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, oc := range owners {
+		if len(oc.Cost) > 0 {
+			fmt.Fprintf(w, "cost of %s: %s\n", ownerName(oc.Owner), costText(oc.Cost))
+		}
+	}
+	return nil
 }
 
 // knownOwner is nil when owner is empty or some instance has it, else an
@@ -139,30 +154,31 @@ func knownOwner(all []*core.Instance, owner string) error {
 		if in.Owner == owner {
 			return nil
 		}
-		if in.Owner != "" && !slices.Contains(owners, in.Owner) {
-			owners = append(owners, in.Owner)
+		if in.Owner != "" && !slices.Contains(owners, printableText(in.Owner)) {
+			owners = append(owners, printableText(in.Owner))
 		}
 	}
 	sort.Strings(owners)
 	if len(owners) == 0 {
-		return fmt.Errorf("--owner %s: no instance has an owner", owner)
+		return fmt.Errorf("--owner %s: no instance has an owner", printableText(owner))
 	}
-	return fmt.Errorf("--owner %s: no instance has this owner (owners: %s)", owner, strings.Join(owners, ", "))
+	return fmt.Errorf("--owner %s: no instance has this owner (owners: %s)", printableText(owner), strings.Join(owners, ", "))
 }
 
-// ownerName is an owner as the table writes it.
+// ownerName is an owner as the cost lines write it, spelled out where
+// not printable.
 func ownerName(owner string) string {
 	if owner == "" {
 		return "instances without an owner"
 	}
-	return owner
+	return printableText(owner)
 }
 
 // costText writes costs as "13.35 USD, 3400 tokens".
 func costText(cs []schemas.Cost) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
-		parts[i] = c.Amount + " " + c.Unit
+		parts[i] = printableText(c.Amount) + " " + printableText(c.Unit)
 	}
 	return strings.Join(parts, ", ")
 }
