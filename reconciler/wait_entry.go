@@ -7,6 +7,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
@@ -19,7 +20,8 @@ import (
 // writes none (the reducer answers StatusDuplicate), and a push of new
 // content records a new wait. It writes nothing for a candidate its source
 // holds back (a run that may not push, a fork, a draft) or did not judge,
-// while main holds foreign commits, or when the reducer does not record
+// while main holds foreign commits, when the policy is satisfied and only a
+// window or freeze holds the proposal, or when the reducer does not record
 // the wait (a rule change, a goal action: waits are recorded for workflow
 // transitions only). The entry is published with the others of the batch
 // by one compare-and-swap.
@@ -27,6 +29,13 @@ func (r *run) recordWait(item gated, signer git.Signer, reconcilerID string) (bo
 	g := item.gate
 	if item.cand.Hold != "" || item.cand.Waiting != "" || r.foreign != nil ||
 		g.Entry.Kind != core.KindTransition || g.Outcome.Status != core.StatusWaiting || g.Pending.Path == "" {
+		return false, nil
+	}
+	if pol := g.Outcome.Policy; pol == nil || pol.Status == policies.StatusSatisfied {
+		// Only a window or freeze holds it: nobody needs to act, so no
+		// wait is recorded and no timeout runs; it applies once the
+		// window opens. (A recorded wait whose policy became satisfied
+		// meanwhile is not timed out either.)
 		return false, nil
 	}
 	if w, ok := r.next.WaitOf(g.Pending.Path); ok && w.Content == g.Entry.Subject.Content {
