@@ -103,8 +103,12 @@ func proposalHead(p intake.Pending) string {
 	return p.Head.String()
 }
 
-// closingEvent maps an applied entry's outcome to its event.
+// closingEvent maps an applied entry's outcome to its event. A timeout
+// entry rejects, but nobody rejected: it is told as a timeout.
 func closingEvent(g intake.GateResult) (Event, bool) {
+	if g.Entry.Kind == core.KindTimeout && g.Outcome.Status == core.StatusRejected {
+		return EventTimedOut, true
+	}
 	switch g.Outcome.Status {
 	case core.StatusApplied:
 		return EventApplied, true
