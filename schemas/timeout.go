@@ -41,4 +41,8 @@ func (c *checker) checkTransitionTimeout(t *Transition, tp Path) {
 	if t.Timeout != "" && t.Policy == "" {
 		c.at(child(tp, "timeout"), "timeout needs policy: only a proposal that waits for an approval times out")
 	}
+	c.checkEscalate(tp, t.Escalate, t.Timeout)
+	if len(t.Escalate) > 0 && t.Policy == "" {
+		c.at(child(tp, "escalate"), "escalate needs policy: only a proposal that waits for an approval escalates")
+	}
 }
