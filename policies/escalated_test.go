@@ -59,7 +59,7 @@ func TestEscalatedApprovers(t *testing.T) {
 			if tt.reason != "" && !strings.Contains(all, tt.reason) {
 				t.Errorf("not-counted reasons %q lack %q", all, tt.reason)
 			}
-			if tt.escalated != nil && tt.status == StatusSatisfied && !strings.Contains(render(res), "counted: carol (escalation step 1: role dev, carol, deploy-agent)") {
+			if tt.escalated != nil && tt.status == StatusSatisfied && !strings.Contains(render(res), "counted: carol (through escalation step 1 (dev, carol, deploy-agent))") {
 				t.Errorf("the explanation does not say carol counted through escalation:\n%s", render(res))
 			}
 		})

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/writ-dev/writ/schemas"
 )
@@ -122,7 +123,8 @@ type Facts struct {
 	// is eligible under that rule (and under every rule of the policy) as
 	// if the rule named them; every other check (human, not the author
 	// unless allowed, trust level, subject, plan, latest decision) still
-	// applies. Their role is "escalation step <n>: <who>".
+	// applies. Their role is "escalated-<n>:<who>" (EscalatedRolePrefix), which
+	// the explanation renders "through escalation step <n> (<who>)".
 	Escalated []Escalation `json:"escalated,omitempty"`
 }
 
@@ -149,13 +151,19 @@ func (x Escalation) admits(id schemas.Identity) bool {
 	return false
 }
 
+// EscalatedRolePrefix starts the role of a vote counted through an
+// escalation step: "escalated-1:sre-lead,carol" (step 1, its roles and
+// identities), one token so that it fits a Writ-Approval trailer.
+const EscalatedRolePrefix = "escalated-"
+
 // escalatedRole returns the role under which an escalation step makes id
-// eligible: "escalation step 1: role sre-lead", the first step that
-// names it.
+// eligible (the first step that names it), "escalated-<n>:<roles and
+// identities>".
 func (f *Facts) escalatedRole(id schemas.Identity) (string, bool) {
 	for _, x := range f.Escalated {
 		if x.admits(id) {
-			return "escalation step " + strconv.Itoa(x.Step) + ": " + schemas.EscalationStep{Roles: x.Roles, Identities: x.Identities}.Who(), true
+			who := append(append([]string{}, x.Roles...), x.Identities...)
+			return EscalatedRolePrefix + strconv.Itoa(x.Step) + ":" + strings.Join(who, ","), true
 		}
 	}
 	return "", false
