@@ -52,8 +52,6 @@ func (k EntryKind) Closes() bool { return k == KindReject || k == KindWithdraw |
 // main's tree, it adds no file, closes nothing and moves no instance.
 func (k EntryKind) RecordsWait() bool { return k == KindWait || k == KindEscalate }
 
-
-
 // Entry is one WAL entry as data: everything Apply needs, nothing it must
 // fetch. The git layer turns commits into Entries and back.
 type Entry struct {
