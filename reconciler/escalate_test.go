@@ -179,3 +179,41 @@ func cloneOf(t *testing.T, e *Engine) *Engine {
 	}
 	return &Engine{Store: cs, Keys: e.Keys, Now: e.Now}
 }
+
+// TestReconcileTimesOutToATransition: with on_timeout: cancel on ship, the
+// reconciler's timeout entry moves web-1 along cancel (approved →
+// cancelled) once the clock passes the deadline; pending said so before;
+// replay agrees.
+func TestReconcileTimesOutToATransition(t *testing.T) {
+	raw, err := fs.ReadFile(fixtures.Release(), "workflows/release.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ship = "    policy: release-approval\n    materiality: high\n"
+	wf := strings.Replace(string(raw), ship, ship+"    timeout: 1h\n    on_timeout: cancel\n", 1)
+	e := newRepoFrom(t, map[string]string{"workflows/release.yaml": wf})
+	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	e.Now = clock.Now
+	toShippable(t, e)
+	reconcile(t, e, 0)
+	l, err := e.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.ListWaiting(l, clock.t)
+	if err != nil || len(list) != 1 || list[0].Wait == nil || !strings.Contains(list[0].Wait.String(), "(timeout of transition ship, on_timeout: cancel)") {
+		t.Fatalf("pending: %+v %v", list, err)
+	}
+	clock.t = list[0].Wait.Since.Add(time.Hour + time.Minute)
+	rep := reconcile(t, e, 1)
+	got := rep.Applied[0]
+	if got.Gate.Entry.Kind != core.KindTimeout || !strings.Contains(got.Gate.Outcome.Reason, "on_timeout: cancel: approved → cancelled") {
+		t.Fatalf("applied a %s entry: %s", got.Gate.Entry.Kind, got.Gate.Outcome.Reason)
+	}
+	if in, _ := instanceOf(t, rep.State, "web-1"); in.State != "cancelled" {
+		t.Fatalf("web-1 in %s, want cancelled", in.State)
+	}
+	if res := mustReplay(t, e, ReplayOptions{IgnoreCheckpoint: true}); res.State.Hash() != rep.State.Hash() {
+		t.Fatalf("replay %s, reconcile %s", res.State.Hash(), rep.State.Hash())
+	}
+}

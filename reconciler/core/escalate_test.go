@@ -124,3 +124,41 @@ func mustWait(t *testing.T, s State) Wait {
 	}
 	return w
 }
+
+// TestApplyTimeoutToTransition: with on_timeout naming a transition
+// (cancel), a timeout entry moves the instance along it (approved →
+// cancelled) and consumes the idem_key as rejected; not before the
+// deadline.
+func TestApplyTimeoutToTransition(t *testing.T) {
+	b := &builder{t: t}
+	g := b.genesis()
+	g.Rules = testRules()
+	for i := range g.Rules.Workflows[0].Transitions {
+		if tr := &g.Rules.Workflows[0].Transitions[i]; tr.Name == "ship" {
+			tr.Timeout, tr.OnTimeout = "1h", "cancel"
+		}
+	}
+	s := mustApply(t, NewState(), g, StatusApplied)
+	for _, tr := range []string{"create", "verify", "tests-pass", "security-clear", "approve-release"} {
+		s = mustApply(t, s, b.transition(s, "agent", "r1", tr), StatusApplied)
+	}
+	ship := b.transition(s, "agent", "r1", "ship")
+	b.wall++
+	wait := WaitEntry(ship, shipPath)
+	wait.HLC = HLC{Wall: b.wall}
+	waited := mustApply(t, s, wait, StatusAwaiting)
+	hour := time.Hour.Milliseconds()
+	if _, out := full(waited, TimeoutEntry(wait, HLC{Wall: wait.HLC.Wall + hour - 1})); out.Status != StatusRefused || !strings.Contains(out.Reason, "not timed out") {
+		t.Fatalf("early: %s (%s)", out.Status, out.Reason)
+	}
+	next := mustApply(t, waited, TimeoutEntry(wait, HLC{Wall: wait.HLC.Wall + hour}), StatusRejected)
+	_, out := full(waited, TimeoutEntry(wait, HLC{Wall: wait.HLC.Wall + hour}))
+	in, _ := instanceIn(next, "r1")
+	if in.State != "cancelled" || in.Keys[ship.IdemKey] != "rejected" || len(next.Waits()) != 0 ||
+		!strings.Contains(out.Reason, "on_timeout: cancel: approved → cancelled") {
+		t.Fatalf("after the timeout: r1 %s keys %v waits %v; %s", in.State, in.Keys, next.Waits(), out.Reason)
+	}
+	if at, by, on, ok := DeadlineOf(next.Rules(), mustWait(t, waited)); !ok || at.Wall != wait.HLC.Wall+hour || by != "transition ship" || on != "cancel" {
+		t.Fatalf("DeadlineOf: %v %q %q %v", at, by, on, ok)
+	}
+}

@@ -28,6 +28,9 @@ type Waiting struct {
 	// nothing does.
 	Deadline  *time.Time `json:"deadline,omitempty"`
 	TimeoutBy string     `json:"timeout_by,omitempty"`
+	// OnTimeout is what happens at the deadline: reject, or the name of
+	// the transition the instance then takes.
+	OnTimeout string `json:"on_timeout,omitempty"`
 	// Escalated lists the escalation steps the wait reached, with when
 	// (the escalate entry's clock) and to whom; NextEscalation the step it
 	// reaches next and when it is due. Absent when there are none.
@@ -63,9 +66,9 @@ func WaitingOf(w *core.Wait, rules *schemas.Bundle, now time.Time) *Waiting {
 		return nil
 	}
 	v := &Waiting{Since: WaitStart(*w), HLC: w.Since.String(), Policy: w.Policy, Rules: w.Rules}
-	if at, by, ok := core.Deadline(rules, *w); ok {
+	if at, by, on, ok := core.DeadlineOf(rules, *w); ok {
 		t := hlcTime(at)
-		v.Deadline, v.TimeoutBy = &t, by
+		v.Deadline, v.TimeoutBy, v.OnTimeout = &t, by, on
 	}
 	for _, x := range core.EscalationsOf(rules, *w) {
 		at := time.Time{}
@@ -113,7 +116,11 @@ func (w Waiting) String() string {
 		fmt.Fprintf(&b, "; escalates to %s at %s (step %d of %s)", n.To, n.At.Format(time.RFC3339), n.Step, n.By)
 	}
 	if w.Deadline != nil {
-		fmt.Fprintf(&b, "; times out at %s (timeout of %s, on_timeout: reject)", w.Deadline.Format(time.RFC3339), w.TimeoutBy)
+		on := w.OnTimeout
+		if on == "" {
+			on = schemas.OnTimeoutReject
+		}
+		fmt.Fprintf(&b, "; times out at %s (timeout of %s, on_timeout: %s)", w.Deadline.Format(time.RFC3339), w.TimeoutBy, on)
 	}
 	return b.String()
 }
