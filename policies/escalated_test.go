@@ -71,3 +71,24 @@ func render(r Result) string {
 	r.Render(&b)
 	return b.String()
 }
+
+// TestEscalatedApproversListed: after an escalation step, the humans it
+// names are listed among those whose approval would count for a pending
+// rule, with their escalation role; the author and agents are not.
+func TestEscalatedApproversListed(t *testing.T) {
+	pol := schemas.Policy{Name: "p", Rules: []schemas.Rule{{Name: "sre-pair", Count: 2, Roles: []string{"sre"}}}}
+	f := facts(pol.Rules, approve("alice", head, content))
+	res := Evaluate(f)
+	step := []Escalation{{Step: 1, Roles: []string{"security", "dev"}, Identities: []string{"deploy-agent"}}}
+	var got []string
+	for _, a := range EscalatedApprovers(&pol, testIdentities(), res.Children[0], "dave", step) {
+		got = append(got, a.Identity+"="+a.Role)
+	}
+	want := "bob=sre,carol=escalated-1:security,dev,deploy-agent,erin=sre"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("approvers %v, want %s", got, want)
+	}
+	if n := len(Approvers(&pol, testIdentities(), res.Children[0], "dave")); n != 2 {
+		t.Fatalf("without escalation %d approvers, want bob and erin", n)
+	}
+}

@@ -134,6 +134,15 @@ func TestReplayRefusesEarlyEscalation(t *testing.T) {
 	if len(rep.Waited) != 1 {
 		t.Fatalf("wrote %d entries, want the escalation", len(rep.Waited))
 	}
+	// pending now lists carol (security) among who may approve for sre-pair.
+	l, err := e.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.ListWaiting(l, clock.t)
+	if err != nil || len(list) != 1 || len(list[0].Needs) != 1 || strings.Join(list[0].Needs[0].From, ",") != "alice,bob,carol" {
+		t.Fatalf("pending after the escalation: %+v %v", list, err)
+	}
 	c, err := e.Store.Commit(rep.Waited[0].Commit)
 	if err != nil {
 		t.Fatal(err)
