@@ -19,6 +19,14 @@ type Approver struct {
 // there, and not author unless the rule allows the author. Sorted by
 // identity; nil when pol has no rule named n.Name. It is pure.
 func Approvers(pol *schemas.Policy, identities []schemas.Identity, n Result, author string) []Approver {
+	return EscalatedApprovers(pol, identities, n, author, nil)
+}
+
+// EscalatedApprovers is Approvers for a proposal whose wait reached the
+// escalation steps escalated (Facts.Escalated): humans those steps name
+// are listed too, with their escalation role, when the rule's own roles
+// and names do not admit them but its trust level does. It is pure.
+func EscalatedApprovers(pol *schemas.Policy, identities []schemas.Identity, n Result, author string, escalated []Escalation) []Approver {
 	var rule *schemas.Rule
 	for i := range pol.Rules {
 		if pol.Rules[i].Name == n.Name {
@@ -33,12 +41,19 @@ func Approvers(pol *schemas.Policy, identities []schemas.Identity, n Result, aut
 		counted[v.Identity] = true
 	}
 	var out []Approver
+	f := &Facts{Escalated: escalated}
 	for _, id := range identities {
-		if !rule.Admits(id) || counted[id.Name] || (id.Name == author && !rule.AllowAuthor) {
+		if counted[id.Name] || (id.Name == author && !rule.AllowAuthor) {
 			continue
 		}
-		role, _ := eligibleRole(*rule, id)
-		out = append(out, Approver{Identity: id.Name, Role: role})
+		if rule.Admits(id) {
+			role, _ := eligibleRole(*rule, id)
+			out = append(out, Approver{Identity: id.Name, Role: role})
+			continue
+		}
+		if role, ok := f.escalatedRole(id); ok && id.Kind == schemas.IdentityHuman && id.TrustLevel >= rule.ApprovalTrustLevel() {
+			out = append(out, Approver{Identity: id.Name, Role: role})
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Identity < out[j].Identity })
 	return out

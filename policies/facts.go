@@ -1,6 +1,11 @@
 package policies
 
-import "github.com/writ-dev/writ/schemas"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/writ-dev/writ/schemas"
+)
 
 // Verdict is what a human decided about a proposal.
 type Verdict string
@@ -112,6 +117,56 @@ type Facts struct {
 	// override that passes every check then stands (Result.Override)
 	// even when the policy is satisfied, instead of being "not needed".
 	Held bool `json:"held,omitempty"`
+	// Escalated are the escalation steps the proposal's recorded wait has
+	// reached, in order. A human who is not eligible under a rule by its
+	// roles or names, but holds one of a step's roles or is named by it,
+	// is eligible under that rule (and under every rule of the policy) as
+	// if the rule named them; every other check (human, not the author
+	// unless allowed, trust level, subject, plan, latest decision) still
+	// applies. Their role is "escalated-<n>:<who>" (EscalatedRolePrefix), which
+	// the explanation renders "through escalation step <n> (<who>)".
+	Escalated []Escalation `json:"escalated,omitempty"`
+}
+
+// Escalation is one escalation step a wait reached: its number (1-based)
+// and whose approvals it adds.
+type Escalation struct {
+	Step       int      `json:"step"`
+	Roles      []string `json:"roles,omitempty"`
+	Identities []string `json:"identities,omitempty"`
+}
+
+// admits reports whether the step names id by role or name.
+func (x Escalation) admits(id schemas.Identity) bool {
+	for _, r := range x.Roles {
+		if id.HasRole(r) {
+			return true
+		}
+	}
+	for _, n := range x.Identities {
+		if n == id.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// EscalatedRolePrefix starts the role of a vote counted through an
+// escalation step: "escalated-1:sre-lead,carol" (step 1, its roles and
+// identities), one token so that it fits a Writ-Approval trailer.
+const EscalatedRolePrefix = "escalated-"
+
+// escalatedRole returns the role under which an escalation step makes id
+// eligible (the first step that names it), "escalated-<n>:<roles and
+// identities>".
+func (f *Facts) escalatedRole(id schemas.Identity) (string, bool) {
+	for _, x := range f.Escalated {
+		if x.admits(id) {
+			who := append(append([]string{}, x.Roles...), x.Identities...)
+			return EscalatedRolePrefix + strconv.Itoa(x.Step) + ":" + strings.Join(who, ","), true
+		}
+	}
+	return "", false
 }
 
 // isAuthor reports whether identity is the author or a co-author.

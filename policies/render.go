@@ -63,11 +63,23 @@ func renderNode(b *strings.Builder, r Result, depth int) {
 	}
 }
 
+// RoleText is a vote's role as the explanation says it: the role itself,
+// or for one counted through escalation "through escalation step 1
+// (sre-lead, carol)".
+func RoleText(role string) string {
+	rest, ok := strings.CutPrefix(role, EscalatedRolePrefix)
+	if !ok {
+		return role
+	}
+	step, who, _ := strings.Cut(rest, ":")
+	return "through escalation step " + step + " (" + strings.ReplaceAll(who, ",", ", ") + ")"
+}
+
 // voteText is "alice (sre) on 3f2a1c9".
 func voteText(v Vote) string {
 	s := v.Identity
 	if v.Role != "" {
-		s += " (" + v.Role + ")"
+		s += " (" + RoleText(v.Role) + ")"
 	}
 	if v.Commit != "" {
 		s += " on " + shortCommit(v.Commit)

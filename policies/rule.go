@@ -142,6 +142,9 @@ func judge(rule schemas.Rule, f *Facts, ix *index, i int, d Decision) (role, rea
 		return "", ReasonAuthor
 	}
 	role, eligible := eligibleRole(rule, id)
+	if !eligible {
+		role, eligible = f.escalatedRole(id)
+	}
 	switch {
 	case !eligible:
 		return "", notEligible(rule)

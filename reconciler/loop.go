@@ -456,7 +456,7 @@ func (r *run) apply(_ context.Context) error {
 			if err != nil {
 				return err
 			}
-			if !wrote || r.batch[len(r.batch)-1].Gate.Entry.Kind == core.KindWait {
+			if !wrote || r.batch[len(r.batch)-1].Gate.Entry.Kind.RecordsWait() {
 				rep.Skipped = append(rep.Skipped, g) // still waiting; a timeout closed the others
 			}
 			continue

@@ -39,7 +39,11 @@ func (r *run) recordWait(item gated, signer git.Signer, reconcilerID string) (bo
 		return false, nil
 	}
 	if w, ok := r.next.WaitOf(g.Pending.Path); ok && w.Content == g.Entry.Subject.Content {
-		return r.recordTimeout(item, w, signer, reconcilerID) // already recorded: timed out yet?
+		// Already recorded: timed out yet? Else escalated yet?
+		if wrote, err := r.recordTimeout(item, w, signer, reconcilerID); wrote || err != nil {
+			return wrote, err
+		}
+		return r.recordEscalate(item, w, signer, reconcilerID)
 	}
 	entry := core.WaitEntry(g.Entry, g.Pending.Path)
 	entry.HLC = core.NextHLC(r.next.Clock().HLC, r.e.now().UnixMilli())
@@ -93,11 +97,42 @@ func (r *run) recordTimeout(item gated, w core.Wait, signer git.Signer, reconcil
 	return true, r.writeOne(item, wg, msg, signer, reconcilerID)
 }
 
+// recordEscalate writes, on top of the batch, the escalate entry of a
+// proposal whose recorded wait w reached its next escalation step
+// (core.KindEscalate), once the engine's clock (Engine.Now) is past the
+// step's due time; nothing before, or when no step is left. One step per
+// run and proposal: a clock past several steps takes them in later runs
+// (each entry's clock is checked against its own step). Like a wait it
+// has one parent and adds no file.
+func (r *run) recordEscalate(item gated, w core.Wait, signer git.Signer, reconcilerID string) (bool, error) {
+	g := item.gate
+	step, ok := core.NextEscalation(r.next.Rules(), w)
+	now := r.e.now().UnixMilli()
+	if !ok || now < step.At.Wall {
+		return false, nil
+	}
+	entry := core.EscalateEntry(core.WaitEntry(g.Entry, g.Pending.Path), core.NextHLC(r.next.Clock().HLC, now))
+	next, out, err := core.Apply(r.next, entry)
+	if err != nil {
+		return false, fmt.Errorf("proposal %s: record its escalation: %w", g.Pending.Branch, err)
+	}
+	if out.Status != core.StatusAwaiting {
+		return false, nil
+	}
+	wg := g
+	wg.Entry, wg.Outcome, wg.Next, wg.Base, wg.Reason = entry, out, next, r.next.Hash(), out.Reason
+	msg, err := wal.Encode(record(wg, out, r.next, next))
+	if err != nil {
+		return false, fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
+	}
+	return true, r.writeOne(item, wg, msg, signer, reconcilerID)
+}
+
 // writeOne writes the entry of wg (a wait or a timeout entry, one parent:
 // the batch's last entry) with message msg, and adds it to the batch.
 func (r *run) writeOne(item gated, wg intake.GateResult, msg string, signer git.Signer, reconcilerID string) error {
 	files, _ := entryFiles(wg)
-	if wg.Entry.Kind == core.KindWait {
+	if wg.Entry.Kind.RecordsWait() {
 		files = nil // a wait adds nothing to main
 	}
 	commit, err := r.e.Store.WriteCommit(gitstore.CommitRequest{
@@ -123,7 +158,7 @@ func (r *run) writeOne(item gated, wg intake.GateResult, msg string, signer git.
 // applied or closed a proposal (Applied) and its waits (Waited).
 func published(rep *outcome.Report, batch []outcome.Applied) {
 	for _, a := range batch {
-		if a.Gate.Entry.Kind == core.KindWait {
+		if a.Gate.Entry.Kind.RecordsWait() {
 			rep.Waited = append(rep.Waited, a)
 		} else {
 			rep.Applied = append(rep.Applied, a)

@@ -104,7 +104,11 @@ func (e *Engine) ListWaiting(l *Loaded, now time.Time) ([]Waiting, error) {
 			w.AgeSeconds = int64(w.Age / time.Second)
 		}
 		if g.Outcome.Policy != nil {
-			w.Needs = needsOf(l.Rules, *g.Outcome.Policy, p.Proposer)
+			var escalated []policies.Escalation
+			if rec := plan.WaitOf(l.State, p.Path, p.Subject.Content); rec != nil {
+				escalated = core.EscalationsOf(l.Rules, *rec)
+			}
+			w.Needs = needsOf(l.Rules, *g.Outcome.Policy, p.Proposer, escalated)
 		}
 		out = append(out, w)
 	}
@@ -126,7 +130,7 @@ func parseHash(s string) (plumbing.Hash, bool) {
 }
 
 // needsOf walks a policy result for the rules still pending.
-func needsOf(rules *schemas.Bundle, res policies.Result, author string) []Need {
+func needsOf(rules *schemas.Bundle, res policies.Result, author string, escalated []policies.Escalation) []Need {
 	pol, _ := rules.Policy(res.Name)
 	var out []Need
 	var walk func(n policies.Result)
@@ -134,7 +138,7 @@ func needsOf(rules *schemas.Bundle, res policies.Result, author string) []Need {
 		if n.Kind == policies.KindRule && n.Status == policies.StatusPending {
 			need := Need{Policy: res.Name, Rule: n.Name, Needed: n.Needed, Description: n.Description}
 			if pol != nil {
-				need.From = eligible(rules, pol, n, author)
+				need.From = eligible(rules, pol, n, author, escalated)
 			}
 			out = append(out, need)
 		}
@@ -147,10 +151,11 @@ func needsOf(rules *schemas.Bundle, res policies.Result, author string) []Need {
 }
 
 // eligible lists the humans whose approval would count for rule node n
-// (policies.Approvers, by name).
-func eligible(rules *schemas.Bundle, pol *schemas.Policy, n policies.Result, author string) []string {
+// (policies.EscalatedApprovers, by name), those the wait's escalation
+// steps add included.
+func eligible(rules *schemas.Bundle, pol *schemas.Policy, n policies.Result, author string, escalated []policies.Escalation) []string {
 	var out []string
-	for _, a := range policies.Approvers(pol, rules.Config.Identities, n, author) {
+	for _, a := range policies.EscalatedApprovers(pol, rules.Config.Identities, n, author, escalated) {
 		out = append(out, a.Identity)
 	}
 	return out

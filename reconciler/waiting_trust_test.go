@@ -17,7 +17,7 @@ func TestPendingNamesOnlyWhoCanCount(t *testing.T) {
 		{Name: "carol", Kind: schemas.IdentityHuman, Roles: []string{"sre"}},
 	}}}
 	pol := &schemas.Policy{Name: "p", Rules: []schemas.Rule{{Name: "senior", Count: 1, Roles: []string{"sre"}, MinTrustLevel: 7}}}
-	if got := eligible(rules, pol, policies.Result{Name: "senior"}, "dave"); !reflect.DeepEqual(got, []string{"alice"}) {
+	if got := eligible(rules, pol, policies.Result{Name: "senior"}, "dave", nil); !reflect.DeepEqual(got, []string{"alice"}) {
 		t.Fatalf("eligible = %v, want [alice]", got)
 	}
 }

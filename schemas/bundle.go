@@ -116,6 +116,9 @@ func loadBundle(fsys fs.FS) (*Bundle, *bundleState, Problems) {
 		for _, p := range policies {
 			problems = append(problems, checkPolicyAgainstConfig(p.v, p.pos, &b.Config)...)
 		}
+		for _, w := range workflows {
+			problems = append(problems, checkWorkflowAgainstConfig(w.v, w.pos, &b.Config)...)
+		}
 	}
 	slices.SortStableFunc(b.Workflows, func(x, y Workflow) int { return strings.Compare(x.Name, y.Name) })
 	slices.SortStableFunc(b.Policies, func(x, y Policy) int { return strings.Compare(x.Name, y.Name) })

@@ -111,6 +111,7 @@ func checkPolicyAgainstConfig(p *Policy, pos *Positions, cfg *Config) Problems {
 				r.Name, r.Approvals(), len(eligible), strings.Join(eligible, ", "), trustNote(r))
 		}
 	}
+	c.checkEscalateAgainstConfig(At(), p.Escalate, cfg)
 	return c.problems
 }
 

@@ -30,6 +30,7 @@ func checkPolicy(p *Policy, pos *Positions) Problems {
 		}
 	}
 	c.checkTimeout(At(), p.Timeout, p.OnTimeout)
+	c.checkEscalate(At(), p.Escalate, p.Timeout)
 	if p.Require != nil {
 		used := map[string]bool{}
 		c.checkRequirement(p.Require, At("require"), rules, names, used)

@@ -66,6 +66,7 @@ func checkWorkflow(w *Workflow, pos *Positions) Problems {
 		}
 		c.checkWindows(Times{Windows: t.Windows, Freeze: t.Freeze}, tp)
 		c.checkTransitionTimeout(t, tp)
+		c.checkOnTimeout(w, t, tp)
 	}
 	c.checkWindows(Times{Windows: w.Windows, Freeze: w.Freeze}, nil)
 	if creating == 0 {

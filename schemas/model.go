@@ -304,6 +304,10 @@ type Transition struct {
 	// Either needs the other; they override the policy's.
 	Timeout   string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 	OnTimeout string `yaml:"on_timeout,omitempty" json:"on_timeout,omitempty"`
+	// Escalate, when set, lists the escalation steps of a waiting proposal
+	// of this transition (see EscalationStep); they replace the policy's.
+	// Omitted when unset, so rules hashes stand.
+	Escalate []EscalationStep `yaml:"escalate,omitempty" json:"escalate,omitempty"`
 }
 
 // Condition tests one proposal input. Exactly one of Equals, In, Matches or
@@ -327,6 +331,9 @@ type Policy struct {
 	// this policy judges that declares none of its own.
 	Timeout   string `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 	OnTimeout string `yaml:"on_timeout,omitempty" json:"on_timeout,omitempty"`
+	// Escalate is as a Transition's, for every transition this policy
+	// judges that declares none of its own.
+	Escalate []EscalationStep `yaml:"escalate,omitempty" json:"escalate,omitempty"`
 }
 
 // Rule asks for approvals from identities holding one of Roles or named in

@@ -130,7 +130,7 @@ func writeWords(b *strings.Builder, en Entry) {
 // covers, where it is recorded, its justification and its plan.
 func writeDecision(b *strings.Builder, d Decision) {
 	c := plan.Clean
-	role := d.Role
+	role := policies.RoleText(d.Role)
 	if role == "" {
 		role = "not counted"
 		if d.Verdict == policies.VerdictOverride {

@@ -40,6 +40,12 @@ func Apply(s State, e Entry) (State, Outcome, error) {
 			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
 		}
 		return next, out, nil
+	case KindEscalate:
+		next, out, err := applyEscalate(s, e)
+		if err != nil {
+			return s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
+		}
+		return next, out, nil
 	case KindWait:
 		next, out, err := applyWait(s, e)
 		if err != nil {
@@ -239,6 +245,7 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 			Materiality:  ctx.tr.Materiality.Max(p.Materiality),
 			ChangedFiles: e.ChangedFiles, Decisions: e.Decisions,
 			Overridable: e.Kind == KindTransition, Held: held,
+			Escalated: s.escalatedFor(p, e),
 		}
 	}
 	// overridden records the break-glass override that lifts the hold.

@@ -36,6 +36,9 @@ const (
 	// KindTimeout rejects a proposal whose recorded wait outlasted its
 	// declared timeout (on_timeout: reject); see applyTimeout.
 	KindTimeout EntryKind = "timeout"
+	// KindEscalate records that a recorded wait reached its next
+	// escalation step; it closes nothing (see applyEscalate).
+	KindEscalate EntryKind = "escalate"
 )
 
 // Closes reports whether an entry of kind k closes a proposal without
@@ -43,6 +46,11 @@ const (
 // main as its only parent, so that the proposal's head never becomes part
 // of main.
 func (k EntryKind) Closes() bool { return k == KindReject || k == KindWithdraw || k == KindTimeout }
+
+// RecordsWait reports whether an entry of kind k records (wait) or changes
+// (escalate) a proposal's wait: written with main as its only parent and
+// main's tree, it adds no file, closes nothing and moves no instance.
+func (k EntryKind) RecordsWait() bool { return k == KindWait || k == KindEscalate }
 
 // Entry is one WAL entry as data: everything Apply needs, nothing it must
 // fetch. The git layer turns commits into Entries and back.

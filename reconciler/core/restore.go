@@ -160,7 +160,7 @@ func (s State) Missing(ids ...string) []byte {
 // entry's proposal (whose judging reads the instance). Genesis and rules
 // entries need none.
 func (s State) Needs(e Entry) []byte {
-	if (e.Kind != KindTransition && e.Kind != KindGoal && e.Kind != KindReject && e.Kind != KindWithdraw && e.Kind != KindWait && e.Kind != KindTimeout) || e.Proposal == nil ||
+	if (e.Kind != KindTransition && e.Kind != KindGoal && e.Kind != KindReject && e.Kind != KindWithdraw && e.Kind != KindWait && e.Kind != KindTimeout && e.Kind != KindEscalate) || e.Proposal == nil ||
 		e.Proposal.Instance == schemas.RulesInstance {
 		return nil
 	}

@@ -2,13 +2,19 @@ package core
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/writ-dev/writ/schemas"
 )
 
 // A timeout entry (KindTimeout) records that a proposal waited for a human
 // longer than its transition, or else its policy, allows (timeout, with
-// on_timeout: reject): the proposal is rejected by the clock. It closes
+// on_timeout: reject, or on a transition the name of another transition):
+// the proposal is rejected by the clock. With on_timeout naming a
+// transition, the instance moves along that transition (to its state,
+// regions at their initial states) instead of staying or following
+// on_reject; that transition's own guards and policy are not judged: the
+// workflow's author chose it as what the clock does. It closes
 // the proposal like a reject entry (one parent, the proposal file added
 // to main, its commits kept under the rejected ref) and has the same
 // effect: the idem_key is consumed as "rejected" and the instance stays,
@@ -34,6 +40,16 @@ func Deadline(rules *schemas.Bundle, w Wait) (at HLC, by string, ok bool) {
 		return HLC{}, "", false
 	}
 	return HLC{Wall: w.Since.Wall + ms}, by, true
+}
+
+// DeadlineOf is Deadline with what happens then: the on_timeout in force
+// ("reject" or a transition's name). It is pure.
+func DeadlineOf(rules *schemas.Bundle, w Wait) (at HLC, by, onTimeout string, ok bool) {
+	ms, on, by, ok := timeoutFor(rules, w.Workflow, w.Transition)
+	if !ok {
+		return HLC{}, "", "", false
+	}
+	return HLC{Wall: w.Since.Wall + ms}, by, on, true
 }
 
 // timeoutFor resolves the timeout of transition name of workflow wf, in
@@ -85,11 +101,13 @@ func applyTimeout(s State, e Entry) (State, Outcome, error) {
 		return s, refuse("the wait recorded for %s is for other content (%s, idem_key %q): this proposal never waited", e.Path, w.Content, w.IdemKey), nil
 	}
 	ms, onTimeout, by, ok := timeoutFor(s.rules, p.Workflow, p.Transition)
-	switch {
-	case !ok:
+	if !ok {
 		return s, refuse("neither transition %s nor its policy declares a timeout", p.Transition), nil
-	case onTimeout != schemas.OnTimeoutReject:
-		return s, refuse("%s declares on_timeout %q, which this writ does not know", by, onTimeout), nil
+	}
+	wf, _ := s.rules.Workflow(p.Workflow)
+	to, named := schemas.TimedOutTo(wf, onTimeout)
+	if !named && onTimeout != schemas.OnTimeoutReject {
+		return s, refuse("%s declares on_timeout %q, which is neither reject nor a transition of workflow %s", by, onTimeout, p.Workflow), nil
 	}
 	deadline := HLC{Wall: w.Since.Wall + ms}
 	if e.HLC.Wall < deadline.Wall {
@@ -112,8 +130,8 @@ func applyTimeout(s State, e Entry) (State, Outcome, error) {
 		return s, Outcome{}, err
 	}
 	out := judged
-	why := fmt.Sprintf("timed out: waited since %s, longer than the %s timeout of %s; on_timeout: reject",
-		w.Since.UTC(), formatMillis(ms), by)
+	why := fmt.Sprintf("timed out: waited since %s, longer than the %s timeout of %s; on_timeout: %s",
+		w.Since.UTC(), formatMillis(ms), by, onTimeout)
 	next := advance(s, e)
 	out.Status = StatusRejected
 	if !exists {
@@ -128,7 +146,18 @@ func applyTimeout(s State, e Entry) (State, Outcome, error) {
 	}
 	moved := cur.inst.clone()
 	out.Reason = why + "; instance stays in " + moved.State
-	if ctx.tr.OnReject != "" {
+	if named {
+		// on_timeout: <transition>: the instance moves along it instead
+		// (validation makes it fire from every state the timed-out one
+		// does; the reducer checks the state it is in now).
+		if to.Region != "" || !slices.Contains(to.From, cur.inst.State) {
+			return s, refuse("on_timeout transition %s does not fire from %s, the state of instance %s", to.Name, cur.inst.State, p.Instance), nil
+		}
+		tctx := ctx
+		tctx.tr = to
+		moved = move(tctx, p)
+		out.Reason = why + ": " + cur.inst.State + " → " + moved.State
+	} else if ctx.tr.OnReject != "" {
 		moved = rejectMove(ctx, p)
 		out.Reason = why + "; on_reject: " + cur.inst.State + " → " + moved.State
 	}

@@ -63,6 +63,17 @@ type Wait struct {
 	Since      HLC    `json:"since"`
 	Transition string `json:"transition"`
 	Workflow   string `json:"workflow"`
+	// Escalated lists the escalation steps the wait reached, in order:
+	// step i+1 at Escalated[i]'s clock (see applyEscalate). Omitted when
+	// empty, so the hashes of waits that never escalated stand.
+	Escalated []Escalated `json:"escalated,omitempty"`
+}
+
+// Escalated is one escalation step a wait reached, recorded by an escalate
+// entry: the step's number (1-based) and the entry's clock.
+type Escalated struct {
+	At   HLC `json:"at"`
+	Step int `json:"step"`
 }
 
 // waitTable is the state's waits, sorted by Path. A table held by a State
@@ -70,13 +81,20 @@ type Wait struct {
 type waitTable struct {
 	items []Wait
 	hash  string
+	// escalated says that some wait reached an escalation step, so a
+	// transition entry looks for its wait's steps only then.
+	escalated bool
 }
 
 func newWaitTable(items []Wait) *waitTable {
 	if len(items) == 0 {
 		return nil
 	}
-	return &waitTable{items: items, hash: hashWaits(items)}
+	t := &waitTable{items: items, hash: hashWaits(items)}
+	for _, w := range items {
+		t.escalated = t.escalated || len(w.Escalated) > 0
+	}
+	return t
 }
 
 // hashWaits hashes the waits' canonical JSON.

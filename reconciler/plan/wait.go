@@ -28,6 +28,23 @@ type Waiting struct {
 	// nothing does.
 	Deadline  *time.Time `json:"deadline,omitempty"`
 	TimeoutBy string     `json:"timeout_by,omitempty"`
+	// OnTimeout is what happens at the deadline: reject, or the name of
+	// the transition the instance then takes.
+	OnTimeout string `json:"on_timeout,omitempty"`
+	// Escalated lists the escalation steps the wait reached, with when
+	// (the escalate entry's clock) and to whom; NextEscalation the step it
+	// reaches next and when it is due. Absent when there are none.
+	Escalated      []EscalationView `json:"escalated,omitempty"`
+	NextEscalation *EscalationView  `json:"next_escalation,omitempty"`
+}
+
+// EscalationView is one escalation step of a wait: its number, when it was
+// taken or is due, to whom ("role sre-lead, carol") and what declares it.
+type EscalationView struct {
+	Step int       `json:"step"`
+	At   time.Time `json:"at"`
+	To   string    `json:"to"`
+	By   string    `json:"by,omitempty"`
 }
 
 // WaitOf returns the wait recorded in s for the proposal a gate result
@@ -49,9 +66,22 @@ func WaitingOf(w *core.Wait, rules *schemas.Bundle, now time.Time) *Waiting {
 		return nil
 	}
 	v := &Waiting{Since: WaitStart(*w), HLC: w.Since.String(), Policy: w.Policy, Rules: w.Rules}
-	if at, by, ok := core.Deadline(rules, *w); ok {
+	if at, by, on, ok := core.DeadlineOf(rules, *w); ok {
 		t := hlcTime(at)
-		v.Deadline, v.TimeoutBy = &t, by
+		v.Deadline, v.TimeoutBy, v.OnTimeout = &t, by, on
+	}
+	for _, x := range core.EscalationsOf(rules, *w) {
+		at := time.Time{}
+		for _, r := range w.Escalated {
+			if r.Step == x.Step {
+				at = hlcTime(r.At)
+			}
+		}
+		v.Escalated = append(v.Escalated, EscalationView{Step: x.Step, At: at,
+			To: schemas.EscalationStep{Roles: x.Roles, Identities: x.Identities}.Who()})
+	}
+	if n, ok := core.NextEscalation(rules, *w); ok {
+		v.NextEscalation = &EscalationView{Step: n.Number, At: hlcTime(n.At), To: n.Step.Who(), By: n.By}
 	}
 	if !now.IsZero() {
 		age := int64(now.Sub(v.Since).Round(time.Second) / time.Second)
@@ -79,8 +109,18 @@ func (w Waiting) String() string {
 	if len(w.Rules) > 0 {
 		b.WriteString(": " + strings.Join(w.Rules, ", "))
 	}
+	for _, x := range w.Escalated {
+		fmt.Fprintf(&b, "; escalated to %s at %s (step %d)", x.To, x.At.Format(time.RFC3339), x.Step)
+	}
+	if n := w.NextEscalation; n != nil {
+		fmt.Fprintf(&b, "; escalates to %s at %s (step %d of %s)", n.To, n.At.Format(time.RFC3339), n.Step, n.By)
+	}
 	if w.Deadline != nil {
-		fmt.Fprintf(&b, "; times out at %s (timeout of %s, on_timeout: reject)", w.Deadline.Format(time.RFC3339), w.TimeoutBy)
+		on := w.OnTimeout
+		if on == "" {
+			on = schemas.OnTimeoutReject
+		}
+		fmt.Fprintf(&b, "; times out at %s (timeout of %s, on_timeout: %s)", w.Deadline.Format(time.RFC3339), w.TimeoutBy, on)
 	}
 	return b.String()
 }

@@ -79,10 +79,10 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 	case index > 0 && (rec.Entry.Kind == core.KindWithdraw || rec.Entry.Kind == core.KindTimeout) && len(c.Parents) != 1:
 		// No older form: a merge would make the withdrawn head part of main.
 		p.early = p.tamper("a %s entry has one parent (main), this one has %d", rec.Entry.Kind, len(c.Parents))
-	case index > 0 && rec.Entry.Kind == core.KindWait && len(c.Parents) != 1:
+	case index > 0 && rec.Entry.Kind.RecordsWait() && len(c.Parents) != 1:
 		// A merge would make the waiting proposal's head part of main.
-		p.early = p.tamper("a wait entry has one parent (main), this one has %d", len(c.Parents))
-	case index > 0 && len(c.Parents) != 2 && !isOneParentReject(c, rec) && rec.Entry.Kind != core.KindWait:
+		p.early = p.tamper("a %s entry has one parent (main), this one has %d", rec.Entry.Kind, len(c.Parents))
+	case index > 0 && len(c.Parents) != 2 && !isOneParentReject(c, rec) && !rec.Entry.Kind.RecordsWait():
 		p.early = p.tamper("has %d parents; every WAL entry after genesis merges a proposal (2 parents), but a reject or withdraw entry, which has 1", len(c.Parents))
 	}
 	if p.early != nil {
@@ -113,7 +113,7 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 		}
 	}
 	if rec.Entry.Kind != core.KindGenesis {
-		if rec.Entry.Kind == core.KindWait {
+		if rec.Entry.Kind.RecordsWait() {
 			p.headErr = r.checkWaitHead(p)
 		} else if isOneParentReject(c, rec) {
 			p.headErr = r.checkRejectedHead(p)
@@ -122,7 +122,7 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 		} else {
 			p.headErr = r.checkMergedHead(p)
 		}
-		if rec.Entry.Kind != core.KindRules && rec.Entry.Kind != core.KindWait {
+		if rec.Entry.Kind != core.KindRules && !rec.Entry.Kind.RecordsWait() {
 			p.tree = r.trees.Read(c.Tree, rec.ProposalPath)
 		}
 	}
@@ -151,7 +151,7 @@ func (r *replayer) verifySignatures(p *prepared, ring *ringRef) {
 // checkProposal checks the entry's proposal against its signed commits,
 // or, for a rejection whose commits are absent, what the entry carries.
 func (r *replayer) checkProposal(p *prepared, ring *signing.KeyRing) error {
-	if p.rec.Entry.Kind == core.KindWait {
+	if p.rec.Entry.Kind.RecordsWait() {
 		return r.checkWaitProposal(p, ring)
 	}
 	if p.attested {
@@ -204,7 +204,7 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 		switch rec.Entry.Kind {
 		case core.KindRecover:
 			check = func() error { return r.checkRecovery(p, st.q) }
-		case core.KindWait:
+		case core.KindWait, core.KindEscalate:
 			check = func() error { return r.checkWaitTree(p, st.parentTree) }
 		}
 		if err := check(); err != nil {
@@ -230,7 +230,7 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 		want = core.StatusRejected
 	case core.KindWithdraw:
 		want = core.StatusWithdrawn
-	case core.KindWait:
+	case core.KindWait, core.KindEscalate:
 		want = core.StatusAwaiting
 	case core.KindTimeout:
 		want = core.StatusRejected

@@ -89,13 +89,13 @@ func Encode(r Record) (string, error) {
 	switch e.Kind {
 	case core.KindGenesis:
 		subject = fmt.Sprintf("writ: %s %s", e.Kind, short(r.RulesHash))
-	case core.KindTransition, core.KindGoal, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw, core.KindWait, core.KindTimeout:
+	case core.KindTransition, core.KindGoal, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw, core.KindWait, core.KindTimeout, core.KindEscalate:
 		p := e.Proposal
 		if p == nil {
 			return "", fmt.Errorf("encode %s entry: no proposal", e.Kind)
 		}
 		switch e.Kind {
-		case core.KindReject, core.KindWithdraw, core.KindWait, core.KindTimeout:
+		case core.KindReject, core.KindWithdraw, core.KindWait, core.KindTimeout, core.KindEscalate:
 			subject = fmt.Sprintf("writ: %s %s %s", e.Kind, p.Transition, p.Instance)
 		case core.KindRules:
 			subject = fmt.Sprintf("writ: rules %s", short(r.RulesHash))
@@ -387,7 +387,7 @@ func Decode(msg string) (Record, error) {
 	}
 	switch r.Entry.Kind {
 	case core.KindGenesis:
-	case core.KindTransition, core.KindGoal, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw, core.KindWait, core.KindTimeout:
+	case core.KindTransition, core.KindGoal, core.KindReject, core.KindRules, core.KindRecover, core.KindWithdraw, core.KindWait, core.KindTimeout, core.KindEscalate:
 		p, err := decodeProposal(body)
 		if err != nil {
 			return Record{}, err
@@ -399,7 +399,7 @@ func Decode(msg string) (Record, error) {
 			}
 		}
 		r.Entry.Proposal = p
-		if r.Entry.Kind == core.KindWait || r.Entry.Kind == core.KindTimeout {
+		if r.Entry.Kind.RecordsWait() || r.Entry.Kind == core.KindTimeout {
 			r.Entry.Path = r.ProposalPath
 		}
 	default:

@@ -36,9 +36,9 @@ func FormatWaitingFor(w core.Wait) []string {
 // carries Writ-Waiting-For; a timeout entry names its proposal too (its
 // wait is keyed by the path).
 func checkWait(r Record) error {
-	if r.Entry.Kind == core.KindTimeout {
+	if r.Entry.Kind == core.KindTimeout || r.Entry.Kind == core.KindEscalate {
 		if r.ProposalPath == "" || r.Entry.Path != r.ProposalPath {
-			return fmt.Errorf("wal message: timeout entry for %q names %q in %s", r.Entry.Path, r.ProposalPath, KeyProposal)
+			return fmt.Errorf("wal message: %s entry for %q names %q in %s", r.Entry.Kind, r.Entry.Path, r.ProposalPath, KeyProposal)
 		}
 	}
 	if r.Entry.Kind != core.KindWait {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/outcome"
 )
 
@@ -189,7 +190,11 @@ func (c cliReporter) Report(_ context.Context, rep *outcome.Report) error {
 		fmt.Fprintf(a.out, "applied %s: %s (entry %s)\n", ap.Gate.Pending.Branch, ap.Gate.Outcome.Reason, short(ap.Commit.String()))
 	}
 	for _, w := range rep.Waited {
-		fmt.Fprintf(a.out, "recorded %s as waiting: %s (entry %s)\n", w.Gate.Pending.Branch, w.Gate.Outcome.Reason, short(w.Commit.String()))
+		what := "recorded %s as waiting: %s (entry %s)\n"
+		if w.Gate.Entry.Kind == core.KindEscalate {
+			what = "escalated %s: %s (entry %s)\n"
+		}
+		fmt.Fprintf(a.out, what, w.Gate.Pending.Branch, w.Gate.Outcome.Reason, short(w.Commit.String()))
 	}
 	for _, g := range rep.Skipped {
 		fmt.Fprintf(a.out, "%s %s: %s\n", g.Verdict, g.Pending.Branch, g.Reason)

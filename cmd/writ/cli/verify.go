@@ -110,7 +110,7 @@ func attestedRejection(v reconciler.Verified) string {
 	if !v.Attested {
 		return ""
 	}
-	if v.Record.Entry.Kind == core.KindWait {
+	if v.Record.Entry.Kind.RecordsWait() {
 		return fmt.Sprintf("; wait on the reconciler's word (the proposal commit %s is not here: fetch its branch to verify it)", short(v.Record.Entry.Subject.Commit))
 	}
 	what, ref := "rejection", "refs/writ/rejected/"
