@@ -37,8 +37,9 @@ type Derivation struct {
 
 // Derive returns the effects one reconcile owes the targets, from what the
 // loop did (r) and nothing else, in a deterministic order: for each entry
-// in r.Applied (log order), an applied, rejected or withdrawn effect per
-// target; then for each proposal r.Skipped holds as waiting for a human
+// in r.Applied (log order), an applied, rejected, withdrawn or timed-out
+// effect per target; for each escalate entry in r.Waited, an escalated
+// effect; then for each proposal r.Skipped holds as waiting for a human
 // (in report order), a waiting effect and one approval effect per counted
 // approval. Approval effects are keyed per approver, so recording them
 // again each run adds only the approvals that are new: the outbox keeps
@@ -66,6 +67,16 @@ func Derive(r *outcome.Report, d Derivation) []Effect {
 		if g.Outcome.Policy != nil {
 			base.Approvals = counted(*g.Outcome.Policy)
 		}
+		out = append(out, forTargets(base, d.Targets)...)
+	}
+	for _, ap := range r.Waited {
+		g := ap.Gate
+		if g.Entry.Kind != core.KindEscalate || g.Pending.Proposal == nil {
+			continue // a wait is told by the waiting proposal below
+		}
+		base := baseEffect(g, d)
+		base.Event, base.Subject, base.Entry = EventEscalated, ap.Commit.String(), ap.Commit.String()
+		base.At, base.Summary = hlcTime(g.Entry.HLC), g.Outcome.Reason
 		out = append(out, forTargets(base, d.Targets)...)
 	}
 	for _, g := range r.Skipped {
