@@ -98,34 +98,46 @@ func isOneParentReject(c *gitstore.CommitView, rec wal.Record) bool {
 // (checkClosedRefs): a head nobody has is no way around evidence that is
 // here.
 func (r *replayer) checkRejectedHead(p *prepared) error {
-	rec := p.rec
+	head, present, err := r.checkRecordedHead(p.rec, "rejected")
+	if err != nil {
+		return err
+	}
+	// Absent: on the reconciler's word, unless the evidence says otherwise.
+	if err := r.checkClosedRefs(p.rec.ProposalPath, head); err != nil {
+		return err
+	}
+	p.attested = p.attested || !present
+	return nil
+}
+
+// checkRecordedHead checks the head and subject a one-parent entry records
+// (Writ-Proposal, Writ-Subject): both must be commit hashes, and when the
+// repository has the head it must descend from the subject. It returns
+// the head and whether the repository has it; what names the proposal in
+// errors ("rejected", "waiting").
+func (r *replayer) checkRecordedHead(rec wal.Record, what string) (plumbing.Hash, bool, error) {
 	head := plumbing.NewHash(rec.ProposalHead)
 	if head.String() != rec.ProposalHead {
-		return fmt.Errorf("%s names head %q, which is not a commit hash", wal.KeyProposal, rec.ProposalHead)
+		return head, false, fmt.Errorf("%s names head %q, which is not a commit hash", wal.KeyProposal, rec.ProposalHead)
 	}
 	subject := plumbing.NewHash(rec.Entry.Subject.Commit)
 	if subject.String() != rec.Entry.Subject.Commit {
-		return fmt.Errorf("%s %q is not a commit hash", wal.KeySubject, rec.Entry.Subject.Commit)
+		return head, false, fmt.Errorf("%s %q is not a commit hash", wal.KeySubject, rec.Entry.Subject.Commit)
 	}
 	if _, err := r.read.Commit(head); absent(err) {
-		// On the reconciler's word, unless the evidence says otherwise.
-		if err := r.checkClosedRefs(rec.ProposalPath, head); err != nil {
-			return err
-		}
-		p.attested = true
-		return nil
+		return head, false, nil
 	} else if err != nil {
-		return fmt.Errorf("the rejected proposal %s: %w", shortHash(rec.ProposalHead), err)
+		return head, false, fmt.Errorf("the %s proposal %s: %w", what, shortHash(rec.ProposalHead), err)
 	}
 	ok, err := r.descends(head, subject)
 	if err != nil {
-		return fmt.Errorf("the rejected proposal %s: %w", shortHash(rec.ProposalHead), err)
+		return head, false, fmt.Errorf("the %s proposal %s: %w", what, shortHash(rec.ProposalHead), err)
 	}
 	if !ok {
-		return fmt.Errorf("the rejected proposal %s does not descend from the proposal commit %s (%s)",
-			shortHash(rec.ProposalHead), shortHash(subject.String()), wal.KeySubject)
+		return head, false, fmt.Errorf("the %s proposal %s does not descend from the proposal commit %s (%s)",
+			what, shortHash(rec.ProposalHead), shortHash(subject.String()), wal.KeySubject)
 	}
-	return r.checkClosedRefs(rec.ProposalPath, head)
+	return head, true, nil
 }
 
 // checkClosedRefs fails when an evidence ref of the proposal at path

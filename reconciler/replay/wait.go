@@ -36,29 +36,8 @@ import (
 // subject are commit hashes, and a head that is present descends from the
 // subject.
 func (r *replayer) checkWaitHead(p *prepared) error {
-	rec := p.rec
-	head := plumbing.NewHash(rec.ProposalHead)
-	if head.String() != rec.ProposalHead {
-		return fmt.Errorf("%s names head %q, which is not a commit hash", wal.KeyProposal, rec.ProposalHead)
-	}
-	subject := plumbing.NewHash(rec.Entry.Subject.Commit)
-	if subject.String() != rec.Entry.Subject.Commit {
-		return fmt.Errorf("%s %q is not a commit hash", wal.KeySubject, rec.Entry.Subject.Commit)
-	}
-	if _, err := r.read.Commit(head); absent(err) {
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("the waiting proposal %s: %w", shortHash(rec.ProposalHead), err)
-	}
-	ok, err := r.descends(head, subject)
-	if err != nil {
-		return fmt.Errorf("the waiting proposal %s: %w", shortHash(rec.ProposalHead), err)
-	}
-	if !ok {
-		return fmt.Errorf("the waiting proposal %s does not descend from the proposal commit %s (%s)",
-			shortHash(rec.ProposalHead), shortHash(subject.String()), wal.KeySubject)
-	}
-	return nil
+	_, _, err := r.checkRecordedHead(p.rec, "waiting")
+	return err
 }
 
 // checkWaitProposal checks a wait entry's proposal commit when the
