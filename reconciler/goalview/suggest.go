@@ -61,11 +61,7 @@ func suggest(v core.LineageView, f Finding) string {
 		},
 		Justification: "writ scan: " + f.Detail,
 	}
-	out, err := yaml.Marshal(&p)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimRight(string(out), "\n") + "\n"
+	return proposalYAML(p)
 }
 
 // suggestRefute is the suggestion for an ambiguity: an ended lineage takes
@@ -88,6 +84,12 @@ func suggestRefute(v core.LineageView, f Finding) string {
 		Evidence:      []schemas.Evidence{{Name: "terminal task " + ShortID(v.Terminal) + " completed while this block was open"}},
 		Justification: "writ scan: " + f.Detail,
 	}
+	return proposalYAML(p)
+}
+
+// proposalYAML is a suggested proposal as the YAML a proposer would write,
+// ending in one newline; empty if it cannot be written.
+func proposalYAML(p schemas.Proposal) string {
 	out, err := yaml.Marshal(&p)
 	if err != nil {
 		return ""
