@@ -343,12 +343,21 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 		tr := *p.Trigger
 		moved.Trigger = &tr
 	}
+	return settle(next, e, moved, func(in *Instance) stored { return newStored(in, cur.keys.with(p.IdemKey, string(how))) }, &out), out, nil
+}
+
+// settle stores an instance that entry e moved, or on which it closed a
+// proposal, into next: moved's version and update clock advance to e's,
+// store builds its record (with the entry's key consumed), the waits the
+// entry ends end (endWaits), and out records the instance's new hash.
+// Every entry that stores an instance ends this way.
+func settle(next State, e Entry, moved *Instance, store func(*Instance) stored, out *Outcome) State {
 	moved.Version++
 	moved.Updated = e.HLC
-	st := newStored(moved, cur.keys.with(p.IdemKey, string(how)))
-	next = next.with(b, st).endWaits(p.Instance, p.IdemKey, out.InstancePre, st.hash)
+	st := store(moved)
 	out.InstancePost = st.hash
-	return next, out, nil
+	p := e.Proposal
+	return next.with(bucketOf(p.Instance), st).endWaits(p.Instance, p.IdemKey, out.InstancePre, st.hash)
 }
 
 // policyFor names the approval policy a transition needs, "" for none.

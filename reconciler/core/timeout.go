@@ -124,8 +124,7 @@ func applyTimeout(s State, e Entry) (State, Outcome, error) {
 		judged.Status, judged.Reason = StatusRefused, fmt.Sprintf("the proposal does not wait for a human: %s: %s", judged.Status, judged.Reason)
 		return s, judged, nil
 	}
-	b := bucketOf(p.Instance)
-	cur, exists, err := s.lookup(b, p.Instance)
+	cur, exists, err := s.lookup(bucketOf(p.Instance), p.Instance)
 	if err != nil {
 		return s, Outcome{}, err
 	}
@@ -161,10 +160,6 @@ func applyTimeout(s State, e Entry) (State, Outcome, error) {
 		moved = rejectMove(ctx, p)
 		out.Reason = why + "; on_reject: " + cur.inst.State + " → " + moved.State
 	}
-	moved.Version++
-	moved.Updated = e.HLC
-	st := newStored(moved, cur.keys.with(p.IdemKey, string(StatusRejected)))
-	next = next.with(b, st).endWaits(p.Instance, p.IdemKey, out.InstancePre, st.hash)
-	out.InstancePost = st.hash
-	return next, out, nil
+	store := func(in *Instance) stored { return newStored(in, cur.keys.with(p.IdemKey, string(StatusRejected))) }
+	return settle(next, e, moved, store, &out), out, nil
 }

@@ -115,18 +115,15 @@ func applyWithdraw(s State, e Entry) (State, Outcome, error) {
 		return next.endWaits(p.Instance, p.IdemKey, out.InstancePre, out.InstancePost), out, nil
 	}
 	moved := cur.inst.clone()
-	moved.Version++
-	moved.Updated = e.HLC
-	var st stored
-	if cur.goal != nil {
-		lin := *cur.goal
-		lin.keys = lin.keys.put(consumedKey{id: goalKey(e), how: string(StatusWithdrawn)}.sealed())
-		st = newGoalStored(moved, &lin)
-	} else {
-		st = newStored(moved, cur.keys.with(p.IdemKey, string(StatusWithdrawn)))
+	store := func(in *Instance) stored {
+		if cur.goal != nil {
+			lin := *cur.goal
+			lin.keys = lin.keys.put(consumedKey{id: goalKey(e), how: string(StatusWithdrawn)}.sealed())
+			return newGoalStored(in, &lin)
+		}
+		return newStored(in, cur.keys.with(p.IdemKey, string(StatusWithdrawn)))
 	}
-	next = next.with(bucketOf(p.Instance), st).endWaits(p.Instance, p.IdemKey, out.InstancePre, st.hash)
-	out.InstancePost = st.hash
+	next = settle(next, e, moved, store, &out)
 	out.Reason += "; instance stays in " + moved.State
 	return next, out, nil
 }
