@@ -20,19 +20,7 @@ import (
 // moves.
 func escalateRepo(t *testing.T) (*Engine, *fakeClock) {
 	t.Helper()
-	raw, err := fs.ReadFile(fixtures.Release(), "workflows/release.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const ship = "    policy: release-approval\n    materiality: high\n"
-	if !strings.Contains(string(raw), ship) {
-		t.Fatal("the release example's ship transition changed: update this test")
-	}
-	wf := strings.Replace(string(raw), ship, ship+"    timeout: 3d\n    on_timeout: reject\n    escalate:\n      - after: 4h\n        roles: [security]\n", 1)
-	e := newRepoFrom(t, map[string]string{"workflows/release.yaml": wf})
-	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-	e.Now = clock.Now
-	return e, clock
+	return shipRepoWith(t, "    timeout: 3d\n    on_timeout: reject\n    escalate:\n      - after: 4h\n        roles: [security]\n")
 }
 
 // TestReconcileEscalatesAWait: a proposal recorded as waiting escalates

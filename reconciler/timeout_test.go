@@ -16,6 +16,14 @@ import (
 // after 3d (on_timeout: reject), with a clock the test moves.
 func timeoutRepo(t *testing.T) (*Engine, *fakeClock) {
 	t.Helper()
+	return shipRepoWith(t, "    timeout: 3d\n    on_timeout: reject\n")
+}
+
+// shipRepoWith is the release example with lines added to its ship
+// transition (after its policy and materiality), with a clock the test
+// moves, starting 2026-11-23 10:00 UTC.
+func shipRepoWith(t *testing.T, lines string) (*Engine, *fakeClock) {
+	t.Helper()
 	raw, err := fs.ReadFile(fixtures.Release(), "workflows/release.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +32,7 @@ func timeoutRepo(t *testing.T) (*Engine, *fakeClock) {
 	if !strings.Contains(string(raw), ship) {
 		t.Fatal("the release example's ship transition changed: update this test")
 	}
-	wf := strings.Replace(string(raw), ship, ship+"    timeout: 3d\n    on_timeout: reject\n", 1)
+	wf := strings.Replace(string(raw), ship, ship+lines, 1)
 	e := newRepoFrom(t, map[string]string{"workflows/release.yaml": wf})
 	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	e.Now = clock.Now
