@@ -1,13 +1,10 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/writ-dev/writ/adapters/jira/jiratest"
-	"github.com/writ-dev/writ/fixtures"
 )
 
 const jiraTokenEnv, jiraEmailEnv = "WRIT_TEST_JIRA_TOKEN", "WRIT_TEST_JIRA_EMAIL"
@@ -26,15 +23,7 @@ func TestReconcileNotifiesJiraThroughTheOutbox(t *testing.T) {
 	todo, done := jiratest.Status{ID: "1", Name: "To Do"}, jiratest.Status{ID: "3", Name: "Done"}
 	fake.AddIssue("OPS-12", todo, jiratest.Transition{ID: "31", Name: "Done", To: done})
 
-	tmpl := filepath.Join(t.TempDir(), "tmpl")
-	if err := os.CopyFS(tmpl, fixtures.Release()); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := os.ReadFile(filepath.Join(tmpl, "writ.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = append(cfg, []byte(`
+	repo := notifyRepoWith(t, `
 notifications:
   jira:
     base_url: "`+fake.URL+`"
@@ -42,12 +31,7 @@ notifications:
     token_env: `+jiraTokenEnv+`
     email_env: `+jiraEmailEnv+`
     transition_on_apply: Done
-`)...)
-	if err := os.WriteFile(filepath.Join(tmpl, "writ.yaml"), cfg, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	repo := filepath.Join(t.TempDir(), "control")
-	writWant(t, ExitOK, "init", "-q", "--demo-keys", "--template", tmpl, repo)
+`)
 	var outputs strings.Builder
 	run := func(want int, args ...string) writResult {
 		t.Helper()

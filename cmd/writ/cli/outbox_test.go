@@ -18,6 +18,21 @@ const slackTokenEnv = "WRIT_TEST_SLACK_TOKEN"
 // sends notifications to the Slack at apiURL, alice mapped to U0ALICE.
 func notifyRepo(t *testing.T, apiURL string) string {
 	t.Helper()
+	return notifyRepoWith(t, `
+notifications:
+  slack:
+    channel: C0DEPLOYS
+    token_env: `+slackTokenEnv+`
+    api_url: "`+apiURL+`"
+    users:
+      alice: U0ALICE
+`)
+}
+
+// notifyRepoWith makes a control repo from the release example with
+// notifications (YAML appended to its writ.yaml).
+func notifyRepoWith(t *testing.T, notifications string) string {
+	t.Helper()
 	tmpl := filepath.Join(t.TempDir(), "tmpl")
 	if err := os.CopyFS(tmpl, fixtures.Release()); err != nil {
 		t.Fatal(err)
@@ -26,16 +41,7 @@ func notifyRepo(t *testing.T, apiURL string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg = append(cfg, []byte(`
-notifications:
-  slack:
-    channel: C0DEPLOYS
-    token_env: `+slackTokenEnv+`
-    api_url: "`+apiURL+`"
-    users:
-      alice: U0ALICE
-`)...)
-	if err := os.WriteFile(filepath.Join(tmpl, "writ.yaml"), cfg, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tmpl, "writ.yaml"), append(cfg, notifications...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	repo := filepath.Join(t.TempDir(), "control")
