@@ -11,11 +11,33 @@ import (
 // a human holding one of Roles or named in Identities counts under every
 // rule of the proposal's policy, as if the rule named them (see
 // policies.Facts.Escalated). Steps are in increasing order of After, all
-// before the timeout, if any.
+// before the timeout, if any. Notify, when set, names who is told of the
+// step (see Notified).
 type EscalationStep struct {
-	After      string   `yaml:"after" json:"after"`
+	After      string            `yaml:"after" json:"after"`
+	Roles      []string          `yaml:"roles,omitempty" json:"roles,omitempty"`
+	Identities []string          `yaml:"identities,omitempty" json:"identities,omitempty"`
+	Notify     *EscalationNotify `yaml:"notify,omitempty" json:"notify,omitempty"`
+}
+
+// EscalationNotify names the people told when a wait reaches an
+// escalation step: the humans holding one of Roles, and Identities. It
+// grants nothing: only the step's own roles and identities count as
+// approvers. Omitted from the rules hash when absent, so rules without it
+// hash as before.
+type EscalationNotify struct {
 	Roles      []string `yaml:"roles,omitempty" json:"roles,omitempty"`
 	Identities []string `yaml:"identities,omitempty" json:"identities,omitempty"`
+}
+
+// Notified returns who is told of the step: its Notify when set, else the
+// step's own roles and identities (the people whose approvals now count).
+// It is pure.
+func (s EscalationStep) Notified() EscalationNotify {
+	if s.Notify != nil {
+		return *s.Notify
+	}
+	return EscalationNotify{Roles: s.Roles, Identities: s.Identities}
 }
 
 // Who names the step's roles and identities: "role sre-lead, carol".
@@ -43,7 +65,8 @@ func EscalationOf(tr *Transition, pol *Policy) ([]EscalationStep, string) {
 
 // checkEscalate reports, for the steps at path/escalate: an after that
 // does not parse, steps not in strictly increasing order, a step that
-// names nobody, and a step at or after timeout (when it parses).
+// names nobody, a notify that names nobody, and a step at or after
+// timeout (when it parses).
 func (c *checker) checkEscalate(path Path, steps []EscalationStep, timeout string) {
 	limit, limitErr := ParseDuration(timeout)
 	var prev time.Duration
@@ -51,6 +74,9 @@ func (c *checker) checkEscalate(path Path, steps []EscalationStep, timeout strin
 		sp := child(child(path, "escalate"), i)
 		if len(st.Roles) == 0 && len(st.Identities) == 0 {
 			c.at(sp, "escalation step %d names nobody: give roles or identities whose approvals then count", i+1)
+		}
+		if n := st.Notify; n != nil && len(n.Roles) == 0 && len(n.Identities) == 0 {
+			c.at(child(sp, "notify"), "escalation step %d: notify names nobody: give roles or identities to tell, or leave notify out to tell the step's roles and identities", i+1)
 		}
 		d, err := ParseDuration(st.After)
 		if err != nil {
@@ -68,15 +94,13 @@ func (c *checker) checkEscalate(path Path, steps []EscalationStep, timeout strin
 }
 
 // checkEscalateAgainstConfig reports escalation roles and identities that
-// writ.yaml does not declare, and agents (they never count).
+// writ.yaml does not declare, and agents (they never count); and the
+// roles and identities of a step's notify that it does not declare (an
+// agent may be told).
 func (c *checker) checkEscalateAgainstConfig(path Path, steps []EscalationStep, cfg *Config) {
 	for i, st := range steps {
 		sp := child(child(path, "escalate"), i)
-		for j, role := range st.Roles {
-			if !contains(cfg.Roles, role) {
-				c.at(child(child(sp, "roles"), j), "unknown role %q (%s)", role, knownList("roles", cfg.Roles))
-			}
-		}
+		c.checkKnownRoles(child(sp, "roles"), st.Roles, cfg)
 		for j, name := range st.Identities {
 			id, ok := (&Bundle{Config: *cfg}).Identity(name)
 			switch {
@@ -85,6 +109,25 @@ func (c *checker) checkEscalateAgainstConfig(path Path, steps []EscalationStep, 
 			case id.Kind == IdentityAgent:
 				c.at(child(child(sp, "identities"), j), "identity %q is an agent; agents never count as approvers", name)
 			}
+		}
+		if n := st.Notify; n != nil {
+			np := child(sp, "notify")
+			c.checkKnownRoles(child(np, "roles"), n.Roles, cfg)
+			for j, name := range n.Identities {
+				if _, ok := (&Bundle{Config: *cfg}).Identity(name); !ok {
+					c.at(child(child(np, "identities"), j), "unknown identity %q (%s)", name, knownList("identities", identityNames(cfg)))
+				}
+			}
+		}
+	}
+}
+
+// checkKnownRoles reports each of roles (at path[j]) that writ.yaml does
+// not declare.
+func (c *checker) checkKnownRoles(path Path, roles []string, cfg *Config) {
+	for j, role := range roles {
+		if !contains(cfg.Roles, role) {
+			c.at(child(path, j), "unknown role %q (%s)", role, knownList("roles", cfg.Roles))
 		}
 	}
 }

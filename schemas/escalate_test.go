@@ -64,3 +64,55 @@ func TestEscalateChecks(t *testing.T) {
 		t.Errorf("config check refuses a declared name: %q", got)
 	}
 }
+
+// TestEscalateNotify: a step's notify (roles and/or identities) loads and
+// names who is told; without it the step's own roles and identities are;
+// a notify that names nobody, an unknown key in it, and roles or
+// identities writ.yaml does not declare are refused at their
+// path:line:col.
+func TestEscalateNotify(t *testing.T) {
+	step := func(notify string) string {
+		return wf("deploy", twoStates, twoSteps+"    policy: governance\n    escalate:\n      - after: 4h\n        roles: [sre]\n"+notify)
+	}
+	tests := []struct {
+		name   string
+		yaml   string
+		want   *want
+		notify EscalationNotify
+	}{
+		{"default: the step's people", step(""), nil, EscalationNotify{Roles: []string{"sre"}}},
+		{"explicit roles and identities", step("        notify:\n          roles: [sre]\n          identities: [alice]\n"), nil,
+			EscalationNotify{Roles: []string{"sre"}, Identities: []string{"alice"}}},
+		{"explicit identities only", step("        notify:\n          identities: [bob]\n"), nil, EscalationNotify{Identities: []string{"bob"}}},
+		{"unknown role", step("        notify:\n          roles: [sre, ops]\n"),
+			&want{wfFile, 17, 24, "transitions[1].escalate[0].notify.roles[1]", `unknown role "ops" (roles: sre)`}, EscalationNotify{}},
+		{"unknown identity", step("        notify:\n          identities: [mallory]\n"),
+			&want{wfFile, 17, 24, "transitions[1].escalate[0].notify.identities[0]", `unknown identity "mallory"`}, EscalationNotify{}},
+		{"names nobody", step("        notify: {}\n"),
+			&want{wfFile, 16, 17, "transitions[1].escalate[0].notify", "notify names nobody"}, EscalationNotify{}},
+		{"unknown key", step("        notify:\n          teams: [x]\n"),
+			&want{wfFile, 17, 11, "transitions[1].escalate[0].notify.teams", `unknown field "teams" (allowed: identities, roles)`}, EscalationNotify{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps := ValidateRepo(repo(map[string]string{wfFile: tt.yaml}))
+			checkInvariants(t, ps)
+			if tt.want != nil {
+				expectProblem(t, ps, *tt.want)
+				return
+			}
+			if len(ps) > 0 {
+				t.Fatalf("problems: %v", ps)
+			}
+			w, _ := LoadWorkflow(wfFile, []byte(tt.yaml))
+			got := w.Transitions[1].Escalate[0].Notified()
+			if strings.Join(got.Roles, ",") != strings.Join(tt.notify.Roles, ",") || strings.Join(got.Identities, ",") != strings.Join(tt.notify.Identities, ",") {
+				t.Fatalf("Notified() = %+v, want %+v", got, tt.notify)
+			}
+		})
+	}
+	// A policy's steps are checked the same way.
+	pol := miniRepo[polFile] + "escalate:\n  - after: 1h\n    identities: [alice]\n    notify:\n      roles: [dba]\n"
+	expectProblem(t, ValidateRepo(repo(map[string]string{polFile: pol})),
+		want{polFile, 10, 15, "escalate[0].notify.roles[0]", `unknown role "dba"`})
+}
