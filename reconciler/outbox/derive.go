@@ -24,6 +24,10 @@ type Target struct {
 	// NeedsIssue: the target is only told about proposals whose Issue is
 	// known.
 	NeedsIssue bool
+	// Direct: the target also writes to each person an escalation
+	// notifies, and maps, directly (a Slack direct message): one more
+	// effect per person, with Effect.Recipient set.
+	Direct bool
 }
 
 // Derivation is what Derive reads besides the report: the targets and,
@@ -39,7 +43,8 @@ type Derivation struct {
 // loop did (r) and nothing else, in a deterministic order: for each entry
 // in r.Applied (log order), an applied, rejected, withdrawn or timed-out
 // effect per target; for each escalate entry in r.Waited, an escalated
-// effect; then for each proposal r.Skipped holds as waiting for a human
+// effect per target naming whom the step notifies, and for a Direct
+// target one more per person it maps (see escalated); then for each proposal r.Skipped holds as waiting for a human
 // (in report order), a waiting effect and one approval effect per counted
 // approval. Approval effects are keyed per approver, so recording them
 // again each run adds only the approvals that are new: the outbox keeps
@@ -70,14 +75,7 @@ func Derive(r *outcome.Report, d Derivation) []Effect {
 		out = append(out, forTargets(base, d.Targets)...)
 	}
 	for _, ap := range r.Waited {
-		g := ap.Gate
-		if g.Entry.Kind != core.KindEscalate || g.Pending.Proposal == nil {
-			continue // a wait is told by the waiting proposal below
-		}
-		base := baseEffect(g, d)
-		base.Event, base.Subject, base.Entry = EventEscalated, ap.Commit.String(), ap.Commit.String()
-		base.At, base.Summary = hlcTime(g.Entry.HLC), g.Outcome.Reason
-		out = append(out, forTargets(base, d.Targets)...)
+		out = append(out, escalated(ap, rules, d)...)
 	}
 	for _, g := range r.Skipped {
 		if g.Verdict != intake.VerdictWaiting || g.Pending.Proposal == nil || g.Outcome.Policy == nil ||
@@ -156,6 +154,7 @@ func forTargets(e Effect, targets []Target) []Effect {
 		c.Target = t.Name
 		c.Key = KeyOf(c.Subject, c.Event, c.Target)
 		c.MustAct = append([]Actor(nil), e.MustAct...)
+		c.Notify = append([]Actor(nil), e.Notify...)
 		out = append(out, c)
 	}
 	return out

@@ -84,6 +84,16 @@ type Effect struct {
 	// EventApproval, EventEscalated).
 	MustAct []Actor `json:"must_act,omitempty"`
 	Summary string  `json:"summary,omitempty"`
+	// Notify are the people an EventEscalated effect tells: its
+	// escalation step's notify (by default the step's own roles and
+	// identities), roles resolved to the humans holding them, in identity
+	// order, with their ids in the target where mapped.
+	Notify []Actor `json:"notify,omitempty"`
+	// Recipient, when set, makes the effect a direct message to that one
+	// person (one of Notify whom the target maps) instead of a post on
+	// the proposal's thread; its key is KeyOf(Subject, Event,
+	// DirectTarget(Target, identity)).
+	Recipient *Actor `json:"recipient,omitempty"`
 	// Approvals are the identities whose approvals count so far.
 	Approvals []string `json:"approvals,omitempty"`
 	// Entry is the WAL entry's commit for EventApplied, EventRejected,
@@ -105,6 +115,11 @@ func KeyOf(subject string, event Event, target string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// DirectTarget is what a direct message's key is derived from in place of
+// the target alone: the target and the recipient's identity, so that each
+// person's message has its own key and none collides with the thread's.
+func DirectTarget(target, identity string) string { return target + "/" + identity }
 
 // Receipt is what a target returned for a delivered effect, kept with its
 // thread so that later effects of the thread update in place (a Slack

@@ -6,9 +6,11 @@
 package enginetest
 
 import (
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -34,6 +36,39 @@ func (c *FakeClock) Now() time.Time {
 // NewRepo makes a fresh control repo from the release example.
 func NewRepo(t *testing.T) (*reconciler.Engine, local.KeyDir) {
 	t.Helper()
+	e, keys, _ := newRepo(t, fixtures.Release())
+	return e, keys
+}
+
+// ShipRepoWith makes a fresh control repo from the release example whose
+// ship transition has lines (YAML indented as its keys) added, with the
+// clock the engine reads, for the test to move.
+func ShipRepoWith(t *testing.T, lines string) (*reconciler.Engine, *FakeClock) {
+	t.Helper()
+	const path, ship = "workflows/release.yaml", "    policy: release-approval\n    materiality: high\n"
+	tmpl := fstest.MapFS{}
+	err := fs.WalkDir(fixtures.Release(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fixtures.Release(), p)
+		tmpl[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf := string(tmpl[path].Data)
+	if !strings.Contains(wf, ship) {
+		t.Fatal("the release example's ship transition changed: update ShipRepoWith")
+	}
+	tmpl[path] = &fstest.MapFile{Data: []byte(strings.Replace(wf, ship, ship+lines, 1))}
+	e, _, clock := newRepo(t, tmpl)
+	return e, clock
+}
+
+func newRepo(t *testing.T, tmpl fs.FS) (*reconciler.Engine, local.KeyDir, *FakeClock) {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "control")
 	store, err := gitstore.Init(dir)
 	if err != nil {
@@ -42,10 +77,10 @@ func NewRepo(t *testing.T) (*reconciler.Engine, local.KeyDir) {
 	keys := local.KeyDir{Dir: filepath.Join(t.TempDir(), "keys")}
 	clock := &FakeClock{T: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
 	e := &reconciler.Engine{Store: store, Keys: keys, Now: clock.Now}
-	if _, err := e.Init(fixtures.Release(), keys); err != nil {
+	if _, err := e.Init(tmpl, keys); err != nil {
 		t.Fatal(err)
 	}
-	return e, keys
+	return e, keys, clock
 }
 
 // Propose proposes a transition of instance web-1 as who.

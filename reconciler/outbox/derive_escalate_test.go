@@ -1,0 +1,85 @@
+package outbox_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/reconciler/internal/enginetest"
+	"github.com/writ-dev/writ/reconciler/outbox"
+)
+
+// TestDeriveNotifiesAnEscalationStep: the escalated effect of an escalate
+// entry names the people its step notifies, resolved from roles to the
+// identities of writ.yaml at the entry (by default the step's own roles
+// and identities, else its notify), with their ids in each target; a
+// target that sends direct messages (Slack) owes one more effect per
+// mapped person, keyed by the entry, the event and the target with the
+// person, and none for a person it cannot address; Derive is
+// deterministic.
+func TestDeriveNotifiesAnEscalationStep(t *testing.T) {
+	slack := outbox.Target{Name: "slack", Direct: true, Users: map[string]string{"alice": "U0ALICE", "carol": "U0CAROL"}}
+	jira := outbox.Target{Name: "jira", Users: map[string]string{"carol": "acc-carol"}}
+	tests := []struct {
+		name      string
+		step      string
+		slack     []outbox.Actor
+		jira      []outbox.Actor
+		directsTo []string
+	}{
+		{"default: the step's role", "        roles: [security]\n",
+			[]outbox.Actor{{Identity: "carol", Role: "security", TargetID: "U0CAROL"}},
+			[]outbox.Actor{{Identity: "carol", Role: "security", TargetID: "acc-carol"}}, []string{"carol"}},
+		{"default: the step's identity", "        identities: [carol]\n",
+			[]outbox.Actor{{Identity: "carol", TargetID: "U0CAROL"}},
+			[]outbox.Actor{{Identity: "carol", TargetID: "acc-carol"}}, []string{"carol"}},
+		{"explicit notify", "        roles: [security]\n        notify:\n          roles: [sre]\n          identities: [carol]\n",
+			[]outbox.Actor{{Identity: "alice", Role: "sre", TargetID: "U0ALICE"}, {Identity: "bob", Role: "sre"}, {Identity: "carol", TargetID: "U0CAROL"}},
+			[]outbox.Actor{{Identity: "alice", Role: "sre"}, {Identity: "bob", Role: "sre"}, {Identity: "carol", TargetID: "acc-carol"}}, []string{"alice", "carol"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, clock := enginetest.ShipRepoWith(t, "    escalate:\n      - after: 4h\n"+tt.step)
+			enginetest.ToShippable(t, e)
+			enginetest.Reconcile(t, e, 0)
+			clock.T = clock.T.Add(4*time.Hour + time.Minute)
+			rep := enginetest.Reconcile(t, e, 0)
+			if len(rep.Waited) != 1 || rep.Waited[0].Gate.Entry.Kind != core.KindEscalate {
+				t.Fatalf("no escalate entry: %+v", rep.Waited)
+			}
+			entry := rep.Waited[0].Commit.String()
+			d := outbox.Derivation{Targets: []outbox.Target{slack, jira}}
+			got := outbox.Derive(rep, d)
+			var escalated []outbox.Effect
+			for _, fx := range got {
+				if fx.Event == outbox.EventEscalated {
+					escalated = append(escalated, fx)
+				}
+			}
+			want := 2 + len(tt.directsTo)
+			if len(escalated) != want {
+				t.Fatalf("%d escalated effects, want %d: %+v", len(escalated), want, escalated)
+			}
+			s, j := escalated[0], escalated[len(escalated)-1]
+			if s.Target != "slack" || s.Key != outbox.KeyOf(entry, outbox.EventEscalated, "slack") || s.Recipient != nil ||
+				!reflect.DeepEqual(s.Notify, tt.slack) {
+				t.Fatalf("slack's escalated effect: %+v\nwant notify %+v", s, tt.slack)
+			}
+			if j.Target != "jira" || j.Key != outbox.KeyOf(entry, outbox.EventEscalated, "jira") || j.Recipient != nil ||
+				!reflect.DeepEqual(j.Notify, tt.jira) {
+				t.Fatalf("jira's escalated effect: %+v\nwant notify %+v", j, tt.jira)
+			}
+			for i, who := range tt.directsTo {
+				dm := escalated[1+i]
+				if dm.Target != "slack" || dm.Recipient == nil || dm.Recipient.Identity != who || dm.Recipient.TargetID != slack.Users[who] ||
+					dm.Key != outbox.KeyOf(entry, outbox.EventEscalated, "slack/"+who) || dm.Thread != s.Thread || dm.Summary != s.Summary {
+					t.Fatalf("direct message %d: %+v, want one to %s", i, dm, who)
+				}
+			}
+			if again := outbox.Derive(rep, d); !reflect.DeepEqual(again, got) {
+				t.Fatal("Derive is not deterministic")
+			}
+		})
+	}
+}
