@@ -4,7 +4,12 @@
 // when writ.yaml's notifications.slack.users maps the identity) and
 // linking the pull request; that message is updated in place (chat.update)
 // as approvals arrive, and escalation, timeout, apply, rejection and
-// withdrawal are threaded replies to it. Every message carries the effect's
+// withdrawal are threaded replies to it. An escalation's reply mentions
+// whom the step notifies, and each of them with a member id also gets a
+// direct message (an effect of its own, with a Recipient): chat.postMessage
+// with the member id as channel, found again on a repeated attempt through
+// conversations.open and conversations.history (scopes chat:write,
+// im:write, im:history). Every message carries the effect's
 // idempotency key in its metadata (event type "writ_effect"), so a
 // delivery repeated after a crash finds the message it made
 // (conversations.history, conversations.replies) and updates it instead of

@@ -85,7 +85,8 @@ func (n *Notifier) Target() string { return TargetName }
 // proposal's earlier Slack effects: the first one's message is the root
 // the others update and reply to. The receipt's Ref is
 // "<channel>/<root ts>" for the root message, "<channel>/<root
-// ts>/<reply ts>" for a reply.
+// ts>/<reply ts>" for a reply, and "dm/<conversation>/<ts>" for a direct
+// message (an effect with a Recipient), which leaves the thread alone.
 func (n *Notifier) Deliver(ctx context.Context, e outbox.Effect, thread []outbox.Receipt) (outbox.Receipt, error) {
 	rc, err := n.deliver(ctx, e, thread)
 	if err != nil {
@@ -96,6 +97,9 @@ func (n *Notifier) Deliver(ctx context.Context, e outbox.Effect, thread []outbox
 }
 
 func (n *Notifier) deliver(ctx context.Context, e outbox.Effect, thread []outbox.Receipt) (outbox.Receipt, error) {
+	if e.Recipient != nil {
+		return n.direct(ctx, e)
+	}
 	channel, root, ok := rootOf(thread)
 	first := outbox.FirstAttempt(ctx)
 	if !ok {
@@ -152,11 +156,11 @@ func threaded(ev outbox.Event) bool {
 }
 
 // rootOf returns the channel and timestamp of a thread's root message:
-// the first receipt's.
+// the first receipt's that is not a direct message's.
 func rootOf(thread []outbox.Receipt) (channel, ts string, ok bool) {
 	for _, r := range thread {
 		parts := strings.Split(r.Ref, "/")
-		if len(parts) >= 2 && parts[0] != "" && parts[1] != "" {
+		if len(parts) >= 2 && parts[0] != "" && parts[0] != dmRef && parts[1] != "" {
 			return parts[0], parts[1], true
 		}
 	}

@@ -51,7 +51,37 @@ func replyText(e outbox.Effect) string {
 	if e.Event == outbox.EventEscalated && len(e.MustAct) > 0 {
 		s += "\nNow also: " + actors(e.MustAct) + "."
 	}
+	if e.Event == outbox.EventEscalated && len(e.Notify) > 0 {
+		s += "\nNotified: " + actors(e.Notify) + "."
+	}
+	if e.Event == outbox.EventEscalated && e.Summary != "" {
+		s += "\n> " + esc(e.Summary)
+	}
 	return s
+}
+
+// directText is the direct message telling e.Recipient of e: what the
+// proposal asks, what happened and why the recipient hears of it, with
+// the links.
+func directText(e outbox.Effect) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s* %s → %s: %s", esc(e.Instance), esc(e.Workflow), esc(e.Transition), status[e.Event])
+	if e.Entry != "" {
+		fmt.Fprintf(&b, " (entry `%s`)", short(e.Entry))
+	}
+	if e.At != "" {
+		b.WriteString(" at " + e.At)
+	}
+	b.WriteString("\nyou are notified")
+	if r := e.Recipient; r != nil && r.Role != "" && r.Role != "identity" && r.Role != "human" {
+		fmt.Fprintf(&b, " (%s)", esc(r.Role))
+	}
+	b.WriteString(".")
+	if e.Summary != "" {
+		fmt.Fprintf(&b, "\n> %s", esc(e.Summary))
+	}
+	b.WriteString(links(e))
+	return b.String()
 }
 
 func waits(ev outbox.Event) bool {

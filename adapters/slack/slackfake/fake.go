@@ -2,8 +2,10 @@
 // server on 127.0.0.1, with the methods the notifier uses added as custom
 // handlers that keep every message (chat.postMessage, chat.update,
 // conversations.history, conversations.replies, with message metadata),
-// a token check, and injected faults: HTTP 429 with Retry-After, 500s and
-// connection resets. Tests only.
+// direct messages as Slack makes them (chat.postMessage with a user id as
+// channel posts to the app's conversation with that user, a "D…" id that
+// conversations.open returns too), a token check, and injected faults:
+// HTTP 429 with Retry-After, 500s and connection resets. Tests only.
 package slackfake
 
 import (
@@ -50,16 +52,18 @@ type Server struct {
 	faults []Fault
 	calls  map[string]int
 	seq    int
+	ims    map[string]string // user id -> its direct-message conversation
 }
 
 // Start starts a fake that accepts only token.
 func Start(token string) *Server {
-	s := &Server{token: token, calls: map[string]int{}}
+	s := &Server{token: token, calls: map[string]int{}, ims: map[string]string{}}
 	bind := func(c slacktest.Customize) {
 		c.Handle("/chat.postMessage", s.guard("chat.postMessage", s.post))
 		c.Handle("/chat.update", s.guard("chat.update", s.update))
 		c.Handle("/conversations.history", s.guard("conversations.history", s.history))
 		c.Handle("/conversations.replies", s.guard("conversations.replies", s.replies))
+		c.Handle("/conversations.open", s.guard("conversations.open", s.open))
 	}
 	s.Server = slacktest.NewTestServer(bind)
 	s.Server.Start()
@@ -154,7 +158,44 @@ func (s *Server) guard(method string, h func(w http.ResponseWriter, form map[str
 	}
 }
 
+// IM returns the direct-message conversation of user (a "D…" id), or ""
+// when nothing opened one yet.
+func (s *Server) IM(user string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ims[user]
+}
+
+// im returns user's direct-message conversation, opening it if need be.
+func (s *Server) im(user string) string {
+	if id, ok := s.ims[user]; ok {
+		return id
+	}
+	id := fmt.Sprintf("D%08d", len(s.ims)+1)
+	s.ims[user] = id
+	return id
+}
+
+// isUser reports whether id is a user id (U… or W…), which chat.postMessage
+// takes as the conversation with that user.
+func isUser(id string) bool { return strings.HasPrefix(id, "U") || strings.HasPrefix(id, "W") }
+
+// open is conversations.open for one user: the direct-message conversation
+// (opened if need be); several users (a group DM) or a channel are refused.
+func (s *Server) open(w http.ResponseWriter, f map[string]string) {
+	users := f["users"]
+	if users == "" || strings.Contains(users, ",") || !isUser(users) {
+		writeJSON(w, map[string]any{"ok": false, "error": "user_not_found"})
+		return
+	}
+	_, already := s.ims[users]
+	writeJSON(w, map[string]any{"ok": true, "no_op": already, "already_open": already, "channel": map[string]any{"id": s.im(users)}})
+}
+
 func (s *Server) post(w http.ResponseWriter, f map[string]string) {
+	if isUser(f["channel"]) {
+		f["channel"] = s.im(f["channel"])
+	}
 	s.seq++
 	m := &Message{Channel: f["channel"], TS: fmt.Sprintf("1700000000.%06d", s.seq), ThreadTS: f["thread_ts"], Text: f["text"]}
 	if raw := f["metadata"]; raw != "" {
