@@ -27,7 +27,8 @@
 // context has no deadline stops after Config.DeliverTimeout (5 minutes);
 // a comment listing reads at most 1,000 pages.
 //
-// The notifier holds no rules: who must act, what is missing and what
+// The notifier holds no rules: who must act, whom an escalation notifies
+// (mentioned as [~accountid:…] when mapped), what is missing and what
 // happened are facts of the effect; it only renders and sends them. The
 // token never appears in an error: errors name the issue, the call and what
 // to fix, and any text Jira returned is scrubbed of the credentials.

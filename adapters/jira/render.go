@@ -56,18 +56,14 @@ func render(e outbox.Effect, mention func(outbox.Actor) string) string {
 		fmt.Fprintf(&b, "*%s:* %s\n", label, strings.Join(approvals, ", "))
 	}
 	if len(e.MustAct) > 0 {
-		actors := make([]string, len(e.MustAct))
-		for i, a := range e.MustAct {
-			actors[i] = mention(a)
-			if a.Role != "" {
-				actors[i] += " (role " + escape(a.Role) + ")"
-			}
-		}
 		label := "Who must act"
 		if e.Event == outbox.EventEscalated {
 			label = "Now also asked to act"
 		}
-		fmt.Fprintf(&b, "*%s:* %s\n", label, strings.Join(actors, ", "))
+		fmt.Fprintf(&b, "*%s:* %s\n", label, mentions(e.MustAct, mention))
+	}
+	if e.Event == outbox.EventEscalated && len(e.Notify) > 0 {
+		fmt.Fprintf(&b, "*Notified:* %s\n", mentions(e.Notify, mention))
 	}
 	if e.Summary != "" {
 		summary := e.Summary
@@ -98,6 +94,18 @@ func render(e outbox.Effect, mention func(outbox.Actor) string) string {
 	b.WriteString("----\n")
 	b.WriteString(markerLine(e.Key))
 	return b.String()
+}
+
+// mentions renders actors, each with the role that names them.
+func mentions(as []outbox.Actor, mention func(outbox.Actor) string) string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = mention(a)
+		if a.Role != "" {
+			out[i] += " (role " + escape(a.Role) + ")"
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // subject names what the proposal asks: "workflow transition on instance".
