@@ -85,19 +85,26 @@ func TestEscalationMentionsAndWritesDirectly(t *testing.T) {
 	}
 }
 
-// TestDirectMessageFaults: a fault on the direct message leaves nothing
-// behind, and the retry, not a first attempt, writes it once.
+// TestDirectMessageFaults: a direct message that failed (a 500) or whose
+// answer was lost after Slack wrote it is written exactly once by the
+// retry, which is not a first attempt and so looks for it first.
 func TestDirectMessageFaults(t *testing.T) {
-	fake, n := setup(t)
-	_, dm := escalation()
-	fake.Inject(slackfake.Fault{Method: "chat.postMessage", Kind: "500"})
-	if _, err := n.Deliver(outbox.WithFirstAttempt(context.Background(), true), dm, nil); err == nil {
-		t.Fatal("a direct message went through a 500")
-	}
-	if _, err := n.Deliver(context.Background(), dm, nil); err != nil {
-		t.Fatal(err)
-	}
-	if msgs := fake.Messages(); len(msgs) != 1 || msgs[0].Channel != fake.IM("U0CAROL") {
-		t.Fatalf("messages %+v, want one direct message", msgs)
+	for _, kind := range []string{"500", "lost"} {
+		t.Run(kind, func(t *testing.T) {
+			fake, n := setup(t)
+			_, dm := escalation()
+			fake.Inject(slackfake.Fault{Method: "chat.postMessage", Kind: kind})
+			if _, err := n.Deliver(outbox.WithFirstAttempt(context.Background(), true), dm, nil); err == nil {
+				t.Fatal("a direct message went through a fault")
+			}
+			rc, err := n.Deliver(context.Background(), dm, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs := fake.Messages()
+			if len(msgs) != 1 || msgs[0].Channel != fake.IM("U0CAROL") || rc.Ref != "dm/"+msgs[0].Channel+"/"+msgs[0].TS {
+				t.Fatalf("messages %+v, receipt %+v, want one direct message", msgs, rc)
+			}
+		})
 	}
 }

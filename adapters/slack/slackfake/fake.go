@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,8 +37,10 @@ type Message struct {
 // Fault is an injected failure of the next request to Method ("" : any).
 type Fault struct {
 	Method string
-	// Kind is "429" (with RetryAfter seconds), "500" or "reset" (the
-	// connection is closed without an answer).
+	// Kind is "429" (with RetryAfter seconds), "500", "reset" (the
+	// connection is closed without an answer) or "lost" (the request is
+	// carried out, then the connection is closed without an answer, as
+	// when a network fails on the way back).
 	Kind       string
 	RetryAfter int
 }
@@ -115,22 +118,16 @@ func (s *Server) guard(method string, h func(w http.ResponseWriter, form map[str
 			}
 		}
 		s.mu.Unlock()
-		if fault != nil {
+		lost := fault != nil && fault.Kind == "lost"
+		if fault != nil && !lost {
 			switch fault.Kind {
 			case "429":
 				w.Header().Set("Retry-After", strconv.Itoa(fault.RetryAfter))
 				w.WriteHeader(http.StatusTooManyRequests)
 				return
 			case "reset":
-				if hj, ok := w.(http.Hijacker); ok {
-					if conn, _, err := hj.Hijack(); err == nil {
-						if tc, ok := conn.(*net.TCPConn); ok {
-							_ = tc.SetLinger(0)
-						}
-						_ = conn.Close()
-						return
-					}
-				}
+				hangUp(w)
+				return
 			}
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
@@ -154,8 +151,27 @@ func (s *Server) guard(method string, h func(w http.ResponseWriter, form map[str
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if lost {
+			h(httptest.NewRecorder(), form)
+			hangUp(w)
+			return
+		}
 		h(w, form)
 	}
+}
+
+// hangUp closes w's connection without an answer.
+func hangUp(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			_ = conn.Close()
+			return
+		}
+	}
+	http.Error(w, "internal error", http.StatusInternalServerError)
 }
 
 // IM returns the direct-message conversation of user (a "D…" id), or ""

@@ -41,7 +41,7 @@ func buildNotifications(cfg *schemas.Notifications, getenv func(string) string) 
 	}
 	hc := &http.Client{Timeout: outbox.DefaultCallBudget}
 	if c := cfg.Slack; c != nil {
-		n.targets = append(n.targets, outbox.Target{Name: slack.TargetName, Users: c.Users})
+		n.targets = append(n.targets, outbox.Target{Name: slack.TargetName, Users: c.Users, Direct: true})
 		token := getenv(c.TokenEnv)
 		if token == "" {
 			n.notes = append(n.notes, fmt.Sprintf("slack: $%s (notifications.slack.token_env) is not set: Slack effects stay pending", c.TokenEnv))

@@ -30,12 +30,16 @@ notifications:
 }
 
 // notifyRepoWith makes a control repo from the release example with
-// notifications (YAML appended to its writ.yaml).
-func notifyRepoWith(t *testing.T, notifications string) string {
+// notifications (YAML appended to its writ.yaml), after edits of the
+// template's directory.
+func notifyRepoWith(t *testing.T, notifications string, edits ...func(tmpl string)) string {
 	t.Helper()
 	tmpl := filepath.Join(t.TempDir(), "tmpl")
 	if err := os.CopyFS(tmpl, fixtures.Release()); err != nil {
 		t.Fatal(err)
+	}
+	for _, edit := range edits {
+		edit(tmpl)
 	}
 	cfg, err := os.ReadFile(filepath.Join(tmpl, "writ.yaml"))
 	if err != nil {

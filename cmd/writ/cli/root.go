@@ -39,8 +39,13 @@ type app struct {
 // Main runs writ with args and returns the process exit code. Control
 // characters in anything it prints are spelled out (see printable).
 func Main(args []string, stdout, stderr io.Writer) int {
+	return mainAt(args, stdout, stderr, time.Now)
+}
+
+// mainAt is Main with the clock every command reads (tests move it).
+func mainAt(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 	stdout, stderr = printable{stdout}, printable{stderr}
-	a := &app{out: stdout, err: stderr, now: time.Now}
+	a := &app{out: stdout, err: stderr, now: now}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(stdout)
