@@ -117,4 +117,15 @@ func TestSourceTriggerOtherKinds(t *testing.T) {
 	if again, o := full(s, judged); o.Status != StatusRejected || again.Hash() != next.Hash() {
 		t.Fatalf("the judged rejection applies as %s to %s, Judge gave %s", o.Status, again.Hash(), next.Hash())
 	}
+	// The wait (and so the timeout and escalation) of a proposal whose
+	// transition entry carries one records none.
+	waiting := b.transition(s, "agent", "r1", "ship")
+	waiting.Trigger = pr
+	if _, o := full(s, waiting); o.Status != StatusWaiting {
+		t.Fatalf("ship without approvals: %s", o.Status)
+	}
+	w := WaitEntry(waiting, "proposals/r1/ship.yaml")
+	if _, o := full(s, w); w.Trigger != nil || o.Status != StatusAwaiting {
+		t.Fatalf("wait entry: trigger %+v, %s (%s)", w.Trigger, o.Status, o.Reason)
+	}
 }

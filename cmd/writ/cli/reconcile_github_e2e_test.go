@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -144,6 +146,20 @@ func TestReconcileGitHubApplies(t *testing.T) {
 		t.Fatalf("check runs %+v", runs)
 	}
 	writWant(t, ExitOK, "replay", "--repo", cloneDir)
+	// The pull request carried a proposal that names no trigger: its entry
+	// records the pull request (Writ-Trigger, on the reconciler's word),
+	// and web-1, which had none (its earlier proposals came from local
+	// branches), keeps it.
+	st := writWant(t, ExitOK, "state", "--repo", cloneDir, "--json")
+	validateOutput(t, "state", st.out)
+	var state stateCostJSON
+	if err := json.Unmarshal([]byte(st.out), &state); err != nil {
+		t.Fatal(err)
+	}
+	wantTrigger := &schemas.Trigger{Kind: schemas.TriggerPullRequest, Ref: "octo-org/octo-repo#3", URL: "https://github.com/octo-org/octo-repo/pull/3"}
+	if len(state.Instances) != 1 || !reflect.DeepEqual(state.Instances[0].Trigger, wantTrigger) {
+		t.Fatalf("state --json: %+v; want web-1 triggered by %+v", state.Instances, wantTrigger)
+	}
 	// The approvals are GitHub reviews: verify says the entry rests on the
 	// reconciler's word for them, and names the reviews.
 	v := writWant(t, ExitOK, "verify", "--repo", cloneDir)
