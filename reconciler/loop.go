@@ -390,6 +390,15 @@ func (r *run) verify(ctx context.Context) error {
 			p.Decisions = append(p.Decisions, out.Decisions...)
 			p.Grants = append(p.Grants, out.Grants...)
 			p.CoAuthors = append(p.CoAuthors, out.CoAuthors...)
+			if out.Trigger != nil {
+				// Judged at the edge as the reducer judges it, so that a
+				// bad one waits here with the reason instead of refusing
+				// the entry.
+				if err := schemas.CheckSourceTrigger(*out.Trigger); err != nil {
+					return unjudged(c, intake.Pending{Branch: c.Name, Head: c.Head, Path: p.Path}, fmt.Errorf("source trigger: %w", err))
+				}
+				p.Trigger = out.Trigger
+			}
 		}
 		return proposal{cand: c, pending: p}
 	}

@@ -21,7 +21,10 @@ const (
 // published. It holds no judgement: the author is named, not excluded;
 // reviews are listed, not counted.
 type PullRequestFacts struct {
-	Number  int
+	Number int
+	// URL is the pull request's page (GitHub's html_url), "" when GitHub
+	// names none.
+	URL     string
 	HeadSHA string
 	HeadRef string
 	BaseSHA string
@@ -78,6 +81,7 @@ func (c *Client) PullRequest(ctx context.Context, number int) (PullRequestFacts,
 	}
 	f := PullRequestFacts{
 		Number:  pr.GetNumber(),
+		URL:     pr.GetHTMLURL(),
 		HeadSHA: pr.GetHead().GetSHA(),
 		HeadRef: pr.GetHead().GetRef(),
 		BaseSHA: pr.GetBase().GetSHA(),

@@ -12,7 +12,9 @@ import (
 // OpenPullRequest is one open pull request as the listing shows it: what
 // pulls/get says too, less the counts of commits, files and comments.
 type OpenPullRequest struct {
-	Number   int
+	Number int
+	// URL is the pull request's page (html_url).
+	URL      string
 	HeadSHA  string
 	HeadRef  string
 	BaseSHA  string
@@ -40,7 +42,7 @@ func (c *Client) ListOpenPullRequests(ctx context.Context, base string) ([]OpenP
 		}
 		headRepo := pr.GetHead().GetRepo().GetFullName()
 		out = append(out, OpenPullRequest{
-			Number: pr.GetNumber(), HeadSHA: pr.GetHead().GetSHA(), HeadRef: pr.GetHead().GetRef(),
+			Number: pr.GetNumber(), URL: pr.GetHTMLURL(), HeadSHA: pr.GetHead().GetSHA(), HeadRef: pr.GetHead().GetRef(),
 			BaseSHA: pr.GetBase().GetSHA(), BaseRef: pr.GetBase().GetRef(),
 			Author: pr.GetUser().GetLogin(), AuthorID: pr.GetUser().GetID(), Draft: pr.GetDraft(),
 			Fork: headRepo == "" || !strings.EqualFold(headRepo, pr.GetBase().GetRepo().GetFullName()),
@@ -86,7 +88,7 @@ func (c *Client) CommentCounts(ctx context.Context, maxPages int) (map[int]int, 
 // unknown. A pull request with GitHub's maximum of files listed fails with
 // ErrTruncated. Calls: two, plus one per extra page of 100.
 func (c *Client) ListedPullRequest(ctx context.Context, p OpenPullRequest, comments int) (PullRequestFacts, error) {
-	f := PullRequestFacts{Number: p.Number, HeadSHA: p.HeadSHA, HeadRef: p.HeadRef, BaseSHA: p.BaseSHA, BaseRef: p.BaseRef,
+	f := PullRequestFacts{Number: p.Number, URL: p.URL, HeadSHA: p.HeadSHA, HeadRef: p.HeadRef, BaseSHA: p.BaseSHA, BaseRef: p.BaseRef,
 		Author: p.Author, AuthorID: p.AuthorID, Fork: p.Fork, Draft: p.Draft, State: "open", Comments: comments}
 	if err := c.readFiles(ctx, &f); err != nil {
 		return PullRequestFacts{}, err

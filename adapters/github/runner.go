@@ -249,7 +249,8 @@ func (s *PullRequests) factsOf(name string) (PullRequestFacts, bool) {
 // of the proposal at each reviewed commit), makes the pull request's
 // opener a co-author when another identity than the proposer (the policy
 // counts an author's review only under allow_author), and adds the roles
-// that the teams writ.yaml's github.role_teams names grant.
+// that the teams writ.yaml's github.role_teams names grant; the pull
+// request itself is the proposal's trigger (see trigger).
 func (s *PullRequests) Outside(ctx context.Context, v intake.View, c intake.Candidate, p intake.Pending) (intake.Outside, error) {
 	f, ok := s.factsOf(c.Name)
 	if !ok {
@@ -267,7 +268,23 @@ func (s *PullRequests) Outside(ctx context.Context, v intake.View, c intake.Cand
 	if err != nil {
 		return intake.Outside{}, fmt.Errorf("github run: %w", err)
 	}
-	return intake.Outside{Decisions: decisions, Grants: grants, CoAuthors: coAuthors(f, ids, p.Proposer)}, nil
+	return intake.Outside{Decisions: decisions, Grants: grants, CoAuthors: coAuthors(f, ids, p.Proposer), Trigger: s.trigger(f)}, nil
+}
+
+// trigger is the pull request as what started its proposal:
+// pull_request, ref "owner/name#n", url its page as GitHub names it; nil
+// when GitHub names no page. The loop judges it
+// (schemas.CheckSourceTrigger) and the entry records it only when the
+// proposal names no trigger of its own.
+func (s *PullRequests) trigger(f PullRequestFacts) *schemas.Trigger {
+	if f.URL == "" {
+		return nil
+	}
+	t := &schemas.Trigger{Kind: schemas.TriggerPullRequest, URL: f.URL}
+	if repo := s.repository(); repo != "" {
+		t.Ref = repo + "#" + strconv.Itoa(f.Number)
+	}
+	return t
 }
 
 // Report publishes one check run per head and one plan comment per pull

@@ -50,6 +50,14 @@ type Entry struct {
 	ProposerSignature *plan.Signer `json:"proposer_signature,omitempty"`
 	// CoAuthors are the other identities the policy treated as authors.
 	CoAuthors []string `json:"co_authors,omitempty"`
+	// Trigger is what the entry names as having started the work: the
+	// proposal's own trigger (TriggerBy "proposal") or, when it names
+	// none, the source trigger the entry records (Writ-Trigger: the pull
+	// request that carried the proposal; TriggerBy "reconciler", on the
+	// reconciler's word). Whether the instance keeps it is the reducer's
+	// rule: the first trigger recorded stays.
+	Trigger   *schemas.Trigger `json:"trigger,omitempty"`
+	TriggerBy string           `json:"trigger_by,omitempty"`
 	// Justification, Evidence and Inputs are the proposal's own words.
 	Justification string             `json:"justification,omitempty"`
 	Evidence      []schemas.Evidence `json:"evidence,omitempty"`
@@ -78,6 +86,12 @@ type Entry struct {
 	// (plan.FromEntry); only `writ show ENTRY` fills it.
 	Shown *plan.View `json:"shown,omitempty"`
 }
+
+// Who names an entry's trigger (Entry.TriggerBy).
+const (
+	TriggerByProposal   = "proposal"
+	TriggerByReconciler = "reconciler"
+)
 
 // Decision is one decision the entry records.
 type Decision struct {
@@ -125,6 +139,12 @@ func Of(before core.State, v replay.Verified) (Entry, error) {
 	if p := e.Proposal; p != nil && e.Kind != core.KindGenesis {
 		en.Instance, en.Transition, en.Workflow = p.Instance, p.Transition, p.Workflow
 		en.Justification, en.Evidence, en.Inputs = p.Justification, p.Evidence, plan.InputsOf(p.Inputs)
+		switch {
+		case p.Trigger != nil:
+			en.Trigger, en.TriggerBy = p.Trigger, TriggerByProposal
+		case e.Trigger != nil:
+			en.Trigger, en.TriggerBy = e.Trigger, TriggerByReconciler
+		}
 		en.RulesInForce = before.RulesHash()
 		ctx := core.PlanContextOf(before.Rules(), before.RulesHash(), e.Kind, p, e.Subject.Content)
 		en.PlanContext, en.Plan = &ctx, ctx.Digest()

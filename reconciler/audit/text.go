@@ -50,6 +50,19 @@ func (en Entry) Text(w io.Writer) {
 	if len(en.CoAuthors) > 0 {
 		fmt.Fprintf(&b, "  co-authors: %s\n", c(strings.Join(en.CoAuthors, ", ")))
 	}
+	if t := en.Trigger; t != nil {
+		who := "named by the proposal"
+		if en.TriggerBy == TriggerByReconciler {
+			who = "the " + strings.ReplaceAll(string(t.Kind), "_", " ") + " that carried the proposal, on the reconciler's word"
+		}
+		what := string(t.Kind)
+		for _, v := range []string{t.Ref, t.URL} {
+			if v != "" {
+				what += " " + v
+			}
+		}
+		fmt.Fprintf(&b, "  trigger: %s (%s)\n", c(what), who)
+	}
 	if en.Proposal != "" {
 		writeWords(&b, en)
 	}

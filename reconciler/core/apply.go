@@ -21,6 +21,9 @@ import (
 // returned unchanged with a zero Outcome; restore the bucket and apply
 // again.
 func Apply(s State, e Entry) (State, Outcome, error) {
+	if e.Trigger != nil && e.Kind != KindTransition {
+		return s, refuse("a %s entry records no source trigger (Writ-Trigger); only a transition entry does", e.Kind), nil
+	}
 	switch e.Kind {
 	case KindGenesis, KindRules:
 		next, out := applyRules(s, e)
@@ -180,6 +183,10 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 		return s, refuse("proposal names no instance"), nil
 	case IsGoalAction(s.rules, p):
 		return s, refuse("%q is a goal: its actions are goal entries, not %s entries", p.Workflow, e.Kind), nil
+	case e.Trigger != nil:
+		if err := schemas.CheckSourceTrigger(*e.Trigger); err != nil {
+			return s, refuse("source trigger (Writ-Trigger): %v", err), nil
+		}
 	}
 	// The bucket and the stored instance are looked up once per entry.
 	b := bucketOf(p.Instance)
@@ -339,9 +346,14 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 		}
 		moved.Cost = sum
 	}
-	if moved.Trigger == nil && p.Trigger != nil && e.Kind != KindReject {
-		tr := *p.Trigger
-		moved.Trigger = &tr
+	if moved.Trigger == nil && e.Kind != KindReject {
+		// The proposal's own trigger wins over its source's; the first
+		// trigger an instance records stays.
+		if tr := p.Trigger; tr != nil {
+			moved.Trigger = &schemas.Trigger{Kind: tr.Kind, Ref: tr.Ref, URL: tr.URL}
+		} else if tr := e.Trigger; tr != nil {
+			moved.Trigger = &schemas.Trigger{Kind: tr.Kind, Ref: tr.Ref, URL: tr.URL}
+		}
 	}
 	return settle(next, e, moved, func(in *Instance) stored { return newStored(in, cur.keys.with(p.IdemKey, string(how))) }, &out), out, nil
 }

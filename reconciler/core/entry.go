@@ -65,6 +65,13 @@ type Entry struct {
 	// proposal (a pull request's opener whose login maps to an identity
 	// other than Signer), recorded on the reconciler's word like reviews.
 	CoAuthors []string `json:"co_authors,omitempty"`
+	// Trigger is what the source that carried the proposal says started
+	// it (the pull request), recorded on the reconciler's word like
+	// CoAuthors (Writ-Trigger). Transition entries only; it becomes the
+	// instance's trigger only when the proposal names none and the
+	// instance has none yet (see applyTransition), and it must pass
+	// schemas.CheckSourceTrigger. Nil for a local branch's proposal.
+	Trigger *schemas.Trigger `json:"trigger,omitempty"`
 	// IdemKey makes the entry idempotent. For transitions it is the
 	// proposal's idem_key.
 	IdemKey string `json:"idem_key"`

@@ -10,13 +10,13 @@ import (
 // it: a transition that its approval policy blocks (an eligible approver
 // rejected it and no override stands) on an instance that exists is
 // recorded as a rejection instead. Judge returns the entry it judged (e,
-// or e with Kind KindReject) with Apply's state and outcome for that
-// entry, in one pass, where applying the transition and then the
-// rejection would take two. That is, for a transition entry e:
+// or e with Kind KindReject and no source Trigger) with Apply's state and
+// outcome for that entry, in one pass, where applying the transition and
+// then the rejection would take two. That is, for a transition entry e:
 //
 //	next, out, err := Apply(s, e)
 //	if out.Status == StatusRefused && out.Policy != nil {
-//		reject := e; reject.Kind = KindReject
+//		reject := e; reject.Kind, reject.Trigger = KindReject, nil
 //		if n, o, _ := Apply(s, reject); o.Status == StatusRejected {
 //			e, next, out = reject, n, o
 //		}
@@ -77,7 +77,8 @@ func Judge(s State, e Entry) (Entry, State, Outcome, error) {
 		return e, s, Outcome{}, fmt.Errorf("apply %s entry %q: %w", e.Kind, e.IdemKey, err)
 	}
 	if out.Status == StatusRejected {
-		e.Kind = KindReject
+		// A rejection records no source trigger (Apply refuses one).
+		e.Kind, e.Trigger = KindReject, nil
 	}
 	out.Plan = plan
 	return e, next, out, nil

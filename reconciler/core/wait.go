@@ -174,10 +174,11 @@ func (s State) endWaits(instance, key, pre, post string) State {
 
 // WaitEntry returns the wait entry that records that the proposal of
 // entry e (a transition entry the gate judged waiting) at path waits: e
-// with kind KindWait, the path, and no decisions.
+// with kind KindWait, the path, and no decisions and no source trigger
+// (only the transition entry records that).
 func WaitEntry(e Entry, path string) Entry {
 	w := e
-	w.Kind, w.Path, w.Decisions, w.Rules, w.Quarantine = KindWait, path, nil, nil, nil
+	w.Kind, w.Path, w.Decisions, w.Rules, w.Quarantine, w.Trigger = KindWait, path, nil, nil, nil, nil
 	return w
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // Candidate is an open proposal as a source names it, before it is read
@@ -44,10 +45,15 @@ type View struct {
 // the reconciler's word: decisions (pull request reviews, each bound to the
 // content at the commit it was made on), roles granted outside writ.yaml
 // (team membership; Apply honours a grant only as far as the rules map
-// it), and co-authors (a pull request's opener when another identity than
-// the proposer), whom the policy treats as authors.
+// it), co-authors (a pull request's opener when another identity than
+// the proposer), whom the policy treats as authors, and the trigger (the
+// pull request itself), which a proposal that names no trigger: records
+// through its entry (core.Entry's Trigger). The loop refuses a Trigger
+// that schemas.CheckSourceTrigger refuses: the proposal waits, with the
+// reason.
 type Outside struct {
 	Decisions []policies.Decision
 	Grants    []core.RoleGrant
 	CoAuthors []string
+	Trigger   *schemas.Trigger
 }

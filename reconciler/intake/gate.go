@@ -77,6 +77,12 @@ func Gate(s core.State, p Pending, hlc core.HLC) (GateResult, error) {
 	if r.Entry.Kind == core.KindTransition && core.IsGoalAction(s.Rules(), p.Proposal) {
 		r.Entry.Kind = core.KindGoal
 	}
+	if r.Entry.Kind == core.KindTransition && p.Proposal.Trigger == nil && p.Trigger != nil {
+		// The proposal's own trigger wins: its source's is recorded only
+		// when it names none (Apply keeps the instance's first).
+		tr := *p.Trigger
+		r.Entry.Trigger = &tr
+	}
 	switch r.Entry.Kind {
 	case core.KindRules:
 		r.Entry.Rules = p.Rules

@@ -31,7 +31,7 @@ func gateWithdraw(s core.State, r *GateResult) (GateResult, bool, error) {
 		return *r, false, nil
 	}
 	w := *r
-	w.Entry.Kind, w.Entry.Rules, w.Entry.Quarantine, w.Entry.Decisions = core.KindWithdraw, nil, nil, ws
+	w.Entry.Kind, w.Entry.Rules, w.Entry.Quarantine, w.Entry.Decisions, w.Entry.Trigger = core.KindWithdraw, nil, nil, ws, nil
 	// The entry adds only the proposal file to main, and replay judges it
 	// with that as the change (wal.Decode).
 	w.Entry.ChangedFiles = []string{r.Pending.Path}

@@ -37,6 +37,11 @@ type Pending struct {
 	// CoAuthors are other identities the policy treats as the proposal's
 	// authors (a pull request's opener, set by the caller that knows it).
 	CoAuthors []string
+	// Trigger is what the source says started the proposal (the pull
+	// request that carries it; set by the caller that knows it, nil for a
+	// local branch). Gate records it in a transition entry when the
+	// proposal names no trigger of its own.
+	Trigger *schemas.Trigger
 	// Subject is the last commit that changed the proposal, and the hash of
 	// the proposal's bytes there.
 	Subject policies.Subject

@@ -124,6 +124,12 @@ func Encode(r Record) (string, error) {
 		}
 		add(KeyCoAuthor, a)
 	}
+	if err := checkTrigger(e.Kind, e.Trigger); err != nil {
+		return "", fmt.Errorf("encode: %w", err)
+	}
+	if e.Trigger != nil {
+		add(KeyTrigger, FormatTrigger(*e.Trigger))
+	}
 	if r.ProposalPath != "" {
 		add(KeyProposal, r.ProposalPath+"@"+r.ProposalHead)
 	}
@@ -213,7 +219,7 @@ func short(h string) string {
 var singleKeys = [...]string{
 	KeyVersion, KeyKind, KeyInstance, KeyWorkflow, KeyTransition, KeyIdemKey, KeyHLC,
 	KeyProposer, KeyProposal, KeySubject, KeyContent, KeyPolicy, KeyOverride, KeyRules,
-	KeyInstancePre, KeyInstancePost, KeyStatePre, KeyStatePost,
+	KeyInstancePre, KeyInstancePost, KeyStatePre, KeyStatePost, KeyTrigger,
 }
 
 // singleSlots maps each of singleKeys to its slot.
@@ -384,6 +390,16 @@ func Decode(msg string) (Record, error) {
 	}
 	if err := checkQuarantine(r.Entry.Kind, r.Entry.Quarantine); err != nil {
 		return Record{}, err
+	}
+	if v := single.get(KeyTrigger); single.seen[singleSlot(KeyTrigger)] {
+		t, err := ParseTrigger(v)
+		if err != nil {
+			return Record{}, err
+		}
+		if err := checkTrigger(r.Entry.Kind, &t); err != nil {
+			return Record{}, err
+		}
+		r.Entry.Trigger = &t
 	}
 	switch r.Entry.Kind {
 	case core.KindGenesis:

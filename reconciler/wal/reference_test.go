@@ -58,7 +58,7 @@ func referenceDecode(msg string) (Record, error) {
 			r.Guards = append(r.Guards, g)
 		case KeyVersion, KeyKind, KeyInstance, KeyWorkflow, KeyTransition, KeyIdemKey, KeyHLC,
 			KeyProposer, KeyProposal, KeySubject, KeyContent, KeyPolicy, KeyOverride, KeyRules,
-			KeyInstancePre, KeyInstancePost, KeyStatePre, KeyStatePost:
+			KeyInstancePre, KeyInstancePost, KeyStatePre, KeyStatePost, KeyTrigger:
 			if _, dup := single[t.Key]; dup {
 				return Record{}, fmt.Errorf("wal trailer %s appears more than once", t.Key)
 			}
@@ -115,6 +115,16 @@ func referenceDecode(msg string) (Record, error) {
 	}
 	if err := checkQuarantine(r.Entry.Kind, r.Entry.Quarantine); err != nil {
 		return Record{}, err
+	}
+	if v, ok := single[KeyTrigger]; ok {
+		t, err := ParseTrigger(v)
+		if err != nil {
+			return Record{}, err
+		}
+		if err := checkTrigger(r.Entry.Kind, &t); err != nil {
+			return Record{}, err
+		}
+		r.Entry.Trigger = &t
 	}
 	switch r.Entry.Kind {
 	case core.KindGenesis:

@@ -70,6 +70,7 @@ func (s *Server) pullJSON(op string, p *Pull) map[string]any {
 	set(o, "state", p.State)
 	set(o, "draft", p.Draft)
 	set(o, "url", "https://api.github.com/repos/"+full+"/pulls/"+strconv.Itoa(p.Number))
+	set(o, "html_url", "https://github.com/"+full+"/pull/"+strconv.Itoa(p.Number))
 	setUser(o, "user", p.Author, p.AuthorID)
 	set(o, "head.sha", p.HeadSHA)
 	set(o, "head.ref", p.HeadRef)

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -144,6 +146,48 @@ func TestReconcileGitHubApplies(t *testing.T) {
 		t.Fatalf("check runs %+v", runs)
 	}
 	writWant(t, ExitOK, "replay", "--repo", cloneDir)
+	// The pull request carried a proposal that names no trigger: its entry
+	// records the pull request (Writ-Trigger, on the reconciler's word),
+	// and web-1, which had none (its earlier proposals came from local
+	// branches), keeps it.
+	st := writWant(t, ExitOK, "state", "--repo", cloneDir, "--json")
+	validateOutput(t, "state", st.out)
+	var state stateCostJSON
+	if err := json.Unmarshal([]byte(st.out), &state); err != nil {
+		t.Fatal(err)
+	}
+	wantTrigger := &schemas.Trigger{Kind: schemas.TriggerPullRequest, Ref: "octo-org/octo-repo#3", URL: "https://github.com/octo-org/octo-repo/pull/3"}
+	if len(state.Instances) != 1 || !reflect.DeepEqual(state.Instances[0].Trigger, wantTrigger) {
+		t.Fatalf("state --json: %+v; want web-1 triggered by %+v", state.Instances, wantTrigger)
+	}
+	triggerLine := "trigger of web-1: pull_request octo-org/octo-repo#3 https://github.com/octo-org/octo-repo/pull/3\n"
+	if table := writWant(t, ExitOK, "state", "--repo", cloneDir).out; !strings.Contains(table, triggerLine) {
+		t.Fatalf("writ state does not name the trigger (%q):\n%s", triggerLine, table)
+	}
+	// writ log and writ show ENTRY say which entry recorded it, and on
+	// whose word; the entries of local branches record none.
+	lg := writWant(t, ExitOK, "log", "--repo", cloneDir, "--json")
+	validateOutput(t, "log", lg.out)
+	var logged []struct {
+		Kind      string           `json:"kind"`
+		Trigger   *schemas.Trigger `json:"trigger"`
+		TriggerBy string           `json:"trigger_by"`
+	}
+	if err := json.Unmarshal([]byte(lg.out), &logged); err != nil {
+		t.Fatal(err)
+	}
+	for i, en := range logged {
+		last := i == len(logged)-1
+		if last && (!reflect.DeepEqual(en.Trigger, wantTrigger) || en.TriggerBy != "reconciler") || !last && (en.Trigger != nil || en.TriggerBy != "") {
+			t.Fatalf("log entry %d (%s): trigger %+v by %q", i, en.Kind, en.Trigger, en.TriggerBy)
+		}
+	}
+	entryLine := "  trigger: pull_request octo-org/octo-repo#3 https://github.com/octo-org/octo-repo/pull/3 (the pull request that carried the proposal, on the reconciler's word)\n"
+	for _, args := range [][]string{{"log"}, {"show", "main"}} {
+		if out := writWant(t, ExitOK, append(args, "--repo", cloneDir)...).out; strings.Count(out, entryLine) != 1 {
+			t.Fatalf("writ %s does not name the entry's trigger once (%q):\n%s", args[0], entryLine, out)
+		}
+	}
 	// The approvals are GitHub reviews: verify says the entry rests on the
 	// reconciler's word for them, and names the reviews.
 	v := writWant(t, ExitOK, "verify", "--repo", cloneDir)

@@ -27,9 +27,11 @@ sub-states), version, owner and instance hash (the base_state a proposal
 must name) under a header, then the repository state hash. --workflow and
 --state filter through the instance index; a workflow or state the rules in
 force do not name (and no instance is in) is an error listing the known
-ones. --owner keeps the instances of one owning team. Instances that record
-what their proposals cost are summed per owner and unit, exactly, after the
-table. --json prints the same as one object (writ schema output/state): each
+ones. --owner keeps the instances of one owning team. After the table, a
+"trigger of" line names what started each instance that records it (a
+proposal's trigger:, or the pull request that carried a proposal naming
+none; the first recorded stays), and instances that record what their proposals cost are summed per owner
+and unit, exactly. --json prints the same as one object (writ schema output/state): each
 instance with its trigger and cost, and "owners", the per-owner sums over
 the instances listed.`,
 		Args: cobra.NoArgs,
@@ -117,11 +119,12 @@ type stateRow struct {
 	Hash string `json:"hash"`
 }
 
-// writeStateTable writes the instance table and the "cost of <owner>:"
-// lines. The owner and the cost units come from proposals anyone who can
-// push a branch wrote: every character of theirs that is not printable is
-// spelled out (printableText), so that no tab, escape sequence or bidi
-// override can move a column or fake a cost line.
+// writeStateTable writes the instance table, the "trigger of <instance>:"
+// lines (what started each instance that records it) and the "cost of
+// <owner>:" lines. The owner, the trigger and the cost units come from
+// proposals anyone who can push a branch wrote: every character of theirs
+// that is not printable is spelled out (printableText), so that no tab,
+// escape sequence or bidi override can move a column or fake a line.
 func writeStateTable(w io.Writer, rows []stateRow, owners []core.OwnerCost) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "INSTANCE\tWORKFLOW\tSTATE\tVERSION\tOWNER\tHASH")
@@ -135,12 +138,30 @@ func writeStateTable(w io.Writer, rows []stateRow, owners []core.OwnerCost) erro
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, r := range rows {
+		if r.Trigger != nil {
+			fmt.Fprintf(w, "trigger of %s: %s\n", printableText(r.ID), triggerText(r.Trigger))
+		}
+	}
 	for _, oc := range owners {
 		if len(oc.Cost) > 0 {
 			fmt.Fprintf(w, "cost of %s: %s\n", ownerName(oc.Owner), costText(oc.Cost))
 		}
 	}
 	return nil
+}
+
+// triggerText writes a trigger as "<kind> <ref> <url>", leaving out what
+// it does not name, every character that is not printable spelled out:
+// a proposal's trigger comes from whoever wrote the proposal.
+func triggerText(t *schemas.Trigger) string {
+	parts := []string{printableText(string(t.Kind))}
+	for _, v := range []string{t.Ref, t.URL} {
+		if v != "" {
+			parts = append(parts, printableText(v))
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // knownOwner is nil when owner is empty or some instance has it, else an

@@ -72,8 +72,15 @@ func TestStateOwnerTriggerAndCost(t *testing.T) {
 		t.Fatalf("owners %+v, want %+v", all.Owners, want)
 	}
 	table := writWant(t, ExitOK, in("state", "--owner", "web-team")...).out
-	if !strings.Contains(table, "cost of web-team: 13.25 USD, 2 gpu-hours, 3400 tokens\n") || strings.Contains(table, "api-1") {
+	if !strings.Contains(table, "cost of web-team: 13.25 USD, 2 gpu-hours, 3400 tokens\n") || strings.Contains(table, "api-1") ||
+		!strings.Contains(table, "\ntrigger of web-1: pull_request acme/web#12 https://github.example/acme/web/pull/12\n") || strings.Contains(table, "trigger of web-2") {
 		t.Fatalf("state --owner web-team:\n%s", table)
+	}
+	// writ log names each entry's trigger, here the proposals' own.
+	lg := writWant(t, ExitOK, in("log", "--instance", "web-1")...).out
+	if !strings.Contains(lg, "\n  trigger: pull_request acme/web#12 https://github.example/acme/web/pull/12 (named by the proposal)\n") ||
+		!strings.Contains(lg, "\n  trigger: incident INC-7 (named by the proposal)\n") {
+		t.Fatalf("writ log --instance web-1 does not name the proposals' triggers:\n%s", lg)
 	}
 	r := writWant(t, ExitFailure, in("state", "--owner", "nobody")...)
 	if !strings.Contains(r.err, "--owner nobody: no instance has this owner (owners: api-team, web-team)") {
