@@ -187,4 +187,3 @@ func (s *Store) subtreeLocked(b *diffBudget, dir string, h plumbing.Hash) (*gito
 	}
 	return t, nil
 }
-
