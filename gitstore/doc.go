@@ -46,7 +46,10 @@
 // file over MaxFileSize, and every read of a commit, tag or tree refuses
 // one over MaxCommitSize or MaxTreeSize, from the object's header, before
 // inflating it or the delta bases it is rebuilt from (a *TooLargeError,
-// ErrTooLarge).
+// ErrTooLarge). ChangedFiles and ChangedEntriesWhere stop at the Max*
+// diff limits (a *DiffLimitError, ErrDiffTooLarge), however many paths a
+// tree's shared subtrees spell out; their Trusted variants, for main's
+// own history, and ListFiles are not bounded.
 //
 // # Remotes
 //

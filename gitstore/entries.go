@@ -63,30 +63,45 @@ func (s *Store) ChangedEntries(from, to plumbing.Hash, roots ...string) ([]Entry
 
 // ChangedEntriesWhere is ChangedEntries below every top-level name keep
 // accepts (keep is called once per differing top-level name, and must be
-// pure).
+// pure). Like ChangedFiles it is bounded for trees others push: it stops
+// at the Max* diff limits with a *DiffLimitError (ErrDiffTooLarge),
+// counting only below the names keep accepts.
 func (s *Store) ChangedEntriesWhere(from, to plumbing.Hash, keep func(name string) bool) ([]Entry, error) {
+	return s.changedEntries(newDiffBudget(), from, to, keep)
+}
+
+// ChangedEntriesWhereTrusted is ChangedEntriesWhere without its limits,
+// for commits writ wrote or verified (main's genesis and entries, a fork
+// point on main); see ChangedFilesTrusted.
+func (s *Store) ChangedEntriesWhereTrusted(from, to plumbing.Hash, keep func(name string) bool) ([]Entry, error) {
+	return s.changedEntries(nil, from, to, keep)
+}
+
+// changedEntries is ChangedEntriesWhere counting against b (nil: no
+// limits).
+func (s *Store) changedEntries(b *diffBudget, from, to plumbing.Hash, keep func(name string) bool) ([]Entry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.commitTreeLocked(from)
+	a, err := s.diffRootLocked(b, from)
 	if err != nil {
 		return nil, fmt.Errorf("changed entries: %w", err)
 	}
-	b, err := s.commitTreeLocked(to)
+	c, err := s.diffRootLocked(b, to)
 	if err != nil {
 		return nil, fmt.Errorf("changed entries: %w", err)
 	}
 	var out []Entry
-	err = gitobj.Diff(a, b, func(ai, bi int) error {
+	err = gitobj.Diff(a, c, func(ai, ci int) error {
 		name := ""
 		if ai >= 0 {
 			name = a.Name(ai)
 		} else {
-			name = b.Name(bi)
+			name = c.Name(ci)
 		}
 		if !keep(name) {
 			return nil
 		}
-		return s.diffEntriesLocked("", a, b, ai, bi, &out)
+		return s.diffEntriesLocked(b, "", a, c, ai, ci, &out)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("changed entries %s..%s: %w", short(from), short(to), err)
@@ -110,57 +125,68 @@ func (s *Store) ChangedEntriesWhere(from, to plumbing.Hash, keep func(name strin
 }
 
 // diffEntriesLocked appends the entries below prefix that differ between
-// entry ai of a and entry bi of b (one of them -1: absent), as Diff pairs
-// them.
-func (s *Store) diffEntriesLocked(prefix string, a, b *gitobj.Tree, ai, bi int, out *[]Entry) error {
-	if ai >= 0 && bi >= 0 && isDir(a, ai) {
-		ta, err := s.treeLocked(a.Hash(ai))
+// entry ai of a and entry ci of c (one of them -1: absent), as Diff pairs
+// them, counting every entry and tree it visits against b.
+func (s *Store) diffEntriesLocked(b *diffBudget, prefix string, a, c *gitobj.Tree, ai, ci int, out *[]Entry) error {
+	if ai >= 0 && ci >= 0 && isDir(a, ai) {
+		p, err := b.entry(prefix, a.Name(ai))
 		if err != nil {
 			return err
 		}
-		tb, err := s.treeLocked(b.Hash(bi))
+		ta, err := s.subtreeLocked(b, p+"/", a.Hash(ai))
 		if err != nil {
 			return err
 		}
-		sub := prefix + a.Name(ai) + "/"
-		return gitobj.Diff(ta, tb, func(i, j int) error { return s.diffEntriesLocked(sub, ta, tb, i, j, out) })
+		tc, err := s.subtreeLocked(b, p+"/", c.Hash(ci))
+		if err != nil {
+			return err
+		}
+		return gitobj.Diff(ta, tc, func(i, j int) error { return s.diffEntriesLocked(b, p+"/", ta, tc, i, j, out) })
 	}
 	if ai >= 0 {
+		p, err := b.entry(prefix, a.Name(ai))
+		if err != nil {
+			return err
+		}
 		if isDir(a, ai) {
-			t, err := s.treeLocked(a.Hash(ai))
+			t, err := s.subtreeLocked(b, p+"/", a.Hash(ai))
 			if err != nil {
 				return err
 			}
 			var paths []string
-			if err := s.collectLocked(prefix+a.Name(ai)+"/", t, &paths); err != nil {
+			if err := s.collectLocked(b, p+"/", t, &paths); err != nil {
 				return err
 			}
 			for _, p := range paths {
 				*out = append(*out, Entry{Path: p})
 			}
-		} else if bi < 0 {
-			*out = append(*out, Entry{Path: prefix + a.Name(ai)})
+		} else if ci < 0 {
+			*out = append(*out, Entry{Path: p})
 		}
 	}
-	if bi >= 0 {
-		return s.collectEntriesLocked(prefix, b, bi, out)
+	if ci >= 0 {
+		return s.collectEntriesLocked(b, prefix, c, ci, out)
 	}
 	return nil
 }
 
 // collectEntriesLocked appends entry i of t, or every non-directory entry
-// below it when it is a directory.
-func (s *Store) collectEntriesLocked(prefix string, t *gitobj.Tree, i int, out *[]Entry) error {
+// below it when it is a directory, counting each against b.
+func (s *Store) collectEntriesLocked(b *diffBudget, prefix string, t *gitobj.Tree, i int, out *[]Entry) error {
+	p, err := b.entry(prefix, t.Name(i))
+	if err != nil {
+		return err
+	}
 	if !isDir(t, i) {
-		*out = append(*out, Entry{Path: prefix + t.Name(i), Mode: t.Mode(i), Hash: t.Hash(i)})
+		*out = append(*out, Entry{Path: p, Mode: t.Mode(i), Hash: t.Hash(i)})
 		return nil
 	}
-	sub, err := s.treeLocked(t.Hash(i))
+	sub, err := s.subtreeLocked(b, p+"/", t.Hash(i))
 	if err != nil {
 		return err
 	}
 	for j := 0; j < sub.Len(); j++ {
-		if err := s.collectEntriesLocked(prefix+t.Name(i)+"/", sub, j, out); err != nil {
+		if err := s.collectEntriesLocked(b, p+"/", sub, j, out); err != nil {
 			return err
 		}
 	}

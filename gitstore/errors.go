@@ -47,6 +47,12 @@ var (
 	// The error is a *TooLargeError.
 	ErrTooLarge = gitobj.ErrTooLarge
 
+	// ErrDiffTooLarge means a diff of two trees stopped at one of its
+	// limits (MaxDiffEntries, MaxDiffDepth, MaxDiffPathBytes,
+	// MaxDiffTreeBytes): the change is larger than any proposal's. The
+	// error is a *DiffLimitError.
+	ErrDiffTooLarge = errors.New("change too large")
+
 	// ErrBadCheckpoint means the checkpoint ref points at a commit that is
 	// not a well-formed checkpoint.
 	ErrBadCheckpoint = errors.New("bad checkpoint")

@@ -89,7 +89,10 @@ func (s *Store) readBlobLocked(h plumbing.Hash, limit int64) ([]byte, error) {
 // ListFiles returns the full paths (from the root) of every non-directory
 // entry below dir in commit's tree, recursively, sorted bytewise. dir ""
 // lists the whole tree; a dir that does not exist gives an empty list, and
-// a dir that is a file gives ErrNotFound.
+// a dir that is a file gives ErrNotFound. Its cost grows with the paths it
+// lists, which a tree can multiply by reusing subtrees: it is for trees
+// writ wrote or verified (main's); a commit others push is read by path
+// (ReadFile) or diffed (ChangedFiles, which is bounded).
 func (s *Store) ListFiles(commit plumbing.Hash, dir string) ([]string, error) {
 	dir, err := validateDir(dir)
 	if err != nil {
@@ -118,7 +121,7 @@ func (s *Store) ListFiles(commit plumbing.Hash, dir string) ([]string, error) {
 		prefix = dir + "/"
 	}
 	var out []string
-	if err := s.collectLocked(prefix, t, &out); err != nil {
+	if err := s.collectLocked(nil, prefix, t, &out); err != nil {
 		return nil, fmt.Errorf("list %s at %s: %w", dir, short(commit), err)
 	}
 	sort.Strings(out)
@@ -150,91 +153,37 @@ func (s *Store) findEntryLocked(t *gitobj.Tree, path string) (*gitobj.Tree, int,
 	}
 }
 
-// collectLocked appends every non-directory path below t.
-func (s *Store) collectLocked(prefix string, t *gitobj.Tree, out *[]string) error {
+// collectLocked appends every non-directory path below t, counting each
+// entry and subtree against b (nil: no limits).
+func (s *Store) collectLocked(b *diffBudget, prefix string, t *gitobj.Tree, out *[]string) error {
 	for i := 0; i < t.Len(); i++ {
-		if !isDir(t, i) {
-			*out = append(*out, prefix+t.Name(i))
-			continue
-		}
-		sub, err := s.treeLocked(t.Hash(i))
+		p, err := b.entry(prefix, t.Name(i))
 		if err != nil {
 			return err
 		}
-		if err := s.collectLocked(prefix+t.Name(i)+"/", sub, out); err != nil {
+		if !isDir(t, i) {
+			*out = append(*out, p)
+			continue
+		}
+		sub, err := s.subtreeLocked(b, p+"/", t.Hash(i))
+		if err != nil {
+			return err
+		}
+		if err := s.collectLocked(b, p+"/", sub, out); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// ChangedFiles returns, sorted, the paths whose content or mode differs
-// between the trees of from and to: added, removed and modified files
-// (a zero hash stands for an empty tree). Identical subtrees are skipped by
-// hash, so the cost grows with the size of the change, not of the tree.
-func (s *Store) ChangedFiles(from, to plumbing.Hash) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.commitTreeLocked(from)
+// subtreeLocked reads tree h, found at dir, and counts it against b.
+func (s *Store) subtreeLocked(b *diffBudget, dir string, h plumbing.Hash) (*gitobj.Tree, error) {
+	t, err := s.treeLocked(h)
 	if err != nil {
-		return nil, fmt.Errorf("changed files: %w", err)
+		return nil, err
 	}
-	b, err := s.commitTreeLocked(to)
-	if err != nil {
-		return nil, fmt.Errorf("changed files: %w", err)
+	if err := b.tree(dir, t); err != nil {
+		return nil, err
 	}
-	var out []string
-	if err := s.diffLocked("", a, b, &out); err != nil {
-		return nil, fmt.Errorf("changed files %s..%s: %w", short(from), short(to), err)
-	}
-	sort.Strings(out)
-	return dedupe(out), nil
-}
-
-// diffLocked appends the paths below prefix that differ between a and b.
-// gitobj.Diff pairs entries by name and kind: a file replaced by a
-// directory comes as two one-sided entries, each listed whole.
-func (s *Store) diffLocked(prefix string, a, b *gitobj.Tree, out *[]string) error {
-	return gitobj.Diff(a, b, func(ai, bi int) error {
-		if ai >= 0 && bi >= 0 && isDir(a, ai) {
-			ta, err := s.treeLocked(a.Hash(ai))
-			if err != nil {
-				return err
-			}
-			tb, err := s.treeLocked(b.Hash(bi))
-			if err != nil {
-				return err
-			}
-			return s.diffLocked(prefix+a.Name(ai)+"/", ta, tb, out)
-		}
-		for _, side := range []struct {
-			t *gitobj.Tree
-			i int
-		}{{a, ai}, {b, bi}} {
-			switch {
-			case side.i < 0:
-			case isDir(side.t, side.i):
-				t, err := s.treeLocked(side.t.Hash(side.i))
-				if err != nil {
-					return err
-				}
-				if err := s.collectLocked(prefix+side.t.Name(side.i)+"/", t, out); err != nil {
-					return err
-				}
-			default:
-				*out = append(*out, prefix+side.t.Name(side.i))
-			}
-		}
-		return nil
-	})
-}
-
-func dedupe(sorted []string) []string {
-	out := sorted[:0]
-	for i, p := range sorted {
-		if i == 0 || p != sorted[i-1] {
-			out = append(out, p)
-		}
-	}
-	return out
+	return t, nil
 }

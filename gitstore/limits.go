@@ -31,6 +31,35 @@ const (
 	MaxTreeSize = 64 << 20
 )
 
+// Limits on the work of a diff of trees others push (ChangedFiles,
+// ChangedEntriesWhere): a proposal's commit, a pull request's, a decision
+// commit, a fork's head. A tree names its subtrees by hash, so a few
+// kilobytes of objects can reuse one subtree under 128 names at each of
+// four levels: 268 million paths. Skipping identical subtrees does not
+// help (the attacker's are all new), so the walk counts what it visits
+// and stops at the first limit with a *DiffLimitError (ErrDiffTooLarge).
+// A proposal adds one file and a rule change a few; the limits leave
+// ample headroom for both. Diffs of trees writ wrote or verified (main's
+// entries, syncing a working tree) are not bounded (ChangedFilesTrusted).
+const (
+	// MaxDiffEntries bounds the tree entries (files and directories) a
+	// diff visits below the root that differ, or that lie below a
+	// directory only one side has.
+	MaxDiffEntries = 10000
+	// MaxDiffDepth bounds how many directory levels a changed path has.
+	MaxDiffDepth = 64
+	// MaxDiffPathBytes bounds the length of a changed path (Linux's
+	// PATH_MAX), so that the paths a diff returns stay under
+	// MaxDiffEntries times this.
+	MaxDiffPathBytes = 4096
+	// MaxDiffTreeBytes bounds the raw tree objects a diff reads and
+	// compares, both sides and the roots included, counted each time one
+	// is read: a subtree of 64 MiB reused under many names otherwise costs
+	// 64 MiB per name. main's proposals/ (at most MaxTreeSize) and its
+	// counterpart fit twice over.
+	MaxDiffTreeBytes = 4 * MaxTreeSize
+)
+
 // limitFor returns the limit on objects of type t read through the
 // Store's object storage (0: none; blobs are bounded per read, see
 // ReadFile).

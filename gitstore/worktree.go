@@ -27,7 +27,7 @@ func (s *Store) SyncWorktree(old, new plumbing.Hash) error {
 	} else if err != nil {
 		return fmt.Errorf("worktree: %w", err)
 	}
-	changed, err := s.ChangedFiles(old, new)
+	changed, err := s.ChangedFilesTrusted(old, new) // main's own history
 	if err != nil {
 		return err
 	}

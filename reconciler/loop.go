@@ -311,7 +311,7 @@ func (r *run) catchUp() error {
 // noting the proposal files the new entries added.
 func (r *run) moveTo(state core.State, head plumbing.Hash) error {
 	if r.onMain != nil {
-		changed, err := r.e.Store.ChangedFiles(r.head, head)
+		changed, err := r.e.Store.ChangedFilesTrusted(r.head, head) // entries this run verified
 		if err != nil {
 			return err
 		}

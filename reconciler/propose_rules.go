@@ -97,7 +97,7 @@ func (e *Engine) RulesChanges(read func(path string) ([]byte, error), list func(
 		return nil, nil, err
 	}
 	// Every governed file on main, proposals/ skipped by name.
-	governed, err := intake.ChangedGoverned(e.Store, plumbing.ZeroHash, head)
+	governed, err := intake.ChangedGovernedTrusted(e.Store, plumbing.ZeroHash, head)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -143,7 +143,7 @@ func (e *Engine) GovernedInWorktree(fsys fs.FS) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	onMain, err := intake.ChangedGoverned(e.Store, plumbing.ZeroHash, head)
+	onMain, err := intake.ChangedGovernedTrusted(e.Store, plumbing.ZeroHash, head)
 	if err != nil {
 		return nil, err
 	}

@@ -425,8 +425,10 @@ func (s *PullRequests) contentHashes(ctx context.Context, main plumbing.Hash, pa
 		}
 		content, err := (&intake.Reader{Store: s.Store}).ContentAt(main, h, path)
 		switch {
-		case errors.Is(err, gitstore.ErrNotFound), errors.Is(err, gitstore.ErrNotRegular):
-			// No regular proposal file there: a review of that commit
+		case errors.Is(err, gitstore.ErrNotFound), errors.Is(err, gitstore.ErrNotRegular),
+			errors.Is(err, gitstore.ErrDiffTooLarge):
+			// No regular proposal file there, or a change over the diff
+			// limits (which no proposal makes): a review of that commit
 			// binds to no content.
 			out[sha] = ""
 		case err != nil:

@@ -42,9 +42,19 @@ import (
 
 // ChangedGoverned returns, sorted by path, the governed entries
 // (schemas.IsGovernedRoot) whose mode or object differs between the trees
-// of from and to, as gitstore.Store.ChangedEntriesWhere gives them.
+// of from and to, as gitstore.Store.ChangedEntriesWhere gives them: a
+// change over the diff limits is an error wrapping
+// gitstore.ErrDiffTooLarge.
 func ChangedGoverned(store *gitstore.Store, from, to plumbing.Hash) ([]gitstore.Entry, error) {
 	return store.ChangedEntriesWhere(from, to, schemas.IsGovernedRoot)
+}
+
+// ChangedGovernedTrusted is ChangedGoverned without the diff limits, for
+// commits writ wrote or verified (main's genesis and entries, a fork point
+// on main): every governed file of main is ChangedGovernedTrusted from the
+// zero hash.
+func ChangedGovernedTrusted(store *gitstore.Store, from, to plumbing.Hash) ([]gitstore.Entry, error) {
+	return store.ChangedEntriesWhereTrusted(from, to, schemas.IsGovernedRoot)
 }
 
 // changeDomain starts the bytes ChangeHash hashes, so that a change's hash
@@ -80,7 +90,17 @@ func ChangeHash(entries []gitstore.Entry) string {
 // would put on a main at base when merged from commit: the governed paths
 // where commit's tree differs from base's, then the proposal file.
 func RulesChange(store *gitstore.Store, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
-	entries, err := ChangedGoverned(store, base, commit)
+	return rulesChange(ChangedGoverned, store, base, commit, path)
+}
+
+// RulesChangeTrusted is RulesChange without the diff limits, for a commit
+// writ wrote or verified (a rules entry on main).
+func RulesChangeTrusted(store *gitstore.Store, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
+	return rulesChange(ChangedGovernedTrusted, store, base, commit, path)
+}
+
+func rulesChange(changed func(*gitstore.Store, plumbing.Hash, plumbing.Hash) ([]gitstore.Entry, error), store *gitstore.Store, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
+	entries, err := changed(store, base, commit)
 	if err != nil {
 		return nil, err
 	}

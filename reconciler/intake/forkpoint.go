@@ -41,7 +41,7 @@ func (e *Reader) editedOnOlderRules(main plumbing.Hash, forks []plumbing.Hash, c
 	var stale []string
 	seen := map[string]bool{}
 	for _, f := range forks {
-		differ, err := ChangedGoverned(e.Store, main, f)
+		differ, err := ChangedGovernedTrusted(e.Store, main, f) // both on main
 		if err != nil {
 			return nil, fmt.Errorf("fork point %s of the branch: %w", shortHash(f.String()), err)
 		}

@@ -232,9 +232,17 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 	walked := &branchWalk{commits: commits}
 	seen := map[string]bool{}
 	var paths []string
-	for _, c := range commits {
+	for i, c := range commits {
+		// A signature costs about the commit; a diff costs what its tree
+		// spells out, which is bounded but still the larger: an unsigned
+		// commit is refused before its tree is read.
+		if _, err := walked.verify(e, ring, i); err != nil {
+			return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf("%s: %v: %s", name, err, SignatureHint(err))}}, nil
+		}
 		changed, err := e.changedFiles(c)
-		if err != nil {
+		if errors.Is(err, gitstore.ErrDiffTooLarge) {
+			return Pending{Branch: name, Head: head, Problems: []string{tooLargeProblem(name, c, err)}}, nil
+		} else if err != nil {
 			return Pending{}, fmt.Errorf("%s: %w", name, err)
 		}
 		walked.changed = append(walked.changed, changed)
@@ -268,10 +276,43 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 
 // branchWalk is the commits between main and a proposal's head, as
 // BranchCommitsUntil gives them, and the files each one changes when
-// already known (changed is then as long as commits).
+// already known (changed is then as long as commits), and how each
+// proposal commit's signature verified, once checked.
 type branchWalk struct {
 	commits []*object.Commit
 	changed [][]string
+	sigs    map[int]verified
+}
+
+// verified is the result of VerifyNow on one commit.
+type verified struct {
+	v   signing.Verified
+	err error
+}
+
+// verify verifies commit i's signature (VerifyNow at the Reader's clock),
+// once per walk. A decision commit is not verified here (addDecision
+// verifies it as a decision): it gives a zero Verified and no error.
+func (w *branchWalk) verify(e *Reader, ring *signing.KeyRing, i int) (signing.Verified, error) {
+	c := w.commits[i]
+	if _, isDecision, _ := wal.ParseDecisionMessage(c.Message); isDecision {
+		return signing.Verified{}, nil
+	}
+	if r, ok := w.sigs[i]; ok {
+		return r.v, r.err
+	}
+	v, err := VerifyNow(c, ring, e.now())
+	if w.sigs == nil {
+		w.sigs = map[int]verified{}
+	}
+	w.sigs[i] = verified{v, err}
+	return v, err
+}
+
+// tooLargeProblem refuses the proposal branch whose commit c changes more
+// than a diff reads (err wraps gitstore.ErrDiffTooLarge, naming the limit).
+func tooLargeProblem(branch string, c *object.Commit, err error) string {
+	return fmt.Sprintf("%s: commit %s: %v", branch, shortHash(c.Hash.String()), err)
 }
 
 // changedFiles returns the files commit i changes.
@@ -333,7 +374,7 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 			p.addDecision(ring, e.now(), c, d)
 			continue
 		}
-		v, err := VerifyNow(c, ring, e.now())
+		v, err := walked.verify(e, ring, i)
 		if err != nil {
 			// The signature layer's errors name the commit already.
 			return problem("%v: %s", err, SignatureHint(err))
@@ -344,7 +385,9 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 			return problem("commit %s: signed by %s, but %s wrote this proposal; only the proposer may change it", short, v.Identity, p.Proposer)
 		}
 		changed, err := walked.changedFiles(e, i)
-		if err != nil {
+		if errors.Is(err, gitstore.ErrDiffTooLarge) {
+			return problem("%s", tooLargeProblem(branch, c, err))
+		} else if err != nil {
 			return problem("commit %s: %v", short, err)
 		}
 		if err := quotedPaths(changed); err != nil {

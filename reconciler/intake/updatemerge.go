@@ -80,22 +80,42 @@ func (e *Reader) isUpdateMerge(c *object.Commit, main plumbing.Hash, isEntry fun
 			return false, err
 		}
 	}
-	fromBranch, err := e.Store.ChangedFiles(branch, c.Hash)
-	if err != nil {
-		return false, err
-	}
+	// What the merge changes against main is the branch's change, a few
+	// files: diffed within the limits. What it changes against the branch
+	// is what main gained since the fork, which may be far more: each of
+	// the few is looked up there by path instead. A merge whose change
+	// against main is over the limits, or holds a path git would not
+	// write, is not an update merge: it is judged as the branch's own
+	// commit, and refused with the reason.
 	fromMain, err := e.Store.ChangedFiles(base, c.Hash)
-	if err != nil {
+	if errors.Is(err, gitstore.ErrDiffTooLarge) {
+		return false, nil
+	} else if err != nil {
 		return false, err
-	}
-	own := map[string]bool{}
-	for _, f := range fromBranch {
-		own[f] = true
 	}
 	for _, f := range fromMain {
-		if own[f] {
-			return false, nil // differs from both sides: the merge's own change
+		same, err := e.sameFileAt(branch, c.Hash, f)
+		if err != nil || !same {
+			return false, err // differs from both sides: the merge's own change
 		}
 	}
 	return true, nil
+}
+
+// sameFileAt reports whether path is the same file in commits a and b (or
+// a file in neither: absent, or a directory), as a diff of the two trees
+// would see it. A path that is not valid gives false.
+func (e *Reader) sameFileAt(a, b plumbing.Hash, path string) (bool, error) {
+	if gitstore.ValidatePath(path) != nil {
+		return false, nil
+	}
+	ea, err := e.Store.EntryAt(a, path)
+	if err != nil && !errors.Is(err, gitstore.ErrNotFound) {
+		return false, err
+	}
+	eb, err := e.Store.EntryAt(b, path)
+	if err != nil && !errors.Is(err, gitstore.ErrNotFound) {
+		return false, err
+	}
+	return ea.Mode == eb.Mode && ea.Hash == eb.Hash, nil
 }

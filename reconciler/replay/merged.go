@@ -127,7 +127,7 @@ func (r *replayer) checkRulesMerge(p *prepared, subject *gitstore.CommitView, ra
 	if content == schemas.HashBytes(raw) {
 		return nil // written before rule changes were hashed whole
 	}
-	change, err := intake.RulesChange(store, p.c.Parents[0], p.c.Hash, p.rec.ProposalPath)
+	change, err := intake.RulesChangeTrusted(store, p.c.Parents[0], p.c.Hash, p.rec.ProposalPath) // the verified entry's own change
 	if err != nil {
 		return fmt.Errorf("the change merged: %w", err)
 	}
