@@ -53,3 +53,18 @@ func TestOutboxSkipsAShortKeyWithANote(t *testing.T) {
 		t.Fatalf("writ outbox: %s", r)
 	}
 }
+
+func TestShortKeyNeverSlicesPastTheKey(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", ""},
+		{"ab", "ab"},
+		{"0123456789ab", "0123456789ab"},
+		{"0123456789abcdef", "0123456789ab"},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := shortKey(tt.in); got != tt.want {
+				t.Fatalf("shortKey(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
