@@ -15,9 +15,10 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 )
 
-// Ref is the git ref that holds the outbox: a chain of unsigned commits,
-// separate from main and never part of it. A commit's tree holds, at its
-// root,
+// Ref is the git ref that holds the outbox: a chain of commits, signed by
+// the reconciler when the book has a Trust, separate from main and never
+// part of it. A commit's tree holds, at its root and nothing else
+// (layout.go),
 //
 //	state<-bucket>.tsv     one line per record: its delivery state (line.go)
 //	effects<-bucket>.json  a JSON array of the effects, sorted by key
