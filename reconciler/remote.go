@@ -168,7 +168,7 @@ func (e *Engine) adoptRemoteCheckpoint(remote string, main plumbing.Hash) error 
 	if rec.StatePost != state.Hash() {
 		return fmt.Errorf("checkpoint %s: state %s, but entry %s records %s", shortHash(theirs.String()), state.Hash(), shortHash(cp.At.String()), rec.StatePost)
 	}
-	if err := signedByReconciler(at, state); err != nil {
+	if err := SignedByReconciler(at, state.Rules()); err != nil {
 		return fmt.Errorf("checkpoint %s: entry %s: %w", shortHash(theirs.String()), shortHash(cp.At.String()), err)
 	}
 	// Someone else's checkpoint replaces ours only if all of it reads and
@@ -203,10 +203,12 @@ func (e *Engine) newerCheckpoint(ours, main plumbing.Hash, hlc core.HLC) bool {
 	return err == nil && rec.Entry.HLC.Compare(hlc) >= 0
 }
 
-// signedByReconciler checks that the reconciler identity of a state's
-// rules signed commit c.
-func signedByReconciler(c *object.Commit, s core.State) error {
-	ring, err := intake.RingOf(s.Rules())
+// SignedByReconciler checks that commit c is signed by the reconciler
+// identity rules name, with a key their key ring allows: what makes a
+// checkpoint, or an outbox commit (outbox.Trust), writ's own. The error
+// says who signed it when someone else did.
+func SignedByReconciler(c *object.Commit, rules *schemas.Bundle) error {
+	ring, err := intake.RingOf(rules)
 	if err != nil {
 		return err
 	}
@@ -214,7 +216,7 @@ func signedByReconciler(c *object.Commit, s core.State) error {
 	if err != nil {
 		return err
 	}
-	if want := s.Rules().Config.Reconciler.Identity; v.Identity != want {
+	if want := rules.Config.Reconciler.Identity; v.Identity != want {
 		return fmt.Errorf("signed by %s, not the reconciler %s", v.Identity, want)
 	}
 	return nil

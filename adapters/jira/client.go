@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/writ-dev/writ/reconciler/outbox"
 )
 
 // Bounds on what is read from Jira: a success body, and an error body.
@@ -141,15 +143,11 @@ func (c *client) apiError(cl call, resp *http.Response) error {
 	return e
 }
 
-// maxRetryAfter caps the wait a Retry-After header can ask for: a longer
-// one, in seconds or as a date, and a number of seconds too large to parse
-// all ask for maxRetryAfter. Jira's rate limits reset within minutes; a
-// larger value is a broken or hostile answer, and must not park the
-// effect for years (or overflow into a negative wait).
-const maxRetryAfter = time.Hour
-
 // retryAfter parses a Retry-After value: seconds (digits only), or an HTTP
-// date (relative to now), capped at maxRetryAfter.
+// date (relative to now), capped at the outbox's one cap,
+// outbox.MaxRetryAfter: a longer one, in seconds or as a date, and a
+// number of seconds too large to parse all ask for the cap (never an
+// overflow into a negative wait).
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -157,13 +155,13 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	}
 	if strings.Trim(v, "0123456789") == "" {
 		s, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || s > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter, true
+		if err != nil || s > int64(outbox.MaxRetryAfter/time.Second) {
+			return outbox.MaxRetryAfter, true
 		}
 		return time.Duration(s) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return min(max(t.Sub(now), 0), maxRetryAfter), true
+		return min(max(t.Sub(now), 0), outbox.MaxRetryAfter), true
 	}
 	return 0, false
 }

@@ -34,7 +34,8 @@ type Config struct {
 	// Data Center ([~name]). An effect's Actor.TargetID wins over it.
 	Users map[string]string
 	// HTTPClient makes the calls; nil means a client with a 30-second
-	// timeout.
+	// timeout. New uses a copy that follows no redirect
+	// (outbox.NoRedirects): the credentials go to BaseURL only.
 	HTTPClient *http.Client
 	// DeliverTimeout bounds one Deliver (every call it makes, all pages
 	// of the comment listing included) when its context has no deadline;

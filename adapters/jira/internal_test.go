@@ -3,6 +3,8 @@ package jira
 import (
 	"testing"
 	"time"
+
+	"github.com/writ-dev/writ/reconciler/outbox"
 )
 
 func TestRetryAfterParse(t *testing.T) {
@@ -21,11 +23,11 @@ func TestRetryAfterParse(t *testing.T) {
 		{"Sun, 06 Dec 2026 11:00:00 GMT", 0, true},
 		// Absurd waits ask for the cap, never a negative or decades-long wait.
 		{"3600", time.Hour, true},
-		{"3601", maxRetryAfter, true},
-		{"9999999999", maxRetryAfter, true},
-		{"18446744073", maxRetryAfter, true},
-		{"99999999999999999999999999", maxRetryAfter, true},
-		{"Fri, 06 Dec 2286 12:00:00 GMT", maxRetryAfter, true},
+		{"3601", outbox.MaxRetryAfter, true},
+		{"9999999999", outbox.MaxRetryAfter, true},
+		{"18446744073", outbox.MaxRetryAfter, true},
+		{"99999999999999999999999999", outbox.MaxRetryAfter, true},
+		{"Fri, 06 Dec 2286 12:00:00 GMT", outbox.MaxRetryAfter, true},
 		{"+5", 0, false},
 	}
 	for _, tt := range tests {

@@ -44,6 +44,9 @@ func New(cfg Config) (*Notifier, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: defaultTimeout}
 	}
+	// Go keeps the Authorization header on a redirect to another port of
+	// the same host, and on a downgrade to http: never follow one.
+	hc = outbox.NoRedirects(hc)
 	timeout := cfg.DeliverTimeout
 	if timeout <= 0 {
 		timeout = defaultDeliverTimeout

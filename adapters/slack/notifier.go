@@ -31,7 +31,9 @@ type Config struct {
 	Token   string
 	// APIURL replaces https://slack.com/api/ (must end in '/'); empty:
 	// Slack's.
-	APIURL     string
+	APIURL string
+	// HTTPClient makes the calls (nil: one with a 30-second timeout); New
+	// uses a copy that follows no redirect (outbox.NoRedirects).
 	HTTPClient *http.Client
 }
 
@@ -74,7 +76,9 @@ func New(c Config) (*Notifier, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	opts = append(opts, slack.OptionHTTPClient(hc))
+	// The token travels in the form body, which a 307/308 would replay to
+	// any host: never follow a redirect.
+	opts = append(opts, slack.OptionHTTPClient(outbox.NoRedirects(hc)))
 	return &Notifier{api: slack.New(c.Token, opts...), channel: c.Channel, token: c.Token}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/writ-dev/writ/reconciler/outbox"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // status is the root's headline per event.
@@ -88,13 +89,16 @@ func waits(ev outbox.Event) bool {
 	return ev == outbox.EventWaiting || ev == outbox.EventApproval || ev == outbox.EventEscalated
 }
 
-// actors names who must act: <@member> when mapped, else the identity,
-// with the role that makes each eligible.
+// actors names who must act: <@member> when mapped to a member id of the
+// form writ.yaml admits (schemas.ValidSlackMemberID; an effect is read
+// back from the outbox ref, which a pusher may have crafted, so a
+// TargetID with markup in it is never put in a mention), else the
+// identity, with the role that makes each eligible.
 func actors(as []outbox.Actor) string {
 	parts := make([]string, len(as))
 	for i, a := range as {
 		who := esc(a.Identity)
-		if a.TargetID != "" {
+		if schemas.ValidSlackMemberID(a.TargetID) {
 			who = "<@" + a.TargetID + ">"
 		}
 		if a.Role != "" && a.Role != "identity" && a.Role != "human" {

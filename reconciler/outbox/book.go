@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,9 +15,10 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 )
 
-// Ref is the git ref that holds the outbox: a chain of unsigned commits,
-// separate from main and never part of it. A commit's tree holds, at its
-// root,
+// Ref is the git ref that holds the outbox: a chain of commits, signed by
+// the reconciler when the book has a Trust, separate from main and never
+// part of it. A commit's tree holds, at its root and nothing else
+// (layout.go),
 //
 //	state<-bucket>.tsv     one line per record: its delivery state (line.go)
 //	effects<-bucket>.json  a JSON array of the effects, sorted by key
@@ -85,15 +87,35 @@ type Book struct {
 	// merged are other outbox commits merged in, parents of the next
 	// save; their effect files are read for the records they brought.
 	merged []plumbing.Hash
-	// widths caches each commit's file width (widthAt).
-	widths map[plumbing.Hash]int
+	// layouts caches each commit's files (layoutAt).
+	layouts map[plumbing.Hash]*layout
+	// trust, when set, signs what the book saves and checks what it
+	// reads (Trust).
+	trust *Trust
+	// refused: head was not admitted (admit), so nothing of it is read
+	// and the next save writes a whole tree; refusedParents are other
+	// commits not admitted (a remote's), parents of the next save only so
+	// that it descends from them (a push never forces).
+	refused        bool
+	refusedParents []plumbing.Hash
+	// notes are what reading refused (Notes).
+	notes []string
 }
 
 // Load reads the outbox at Ref (an empty book when the ref does not
-// exist).
-func Load(s *gitstore.Store) (*Book, error) {
+// exist), admitting any commit of the outbox's layout: LoadTrusted with
+// no Trust.
+func Load(s *gitstore.Store) (*Book, error) { return LoadTrusted(s, nil) }
+
+// LoadTrusted reads the outbox at Ref (an empty book when the ref does not
+// exist) and signs and checks with t (nil: nothing signed nor checked).
+// A head that is not admitted (not the outbox's layout, or not signed as t
+// requires) is not an error: the book starts empty, says why in Notes,
+// and its next save replaces the ref. A state line that does not parse is
+// skipped, with a note; the other records load.
+func LoadTrusted(s *gitstore.Store, t *Trust) (*Book, error) {
 	b := &Book{store: s, records: map[string]*Record{}, full: map[string]bool{}, dirty: map[string]bool{}, dirtyFx: map[string]bool{},
-		nextSeq: 1, widths: map[plumbing.Hash]int{}}
+		nextSeq: 1, layouts: map[plumbing.Hash]*layout{}, trust: t}
 	h, err := s.Ref(Ref)
 	if errors.Is(err, gitstore.ErrNoRef) {
 		return b, nil
@@ -101,52 +123,41 @@ func Load(s *gitstore.Store) (*Book, error) {
 		return nil, fmt.Errorf("outbox: read %s: %w", Ref, err)
 	}
 	b.head = h
+	if err := b.admit(h); err != nil {
+		b.refuse(h, err)
+		b.refusedParents, b.refused = nil, true
+		return b, nil
+	}
 	if err := b.read(h, func(r *Record) { b.put(r, false) }); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// read decodes the state of every record of the outbox commit h.
+// read decodes the state of every record of the outbox commit h, which
+// admit accepted. A line that does not parse is noted and skipped, and
+// its file marked to be rewritten (without it) by the next save.
 func (b *Book) read(h plumbing.Hash, fn func(*Record)) error {
-	files, err := b.store.ListFiles(h, "")
+	l, err := b.layoutAt(h)
 	if err != nil {
-		return fmt.Errorf("outbox: list %s at %s: %w", Ref, h, err)
+		return err
 	}
-	for _, f := range files {
-		if !strings.HasPrefix(f, "state") || !strings.HasSuffix(f, ".tsv") {
+	for _, f := range l.files {
+		name, isState := bucketOfPath(f)
+		if !isState {
 			continue
 		}
 		data, err := b.store.ReadFile(h, f)
 		if err != nil {
-			return fmt.Errorf("outbox: read %s at %s: %w", f, h, err)
+			return fmt.Errorf("outbox: read %s at %s: %w (delete the ref %s to start an empty outbox)", f, h, err, Ref)
 		}
-		if err := parseLines(data, f, fn); err != nil {
-			return fmt.Errorf("outbox: %w at %s (delete the ref %s to start an empty outbox)", err, h, Ref)
-		}
+		parseLines(data, f, fn, func(_ int, err error) {
+			b.notes = append(b.notes, fmt.Sprintf("outbox: %s at %s: %v: record skipped, and dropped at the next save "+
+				"(a reconcile derives again what it still owes)", Ref, h, err))
+			b.dirty[name+strings.Repeat("0", 2-len(name))] = true
+		})
 	}
 	return nil
-}
-
-// widthAt is the file width of outbox commit h: the length of its state
-// files' bucket names (0 for state.tsv, or when it has none).
-func (b *Book) widthAt(h plumbing.Hash) (int, error) {
-	if w, ok := b.widths[h]; ok {
-		return w, nil
-	}
-	files, err := b.store.ListFiles(h, "")
-	if err != nil {
-		return 0, fmt.Errorf("outbox: list %s at %s: %w", Ref, h, err)
-	}
-	w := 0
-	for _, f := range files {
-		if name, ok := strings.CutPrefix(f, "state-"); ok && strings.HasSuffix(name, ".tsv") {
-			w = len(strings.TrimSuffix(name, ".tsv"))
-			break
-		}
-	}
-	b.widths[h] = w
-	return w, nil
 }
 
 // readEffects decodes the effects file that holds key at commit h (none
@@ -155,11 +166,11 @@ func (b *Book) readEffects(h plumbing.Hash, key string) ([]Effect, error) {
 	if h.IsZero() {
 		return nil, nil
 	}
-	w, err := b.widthAt(h)
+	l, err := b.layoutAt(h)
 	if err != nil {
 		return nil, err
 	}
-	p := effectPath(bucketName(key, w))
+	p := effectPath(bucketName(key, l.width))
 	data, err := b.store.ReadFile(h, p)
 	if errors.Is(err, gitstore.ErrNotFound) {
 		return nil, nil
@@ -198,18 +209,25 @@ func (b *Book) put(r *Record, dirty bool) {
 }
 
 // Effect fills r.Effect from the effect files (of Head and of commits
-// merged in) when only its state was read, and returns it.
+// merged in) when only its state was read, and returns it. An effect
+// whose key is not KeyOf its subject, event and target, or whose target
+// or event is not its record's, is not taken.
 func (b *Book) Effect(r *Record) (Effect, error) {
 	if b.full[r.Key] {
 		return r.Effect, nil
 	}
-	for _, h := range append([]plumbing.Hash{b.head}, b.merged...) {
+	from := b.merged
+	if !b.refused {
+		from = append([]plumbing.Hash{b.head}, b.merged...)
+	}
+	for _, h := range from {
 		es, err := b.readEffects(h, r.Key)
 		if err != nil {
 			return Effect{}, err
 		}
 		for _, e := range es {
-			if rec, ok := b.records[e.Key]; ok && !b.full[e.Key] {
+			if rec, ok := b.records[e.Key]; ok && !b.full[e.Key] && e.Key == KeyOf(e.Subject, e.Event, e.Target) &&
+				e.Target == rec.Target && e.Event == rec.Event {
 				rec.Effect = e
 				b.full[e.Key] = true
 			}
@@ -304,12 +322,18 @@ func (b *Book) Thread(thread, target string) []Receipt {
 
 // Merge takes in the records of another outbox commit (a remote's): a key
 // only there is added, a key in both keeps merge's choice. The commit
-// becomes a parent of the next save, so the result descends from it.
+// becomes a parent of the next save, so the result descends from it. A
+// commit admit refuses is noted (Notes) and only made a parent: none of
+// its records is taken.
 func (b *Book) Merge(other plumbing.Hash) error {
 	if other.IsZero() || other == b.head {
 		return nil
 	}
-	if ok, err := b.store.IsAncestor(other, b.head); err == nil && ok {
+	if ok, err := b.store.IsAncestor(other, b.head); err == nil && ok && !b.refused {
+		return nil
+	}
+	if err := b.admit(other); err != nil {
+		b.refuse(other, err)
 		return nil
 	}
 	err := b.read(other, func(r *Record) {
@@ -336,7 +360,7 @@ func (b *Book) Merge(other plumbing.Hash) error {
 // records. Nothing changed: nothing is written.
 func (b *Book) Save(now time.Time, message string) error {
 	for try := 0; ; try++ {
-		if len(b.dirty) == 0 && len(b.dirtyFx) == 0 && len(b.merged) == 0 {
+		if len(b.dirty) == 0 && len(b.dirtyFx) == 0 && len(b.merged) == 0 && len(b.refusedParents) == 0 && !b.refused {
 			return nil
 		}
 		h, err := b.write(now, message)
@@ -346,6 +370,7 @@ func (b *Book) Save(now time.Time, message string) error {
 		err = b.store.CompareAndSwap(Ref, b.head, h)
 		if err == nil {
 			b.head, b.dirty, b.dirtyFx, b.merged = h, map[string]bool{}, map[string]bool{}, nil
+			b.refused, b.refusedParents = false, nil
 			return nil
 		}
 		if !errors.Is(err, gitstore.ErrRefMoved) || try >= 4 {
@@ -367,8 +392,21 @@ func (b *Book) Save(now time.Time, message string) error {
 // rebase makes cur the base of the next save, keeping the records this
 // book changed (merged over cur's) and every record of cur.
 func (b *Book) rebase(cur plumbing.Hash) error {
-	mine, dirty, old := b.records, b.dirty, b.head
+	mine, dirty, old, oldRefused := b.records, b.dirty, b.head, b.refused
 	b.records, b.dirty, b.head = map[string]*Record{}, map[string]bool{}, cur
+	if err := b.admit(cur); err != nil {
+		// Not ours: none of it is read, and the save replaces it whole.
+		b.refuse(cur, err)
+		b.refusedParents, b.refused = b.refusedParents[:len(b.refusedParents)-1], true
+		for _, r := range mine {
+			b.put(r, true)
+		}
+		if !old.IsZero() && !oldRefused {
+			b.merged = append(b.merged, old)
+		}
+		return nil
+	}
+	b.refused = false
 	if err := b.read(cur, func(r *Record) { b.put(r, false) }); err != nil {
 		return err
 	}
@@ -390,7 +428,7 @@ func (b *Book) rebase(cur plumbing.Hash) error {
 	}
 	// Records we read but did not change come from cur now; effects of
 	// ours not yet in cur are still readable from the old head.
-	if !old.IsZero() {
+	if !old.IsZero() && !oldRefused {
 		b.merged = append(b.merged, old)
 	}
 	return nil
@@ -399,17 +437,14 @@ func (b *Book) rebase(cur plumbing.Hash) error {
 // write builds the next outbox commit.
 func (b *Book) write(now time.Time, message string) (plumbing.Hash, error) {
 	w := widthFor(len(b.records))
-	hw, relayout := 0, false
+	relayout := b.refused // a refused head's tree is replaced whole
 	var old []string
-	if !b.head.IsZero() {
-		var err error
-		if hw, err = b.widthAt(b.head); err != nil {
+	if !b.head.IsZero() && !b.refused {
+		l, err := b.layoutAt(b.head)
+		if err != nil {
 			return plumbing.ZeroHash, err
 		}
-		if old, err = b.store.ListFiles(b.head, ""); err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("outbox: list %s at %s: %w", Ref, b.head, err)
-		}
-		relayout = hw != w
+		old, relayout = l.files, l.width != w
 	}
 	// The files to write: those with a changed fine bucket, or all of
 	// them when the width changes.
@@ -470,22 +505,24 @@ func (b *Book) write(now time.Time, message string) (plumbing.Hash, error) {
 	sort.Strings(deleted)
 	sig := object.Signature{Name: "writ outbox", Email: "outbox@writ.invalid", When: now.UTC().Truncate(time.Second)}
 	req := gitstore.CommitRequest{Files: files, Delete: deleted, Message: message + "\n", Author: sig, Committer: sig}
+	if b.trust != nil {
+		req.Signer = b.trust.Signer
+	}
 	if !b.head.IsZero() {
 		req.Parents = []plumbing.Hash{b.head}
 	}
-	for _, m := range b.merged {
-		if ok, err := b.store.IsAncestor(m, b.head); err != nil || !ok {
+	if b.refused {
+		req.BaseTree = emptyTree
+	}
+	for _, m := range append(append([]plumbing.Hash(nil), b.merged...), b.refusedParents...) {
+		if ok, err := b.store.IsAncestor(m, b.head); (err != nil || !ok) && !slices.Contains(req.Parents, m) {
 			req.Parents = append(req.Parents, m)
 		}
 	}
-	if len(req.Files) == 0 && len(req.Delete) == 0 && len(req.Parents) < 2 {
+	if len(req.Files) == 0 && len(req.Delete) == 0 && len(req.Parents) < 2 && !b.refused {
 		return b.head, nil
 	}
-	h, err := b.store.WriteCommit(req)
-	if err == nil {
-		b.widths[h] = w
-	}
-	return h, err
+	return b.store.WriteCommit(req)
 }
 
 // bucketOfPath parses a file name of the layout.

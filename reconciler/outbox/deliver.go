@@ -22,6 +22,10 @@ const (
 // notifier configured in this run; it stays pending.
 var ErrNoNotifier = errors.New("no notifier configured for this target")
 
+// ErrNotifierPanic is the error recorded for a delivery whose notifier
+// panicked: a failed attempt like any other, retried with backoff.
+var ErrNotifierPanic = errors.New("the notifier panicked")
+
 // Deliverer delivers a book's pending effects. Time and randomness come
 // from the caller: Now is the clock and Jitter returns a random duration
 // in [0, n) (the CLI passes rand.N), so tests and benchmarks drive both.
@@ -205,8 +209,14 @@ func (run *delivery) fail(r *Record, now time.Time, err error, rest int) {
 	run.errs = append(run.errs, seqLine{r.Seq, fmt.Sprintf("%s %s %s: %s", r.Target, r.Event, r.Instance, r.LastError)})
 }
 
-// call runs one delivery under the call budget.
-func (d *Deliverer) call(ctx context.Context, n Notifier, first bool, e Effect, thread []Receipt) (Receipt, error) {
+// call runs one delivery under the call budget. A notifier that panics
+// has failed this attempt (ErrNotifierPanic): the run goes on.
+func (d *Deliverer) call(ctx context.Context, n Notifier, first bool, e Effect, thread []Receipt) (rc Receipt, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc, err = Receipt{}, fmt.Errorf("%w: %s: %v", ErrNotifierPanic, n.Target(), p)
+		}
+	}()
 	cb := d.CallBudget
 	if cb <= 0 {
 		cb = DefaultCallBudget
@@ -214,31 +224,6 @@ func (d *Deliverer) call(ctx context.Context, n Notifier, first bool, e Effect, 
 	ctx, cancel := context.WithTimeout(ctx, cb)
 	defer cancel()
 	return n.Deliver(WithFirstAttempt(ctx, first), e, thread)
-}
-
-// Backoff is the wait after the attempts-th failure err: exponential from
-// BaseDelay, capped at MaxDelay, with the upper half jittered, and at
-// least what err's RetryAfter asks.
-func (d *Deliverer) Backoff(attempts int, err error) time.Duration {
-	base, maxd := d.BaseDelay, d.MaxDelay
-	if base <= 0 {
-		base = DefaultBaseDelay
-	}
-	if maxd <= 0 {
-		maxd = DefaultMaxDelay
-	}
-	wait := maxd
-	if attempts < 32 && base<<(attempts-1) > 0 && base<<(attempts-1) < maxd {
-		wait = base << (attempts - 1)
-	}
-	if d.Jitter != nil && wait > 1 {
-		wait = wait/2 + d.Jitter(wait-wait/2)
-	}
-	var ra RetryAfter
-	if errors.As(err, &ra) && ra.RetryAfter() > wait {
-		wait = ra.RetryAfter()
-	}
-	return wait
 }
 
 // Retry makes the pending records of keys (all of them when keys is

@@ -29,6 +29,10 @@ type Reporter struct {
 	// in before anything is recorded, and the result is pushed back by
 	// compare-and-swap, so the next run anywhere sees it.
 	Remote string
+	// Trust signs the outbox's commits and checks those it reads
+	// (LoadTrusted); nil: nothing signed nor checked, for a store whose
+	// refs only the caller writes.
+	Trust *Trust
 	// Last is what the last Report delivered.
 	Last Result
 }
@@ -47,10 +51,15 @@ func (o *Reporter) Report(ctx context.Context, r *outcome.Report) error {
 
 func (o *Reporter) run(ctx context.Context, r *outcome.Report) error {
 	now := o.Deliverer.Now()
-	b, err := Load(o.Store)
+	b, err := LoadTrusted(o.Store, o.Trust)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		for _, n := range b.Notes() {
+			r.Note(o.Deliverer.redact(n))
+		}
+	}()
 	var theirs plumbing.Hash
 	if o.Remote != "" {
 		if theirs, err = o.Store.Ref(TrackingRef(o.Remote)); err != nil && !errors.Is(err, gitstore.ErrNoRef) {

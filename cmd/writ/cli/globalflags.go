@@ -32,7 +32,7 @@ var commandGlobals = map[string][]string{
 	"verify":          {"repo", "quiet"},
 	"log":             {"repo", "quiet"},
 	"state":           {"repo", "quiet"},
-	"outbox":          {"repo", "quiet"},
+	"outbox":          {"repo", "keys", "quiet"},
 	"allowed-signers": {"repo", "quiet"},
 	"demo":            {"keys"},
 	"bench":           {"quiet"},

@@ -88,8 +88,10 @@ func (a *app) deliverer(n notifications) *outbox.Deliverer {
 // it reads notifications: from the rules the run ended with. Without
 // notifications configured it does nothing (and writes no outbox ref).
 type notifyReporter struct {
-	a      *app
-	store  *gitstore.Store
+	a     *app
+	store *gitstore.Store
+	// keys find the reconciler's key, which signs the outbox.
+	keys   reconciler.Keys
 	remote string
 	link   func(intake.Pending) string
 	getenv func(string) string
@@ -111,7 +113,12 @@ func (n *notifyReporter) Report(ctx context.Context, rep *outcome.Report) error 
 	for _, note := range built.notes {
 		rep.Note(note)
 	}
-	o := &outbox.Reporter{Store: n.store, Remote: n.remote, Deliverer: n.a.deliverer(built),
+	trust, err := outboxTrust(rules, n.keys)
+	if err != nil {
+		rep.Note(err.Error() + ": nothing is recorded nor delivered")
+		return nil
+	}
+	o := &outbox.Reporter{Store: n.store, Remote: n.remote, Deliverer: n.a.deliverer(built), Trust: trust,
 		Derivation: outbox.Derivation{Targets: built.targets, Link: n.link}}
 	return o.Report(ctx, rep)
 }

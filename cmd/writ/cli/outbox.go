@@ -25,6 +25,10 @@ key, target, event, instance, failed attempts, the time of its next attempt
 and its last error (tokens redacted). A reconcile delivers what is due;
 writ outbox retry makes effects due now and delivers them.
 
+It lists the ref as it stands, without checking who wrote it: a reconcile
+and writ outbox retry deliver only what the reconciler signed. A record or
+a tree writ does not write is skipped with a note on stderr.
+
 --json prints {"pending": [...], "done": N} (writ schema output/outbox).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -35,6 +39,9 @@ writ outbox retry makes effects due now and delivers them.
 			b, err := outbox.Load(store)
 			if err != nil {
 				return err
+			}
+			for _, n := range b.Notes() {
+				fmt.Fprintln(a.err, "writ: note:", n)
 			}
 			out := toOutboxJSON(b)
 			if asJSON {
@@ -72,10 +79,19 @@ the result pushed back by compare-and-swap.`,
 			if err != nil {
 				return err
 			}
-			b, err := outbox.Load(e.Store)
+			trust, err := outboxTrust(res.State.Rules(), e.Keys)
 			if err != nil {
 				return err
 			}
+			b, err := outbox.LoadTrusted(e.Store, trust)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				for _, n := range b.Notes() {
+					fmt.Fprintln(a.err, "writ: note:", n)
+				}
+			}()
 			var theirs plumbing.Hash
 			if remote != "" {
 				if theirs, err = outbox.Fetch(cmd.Context(), e.Store, remote); err != nil {
@@ -163,10 +179,19 @@ func (a *app) printOutbox(o outboxJSON) {
 	w := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "KEY\tTARGET\tEVENT\tINSTANCE\tATTEMPTS\tNEXT ATTEMPT\tLAST ERROR")
 	for _, p := range o.Pending {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", p.Key[:12], p.Target, p.Event, p.Instance, p.Attempts, p.NextAttempt, p.LastError)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", shortKey(p.Key), p.Target, p.Event, p.Instance, p.Attempts, p.NextAttempt, p.LastError)
 	}
 	w.Flush()
 	if !a.quiet {
 		fmt.Fprintf(a.out, "%d pending, %d delivered\n", len(o.Pending), o.Done)
 	}
+}
+
+// shortKey is the first 12 characters of an outbox key, as writ outbox
+// lists it (the whole key when shorter).
+func shortKey(k string) string {
+	if len(k) > 12 {
+		return k[:12]
+	}
+	return k
 }

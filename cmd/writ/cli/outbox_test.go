@@ -217,7 +217,7 @@ func TestOutboxSurvivesToTheNextRunAgainstARemote(t *testing.T) {
 	if o := readOutbox(t, next); len(o.Pending) != 1 || o.Pending[0].Attempts != 1 || !strings.Contains(o.Pending[0].LastError, "connection reset") {
 		t.Fatalf("the next run's outbox: %+v", o)
 	}
-	writWant(t, ExitOK, "--repo", next, "outbox", "retry", "--remote", "origin")
+	writWant(t, ExitOK, "--repo", next, "--keys", keys, "outbox", "retry", "--remote", "origin")
 	msgs := fake.Messages()
 	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "*svc-1* release → create: :white_check_mark: applied") {
 		t.Fatalf("next run: messages %+v", msgs)

@@ -137,7 +137,7 @@ after-push-before-checkpoint, after-apply-before-report.`,
 				return fmt.Errorf("--no-apply needs --github")
 			}
 			// The outbox reports first, so that its notes are printed.
-			opts.Reporters = append(opts.Reporters, &notifyReporter{a: a, store: e.Store, remote: opts.Remote},
+			opts.Reporters = append(opts.Reporters, &notifyReporter{a: a, store: e.Store, keys: e.Keys, remote: opts.Remote},
 				cliReporter{a: a, remote: opts.Remote, rounds: opts.Rounds, json: asJSON})
 			rep, err := e.ReconcileWith(ctx, opts)
 			if rep != nil && rep.Err == nil {

@@ -106,7 +106,7 @@ func (a *app) reconcileGitHub(ctx context.Context, e *reconciler.Engine, opts re
 	pulls := &github.PullRequests{Client: client, Store: e.Store, Event: ev, ReadOnly: o.noApply}
 	var _ reconciler.Source = pulls
 	var _ reconciler.Reporter = pulls
-	notify := &notifyReporter{a: a, store: e.Store, remote: remote, link: pullLink(getenv, ev.Repository), getenv: getenv}
+	notify := &notifyReporter{a: a, store: e.Store, keys: e.Keys, remote: remote, link: pullLink(getenv, ev.Repository), getenv: getenv}
 	opts.Source, opts.Reporters = pulls, []reconciler.Reporter{notify, pulls}
 	_, err = e.ReconcileWith(ctx, opts)
 	defer func() {
