@@ -210,7 +210,7 @@ func (b *Book) put(r *Record, dirty bool) {
 
 // Effect fills r.Effect from the effect files (of Head and of commits
 // merged in) when only its state was read, and returns it. An effect
-// whose key is not KeyOf its subject, event and target, or whose target
+// whose key is not its KeyFor, or whose target
 // or event is not its record's, is not taken.
 func (b *Book) Effect(r *Record) (Effect, error) {
 	if b.full[r.Key] {
@@ -226,7 +226,7 @@ func (b *Book) Effect(r *Record) (Effect, error) {
 			return Effect{}, err
 		}
 		for _, e := range es {
-			if rec, ok := b.records[e.Key]; ok && !b.full[e.Key] && e.Key == KeyOf(e.Subject, e.Event, e.Target) &&
+			if rec, ok := b.records[e.Key]; ok && !b.full[e.Key] && e.Key == e.KeyFor() &&
 				e.Target == rec.Target && e.Event == rec.Event {
 				rec.Effect = e
 				b.full[e.Key] = true

@@ -373,3 +373,46 @@ func TestLayoutGrowsAndShrinks(t *testing.T) {
 	}
 	check(PerFile - 100)
 }
+
+// TestDirectMessageEffectLoadsUnderItsKey: a direct message is keyed by
+// its recipient as well as its target (KeyFor); a book read back admits
+// it under that key, as it admits a thread's effect under KeyOf.
+func TestDirectMessageEffectLoadsUnderItsKey(t *testing.T) {
+	s := newStore(t)
+	b, err := Load(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := effect("e1", EventEscalated, "p/1")
+	dm := reply
+	dm.Recipient = &Actor{Identity: "carol", Role: "security", TargetID: "U0CAROL"}
+	dm.Key = KeyOf(dm.Subject, dm.Event, DirectTarget(dm.Target, "carol"))
+	if dm.KeyFor() != dm.Key || reply.KeyFor() != reply.Key || dm.Key == reply.Key {
+		t.Fatalf("KeyFor: reply %s, direct message %s", reply.KeyFor(), dm.KeyFor())
+	}
+	b.Add([]Effect{reply, dm}, t0)
+	if err := b.Save(t0, "record"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Load(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Records()) != 2 {
+		t.Fatalf("%d records read back", len(again.Records()))
+	}
+	for _, r := range again.Records() {
+		e, err := again.Effect(r)
+		if err != nil {
+			t.Fatalf("effect %s: %v", r.Key, err)
+		}
+		if r.Key == dm.Key && (e.Recipient == nil || e.Recipient.Identity != "carol") {
+			t.Fatalf("the direct message read back as %+v", e)
+		}
+	}
+	forged := dm
+	forged.Recipient = &Actor{Identity: "mallory", TargetID: "U0MALLORY"}
+	if forged.KeyFor() == dm.Key {
+		t.Fatal("a direct message to someone else has the same key")
+	}
+}

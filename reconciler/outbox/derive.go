@@ -152,7 +152,7 @@ func forTargets(e Effect, targets []Target) []Effect {
 		}
 		c := e
 		c.Target = t.Name
-		c.Key = KeyOf(c.Subject, c.Event, c.Target)
+		c.Key = c.KeyFor()
 		c.MustAct = append([]Actor(nil), e.MustAct...)
 		c.Notify = append([]Actor(nil), e.Notify...)
 		out = append(out, c)

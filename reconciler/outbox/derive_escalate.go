@@ -47,7 +47,7 @@ func escalated(ap outcome.Applied, fallback *schemas.Bundle, d Derivation) []Eff
 			}
 			dm := out[len(out)-1]
 			dm.Recipient = &Actor{Identity: a.Identity, Role: a.Role, TargetID: a.TargetID}
-			dm.Key = KeyOf(dm.Subject, dm.Event, DirectTarget(t.Name, a.Identity))
+			dm.Key = dm.KeyFor()
 			dm.Notify = append([]Actor(nil), e.Notify...)
 			out = append(out, dm)
 		}

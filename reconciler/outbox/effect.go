@@ -104,6 +104,17 @@ type Effect struct {
 	At string `json:"at,omitempty"`
 }
 
+// KeyFor is the idempotency key e must carry: KeyOf(Subject, Event,
+// Target), or for a direct message KeyOf(Subject, Event,
+// DirectTarget(Target, Recipient.Identity)). Derive sets it; the book
+// admits a recorded effect only under it.
+func (e Effect) KeyFor() string {
+	if e.Recipient != nil {
+		return KeyOf(e.Subject, e.Event, DirectTarget(e.Target, e.Recipient.Identity))
+	}
+	return KeyOf(e.Subject, e.Event, e.Target)
+}
+
 // KeyOf is the idempotency key of the effect of event on subject for
 // target: the hex SHA-256 of the three, separated so that no two triples
 // collide.
