@@ -331,13 +331,20 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 	}
 	if len(p.Cost) > 0 {
 		// What the proposal cost counts whether it applied or was
-		// rejected: the work was done either way.
+		// rejected: the work was done either way. A cost the instance
+		// cannot hold refuses an apply, but never a rejection: an
+		// eligible "no" always closes the proposal, and its cost is then
+		// left out (the reason says so).
 		sum, err := schemas.SumCosts(moved.Cost, p.Cost)
-		if err != nil {
+		switch {
+		case err == nil:
+			moved.Cost = sum
+		case e.Kind == KindReject:
+			out.Reason += "; its cost is not counted: " + err.Error()
+		default:
 			out.Status, out.Reason = StatusRefused, "cost: "+err.Error()
 			return s, out, nil
 		}
-		moved.Cost = sum
 	}
 	if moved.Trigger == nil && p.Trigger != nil && e.Kind != KindReject {
 		tr := *p.Trigger
