@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/schemas"
@@ -150,6 +151,13 @@ func applyRules(s State, e Entry) (State, Outcome) {
 	next.rulesHash = hash
 	next.versions = newVersionMemo()
 	out.Status, out.Reason = StatusApplied, "rules "+next.rulesHash+" in force"
+	if e.Kind == KindRules {
+		var voided []string
+		next.waits, voided = next.waits.voidChangedSteps(s.rules, e.Rules)
+		if len(voided) > 0 {
+			out.Reason += "; escalation steps the new rules declare otherwise are void for " + strings.Join(voided, ", ")
+		}
+	}
 	return next, out
 }
 
