@@ -19,7 +19,10 @@ import (
 // gate judged waiting for a human (core.KindWait): once per proposal
 // content, so a rerun, or a run after a crash, that finds the wait on main
 // writes none (the reducer answers StatusDuplicate), and a push of new
-// content records a new wait. It writes nothing for a candidate its source
+// content records a new wait. A proposal whose path holds another
+// content's wait is put off until the round has read its proposals
+// (recordBehind): it records its wait only when that content is no longer
+// open. It writes nothing for a candidate its source
 // holds back (a run that may not push, a fork, a draft) or did not judge,
 // while main holds foreign commits, when the policy is satisfied and only a
 // window or freeze holds the proposal, or when the reducer does not record
