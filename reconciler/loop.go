@@ -153,6 +153,12 @@ type run struct {
 	more       bool
 	// recovers: the batch holds the recovery of r.foreign.
 	recovers bool
+	// behind are the waiting proposals whose path holds another
+	// content's wait; read and openAt the candidates the round read and
+	// the contents open at each path (recordBehind).
+	behind []gated
+	read   map[string]bool
+	openAt map[string][]string
 	// iterErr is the first error of the lazy verify and gate steps (a
 	// source that failed, state that could not be restored); apply
 	// returns it.
@@ -449,12 +455,14 @@ func (r *run) apply(_ context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reconciler key: %w", err)
 	}
+	r.behind, r.read, r.openAt = nil, nil, nil
 	for item := range r.gated {
 		g := item.gate
 		if r.opts.Batch > 0 && len(r.batch) == r.opts.Batch {
 			r.more = true
 			break
 		}
+		r.noteOpen(item)
 		switch g.Verdict {
 		case intake.VerdictReady, intake.VerdictRejected, intake.VerdictWithdrawn:
 		case intake.VerdictMerged:
@@ -534,6 +542,11 @@ func (r *run) apply(_ context.Context) error {
 		}
 		r.batch = append(r.batch, outcome.Applied{Commit: commit, Gate: g, BranchHead: item.cand.Head})
 		r.next, r.nextHead = next, commit
+	}
+	if r.iterErr == nil {
+		if err := r.recordBehind(signer, reconcilerID); err != nil {
+			return err
+		}
 	}
 	if r.recovers && len(rep.Held) > 0 {
 		r.more = true // held for the foreign commits: they may apply now

@@ -17,5 +17,6 @@ func (e *Engine) ShowInput(l *Loaded, g intake.GateResult) (plan.Input, error) {
 		return plan.Input{}, fmt.Errorf("show %w", err)
 	}
 	return plan.Input{Gate: g, Rules: l.Rules, RulesHash: l.State.RulesHash(), Old: old,
-		Wait: plan.WaitOf(l.State, g.Pending.Path, g.Pending.Subject.Content)}, nil
+		Wait:   plan.WaitOf(l.State, g.Pending.Path, g.Pending.Subject.Content),
+		Behind: plan.BehindOf(l.State, g.Pending.Path, g.Pending.Subject.Content)}, nil
 }

@@ -12,13 +12,17 @@ import (
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/outcome"
 	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // recordWait writes, on top of the batch, the wait entry of a proposal the
 // gate judged waiting for a human (core.KindWait): once per proposal
 // content, so a rerun, or a run after a crash, that finds the wait on main
 // writes none (the reducer answers StatusDuplicate), and a push of new
-// content records a new wait. It writes nothing for a candidate its source
+// content records a new wait. A proposal whose path holds another
+// content's wait is put off until the round has read its proposals
+// (recordBehind): it records its wait only when that content is no longer
+// open. It writes nothing for a candidate its source
 // holds back (a run that may not push, a fork, a draft) or did not judge,
 // while main holds foreign commits, when the policy is satisfied and only a
 // window or freeze holds the proposal, or when the reducer does not record
@@ -45,6 +49,19 @@ func (r *run) recordWait(item gated, signer git.Signer, reconcilerID string) (bo
 		}
 		return r.recordEscalate(item, w, signer, reconcilerID)
 	}
+	if _, ok := r.next.WaitOf(g.Pending.Path); ok {
+		// Another content waits at this path: judged once the round has
+		// read every proposal (recordBehind).
+		r.behind = append(r.behind, item)
+		return false, nil
+	}
+	return r.writeWait(item, signer, reconcilerID)
+}
+
+// writeWait writes, on top of the batch, the wait entry of item (see
+// recordWait), when the reducer records it.
+func (r *run) writeWait(item gated, signer git.Signer, reconcilerID string) (bool, error) {
+	g := item.gate
 	entry := core.WaitEntry(g.Entry, g.Pending.Path)
 	entry.HLC = core.NextHLC(r.next.Clock().HLC, r.e.now().UnixMilli())
 	next, out, err := core.Apply(r.next, entry)
@@ -64,6 +81,65 @@ func (r *run) recordWait(item gated, signer git.Signer, reconcilerID string) (bo
 		return false, fmt.Errorf("proposal %s: %w", g.Pending.Branch, err)
 	}
 	return true, r.writeOne(item, wg, msg, signer, reconcilerID)
+}
+
+// noteOpen records, for recordBehind, that the round read item: its
+// content is open at its path while the gate says it waits or is ready
+// ("" when the run could not judge it).
+func (r *run) noteOpen(item gated) {
+	if r.read == nil {
+		r.read, r.openAt = map[string]bool{}, map[string][]string{}
+	}
+	r.read[item.cand.Name] = true
+	g := item.gate
+	switch {
+	case g.Pending.Path == "" || g.Pending.Merged:
+	case item.cand.Waiting != "":
+		r.openAt[g.Pending.Path] = append(r.openAt[g.Pending.Path], "")
+	case g.Verdict == intake.VerdictWaiting || g.Verdict == intake.VerdictReady:
+		r.openAt[g.Pending.Path] = append(r.openAt[g.Pending.Path], g.Pending.Subject.Content)
+	}
+}
+
+// recordBehind writes, after the round read its proposals, the waits that
+// recordWait put off because another content's wait is recorded at the
+// same path: one only where that content is no longer open
+// (core.State.WaitBehind), so two open proposals of one path never undo
+// each other's wait. A proposal left behind is noted in the report.
+func (r *run) recordBehind(signer git.Signer, reconcilerID string) error {
+	behind := r.behind
+	r.behind = nil
+	for _, item := range behind {
+		path := item.gate.Pending.Path
+		w, wait := r.next.WaitBehind(path, item.gate.Pending.Subject.Content, r.openAt[path], r.readAllAt(path))
+		if wait {
+			r.rep.Note(fmt.Sprintf("waiting %s: %s", item.gate.Pending.Branch, core.BehindReason(w)))
+			continue
+		}
+		if r.opts.Batch > 0 && len(r.batch) == r.opts.Batch {
+			r.more = true
+			return nil
+		}
+		if _, err := r.writeWait(item, signer, reconcilerID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readAllAt says whether the round read every candidate that may add
+// path: a branch names its proposal's path, a pull request read from its
+// commits may add any.
+func (r *run) readAllAt(path string) bool {
+	for _, c := range r.candidates {
+		if r.read[c.Name] {
+			continue
+		}
+		if at, err := schemas.ProposalPathOfBranch(c.Name); c.FromCommits || err != nil || at == path {
+			return false
+		}
+	}
+	return true
 }
 
 // recordTimeout writes, on top of the batch, the timeout entry of a

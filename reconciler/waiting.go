@@ -35,6 +35,9 @@ type Waiting struct {
 	// Wait is the proposal's recorded wait (a wait entry on main: since
 	// when, for which rules), nil until a reconcile records it.
 	Wait *plan.Waiting `json:"wait,omitempty"`
+	// WaitsBehind, when main records a wait at the proposal's path for
+	// other content, says so (core.BehindReason); Wait is then nil.
+	WaitsBehind string `json:"waits_behind,omitempty"`
 	// Reason is the gate's explanation.
 	Reason string `json:"reason"`
 	// Needs are the policy rules still short of approvals, each with
@@ -96,8 +99,13 @@ func (e *Engine) ListWaiting(l *Loaded, now time.Time) ([]Waiting, error) {
 		if rec := plan.WaitOf(l.State, p.Path, p.Subject.Content); rec != nil {
 			w.Wait = plan.WaitingOf(rec, l.Rules, now)
 			w.Since = w.Wait.Since
-		} else if c, err := e.Store.Commit(at); err == nil {
-			w.Since = c.Committer.When.UTC()
+		} else {
+			if other := plan.BehindOf(l.State, p.Path, p.Subject.Content); other != nil {
+				w.WaitsBehind = core.BehindReason(*other)
+			}
+			if c, err := e.Store.Commit(at); err == nil {
+				w.Since = c.Committer.When.UTC()
+			}
 		}
 		if !w.Since.IsZero() {
 			w.Age = now.Sub(w.Since).Round(time.Second)

@@ -13,7 +13,8 @@ import "strings"
 // its transition is one of GoalTransitions, base_state is "none" exactly
 // for start, and its inputs and evidence are what the action needs and
 // nothing else. Owner, trigger.ref and trigger.url hold no control or
-// format character (checkFreeText).
+// format character (checkFreeText), and evidence named jira names an
+// issue the Jira notifier takes, if any (checkJiraEvidence).
 //
 // pos, from Decode, positions the problems; it may be nil, in which case
 // problems carry the file and field but line and column 0. CheckProposal is
@@ -37,6 +38,7 @@ func CheckProposal(b *Bundle, file string, p *Proposal, pos *Positions) Problems
 		return p.Cost[i].Unit, At("cost", i, "unit")
 	})
 	c.checkFreeText(p)
+	c.checkJiraEvidence(p)
 	if b == nil {
 		return finish(c.problems)
 	}

@@ -158,3 +158,36 @@ func SumCosts(acc, add []Cost) ([]Cost, error) {
 	slices.SortFunc(out, func(a, b Cost) int { return strings.Compare(a.Unit, b.Unit) })
 	return out, nil
 }
+
+// TotalCosts sums lists of sums (each one instance's cost, as SumCosts
+// returns it) per unit: one Cost per unit, sorted by unit, each amount
+// canonical. It is exact (integers of any size, never floats), pure and
+// deterministic, and, unlike SumCosts, bounds neither the total's digits
+// nor its number of units: a total over instances never fails on sums
+// SumCosts accepted. The error (wrapping ErrCost) names the unit of an
+// amount that is not a decimal of at most MaxSumDigits digits before the
+// point, or an amount without a unit, which no sum SumCosts returned holds.
+func TotalCosts(lists ...[]Cost) ([]Cost, error) {
+	sums := map[string]*big.Int{}
+	for _, list := range lists {
+		for _, c := range list {
+			if c.Unit == "" {
+				return nil, fmt.Errorf("%w: an amount without a unit", ErrCost)
+			}
+			n, err := parseAmount(c.Amount, MaxSumDigits)
+			if err != nil {
+				return nil, fmt.Errorf("%w: unit %s: %w", ErrCost, c.Unit, err)
+			}
+			if s, ok := sums[c.Unit]; ok {
+				n = new(big.Int).Add(s, n)
+			}
+			sums[c.Unit] = n
+		}
+	}
+	out := make([]Cost, 0, len(sums))
+	for unit, n := range sums {
+		out = append(out, Cost{Amount: formatAmount(n), Unit: unit})
+	}
+	slices.SortFunc(out, func(a, b Cost) int { return strings.Compare(a.Unit, b.Unit) })
+	return out, nil
+}

@@ -103,3 +103,44 @@ func TestProposalTriggerAndCostChecks(t *testing.T) {
 		t.Fatalf("canonical JSON %s (%v)", b, err)
 	}
 }
+
+// TestTotalCostsHasNoBound: a total of sums SumCosts accepted never fails,
+// however many digits or units it reaches; only what no sum holds does.
+func TestTotalCostsHasNoBound(t *testing.T) {
+	max := strings.Repeat("9", MaxSumDigits)
+	tests := []struct {
+		name  string
+		lists [][]Cost
+		want  []Cost
+		err   string
+	}{
+		{name: "two largest sums", lists: [][]Cost{{{Amount: max, Unit: "USD"}}, {{Amount: max + ".5", Unit: "USD"}}},
+			want: []Cost{{Amount: "1" + strings.Repeat("9", MaxSumDigits-1) + "8.5", Unit: "USD"}}},
+		{name: "units sorted", lists: [][]Cost{{{Amount: "1", Unit: "b"}}, {{Amount: "2.50", Unit: "a"}, {Amount: "1", Unit: "b"}}},
+			want: []Cost{{Amount: "2.5", Unit: "a"}, {Amount: "2", Unit: "b"}}},
+		{name: "none", want: []Cost{}},
+		{name: "not a sum", lists: [][]Cost{{{Amount: max + "9", Unit: "USD"}}}, err: "unit USD"},
+		{name: "no unit", lists: [][]Cost{{{Amount: "1"}}}, err: "without a unit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := TotalCosts(tt.lists...)
+			if tt.err != "" {
+				if !errors.Is(err, ErrCost) || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("TotalCosts = %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+	var many [][]Cost
+	for i := range 3 * MaxCostUnits {
+		many = append(many, []Cost{{Amount: "1", Unit: fmt.Sprintf("u%02d", i)}})
+	}
+	if got, err := TotalCosts(many...); err != nil || len(got) != 3*MaxCostUnits {
+		t.Fatalf("%d units: %d, %v", 3*MaxCostUnits, len(got), err)
+	}
+}

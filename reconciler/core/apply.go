@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/schemas"
@@ -153,6 +154,13 @@ func applyRules(s State, e Entry) (State, Outcome) {
 	next.rulesHash = hash
 	next.versions = newVersionMemo()
 	out.Status, out.Reason = StatusApplied, "rules "+next.rulesHash+" in force"
+	if e.Kind == KindRules {
+		var voided []string
+		next.waits, voided = next.waits.voidChangedSteps(s.rules, e.Rules)
+		if len(voided) > 0 {
+			out.Reason += "; escalation steps the new rules declare otherwise are void for " + strings.Join(voided, ", ")
+		}
+	}
 	return next, out
 }
 
@@ -338,13 +346,20 @@ func applyTransition(s State, e Entry, rejectBlocked bool) (State, Outcome, erro
 	}
 	if len(p.Cost) > 0 {
 		// What the proposal cost counts whether it applied or was
-		// rejected: the work was done either way.
+		// rejected: the work was done either way. A cost the instance
+		// cannot hold refuses an apply, but never a rejection: an
+		// eligible "no" always closes the proposal, and its cost is then
+		// left out (the reason says so).
 		sum, err := schemas.SumCosts(moved.Cost, p.Cost)
-		if err != nil {
+		switch {
+		case err == nil:
+			moved.Cost = sum
+		case e.Kind == KindReject:
+			out.Reason += "; its cost is not counted: " + err.Error()
+		default:
 			out.Status, out.Reason = StatusRefused, "cost: "+err.Error()
 			return s, out, nil
 		}
-		moved.Cost = sum
 	}
 	if moved.Trigger == nil && e.Kind != KindReject {
 		// The proposal's own trigger wins over its source's; the first

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/schemas"
@@ -24,6 +25,15 @@ import (
 // that step's after (wall-clock milliseconds of entries' HLCs, so replay
 // checks it from the log alone); and the proposal, without decisions,
 // still waits for a human.
+//
+// A step counts only as the escalate entry that reached it named it: a
+// rules entry that declares a reached step otherwise (another after,
+// other roles or identities, or no such step) voids it and every later
+// step of that wait (waitTable.voidChangedSteps), and the wait escalates
+// again under the new rules, each step by its own escalate entry, checked
+// against the new step's after. So nobody counts through a step before
+// the rules in force make it due, or for a step the log never named them
+// in.
 
 // escalationFor resolves the escalation steps of transition name of
 // workflow wf, with what declares them.
@@ -90,6 +100,57 @@ func EscalationsOf(rules *schemas.Bundle, w Wait) []policies.Escalation {
 		out = append(out, policies.Escalation{Step: x.Step, Roles: st.Roles, Identities: st.Identities})
 	}
 	return out
+}
+
+// voidChangedSteps returns the table with the escalation steps each wait
+// reached under rules old cut back to those that rules new still declares
+// alike (the same after, roles and identities, at the same number): from
+// the first step that changed, or that new no longer declares, the wait's
+// steps are void, so nobody counts through a step the log's escalate
+// entry did not name, or before it is due. The loop escalates such a wait
+// again under new (NextEscalation), each step by its own escalate entry.
+// paths lists the waits cut, in path order. The table is not changed; it
+// costs nothing when no wait escalated. It is pure.
+func (t *waitTable) voidChangedSteps(old, new *schemas.Bundle) (_ *waitTable, paths []string) {
+	if t == nil || !t.escalated {
+		return t, nil
+	}
+	var items []Wait
+	for i, w := range t.items {
+		if len(w.Escalated) == 0 {
+			continue
+		}
+		was, _ := escalationFor(old, w.Workflow, w.Transition)
+		now, _ := escalationFor(new, w.Workflow, w.Transition)
+		keep := 0
+		for keep < len(w.Escalated) && keep < len(was) && keep < len(now) && sameStep(was[keep], now[keep]) {
+			keep++
+		}
+		if keep == len(w.Escalated) {
+			continue
+		}
+		if items == nil {
+			items = slices.Clone(t.items)
+		}
+		items[i].Escalated = slices.Clone(w.Escalated[:keep])
+		if keep == 0 {
+			items[i].Escalated = nil
+		}
+		paths = append(paths, w.Path)
+	}
+	if items == nil {
+		return t, nil
+	}
+	return newWaitTable(items), paths
+}
+
+// sameStep says whether two escalation steps grant the same people at the
+// same time: equal durations (60m is 1h) and equal roles and identities.
+func sameStep(a, b schemas.EscalationStep) bool {
+	da, errA := schemas.ParseDuration(a.After)
+	db, errB := schemas.ParseDuration(b.After)
+	sameAfter := a.After == b.After || (errA == nil && errB == nil && da == db)
+	return sameAfter && slices.Equal(a.Roles, b.Roles) && slices.Equal(a.Identities, b.Identities)
 }
 
 // escalatedFor returns the escalation steps the recorded wait of the

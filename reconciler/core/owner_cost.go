@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -18,38 +19,34 @@ type OwnerCost struct {
 	Cost []schemas.Cost `json:"cost,omitempty"`
 }
 
-// CostByOwner sums the costs of instances per owner, exactly (see
-// schemas.SumCosts), sorted by owner. It is pure and does not change the
-// instances; the error (wrapping schemas.ErrCost) names a unit whose sum
-// is out of bounds or an amount that is not a decimal, which an instance
-// built by Apply never holds.
+// CostByOwner sums the costs of instances per owner, exactly and without
+// bound (schemas.TotalCosts), sorted by owner. It is pure and does not
+// change the instances. It never fails on instances built by Apply (their
+// sums are what schemas.SumCosts accepted); the error (wrapping
+// schemas.ErrCost) names a unit whose amount is not such a sum.
 func CostByOwner(instances []*Instance) ([]OwnerCost, error) {
 	byOwner := map[string]*OwnerCost{}
-	sums := map[string]map[string][]schemas.Cost{} // owner → unit → running sum
+	lists := map[string][][]schemas.Cost{} // owner → its instances' costs
 	for _, in := range instances {
 		oc, ok := byOwner[in.Owner]
 		if !ok {
 			oc = &OwnerCost{Owner: in.Owner}
 			byOwner[in.Owner] = oc
-			sums[in.Owner] = map[string][]schemas.Cost{}
 		}
 		oc.Instances++
-		for _, c := range in.Cost {
-			// One unit at a time: an owner may hold more units than one
-			// instance may.
-			sum, err := schemas.SumCosts(sums[in.Owner][c.Unit], []schemas.Cost{c})
-			if err != nil {
-				return nil, err
-			}
-			sums[in.Owner][c.Unit] = sum
+		if len(in.Cost) > 0 {
+			lists[in.Owner] = append(lists[in.Owner], in.Cost)
 		}
 	}
 	out := make([]OwnerCost, 0, len(byOwner))
 	for owner, oc := range byOwner {
-		for _, sum := range sums[owner] {
-			oc.Cost = append(oc.Cost, sum...)
+		if len(lists[owner]) > 0 {
+			total, err := schemas.TotalCosts(lists[owner]...)
+			if err != nil {
+				return nil, fmt.Errorf("cost of owner %q: %w", owner, err)
+			}
+			oc.Cost = total
 		}
-		slices.SortFunc(oc.Cost, func(a, b schemas.Cost) int { return strings.Compare(a.Unit, b.Unit) })
 		out = append(out, *oc)
 	}
 	slices.SortFunc(out, func(a, b OwnerCost) int { return strings.Compare(a.Owner, b.Owner) })

@@ -1,7 +1,6 @@
 package outbox
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -214,9 +213,9 @@ func mustAct(rules *schemas.Bundle, res policies.Result, author string, users ma
 	return out
 }
 
-// issueKey is a Jira issue key: a project key (a letter, then letters,
-// digits or '_') and a number.
-var issueKey = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_]*)-([1-9][0-9]*)`)
+// issueKey is a Jira issue key, as the Jira notifier takes it
+// (schemas.JiraIssueKey: at most schemas.MaxJiraIssueDigits digits).
+var issueKey = schemas.JiraIssueKey
 
 // IssueOf returns the Jira issue a proposal links, upper-cased ("OPS-12"):
 // the first evidence named "jira" whose uri is an issue key or ends in one

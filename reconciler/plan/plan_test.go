@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/writ-dev/writ/policies"
+	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -135,5 +136,25 @@ func TestCleanResult(t *testing.T) {
 	}
 	if r.Children[0].Blockers[0].Reason != evil {
 		t.Error("CleanResult modified its argument")
+	}
+}
+
+// TestViewWaitsBehind: a waiting proposal whose path holds another
+// content's wait says it waits behind it, in the view and its text; one
+// with its own wait says nothing of the kind.
+func TestViewWaitsBehind(t *testing.T) {
+	other := &core.Wait{Path: "proposals/web-1/ship.yaml", Commit: "0123456789abcdef0123", Content: "sha256:aa",
+		Since: core.HLC{Wall: 1795428047000}}
+	g := intake.GateResult{Verdict: intake.VerdictWaiting, Reason: "policy release-approval: needs 2",
+		Pending: intake.Pending{Branch: "pull/9", Path: other.Path}}
+	v := Build(Input{Gate: g, Behind: other})
+	var text strings.Builder
+	v.Text(&text)
+	if !strings.Contains(v.WaitsBehind, "its own wait is not recorded: proposals/web-1/ship.yaml waits since 2026-11-23T10:00:47") ||
+		!strings.Contains(v.WaitsBehind, "commit 0123456789ab") || !strings.Contains(text.String(), v.WaitsBehind) {
+		t.Fatalf("waits_behind %q\n%s", v.WaitsBehind, text.String())
+	}
+	if v := Build(Input{Gate: g, Wait: other, Behind: nil}); v.WaitsBehind != "" {
+		t.Fatalf("with its own wait: waits_behind %q", v.WaitsBehind)
 	}
 }

@@ -135,6 +135,9 @@ func (v View) details(b *strings.Builder) {
 	if v.Waiting != nil {
 		fmt.Fprintf(b, "  %s\n", Clean(v.Waiting.String()))
 	}
+	if v.WaitsBehind != "" {
+		fmt.Fprintf(b, "  %s\n", Clean(v.WaitsBehind))
+	}
 	if len(v.Files) > 0 {
 		b.WriteString("  changed files:\n")
 		for _, f := range v.Files {

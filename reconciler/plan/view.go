@@ -30,6 +30,9 @@ type Input struct {
 	// when not zero, measures its age.
 	Wait *core.Wait
 	Now  time.Time
+	// Behind is the wait recorded at the proposal's path for other
+	// content (BehindOf), nil when none.
+	Behind *core.Wait
 }
 
 // Kinds of proposal a View shows.
@@ -89,6 +92,10 @@ type View struct {
 	// what a decision on it records, and what `writ approve --plan` checks.
 	// Empty when the gate judged nothing (an applied or refused proposal).
 	Plan string `json:"plan,omitempty"`
+	// WaitsBehind, when main records a wait at the proposal's path for
+	// other content, says so (core.BehindReason): the proposal's own wait
+	// is not recorded while that content is open.
+	WaitsBehind string `json:"waits_behind,omitempty"`
 	// Waiting is the proposal's recorded wait, when main records one for
 	// the content shown.
 	Waiting *Waiting `json:"waiting,omitempty"`
@@ -162,6 +169,9 @@ func Build(in Input) View {
 	v.Needs = needsOf(g.Outcome.Policy)
 	if g.Verdict == intake.VerdictWaiting || g.Verdict == intake.VerdictReady {
 		v.Waiting = WaitingOf(in.Wait, in.Rules, in.Now)
+		if in.Wait == nil && in.Behind != nil {
+			v.WaitsBehind = core.BehindReason(*in.Behind)
+		}
 	}
 	if pol, ok := core.PolicyOf(in.Rules, p.Proposal, p.IsRules() || p.IsRecovery()); ok {
 		v.Judge = &Judge{Policy: pol.Name, Version: policyVersion(pol), Rules: in.RulesHash,

@@ -58,6 +58,17 @@ func WaitOf(s core.State, path, content string) *core.Wait {
 	return &w
 }
 
+// BehindOf returns the wait recorded in s at path for content other than
+// content (the proposal judged waits behind it: core.State.WaitBehind),
+// or nil.
+func BehindOf(s core.State, path, content string) *core.Wait {
+	w, ok := s.WaitOf(path)
+	if !ok || w.Content == content {
+		return nil
+	}
+	return &w
+}
+
 // WaitingOf returns the view of a recorded wait (nil for nil), with its
 // deadline under rules (the rules in force); now (zero: unknown) measures
 // its age.

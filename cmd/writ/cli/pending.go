@@ -9,6 +9,7 @@ import (
 
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/intake"
+	"github.com/writ-dev/writ/reconciler/plan"
 )
 
 func (a *app) pendingCommand() *cobra.Command {
@@ -61,6 +62,8 @@ With --json the list is printed as a JSON array.`,
 				switch {
 				case w.Wait != nil:
 					fmt.Fprintf(a.out, "  %s\n", w.Wait)
+				case w.WaitsBehind != "":
+					fmt.Fprintf(a.out, "  %s\n", plan.Clean(w.WaitsBehind))
 				case w.Verdict == intake.VerdictWaiting:
 					fmt.Fprintln(a.out, "  not recorded as waiting yet: the next reconcile records it")
 				}
