@@ -1,6 +1,7 @@
 package goalview
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"slices"
@@ -29,12 +30,9 @@ import (
 // Untrusted text is neutralised (plan.Clean). Tree is pure and
 // deterministic; it returns the writer's error.
 func Tree(w io.Writer, views []core.LineageView) error {
-	var b strings.Builder
-	size := 0
-	for _, v := range views {
-		size += 256 * (1 + len(v.Tasks)) // about a line a task
-	}
-	b.Grow(size)
+	// Lines are written as they are drawn, through one buffer: a tree of
+	// 10,000 tasks is never held whole.
+	b := bufio.NewWriterSize(w, 64<<10)
 	if len(views) == 0 {
 		b.WriteString("no lineages\n")
 	}
@@ -42,21 +40,20 @@ func Tree(w io.Writer, views []core.LineageView) error {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		writeLineage(&b, v)
+		writeLineage(b, v)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
 // treeWriter writes one lineage.
 type treeWriter struct {
-	b        *strings.Builder
+	b        *bufio.Writer
 	byID     map[string]*core.TaskView
 	children map[string][]child
 	shown    map[string]bool
 }
 
-func writeLineage(b *strings.Builder, v core.LineageView) {
+func writeLineage(b *bufio.Writer, v core.LineageView) {
 	state := "active"
 	if v.Done {
 		state = "done"
@@ -152,7 +149,7 @@ func (t *treeWriter) task(id string, block *core.BlockView, lead, pad string) {
 // writeBlock writes the block part of a task line: "block <status>[
 // (degraded: n confirmations short)], declared by …, confirmed by …[,
 // refuted by …][, resolved by …]".
-func writeBlock(s *strings.Builder, bv core.BlockView) {
+func writeBlock(s *bufio.Writer, bv core.BlockView) {
 	s.WriteString("block ")
 	s.WriteString(ShortID(bv.ID))
 	s.WriteByte(' ')
@@ -161,12 +158,12 @@ func writeBlock(s *strings.Builder, bv core.BlockView) {
 		fmt.Fprintf(s, " (degraded: %d %s short)", bv.Shortfall, plural(bv.Shortfall, "confirmation"))
 	}
 	s.WriteString(", declared by ")
-	s.WriteString(names(bv.DeclaredBy))
+	writeNames(s, bv.DeclaredBy)
 	s.WriteString(", confirmed by ")
-	s.WriteString(names(bv.ConfirmedBy))
+	writeNames(s, bv.ConfirmedBy)
 	if len(bv.RefutedBy) > 0 {
 		s.WriteString(", refuted by ")
-		s.WriteString(names(bv.RefutedBy))
+		writeNames(s, bv.RefutedBy)
 	}
 	if bv.ResolvedBy != "" {
 		s.WriteString(", resolved by ")
@@ -196,6 +193,19 @@ func voteNoun(action string) string {
 		return "completion"
 	}
 	return plan.Clean(action)
+}
+
+// writeNames writes names(ids) without building it.
+func writeNames(w *bufio.Writer, ids []string) {
+	if len(ids) == 0 {
+		w.WriteString("nobody")
+	}
+	for i, id := range ids {
+		if i > 0 {
+			w.WriteString(", ")
+		}
+		w.WriteString(plan.Clean(id))
+	}
 }
 
 // names is a list of identities, "nobody" when empty.
