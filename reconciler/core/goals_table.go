@@ -212,7 +212,12 @@ func tableOf[T record](items []T) table[T] {
 		if len(b) == 0 {
 			continue
 		}
-		slices.SortStableFunc(b, func(x, y T) int { return strings.Compare(x.key(), y.key()) })
+		// Items sorted by key, as a snapshot holds them, stay sorted in
+		// their buckets: no sort then.
+		byKey := func(x, y T) int { return strings.Compare(x.key(), y.key()) }
+		if !slices.IsSortedFunc(b, byKey) {
+			slices.SortStableFunc(b, byKey)
+		}
 		b = slices.CompactFunc(b, func(x, y T) bool { return x.key() == y.key() })
 		bs[i] = b
 		leaves[i] = bucketSum(b)
