@@ -294,7 +294,8 @@ func (s BlockSet) Merge(o BlockSet) BlockSet {
 // field is refused with ErrBlockEvent, as the one-by-one methods do.
 // Restoring a snapshot uses it: a claim's id is taken as the snapshot
 // holds it, not recomputed (BlockID) for every block, since the bucket
-// hash restore checks covers it, and Declare computed it.
+// hash restore checks covers it, and Declare computed it. The set may
+// keep j's arrays: j must not be changed afterwards.
 func blockSetOf(j blockSetJSON) (BlockSet, error) {
 	if len(j.Added)+len(j.Removed)+len(j.Confirmed)+len(j.Refuted) == 0 {
 		return BlockSet{}, nil
@@ -333,19 +334,37 @@ func blockSetOf(j blockSetJSON) (BlockSet, error) {
 }
 
 // partition spreads events over the buckets of their block ids (key),
-// each bucket sorted by c and free of duplicates, all of them slices of
-// one array (capped, so a later append copies). Events already sorted,
-// as a snapshot holds them, stay in order and are not sorted again.
+// each bucket sorted by c and free of duplicates. Events already in the
+// set's order (by bucket, sorted by c within one), as a lineage file
+// holds them, are sliced in place; others are copied into one array.
+// Every bucket is capped, so a later append copies.
 func partition[T any](events []T, key func(T) string, c func(T, T) int) [blockBuckets][]T {
 	var out [blockBuckets][]T
 	if len(events) == 0 {
 		return out
 	}
 	at := make([]uint8, len(events))
-	var counts [blockBuckets]int
+	ordered := true
 	for k, e := range events {
 		at[k] = uint8(blockBucketOf(key(e)))
-		counts[at[k]]++
+		if k > 0 && (at[k] < at[k-1] || at[k] == at[k-1] && c(events[k-1], e) >= 0) {
+			ordered = false
+		}
+	}
+	if ordered {
+		for lo := 0; lo < len(events); {
+			hi := lo + 1
+			for hi < len(events) && at[hi] == at[lo] {
+				hi++
+			}
+			out[at[lo]] = events[lo:hi:hi]
+			lo = hi
+		}
+		return out
+	}
+	var counts [blockBuckets]int
+	for _, b := range at {
+		counts[b]++
 	}
 	all := make([]T, len(events))
 	off := 0
@@ -362,9 +381,7 @@ func partition[T any](events []T, key func(T) string, c func(T, T) int) [blockBu
 		if len(b) == 0 {
 			continue
 		}
-		if !slices.IsSortedFunc(b, c) {
-			slices.SortFunc(b, c)
-		}
+		slices.SortFunc(b, c)
 		b = slices.CompactFunc(b, func(x, y T) bool { return c(x, y) == 0 })
 		out[i] = b[:len(b):len(b)]
 	}

@@ -253,6 +253,21 @@ func (s BlockSet) lists() blockSetJSON {
 	return j
 }
 
+// inSetOrder returns every event of the set in the set's order: bucket
+// by bucket, each list sorted within a bucket (as lists sorts it
+// globally). blockSetOf takes them back without sorting or copying.
+func (s BlockSet) inSetOrder() blockSetJSON {
+	var j blockSetJSON
+	filled := s.filled()
+	for _, b := range filled {
+		j.Added = append(j.Added, b.added...)
+		j.Removed = append(j.Removed, b.removed...)
+		j.Confirmed = append(j.Confirmed, b.confirmed...)
+		j.Refuted = append(j.Refuted, b.refuted...)
+	}
+	return j
+}
+
 // filled returns the set's non-empty buckets in bucket order.
 func (s BlockSet) filled() []*blockBucket {
 	if s.buckets == nil {

@@ -72,15 +72,10 @@ func (s State) viewOf(st stored) LineageView {
 		ended := l.ended
 		v.Ended = &ended
 	}
-	// Tasks terminal first, then by depth and id: sorted as indexes into
+	// Tasks terminal first, then by depth and id: sorted as pointers to
 	// the table's records (a view is ten times their size to move).
-	tasks := l.tasks.unsorted()
-	order := make([]int32, len(tasks))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(i, j int32) int {
-		a, b := &tasks[i], &tasks[j]
+	tasks := l.tasks.refs()
+	slices.SortFunc(tasks, func(a, b *goalTask) int {
 		switch {
 		case a.id == b.id:
 			return 0
@@ -100,12 +95,11 @@ func (s State) viewOf(st stored) LineageView {
 	var evidence arena[schemas.Evidence]
 	v.Tasks = make([]TaskView, 0, len(tasks))
 	nblocks := 0
-	for i := range tasks {
-		nblocks += len(tasks[i].blockedBy)
+	for _, t := range tasks {
+		nblocks += len(t.blockedBy)
 	}
 	blocks := make([]string, 0, nblocks)
-	for _, i := range order {
-		t := &tasks[i]
+	for _, t := range tasks {
 		tv := TaskView{ID: t.id, Type: t.typ, Depth: t.depth, Status: l.taskStatusAt(g, *t, now),
 			Parents: names.clone(t.parents), DeclaredBy: names.clone(t.declaredBy), Members: names.clone(t.members), MembersDone: t.done}
 		if len(t.payload) > 0 && string(t.payload) != "null" {

@@ -26,6 +26,13 @@ import (
 //	   id, then the lineage (encodeLineage), every string as the uvarint
 //	   index of its entry in the table
 //
+// A lineage's lists (tasks, block events, block facts, consumed keys) are
+// written in the order its tables and block set keep them: bucket by
+// bucket, sorted within a bucket. Restore then takes each list as its
+// table's buckets in place, without copying or sorting it; a list in
+// another order (files written before, sorted by key) is sorted into
+// buckets instead, and restores to the same lineage.
+//
 // The file carries no hash of its own: the bucket's hash in the head covers
 // every field, and restore checks it as for any bucket.
 
@@ -123,7 +130,7 @@ func isID(s string) bool {
 }
 
 // lineage writes l: its own fields, then its tasks, block events, block
-// facts and consumed keys, each list sorted by key.
+// facts and consumed keys, each list in table order.
 func (w *binWriter) lineage(l *lineage) {
 	w.str(l.goal)
 	w.str(l.startedBy)
@@ -132,7 +139,7 @@ func (w *binWriter) lineage(l *lineage) {
 	w.hlc(l.ended)
 	w.hlc(l.lastProgress)
 	w.int(int64(l.completed))
-	tasks := l.tasks.all()
+	tasks := l.tasks.unsorted()
 	w.num(uint64(len(tasks)))
 	for _, t := range tasks {
 		w.str(t.id)
@@ -158,7 +165,7 @@ func (w *binWriter) lineage(l *lineage) {
 			}
 		}
 	}
-	bs := l.blocks.lists()
+	bs := l.blocks.inSetOrder()
 	w.num(uint64(len(bs.Added)))
 	for _, c := range bs.Added {
 		w.str(c.ID)
@@ -178,7 +185,7 @@ func (w *binWriter) lineage(l *lineage) {
 			w.str(v.Identity)
 		}
 	}
-	facts := l.facts.all()
+	facts := l.facts.unsorted()
 	w.num(uint64(len(facts)))
 	for _, f := range facts {
 		w.str(f.id)
@@ -199,7 +206,7 @@ func (w *binWriter) lineage(l *lineage) {
 			w.str(v.Reason)
 		}
 	}
-	keys := l.keys.all()
+	keys := l.keys.unsorted()
 	w.num(uint64(len(keys)))
 	for _, k := range keys {
 		w.str(k.id)
