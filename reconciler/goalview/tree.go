@@ -55,6 +55,7 @@ type treeWriter struct {
 	ids      []string
 	children [][]child // by index, ordered by task type, task id and block id
 	shown    []bool
+	pad      []byte // the drawing of the levels above the task being written
 }
 
 // child is one prerequisite of a task: the task (its index) and the
@@ -160,15 +161,17 @@ func (t *treeWriter) at(id string) int32 {
 }
 
 // task writes the line of task i (reached through block, nil for a root
-// or a barrier member), then its prerequisites. lead is the tree drawing
-// before the line, pad what goes before its children's lines.
-func (t *treeWriter) task(i int32, block *core.BlockView, lead, pad string) {
+// or a barrier member), then its prerequisites. The line starts with the
+// drawing of its parents' levels (t.pad) and branch; next is what this
+// level adds before its own children's lines and its ignored votes.
+func (t *treeWriter) task(i int32, block *core.BlockView, branch, next string) {
 	var tv *core.TaskView
 	if int(i) < len(t.tasks) {
 		tv = &t.tasks[i]
 	}
 	b := t.b
-	b.WriteString(lead)
+	b.Write(t.pad)
+	b.WriteString(branch)
 	b.WriteString(ShortID(t.ids[i]))
 	if tv == nil {
 		b.WriteString(" (unknown task)")
@@ -202,7 +205,7 @@ func (t *treeWriter) task(i int32, block *core.BlockView, lead, pad string) {
 	b.WriteByte('\n')
 	if block != nil {
 		for _, iv := range block.Ignored {
-			fmt.Fprintf(b, "%s  ! %s\n", pad, ignoredText(iv))
+			fmt.Fprintf(b, "%s%s  ! %s\n", t.pad, next, ignoredText(iv))
 		}
 	}
 	if again {
@@ -210,13 +213,16 @@ func (t *treeWriter) task(i int32, block *core.BlockView, lead, pad string) {
 	}
 	t.shown[i] = true
 	cs := t.children[i]
+	depth := len(t.pad)
+	t.pad = append(t.pad, next...)
 	for k, c := range cs {
 		branch, next := "├─ ", "│  "
 		if k == len(cs)-1 {
 			branch, next = "└─ ", "   "
 		}
-		t.task(c.task, c.block, pad+branch, pad+next)
+		t.task(c.task, c.block, branch, next)
 	}
+	t.pad = t.pad[:depth]
 }
 
 // writeBlock writes the block part of a task line: "block <status>[
