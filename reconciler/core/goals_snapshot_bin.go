@@ -320,17 +320,17 @@ func decodeLineages(data []byte) (ids []string, parts []lineageParts, err error)
 	}
 	r := &binReader{data: data[len(lineageMagic):]}
 	n := r.count()
-	sizes := make([]uint64, n)
+	sizesAt := r.data // the sizes are read twice: checked, then used
 	stored, text := uint64(0), uint64(0) // bytes in the file, and as strings
-	for i := range sizes {
-		sizes[i] = r.num()
+	for i := range n {
+		size := r.num()
 		switch {
-		case sizes[i] == 1:
+		case size == 1:
 			stored, text = stored+32, text+uint64(len(idPrefix))+64
-		case sizes[i]%2 == 0:
-			stored, text = stored+sizes[i]/2, text+sizes[i]/2
+		case size%2 == 0:
+			stored, text = stored+size/2, text+size/2
 		default:
-			r.fail("string %d has size %d, neither even nor 1", i, sizes[i])
+			r.fail("string %d has size %d, neither even nor 1", i, size)
 		}
 		if stored > uint64(len(r.data)) {
 			r.fail("string table of more than the %d bytes left", len(r.data))
@@ -343,8 +343,9 @@ func decodeLineages(data []byte) (ids []string, parts []lineageParts, err error)
 	var all strings.Builder
 	all.Grow(int(text))
 	raw := r.data[:stored]
-	for _, size := range sizes {
-		if size == 1 {
+	sizes := &binReader{data: sizesAt}
+	for range n {
+		if size := sizes.num(); size == 1 {
 			all.WriteString(idPrefix)
 			var h [64]byte
 			hex.Encode(h[:], raw[:32])
@@ -359,7 +360,9 @@ func decodeLineages(data []byte) (ids []string, parts []lineageParts, err error)
 	r.table = make([]string, n)
 	off := 0
 	str := all.String()
-	for i, size := range sizes {
+	sizes = &binReader{data: sizesAt}
+	for i := range r.table {
+		size := sizes.num()
 		l := int(size / 2)
 		if size == 1 {
 			l = len(idPrefix) + 64
