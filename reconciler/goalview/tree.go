@@ -47,7 +47,8 @@ func Tree(w io.Writer, views []core.LineageView) error {
 
 // treeWriter writes one lineage. Every task id it meets gets an index:
 // the view's tasks first (v.Tasks[i] is index i), then ids no task of
-// the view has, as they are met.
+// the view has, as they are met. An id the view lists twice stands for
+// its last listing (index), as a map by id would.
 type treeWriter struct {
 	b        *bufio.Writer
 	tasks    []core.TaskView
@@ -77,8 +78,8 @@ func writeLineage(b *bufio.Writer, v core.LineageView) {
 	// Tasks the terminal does not reach (none, in a lineage the reducer
 	// built), then blocked tasks no task lists, are listed, not hidden.
 	rest := make([]int32, 0, len(t.ids))
-	for i := range v.Tasks {
-		rest = append(rest, int32(i))
+	for _, task := range v.Tasks {
+		rest = append(rest, t.index[task.ID])
 	}
 	var unlisted []int32
 	for i := len(v.Tasks); i < len(t.ids); i++ {
@@ -108,14 +109,18 @@ func newTreeWriter(b *bufio.Writer, v core.LineageView) *treeWriter {
 	t := &treeWriter{b: b, tasks: v.Tasks, index: make(map[string]int32, n), ids: make([]string, 0, n),
 		children: make([][]child, 0, n), shown: make([]bool, 0, n)}
 	for i := range v.Tasks {
-		t.at(v.Tasks[i].ID)
+		t.ids = append(t.ids, v.Tasks[i].ID)
+		t.children = append(t.children, nil)
+		t.shown = append(t.shown, false)
+		t.index[v.Tasks[i].ID] = int32(i)
 	}
 	for i := range v.Blocks {
 		bv := &v.Blocks[i]
 		blocked, pre := t.at(bv.Blocked), t.at(bv.Prerequisite)
 		t.children[blocked] = append(t.children[blocked], child{task: pre, block: bv})
 	}
-	for i, task := range v.Tasks {
+	for _, task := range v.Tasks {
+		i := t.index[task.ID]
 		for _, m := range task.Members {
 			mi := t.at(m)
 			if !slices.ContainsFunc(t.children[i], func(c child) bool { return c.task == mi }) {
