@@ -320,7 +320,7 @@ func decodeLineages(data []byte) (ids []string, parts []lineageParts, err error)
 	}
 	r := &binReader{data: data[len(lineageMagic):]}
 	n := r.count()
-	sizesAt := r.data // the sizes are read twice: checked, then used
+	sizesAt := r.data                    // the sizes are read twice: checked, then used
 	stored, text := uint64(0), uint64(0) // bytes in the file, and as strings
 	for i := range n {
 		size := r.num()
