@@ -294,60 +294,96 @@ func (s BlockSet) Merge(o BlockSet) BlockSet {
 // field is refused with ErrBlockEvent, as the one-by-one methods do.
 // Restoring a snapshot uses it: a claim's id is taken as the snapshot
 // holds it, not recomputed (BlockID) for every block, since the bucket
-// hash restore checks covers it, and Declare computed it.
+// hash restore checks covers it, and Declare computed it. The set may
+// keep j's arrays: j must not be changed afterwards.
 func blockSetOf(j blockSetJSON) (BlockSet, error) {
 	if len(j.Added)+len(j.Removed)+len(j.Confirmed)+len(j.Refuted) == 0 {
 		return BlockSet{}, nil
-	}
-	var table [blockBuckets]*blockBucket
-	at := func(id string) *blockBucket {
-		i := blockBucketOf(id)
-		if table[i] == nil {
-			table[i] = &blockBucket{}
-		}
-		return table[i]
 	}
 	for _, c := range j.Added {
 		if c.ID == "" || c.Blocked == "" || c.Prerequisite == "" || c.Declarer == "" {
 			return BlockSet{}, fmt.Errorf("%w: a claim lacks its id, blocked task, prerequisite or declarer", ErrBlockEvent)
 		}
-		b := at(c.ID)
-		b.added = append(b.added, c)
 	}
 	for _, r := range j.Removed {
 		if r.Block == "" || (r.Reason != Resolved && r.Reason != Dismissed) {
 			return BlockSet{}, fmt.Errorf("%w: a removal lacks its block or a reason %q or %q", ErrBlockEvent, Resolved, Dismissed)
 		}
-		b := at(r.Block)
-		b.removed = append(b.removed, r)
 	}
-	for _, votes := range []struct {
-		list []BlockVote
-		into func(*blockBucket) *[]BlockVote
-	}{
-		{j.Confirmed, func(b *blockBucket) *[]BlockVote { return &b.confirmed }},
-		{j.Refuted, func(b *blockBucket) *[]BlockVote { return &b.refuted }},
-	} {
-		for _, v := range votes.list {
+	for _, votes := range [][]BlockVote{j.Confirmed, j.Refuted} {
+		for _, v := range votes {
 			if v.Block == "" || v.Identity == "" {
 				return BlockSet{}, fmt.Errorf("%w: a vote lacks its block or identity", ErrBlockEvent)
 			}
-			p := votes.into(at(v.Block))
-			*p = append(*p, v)
 		}
 	}
-	for _, b := range table {
-		if b == nil {
-			continue
+	var table [blockBuckets]*blockBucket
+	buckets := make([]blockBucket, blockBuckets)
+	added := partition(j.Added, func(c BlockClaim) string { return c.ID }, cmpClaim)
+	removed := partition(j.Removed, func(r BlockRemoval) string { return r.Block }, cmpRemoval)
+	confirmed := partition(j.Confirmed, func(v BlockVote) string { return v.Block }, cmpVote)
+	refuted := partition(j.Refuted, func(v BlockVote) string { return v.Block }, cmpVote)
+	for i := range table {
+		b := blockBucket{added: added[i], removed: removed[i], confirmed: confirmed[i], refuted: refuted[i]}
+		if b.added != nil || b.removed != nil || b.confirmed != nil || b.refuted != nil {
+			buckets[i] = b
+			table[i] = &buckets[i]
 		}
-		slices.SortFunc(b.added, cmpClaim)
-		b.added = slices.CompactFunc(b.added, func(x, y BlockClaim) bool { return cmpClaim(x, y) == 0 })
-		slices.SortFunc(b.removed, cmpRemoval)
-		b.removed = slices.CompactFunc(b.removed, func(x, y BlockRemoval) bool { return cmpRemoval(x, y) == 0 })
-		slices.SortFunc(b.confirmed, cmpVote)
-		b.confirmed = slices.CompactFunc(b.confirmed, func(x, y BlockVote) bool { return cmpVote(x, y) == 0 })
-		slices.SortFunc(b.refuted, cmpVote)
-		b.refuted = slices.CompactFunc(b.refuted, func(x, y BlockVote) bool { return cmpVote(x, y) == 0 })
 	}
 	return BlockSet{buckets: &table}, nil
+}
+
+// partition spreads events over the buckets of their block ids (key),
+// each bucket sorted by c and free of duplicates. Events already in the
+// set's order (by bucket, sorted by c within one), as a lineage file
+// holds them, are sliced in place; others are copied into one array.
+// Every bucket is capped, so a later append copies.
+func partition[T any](events []T, key func(T) string, c func(T, T) int) [blockBuckets][]T {
+	var out [blockBuckets][]T
+	if len(events) == 0 {
+		return out
+	}
+	at := make([]uint8, len(events))
+	ordered := true
+	for k, e := range events {
+		at[k] = uint8(blockBucketOf(key(e)))
+		if k > 0 && (at[k] < at[k-1] || at[k] == at[k-1] && c(events[k-1], e) >= 0) {
+			ordered = false
+		}
+	}
+	if ordered {
+		for lo := 0; lo < len(events); {
+			hi := lo + 1
+			for hi < len(events) && at[hi] == at[lo] {
+				hi++
+			}
+			out[at[lo]] = events[lo:hi:hi]
+			lo = hi
+		}
+		return out
+	}
+	var counts [blockBuckets]int
+	for _, b := range at {
+		counts[b]++
+	}
+	all := make([]T, len(events))
+	off := 0
+	for i, n := range counts {
+		if n > 0 {
+			out[i] = all[off : off : off+n]
+		}
+		off += n
+	}
+	for k, e := range events {
+		out[at[k]] = append(out[at[k]], e)
+	}
+	for i, b := range out {
+		if len(b) == 0 {
+			continue
+		}
+		slices.SortFunc(b, c)
+		b = slices.CompactFunc(b, func(x, y T) bool { return c(x, y) == 0 })
+		out[i] = b[:len(b):len(b)]
+	}
+	return out
 }

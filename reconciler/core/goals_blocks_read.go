@@ -89,34 +89,40 @@ func (s BlockSet) events(id string) blockEvents {
 }
 
 // declarers are the identities that declared the block, sorted.
-func (e blockEvents) declarers() []string {
-	var out []string
+func (e blockEvents) declarers() []string { return e.appendDeclarers(nil) }
+
+// appendDeclarers appends declarers to dst.
+func (e blockEvents) appendDeclarers(dst []string) []string {
 	for _, c := range e.claims {
-		out = append(out, c.Declarer)
+		dst = append(dst, c.Declarer)
 	}
-	return out
+	return dst
 }
 
 // confirmations are the identities whose confirmation counts, sorted:
 // never a declarer (claims are sorted by declarer).
-func (e blockEvents) confirmations() []string {
-	var out []string
+func (e blockEvents) confirmations() []string { return e.appendConfirmations(nil) }
+
+// appendConfirmations appends confirmations to dst.
+func (e blockEvents) appendConfirmations(dst []string) []string {
 	for _, v := range e.confirmed {
 		_, self := slices.BinarySearchFunc(e.claims, v.Identity, func(c BlockClaim, who string) int { return strings.Compare(c.Declarer, who) })
 		if !self {
-			out = append(out, v.Identity)
+			dst = append(dst, v.Identity)
 		}
 	}
-	return out
+	return dst
 }
 
 // refutations are the identities that refuted the block, sorted.
-func (e blockEvents) refutations() []string {
-	var out []string
+func (e blockEvents) refutations() []string { return e.appendRefutations(nil) }
+
+// appendRefutations appends refutations to dst.
+func (e blockEvents) appendRefutations(dst []string) []string {
 	for _, v := range e.refuted {
-		out = append(out, v.Identity)
+		dst = append(dst, v.Identity)
 	}
-	return out
+	return dst
 }
 
 // Claims returns the declarations of block id, sorted by declarer (a
@@ -244,6 +250,21 @@ func (s BlockSet) lists() blockSetJSON {
 	slices.SortFunc(j.Removed, cmpRemoval)
 	slices.SortFunc(j.Confirmed, cmpVote)
 	slices.SortFunc(j.Refuted, cmpVote)
+	return j
+}
+
+// inSetOrder returns every event of the set in the set's order: bucket
+// by bucket, each list sorted within a bucket (as lists sorts it
+// globally). blockSetOf takes them back without sorting or copying.
+func (s BlockSet) inSetOrder() blockSetJSON {
+	var j blockSetJSON
+	filled := s.filled()
+	for _, b := range filled {
+		j.Added = append(j.Added, b.added...)
+		j.Removed = append(j.Removed, b.removed...)
+		j.Confirmed = append(j.Confirmed, b.confirmed...)
+		j.Refuted = append(j.Refuted, b.refuted...)
+	}
 	return j
 }
 

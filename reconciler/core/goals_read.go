@@ -1,7 +1,6 @@
 package core
 
 import (
-	"encoding/json"
 	"slices"
 	"sort"
 	"strings"
@@ -73,15 +72,10 @@ func (s State) viewOf(st stored) LineageView {
 		ended := l.ended
 		v.Ended = &ended
 	}
-	// Tasks terminal first, then by depth and id: sorted as indexes into
+	// Tasks terminal first, then by depth and id: sorted as pointers to
 	// the table's records (a view is ten times their size to move).
-	tasks := l.tasks.unsorted()
-	order := make([]int32, len(tasks))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(i, j int32) int {
-		a, b := &tasks[i], &tasks[j]
+	tasks := l.tasks.refs()
+	slices.SortFunc(tasks, func(a, b *goalTask) int {
 		switch {
 		case a.id == b.id:
 			return 0
@@ -94,21 +88,31 @@ func (s State) viewOf(st stored) LineageView {
 		}
 		return strings.Compare(a.id, b.id)
 	})
+	// A view's lists are copies (a reader may change them), carved from
+	// one array each rather than allocated one by one.
+	var names arena[string]
+	completions := make([]Completion, 0, len(tasks))
+	var evidence arena[schemas.Evidence]
 	v.Tasks = make([]TaskView, 0, len(tasks))
-	var blocks []string
-	for _, i := range order {
-		t := &tasks[i]
+	nblocks := 0
+	for _, t := range tasks {
+		nblocks += len(t.blockedBy)
+	}
+	blocks := make([]string, 0, nblocks)
+	for _, t := range tasks {
 		tv := TaskView{ID: t.id, Type: t.typ, Depth: t.depth, Status: l.taskStatusAt(g, *t, now),
-			Parents: slices.Clone(t.parents), DeclaredBy: slices.Clone(t.declaredBy), Members: slices.Clone(t.members), MembersDone: t.done}
+			Parents: names.clone(t.parents), DeclaredBy: names.clone(t.declaredBy), Members: names.clone(t.members), MembersDone: t.done}
 		if len(t.payload) > 0 && string(t.payload) != "null" {
-			if json.Unmarshal(t.payload, &tv.Payload) == nil && len(tv.Payload) > 0 {
+			var ok bool
+			if tv.Payload, ok = decodePayload(t.payload); ok && len(tv.Payload) > 0 {
 				tv.payloadJSON = string(t.payload)
 			}
 		}
 		if t.completed != nil {
 			c := *t.completed
-			c.Evidence = slices.Clone(c.Evidence)
-			tv.Completed = &c
+			c.Evidence = evidence.clone(c.Evidence)
+			completions = append(completions, c)
+			tv.Completed = &completions[len(completions)-1]
 		}
 		v.Tasks = append(v.Tasks, tv)
 		blocks = append(blocks, t.blockedBy...)
@@ -118,25 +122,63 @@ func (s State) viewOf(st stored) LineageView {
 	blocks = slices.Compact(blocks)
 	v.Blocks = make([]BlockView, 0, len(blocks))
 	for _, id := range blocks {
-		v.Blocks = append(v.Blocks, l.blockView(g, id, now))
+		v.Blocks = append(v.Blocks, l.blockView(g, id, now, &names))
 	}
 	return v
 }
 
-// blockView builds the view of block id.
-func (l *lineage) blockView(g *schemas.Goal, id string, now HLC) BlockView {
+// arena hands out copies of slices carved from shared arrays: one
+// allocation for many small copies. Each copy is capped, so appending
+// to it copies rather than writing into its neighbour.
+type arena[T any] struct{ free []T }
+
+// clone returns a copy of s (nil for nil, empty for empty).
+func (a *arena[T]) clone(s []T) []T {
+	if len(s) == 0 {
+		return s[:0:0]
+	}
+	out := a.take(len(s))
+	copy(out, s)
+	return out
+}
+
+// take returns n fresh elements.
+func (a *arena[T]) take(n int) []T {
+	if len(a.free) < n {
+		a.free = make([]T, max(n, 4096))
+	}
+	out := a.free[:n:n]
+	a.free = a.free[n:]
+	return out
+}
+
+// fill returns what f appends to an empty slice, in the arena when it
+// fits the space left; empty, not nil, when f appends nothing.
+func (a *arena[T]) fill(f func([]T) []T) []T {
+	if len(a.free) < 64 {
+		a.free = make([]T, 4096)
+	}
+	out := f(a.free[:0])
+	switch {
+	case len(out) == 0:
+		return []T{}
+	case &out[0] == &a.free[0]:
+		a.free = a.free[len(out):]
+	}
+	return out[:len(out):len(out)]
+}
+
+// blockView builds the view of block id, its name lists carved from
+// names.
+func (l *lineage) blockView(g *schemas.Goal, id string, now HLC, names *arena[string]) BlockView {
 	f, ev := l.factsOf(id), l.blocks.events(id)
 	st, shortfall := l.blockStatusOf(g, f, ev, now)
-	bv := BlockView{ID: id, Status: st, DeclaredAt: f.declaredAt, DeclaredBy: ev.declarers(),
-		ConfirmedBy: ev.confirmations(), RefutedBy: ev.refutations(),
-		Ignored: slices.Clone(f.ignored), ResolvedBy: f.resolvedBy, Shortfall: shortfall}
+	bv := BlockView{ID: id, Status: st, DeclaredAt: f.declaredAt,
+		DeclaredBy: names.fill(ev.appendDeclarers), ConfirmedBy: names.fill(ev.appendConfirmations),
+		RefutedBy: names.fill(ev.appendRefutations), Ignored: slices.Clone(f.ignored), ResolvedBy: f.resolvedBy,
+		Shortfall: shortfall}
 	if len(ev.claims) > 0 {
 		bv.Blocked, bv.Prerequisite = ev.claims[0].Blocked, ev.claims[0].Prerequisite
-	}
-	for _, p := range []*[]string{&bv.DeclaredBy, &bv.ConfirmedBy, &bv.RefutedBy} {
-		if *p == nil {
-			*p = []string{}
-		}
 	}
 	return bv
 }

@@ -26,6 +26,13 @@ import (
 //	   id, then the lineage (encodeLineage), every string as the uvarint
 //	   index of its entry in the table
 //
+// A lineage's lists (tasks, block events, block facts, consumed keys) are
+// written in the order its tables and block set keep them: bucket by
+// bucket, sorted within a bucket. Restore then takes each list as its
+// table's buckets in place, without copying or sorting it; a list in
+// another order (files written before, sorted by key) is sorted into
+// buckets instead, and restores to the same lineage.
+//
 // The file carries no hash of its own: the bucket's hash in the head covers
 // every field, and restore checks it as for any bucket.
 
@@ -123,7 +130,7 @@ func isID(s string) bool {
 }
 
 // lineage writes l: its own fields, then its tasks, block events, block
-// facts and consumed keys, each list sorted by key.
+// facts and consumed keys, each list in table order.
 func (w *binWriter) lineage(l *lineage) {
 	w.str(l.goal)
 	w.str(l.startedBy)
@@ -132,7 +139,7 @@ func (w *binWriter) lineage(l *lineage) {
 	w.hlc(l.ended)
 	w.hlc(l.lastProgress)
 	w.int(int64(l.completed))
-	tasks := l.tasks.all()
+	tasks := l.tasks.unsorted()
 	w.num(uint64(len(tasks)))
 	for _, t := range tasks {
 		w.str(t.id)
@@ -158,7 +165,7 @@ func (w *binWriter) lineage(l *lineage) {
 			}
 		}
 	}
-	bs := l.blocks.lists()
+	bs := l.blocks.inSetOrder()
 	w.num(uint64(len(bs.Added)))
 	for _, c := range bs.Added {
 		w.str(c.ID)
@@ -178,7 +185,7 @@ func (w *binWriter) lineage(l *lineage) {
 			w.str(v.Identity)
 		}
 	}
-	facts := l.facts.all()
+	facts := l.facts.unsorted()
 	w.num(uint64(len(facts)))
 	for _, f := range facts {
 		w.str(f.id)
@@ -199,7 +206,7 @@ func (w *binWriter) lineage(l *lineage) {
 			w.str(v.Reason)
 		}
 	}
-	keys := l.keys.all()
+	keys := l.keys.unsorted()
 	w.num(uint64(len(keys)))
 	for _, k := range keys {
 		w.str(k.id)
@@ -313,17 +320,17 @@ func decodeLineages(data []byte) (ids []string, parts []lineageParts, err error)
 	}
 	r := &binReader{data: data[len(lineageMagic):]}
 	n := r.count()
-	sizes := make([]uint64, n)
+	sizesAt := r.data                    // the sizes are read twice: checked, then used
 	stored, text := uint64(0), uint64(0) // bytes in the file, and as strings
-	for i := range sizes {
-		sizes[i] = r.num()
+	for i := range n {
+		size := r.num()
 		switch {
-		case sizes[i] == 1:
+		case size == 1:
 			stored, text = stored+32, text+uint64(len(idPrefix))+64
-		case sizes[i]%2 == 0:
-			stored, text = stored+sizes[i]/2, text+sizes[i]/2
+		case size%2 == 0:
+			stored, text = stored+size/2, text+size/2
 		default:
-			r.fail("string %d has size %d, neither even nor 1", i, sizes[i])
+			r.fail("string %d has size %d, neither even nor 1", i, size)
 		}
 		if stored > uint64(len(r.data)) {
 			r.fail("string table of more than the %d bytes left", len(r.data))
@@ -336,8 +343,9 @@ func decodeLineages(data []byte) (ids []string, parts []lineageParts, err error)
 	var all strings.Builder
 	all.Grow(int(text))
 	raw := r.data[:stored]
-	for _, size := range sizes {
-		if size == 1 {
+	sizes := &binReader{data: sizesAt}
+	for range n {
+		if size := sizes.num(); size == 1 {
 			all.WriteString(idPrefix)
 			var h [64]byte
 			hex.Encode(h[:], raw[:32])
@@ -352,7 +360,9 @@ func decodeLineages(data []byte) (ids []string, parts []lineageParts, err error)
 	r.table = make([]string, n)
 	off := 0
 	str := all.String()
-	for i, size := range sizes {
+	sizes = &binReader{data: sizesAt}
+	for i := range r.table {
+		size := sizes.num()
 		l := int(size / 2)
 		if size == 1 {
 			l = len(idPrefix) + 64

@@ -142,6 +142,21 @@ func (t table[T]) unsorted() []T {
 	return out
 }
 
+// refs returns a pointer to every record, in bucket order, for a reader
+// that must not change them: a slice of pointers rather than a copy of
+// the records.
+func (t table[T]) refs() []*T {
+	out := make([]*T, 0, t.size())
+	if t.buckets != nil {
+		for _, b := range t.buckets {
+			for i := range b {
+				out = append(out, &b[i])
+			}
+		}
+	}
+	return out
+}
+
 // size returns the number of records.
 func (t table[T]) size() int {
 	n := 0
@@ -182,42 +197,73 @@ func (f fields) hlc(h HLC) fields { return f.num(h.Wall).num(int64(h.Logical)) }
 func (f fields) sum() [32]byte { return sha256.Sum256(f) }
 
 // tableOf builds a table holding items at once (of equal keys the first
-// is kept), equal to putting them one by one: each bucket is sorted and hashed once and the tree built once,
-// where putting the items one by one would copy the bucket array and the
-// tree per item. Restoring a snapshot uses it.
+// is kept), equal to putting them one by one: each bucket is sorted and
+// hashed once and the tree built once, where putting the items one by one
+// would copy the bucket array and the tree per item. Restoring a snapshot
+// uses it. Items already in table order (unsorted's: by bucket, sorted
+// by key within one), as a lineage file holds them, become the table's
+// buckets in place: the table owns items then.
 func tableOf[T record](items []T) table[T] {
 	if len(items) == 0 {
 		return table[T]{}
 	}
-	// Each bucket gets its exact share of one array: no bucket grows.
 	at := make([]uint8, len(items))
-	var counts [256]int
 	for k, it := range items {
 		at[k] = uint8(blockBucketOf(it.key()))
-		counts[at[k]]++
 	}
-	all := make([]T, len(items))
 	var bs [256][]T
-	off := 0
-	for i, n := range counts {
-		bs[i] = all[off : off : off+n]
-		off += n
-	}
-	for k, it := range items {
-		bs[at[k]] = append(bs[at[k]], it)
+	if inTableOrder(items, at) {
+		for lo := 0; lo < len(items); {
+			hi := lo + 1
+			for hi < len(items) && at[hi] == at[lo] {
+				hi++
+			}
+			bs[at[lo]] = items[lo:hi:hi]
+			lo = hi
+		}
+	} else {
+		// Each bucket gets its exact share of one array: no bucket grows.
+		var counts [256]int
+		for _, b := range at {
+			counts[b]++
+		}
+		all := make([]T, len(items))
+		off := 0
+		for i, n := range counts {
+			bs[i] = all[off : off : off+n]
+			off += n
+		}
+		for k, it := range items {
+			bs[at[k]] = append(bs[at[k]], it)
+		}
+		byKey := func(x, y T) int { return strings.Compare(x.key(), y.key()) }
+		for i, b := range bs {
+			if len(b) > 0 {
+				if !slices.IsSortedFunc(b, byKey) {
+					slices.SortStableFunc(b, byKey)
+				}
+				bs[i] = slices.CompactFunc(b, func(x, y T) bool { return x.key() == y.key() })
+			}
+		}
 	}
 	var leaves [256][32]byte
-	for i := range bs {
-		b := bs[i]
-		if len(b) == 0 {
-			continue
+	for i, b := range bs {
+		if len(b) > 0 {
+			leaves[i] = bucketSum(b)
 		}
-		slices.SortStableFunc(b, func(x, y T) int { return strings.Compare(x.key(), y.key()) })
-		b = slices.CompactFunc(b, func(x, y T) bool { return x.key() == y.key() })
-		bs[i] = b
-		leaves[i] = bucketSum(b)
 	}
 	return table[T]{buckets: &bs, tree: treeOf(&leaves)}
+}
+
+// inTableOrder reports whether items, whose buckets are at, are in table
+// order: buckets ascending, keys strictly ascending within a bucket.
+func inTableOrder[T record](items []T, at []uint8) bool {
+	for k := 1; k < len(items); k++ {
+		if at[k] < at[k-1] || at[k] == at[k-1] && items[k].key() <= items[k-1].key() {
+			return false
+		}
+	}
+	return true
 }
 
 // treeOf returns the tree with these leaves, equal to setting each

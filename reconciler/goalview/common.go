@@ -2,7 +2,6 @@ package goalview
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/writ-dev/writ/reconciler/core"
@@ -104,59 +103,6 @@ func Find(views []core.LineageView, id string) (core.LineageView, error) {
 // open reports whether a block still holds: claimed or confirmed.
 func open(b core.BlockView) bool {
 	return b.Status == core.BlockClaimed || b.Status == core.BlockConfirmed
-}
-
-// tasks indexes a lineage's tasks by id.
-func tasks(v core.LineageView) map[string]*core.TaskView {
-	out := make(map[string]*core.TaskView, len(v.Tasks))
-	for i := range v.Tasks {
-		out[v.Tasks[i].ID] = &v.Tasks[i]
-	}
-	return out
-}
-
-// child is one prerequisite of a task: the task and the block that
-// declared it, or a barrier's member (block nil).
-type child struct {
-	task  string
-	block *core.BlockView
-}
-
-// children returns, per task id, its prerequisites: the blocks whose
-// Blocked is the task, then a barrier's members no block names, ordered
-// by task type, task id and block id.
-func children(v core.LineageView, byID map[string]*core.TaskView) map[string][]child {
-	out := map[string][]child{}
-	for i := range v.Blocks {
-		b := &v.Blocks[i]
-		out[b.Blocked] = append(out[b.Blocked], child{task: b.Prerequisite, block: b})
-	}
-	for _, t := range v.Tasks {
-		for _, m := range t.Members {
-			if !slices.ContainsFunc(out[t.ID], func(c child) bool { return c.task == m }) {
-				out[t.ID] = append(out[t.ID], child{task: m})
-			}
-		}
-	}
-	typeOf := func(id string) string {
-		if t := byID[id]; t != nil {
-			return t.Type
-		}
-		return ""
-	}
-	for id, cs := range out {
-		slices.SortStableFunc(cs, func(a, b child) int {
-			if c := strings.Compare(typeOf(a.task), typeOf(b.task)); c != 0 {
-				return c
-			}
-			if c := strings.Compare(a.task, b.task); c != 0 {
-				return c
-			}
-			return strings.Compare(blockID(a.block), blockID(b.block))
-		})
-		out[id] = cs
-	}
-	return out
 }
 
 func blockID(b *core.BlockView) string {

@@ -202,3 +202,25 @@ func slicesWithout(s []string, x string) []string {
 	}
 	return out
 }
+
+// TestTreeDuplicateTask: a view listing one task id twice (nothing the
+// reducer builds) draws that task once, as its last listing says, and
+// every other task as itself.
+func TestTreeDuplicateTask(t *testing.T) {
+	v := sample(t)
+	dup := v.Tasks[1]
+	dup.Type = "rebuilt"
+	v.Tasks = append(v.Tasks[:2:2], append([]core.TaskView{dup}, v.Tasks[2:]...)...)
+	got := render(t, []core.LineageView{v})
+	if n := strings.Count(got, short(dup.ID)+" "); n != 1 {
+		t.Errorf("task %s drawn %d times, want once:\n%s", short(dup.ID), n, got)
+	}
+	if !strings.Contains(got, short(dup.ID)+" rebuilt ") {
+		t.Errorf("task %s is not drawn as its last listing:\n%s", short(dup.ID), got)
+	}
+	for _, task := range v.Tasks[3:] {
+		if !strings.Contains(got, short(task.ID)+" "+task.Type) {
+			t.Errorf("task %s is not drawn as a %s:\n%s", short(task.ID), task.Type, got)
+		}
+	}
+}

@@ -19,6 +19,9 @@ func Clean(s string) string { return clean(s, false) }
 func CleanKeepTabs(s string) string { return clean(s, true) }
 
 func clean(s string, keepTabs bool) string {
+	if printableASCII(s) {
+		return s // the common case, without decoding a rune
+	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	safe := true
 	for _, r := range s {
@@ -44,6 +47,17 @@ func clean(s string, keepTabs bool) string {
 		}
 	}
 	return b.String()
+}
+
+// printableASCII reports whether every byte of s is printable ASCII
+// (0x20 to 0x7e): no rune of such a string is unsafe.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func unsafeRune(r rune, keepTabs bool) bool {

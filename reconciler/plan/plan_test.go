@@ -41,6 +41,23 @@ func TestClean(t *testing.T) {
 	}
 }
 
+// TestCleanASCII: the fast path for printable ASCII agrees with the
+// rune-by-rune check on every ASCII byte, with and without tabs kept.
+func TestCleanASCII(t *testing.T) {
+	for c := 0; c < 0x80; c++ {
+		s := "a" + string(rune(c)) + "b"
+		for _, keepTabs := range []bool{false, true} {
+			want := s
+			if unsafeRune(rune(c), keepTabs) {
+				want = fmt.Sprintf(`a\x%02xb`, c)
+			}
+			if got := clean(s, keepTabs); got != want {
+				t.Errorf("clean(%q, %v) = %q, want %q", s, keepTabs, got, want)
+			}
+		}
+	}
+}
+
 // rulesChange is a pending rules change of files over old.
 func rulesChange(files map[string]string, deleted ...string) intake.Pending {
 	p := intake.Pending{Branch: "proposals/rules/x", Path: "proposals/rules/x.yaml", Rules: &schemas.Bundle{},

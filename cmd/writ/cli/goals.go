@@ -2,11 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"os"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
+	"github.com/writ-dev/writ/cmd/writ/internal/readgc"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/goalview"
@@ -37,7 +36,7 @@ Examples:
   writ goals --json | jq '.lineages[] | select(.done | not) | .id'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			defer readOnlyGC()()
+			defer readgc.Pause()()
 			e, err := a.engine()
 			if err != nil {
 				return err
@@ -86,18 +85,4 @@ func (a *app) goalState(e *reconciler.Engine) (core.State, error) {
 		return core.State{}, fmt.Errorf("load state: %w", err)
 	}
 	return state, nil
-}
-
-// readOnlyGC lets the garbage collector run about a quarter as often as by
-// default (GOGC=400) until the returned func is called, unless $GOGC says
-// otherwise. A goal lineage is restored and drawn in bursts that keep most
-// of what they allocate: at 10,000 tasks, collecting at the default pace
-// cost about a third of the command's time. The bench's goals
-// measurement does the same.
-func readOnlyGC() func() {
-	if os.Getenv("GOGC") != "" {
-		return func() {}
-	}
-	old := debug.SetGCPercent(400)
-	return func() { debug.SetGCPercent(old) }
 }

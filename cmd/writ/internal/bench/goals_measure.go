@@ -3,12 +3,11 @@ package bench
 import (
 	"fmt"
 	"io"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	"github.com/writ-dev/writ/adapters/local"
+	"github.com/writ-dev/writ/cmd/writ/internal/readgc"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/goalview"
 )
@@ -74,11 +73,9 @@ func RunGoals(repo *Repo, opts Options) (*GoalReport, error) {
 
 // goalsOnce does what `writ goals` does and returns how many tasks it drew.
 func goalsOnce(repo *Repo) (int, error) {
-	// As the command does (cli.readOnlyGC): collect about a quarter as
-	// often while the lineage is restored and drawn.
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-	}
+	// As the command does: no collection while the lineage is restored
+	// and drawn.
+	defer readgc.Pause()()
 	e, err := openEngine(repo.Dir, local.KeyDir{Dir: repo.Keys})
 	if err != nil {
 		return 0, err
