@@ -31,7 +31,9 @@ type Config struct {
 	Token   string
 	// APIURL replaces https://slack.com/api/ (must end in '/'); empty:
 	// Slack's.
-	APIURL     string
+	APIURL string
+	// HTTPClient makes the calls; nil: outbox.HTTPClient with a 30s
+	// timeout.
 	HTTPClient *http.Client
 }
 
@@ -72,7 +74,7 @@ func New(c Config) (*Notifier, error) {
 	}
 	hc := c.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = outbox.HTTPClient(30 * time.Second)
 	}
 	opts = append(opts, slack.OptionHTTPClient(hc))
 	return &Notifier{api: slack.New(c.Token, opts...), channel: c.Channel, token: c.Token}, nil
