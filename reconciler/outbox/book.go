@@ -78,6 +78,11 @@ type Book struct {
 	records map[string]*Record
 	// full holds the effects read or recorded, by key.
 	full map[string]bool
+	// raw holds effects as JSON, by key: cut from an effects file, or
+	// encoded once (effects.go).
+	raw map[string]json.RawMessage
+	// cut are the effects files (commit and path) already cut into raw.
+	cut map[string]bool
 	// dirty are the state files, dirtyFx the effect files changed since
 	// head.
 	dirty, dirtyFx map[string]bool
@@ -93,7 +98,7 @@ type Book struct {
 // exist).
 func Load(s *gitstore.Store) (*Book, error) {
 	b := &Book{store: s, records: map[string]*Record{}, full: map[string]bool{}, dirty: map[string]bool{}, dirtyFx: map[string]bool{},
-		nextSeq: 1, widths: map[plumbing.Hash]int{}}
+		nextSeq: 1, widths: map[plumbing.Hash]int{}, raw: map[string]json.RawMessage{}, cut: map[string]bool{}}
 	h, err := s.Ref(Ref)
 	if errors.Is(err, gitstore.ErrNoRef) {
 		return b, nil
@@ -149,30 +154,6 @@ func (b *Book) widthAt(h plumbing.Hash) (int, error) {
 	return w, nil
 }
 
-// readEffects decodes the effects file that holds key at commit h (none
-// when it has no such file).
-func (b *Book) readEffects(h plumbing.Hash, key string) ([]Effect, error) {
-	if h.IsZero() {
-		return nil, nil
-	}
-	w, err := b.widthAt(h)
-	if err != nil {
-		return nil, err
-	}
-	p := effectPath(bucketName(key, w))
-	data, err := b.store.ReadFile(h, p)
-	if errors.Is(err, gitstore.ErrNotFound) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("outbox: read %s at %s: %w", p, h, err)
-	}
-	var es []Effect
-	if err := json.Unmarshal(data, &es); err != nil {
-		return nil, fmt.Errorf("outbox: %s at %s: %w (delete the ref %s to start an empty outbox)", p, h, err, Ref)
-	}
-	return es, nil
-}
-
 // stateOf and effectsOf name the fine bucket of a key's state and
 // effect (its first two hex digits): what changed is tracked per fine
 // bucket, and a file is written when one of its fine buckets changed.
@@ -195,30 +176,6 @@ func (b *Book) put(r *Record, dirty bool) {
 	if dirty {
 		b.dirty[stateOf(r.Key)] = true
 	}
-}
-
-// Effect fills r.Effect from the effect files (of Head and of commits
-// merged in) when only its state was read, and returns it.
-func (b *Book) Effect(r *Record) (Effect, error) {
-	if b.full[r.Key] {
-		return r.Effect, nil
-	}
-	for _, h := range append([]plumbing.Hash{b.head}, b.merged...) {
-		es, err := b.readEffects(h, r.Key)
-		if err != nil {
-			return Effect{}, err
-		}
-		for _, e := range es {
-			if rec, ok := b.records[e.Key]; ok && !b.full[e.Key] {
-				rec.Effect = e
-				b.full[e.Key] = true
-			}
-		}
-		if b.full[r.Key] {
-			return r.Effect, nil
-		}
-	}
-	return Effect{}, fmt.Errorf("outbox: effect %s is in no effects file of %s", r.Key, Ref)
 }
 
 // Head is the outbox commit the book was read from (zero: none yet).
@@ -259,6 +216,7 @@ func (b *Book) Update(r *Record) { b.dirty[stateOf(r.Key)] = true }
 func (b *Book) remove(r *Record) {
 	delete(b.records, r.Key)
 	delete(b.full, r.Key)
+	delete(b.raw, r.Key)
 	b.dirty[stateOf(r.Key)] = true
 	b.dirtyFx[effectsOf(r.Key)] = true
 }
@@ -388,6 +346,13 @@ func (b *Book) rebase(cur plumbing.Hash) error {
 			delete(b.full, key)
 		}
 	}
+	// Effects we only carried as JSON are cut again, from cur first.
+	for key := range b.raw {
+		if !b.full[key] {
+			delete(b.raw, key)
+		}
+	}
+	b.cut = map[string]bool{}
 	// Records we read but did not change come from cur now; effects of
 	// ours not yet in cur are still readable from the old head.
 	if !old.IsZero() {
@@ -441,20 +406,11 @@ func (b *Book) write(now time.Time, message string) (plumbing.Hash, error) {
 		files[statePath(name)] = buf
 	}
 	for name, rs := range effects {
-		es := make([]Effect, 0, len(rs))
-		for _, r := range rs {
-			e, err := b.Effect(r)
-			if err != nil {
-				return plumbing.ZeroHash, err
-			}
-			es = append(es, e)
-		}
-		sort.Slice(es, func(i, j int) bool { return es[i].Key < es[j].Key })
-		data, err := json.Marshal(es)
+		data, err := b.encodeEffects(rs)
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("outbox: encode %s: %w", effectPath(name), err)
 		}
-		files[effectPath(name)] = append(data, '\n')
+		files[effectPath(name)] = data
 	}
 	// Files of the old layout, or of buckets left empty, go.
 	var deleted []string
