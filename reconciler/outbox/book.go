@@ -260,6 +260,24 @@ func (b *Book) Thread(thread, target string) []Receipt {
 	return out
 }
 
+// receipts returns, for each (target, thread) of threads, the receipts
+// of its done records, oldest first: Thread for many threads in one pass.
+func (b *Book) receipts(threads map[[2]string]int) map[[2]string][]Receipt {
+	var rs []*Record
+	for _, r := range b.records {
+		if _, ok := threads[[2]string{r.Target, r.Thread}]; ok && r.State == StateDone && r.Receipt != nil {
+			rs = append(rs, r)
+		}
+	}
+	sortRecords(rs)
+	out := make(map[[2]string][]Receipt, len(threads))
+	for _, r := range rs {
+		k := [2]string{r.Target, r.Thread}
+		out[k] = append(out[k], *r.Receipt)
+	}
+	return out
+}
+
 // Merge takes in the records of another outbox commit (a remote's): a key
 // only there is added, a key in both keeps merge's choice. The commit
 // becomes a parent of the next save, so the result descends from it.

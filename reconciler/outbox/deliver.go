@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -91,7 +92,7 @@ func (d *Deliverer) Deliver(ctx context.Context, b *Book) (Result, error) {
 	}
 	// Each target has its own workers, as many as its concurrency: a
 	// target that is slow or down never holds up another's threads.
-	run := &delivery{d: d, b: b, throttled: map[string]bool{}}
+	run := &delivery{d: d, b: b, throttled: map[string]bool{}, receipts: b.receipts(index)}
 	var wg sync.WaitGroup
 	for target, qs := range queues {
 		next := make(chan []*Record, len(qs))
@@ -131,7 +132,10 @@ type delivery struct {
 	res       Result
 	errs      []seqLine
 	throttled map[string]bool
-	stop      error
+	// receipts are the receipts of each queued thread, oldest first,
+	// read once and grown as its records are delivered.
+	receipts map[[2]string][]Receipt
+	stop     error
 }
 
 type seqLine struct {
@@ -161,7 +165,8 @@ func (run *delivery) thread(ctx context.Context, q []*Record) {
 			run.fail(r, now, err, len(q)-i-1)
 			return
 		}
-		thread := b.Thread(r.Thread, r.Target)
+		tk := [2]string{r.Target, r.Thread}
+		thread := slices.Clone(run.receipts[tk])
 		first := d.begun[r.Key] && r.Started == 1
 		run.mu.Unlock()
 		rc, err := d.call(ctx, n, first, e, thread)
@@ -185,6 +190,7 @@ func (run *delivery) thread(ctx context.Context, q []*Record) {
 		rc.Key, rc.Target = r.Key, r.Target
 		r.State, r.Done, r.Receipt, r.NextAttempt, r.LastError = StateDone, d.Now().UTC(), &rc, time.Time{}, ""
 		b.Update(r)
+		run.receipts[tk] = append(run.receipts[tk], rc)
 		run.res.Delivered++
 	}
 }
