@@ -51,9 +51,11 @@ var (
 )
 
 // Concurrency is how many deliveries (of different proposals) may run at
-// once: the Slack client is safe for concurrent use, and Slack's rate
-// limits are per method and minute, which a 429 reports.
-func (n *Notifier) Concurrency() int { return 4 }
+// once (outbox.MaxConcurrency): the Slack client is safe for concurrent
+// use, Slack's rate limits are per method and minute and allow bursts, and
+// a 429 stops the run's calls to Slack (its Retry-After is honoured); the
+// calls of a run are bound by their round trips, which run side by side.
+func (n *Notifier) Concurrency() int { return 8 }
 
 // New returns a Notifier for c; it fails when the channel or the token is
 // missing.
