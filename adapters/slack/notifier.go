@@ -38,7 +38,7 @@ type Config struct {
 }
 
 // Notifier delivers outbox effects to one Slack channel. It is safe for
-// sequential use by one outbox.
+// concurrent use by one outbox (Concurrency).
 type Notifier struct {
 	api     *slack.Client
 	channel string

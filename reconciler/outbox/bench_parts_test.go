@@ -59,7 +59,7 @@ func BenchmarkDeliver200(b *testing.B) {
 // BenchmarkRecord200Beside is the recording part: load the outbox, add
 // 200 effects and save, beside the done records kept from earlier runs.
 func BenchmarkRecord200Beside(b *testing.B) {
-	for _, held := range []int{0, 1000, 4000} {
+	for _, held := range []int{1000, 4000} {
 		b.Run(fmt.Sprint(held), func(b *testing.B) {
 			e, _ := newBenchRepo(b)
 			now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
