@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -125,6 +126,10 @@ func (b *Book) read(h plumbing.Hash, fn func(*Record)) error {
 		data, err := b.store.ReadFile(h, f)
 		if err != nil {
 			return fmt.Errorf("outbox: read %s at %s: %w", f, h, err)
+		}
+		if len(b.records) == 0 && len(files) <= 2 {
+			// One state file: size the book for its lines at once.
+			b.records = make(map[string]*Record, bytes.Count(data, []byte{'\n'}))
 		}
 		if err := parseLines(data, f, fn); err != nil {
 			return fmt.Errorf("outbox: %w at %s (delete the ref %s to start an empty outbox)", err, h, Ref)
