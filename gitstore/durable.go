@@ -14,9 +14,9 @@ import (
 // never leave a ref pointing at an object the disk lost.
 //
 // Loose objects are flushed in a batch, as git's core.fsyncMethod=batch
-// does: sync fsyncs every object file written since the last call, all at
-// once (the file system commits them together), then the directories that
-// received their names, before the next ref update. An object whose name
+// does: sync fsyncs every object file written since the last call and the
+// directories that received their names, all at once (the file system
+// commits them together), before the next ref update. An object whose name
 // survived a power loss but whose content did not is an empty file, which
 // the Store writes again rather than trusting (storeLocked). Packs written
 // by a fetch (go-git does not sync them) are fsynced by the next sync
@@ -73,30 +73,38 @@ func (y *objectSyncer) fetchEnded() {
 
 // sync flushes what objects written so far need: their directories, and,
 // after a fetch, any pack (with its index) not flushed yet. Call it before
-// writing a ref.
+// writing a ref. The object files and the directories that received their
+// names are flushed in one batch, several at a time: a ref update needs
+// every one of them durable before it starts, not one before another, so
+// a directory does not wait for the files, nor a parent for its child.
 func (y *objectSyncer) sync() error {
 	y.mu.Lock()
 	defer y.mu.Unlock()
 	if err := y.syncPacksLocked(); err != nil {
 		return err
 	}
-	if err := syncFiles(y.files); err != nil {
-		return fmt.Errorf("sync objects: %w", err)
-	}
-	y.files = y.files[:0]
-	// Children before parents: a new objects/xx/ is flushed before the
-	// name objects/xx in objects/.
 	dirs := make([]string, 0, len(y.dirs))
 	for d := range y.dirs {
 		dirs = append(dirs, d)
 	}
 	sortByDepthDesc(dirs)
-	for _, d := range dirs {
-		if err := syncDir(d); err != nil {
-			return fmt.Errorf("sync objects: %s: %w", d, err)
-		}
-		delete(y.dirs, d)
+	jobs := make([]func() error, 0, len(y.files)+len(dirs))
+	for _, f := range y.files {
+		jobs = append(jobs, func() error { return syncFile(f) })
 	}
+	for _, d := range dirs {
+		jobs = append(jobs, func() error {
+			if err := syncDir(d); err != nil {
+				return fmt.Errorf("%s: %w", d, err)
+			}
+			return nil
+		})
+	}
+	if err := runAll(jobs); err != nil {
+		return fmt.Errorf("sync objects: %w", err) // all of them again next time
+	}
+	y.files = y.files[:0]
+	clear(y.dirs)
 	return nil
 }
 
@@ -125,25 +133,26 @@ func (y *objectSyncer) syncPacksLocked() error {
 	return nil
 }
 
-// syncFiles fsyncs files, several at a time, and returns the first error.
-func syncFiles(files []string) error {
+// runAll runs jobs (flushes), several at a time, and returns the first
+// error once all have ended.
+func runAll(jobs []func() error) error {
 	const workers = 8
-	errs := make(chan error, len(files))
-	next := make(chan string)
+	errs := make(chan error, len(jobs))
+	next := make(chan func() error)
 	var wg sync.WaitGroup
-	for i := 0; i < min(workers, len(files)); i++ {
+	for i := 0; i < min(workers, len(jobs)); i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for f := range next {
-				if err := syncFile(f); err != nil {
+			for job := range next {
+				if err := job(); err != nil {
 					errs <- err
 				}
 			}
 		}()
 	}
-	for _, f := range files {
-		next <- f
+	for _, job := range jobs {
+		next <- job
 	}
 	close(next)
 	wg.Wait()

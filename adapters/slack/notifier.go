@@ -32,13 +32,14 @@ type Config struct {
 	// APIURL replaces https://slack.com/api/ (must end in '/'); empty:
 	// Slack's.
 	APIURL string
-	// HTTPClient makes the calls (nil: one with a 30-second timeout); New
-	// uses a copy that follows no redirect (outbox.NoRedirects).
+	// HTTPClient makes the calls (nil: outbox.HTTPClient with a 30-second
+	// timeout); New uses a copy that follows no redirect
+	// (outbox.NoRedirects).
 	HTTPClient *http.Client
 }
 
 // Notifier delivers outbox effects to one Slack channel. It is safe for
-// sequential use by one outbox.
+// concurrent use by one outbox (Concurrency).
 type Notifier struct {
 	api     *slack.Client
 	channel string
@@ -51,9 +52,11 @@ var (
 )
 
 // Concurrency is how many deliveries (of different proposals) may run at
-// once: the Slack client is safe for concurrent use, and Slack's rate
-// limits are per method and minute, which a 429 reports.
-func (n *Notifier) Concurrency() int { return 4 }
+// once (outbox.MaxConcurrency): the Slack client is safe for concurrent
+// use, Slack's rate limits are per method and minute and allow bursts, and
+// a 429 stops the run's calls to Slack (its Retry-After is honoured); the
+// calls of a run are bound by their round trips, which run side by side.
+func (n *Notifier) Concurrency() int { return 8 }
 
 // New returns a Notifier for c; it fails when the channel or the token is
 // missing.
@@ -74,7 +77,7 @@ func New(c Config) (*Notifier, error) {
 	}
 	hc := c.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = outbox.HTTPClient(30 * time.Second)
 	}
 	// The token travels in the form body, which a 307/308 would replay to
 	// any host: never follow a redirect.

@@ -267,3 +267,30 @@ func TestConcurrentDeliveryKeepsEachThreadInOrder(t *testing.T) {
 		t.Fatalf("%d roots, %d messages", len(roots), len(fake.Messages()))
 	}
 }
+
+// TestConcurrentDeliveriesReuseTheirConnections: a run that delivers
+// many proposals side by side opens no more connections than it has calls
+// in flight, rather than one per call.
+func TestConcurrentDeliveriesReuseTheirConnections(t *testing.T) {
+	fake, n := setup(t)
+	store, err := gitstore.Init(filepath.Join(t.TempDir(), "repo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	b, _ := outbox.Load(store)
+	const proposals = 60
+	for i := range proposals {
+		e := eff(outbox.EventApplied, fmt.Sprint("applied", i))
+		e.Thread = fmt.Sprintf("proposals/svc-%d/ship.yaml", i)
+		b.Add([]outbox.Effect{e}, now)
+	}
+	d := &outbox.Deliverer{Notifiers: map[string]outbox.Notifier{"slack": n}, Now: func() time.Time { return now }}
+	d.Begin(b)
+	if res, err := d.Deliver(context.Background(), b); err != nil || res.Delivered != proposals {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if got := fake.Connections(); got > n.Concurrency() {
+		t.Fatalf("%d calls came on %d connections, want at most %d (one per call in flight)", proposals, got, n.Concurrency())
+	}
+}

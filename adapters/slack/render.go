@@ -124,9 +124,10 @@ func links(e outbox.Effect) string {
 }
 
 // esc escapes Slack's control characters in text writ did not write.
-func esc(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func esc(s string) string { return escaper.Replace(s) }
+
+// escaper is built once: a Replacer builds its tables on first use.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func short(h string) string {
 	if len(h) > 12 {

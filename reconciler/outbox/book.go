@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,6 +81,11 @@ type Book struct {
 	records map[string]*Record
 	// full holds the effects read or recorded, by key.
 	full map[string]bool
+	// raw holds effects as JSON, by key: cut from an effects file, or
+	// encoded once (effects.go).
+	raw map[string]json.RawMessage
+	// cut are the effects files (commit and path) already cut into raw.
+	cut map[string]bool
 	// dirty are the state files, dirtyFx the effect files changed since
 	// head.
 	dirty, dirtyFx map[string]bool
@@ -115,7 +121,7 @@ func Load(s *gitstore.Store) (*Book, error) { return LoadTrusted(s, nil) }
 // skipped, with a note; the other records load.
 func LoadTrusted(s *gitstore.Store, t *Trust) (*Book, error) {
 	b := &Book{store: s, records: map[string]*Record{}, full: map[string]bool{}, dirty: map[string]bool{}, dirtyFx: map[string]bool{},
-		nextSeq: 1, layouts: map[plumbing.Hash]*layout{}, trust: t}
+		nextSeq: 1, layouts: map[plumbing.Hash]*layout{}, trust: t, raw: map[string]json.RawMessage{}, cut: map[string]bool{}}
 	h, err := s.Ref(Ref)
 	if errors.Is(err, gitstore.ErrNoRef) {
 		return b, nil
@@ -151,6 +157,10 @@ func (b *Book) read(h plumbing.Hash, fn func(*Record)) error {
 		if err != nil {
 			return fmt.Errorf("outbox: read %s at %s: %w (delete the ref %s to start an empty outbox)", f, h, err, Ref)
 		}
+		if len(b.records) == 0 && len(l.files) <= 2 {
+			// One state file: size the book for its lines at once.
+			b.records = make(map[string]*Record, bytes.Count(data, []byte{'\n'}))
+		}
 		parseLines(data, f, fn, func(_ int, err error) {
 			b.notes = append(b.notes, fmt.Sprintf("outbox: %s at %s: %v: record skipped, and dropped at the next save "+
 				"(a reconcile derives again what it still owes)", Ref, h, err))
@@ -158,30 +168,6 @@ func (b *Book) read(h plumbing.Hash, fn func(*Record)) error {
 		})
 	}
 	return nil
-}
-
-// readEffects decodes the effects file that holds key at commit h (none
-// when it has no such file).
-func (b *Book) readEffects(h plumbing.Hash, key string) ([]Effect, error) {
-	if h.IsZero() {
-		return nil, nil
-	}
-	l, err := b.layoutAt(h)
-	if err != nil {
-		return nil, err
-	}
-	p := effectPath(bucketName(key, l.width))
-	data, err := b.store.ReadFile(h, p)
-	if errors.Is(err, gitstore.ErrNotFound) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("outbox: read %s at %s: %w", p, h, err)
-	}
-	var es []Effect
-	if err := json.Unmarshal(data, &es); err != nil {
-		return nil, fmt.Errorf("outbox: %s at %s: %w (delete the ref %s to start an empty outbox)", p, h, err, Ref)
-	}
-	return es, nil
 }
 
 // stateOf and effectsOf name the fine bucket of a key's state and
@@ -206,37 +192,6 @@ func (b *Book) put(r *Record, dirty bool) {
 	if dirty {
 		b.dirty[stateOf(r.Key)] = true
 	}
-}
-
-// Effect fills r.Effect from the effect files (of Head and of commits
-// merged in) when only its state was read, and returns it. An effect
-// whose key is not its KeyFor, or whose target
-// or event is not its record's, is not taken.
-func (b *Book) Effect(r *Record) (Effect, error) {
-	if b.full[r.Key] {
-		return r.Effect, nil
-	}
-	from := b.merged
-	if !b.refused {
-		from = append([]plumbing.Hash{b.head}, b.merged...)
-	}
-	for _, h := range from {
-		es, err := b.readEffects(h, r.Key)
-		if err != nil {
-			return Effect{}, err
-		}
-		for _, e := range es {
-			if rec, ok := b.records[e.Key]; ok && !b.full[e.Key] && e.Key == e.KeyFor() &&
-				e.Target == rec.Target && e.Event == rec.Event {
-				rec.Effect = e
-				b.full[e.Key] = true
-			}
-		}
-		if b.full[r.Key] {
-			return r.Effect, nil
-		}
-	}
-	return Effect{}, fmt.Errorf("outbox: effect %s is in no effects file of %s", r.Key, Ref)
 }
 
 // Head is the outbox commit the book was read from (zero: none yet).
@@ -277,6 +232,7 @@ func (b *Book) Update(r *Record) { b.dirty[stateOf(r.Key)] = true }
 func (b *Book) remove(r *Record) {
 	delete(b.records, r.Key)
 	delete(b.full, r.Key)
+	delete(b.raw, r.Key)
 	b.dirty[stateOf(r.Key)] = true
 	b.dirtyFx[effectsOf(r.Key)] = true
 }
@@ -316,6 +272,24 @@ func (b *Book) Thread(thread, target string) []Receipt {
 	out := make([]Receipt, len(rs))
 	for i, r := range rs {
 		out[i] = *r.Receipt
+	}
+	return out
+}
+
+// receipts returns, for each (target, thread) of threads, the receipts
+// of its done records, oldest first: Thread for many threads in one pass.
+func (b *Book) receipts(threads map[[2]string]int) map[[2]string][]Receipt {
+	var rs []*Record
+	for _, r := range b.records {
+		if _, ok := threads[[2]string{r.Target, r.Thread}]; ok && r.State == StateDone && r.Receipt != nil {
+			rs = append(rs, r)
+		}
+	}
+	sortRecords(rs)
+	out := make(map[[2]string][]Receipt, len(threads))
+	for _, r := range rs {
+		k := [2]string{r.Target, r.Thread}
+		out[k] = append(out[k], *r.Receipt)
 	}
 	return out
 }
@@ -426,6 +400,13 @@ func (b *Book) rebase(cur plumbing.Hash) error {
 			delete(b.full, key)
 		}
 	}
+	// Effects we only carried as JSON are cut again, from cur first.
+	for key := range b.raw {
+		if !b.full[key] {
+			delete(b.raw, key)
+		}
+	}
+	b.cut = map[string]bool{}
 	// Records we read but did not change come from cur now; effects of
 	// ours not yet in cur are still readable from the old head.
 	if !old.IsZero() && !oldRefused {
@@ -476,20 +457,11 @@ func (b *Book) write(now time.Time, message string) (plumbing.Hash, error) {
 		files[statePath(name)] = buf
 	}
 	for name, rs := range effects {
-		es := make([]Effect, 0, len(rs))
-		for _, r := range rs {
-			e, err := b.Effect(r)
-			if err != nil {
-				return plumbing.ZeroHash, err
-			}
-			es = append(es, e)
-		}
-		sort.Slice(es, func(i, j int) bool { return es[i].Key < es[j].Key })
-		data, err := json.Marshal(es)
+		data, err := b.encodeEffects(rs)
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("outbox: encode %s: %w", effectPath(name), err)
 		}
-		files[effectPath(name)] = append(data, '\n')
+		files[effectPath(name)] = data
 	}
 	// Files of the old layout, or of buckets left empty, go.
 	var deleted []string

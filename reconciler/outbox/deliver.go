@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -64,7 +65,8 @@ type Result struct {
 // order, each once. The records of one thread at one target are delivered
 // in order, one at a time; a record whose thread has an earlier record
 // pending waits for it. Threads run side by side up to the target's
-// Concurrency (one for a notifier that does not implement Concurrent). A
+// Concurrency (one for a notifier that does not implement Concurrent),
+// and targets side by side, so a slow target holds up no other. A
 // success marks the record done with its receipt; a failure counts an
 // attempt, records the error (redacted) and the next attempt's time; a
 // target that asks to wait (RetryAfter) gets no more calls in this run.
@@ -78,44 +80,44 @@ func (d *Deliverer) Deliver(ctx context.Context, b *Book) (Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
-	// One queue per thread and target, in the order of their first record.
-	var queues [][]*Record
+	// One queue per thread and target, in the order of their first
+	// record, and per target the queues in that order.
+	queues := map[string][][]*Record{}
 	index := map[[2]string]int{}
 	for _, r := range b.Pending() {
 		tk := [2]string{r.Target, r.Thread}
 		i, ok := index[tk]
 		if !ok {
-			i = len(queues)
+			i = len(queues[r.Target])
 			index[tk] = i
-			queues = append(queues, nil)
+			queues[r.Target] = append(queues[r.Target], nil)
 		}
-		queues[i] = append(queues[i], r)
+		queues[r.Target][i] = append(queues[r.Target][i], r)
 	}
-	run := &delivery{d: d, b: b, throttled: map[string]bool{}, sems: map[string]chan struct{}{}}
-	workers := 1
-	for name, n := range d.Notifiers {
-		c := 1
-		if cn, ok := n.(Concurrent); ok && cn.Concurrency() > 1 {
-			c = cn.Concurrency()
-		}
-		run.sems[name] = make(chan struct{}, c)
-		workers = max(workers, c)
-	}
-	next := make(chan []*Record)
+	// Each target has its own workers, as many as its concurrency: a
+	// target that is slow or down never holds up another's threads.
+	run := &delivery{d: d, b: b, throttled: map[string]bool{}, receipts: b.receipts(index)}
 	var wg sync.WaitGroup
-	for range min(workers, max(len(queues), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for q := range next {
-				run.thread(ctx, q)
-			}
-		}()
+	for target, qs := range queues {
+		next := make(chan []*Record, len(qs))
+		for _, q := range qs {
+			next <- q
+		}
+		close(next)
+		workers := 1
+		if n := d.Notifiers[target]; n != nil {
+			workers = concurrencyOf(n)
+		}
+		for range min(workers, len(qs)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for q := range next {
+					run.thread(ctx, q)
+				}
+			}()
+		}
 	}
-	for _, q := range queues {
-		next <- q
-	}
-	close(next)
 	wg.Wait()
 	sort.Slice(run.errs, func(i, j int) bool { return run.errs[i].seq < run.errs[j].seq })
 	for _, e := range run.errs {
@@ -134,8 +136,10 @@ type delivery struct {
 	res       Result
 	errs      []seqLine
 	throttled map[string]bool
-	sems      map[string]chan struct{}
-	stop      error
+	// receipts are the receipts of each queued thread, oldest first,
+	// read once and grown as its records are delivered.
+	receipts map[[2]string][]Receipt
+	stop     error
 }
 
 type seqLine struct {
@@ -165,13 +169,11 @@ func (run *delivery) thread(ctx context.Context, q []*Record) {
 			run.fail(r, now, err, len(q)-i-1)
 			return
 		}
-		thread := b.Thread(r.Thread, r.Target)
+		tk := [2]string{r.Target, r.Thread}
+		thread := slices.Clone(run.receipts[tk])
 		first := d.begun[r.Key] && r.Started == 1
-		sem := run.sems[r.Target]
 		run.mu.Unlock()
-		sem <- struct{}{}
 		rc, err := d.call(ctx, n, first, e, thread)
-		<-sem
 		run.mu.Lock()
 		if err != nil {
 			var ra RetryAfter
@@ -192,6 +194,7 @@ func (run *delivery) thread(ctx context.Context, q []*Record) {
 		rc.Key, rc.Target = r.Key, r.Target
 		r.State, r.Done, r.Receipt, r.NextAttempt, r.LastError = StateDone, d.Now().UTC(), &rc, time.Time{}, ""
 		b.Update(r)
+		run.receipts[tk] = append(run.receipts[tk], rc)
 		run.res.Delivered++
 	}
 }

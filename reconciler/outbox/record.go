@@ -1,7 +1,9 @@
 package outbox
 
 import (
-	"sort"
+	"cmp"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -68,10 +70,10 @@ func merge(a, b *Record) *Record {
 
 // sortRecords orders records by Seq, then key.
 func sortRecords(rs []*Record) {
-	sort.Slice(rs, func(i, j int) bool {
-		if rs[i].Seq != rs[j].Seq {
-			return rs[i].Seq < rs[j].Seq
+	slices.SortFunc(rs, func(a, b *Record) int {
+		if c := cmp.Compare(a.Seq, b.Seq); c != 0 {
+			return c
 		}
-		return rs[i].Key < rs[j].Key
+		return strings.Compare(a.Key, b.Key)
 	})
 }

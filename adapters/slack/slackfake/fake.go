@@ -56,11 +56,13 @@ type Server struct {
 	calls  map[string]int
 	seq    int
 	ims    map[string]string // user id -> its direct-message conversation
+	// conns are the client addresses seen: one per connection.
+	conns map[string]bool
 }
 
 // Start starts a fake that accepts only token.
 func Start(token string) *Server {
-	s := &Server{token: token, calls: map[string]int{}, ims: map[string]string{}}
+	s := &Server{token: token, calls: map[string]int{}, ims: map[string]string{}, conns: map[string]bool{}}
 	bind := func(c slacktest.Customize) {
 		c.Handle("/chat.postMessage", s.guard("chat.postMessage", s.post))
 		c.Handle("/chat.update", s.guard("chat.update", s.update))
@@ -94,6 +96,14 @@ func (s *Server) Messages() []Message {
 	return out
 }
 
+// Connections returns how many connections the requests so far came on
+// (the distinct client addresses).
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
 // Calls returns how often method was called (faults included).
 func (s *Server) Calls(method string) int {
 	s.mu.Lock()
@@ -109,6 +119,7 @@ func (s *Server) guard(method string, h func(w http.ResponseWriter, form map[str
 		}
 		s.mu.Lock()
 		s.calls[method]++
+		s.conns[r.RemoteAddr] = true
 		var fault *Fault
 		for i, f := range s.faults {
 			if f.Method == "" || f.Method == method {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -39,7 +38,7 @@ func buildNotifications(cfg *schemas.Notifications, getenv func(string) string) 
 	if cfg == nil {
 		return n
 	}
-	hc := &http.Client{Timeout: outbox.DefaultCallBudget}
+	hc := outbox.HTTPClient(outbox.DefaultCallBudget)
 	if c := cfg.Slack; c != nil {
 		n.targets = append(n.targets, outbox.Target{Name: slack.TargetName, Users: c.Users, Direct: true})
 		token := getenv(c.TokenEnv)
