@@ -44,19 +44,27 @@ type tipTrees struct {
 	dirs   map[string]*gitobj.Tree
 }
 
-// blob returns the blob the tip holds at dir/instance/shard/file, if any.
-func (t *tipTrees) blob(read *FastReader, dir, instance, shard, file string) (plumbing.Hash, bool) {
+// smallProps bounds the proposals/ tree whose every version AddsOnly
+// computes (hashes) rather than compares with the merge's as read: for a
+// larger one (a log of many instances) the merge's root and proposals/
+// trees are read, and only the lineage's and shard's computed. (A
+// variable so that tests take both ways.)
+var smallProps = 64 << 10
+
+// blob returns the blob the tip holds at dir/instance/shard/file, if any,
+// and whether the tip's proposals/ tree is small (smallProps).
+func (t *tipTrees) blob(read *FastReader, dir, instance, shard, file string) (h plumbing.Hash, small, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.root.IsZero() {
-		return plumbing.ZeroHash, false
+		return plumbing.ZeroHash, false, false
 	}
 	if !t.loaded || t.dir != dir {
 		t.loaded, t.dir, t.props = true, dir, nil
 		clear(t.dirs)
 		root, ok := read.tree(t.root)
 		if !ok {
-			return plumbing.ZeroHash, false
+			return plumbing.ZeroHash, false, false
 		}
 		if i, found := root.Lookup(dir, true); found {
 			t.props, _ = read.tree(root.Hash(i))
@@ -65,13 +73,13 @@ func (t *tipTrees) blob(read *FastReader, dir, instance, shard, file string) (pl
 	inst := t.dir1(read, t.props, instance, instance)
 	leaf := t.dir1(read, inst, shard, instance+"/"+shard)
 	if leaf == nil {
-		return plumbing.ZeroHash, false
+		return plumbing.ZeroHash, false, false
 	}
 	j, found := leaf.Lookup(file, false)
 	if !found || leaf.Mode(j) != gitobj.ModeFile {
-		return plumbing.ZeroHash, false
+		return plumbing.ZeroHash, false, false
 	}
-	return leaf.Hash(j), true
+	return leaf.Hash(j), t.props != nil && len(t.props.Raw()) <= smallProps, true
 }
 
 // dir1 returns directory name of parent (nil: none), read once under key.
@@ -93,8 +101,9 @@ func (t *tipTrees) dir1(read *FastReader, parent *gitobj.Tree, name, key string)
 // hinted blob), from the parent's: the shard is the parent's shard plus
 // the file, the lineage the parent's lineage with that shard. It reports
 // whether the lineage tree so computed is the one the merge's proposals/
-// records (f.instHash); only then does f describe the merge.
-func (c *TreeCheck) computed(f *ProposalTree, oldInst *gitobj.Tree) bool {
+// records (f.instHash), or with setInst sets f.instHash to it, left for
+// the caller to check further up.
+func (c *TreeCheck) computed(f *ProposalTree, oldInst *gitobj.Tree, setInst bool) bool {
 	tc := &c.trees
 	oldLeaf, ok := tc.subtree(c.read, oldInst, f.shard, f.instance+"/"+f.shard)
 	if !ok {
@@ -106,9 +115,43 @@ func (c *TreeCheck) computed(f *ProposalTree, oldInst *gitobj.Tree) bool {
 	}
 	shardHash := gitobj.TreeHash(leaf.Raw())
 	inst, ok := oldInst.With(f.shard, gitobj.ModeDir, shardHash)
-	if !ok || gitobj.TreeHash(inst.Raw()) != f.instHash {
+	if !ok {
+		return false
+	}
+	if h := gitobj.TreeHash(inst.Raw()); setInst {
+		f.instHash = h
+	} else if h != f.instHash {
 		return false
 	}
 	f.inst, f.leaf, f.shardHash = inst, leaf, shardHash
+	return true
+}
+
+// computedAll checks an entry whose blob was hinted and whose trees were
+// not read at all: from the parent's trees it computes the shard, the
+// lineage, proposals/ and the root the entry must have, and reports
+// whether that root is tree. Then f and the cache describe tree.
+func (c *TreeCheck) computedAll(f *ProposalTree, tree plumbing.Hash) bool {
+	tc := &c.trees
+	oldInst, ok := tc.subtree(c.read, tc.props, f.instance, f.instance)
+	if !ok {
+		return false
+	}
+	if !c.computed(f, oldInst, true) {
+		return false
+	}
+	props, ok := tc.props.With(f.instance, gitobj.ModeDir, f.instHash)
+	if !ok {
+		return false
+	}
+	f.propsHash = gitobj.TreeHash(props.Raw())
+	root, ok := tc.root.With(f.dir, gitobj.ModeDir, f.propsHash)
+	if !ok || gitobj.TreeHash(root.Raw()) != tree {
+		return false
+	}
+	f.root = root
+	tc.tree, tc.root, tc.props = tree, root, props
+	tc.inst[f.instance] = cachedProposalTree{hash: f.instHash, tree: f.inst}
+	tc.inst[f.instance+"/"+f.shard] = cachedProposalTree{hash: f.shardHash, tree: f.leaf}
 	return true
 }

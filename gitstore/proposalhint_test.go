@@ -16,6 +16,19 @@ import (
 // is a stale hint (a file changed after its entry). A file the tip no
 // longer holds is read as before.
 func TestTreeCheckHinted(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		small int
+	}{{"every tree computed", 64 << 10}, {"root and proposals read", 0}} {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func(was int) { smallProps = was }(smallProps)
+			smallProps = tt.small
+			testTreeCheckHinted(t)
+		})
+	}
+}
+
+func testTreeCheckHinted(t *testing.T) {
 	s := newStore(t)
 	head := mustCommit(t, s, 0, nil, map[string]string{"writ.yaml": "x"})
 	type step struct {
@@ -98,6 +111,9 @@ func TestTreeCheckHinted(t *testing.T) {
 			}
 			if hf.hinted && got {
 				used++
+				if read := hf.propsRaw != nil; read != (smallProps == 0) {
+					t.Fatalf("proposals/ read: %v, with smallProps %d", read, smallProps)
+				}
 			}
 		})
 	}

@@ -85,6 +85,15 @@ func (tc *TreeCheck) Read(tree plumbing.Hash, path string) ProposalTree {
 	if len(parts) == 4 {
 		f.shard = parts[2]
 	}
+	var small bool
+	if f.shard != "" {
+		f.blob, small, f.hinted = tc.tip.blob(tc.read, f.dir, f.instance, f.shard, f.file)
+		if f.hinted && small {
+			// AddsOnly computes every tree along the path.
+			f.ok = true
+			return f
+		}
+	}
 	var ok bool
 	if f.root, ok = tc.read.tree(tree); !ok {
 		return ProposalTree{}
@@ -105,11 +114,9 @@ func (tc *TreeCheck) Read(tree plumbing.Hash, path string) ProposalTree {
 		return ProposalTree{}
 	}
 	copy(f.instHash[:], f.propsRaw[at+len(entry):])
-	if f.shard != "" {
-		if f.blob, f.hinted = tc.tip.blob(tc.read, f.dir, f.instance, f.shard, f.file); f.hinted {
-			f.ok = true
-			return f
-		}
+	if f.hinted {
+		f.ok = true
+		return f
 	}
 	if f.inst, ok = tc.read.tree(f.instHash); !ok {
 		return ProposalTree{}
@@ -216,6 +223,9 @@ func (c *TreeCheck) AddsOnly(f *ProposalTree, parentTree, tree plumbing.Hash) bo
 	if (tc.tree != parentTree || tc.dir != dir) && !tc.load(read, parentTree, dir) {
 		return false
 	}
+	if f.hinted && f.root == nil {
+		return c.computedAll(f, tree)
+	}
 	if h, ok := gitobj.ChangedOne(tc.root, f.root, dir, gitobj.ModeDir); !ok || h != f.propsHash {
 		return false
 	}
@@ -226,7 +236,7 @@ func (c *TreeCheck) AddsOnly(f *ProposalTree, parentTree, tree plumbing.Hash) bo
 	shardKey := f.instance + "/" + f.shard
 	if f.hinted {
 		// The lineage's and shard's trees computed from the parent's.
-		if !c.computed(f, old) {
+		if !c.computed(f, old, false) {
 			return false
 		}
 	} else {

@@ -176,10 +176,23 @@ func Diff(a, b *Tree, fn func(ai, bi int) error) error {
 // object h already. The result shares nothing with t that either could
 // change. A nil t is the empty tree.
 func (t *Tree) With(name, mode string, h plumbing.Hash) (*Tree, bool) {
-	raw, err := t.Edit([]Edit{{Name: name, Mode: mode, Hash: h}})
-	if err != nil {
+	if name == "" || strings.ContainsAny(name, "/\x00") || !validMode(mode) {
 		return nil, false
 	}
+	data := []byte(nil)
+	start, end := 0, 0 // the bytes the entry replaces
+	if t != nil {
+		data = t.data
+		i, present := t.find(name, mode == ModeDir)
+		start, end = int(t.offs[i]), int(t.offs[i])
+		if present {
+			end = int(t.offs[i+1])
+		}
+	}
+	raw := make([]byte, 0, len(data)-(end-start)+len(mode)+len(name)+22)
+	raw = append(raw, data[:start]...)
+	raw = append(append(append(append(raw, mode...), ' '), name...), 0)
+	raw = append(append(raw, h[:]...), data[end:]...)
 	nt, got, ok := t.Splice(raw, name, mode)
 	if !ok || got != h {
 		return nil, false
