@@ -23,6 +23,8 @@ import (
 // may have to be read). Both trees are parsed and
 // sorted, so "identical bytes except one entry" is exactly "the diff is
 // that entry". Whatever this does not recognise falls back to the diff.
+// A goal action's trees are not read at all when a later tree names its
+// blob: AddsOnly computes them (proposalhint.go).
 
 // ProposalTree is the merge's trees along the proposal path, read ahead by a
 // worker; ok is false when they could not be read or the path is neither
