@@ -38,7 +38,8 @@
 // read from a pack of a million objects costs tens of milliseconds).
 // Replay's reads use it through FastReader (commits from raw bytes, first
 // parents from git's commit-graph) and TreeCheck (an entry's tree against
-// its first parent's, compared as raw tree objects); nothing outside
+// its first parent's, compared as raw tree objects, or for a goal action
+// computed from its parent's and compared by object name); nothing outside
 // gitstore touches gitobj or the go-git repository. Decoding a commit still costs microseconds, so hot paths read
 // blobs by known path and keep what replay needs in the commit itself.
 //

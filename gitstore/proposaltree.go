@@ -23,6 +23,8 @@ import (
 // may have to be read). Both trees are parsed and
 // sorted, so "identical bytes except one entry" is exactly "the diff is
 // that entry". Whatever this does not recognise falls back to the diff.
+// A goal action's trees are not read at all when a later tree names its
+// blob: AddsOnly computes them (proposalhint.go).
 
 // ProposalTree is the merge's trees along the proposal path, read ahead by a
 // worker; ok is false when they could not be read or the path is neither
@@ -39,11 +41,19 @@ type ProposalTree struct {
 	propsHash, instHash plumbing.Hash
 	shardHash           plumbing.Hash
 	blob                plumbing.Hash
+	// hinted: blob was taken from a later tree (TreeCheck.HintFrom), and
+	// inst, leaf and shardHash are left for AddsOnly to compute.
+	hinted bool
 }
 
 // OK reports whether the trees were read; a ProposalTree that is not OK
 // proves nothing.
 func (f ProposalTree) OK() bool { return f.ok }
+
+// Hinted reports whether the blob was taken from a later tree (see
+// TreeCheck.HintFrom) rather than read from the merge's: until AddsOnly
+// says true it is not known to be the merge's.
+func (f ProposalTree) Hinted() bool { return f.hinted }
 
 // Blob is the proposal file's blob in the merge's tree.
 func (f ProposalTree) Blob() plumbing.Hash { return f.blob }
@@ -56,6 +66,7 @@ type TreeCheck struct {
 	read  *FastReader
 	hints entryHints    // where Read last found each instance
 	trees proposalTrees // main's trees as of the last tree checked
+	tip   tipTrees      // a later tree's goal action files (HintFrom)
 }
 
 // NewTreeCheck returns a TreeCheck reading through r.
@@ -75,6 +86,15 @@ func (tc *TreeCheck) Read(tree plumbing.Hash, path string) ProposalTree {
 	f := ProposalTree{dir: parts[0], instance: parts[1], file: parts[len(parts)-1]}
 	if len(parts) == 4 {
 		f.shard = parts[2]
+	}
+	var small bool
+	if f.shard != "" {
+		f.blob, small, f.hinted = tc.tip.blob(tc.read, f.dir, f.instance, f.shard, f.file)
+		if f.hinted && small {
+			// AddsOnly computes every tree along the path.
+			f.ok = true
+			return f
+		}
 	}
 	var ok bool
 	if f.root, ok = tc.read.tree(tree); !ok {
@@ -96,6 +116,10 @@ func (tc *TreeCheck) Read(tree plumbing.Hash, path string) ProposalTree {
 		return ProposalTree{}
 	}
 	copy(f.instHash[:], f.propsRaw[at+len(entry):])
+	if f.hinted {
+		f.ok = true
+		return f
+	}
 	if f.inst, ok = tc.read.tree(f.instHash); !ok {
 		return ProposalTree{}
 	}
@@ -201,6 +225,9 @@ func (c *TreeCheck) AddsOnly(f *ProposalTree, parentTree, tree plumbing.Hash) bo
 	if (tc.tree != parentTree || tc.dir != dir) && !tc.load(read, parentTree, dir) {
 		return false
 	}
+	if f.hinted && f.root == nil {
+		return c.computedAll(f, tree)
+	}
 	if h, ok := gitobj.ChangedOne(tc.root, f.root, dir, gitobj.ModeDir); !ok || h != f.propsHash {
 		return false
 	}
@@ -209,18 +236,25 @@ func (c *TreeCheck) AddsOnly(f *ProposalTree, parentTree, tree plumbing.Hash) bo
 		return false
 	}
 	shardKey := f.instance + "/" + f.shard
-	if f.shard != "" {
-		// The instance's tree changes in its shard's entry only, and the
-		// shard's in the file's only.
-		if h, ok := gitobj.ChangedOne(old, f.inst, f.shard, gitobj.ModeDir); !ok || h != f.shardHash {
+	if f.hinted {
+		// The lineage's and shard's trees computed from the parent's.
+		if !c.computed(f, old, false) {
 			return false
 		}
-		if old, ok = tc.subtree(read, old, f.shard, shardKey); !ok {
+	} else {
+		if f.shard != "" {
+			// The instance's tree changes in its shard's entry only, and
+			// the shard's in the file's only.
+			if h, ok := gitobj.ChangedOne(old, f.inst, f.shard, gitobj.ModeDir); !ok || h != f.shardHash {
+				return false
+			}
+			if old, ok = tc.subtree(read, old, f.shard, shardKey); !ok {
+				return false
+			}
+		}
+		if h, ok := gitobj.ChangedOne(old, f.leaf, f.file, gitobj.ModeFile); !ok || h != f.blob {
 			return false
 		}
-	}
-	if h, ok := gitobj.ChangedOne(old, f.leaf, f.file, gitobj.ModeFile); !ok || h != f.blob {
-		return false
 	}
 	// proposals/ is the largest tree and changes on every entry: the
 	// cache's version becomes the merge's in place.

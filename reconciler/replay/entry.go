@@ -42,6 +42,7 @@ type prepared struct {
 	// in the repository; it rests on the reconciler's word (reject.go).
 	attested bool
 	tree     gitstore.ProposalTree // the merge's trees along the proposal path
+	commits  commitMemo            // commits the checks read, by them
 	// laterErr: the proposal commit, its file and the decisions.
 	laterErr error
 }
@@ -263,7 +264,7 @@ func (r *replayer) apply(p *prepared, st *stepState) (Verified, core.State, erro
 // intake.VerifyNow), never at the dates the signers wrote. (The second
 // parent and the merge's tree are checked apart.)
 func (r *replayer) proposal(p *prepared, ring *signing.KeyRing) error {
-	subject, err := r.read.Commit(plumbing.NewHash(p.rec.Entry.Subject.Commit))
+	subject, err := r.commit(&p.commits, plumbing.NewHash(p.rec.Entry.Subject.Commit))
 	if err != nil {
 		return fmt.Errorf("proposal commit %s: %w", p.rec.Entry.Subject.Commit, err)
 	}
@@ -333,14 +334,14 @@ func (r *replayer) checkDecisions(p *prepared, ring *signing.KeyRing, attested b
 		if attested && h.String() != d.Ref {
 			return fmt.Errorf("decision by %s: ref %q is neither a commit hash nor a review reference", d.Identity, d.Ref)
 		}
-		dc, err := r.read.Commit(h)
+		dc, err := r.commit(&p.commits, h)
 		if attested && absent(err) {
 			continue // absent with the proposal's head: on the reconciler's word
 		}
 		if err != nil {
 			return fmt.Errorf("decision by %s: commit %s: %w", d.Identity, d.Ref, err)
 		}
-		if err := r.checkDecisionCommit(dc, d, rec, ring); err != nil {
+		if err := r.checkDecisionCommit(&p.commits, dc, d, rec, ring); err != nil {
 			return err
 		}
 	}
@@ -349,8 +350,8 @@ func (r *replayer) checkDecisions(p *prepared, ring *signing.KeyRing, attested b
 
 // checkDecisionCommit checks that decision commit dc is the decision d the
 // entry rec records, one the gate would count, about the entry's subject.
-func (r *replayer) checkDecisionCommit(dc *gitstore.CommitView, d policies.Decision, rec wal.Record, ring *signing.KeyRing) error {
-	got, _, err := intake.VerifyDecision(r.decisionCommit(dc), ring, intake.EntryTime(rec.Entry.HLC))
+func (r *replayer) checkDecisionCommit(m *commitMemo, dc *gitstore.CommitView, d policies.Decision, rec wal.Record, ring *signing.KeyRing) error {
+	got, _, err := intake.VerifyDecision(r.decisionCommit(m, dc), ring, intake.EntryTime(rec.Entry.HLC))
 	if err != nil {
 		return fmt.Errorf("decision commit %s by %s: %w", shortHash(d.Ref), d.Identity, err)
 	}
@@ -384,10 +385,10 @@ func (r *replayer) sameProposal(raw []byte, rec wal.Record) error {
 
 // decisionCommit is c as the decision verifier reads it, its first
 // parent's tree read through the replay's reader.
-func (r *replayer) decisionCommit(c *gitstore.CommitView) intake.DecisionCommit {
+func (r *replayer) decisionCommit(m *commitMemo, c *gitstore.CommitView) intake.DecisionCommit {
 	dc := intake.DecisionCommit{Hash: c.Hash, Message: c.Message, Parents: c.Parents, Tree: c.Tree, Verify: func(ring *signing.KeyRing, seen time.Time) (signing.Verified, error) { return verify(c, ring, seen) }}
 	if len(c.Parents) > 0 {
-		if parent, err := r.read.Commit(c.Parents[0]); err == nil {
+		if parent, err := r.commit(m, c.Parents[0]); err == nil {
 			dc.ParentTree = parent.Tree
 		}
 	}

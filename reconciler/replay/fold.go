@@ -44,6 +44,10 @@ type Stats struct {
 	// TreeDiffs counts entries whose tree the raw comparison could not
 	// show to be the parent's plus the proposal, so a tree diff decided.
 	TreeDiffs int
+	// TreeHints counts entries whose tree was shown from a hinted blob
+	// (gitstore.TreeCheck.HintFrom), their lineage and shard trees
+	// computed instead of read.
+	TreeHints int
 	// Reverified counts entries verified ahead against rules that a rules
 	// entry before them then replaced.
 	Reverified int
@@ -139,6 +143,13 @@ func (r *replayer) fold(run *foldRun) error {
 	if start == len(run.chain) {
 		r.progress(len(run.chain), len(run.chain))
 		return nil
+	}
+	// Goal action files are only added: the tip's tree names each one's
+	// blob, so the tree check need not read every lineage and shard tree
+	// (gitstore.TreeCheck.HintFrom; a hint that does not hold fails over
+	// to reading them).
+	if tip, err := r.treeOf(run.chain[len(run.chain)-1]); err == nil {
+		r.trees.HintFrom(tip)
 	}
 	pl := newPipeline(runtime.GOMAXPROCS(0))
 	defer pl.stop()

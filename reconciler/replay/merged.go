@@ -34,15 +34,15 @@ import (
 const maxSubjectWalk = 4096
 
 // descends reports whether head is subject or descends from it, reading
-// at most maxSubjectWalk commits, nearest first.
-func (r *replayer) descends(head, subject plumbing.Hash) (bool, error) {
+// at most maxSubjectWalk commits, nearest first, through m (nil: none).
+func (r *replayer) descends(m *commitMemo, head, subject plumbing.Hash) (bool, error) {
 	if head == subject {
 		return true, nil
 	}
 	seen := map[plumbing.Hash]bool{head: true}
 	queue := []plumbing.Hash{head}
 	for n := 0; len(queue) > 0 && n < maxSubjectWalk; n++ {
-		c, err := r.read.Commit(queue[0])
+		c, err := r.commit(m, queue[0])
 		if err != nil {
 			return false, fmt.Errorf("read commit %s: %w", queue[0], err)
 		}
@@ -67,7 +67,7 @@ func (r *replayer) checkMergedHead(p *prepared) error {
 	if subject.String() != p.rec.Entry.Subject.Commit {
 		return fmt.Errorf("%s %q is not a commit hash", wal.KeySubject, p.rec.Entry.Subject.Commit)
 	}
-	ok, err := r.descends(p.c.Parents[1], subject)
+	ok, err := r.descends(&p.commits, p.c.Parents[1], subject)
 	if err != nil {
 		return fmt.Errorf("the merged proposal %s: %w", shortHash(p.c.Parents[1].String()), err)
 	}

@@ -129,7 +129,7 @@ func (r *replayer) checkRecordedHead(rec wal.Record, what string) (plumbing.Hash
 	} else if err != nil {
 		return head, false, fmt.Errorf("the %s proposal %s: %w", what, shortHash(rec.ProposalHead), err)
 	}
-	ok, err := r.descends(head, subject)
+	ok, err := r.descends(nil, head, subject)
 	if err != nil {
 		return head, false, fmt.Errorf("the %s proposal %s: %w", what, shortHash(rec.ProposalHead), err)
 	}

@@ -85,7 +85,13 @@ func (r *replayer) fastTreeCheck(p *prepared, parentTree plumbing.Hash) bool {
 		}
 		parentTree = h
 	}
-	return r.trees.AddsOnly(&p.tree, parentTree, p.c.Tree)
+	if !r.trees.AddsOnly(&p.tree, parentTree, p.c.Tree) {
+		return false
+	}
+	if p.tree.Hinted() {
+		r.stats.TreeHints++
+	}
+	return true
 }
 
 // treeOf returns the tree of commit h.

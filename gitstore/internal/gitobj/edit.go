@@ -168,3 +168,39 @@ func Diff(a, b *Tree, fn func(ai, bi int) error) error {
 	}
 	return nil
 }
+
+// With returns t with exactly the entry named name set to mode and object
+// h: added, or present with the same mode and another object. It refuses
+// (ok false) what ChangedOne would not accept between t and the result: an
+// entry of that name of the other kind, one of another mode, or one with
+// object h already. The result shares nothing with t that either could
+// change. A nil t is the empty tree.
+func (t *Tree) With(name, mode string, h plumbing.Hash) (*Tree, bool) {
+	if name == "" || strings.ContainsAny(name, "/\x00") || !validMode(mode) {
+		return nil, false
+	}
+	data := []byte(nil)
+	start, end := 0, 0 // the bytes the entry replaces
+	if t != nil {
+		data = t.data
+		i, present := t.find(name, mode == ModeDir)
+		start, end = int(t.offs[i]), int(t.offs[i])
+		if present {
+			end = int(t.offs[i+1])
+		}
+	}
+	raw := make([]byte, 0, len(data)-(end-start)+len(mode)+len(name)+22)
+	raw = append(raw, data[:start]...)
+	raw = append(append(append(append(raw, mode...), ' '), name...), 0)
+	raw = append(append(raw, h[:]...), data[end:]...)
+	nt, got, ok := t.Splice(raw, name, mode)
+	if !ok || got != h {
+		return nil, false
+	}
+	return nt, true
+}
+
+// TreeHash is the object name of a tree whose content is raw.
+func TreeHash(raw []byte) plumbing.Hash {
+	return plumbing.ComputeHash(plumbing.TreeObject, raw)
+}

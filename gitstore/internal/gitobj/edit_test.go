@@ -179,3 +179,66 @@ func TestDiffMatchesNames(t *testing.T) {
 		})
 	}
 }
+
+// TestTreeWith: With sets one entry as git would write the tree, and
+// refuses what ChangedOne refuses between the tree and the result.
+func TestTreeWith(t *testing.T) {
+	h := func(b byte) plumbing.Hash { return plumbing.Hash{b} }
+	base := map[string]object.TreeEntry{
+		"a":     {Name: "a", Mode: filemode.Dir, Hash: h(1)},
+		"a.txt": {Name: "a.txt", Mode: filemode.Regular, Hash: h(2)},
+		"c":     {Name: "c", Mode: filemode.Regular, Hash: h(3)},
+	}
+	old, err := gitobj.ParseTree(encodeTree(t, base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, entry, mode string
+		hash              plumbing.Hash
+		ok                bool
+	}{
+		{"add a file", "b", gitobj.ModeFile, h(4), true},
+		{"add a directory sorting as name/", "a-b", gitobj.ModeDir, h(5), true},
+		{"change a file", "c", gitobj.ModeFile, h(6), true},
+		{"change a directory", "a", gitobj.ModeDir, h(7), true},
+		{"the same object", "c", gitobj.ModeFile, h(3), false},
+		{"another mode", "c", "100755", h(8), false},
+		{"a file where a directory is", "a", gitobj.ModeFile, h(9), false},
+		{"a directory where a file is", "c", gitobj.ModeDir, h(9), false},
+		{"a bad name", "x/y", gitobj.ModeFile, h(9), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := old.With(tt.entry, tt.mode, tt.hash)
+			if ok != tt.ok {
+				t.Fatalf("With(%q) ok = %v, want %v", tt.entry, ok, tt.ok)
+			}
+			if !ok {
+				return
+			}
+			want := map[string]object.TreeEntry{}
+			for k, v := range base {
+				want[k] = v
+			}
+			mode, _ := filemode.New(tt.mode)
+			want[tt.entry] = object.TreeEntry{Name: tt.entry, Mode: mode, Hash: tt.hash}
+			raw := encodeTree(t, want)
+			if !bytes.Equal(got.Raw(), raw) {
+				t.Fatalf("With(%q) = %q, want %q", tt.entry, got.Raw(), raw)
+			}
+			if gitobj.TreeHash(got.Raw()) != plumbing.ComputeHash(plumbing.TreeObject, raw) {
+				t.Fatal("TreeHash differs from git's object name")
+			}
+			if i, found := got.Lookup(tt.entry, tt.mode == gitobj.ModeDir); !found || got.Hash(i) != tt.hash {
+				t.Fatalf("the result's offsets do not find %q", tt.entry)
+			}
+			if !bytes.Equal(old.Raw(), encodeTree(t, base)) {
+				t.Fatal("With changed its tree")
+			}
+		})
+	}
+	if got, ok := (*gitobj.Tree)(nil).With("x", gitobj.ModeFile, h(1)); !ok || got.Len() != 1 {
+		t.Fatalf("With on the empty tree: %v", ok)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler"
+	"github.com/writ-dev/writ/reconciler/replay"
 	"github.com/writ-dev/writ/schemas"
 )
 
@@ -202,8 +203,13 @@ func TestGoalLineageIsSharded(t *testing.T) {
 	if most > maxShardEntries {
 		t.Errorf("%s holds %d entries, more than %d: a lineage's directory grows with its actions", largest, most, maxShardEntries)
 	}
-	res, err := (&reconciler.Engine{Store: s}).Replay(reconciler.ReplayOptions{})
+	res, stats, err := (&replay.Replayer{Store: s}).ReplayStats(reconciler.ReplayOptions{})
 	if err != nil || res.State.Hash() != r.StateHash {
 		t.Fatalf("replay: %v, state %v, want %s", err, res, r.StateHash)
+	}
+	// Every goal action's tree is shown from the hint, none by a diff
+	// (the start and the other entries before the lineage are flat).
+	if stats.TreeDiffs != 0 || stats.TreeHints < spec.Entries-2 {
+		t.Errorf("replay checked %d of %d entries' trees from hints, %d by a diff", stats.TreeHints, spec.Entries, stats.TreeDiffs)
 	}
 }
