@@ -155,10 +155,10 @@ type run struct {
 	recovers bool
 	// behind are the waiting proposals whose path holds another
 	// content's wait; read and openAt the candidates the round read and
-	// the contents open at each path (recordBehind).
+	// the proposals open at each path (recordBehind).
 	behind []gated
 	read   map[string]bool
-	openAt map[string][]string
+	openAt map[string][]core.OpenProposal
 	// iterErr is the first error of the lazy verify and gate steps (a
 	// source that failed, state that could not be restored); apply
 	// returns it.

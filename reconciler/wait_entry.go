@@ -21,8 +21,8 @@ import (
 // writes none (the reducer answers StatusDuplicate), and a push of new
 // content records a new wait. A proposal whose path holds another
 // content's wait is put off until the round has read its proposals
-// (recordBehind): it records its wait only when that content is no longer
-// open. It writes nothing for a candidate its source
+// (recordBehind): it records its wait only when no proposal the run may
+// carry (not a held one) still holds that content. It writes nothing for a candidate its source
 // holds back (a run that may not push, a fork, a draft) or did not judge,
 // while main holds foreign commits, when the policy is satisfied and only a
 // window or freeze holds the proposal, or when the reducer does not record
@@ -85,27 +85,42 @@ func (r *run) writeWait(item gated, signer git.Signer, reconcilerID string) (boo
 
 // noteOpen records, for recordBehind, that the round read item: its
 // content is open at its path while the gate says it waits or is ready
-// ("" when the run could not judge it).
+// ("" when the run could not judge it), held when the run never carries
+// its wait to its end (waitHeld).
 func (r *run) noteOpen(item gated) {
 	if r.read == nil {
-		r.read, r.openAt = map[string]bool{}, map[string][]string{}
+		r.read, r.openAt = map[string]bool{}, map[string][]core.OpenProposal{}
 	}
 	r.read[item.cand.Name] = true
 	g := item.gate
 	switch {
 	case g.Pending.Path == "" || g.Pending.Merged:
 	case item.cand.Waiting != "":
-		r.openAt[g.Pending.Path] = append(r.openAt[g.Pending.Path], "")
+		r.openAt[g.Pending.Path] = append(r.openAt[g.Pending.Path], core.OpenProposal{Held: item.cand.Hold != ""})
 	case g.Verdict == intake.VerdictWaiting || g.Verdict == intake.VerdictReady:
-		r.openAt[g.Pending.Path] = append(r.openAt[g.Pending.Path], g.Pending.Subject.Content)
+		r.openAt[g.Pending.Path] = append(r.openAt[g.Pending.Path],
+			core.OpenProposal{Content: g.Pending.Subject.Content, Held: waitHeld(item)})
 	}
+}
+
+// waitHeld says whether the loop never carries a wait of item, judged
+// waiting or ready, to its end (core.OpenProposal's Held): its source
+// holds it back (recordWait writes nothing for it, the apply step holds
+// it), or it waits as something no wait is recorded for (a rule change, a
+// goal action), so no run times it out or escalates it. A ready proposal
+// that may be written applies, which ends its wait.
+func waitHeld(item gated) bool {
+	g := item.gate
+	return item.cand.Hold != "" || (g.Verdict == intake.VerdictWaiting && g.Entry.Kind != core.KindTransition)
 }
 
 // recordBehind writes, after the round read its proposals, the waits that
 // recordWait put off because another content's wait is recorded at the
-// same path: one only where that content is no longer open
-// (core.State.WaitBehind), so two open proposals of one path never undo
-// each other's wait. A proposal left behind is noted in the report.
+// same path: one only where no proposal the run carries holds that
+// content (core.State.WaitBehind), so two open proposals of one path never
+// undo each other's wait, and a held one (a fork's or a draft pull request
+// re-opening a superseded commit) never keeps a wait no run times out. A
+// proposal left behind is noted in the report.
 func (r *run) recordBehind(signer git.Signer, reconcilerID string) error {
 	behind := r.behind
 	r.behind = nil
@@ -128,11 +143,12 @@ func (r *run) recordBehind(signer git.Signer, reconcilerID string) error {
 }
 
 // readAllAt says whether the round read every candidate that may add
-// path: a branch names its proposal's path, a pull request read from its
-// commits may add any.
+// path and whose wait a run may carry: a branch names its proposal's
+// path, a pull request read from its commits may add any; one its source
+// holds back carries no wait, read or not (over the per-run cap).
 func (r *run) readAllAt(path string) bool {
 	for _, c := range r.candidates {
-		if r.read[c.Name] {
+		if r.read[c.Name] || c.Hold != "" {
 			continue
 		}
 		if at, err := schemas.ProposalPathOfBranch(c.Name); c.FromCommits || err != nil || at == path {

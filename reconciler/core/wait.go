@@ -31,9 +31,10 @@ import (
 // from the message. A wait entry for a proposal that already waits with
 // the same content is a duplicate; with new content (a push) it replaces
 // the wait and its start (approvals on the old content count for nothing
-// anyway). The loop writes such an entry only once the recorded content
-// is no longer among the open proposals (State.WaitBehind, wait_path.go),
-// so two open proposals of one path never undo each other's wait.
+// anyway). The loop writes such an entry only once no live open proposal
+// (one it times out, escalates or applies; not a held one) carries the
+// recorded content (State.WaitBehind, wait_path.go), so two open
+// proposals of one path never undo each other's wait.
 //
 // A wait ends with the proposal: an entry that applies, rejects or
 // withdraws it (same instance and idem_key) removes it, and so does any
