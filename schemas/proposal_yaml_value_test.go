@@ -168,3 +168,30 @@ func FuzzProposalIsYAMLInputs(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkProposalCheckDeclareBlock times the check replay makes of a
+// declare-block's proposal file, fast and full.
+func BenchmarkProposalCheckDeclareBlock(b *testing.B) {
+	p := simpleProposal()
+	p.Inputs = declareInputs(json.Number("5216"))
+	data := []byte(declareYAML)
+	b.Run("ProposalIsYAML", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !ProposalIsYAML(data, p) {
+				b.Fatal("not vouched")
+			}
+		}
+	})
+	b.Run("LoadProposal+CanonicalJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			loaded, _ := LoadProposal("p.yaml", data)
+			x, _ := CanonicalJSON(loaded)
+			y, _ := CanonicalJSON(p)
+			if string(x) != string(y) {
+				b.Fatal("differ")
+			}
+		}
+	})
+}
