@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"slices"
 	"strings"
 )
 
@@ -12,10 +11,15 @@ import (
 // p's, so a caller that would load data only to compare it with p may skip
 // the load. It is much cheaper than that load, and safe for concurrent use.
 //
-// It recognises only simple proposals: every string, input key and input
-// value is a one-line plain YAML scalar of ASCII letters, digits, single
-// spaces and a few punctuation marks, which reads back as that very string.
-// A first line as Modeline writes it (a comment) is allowed.
+// It recognises only simple proposals: every string is a one-line plain
+// YAML scalar of ASCII letters, digits, single spaces and a few punctuation
+// marks, which reads back as that very string. Inputs may nest, as a goal
+// action's do (a declare-block's prerequisite {type, payload, members}):
+// mappings, lists, and scalars that are such strings (or, without spaces,
+// double-quoted where yaml.v3 quotes them, as "n" or "5216"), booleans or
+// integer json.Numbers, each written as yaml.v3 writes it with map keys in
+// bytewise order. A first line as Modeline writes it (a comment) is
+// allowed.
 // False means "not shown", never "different": load data the full way then.
 func ProposalIsYAML(data []byte, p *Proposal) bool {
 	if p == nil || len(data) > MaxFileSize || p.Trigger != nil || len(p.Cost) > 0 {
@@ -37,19 +41,7 @@ func ProposalIsYAML(data []byte, p *Proposal) bool {
 	}
 	if len(p.Inputs) > 0 {
 		m.lit("inputs:\n")
-		var small [8]string
-		keys := small[:0]
-		for k := range p.Inputs {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			v, isString := p.Inputs[k].(string)
-			if !isString {
-				return false
-			}
-			m.field("    ", k, v)
-		}
+		m.mapping(p.Inputs, 4, 4, false, 1)
 	}
 	if len(p.Evidence) > 0 {
 		m.lit("evidence:\n")

@@ -34,6 +34,18 @@ func checkProposalIsYAML(t *testing.T, data []byte, p *Proposal) bool {
 	return true
 }
 
+// head is the YAML of simpleProposal's fields.
+const head = "instance: svc-1\nworkflow: release\ntransition: tests-fail\nbase_state: " + testBase + "\nidem_key: k-faad4867dc8ab8d0\n"
+
+// declareYAML is a declare-block's inputs as writ bench writes them (its
+// payload number an int, which reads back as a json.Number).
+const declareYAML = head + "inputs:\n    prerequisite:\n        payload:\n            \"n\": 5216\n        type: fix\n    task: " + goalTask + "\n"
+
+// declareInputs is a declare-block's inputs with payload {n: n}.
+func declareInputs(n any) map[string]any {
+	return map[string]any{"task": goalTask, "prerequisite": map[string]any{"type": "fix", "payload": map[string]any{"n": n}}}
+}
+
 func TestProposalIsYAML(t *testing.T) {
 	with := func(f func(p *Proposal)) *Proposal {
 		p := simpleProposal()
@@ -62,11 +74,49 @@ func TestProposalIsYAML(t *testing.T) {
 		{name: "empty instance", p: with(func(p *Proposal) { p.Instance = "" })},
 		{name: "invalid materiality", p: with(func(p *Proposal) { p.Materiality = "huge" })},
 		{name: "invalid evidence digest", p: with(func(p *Proposal) { p.Evidence = []Evidence{{Name: "x", Digest: "SHA:1"}} })},
-		{name: "number input", p: with(func(p *Proposal) { p.Inputs = map[string]any{"n": json.Number("3")} })},
-		{name: "nested input", p: with(func(p *Proposal) { p.Inputs = map[string]any{"n": map[string]any{"a": "b"}} })},
-		{name: "input that reads as a bool", p: with(func(p *Proposal) { p.Inputs = map[string]any{"ok": "yes"} })},
-		{name: "input that reads as null", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": "Null"} })},
-		{name: "input that reads as a number", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": "1.5"} })},
+		// yaml.v3 writes a json.Number as a quoted string, which reads
+		// back as a string: not the proposal.
+		{name: "number input as yaml.v3 writes it", p: with(func(p *Proposal) { p.Inputs = map[string]any{"n": json.Number("3")} })},
+		{name: "number input written as a number", p: with(func(p *Proposal) { p.Inputs = map[string]any{"n": json.Number("3")} }),
+			data: head + "inputs:\n    \"n\": 3\n", want: true},
+		{name: "negative number", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": json.Number("-12")} }), data: head + "inputs:\n    x: -12\n", want: true},
+		{name: "non-canonical number", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": json.Number("1.0")} }), data: head + "inputs:\n    x: 1.0\n"},
+		{name: "number with a leading zero", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": json.Number("012")} }), data: head + "inputs:\n    x: 012\n"},
+		{name: "minus zero", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": json.Number("-0")} }), data: head + "inputs:\n    x: -0\n"},
+		{name: "huge number", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": json.Number("12345678901234567890")} }), data: head + "inputs:\n    x: 12345678901234567890\n"},
+		{name: "string shown as a number", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": "3"} }), data: head + "inputs:\n    x: 3\n"},
+		{name: "bool input", p: with(func(p *Proposal) { p.Inputs = map[string]any{"ok": true, "no": false} }), want: true},
+		{name: "string shown as a bool", p: with(func(p *Proposal) { p.Inputs = map[string]any{"ok": "true"} }), data: head + "inputs:\n    ok: true\n"},
+		{name: "nested input", p: with(func(p *Proposal) { p.Inputs = map[string]any{"n": map[string]any{"a": "b"}} }), want: true},
+		{name: "input that reads as a bool", p: with(func(p *Proposal) { p.Inputs = map[string]any{"ok": "yes"} }), want: true},
+		{name: "input that reads as a bool, unquoted", p: with(func(p *Proposal) { p.Inputs = map[string]any{"ok": "yes"} }), data: head + "inputs:\n    ok: yes\n"},
+		{name: "input that reads as null", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": "Null"} }), want: true},
+		{name: "input that reads as a number", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": "1.5"} }), want: true},
+		{name: "quoted string with a space", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": "1 5"} })},
+		{name: "declare-block", p: with(func(p *Proposal) { p.Inputs = declareInputs(json.Number("5216")) }), data: declareYAML, want: true},
+		{name: "declare-block, string payload", p: with(func(p *Proposal) { p.Inputs = declareInputs("5216") }), data: declareYAML},
+		{name: "declare-block as yaml.v3 writes it", p: with(func(p *Proposal) { p.Inputs = declareInputs("x") }), want: true},
+		{name: "declare-block, other task", p: with(func(p *Proposal) {
+			p.Inputs = declareInputs(json.Number("5216"))
+			p.Inputs["task"] = "sha256:" + strings.Repeat("f", 64)
+		}), data: declareYAML},
+		{name: "declare-block, payload one level up", p: with(func(p *Proposal) { p.Inputs = declareInputs(json.Number("5216")) }),
+			data: strings.Replace(declareYAML, `            "n": 5216`, `        "n": 5216`, 1)},
+		{name: "declare-block, extra key", p: with(func(p *Proposal) { p.Inputs = declareInputs(json.Number("5216")) }),
+			data: strings.Replace(declareYAML, "        type: fix\n", "        type: fix\n        extra: x\n", 1)},
+		{name: "fan-in barrier", p: with(func(p *Proposal) {
+			p.Inputs = declareInputs("x")
+			pre := p.Inputs["prerequisite"].(map[string]any)
+			pre["members"] = []any{map[string]any{"type": "m"}, map[string]any{"type": "fix", "payload": map[string]any{"k": json.Number("1")}}}
+		}), data: head + "inputs:\n    prerequisite:\n        members:\n            - type: m\n            - payload:\n                k: 1\n              type: fix\n" +
+			"        payload:\n            \"n\": x\n        type: fix\n    task: " + goalTask + "\n", want: true},
+		{name: "list of strings", p: with(func(p *Proposal) { p.Inputs = map[string]any{"blocks": []any{"a", testBase, "yes"}} }), want: true},
+		{name: "empty list and map", p: with(func(p *Proposal) { p.Inputs = map[string]any{"l": []any{}, "m": map[string]any{}} }), want: true},
+		{name: "nil list", p: with(func(p *Proposal) { p.Inputs = map[string]any{"l": []any(nil)} }), data: head + "inputs:\n    l: []\n"},
+		{name: "nil map", p: with(func(p *Proposal) { p.Inputs = map[string]any{"m": map[string]any(nil)} }), data: head + "inputs:\n    m: {}\n"},
+		{name: "null input", p: with(func(p *Proposal) { p.Inputs = map[string]any{"x": nil} })},
+		{name: "list in a list", p: with(func(p *Proposal) { p.Inputs = map[string]any{"l": []any{[]any{"a"}}} })},
+		{name: "typed list", p: with(func(p *Proposal) { p.Inputs = map[string]any{"l": []string{"a"}} })},
 		{name: "quoted by yaml.v3", p: with(func(p *Proposal) { p.Justification = "a: b" })},
 		{name: "comment-like", p: with(func(p *Proposal) { p.Justification = "a #b" })},
 		{name: "multi-line", p: with(func(p *Proposal) { p.Justification = "a\nb" })},
