@@ -128,7 +128,13 @@ func (e *Engine) writeProposal(rules *schemas.Bundle, main plumbing.Hash, b prop
 	if err := e.branchFits(b.Branch); err != nil {
 		return nil, err
 	}
-	body, err := yaml.Marshal(&b.Proposal)
+	// Numbers read from a file are json.Number: written as numbers, not
+	// as their quoted text.
+	written := b.Proposal
+	if written.Inputs != nil {
+		written.Inputs = schemas.YAMLNumbers(written.Inputs).(map[string]any)
+	}
+	body, err := yaml.Marshal(&written)
 	if err != nil {
 		return nil, fmt.Errorf("encode proposal: %w", err)
 	}
