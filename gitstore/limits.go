@@ -60,6 +60,15 @@ const (
 	MaxDiffTreeBytes = 4 * MaxTreeSize
 )
 
+// MaxHintTreeBytes bounds the raw tree objects a TreeCheck reads from
+// the later tree it takes goal action files' blobs from (HintFrom), and
+// keeps for the whole fold. That tree may be a commit anyone with push
+// access wrote, so its trees are read once per object and at most this
+// many bytes of them; past it the hints stop and each entry's own trees
+// are read, as without hints. A log's proposals/ and lineage and shard
+// trees (at most MaxTreeSize for proposals/) fit in it.
+const MaxHintTreeBytes = 2 * MaxTreeSize
+
 // limitFor returns the limit on objects of type t read through the
 // Store's object storage (0: none; blobs are bounded per read, see
 // ReadFile).

@@ -25,24 +25,33 @@ import (
 // later tree of the same log, normally the head being replayed) instead of
 // reading the merge's lineage and shard trees; AddsOnly then checks it by
 // computing those trees. A zero tip turns hints off. Call it before Read.
+// The tip may be a commit anyone with push access wrote: its trees are
+// read once per object, however many names it gives one, and at most
+// MaxHintTreeBytes of them in all; past that, hints stop and Read takes
+// the trees of the merge itself.
 func (tc *TreeCheck) HintFrom(tip plumbing.Hash) {
 	tc.tip.mu.Lock()
 	defer tc.tip.mu.Unlock()
-	tc.tip.root, tc.tip.loaded, tc.tip.props, tc.tip.dirs = tip, false, nil, map[string]*gitobj.Tree{}
+	tc.tip.root, tc.tip.loaded, tc.tip.props = tip, false, nil
+	tc.tip.dirs, tc.tip.read, tc.tip.full = map[plumbing.Hash]*gitobj.Tree{}, 0, false
 }
 
 // tipTrees holds the tip's trees along goal action paths, each read once:
-// proposals/ and every lineage and shard directory asked for (keyed
-// "<instance>" and "<instance>/<shard>"; a nil tree: none there). Safe for
-// concurrent use.
+// proposals/ and every lineage and shard tree asked for, keyed by object
+// name (one object under many names is one tree). Safe for concurrent use.
 type tipTrees struct {
 	mu     sync.Mutex
 	root   plumbing.Hash // zero: no hints
 	loaded bool          // props read (or found missing)
 	props  *gitobj.Tree
 	dir    string
-	dirs   map[string]*gitobj.Tree
+	dirs   map[plumbing.Hash]*gitobj.Tree
+	read   int  // raw tree bytes read since HintFrom, props included
+	full   bool // read reached hintTreeBytes: no more hints
 }
+
+// hintTreeBytes is MaxHintTreeBytes, a variable so that tests reach it.
+var hintTreeBytes = MaxHintTreeBytes
 
 // smallProps bounds the proposals/ tree whose every version AddsOnly
 // computes (hashes) rather than compares with the merge's as read: for a
@@ -56,22 +65,22 @@ var smallProps = 64 << 10
 func (t *tipTrees) blob(read *FastReader, dir, instance, shard, file string) (h plumbing.Hash, small, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.root.IsZero() {
+	if t.root.IsZero() || t.full {
 		return plumbing.ZeroHash, false, false
 	}
 	if !t.loaded || t.dir != dir {
 		t.loaded, t.dir, t.props = true, dir, nil
 		clear(t.dirs)
-		root, ok := read.tree(t.root)
+		root, ok := t.tree(read, t.root)
 		if !ok {
 			return plumbing.ZeroHash, false, false
 		}
 		if i, found := root.Lookup(dir, true); found {
-			t.props, _ = read.tree(root.Hash(i))
+			t.props, _ = t.tree(read, root.Hash(i))
 		}
 	}
-	inst := t.dir1(read, t.props, instance, instance)
-	leaf := t.dir1(read, inst, shard, instance+"/"+shard)
+	inst := t.dir1(read, t.props, instance)
+	leaf := t.dir1(read, inst, shard)
 	if leaf == nil {
 		return plumbing.ZeroHash, false, false
 	}
@@ -82,19 +91,43 @@ func (t *tipTrees) blob(read *FastReader, dir, instance, shard, file string) (h 
 	return leaf.Hash(j), t.props != nil && len(t.props.Raw()) <= smallProps, true
 }
 
-// dir1 returns directory name of parent (nil: none), read once under key.
-func (t *tipTrees) dir1(read *FastReader, parent *gitobj.Tree, name, key string) *gitobj.Tree {
-	if d, ok := t.dirs[key]; ok {
+// dir1 returns directory name of parent (nil: none, or not read), each
+// object read once.
+func (t *tipTrees) dir1(read *FastReader, parent *gitobj.Tree, name string) *gitobj.Tree {
+	if parent == nil {
+		return nil
+	}
+	i, found := parent.Lookup(name, true)
+	if !found {
+		return nil
+	}
+	h := parent.Hash(i)
+	if d, ok := t.dirs[h]; ok {
 		return d
 	}
-	var d *gitobj.Tree
-	if parent != nil {
-		if i, found := parent.Lookup(name, true); found {
-			d, _ = read.tree(parent.Hash(i))
-		}
+	d, _ := t.tree(read, h)
+	if d != nil {
+		t.dirs[h] = d
 	}
-	t.dirs[key] = d
 	return d
+}
+
+// tree reads tree h, counting its bytes against hintTreeBytes; past
+// that it sets full and returns false.
+func (t *tipTrees) tree(read *FastReader, h plumbing.Hash) (*gitobj.Tree, bool) {
+	if t.full {
+		return nil, false
+	}
+	d, ok := read.tree(h)
+	if !ok {
+		return nil, false
+	}
+	if t.read += len(d.Raw()); t.read > hintTreeBytes {
+		t.full, t.props = true, nil
+		clear(t.dirs)
+		return nil, false
+	}
+	return d, true
 }
 
 // computed completes f, whose lineage and shard trees were not read (a

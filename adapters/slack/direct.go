@@ -8,12 +8,14 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/writ-dev/writ/reconciler/outbox"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // dmRef is the first segment of a direct message's receipt Ref.
 const dmRef = "dm"
 
-// direct writes e to its Recipient's own conversation with the app:
+// direct writes e to its Recipient's own conversation with the app, whose
+// TargetID must be a member id writ.yaml admits (schemas.ValidSlackMemberID):
 // chat.postMessage with the member id as channel, which Slack delivers to
 // the direct-message conversation ("D…") it answers with. A repeated
 // attempt (not outbox.FirstAttempt) first looks for the message by its key
@@ -24,6 +26,11 @@ func (n *Notifier) direct(ctx context.Context, e outbox.Effect) (outbox.Receipt,
 	to := e.Recipient.TargetID
 	if to == "" {
 		return outbox.Receipt{}, errors.New("direct message: the recipient has no Slack member id (writ.yaml notifications.slack.users)")
+	}
+	if !schemas.ValidSlackMemberID(to) {
+		// Read back from the outbox ref: post only to what writ.yaml admits.
+		return outbox.Receipt{}, fmt.Errorf("direct message: the recipient %s has the Slack member id %q, not of the form writ.yaml admits (U0123ABCD); fix notifications.slack.users in writ.yaml",
+			e.Recipient.Identity, to)
 	}
 	if !outbox.FirstAttempt(ctx) {
 		ch, _, _, err := n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{to}})

@@ -108,3 +108,28 @@ func TestDirectMessageFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestDirectMessageNeedsAMemberID: a direct message goes to its
+// recipient's Slack member id, read back from refs/writ/outbox; one that
+// is not of the form writ.yaml admits (a channel's id, markup) is refused
+// before anything is posted, as the mentions refuse it.
+func TestDirectMessageNeedsAMemberID(t *testing.T) {
+	tests := []struct{ name, id string }{
+		{"a channel", "C0DEPLOYS"},
+		{"markup", "U0CAROL> <!channel"},
+		{"lower case", "u0carol"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake, n := setup(t)
+			_, dm := escalation()
+			dm.Recipient = &outbox.Actor{Identity: "carol", Role: "security", TargetID: tt.id}
+			if _, err := n.Deliver(outbox.WithFirstAttempt(context.Background(), true), dm, nil); err == nil || !strings.Contains(err.Error(), "member id") {
+				t.Fatalf("err %v, want the recipient's member id refused", err)
+			}
+			if msgs := fake.Messages(); len(msgs) != 0 {
+				t.Fatalf("posted %+v", msgs)
+			}
+		})
+	}
+}

@@ -132,7 +132,12 @@ func (r *replayer) prepareView(c *gitstore.CommitView, index int, ring *ringRef)
 }
 
 // verifySignatures runs the checks that depend on the key ring: the
-// entry's signature, the proposal commit and the decisions.
+// entry's signature, then, for an entry the reconciler signed, the
+// proposal commit and the decisions. An entry the reconciler did not sign
+// is refused as foreign (apply) and checked no further: the proposal
+// checks trust the entry's tree (a rules entry's change is diffed without
+// limits, intake.RulesChangeTrusted), and anyone with push access can
+// write a commit that only looks like an entry.
 func (r *replayer) verifySignatures(p *prepared, ring *ringRef) {
 	p.ring, p.signer, p.sigErr, p.laterErr, p.proposer = ring, signing.Verified{}, nil, nil, signing.Verified{}
 	if ring.err != nil {
@@ -143,6 +148,9 @@ func (r *replayer) verifySignatures(p *prepared, ring *ringRef) {
 		p.signer, p.sigErr = sig.signer, sig.err
 	} else {
 		p.signer, p.sigErr = verify(p.c, ring.ring, time.Time{})
+	}
+	if p.sigErr != nil || p.signer.Identity != ring.identity {
+		return
 	}
 	if p.rec.Entry.Kind != core.KindGenesis {
 		p.laterErr = r.checkProposal(p, ring.ring)

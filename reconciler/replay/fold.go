@@ -63,6 +63,9 @@ type ringRef struct {
 	hash string
 	ring *signing.KeyRing
 	err  error
+	// identity is the reconciler's (rules.Config.Reconciler.Identity):
+	// only an entry it signed is checked further (verifySignatures).
+	identity string
 }
 
 // noRules is the ring before genesis: it verifies nothing.
@@ -83,7 +86,7 @@ func (r *replayer) ringFor(rules *schemas.Bundle, hash string) *ringRef {
 		return ref
 	}
 	ring, err := intake.RingOf(rules)
-	ref := &ringRef{hash: hash, ring: ring, err: err}
+	ref := &ringRef{hash: hash, ring: ring, err: err, identity: rules.Config.Reconciler.Identity}
 	r.rings[hash] = ref
 	return ref
 }
