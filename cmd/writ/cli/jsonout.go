@@ -95,6 +95,9 @@ type verifyEntryJSON struct {
 	Proposer          string  `json:"proposer"`
 	Reviews           []int64 `json:"reviews,omitempty"`
 	AttestedRejection bool    `json:"attested_rejection,omitempty"`
+	// Trigger is the source trigger the entry records on the reconciler's
+	// word (Writ-Trigger); nil when it records none.
+	Trigger *schemas.Trigger `json:"trigger,omitempty"`
 }
 
 // reconcileJSON is `writ reconcile --json` (local and --remote).

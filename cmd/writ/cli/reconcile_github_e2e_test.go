@@ -188,16 +188,33 @@ func TestReconcileGitHubApplies(t *testing.T) {
 			t.Fatalf("writ %s does not name the entry's trigger once (%q):\n%s", args[0], entryLine, out)
 		}
 	}
-	// The approvals are GitHub reviews: verify says the entry rests on the
-	// reconciler's word for them, and names the reviews.
+	// The approvals are GitHub reviews and the trigger is the pull
+	// request: verify says the entry rests on the reconciler's word for
+	// both, and names the reviews and the trigger.
 	v := writWant(t, ExitOK, "verify", "--repo", cloneDir)
 	lines := strings.Split(strings.TrimSpace(v.out), "\n")
-	want := "; decisions: 0 signed, 2 on the reconciler's word (GitHub reviews " + strings.Join(reviews, ", ") + ")"
+	want := "; decisions: 0 signed, 2 on the reconciler's word (GitHub reviews " + strings.Join(reviews, ", ") + ")" +
+		"; trigger on the reconciler's word: pull_request octo-org/octo-repo#3 https://github.com/octo-org/octo-repo/pull/3"
 	if len(lines) < 2 || !strings.HasSuffix(lines[len(lines)-2], want) {
 		t.Fatalf("verify does not say the last entry rests on the reconciler's word (%q):\n%s", want, v.out)
 	}
-	if strings.Count(v.out, "reconciler's word") != 1 {
+	if strings.Count(v.out, "reconciler's word") != 2 {
 		t.Fatalf("entries with signed decisions only are flagged too:\n%s", v.out)
+	}
+	vj := writWant(t, ExitOK, "verify", "--repo", cloneDir, "--json")
+	validateOutput(t, "verify", vj.out)
+	var verified struct {
+		Entries []struct {
+			Trigger *schemas.Trigger `json:"trigger"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(vj.out), &verified); err != nil {
+		t.Fatal(err)
+	}
+	for i, en := range verified.Entries {
+		if last := i == len(verified.Entries)-1; last && !reflect.DeepEqual(en.Trigger, wantTrigger) || !last && en.Trigger != nil {
+			t.Fatalf("verify --json entry %d: trigger %+v", i, en.Trigger)
+		}
 	}
 
 	// The ETag cache outlives the process: a second run (a new token, as

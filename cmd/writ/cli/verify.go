@@ -63,7 +63,7 @@ output/verify), with the same exit code.`,
 					who := v.Record.Entry.Signer
 					fmt.Fprintf(a.out, "%s entry %d %-10s signed by %s (%s %s, %s) proposer %s: ok%s\n",
 						short(v.Commit.String()), i, v.Record.Entry.Kind, v.Signer.Identity, v.Signer.Format, v.Signer.Signer,
-						v.Signer.Fingerprint, who, onReconcilersWord(v.Record.Entry.Decisions)+attestedRejection(v))
+						v.Signer.Fingerprint, who, onReconcilersWord(v.Record.Entry.Decisions)+triggerOnReconcilersWord(v)+attestedRejection(v))
 				}
 				if v.Commit == after {
 					printing, found = true, true
@@ -120,6 +120,16 @@ func attestedRejection(v reconciler.Verified) string {
 	return fmt.Sprintf("; %s on the reconciler's word (proposal commits not here: fetch %s to verify them; head %s)", what, ref, short(v.Record.ProposalHead))
 }
 
+// triggerOnReconcilersWord says, for verify's line, when an entry records
+// the source trigger of its proposal (Writ-Trigger: the pull request that
+// carried it), which rests on the reconciler's word; "" otherwise.
+func triggerOnReconcilersWord(v reconciler.Verified) string {
+	if v.Record.Entry.Trigger == nil {
+		return ""
+	}
+	return "; trigger on the reconciler's word: " + triggerText(v.Record.Entry.Trigger)
+}
+
 // onReconcilersWord describes, for verify's line, the decisions of an entry
 // that rest on the reconciler's word (GitHub reviews); "" when none do.
 func onReconcilersWord(decisions []policies.Decision) string {
@@ -138,7 +148,7 @@ func onReconcilersWord(decisions []policies.Decision) string {
 // toVerifyEntry is one entry of `writ verify --json`.
 func toVerifyEntry(i int, v reconciler.Verified) verifyEntryJSON {
 	en := verifyEntryJSON{Commit: v.Commit.String(), Index: i, Kind: string(v.Record.Entry.Kind), Proposer: v.Record.Entry.Signer,
-		AttestedRejection: v.Attested}
+		AttestedRejection: v.Attested, Trigger: v.Record.Entry.Trigger}
 	en.Signer.Identity, en.Signer.Format, en.Signer.Signer, en.Signer.Fingerprint = v.Signer.Identity, string(v.Signer.Format), v.Signer.Signer, v.Signer.Fingerprint
 	for _, r := range wal.OnReconcilersWord(v.Record.Entry.Decisions) {
 		en.Reviews = append(en.Reviews, r.ReviewID)
