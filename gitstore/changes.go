@@ -2,7 +2,6 @@ package gitstore
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -32,24 +31,18 @@ func (s *Store) ChangedFilesTrusted(from, to plumbing.Hash) ([]string, error) {
 	return s.changedFiles(nil, from, to)
 }
 
-// changedFiles is ChangedFiles counting against b (nil: no limits).
+// changedFiles is ChangedFiles counting against b (nil: no limits): the
+// paths of every changed entry (changedEntries), one per path.
 func (s *Store) changedFiles(b *diffBudget, from, to plumbing.Hash) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.diffRootLocked(b, from)
+	es, err := s.changedEntries(b, "changed files", from, to, func(string) bool { return true })
 	if err != nil {
-		return nil, fmt.Errorf("changed files: %w", err)
+		return nil, err
 	}
-	c, err := s.diffRootLocked(b, to)
-	if err != nil {
-		return nil, fmt.Errorf("changed files: %w", err)
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Path
 	}
-	var out []string
-	if err := s.diffLocked(b, "", a, c, &out); err != nil {
-		return nil, fmt.Errorf("changed files %s..%s: %w", short(from), short(to), err)
-	}
-	sort.Strings(out)
-	return dedupe(out), nil
+	return out, nil
 }
 
 // diffRootLocked reads the root tree of commit h (zero: the empty tree),
@@ -63,62 +56,4 @@ func (s *Store) diffRootLocked(b *diffBudget, h plumbing.Hash) (*gitobj.Tree, er
 		return nil, fmt.Errorf("commit %s: %w", short(h), err)
 	}
 	return t, nil
-}
-
-// diffLocked appends the paths below prefix that differ between a and c,
-// counting every differing entry and every tree read against b.
-// gitobj.Diff pairs entries by name and kind: a file replaced by a
-// directory comes as two one-sided entries, each listed whole.
-func (s *Store) diffLocked(b *diffBudget, prefix string, a, c *gitobj.Tree, out *[]string) error {
-	return gitobj.Diff(a, c, func(ai, ci int) error {
-		if ai >= 0 && ci >= 0 && isDir(a, ai) {
-			p, err := b.entry(prefix, a.Name(ai))
-			if err != nil {
-				return err
-			}
-			ta, err := s.subtreeLocked(b, p+"/", a.Hash(ai))
-			if err != nil {
-				return err
-			}
-			tc, err := s.subtreeLocked(b, p+"/", c.Hash(ci))
-			if err != nil {
-				return err
-			}
-			return s.diffLocked(b, p+"/", ta, tc, out)
-		}
-		for _, side := range []struct {
-			t *gitobj.Tree
-			i int
-		}{{a, ai}, {c, ci}} {
-			if side.i < 0 {
-				continue
-			}
-			p, err := b.entry(prefix, side.t.Name(side.i))
-			if err != nil {
-				return err
-			}
-			if !isDir(side.t, side.i) {
-				*out = append(*out, p)
-				continue
-			}
-			t, err := s.subtreeLocked(b, p+"/", side.t.Hash(side.i))
-			if err != nil {
-				return err
-			}
-			if err := s.collectLocked(b, p+"/", t, out); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-func dedupe(sorted []string) []string {
-	out := sorted[:0]
-	for i, p := range sorted {
-		if i == 0 || p != sorted[i-1] {
-			out = append(out, p)
-		}
-	}
-	return out
 }

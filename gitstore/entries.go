@@ -67,28 +67,29 @@ func (s *Store) ChangedEntries(from, to plumbing.Hash, roots ...string) ([]Entry
 // at the Max* diff limits with a *DiffLimitError (ErrDiffTooLarge),
 // counting only below the names keep accepts.
 func (s *Store) ChangedEntriesWhere(from, to plumbing.Hash, keep func(name string) bool) ([]Entry, error) {
-	return s.changedEntries(newDiffBudget(), from, to, keep)
+	return s.changedEntries(newDiffBudget(), "changed entries", from, to, keep)
 }
 
 // ChangedEntriesWhereTrusted is ChangedEntriesWhere without its limits,
 // for commits writ wrote or verified (main's genesis and entries, a fork
 // point on main); see ChangedFilesTrusted.
 func (s *Store) ChangedEntriesWhereTrusted(from, to plumbing.Hash, keep func(name string) bool) ([]Entry, error) {
-	return s.changedEntries(nil, from, to, keep)
+	return s.changedEntries(nil, "changed entries", from, to, keep)
 }
 
 // changedEntries is ChangedEntriesWhere counting against b (nil: no
-// limits).
-func (s *Store) changedEntries(b *diffBudget, from, to plumbing.Hash, keep func(name string) bool) ([]Entry, error) {
+// limits), sorted by path, one entry per path; what names the diff in
+// errors.
+func (s *Store) changedEntries(b *diffBudget, what string, from, to plumbing.Hash, keep func(name string) bool) ([]Entry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.diffRootLocked(b, from)
 	if err != nil {
-		return nil, fmt.Errorf("changed entries: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	c, err := s.diffRootLocked(b, to)
 	if err != nil {
-		return nil, fmt.Errorf("changed entries: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	var out []Entry
 	err = gitobj.Diff(a, c, func(ai, ci int) error {
@@ -104,7 +105,7 @@ func (s *Store) changedEntries(b *diffBudget, from, to plumbing.Hash, keep func(
 		return s.diffEntriesLocked(b, "", a, c, ai, ci, &out)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("changed entries %s..%s: %w", short(from), short(to), err)
+		return nil, fmt.Errorf("%s %s..%s: %w", what, short(from), short(to), err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	// A file replaced by a directory of the same name (or the reverse)
