@@ -27,11 +27,14 @@ func concurrencyOf(n Notifier) int {
 }
 
 // HTTPClient returns the HTTP client for notifiers: a call gives up
-// after timeout, and up to MaxConcurrency idle connections per host are
-// kept, so the concurrent deliveries of a run reuse their connections
-// instead of opening one per call (http.DefaultTransport keeps two).
+// after timeout, and at most MaxConcurrency connections per host are
+// opened and kept idle, so the concurrent deliveries of a run reuse their
+// connections instead of opening one per call (http.DefaultTransport keeps
+// two idle and opens as many as it likes: a call that starts just before
+// another's connection is back in the pool would dial a new one).
 func HTTPClient(timeout time.Duration) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = MaxConcurrency
+	tr.MaxConnsPerHost = MaxConcurrency
 	return &http.Client{Timeout: timeout, Transport: tr}
 }
