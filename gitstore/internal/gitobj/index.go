@@ -51,24 +51,29 @@ func (m *mapping) release() error {
 
 var errOldIndex = errors.New("pack index is not version 2")
 
+// openPack opens a pack by its index file. The pack file is opened first:
+// go-git writes a fetched pack's index under its final name before it
+// renames the pack into place, so an index without its pack (whole, or cut
+// short by a kill) is a pack not written yet, and gives an error wrapping
+// os.ErrNotExist, never a verdict on the index.
 func openPack(idxPath string) (*pack, error) {
+	packPath := strings.TrimSuffix(idxPath, ".idx") + ".pack"
+	f, err := os.Open(packPath)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	data, unmap, err := mapFile(idxPath)
 	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	m := &mapping{data: data, unmap: unmap}
 	p, err := parseIndex(idxPath, data)
-	if err != nil {
-		m.release()
-		return nil, err
-	}
-	packPath := strings.TrimSuffix(idxPath, ".idx") + ".pack"
-	f, err := os.Open(packPath)
-	if err != nil {
-		m.release()
-		return nil, err
-	}
-	st, err := f.Stat()
 	if err != nil {
 		f.Close()
 		m.release()
