@@ -1,0 +1,107 @@
+package gitstore
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
+)
+
+// incomingPrefix names the directories, under objects/, in which fetched
+// packs are written before they are put in place.
+const incomingPrefix = "writ-incoming-"
+
+// staleIncomingAge is how old an incoming directory must be before a later
+// fetch removes it as the leftover of a killed one (a fetch is bounded by
+// its context, far below this).
+const staleIncomingAge = time.Hour
+
+// PackfileWriter implements storer.PackfileWriter, through which go-git's
+// fetch writes the pack it receives. go-git's own writer creates the pack's
+// index under its final name, writes it, and only then renames the pack in;
+// it skips an index that already exists. So a fetch killed while writing
+// the index leaves it cut short, the next fetch of the same objects (the
+// same pack, since no ref moved) keeps that broken index beside the pack,
+// and the clone can no longer read what it fetched (git fsck fails too).
+//
+// This writer has go-git write pack and index in a private directory
+// under objects/, fsyncs both, and puts them in place as git does: the
+// pack first, then the index by rename (replacing any leftover), so an
+// index under its final name is always whole and its pack is there. go-git
+// is then told to list its packs again.
+func (o *objectStorage) PackfileWriter() (io.WriteCloser, error) {
+	objects := filepath.Join(o.s.gitDir, "objects")
+	removeStaleIncoming(objects)
+	tmp, err := os.MkdirTemp(objects, incomingPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("pack writer: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(tmp, "objects", "pack"), 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("pack writer: %w", err)
+	}
+	w, err := dotgit.New(osfs.New(tmp)).NewObjectPack()
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("pack writer: %w", err)
+	}
+	return &packInstaller{WriteCloser: w, tmp: tmp, packDir: filepath.Join(objects, "pack"), o: o}, nil
+}
+
+// packInstaller is go-git's pack writer in a private directory; Close puts
+// the finished pack in place (see PackfileWriter).
+type packInstaller struct {
+	io.WriteCloser
+	tmp, packDir string
+	o            *objectStorage
+}
+
+func (p *packInstaller) Close() error {
+	defer os.RemoveAll(p.tmp)
+	if err := p.WriteCloser.Close(); err != nil {
+		return err
+	}
+	written := filepath.Join(p.tmp, "objects", "pack")
+	packs, err := filepath.Glob(filepath.Join(written, "pack-*.pack"))
+	if err != nil {
+		return err
+	}
+	for _, pack := range packs { // one, or none for an empty pack
+		name := filepath.Base(strings.TrimSuffix(pack, ".pack"))
+		idx := filepath.Join(written, name+".idx")
+		for _, f := range []string{pack, idx} {
+			if err := syncFile(f); err != nil {
+				return fmt.Errorf("install pack %s: %w", name, err)
+			}
+		}
+		if err := os.MkdirAll(p.packDir, 0o755); err != nil {
+			return fmt.Errorf("install pack %s: %w", name, err)
+		}
+		if err := os.Rename(pack, filepath.Join(p.packDir, name+".pack")); err != nil {
+			return fmt.Errorf("install pack %s: %w", name, err)
+		}
+		if err := os.Rename(idx, filepath.Join(p.packDir, name+".idx")); err != nil {
+			return fmt.Errorf("install pack %s: %w", name, err)
+		}
+	}
+	if len(packs) > 0 {
+		p.o.Storage.Reindex()
+	}
+	return nil
+}
+
+// removeStaleIncoming removes incoming directories left by fetches killed
+// long enough ago that none of them can still be running.
+func removeStaleIncoming(objects string) {
+	dirs, _ := filepath.Glob(filepath.Join(objects, incomingPrefix+"*"))
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err == nil && time.Since(fi.ModTime()) > staleIncomingAge {
+			os.RemoveAll(d)
+		}
+	}
+}
