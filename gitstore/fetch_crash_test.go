@@ -115,3 +115,84 @@ func TestFetchAfterAKillWhileWritingItsPack(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenRebuildsADamagedPackIndex: a clone in which an earlier writ's
+// fetch left a whole pack beside an index cut short (its fetch was killed
+// while writing the index, and the next fetch kept that index) opens with
+// the index made again from the pack; a pack that is not whole is refused
+// with the file named and what to do.
+func TestOpenRebuildsADamagedPackIndex(t *testing.T) {
+	g := gittest.New(t)
+	src := t.TempDir()
+	g.Run(src, "init", "-q")
+	for i := range 3 {
+		if err := os.WriteFile(filepath.Join(src, "f"), []byte(strings.Repeat(fmt.Sprint(i), 3000)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		g.Run(src, "add", "f")
+		g.Run(src, "commit", "-q", "-m", fmt.Sprint(i))
+	}
+	g.Run(src, "repack", "-adq")
+	head := plumbing.NewHash(strings.TrimSpace(g.Run(src, "rev-parse", "HEAD")))
+	idxs := packIndexes(t, filepath.Join(src, ".git"))
+	if len(idxs) != 1 {
+		t.Fatalf("packs: %v", idxs)
+	}
+	whole, err := os.ReadFile(idxs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, _ := filepath.Rel(src, idxs[0])
+	for _, tt := range []struct {
+		name     string
+		damage   func(idx, pack string) error
+		wantOpen string // "" opens and reads head
+	}{
+		{"index cut to 100 bytes", func(idx, _ string) error { return os.WriteFile(idx, whole[:100], 0o444) }, ""},
+		{"index cut to 1100 bytes", func(idx, _ string) error { return os.WriteFile(idx, whole[:1100], 0o444) }, ""},
+		{"index missing its last byte", func(idx, _ string) error { return os.WriteFile(idx, whole[:len(whole)-1], 0o444) }, ""},
+		{"index cut short and the pack too", func(idx, pack string) error {
+			if err := os.WriteFile(idx, whole[:100], 0o444); err != nil {
+				return err
+			}
+			b, err := os.ReadFile(pack)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(pack, b[:len(b)/2], 0o444)
+		}, "git index-pack"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "clone")
+			if out, err := exec.Command("cp", "-a", src, dir).CombinedOutput(); err != nil {
+				t.Fatalf("cp: %v\n%s", err, out)
+			}
+			idx := filepath.Join(dir, rel)
+			pack := strings.TrimSuffix(idx, ".idx") + ".pack"
+			os.Chmod(idx, 0o644)
+			os.Chmod(pack, 0o644)
+			if err := tt.damage(idx, pack); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(dir)
+			if tt.wantOpen != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantOpen) || !strings.Contains(err.Error(), filepath.Base(pack)) {
+					t.Fatalf("Open = %v, want an error naming %s and saying %q", err, filepath.Base(pack), tt.wantOpen)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			if _, err := s.Commit(head); err != nil {
+				t.Fatalf("Commit(head): %v", err)
+			}
+			if ok, err := s.IsAncestor(head, head); !ok || err != nil {
+				t.Fatalf("IsAncestor = %v %v", ok, err)
+			}
+			if out, errOut, err := g.Exec(dir, "git", "fsck", "--strict", "--no-dangling"); err != nil {
+				t.Fatalf("git fsck after the repair: %v\n%s%s", err, out, errOut)
+			}
+		})
+	}
+}

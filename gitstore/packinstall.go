@@ -1,6 +1,7 @@
 package gitstore
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,7 +10,11 @@ import (
 	"time"
 
 	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
+
+	"github.com/writ-dev/writ/gitstore/internal/gitobj"
 )
 
 // incomingPrefix names the directories, under objects/, in which fetched
@@ -103,5 +108,80 @@ func removeStaleIncoming(objects string) {
 		if fi, err := os.Stat(d); err == nil && time.Since(fi.ModTime()) > staleIncomingAge {
 			os.RemoveAll(d)
 		}
+	}
+}
+
+// rebuildPackIndex makes a pack's index again from the pack, as git
+// index-pack does, and puts it in place by rename. The pack must be whole:
+// one that does not parse, or whose checksum is not its name's, is an
+// error and nothing changes.
+func rebuildPackIndex(packPath string) error {
+	f, err := os.Open(packPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := new(idxfile.Writer)
+	parser, err := packfile.NewParser(packfile.NewScanner(f), w)
+	if err != nil {
+		return err
+	}
+	sum, err := parser.Parse()
+	if err != nil {
+		return fmt.Errorf("read the pack: %w", err)
+	}
+	name := filepath.Base(packPath)
+	if want := "pack-" + sum.String() + ".pack"; name != want {
+		return fmt.Errorf("the pack's checksum names it %s", want)
+	}
+	idx, err := w.Index()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(packPath), "tmp_idx_")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after the rename: nothing
+	if _, err := idxfile.NewEncoder(tmp).Encode(idx); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o444); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), strings.TrimSuffix(packPath, ".pack")+".idx")
+}
+
+// openObjects opens gitobj's reader of the repository, first making again
+// the index of any pack whose index is damaged (a fetch by an earlier writ,
+// killed while writing it, could leave one cut short beside its pack). A
+// pack whose index cannot be made again is an error naming it and what to
+// do; any other failure of gitobj leaves the reading to go-git (nil).
+func openObjects(gitDir string) (*gitobj.Store, error) {
+	repaired := map[string]bool{}
+	for {
+		raw, err := gitobj.Open(gitDir, objectCacheBytes)
+		var d *gitobj.DamagedIndexError
+		switch {
+		case err == nil:
+			return raw, nil
+		case !errors.As(err, &d):
+			return nil, nil
+		case repaired[d.Index]:
+			return nil, fmt.Errorf("%w, even after it was made again from its pack", err)
+		}
+		if rerr := rebuildPackIndex(d.Pack); rerr != nil {
+			return nil, fmt.Errorf("%w, and could not be made again from its pack: %v; "+
+				"if the pack is whole, `git index-pack %s` rebuilds it; otherwise remove both files and fetch again", err, rerr, d.Pack)
+		}
+		repaired[d.Index] = true
 	}
 }

@@ -93,9 +93,9 @@ func wrapRepo(dir string, repo *git.Repository) (*Store, error) {
 	}
 	s := &Store{dir: dir, gitDir: fs.Filesystem().Root(), lockTimeout: defaultLockTimeout, staleLockAge: defaultStaleLockAge}
 	s.durable = newObjectSyncer(filepath.Join(s.gitDir, "objects"))
-	raw, err := gitobj.Open(s.gitDir, objectCacheBytes)
+	raw, err := openObjects(s.gitDir)
 	if err != nil {
-		raw = nil
+		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
 	var worktree billy.Filesystem
 	if wt, err := repo.Worktree(); err == nil {

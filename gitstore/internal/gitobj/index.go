@@ -51,11 +51,25 @@ func (m *mapping) release() error {
 
 var errOldIndex = errors.New("pack index is not version 2")
 
+// DamagedIndexError is a pack index that cannot be the index of the pack
+// beside it: too short for any index format, cut short, out of order, or
+// naming another pack's checksum. The pack itself may be whole; its index
+// can be made again from it (git index-pack).
+type DamagedIndexError struct {
+	Index, Pack string // paths
+	Reason      string
+}
+
+func (e *DamagedIndexError) Error() string {
+	return fmt.Sprintf("pack index %s is damaged (%s)", e.Index, e.Reason)
+}
+
 // openPack opens a pack by its index file. The pack file is opened first:
 // go-git writes a fetched pack's index under its final name before it
 // renames the pack into place, so an index without its pack (whole, or cut
 // short by a kill) is a pack not written yet, and gives an error wrapping
-// os.ErrNotExist, never a verdict on the index.
+// os.ErrNotExist, never a verdict on the index. An index that does not fit
+// its pack gives a *DamagedIndexError.
 func openPack(idxPath string) (*pack, error) {
 	packPath := strings.TrimSuffix(idxPath, ".idx") + ".pack"
 	f, err := os.Open(packPath)
@@ -74,9 +88,16 @@ func openPack(idxPath string) (*pack, error) {
 	}
 	m := &mapping{data: data, unmap: unmap}
 	p, err := parseIndex(idxPath, data)
+	if err == nil {
+		err = checkPackChecksum(f, st.Size(), data)
+	}
 	if err != nil {
 		f.Close()
 		m.release()
+		var d *DamagedIndexError
+		if errors.As(err, &d) {
+			d.Index, d.Pack = idxPath, packPath
+		}
 		return nil, err
 	}
 	p.f, p.size, p.idx, p.name = f, st.Size(), m, filepath.Base(packPath)
@@ -84,15 +105,39 @@ func openPack(idxPath string) (*pack, error) {
 	return p, nil
 }
 
-// parseIndex checks a version 2 pack index and finds its tables.
+// checkPackChecksum checks that the pack checksum an index ends with (its
+// second-to-last 20 bytes) is the pack's own (its last 20 bytes).
+func checkPackChecksum(f *os.File, size int64, idx []byte) error {
+	if size < 12+20 {
+		return &DamagedIndexError{Reason: fmt.Sprintf("its pack has %d bytes", size)}
+	}
+	var sum [20]byte
+	if _, err := f.ReadAt(sum[:], size-20); err != nil {
+		return err
+	}
+	if !bytes.Equal(idx[len(idx)-40:len(idx)-20], sum[:]) {
+		return &DamagedIndexError{Reason: "it names another pack's checksum"}
+	}
+	return nil
+}
+
+// parseIndex checks a version 2 pack index and finds its tables. Fewer
+// bytes than any index format has, or a version 2 index cut short or out
+// of order, is a *DamagedIndexError; another format is errOldIndex.
 func parseIndex(idxPath string, idx []byte) (*pack, error) {
-	if len(idx) < 8+256*4+40 || !bytes.Equal(idx[:4], []byte{0xff, 't', 'O', 'c'}) || binary.BigEndian.Uint32(idx[4:8]) != 2 {
+	const minIndex = 256*4 + 40 // version 1: fan-out and two checksums
+	switch {
+	case len(idx) < minIndex:
+		return nil, &DamagedIndexError{Reason: fmt.Sprintf("%d bytes, fewer than any pack index has", len(idx))}
+	case !bytes.Equal(idx[:4], []byte{0xff, 't', 'O', 'c'}) || binary.BigEndian.Uint32(idx[4:8]) != 2:
 		return nil, errOldIndex
+	case len(idx) < 8+256*4+40:
+		return nil, &DamagedIndexError{Reason: "cut short"}
 	}
 	p := &pack{}
 	var ok bool
 	if p.fanout, ok = parseFanout(idx[8 : 8+256*4]); !ok {
-		return nil, fmt.Errorf("pack index %s: fan-out table not sorted", idxPath)
+		return nil, &DamagedIndexError{Reason: "fan-out table not sorted"}
 	}
 	n := int(p.fanout[255])
 	names := 8 + 256*4
@@ -100,7 +145,7 @@ func parseIndex(idxPath string, idx []byte) (*pack, error) {
 	offs := crcs + 4*n
 	large := offs + 4*n
 	if n > len(idx)/28 || len(idx) < large+40 {
-		return nil, fmt.Errorf("pack index %s: truncated", idxPath)
+		return nil, &DamagedIndexError{Reason: "cut short"}
 	}
 	p.names, p.off32, p.off64 = idx[names:crcs], idx[offs:large], idx[large:len(idx)-40]
 	return p, nil
