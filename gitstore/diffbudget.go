@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/writ-dev/writ/gitstore/internal/gitobj"
 )
 
@@ -21,6 +23,9 @@ type DiffLimitError struct {
 	// Path is where the diff was when it stopped (for MaxDiffPathBytes,
 	// the first MaxDiffPathBytes bytes of the path); "" for the root.
 	Path string
+	// Diffs is how many diffs shared the budget that ran out (see
+	// DiffBudget), this one included; 0 or 1: this diff alone.
+	Diffs int
 }
 
 func (e *DiffLimitError) Error() string {
@@ -33,6 +38,10 @@ func (e *DiffLimitError) Error() string {
 	at := e.Path
 	if at == "" {
 		at = "the root"
+	}
+	if e.Diffs > 1 {
+		return fmt.Sprintf("the changes are too large to read: at %s, this commit and the %d before it in the proposal together have more than %d %s (gitstore.%s, counted over all of a proposal's commits); a proposal adds one file and a rule change a few: squash the proposal's commits and drop what else they add",
+			quoteLong(at), e.Diffs-1, e.Max, what, e.Limit)
 	}
 	return fmt.Sprintf("the change is too large to read: at %s it has more than %d %s (gitstore.%s); a proposal adds one file and a rule change a few: drop what else the commit adds",
 		quoteLong(at), e.Max, what, e.Limit)
@@ -55,10 +64,27 @@ func quoteLong(p string) string {
 type diffBudget struct {
 	entries   int64
 	treeBytes int64
+	diffs     int // the diffs sharing it (DiffBudget), for errors
 }
 
 // newDiffBudget returns the budget of one bounded diff.
 func newDiffBudget() *diffBudget { return &diffBudget{} }
+
+// DiffBudget is one set of the Max* diff limits shared by several bounded
+// diffs (ChangedFilesWithin): what they visit and read counts against the
+// same limits, so the commits of one proposal together cost no more than
+// one commit may. The zero value is a fresh budget. Not safe for
+// concurrent use.
+type DiffBudget struct{ b diffBudget }
+
+// ChangedFilesWithin is ChangedFiles counting against budget, which the
+// diffs made against it before share: the first limit the diffs reach
+// together stops this one with a *DiffLimitError whose Diffs says how many
+// shared it. A budget that ran out stops every later diff against it.
+func (s *Store) ChangedFilesWithin(budget *DiffBudget, from, to plumbing.Hash) ([]string, error) {
+	budget.b.diffs++
+	return s.changedFiles(&budget.b, from, to)
+}
 
 // entry counts one visited entry, name below prefix (a directory path
 // ending in "/", or ""), and returns its path. The path's length is
@@ -70,12 +96,12 @@ func (b *diffBudget) entry(prefix, name string) (string, error) {
 	b.entries++
 	switch {
 	case b.entries > MaxDiffEntries:
-		return "", &DiffLimitError{Limit: "MaxDiffEntries", Max: MaxDiffEntries, Path: prefix + name}
+		return "", &DiffLimitError{Limit: "MaxDiffEntries", Max: MaxDiffEntries, Path: prefix + name, Diffs: b.diffs}
 	case len(prefix)+len(name) > MaxDiffPathBytes:
 		p := prefix + name[:min(len(name), MaxDiffPathBytes)]
-		return "", &DiffLimitError{Limit: "MaxDiffPathBytes", Max: MaxDiffPathBytes, Path: p[:MaxDiffPathBytes]}
+		return "", &DiffLimitError{Limit: "MaxDiffPathBytes", Max: MaxDiffPathBytes, Path: p[:MaxDiffPathBytes], Diffs: b.diffs}
 	case strings.Count(prefix, "/") >= MaxDiffDepth:
-		return "", &DiffLimitError{Limit: "MaxDiffDepth", Max: MaxDiffDepth, Path: prefix + name}
+		return "", &DiffLimitError{Limit: "MaxDiffDepth", Max: MaxDiffDepth, Path: prefix + name, Diffs: b.diffs}
 	}
 	return prefix + name, nil
 }
@@ -88,7 +114,7 @@ func (b *diffBudget) tree(dir string, t *gitobj.Tree) error {
 	}
 	b.treeBytes += int64(len(t.Raw()))
 	if b.treeBytes > MaxDiffTreeBytes {
-		return &DiffLimitError{Limit: "MaxDiffTreeBytes", Max: MaxDiffTreeBytes, Path: strings.TrimSuffix(dir, "/")}
+		return &DiffLimitError{Limit: "MaxDiffTreeBytes", Max: MaxDiffTreeBytes, Path: strings.TrimSuffix(dir, "/"), Diffs: b.diffs}
 	}
 	return nil
 }

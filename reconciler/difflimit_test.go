@@ -141,3 +141,106 @@ func TestProposalBranchOverTheDiffLimitsIsRefusedAlone(t *testing.T) {
 		}
 	}
 }
+
+// flatDir writes, with git itself, a directory of n files (one blob under
+// n names).
+func flatDir(t *testing.T, e *Engine, n int) plumbing.Hash {
+	t.Helper()
+	blob := gitIn(t, e, "x\n", "hash-object", "-w", "--stdin")
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "100644 blob %s\tf%05d\n", blob, i)
+	}
+	return plumbing.NewHash(gitIn(t, e, b.String(), "mktree"))
+}
+
+// withDir returns commit's tree plus the directory zz holding dir.
+func withDir(t *testing.T, e *Engine, commit, dir plumbing.Hash) plumbing.Hash {
+	t.Helper()
+	ls := gitIn(t, e, "", "ls-tree", commit.String())
+	return plumbing.NewHash(gitIn(t, e, ls+"\n"+fmt.Sprintf("040000 tree %s\tzz\n", dir), "mktree"))
+}
+
+// TestAProposalsCommitsShareOneDiffBudget: the diff limits count over all
+// of a proposal's commits, so a signer cannot multiply what reading a
+// proposal costs by splitting a large change into commits each under the
+// limits: three commits of 4,000 changed entries each (add a directory,
+// remove it, add it again with the proposal) are refused at the third,
+// naming it, the limit and that the commits were counted together.
+func TestAProposalsCommitsShareOneDiffBudget(t *testing.T) {
+	e, keys := newRepo(t)
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	signer, _ := keys.Signer("deploy-agent")
+	dir := flatDir(t, e, 4000)
+	headTree := plumbing.NewHash(gitIn(t, e, "", "rev-parse", res.Head.String()+"^{tree}"))
+	parent := res.Head
+	var last plumbing.Hash
+	for i, base := range []plumbing.Hash{withDir(t, e, res.Head, dir), headTree, withDir(t, e, res.Head, dir)} {
+		msg, _ := wal.FormatMessage(fmt.Sprintf("step %d", i), "", nil)
+		req := gitstore.CommitRequest{Parents: []plumbing.Hash{parent}, BaseTree: base, Message: msg,
+			Author: e.signature(nil, "deploy-agent"), Committer: e.signature(nil, "deploy-agent"), Signer: signer}
+		if i == 2 {
+			req.Files = map[string][]byte{"proposals/web-8/create.yaml": []byte("instance: web-8\nworkflow: release\ntransition: create\nbase_state: none\nidem_key: web-8-create\n")}
+		}
+		c, err := e.Store.WriteCommit(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parent, last = c, c
+	}
+	p, err := e.PendingFromCommits(res.State.Rules(), res.Head, "pull/11", last)
+	if err != nil || len(p.Problems) != 1 {
+		t.Fatalf("problems %q, err %v; want one", p.Problems, err)
+	}
+	for _, want := range []string{"pull/11: commit " + last.String()[:7], "gitstore.MaxDiffEntries", "the 2 before it", "together"} {
+		if !strings.Contains(p.Problems[0], want) {
+			t.Errorf("problem %q does not say %q", p.Problems[0], want)
+		}
+	}
+}
+
+// TestAProposalOfTooManyCommitsIsRefused: a branch with more than
+// intake.MaxProposalCommits commits between main and its head, each one
+// signed by its proposer and changing only the proposal, is refused with
+// the count and the limit, as a pull request and as a local branch, and
+// another proposal in the same run applies.
+func TestAProposalOfTooManyCommitsIsRefused(t *testing.T) {
+	e, keys := newRepo(t)
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	signer, _ := keys.Signer("deploy-agent")
+	parent := res.Head
+	for i := range intake.MaxProposalCommits + 1 {
+		msg, _ := wal.FormatMessage(fmt.Sprintf("edit %d", i), "", nil)
+		c, err := e.Store.WriteCommit(gitstore.CommitRequest{Parents: []plumbing.Hash{parent},
+			Files:   map[string][]byte{"proposals/web-3/create.yaml": []byte(fmt.Sprintf("instance: web-3\nworkflow: release\ntransition: create\nbase_state: none\nidem_key: web-3-create-%d\n", i))},
+			Message: msg, Author: e.signature(nil, "deploy-agent"), Committer: e.signature(nil, "deploy-agent"), Signer: signer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parent = c
+	}
+	want := fmt.Sprintf("has %d commits between main and its head, more than a proposal may have (%d, intake.MaxProposalCommits)", intake.MaxProposalCommits+1, intake.MaxProposalCommits)
+	p, err := e.PendingFromCommits(res.State.Rules(), res.Head, "pull/12", parent)
+	if err != nil || len(p.Problems) != 1 || !strings.Contains(p.Problems[0], "pull/12 "+want) {
+		t.Fatalf("problems %q, err %v; want one saying %q", p.Problems, err, want)
+	}
+
+	const branch = "proposals/web-3/create"
+	if err := e.Store.CompareAndSwap("refs/heads/"+branch, plumbing.ZeroHash, parent); err != nil {
+		t.Fatal(err)
+	}
+	propose(t, e, "deploy-agent", "create", nil)
+	rep := reconcile(t, e, 1)
+	if len(rep.Applied) != 1 || !strings.HasPrefix(rep.Applied[0].Gate.Pending.Path, "proposals/web-1/create") {
+		t.Fatalf("applied %+v, want web-1's create", rep.Applied)
+	}
+	var refused *intake.GateResult
+	for i, g := range rep.Skipped {
+		if g.Pending.Branch == branch {
+			refused = &rep.Skipped[i]
+		}
+	}
+	if refused == nil || !strings.Contains(refused.Reason, branch+" "+want) {
+		t.Fatalf("%s: %+v; want it refused saying %q", branch, refused, want)
+	}
+}

@@ -226,10 +226,14 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 	if len(commits) == 0 && !main.IsZero() {
 		return Pending{Branch: name, Head: head, Merged: true}, nil
 	}
-	if commits, err = e.dropUpdateMerges(commits, main, isEntry); err != nil {
+	if problem := tooManyCommits(name, commits); problem != "" {
+		return Pending{Branch: name, Head: head, Problems: []string{problem}}, nil
+	}
+	walked := &branchWalk{}
+	if commits, err = e.dropUpdateMerges(&walked.budget, commits, main, isEntry); err != nil {
 		return Pending{}, fmt.Errorf("%s: %w", name, err)
 	}
-	walked := &branchWalk{commits: commits}
+	walked.commits = commits
 	seen := map[string]bool{}
 	var paths []string
 	for i, c := range commits {
@@ -239,7 +243,7 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 		if _, err := walked.verify(e, ring, i); err != nil {
 			return Pending{Branch: name, Head: head, Problems: []string{fmt.Sprintf("%s: %v: %s", name, err, SignatureHint(err))}}, nil
 		}
-		changed, err := e.changedFiles(c)
+		changed, err := walked.changedFiles(e, i)
 		if errors.Is(err, gitstore.ErrDiffTooLarge) {
 			return Pending{Branch: name, Head: head, Problems: []string{tooLargeProblem(name, c, err)}}, nil
 		} else if err != nil {
@@ -274,14 +278,34 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 	return e.readProposal(rules, ring, main, name, paths[0], head, walked), nil
 }
 
+// MaxProposalCommits bounds the commits between main and a proposal's
+// head (update merges and decision commits counted): a
+// proposal adds one file, so a branch with more is refused before any of
+// its commits is verified or diffed, and what a proposal's commits cost to
+// read stays bounded however many its author signs.
+const MaxProposalCommits = 1000
+
+// tooManyCommits is the problem of a branch (or pull request) named name
+// with more than MaxProposalCommits commits, or "".
+func tooManyCommits(name string, commits []*object.Commit) string {
+	if len(commits) <= MaxProposalCommits {
+		return ""
+	}
+	return fmt.Sprintf("%s has %d commits between main and its head, more than a proposal may have (%d, intake.MaxProposalCommits): squash them into one",
+		name, len(commits), MaxProposalCommits)
+}
+
 // branchWalk is the commits between main and a proposal's head, as
 // BranchCommitsUntil gives them, and the files each one changes when
 // already known (changed is then as long as commits), and how each
-// proposal commit's signature verified, once checked.
+// proposal commit's signature verified, once checked. Its commits' diffs,
+// update merges' included, share one budget: together they read no more
+// than one diff may.
 type branchWalk struct {
 	commits []*object.Commit
 	changed [][]string
 	sigs    map[int]verified
+	budget  gitstore.DiffBudget
 }
 
 // verified is the result of VerifyNow on one commit.
@@ -315,12 +339,18 @@ func tooLargeProblem(branch string, c *object.Commit, err error) string {
 	return fmt.Sprintf("%s: commit %s: %v", branch, shortHash(c.Hash.String()), err)
 }
 
-// changedFiles returns the files commit i changes.
+// changedFiles returns the files commit i changes, diffed against the
+// walk's budget the first time.
 func (w *branchWalk) changedFiles(e *Reader, i int) ([]string, error) {
 	if i < len(w.changed) {
 		return w.changed[i], nil
 	}
-	return e.changedFiles(w.commits[i])
+	c := w.commits[i]
+	var parent plumbing.Hash
+	if c.NumParents() > 0 {
+		parent = c.ParentHashes[0]
+	}
+	return e.Store.ChangedFilesWithin(&w.budget, parent, c.Hash)
 }
 
 // readProposal reads the proposal at path (proposals/<instance>/<name>.yaml)
@@ -360,10 +390,14 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		if err != nil {
 			return problem("branch %s: %v", branch, err)
 		}
-		if commits, err = e.dropUpdateMerges(commits, main, isEntry); err != nil {
+		if tooMany := tooManyCommits(branch, commits); tooMany != "" {
+			return problem("%s", tooMany)
+		}
+		walked = &branchWalk{}
+		if commits, err = e.dropUpdateMerges(&walked.budget, commits, main, isEntry); err != nil {
 			return problem("branch %s: %v", branch, err)
 		}
-		walked = &branchWalk{commits: commits}
+		walked.commits = commits
 	}
 	var subject *object.Commit
 	rulesChange := schemas.IsRulesProposal(path)
@@ -501,15 +535,6 @@ func onMain(rules *schemas.Bundle, ring *signing.KeyRing) func(*object.Commit) b
 		v, err := signing.VerifyCommit(c, ring)
 		return err == nil && v.Identity == id
 	}
-}
-
-// changedFiles lists what a commit changed against its first parent.
-func (e *Reader) changedFiles(c *object.Commit) ([]string, error) {
-	var parent plumbing.Hash
-	if c.NumParents() > 0 {
-		parent = c.ParentHashes[0]
-	}
-	return e.Store.ChangedFiles(parent, c.Hash)
 }
 
 // CheckProposal loads a proposal file and checks it against the rules,

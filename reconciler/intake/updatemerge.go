@@ -32,11 +32,12 @@ import (
 //     its own).
 
 // dropUpdateMerges returns commits without their update merges into main
-// (the branch's commits as BranchCommitsUntil gives them).
-func (e *Reader) dropUpdateMerges(commits []*object.Commit, main plumbing.Hash, isEntry func(*object.Commit) bool) ([]*object.Commit, error) {
+// (the branch's commits as BranchCommitsUntil gives them). Their diffs
+// count against budget, the proposal's (see branchWalk).
+func (e *Reader) dropUpdateMerges(budget *gitstore.DiffBudget, commits []*object.Commit, main plumbing.Hash, isEntry func(*object.Commit) bool) ([]*object.Commit, error) {
 	var out []*object.Commit
 	for i, c := range commits {
-		ok, err := e.isUpdateMerge(c, main, isEntry)
+		ok, err := e.isUpdateMerge(budget, c, main, isEntry)
 		if err != nil {
 			return nil, fmt.Errorf("commit %s: %w", shortHash(c.Hash.String()), err)
 		}
@@ -58,7 +59,7 @@ func (e *Reader) dropUpdateMerges(commits []*object.Commit, main plumbing.Hash, 
 
 // isUpdateMerge reports whether c is a merge of main into the branch (see
 // the rules above).
-func (e *Reader) isUpdateMerge(c *object.Commit, main plumbing.Hash, isEntry func(*object.Commit) bool) (bool, error) {
+func (e *Reader) isUpdateMerge(budget *gitstore.DiffBudget, c *object.Commit, main plumbing.Hash, isEntry func(*object.Commit) bool) (bool, error) {
 	if len(c.ParentHashes) != 2 || main.IsZero() {
 		return false, nil
 	}
@@ -87,7 +88,7 @@ func (e *Reader) isUpdateMerge(c *object.Commit, main plumbing.Hash, isEntry fun
 	// against main is over the limits, or holds a path git would not
 	// write, is not an update merge: it is judged as the branch's own
 	// commit, and refused with the reason.
-	fromMain, err := e.Store.ChangedFiles(base, c.Hash)
+	fromMain, err := e.Store.ChangedFilesWithin(budget, base, c.Hash)
 	if errors.Is(err, gitstore.ErrDiffTooLarge) {
 		return false, nil
 	} else if err != nil {
