@@ -59,9 +59,9 @@ func (s *Store) readFile(commit plumbing.Hash, path string, limit int64) ([]byte
 // over the limit is a *TooLargeError.
 func (s *Store) readBlobLocked(h plumbing.Hash, limit int64) ([]byte, error) {
 	if s.raw != nil {
-		b, err := s.raw.ReadLimited(h, plumbing.BlobObject, limit)
+		b, err := s.raw.ReadLimitedOwned(h, plumbing.BlobObject, limit)
 		if err == nil {
-			return cloneBytes(b), nil // b may be shared with the reader's cache
+			return b, nil
 		}
 		if tl := tooLarge(err, "file"); tl != nil {
 			return nil, tl

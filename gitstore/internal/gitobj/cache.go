@@ -47,8 +47,12 @@ func (c *lru) get(k cacheKey) (plumbing.ObjectType, []byte, bool) {
 	return v.typ, v.data, true
 }
 
+// mayHold reports whether the cache keeps slices of n bytes: put ignores
+// larger ones, so a slice that long was never handed to it.
+func (c *lru) mayHold(n int) bool { return n <= c.max/4 }
+
 func (c *lru) put(k cacheKey, t plumbing.ObjectType, b []byte) {
-	if len(b) > c.max/4 {
+	if !c.mayHold(len(b)) {
 		return
 	}
 	c.mu.Lock()

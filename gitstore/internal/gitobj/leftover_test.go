@@ -83,3 +83,41 @@ func TestIndexLeftWithoutItsPack(t *testing.T) {
 		})
 	}
 }
+
+// TestReadLimitedOwnedIsTheCallers: what ReadLimitedOwned returns may be
+// changed without changing what later reads return, for an object the
+// cache holds (a delta's result) and for one too large for it.
+func TestReadLimitedOwnedIsTheCallers(t *testing.T) {
+	g := gittest.New(t)
+	dir := t.TempDir()
+	g.Run(dir, "init", "-q", "--bare")
+	base := strings.Repeat("line of a file that deltas well\n", 2000)
+	first := writeBlob(t, g, dir, base)
+	second := writeBlob(t, g, dir, base+"one more line\n") // one of the two is stored as a delta of the other
+	big := writeBlob(t, g, dir, strings.Repeat("0123456789abcdef", 8192)) // 128 KiB
+	g.Run(dir, "repack", "-adq")
+	const cacheBytes = 256 << 10 // holds objects up to 64 KiB
+	raw, err := gitobj.Open(dir, cacheBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, h := range []plumbing.Hash{first, second, big} {
+		want, err := raw.ReadLimited(h, plumbing.BlobObject, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append([]byte(nil), want...)
+		got, err := raw.ReadLimitedOwned(h, plumbing.BlobObject, 0)
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("ReadLimitedOwned(%s) = %d bytes, %v; want %d bytes", h, len(got), err, len(want))
+		}
+		for i := range got {
+			got[i] = 'X'
+		}
+		again, err := raw.ReadLimited(h, plumbing.BlobObject, 0)
+		if err != nil || string(again) != string(want) {
+			t.Fatalf("after changing what ReadLimitedOwned returned, ReadLimited(%s) = %.40q..., %v", h, again, err)
+		}
+	}
+}

@@ -95,6 +95,18 @@ func (s *Store) ReadLimited(h plumbing.Hash, want plumbing.ObjectType, limit int
 	return b, nil
 }
 
+// ReadLimitedOwned is ReadLimited returning bytes the caller owns and may
+// keep or change: ReadLimited's may be shared with the Store's cache,
+// which never holds an object larger than a quarter of it, so only
+// objects that small are copied (a large file is not copied again).
+func (s *Store) ReadLimitedOwned(h plumbing.Hash, want plumbing.ObjectType, limit int64) ([]byte, error) {
+	b, err := s.ReadLimited(h, want, limit)
+	if err != nil || !s.cache.mayHold(len(b)) {
+		return b, err
+	}
+	return append(make([]byte, 0, len(b)), b...), nil
+}
+
 // read finds object h and reads it within b.
 func (s *Store) read(h plumbing.Hash, b bounds) (plumbing.ObjectType, []byte, error) {
 	t, data, err := s.readAnywhere(h, b)
