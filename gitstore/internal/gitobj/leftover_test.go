@@ -93,7 +93,7 @@ func TestReadLimitedOwnedIsTheCallers(t *testing.T) {
 	g.Run(dir, "init", "-q", "--bare")
 	base := strings.Repeat("line of a file that deltas well\n", 2000)
 	first := writeBlob(t, g, dir, base)
-	second := writeBlob(t, g, dir, base+"one more line\n") // one of the two is stored as a delta of the other
+	second := writeBlob(t, g, dir, base+"one more line\n")                // one of the two is stored as a delta of the other
 	big := writeBlob(t, g, dir, strings.Repeat("0123456789abcdef", 8192)) // 128 KiB
 	g.Run(dir, "repack", "-adq")
 	const cacheBytes = 256 << 10 // holds objects up to 64 KiB
