@@ -26,7 +26,7 @@ func TestDeliverEachEvent(t *testing.T) {
 			"[Open the proposal|https://github.com/acme/control/pull/7]",
 		}, toDo},
 		{outbox.EventApproval, []string{"approval recorded on the proposal deploy", "*Approvals so far:* dave", "*Who must act:*"}, toDo},
-		{outbox.EventEscalated, []string{"escalated", "*Now also asked to act:* [~accountid:5b10ac8d82e05b22cc7d4ef5]", "Entry on main: {{9a8b7c6d5e4f}}"}, toDo},
+		{outbox.EventEscalated, []string{"escalated", "*Who must act now:* [~accountid:5b10ac8d82e05b22cc7d4ef5]", "Entry on main: {{9a8b7c6d5e4f}}"}, toDo},
 		{outbox.EventTimedOut, []string{"timed out", "Entry on main: {{9a8b7c6d5e4f}} at 2026-12-06T10:00:00Z"}, toDo},
 		{outbox.EventApplied, []string{"was applied", "Entry on main: {{9a8b7c6d5e4f}}"}, done},
 		{outbox.EventRejected, []string{"was rejected", "Entry on main: {{9a8b7c6d5e4f}}"}, toDo},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/outbox"
 )
 
@@ -58,7 +59,7 @@ func render(e outbox.Effect, mention func(outbox.Actor) string) string {
 	if len(e.MustAct) > 0 {
 		label := "Who must act"
 		if e.Event == outbox.EventEscalated {
-			label = "Now also asked to act"
+			label = "Who must act now"
 		}
 		fmt.Fprintf(&b, "*%s:* %s\n", label, mentions(e.MustAct, mention))
 	}
@@ -101,7 +102,9 @@ func mentions(as []outbox.Actor, mention func(outbox.Actor) string) string {
 	out := make([]string, len(as))
 	for i, a := range as {
 		out[i] = mention(a)
-		if a.Role != "" {
+		if text := policies.RoleText(a.Role); text != a.Role {
+			out[i] += " (" + escape(text) + ")" // through an escalation step
+		} else if a.Role != "" {
 			out[i] += " (role " + escape(a.Role) + ")"
 		}
 	}

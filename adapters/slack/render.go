@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/outbox"
 	"github.com/writ-dev/writ/schemas"
 )
@@ -50,7 +51,7 @@ func replyText(e outbox.Effect) string {
 		s += " at " + e.At
 	}
 	if e.Event == outbox.EventEscalated && len(e.MustAct) > 0 {
-		s += "\nNow also: " + actors(e.MustAct) + "."
+		s += "\nMust act now: " + actors(e.MustAct) + "."
 	}
 	if e.Event == outbox.EventEscalated && len(e.Notify) > 0 {
 		s += "\nNotified: " + actors(e.Notify) + "."
@@ -102,7 +103,7 @@ func actors(as []outbox.Actor) string {
 			who = "<@" + a.TargetID + ">"
 		}
 		if a.Role != "" && a.Role != "identity" && a.Role != "human" {
-			who += " (" + esc(a.Role) + ")"
+			who += " (" + esc(policies.RoleText(a.Role)) + ")"
 		}
 		parts[i] = who
 	}

@@ -86,9 +86,10 @@ func Derive(r *outcome.Report, d Derivation) []Effect {
 		base.Event, base.Subject = EventWaiting, head
 		base.Summary = g.Reason
 		base.Approvals = counted(*g.Outcome.Policy)
+		escalated := escalationsOf(r.State, rules, g)
 		for _, t := range d.Targets {
 			e := base
-			e.MustAct = mustAct(rules, *g.Outcome.Policy, g.Pending.Proposer, t.Users)
+			e.MustAct = mustAct(rules, *g.Outcome.Policy, g.Pending.Proposer, t.Users, escalated)
 			out = append(out, forTargets(e, []Target{t})...)
 			for _, who := range e.Approvals {
 				a := e
@@ -181,10 +182,22 @@ func counted(r policies.Result) []string {
 	return out
 }
 
+// escalationsOf returns the escalation steps that the wait state s records
+// for g's proposal (same content) reached: whose approvals count for it
+// besides its policy's rules.
+func escalationsOf(s core.State, rules *schemas.Bundle, g intake.GateResult) []policies.Escalation {
+	w, ok := s.WaitOf(g.Pending.Path)
+	if !ok || rules == nil || len(w.Escalated) == 0 || w.Content != g.Entry.Subject.Content {
+		return nil
+	}
+	return core.EscalationsOf(rules, w)
+}
+
 // mustAct resolves the pending rules of a policy result to the identities
-// whose approval would count (policies.Approvers), once each in identity
-// order, with the role that makes each eligible and its id in the target.
-func mustAct(rules *schemas.Bundle, res policies.Result, author string, users map[string]string) []Actor {
+// whose approval would count (policies.EscalatedApprovers: those the
+// escalation steps reached admit included), once each in identity order,
+// with the role that makes each eligible and its id in the target.
+func mustAct(rules *schemas.Bundle, res policies.Result, author string, users map[string]string, escalated []policies.Escalation) []Actor {
 	if rules == nil {
 		return nil
 	}
@@ -197,7 +210,7 @@ func mustAct(rules *schemas.Bundle, res policies.Result, author string, users ma
 	var walk func(n policies.Result)
 	walk = func(n policies.Result) {
 		if n.Kind == policies.KindRule && n.Status == policies.StatusPending {
-			for _, a := range policies.Approvers(pol, rules.Config.Identities, n, author) {
+			for _, a := range policies.EscalatedApprovers(pol, rules.Config.Identities, n, author, escalated) {
 				if !seen[a.Identity] {
 					seen[a.Identity] = true
 					out = append(out, Actor{Identity: a.Identity, Role: a.Role, TargetID: users[a.Identity]})

@@ -31,11 +31,17 @@ func escalated(ap outcome.Applied, fallback *schemas.Bundle, d Derivation) []Eff
 		rules = fallback
 	}
 	notify, ok := stepNotify(rules, g.Next, g.Entry.Path)
+	escalated := escalationsOf(g.Next, rules, g)
 	var out []Effect
 	for _, t := range d.Targets {
 		e := base
 		if ok {
 			e.Notify = notified(rules, notify, g.Pending.Proposer, t.Users)
+		}
+		if g.Outcome.Policy != nil {
+			// Who must act now: the policy's approvers and those the
+			// steps reached, this one included, admit.
+			e.MustAct = mustAct(rules, *g.Outcome.Policy, g.Pending.Proposer, t.Users, escalated)
 		}
 		out = append(out, forTargets(e, []Target{t})...)
 		if !t.Direct || len(out) == 0 || out[len(out)-1].Target != t.Name {

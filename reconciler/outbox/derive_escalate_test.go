@@ -2,12 +2,15 @@ package outbox_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/internal/enginetest"
 	"github.com/writ-dev/writ/reconciler/outbox"
+	"github.com/writ-dev/writ/reconciler/outcome"
 )
 
 // TestDeriveNotifiesAnEscalationStep: the escalated effect of an escalate
@@ -81,5 +84,48 @@ func TestDeriveNotifiesAnEscalationStep(t *testing.T) {
 				t.Fatal("Derive is not deterministic")
 			}
 		})
+	}
+}
+
+// TestEscalatedEffectsNameWhoMustActNow: once a wait escalates, who must
+// act includes those the step lets approve, besides the policy's own
+// approvers: on the escalated effect (Slack's root message is updated
+// from it, and must not lose its "Must act" line) and on the waiting
+// effects of later runs.
+func TestEscalatedEffectsNameWhoMustActNow(t *testing.T) {
+	slack := outbox.Target{Name: "slack", Users: map[string]string{"carol": "U0CAROL"}}
+	e, clock := enginetest.ShipRepoWith(t, "    escalate:\n      - after: 4h\n        roles: [security]\n")
+	enginetest.ToShippable(t, e)
+	identities := func(as []outbox.Actor) []string {
+		var out []string
+		for _, a := range as {
+			out = append(out, a.Identity)
+		}
+		return out
+	}
+	of := func(rep *outcome.Report, ev outbox.Event) outbox.Effect {
+		t.Helper()
+		for _, fx := range outbox.Derive(rep, outbox.Derivation{Targets: []outbox.Target{slack}}) {
+			if fx.Event == ev {
+				return fx
+			}
+		}
+		t.Fatalf("no %s effect", ev)
+		return outbox.Effect{}
+	}
+	before := of(enginetest.Reconcile(t, e, 0), outbox.EventWaiting)
+	if got := identities(before.MustAct); !reflect.DeepEqual(got, []string{"alice", "bob"}) {
+		t.Fatalf("before the escalation, must act: %v, want alice and bob", got)
+	}
+	clock.T = clock.T.Add(4*time.Hour + time.Minute)
+	for _, ev := range []outbox.Event{outbox.EventEscalated, outbox.EventWaiting} {
+		fx := of(enginetest.Reconcile(t, e, 0), ev)
+		if got := identities(fx.MustAct); !reflect.DeepEqual(got, []string{"alice", "bob", "carol"}) {
+			t.Fatalf("%s effect after the escalation, must act: %+v, want alice, bob and carol", ev, fx.MustAct)
+		}
+		carol := fx.MustAct[2]
+		if !strings.HasPrefix(carol.Role, policies.EscalatedRolePrefix) || carol.TargetID != "U0CAROL" {
+			t.Fatalf("%s effect: carol must act as %+v, want her escalation role and Slack id", ev, carol)
+		}
 	}
 }

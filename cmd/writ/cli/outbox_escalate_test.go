@@ -128,6 +128,12 @@ notifications:
 		!strings.Contains(replies[0].Text, "Notified: bob, <@U0CAROL> (security).") {
 		t.Fatalf("the escalation's replies: %+v", replies)
 	}
+	// The root message, edited on escalation, still says who must act:
+	// now carol too, through the step.
+	if !strings.Contains(root.Text, ":rotating_light: escalated") ||
+		!strings.Contains(root.Text, "Must act: <@U0ALICE> (sre), bob (sre), <@U0CAROL> (through escalation step 1 (security)).") {
+		t.Fatalf("the root message after the escalation:\n%s", root.Text)
+	}
 	if len(direct) != 1 || !strings.Contains(direct[0].Text, "*web-1* release → ship: :rotating_light: escalated") ||
 		!strings.Contains(direct[0].Text, "you are notified (security).") || slack.IM("U0ALICE") != "" {
 		t.Fatalf("direct messages to carol: %+v (alice's conversation %q)", direct, slack.IM("U0ALICE"))
@@ -145,5 +151,5 @@ notifications:
 		t.Fatalf("outbox after the escalation: %+v", o)
 	}
 	scanForToken(t, repo, slackToken, outputs.String())
-	t.Logf("reply:\n%s\ndirect message:\n%s\ncomment:\n%s", replies[0].Text, direct[0].Text, escalated[0])
+	t.Logf("root:\n%s\nreply:\n%s\ndirect message:\n%s\ncomment:\n%s", root.Text, replies[0].Text, direct[0].Text, escalated[0])
 }
