@@ -36,12 +36,18 @@ type paintNode struct {
 // the graph: a commit dated far earlier than its descendants on base's side
 // can be reported by mistake.
 func (s *Store) BranchCommits(head, base plumbing.Hash) ([]*object.Commit, error) {
+	return s.branchCommits(head, base, 0)
+}
+
+// branchCommits is BranchCommits stopping with ErrTooManyCommits once it
+// has read more than limit commits of head's side (0: no limit).
+func (s *Store) branchCommits(head, base plumbing.Hash, limit int) ([]*object.Commit, error) {
 	if head.IsZero() || head == base {
 		return nil, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := &painter{s: s, nodes: map[plumbing.Hash]*paintNode{}}
+	p := &painter{s: s, nodes: map[plumbing.Hash]*paintNode{}, limit: limit}
 	if err := p.seed(head, fromHead); err != nil {
 		return nil, fmt.Errorf("branch commits: head: %w", err)
 	}
@@ -61,6 +67,8 @@ type painter struct {
 	nodes       map[plumbing.Hash]*paintNode
 	queue       nodeHeap
 	interesting int // queued nodes without fromBase
+	limit       int // of headOnly; 0: none
+	headOnly    int // nodes expanded without fromBase
 }
 
 func (p *painter) node(h plumbing.Hash) (*paintNode, error) {
@@ -128,6 +136,12 @@ func (p *painter) run() error {
 		n.queued = false
 		if n.flags&fromBase == 0 {
 			p.interesting--
+			// With commit dates in order, a commit is expanded after every
+			// commit that has it as a parent, so one not reached from base
+			// by then is the branch's.
+			if p.headOnly++; p.limit > 0 && p.headOnly > p.limit {
+				return fmt.Errorf("%w: more than %d", ErrTooManyCommits, p.limit)
+			}
 		}
 		n.expanded = true
 		for _, ph := range n.c.ParentHashes {

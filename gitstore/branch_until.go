@@ -27,7 +27,13 @@ const maxBranchWalk = 1000
 // another branch that base has merged): such commits are then reported as
 // the branch's. When the walk meets a root commit or reads more than
 // maxBranchWalk commits without closing, it falls back to BranchCommits.
-func (s *Store) BranchCommitsUntil(head, base plumbing.Hash, onMain func(*object.Commit) bool) ([]*object.Commit, error) {
+//
+// limit bounds the work for a branch others push (0: none): once either
+// walk has read more than limit commits of the branch it stops with
+// ErrTooManyCommits, so a branch of a million commits costs about limit
+// commits to refuse. (Commits dated out of order may make a few of
+// base's count as the branch's.)
+func (s *Store) BranchCommitsUntil(head, base plumbing.Hash, onMain func(*object.Commit) bool, limit int) ([]*object.Commit, error) {
 	if head.IsZero() || head == base {
 		return nil, nil
 	}
@@ -45,7 +51,7 @@ func (s *Store) BranchCommitsUntil(head, base plumbing.Hash, onMain func(*object
 			continue
 		}
 		if len(c.ParentHashes) == 0 || len(in) >= maxBranchWalk {
-			return s.BranchCommits(head, base)
+			return s.branchCommits(head, base, limit)
 		}
 		in[h] = c
 		for _, p := range c.ParentHashes {
@@ -55,5 +61,9 @@ func (s *Store) BranchCommitsUntil(head, base plumbing.Hash, onMain func(*object
 			}
 		}
 	}
-	return topoOrder(head, in), nil
+	out := topoOrder(head, in)
+	if limit > 0 && len(out) > limit {
+		return nil, fmt.Errorf("%w: more than %d", ErrTooManyCommits, limit)
+	}
+	return out, nil
 }

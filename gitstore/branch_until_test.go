@@ -67,7 +67,7 @@ func TestBranchCommitsUntil(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := s.BranchCommitsUntil(tt.head, base, tt.onMain)
+			got, err := s.BranchCommitsUntil(tt.head, base, tt.onMain, 0)
 			if err != nil || !equalHashes(hashes(got), tt.want) {
 				t.Fatalf("BranchCommitsUntil = %v, %v; want %v", hashes(got), err, tt.want)
 			}
@@ -90,9 +90,60 @@ func TestBranchCommitsUntilFallsBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.BranchCommitsUntil(h, base, never)
+		got, err := s.BranchCommitsUntil(h, base, never, 0)
 		if err != nil || !equalHashes(hashes(got), hashes(want)) {
 			t.Fatalf("base %s: BranchCommitsUntil = %v, %v; want %v", describe(base), hashes(got), err, hashes(want))
 		}
+	}
+}
+
+// TestBranchCommitsUntilStopsAtItsLimit: with a limit, a branch of more
+// commits than that is refused with ErrTooManyCommits by either walk (the
+// walk that stops at main's entries, and the full walk it falls back to),
+// while a branch of a few commits off a main so long that the first walk
+// gives up is still read whole.
+func TestBranchCommitsUntilStopsAtItsLimit(t *testing.T) {
+	s := newStore(t)
+	main := chain(t, s, 1500)
+	base := main[len(main)-1]
+	grow := func(from plumbing.Hash, n, at int) plumbing.Hash {
+		h := from
+		for i := range n {
+			var err error
+			h, err = s.WriteCommit(CommitRequest{Parents: []plumbing.Hash{h}, Files: map[string][]byte{"proposals/p/x": []byte(fmt.Sprint(at + i))},
+				Message: fmt.Sprintf("proposal %d\n", at+i), Author: sigAt(at + i), Committer: sigAt(at + i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return h
+	}
+	never := func(*object.Commit) bool { return false }
+	few := grow(main[10], 3, 1000)       // dated among main's commits
+	long := grow(main[1400], 1200, 1500) // after main's last
+	tests := []struct {
+		name   string
+		head   plumbing.Hash
+		onMain func(*object.Commit) bool
+		limit  int
+		want   int // commits, or -1: ErrTooManyCommits
+	}{
+		{"a few commits, main recognised", few, isEntry, 10, 3},
+		{"a few commits, main not recognised (the full walk)", few, never, 10, 3},
+		{"over the limit, main recognised", long, isEntry, 1000, -1},
+		{"over the limit, the full walk", long, never, 1000, -1},
+		{"over a small limit", few, isEntry, 2, -1},
+		{"no limit", long, isEntry, 0, 1200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.BranchCommitsUntil(tt.head, base, tt.onMain, tt.limit)
+			switch {
+			case tt.want < 0 && !errors.Is(err, ErrTooManyCommits):
+				t.Fatalf("BranchCommitsUntil = %d commits, %v; want ErrTooManyCommits", len(got), err)
+			case tt.want >= 0 && (err != nil || len(got) != tt.want):
+				t.Fatalf("BranchCommitsUntil = %d commits, %v; want %d", len(got), err, tt.want)
+			}
+		})
 	}
 }

@@ -16,7 +16,8 @@ import (
 // or pull request); the caller of a proposal refuses that proposal only.
 type DiffLimitError struct {
 	// Limit names the limit: "MaxDiffEntries", "MaxDiffDepth",
-	// "MaxDiffPathBytes" or "MaxDiffTreeBytes".
+	// "MaxDiffPathBytes", "MaxDiffTreeBytes" or, over a proposal's
+	// diffs together, "MaxProposalTreeBytes".
 	Limit string
 	// Max is its value.
 	Max int64
@@ -24,24 +25,26 @@ type DiffLimitError struct {
 	// the first MaxDiffPathBytes bytes of the path); "" for the root.
 	Path string
 	// Diffs is how many diffs shared the budget that ran out (see
-	// DiffBudget), this one included; 0 or 1: this diff alone.
+	// DiffBudget), this one included, when they reached the limit only
+	// together; 0: this diff alone is over it.
 	Diffs int
 }
 
 func (e *DiffLimitError) Error() string {
 	what := map[string]string{
-		"MaxDiffEntries":   "changed tree entries",
-		"MaxDiffDepth":     "directory levels",
-		"MaxDiffPathBytes": "bytes in one path",
-		"MaxDiffTreeBytes": "bytes of trees read",
+		"MaxDiffEntries":       "changed tree entries",
+		"MaxDiffDepth":         "directory levels",
+		"MaxDiffPathBytes":     "bytes in one path",
+		"MaxDiffTreeBytes":     "bytes of trees read",
+		"MaxProposalTreeBytes": "bytes of trees read",
 	}[e.Limit]
 	at := e.Path
 	if at == "" {
 		at = "the root"
 	}
 	if e.Diffs > 1 {
-		return fmt.Sprintf("the changes are too large to read: at %s, this commit and the %d before it in the proposal together have more than %d %s (gitstore.%s, counted over all of a proposal's commits); a proposal adds one file and a rule change a few: squash the proposal's commits and drop what else they add",
-			quoteLong(at), e.Diffs-1, e.Max, what, e.Limit)
+		return fmt.Sprintf("the changes are too large to read: at %s, this commit and what was read of the proposal's other commits and update merges (%d diffs in all) together have more than %d %s (gitstore.%s, counted over all of a proposal's commits); a proposal adds one file and a rule change a few: squash the proposal's commits and drop what else they add",
+			quoteLong(at), e.Diffs, e.Max, what, e.Limit)
 	}
 	return fmt.Sprintf("the change is too large to read: at %s it has more than %d %s (gitstore.%s); a proposal adds one file and a rule change a few: drop what else the commit adds",
 		quoteLong(at), e.Max, what, e.Limit)
@@ -62,28 +65,59 @@ func quoteLong(p string) string {
 // wrote or verified). Not safe for concurrent use; a diff holds the
 // Store's mutex.
 type diffBudget struct {
-	entries   int64
-	treeBytes int64
-	diffs     int // the diffs sharing it (DiffBudget), for errors
+	entries   int64 // over every diff sharing it
+	treeBytes int64 // this diff's
+	// Shared budgets (DiffBudget) only:
+	shared         bool
+	diffs          int   // the diffs made against it
+	entriesAtStart int64 // entries when this diff started
+	totalTree      int64 // tree bytes over every diff
 }
 
 // newDiffBudget returns the budget of one bounded diff.
 func newDiffBudget() *diffBudget { return &diffBudget{} }
 
-// DiffBudget is one set of the Max* diff limits shared by several bounded
-// diffs (ChangedFilesWithin): what they visit and read counts against the
-// same limits, so the commits of one proposal together cost no more than
-// one commit may. The zero value is a fresh budget. Not safe for
-// concurrent use.
+// DiffBudget is one budget shared by several bounded diffs and lookups
+// (ChangedFilesWithin, EntryAtWithin), the commits of one proposal: each
+// diff keeps its own Max* limits, and together they visit at most
+// MaxDiffEntries changed entries and read at most MaxProposalTreeBytes of
+// trees, so splitting a change into many commits each under the limits
+// gains nothing. The zero value is a fresh budget. Not safe for concurrent
+// use.
 type DiffBudget struct{ b diffBudget }
 
 // ChangedFilesWithin is ChangedFiles counting against budget, which the
-// diffs made against it before share: the first limit the diffs reach
-// together stops this one with a *DiffLimitError whose Diffs says how many
-// shared it. A budget that ran out stops every later diff against it.
+// diffs made against it before share. A budget that ran out stops every
+// later diff against it; the *DiffLimitError says whether this diff alone
+// was over a limit or only with the others (Diffs).
 func (s *Store) ChangedFilesWithin(budget *DiffBudget, from, to plumbing.Hash) ([]string, error) {
-	budget.b.diffs++
+	budget.b.startDiff()
 	return s.changedFiles(&budget.b, from, to)
+}
+
+// EntryAtWithin is EntryAt counting every tree it reads against budget,
+// as part of the last diff made against it: a lookup in a commit others
+// push reads trees as a diff does, and a path looked up many times reads
+// them each time.
+func (s *Store) EntryAtWithin(budget *DiffBudget, commit plumbing.Hash, path string) (Entry, error) {
+	return s.entryAt(&budget.b, commit, path)
+}
+
+// startDiff begins a new diff counted against a shared budget.
+func (b *diffBudget) startDiff() {
+	b.shared = true
+	b.diffs++
+	b.entriesAtStart, b.treeBytes = b.entries, 0
+}
+
+// limitErr is the error of limit max reached at path: this diff's alone,
+// or the shared total (alone false), with how many diffs shared it.
+func (b *diffBudget) limitErr(limit string, max int64, path string, alone bool) *DiffLimitError {
+	e := &DiffLimitError{Limit: limit, Max: max, Path: path}
+	if b.shared && !alone {
+		e.Diffs = b.diffs
+	}
+	return e
 }
 
 // entry counts one visited entry, name below prefix (a directory path
@@ -96,12 +130,12 @@ func (b *diffBudget) entry(prefix, name string) (string, error) {
 	b.entries++
 	switch {
 	case b.entries > MaxDiffEntries:
-		return "", &DiffLimitError{Limit: "MaxDiffEntries", Max: MaxDiffEntries, Path: prefix + name, Diffs: b.diffs}
+		return "", b.limitErr("MaxDiffEntries", MaxDiffEntries, prefix+name, b.entries-b.entriesAtStart > MaxDiffEntries)
 	case len(prefix)+len(name) > MaxDiffPathBytes:
 		p := prefix + name[:min(len(name), MaxDiffPathBytes)]
-		return "", &DiffLimitError{Limit: "MaxDiffPathBytes", Max: MaxDiffPathBytes, Path: p[:MaxDiffPathBytes], Diffs: b.diffs}
+		return "", b.limitErr("MaxDiffPathBytes", MaxDiffPathBytes, p[:MaxDiffPathBytes], true)
 	case strings.Count(prefix, "/") >= MaxDiffDepth:
-		return "", &DiffLimitError{Limit: "MaxDiffDepth", Max: MaxDiffDepth, Path: prefix + name, Diffs: b.diffs}
+		return "", b.limitErr("MaxDiffDepth", MaxDiffDepth, prefix+name, true)
 	}
 	return prefix + name, nil
 }
@@ -112,9 +146,14 @@ func (b *diffBudget) tree(dir string, t *gitobj.Tree) error {
 	if b == nil {
 		return nil
 	}
-	b.treeBytes += int64(len(t.Raw()))
-	if b.treeBytes > MaxDiffTreeBytes {
-		return &DiffLimitError{Limit: "MaxDiffTreeBytes", Max: MaxDiffTreeBytes, Path: strings.TrimSuffix(dir, "/"), Diffs: b.diffs}
+	n := int64(len(t.Raw()))
+	b.treeBytes += n
+	b.totalTree += n
+	switch {
+	case b.treeBytes > MaxDiffTreeBytes:
+		return b.limitErr("MaxDiffTreeBytes", MaxDiffTreeBytes, strings.TrimSuffix(dir, "/"), true)
+	case b.shared && b.totalTree > MaxProposalTreeBytes:
+		return b.limitErr("MaxProposalTreeBytes", MaxProposalTreeBytes, strings.TrimSuffix(dir, "/"), false)
 	}
 	return nil
 }

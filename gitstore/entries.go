@@ -32,16 +32,22 @@ func (e Entry) Deleted() bool { return e.Mode == "" }
 // EntryAt returns the entry of path in commit's tree. A missing path, or
 // a path naming a directory, gives ErrNotFound.
 func (s *Store) EntryAt(commit plumbing.Hash, path string) (Entry, error) {
+	return s.entryAt(nil, commit, path)
+}
+
+// entryAt is EntryAt counting the trees it reads against b (nil: no
+// limits).
+func (s *Store) entryAt(b *diffBudget, commit plumbing.Hash, path string) (Entry, error) {
 	if err := ValidatePath(path); err != nil {
 		return Entry{}, fmt.Errorf("entry %s: %w", path, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.commitTreeLocked(commit)
+	t, err := s.diffRootLocked(b, commit)
 	if err != nil {
 		return Entry{}, fmt.Errorf("entry %s: %w", path, err)
 	}
-	t, i, err := s.findEntryLocked(t, path)
+	t, i, err := s.findEntryWithinLocked(b, t, path)
 	if err != nil {
 		return Entry{}, fmt.Errorf("entry %s at %s: %w", path, short(commit), err)
 	}

@@ -53,6 +53,11 @@ var (
 	// error is a *DiffLimitError.
 	ErrDiffTooLarge = errors.New("change too large")
 
+	// ErrTooManyCommits means a branch walk given a limit
+	// (BranchCommitsUntil) found more commits of the branch than that,
+	// and stopped reading.
+	ErrTooManyCommits = errors.New("too many commits")
+
 	// ErrBadCheckpoint means the checkpoint ref points at a commit that is
 	// not a well-formed checkpoint.
 	ErrBadCheckpoint = errors.New("bad checkpoint")

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -194,5 +195,42 @@ func TestOpenRebuildsADamagedPackIndex(t *testing.T) {
 				t.Fatalf("git fsck after the repair: %v\n%s%s", err, out, errOut)
 			}
 		})
+	}
+}
+
+// TestStaleIncomingIsRemovedLiveIsKept: a fetch removes the incoming
+// directories of fetches killed over an hour ago, judged by the newest
+// file in them, and keeps one whose pack is still being written although
+// the directory itself is old.
+func TestStaleIncomingIsRemovedLiveIsKept(t *testing.T) {
+	objects := t.TempDir()
+	old := time.Now().Add(-2 * staleIncomingAge)
+	mk := func(name string, packAt time.Time) string {
+		dir := filepath.Join(objects, incomingPrefix+name)
+		pack := filepath.Join(dir, "objects", "pack")
+		if err := os.MkdirAll(pack, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		tmp := filepath.Join(pack, "tmp_pack_1")
+		if err := os.WriteFile(tmp, []byte("PACK"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{pack, filepath.Join(dir, "objects"), dir} {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Chtimes(tmp, packAt, packAt); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	dead, live := mk("dead", old), mk("live", time.Now())
+	removeStaleIncoming(objects)
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("a killed fetch's incoming directory is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(live, "objects", "pack", "tmp_pack_1")); err != nil {
+		t.Errorf("a live fetch's pack was removed: %v", err)
 	}
 }

@@ -132,6 +132,12 @@ func (s *Store) ListFiles(commit plumbing.Hash, dir string) ([]string, error) {
 // its last component and the entry's index there. A missing component, or
 // a file where a directory is needed, gives ErrNotFound.
 func (s *Store) findEntryLocked(t *gitobj.Tree, path string) (*gitobj.Tree, int, error) {
+	return s.findEntryWithinLocked(nil, t, path)
+}
+
+// findEntryWithinLocked is findEntryLocked counting every subtree it
+// reads against b (nil: no limits).
+func (s *Store) findEntryWithinLocked(b *diffBudget, t *gitobj.Tree, path string) (*gitobj.Tree, int, error) {
 	for done := 0; ; {
 		name, _, more := strings.Cut(path[done:], "/")
 		i, ok := t.Find(name)
@@ -147,6 +153,9 @@ func (s *Store) findEntryLocked(t *gitobj.Tree, path string) (*gitobj.Tree, int,
 		}
 		sub, err := s.treeLocked(t.Hash(i))
 		if err != nil {
+			return nil, 0, err
+		}
+		if err := b.tree(path[:done+1], sub); err != nil {
 			return nil, 0, err
 		}
 		t, done = sub, done+1

@@ -58,6 +58,12 @@ const (
 	// 64 MiB per name. main's proposals/ (at most MaxTreeSize) and its
 	// counterpart fit twice over.
 	MaxDiffTreeBytes = 4 * MaxTreeSize
+	// MaxProposalTreeBytes bounds the raw tree objects all the diffs and
+	// lookups of one proposal's commits read together (DiffBudget): each
+	// diff of a proposal's commit reads main's proposals/ on both sides,
+	// so a proposal of several commits on a large main fits, and one of
+	// many commits that each read up to MaxDiffTreeBytes does not.
+	MaxProposalTreeBytes = 4 * MaxDiffTreeBytes
 )
 
 // MaxHintTreeBytes bounds the raw tree objects a TreeCheck reads from

@@ -101,14 +101,40 @@ func (p *packInstaller) Close() error {
 }
 
 // removeStaleIncoming removes incoming directories left by fetches killed
-// long enough ago that none of them can still be running.
+// long enough ago that none of them can still be running: nothing in one
+// (the directory, its pack directory, the pack being written) has changed
+// for staleIncomingAge.
 func removeStaleIncoming(objects string) {
 	dirs, _ := filepath.Glob(filepath.Join(objects, incomingPrefix+"*"))
 	for _, d := range dirs {
-		if fi, err := os.Stat(d); err == nil && time.Since(fi.ModTime()) > staleIncomingAge {
+		if time.Since(lastChange(d)) > staleIncomingAge {
 			os.RemoveAll(d)
 		}
 	}
+}
+
+// lastChange is the latest modification time of dir and of what lies
+// below it (a fetch writes its pack two levels down); now when any of it
+// cannot be read, so that it is kept.
+func lastChange(dir string) time.Time {
+	latest := time.Time{}
+	err := filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.ModTime().After(latest) {
+			latest = fi.ModTime()
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Now()
+	}
+	return latest
 }
 
 // rebuildPackIndex makes a pack's index again from the pack, as git
@@ -180,7 +206,7 @@ func openObjects(gitDir string) (*gitobj.Store, error) {
 		}
 		if rerr := rebuildPackIndex(d.Pack); rerr != nil {
 			return nil, fmt.Errorf("%w, and could not be made again from its pack: %v; "+
-				"if the pack is whole, `git index-pack %s` rebuilds it; otherwise remove both files and fetch again", err, rerr, d.Pack)
+				"if the pack is whole, `git index-pack %s` rebuilds it; otherwise run `git fsck` to see what is lost, or clone the repository again", err, rerr, d.Pack)
 		}
 		repaired[d.Index] = true
 	}

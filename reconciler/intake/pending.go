@@ -219,15 +219,14 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 	// What the branch itself changed, commit by commit: a tree diff against
 	// main would also show what main gained since the branch forked.
 	isEntry := onMain(rules, ring)
-	commits, err := e.Store.BranchCommitsUntil(head, main, isEntry)
-	if err != nil {
+	commits, err := e.Store.BranchCommitsUntil(head, main, isEntry, MaxProposalCommits)
+	if errors.Is(err, gitstore.ErrTooManyCommits) {
+		return Pending{Branch: name, Head: head, Problems: []string{tooManyCommits(name)}}, nil
+	} else if err != nil {
 		return Pending{}, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(commits) == 0 && !main.IsZero() {
 		return Pending{Branch: name, Head: head, Merged: true}, nil
-	}
-	if problem := tooManyCommits(name, commits); problem != "" {
-		return Pending{Branch: name, Head: head, Problems: []string{problem}}, nil
 	}
 	walked := &branchWalk{}
 	if commits, err = e.dropUpdateMerges(&walked.budget, commits, main, isEntry); err != nil {
@@ -279,20 +278,18 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 }
 
 // MaxProposalCommits bounds the commits between main and a proposal's
-// head (update merges and decision commits counted): a
-// proposal adds one file, so a branch with more is refused before any of
-// its commits is verified or diffed, and what a proposal's commits cost to
-// read stays bounded however many its author signs.
+// head (update merges and decision commits counted): a proposal adds one
+// file, so the walk of a branch with more stops there and the branch is
+// refused before any of its commits is verified or diffed, and what a
+// proposal's commits cost to read stays bounded however many its author
+// pushes.
 const MaxProposalCommits = 1000
 
 // tooManyCommits is the problem of a branch (or pull request) named name
-// with more than MaxProposalCommits commits, or "".
-func tooManyCommits(name string, commits []*object.Commit) string {
-	if len(commits) <= MaxProposalCommits {
-		return ""
-	}
-	return fmt.Sprintf("%s has %d commits between main and its head, more than a proposal may have (%d, intake.MaxProposalCommits): squash them into one",
-		name, len(commits), MaxProposalCommits)
+// with more than MaxProposalCommits commits.
+func tooManyCommits(name string) string {
+	return fmt.Sprintf("%s has more than %d commits between main and its head, more than a proposal may have (intake.MaxProposalCommits): squash them into one",
+		name, MaxProposalCommits)
 }
 
 // branchWalk is the commits between main and a proposal's head, as
@@ -386,12 +383,11 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	}
 	if walked == nil {
 		isEntry := onMain(rules, ring)
-		commits, err := e.Store.BranchCommitsUntil(head, main, isEntry)
-		if err != nil {
+		commits, err := e.Store.BranchCommitsUntil(head, main, isEntry, MaxProposalCommits)
+		if errors.Is(err, gitstore.ErrTooManyCommits) {
+			return problem("%s", tooManyCommits(branch))
+		} else if err != nil {
 			return problem("branch %s: %v", branch, err)
-		}
-		if tooMany := tooManyCommits(branch, commits); tooMany != "" {
-			return problem("%s", tooMany)
 		}
 		walked = &branchWalk{}
 		if commits, err = e.dropUpdateMerges(&walked.budget, commits, main, isEntry); err != nil {

@@ -95,7 +95,10 @@ func (e *Reader) isUpdateMerge(budget *gitstore.DiffBudget, c *object.Commit, ma
 		return false, err
 	}
 	for _, f := range fromMain {
-		same, err := e.sameFileAt(branch, c.Hash, f)
+		same, err := e.sameFileAt(budget, branch, c.Hash, f)
+		if errors.Is(err, gitstore.ErrDiffTooLarge) {
+			return false, nil // judged as the branch's own commit, within what is left
+		}
 		if err != nil || !same {
 			return false, err // differs from both sides: the merge's own change
 		}
@@ -105,16 +108,17 @@ func (e *Reader) isUpdateMerge(budget *gitstore.DiffBudget, c *object.Commit, ma
 
 // sameFileAt reports whether path is the same file in commits a and b (or
 // a file in neither: absent, or a directory), as a diff of the two trees
-// would see it. A path that is not valid gives false.
-func (e *Reader) sameFileAt(a, b plumbing.Hash, path string) (bool, error) {
+// would see it. A path that is not valid gives false. The trees it reads
+// count against budget (a lookup reads them again each time).
+func (e *Reader) sameFileAt(budget *gitstore.DiffBudget, a, b plumbing.Hash, path string) (bool, error) {
 	if gitstore.ValidatePath(path) != nil {
 		return false, nil
 	}
-	ea, err := e.Store.EntryAt(a, path)
+	ea, err := e.Store.EntryAtWithin(budget, a, path)
 	if err != nil && !errors.Is(err, gitstore.ErrNotFound) {
 		return false, err
 	}
-	eb, err := e.Store.EntryAt(b, path)
+	eb, err := e.Store.EntryAtWithin(budget, b, path)
 	if err != nil && !errors.Is(err, gitstore.ErrNotFound) {
 		return false, err
 	}
