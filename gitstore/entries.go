@@ -76,6 +76,13 @@ func (s *Store) ChangedEntriesWhere(from, to plumbing.Hash, keep func(name strin
 	return s.changedEntries(newDiffBudget(), "changed entries", from, to, keep)
 }
 
+// ChangedEntriesWhereWithin is ChangedEntriesWhere counting against
+// budget, which the diffs made against it before share (see DiffBudget).
+func (s *Store) ChangedEntriesWhereWithin(budget *DiffBudget, from, to plumbing.Hash, keep func(name string) bool) ([]Entry, error) {
+	budget.b.startDiff()
+	return s.changedEntries(&budget.b, "changed entries", from, to, keep)
+}
+
 // ChangedEntriesWhereTrusted is ChangedEntriesWhere without its limits,
 // for commits writ wrote or verified (main's genesis and entries, a fork
 // point on main); see ChangedFilesTrusted.

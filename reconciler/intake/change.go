@@ -149,7 +149,7 @@ func (e *Reader) ContentAt(main, commit plumbing.Hash, path string) (string, err
 // refuses. So does a branch that edits a governed file which one of its fork
 // points (forks: where the branch grew from main) holds otherwise than
 // main: its version would silently undo a later change to that file.
-func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool, forks []plumbing.Hash) Pending {
+func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool, forks []plumbing.Hash, budget *gitstore.DiffBudget) Pending {
 	at := shortHash(subject.String())
 	all, err := RulesChange(e.Store, main, subject, p.Path)
 	if err != nil {
@@ -178,7 +178,7 @@ func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 		for _, en := range entries {
 			changed[en.Path] = en.Path != p.Path
 		}
-		older, err := e.editedOnOlderRules(main, forks, changed)
+		older, err := e.editedOnOlderRules(budget, main, forks, changed)
 		if err != nil {
 			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %v", at, err))
 			return p

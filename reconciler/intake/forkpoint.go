@@ -7,6 +7,9 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // forkPoints returns the commits a branch grew from: the parents of its
@@ -38,15 +41,20 @@ func forkPoints(commits []*object.Commit) []plumbing.Hash {
 // branch's approvers never saw as part of it (git diff main...branch shows
 // only the branch's own edit); such a branch must be rebased on main. A
 // fork point whose difference from main is over the diff limits is an
-// error wrapping gitstore.ErrDiffTooLarge.
-func (e *Reader) editedOnOlderRules(main plumbing.Hash, forks []plumbing.Hash, changed map[string]bool) ([]string, error) {
+// error wrapping gitstore.ErrDiffTooLarge; the diffs count against
+// budget, the proposal's, and more than MaxProposalCommits fork points is
+// an error.
+func (e *Reader) editedOnOlderRules(budget *gitstore.DiffBudget, main plumbing.Hash, forks []plumbing.Hash, changed map[string]bool) ([]string, error) {
+	if len(forks) > MaxProposalCommits {
+		return nil, fmt.Errorf("the branch grows from %d commits, more than a proposal may have commits (intake.MaxProposalCommits): rebase it on main", len(forks))
+	}
 	var stale []string
 	seen := map[string]bool{}
 	for _, f := range forks {
 		// Bounded: f is normally a commit of main, but when the branch
 		// walk falls back to the whole history it is any parent the
 		// branch names, which nobody verified.
-		differ, err := ChangedGoverned(e.Store, main, f)
+		differ, err := e.Store.ChangedEntriesWhereWithin(budget, main, f, schemas.IsGovernedRoot)
 		if err != nil {
 			return nil, fmt.Errorf("fork point %s of the branch: %w", shortHash(f.String()), err)
 		}

@@ -471,7 +471,7 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		return p
 	}
 	if rulesChange {
-		p = e.readRulesChange(p, rules, main, subject.Hash, raw, touched, forkPoints(walked.commits))
+		p = e.readRulesChange(p, rules, main, subject.Hash, raw, touched, forkPoints(walked.commits), &walked.budget)
 		p.dropContradictions()
 		return p
 	}
