@@ -45,16 +45,28 @@ func RegularFile(path, mode string) error {
 // writes it ("100644", "100755", "120000", "160000", "40000"). A missing
 // path gives ErrNotFound.
 func (s *Store) FileMode(commit plumbing.Hash, path string) (string, error) {
+	return s.fileMode(nil, commit, path)
+}
+
+// FileModeWithin is FileMode counting every tree it reads against budget
+// (see EntryAtWithin), for a commit others push.
+func (s *Store) FileModeWithin(budget *DiffBudget, commit plumbing.Hash, path string) (string, error) {
+	return s.fileMode(&budget.b, commit, path)
+}
+
+// fileMode is FileMode counting the trees it reads against b (nil: no
+// limits).
+func (s *Store) fileMode(b *diffBudget, commit plumbing.Hash, path string) (string, error) {
 	if err := ValidatePath(path); err != nil {
 		return "", fmt.Errorf("mode of %s: %w", path, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.commitTreeLocked(commit)
+	t, err := s.diffRootLocked(b, commit)
 	if err != nil {
 		return "", fmt.Errorf("mode of %s: %w", path, err)
 	}
-	t, i, err := s.findEntryLocked(t, path)
+	t, i, err := s.findEntryWithinLocked(b, t, path)
 	if err != nil {
 		return "", fmt.Errorf("mode of %s at %s: %w", path, short(commit), err)
 	}

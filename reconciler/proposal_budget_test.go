@@ -199,3 +199,47 @@ func TestAFirstCommitOverTheLimitAloneIsSaidToBe(t *testing.T) {
 		t.Errorf("the first commit, over the limit alone, is said to share it with commits before it: %s", p.Problems[0])
 	}
 }
+
+// TestARuleChangesLookupsCountAgainstItsBudget: a rule change may change
+// many governed files, and each is checked to be a regular file by a
+// lookup that reads every tree on its path again. A signed rule change
+// adding 600 files with ~4,000-byte names to one directory (a 2.4 MB
+// tree) cost 600 reads of that tree; the lookups count against the
+// proposal's budget, so the reads stop near MaxDiffTreeBytes and the
+// proposal is refused as too large.
+func TestARuleChangesLookupsCountAgainstItsBudget(t *testing.T) {
+	e, keys := newRepo(t)
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	signer, _ := keys.Signer("alice")
+	blob := gitIn(t, e, "x\n", "hash-object", "-w", "--stdin")
+	var b strings.Builder
+	for i := range 600 {
+		fmt.Fprintf(&b, "100644 blob %s\t%04d%s.yaml\n", blob, i, strings.Repeat("a", 3990))
+	}
+	dir := gitIn(t, e, b.String(), "mktree")
+	ls := gitIn(t, e, "", "ls-tree", res.Head.String())
+	tree := plumbing.NewHash(gitIn(t, e, ls+"\n040000 tree "+dir+"\tbig\n", "mktree"))
+	who := e.signature(nil, "alice")
+	msg, _ := wal.FormatMessage("rules", "", nil)
+	c, err := e.Store.WriteCommit(gitstore.CommitRequest{Parents: []plumbing.Hash{res.Head}, BaseTree: tree,
+		Files:   map[string][]byte{"proposals/rules/big.yaml": []byte("instance: rules\nworkflow: governance\ntransition: change\nbase_state: none\nidem_key: big\n")},
+		Message: msg, Author: who, Committer: who, Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	p, err := e.PendingFromCommits(res.State.Rules(), res.Head, "pull/17", c)
+	took := time.Since(start)
+	runtime.ReadMemStats(&after)
+	t.Logf("problems %q err %v; took %v", p.Problems, err, took)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 2*gitstore.MaxDiffTreeBytes {
+		t.Errorf("reading a rule change allocated %d MB in %v, more than twice MaxDiffTreeBytes (%d MB): its lookups are not counted",
+			alloc>>20, took, gitstore.MaxDiffTreeBytes>>20)
+	}
+	if err != nil || len(p.Problems) != 1 || !strings.Contains(p.Problems[0], "gitstore.MaxDiffTreeBytes") {
+		t.Errorf("problems %q, err %v: want the rule change refused at gitstore.MaxDiffTreeBytes", p.Problems, err)
+	}
+}

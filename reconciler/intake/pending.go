@@ -427,9 +427,9 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 			switch {
 			case f == path:
 			case rulesChange && schemas.IsGovernedPath(f):
-			case e.notRegularAt(c.Hash, f) != nil:
+			case e.notRegularAt(&walked.budget, c.Hash, f) != nil:
 				// trust -> /etc: say what it is, not only where.
-				return problem("commit %s: %v", short, e.notRegularAt(c.Hash, f))
+				return problem("commit %s: %v", short, e.notRegularAt(&walked.budget, c.Hash, f))
 			case rulesChange:
 				return problem("commit %s changes %s; a rule change may change only %s and governed paths (anything outside %s/)", short, f, path, schemas.ProposalsDir)
 			case schemas.IsGovernedPath(f):
@@ -446,7 +446,7 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 	if subject == nil {
 		return problem("branch %s has no proposal commit", branch)
 	}
-	if err := RegularFiles(e.Store, subject.Hash, path, pathsOf(touched)); err != nil {
+	if err := RegularFilesWithin(e.Store, &walked.budget, subject.Hash, path, pathsOf(touched)); err != nil {
 		return problem("commit %s: %v", shortHash(subject.Hash.String()), err)
 	}
 	raw, err := e.Store.ReadFile(subject.Hash, path)
@@ -550,8 +550,8 @@ func CheckProposal(rules *schemas.Bundle, path string, raw []byte) (*schemas.Pro
 // notRegularAt returns gitstore.RegularFile's error for the entry at path
 // in commit's tree when it exists and is neither a regular file nor a
 // directory, and nil otherwise.
-func (e *Reader) notRegularAt(commit plumbing.Hash, path string) error {
-	mode, err := e.Store.FileMode(commit, path)
+func (e *Reader) notRegularAt(budget *gitstore.DiffBudget, commit plumbing.Hash, path string) error {
+	mode, err := e.Store.FileModeWithin(budget, commit, path)
 	if err != nil || mode == gitstore.ModeDir {
 		return nil
 	}

@@ -17,13 +17,25 @@ import (
 // text, an executable or a submodule for a control-repo file, whether in a
 // proposal branch, a rules change or a WAL entry.
 func RegularFiles(store *gitstore.Store, commit plumbing.Hash, first string, others []string) error {
+	return regularFiles(store, nil, commit, first, others)
+}
+
+// RegularFilesWithin is RegularFiles for a commit others push: every tree
+// its lookups read counts against budget, the proposal's (a rule change
+// can name thousands of paths, and each lookup reads the trees on its
+// path again).
+func RegularFilesWithin(store *gitstore.Store, budget *gitstore.DiffBudget, commit plumbing.Hash, first string, others []string) error {
+	return regularFiles(store, budget, commit, first, others)
+}
+
+func regularFiles(store *gitstore.Store, budget *gitstore.DiffBudget, commit plumbing.Hash, first string, others []string) error {
 	rest := append([]string(nil), others...)
 	sort.Strings(rest)
 	for _, p := range append([]string{first}, rest...) {
 		if p == "" {
 			continue
 		}
-		mode, err := store.FileMode(commit, p)
+		mode, err := fileMode(store, budget, commit, p)
 		switch {
 		case errors.Is(err, gitstore.ErrNotFound):
 			continue
@@ -44,4 +56,12 @@ func pathsOf(set map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// fileMode is store.FileMode, within budget when it is not nil.
+func fileMode(store *gitstore.Store, budget *gitstore.DiffBudget, commit plumbing.Hash, path string) (string, error) {
+	if budget == nil {
+		return store.FileMode(commit, path)
+	}
+	return store.FileModeWithin(budget, commit, path)
 }
