@@ -23,18 +23,31 @@ func (s *Store) ReadFile(commit plumbing.Hash, path string) ([]byte, error) {
 	return s.readFile(commit, path, MaxFileSize)
 }
 
+// ReadFileWithin is ReadFile counting every tree it reads against budget
+// (see EntryAtWithin), for a commit others push whose files are read by
+// the thousand.
+func (s *Store) ReadFileWithin(budget *DiffBudget, commit plumbing.Hash, path string) ([]byte, error) {
+	return s.readFileWithin(&budget.b, commit, path, MaxFileSize)
+}
+
 // readFile is ReadFile with a limit on the file's size (0: none).
 func (s *Store) readFile(commit plumbing.Hash, path string, limit int64) ([]byte, error) {
+	return s.readFileWithin(nil, commit, path, limit)
+}
+
+// readFileWithin is readFile counting the trees it reads against b (nil:
+// no limits).
+func (s *Store) readFileWithin(budget *diffBudget, commit plumbing.Hash, path string, limit int64) ([]byte, error) {
 	if err := ValidatePath(path); err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.commitTreeLocked(commit)
+	t, err := s.diffRootLocked(budget, commit)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	t, i, err := s.findEntryLocked(t, path)
+	t, i, err := s.findEntryWithinLocked(budget, t, path)
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", path, short(commit), err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/writ-dev/writ/gitstore"
+	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
 )
 
@@ -241,5 +242,28 @@ func TestARuleChangesLookupsCountAgainstItsBudget(t *testing.T) {
 	}
 	if err != nil || len(p.Problems) != 1 || !strings.Contains(p.Problems[0], "gitstore.MaxDiffTreeBytes") {
 		t.Errorf("problems %q, err %v: want the rule change refused at gitstore.MaxDiffTreeBytes", p.Problems, err)
+	}
+}
+
+// TestARuleChangeOfTooManyBytesIsRefused: the files a rule change adds
+// are held in memory to be validated, each at most gitstore.MaxFileSize;
+// together they may hold at most intake.MaxRuleChangeBytes, so a signed
+// rule change of thousands of 1 MiB files is refused after reading that
+// much, not held whole.
+func TestARuleChangeOfTooManyBytesIsRefused(t *testing.T) {
+	e, _ := newRepo(t)
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	files := map[string][]byte{}
+	n := intake.MaxRuleChangeBytes/gitstore.MaxFileSize + 1
+	for i := range n {
+		files[fmt.Sprintf("docs/big-%03d.bin", i)] = []byte(strings.Repeat(fmt.Sprintf("%03d", i), gitstore.MaxFileSize/3))
+	}
+	prop, err := e.ProposeRules(ProposeRulesRequest{As: "alice", Name: "docs", Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.PendingFromCommits(res.State.Rules(), res.Head, "pull/18", prop.Commit)
+	if err != nil || len(p.Problems) != 1 || !strings.Contains(p.Problems[0], "intake.MaxRuleChangeBytes") {
+		t.Fatalf("problems %q, err %v: want the rule change of %d files of 1 MiB refused at intake.MaxRuleChangeBytes", p.Problems, err, n)
 	}
 }

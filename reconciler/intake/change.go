@@ -3,6 +3,7 @@ package intake
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -56,6 +57,11 @@ func ChangedGoverned(store *gitstore.Store, from, to plumbing.Hash) ([]gitstore.
 func ChangedGovernedTrusted(store *gitstore.Store, from, to plumbing.Hash) ([]gitstore.Entry, error) {
 	return store.ChangedEntriesWhereTrusted(from, to, schemas.IsGovernedRoot)
 }
+
+// MaxRuleChangeBytes bounds the bytes of the files one rule change adds or
+// changes, together (each is at most gitstore.MaxFileSize): they are held
+// in memory to be validated, and a rule change is a few files of YAML.
+const MaxRuleChangeBytes = 32 << 20
 
 // changeDomain starts the bytes ChangeHash hashes, so that a change's hash
 // can never equal the hash of a file's bytes.
@@ -189,6 +195,7 @@ func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 		}
 	}
 	p.Files = map[string][]byte{}
+	read := len(raw)
 	for _, en := range entries {
 		switch {
 		case en.Path == p.Path:
@@ -201,10 +208,18 @@ func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %s has mode %s; a governed file must be a regular, non-executable file (mode %s)", at, en.Path, en.Mode, gitstore.ModeFile))
 			continue
 		}
-		b, err := e.Store.ReadFile(subject, en.Path)
+		b, err := e.Store.ReadFileWithin(budget, subject, en.Path)
 		if err != nil {
 			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %v", at, err))
+			if errors.Is(err, gitstore.ErrDiffTooLarge) {
+				return p
+			}
 			continue
+		}
+		if read += len(b); read > MaxRuleChangeBytes {
+			p.Problems = append(p.Problems, fmt.Sprintf("commit %s: the files the rule change adds or changes hold more than %d bytes together (intake.MaxRuleChangeBytes); the rules are a few files of YAML: drop what else it adds",
+				at, MaxRuleChangeBytes))
+			return p
 		}
 		p.Files[en.Path] = b
 	}
