@@ -73,8 +73,17 @@ func Derive(r *outcome.Report, d Derivation) []Effect {
 		}
 		out = append(out, forTargets(base, d.Targets)...)
 	}
+	// The policy as the gate judged each waiting proposal this run, with
+	// its decisions: an escalate entry carries none, so its own outcome
+	// counts no approval.
+	judged := map[string]policies.Result{}
+	for _, g := range r.Skipped {
+		if g.Verdict == intake.VerdictWaiting && g.Outcome.Policy != nil {
+			judged[g.Pending.Path] = *g.Outcome.Policy
+		}
+	}
 	for _, ap := range r.Waited {
-		out = append(out, escalated(ap, rules, d)...)
+		out = append(out, escalated(ap, rules, d, judged)...)
 	}
 	for _, g := range r.Skipped {
 		if g.Verdict != intake.VerdictWaiting || g.Pending.Proposal == nil || g.Outcome.Policy == nil ||

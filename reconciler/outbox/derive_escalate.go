@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler/core"
 	"github.com/writ-dev/writ/reconciler/outcome"
 	"github.com/writ-dev/writ/schemas"
@@ -18,7 +19,7 @@ import (
 // DirectTarget(target, identity))). The step is the last one the wait
 // reached in the state after the entry, with the rules in force there
 // (else fallback, the run's). It is pure.
-func escalated(ap outcome.Applied, fallback *schemas.Bundle, d Derivation) []Effect {
+func escalated(ap outcome.Applied, fallback *schemas.Bundle, d Derivation, judged map[string]policies.Result) []Effect {
 	g := ap.Gate
 	if g.Entry.Kind != core.KindEscalate || g.Pending.Proposal == nil {
 		return nil
@@ -38,9 +39,12 @@ func escalated(ap outcome.Applied, fallback *schemas.Bundle, d Derivation) []Eff
 		if ok {
 			e.Notify = notified(rules, notify, g.Pending.Proposer, t.Users)
 		}
-		if g.Outcome.Policy != nil {
-			// Who must act now: the policy's approvers and those the
-			// steps reached, this one included, admit.
+		// Who must act now: the policy's approvers and those the steps
+		// reached, this one included, admit, less who already approved
+		// (the gate's result this run, which counts the decisions).
+		if res, ok := judged[g.Pending.Path]; ok {
+			e.MustAct = mustAct(rules, res, g.Pending.Proposer, t.Users, escalated)
+		} else if g.Outcome.Policy != nil {
 			e.MustAct = mustAct(rules, *g.Outcome.Policy, g.Pending.Proposer, t.Users, escalated)
 		}
 		out = append(out, forTargets(e, []Target{t})...)
