@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -114,4 +115,39 @@ func (s *Store) IsAncestor(a, b plumbing.Hash) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// FirstParentSet answers whether commits are on one head's first-parent
+// chain, walking the chain once, lazily and only as far as a question
+// needs: any number of questions cost at most one walk of the chain (20
+// bytes per commit kept), where FirstParentLog per question costs one walk
+// each. Safe for concurrent use.
+type FirstParentSet struct {
+	s    *Store
+	mu   sync.Mutex
+	on   map[plumbing.Hash]bool
+	next plumbing.Hash // the next commit to take; zero: the root was taken
+}
+
+// NewFirstParentSet returns the set of head's first-parent chain (head
+// included), read as questions need it.
+func (s *Store) NewFirstParentSet(head plumbing.Hash) *FirstParentSet {
+	return &FirstParentSet{s: s, on: map[plumbing.Hash]bool{}, next: head}
+}
+
+// Has reports whether h is on the chain.
+func (f *FirstParentSet) Has(h plumbing.Hash) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for !f.on[h] && !f.next.IsZero() {
+		f.s.mu.Lock()
+		parent, err := f.s.firstParentLocked(f.next)
+		f.s.mu.Unlock()
+		if err != nil {
+			return false, fmt.Errorf("first-parent chain: %w", err)
+		}
+		f.on[f.next] = true
+		f.next = parent
+	}
+	return f.on[h], nil
 }

@@ -105,3 +105,26 @@ func TestBranchCommitsLinear(t *testing.T) {
 		t.Errorf("missing base: %v", err)
 	}
 }
+
+func TestFirstParentSet(t *testing.T) {
+	s := newStore(t)
+	c := chain(t, s, 6)
+	side := mustCommit(t, s, 10, []plumbing.Hash{c[1]}, map[string]string{"side": "x"})
+	merge := mustCommit(t, s, 11, []plumbing.Hash{c[5], side}, nil)
+	set := s.NewFirstParentSet(merge)
+	for _, tt := range []struct {
+		name string
+		h    plumbing.Hash
+		want bool
+	}{
+		{"the head", merge, true},
+		{"an old first parent", c[1], true},
+		{"a second parent's side", side, false},
+		{"the root", c[0], true},
+		{"a newer one, asked after the walk ended", c[4], true},
+	} {
+		if got, err := set.Has(tt.h); err != nil || got != tt.want {
+			t.Errorf("%s: Has = %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+}

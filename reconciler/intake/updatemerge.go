@@ -36,8 +36,9 @@ import (
 // count against budget, the proposal's (see branchWalk).
 func (e *Reader) dropUpdateMerges(budget *gitstore.DiffBudget, commits []*object.Commit, main plumbing.Hash, isEntry func(*object.Commit) bool) ([]*object.Commit, error) {
 	var out []*object.Commit
+	chain := e.Store.NewFirstParentSet(main)
 	for i, c := range commits {
-		ok, err := e.isUpdateMerge(budget, c, main, isEntry)
+		ok, err := e.isUpdateMerge(budget, chain, c, main, isEntry)
 		if err != nil {
 			return nil, fmt.Errorf("commit %s: %w", shortHash(c.Hash.String()), err)
 		}
@@ -59,7 +60,7 @@ func (e *Reader) dropUpdateMerges(budget *gitstore.DiffBudget, commits []*object
 
 // isUpdateMerge reports whether c is a merge of main into the branch (see
 // the rules above).
-func (e *Reader) isUpdateMerge(budget *gitstore.DiffBudget, c *object.Commit, main plumbing.Hash, isEntry func(*object.Commit) bool) (bool, error) {
+func (e *Reader) isUpdateMerge(budget *gitstore.DiffBudget, chain *gitstore.FirstParentSet, c *object.Commit, main plumbing.Hash, isEntry func(*object.Commit) bool) (bool, error) {
 	if len(c.ParentHashes) != 2 || main.IsZero() {
 		return false, nil
 	}
@@ -75,10 +76,12 @@ func (e *Reader) isUpdateMerge(budget *gitstore.DiffBudget, c *object.Commit, ma
 		return false, nil
 	}
 	if base != main {
-		if _, err := e.Store.FirstParentLog(main, base); errors.Is(err, gitstore.ErrNotOnChain) {
-			return false, nil
-		} else if err != nil {
+		// One walk of main for all the merges of a branch, however many
+		// and whatever bases they name.
+		if on, err := chain.Has(base); err != nil {
 			return false, err
+		} else if !on {
+			return false, nil
 		}
 	}
 	// What the merge changes against main is the branch's change, a few
