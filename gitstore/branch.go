@@ -69,7 +69,15 @@ type painter struct {
 	interesting int // queued nodes without fromBase
 	limit       int // of headOnly; 0: none
 	headOnly    int // nodes expanded without fromBase
+	expanded    int // nodes expanded, both sides
+	held        int // commitBytes of the nodes read
 }
+
+// painterSlack is how many commits in all, per commit of its limit, a
+// limited painter expands before it gives up: commits dated before main's
+// (their author sets the date) would otherwise have it read all of main,
+// newest first, before counting one of the branch's.
+const painterSlack = 4
 
 func (p *painter) node(h plumbing.Hash) (*paintNode, error) {
 	if n, ok := p.nodes[h]; ok {
@@ -78,6 +86,9 @@ func (p *painter) node(h plumbing.Hash) (*paintNode, error) {
 	c, err := p.s.commitLocked(h)
 	if err != nil {
 		return nil, err
+	}
+	if p.held += commitBytes(c); p.limit > 0 && p.held > maxBranchBytes {
+		return nil, fmt.Errorf("%w: the commits read hold more than %d bytes", ErrTooManyCommits, maxBranchBytes)
 	}
 	n := &paintNode{c: c}
 	p.nodes[h] = n
@@ -134,6 +145,10 @@ func (p *painter) run() error {
 	for p.queue.Len() > 0 {
 		n := heap.Pop(&p.queue).(*paintNode)
 		n.queued = false
+		if p.expanded++; p.limit > 0 && p.expanded > painterSlack*p.limit {
+			return fmt.Errorf("%w: more than %d read to tell the branch from its base (commits dated before their base's?); base the branch on the base's last commit",
+				ErrTooManyCommits, painterSlack*p.limit)
+		}
 		if n.flags&fromBase == 0 {
 			p.interesting--
 			// With commit dates in order, a commit is expanded after every

@@ -11,6 +11,19 @@ import (
 // before it gives up its shortcut for BranchCommits' full walk.
 const maxBranchWalk = 1000
 
+// maxBranchBytes bounds the bytes of the commits a limited walk
+// (BranchCommitsUntil with a limit) decodes and holds: each commit may
+// hold MaxCommitSize, and a message of one repeated byte compresses a
+// thousandfold, so a few megabytes pushed could otherwise be gigabytes
+// held before any signature is checked.
+const maxBranchBytes = 16 << 20
+
+// commitBytes is about what commit c holds in memory.
+func commitBytes(c *object.Commit) int {
+	return len(c.Message) + len(c.PGPSignature) + len(c.Author.Name) + len(c.Author.Email) +
+		len(c.Committer.Name) + len(c.Committer.Email) + 20*len(c.ParentHashes) + 128
+}
+
 // BranchCommitsUntil is BranchCommits for a branch off a log such as the
 // WAL, whose commits the caller can recognise one by one: onMain reports
 // whether a commit is in base's history (for the WAL: an entry signed by
@@ -40,12 +53,16 @@ func (s *Store) BranchCommitsUntil(head, base plumbing.Hash, onMain func(*object
 	in := map[plumbing.Hash]*object.Commit{}
 	seen := map[plumbing.Hash]bool{head: true}
 	stack := []plumbing.Hash{head}
+	held := 0
 	for len(stack) > 0 {
 		h := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		c, err := s.Commit(h)
 		if err != nil {
 			return nil, fmt.Errorf("branch commits %s ^%s: %w", short(head), describe(base), err)
+		}
+		if held += commitBytes(c); limit > 0 && held > maxBranchBytes {
+			return nil, fmt.Errorf("branch commits %s ^%s: %w: they hold more than %d bytes", short(head), describe(base), ErrTooManyCommits, maxBranchBytes)
 		}
 		if onMain(c) {
 			continue

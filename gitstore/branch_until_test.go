@@ -101,7 +101,8 @@ func TestBranchCommitsUntilFallsBack(t *testing.T) {
 // commits than that is refused with ErrTooManyCommits by either walk (the
 // walk that stops at main's entries, and the full walk it falls back to),
 // while a branch of a few commits off a main so long that the first walk
-// gives up is still read whole.
+// gives up is still read whole, unless telling it from main takes reading
+// more than painterSlack times the limit.
 func TestBranchCommitsUntilStopsAtItsLimit(t *testing.T) {
 	s := newStore(t)
 	main := chain(t, s, 1500)
@@ -129,7 +130,11 @@ func TestBranchCommitsUntilStopsAtItsLimit(t *testing.T) {
 		want   int // commits, or -1: ErrTooManyCommits
 	}{
 		{"a few commits, main recognised", few, isEntry, 10, 3},
-		{"a few commits, main not recognised (the full walk)", few, never, 10, 3},
+		{"a few commits, main not recognised (the full walk)", few, never, 1000, 3},
+		// The full walk reads at most painterSlack times its limit in all:
+		// telling a branch from 1,500 commits of main not recognised
+		// takes more than 40.
+		{"a few commits, main not recognised, too much of it", few, never, 10, -1},
 		{"over the limit, main recognised", long, isEntry, 1000, -1},
 		{"over the limit, the full walk", long, never, 1000, -1},
 		{"over a small limit", few, isEntry, 2, -1},

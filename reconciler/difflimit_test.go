@@ -219,7 +219,7 @@ func TestAProposalOfTooManyCommitsIsRefused(t *testing.T) {
 		}
 		parent = c
 	}
-	want := fmt.Sprintf("has more than %d commits between main and its head, more than a proposal may have (intake.MaxProposalCommits)", intake.MaxProposalCommits)
+	want := fmt.Sprintf("has more than %d commits between main and its head, more than a proposal may have (intake.MaxProposalCommits; ", intake.MaxProposalCommits)
 	p, err := e.PendingFromCommits(res.State.Rules(), res.Head, "pull/12", parent)
 	if err != nil || len(p.Problems) != 1 || !strings.Contains(p.Problems[0], "pull/12 "+want) {
 		t.Fatalf("problems %q, err %v; want one saying %q", p.Problems, err, want)

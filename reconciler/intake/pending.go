@@ -221,7 +221,7 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 	isEntry := onMain(rules, ring)
 	commits, err := e.Store.BranchCommitsUntil(head, main, isEntry, MaxProposalCommits)
 	if errors.Is(err, gitstore.ErrTooManyCommits) {
-		return Pending{Branch: name, Head: head, Problems: []string{tooManyCommits(name)}}, nil
+		return Pending{Branch: name, Head: head, Problems: []string{tooManyCommits(name, err)}}, nil
 	} else if err != nil {
 		return Pending{}, fmt.Errorf("%s: %w", name, err)
 	}
@@ -286,10 +286,12 @@ func (e *Reader) PendingFromCommits(rules *schemas.Bundle, main plumbing.Hash, n
 const MaxProposalCommits = 1000
 
 // tooManyCommits is the problem of a branch (or pull request) named name
-// with more than MaxProposalCommits commits.
-func tooManyCommits(name string) string {
-	return fmt.Sprintf("%s has more than %d commits between main and its head, more than a proposal may have (intake.MaxProposalCommits): squash them into one",
-		name, MaxProposalCommits)
+// whose walk stopped at its limit with err (gitstore.ErrTooManyCommits):
+// more than MaxProposalCommits commits of its own, or commits dated so
+// that telling them from main's would read far more of main.
+func tooManyCommits(name string, err error) string {
+	return fmt.Sprintf("%s has more than %d commits between main and its head, more than a proposal may have (intake.MaxProposalCommits; %v): squash them into one commit on main's last entry",
+		name, MaxProposalCommits, err)
 }
 
 // branchWalk is the commits between main and a proposal's head, as
@@ -385,7 +387,7 @@ func (e *Reader) readProposal(rules *schemas.Bundle, ring *signing.KeyRing, main
 		isEntry := onMain(rules, ring)
 		commits, err := e.Store.BranchCommitsUntil(head, main, isEntry, MaxProposalCommits)
 		if errors.Is(err, gitstore.ErrTooManyCommits) {
-			return problem("%s", tooManyCommits(branch))
+			return problem("%s", tooManyCommits(branch, err))
 		} else if err != nil {
 			return problem("branch %s: %v", branch, err)
 		}
