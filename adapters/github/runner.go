@@ -414,6 +414,10 @@ func (s *PullRequests) result(f PullRequestFacts, r *outcome.Report) (PullResult
 func (s *PullRequests) contentHashes(ctx context.Context, main plumbing.Hash, path string, f PullRequestFacts) (map[string]string, error) {
 	out := map[string]string{}
 	var missing []string
+	// One budget for the pull request: its reviewed commits together
+	// read no more than one proposal may (gitstore.DiffBudget).
+	var budget gitstore.DiffBudget
+	reader := &intake.Reader{Store: s.Store}
 	for _, sha := range ReviewCommits(f) {
 		h := plumbing.NewHash(sha)
 		if h.String() != sha {
@@ -423,7 +427,7 @@ func (s *PullRequests) contentHashes(ctx context.Context, main plumbing.Hash, pa
 			missing = append(missing, sha)
 			continue
 		}
-		content, err := (&intake.Reader{Store: s.Store}).ContentAt(main, h, path)
+		content, err := reader.ContentAtWithin(&budget, main, h, path)
 		switch {
 		case errors.Is(err, gitstore.ErrNotFound), errors.Is(err, gitstore.ErrNotRegular),
 			errors.Is(err, gitstore.ErrDiffTooLarge):

@@ -123,22 +123,35 @@ func rulesChange(changed func(*gitstore.Store, plumbing.Hash, plumbing.Hash) ([]
 // change for a rule change. A proposal file that does not exist at commit gives an error
 // wrapping gitstore.ErrNotFound.
 func (e *Reader) ContentAt(main, commit plumbing.Hash, path string) (string, error) {
+	return e.ContentAtWithin(&gitstore.DiffBudget{}, main, commit, path)
+}
+
+// ContentAtWithin is ContentAt counting what it reads against budget,
+// which a caller asking of many commits of one pull request (each commit
+// a review was made on) shares between them: a rule change's content is
+// a diff against main, and a thousand reviewed commits must not cost a
+// thousand diffs' limits.
+func (e *Reader) ContentAtWithin(budget *gitstore.DiffBudget, main, commit plumbing.Hash, path string) (string, error) {
 	if !schemas.IsRulesProposal(path) {
-		raw, err := e.Store.ReadFile(commit, path)
+		raw, err := e.Store.ReadFileWithin(budget, commit, path)
 		if err != nil {
 			return "", err
 		}
 		return schemas.HashBytes(raw), nil
 	}
-	if raw, err := e.Store.ReadFile(commit, path); err == nil && isRecoveryFile(path, raw) {
+	if raw, err := e.Store.ReadFileWithin(budget, commit, path); err == nil && isRecoveryFile(path, raw) {
 		// A recovery's content is its proposal file (see recover.go).
 		return schemas.HashBytes(raw), nil
 	}
-	entries, err := RulesChange(e.Store, main, commit, path)
+	entries, err := e.Store.ChangedEntriesWhereWithin(budget, main, commit, schemas.IsGovernedRoot)
 	if err != nil {
 		return "", err
 	}
-	return ChangeHash(entries), nil
+	prop, err := e.Store.EntryAtWithin(budget, commit, path)
+	if err != nil {
+		return "", err
+	}
+	return ChangeHash(append(entries, prop)), nil
 }
 
 // readRulesChange reads the change a rule change's subject commit makes to
