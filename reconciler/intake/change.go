@@ -170,7 +170,13 @@ func (e *Reader) ContentAtWithin(budget *gitstore.DiffBudget, main, commit plumb
 // main: its version would silently undo a later change to that file.
 func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool, forks []plumbing.Hash, budget *gitstore.DiffBudget) Pending {
 	at := shortHash(subject.String())
-	all, err := RulesChange(e.Store, main, subject, p.Path)
+	all, err := e.Store.ChangedEntriesWhereWithin(budget, main, subject, schemas.IsGovernedRoot)
+	if err == nil {
+		var prop gitstore.Entry
+		if prop, err = e.Store.EntryAtWithin(budget, subject, p.Path); err == nil {
+			all = append(all, prop)
+		}
+	}
 	if err != nil {
 		p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %v", at, err))
 		return p
