@@ -2,12 +2,12 @@ package reconciler
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // TestBranchWalkHoldsBoundedCommitBytes: the branch walk decodes and
@@ -36,17 +36,13 @@ func TestBranchWalkHoldsBoundedCommitBytes(t *testing.T) {
 		return plumbing.NewHash(gitIn(t, e, "", "rev-parse", ref))
 	}
 	cost := func(head plumbing.Hash) (uint64, time.Duration, []string) {
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		p, err := e.PendingFromCommits(res.State.Rules(), res.Head, "pull/24", head)
-		took := time.Since(start)
-		runtime.ReadMemStats(&after)
+		var p intake.Pending
+		var err error
+		alloc, took := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), res.Head, "pull/24", head) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		return after.TotalAlloc - before.TotalAlloc, took, p.Problems
+		return alloc, took, p.Problems
 	}
 	small, st, sp := cost(branch(100, 2, "refs/heads/small"))
 	large, lt, lp := cost(branch(100, 3<<20, "refs/heads/large"))

@@ -2,12 +2,12 @@ package reconciler
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // orphanBranch writes, with git fast-import, a root commit and n commits
@@ -39,17 +39,13 @@ func TestBackdatedBranchDoesNotReadAllOfMain(t *testing.T) {
 	head := orphanBranch(t, e, 1, 1000000000, "refs/heads/backdated")
 	cost := func(fill int) (uint64, time.Duration, []string) {
 		main := longBranch(t, e, res.Head, fill, fmt.Sprintf("refs/heads/main-%d", fill))
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		p, err := e.PendingFromCommits(res.State.Rules(), main, "pull/22", head)
-		took := time.Since(start)
-		runtime.ReadMemStats(&after)
+		var p intake.Pending
+		var err error
+		alloc, took := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), main, "pull/22", head) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		return after.TotalAlloc - before.TotalAlloc, took, p.Problems
+		return alloc, took, p.Problems
 	}
 	short, st, sp := cost(5000)
 	long, lt, lp := cost(10000)
@@ -86,15 +82,13 @@ func TestBackdatedBranchStopsAtTheLimit(t *testing.T) {
 	head := plumbing.NewHash(gitIn(t, e, "", "rev-parse", "refs/heads/old"))
 	cost := func(fill int) uint64 {
 		main := longBranch(t, e, res.Head, fill, fmt.Sprintf("refs/heads/m-%d", fill))
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		p, err := e.PendingFromCommits(res.State.Rules(), main, "pull/23", head)
-		runtime.ReadMemStats(&after)
+		var p intake.Pending
+		var err error
+		alloc, _ := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), main, "pull/23", head) })
 		if err != nil || len(p.Problems) != 1 || !strings.Contains(p.Problems[0], "MaxProposalCommits") {
 			t.Fatalf("problems %q, err %v; want too many commits", p.Problems, err)
 		}
-		return after.TotalAlloc - before.TotalAlloc
+		return alloc
 	}
 	short, long := cost(10), cost(8000)
 	t.Logf("main 10: %d KB; main 8,000: %d KB", short>>10, long>>10)

@@ -48,15 +48,10 @@ func TestUpdateMergeLookupsCountAgainstTheProposalsBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	p, err := e.PendingFromCommits(res.State.Rules(), res.Head, "pull/13", merge)
-	took := time.Since(start)
-	runtime.ReadMemStats(&after)
+	var p intake.Pending
+	alloc, took := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), res.Head, "pull/13", merge) })
 	t.Logf("problems %q err %v; took %v", p.Problems, err, took)
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 2*gitstore.MaxDiffTreeBytes {
+	if alloc > 2*gitstore.MaxDiffTreeBytes {
 		t.Errorf("reading an unsigned pull request allocated %d MB in %v, more than twice MaxDiffTreeBytes (%d MB), the most one diff may read: the update-merge path lookups are not counted",
 			alloc>>20, took, gitstore.MaxDiffTreeBytes>>20)
 	}
@@ -93,15 +88,13 @@ func TestTooManyCommitsStopsTheWalk(t *testing.T) {
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	cost := func(n int) (uint64, []string) {
 		head := longBranch(t, e, res.Head, n, fmt.Sprintf("refs/heads/long%d", n))
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		p, err := e.PendingFromCommits(res.State.Rules(), res.Head, "pull/14", head)
-		runtime.ReadMemStats(&after)
+		var p intake.Pending
+		var err error
+		alloc, _ := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), res.Head, "pull/14", head) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		return after.TotalAlloc - before.TotalAlloc, p.Problems
+		return alloc, p.Problems
 	}
 	small, sp := cost(1100)
 	large, lp := cost(10000)
@@ -228,15 +221,10 @@ func TestARuleChangesLookupsCountAgainstItsBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	p, err := e.PendingFromCommits(res.State.Rules(), res.Head, "pull/17", c)
-	took := time.Since(start)
-	runtime.ReadMemStats(&after)
+	var p intake.Pending
+	alloc, took := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), res.Head, "pull/17", c) })
 	t.Logf("problems %q err %v; took %v", p.Problems, err, took)
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 2*gitstore.MaxDiffTreeBytes {
+	if alloc > 2*gitstore.MaxDiffTreeBytes {
 		t.Errorf("reading a rule change allocated %d MB in %v, more than twice MaxDiffTreeBytes (%d MB): its lookups are not counted",
 			alloc>>20, took, gitstore.MaxDiffTreeBytes>>20)
 	}
@@ -266,4 +254,17 @@ func TestARuleChangeOfTooManyBytesIsRefused(t *testing.T) {
 	if err != nil || len(p.Problems) != 1 || !strings.Contains(p.Problems[0], "intake.MaxRuleChangeBytes") {
 		t.Fatalf("problems %q, err %v: want the rule change of %d files of 1 MiB refused at intake.MaxRuleChangeBytes", p.Problems, err, n)
 	}
+}
+
+// allocated runs fn after a collection and returns the bytes it allocated
+// and how long it took: what reading a hostile proposal cost.
+func allocated(fn func()) (uint64, time.Duration) {
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	fn()
+	took := time.Since(start)
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, took
 }

@@ -2,12 +2,12 @@ package reconciler
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // mergesOnto writes, with git fast-import, an unsigned commit on entry
@@ -41,17 +41,13 @@ func TestUpdateMergeChecksDoNotWalkMainPerMerge(t *testing.T) {
 	cost := func(fill int) (uint64, time.Duration, []string) {
 		main := longBranch(t, e, entry, fill, fmt.Sprintf("refs/heads/main-%d", fill))
 		head := mergesOnto(t, e, entry, 200, fmt.Sprintf("refs/heads/merges-%d", fill))
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		p, err := e.PendingFromCommits(res.State.Rules(), main, "pull/21", head)
-		took := time.Since(start)
-		runtime.ReadMemStats(&after)
+		var p intake.Pending
+		var err error
+		alloc, took := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), main, "pull/21", head) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		return after.TotalAlloc - before.TotalAlloc, took, p.Problems
+		return alloc, took, p.Problems
 	}
 	short, st, sp := cost(10)
 	long, lt, lp := cost(2000)
