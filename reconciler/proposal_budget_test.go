@@ -268,3 +268,25 @@ func allocated(fn func()) (uint64, time.Duration) {
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc, took
 }
+
+// TestARuleChangesProblemsAreListedUpToTen: a rule change with a problem
+// in each of many files (here 25 files over gitstore.MaxFileSize) lists
+// ten of them and how many more, not one message per file into every
+// report and check run.
+func TestARuleChangesProblemsAreListedUpToTen(t *testing.T) {
+	e, _ := newRepo(t)
+	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
+	files := map[string][]byte{}
+	for i := range 25 {
+		files[fmt.Sprintf("docs/big-%02d.bin", i)] = []byte(strings.Repeat(fmt.Sprint(i%10), gitstore.MaxFileSize+1))
+	}
+	prop, err := e.ProposeRules(ProposeRulesRequest{As: "alice", Name: "many", Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.PendingFromCommits(res.State.Rules(), res.Head, "pull/19", prop.Commit)
+	if err != nil || len(p.Problems) != 11 || !strings.Contains(p.Problems[10], "and 15 more problems like these") ||
+		!strings.Contains(p.Problems[0], "docs/big-00.bin") {
+		t.Fatalf("%d problems, err %v; want ten files named and 15 more counted: %.300q", len(p.Problems), err, p.Problems)
+	}
+}

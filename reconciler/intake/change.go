@@ -58,6 +58,11 @@ func ChangedGovernedTrusted(store *gitstore.Store, from, to plumbing.Hash) ([]gi
 	return store.ChangedEntriesWhereTrusted(from, to, schemas.IsGovernedRoot)
 }
 
+// maxListedProblems is how many problems of a rule change's files are
+// listed: one per file could be thousands of long paths in every report
+// and check run.
+const maxListedProblems = 10
+
 // MaxRuleChangeBytes bounds the bytes of the files one rule change adds or
 // changes, together (each is at most gitstore.MaxFileSize): they are held
 // in memory to be validated, and a rule change is a few files of YAML.
@@ -245,6 +250,10 @@ func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject
 	sort.Strings(p.Deleted)
 	p.Subject.Content = ChangeHash(entries)
 	switch {
+	case len(p.Problems) > maxListedProblems:
+		n := len(p.Problems) - maxListedProblems
+		p.Problems = append(p.Problems[:maxListedProblems:maxListedProblems], fmt.Sprintf("commit %s: and %d more problems like these", at, n))
+		return p
 	case len(p.Problems) > 0:
 		return p
 	case len(p.Files)+len(p.Deleted) < 2:
