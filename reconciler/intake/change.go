@@ -50,6 +50,12 @@ func ChangedGoverned(store *gitstore.Store, from, to plumbing.Hash) ([]gitstore.
 	return store.ChangedEntriesWhere(from, to, schemas.IsGovernedRoot)
 }
 
+// ChangedGovernedWithin is ChangedGoverned counting against budget, the
+// proposal's, which its other diffs share (see gitstore.DiffBudget).
+func ChangedGovernedWithin(store *gitstore.Store, budget *gitstore.DiffBudget, from, to plumbing.Hash) ([]gitstore.Entry, error) {
+	return store.ChangedEntriesWhereWithin(budget, from, to, schemas.IsGovernedRoot)
+}
+
 // ChangedGovernedTrusted is ChangedGoverned without the diff limits, for
 // commits writ wrote or verified (main's genesis and entries, a fork point
 // on main): every governed file of main is ChangedGovernedTrusted from the
@@ -101,21 +107,35 @@ func ChangeHash(entries []gitstore.Entry) string {
 // would put on a main at base when merged from commit: the governed paths
 // where commit's tree differs from base's, then the proposal file.
 func RulesChange(store *gitstore.Store, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
-	return rulesChange(ChangedGoverned, store, base, commit, path)
+	return rulesChange(func(from, to plumbing.Hash) ([]gitstore.Entry, error) { return ChangedGoverned(store, from, to) },
+		store.EntryAt, base, commit, path)
+}
+
+// RulesChangeWithin is RulesChange counting what it reads against budget,
+// the proposal's (see gitstore.DiffBudget).
+func RulesChangeWithin(store *gitstore.Store, budget *gitstore.DiffBudget, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
+	return rulesChange(func(from, to plumbing.Hash) ([]gitstore.Entry, error) {
+		return ChangedGovernedWithin(store, budget, from, to)
+	},
+		func(c plumbing.Hash, p string) (gitstore.Entry, error) { return store.EntryAtWithin(budget, c, p) }, base, commit, path)
 }
 
 // RulesChangeTrusted is RulesChange without the diff limits, for a commit
 // writ wrote or verified (a rules entry on main).
 func RulesChangeTrusted(store *gitstore.Store, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
-	return rulesChange(ChangedGovernedTrusted, store, base, commit, path)
+	return rulesChange(func(from, to plumbing.Hash) ([]gitstore.Entry, error) { return ChangedGovernedTrusted(store, from, to) },
+		store.EntryAt, base, commit, path)
 }
 
-func rulesChange(changed func(*gitstore.Store, plumbing.Hash, plumbing.Hash) ([]gitstore.Entry, error), store *gitstore.Store, base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
-	entries, err := changed(store, base, commit)
+// rulesChange is the governed entries changed gives, then the proposal
+// file's entry as entryAt reads it.
+func rulesChange(changed func(from, to plumbing.Hash) ([]gitstore.Entry, error), entryAt func(commit plumbing.Hash, path string) (gitstore.Entry, error),
+	base, commit plumbing.Hash, path string) ([]gitstore.Entry, error) {
+	entries, err := changed(base, commit)
 	if err != nil {
 		return nil, err
 	}
-	prop, err := store.EntryAt(commit, path)
+	prop, err := entryAt(commit, path)
 	if err != nil {
 		return nil, err
 	}
@@ -148,15 +168,11 @@ func (e *Reader) ContentAtWithin(budget *gitstore.DiffBudget, main, commit plumb
 		// A recovery's content is its proposal file (see recover.go).
 		return schemas.HashBytes(raw), nil
 	}
-	entries, err := e.Store.ChangedEntriesWhereWithin(budget, main, commit, schemas.IsGovernedRoot)
+	entries, err := RulesChangeWithin(e.Store, budget, main, commit, path)
 	if err != nil {
 		return "", err
 	}
-	prop, err := e.Store.EntryAtWithin(budget, commit, path)
-	if err != nil {
-		return "", err
-	}
-	return ChangeHash(append(entries, prop)), nil
+	return ChangeHash(entries), nil
 }
 
 // readRulesChange reads the change a rule change's subject commit makes to
@@ -175,13 +191,7 @@ func (e *Reader) ContentAtWithin(budget *gitstore.DiffBudget, main, commit plumb
 // main: its version would silently undo a later change to that file.
 func (e *Reader) readRulesChange(p Pending, rules *schemas.Bundle, main, subject plumbing.Hash, raw []byte, touched map[string]bool, forks []plumbing.Hash, budget *gitstore.DiffBudget) Pending {
 	at := shortHash(subject.String())
-	all, err := e.Store.ChangedEntriesWhereWithin(budget, main, subject, schemas.IsGovernedRoot)
-	if err == nil {
-		var prop gitstore.Entry
-		if prop, err = e.Store.EntryAtWithin(budget, subject, p.Path); err == nil {
-			all = append(all, prop)
-		}
-	}
+	all, err := RulesChangeWithin(e.Store, budget, main, subject, p.Path)
 	if err != nil {
 		p.Problems = append(p.Problems, fmt.Sprintf("commit %s: %v", at, err))
 		return p

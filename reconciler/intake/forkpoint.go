@@ -9,7 +9,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/writ-dev/writ/gitstore"
-	"github.com/writ-dev/writ/schemas"
 )
 
 // forkPoints returns the commits a branch grew from: the parents of its
@@ -54,7 +53,7 @@ func (e *Reader) editedOnOlderRules(budget *gitstore.DiffBudget, main plumbing.H
 		// Bounded: f is normally a commit of main, but when the branch
 		// walk falls back to the whole history it is any parent the
 		// branch names, which nobody verified.
-		differ, err := e.Store.ChangedEntriesWhereWithin(budget, main, f, schemas.IsGovernedRoot)
+		differ, err := ChangedGovernedWithin(e.Store, budget, main, f)
 		if err != nil {
 			return nil, fmt.Errorf("fork point %s of the branch: %w", shortHash(f.String()), err)
 		}
