@@ -24,16 +24,7 @@ func TestForkPointDiffIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	git := func(stdin string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"--git-dir", s.GitDir(), "-c", "user.name=x", "-c", "user.email=x@example.invalid"}, args...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	git := gitOn(t, s)
 	blob := git("x\n", "hash-object", "-w", "--stdin")
 	h, mode, kind := blob, "100644", "blob"
 	for range 3 {
@@ -63,16 +54,7 @@ func TestForkPointsShareTheProposalsBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	git := func(stdin string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"--git-dir", s.GitDir(), "-c", "user.name=x", "-c", "user.email=x@example.invalid"}, args...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	git := gitOn(t, s)
 	blob := git("x\n", "hash-object", "-w", "--stdin")
 	var b strings.Builder
 	for i := range 6000 {
@@ -103,5 +85,20 @@ func TestForkPointsShareTheProposalsBudget(t *testing.T) {
 	}
 	if _, err := e.editedOnOlderRules(&gitstore.DiffBudget{}, main, many, changed); err == nil || !strings.Contains(err.Error(), "intake.MaxProposalCommits") {
 		t.Fatalf("%d fork points: %v; want them refused", len(many), err)
+	}
+}
+
+// gitOn returns a runner of git on s's repository with stdin, giving its
+// trimmed output.
+func gitOn(t *testing.T, s *gitstore.Store) func(stdin string, args ...string) string {
+	return func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"--git-dir", s.GitDir(), "-c", "user.name=x", "-c", "user.email=x@example.invalid"}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
 	}
 }

@@ -96,22 +96,9 @@ func TestEscalatedEffectsNameWhoMustActNow(t *testing.T) {
 	slack := outbox.Target{Name: "slack", Users: map[string]string{"carol": "U0CAROL"}}
 	e, clock := enginetest.ShipRepoWith(t, "    escalate:\n      - after: 4h\n        roles: [security]\n")
 	enginetest.ToShippable(t, e)
-	identities := func(as []outbox.Actor) []string {
-		var out []string
-		for _, a := range as {
-			out = append(out, a.Identity)
-		}
-		return out
-	}
 	of := func(rep *outcome.Report, ev outbox.Event) outbox.Effect {
 		t.Helper()
-		for _, fx := range outbox.Derive(rep, outbox.Derivation{Targets: []outbox.Target{slack}}) {
-			if fx.Event == ev {
-				return fx
-			}
-		}
-		t.Fatalf("no %s effect", ev)
-		return outbox.Effect{}
+		return effectOf(t, rep, slack, ev)
 	}
 	before := of(enginetest.Reconcile(t, e, 0), outbox.EventWaiting)
 	if got := identities(before.MustAct); !reflect.DeepEqual(got, []string{"alice", "bob"}) {
@@ -128,4 +115,25 @@ func TestEscalatedEffectsNameWhoMustActNow(t *testing.T) {
 			t.Fatalf("%s effect: carol must act as %+v, want her escalation role and Slack id", ev, carol)
 		}
 	}
+}
+
+// identities lists the identities of as, in order.
+func identities(as []outbox.Actor) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.Identity)
+	}
+	return out
+}
+
+// effectOf returns the first effect of event ev that rep owes target.
+func effectOf(t *testing.T, rep *outcome.Report, target outbox.Target, ev outbox.Event) outbox.Effect {
+	t.Helper()
+	for _, fx := range outbox.Derive(rep, outbox.Derivation{Targets: []outbox.Target{target}}) {
+		if fx.Event == ev {
+			return fx
+		}
+	}
+	t.Fatalf("no %s effect", ev)
+	return outbox.Effect{}
 }

@@ -23,31 +23,18 @@ func TestEscalatedEffectLeavesOutWhoAlreadyApproved(t *testing.T) {
 	e, clock := enginetest.ShipRepoWith(t, "    escalate:\n      - after: 4h\n        roles: [security]\n")
 	ship := enginetest.ToShippable(t, e)
 	enginetest.ApproveAs(t, e, "alice", strings.TrimPrefix(ship.Branch, schemas.ProposalBranchPrefix))
-	ids := func(as []outbox.Actor) []string {
-		var out []string
-		for _, a := range as {
-			out = append(out, a.Identity)
-		}
-		return out
-	}
 	of := func(rep *outcome.Report, ev outbox.Event) outbox.Effect {
 		t.Helper()
-		for _, fx := range outbox.Derive(rep, outbox.Derivation{Targets: []outbox.Target{slack}}) {
-			if fx.Event == ev {
-				return fx
-			}
-		}
-		t.Fatalf("no %s effect", ev)
-		return outbox.Effect{}
+		return effectOf(t, rep, slack, ev)
 	}
 	before := of(enginetest.Reconcile(t, e, 0), outbox.EventWaiting)
-	t.Logf("waiting, alice approved: must act %v, approvals %v", ids(before.MustAct), before.Approvals)
+	t.Logf("waiting, alice approved: must act %v, approvals %v", identities(before.MustAct), before.Approvals)
 	clock.T = clock.T.Add(4*time.Hour + time.Minute)
 	esc := of(enginetest.Reconcile(t, e, 0), outbox.EventEscalated)
 	wait := of(enginetest.Reconcile(t, e, 0), outbox.EventWaiting)
-	t.Logf("escalated effect: must act %v; next waiting effect: must act %v", ids(esc.MustAct), ids(wait.MustAct))
-	if !reflect.DeepEqual(ids(esc.MustAct), ids(wait.MustAct)) {
+	t.Logf("escalated effect: must act %v; next waiting effect: must act %v", identities(esc.MustAct), identities(wait.MustAct))
+	if !reflect.DeepEqual(identities(esc.MustAct), identities(wait.MustAct)) {
 		t.Errorf("after alice approved, the escalated effect says %v must act, the waiting effect %v: the escalate entry's outcome counts no decision",
-			ids(esc.MustAct), ids(wait.MustAct))
+			identities(esc.MustAct), identities(wait.MustAct))
 	}
 }
