@@ -100,7 +100,7 @@ type BlockRemoval struct {
 // write, so recording an event copies one bucket and the bucket table,
 // not the whole set (30,000 events in a fraction of a second).
 type BlockSet struct {
-	buckets *[blockBuckets]*blockBucket // nil: empty; never written once shared
+	buckets slots[*blockBucket] // a nil bucket: empty; never written once shared
 }
 
 // blockBuckets is how many buckets a BlockSet spreads its blocks over.
@@ -127,10 +127,11 @@ func blockBucketOf(id string) int {
 
 // bucket returns the bucket of block id (the empty bucket when none).
 func (s BlockSet) bucket(id string) blockBucket {
-	if s.buckets == nil || s.buckets[blockBucketOf(id)] == nil {
+	b := s.buckets.at(blockBucketOf(id))
+	if b == nil {
 		return blockBucket{}
 	}
-	return *s.buckets[blockBucketOf(id)]
+	return *b
 }
 
 // with returns the set with the bucket of block id replaced by edit's
@@ -141,12 +142,7 @@ func (s BlockSet) with(id string, edit func(b blockBucket) (blockBucket, bool)) 
 	if !changed {
 		return s
 	}
-	var table [blockBuckets]*blockBucket
-	if s.buckets != nil {
-		table = *s.buckets
-	}
-	table[blockBucketOf(id)] = &nb
-	return BlockSet{buckets: &table}
+	return BlockSet{buckets: s.buckets.set(blockBucketOf(id), &nb)}
 }
 
 func cmpClaim(a, b BlockClaim) int {
@@ -263,14 +259,14 @@ func (s BlockSet) Refute(id, identity string) (BlockSet, error) {
 // Buckets only one side holds are shared, not copied.
 func (s BlockSet) Merge(o BlockSet) BlockSet {
 	switch {
-	case o.buckets == nil || o.buckets == s.buckets:
+	case o.buckets.isZero() || o.buckets.same(s.buckets):
 		return s
-	case s.buckets == nil:
+	case s.buckets.isZero():
 		return o
 	}
 	var table [blockBuckets]*blockBucket
-	for i, a := range s.buckets {
-		b := o.buckets[i]
+	for i, a := range s.buckets.all {
+		b := o.buckets.at(i)
 		switch {
 		case b == nil || a == b:
 			table[i] = a
@@ -285,7 +281,7 @@ func (s BlockSet) Merge(o BlockSet) BlockSet {
 			}
 		}
 	}
-	return BlockSet{buckets: &table}
+	return BlockSet{buckets: slotsOf(&table)}
 }
 
 // blockSetOf builds the set holding every event of j at once, equal to
@@ -330,7 +326,7 @@ func blockSetOf(j blockSetJSON) (BlockSet, error) {
 			table[i] = &buckets[i]
 		}
 	}
-	return BlockSet{buckets: &table}, nil
+	return BlockSet{buckets: slotsOf(&table)}, nil
 }
 
 // partition spreads events over the buckets of their block ids (key),

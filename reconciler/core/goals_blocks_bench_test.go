@@ -1,6 +1,7 @@
 package core
 
 import (
+	"runtime"
 	"strconv"
 	"testing"
 )
@@ -20,6 +21,26 @@ func BenchmarkBlockSet30k(b *testing.B) {
 		}
 		if len(s.Active()) != 10000 {
 			b.Fatalf("%d active blocks, want 10000", len(s.Active()))
+		}
+	}
+}
+
+// BenchmarkApplyGoalLineage applies, one entry at a time from genesis, the
+// log of a lineage of 10,000 tasks (about 54,000 goal entries): the
+// reducer's share of replaying the goal log. Its allocations are
+// most of what replay's collector works through.
+func BenchmarkApplyGoalLineage(b *testing.B) {
+	trail := bigLineage(b, 10000).trail
+	runtime.GC()
+	b.ReportMetric(float64(len(trail)), "entries")
+	for b.Loop() {
+		s := NewState()
+		for _, e := range trail {
+			next, _, err := Apply(s, e)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s = next
 		}
 	}
 }

@@ -270,11 +270,8 @@ func (s BlockSet) inSetOrder() blockSetJSON {
 
 // filled returns the set's non-empty buckets in bucket order.
 func (s BlockSet) filled() []*blockBucket {
-	if s.buckets == nil {
-		return nil
-	}
 	var out []*blockBucket
-	for _, b := range s.buckets {
+	for _, b := range s.buckets.all {
 		if b != nil {
 			out = append(out, b)
 		}
@@ -296,11 +293,11 @@ func (s BlockSet) Hash() string {
 func (s BlockSet) Equal(o BlockSet) bool {
 	for i := range blockBuckets {
 		var a, b blockBucket
-		if s.buckets != nil && s.buckets[i] != nil {
-			a = *s.buckets[i]
+		if p := s.buckets.at(i); p != nil {
+			a = *p
 		}
-		if o.buckets != nil && o.buckets[i] != nil {
-			b = *o.buckets[i]
+		if p := o.buckets.at(i); p != nil {
+			b = *p
 		}
 		if !slices.Equal(a.added, b.added) || !slices.Equal(a.removed, b.removed) ||
 			!slices.Equal(a.confirmed, b.confirmed) || !slices.Equal(a.refuted, b.refuted) {

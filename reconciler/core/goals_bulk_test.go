@@ -42,7 +42,7 @@ func TestTableOfTakesTableOrderInPlace(t *testing.T) {
 	}
 	items := one.unsorted()
 	shares := func(tb table[consumedKey], items []consumedKey) bool {
-		for _, b := range tb.buckets {
+		for _, b := range tb.buckets.all {
 			for i := range b {
 				if &b[i] == &items[0] {
 					return true

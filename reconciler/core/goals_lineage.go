@@ -140,10 +140,10 @@ func (b blockFacts) sealedIn(buf fields) (blockFacts, fields) {
 // string length-prefixed. The encoding is hashed as it is written, a few
 // kilobytes at a time.
 func (s BlockSet) bucketDigest(i int) [32]byte {
-	if s.buckets == nil || s.buckets[i] == nil {
+	b := s.buckets.at(i)
+	if b == nil {
 		return [32]byte{}
 	}
-	b := s.buckets[i]
 	h := sha256.New()
 	f := make(fields, 0, 4096)
 	flush := func() {

@@ -18,7 +18,7 @@ import (
 // for an empty bucket). A tree is never changed once shared: set returns
 // a new one.
 type hashTree struct {
-	leaves [256][32]byte
+	leaves slots[[32]byte]
 	groups [16][32]byte
 	root   [32]byte
 }
@@ -29,10 +29,10 @@ func (t *hashTree) set(i int, h [32]byte) *hashTree {
 	if t != nil {
 		n = *t
 	}
-	n.leaves[i] = h
+	n.leaves = n.leaves.set(i, h)
 	g := i >> 4
-	n.groups[g] = sha256.Sum256(flatten(n.leaves[g*16 : g*16+16]))
-	n.root = sha256.Sum256(flatten(n.groups[:]))
+	n.groups[g] = sum16(n.leaves.group(g))
+	n.root = sum16(&n.groups)
 	return &n
 }
 
@@ -44,12 +44,13 @@ func (t *hashTree) rootOf() [32]byte {
 	return t.root
 }
 
-func flatten(hs [][32]byte) []byte {
-	b := make([]byte, 0, 32*len(hs))
-	for _, h := range hs {
-		b = append(b, h[:]...)
+// sum16 is the SHA-256 of 16 hashes one after another.
+func sum16(hs *[16][32]byte) [32]byte {
+	var b [16 * 32]byte
+	for i, h := range hs {
+		copy(b[i*32:], h[:])
 	}
-	return b
+	return sha256.Sum256(b[:])
 }
 
 // record is what a table holds: a keyed value with a digest of its
@@ -61,16 +62,11 @@ type record interface {
 
 // table is an immutable map of records by key, sorted within buckets.
 type table[T record] struct {
-	buckets *[256][]T
+	buckets slots[[]T]
 	tree    *hashTree
 }
 
-func (t table[T]) bucket(i int) []T {
-	if t.buckets == nil {
-		return nil
-	}
-	return t.buckets[i]
-}
+func (t table[T]) bucket(i int) []T { return t.buckets.at(i) }
 
 func (t table[T]) search(items []T, key string) (int, bool) {
 	return slices.BinarySearchFunc(items, key, func(x T, k string) int { return strings.Compare(x.key(), k) })
@@ -101,12 +97,7 @@ func (t table[T]) put(x T) table[T] {
 		copy(items[j+1:], prev[j:])
 	}
 	items[j] = x
-	var bs [256][]T
-	if t.buckets != nil {
-		bs = *t.buckets
-	}
-	bs[i] = items
-	return table[T]{buckets: &bs, tree: t.tree.set(i, bucketSum(items))}
+	return table[T]{buckets: t.buckets.set(i, items), tree: t.tree.set(i, bucketSum(items))}
 }
 
 // bucketSum is a bucket's leaf in the hash tree: the hash of its records'
@@ -132,11 +123,11 @@ func (t table[T]) all() []T {
 // unsorted returns every record in a new slice, in bucket order: for a
 // caller that sorts them its own way.
 func (t table[T]) unsorted() []T {
-	if t.buckets == nil {
+	if t.buckets.isZero() {
 		return nil
 	}
 	out := make([]T, 0, t.size())
-	for _, b := range t.buckets {
+	for _, b := range t.buckets.all {
 		out = append(out, b...)
 	}
 	return out
@@ -147,11 +138,9 @@ func (t table[T]) unsorted() []T {
 // the records.
 func (t table[T]) refs() []*T {
 	out := make([]*T, 0, t.size())
-	if t.buckets != nil {
-		for _, b := range t.buckets {
-			for i := range b {
-				out = append(out, &b[i])
-			}
+	for _, b := range t.buckets.all {
+		for i := range b {
+			out = append(out, &b[i])
 		}
 	}
 	return out
@@ -160,10 +149,8 @@ func (t table[T]) refs() []*T {
 // size returns the number of records.
 func (t table[T]) size() int {
 	n := 0
-	if t.buckets != nil {
-		for _, b := range t.buckets {
-			n += len(b)
-		}
+	for _, b := range t.buckets.all {
+		n += len(b)
 	}
 	return n
 }
@@ -252,7 +239,7 @@ func tableOf[T record](items []T) table[T] {
 			leaves[i] = bucketSum(b)
 		}
 	}
-	return table[T]{buckets: &bs, tree: treeOf(&leaves)}
+	return table[T]{buckets: slotsOf(&bs), tree: treeOf(&leaves)}
 }
 
 // inTableOrder reports whether items, whose buckets are at, are in table
@@ -270,19 +257,19 @@ func inTableOrder[T record](items []T, at []uint8) bool {
 // non-zero leaf in turn on the empty tree (nil when every leaf is zero),
 // with each group and the root hashed once.
 func treeOf(leaves *[256][32]byte) *hashTree {
-	tree := hashTree{leaves: *leaves}
+	tree := hashTree{leaves: slotsOf(leaves)}
 	any := false
 	for g := range tree.groups {
 		// A group no put ever touched stays all zero, as set leaves it.
-		group := tree.leaves[g*16 : g*16+16]
-		if slices.ContainsFunc(group, func(h [32]byte) bool { return h != [32]byte{} }) {
-			tree.groups[g] = sha256.Sum256(flatten(group))
+		group := tree.leaves.group(g)
+		if slices.ContainsFunc(group[:], func(h [32]byte) bool { return h != [32]byte{} }) {
+			tree.groups[g] = sum16(group)
 			any = true
 		}
 	}
 	if !any {
 		return nil
 	}
-	tree.root = sha256.Sum256(flatten(tree.groups[:]))
+	tree.root = sum16(&tree.groups)
 	return &tree
 }
