@@ -179,24 +179,52 @@ func (t *Tree) With(name, mode string, h plumbing.Hash) (*Tree, bool) {
 	if name == "" || strings.ContainsAny(name, "/\x00") || !validMode(mode) {
 		return nil, false
 	}
-	data := []byte(nil)
-	start, end := 0, 0 // the bytes the entry replaces
-	if t != nil {
-		data = t.data
-		i, present := t.find(name, mode == ModeDir)
-		start, end = int(t.offs[i]), int(t.offs[i])
-		if present {
-			end = int(t.offs[i+1])
-		}
+	if t == nil {
+		t = &Tree{offs: []int32{0}}
 	}
-	raw := make([]byte, 0, len(data)-(end-start)+len(mode)+len(name)+22)
-	raw = append(raw, data[:start]...)
-	raw = append(append(append(append(raw, mode...), ' '), name...), 0)
-	raw = append(append(raw, h[:]...), data[end:]...)
-	nt, got, ok := t.Splice(raw, name, mode)
-	if !ok || got != h {
+	dir := mode == ModeDir
+	if _, clash := t.find(name, !dir); clash {
 		return nil, false
 	}
+	i, present := t.find(name, dir)
+	start, end := int(t.offs[i]), int(t.offs[i]) // the bytes the entry replaces
+	if present {
+		if t.Mode(i) != mode || t.Hash(i) == h {
+			return nil, false
+		}
+		end = int(t.offs[i+1])
+	}
+	entry := len(mode) + 1 + len(name) + 1 + len(h)
+	raw := make([]byte, 0, len(t.data)-(end-start)+entry)
+	raw = append(raw, t.data[:start]...)
+	raw = append(append(append(append(raw, mode...), ' '), name...), 0)
+	raw = append(append(raw, h[:]...), t.data[end:]...)
+	// Offsets: t's before the entry, the entry, t's after it shifted; the
+	// three tables share one array.
+	n := t.Len()
+	if !present {
+		n++
+	}
+	tables := make([]int32, 3*n+1)
+	nt := &Tree{data: raw, offs: tables[:n+1 : n+1], modeEnd: tables[n+1 : 2*n+1 : 2*n+1], nameEnd: tables[2*n+1:]}
+	copy(nt.offs, t.offs[:i])
+	copy(nt.modeEnd, t.modeEnd[:i])
+	copy(nt.nameEnd, t.nameEnd[:i])
+	nt.offs[i] = int32(start)
+	nt.modeEnd[i] = int32(start + len(mode))
+	nt.nameEnd[i] = int32(start + len(mode) + 1 + len(name))
+	next := i + 1 // t's first entry after the one set
+	if !present {
+		next = i
+	}
+	shift := int32(start + entry - end)
+	for j := i + 1; j < n; j++ {
+		k := next + j - (i + 1)
+		nt.offs[j] = t.offs[k] + shift
+		nt.modeEnd[j] = t.modeEnd[k] + shift
+		nt.nameEnd[j] = t.nameEnd[k] + shift
+	}
+	nt.offs[n] = int32(len(raw))
 	return nt, true
 }
 

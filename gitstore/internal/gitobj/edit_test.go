@@ -233,6 +233,22 @@ func TestTreeWith(t *testing.T) {
 			if i, found := got.Lookup(tt.entry, tt.mode == gitobj.ModeDir); !found || got.Hash(i) != tt.hash {
 				t.Fatalf("the result's offsets do not find %q", tt.entry)
 			}
+			parsed, err := gitobj.ParseTree(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Len() != parsed.Len() {
+				t.Fatalf("With(%q) has %d entries, parsed %d", tt.entry, got.Len(), parsed.Len())
+			}
+			for i := range got.Len() {
+				if got.Name(i) != parsed.Name(i) || got.Mode(i) != parsed.Mode(i) || got.Hash(i) != parsed.Hash(i) {
+					t.Fatalf("entry %d of With(%q): %s %s %s, parsed %s %s %s", i, tt.entry,
+						got.Mode(i), got.Name(i), got.Hash(i), parsed.Mode(i), parsed.Name(i), parsed.Hash(i))
+				}
+			}
+			if again, ok := got.With("zz", gitobj.ModeFile, h(10)); !ok || again.Len() != got.Len()+1 {
+				t.Fatalf("With on With(%q)'s result: %v", tt.entry, ok)
+			}
 			if !bytes.Equal(old.Raw(), encodeTree(t, base)) {
 				t.Fatal("With changed its tree")
 			}
