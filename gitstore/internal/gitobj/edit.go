@@ -206,7 +206,7 @@ func (t *Tree) With(name, mode string, h plumbing.Hash) (*Tree, bool) {
 		n++
 	}
 	tables := make([]int32, 3*n+1)
-	nt := &Tree{data: raw, offs: tables[:n+1 : n+1], modeEnd: tables[n+1 : 2*n+1 : 2*n+1], nameEnd: tables[2*n+1:]}
+	nt := &Tree{data: raw, offs: tables[: n+1 : n+1], modeEnd: tables[n+1 : 2*n+1 : 2*n+1], nameEnd: tables[2*n+1:]}
 	copy(nt.offs, t.offs[:i])
 	copy(nt.modeEnd, t.modeEnd[:i])
 	copy(nt.nameEnd, t.nameEnd[:i])
