@@ -154,6 +154,11 @@ func TestReplayComparesTreesWithoutDiffs(t *testing.T) {
 	if stats.TreeDiffs != 0 || stats.Reverified != 0 || res.Replayed != 7 {
 		t.Fatalf("replayed %d entries with %+v", res.Replayed, stats)
 	}
+	// The proposal files writ wrote are shown by their object names, not
+	// read: all but the first, whose modeline replay has not seen yet.
+	if stats.ProposalsRendered == 0 {
+		t.Fatalf("no proposal file was shown by its name: %+v", stats)
+	}
 	// Move the checkpoint back one entry: replaying from it reads the
 	// first entry's parent tree instead of knowing it, still no diff.
 	cp, err := e.Store.Ref(gitstore.CheckpointRef)

@@ -2,6 +2,7 @@ package reconciler
 
 import (
 	"errors"
+	"github.com/writ-dev/writ/reconciler/wal"
 	"strings"
 	"testing"
 
@@ -111,6 +112,31 @@ func TestReplayDetectsTampering(t *testing.T) {
 				return rewriteHead(t, e, head, msg, nil, "writ-bot")
 			},
 			reason: "the proposal in the message differs from the signed proposal file",
+		},
+		{
+			// Replay shows a proposal file by its object name when it is the
+			// rendering of the recorded proposal: an edited proposal renders
+			// to other bytes, so the file is read and its hash compared.
+			name: "proposal line and its content hash edited together, re-signed with the reconciler's key",
+			tamper: func(t *testing.T, e *Engine, head *object.Commit) plumbing.Hash {
+				msg := strings.Replace(head.Message, `"environment":"staging"`, `"environment":"production"`, 1)
+				rec, err := wal.Decode(msg)
+				if err != nil || msg == head.Message {
+					t.Fatalf("no staging input in the message: %v", err)
+				}
+				body, ok := schemas.ProposalYAML(rec.Entry.Proposal)
+				if !ok {
+					t.Fatal("the edited proposal has no rendering")
+				}
+				real, err := e.Store.ReadFile(head.Hash, rec.ProposalPath)
+				if err != nil {
+					t.Fatal(err)
+				}
+				edited := append([]byte(schemas.LeadingModeline(real)), body...)
+				msg = strings.Replace(msg, rec.Entry.Subject.Content, schemas.HashBytes(edited), 1)
+				return rewriteHead(t, e, head, msg, nil, "writ-bot")
+			},
+			reason: "but the proposal file hashes to",
 		},
 		{
 			name: "entry signed by an approver instead of the reconciler",

@@ -71,6 +71,16 @@ func hasModeline(data []byte) bool {
 	return bytes.HasPrefix(data, []byte("# yaml-language-server:")) || bytes.Contains(data, []byte("\n# yaml-language-server:"))
 }
 
+// LeadingModeline returns data's first line, newline included, when it is
+// a modeline as Modeline writes it; "" otherwise.
+func LeadingModeline(data []byte) string {
+	rest, ok := cutModeline(data)
+	if !ok {
+		return ""
+	}
+	return string(data[:len(data)-len(rest)])
+}
+
 // cutModeline splits a leading modeline off data: the line is one of
 // printable ASCII without spaces after the prefix, as Modeline writes it.
 func cutModeline(data []byte) (rest []byte, ok bool) {

@@ -22,12 +22,38 @@ import (
 // allowed.
 // False means "not shown", never "different": load data the full way then.
 func ProposalIsYAML(data []byte, p *Proposal) bool {
-	if p == nil || len(data) > MaxFileSize || p.Trigger != nil || len(p.Cost) > 0 {
+	if p == nil || len(data) > MaxFileSize {
 		return false
 	}
 	// The yaml-language-server line writ puts first is a comment.
 	data, _ = cutModeline(data)
 	m := yamlMatch{data: data, ok: true}
+	return m.proposal(p) && m.off == len(data)
+}
+
+// ProposalYAML returns the YAML ProposalIsYAML vouches for as p, without a
+// modeline: ok is false where it would vouch for none. When ok,
+// ProposalIsYAML(out, p) is true, and so it is for out after any first
+// line Modeline writes. A reader that knows a file's object name can
+// hash out instead of reading the file: equal names are equal bytes.
+func ProposalYAML(p *Proposal) (out []byte, ok bool) {
+	if p == nil {
+		return nil, false
+	}
+	m := yamlMatch{write: true, ok: true}
+	if !m.proposal(p) || len(m.out) > MaxFileSize {
+		return nil, false
+	}
+	return m.out, true
+}
+
+// proposal matches (or writes) p's YAML and reports whether all of it
+// matched and p passes the proposal schema; a matcher must then have met
+// the end of its data too.
+func (m *yamlMatch) proposal(p *Proposal) bool {
+	if p.Trigger != nil || len(p.Cost) > 0 {
+		return false
+	}
 	m.field("", "instance", p.Instance)
 	m.field("", "workflow", p.Workflow)
 	m.field("", "transition", p.Transition)
@@ -58,22 +84,26 @@ func ProposalIsYAML(data []byte, p *Proposal) bool {
 	if p.Justification != "" {
 		m.field("", "justification", p.Justification)
 	}
-	if !m.ok || m.off != len(data) {
-		return false
-	}
-	return validSimpleProposal(p)
+	return m.ok && validSimpleProposal(p)
 }
 
-// yamlMatch compares data, piece by piece, with a rendering written to it.
+// yamlMatch compares data, piece by piece, with a rendering written to it;
+// with write set it appends the rendering to out instead.
 type yamlMatch struct {
-	data []byte
-	off  int
-	ok   bool
+	data  []byte
+	off   int
+	ok    bool
+	write bool
+	out   []byte
 }
 
-// lit matches s.
+// lit matches (or writes) s.
 func (m *yamlMatch) lit(s string) {
 	if !m.ok {
+		return
+	}
+	if m.write {
+		m.out = append(m.out, s...)
 		return
 	}
 	if len(m.data)-m.off < len(s) || string(m.data[m.off:m.off+len(s)]) != s {

@@ -19,8 +19,15 @@ func simpleProposal() *Proposal {
 // but loading data does not give p.
 func checkProposalIsYAML(t *testing.T, data []byte, p *Proposal) bool {
 	t.Helper()
+	out, written := ProposalYAML(p)
+	if written && !ProposalIsYAML(out, p) {
+		t.Fatalf("ProposalYAML wrote %q, which ProposalIsYAML does not vouch for as the proposal", out)
+	}
 	if !ProposalIsYAML(data, p) {
 		return false
+	}
+	if body, _ := cutModeline(data); !written || string(out) != string(body) {
+		t.Fatalf("ProposalIsYAML vouched for %q, but ProposalYAML wrote %q (ok %v)", body, out, written)
 	}
 	loaded, problems := LoadProposal("p.yaml", data)
 	if len(problems) > 0 {

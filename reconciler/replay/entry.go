@@ -43,6 +43,9 @@ type prepared struct {
 	attested bool
 	tree     gitstore.ProposalTree // the merge's trees along the proposal path
 	commits  commitMemo            // commits the checks read, by them
+	// rendered: the proposal file was shown to be the rendering of the
+	// recorded proposal by its object name, and not read.
+	rendered bool
 	// laterErr: the proposal commit, its file and the decisions.
 	laterErr error
 }
@@ -300,7 +303,7 @@ func (r *replayer) checkSubject(p *prepared, subject *gitstore.CommitView, ring 
 	if rec.Entry.Proposal == nil {
 		return nil
 	}
-	raw, err := r.proposalFile(subject, rec.ProposalPath, p)
+	raw, err := r.proposalFile(subject, rec, p)
 	if err != nil {
 		return err
 	}
@@ -317,6 +320,9 @@ func (r *replayer) checkSubject(p *prepared, subject *gitstore.CommitView, ring 
 		}
 	} else if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
 		return fmt.Errorf("%s is %s, but the proposal file hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, h)
+	}
+	if p.rendered {
+		return nil // raw is the rendering of rec's proposal: ProposalIsYAML holds
 	}
 	return r.sameProposal(raw, rec)
 }
@@ -405,25 +411,70 @@ func (r *replayer) decisionCommit(m *commitMemo, c *gitstore.CommitView) intake.
 
 // proposalFile returns the proposal file at the subject commit. When the
 // subject's tree is the merge's (the proposal was made on the main it was
-// merged into), the blob found for the tree check is it.
-func (r *replayer) proposalFile(subject *gitstore.CommitView, path string, p *prepared) ([]byte, error) {
+// merged into), the blob found for the tree check is it. When that blob's
+// object name is the one of the YAML writ writes for the proposal rec
+// records (schemas.ProposalYAML, after the modeline of the last file
+// read, or none), the file is that rendering, equal names being equal
+// bytes, and is not read: the checks that follow see the same bytes.
+func (r *replayer) proposalFile(subject *gitstore.CommitView, rec wal.Record, p *prepared) ([]byte, error) {
+	var blobs []plumbing.Hash
 	if f := p.tree; f.OK() && subject.Tree == p.c.Tree {
-		if b, ok := r.read.Blob(f.Blob()); ok {
-			return b, nil
-		}
+		blobs = append(blobs, f.Blob())
 	}
-	if dirs, file, ok := splitPath(path); ok {
-		if blob, ok := r.read.Lookup(subject.Tree, dirs, file); ok {
-			if b, ok := r.read.Blob(blob); ok {
-				return b, nil
+	if len(blobs) == 0 {
+		if dirs, file, ok := splitPath(rec.ProposalPath); ok {
+			if blob, ok := r.read.Lookup(subject.Tree, dirs, file); ok {
+				blobs = append(blobs, blob)
 			}
 		}
 	}
-	raw, err := r.engine.Store.ReadFile(subject.Hash, path)
+	for _, blob := range blobs {
+		if b, ok := r.rendered(blob, rec.Entry.Proposal); ok {
+			p.rendered = true
+			return b, nil
+		}
+		if b, ok := r.read.Blob(blob); ok {
+			if line := schemas.LeadingModeline(b); line != r.modeline.Load().line() {
+				r.modeline.Store(&modeline{text: line})
+			}
+			return b, nil
+		}
+	}
+	raw, err := r.engine.Store.ReadFile(subject.Hash, rec.ProposalPath)
 	if err != nil {
-		return nil, fmt.Errorf("proposal %s at %s: %w", path, shortHash(subject.Hash.String()), err)
+		return nil, fmt.Errorf("proposal %s at %s: %w", rec.ProposalPath, shortHash(subject.Hash.String()), err)
 	}
 	return raw, nil
+}
+
+// rendered returns the YAML writ writes for proposal, after the modeline
+// last read, when its object name is blob.
+func (r *replayer) rendered(blob plumbing.Hash, proposal *schemas.Proposal) ([]byte, bool) {
+	body, ok := schemas.ProposalYAML(proposal)
+	if !ok {
+		return nil, false
+	}
+	if line := r.modeline.Load().line(); line != "" {
+		b := append([]byte(line), body...)
+		if plumbing.ComputeHash(plumbing.BlobObject, b) == blob {
+			return b, true
+		}
+	}
+	if plumbing.ComputeHash(plumbing.BlobObject, body) == blob {
+		return body, true
+	}
+	return nil, false
+}
+
+// modeline is the first line of the last proposal file read, a guess at
+// the next one's: a log's files are mostly written by one writ.
+type modeline struct{ text string }
+
+func (m *modeline) line() string {
+	if m == nil {
+		return ""
+	}
+	return m.text
 }
 
 // sameFile checks that the file the entry adds to main is the signed

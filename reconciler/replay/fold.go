@@ -36,6 +36,9 @@ type replayer struct {
 	early   *earlySigs // entry signatures verified during the walk, or nil
 	closed  closedRefs // the evidence refs of closed proposals, read once
 	stats   Stats      // kept by the fold
+	// modeline is the first line of the last proposal file read
+	// (proposalFile), shared by the workers.
+	modeline atomic.Pointer[modeline]
 }
 
 // Stats counts how the fold checked entries, for tests and
@@ -48,6 +51,10 @@ type Stats struct {
 	// (gitstore.TreeCheck.HintFrom), their lineage and shard trees
 	// computed instead of read.
 	TreeHints int
+	// ProposalsRendered counts entries whose proposal file was shown to
+	// be the rendering of the recorded proposal by its object name, and
+	// so not read.
+	ProposalsRendered int
 	// Reverified counts entries verified ahead against rules that a rules
 	// entry before them then replaced.
 	Reverified int
@@ -233,6 +240,9 @@ func (r *replayer) step(run *foldRun, st *stepState, p *prepared, pl *pipeline) 
 	st.state, st.hash, st.parentTree = next, p.rec.StatePost, p.c.Tree
 	run.res.State = next
 	run.res.Replayed++
+	if p.rendered {
+		r.stats.ProposalsRendered++
+	}
 	if run.collect {
 		run.res.Entries = append(run.res.Entries, ent)
 	}
