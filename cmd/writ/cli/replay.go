@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/writ-dev/writ/cmd/writ/internal/readgc"
 	"github.com/writ-dev/writ/reconciler"
 )
 
@@ -47,6 +48,7 @@ foreign commits included, with the same exit code.`,
 				}
 				defer func() { _ = bar.Finish() }()
 			}
+			defer readgc.Replay()()
 			res, err := e.Replay(reconciler.ReplayOptions{FromCheckpoint: fromCheckpoint})
 			if asJSON && res != nil && (err == nil || errors.Is(err, reconciler.ErrForeign)) {
 				if jerr := a.printJSON(toReplayJSON(res, err)); jerr != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
+	"github.com/writ-dev/writ/cmd/writ/internal/readgc"
 	"github.com/writ-dev/writ/policies"
 	"github.com/writ-dev/writ/reconciler"
 	"github.com/writ-dev/writ/reconciler/core"
@@ -56,6 +57,7 @@ output/verify), with the same exit code.`,
 			}
 			found := since == ""
 			out := verifyJSON{Entries: []verifyEntryJSON{}}
+			defer readgc.Replay()()
 			res, err := e.Replay(reconciler.ReplayOptions{OnEntry: func(i int, v reconciler.Verified) {
 				if printing && asJSON {
 					out.Entries = append(out.Entries, toVerifyEntry(i, v))

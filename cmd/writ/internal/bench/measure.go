@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/writ-dev/writ/cmd/writ/internal/readgc"
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler"
 )
@@ -208,6 +209,7 @@ func replayOnce(repo *Repo, progress Progress) (*reconciler.ReplayResult, error)
 	if progress != nil {
 		e.Progress = func(done, total int) { progress("replay", done, total) }
 	}
+	defer readgc.Replay()() // as writ replay paces it
 	res, err := e.Replay(reconciler.ReplayOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("replay %s: %w", repo.Dir, err)

@@ -1,5 +1,7 @@
-// Package readgc paces the garbage collector for read-only commands that
-// build a large view once and exit, such as `writ goals`.
+// Package readgc paces the garbage collector for read-only commands: those
+// that build a large view once and exit, such as `writ goals` (Pause), and
+// those that replay the whole log, `writ replay` and `writ verify`
+// (Replay).
 package readgc
 
 import (
@@ -30,4 +32,25 @@ func Pause() (restore func()) {
 		debug.SetGCPercent(oldPercent)
 		debug.SetMemoryLimit(oldLimit)
 	}
+}
+
+// ReplayPercent is the collector's pace while a log is replayed: it runs
+// when the heap has grown by 150% of what the last collection kept, not
+// 100% (GOGC=150). Replay keeps little (the state and the trees its checks
+// hold: 70–100 MB at 10,000 goal tasks or 100,000 entries) and turns over
+// gigabytes, so collecting a third less often saves about 4% of its CPU
+// for about 40 MB more peak memory (writ bench: 10,000 goal tasks 200 →
+// 242 MB, 100,000 entries 207 → 241 MB).
+const ReplayPercent = 150
+
+// Replay sets the collector's pace to ReplayPercent and returns the func
+// that restores it. When $GOGC or $GOMEMLIMIT is set, the environment
+// decides and Replay changes nothing. It changes a process-wide setting:
+// it is for a command's main path, not for concurrent use.
+func Replay() (restore func()) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(ReplayPercent)
+	return func() { debug.SetGCPercent(old) }
 }

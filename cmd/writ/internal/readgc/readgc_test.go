@@ -42,3 +42,37 @@ func TestPause(t *testing.T) {
 		})
 	}
 }
+
+// TestReplay: Replay sets the pace to ReplayPercent and the returned func
+// restores it; with $GOGC or $GOMEMLIMIT set it changes nothing.
+func TestReplay(t *testing.T) {
+	for _, tt := range []struct {
+		name, env, value string
+		want             int
+	}{
+		{"default", "", "", ReplayPercent},
+		{"GOGC set", "GOGC", "100", 100},
+		{"GOMEMLIMIT set", "GOMEMLIMIT", "1GiB", 100},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("GOGC", "")
+			t.Setenv("GOMEMLIMIT", "")
+			if tt.env != "" {
+				t.Setenv(tt.env, tt.value)
+			}
+			percent := debug.SetGCPercent(100)
+			defer debug.SetGCPercent(percent)
+
+			restore := Replay()
+			got := debug.SetGCPercent(100)
+			debug.SetGCPercent(got)
+			if got != tt.want {
+				t.Fatalf("while replaying: GC percent %d, want %d", got, tt.want)
+			}
+			restore()
+			if p := debug.SetGCPercent(100); p != 100 {
+				t.Fatalf("after restore: GC percent %d, want 100", p)
+			}
+		})
+	}
+}
