@@ -139,7 +139,8 @@ func sameTrailers(a Trailers, b []Trailer) bool {
 // same normalisation FormatMessage applies). Errors wrap
 // ErrMalformedMessage. ParseMessage is pure and never panics.
 func ParseMessage(msg string) (subject, body string, trailers Trailers, err error) {
-	lines := strings.Split(strings.TrimRight(msg, "\n"), "\n")
+	msg = strings.TrimRight(msg, "\n")
+	lines := strings.Split(msg, "\n")
 	subject = lines[0]
 	if strings.TrimSpace(subject) == "" {
 		return "", "", nil, fmt.Errorf("%w: line 1: empty subject", ErrMalformedMessage)
@@ -166,7 +167,26 @@ func ParseMessage(msg string) (subject, body string, trailers Trailers, err erro
 		}
 		bodyEnd = start
 	}
-	body = trimBlankLines(strings.Join(rest[:bodyEnd], "\n"))
+	// The body is lines first..last of rest, without blank lines around
+	// them: the part of msg they are (no copy).
+	first, last := 0, bodyEnd
+	for first < last && isBlank(rest[first]) {
+		first++
+	}
+	for last > first && isBlank(rest[last-1]) {
+		last--
+	}
+	if first < last {
+		start := len(lines[0]) + 1 + len(lines[1]) + 1
+		for _, l := range rest[:first] {
+			start += len(l) + 1
+		}
+		end := start - 1
+		for _, l := range rest[first:last] {
+			end += len(l) + 1
+		}
+		body = msg[start:end]
+	}
 	return subject, body, trailers, nil
 }
 

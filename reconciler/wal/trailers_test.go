@@ -174,6 +174,9 @@ func FuzzParseMessage(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, msg string) {
 		s, b, tr, err := ParseMessage(msg)
+		if b != bodyBySplitting(msg) && err == nil {
+			t.Fatalf("body of %q: %q, split and joined %q", msg, b, bodyBySplitting(msg))
+		}
 		if err != nil {
 			if !errors.Is(err, ErrMalformedMessage) {
 				t.Fatalf("error %v does not wrap ErrMalformedMessage", err)
@@ -204,4 +207,25 @@ func TestTrailerKeyChecksMatchPatterns(t *testing.T) {
 			t.Errorf("looksLikeTrailer(%q) = %v, pattern says %v", s, got, want)
 		}
 	}
+}
+
+// bodyBySplitting is the body ParseMessage gives (when msg parses), as it
+// was first written: the lines between the subject and the trailer block
+// joined, then blank lines trimmed from both ends. ParseMessage takes the
+// same text as a part of msg.
+func bodyBySplitting(msg string) string {
+	lines := strings.Split(strings.TrimRight(msg, "\n"), "\n")
+	if len(lines) < 2 {
+		return ""
+	}
+	rest := lines[2:]
+	start := len(rest)
+	for start > 0 && !isBlank(rest[start-1]) {
+		start--
+	}
+	bodyEnd := len(rest)
+	if start < len(rest) && looksLikeTrailer(rest[start]) {
+		bodyEnd = start
+	}
+	return trimBlankLines(strings.Join(rest[:bodyEnd], "\n"))
 }
