@@ -99,7 +99,8 @@ func ParseCommit(raw []byte) (*Commit, error) {
 		return nil, ErrNotCanonical
 	}
 	if v, isSig := bytes.CutPrefix(l, []byte("gpgsig ")); isSig {
-		var sig bytes.Buffer
+		var sig strings.Builder
+		sig.Grow(signatureLen(v, rest))
 		sig.Write(v)
 		sig.WriteByte('\n')
 		for {
@@ -120,6 +121,21 @@ func ParseCommit(raw []byte) (*Commit, error) {
 	}
 	c.Message = string(rest)
 	return c, nil
+}
+
+// signatureLen is the length of the signature whose header line's value
+// is first and whose continuation lines (" "-prefixed) begin rest, once
+// unfolded: each line without its space, ending in a newline.
+func signatureLen(first, rest []byte) int {
+	n := len(first) + 1
+	for {
+		i := bytes.IndexByte(rest, '\n')
+		if i <= 0 || rest[0] != ' ' {
+			return n
+		}
+		n += i // the line less its space, plus its newline
+		rest = rest[i+1:]
+	}
 }
 
 // Tree is a parsed tree object: its raw bytes and where each entry starts.
