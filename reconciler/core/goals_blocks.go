@@ -112,6 +112,9 @@ type blockBucket struct {
 	removed   []BlockRemoval // sorted by (Block, Reason)
 	confirmed []BlockVote    // sorted by (Block, Identity)
 	refuted   []BlockVote    // sorted by (Block, Identity)
+	// sums is its digest, kept by a bucket an event made (see
+	// bucketSums); nil for one restored or merged.
+	sums *bucketSums
 }
 
 // blockBucketOf is the bucket of block id: FNV-1a of the id, so any
@@ -138,10 +141,12 @@ func (s BlockSet) bucket(id string) blockBucket {
 // result, or s itself when edit changed nothing. Only the table and that
 // bucket are new.
 func (s BlockSet) with(id string, edit func(b blockBucket) (blockBucket, bool)) BlockSet {
-	nb, changed := edit(s.bucket(id))
+	prev := s.bucket(id)
+	nb, changed := edit(prev)
 	if !changed {
 		return s
 	}
+	nb.sums = nb.sumsAfter(&prev)
 	return BlockSet{buckets: s.buckets.set(blockBucketOf(id), &nb)}
 }
 

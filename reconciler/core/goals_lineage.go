@@ -1,7 +1,6 @@
 package core
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 
 	"github.com/writ-dev/writ/schemas"
@@ -134,48 +133,6 @@ func (b blockFacts) sealedIn(buf fields) (blockFacts, fields) {
 	}
 	b.hash = f.sum()
 	return b, f
-}
-
-// bucketDigest hashes bucket i of the set: every event in it, each
-// string length-prefixed. The encoding is hashed as it is written, a few
-// kilobytes at a time.
-func (s BlockSet) bucketDigest(i int) [32]byte {
-	b := s.buckets.at(i)
-	if b == nil {
-		return [32]byte{}
-	}
-	h := sha256.New()
-	f := make(fields, 0, 4096)
-	flush := func() {
-		if len(f) > 3072 {
-			h.Write(f)
-			f = f[:0]
-		}
-	}
-	f = f.num(int64(len(b.added)))
-	for _, c := range b.added {
-		f = f.str(c.ID).str(c.Blocked).str(c.Prerequisite).str(c.Declarer)
-		flush()
-	}
-	f = f.num(int64(len(b.removed)))
-	for _, r := range b.removed {
-		f = f.str(r.Block).str(string(r.Reason))
-		flush()
-	}
-	f = f.num(int64(len(b.confirmed)))
-	for _, v := range b.confirmed {
-		f = f.str(v.Block).str(v.Identity)
-		flush()
-	}
-	f = f.num(int64(len(b.refuted)))
-	for _, v := range b.refuted {
-		f = f.str(v.Block).str(v.Identity)
-		flush()
-	}
-	h.Write(f)
-	var sum [32]byte
-	h.Sum(sum[:0])
-	return sum
 }
 
 // withBlocks returns l with blocks set to bs after an event about block
