@@ -215,14 +215,21 @@ func schemaValidSimpleProposal(p *Proposal) bool {
 }
 
 // surelyValidProposal reports whether p certainly passes the proposal
-// schema, checked by hand for the common shape (ASCII fields, no
-// evidence), so replay need not build a document for the validator per
-// entry. False means "not sure": the caller validates against the schema.
-// It must never say true where the schema says no (TestSurelyValidProposal
-// holds it to the schema).
+// schema, checked by hand for the common shape (ASCII fields; evidence
+// of printable ASCII), so replay need not build a document for the
+// validator per entry. False means "not sure": the caller validates
+// against the schema. It must never say true where the schema says no
+// (TestSurelyValidProposal holds it to the schema).
 func surelyValidProposal(p *Proposal) bool {
-	if len(p.Evidence) > 0 || p.Trigger != nil || len(p.Cost) > 0 {
+	if p.Trigger != nil || len(p.Cost) > 0 {
 		return false
+	}
+	for _, e := range p.Evidence {
+		// name: 1–256 characters; uri: at least one (absent when empty);
+		// digest: "<a-z0-9>+:<0-9a-f>+" (absent when empty).
+		if !asciiBetween(e.Name, ' ', '~') || (e.URI != "" && !asciiBetween(e.URI, ' ', '~')) || (e.Digest != "" && !evidenceDigest(e.Digest)) {
+			return false
+		}
 	}
 	if !schemaName(p.Instance) || !schemaName(p.Workflow) || !schemaName(p.Transition) {
 		return false
@@ -239,6 +246,26 @@ func surelyValidProposal(p *Proposal) bool {
 	case "", "low", "medium", "high":
 	default:
 		return false
+	}
+	return true
+}
+
+// evidenceDigest reports whether s matches the schema's evidence digest:
+// an algorithm of a-z and 0-9, ":", then lowercase hex digits.
+func evidenceDigest(s string) bool {
+	alg, hex, ok := strings.Cut(s, ":")
+	if !ok || alg == "" || hex == "" {
+		return false
+	}
+	for i := 0; i < len(alg); i++ {
+		if c := alg[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	for i := 0; i < len(hex); i++ {
+		if c := hex[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
 	}
 	return true
 }

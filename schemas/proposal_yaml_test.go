@@ -270,8 +270,11 @@ func TestSurelyValidProposal(t *testing.T) {
 		p := &Proposal{Instance: or("web-1"), Workflow: or("release"), Transition: or("ship.v2_x"),
 			BaseState: or("sha256:" + strings.Repeat("0123456789abcdef", 4)), IdemKey: or("k-1:x/y"),
 			Owner: or("team a"), Materiality: Materiality(or("high"))}
-		if r.IntN(8) == 0 {
-			p.Evidence = []Evidence{{Name: pick()}}
+		if r.IntN(4) == 0 {
+			p.Evidence = []Evidence{{Name: or("ci")}}
+			if r.IntN(2) == 0 {
+				p.Evidence = append(p.Evidence, Evidence{Name: or("log"), URI: or("https://ci.example/runs/1"), Digest: or("sha256:" + strings.Repeat("0a", 32))})
+			}
 		}
 		if surelyValidProposal(p) {
 			vouched++
@@ -286,5 +289,9 @@ func TestSurelyValidProposal(t *testing.T) {
 	p := simpleProposal()
 	if !surelyValidProposal(p) {
 		t.Fatalf("the common shape is not vouched for: %+v", p)
+	}
+	p.Evidence = []Evidence{{Name: "ci", URI: "https://ci.example/runs/1"}, {Name: "log", Digest: "sha256:ab01"}}
+	if !surelyValidProposal(p) {
+		t.Fatalf("a goal action's evidence is not vouched for: %+v", p)
 	}
 }
