@@ -19,11 +19,7 @@ func TestPause(t *testing.T) {
 		{"GOMEMLIMIT set", "GOMEMLIMIT", "1GiB", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("GOGC", "")
-			t.Setenv("GOMEMLIMIT", "")
-			if tt.env != "" {
-				t.Setenv(tt.env, tt.value)
-			}
+			setGCEnv(t, tt.env, tt.value)
 			percent := debug.SetGCPercent(100)
 			defer debug.SetGCPercent(percent)
 			limit := debug.SetMemoryLimit(math.MaxInt64)
@@ -55,11 +51,7 @@ func TestReplay(t *testing.T) {
 		{"GOMEMLIMIT set", "GOMEMLIMIT", "1GiB", 100},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("GOGC", "")
-			t.Setenv("GOMEMLIMIT", "")
-			if tt.env != "" {
-				t.Setenv(tt.env, tt.value)
-			}
+			setGCEnv(t, tt.env, tt.value)
 			percent := debug.SetGCPercent(100)
 			defer debug.SetGCPercent(percent)
 
@@ -74,5 +66,15 @@ func TestReplay(t *testing.T) {
 				t.Fatalf("after restore: GC percent %d, want 100", p)
 			}
 		})
+	}
+}
+
+// setGCEnv clears $GOGC and $GOMEMLIMIT for the test, then sets name (if
+// any) to value.
+func setGCEnv(t *testing.T, name, value string) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	if name != "" {
+		t.Setenv(name, value)
 	}
 }
