@@ -417,18 +417,13 @@ func (r *replayer) decisionCommit(m *commitMemo, c *gitstore.CommitView) intake.
 // read, or none), the file is that rendering, equal names being equal
 // bytes, and is not read: the checks that follow see the same bytes.
 func (r *replayer) proposalFile(subject *gitstore.CommitView, rec wal.Record, p *prepared) ([]byte, error) {
-	var blobs []plumbing.Hash
+	blob, found := plumbing.ZeroHash, false
 	if f := p.tree; f.OK() && subject.Tree == p.c.Tree {
-		blobs = append(blobs, f.Blob())
+		blob, found = f.Blob(), true
+	} else if dirs, file, ok := splitPath(rec.ProposalPath); ok {
+		blob, found = r.read.Lookup(subject.Tree, dirs, file)
 	}
-	if len(blobs) == 0 {
-		if dirs, file, ok := splitPath(rec.ProposalPath); ok {
-			if blob, ok := r.read.Lookup(subject.Tree, dirs, file); ok {
-				blobs = append(blobs, blob)
-			}
-		}
-	}
-	for _, blob := range blobs {
+	if found {
 		if b, ok := r.rendered(blob, rec.Entry.Proposal); ok {
 			p.rendered = true
 			return b, nil
