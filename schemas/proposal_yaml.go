@@ -34,7 +34,8 @@ func ProposalIsYAML(data []byte, p *Proposal) bool {
 // ProposalYAML returns the YAML ProposalIsYAML vouches for as p, without a
 // modeline: ok is false where it would vouch for none. When ok,
 // ProposalIsYAML(out, p) is true, and so it is for out after any first
-// line Modeline writes. A reader that knows a file's object name can
+// line Modeline writes as long as the whole is at most MaxFileSize bytes
+// (a caller that prefixes a line must check that). A reader that knows a file's object name can
 // hash out instead of reading the file: equal names are equal bytes.
 func ProposalYAML(p *Proposal) (out []byte, ok bool) {
 	if p == nil {

@@ -303,10 +303,11 @@ func (r *replayer) checkSubject(p *prepared, subject *gitstore.CommitView, ring 
 	if rec.Entry.Proposal == nil {
 		return nil
 	}
-	raw, err := r.proposalFile(subject, rec, p)
+	raw, rendered, err := r.proposalFile(subject, rec, p)
 	if err != nil {
 		return err
 	}
+	p.rendered = rendered // this check's: an earlier one may have seen another blob
 	if err := r.sameFile(p, raw); err != nil {
 		return err
 	}
@@ -321,7 +322,7 @@ func (r *replayer) checkSubject(p *prepared, subject *gitstore.CommitView, ring 
 	} else if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
 		return fmt.Errorf("%s is %s, but the proposal file hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, h)
 	}
-	if p.rendered {
+	if rendered {
 		return nil // raw is the rendering of rec's proposal: ProposalIsYAML holds
 	}
 	return r.sameProposal(raw, rec)
@@ -415,8 +416,9 @@ func (r *replayer) decisionCommit(m *commitMemo, c *gitstore.CommitView) intake.
 // object name is the one of the YAML writ writes for the proposal rec
 // records (schemas.ProposalYAML, after the modeline of the last file
 // read, or none), the file is that rendering, equal names being equal
-// bytes, and is not read: the checks that follow see the same bytes.
-func (r *replayer) proposalFile(subject *gitstore.CommitView, rec wal.Record, p *prepared) ([]byte, error) {
+// bytes, and is not read (rendered): the checks that follow see the same
+// bytes, and need not match them with the proposal again.
+func (r *replayer) proposalFile(subject *gitstore.CommitView, rec wal.Record, p *prepared) (raw []byte, rendered bool, err error) {
 	blob, found := plumbing.ZeroHash, false
 	if f := p.tree; f.OK() && subject.Tree == p.c.Tree {
 		blob, found = f.Blob(), true
@@ -425,31 +427,31 @@ func (r *replayer) proposalFile(subject *gitstore.CommitView, rec wal.Record, p 
 	}
 	if found {
 		if b, ok := r.rendered(blob, rec.Entry.Proposal); ok {
-			p.rendered = true
-			return b, nil
+			return b, true, nil
 		}
 		if b, ok := r.read.Blob(blob); ok {
 			if line := schemas.LeadingModeline(b); line != r.modeline.Load().line() {
 				r.modeline.Store(&modeline{text: line})
 			}
-			return b, nil
+			return b, false, nil
 		}
 	}
-	raw, err := r.engine.Store.ReadFile(subject.Hash, rec.ProposalPath)
+	raw, err = r.engine.Store.ReadFile(subject.Hash, rec.ProposalPath)
 	if err != nil {
-		return nil, fmt.Errorf("proposal %s at %s: %w", rec.ProposalPath, shortHash(subject.Hash.String()), err)
+		return nil, false, fmt.Errorf("proposal %s at %s: %w", rec.ProposalPath, shortHash(subject.Hash.String()), err)
 	}
-	return raw, nil
+	return raw, false, nil
 }
 
 // rendered returns the YAML writ writes for proposal, after the modeline
-// last read, when its object name is blob.
+// last read, when its object name is blob. It never returns more than
+// schemas.MaxFileSize bytes: a larger file is read, and refused.
 func (r *replayer) rendered(blob plumbing.Hash, proposal *schemas.Proposal) ([]byte, bool) {
 	body, ok := schemas.ProposalYAML(proposal)
 	if !ok {
 		return nil, false
 	}
-	if line := r.modeline.Load().line(); line != "" {
+	if line := r.modeline.Load().line(); line != "" && len(line)+len(body) <= schemas.MaxFileSize {
 		b := append([]byte(line), body...)
 		if plumbing.ComputeHash(plumbing.BlobObject, b) == blob {
 			return b, true

@@ -64,14 +64,15 @@ func (r *replayer) checkWaitProposal(p *prepared, ring *signing.KeyRing) error {
 		return fmt.Errorf("proposal commit %s is signed by %s, but %s names %s", shortHash(rec.Entry.Subject.Commit), who.Identity, wal.KeyProposer, rec.Entry.Signer)
 	}
 	p.proposer = who
-	raw, err := r.proposalFile(subject, rec, p)
+	raw, rendered, err := r.proposalFile(subject, rec, p)
 	if err != nil {
 		return err
 	}
+	p.rendered = rendered // this check's: an earlier one may have seen another blob
 	if h := schemas.HashBytes(raw); h != rec.Entry.Subject.Content {
 		return fmt.Errorf("%s is %s, but the proposal file hashes to %s", wal.KeyContent, rec.Entry.Subject.Content, h)
 	}
-	if p.rendered {
+	if rendered {
 		return nil // raw is the rendering of rec's proposal: ProposalIsYAML holds
 	}
 	return r.sameProposal(raw, rec)
