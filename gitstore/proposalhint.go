@@ -142,12 +142,12 @@ func (c *TreeCheck) computed(f *ProposalTree, oldInst *gitobj.Tree, setInst bool
 	if !ok {
 		return false
 	}
-	leaf, ok := oldLeaf.With(f.file, gitobj.ModeFile, f.blob)
+	leaf, ok := oldLeaf.WithInto(tc.takeSpare(), f.file, gitobj.ModeFile, f.blob)
 	if !ok {
 		return false
 	}
 	shardHash := gitobj.TreeHash(leaf.Raw())
-	inst, ok := oldInst.With(f.shard, gitobj.ModeDir, shardHash)
+	inst, ok := oldInst.WithInto(tc.takeSpare(), f.shard, gitobj.ModeDir, shardHash)
 	if !ok {
 		return false
 	}
@@ -173,18 +173,23 @@ func (c *TreeCheck) computedAll(f *ProposalTree, tree plumbing.Hash) bool {
 	if !c.computed(f, oldInst, true) {
 		return false
 	}
-	props, ok := tc.props.With(f.instance, gitobj.ModeDir, f.instHash)
+	props, ok := tc.props.WithInto(tc.takeSpare(), f.instance, gitobj.ModeDir, f.instHash)
 	if !ok {
 		return false
 	}
 	f.propsHash = gitobj.TreeHash(props.Raw())
-	root, ok := tc.root.With(f.dir, gitobj.ModeDir, f.propsHash)
+	root, ok := tc.root.WithInto(tc.takeSpare(), f.dir, gitobj.ModeDir, f.propsHash)
 	if !ok || gitobj.TreeHash(root.Raw()) != tree {
 		return false
 	}
 	f.root = root
+	instKey, shardKey := f.instance, f.instance+"/"+f.shard
+	replaced := []*gitobj.Tree{tc.root, tc.props, tc.inst[instKey].tree, tc.inst[shardKey].tree}
 	tc.tree, tc.root, tc.props = tree, root, props
-	tc.inst[f.instance] = cachedProposalTree{hash: f.instHash, tree: f.inst}
-	tc.inst[f.instance+"/"+f.shard] = cachedProposalTree{hash: f.shardHash, tree: f.leaf}
+	tc.inst[instKey] = cachedProposalTree{hash: f.instHash, tree: f.inst}
+	tc.inst[shardKey] = cachedProposalTree{hash: f.shardHash, tree: f.leaf}
+	// The trees these replaced are held by nothing now (a ProposalTree's
+	// trees are AddsOnly's alone, and its entry is done with them).
+	tc.giveBack(replaced...)
 	return true
 }

@@ -192,6 +192,36 @@ type proposalTrees struct {
 	root  *gitobj.Tree
 	props *gitobj.Tree // nil: no proposals directory
 	inst  map[string]cachedProposalTree
+	// spare are trees AddsOnly computed (gitobj.Tree.Reusable) and then
+	// replaced in the cache: nothing holds them, so the next computed
+	// trees are made in their memory (spareTrees of them at most).
+	spare []*gitobj.Tree
+}
+
+// spareTrees bounds proposalTrees.spare: the four trees one entry
+// computes, twice over.
+const spareTrees = 8
+
+// takeSpare returns a spare tree for gitobj.Tree.WithInto, or nil.
+func (tc *proposalTrees) takeSpare() *gitobj.Tree {
+	n := len(tc.spare)
+	if n == 0 {
+		return nil
+	}
+	t := tc.spare[n-1]
+	tc.spare = tc.spare[:n-1]
+	return t
+}
+
+// giveBack keeps trees the cache no longer holds as spares, those With
+// made only: a tree read from the store may share its memory with the
+// store's cache.
+func (tc *proposalTrees) giveBack(trees ...*gitobj.Tree) {
+	for _, t := range trees {
+		if t.Reusable() && len(tc.spare) < spareTrees {
+			tc.spare = append(tc.spare, t)
+		}
+	}
 }
 
 // subtree returns the directory named name in parent (nil: none, or no

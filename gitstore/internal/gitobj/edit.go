@@ -176,6 +176,18 @@ func Diff(a, b *Tree, fn func(ai, bi int) error) error {
 // object h already. The result shares nothing with t that either could
 // change. A nil t is the empty tree.
 func (t *Tree) With(name, mode string, h plumbing.Hash) (*Tree, bool) {
+	return t.WithInto(nil, name, mode, h)
+}
+
+// Reusable reports whether t was made by With or WithInto, so that its
+// memory may be given to WithInto once nothing holds t.
+func (t *Tree) Reusable() bool { return t != nil && t.made != nil }
+
+// WithInto is With building the result in spare's memory where it fits:
+// spare must be Reusable, and the caller vouches that nothing holds it or
+// will read it again (it is overwritten, and may be the result). A nil,
+// too small or not Reusable spare, or t itself, is not used.
+func (t *Tree) WithInto(spare *Tree, name, mode string, h plumbing.Hash) (*Tree, bool) {
 	if name == "" || strings.ContainsAny(name, "/\x00") || !validMode(mode) {
 		return nil, false
 	}
@@ -195,18 +207,35 @@ func (t *Tree) With(name, mode string, h plumbing.Hash) (*Tree, bool) {
 		end = int(t.offs[i+1])
 	}
 	entry := len(mode) + 1 + len(name) + 1 + len(h)
-	raw := make([]byte, 0, len(t.data)-(end-start)+entry)
+	n := t.Len()
+	if !present {
+		n++
+	}
+	size := len(t.data) - (end - start) + entry
+	var raw []byte
+	var tables []int32
+	nt := &Tree{}
+	if spare.Reusable() && spare != t {
+		nt = spare
+		if cap(spare.data) >= size {
+			raw = spare.data[:0]
+		}
+		if cap(spare.made) >= 3*n+1 {
+			tables = spare.made[:3*n+1]
+		}
+	}
+	if raw == nil {
+		raw = make([]byte, 0, size+size/4) // room for later versions made into it
+	}
+	if tables == nil {
+		tables = make([]int32, 3*n+1, 3*n+1+(3*n+1)/4)
+	}
 	raw = append(raw, t.data[:start]...)
 	raw = append(append(append(append(raw, mode...), ' '), name...), 0)
 	raw = append(append(raw, h[:]...), t.data[end:]...)
 	// Offsets: t's before the entry, the entry, t's after it shifted; the
 	// three tables share one array.
-	n := t.Len()
-	if !present {
-		n++
-	}
-	tables := make([]int32, 3*n+1)
-	nt := &Tree{data: raw, offs: tables[: n+1 : n+1], modeEnd: tables[n+1 : 2*n+1 : 2*n+1], nameEnd: tables[2*n+1:]}
+	*nt = Tree{data: raw, offs: tables[: n+1 : n+1], modeEnd: tables[n+1 : 2*n+1 : 2*n+1], nameEnd: tables[2*n+1 : 3*n+1 : 3*n+1], made: tables[:cap(tables)]}
 	copy(nt.offs, t.offs[:i])
 	copy(nt.modeEnd, t.modeEnd[:i])
 	copy(nt.nameEnd, t.nameEnd[:i])

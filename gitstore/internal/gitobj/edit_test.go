@@ -258,3 +258,56 @@ func TestTreeWith(t *testing.T) {
 		t.Fatalf("With on the empty tree: %v", ok)
 	}
 }
+
+// TestTreeWithInto: WithInto gives what With gives, in the spare's memory
+// when it fits; it never uses a tree With did not make, nor the tree it
+// starts from, and leaves that tree as it was.
+func TestTreeWithInto(t *testing.T) {
+	h := func(b byte) plumbing.Hash { return plumbing.Hash{b, 1} }
+	var chain, spared *gitobj.Tree
+	var spare *gitobj.Tree
+	reused := 0
+	for i := range 200 {
+		name := fmt.Sprintf("f%03d.yaml", (i*37)%200)
+		var ok bool
+		if chain, ok = chain.With(name, gitobj.ModeFile, h(byte(i))); !ok {
+			t.Fatalf("With %s", name)
+		}
+		var before []byte
+		if spared != nil {
+			before = append(before, spared.Raw()...)
+		}
+		next, ok := spared.WithInto(spare, name, gitobj.ModeFile, h(byte(i)))
+		if !ok {
+			t.Fatalf("WithInto %s", name)
+		}
+		if spared != nil && !bytes.Equal(spared.Raw(), before) {
+			t.Fatalf("WithInto changed the tree it started from at %s", name)
+		}
+		if !bytes.Equal(next.Raw(), chain.Raw()) || next.Len() != chain.Len() {
+			t.Fatalf("step %d: WithInto gave %d entries, With %d", i, next.Len(), chain.Len())
+		}
+		for k := range next.Len() {
+			if next.Name(k) != chain.Name(k) || next.Hash(k) != chain.Hash(k) || next.Mode(k) != chain.Mode(k) {
+				t.Fatalf("step %d, entry %d differs", i, k)
+			}
+		}
+		if spare != nil && next == spare {
+			reused++
+		}
+		spare, spared = spared, next // the old version is given back
+	}
+	if reused < 100 {
+		t.Fatalf("the spare was reused %d times of 200", reused)
+	}
+	parsed, err := gitobj.ParseTree(chain.Raw())
+	if err != nil || parsed.Reusable() {
+		t.Fatalf("a parsed tree is reusable (%v)", err)
+	}
+	if got, ok := chain.WithInto(parsed, "zz", gitobj.ModeFile, h(9)); !ok || got == parsed {
+		t.Fatal("WithInto used a tree With did not make")
+	}
+	if got, ok := chain.WithInto(chain, "zz", gitobj.ModeFile, h(9)); !ok || got == chain || chain.Len() != 200 {
+		t.Fatal("WithInto used the tree it started from")
+	}
+}

@@ -145,6 +145,10 @@ type Tree struct {
 	data             []byte
 	offs             []int32 // entry starts, plus len(data) at the end
 	modeEnd, nameEnd []int32
+	// made is the array the three tables are carved from when With made
+	// the tree (nil otherwise): its memory, and data's, are the tree's
+	// own, for WithInto to reuse.
+	made []int32
 }
 
 // Mode strings of tree entries.
@@ -353,7 +357,7 @@ func (old *Tree) SpliceInPlace(raw []byte, name, mode string) (*Tree, plumbing.H
 		t.modeEnd = slices.Insert(t.modeEnd, oi, 0)
 		t.nameEnd = slices.Insert(t.nameEnd, oi, 0)
 	}
-	t.data = raw
+	t.data, t.made = raw, nil // raw is the caller's: never reused
 	t.offs[oi] = int32(start)
 	t.modeEnd[oi] = int32(start + len(mode))
 	t.nameEnd[oi] = int32(start + len(header) - 1)
