@@ -32,6 +32,11 @@ import (
 // (proposals/) grows with the log, so
 // Read does not parse it: it finds the instance's entry by its bytes,
 // a hint AddsOnly then checks against the parent's parsed tree.
+//
+// Its trees are AddsOnly's alone: once the entry after it has been checked
+// their memory may hold another entry's trees (TreeCheck reuses what its
+// cache replaced), so nothing outside AddsOnly may read them; OK, Hinted
+// and Blob are all a ProposalTree shows.
 type ProposalTree struct {
 	ok                  bool
 	dir, instance, file string

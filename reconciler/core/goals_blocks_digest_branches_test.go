@@ -24,24 +24,14 @@ func TestBucketDigestsOverBranchesMergesAndRestores(t *testing.T) {
 	}
 	for seed := range int64(30) {
 		rng := rand.New(rand.NewSource(seed))
-		who := []string{"ann", "bob", "cat", "dan"}
 		var ids []string
 		sets := []BlockSet{{}}
 		for k := range 600 {
 			s := sets[rng.Intn(len(sets))]
 			var err error
 			switch op := rng.Intn(7); {
-			case op == 0 || len(ids) == 0:
-				var id string
-				n := rng.Intn(40)
-				s, id, err = s.Declare(fmt.Sprintf("t%d", n), fmt.Sprintf("t%dp%d", n, rng.Intn(3)), who[rng.Intn(len(who))])
-				ids = append(ids, id)
-			case op == 1:
-				s, err = s.Confirm(ids[rng.Intn(len(ids))], who[rng.Intn(len(who))])
-			case op == 2:
-				s, err = s.Refute(ids[rng.Intn(len(ids))], who[rng.Intn(len(who))])
-			case op == 3:
-				s, err = s.Remove(ids[rng.Intn(len(ids))], []RemovalReason{Resolved, Dismissed}[rng.Intn(2)])
+			case op <= 3 || len(ids) == 0:
+				s, err = randomBlockEvent(rng, op, s, &ids, 40)
 			case op == 4:
 				s = s.Merge(sets[rng.Intn(len(sets))])
 			case op == 5:

@@ -30,7 +30,6 @@ func TestBucketDigestResumes(t *testing.T) {
 	for seed := range int64(20) {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(seed))
-			who := []string{"ann", "bob", "cat", "dan"}
 			var s BlockSet
 			var ids []string
 			type step struct {
@@ -41,20 +40,7 @@ func TestBucketDigestResumes(t *testing.T) {
 			resumed := 0
 			for range 400 {
 				var err error
-				switch op := rng.Intn(4); {
-				case op == 0 || len(ids) == 0:
-					var id string
-					n := rng.Intn(60)
-					s, id, err = s.Declare(fmt.Sprintf("t%d", n), fmt.Sprintf("t%dp%d", n, rng.Intn(3)), who[rng.Intn(len(who))])
-					ids = append(ids, id)
-				case op == 1:
-					s, err = s.Confirm(ids[rng.Intn(len(ids))], who[rng.Intn(len(who))])
-				case op == 2:
-					s, err = s.Refute(ids[rng.Intn(len(ids))], who[rng.Intn(len(who))])
-				default:
-					s, err = s.Remove(ids[rng.Intn(len(ids))], []RemovalReason{Resolved, Dismissed}[rng.Intn(2)])
-				}
-				if err != nil {
+				if s, err = randomBlockEvent(rng, rng.Intn(4), s, &ids, 60); err != nil {
 					continue // a refused event (a self-confirmation) changes nothing
 				}
 				if got, want := kept(s), whole(s); got != want {
@@ -107,4 +93,27 @@ func eventsDigest(b *blockBucket) [32]byte {
 		f = f.str(v.Block).str(v.Identity)
 	}
 	return sha256.Sum256(f)
+}
+
+// randomBlockEvent records on s event op (0: a declaration, and whenever
+// ids is empty; 1: a confirmation; 2: a refutation; 3: a removal) with
+// random tasks (of tasks), blocks (of ids, which a declaration extends)
+// and identities.
+func randomBlockEvent(rng *rand.Rand, op int, s BlockSet, ids *[]string, tasks int) (BlockSet, error) {
+	who := []string{"ann", "bob", "cat", "dan"}
+	var err error
+	switch {
+	case op == 0 || len(*ids) == 0:
+		var id string
+		n := rng.Intn(tasks)
+		s, id, err = s.Declare(fmt.Sprintf("t%d", n), fmt.Sprintf("t%dp%d", n, rng.Intn(3)), who[rng.Intn(len(who))])
+		*ids = append(*ids, id)
+	case op == 1:
+		s, err = s.Confirm((*ids)[rng.Intn(len(*ids))], who[rng.Intn(len(who))])
+	case op == 2:
+		s, err = s.Refute((*ids)[rng.Intn(len(*ids))], who[rng.Intn(len(who))])
+	default:
+		s, err = s.Remove((*ids)[rng.Intn(len(*ids))], []RemovalReason{Resolved, Dismissed}[rng.Intn(2)])
+	}
+	return s, err
 }
