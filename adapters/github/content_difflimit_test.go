@@ -24,19 +24,7 @@ func TestContentHashesOfAChangeOverTheDiffLimits(t *testing.T) {
 		t.Skipf("git not installed: %v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "clone")
-	git := func(stdin string, args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+t.TempDir(),
-			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@x", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@x")
-		cmd.Stdin = strings.NewReader(stdin)
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, errOut.String())
-		}
-		return strings.TrimSpace(out.String())
-	}
+	git := gitInClone(t, dir)
 	path := "proposals/rules/widen.yaml"
 	if err := os.MkdirAll(filepath.Join(dir, "proposals", "rules"), 0o755); err != nil {
 		t.Fatal(err)
@@ -69,5 +57,26 @@ func TestContentHashesOfAChangeOverTheDiffLimits(t *testing.T) {
 	}
 	if h, ok := got[dag]; !ok || h != "" {
 		t.Fatalf("content at the commit over the limits = %q (present %v), want none", h, ok)
+	}
+}
+
+// gitInClone returns a runner of the git client in dir, with stdin, an
+// empty configuration and a fixed author and committer; it returns git's
+// trimmed output and fails the test when git does.
+func gitInClone(t *testing.T, dir string) func(stdin string, args ...string) string {
+	home := t.TempDir()
+	return func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+home,
+			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@x", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@x")
+		cmd.Stdin = strings.NewReader(stdin)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, errOut.String())
+		}
+		return strings.TrimSpace(out.String())
 	}
 }

@@ -1,13 +1,11 @@
 package github
 
 import (
-	"bytes"
 	"context"
 	"github.com/go-git/go-git/v5/plumbing"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/writ-dev/writ/gitstore"
@@ -21,18 +19,8 @@ func TestContentHashesOfASymlinkedProposal(t *testing.T) {
 		t.Skipf("git not installed: %v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "clone")
-	git := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+t.TempDir(),
-			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@x", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@x")
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, errOut.String())
-		}
-		return strings.TrimSpace(out.String())
-	}
+	gitStdin := gitInClone(t, dir)
+	git := func(args ...string) string { return gitStdin("", args...) }
 	if err := os.MkdirAll(filepath.Join(dir, "proposals", "web-1"), 0o755); err != nil {
 		t.Fatal(err)
 	}
