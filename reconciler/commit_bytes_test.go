@@ -1,13 +1,11 @@
 package reconciler
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // TestBranchWalkHoldsBoundedCommitBytes: the branch walk decodes and
@@ -21,28 +19,14 @@ func TestBranchWalkHoldsBoundedCommitBytes(t *testing.T) {
 	e, _ := newRepo(t)
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	branch := func(n, size int, ref string) plumbing.Hash {
-		var b strings.Builder
-		msg := strings.Repeat("a", size-1) + "\n"
-		for i := 1; i <= n; i++ {
-			fmt.Fprintf(&b, "commit %s\nmark :%d\ncommitter A <a@example.com> %d +0000\ndata %d\n%s", ref, i, 1800000000+i, len(msg), msg)
-			if i == 1 {
-				fmt.Fprintf(&b, "from %s\n", res.Head)
-			} else {
-				fmt.Fprintf(&b, "from :%d\n", i-1)
-			}
-			b.WriteString("\n")
-		}
-		gitIn(t, e, b.String(), "fast-import", "--quiet")
-		return plumbing.NewHash(gitIn(t, e, "", "rev-parse", ref))
+		return commitChain(t, e, res.Head, n, 1800000000, strings.Repeat("a", size-1)+"\n", ref)
 	}
 	cost := func(head plumbing.Hash) (uint64, time.Duration, []string) {
-		var p intake.Pending
-		var err error
-		alloc, took := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), res.Head, "pull/24", head) })
-		if err != nil {
-			t.Fatal(err)
+		c := readPending(e, res.State.Rules(), res.Head, "pull/24", head)
+		if c.err != nil {
+			t.Fatal(c.err)
 		}
-		return alloc, took, p.Problems
+		return c.alloc, c.took, c.p.Problems
 	}
 	small, st, sp := cost(branch(100, 2, "refs/heads/small"))
 	large, lt, lp := cost(branch(100, 3<<20, "refs/heads/large"))

@@ -7,23 +7,13 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // orphanBranch writes, with git fast-import, a root commit and n commits
 // on it, all dated at unix time at, and returns the last.
 func orphanBranch(t *testing.T, e *Engine, n int, at int64, ref string) plumbing.Hash {
 	t.Helper()
-	var b strings.Builder
-	for i := 1; i <= n+1; i++ {
-		fmt.Fprintf(&b, "commit %s\nmark :%d\ncommitter A <a@example.com> %d +0000\ndata 2\nx\n", ref, i, at+int64(i))
-		if i > 1 {
-			fmt.Fprintf(&b, "from :%d\n", i-1)
-		}
-		b.WriteString("\n")
-	}
-	gitIn(t, e, b.String(), "fast-import", "--quiet")
-	return plumbing.NewHash(gitIn(t, e, "", "rev-parse", ref))
+	return commitChain(t, e, plumbing.ZeroHash, n+1, at, "x\n", ref)
 }
 
 // TestBackdatedBranchDoesNotReadAllOfMain: a branch that meets a root
@@ -39,13 +29,11 @@ func TestBackdatedBranchDoesNotReadAllOfMain(t *testing.T) {
 	head := orphanBranch(t, e, 1, 1000000000, "refs/heads/backdated")
 	cost := func(fill int) (uint64, time.Duration, []string) {
 		main := longBranch(t, e, res.Head, fill, fmt.Sprintf("refs/heads/main-%d", fill))
-		var p intake.Pending
-		var err error
-		alloc, took := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), main, "pull/22", head) })
-		if err != nil {
-			t.Fatal(err)
+		c := readPending(e, res.State.Rules(), main, "pull/22", head)
+		if c.err != nil {
+			t.Fatal(c.err)
 		}
-		return alloc, took, p.Problems
+		return c.alloc, c.took, c.p.Problems
 	}
 	short, st, sp := cost(5000)
 	long, lt, lp := cost(10000)
@@ -67,28 +55,15 @@ func TestBackdatedBranchStopsAtTheLimit(t *testing.T) {
 	e, _ := newRepo(t)
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	// Branch off main's entry, backdated to 2001, one commit over the limit.
-	var b strings.Builder
 	const n = 1001
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "commit refs/heads/old\nmark :%d\ncommitter A <a@example.com> %d +0000\ndata 2\nx\n", i, 1000000000+i)
-		if i == 1 {
-			fmt.Fprintf(&b, "from %s\n", res.Head)
-		} else {
-			fmt.Fprintf(&b, "from :%d\n", i-1)
-		}
-		b.WriteString("\n")
-	}
-	gitIn(t, e, b.String(), "fast-import", "--quiet")
-	head := plumbing.NewHash(gitIn(t, e, "", "rev-parse", "refs/heads/old"))
+	head := commitChain(t, e, res.Head, n, 1000000000, "x\n", "refs/heads/old")
 	cost := func(fill int) uint64 {
 		main := longBranch(t, e, res.Head, fill, fmt.Sprintf("refs/heads/m-%d", fill))
-		var p intake.Pending
-		var err error
-		alloc, _ := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), main, "pull/23", head) })
-		if err != nil || len(p.Problems) != 1 || !strings.Contains(p.Problems[0], "MaxProposalCommits") {
-			t.Fatalf("problems %q, err %v; want too many commits", p.Problems, err)
+		c := readPending(e, res.State.Rules(), main, "pull/23", head)
+		if c.err != nil || len(c.p.Problems) != 1 || !strings.Contains(c.p.Problems[0], "MaxProposalCommits") {
+			t.Fatalf("problems %q, err %v; want too many commits", c.p.Problems, c.err)
 		}
-		return alloc
+		return c.alloc
 	}
 	short, long := cost(10), cost(8000)
 	t.Logf("main 10: %d KB; main 8,000: %d KB", short>>10, long>>10)

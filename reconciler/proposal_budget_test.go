@@ -12,6 +12,7 @@ import (
 	"github.com/writ-dev/writ/gitstore"
 	"github.com/writ-dev/writ/reconciler/intake"
 	"github.com/writ-dev/writ/reconciler/wal"
+	"github.com/writ-dev/writ/schemas"
 )
 
 // TestUpdateMergeLookupsCountAgainstTheProposalsBudget: to tell an
@@ -48,8 +49,8 @@ func TestUpdateMergeLookupsCountAgainstTheProposalsBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p intake.Pending
-	alloc, took := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), res.Head, "pull/13", merge) })
+	cost := readPending(e, res.State.Rules(), res.Head, "pull/13", merge)
+	p, err, alloc, took := cost.p, cost.err, cost.alloc, cost.took
 	t.Logf("problems %q err %v; took %v", p.Problems, err, took)
 	if alloc > 2*gitstore.MaxDiffTreeBytes {
 		t.Errorf("reading an unsigned pull request allocated %d MB in %v, more than twice MaxDiffTreeBytes (%d MB), the most one diff may read: the update-merge path lookups are not counted",
@@ -64,13 +65,22 @@ func TestUpdateMergeLookupsCountAgainstTheProposalsBudget(t *testing.T) {
 // top of base and returns the last.
 func longBranch(t *testing.T, e *Engine, base plumbing.Hash, n int, ref string) plumbing.Hash {
 	t.Helper()
+	return commitChain(t, e, base, n, 1800000000, "x\n", ref)
+}
+
+// commitChain makes ref a chain of n unsigned commits of the same tree
+// (git fast-import), the first on base (a root commit when base is zero),
+// commit i committed at at+i with message msg.
+func commitChain(t *testing.T, e *Engine, base plumbing.Hash, n int, at int64, msg, ref string) plumbing.Hash {
+	t.Helper()
 	var b strings.Builder
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "commit %s\nmark :%d\ncommitter A <a@example.com> %d +0000\ndata 2\nx\n", ref, i, 1800000000+i)
-		if i == 1 {
-			fmt.Fprintf(&b, "from %s\n", base)
-		} else {
+		fmt.Fprintf(&b, "commit %s\nmark :%d\ncommitter A <a@example.com> %d +0000\ndata %d\n%s", ref, i, at+int64(i), len(msg), msg)
+		switch {
+		case i > 1:
 			fmt.Fprintf(&b, "from :%d\n", i-1)
+		case !base.IsZero():
+			fmt.Fprintf(&b, "from %s\n", base)
 		}
 		b.WriteString("\n")
 	}
@@ -88,13 +98,11 @@ func TestTooManyCommitsStopsTheWalk(t *testing.T) {
 	res := mustReplay(t, e, ReplayOptions{FromCheckpoint: true})
 	cost := func(n int) (uint64, []string) {
 		head := longBranch(t, e, res.Head, n, fmt.Sprintf("refs/heads/long%d", n))
-		var p intake.Pending
-		var err error
-		alloc, _ := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), res.Head, "pull/14", head) })
-		if err != nil {
-			t.Fatal(err)
+		c := readPending(e, res.State.Rules(), res.Head, "pull/14", head)
+		if c.err != nil {
+			t.Fatal(c.err)
 		}
-		return alloc, p.Problems
+		return c.alloc, c.p.Problems
 	}
 	small, sp := cost(1100)
 	large, lp := cost(10000)
@@ -221,8 +229,8 @@ func TestARuleChangesLookupsCountAgainstItsBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p intake.Pending
-	alloc, took := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), res.Head, "pull/17", c) })
+	cost := readPending(e, res.State.Rules(), res.Head, "pull/17", c)
+	p, err, alloc, took := cost.p, cost.err, cost.alloc, cost.took
 	t.Logf("problems %q err %v; took %v", p.Problems, err, took)
 	if alloc > 2*gitstore.MaxDiffTreeBytes {
 		t.Errorf("reading a rule change allocated %d MB in %v, more than twice MaxDiffTreeBytes (%d MB): its lookups are not counted",
@@ -256,17 +264,28 @@ func TestARuleChangeOfTooManyBytesIsRefused(t *testing.T) {
 	}
 }
 
-// allocated runs fn after a collection and returns the bytes it allocated
-// and how long it took: what reading a hostile proposal cost.
-func allocated(fn func()) (uint64, time.Duration) {
+// readCost is what reading one pull request cost (readPending).
+type readCost struct {
+	p     intake.Pending
+	err   error
+	alloc uint64        // bytes allocated
+	took  time.Duration // wall time
+}
+
+// readPending reads pull request pr, whose head is head, against main as
+// each reconcile does (PendingFromCommits), after a collection: what
+// reading a hostile proposal costs.
+func readPending(e *Engine, rules *schemas.Bundle, main plumbing.Hash, pr string, head plumbing.Hash) readCost {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	fn()
-	took := time.Since(start)
+	var c readCost
+	c.p, c.err = e.PendingFromCommits(rules, main, pr, head)
+	c.took = time.Since(start)
 	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc, took
+	c.alloc = after.TotalAlloc - before.TotalAlloc
+	return c
 }
 
 // TestARuleChangesProblemsAreListedUpToTen: a rule change with a problem

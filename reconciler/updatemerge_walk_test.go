@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/writ-dev/writ/reconciler/intake"
 )
 
 // mergesOnto writes, with git fast-import, an unsigned commit on entry
@@ -41,13 +40,11 @@ func TestUpdateMergeChecksDoNotWalkMainPerMerge(t *testing.T) {
 	cost := func(fill int) (uint64, time.Duration, []string) {
 		main := longBranch(t, e, entry, fill, fmt.Sprintf("refs/heads/main-%d", fill))
 		head := mergesOnto(t, e, entry, 200, fmt.Sprintf("refs/heads/merges-%d", fill))
-		var p intake.Pending
-		var err error
-		alloc, took := allocated(func() { p, err = e.PendingFromCommits(res.State.Rules(), main, "pull/21", head) })
-		if err != nil {
-			t.Fatal(err)
+		c := readPending(e, res.State.Rules(), main, "pull/21", head)
+		if c.err != nil {
+			t.Fatal(c.err)
 		}
-		return alloc, took, p.Problems
+		return c.alloc, c.took, c.p.Problems
 	}
 	short, st, sp := cost(10)
 	long, lt, lp := cost(2000)
