@@ -3,7 +3,6 @@ package gitstore
 import (
 	"fmt"
 	"math/rand"
-	"sync"
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -67,17 +66,36 @@ func TestTreeCheckReuseWithReadsAhead(t *testing.T) {
 	}
 }
 
+// treeStep is one commit of a history these tests check: its parent's
+// tree and its own, the proposal file it adds, and whether it changes
+// more than that file (tampered).
+type treeStep struct {
+	parentTree, tree plumbing.Hash
+	path             string
+	tampered         bool
+}
+
+// commitStep commits files (path among them) on head as commit i and
+// returns it and its step.
+func commitStep(t *testing.T, s *Store, i int, head plumbing.Hash, files map[string]string, path string, tampered bool) (plumbing.Hash, treeStep) {
+	t.Helper()
+	next := mustCommit(t, s, i, []plumbing.Hash{head}, files)
+	p, err := s.Commit(head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Commit(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return next, treeStep{p.TreeHash, c.TreeHash, path, tampered}
+}
+
 func reuseWithReadsAhead(t *testing.T, seed int64) {
-	defer func(was int) { smallProps = was }(smallProps)
 	rng := rand.New(rand.NewSource(seed))
 	s := newStore(t)
 	head := mustCommit(t, s, 0, nil, map[string]string{"writ.yaml": "x"})
-	type step struct {
-		parentTree, tree plumbing.Hash
-		path             string
-		tampered         bool
-	}
-	var steps []step
+	var steps []treeStep
 	var files []string
 	const n = 160
 	for i := 1; i <= n; i++ {
@@ -107,47 +125,36 @@ func reuseWithReadsAhead(t *testing.T, seed int64) {
 			}
 		}
 		files = append(files, path)
-		next := mustCommit(t, s, i, []plumbing.Hash{head}, fs)
-		p, _ := s.Commit(head)
-		c, _ := s.Commit(next)
-		steps = append(steps, step{p.TreeHash, c.TreeHash, path, tampered})
-		head = next
+		var st treeStep
+		head, st = commitStep(t, s, i, head, fs, path, tampered)
+		steps = append(steps, st)
 	}
 	tip := steps[len(steps)-1].tree
 	tc := s.FastReader().NewTreeCheck()
 	if seed%3 != 0 {
 		tc.HintFrom(tip)
 	}
-	// Reads ahead on workers, as replay does.
+	// Reads run ahead on up to four workers while the checks go on in
+	// order, as replay's workers and its fold do.
 	fs := make([]ProposalTree, len(steps))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	var mu sync.Mutex
 	ready := make([]chan struct{}, len(steps))
 	for i := range ready {
 		ready[i] = make(chan struct{})
 	}
-	for i, st := range steps {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			mu.Lock()
-			small := rng.Intn(2) == 0
-			mu.Unlock()
-			_ = small
-			fs[i] = tc.Read(st.tree, st.path)
-			close(ready[i])
-		}()
-		if i >= 4 {
-			<-ready[i-4]
+	go func() {
+		workers := make(chan struct{}, 4)
+		for i, st := range steps {
+			workers <- struct{}{}
+			go func() {
+				defer func() { <-workers }()
+				fs[i] = tc.Read(st.tree, st.path)
+				close(ready[i])
+			}()
 		}
-		_ = i
-	}
-	wg.Wait()
+	}()
 	shown := 0
 	for i, st := range steps {
+		<-ready[i]
 		if rng.Intn(12) == 0 {
 			continue // an entry checked otherwise (rules, wait): the next loads
 		}
@@ -176,12 +183,7 @@ func TestTreeCheckReuseOverMixedPaths(t *testing.T) {
 		rng := rand.New(rand.NewSource(seed))
 		s := newStore(t)
 		head := mustCommit(t, s, 0, nil, map[string]string{"writ.yaml": "x"})
-		type step struct {
-			parentTree, tree plumbing.Hash
-			path             string
-			tampered         bool
-		}
-		var steps []step
+		var steps []treeStep
 		for i := 1; i <= 120; i++ {
 			path := fmt.Sprintf("proposals/l-%d/%02x/a-%04d.yaml", rng.Intn(2), rng.Intn(3), i)
 			if rng.Intn(6) == 0 {
@@ -192,11 +194,9 @@ func TestTreeCheckReuseOverMixedPaths(t *testing.T) {
 			if tampered {
 				fs[fmt.Sprintf("proposals/l-%d/%02x/evil-%04d.yaml", rng.Intn(2), rng.Intn(3), i)] = "evil"
 			}
-			next := mustCommit(t, s, i, []plumbing.Hash{head}, fs)
-			p, _ := s.Commit(head)
-			c, _ := s.Commit(next)
-			steps = append(steps, step{p.TreeHash, c.TreeHash, path, tampered})
-			head = next
+			var st treeStep
+			head, st = commitStep(t, s, i, head, fs, path, tampered)
+			steps = append(steps, st)
 		}
 		tc := s.FastReader().NewTreeCheck()
 		tc.HintFrom(steps[len(steps)-1].tree)
