@@ -66,24 +66,20 @@ func (b *blockBucket) sumsAfter(prev *blockBucket) *bucketSums {
 	}
 	out := &bucketSums{}
 	sameAdded := prev != nil && prev.sums != nil && sameItems(prev.added, b.added)
-	switch {
-	case sameAdded && sameItems(prev.removed, b.removed) && resume(h, prev.sums.afterRemoved):
+	if sameAdded && sameItems(prev.removed, b.removed) && resume(h, prev.sums.afterRemoved) {
 		out.afterAdded, out.afterRemoved = prev.sums.afterAdded, prev.sums.afterRemoved
-	case sameAdded && resume(h, prev.sums.afterAdded):
-		out.afterAdded = prev.sums.afterAdded
-		f = f.num(int64(len(b.removed)))
-		for _, r := range b.removed {
-			write(encodeRemoval(f, r))
+	} else {
+		if sameAdded && resume(h, prev.sums.afterAdded) {
+			out.afterAdded = prev.sums.afterAdded
+		} else {
+			h.Reset()
+			f = f.num(int64(len(b.added)))
+			for _, c := range b.added {
+				write(encodeClaim(f, c))
+			}
+			flush()
+			out.afterAdded = state(h)
 		}
-		flush()
-		out.afterRemoved = state(h)
-	default:
-		f = f.num(int64(len(b.added)))
-		for _, c := range b.added {
-			write(encodeClaim(f, c))
-		}
-		flush()
-		out.afterAdded = state(h)
 		f = f.num(int64(len(b.removed)))
 		for _, r := range b.removed {
 			write(encodeRemoval(f, r))
