@@ -35,8 +35,9 @@ func ProposalIsYAML(data []byte, p *Proposal) bool {
 // modeline: ok is false where it would vouch for none. When ok,
 // ProposalIsYAML(out, p) is true, and so it is for out after any first
 // line Modeline writes as long as the whole is at most MaxFileSize bytes
-// (a caller that prefixes a line must check that). A reader that knows a file's object name can
-// hash out instead of reading the file: equal names are equal bytes.
+// (a caller that prefixes a line must check that). A reader that knows a
+// file's object name can hash out instead of reading the file: equal
+// names are equal bytes.
 func ProposalYAML(p *Proposal) (out []byte, ok bool) {
 	if p == nil {
 		return nil, false
@@ -263,12 +264,7 @@ func evidenceDigest(s string) bool {
 			return false
 		}
 	}
-	for i := 0; i < len(hex); i++ {
-		if c := hex[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
+	return lowerHex(hex)
 }
 
 // schemaName is the schema's name: 1–128 of a-z, 0-9, '.', '_', '-',
@@ -294,11 +290,13 @@ func schemaName(s string) bool {
 // records (HashBytes).
 func IsSHA256Hash(s string) bool {
 	hex, ok := strings.CutPrefix(s, "sha256:")
-	if !ok || len(hex) != 64 {
-		return false
-	}
-	for i := 0; i < len(hex); i++ {
-		if c := hex[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+	return ok && len(hex) == 64 && lowerHex(hex)
+}
+
+// lowerHex reports whether every byte of s is a lowercase hex digit.
+func lowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
 			return false
 		}
 	}
