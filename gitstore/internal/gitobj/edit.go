@@ -242,13 +242,13 @@ func (t *Tree) WithInto(spare *Tree, name, mode string, h plumbing.Hash) (*Tree,
 	nt.offs[i] = int32(start)
 	nt.modeEnd[i] = int32(start + len(mode))
 	nt.nameEnd[i] = int32(start + len(mode) + 1 + len(name))
-	next := i + 1 // t's first entry after the one set
+	added := 0 // entries after the one set are t's, one place later when it was added
 	if !present {
-		next = i
+		added = 1
 	}
 	shift := int32(start + entry - end)
 	for j := i + 1; j < n; j++ {
-		k := next + j - (i + 1)
+		k := j - added
 		nt.offs[j] = t.offs[k] + shift
 		nt.modeEnd[j] = t.modeEnd[k] + shift
 		nt.nameEnd[j] = t.nameEnd[k] + shift
